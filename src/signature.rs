@@ -1,0 +1,349 @@
+//! The `Signature` header: grammar, HMAC-SHA256 over `ts + "." + body`, rotation, tolerance
+//! (docs/behaviour.md section 1), and creating headers for tests (`sign`).
+
+use hmac::{Hmac, Mac};
+use serde::Serialize;
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+
+use crate::error::Error;
+use crate::options::{truncate, Secret};
+use crate::status::Status;
+use crate::timestamp;
+
+/// Longest `Signature` header accepted, in bytes.
+pub const MAX_HEADER_BYTES: usize = 4096;
+/// Most `vN` parts accepted in one header.
+pub const MAX_SIGNATURES: usize = 16;
+
+/// Which signature matched, and how old the signature is. Never holds a secret or a MAC.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignatureInfo {
+    /// `ts` re-printed as UTC with milliseconds.
+    pub timestamp: String,
+    /// The header key that matched, e.g. `v0`.
+    pub key: String,
+    /// Index of the configured secret that matched (oldest first).
+    pub secret_index: usize,
+    /// `now - ts` in milliseconds; negative when `ts` is in the future.
+    pub age_ms: i64,
+}
+
+/// A parsed header: the `ts` text exactly as received (trimmed) and the signature candidates.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ParsedHeader<'h> {
+    pub ts: &'h str,
+    pub signatures: Vec<(&'h str, [u8; 32])>,
+}
+
+fn malformed(message: impl Into<String>) -> Error {
+    Error::new(Status::HeaderMalformed, message)
+}
+
+const PART_TRIM: &[char] = &[' ', '\t', '\r', '\n'];
+
+fn is_signature_key(key: &str) -> bool {
+    let digits = key.strip_prefix(['v', 'V']).unwrap_or("");
+    (1..=3).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Parses the header grammar (no timestamp or MAC checks).
+pub fn parse_header(header: &[u8]) -> Result<ParsedHeader<'_>, Error> {
+    if header
+        .iter()
+        .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+    {
+        return Err(Error::new(
+            Status::HeaderMissing,
+            "the Signature header is missing or empty",
+        ));
+    }
+    if header.len() > MAX_HEADER_BYTES {
+        return Err(malformed(format!(
+            "the Signature header is {} bytes long; at most {MAX_HEADER_BYTES} are accepted",
+            header.len()
+        )));
+    }
+    if let Some(pos) = header
+        .iter()
+        .position(|&b| !(b == b'\t' || b == b'\r' || b == b'\n' || (0x20..0x7f).contains(&b)))
+    {
+        return Err(malformed(format!(
+            "the Signature header has a byte that is not printable ASCII at offset {pos}"
+        )));
+    }
+    // Checked above: all ASCII.
+    let text =
+        std::str::from_utf8(header).map_err(|_| malformed("the Signature header is not ASCII"))?;
+
+    let mut ts = None;
+    let mut signatures = Vec::new();
+    for part in text
+        .split(';')
+        .map(|p| p.trim_matches(PART_TRIM))
+        .filter(|p| !p.is_empty())
+    {
+        let Some((key, value)) = part.split_once('=') else {
+            return Err(malformed(format!(
+                "Signature header part {:?} is not key=value",
+                truncate(part, 24)
+            )));
+        };
+        let (key, value) = (key.trim_matches(PART_TRIM), value.trim_matches(PART_TRIM));
+        if key.eq_ignore_ascii_case("ts") {
+            if ts.replace(value).is_some() {
+                return Err(malformed("the Signature header has more than one ts part"));
+            }
+        } else if is_signature_key(key) {
+            if signatures.len() == MAX_SIGNATURES {
+                return Err(malformed(format!(
+                    "the Signature header has more than {MAX_SIGNATURES} signatures"
+                )));
+            }
+            let mut mac = [0u8; 32];
+            if value.len() != 64 || hex::decode_to_slice(value, &mut mac).is_err() {
+                return Err(malformed(format!(
+                    "Signature header part {key} is not 64 hexadecimal digits"
+                )));
+            }
+            signatures.push((key, mac));
+        }
+    }
+    let ts = ts.ok_or_else(|| malformed("the Signature header has no ts part"))?;
+    if signatures.is_empty() {
+        return Err(malformed(
+            "the Signature header has no v0 (or v1, v2, ...) signature",
+        ));
+    }
+    Ok(ParsedHeader { ts, signatures })
+}
+
+/// HMAC-SHA256 of `ts + "." + body` under `secret`.
+pub fn compute_mac(secret: &Secret, ts: &str, body: &[u8]) -> [u8; 32] {
+    // HMAC accepts keys of any length.
+    let mut mac =
+        <Hmac<Sha256> as Mac>::new_from_slice(secret.expose()).unwrap_or_else(|_| unreachable!());
+    mac.update(ts.as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    mac.finalize().into_bytes().into()
+}
+
+/// Verifies the header against the body: grammar, `ts`, MAC (constant time), then tolerance.
+pub fn verify(
+    header: &[u8],
+    body: &[u8],
+    secrets: &[Secret],
+    tolerance_seconds: u32,
+    now_ms: i64,
+) -> Result<SignatureInfo, Error> {
+    let parsed = parse_header(header)?;
+    let ts_ms = timestamp::parse_utc_ms(parsed.ts).map_err(|e| {
+        Error::new(
+            Status::HeaderTimestampInvalid,
+            format!(
+                "the Signature header's ts {:?} {}",
+                truncate(parsed.ts, 40),
+                e.0
+            ),
+        )
+    })?;
+
+    let macs: Vec<[u8; 32]> = secrets
+        .iter()
+        .map(|s| compute_mac(s, parsed.ts, body))
+        .collect();
+    let matched = parsed.signatures.iter().find_map(|(key, given)| {
+        macs.iter()
+            .position(|mac| bool::from(mac.ct_eq(given)))
+            .map(|index| (*key, index))
+    });
+    let Some((key, secret_index)) = matched else {
+        return Err(Error::new(
+            Status::SignatureMismatch,
+            format!(
+                "no signature in the Signature header matches the body under the {} configured secret(s): check the hook secret and that the raw, unmodified request body is verified",
+                secrets.len()
+            ),
+        ));
+    };
+    let info = SignatureInfo {
+        timestamp: timestamp::format_ms(ts_ms),
+        key: key.to_ascii_lowercase(),
+        secret_index,
+        age_ms: now_ms.saturating_sub(ts_ms),
+    };
+    let limit = i64::from(tolerance_seconds) * 1000;
+    if tolerance_seconds > 0 && info.age_ms > limit {
+        return Err(Error::new(
+            Status::TimestampTooOld,
+            format!("the signature is authentic but {} s old; at most {tolerance_seconds} s are accepted", info.age_ms / 1000),
+        )
+        .with_signature(&info));
+    }
+    if tolerance_seconds > 0 && info.age_ms < -limit {
+        return Err(Error::new(
+            Status::TimestampInFuture,
+            format!(
+                "the signature is authentic but dated {} s in the future; at most {tolerance_seconds} s of clock skew are accepted (check the server clock)",
+                -info.age_ms / 1000
+            ),
+        )
+        .with_signature(&info));
+    }
+    Ok(info)
+}
+
+/// Builds a `Signature` header: `ts=<ts>;v0=<hex>;v1=<hex>...`, one `vN` per secret (oldest first).
+/// An empty `ts` means now.
+pub fn sign(body: &[u8], ts: &str, secrets: &[Secret], now_ms: i64) -> Result<String, Error> {
+    let ts = if ts.is_empty() {
+        timestamp::format_ms(now_ms)
+    } else {
+        ts.to_owned()
+    };
+    timestamp::parse_utc_ms(&ts).map_err(|e| {
+        Error::new(
+            Status::HeaderTimestampInvalid,
+            format!("timestamp {:?} {}", truncate(&ts, 40), e.0),
+        )
+    })?;
+    if secrets.is_empty() {
+        return Err(Error::new(
+            Status::InvalidOptions,
+            "at least one secret is needed to sign",
+        ));
+    }
+    let mut header = format!("ts={ts}");
+    for (i, secret) in secrets.iter().enumerate() {
+        header.push_str(&format!(
+            ";v{i}={}",
+            hex::encode(compute_mac(secret, &ts, body))
+        ));
+    }
+    Ok(header)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secret(s: &str) -> Secret {
+        Secret::new(s.as_bytes())
+    }
+
+    #[test]
+    fn mac_is_over_ts_dot_body_keyed_by_the_secret_utf8_bytes() {
+        // Expected value computed independently with Python's hmac module:
+        // hmac.new("tajný-kľúč".encode(), b'2024-01-09T13:08:48.069Z.{"eventId":...}', sha256).
+        let body = br#"{"eventId":"4e896aa3-bbba-4a75-a888-06bcfe403c99"}"#;
+        let mac = compute_mac(&secret("tajný-kľúč"), "2024-01-09T13:08:48.069Z", body);
+        assert_eq!(
+            hex::encode(mac),
+            "4408b9a16551a70e2dad98dbfe20d630be908ab51b59d01aeba5574bc64f2cc7"
+        );
+    }
+
+    #[test]
+    fn signs_and_verifies_with_rotation() {
+        let (old, new) = (secret("old-hook-secret"), secret("new-hook-secret"));
+        let body = br#"{"eventId":"x"}"#;
+        let ts = "2024-01-09T13:08:48.069Z";
+        let now = timestamp::parse_utc_ms(ts).unwrap() + 113;
+        let header = sign(body, ts, &[old.clone(), new.clone()], 0).unwrap();
+        let info = verify(
+            header.as_bytes(),
+            body,
+            &[old.clone(), new.clone()],
+            300,
+            now,
+        )
+        .unwrap();
+        assert_eq!(
+            (info.key.as_str(), info.secret_index, info.age_ms),
+            ("v0", 0, 113)
+        );
+        let info = verify(
+            header.as_bytes(),
+            body,
+            std::slice::from_ref(&new),
+            300,
+            now,
+        )
+        .unwrap();
+        assert_eq!((info.key.as_str(), info.secret_index), ("v1", 0));
+        let err = verify(header.as_bytes(), b"{}", &[old, new], 300, now).unwrap_err();
+        assert_eq!(err.status, Status::SignatureMismatch);
+    }
+
+    #[test]
+    fn grammar_is_tolerant_where_documented() {
+        let sig = "ab".repeat(32);
+        let h = format!(
+            " v0 = {} ;\r\n ts=2024-01-09T13:08:48.069Z ; foo=bar;;",
+            sig.to_uppercase()
+        );
+        let parsed = parse_header(h.as_bytes()).unwrap();
+        assert_eq!(parsed.ts, "2024-01-09T13:08:48.069Z");
+        assert_eq!(parsed.signatures, vec![("v0", [0xab; 32])]);
+    }
+
+    #[test]
+    fn grammar_errors() {
+        let sig = "ab".repeat(32);
+        let cases: Vec<(String, Status)> = vec![
+            ("".into(), Status::HeaderMissing),
+            (" \r\n".into(), Status::HeaderMissing),
+            (format!("ts=1;v0={sig};junk"), Status::HeaderMalformed),
+            (format!("v0={sig}"), Status::HeaderMalformed),
+            (
+                "ts=2024-01-09T13:08:48.069Z".into(),
+                Status::HeaderMalformed,
+            ),
+            (format!("ts=a;ts=b;v0={sig}"), Status::HeaderMalformed),
+            (format!("ts=a;v0={}", &sig[1..]), Status::HeaderMalformed),
+            (
+                format!(
+                    "ts=a;{}",
+                    (0..17).map(|i| format!("v{i}={sig};")).collect::<String>()
+                ),
+                Status::HeaderMalformed,
+            ),
+            (
+                format!("ts=a;v0={sig};x={}", "y".repeat(4096)),
+                Status::HeaderMalformed,
+            ),
+            (format!("ts=ä;v0={sig}"), Status::HeaderMalformed),
+        ];
+        for (header, status) in cases {
+            assert_eq!(
+                parse_header(header.as_bytes()).unwrap_err().status,
+                status,
+                "{header:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn tolerance_edges_are_inclusive() {
+        let s = secret("edge-secret");
+        let ts = "2024-01-09T13:08:48.069Z";
+        let t = timestamp::parse_utc_ms(ts).unwrap();
+        let header = sign(b"{}", ts, std::slice::from_ref(&s), 0).unwrap();
+        let run = |now| {
+            verify(header.as_bytes(), b"{}", std::slice::from_ref(&s), 300, now).map(|i| i.age_ms)
+        };
+        assert_eq!(run(t + 300_000), Ok(300_000));
+        assert_eq!(run(t - 300_000), Ok(-300_000));
+        assert_eq!(
+            run(t + 300_001).unwrap_err().status,
+            Status::TimestampTooOld
+        );
+        assert_eq!(
+            run(t - 300_001).unwrap_err().status,
+            Status::TimestampInFuture
+        );
+        assert!(verify(header.as_bytes(), b"{}", &[s], 0, t + 10 * 365 * 86_400_000).is_ok());
+    }
+}

@@ -1,0 +1,149 @@
+//! Strict RFC 3339 UTC timestamps, as Everifin writes them (`2024-01-09T13:08:48.069Z`).
+//!
+//! Accepted: `YYYY-MM-DDTHH:MM:SS`, an optional `.` with 1 to 9 digits, then `Z`, `+00:00` or
+//! `-00:00`. Calendar validity (month lengths, leap years) is checked by the `time` crate; leap
+//! seconds and other offsets are refused.
+
+use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
+
+/// Why a timestamp was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TimestampError(pub &'static str);
+
+/// Parses a timestamp into Unix milliseconds (sub-millisecond digits are truncated).
+pub fn parse_utc_ms(s: &str) -> Result<i64, TimestampError> {
+    let b = s.as_bytes();
+    if b.len() < 20 {
+        return Err(TimestampError("is too short for YYYY-MM-DDTHH:MM:SSZ"));
+    }
+    let digits = |range: std::ops::Range<usize>| -> Result<u32, TimestampError> {
+        let part = &b[range];
+        if !part.iter().all(u8::is_ascii_digit) {
+            return Err(TimestampError(
+                "is not of the form YYYY-MM-DDTHH:MM:SS.sssZ",
+            ));
+        }
+        Ok(part.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0')))
+    };
+    if b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+        return Err(TimestampError(
+            "is not of the form YYYY-MM-DDTHH:MM:SS.sssZ",
+        ));
+    }
+    let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    let (hour, minute, second) = (digits(11..13)?, digits(14..16)?, digits(17..19)?);
+
+    let mut rest = &b[19..];
+    let mut nanos = 0u32;
+    if let Some(after_dot) = rest.strip_prefix(b".") {
+        let n = after_dot.iter().take_while(|c| c.is_ascii_digit()).count();
+        if n == 0 || n > 9 {
+            return Err(TimestampError(
+                "needs 1 to 9 digits after the decimal point",
+            ));
+        }
+        let frac = digits(20..20 + n)?;
+        nanos = frac * 10u32.pow(9 - n as u32);
+        rest = &after_dot[n..];
+    }
+    match rest {
+        b"Z" | b"+00:00" | b"-00:00" => {}
+        _ => return Err(TimestampError("must end in Z (UTC)")),
+    }
+
+    let month = u8::try_from(month)
+        .ok()
+        .and_then(|m| Month::try_from(m).ok())
+        .ok_or(TimestampError("has no such month"))?;
+    let date = Date::from_calendar_date(year as i32, month, day as u8)
+        .map_err(|_| TimestampError("has no such day"))?;
+    let time = Time::from_hms_nano(hour as u8, minute as u8, second as u8, nanos)
+        .map_err(|_| TimestampError("has no such time of day"))?;
+    let instant = PrimitiveDateTime::new(date, time).assume_utc();
+    Ok(to_ms(instant))
+}
+
+fn to_ms(t: OffsetDateTime) -> i64 {
+    // Floor division keeps pre-1970 instants truncated the same way as later ones.
+    (t.unix_timestamp_nanos().div_euclid(1_000_000)) as i64
+}
+
+/// Formats Unix milliseconds as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+pub fn format_ms(ms: i64) -> String {
+    let t = OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.millisecond()
+    )
+}
+
+/// The system clock in Unix milliseconds.
+pub fn now_ms() -> i64 {
+    to_ms(OffsetDateTime::now_utc())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_everifin_timestamps() {
+        assert_eq!(
+            parse_utc_ms("2024-05-07T14:49:55.884Z"),
+            Ok(1_715_093_395_884)
+        );
+        assert_eq!(parse_utc_ms("2024-05-07T14:49:55Z"), Ok(1_715_093_395_000));
+        assert_eq!(
+            parse_utc_ms("2024-05-07T14:49:55.8849999+00:00"),
+            Ok(1_715_093_395_884)
+        );
+        assert_eq!(
+            parse_utc_ms("2024-05-07T14:49:55.123456789-00:00"),
+            Ok(1_715_093_395_123)
+        );
+        assert_eq!(parse_utc_ms("2024-02-29T00:00:00Z"), Ok(1_709_164_800_000));
+        assert_eq!(parse_utc_ms("1969-12-31T23:59:59.999Z"), Ok(-1));
+    }
+
+    #[test]
+    fn refuses_anything_else() {
+        for bad in [
+            "",
+            "2024-05-07",
+            "2024-05-07T14:49:55",
+            "2024-05-07T14:49:55.884",
+            "2024-05-07T14:49:55.884z",
+            "2024-05-07t14:49:55.884Z",
+            "2024-05-07 14:49:55.884Z",
+            "2024-05-07T14:49:55.884+01:00",
+            "2024-05-07T14:49:55.Z",
+            "2024-05-07T14:49:55.1234567890Z",
+            "2023-02-29T00:00:00Z",
+            "2024-02-30T00:00:00Z",
+            "2024-13-01T00:00:00Z",
+            "2024-00-01T00:00:00Z",
+            "2024-05-07T24:00:00Z",
+            "2024-05-07T23:60:00Z",
+            "2024-12-31T23:59:60Z",
+            "+024-05-07T14:49:55Z",
+            "2024-05-07T14:49:55ZZ",
+            "２024-05-07T14:49:55Z",
+        ] {
+            assert!(parse_utc_ms(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn formats_with_milliseconds() {
+        assert_eq!(format_ms(1_715_093_395_884), "2024-05-07T14:49:55.884Z");
+        assert_eq!(format_ms(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(format_ms(-1), "1969-12-31T23:59:59.999Z");
+    }
+}
