@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use serde::de::{self, Deserialize};
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -271,43 +272,151 @@ pub fn parse_body(body: &[u8], options: &Options) -> Result<Event, Error> {
             format!("the body nests arrays/objects deeper than {MAX_JSON_DEPTH} levels"),
         ));
     }
-    let root: &RawValue = serde_json::from_str(text).map_err(|e| {
+    // One pass: top-level members stay raw except `data`, whose members are collected too.
+    let top: Top = serde_json::from_str(text).map_err(|e| {
         Error::new(
             Status::BodyNotJson,
             format!("the body is not JSON: {}", json_error_kind(&e)),
         )
     })?;
-    if !root.get().starts_with('{') {
-        return Err(Error::event(
+    match top {
+        Top::Object { fields, data } => normalize_fields(&fields, data, options),
+        Top::NotObject => Err(Error::event(
             "",
             "the body must be a JSON object (an Everifin event)",
-        ));
+        )),
     }
-    let fields: Fields = serde_json::from_str(root.get()).map_err(|e| {
-        Error::new(
-            Status::BodyNotJson,
-            format!("the body is not JSON: {}", json_error_kind(&e)),
-        )
-    })?;
-    normalize_fields(&fields, options)
+}
+
+/// Any JSON value, keeping an object's members as raw values.
+enum Node<'a> {
+    Object(Fields<'a>),
+    Null,
+    Other,
+}
+
+/// The top-level value of the body: its members raw, except `data` (last one wins).
+enum Top<'a> {
+    Object {
+        fields: Fields<'a>,
+        data: Option<Node<'a>>,
+    },
+    NotObject,
+}
+
+/// Visitor methods for the values that are neither objects nor null: skipped, giving `$other`.
+macro_rules! skip_non_objects {
+    ($other:expr) => {
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok($other)
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok($other)
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok($other)
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok($other)
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+            Ok($other)
+        }
+        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<de::IgnoredAny>()?.is_some() {}
+            Ok($other)
+        }
+    };
+}
+
+struct NodeVisitor;
+
+impl<'de> de::Visitor<'de> for NodeVisitor {
+    type Value = Node<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Node<'de>, A::Error> {
+        let mut fields = Fields::new();
+        while let Some(key) = map.next_key::<String>()? {
+            fields.insert(key, map.next_value()?);
+        }
+        Ok(Node::Object(fields))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Node<'de>, E> {
+        Ok(Node::Null)
+    }
+
+    skip_non_objects!(Node::Other);
+}
+
+impl<'de> Deserialize<'de> for Node<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(NodeVisitor)
+    }
+}
+
+struct TopVisitor;
+
+impl<'de> de::Visitor<'de> for TopVisitor {
+    type Value = Top<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Top<'de>, A::Error> {
+        let (mut fields, mut data) = (Fields::new(), None);
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "data" {
+                data = Some(map.next_value::<Node>()?);
+            } else {
+                fields.insert(key, map.next_value()?);
+            }
+        }
+        Ok(Top::Object { fields, data })
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Top<'de>, E> {
+        Ok(Top::NotObject)
+    }
+
+    skip_non_objects!(Top::NotObject);
+}
+
+impl<'de> Deserialize<'de> for Top<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(TopVisitor)
+    }
 }
 
 /// True when arrays/objects nest deeper than `max` (strings are skipped, escapes honoured).
+/// Malformed JSON is left for the parser to report.
 fn nesting_exceeds(json: &[u8], max: usize) -> bool {
-    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
-    for &b in json {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < json.len() {
+        match json[i] {
+            b'"' => {
+                // Jump to the closing quote, stepping over escapes.
+                i += 1;
+                loop {
+                    let Some(offset) = json
+                        .get(i..)
+                        .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
+                    else {
+                        return false;
+                    };
+                    i += offset;
+                    if json[i] == b'"' {
+                        break;
+                    }
+                    i += 2;
+                }
             }
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
             b'[' | b'{' => {
                 depth += 1;
                 if depth > max {
@@ -317,6 +426,7 @@ fn nesting_exceeds(json: &[u8], max: usize) -> bool {
             b']' | b'}' => depth = depth.saturating_sub(1),
             _ => {}
         }
+        i += 1;
     }
     false
 }
@@ -377,7 +487,11 @@ fn with_fallback<'f>(
     }
 }
 
-fn normalize_fields(fields: &Fields, options: &Options) -> Result<Event, Error> {
+fn normalize_fields(
+    fields: &Fields,
+    data: Option<Node>,
+    options: &Options,
+) -> Result<Event, Error> {
     let event_id = uuid_field(fields, "eventId", "eventId")?
         .ok_or_else(|| Error::event("eventId", "eventId is required"))?;
     let (event_type, _) = with_fallback(fields, "eventType", "hookType")?;
@@ -389,13 +503,11 @@ fn normalize_fields(fields: &Fields, options: &Options) -> Result<Event, Error> 
         )
     })?;
 
-    let data_raw =
-        present(fields, "data").ok_or_else(|| Error::event("data", "data is required"))?;
-    if !data_raw.get().starts_with('{') {
-        return Err(Error::event("data", "data must be an object"));
-    }
-    let data: Fields = serde_json::from_str(data_raw.get())
-        .map_err(|_| Error::event("data", "data must be an object"))?;
+    let data = match data {
+        Some(Node::Object(data)) => data,
+        None | Some(Node::Null) => return Err(Error::event("data", "data is required")),
+        Some(Node::Other) => return Err(Error::event("data", "data must be an object")),
+    };
 
     let payment_id = uuid_field(&data, "paymentId", "data.paymentId")?;
     let refund_id = uuid_field(&data, "refundId", "data.refundId")?;
@@ -524,6 +636,10 @@ mod tests {
         let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
         assert!(!nesting_exceeds(deep(64).as_bytes(), 64));
         assert!(nesting_exceeds(deep(65).as_bytes(), 64));
+        // Escaped backslashes and quotes, brackets inside strings, an unterminated string.
+        assert!(!nesting_exceeds(br#"["\\", "\"[[[", "open \"#, 1));
+        assert!(nesting_exceeds(br#"["\\", [[]]]"#, 2));
+        assert!(!nesting_exceeds(br#"["\\", [[]]]"#, 3));
         assert!(!nesting_exceeds(
             format!("[\"{}\\\"\"]", "[".repeat(100)).as_bytes(),
             64
