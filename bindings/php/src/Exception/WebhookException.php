@@ -1,0 +1,80 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Everifin\Webhook\Exception;
+
+use Everifin\Webhook\Signature;
+use Everifin\Webhook\Status;
+
+/**
+ * The base of every exception the binding throws. The message is safe to send back to Everifin
+ * (the Back Office shows it to the merchant): it never contains a secret or an expected signature.
+ *
+ *     catch (WebhookException $e) { http_response_code($e->httpStatus()); echo $e->getMessage(); }
+ */
+class WebhookException extends \RuntimeException
+{
+    private string $statusName;
+    private ?string $field;
+    private ?Signature $signature;
+
+    final public function __construct(string $status, string $message, ?string $field = null, ?Signature $signature = null, ?\Throwable $previous = null)
+    {
+        parent::__construct($message, Status::code($status), $previous);
+        $this->statusName = $status;
+        $this->field = $field;
+        $this->signature = $signature;
+    }
+
+    /** The exception for a status name, of the subclass of its family. */
+    public static function forStatus(string $status, string $message, ?string $field = null, ?Signature $signature = null, ?\Throwable $previous = null): self
+    {
+        switch ($status) {
+            case Status::HEADER_MISSING:
+            case Status::HEADER_MALFORMED:
+            case Status::SIGNATURE_MISMATCH:
+                return new SignatureException($status, $message, $field, $signature, $previous);
+            case Status::HEADER_TIMESTAMP_INVALID:
+            case Status::TIMESTAMP_TOO_OLD:
+            case Status::TIMESTAMP_IN_FUTURE:
+                return new TimestampException($status, $message, $field, $signature, $previous);
+            case Status::BODY_TOO_LARGE:
+            case Status::BODY_NOT_UTF8:
+            case Status::BODY_NOT_JSON:
+            case Status::EVENT_INVALID:
+                return new BodyException($status, $message, $field, $signature, $previous);
+            case Status::INVALID_OPTIONS:
+            case Status::NULL_ARGUMENT:
+                return new ConfigurationException($status, $message, $field, $signature, $previous);
+            case Status::STATE_INVALID:
+                return new StateException($status, $message, $field, $signature, $previous);
+            default:
+                return new InternalException(Status::nameOf(Status::code($status)) === $status ? $status : Status::INTERNAL, $message, $field, $signature, $previous);
+        }
+    }
+
+    /** The status name, e.g. "SIGNATURE_MISMATCH" (DESIGN.md). */
+    public function status(): string
+    {
+        return $this->statusName;
+    }
+
+    /** The HTTP status to answer Everifin with (4xx: not retried; 5xx: retried). */
+    public function httpStatus(): int
+    {
+        return Status::httpStatus($this->statusName);
+    }
+
+    /** For EVENT_INVALID: the field at fault ("data.status", "" for the whole body). */
+    public function field(): ?string
+    {
+        return $this->field;
+    }
+
+    /** Set when the signature was authentic but a later check failed (too old, bad body...). */
+    public function signature(): ?Signature
+    {
+        return $this->signature;
+    }
+}

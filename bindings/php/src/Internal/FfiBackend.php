@@ -1,0 +1,119 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Everifin\Webhook\Internal;
+
+use Everifin\Webhook\Status;
+
+/**
+ * The native backend: the Rust library through PHP's FFI extension.
+ *
+ * Under `ffi.enable=preload` (PHP's default) FFI's static API may only be called from code that
+ * was preloaded: preload.php compiles this class during `opcache.preload`, which is what makes the
+ * calls below legal inside PHP-FPM and mod_php requests.
+ *
+ * @internal
+ */
+final class FfiBackend implements Backend
+{
+    /** @var \FFI */
+    private $ffi;
+
+    /** @param \FFI $ffi a loaded, ABI-checked library (see {@see Native}) */
+    public function __construct($ffi)
+    {
+        $this->ffi = $ffi;
+    }
+
+    public function name(): string
+    {
+        return 'ffi';
+    }
+
+    public function optionsCheck(string $optionsJson): string
+    {
+        return $this->take($this->ffi->evf_options_check($optionsJson, strlen($optionsJson)));
+    }
+
+    public function newVerifier(string $optionsJson): array
+    {
+        $out = $this->ffi->new('evf_verifier*');
+        $status = $this->ffi->evf_verifier_new($optionsJson, strlen($optionsJson), \FFI::addr($out));
+        if ($status === 0 && !\FFI::isNull($out)) {
+            return [new FfiVerifier($this, $out), null];
+        }
+        if ($status === Status::code(Status::INVALID_OPTIONS)) {
+            return [null, $this->optionsCheck($optionsJson)];
+        }
+        $name = Status::nameOf($status) ?? Status::INTERNAL;
+        $json = Json::encode([
+            'ok' => false,
+            'status' => $name,
+            'httpStatus' => Status::httpStatus($name),
+            'message' => 'the verifier could not be created (' . $name . ')',
+        ]);
+        return [null, $json];
+    }
+
+    public function freeVerifier(?object $verifier): void
+    {
+        if ($verifier instanceof FfiVerifier && $verifier->ptr !== null) {
+            $this->ffi->evf_verifier_free($verifier->ptr);
+            $verifier->ptr = null;
+        }
+    }
+
+    public function process(object $verifier, string $body, string $header, int $nowMs): string
+    {
+        if (!$verifier instanceof FfiVerifier || $verifier->ptr === null) {
+            throw new \LogicException('not a live native verifier');
+        }
+        return $this->take($this->ffi->evf_verifier_process($verifier->ptr, $body, strlen($body), $header, strlen($header), $nowMs));
+    }
+
+    public function normalize(string $body, string $optionsJson): string
+    {
+        return $this->take($this->ffi->evf_normalize($body, strlen($body), $optionsJson, strlen($optionsJson)));
+    }
+
+    public function decide(string $eventJson, string $stateJson): string
+    {
+        return $this->take($this->ffi->evf_decide($eventJson, strlen($eventJson), $stateJson, strlen($stateJson)));
+    }
+
+    public function sign(string $body, string $timestamp, string $secretsJson): string
+    {
+        return $this->take($this->ffi->evf_sign($body, strlen($body), $timestamp, strlen($timestamp), $secretsJson, strlen($secretsJson)));
+    }
+
+    public function version(): string
+    {
+        $v = $this->ffi->evf_version();
+        return is_string($v) ? $v : \FFI::string($v);
+    }
+
+    /**
+     * Copies a result's JSON into a PHP string and frees the result.
+     *
+     * @param \FFI\CData|null $result
+     */
+    private function take($result): string
+    {
+        if ($result === null || \FFI::isNull($result)) {
+            return '{"ok":false,"status":"INTERNAL","httpStatus":500,"message":"the library returned no result (out of memory)"}';
+        }
+        try {
+            $len = $this->ffi->evf_result_json_len($result);
+            $ptr = $this->ffi->evf_result_json($result);
+            // PHP FFI already turns a `const char *` return into a string (up to the NUL; the
+            // library's JSON never contains one); older versions return a CData pointer.
+            if (is_string($ptr)) {
+                return strlen($ptr) === $len ? $ptr : substr($ptr, 0, $len);
+            }
+            return ($ptr === null || $len === 0) ? '' : \FFI::string($ptr, $len);
+        } finally {
+            $this->ffi->evf_result_free($result);
+        }
+    }
+}

@@ -1,0 +1,93 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Everifin\Webhook\Internal;
+
+/**
+ * Strict RFC 3339 UTC timestamps (docs/behaviour.md section 4), as Unix milliseconds.
+ *
+ * @internal
+ */
+final class Timestamp
+{
+    private const RE = '/\A([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,9}))?(?:Z|[+-]00:00)\z/';
+
+    /** Unix milliseconds (sub-millisecond digits truncated), or null when the text is not accepted. */
+    public static function parseMs(string $s): ?int
+    {
+        if (!preg_match(self::RE, $s, $m)) {
+            return null;
+        }
+        [$y, $mo, $d, $h, $mi, $se] = [(int) $m[1], (int) $m[2], (int) $m[3], (int) $m[4], (int) $m[5], (int) $m[6]];
+        if ($mo < 1 || $mo > 12 || $d < 1 || $d > self::daysInMonth($y, $mo) || $h > 23 || $mi > 59 || $se > 59) {
+            return null;
+        }
+        $ms = isset($m[7]) && $m[7] !== '' ? (int) substr(str_pad($m[7], 3, '0'), 0, 3) : 0;
+        $days = self::daysFromCivil($y, $mo, $d);
+        return (($days * 86400 + $h * 3600 + $mi * 60 + $se) * 1000) + $ms;
+    }
+
+    /** `YYYY-MM-DDTHH:MM:SS.mmmZ` for Unix milliseconds. */
+    public static function formatMs(int $ms): string
+    {
+        $secs = intdiv($ms, 1000);
+        $milli = $ms % 1000;
+        if ($milli < 0) {
+            $milli += 1000;
+            $secs -= 1;
+        }
+        $days = intdiv($secs, 86400);
+        $rem = $secs % 86400;
+        if ($rem < 0) {
+            $rem += 86400;
+            $days -= 1;
+        }
+        [$y, $mo, $d] = self::civilFromDays($days);
+        return sprintf('%04d-%02d-%02dT%02d:%02d:%02d.%03dZ', $y, $mo, $d, intdiv($rem, 3600), intdiv($rem % 3600, 60), $rem % 60, $milli);
+    }
+
+    public static function nowMs(): int
+    {
+        return (int) floor(microtime(true) * 1000);
+    }
+
+    public static function fromDateTime(\DateTimeInterface $t): int
+    {
+        return $t->getTimestamp() * 1000 + intdiv((int) $t->format('u'), 1000);
+    }
+
+    private static function daysInMonth(int $y, int $m): int
+    {
+        if ($m === 2) {
+            return (($y % 4 === 0 && $y % 100 !== 0) || $y % 400 === 0) ? 29 : 28;
+        }
+        return in_array($m, [4, 6, 9, 11], true) ? 30 : 31;
+    }
+
+    /** Days since 1970-01-01 (proleptic Gregorian; H. Hinnant's algorithm). */
+    private static function daysFromCivil(int $y, int $m, int $d): int
+    {
+        $y -= $m <= 2 ? 1 : 0;
+        $era = intdiv($y >= 0 ? $y : $y - 399, 400);
+        $yoe = $y - $era * 400;
+        $doy = intdiv(153 * ($m + ($m > 2 ? -3 : 9)) + 2, 5) + $d - 1;
+        $doe = $yoe * 365 + intdiv($yoe, 4) - intdiv($yoe, 100) + $doy;
+        return $era * 146097 + $doe - 719468;
+    }
+
+    /** @return array{int,int,int} */
+    private static function civilFromDays(int $z): array
+    {
+        $z += 719468;
+        $era = intdiv($z >= 0 ? $z : $z - 146096, 146097);
+        $doe = $z - $era * 146097;
+        $yoe = intdiv($doe - intdiv($doe, 1460) + intdiv($doe, 36524) - intdiv($doe, 146096), 365);
+        $y = $yoe + $era * 400;
+        $doy = $doe - (365 * $yoe + intdiv($yoe, 4) - intdiv($yoe, 100));
+        $mp = intdiv(5 * $doy + 2, 153);
+        $d = $doy - intdiv(153 * $mp + 2, 5) + 1;
+        $m = $mp + ($mp < 10 ? 3 : -9);
+        return [$y + ($m <= 2 ? 1 : 0), $m, $d];
+    }
+}

@@ -1,0 +1,288 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Everifin\Webhook;
+
+use Everifin\Webhook\Exception\ConfigurationException;
+use Everifin\Webhook\Exception\WebhookException;
+use Everifin\Webhook\Internal\Backend;
+use Everifin\Webhook\Internal\Json;
+use Everifin\Webhook\Internal\JsonObject;
+use Everifin\Webhook\Internal\Native;
+use Everifin\Webhook\Internal\PhpBackend;
+use Everifin\Webhook\Internal\Results;
+use Everifin\Webhook\Internal\Timestamp;
+
+/**
+ * Verifies Everifin webhooks, normalizes their events and decides what to do with the order.
+ *
+ *     $verifier = new Verifier([$hookSecret]);
+ *     try {
+ *         $event = $verifier->verifyRequest();            // php://input + Signature header
+ *         $decision = $verifier->decide($event, $storedState);
+ *         ...
+ *     } catch (WebhookException $e) {
+ *         http_response_code($e->httpStatus());
+ *         echo $e->getMessage();
+ *     }
+ *
+ * The native library is used through FFI when it can be ({@see backend()}); otherwise a pure-PHP
+ * implementation of the same contract is. Every failure is a {@see WebhookException}.
+ */
+final class Verifier
+{
+    public const BACKEND_FFI = 'ffi';
+    public const BACKEND_PHP = 'php';
+
+    private Backend $backend;
+    private object $handle;
+    /** Options without the secrets (for normalize()). */
+    private string $publicOptionsJson;
+
+    /**
+     * @param list<string> $secrets hook secrets, oldest first (1 to 16, each non-empty; used as given, not trimmed)
+     * @param int $toleranceSeconds accepted age of a signature, both directions; 0 turns the check off
+     * @param bool $confirmedIsPaid treat CONFIRMED payments as paid
+     * @param int $maxBodyBytes larger bodies are refused before any HMAC is computed
+     * @param array<string, array<string, ?string>> $suggestedStates overrides of the suggested shop states: {platform: {outcome: state|null}}
+     * @param string|null $backend "ffi" or "php" to insist on one; null picks FFI when it can be used
+     * @throws ConfigurationException when an option is invalid (the message never contains a secret)
+     */
+    public function __construct(
+        #[\SensitiveParameter] array $secrets,
+        int $toleranceSeconds = 300,
+        bool $confirmedIsPaid = false,
+        int $maxBodyBytes = 1048576,
+        array $suggestedStates = [],
+        ?string $backend = null
+    ) {
+        $public = ['toleranceSeconds' => $toleranceSeconds, 'confirmedIsPaid' => $confirmedIsPaid, 'maxBodyBytes' => $maxBodyBytes];
+        if ($suggestedStates !== []) {
+            $public['suggestedStates'] = self::suggestedJson($suggestedStates);
+        }
+        $this->publicOptionsJson = Json::encode(self::object($public));
+        $optionsJson = Json::encode(self::object(['secrets' => self::secretsList($secrets)] + $public));
+
+        $this->backend = self::pickBackend($backend);
+        try {
+            [$handle, $error] = $this->backend->newVerifier($optionsJson);
+        } catch (\Throwable $e) {
+            if ($backend === self::BACKEND_FFI) {
+                throw WebhookException::forStatus(Status::INTERNAL, 'the native library failed to create a verifier', null, null, $e);
+            }
+            // The native call itself failed: use the pure-PHP backend rather than break the shop.
+            $this->backend = new PhpBackend();
+            [$handle, $error] = $this->backend->newVerifier($optionsJson);
+        }
+        $optionsJson = str_repeat("\0", strlen($optionsJson));
+        if ($handle === null) {
+            Results::throwIfError(Results::parse((string) $error));
+            throw WebhookException::forStatus(Status::INTERNAL, 'the verifier could not be created');
+        }
+        $this->handle = $handle;
+    }
+
+    public function __destruct()
+    {
+        try {
+            $this->backend->freeVerifier($this->handle ?? null);
+        } catch (\Throwable $e) {
+            // Never let cleanup break a request.
+        }
+    }
+
+    /** @return array<string, mixed> */
+    public function __debugInfo(): array
+    {
+        return ['backend' => $this->backend->name(), 'options' => $this->publicOptionsJson, 'secrets' => '[redacted]'];
+    }
+
+    /** @return array<string, mixed> */
+    public function __serialize(): array
+    {
+        throw new \LogicException('a Verifier holds secrets and cannot be serialized');
+    }
+
+    /** "ffi" when the native library is in use, "php" for the pure-PHP fallback. */
+    public function backend(): string
+    {
+        return $this->backend->name();
+    }
+
+    /**
+     * Verifies a webhook request and returns its normalized event.
+     *
+     * @param string $rawBody the request body exactly as received (php://input), never re-encoded
+     * @param string $signatureHeader the `Signature` header value ("" when absent)
+     * @param \DateTimeInterface|null $now the time to check the tolerance against; null = system clock
+     * @throws WebhookException
+     */
+    public function verify(string $rawBody, string $signatureHeader, ?\DateTimeInterface $now = null): Event
+    {
+        $nowMs = $now === null ? 0 : Timestamp::fromDateTime($now);
+        if ($nowMs === 0 && $now !== null) {
+            $nowMs = 1; // 0 means "system clock" to the ABI; the epoch itself is 1 ms later.
+        }
+        $json = $this->call(fn () => $this->backend->process($this->handle, $rawBody, $signatureHeader, $nowMs));
+        return Results::event(Results::parse($json));
+    }
+
+    /**
+     * Verifies the current request: reads php://input and the Signature header whatever the
+     * server's header casing ({@see Request::fromGlobals()}).
+     *
+     * @throws WebhookException
+     */
+    public function verifyRequest(?Request $request = null, ?\DateTimeInterface $now = null): Event
+    {
+        $request ??= Request::fromGlobals();
+        return $this->verify($request->body, $request->signatureHeader, $now);
+    }
+
+    /**
+     * Validates and normalizes a body without checking any signature (bodies verified elsewhere,
+     * tests), with this verifier's options.
+     *
+     * @throws WebhookException
+     */
+    public function normalize(string $rawBody): Event
+    {
+        $json = $this->call(fn () => $this->backend->normalize($rawBody, $this->publicOptionsJson));
+        return Results::event(Results::parse($json));
+    }
+
+    /**
+     * Decides what to do with an event given the order's stored state.
+     *
+     * @param Event|array<string, mixed>|string $event an Event, a normalized event array, or its JSON
+     * @param array<string, mixed>|string $state the stored state: [] / "" for a new order, a
+     *        previous Decision's $state, or its $stateJson
+     * @throws WebhookException EVENT_INVALID or STATE_INVALID
+     */
+    public function decide($event, $state = []): Decision
+    {
+        $eventJson = self::decideInput($event, true);
+        $stateJson = self::decideInput($state, false);
+        $json = $this->call(fn () => $this->backend->decide($eventJson, $stateJson));
+        return Results::decision(Results::parse($json));
+    }
+
+    /**
+     * Creates a `Signature` header for a body, as Everifin does (for tests and tools).
+     *
+     * @param list<string> $secrets oldest first: one vN part each
+     * @param string|null $timestamp RFC 3339 UTC, used exactly as given; null = now
+     * @throws WebhookException
+     */
+    public static function sign(string $body, #[\SensitiveParameter] array $secrets, ?string $timestamp = null, ?string $backend = null): string
+    {
+        $b = self::pickBackend($backend);
+        $secretsJson = Json::encode(self::secretsList($secrets));
+        try {
+            $json = $b->sign($body, $timestamp ?? '', $secretsJson);
+        } catch (\Throwable $e) {
+            throw WebhookException::forStatus(Status::INTERNAL, 'signing failed in the ' . $b->name() . ' backend', null, null, $e);
+        }
+        $r = Results::parse($json);
+        Results::throwIfError($r);
+        return (string) $r->get('header');
+    }
+
+    /** The backend that would be used by default here ("ffi" or "php"); see Environment::diagnose(). */
+    public static function defaultBackend(): string
+    {
+        return Native::backend() !== null ? self::BACKEND_FFI : self::BACKEND_PHP;
+    }
+
+    /** @internal the backend object (tests compare the two backends through it) */
+    public static function pickBackend(?string $name): Backend
+    {
+        if ($name === self::BACKEND_PHP) {
+            return new PhpBackend();
+        }
+        $native = Native::backend();
+        if ($name === self::BACKEND_FFI && $native === null) {
+            throw new ConfigurationException(Status::INVALID_OPTIONS, 'the FFI backend is not available: ' . (Native::report()['reason'] ?? 'unknown reason') . ' (see Environment::diagnose())');
+        }
+        if ($name !== null && $name !== self::BACKEND_FFI) {
+            throw new ConfigurationException(Status::INVALID_OPTIONS, 'backend must be "ffi", "php" or null');
+        }
+        return $native ?? new PhpBackend();
+    }
+
+    /**
+     * @param callable(): string $f
+     * @throws WebhookException
+     */
+    private function call(callable $f): string
+    {
+        try {
+            return $f();
+        } catch (\Throwable $e) {
+            throw WebhookException::forStatus(Status::INTERNAL, 'internal error in the ' . $this->backend->name() . ' backend; the request can be retried', null, null, $e);
+        }
+    }
+
+    /**
+     * @param mixed $secrets
+     * @return list<mixed>
+     */
+    private static function secretsList(#[\SensitiveParameter] array $secrets): array
+    {
+        return array_values($secrets);
+    }
+
+    /**
+     * @param array<string, array<string, ?string>> $s
+     */
+    private static function suggestedJson(array $s): JsonObject
+    {
+        $o = new JsonObject();
+        foreach ($s as $platform => $entries) {
+            $o->set((string) $platform, is_array($entries) ? self::object($entries) : $entries);
+        }
+        return $o;
+    }
+
+    /** @param array<array-key, mixed> $a */
+    private static function object(array $a): JsonObject
+    {
+        $o = new JsonObject();
+        foreach ($a as $k => $v) {
+            $o->set((string) $k, $v);
+        }
+        return $o;
+    }
+
+    /**
+     * @param mixed $v
+     */
+    private static function decideInput($v, bool $isEvent): string
+    {
+        if ($v instanceof Event) {
+            return $v->json;
+        }
+        if ($v instanceof Decision) {
+            return $v->stateJson;
+        }
+        if (is_string($v)) {
+            return $v;
+        }
+        if (is_array($v)) {
+            if ($v === []) {
+                return '{}';
+            }
+            try {
+                return Json::encode(array_is_list($v) ? $v : self::object($v));
+            } catch (\Throwable $e) {
+                throw WebhookException::forStatus($isEvent ? Status::EVENT_INVALID : Status::STATE_INVALID, 'the ' . ($isEvent ? 'event' : 'state') . ' cannot be encoded as JSON', $isEvent ? '' : null);
+            }
+        }
+        throw WebhookException::forStatus(
+            $isEvent ? Status::EVENT_INVALID : Status::STATE_INVALID,
+            $isEvent ? 'the event must be an Event, an array or JSON text' : 'the state must be an array or JSON text',
+            $isEvent ? '' : null
+        );
+    }
+}

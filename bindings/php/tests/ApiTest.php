@@ -1,0 +1,342 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Everifin\Webhook\Tests;
+
+use Everifin\Webhook\Decision;
+use Everifin\Webhook\Environment;
+use Everifin\Webhook\Exception\BodyException;
+use Everifin\Webhook\Exception\ConfigurationException;
+use Everifin\Webhook\Exception\InternalException;
+use Everifin\Webhook\Exception\SignatureException;
+use Everifin\Webhook\Exception\StateException;
+use Everifin\Webhook\Exception\TimestampException;
+use Everifin\Webhook\Exception\WebhookException;
+use Everifin\Webhook\Internal\Native;
+use Everifin\Webhook\Request;
+use Everifin\Webhook\Status;
+use Everifin\Webhook\Verifier;
+use PHPUnit\Framework\TestCase;
+
+/**
+ * The public API on both backends (each test runs on "php", and on "ffi" when FFI is usable).
+ */
+final class ApiTest extends TestCase
+{
+    private const SECRET = 'whsec-api-test-shop-3c0e';
+    private const TS = '2024-05-07T14:49:55.887Z';
+    private const TS_MS = 1715093395887;
+
+    private const BODY = '{"eventId":"C2949DFE-4585-46EB-9213-35F0F7FAF055","eventType":"payment.statusChange",'
+        . '"eventTimestamp":"2024-05-07T14:49:55.884Z","data":{"paymentId":"da96bc8f-2b1e-4c0d-9f3a-6e5d4c3b2a19",'
+        . '"status":"BOOKED","hookData":{"obj":{},"list":[],"n":1.50,"s":"\u00e9"}}}';
+
+    /** @return array<string, array{0: string}> */
+    public function backends(): array
+    {
+        $out = ['php' => ['php']];
+        if (Verifier::defaultBackend() === 'ffi') {
+            $out['ffi'] = ['ffi'];
+        }
+        return $out;
+    }
+
+    private static function atMs(int $ms): \DateTimeImmutable
+    {
+        return \DateTimeImmutable::createFromFormat('U.u', sprintf('%d.%03d000', intdiv($ms, 1000), $ms % 1000));
+    }
+
+    /** @dataProvider backends */
+    public function testVerifyReturnsTheNormalizedEventWithTypedProperties(string $backend): void
+    {
+        $v = new Verifier([self::SECRET], backend: $backend);
+        $this->assertSame($backend, $v->backend());
+        $header = Verifier::sign(self::BODY, [self::SECRET], self::TS, $backend);
+        $e = $v->verify(self::BODY, $header, self::atMs(self::TS_MS + 250));
+        $this->assertSame('c2949dfe-4585-46eb-9213-35f0f7faf055', $e->eventId);
+        $this->assertSame(1715093395884, $e->eventTimestampMs);
+        $this->assertTrue($e->final);
+        $this->assertSame('paid', $e->outcome);
+        $this->assertSame('processing', $e->suggestedFor('woocommerce'));
+        $this->assertSame('PS_OS_PAYMENT', $e->suggestedFor('prestashop'));
+        $this->assertSame(250, $e->signature->ageMs);
+        $this->assertSame('v0', $e->signature->key);
+        // hookData: {} and [] stay distinct, the exact text is kept.
+        $this->assertInstanceOf(\stdClass::class, $e->hookData);
+        $this->assertInstanceOf(\stdClass::class, $e->hookData->obj);
+        $this->assertSame([], $e->hookData->list);
+        $this->assertSame('é', $e->hookData->s);
+        $this->assertSame('{"obj":{},"list":[],"n":1.50,"s":"\u00e9"}', $e->hookDataJson);
+        $this->assertSame(['schemaVersion', 'eventId', 'eventType', 'eventTimestamp', 'eventTimestampMs', 'entity', 'entityId',
+            'paymentId', 'refundId', 'orderId', 'instructionId', 'externalId', 'status', 'statusKnown', 'final', 'outcome',
+            'reasonCode', 'hookData', 'legacyFields', 'suggested'], array_keys($e->toArray()));
+        $this->assertSame('{"obj":{},"list":[],"n":1.5,"s":"é"}', json_encode($e->toArray()['hookData'], JSON_UNESCAPED_UNICODE));
+        $this->expectException(\Error::class);
+        $e->outcome = 'failed'; // read-only
+    }
+
+    /** @dataProvider backends */
+    public function testEachFailureIsAnExceptionOfItsFamily(string $backend): void
+    {
+        $v = new Verifier([self::SECRET], toleranceSeconds: 60, maxBodyBytes: 4096, backend: $backend);
+        $header = Verifier::sign(self::BODY, [self::SECRET], self::TS, $backend);
+        $now = self::atMs(self::TS_MS);
+        $cases = [
+            [self::BODY, '', $now, SignatureException::class, 'HEADER_MISSING', 401],
+            [self::BODY, 'ts=x', $now, SignatureException::class, 'HEADER_MALFORMED', 401],
+            [self::BODY, 'ts=yesterday;v0=' . str_repeat('a', 64), $now, TimestampException::class, 'HEADER_TIMESTAMP_INVALID', 401],
+            [self::BODY . ' ', $header, $now, SignatureException::class, 'SIGNATURE_MISMATCH', 401],
+            [self::BODY, $header, self::atMs(self::TS_MS + 60001), TimestampException::class, 'TIMESTAMP_TOO_OLD', 401],
+            [self::BODY, $header, self::atMs(self::TS_MS - 60001), TimestampException::class, 'TIMESTAMP_IN_FUTURE', 401],
+            [str_repeat(' ', 4097), $header, $now, BodyException::class, 'BODY_TOO_LARGE', 413],
+        ];
+        foreach ($cases as [$body, $h, $at, $class, $status, $http]) {
+            try {
+                $v->verify($body, $h, $at);
+                $this->fail("no exception for $status");
+            } catch (WebhookException $x) {
+                $this->assertInstanceOf($class, $x, $status);
+                $this->assertSame($status, $x->status());
+                $this->assertSame($http, $x->httpStatus());
+                $this->assertSame(Status::code($status), $x->getCode());
+                $this->assertNotSame('', $x->getMessage());
+                $this->assertStringNotContainsString(self::SECRET, $x->getMessage());
+                if ($status === 'TIMESTAMP_TOO_OLD') {
+                    $this->assertSame(60001, $x->signature()->ageMs, 'authentic but too old carries the signature');
+                }
+            }
+        }
+        foreach (['not json' => 'BODY_NOT_JSON', "\xc3\x28" => 'BODY_NOT_UTF8', '{"eventId":"x"}' => 'EVENT_INVALID'] as $body => $status) {
+            $h = Verifier::sign((string) $body, [self::SECRET], self::TS, $backend);
+            try {
+                $v->verify((string) $body, $h, $now);
+                $this->fail("no exception for $status");
+            } catch (BodyException $x) {
+                $this->assertSame($status, $x->status());
+                $this->assertSame(400, $x->httpStatus());
+                $this->assertNotNull($x->signature(), 'the signature was authentic');
+                if ($status === 'EVENT_INVALID') {
+                    $this->assertSame('eventId', $x->field());
+                }
+            }
+        }
+    }
+
+    /** @dataProvider backends */
+    public function testInvalidOptionsAreConfigurationExceptionsWithoutTheSecret(string $backend): void
+    {
+        foreach ([
+            fn () => new Verifier([], backend: $backend),
+            fn () => new Verifier([''], backend: $backend),
+            fn () => new Verifier([self::SECRET, 42], backend: $backend),
+            fn () => new Verifier([self::SECRET], toleranceSeconds: -1, backend: $backend),
+            fn () => new Verifier([self::SECRET], maxBodyBytes: 0, backend: $backend),
+            fn () => new Verifier([self::SECRET], suggestedStates: ['woocommerce' => ['payed' => 'x']], backend: $backend),
+            fn () => new Verifier(array_fill(0, 17, self::SECRET), backend: $backend),
+        ] as $i => $make) {
+            try {
+                $make();
+                $this->fail("case $i: no exception");
+            } catch (ConfigurationException $e) {
+                $this->assertSame('INVALID_OPTIONS', $e->status(), "case $i");
+                $this->assertSame(500, $e->httpStatus());
+                $this->assertStringNotContainsString(self::SECRET, $e->getMessage());
+            }
+        }
+    }
+
+    /** @dataProvider backends */
+    public function testSuggestedStatesAndConfirmedIsPaid(string $backend): void
+    {
+        $body = str_replace('"BOOKED"', '"CONFIRMED"', self::BODY);
+        $v = new Verifier([self::SECRET], confirmedIsPaid: true, suggestedStates: ['woocommerce' => ['paid' => 'completed'], 'myshop' => ['paid' => 'PAID']], backend: $backend);
+        $e = $v->normalize($body);
+        $this->assertNull($e->signature);
+        $this->assertSame('paid', $e->outcome);
+        $this->assertSame(['woocommerce' => 'completed', 'prestashop' => 'PS_OS_PAYMENT', 'myshop' => 'PAID'], $e->suggested);
+    }
+
+    /** @dataProvider backends */
+    public function testDecideRoundTripsTheState(string $backend): void
+    {
+        $v = new Verifier([self::SECRET], backend: $backend);
+        $e = $v->normalize(self::BODY);
+        $d = $v->decide($e, []);
+        $this->assertInstanceOf(Decision::class, $d);
+        $this->assertTrue($d->shouldApply());
+        $this->assertSame('first', $d->reason);
+        $this->assertSame('BOOKED', $d->state['status']);
+        // Either form of the stored state works: the array or the JSON text.
+        $this->assertSame('duplicate', $v->decide($e, $d->state)->reason);
+        $this->assertSame('duplicate', $v->decide($e->toArray(), $d->stateJson)->reason);
+        // Unknown keys of a shop-written state survive, objects included.
+        $d2 = $v->decide($e, '{"shopNote":{},"status":"PROCESSING"}');
+        $this->assertSame('{}', json_encode($d2->state['shopNote']));
+        $this->assertStringEndsWith(',"shopNote":{}}', $d2->stateJson);
+
+        try {
+            $v->decide($e, '[1]');
+            $this->fail('no exception');
+        } catch (StateException $x) {
+            $this->assertSame(['STATE_INVALID', 500], [$x->status(), $x->httpStatus()]);
+        }
+        try {
+            $v->decide('{"eventId":"x"}', []);
+            $this->fail('no exception');
+        } catch (BodyException $x) {
+            $this->assertSame(['EVENT_INVALID', 'eventTimestampMs'], [$x->status(), $x->field()]);
+        }
+    }
+
+    /** @dataProvider backends */
+    public function testSignMatchesAnIndependentHmac(string $backend): void
+    {
+        $h = Verifier::sign('{"a":1}', ['old-secret', 'new-secret'], self::TS, $backend);
+        $this->assertSame('ts=' . self::TS . ';v0=' . hash_hmac('sha256', self::TS . '.{"a":1}', 'old-secret')
+            . ';v1=' . hash_hmac('sha256', self::TS . '.{"a":1}', 'new-secret'), $h);
+        $this->assertMatchesRegularExpression('/^ts=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z;v0=[0-9a-f]{64}$/', Verifier::sign('{}', ['s'], null, $backend));
+        $this->expectException(TimestampException::class);
+        Verifier::sign('{}', ['s'], '2024-05-07 14:49:55', $backend);
+    }
+
+    /** @dataProvider backends */
+    public function testNowNullUsesTheSystemClock(string $backend): void
+    {
+        $v = new Verifier([self::SECRET], toleranceSeconds: 5, backend: $backend);
+        $e = $v->verify(self::BODY, Verifier::sign(self::BODY, [self::SECRET], null, $backend));
+        $this->assertLessThan(5000, abs($e->signature->ageMs));
+    }
+
+    public function testTheSecretsNeverShowInDebugOutput(): void
+    {
+        $v = new Verifier([self::SECRET]);
+        $this->assertStringNotContainsString(self::SECRET, print_r($v, true));
+        $this->assertStringNotContainsString(self::SECRET, var_export((array) $v, true) === '' ? '' : print_r($v, true));
+        $this->expectException(\LogicException::class);
+        serialize($v);
+    }
+
+    public function testTheSignatureHeaderIsFoundWhateverTheCasing(): void
+    {
+        $this->assertSame('ts=1', Request::signatureHeader(['HTTP_SIGNATURE' => 'ts=1']));
+        $this->assertSame('ts=2', Request::signatureHeader(['REDIRECT_HTTP_SIGNATURE' => 'ts=2']));
+        foreach (['Signature', 'signature', 'SIGNATURE', 'sIgNaTuRe'] as $name) {
+            $this->assertSame('ts=3', Request::signatureHeader([], ['Content-Type' => 'application/json', $name => 'ts=3']), $name);
+        }
+        $this->assertSame('', Request::signatureHeader([], ['X-Signature' => 'ts=4']));
+        $r = new Request('{}', 'ts=5');
+        $this->assertSame(['{}', 'ts=5'], [$r->body, $r->signatureHeader]);
+    }
+
+    public function testExceptionFactoryCoversEveryStatus(): void
+    {
+        $families = [
+            'HEADER_MISSING' => SignatureException::class, 'HEADER_MALFORMED' => SignatureException::class,
+            'SIGNATURE_MISMATCH' => SignatureException::class, 'HEADER_TIMESTAMP_INVALID' => TimestampException::class,
+            'TIMESTAMP_TOO_OLD' => TimestampException::class, 'TIMESTAMP_IN_FUTURE' => TimestampException::class,
+            'BODY_TOO_LARGE' => BodyException::class, 'BODY_NOT_UTF8' => BodyException::class,
+            'BODY_NOT_JSON' => BodyException::class, 'EVENT_INVALID' => BodyException::class,
+            'INVALID_OPTIONS' => ConfigurationException::class, 'NULL_ARGUMENT' => ConfigurationException::class,
+            'STATE_INVALID' => StateException::class, 'INTERNAL' => InternalException::class,
+        ];
+        $this->assertEqualsCanonicalizing(array_values(array_diff(Status::names(), ['OK'])), array_keys($families));
+        foreach ($families as $status => $class) {
+            $e = WebhookException::forStatus($status, 'm');
+            $this->assertInstanceOf($class, $e);
+            $this->assertSame($status, $e->status());
+        }
+        $this->assertSame('INTERNAL', WebhookException::forStatus('NO_SUCH_STATUS', 'm')->status());
+    }
+
+    public function testStatusTableMatchesTheLibrary(): void
+    {
+        if (Verifier::defaultBackend() !== 'ffi') {
+            $this->assertSame(401, Status::httpStatus('SIGNATURE_MISMATCH'));
+            return;
+        }
+        $ffi = (new \ReflectionProperty(\Everifin\Webhook\Internal\FfiBackend::class, 'ffi'))->getValue(Native::backend());
+        foreach (Status::names() as $name) {
+            $code = Status::code($name);
+            $this->assertSame($name, $ffi->evf_status_name($code));
+            $this->assertSame(Status::httpStatus($name), $ffi->evf_status_http_status($code));
+        }
+    }
+
+    public function testDiagnoseExplainsTheBackend(): void
+    {
+        $d = Environment::diagnose();
+        $this->assertSame(Verifier::defaultBackend(), $d['backend']);
+        $this->assertNotEmpty($d['steps']);
+        $this->assertNotEmpty($d['libraryCandidates']);
+        if ($d['backend'] === 'php') {
+            $this->assertNotNull($d['reason']);
+            $this->assertNotEmpty($d['fix']);
+        } else {
+            $this->assertNull($d['reason']);
+            $this->assertSame(Native::ABI_VERSION, 1);
+        }
+        $this->assertStringContainsString('everifin-webhook backend: ' . $d['backend'], Environment::report());
+    }
+
+    /**
+     * A broken or wrong library never breaks the shop: the binding falls back and says why.
+     * Runs in a child PHP with ffi.enable=1 and EVERIFIN_WEBHOOK_LIB pointing at the bad file.
+     */
+    public function testABrokenOrForeignLibraryFallsBackWithAReason(): void
+    {
+        if (!extension_loaded('ffi')) {
+            $this->markTestSkipped('needs the FFI extension');
+        }
+        $dir = sys_get_temp_dir() . '/evf-php-test-' . getmypid();
+        @mkdir($dir);
+        file_put_contents("$dir/not-a-library.so", "this is not an ELF file\n");
+        $cases = ["$dir/not-a-library.so" => 'FFI::cdef', "$dir/missing.so" => null];
+        if (is_executable('/usr/bin/cc')) {
+            // Every function of the header (FFI::cdef resolves them all), ABI version 2.
+            preg_match_all('/\\b(evf_\\w+)\\(/', (string) file_get_contents(Native::headerPath()), $m);
+            $c = "#include <stdint.h>\nuint32_t evf_abi_version(void){return 2;}\n";
+            foreach (array_unique($m[1]) as $fn) {
+                $c .= $fn === 'evf_abi_version' ? '' : "void *$fn(void){return (void *)\"9.0.0\";}\n";
+            }
+            file_put_contents("$dir/abi2.c", $c);
+            exec("/usr/bin/cc -shared -fPIC -o $dir/abi2.so $dir/abi2.c 2>&1", $o, $rc);
+            if ($rc === 0) {
+                $cases["$dir/abi2.so"] = 'ABI version 2';
+            }
+        }
+        $script = 'require ' . var_export(dirname(__DIR__) . '/autoload.php', true) . ';'
+            . '$v = new Everifin\Webhook\Verifier(["s"]);'
+            . 'echo json_encode(["backend" => $v->backend(), "reason" => Everifin\Webhook\Environment::diagnose()["reason"], "steps" => Everifin\Webhook\Environment::diagnose()["steps"]]);';
+        foreach ($cases as $lib => $expect) {
+            $cmd = 'EVERIFIN_WEBHOOK_LIB=' . escapeshellarg($lib) . ' ' . escapeshellarg(PHP_BINARY) . ' -d ffi.enable=1 -r ' . escapeshellarg($script) . ' 2>&1';
+            $out = shell_exec($cmd);
+            $r = json_decode((string) $out, true);
+            $this->assertIsArray($r, "$lib: $out");
+            if ($expect === null) {
+                // A missing env path is skipped: the package's lib/ is the next candidate.
+                $this->assertStringContainsString("$lib (env EVERIFIN_WEBHOOK_LIB): does not exist", implode("\n", $r['steps']));
+                continue;
+            }
+            $this->assertSame('php', $r['backend'], "$lib: $out");
+            $this->assertStringContainsString($expect, (string) $r['reason']);
+        }
+        exec('rm -rf ' . escapeshellarg($dir));
+    }
+
+    /** The committed preprocessor-free header is the one build.rs generates (drift test). */
+    public function testTheCommittedFfiHeaderMatchesTheGeneratedOne(): void
+    {
+        $committed = (string) file_get_contents(Native::headerPath());
+        $this->assertStringNotContainsString('#', preg_replace('#/\*.*?\*/#s', '', $committed), 'FFI::cdef needs a header without preprocessor lines');
+        $generated = glob(dirname(__DIR__, 3) . '/target/*/build/everifin-webhook-*/out/everifin_webhook_php.h') ?: [];
+        if ($generated === []) {
+            $this->markTestSkipped('no build output yet (cargo build)');
+        }
+        usort($generated, static fn ($a, $b) => filemtime($b) <=> filemtime($a));
+        $this->assertSame((string) file_get_contents($generated[0]), $committed, "stale: regenerate with EVF_WRITE_HEADERS=1 cargo build ($generated[0])");
+        foreach (['evf_abi_version', 'evf_verifier_new', 'evf_verifier_process', 'evf_normalize', 'evf_decide', 'evf_sign', 'evf_options_check', 'evf_result_json_len', 'evf_result_free'] as $fn) {
+            $this->assertStringContainsString($fn . '(', $committed);
+        }
+    }
+}

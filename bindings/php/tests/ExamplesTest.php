@@ -1,0 +1,223 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Everifin\Webhook\Tests;
+
+use Everifin\Webhook\Verifier;
+use PHPUnit\Framework\TestCase;
+
+/**
+ * The WooCommerce plugin skeleton and the PrestaShop front controller of examples/, run against
+ * the stubs in tests/stubs/ (WordPress and PrestaShop are not installed here).
+ */
+final class ExamplesTest extends TestCase
+{
+    private const SECRET = 'whsec-example-shop-91b7';
+    private const EXAMPLES = __DIR__ . '/../examples';
+
+    public static function setUpBeforeClass(): void
+    {
+        require_once __DIR__ . '/stubs/woocommerce.php';
+        require_once __DIR__ . '/stubs/prestashop.php';
+        require_once self::EXAMPLES . '/woocommerce/everifin-webhook-example/everifin-webhook-example.php';
+        require_once self::EXAMPLES . '/prestashop/everifinwebhook/everifinwebhook.php';
+        require_once self::EXAMPLES . '/prestashop/everifinwebhook/controllers/front/webhook.php';
+    }
+
+    protected function setUp(): void
+    {
+        \WpStub::reset();
+        \PsStub::reset();
+    }
+
+    /** @return list<string> */
+    public static function exampleFiles(): array
+    {
+        $it = new \RecursiveIteratorIterator(new \RecursiveDirectoryIterator(self::EXAMPLES, \FilesystemIterator::SKIP_DOTS));
+        $files = [];
+        foreach ($it as $f) {
+            if ($f->getExtension() === 'php') {
+                $files[] = $f->getPathname();
+            }
+        }
+        sort($files);
+        return $files;
+    }
+
+    public function testEveryExampleFilePassesPhpLint(): void
+    {
+        $files = self::exampleFiles();
+        $this->assertGreaterThanOrEqual(3, count($files));
+        foreach ($files as $f) {
+            exec(escapeshellarg(PHP_BINARY) . ' -l ' . escapeshellarg($f) . ' 2>&1', $out, $rc);
+            $this->assertSame(0, $rc, "php -l $f: " . implode("\n", $out));
+        }
+    }
+
+    private static function body(string $eventId, string $status, string $ts, string $externalId = '1042', string $paymentId = 'f0489615-fb8a-4c76-bb28-7f9726d815d6'): string
+    {
+        return json_encode([
+            'eventId' => $eventId,
+            'eventType' => 'payment.statusChange',
+            'eventTimestamp' => $ts,
+            'data' => ['paymentId' => $paymentId, 'status' => $status, 'externalId' => $externalId, 'hookData' => ['note' => 'objednávka 1042']],
+        ], JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES);
+    }
+
+    private static function signed(string $body): string
+    {
+        return Verifier::sign($body, [self::SECRET]);
+    }
+
+    // ------------------------------------------------------------------ WooCommerce
+
+    private function wooPost(string $body, array $headers): \WP_REST_Response
+    {
+        $route = \WpStub::$routes['everifin/v1/webhook'] ?? null;
+        $this->assertNotNull($route, 'the plugin registers its REST route on rest_api_init');
+        return ($route['callback'])(new \WP_REST_Request($body, $headers));
+    }
+
+    public function testWooCommercePluginRegistersAPublicPostRoute(): void
+    {
+        \WpStub::$routes = [];
+        do_action('rest_api_init');
+        $route = \WpStub::$routes['everifin/v1/webhook'];
+        $this->assertSame('POST', $route['methods']);
+        $this->assertTrue(($route['permission_callback'])());
+    }
+
+    public function testWooCommerceOrderFlowPaidOnceDuplicateStaleRegression(): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$options[\Everifin_Webhook_Example::OPTION_SECRETS] = [self::SECRET];
+        $order = \WpStub::$orders[1042] = new \WC_Order(1042, 'pending');
+
+        $processing = self::body('11111111-1111-4111-8111-111111111111', 'PROCESSING', '2024-05-07T14:49:50.000Z');
+        $r = $this->wooPost($processing, ['Signature' => self::signed($processing)]);
+        $this->assertSame(200, $r->get_status(), json_encode($r->get_data()));
+        $this->assertSame(['ok' => true, 'action' => 'apply', 'reason' => 'first'], $r->get_data());
+        $this->assertSame('pending', $order->get_status());
+
+        $booked = self::body('22222222-2222-4222-8222-222222222222', 'BOOKED', '2024-05-07T14:49:55.884Z');
+        $r = $this->wooPost($booked, ['SIGNATURE' => self::signed($booked)]);
+        $this->assertSame(['ok' => true, 'action' => 'apply', 'reason' => 'newer'], $r->get_data());
+        $this->assertSame('processing', $order->get_status());
+        $this->assertSame(1, $order->paymentCompleteCalls);
+        $this->assertSame('f0489615-fb8a-4c76-bb28-7f9726d815d6', $order->transactionId);
+
+        // Everifin retries the same event: skipped, the order is not paid twice.
+        $r = $this->wooPost($booked, ['signature' => self::signed($booked)]);
+        $this->assertSame(['ok' => true, 'action' => 'skip', 'reason' => 'duplicate'], $r->get_data());
+        $this->assertSame(1, $order->paymentCompleteCalls);
+
+        // A late PROCESSING (older) and a newer PROCESSING (regression of a final status) change nothing.
+        $late = self::body('33333333-3333-4333-8333-333333333333', 'PROCESSING', '2024-05-07T14:49:51.000Z');
+        $this->assertSame('stale', $this->wooPost($late, ['Signature' => self::signed($late)])->get_data()['reason']);
+        $back = self::body('44444444-4444-4444-8444-444444444444', 'FAILED', '2024-05-07T14:50:00.000Z');
+        $this->assertSame('regression', $this->wooPost($back, ['Signature' => self::signed($back)])->get_data()['reason']);
+        $this->assertSame('processing', $order->get_status());
+
+        $state = json_decode((string) $order->get_meta(\Everifin_Webhook_Example::META_STATE), true);
+        $this->assertSame('BOOKED', $state['status']);
+        $this->assertCount(4, $state['recentEventIds']);
+    }
+
+    public function testWooCommerceFailedPaymentUsesTheSuggestedState(): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$options[\Everifin_Webhook_Example::OPTION_SECRETS] = ['whsec-old-secret-0001', self::SECRET];
+        $order = \WpStub::$orders[1042] = new \WC_Order(1042, 'pending');
+        $failed = self::body('55555555-5555-4555-8555-555555555555', 'FAILED', '2024-05-07T14:49:55.000Z');
+        $r = $this->wooPost($failed, ['Signature' => self::signed($failed)]);
+        $this->assertSame(200, $r->get_status());
+        $this->assertSame('failed', $order->get_status());
+        $this->assertSame(0, $order->paymentCompleteCalls);
+    }
+
+    public function testWooCommerceRejectsForgedAndBrokenRequestsWithTheBindingsStatus(): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$options[\Everifin_Webhook_Example::OPTION_SECRETS] = [self::SECRET];
+        $order = \WpStub::$orders[1042] = new \WC_Order(1042, 'pending');
+        $booked = self::body('66666666-6666-4666-8666-666666666666', 'BOOKED', '2024-05-07T14:49:55.000Z');
+
+        $forged = Verifier::sign($booked, ['someone-elses-secret']);
+        $r = $this->wooPost($booked, ['Signature' => $forged]);
+        $this->assertSame(401, $r->get_status());
+        $this->assertSame('SIGNATURE_MISMATCH', $r->get_data()['status']);
+
+        $r = $this->wooPost($booked, []);
+        $this->assertSame(401, $r->get_status());
+        $this->assertSame('HEADER_MISSING', $r->get_data()['status']);
+
+        $r = $this->wooPost('{"eventId":', ['Signature' => self::signed('{"eventId":')]);
+        $this->assertSame(400, $r->get_status());
+        $this->assertSame('BODY_NOT_JSON', $r->get_data()['status']);
+        $this->assertSame('pending', $order->get_status());
+        $this->assertSame(0, $order->saves);
+        $this->assertStringNotContainsString(self::SECRET, json_encode($r->get_data()));
+    }
+
+    public function testWooCommerceUnknownOrderAndMissingSecret(): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$options[\Everifin_Webhook_Example::OPTION_SECRETS] = [self::SECRET];
+        $body = self::body('77777777-7777-4777-8777-777777777777', 'BOOKED', '2024-05-07T14:49:55.000Z', '999');
+        $r = $this->wooPost($body, ['Signature' => self::signed($body)]);
+        $this->assertSame(200, $r->get_status());
+        $this->assertSame('ignored', $r->get_data()['action']);
+
+        \WpStub::$options = [];
+        $r = $this->wooPost($body, ['Signature' => self::signed($body)]);
+        $this->assertSame(500, $r->get_status());
+    }
+
+    // ------------------------------------------------------------------ PrestaShop
+
+    public function testPrestaShopFrontControllerUpdatesTheOrderOnce(): void
+    {
+        \PsStub::$config = [\EverifinWebhook::CONFIG_SECRETS => self::SECRET . "\n", 'PS_OS_PAYMENT' => 2, 'PS_OS_BANKWIRE' => 10, 'PS_OS_ERROR' => 8];
+        \PsStub::$orders[1042] = ['state' => 10];
+        $this->assertTrue((new \EverifinWebhook())->install());
+        $c = new \EverifinWebhookWebhookModuleFrontController();
+        $this->assertTrue($c->ajax);
+
+        $booked = self::body('88888888-8888-4888-8888-888888888888', 'BOOKED', '2024-05-07T14:49:55.000Z');
+        [$code, $payload] = $c->handle($booked, self::signed($booked));
+        $this->assertSame(200, $code, json_encode($payload));
+        $this->assertSame(['ok' => true, 'action' => 'apply', 'reason' => 'first'], $payload);
+        $this->assertSame(2, \PsStub::$orders[1042]['state']);
+        $this->assertSame([[1042, 2]], \PsStub::$history);
+
+        [$code, $payload] = $c->handle($booked, self::signed($booked));
+        $this->assertSame([200, 'duplicate'], [$code, $payload['reason']]);
+        $this->assertCount(1, \PsStub::$history);
+        $this->assertSame('BOOKED', json_decode(\PsStub::$stateTable[1042], true)['status']);
+
+        [$code, $payload] = $c->handle($booked, 'ts=2024-05-07T14:49:55.000Z;v0=' . str_repeat('0', 64));
+        $this->assertSame([401, 'SIGNATURE_MISMATCH'], [$code, $payload['status']]);
+        [$code, $payload] = $c->handle("\xff\xfe", self::signed("\xff\xfe"));
+        $this->assertSame([400, 'BODY_NOT_UTF8'], [$code, $payload['status']]);
+    }
+
+    public function testPrestaShopPostProcessReadsTheRequestAndAnswers(): void
+    {
+        \PsStub::$config = [\EverifinWebhook::CONFIG_SECRETS => self::SECRET];
+        $c = new class () extends \EverifinWebhookWebhookModuleFrontController {
+            /** @var array{0: int, 1: array<string, mixed>}|null */
+            public ?array $answer = null;
+
+            protected function respond(int $code, array $payload): void
+            {
+                $this->answer = [$code, $payload];
+            }
+        };
+        // In the CLI php://input is empty and there is no Signature header: HEADER_MISSING.
+        unset($_SERVER['HTTP_SIGNATURE']);
+        $c->postProcess();
+        $this->assertSame(401, $c->answer[0]);
+        $this->assertSame('HEADER_MISSING', $c->answer[1]['status']);
+    }
+}

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Runs the PHP binding's tests: the PHPUnit suite with FFI (-d ffi.enable=1) and with the pure-PHP
+# fallback (-d ffi.enable=0), then the real-server test (nginx + two PHP-FPM masters with the
+# default ffi.enable=preload: one with opcache.preload/ffi.preload, one without).
+# Installs missing Debian packages, builds the library if needed and copies it to lib/.
+# Exit status: non-zero when anything failed.
+set -uo pipefail
+
+PKG_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ROOT="$(cd "$PKG_DIR/../.." && pwd)"
+cd "$PKG_DIR"
+
+need=()
+for p in php-cli php-fpm php-sqlite3 php-mbstring php-xml phpunit nginx; do
+  dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
+done
+if [ "${#need[@]}" -gt 0 ]; then
+  echo "== installing: ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null || { echo "apt-get install failed"; exit 1; }
+  # Debian starts the services it installs; the tests run their own instances.
+  for s in nginx "php$(php -r 'echo PHP_MAJOR_VERSION.".".PHP_MINOR_VERSION;')-fpm"; do
+    command -v service >/dev/null && service "$s" stop >/dev/null 2>&1 || true
+  done
+fi
+
+LIB="$ROOT/target/release/libeverifin_webhook.so"
+if command -v cargo >/dev/null 2>&1; then
+  echo "== cargo build --release --lib"
+  (cd "$ROOT" && cargo build --release --lib --quiet) || { echo "cargo build failed"; exit 1; }
+elif [ ! -f "$LIB" ]; then
+  echo "the library is missing and cargo is not installed"; exit 1
+fi
+mkdir -p "$PKG_DIR/lib"
+cp -f "$LIB" "$PKG_DIR/lib/libeverifin_webhook.so"
+
+PHPUNIT="$(command -v phpunit)"
+PHP="$(command -v php)"
+results=()
+fail=0
+run() { # name, expected backend, php -d args..., -- phpunit args...
+  local name="$1"; shift
+  echo
+  echo "== $name"
+  timeout 900 env "$@"
+  local rc=$?
+  if [ $rc -eq 0 ]; then results+=("PASS $name"); else results+=("FAIL $name (exit $rc)"); fail=1; fi
+}
+
+run "phpunit, FFI backend (php -d ffi.enable=1)" \
+  EVERIFIN_EXPECT_BACKEND=ffi "$PHP" -d ffi.enable=1 -d memory_limit=1G "$PHPUNIT" -c "$PKG_DIR/phpunit.xml"
+run "phpunit, pure-PHP fallback (php -d ffi.enable=0)" \
+  EVERIFIN_EXPECT_BACKEND=php "$PHP" -d ffi.enable=0 -d memory_limit=1G "$PHPUNIT" -c "$PKG_DIR/phpunit.xml"
+if [ "$(id -u)" = "0" ]; then
+  run "real server: nginx + PHP-FPM (ffi.enable=preload; preloaded pool and plain pool)" \
+    "$PHP" "$PHPUNIT" --bootstrap "$PKG_DIR/tests/bootstrap.php" "$PKG_DIR/tests/server/ServerTest.php"
+else
+  results+=("FAIL real server: needs root (php-fpm -R, private nginx)"); fail=1
+fi
+
+echo
+echo "== summary"
+passed=0; failed=0
+for r in "${results[@]}"; do
+  echo "  $r"
+  case "$r" in PASS*) passed=$((passed+1));; *) failed=$((failed+1));; esac
+done
+echo "$passed passed, $failed failed"
+exit $fail

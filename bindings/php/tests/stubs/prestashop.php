@@ -1,0 +1,150 @@
+<?php
+/**
+ * Test stubs of the few PrestaShop classes the PrestaShop example calls (Module,
+ * ModuleFrontController, Configuration, Db, Order, OrderHistory, Validate, pSQL). Not PrestaShop:
+ * just enough recorded behaviour to test the example's request handling.
+ */
+
+declare(strict_types=1);
+
+if (!defined('_PS_VERSION_')) {
+    define('_PS_VERSION_', '8.1.0');
+    define('_DB_PREFIX_', 'ps_');
+    define('_MYSQL_ENGINE_', 'InnoDB');
+}
+
+final class PsStub
+{
+    /** @var array<string, mixed> */
+    public static array $config = [];
+    /** @var array<int, array{state: int}> */
+    public static array $orders = [];
+    /** @var array<int, string> id_order => state JSON (the module's table) */
+    public static array $stateTable = [];
+    /** @var list<array{0: int, 1: int}> [id_order, id_order_state] */
+    public static array $history = [];
+
+    public static function reset(): void
+    {
+        self::$config = [];
+        self::$orders = [];
+        self::$stateTable = [];
+        self::$history = [];
+    }
+}
+
+class Module
+{
+    public $name;
+    public $tab;
+    public $version;
+    public $author;
+    public $need_instance;
+    public $displayName;
+    public $description;
+
+    public function __construct()
+    {
+    }
+
+    public function install(): bool
+    {
+        return true;
+    }
+}
+
+class ModuleFrontController
+{
+    public $ajax = false;
+    public $ssl = false;
+
+    public function __construct()
+    {
+    }
+}
+
+class Configuration
+{
+    /** @return mixed */
+    public static function get(string $key)
+    {
+        return PsStub::$config[$key] ?? false;
+    }
+}
+
+function pSQL(string $s): string
+{
+    return addslashes($s);
+}
+
+class Db
+{
+    private static ?Db $instance = null;
+
+    public static function getInstance(): Db
+    {
+        return self::$instance ??= new Db();
+    }
+
+    /** @return string|false */
+    public function getValue(string $sql)
+    {
+        if (preg_match('/FROM `ps_everifin_webhook_state` WHERE `id_order` = (\d+)$/', $sql, $m)) {
+            return PsStub::$stateTable[(int) $m[1]] ?? false;
+        }
+        throw new RuntimeException("unexpected query: $sql");
+    }
+
+    public function execute(string $sql): bool
+    {
+        if (preg_match("/^REPLACE INTO `ps_everifin_webhook_state` \\(`id_order`, `state`\\) VALUES \\((\\d+), '(.*)'\\)$/s", $sql, $m)) {
+            PsStub::$stateTable[(int) $m[1]] = stripslashes($m[2]);
+            return true;
+        }
+        if (str_starts_with($sql, 'CREATE TABLE IF NOT EXISTS `ps_everifin_webhook_state`')) {
+            return true;
+        }
+        throw new RuntimeException("unexpected query: $sql");
+    }
+}
+
+class Order
+{
+    public $id;
+
+    public function __construct(int $id)
+    {
+        $this->id = isset(PsStub::$orders[$id]) ? $id : null;
+    }
+
+    public function getCurrentState(): int
+    {
+        return PsStub::$orders[(int) $this->id]['state'];
+    }
+}
+
+class Validate
+{
+    public static function isLoadedObject($o): bool
+    {
+        return is_object($o) && !empty($o->id);
+    }
+}
+
+class OrderHistory
+{
+    public $id_order;
+    private ?int $newState = null;
+
+    public function changeIdOrderState(int $idState, $order, bool $useExistingPayment = false): void
+    {
+        $this->newState = $idState;
+        PsStub::$orders[(int) $order->id]['state'] = $idState;
+    }
+
+    public function addWithemail(bool $autodate = true): bool
+    {
+        PsStub::$history[] = [(int) $this->id_order, (int) $this->newState];
+        return true;
+    }
+}
