@@ -1,0 +1,55 @@
+# everifin-webhook: `make demo` runs the main job on built-in defaults, `make test` runs every
+# test (Rust, C, PHP, Python). Both install what is missing on a fresh Debian machine.
+
+SHELL := /bin/bash
+LIB := target/release/libeverifin_webhook.so
+export EVERIFIN_WEBHOOK_LIB := $(CURDIR)/$(LIB)
+
+.PHONY: demo test test-rust test-c test-php test-python lib headers lint bench vectors deps-rust
+
+demo: deps-rust
+	cargo run --release --quiet --example demo
+
+test: test-rust test-c test-php test-python
+	@echo "make test: Rust, C, PHP and Python suites passed"
+
+# Rust toolchain components used by lint (the machine's toolchain comes from rustup).
+deps-rust:
+	@command -v cargo >/dev/null || { echo "cargo is not installed: install Rust with rustup" >&2; exit 1; }
+	@cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
+	@cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
+
+lib: deps-rust
+	cargo build --release --lib
+
+# Regenerate the committed headers after changing src/ffi.rs (tests/headers.rs fails until then).
+headers: deps-rust
+	EVF_WRITE_HEADERS=1 cargo build --release --lib
+
+lint: deps-rust
+	cargo fmt --all -- --check
+	cargo clippy --all-targets -- -D warnings
+
+# Rewrite and check the shared vectors from their generator.
+vectors:
+	python3 tests/vectors/gen/make_vectors.py
+	python3 tests/vectors/gen/check_vectors.py
+
+test-rust: lint
+	python3 tests/vectors/gen/check_vectors.py
+	cargo test
+	cargo bench --bench verify -- --test
+	cargo run --release --quiet --example demo > /dev/null
+
+test-c: lib
+	bash tests/c/run.sh
+
+test-php: lib
+	bash bindings/php/tests/run.sh
+
+test-python: lib
+	bash bindings/python/tests/run.sh
+
+# Speed figures: verify+normalize as a ratio to a bare HMAC-SHA256 of the same bytes.
+bench: deps-rust
+	cargo bench --bench verify
