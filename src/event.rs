@@ -266,11 +266,17 @@ pub fn parse_body(body: &[u8], options: &Options) -> Result<Event, Error> {
             ),
         )
     })?;
-    if nesting_exceeds(text.as_bytes(), MAX_JSON_DEPTH) {
-        return Err(Error::new(
-            Status::BodyNotJson,
-            format!("the body nests arrays/objects deeper than {MAX_JSON_DEPTH} levels"),
-        ));
+    if let Err(e) = strict_scan(text.as_bytes(), MAX_JSON_DEPTH) {
+        let what = match e {
+            ScanError::TooDeep => {
+                format!("nests arrays/objects deeper than {MAX_JSON_DEPTH} levels")
+            }
+            ScanError::LoneSurrogate => "has a \\u escape of a lone UTF-16 surrogate".to_owned(),
+            ScanError::NumberOutOfRange => {
+                "has a number beyond the range of a 64-bit float".to_owned()
+            }
+        };
+        return Err(Error::new(Status::BodyNotJson, format!("the body {what}")));
     }
     // One pass: top-level members stay raw except `data`, whose members are collected too.
     let top: Top = serde_json::from_str(text).map_err(|e| {
@@ -393,42 +399,95 @@ impl<'de> Deserialize<'de> for Top<'de> {
     }
 }
 
-/// True when arrays/objects nest deeper than `max` (strings are skipped, escapes honoured).
-/// Malformed JSON is left for the parser to report.
-fn nesting_exceeds(json: &[u8], max: usize) -> bool {
+/// What [`strict_scan`] found wrong.
+#[derive(Debug, PartialEq, Eq)]
+enum ScanError {
+    TooDeep,
+    LoneSurrogate,
+    NumberOutOfRange,
+}
+
+/// Checks what a JSON syntax check alone lets through, everywhere in the body (also in values
+/// that are passed through raw, such as `hookData`, so that every result is strict JSON):
+/// nesting deeper than `max`, `\u` escapes of lone UTF-16 surrogates, numbers beyond the range
+/// of a 64-bit float. Malformed JSON is left for the parser to report.
+fn strict_scan(json: &[u8], max: usize) -> Result<(), ScanError> {
     let mut depth = 0usize;
     let mut i = 0;
     while i < json.len() {
         match json[i] {
-            b'"' => {
-                // Jump to the closing quote, stepping over escapes.
-                i += 1;
-                loop {
-                    let Some(offset) = json
-                        .get(i..)
-                        .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
-                    else {
-                        return false;
-                    };
-                    i += offset;
-                    if json[i] == b'"' {
-                        break;
-                    }
-                    i += 2;
-                }
-            }
+            b'"' => i = skip_string(json, i + 1)?,
             b'[' | b'{' => {
                 depth += 1;
                 if depth > max {
-                    return true;
+                    return Err(ScanError::TooDeep);
                 }
+                i += 1;
             }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
+            b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                i += 1;
+            }
+            b'-' | b'0'..=b'9' => i = check_number(json, i)?,
+            _ => i += 1,
         }
-        i += 1;
     }
-    false
+    Ok(())
+}
+
+/// From just after an opening quote to just after the closing one (or the end).
+fn skip_string(json: &[u8], mut i: usize) -> Result<usize, ScanError> {
+    loop {
+        let Some(offset) = json
+            .get(i..)
+            .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
+        else {
+            return Ok(json.len());
+        };
+        i += offset;
+        if json[i] == b'"' {
+            return Ok(i + 1);
+        }
+        // A backslash: check \u escapes for surrogate pairs, skip any other escape.
+        match hex4(json, i + 2).filter(|_| json.get(i + 1) == Some(&b'u')) {
+            Some(0xD800..=0xDBFF) => {
+                let low = hex4(json, i + 8).filter(|_| json.get(i + 6..i + 8) == Some(b"\\u"));
+                if !matches!(low, Some(0xDC00..=0xDFFF)) {
+                    return Err(ScanError::LoneSurrogate);
+                }
+                i += 12;
+            }
+            Some(0xDC00..=0xDFFF) => return Err(ScanError::LoneSurrogate),
+            Some(_) => i += 6,
+            None => i += 2,
+        }
+    }
+}
+
+fn hex4(json: &[u8], at: usize) -> Option<u32> {
+    let digits = std::str::from_utf8(json.get(at..at + 4)?).ok()?;
+    u32::from_str_radix(digits, 16)
+        .ok()
+        .filter(|_| digits.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// From the start of a number token to just after it; refuses numbers that overflow f64.
+fn check_number(json: &[u8], start: usize) -> Result<usize, ScanError> {
+    let len = json[start..]
+        .iter()
+        .take_while(|b| matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
+        .count();
+    let token = &json[start..start + len];
+    // Short plain integers always fit; only exponents and long digit runs can overflow.
+    if len >= 20 || token.iter().any(|b| matches!(b, b'e' | b'E')) {
+        let parsed = std::str::from_utf8(token)
+            .ok()
+            .and_then(|t| t.parse::<f64>().ok());
+        if parsed.is_some_and(f64::is_infinite) {
+            return Err(ScanError::NumberOutOfRange);
+        }
+    }
+    Ok(start + len)
 }
 
 /// A field's raw value, with JSON `null` treated as absent.
@@ -634,16 +693,35 @@ mod tests {
     #[test]
     fn nesting_is_counted_outside_strings_only() {
         let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
-        assert!(!nesting_exceeds(deep(64).as_bytes(), 64));
-        assert!(nesting_exceeds(deep(65).as_bytes(), 64));
+        assert_eq!(strict_scan(deep(64).as_bytes(), 64), Ok(()));
+        assert_eq!(
+            strict_scan(deep(65).as_bytes(), 64),
+            Err(ScanError::TooDeep)
+        );
         // Escaped backslashes and quotes, brackets inside strings, an unterminated string.
-        assert!(!nesting_exceeds(br#"["\\", "\"[[[", "open \"#, 1));
-        assert!(nesting_exceeds(br#"["\\", [[]]]"#, 2));
-        assert!(!nesting_exceeds(br#"["\\", [[]]]"#, 3));
-        assert!(!nesting_exceeds(
-            format!("[\"{}\\\"\"]", "[".repeat(100)).as_bytes(),
-            64
-        ));
+        assert_eq!(strict_scan(br#"["\\", "\"[[[", "open \"#, 1), Ok(()));
+        assert_eq!(strict_scan(br#"["\\", [[]]]"#, 2), Err(ScanError::TooDeep));
+        assert_eq!(strict_scan(br#"["\\", [[]]]"#, 3), Ok(()));
+    }
+
+    #[test]
+    fn lone_surrogates_and_huge_numbers_are_found_anywhere() {
+        let ok = |s: &str| strict_scan(s.as_bytes(), 64);
+        assert_eq!(ok(r#"{"a":"\ud83d\uded2 \u00e9 \\ud800"}"#), Ok(()));
+        assert_eq!(ok(r#"{"a":"\ud800"}"#), Err(ScanError::LoneSurrogate));
+        assert_eq!(ok(r#"{"a":"\ud800\u0041"}"#), Err(ScanError::LoneSurrogate));
+        assert_eq!(ok(r#"{"a":"\udc00\ud800"}"#), Err(ScanError::LoneSurrogate));
+        assert_eq!(ok(r#"{"\uDBFF":1}"#), Err(ScanError::LoneSurrogate));
+        assert_eq!(
+            ok(r#"[1e308, -1.7e308, 1e-400, 12345678901234567890123]"#),
+            Ok(())
+        );
+        assert_eq!(ok("[1e309]"), Err(ScanError::NumberOutOfRange));
+        assert_eq!(ok("-1E400"), Err(ScanError::NumberOutOfRange));
+        assert_eq!(
+            ok(&format!("[1{}]", "0".repeat(400))),
+            Err(ScanError::NumberOutOfRange)
+        );
     }
 
     #[test]

@@ -756,6 +756,43 @@ def body_cases():
                   compact({"eventId": "not-a-uuid", "eventType": "payment.statusChange",
                            "eventTimestamp": EVENT_TS, "data": GOOD_DATA}),
                   exp=invalid("eventId", signature=authentic)))
+
+    # Strict JSON everywhere, also in values passed through raw (docs/behaviour.md section 2):
+    # lone UTF-16 surrogate escapes and numbers beyond the double range are BODY_NOT_JSON.
+    meta = '{"eventId":"%s","eventType":"payment.statusChange","eventTimestamp":"%s",' % (EVENT_ID, EVENT_TS)
+    good_data = '{"paymentId":"%s","status":"BOOKED"}' % PAYMENT_A
+    for label, body, exp in [
+        ("lone surrogate as data", meta + '"data":"\\ud800"}', expect("BODY_NOT_JSON")),
+        ("number out of double range as data", meta + '"data":1e400}', expect("BODY_NOT_JSON")),
+        ("earlier duplicate data with a lone surrogate",
+         meta + '"data":"\\udc00","data":' + good_data + '}', expect("BODY_NOT_JSON")),
+        ("lone surrogate in a key of data",
+         meta + '"data":{"\\ud800":1,"paymentId":"%s","status":"BOOKED"}}' % PAYMENT_A, expect("BODY_NOT_JSON")),
+        ("lone surrogate in a top-level key", meta + '"\\ud800":1,"data":' + good_data + '}',
+         expect("BODY_NOT_JSON")),
+        ("top-level number out of double range", "1e400", expect("BODY_NOT_JSON")),
+        ("top-level array holding a number out of double range", "[1e400]", expect("BODY_NOT_JSON")),
+        ("lone surrogate as the eventId",
+         '{"eventId":"\\ud800","eventType":"payment.statusChange","eventTimestamp":"%s","data":%s}' % (EVENT_TS, good_data),
+         expect("BODY_NOT_JSON")),
+        ("high surrogate followed by a non-surrogate escape inside hookData",
+         meta + '"data":{"paymentId":"%s","status":"BOOKED","hookData":"\\ud83d\\u0041"}}' % PAYMENT_A,
+         expect("BODY_NOT_JSON")),
+        ("lone surrogate inside hookData", 
+         meta + '"data":{"paymentId":"%s","status":"BOOKED","hookData":"\\ud800"}}' % PAYMENT_A, expect("BODY_NOT_JSON")),
+        ("number out of double range inside hookData",
+         meta + '"data":{"paymentId":"%s","status":"BOOKED","hookData":[1e400]}}' % PAYMENT_A, expect("BODY_NOT_JSON")),
+        ("integer of 400 digits inside hookData",
+         meta + '"data":{"paymentId":"%s","status":"BOOKED","hookData":1%s}}' % (PAYMENT_A, "0" * 400),
+         expect("BODY_NOT_JSON")),
+        ("lone surrogate in an unknown top-level field",
+         meta + '"note":"\\ud800","data":' + good_data + '}', expect("BODY_NOT_JSON")),
+        ("escaped backslash before ud800 is plain text, and extreme finite numbers pass: OK",
+         meta + '"data":{"paymentId":"%s","status":"BOOKED","hookData":["\\\\ud800",1e308,-1.5e-400]}}' % PAYMENT_A,
+         expect("OK", event=ev(EVENT_ID, "payment.statusChange", "payment", "BOOKED", "paid", True,
+                               payment=PAYMENT_A, hook=["\\ud800", 1e308, -0.0]))),
+    ]:
+        C.append(norm("decoding: " + label, body, exp))
     return C
 
 
