@@ -23,29 +23,23 @@ final class Json
     private int $len;
     private int $pos = 0;
     private int $maxDepth;
-    private bool $lenient;
 
-    private function __construct(string $text, int $maxDepth, bool $lenient)
+    private function __construct(string $text, int $maxDepth)
     {
         $this->s = $text;
         $this->len = strlen($text);
         $this->maxDepth = $maxDepth;
-        $this->lenient = $lenient;
     }
 
     /**
      * Parses one JSON value with optional surrounding whitespace.
      *
-     * Lenient mode reads like serde_json skipping over a value it does not decode (RawValue):
-     * numbers out of range become INF, and a string with a lone UTF-16 surrogate becomes a
-     * {@see JsonBadString} (as a key it marks its object {@see JsonObject::$badKey}).
-     *
-     * @return mixed JsonObject|list<mixed>|string|int|float|bool|JsonBigInt|JsonBadString|null
+     * @return mixed JsonObject|list<mixed>|string|int|float|bool|JsonBigInt|null
      * @throws JsonError
      */
-    public static function parse(string $text, int $maxDepth = 128, bool $lenient = false)
+    public static function parse(string $text, int $maxDepth = 128)
     {
-        $p = new self($text, $maxDepth, $lenient);
+        $p = new self($text, $maxDepth);
         $p->ws();
         $v = $p->value(0);
         $p->ws();
@@ -116,10 +110,6 @@ final class Json
                 throw new JsonError('expected a string key', $this->pos);
             }
             $key = $this->str();
-            if ($key instanceof JsonBadString) {
-                $obj->badKey = true;
-                $key = $key->lossy();
-            }
             $this->ws();
             if ($this->pos >= $this->len || $this->s[$this->pos] !== ':') {
                 throw new JsonError("expected ':'", $this->pos);
@@ -128,11 +118,6 @@ final class Json
             $this->ws();
             $start = $this->pos;
             $v = $this->value($depth);
-            if ($this->lenient && $depth === 1 && $key === 'data' && self::strictlyInvalid($v)) {
-                // The core decodes every top-level `data` member (its keys, or the scalar itself)
-                // strictly: a violation there is a JSON error of the whole body.
-                $obj->badKey = true;
-            }
             $obj->set($key, $v, substr($this->s, $start, $this->pos - $start));
             $this->ws();
             if ($this->pos >= $this->len) {
@@ -146,19 +131,6 @@ final class Json
                 throw new JsonError("expected ',' or '}'", $this->pos - 1);
             }
         }
-    }
-
-    /**
-     * Whether a leniently read value would be refused by a strict (serde_json) decode of the value
-     * itself: a lone-surrogate string, an out-of-range number, an object with such a key.
-     *
-     * @param mixed $v
-     */
-    public static function strictlyInvalid($v): bool
-    {
-        return $v instanceof JsonBadString
-            || (is_float($v) && !is_finite($v))
-            || ($v instanceof JsonObject && $v->badKey);
     }
 
     /** @return list<mixed> */
@@ -191,7 +163,7 @@ final class Json
         }
     }
 
-    /** @return string|JsonBadString */
+    /** @return string */
     private function str()
     {
         // A JSON string: no raw control characters, only the RFC 8259 escapes.
@@ -206,9 +178,6 @@ final class Json
             $out = json_decode($tok, false, 1);
             if (!is_string($out)) {
                 // Lone UTF-16 surrogates: refused like serde_json does when it decodes a string.
-                if ($this->lenient) {
-                    return new JsonBadString($tok);
-                }
                 throw new JsonError('invalid escape in string', $this->pos);
             }
         }
@@ -244,7 +213,7 @@ final class Json
             }
         }
         $f = (float) $tok;
-        if ((is_infinite($f) || is_nan($f)) && !$this->lenient) {
+        if (is_infinite($f) || is_nan($f)) {
             throw new JsonError('number out of range', $this->pos);
         }
         return $f;
@@ -266,9 +235,6 @@ final class Json
             return '{' . implode(',', $parts) . '}';
         }
         if ($v instanceof JsonRaw) {
-            return $v->json;
-        }
-        if ($v instanceof JsonBadString) {
             return $v->json;
         }
         if ($v instanceof JsonBigInt) {

@@ -16,8 +16,6 @@ final class JsonObject
     private array $m = [];
     /** @var array<string, string> */
     private array $raw = [];
-    /** A key held a lone UTF-16 surrogate (lenient parsing only). */
-    public bool $badKey = false;
 
     /** @param mixed $v */
     public function set(string $key, $v, string $raw = ''): void

@@ -391,14 +391,13 @@ final class PhpBackend implements Backend
             throw new Failure(Status::BODY_NOT_UTF8, 'the body is not valid UTF-8');
         }
         try {
-            $root = Json::parse($body, self::MAX_BODY_DEPTH, true);
+            // Strict everywhere, also in values passed through (hookData): every result must be
+            // strict JSON (docs/behaviour.md section 2).
+            $root = Json::parse($body, self::MAX_BODY_DEPTH);
         } catch (JsonError $e) {
             throw new Failure(Status::BODY_NOT_JSON, $e->getMessage() === 'nesting too deep'
                 ? sprintf('the body nests arrays/objects deeper than %d levels', self::MAX_BODY_DEPTH)
                 : 'the body is not JSON: ' . $e->getMessage() . ' at offset ' . $e->offset);
-        }
-        if (Json::strictlyInvalid($root) || ($root instanceof JsonObject && $root->badKey)) {
-            throw new Failure(Status::BODY_NOT_JSON, 'the body is not JSON: an invalid \\u escape or an out-of-range number');
         }
         if (!$root instanceof JsonObject) {
             throw new Failure(Status::EVENT_INVALID, 'the body must be a JSON object (an Everifin event)', '');

@@ -54,9 +54,6 @@ final class Results
         if (is_array($v)) {
             return array_map(static fn ($x) => self::toPhp($x, $assoc), $v);
         }
-        if ($v instanceof JsonBadString) {
-            return $v->lossy();
-        }
         if ($v instanceof JsonBigInt) {
             return (float) $v->digits;
         }
