@@ -236,6 +236,26 @@ struct evf_result *evf_sign(const char *body,
                             size_t secrets_len);
 
 /**
+ * Explains a request: verifies it like `evf_verifier_process` and, when the signature does not
+ * match, searches for the usual causes (secret with stray whitespace, re-encoded body, wrong
+ * concatenation, re-formatted `ts`, a retired secret, a rotation in progress); reports clock
+ * skew when the signature is authentic. The result is the process result plus `findings`
+ * (`[{"code":...,"message":...}]`) and `secrets` (`[{"index":0,"fingerprint":"sha256:..."}]`).
+ * `options_json` is the verifier options plus an optional `"retiredSecrets": [...]`. It never
+ * contains a secret or an expected signature. Slower than processing: for diagnosis only.
+ *
+ * # Safety
+ * Each pointer must be NULL or point to its length in readable bytes.
+ */
+struct evf_result *evf_explain(const char *body,
+                               size_t body_len,
+                               const char *signature_header,
+                               size_t header_len,
+                               const char *options_json,
+                               size_t options_len,
+                               int64_t now_unix_ms);
+
+/**
  * The status of a result (`EVF_ERR_NULL_ARGUMENT` for NULL).
  *
  * # Safety

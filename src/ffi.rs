@@ -349,6 +349,44 @@ pub unsafe extern "C" fn evf_sign(
     })
 }
 
+/// Explains a request: verifies it like `evf_verifier_process` and, when the signature does not
+/// match, searches for the usual causes (secret with stray whitespace, re-encoded body, wrong
+/// concatenation, re-formatted `ts`, a retired secret, a rotation in progress); reports clock
+/// skew when the signature is authentic. The result is the process result plus `findings`
+/// (`[{"code":...,"message":...}]`) and `secrets` (`[{"index":0,"fingerprint":"sha256:..."}]`).
+/// `options_json` is the verifier options plus an optional `"retiredSecrets": [...]`. It never
+/// contains a secret or an expected signature. Slower than processing: for diagnosis only.
+///
+/// # Safety
+/// Each pointer must be NULL or point to its length in readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn evf_explain(
+    body: *const c_char,
+    body_len: usize,
+    signature_header: *const c_char,
+    header_len: usize,
+    options_json: *const c_char,
+    options_len: usize,
+    now_unix_ms: i64,
+) -> *mut evf_result {
+    guard_result(|| {
+        let r = (|| {
+            // SAFETY: per the contract.
+            let body = unsafe { bytes(body, body_len, "body") }?;
+            // SAFETY: per the contract.
+            let header = unsafe { bytes(signature_header, header_len, "signature_header") }?;
+            // SAFETY: per the contract.
+            let options = unsafe { bytes(options_json, options_len, "options_json") }?;
+            crate::explain::explain(body, header, options, now_unix_ms)
+        })();
+        let status = match &r {
+            Ok(e) => status_of(&e.verification),
+            Err(e) => e.status,
+        };
+        (status, result::explain(&r))
+    })
+}
+
 /// The status of a result (`EVF_ERR_NULL_ARGUMENT` for NULL).
 ///
 /// # Safety

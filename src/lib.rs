@@ -20,6 +20,7 @@
 pub mod decide;
 pub mod error;
 pub mod event;
+pub mod explain;
 pub mod ffi;
 pub mod options;
 pub mod result;
@@ -53,6 +54,11 @@ impl Verifier {
         Ok(Verifier {
             options: Options::for_verifier(options_json)?,
         })
+    }
+
+    /// Builds a verifier from options already validated for a verifier.
+    pub fn from_options(options: Options) -> Verifier {
+        Verifier { options }
     }
 
     pub fn options(&self) -> &Options {

@@ -146,3 +146,23 @@ pub fn options_check(r: &Result<crate::Verifier, Error>) -> String {
         Err(e) => error(e),
     }
 }
+
+/// Result of `evf_explain`: the process result plus `findings` and `secrets` (fingerprints).
+pub fn explain(r: &Result<crate::explain::Explanation, Error>) -> String {
+    let e = match r {
+        Ok(e) => e,
+        Err(e) => return error(e),
+    };
+    let mut value: Value = serde_json::from_str(&process(&e.verification)).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut value {
+        map.insert(
+            "findings".into(),
+            serde_json::to_value(&e.findings).unwrap_or_default(),
+        );
+        map.insert(
+            "secrets".into(),
+            serde_json::to_value(&e.secrets).unwrap_or_default(),
+        );
+    }
+    to_json(&value)
+}

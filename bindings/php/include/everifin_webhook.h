@@ -45,6 +45,14 @@ struct evf_result *evf_sign(const char *body,
                             const char *secrets_json,
                             size_t secrets_len);
 
+struct evf_result *evf_explain(const char *body,
+                               size_t body_len,
+                               const char *signature_header,
+                               size_t header_len,
+                               const char *options_json,
+                               size_t options_len,
+                               int64_t now_unix_ms);
+
 evf_status evf_result_status(const struct evf_result *result);
 
 const char *evf_result_json(const struct evf_result *result);
