@@ -439,7 +439,12 @@ fn json_reencoding(body: &[u8], search: &Search) -> Option<Vec<&'static str>> {
     ];
     orders.push(("documented", documented_order(&received)));
     for (order, value) in &orders {
-        for format in [Format::Compact, Format::Pretty2, Format::Pretty4] {
+        for format in [
+            Format::Compact,
+            Format::Spaced,
+            Format::Pretty2,
+            Format::Pretty4,
+        ] {
             for ascii in [false, true] {
                 for slashes in [false, true] {
                     let candidate = render(value, format, ascii, slashes);
@@ -452,7 +457,12 @@ fn json_reencoding(body: &[u8], search: &Search) -> Option<Vec<&'static str>> {
                     }
                     match (format, received_pretty) {
                         (Format::Compact, true) => t.push("pretty_printed"),
-                        (Format::Pretty2 | Format::Pretty4, false) => t.push("compacted"),
+                        (Format::Spaced | Format::Pretty2 | Format::Pretty4, false) => {
+                            t.push("compacted")
+                        }
+                        (Format::Spaced | Format::Pretty2 | Format::Pretty4, true) => {
+                            t.push("pretty_printed")
+                        }
                         _ => {}
                     }
                     if !ascii && received_escapes_unicode {
@@ -507,23 +517,63 @@ fn same_order(a: &Value, b: &Value) -> bool {
 #[derive(Clone, Copy)]
 enum Format {
     Compact,
+    /// One line with `", "` and `": "`, as Python's `json.dumps` writes by default.
+    Spaced,
     Pretty2,
     Pretty4,
+}
+
+/// serde_json formatter for [`Format::Spaced`].
+struct SpacedFormatter;
+
+impl serde_json::ser::Formatter for SpacedFormatter {
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        if first {
+            Ok(())
+        } else {
+            w.write_all(b", ")
+        }
+    }
+
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        if first {
+            Ok(())
+        } else {
+            w.write_all(b", ")
+        }
+    }
+
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b": ")
+    }
+}
+
+fn render_with<F: serde_json::ser::Formatter>(value: &Value, formatter: F) -> String {
+    let mut buf = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(&mut buf, formatter);
+    match value.serialize(&mut ser) {
+        Ok(()) => String::from_utf8(buf).unwrap_or_default(),
+        Err(_) => String::new(),
+    }
 }
 
 fn render(value: &Value, format: Format, ascii: bool, slashes: bool) -> String {
     let mut out = match format {
         Format::Compact => serde_json::to_string(value).unwrap_or_default(),
+        Format::Spaced => render_with(value, SpacedFormatter),
         Format::Pretty2 => serde_json::to_string_pretty(value).unwrap_or_default(),
-        Format::Pretty4 => {
-            let mut buf = Vec::new();
-            let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
-            let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
-            if value.serialize(&mut ser).is_err() {
-                return String::new();
-            }
-            String::from_utf8(buf).unwrap_or_default()
-        }
+        Format::Pretty4 => render_with(
+            value,
+            serde_json::ser::PrettyFormatter::with_indent(b"    "),
+        ),
     };
     if ascii {
         out = escape_non_ascii(&out);
@@ -776,6 +826,10 @@ mod tests {
         );
         let bom = [b"\xEF\xBB\xBF".as_slice(), BODY.as_bytes()].concat();
         assert_eq!(codes(&bom, &header, SECRET)[0].1["transform"], "bom");
+        let python_default = render(&value, Format::Spaced, true, false);
+        let python_header = header_for(python_default.as_bytes(), TS, SECRET);
+        let f = codes(pretty.as_bytes(), &python_header, SECRET);
+        assert_eq!(f[0].1["transform"], "pretty_printed", "{f:?}");
         let unicode = escape_non_ascii(BODY);
         assert_eq!(
             codes(unicode.as_bytes(), &header, SECRET)[0].1["transform"],
