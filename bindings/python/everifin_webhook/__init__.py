@@ -1,0 +1,82 @@
+"""Verify, normalize and de-duplicate Everifin Paygate webhooks.
+
+A typed ctypes binding of the everifin-webhook Rust library::
+
+    from everifin_webhook import Verifier, WebhookError
+
+    verifier = Verifier(["hook secret"])            # once per process; thread-safe
+    try:
+        event = verifier.verify(raw_body, signature_header)
+    except WebhookError as exc:
+        return exc.to_dict(), exc.http_status       # 401 / 400 / 413 / 500
+    decision = verifier.decide(event, stored_state_of_the_order)
+    if decision.apply:
+        ...                                          # update the order from event.outcome
+    store(decision.state)                            # also on a skip
+    return {"result": decision.action}, 200
+
+Importing the package loads the native library (see ``_lib`` for the lookup order and the
+``EVERIFIN_WEBHOOK_LIB`` override) and raises ImportError, listing every path tried, when it cannot.
+"""
+
+from __future__ import annotations
+
+from . import _core
+from ._core import (
+    Verifier,
+    abi_version,
+    decide,
+    decide_raw,
+    explain_raw,
+    library_path,
+    normalize,
+    normalize_raw,
+    options_check_raw,
+    sign,
+    sign_raw,
+    status_http_status,
+    status_name,
+    version,
+)
+from .errors import (
+    BodyError,
+    ConfigurationError,
+    InternalError,
+    SignatureError,
+    StateError,
+    TimestampError,
+    WebhookError,
+)
+from .types import Decision, Event, RawResult, SignatureInfo
+
+_core.lib()  # load now: a missing or incompatible library fails the import, not the first call
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Verifier",
+    "Event",
+    "Decision",
+    "SignatureInfo",
+    "RawResult",
+    "WebhookError",
+    "SignatureError",
+    "TimestampError",
+    "BodyError",
+    "ConfigurationError",
+    "StateError",
+    "InternalError",
+    "decide",
+    "normalize",
+    "sign",
+    "version",
+    "abi_version",
+    "status_name",
+    "status_http_status",
+    "library_path",
+    "decide_raw",
+    "normalize_raw",
+    "sign_raw",
+    "options_check_raw",
+    "explain_raw",
+]

@@ -1,0 +1,497 @@
+"""The Python API over the C ABI."""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import threading
+from datetime import datetime, timedelta, timezone
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+
+from . import _lib
+from .errors import InternalError, error_class_for
+from .types import Decision, Event, RawResult, SignatureInfo
+
+__all__ = [
+    "Verifier",
+    "decide",
+    "normalize",
+    "sign",
+    "version",
+    "abi_version",
+    "status_name",
+    "status_http_status",
+    "library_path",
+    "decide_raw",
+    "normalize_raw",
+    "sign_raw",
+    "options_check_raw",
+]
+
+BytesLike = Union[bytes, bytearray, memoryview]
+JsonInput = Union[Mapping[str, Any], str, bytes]
+SuggestedStates = Mapping[str, Mapping[str, Optional[str]]]
+
+_LIB: Optional[_lib.Lib] = None
+_LIB_LOCK = threading.Lock()
+
+
+def lib() -> _lib.Lib:
+    """The loaded native library (loaded once, at import of the package)."""
+    global _LIB
+    if _LIB is None:
+        with _LIB_LOCK:
+            if _LIB is None:
+                _LIB = _lib.load()
+    return _LIB
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_ONE_MS = timedelta(milliseconds=1)
+
+
+def _now_ms(now: Optional[datetime], now_ms: Optional[int]) -> int:
+    """``now`` (aware datetime) or ``now_ms`` (Unix ms) -> Unix ms; neither -> 0 (system clock)."""
+    if now is not None and now_ms is not None:
+        raise TypeError("give either now or now_ms, not both")
+    if now is not None:
+        if not isinstance(now, datetime):
+            raise TypeError(f"now must be a datetime, not {type(now).__name__}")
+        if now.tzinfo is None or now.utcoffset() is None:
+            raise ValueError(
+                "now must be timezone-aware (e.g. datetime.now(timezone.utc)); a naive datetime "
+                "is ambiguous"
+            )
+        ms = (now - _EPOCH) // _ONE_MS
+    elif now_ms is not None:
+        if isinstance(now_ms, bool) or not isinstance(now_ms, int):
+            raise TypeError(f"now_ms must be an int, not {type(now_ms).__name__}")
+        ms = now_ms
+    else:
+        return 0
+    if ms <= 0 or ms >= 2**63:
+        raise ValueError("now is out of range: it must be after 1970-01-01T00:00:00Z")
+    return ms
+
+
+def _bytes(value: Any, what: str) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, (bytearray, memoryview)):
+        return bytes(value)
+    raise TypeError(
+        f"{what} must be bytes (the raw request body exactly as received), "
+        f"not {type(value).__name__}"
+    )
+
+
+def _text(value: Union[str, bytes, None], what: str) -> bytes:
+    if value is None:
+        return b""
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogatepass")
+    raise TypeError(f"{what} must be str or bytes, not {type(value).__name__}")
+
+
+def _json(value: Union[Event, JsonInput, None], what: str) -> bytes:
+    """A mapping is serialized compactly; str/bytes are passed through as raw JSON text."""
+    if value is None:
+        return b""
+    if isinstance(value, (str, bytes)):
+        return _text(value, what)
+    if isinstance(value, Event):
+        return value.to_json().encode("utf-8")
+    if isinstance(value, Mapping):
+        return json.dumps(dict(value), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    raise TypeError(f"{what} must be a mapping or JSON text, not {type(value).__name__}")
+
+
+def _take(ptr: Any) -> RawResult:
+    """Copy a result out of the library and free it (always, also when reading fails)."""
+    lib_ = lib()
+    if not ptr:
+        raise MemoryError("everifin-webhook: the library returned no result (out of memory)")
+    try:
+        code = int(lib_.evf_result_status(ptr))
+        length = int(lib_.evf_result_json_len(ptr))
+        addr = lib_.evf_result_json(ptr)
+        text = ctypes.string_at(addr, length).decode("utf-8") if addr else ""
+    finally:
+        lib_.evf_result_free(ptr)
+    return RawResult(code=code, text=text)
+
+
+def _raise_for(result: RawResult) -> Dict[str, Any]:
+    """Return the result object when it is OK; raise the matching WebhookError otherwise."""
+    try:
+        data = result.data
+    except ValueError as exc:
+        raise InternalError(
+            "INTERNAL", 3, 500, f"the library returned an unreadable result ({exc})"
+        ) from None
+    if result.code == 0 and data.get("ok") is True:
+        return data
+    status = str(data.get("status") or status_name(result.code))
+    sig = data.get("signature")
+    field = data.get("field")
+    raise error_class_for(status)(
+        status,
+        result.code,
+        int(data.get("httpStatus") or status_http_status(result.code)),
+        str(data.get("message") or status),
+        field=field if isinstance(field, str) else None,
+        signature=SignatureInfo.from_dict(sig) if isinstance(sig, Mapping) else None,
+        result=data,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Small functions
+
+
+def version() -> str:
+    """The library's version, e.g. ``"0.1.0"``."""
+    raw = lib().evf_version()
+    return raw.decode("ascii") if raw else ""
+
+
+def abi_version() -> int:
+    return int(lib().evf_abi_version())
+
+
+def status_name(code: int) -> str:
+    raw = lib().evf_status_name(code)
+    return raw.decode("ascii") if raw else f"UNKNOWN_{code}"
+
+
+def status_http_status(code: int) -> int:
+    return int(lib().evf_status_http_status(code))
+
+
+def library_path() -> str:
+    """The path of the loaded native library."""
+    return lib().path
+
+
+# ---------------------------------------------------------------------------------------------
+# Raw layer: one call of the C ABI each, the result as returned (never raises for a non-OK
+# status). The typed functions below are built on these.
+
+
+def options_check_raw(options_json: Union[str, bytes]) -> RawResult:
+    data = _text(options_json, "options_json")
+    return _take(lib().evf_options_check(data, len(data)))
+
+
+def normalize_raw(body: BytesLike, options_json: Union[str, bytes, None] = None) -> RawResult:
+    b = _bytes(body, "body")
+    o = _text(options_json, "options_json")
+    return _take(lib().evf_normalize(b, len(b), o, len(o)))
+
+
+def decide_raw(event_json: Union[str, bytes], state_json: Union[str, bytes, None] = None) -> RawResult:
+    e = _text(event_json, "event_json")
+    s = _text(state_json, "state_json")
+    return _take(lib().evf_decide(e, len(e), s, len(s)))
+
+
+def sign_raw(
+    body: BytesLike, timestamp: Union[str, bytes, None], secrets_json: Union[str, bytes]
+) -> RawResult:
+    b = _bytes(body, "body")
+    t = _text(timestamp, "timestamp")
+    s = _text(secrets_json, "secrets_json")
+    return _take(lib().evf_sign(b, len(b), t, len(t), s, len(s)))
+
+
+def explain_raw(
+    body: BytesLike,
+    signature_header: Union[str, bytes, None],
+    options_json: Union[str, bytes],
+    *,
+    now: Optional[datetime] = None,
+    now_ms: Optional[int] = None,
+) -> RawResult:
+    """One ``evf_explain`` call: the process result plus ``findings`` and ``secrets``
+    (fingerprints). ``options_json`` may add ``retiredSecrets``."""
+    b = _bytes(body, "body")
+    h = _text(signature_header, "signature_header")
+    o = _text(options_json, "options_json")
+    ms = _now_ms(now, now_ms)
+    return _take(lib().evf_explain(b, len(b), h, len(h), o, len(o), ms))
+
+
+# ---------------------------------------------------------------------------------------------
+# Typed layer
+
+
+def _options(
+    secrets: Optional[Sequence[str]],
+    tolerance_seconds: Optional[int],
+    confirmed_is_paid: Optional[bool],
+    max_body_bytes: Optional[int],
+    suggested_states: Optional[SuggestedStates],
+) -> Dict[str, Any]:
+    opts: Dict[str, Any] = {}
+    if secrets is not None:
+        opts["secrets"] = _secret_list(secrets)
+    if tolerance_seconds is not None:
+        opts["toleranceSeconds"] = tolerance_seconds
+    if confirmed_is_paid is not None:
+        opts["confirmedIsPaid"] = confirmed_is_paid
+    if max_body_bytes is not None:
+        opts["maxBodyBytes"] = max_body_bytes
+    if suggested_states is not None:
+        opts["suggestedStates"] = {k: dict(v) for k, v in suggested_states.items()}
+    return opts
+
+
+def _secret_list(secrets: Union[str, Sequence[str]]) -> List[str]:
+    if isinstance(secrets, str):
+        return [secrets]  # one secret, not a sequence of characters
+    if isinstance(secrets, (bytes, bytearray)):
+        raise TypeError("secrets must be str (the hook secret as pasted), not bytes")
+    out = list(secrets)
+    for s in out:
+        if not isinstance(s, str):
+            raise TypeError(f"each secret must be a str, not {type(s).__name__}")
+    return out
+
+
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+class Verifier:
+    """Verifies and normalizes webhooks with fixed options; immutable and thread-safe.
+
+    Create one per process (or per configuration) and share it between threads and requests.
+
+    Args:
+        secrets: the hook secrets, oldest first (a single ``str`` is one secret). During a
+            secret rotation pass both. They are kept only inside the native verifier (and for
+            :meth:`sign`), never in ``repr``, messages or results.
+        tolerance_seconds: maximum clock difference for the ``ts`` of the signature, in both
+            directions (default 300; 0 turns the check off).
+        confirmed_is_paid: treat CONFIRMED payments as paid.
+        max_body_bytes: reject larger bodies before computing any HMAC (library default 1 MiB).
+        suggested_states: overrides of the suggested shop states,
+            ``{platform: {outcome: state or None}}``.
+
+    Raises:
+        ConfigurationError: invalid options (no secret, an empty secret, out-of-range values).
+    """
+
+    __slots__ = ("_ptr", "_normalize_options", "_secrets_json", "_secret_count", "__weakref__")
+
+    _ptr: Any
+
+    def __init__(
+        self,
+        secrets: Union[str, Sequence[str]],
+        *,
+        tolerance_seconds: int = 300,
+        confirmed_is_paid: bool = False,
+        max_body_bytes: Optional[int] = None,
+        suggested_states: Optional[SuggestedStates] = None,
+    ) -> None:
+        opts = _options(
+            secrets, tolerance_seconds, confirmed_is_paid, max_body_bytes, suggested_states
+        )
+        self._init(_dumps(opts))
+
+    @classmethod
+    def from_options_json(cls, options_json: Union[str, bytes]) -> "Verifier":
+        """Create from the library's options JSON (``{"secrets": [...], "toleranceSeconds": ...}``),
+        e.g. read from a configuration file. Unknown keys are rejected."""
+        self = cls.__new__(cls)
+        self._init(_text(options_json, "options_json"))
+        return self
+
+    def _init(self, options_json: bytes) -> None:
+        self._ptr = None
+        lib_ = lib()
+        out = _lib.VerifierPtr()
+        code = int(lib_.evf_verifier_new(options_json, len(options_json), ctypes.byref(out)))
+        if code != 0 or not out:
+            if out:
+                lib_.evf_verifier_free(out)
+            # Ask the library for the message (INVALID_OPTIONS); the options are never echoed.
+            checked = _take(lib_.evf_options_check(options_json, len(options_json)))
+            if checked.code != 0:
+                _raise_for(checked)
+            raise error_class_for(status_name(code))(
+                status_name(code),
+                code,
+                status_http_status(code),
+                "evf_verifier_new failed",
+            )
+        self._ptr = out
+        try:
+            opts = json.loads(options_json) if options_json.strip() else {}
+        except ValueError:  # pragma: no cover - the library accepted it
+            opts = {}
+        if not isinstance(opts, dict):  # pragma: no cover - the library accepted it
+            opts = {}
+        secrets = opts.pop("secrets", [])
+        # normalize() gets the options without the secrets (it does not need them).
+        self._normalize_options = _dumps(opts)
+        self._secrets_json = _dumps(secrets)
+        self._secret_count = len(secrets) if isinstance(secrets, list) else 0
+
+    def __del__(self) -> None:
+        ptr = getattr(self, "_ptr", None)
+        if ptr:
+            self._ptr = None
+            try:
+                lib().evf_verifier_free(ptr)
+            except Exception:  # pragma: no cover - interpreter shutdown
+                pass
+
+    def __repr__(self) -> str:
+        return f"<everifin_webhook.Verifier with {self._secret_count} secret(s)>"
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a Verifier cannot be pickled or copied (it holds native state)")
+
+    def process_raw(
+        self,
+        body: BytesLike,
+        signature_header: Union[str, bytes, None],
+        *,
+        now: Optional[datetime] = None,
+        now_ms: Optional[int] = None,
+    ) -> RawResult:
+        """One ``evf_verifier_process`` call; the result as returned, without raising."""
+        b = _bytes(body, "body")
+        h = _text(signature_header, "signature_header")
+        ms = _now_ms(now, now_ms)
+        return _take(lib().evf_verifier_process(self._ptr, b, len(b), h, len(h), ms))
+
+    def verify(
+        self,
+        body: BytesLike,
+        signature_header: Union[str, bytes, None],
+        *,
+        now: Optional[datetime] = None,
+        now_ms: Optional[int] = None,
+    ) -> Event:
+        """Verify the signature and timestamp, validate and normalize the body.
+
+        Args:
+            body: the raw request body, exactly as received (never re-encoded JSON).
+            signature_header: the value of the ``Signature`` header (None or "" when absent).
+            now: the current time as an aware datetime (a naive one raises ValueError);
+                default: the system clock.
+            now_ms: alternatively, the current time in Unix milliseconds.
+
+        Returns:
+            The normalized event; ``event.signature`` tells which secret and key matched.
+
+        Raises:
+            SignatureError, TimestampError, BodyError (and their ``http_status``).
+        """
+        data = _raise_for(self.process_raw(body, signature_header, now=now, now_ms=now_ms))
+        sig = data.get("signature")
+        return Event.from_dict(
+            data["event"], SignatureInfo.from_dict(sig) if isinstance(sig, Mapping) else None
+        )
+
+    def normalize(self, body: BytesLike) -> Event:
+        """Validate and normalize a body with this verifier's options, WITHOUT checking any
+        signature (for bodies that were verified elsewhere, or fetched from the API)."""
+        return Event.from_dict(_raise_for(normalize_raw(body, self._normalize_options))["event"])
+
+    def decide(
+        self, event: Union[Event, JsonInput], state: Union[JsonInput, None] = None
+    ) -> Decision:
+        """See :func:`decide`."""
+        return decide(event, state)
+
+    def sign(self, body: BytesLike, *, timestamp: Union[str, datetime, None] = None) -> str:
+        """A ``Signature`` header for ``body`` with this verifier's secrets (for tests and tools)."""
+        return _sign(body, self._secrets_json, timestamp)
+
+    def explain(
+        self,
+        body: BytesLike,
+        signature_header: Union[str, bytes, None],
+        *,
+        retired_secrets: Optional[Sequence[str]] = None,
+        now: Optional[datetime] = None,
+        now_ms: Optional[int] = None,
+    ) -> Dict[str, Any]:
+        """Why does this request fail? The process result for the request plus ``findings``
+        (``[{"code": ..., "message": ...}]``: secret_whitespace, body_reencoded,
+        concatenation_order, ts_reformatted, clock_skew, retired_secret, rotation_in_progress,
+        no_cause_found) and ``secrets`` (fingerprints). Never raises for a rejected request and
+        never contains a secret or an expected signature. For diagnosis, not for verifying."""
+        options = json.loads(self._normalize_options)
+        options["secrets"] = json.loads(self._secrets_json)
+        if retired_secrets is not None:
+            options["retiredSecrets"] = _secret_list(retired_secrets)
+        raw = explain_raw(body, signature_header, _dumps(options), now=now, now_ms=now_ms)
+        if raw.status in ("INVALID_OPTIONS", "NULL_ARGUMENT", "INTERNAL"):
+            _raise_for(raw)
+        return raw.data
+
+
+def decide(event: Union[Event, JsonInput], state: Union[JsonInput, None] = None) -> Decision:
+    """Decide what to do with the order for this event, given its stored state.
+
+    Args:
+        event: an :class:`Event`, a normalized event mapping, or its JSON text.
+        state: the state stored for the order: a mapping, its JSON text, or None/{} for a new order.
+
+    Returns:
+        The decision and the new state to store (store it also on a skip).
+
+    Raises:
+        BodyError (EVENT_INVALID) for an invalid event, StateError for an invalid state.
+    """
+    return Decision.from_result(
+        _raise_for(decide_raw(_json(event, "event"), _json(state, "state")))
+    )
+
+
+def normalize(
+    body: BytesLike,
+    *,
+    confirmed_is_paid: bool = False,
+    max_body_bytes: Optional[int] = None,
+    suggested_states: Optional[SuggestedStates] = None,
+) -> Event:
+    """Validate and normalize a body WITHOUT checking any signature."""
+    paid = None if confirmed_is_paid is False else confirmed_is_paid  # the default: leave it out
+    opts = _options(None, None, paid, max_body_bytes, suggested_states)
+    return Event.from_dict(_raise_for(normalize_raw(body, _dumps(opts) if opts else b""))["event"])
+
+
+def _format_ts(ts: datetime) -> str:
+    if ts.tzinfo is None or ts.utcoffset() is None:
+        raise ValueError("timestamp must be timezone-aware")
+    utc = ts.astimezone(timezone.utc)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def _sign(body: BytesLike, secrets_json: bytes, timestamp: Union[str, datetime, None]) -> str:
+    ts: Union[str, None] = _format_ts(timestamp) if isinstance(timestamp, datetime) else timestamp
+    data = _raise_for(sign_raw(body, ts, secrets_json))
+    return str(data["header"])
+
+
+def sign(
+    body: BytesLike,
+    secrets: Union[str, Sequence[str]],
+    *,
+    timestamp: Union[str, datetime, None] = None,
+) -> str:
+    """Make a ``Signature`` header (``ts=...;v0=...;v1=...``) as Everifin does.
+
+    ``timestamp``: the ``ts`` to sign (ISO-8601 UTC string, used exactly as given, or an aware
+    datetime); default: now.
+    """
+    return _sign(body, _dumps(_secret_list(secrets)), timestamp)
+

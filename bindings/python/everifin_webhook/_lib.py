@@ -1,0 +1,192 @@
+"""Loading the native library and declaring the C ABI for ctypes.
+
+Every function of the C ABI used by this package is declared in ``SIGNATURES`` with its argument
+and result types; ``tests/test_abi.py`` checks the table against ``include/everifin_webhook.h``.
+
+The library is loaded with :class:`ctypes.CDLL`, which releases the GIL for the duration of every
+foreign call, so threads sharing one :class:`~everifin_webhook.Verifier` verify in parallel.
+
+Lookup order (the first one that loads and has the expected ABI version wins):
+
+1. the path in the environment variable ``EVERIFIN_WEBHOOK_LIB``; when it is set, it is the only
+   candidate (an explicit override that fails must not silently fall back to another library);
+2. the library built into the installed package (``everifin_webhook/_native*.so``);
+3. for development in a source checkout: ``<repo>/target/release/libeverifin_webhook.so`` (and
+   the ``debug`` build), where ``<repo>`` is three directories above this package.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type
+
+__all__ = [
+    "ABI_VERSION",
+    "ENV_VAR",
+    "SIGNATURES",
+    "Lib",
+    "ResultPtr",
+    "VerifierPtr",
+    "load",
+]
+
+ABI_VERSION = 1
+ENV_VAR = "EVERIFIN_WEBHOOK_LIB"
+
+
+class _OpaqueVerifier(ctypes.Structure):
+    """``evf_verifier`` (opaque)."""
+
+
+class _OpaqueResult(ctypes.Structure):
+    """``evf_result`` (opaque)."""
+
+
+VerifierPtr = ctypes.POINTER(_OpaqueVerifier)
+ResultPtr = ctypes.POINTER(_OpaqueResult)
+
+_c_status = ctypes.c_int32  # evf_status
+_in_str = ctypes.c_char_p  # const char * input (pointer + length, never NUL-terminated)
+
+CType = Any  # a ctypes type object (mypy has no common public base for them)
+
+# name -> (restype, argtypes). Keep in the order of the header.
+SIGNATURES: Dict[str, Tuple[Optional[CType], Tuple[CType, ...]]] = {
+    "evf_version": (ctypes.c_char_p, ()),
+    "evf_abi_version": (ctypes.c_uint32, ()),
+    "evf_status_name": (ctypes.c_char_p, (_c_status,)),
+    "evf_status_http_status": (ctypes.c_int32, (_c_status,)),
+    "evf_options_check": (ResultPtr, (_in_str, ctypes.c_size_t)),
+    "evf_verifier_new": (
+        _c_status,
+        (_in_str, ctypes.c_size_t, ctypes.POINTER(VerifierPtr)),
+    ),
+    "evf_verifier_free": (None, (VerifierPtr,)),
+    "evf_verifier_process": (
+        ResultPtr,
+        (VerifierPtr, _in_str, ctypes.c_size_t, _in_str, ctypes.c_size_t, ctypes.c_int64),
+    ),
+    "evf_normalize": (ResultPtr, (_in_str, ctypes.c_size_t, _in_str, ctypes.c_size_t)),
+    "evf_decide": (ResultPtr, (_in_str, ctypes.c_size_t, _in_str, ctypes.c_size_t)),
+    "evf_sign": (
+        ResultPtr,
+        (_in_str, ctypes.c_size_t, _in_str, ctypes.c_size_t, _in_str, ctypes.c_size_t),
+    ),
+    "evf_explain": (
+        ResultPtr,
+        (
+            _in_str,
+            ctypes.c_size_t,
+            _in_str,
+            ctypes.c_size_t,
+            _in_str,
+            ctypes.c_size_t,
+            ctypes.c_int64,
+        ),
+    ),
+    "evf_result_status": (_c_status, (ResultPtr,)),
+    # Borrowed, NUL-terminated; read with ctypes.string_at(ptr, evf_result_json_len(r)).
+    "evf_result_json": (ctypes.c_void_p, (ResultPtr,)),
+    "evf_result_json_len": (ctypes.c_size_t, (ResultPtr,)),
+    "evf_result_free": (None, (ResultPtr,)),
+}
+
+
+class Lib:
+    """The loaded library with every function of ``SIGNATURES`` declared.
+
+    The functions are plain attributes so that tests can wrap them (e.g. to count frees).
+    """
+
+    evf_version: Callable[[], Optional[bytes]]
+    evf_abi_version: Callable[[], int]
+    evf_status_name: Callable[[int], Optional[bytes]]
+    evf_status_http_status: Callable[[int], int]
+    evf_options_check: Callable[..., Any]
+    evf_verifier_new: Callable[..., int]
+    evf_verifier_free: Callable[[Any], None]
+    evf_verifier_process: Callable[..., Any]
+    evf_normalize: Callable[..., Any]
+    evf_decide: Callable[..., Any]
+    evf_sign: Callable[..., Any]
+    evf_explain: Callable[..., Any]
+    evf_result_status: Callable[[Any], int]
+    evf_result_json: Callable[[Any], Optional[int]]
+    evf_result_json_len: Callable[[Any], int]
+    evf_result_free: Callable[[Any], None]
+
+    def __init__(self, dll: ctypes.CDLL, path: str) -> None:
+        self.dll = dll
+        self.path = path
+        for name, (restype, argtypes) in SIGNATURES.items():
+            fn = getattr(dll, name)  # AttributeError when the symbol is missing
+            fn.restype = restype
+            fn.argtypes = argtypes
+            setattr(self, name, fn)
+
+
+def _package_candidates() -> List[Path]:
+    here = Path(__file__).resolve().parent
+    found = sorted(here.glob("_native*.so")) + sorted(here.glob("_native*.dylib"))
+    found += sorted(here.glob("_native*.pyd")) + sorted(here.glob("_native*.dll"))
+    if found:
+        return found
+    return [here / "_native<EXT_SUFFIX>.so"]  # reported as "not found"
+
+
+def _dev_candidates() -> List[Path]:
+    repo = Path(__file__).resolve().parent.parent.parent.parent
+    name = {"darwin": "libeverifin_webhook.dylib", "win32": "everifin_webhook.dll"}.get(
+        sys.platform, "libeverifin_webhook.so"
+    )
+    return [repo / "target" / "release" / name, repo / "target" / "debug" / name]
+
+
+def candidates() -> List[Tuple[str, str]]:
+    """The paths to try, in order, each with where it came from."""
+    override = os.environ.get(ENV_VAR)
+    if override:
+        return [(override, f"${ENV_VAR}")]
+    out = [(str(p), "installed package") for p in _package_candidates()]
+    out += [(str(p), "source checkout") for p in _dev_candidates()]
+    return out
+
+
+def _try_load(path: str, dll_type: Type[ctypes.CDLL]) -> Lib:
+    if not os.path.exists(path):
+        raise OSError("file not found")
+    dll = dll_type(path)
+    try:
+        lib = Lib(dll, path)
+    except AttributeError as exc:
+        raise OSError(f"not the everifin-webhook library or too old ({exc})") from None
+    abi = lib.evf_abi_version()
+    if abi != ABI_VERSION:
+        raise OSError(
+            f"ABI version {abi}, this package needs ABI version {ABI_VERSION} "
+            "(rebuild the library or reinstall the package)"
+        )
+    return lib
+
+
+def load(dll_type: Type[ctypes.CDLL] = ctypes.CDLL, paths: Optional[Sequence[str]] = None) -> Lib:
+    """Load the library; raise ImportError listing every path tried and why it failed.
+
+    ``dll_type`` and ``paths`` exist for tests (e.g. ``ctypes.PyDLL``, which keeps the GIL).
+    """
+    tried = [(p, "given") for p in paths] if paths is not None else candidates()
+    failures: List[str] = []
+    for path, origin in tried:
+        try:
+            return _try_load(path, dll_type)
+        except OSError as exc:
+            failures.append(f"  - {path} ({origin}): {exc}")
+    raise ImportError(
+        "everifin_webhook: cannot load the native everifin-webhook library.\n"
+        "Paths tried:\n" + "\n".join(failures) + "\n"
+        f"Install the package with pip (it builds the library), or set {ENV_VAR} to the path of "
+        "libeverifin_webhook.so (cargo build --release --lib)."
+    )

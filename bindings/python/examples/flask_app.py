@@ -1,0 +1,156 @@
+"""A Flask shop backend that receives Everifin Paygate webhooks.
+
+    EVERIFIN_WEBHOOK_SECRETS='["hook secret from the Back Office"]' \
+    EVERIFIN_SHOP_DB=/var/lib/shop/orders.sqlite3 \
+    flask --app flask_app run
+
+POST /webhooks/everifin:
+1. verify the raw body and the ``Signature`` header (401 forged/too old, 400 bad body, 413 too
+   large: Everifin does not retry a 4xx);
+2. lock the order row (``BEGIN IMMEDIATE``), load the stored webhook state, ``decide``;
+3. on ``apply``: update the order's payment state (and start fulfilment once when it becomes
+   paid); always store the new webhook state; commit;
+4. answer 200 with the decision (a skipped duplicate/stale/regression event is still received).
+
+The order is found by the shop's own id, sent to Everifin as ``externalId`` (or, for payments
+created with one, ``instructionId``). An event for an order this shop does not know is answered
+with 200 and ignored (a test hook from the Back Office, another shop on the same account).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from datetime import datetime, timezone
+from typing import Any, Dict, Optional, Sequence, Tuple
+
+from flask import Flask, Response, jsonify, request
+
+from everifin_webhook import Event, Verifier, WebhookError
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS orders (
+    reference      TEXT PRIMARY KEY,             -- the shop's order id (Everifin externalId)
+    payment_state  TEXT NOT NULL DEFAULT 'new',  -- new, pending, authorized, paid, failed, ...
+    webhook_state  TEXT NOT NULL DEFAULT '{}',   -- the state decide() returned, as JSON
+    fulfilments    INTEGER NOT NULL DEFAULT 0,   -- how often fulfilment was started (must be <= 1)
+    updated_at     TEXT
+);
+CREATE TABLE IF NOT EXISTS webhook_log (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id    TEXT NOT NULL,
+    reference   TEXT,
+    action      TEXT NOT NULL,
+    reason      TEXT NOT NULL,
+    received_at TEXT NOT NULL
+);
+"""
+
+
+def connect(database: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(database, timeout=30, isolation_level=None)  # explicit transactions
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def init_db(database: str) -> None:
+    conn = connect(database)
+    try:
+        conn.executescript(SCHEMA)
+    finally:
+        conn.close()
+
+
+def order_reference(event: Event) -> Optional[str]:
+    return event.external_id or event.instruction_id
+
+
+def handle_webhook(
+    verifier: Verifier, database: str, body: bytes, signature: Optional[str]
+) -> Tuple[Dict[str, Any], int]:
+    """Framework-independent handling: returns (JSON answer, HTTP status)."""
+    try:
+        event = verifier.verify(body, signature)
+    except WebhookError as exc:
+        return exc.to_dict(), exc.http_status
+    reference = order_reference(event)
+    if reference is None:
+        return {"result": "ignored", "reason": "no order reference", "eventId": event.event_id}, 200
+    conn = connect(database)
+    try:
+        conn.execute("BEGIN IMMEDIATE")  # lock: the browser return and retries race with us
+        row = conn.execute(
+            "SELECT payment_state, webhook_state FROM orders WHERE reference = ?", (reference,)
+        ).fetchone()
+        if row is None:
+            conn.execute("ROLLBACK")
+            return {"result": "ignored", "reason": "unknown order", "eventId": event.event_id}, 200
+        try:
+            decision = verifier.decide(event, row["webhook_state"])
+        except WebhookError as exc:  # a corrupted stored state: 500, Everifin retries
+            conn.execute("ROLLBACK")
+            return exc.to_dict(), exc.http_status
+        now = datetime.now(timezone.utc).isoformat()
+        payment_state = row["payment_state"]
+        start_fulfilment = 0
+        if decision.apply and event.outcome != "unknown":
+            start_fulfilment = int(event.is_paid and payment_state != "paid")
+            payment_state = event.outcome
+        conn.execute(
+            "UPDATE orders SET payment_state = ?, webhook_state = ?, "
+            "fulfilments = fulfilments + ?, updated_at = ? WHERE reference = ?",
+            (payment_state, decision.state_json(), start_fulfilment, now, reference),
+        )
+        conn.execute(
+            "INSERT INTO webhook_log (event_id, reference, action, reason, received_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (event.event_id, reference, decision.action, decision.reason, now),
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.close()
+    return {
+        "result": decision.action,
+        "reason": decision.reason,
+        "eventId": event.event_id,
+        "order": reference,
+        "paymentState": payment_state,
+    }, 200
+
+
+def create_app(
+    database: Optional[str] = None,
+    secrets: Optional[Sequence[str]] = None,
+    *,
+    tolerance_seconds: int = 300,
+    confirmed_is_paid: bool = False,
+) -> Flask:
+    database = database or os.environ.get("EVERIFIN_SHOP_DB", "everifin-shop.sqlite3")
+    if secrets is None:
+        secrets = json.loads(os.environ["EVERIFIN_WEBHOOK_SECRETS"])
+    # One verifier per process: immutable, thread-safe, created (and validated) at startup.
+    verifier = Verifier(
+        list(secrets), tolerance_seconds=tolerance_seconds, confirmed_is_paid=confirmed_is_paid
+    )
+    init_db(database)
+    app = Flask(__name__)
+    app.config["EVERIFIN_SHOP_DB"] = database
+
+    @app.post("/webhooks/everifin")
+    def everifin_webhook() -> Tuple[Response, int]:
+        # The raw bytes exactly as received: never request.json re-encoded.
+        answer, status = handle_webhook(
+            verifier, database, request.get_data(cache=False), request.headers.get("Signature")
+        )
+        return jsonify(answer), status
+
+    return app
+
+
+if __name__ == "__main__":  # pragma: no cover - manual run
+    create_app().run(host="127.0.0.1", port=int(os.environ.get("PORT", "8000")))

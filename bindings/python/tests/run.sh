@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Tests of the Python binding, from a clean checkout on a fresh machine:
+#   1. a virtualenv in a temp dir; pip install ./bindings/python (builds the Rust library into the
+#      package) and the test tools;
+#   2. mypy --strict on the package (and the Flask example and the tests);
+#   3. pytest over bindings/python/tests against the INSTALLED package (vectors, API, ABI,
+#      threads, memory, Flask and Django examples);
+#   4. pip wheel, install the wheel into a second clean virtualenv, import and verify there;
+#   5. the source tree has no new files that git would see.
+# Exits non-zero on any failure. Env: PYTHON (default python3), KEEP_TMP=1 keeps the temp dir,
+# PYTEST_ARGS extra pytest arguments.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+PY_ROOT="$(cd "$HERE/.." && pwd)"
+REPO="$(cd "$PY_ROOT/../.." && pwd)"
+PYTHON="${PYTHON:-python3}"
+export PYTHONDONTWRITEBYTECODE=1   # no __pycache__ in the source tree
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+unset EVERIFIN_WEBHOOK_LIB
+
+say() { printf '\n=== %s\n' "$*"; }
+
+# --- prerequisites (install only what is missing) ---------------------------------------------
+need_apt=()
+command -v "$PYTHON" >/dev/null 2>&1 || need_apt+=(python3)
+if command -v "$PYTHON" >/dev/null 2>&1; then
+    "$PYTHON" -c 'import venv, ensurepip' >/dev/null 2>&1 || need_apt+=(python3-venv)
+fi
+command -v cc >/dev/null 2>&1 || need_apt+=(gcc libc6-dev)
+if ((${#need_apt[@]})); then
+    say "apt-get install ${need_apt[*]}"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
+fi
+if ! command -v cargo >/dev/null 2>&1; then
+    [ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
+fi
+command -v cargo >/dev/null 2>&1 || { echo "cargo (Rust toolchain) is required" >&2; exit 1; }
+
+TMP="$(mktemp -d "${TMPDIR:-/tmp}/everifin-python.XXXXXX")"
+cleanup() { if [ "${KEEP_TMP:-0}" = 1 ]; then echo "kept $TMP"; else rm -rf "$TMP"; fi; }
+trap cleanup EXIT
+
+git_status() {
+    if command -v git >/dev/null 2>&1 && git -C "$REPO" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+        git -C "$REPO" status --porcelain --untracked-files=all -- bindings/python
+    fi
+}
+STATUS_BEFORE="$(git_status)"
+
+# --- 1. install --------------------------------------------------------------------------------
+say "virtualenv in $TMP/venv; pip install $PY_ROOT (builds the Rust library)"
+"$PYTHON" -m venv "$TMP/venv"
+VPY="$TMP/venv/bin/python"
+"$VPY" -m pip install -q "$PY_ROOT"
+"$VPY" -m pip install -q "pytest>=7.4" "mypy>=1.8" "flask>=2.3" "django>=5.1"
+
+# --- 2. types ----------------------------------------------------------------------------------
+say "mypy --strict"
+(cd "$PY_ROOT" && "$VPY" -m mypy --strict --cache-dir "$TMP/mypy-cache" everifin_webhook examples/flask_app.py tests)
+
+# --- 3. tests ----------------------------------------------------------------------------------
+say "pytest (against the installed package)"
+# Run from the temp dir so that the source tree's everifin_webhook/ (no library inside) is not
+# imported instead of the installed package; no cache directory in the source tree.
+(cd "$TMP" && EVERIFIN_EXPECT_INSTALLED=1 "$TMP/venv/bin/pytest" -p no:cacheprovider -rs \
+    ${PYTEST_ARGS:-} "$PY_ROOT/tests")
+
+# --- 4. wheel ----------------------------------------------------------------------------------
+say "pip wheel, install into a clean virtualenv"
+"$VPY" -m pip wheel -q --no-deps -w "$TMP/dist" "$PY_ROOT"
+WHEEL="$(ls "$TMP"/dist/everifin_webhook-*.whl)"
+echo "built $(basename "$WHEEL")"
+"$VPY" - "$WHEEL" <<'EOF'
+import sys, zipfile
+names = zipfile.ZipFile(sys.argv[1]).namelist()
+assert any(n.startswith("everifin_webhook/_native") and n.endswith(".so") for n in names), names
+assert "everifin_webhook/py.typed" in names, names
+EOF
+"$PYTHON" -m venv "$TMP/clean"
+"$TMP/clean/bin/python" -m pip install -q --no-index "$WHEEL"
+(cd / && "$TMP/clean/bin/python" - <<'EOF'
+import hashlib, hmac, json, os
+from datetime import datetime, timezone
+import everifin_webhook as ew
+assert "EVERIFIN_WEBHOOK_LIB" not in os.environ
+assert ew.abi_version() == 1 and ew.version()
+assert os.path.dirname(ew.library_path()) == os.path.dirname(ew.__file__), ew.library_path()
+body = json.dumps({"eventId": "c2949dfe-4585-46eb-9213-35f0f7faf055",
+                   "eventType": "payment.statusChange",
+                   "eventTimestamp": "2024-05-07T14:49:55.884Z",
+                   "data": {"paymentId": "da96bc8f-5d57-4bd4-9b4a-6b1e1c0d2f10",
+                            "status": "BOOKED"}}).encode()
+now = datetime.now(timezone.utc)
+ts = now.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (now.microsecond // 1000)
+mac = hmac.new(b"wheel secret", ts.encode() + b"." + body, hashlib.sha256).hexdigest()
+event = ew.Verifier(["wheel secret"]).verify(body, "ts=%s;v0=%s" % (ts, mac))
+assert event.outcome == "paid", event
+print("wheel OK:", ew.library_path())
+EOF
+)
+
+# --- 5. source tree ----------------------------------------------------------------------------
+STATUS_AFTER="$(git_status)"
+if [ "$STATUS_BEFORE" != "$STATUS_AFTER" ]; then
+    say "the build or the tests left files in the source tree that git sees:"
+    diff <(echo "$STATUS_BEFORE") <(echo "$STATUS_AFTER") || true
+    exit 1
+fi
+say "python binding: all checks passed"

@@ -1,0 +1,498 @@
+"""The typed API: verify / decide / sign / normalize, exceptions, `now`, no secrets anywhere,
+results always freed, and the library loader."""
+
+from __future__ import annotations
+
+import ctypes
+import gc
+import json
+import os
+import pickle
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Callable, Dict, List
+
+import pytest
+
+import everifin_webhook as ew
+from everifin_webhook import _core, _lib
+from helpers import PY_ROOT, SECRET_NEW, SECRET_OLD, T0, iso_ms, payment_body, python_sign
+
+TS0 = "2024-05-07T14:49:55.887Z"
+EVENT_KEYS = [
+    "schemaVersion", "eventId", "eventType", "eventTimestamp", "eventTimestampMs", "entity",
+    "entityId", "paymentId", "refundId", "orderId", "instructionId", "externalId", "status",
+    "statusKnown", "final", "outcome", "reasonCode", "hookData", "legacyFields", "suggested",
+]  # fmt: skip
+
+
+@pytest.fixture
+def verifier() -> ew.Verifier:
+    return ew.Verifier([SECRET_OLD, SECRET_NEW])
+
+
+def signed(body: bytes, secrets: List[str], ts: str = TS0) -> str:
+    return python_sign(body, secrets, ts)
+
+
+# --- verify ------------------------------------------------------------------------------------
+
+
+def test_verify_success_and_rotation(verifier: ew.Verifier) -> None:
+    body = payment_body("BOOKED", event_id="C2949DFE-4585-46EB-9213-35F0F7FAF055", event_time=T0)
+    # Only the new secret signed (after rotation, Everifin signs with both; here v0 is the new one).
+    event = verifier.verify(body, signed(body, [SECRET_NEW]), now=T0 + timedelta(milliseconds=113))
+    assert event.event_id == "c2949dfe-4585-46eb-9213-35f0f7faf055"  # lower-cased
+    assert (event.entity, event.status, event.final, event.outcome) == (
+        "payment", "BOOKED", True, "paid"
+    )
+    assert event.is_paid and event.status_known and not event.legacy_fields
+    assert event.external_id == "order-1001" and event.refund_id is None
+    assert event.event_timestamp == TS0 and event.event_time == T0
+    assert event.signature == ew.SignatureInfo(TS0, "v0", 1, 113)
+    d = event.to_dict()
+    assert list(d) == EVENT_KEYS
+    assert d["suggested"] == {"woocommerce": "processing", "prestashop": "PS_OS_PAYMENT"}
+    d["status"] = "changed"  # to_dict returns a copy
+    assert event.to_dict()["status"] == "BOOKED"
+    assert ew.Event.from_dict(event.to_dict()) == event
+    # both secrets sign: the first header part that matches wins, with the lowest secret index
+    both = verifier.verify(body, signed(body, [SECRET_OLD, SECRET_NEW]), now=T0)
+    assert both.signature is not None and both.signature.secret_index == 0
+
+
+def test_now_handling(verifier: ew.Verifier) -> None:
+    body = payment_body(event_time=T0)
+    header = signed(body, [SECRET_OLD])
+    assert verifier.verify(body, header, now=T0 + timedelta(seconds=300)).event_id
+    # another timezone, same instant
+    cest = timezone(timedelta(hours=2))
+    assert verifier.verify(body, header, now=(T0 + timedelta(seconds=300)).astimezone(cest))
+    with pytest.raises(ew.TimestampError) as too_old:
+        verifier.verify(body, header, now=T0 + timedelta(seconds=300, milliseconds=1))
+    assert too_old.value.status == "TIMESTAMP_TOO_OLD" and too_old.value.http_status == 401
+    assert too_old.value.signature is not None  # authentic but too old: not "forged"
+    assert too_old.value.signature.age_ms == 300_001
+    with pytest.raises(ew.TimestampError) as future:
+        verifier.verify(body, header, now_ms=int(T0.timestamp() * 1000) - 300_001)
+    assert future.value.status == "TIMESTAMP_IN_FUTURE"
+    with pytest.raises(ValueError, match="timezone-aware"):
+        verifier.verify(body, header, now=datetime(2024, 5, 7, 14, 50))
+    with pytest.raises(TypeError):
+        verifier.verify(body, header, now=T0, now_ms=1)
+    with pytest.raises(ValueError):
+        verifier.verify(body, header, now=datetime(1970, 1, 1, tzinfo=timezone.utc))
+    with pytest.raises(TypeError):
+        verifier.verify(body, header, now_ms=True)
+    # None: the system clock -> a signature made now verifies, one from 2024 is too old
+    fresh = payment_body()
+    now_ts = iso_ms(datetime.now(timezone.utc))
+    assert verifier.verify(fresh, signed(fresh, [SECRET_NEW], now_ts)).signature is not None
+    with pytest.raises(ew.TimestampError):
+        verifier.verify(body, header)
+
+
+def test_non_ascii_secret_is_used_as_utf8_bytes() -> None:
+    secret = "tajné-heslo-€ 2024"  # the text the merchant pasted; its UTF-8 bytes are the key
+    body = payment_body(event_time=T0)
+    event = ew.Verifier([secret]).verify(body, python_sign(body, [secret], TS0), now=T0)
+    assert event.signature is not None and event.signature.secret_index == 0
+    assert ew.sign(body, [secret], timestamp=TS0) == python_sign(body, [secret], TS0)
+
+
+def test_tolerance_zero_turns_the_check_off() -> None:
+    v = ew.Verifier(SECRET_OLD, tolerance_seconds=0)  # a single str is one secret
+    body = payment_body(event_time=T0)
+    assert v.verify(body, signed(body, [SECRET_OLD])).event_id  # system clock, years later
+
+
+@pytest.mark.parametrize(
+    "body,header,status,http,cls",
+    [
+        (b"{}", None, "HEADER_MISSING", 401, ew.SignatureError),
+        (b"{}", "   ", "HEADER_MISSING", 401, ew.SignatureError),
+        (b"{}", "ts=" + TS0, "HEADER_MALFORMED", 401, ew.SignatureError),
+        (b"{}", "ts=yesterday;v0=" + "0" * 64, "HEADER_TIMESTAMP_INVALID", 401, ew.SignatureError),
+        (b"{}", "ts=" + TS0 + ";v0=" + "0" * 64, "SIGNATURE_MISMATCH", 401, ew.SignatureError),
+    ],
+)
+def test_signature_failures(
+    verifier: ew.Verifier, body: bytes, header: Any, status: str, http: int, cls: type
+) -> None:
+    with pytest.raises(cls) as info:
+        verifier.verify(body, header, now=T0)
+    err = info.value
+    assert isinstance(err, ew.WebhookError)
+    assert (err.status, err.http_status, err.signature) == (status, http, None)
+    assert err.to_dict()["error"] == status
+
+
+def test_body_failures_after_an_authentic_signature(verifier: ew.Verifier) -> None:
+    cases: List[Any] = [
+        (b"\xff\xfe", "BODY_NOT_UTF8", 400, None),
+        (b"{not json", "BODY_NOT_JSON", 400, None),
+        (b"[1]", "EVENT_INVALID", 400, ""),
+        (json.dumps({"eventId": "nope"}).encode(), "EVENT_INVALID", 400, "eventId"),
+    ]
+    for body, status, http, field in cases:
+        with pytest.raises(ew.BodyError) as info:
+            verifier.verify(body, signed(body, [SECRET_OLD]), now=T0)
+        err = info.value
+        assert (err.status, err.http_status, err.field) == (status, http, field)
+        assert err.signature is not None and err.signature.secret_index == 0
+    small = ew.Verifier(SECRET_OLD, max_body_bytes=16)
+    body = payment_body(event_time=T0)
+    with pytest.raises(ew.BodyError) as info2:
+        small.verify(body, signed(body, [SECRET_OLD]), now=T0)
+    assert (info2.value.status, info2.value.http_status) == ("BODY_TOO_LARGE", 413)
+
+
+def test_wrong_python_types(verifier: ew.Verifier) -> None:
+    with pytest.raises(TypeError, match="raw request body"):
+        verifier.verify("{}", "ts=x")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        verifier.verify(b"{}", 12)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        ew.Verifier([b"bytes secret"])  # type: ignore[list-item]
+    # bytearray / memoryview bodies are accepted
+    body = payment_body(event_time=T0)
+    header = signed(body, [SECRET_OLD])
+    assert verifier.verify(bytearray(body), header, now=T0).event_id
+    assert verifier.verify(memoryview(body), header.encode(), now=T0).event_id
+
+
+# --- configuration -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"secrets": []},
+        {"secrets": [""]},
+        {"secrets": ["x"], "tolerance_seconds": -1},
+        {"secrets": ["x"], "max_body_bytes": 0},
+        {"secrets": ["x"], "suggested_states": {"woocommerce": {"no-such-outcome": "x"}}},
+    ],
+)
+def test_configuration_errors(kwargs: Dict[str, Any]) -> None:
+    secrets = kwargs.pop("secrets")
+    with pytest.raises(ew.ConfigurationError) as info:
+        ew.Verifier(secrets, **kwargs)
+    assert isinstance(info.value, ValueError)
+    assert info.value.status == "INVALID_OPTIONS" and info.value.http_status == 500
+    assert info.value.message
+
+
+def test_from_options_json_rejects_unknown_keys_without_echoing_secrets() -> None:
+    with pytest.raises(ew.ConfigurationError) as info:
+        ew.Verifier.from_options_json('{"secrets":["top secret value"],"tolerence":5}')
+    assert "top secret value" not in str(info.value) + repr(info.value)
+    assert "top secret value" not in json.dumps(info.value.result)
+    v = ew.Verifier.from_options_json(
+        json.dumps({"secrets": [SECRET_OLD], "toleranceSeconds": 0, "confirmedIsPaid": True})
+    )
+    body = payment_body("CONFIRMED", event_time=T0)
+    assert v.verify(body, signed(body, [SECRET_OLD])).outcome == "paid"
+
+
+def test_secrets_never_shown(verifier: ew.Verifier) -> None:
+    text = repr(verifier) + str(verifier)
+    assert SECRET_OLD not in text and SECRET_NEW not in text
+    with pytest.raises(TypeError):
+        pickle.dumps(verifier)
+    body = payment_body(event_time=T0)
+    for header in (signed(body, ["wrong"]), signed(body, [SECRET_OLD]) + "x"):
+        raw = verifier.process_raw(body, header, now=T0)
+        assert not raw.ok
+        assert SECRET_OLD not in raw.text and SECRET_NEW not in raw.text
+
+
+# --- normalize / decide / sign -----------------------------------------------------------------
+
+
+def test_normalize_options() -> None:
+    body = payment_body("CONFIRMED", event_time=T0)
+    assert ew.normalize(body).outcome == "authorized"
+    assert ew.normalize(body, confirmed_is_paid=True).outcome == "paid"
+    custom = ew.normalize(body, suggested_states={"shopware": {"authorized": "in_progress"}})
+    assert dict(custom.suggested) == {
+        "woocommerce": "on-hold",
+        "prestashop": "PS_OS_BANKWIRE",
+        "shopware": "in_progress",
+    }
+    v = ew.Verifier(SECRET_OLD, confirmed_is_paid=True)
+    assert v.normalize(body).outcome == "paid"  # no signature needed
+    with pytest.raises(ew.BodyError):
+        ew.normalize(b"{}")
+
+
+def test_decide_flow(verifier: ew.Verifier) -> None:
+    pay = "f0489615-fb8a-4c76-bb28-7f9726d815d6"
+    e1 = ew.normalize(payment_body("PROCESSING", payment_id=pay, event_time=T0))
+    e2 = ew.normalize(
+        payment_body("BOOKED", payment_id=pay, event_time=T0 + timedelta(seconds=5))
+    )
+    e3 = ew.normalize(
+        payment_body("PROCESSING", payment_id=pay, event_time=T0 + timedelta(seconds=9))
+    )
+    d1 = verifier.decide(e1, None)
+    assert (d1.action, d1.reason, d1.apply) == ("apply", "first", True)
+    d2 = ew.decide(e2.to_dict(), d1.state_json())  # mapping event, JSON state
+    assert (d2.action, d2.reason) == ("apply", "newer")
+    assert d2.state["status"] == "BOOKED" and d2.state["lastEventId"] == e2.event_id
+    assert ew.decide(e2, d2.state).reason == "duplicate"
+    assert ew.decide(e1, d2.state).reason == "duplicate"  # rule 1 before rule 2
+    older = ew.normalize(payment_body("FAILED", payment_id=pay, event_time=T0))
+    assert (ew.decide(older, d2.state).action, ew.decide(older, d2.state).reason) == (
+        "skip", "stale"
+    )
+    d3 = ew.decide(e3.to_json(), dict(d2.state))  # newer, but BOOKED -> PROCESSING
+    assert (d3.action, d3.reason) == ("skip", "regression")
+    assert d3.state["status"] == "BOOKED" and e3.event_id in d3.state["recentEventIds"]
+    assert d3.to_dict() == {"decision": {"action": "skip", "reason": "regression"},
+                            "state": dict(d3.state)}  # fmt: skip
+    with pytest.raises(ew.StateError) as bad_state:
+        ew.decide(e1, '{"lastEventTimestampMs":"yesterday"}')
+    assert bad_state.value.status == "STATE_INVALID" and bad_state.value.http_status == 500
+    with pytest.raises(ew.BodyError) as bad_event:
+        ew.decide('{"eventId":"x"}', {})
+    assert bad_event.value.status == "EVENT_INVALID" and bad_event.value.field
+
+
+def test_sign_matches_python_hmac(verifier: ew.Verifier) -> None:
+    body = b'{"eventId":"x"}'
+    assert ew.sign(body, [SECRET_OLD, SECRET_NEW], timestamp=TS0) == python_sign(
+        body, [SECRET_OLD, SECRET_NEW], TS0
+    )
+    assert verifier.sign(body, timestamp=T0) == python_sign(body, [SECRET_OLD, SECRET_NEW], TS0)
+    header = verifier.sign(payment_body())  # now
+    assert header.startswith("ts=20") and ";v0=" in header and ";v1=" in header
+    fresh = payment_body()
+    assert verifier.verify(fresh, verifier.sign(fresh)).signature is not None
+    with pytest.raises(ew.SignatureError) as info:
+        ew.sign(body, [SECRET_OLD], timestamp="2024-05-07 14:49")
+    assert info.value.status == "HEADER_TIMESTAMP_INVALID"
+    with pytest.raises(ew.ConfigurationError):
+        ew.sign(body, [])
+    with pytest.raises(ValueError):
+        ew.sign(body, [SECRET_OLD], timestamp=datetime(2024, 1, 1))
+
+
+# --- explain -----------------------------------------------------------------------------------
+
+
+def test_explain_names_the_cause_without_revealing_secrets() -> None:
+    body = payment_body()
+    header = python_sign(body, [SECRET_NEW], TS0)
+    now = T0 + timedelta(milliseconds=113)
+
+    # The shop pasted the secret with a trailing newline.
+    pasted = ew.Verifier([SECRET_NEW + "\n"])
+    report = pasted.explain(body, header, now=now)
+    assert report["status"] == "SIGNATURE_MISMATCH" and report["httpStatus"] == 401
+    assert [f["code"] for f in report["findings"]] == ["secret_whitespace"]
+    assert report["findings"][0]["secretIndex"] == 0
+
+    # A framework pretty-printed the body before it was verified.
+    pretty = json.dumps(json.loads(body), indent=2).encode()
+    report = ew.Verifier([SECRET_NEW]).explain(pretty, header, now=now)
+    assert report["findings"][0]["code"] == "body_reencoded"
+    assert report["findings"][0]["transform"] == "pretty_printed"
+
+    # Signed with a secret that was rotated out: recognised by fingerprint only.
+    report = ew.Verifier([SECRET_OLD]).explain(body, header, retired_secrets=[SECRET_NEW], now=now)
+    assert report["findings"][0]["code"] == "retired_secret"
+    assert report["findings"][0]["fingerprint"].startswith("sha256:")
+
+    # Authentic but 412 s late: clock skew with its size and direction.
+    report = ew.Verifier([SECRET_NEW]).explain(body, header, now=T0 + timedelta(seconds=412))
+    assert report["status"] == "TIMESTAMP_TOO_OLD"
+    assert report["findings"][0]["code"] == "clock_skew"
+    assert (report["findings"][0]["ageMs"], report["findings"][0]["direction"]) == (412000, "behind")
+
+    # A good request: verified, nothing to report.
+    report = ew.Verifier([SECRET_NEW]).explain(body, header, now=now)
+    assert report["ok"] is True and report["findings"] == []
+
+    text = json.dumps(report) + json.dumps(pasted.explain(body, header, now=now))
+    assert SECRET_NEW not in text and SECRET_OLD not in text
+    assert header.split("v0=")[1] not in json.dumps(pasted.explain(body, header, now=now))
+
+
+# --- results are always freed ------------------------------------------------------------------
+
+
+class Ledger:
+    def __init__(self) -> None:
+        self.made: List[int] = []
+        self.freed: List[int] = []
+
+
+def addr(ptr: Any) -> int:
+    return int(ctypes.cast(ptr, ctypes.c_void_p).value or 0)
+
+
+def test_every_result_is_freed_also_on_errors(
+    monkeypatch: pytest.MonkeyPatch, verifier: ew.Verifier
+) -> None:
+    lib = _core.lib()
+    ledger = Ledger()
+
+    def producing(fn: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any) -> Any:
+            ptr = fn(*args)
+            ledger.made.append(addr(ptr))
+            return ptr
+
+        return wrapper
+
+    for name in ("evf_options_check", "evf_verifier_process", "evf_normalize", "evf_decide",
+                 "evf_sign"):  # fmt: skip
+        monkeypatch.setattr(lib, name, producing(getattr(lib, name)))
+    real_free = lib.evf_result_free
+
+    def free(ptr: Any) -> None:
+        ledger.freed.append(addr(ptr))
+        real_free(ptr)
+
+    monkeypatch.setattr(lib, "evf_result_free", free)
+
+    body = payment_body(event_time=T0)
+    good = signed(body, [SECRET_OLD])
+    verifier.verify(body, good, now=T0)
+    for call in (
+        lambda: verifier.verify(body, good + "0", now=T0),
+        lambda: verifier.verify(body, good, now=T0 + timedelta(hours=1)),
+        lambda: verifier.verify(b"[]", signed(b"[]", [SECRET_OLD]), now=T0),
+        lambda: ew.Verifier([""]),
+        lambda: ew.decide("{", "{}"),
+        lambda: ew.sign(b"", []),
+        lambda: ew.normalize(b"\xff"),
+    ):
+        with pytest.raises(ew.WebhookError):
+            call()
+    ew.decide(ew.normalize(body), {})
+    ew.sign(body, ["s"], timestamp=TS0)
+
+    # A failure while reading the result (simulated) must still free it.
+    def broken_len(ptr: Any) -> int:
+        raise RuntimeError("simulated failure while reading a result")
+
+    monkeypatch.setattr(lib, "evf_result_json_len", broken_len)
+    with pytest.raises(RuntimeError, match="simulated"):
+        verifier.verify(body, good, now=T0)
+
+    assert len(ledger.made) >= 12 and all(ledger.made)
+    assert sorted(ledger.made) == sorted(ledger.freed)  # each result freed exactly once
+
+
+def test_verifier_is_freed(monkeypatch: pytest.MonkeyPatch) -> None:
+    lib = _core.lib()
+    freed: List[int] = []
+    real = lib.evf_verifier_free
+
+    def free(ptr: Any) -> None:
+        freed.append(addr(ptr))
+        real(ptr)
+
+    monkeypatch.setattr(lib, "evf_verifier_free", free)
+    v = ew.Verifier(SECRET_OLD)
+    expected = addr(v._ptr)
+    assert expected
+    del v
+    gc.collect()
+    # (verifiers of earlier tests may be collected here too: look for this one)
+    assert freed.count(expected) == 1
+    with pytest.raises(ew.ConfigurationError):
+        ew.Verifier([])
+    gc.collect()
+    assert freed.count(expected) == 1 and 0 not in freed  # a failed creation frees nothing
+
+
+# --- loading the library -----------------------------------------------------------------------
+
+
+def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    full = {k: v for k, v in os.environ.items() if k != _lib.ENV_VAR}
+    full.update(env)
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=full, cwd="/", timeout=60
+    )
+
+
+def test_env_override_and_clear_import_error(tmp_path: Path) -> None:
+    real = ew.library_path()
+    ok = run_python("import everifin_webhook as e; print(e.library_path())", EVERIFIN_WEBHOOK_LIB=real)
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.strip() == real
+
+    missing = str(tmp_path / "nowhere" / "libeverifin_webhook.so")
+    bad = run_python("import everifin_webhook", EVERIFIN_WEBHOOK_LIB=missing)
+    assert bad.returncode != 0
+    assert "ImportError" in bad.stderr and missing in bad.stderr
+    assert "file not found" in bad.stderr and "EVERIFIN_WEBHOOK_LIB" in bad.stderr
+
+    not_a_lib = tmp_path / "libeverifin_webhook.so"
+    not_a_lib.write_text("not a shared object")
+    bad2 = run_python("import everifin_webhook", EVERIFIN_WEBHOOK_LIB=str(not_a_lib))
+    assert bad2.returncode != 0 and str(not_a_lib) in bad2.stderr
+
+
+def test_import_error_lists_every_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    libc = next(
+        (p for p in ("/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x86_64-linux-gnu/libc.so.6",
+                     "/lib64/libc.so.6", "/usr/lib64/libc.so.6") if os.path.exists(p)),
+        None,
+    )  # fmt: skip
+    paths = [str(tmp_path / "a.so"), ew.library_path()]
+    if libc:
+        paths.insert(1, libc)
+    monkeypatch.setattr(_lib, "ABI_VERSION", 2)  # as if the package were newer than the library
+    with pytest.raises(ImportError) as info:
+        _lib.load(paths=paths)
+    msg = str(info.value)
+    for p in paths:
+        assert p in msg
+    assert "file not found" in msg
+    assert "ABI version 1, this package needs ABI version 2" in msg
+    if libc:
+        assert "not the everifin-webhook library" in msg
+    monkeypatch.setattr(_lib, "ABI_VERSION", 1)
+    assert _lib.load(paths=paths[1:]).path == ew.library_path()
+
+
+def test_candidates_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(_lib.ENV_VAR, raising=False)
+    cands = _lib.candidates()
+    origins = [o for _, o in cands]
+    assert origins[0] == "installed package" and origins[-1] == "source checkout"
+    assert cands[-2][0].endswith("target/release/libeverifin_webhook.so")
+    monkeypatch.setenv(_lib.ENV_VAR, "/x/libeverifin_webhook.so")
+    assert _lib.candidates() == [("/x/libeverifin_webhook.so", "$EVERIFIN_WEBHOOK_LIB")]
+
+
+def test_source_checkout_uses_target_release() -> None:
+    """Imported from the source tree (no library inside the package dir), the package falls back
+    to the Cargo build of the checkout, or says that it tried it."""
+    dev_lib = PY_ROOT.parent.parent / "target" / "release" / "libeverifin_webhook.so"
+    code = "import everifin_webhook as e; print(e.__file__); print(e.library_path())"
+    out = run_python(code, PYTHONPATH=str(PY_ROOT), PYTHONDONTWRITEBYTECODE="1")
+    if dev_lib.is_file():
+        assert out.returncode == 0, out.stderr
+        file, path = out.stdout.split()
+        assert Path(file).resolve().parent == PY_ROOT / "everifin_webhook"
+        assert Path(path).resolve() == dev_lib.resolve()
+    else:
+        assert out.returncode != 0 and str(dev_lib) in out.stderr
+
+
+@pytest.mark.skipif(
+    os.environ.get("EVERIFIN_EXPECT_INSTALLED") != "1", reason="only when run by tests/run.sh"
+)
+def test_running_the_installed_package() -> None:
+    pkg = Path(ew.__file__).resolve().parent
+    assert PY_ROOT not in pkg.parents, f"tests imported the source tree {pkg}"
+    assert Path(ew.library_path()).resolve().parent == pkg  # the library built into the package
+    assert (pkg / "py.typed").is_file()
