@@ -1332,6 +1332,13 @@ def option_cases():
                   exp=expect("OK", event=ev(eid(805), "payment.statusChange", "payment", "BOOKED", "paid", True,
                                             payment=PAYMENT_A, overrides=both))))
     assert list(suggested("paid", both)) == ["woocommerce", "prestashop", "shoptet"]
+    added = {"shoptet": {"paid": "Vyřízena"}, "medusa": {"paid": "captured"}, "abante": {}}
+    C.append(norm("suggestedStates: added platforms keep the order given (shoptet, medusa, abante)",
+                  body_of(eid(806), "payment.statusChange", EVENT_TS, paid),
+                  options={"suggestedStates": added},
+                  exp=expect("OK", event=ev(eid(806), "payment.statusChange", "payment", "BOOKED", "paid", True,
+                                            payment=PAYMENT_A, overrides=added))))
+    assert list(suggested("paid", added)) == ["woocommerce", "prestashop", "shoptet", "medusa", "abante"]
     nulled = {"woocommerce": {"failed": None}}
     C.append(norm("suggestedStates: null override means leave the order as it is",
                   body_of(eid(806), "payment.statusChange", EVENT_TS, {"paymentId": PAYMENT_A, "status": "FAILED"}),
