@@ -17,8 +17,10 @@ use crate::{timestamp, Verified, Verifier};
 
 /// Bodies larger than this are not re-encoded in search of a cause (the plain checks still run).
 const MAX_REENCODE_BYTES: usize = 256 * 1024;
-/// Objects with at most this many keys have every key order tried.
+/// Objects with at most this many keys have every key order tried (up to 2 x 720 bodies)...
 const MAX_PERMUTED_KEYS: usize = 6;
+/// ...when the body is at most this large.
+const MAX_PERMUTED_BYTES: usize = 16 * 1024;
 
 /// One cause found (or the lack of one).
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -486,6 +488,9 @@ fn json_reencoding(body: &[u8], search: &Search) -> Option<Vec<&'static str>> {
         }
     }
     // One level re-ordered in any way: every order of the top-level keys, then of `data`'s.
+    if body.len() > MAX_PERMUTED_BYTES {
+        return None;
+    }
     for path in [None, Some("data")] {
         for candidate in permutations_at(&received, path) {
             let rendered = render(&candidate, Format::Compact, false, false);
@@ -917,6 +922,27 @@ mod tests {
         .unwrap();
         assert_eq!(early.findings[0].details["direction"], "ahead");
         assert_eq!(early.findings[0].details["ageMs"], -301_000);
+    }
+
+    #[test]
+    fn the_process_result_inside_is_byte_exact() {
+        let body = BODY.replace(
+            r#"{"note":"objednávka/42"}"#,
+            r#"{"amount":1.50,"note":"caf\u00e9"}"#,
+        );
+        let header = header_for(body.as_bytes(), TS, SECRET);
+        let e = explain(body.as_bytes(), header.as_bytes(), &options(SECRET), NOW);
+        let json = crate::result::explain(&e);
+        assert!(
+            json.contains(r#""hookData":{"amount":1.50,"note":"caf\u00e9"}"#),
+            "{json}"
+        );
+        let v: Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            (v["ok"].as_bool(), v["findings"].as_array().map(Vec::len)),
+            (Some(true), Some(0))
+        );
+        assert_eq!(v["secrets"][0]["index"], 0);
     }
 
     #[test]

@@ -153,16 +153,19 @@ pub fn explain(r: &Result<crate::explain::Explanation, Error>) -> String {
         Ok(e) => e,
         Err(e) => return error(e),
     };
-    let mut value: Value = serde_json::from_str(&process(&e.verification)).unwrap_or(Value::Null);
-    if let Value::Object(map) = &mut value {
-        map.insert(
-            "findings".into(),
-            serde_json::to_value(&e.findings).unwrap_or_default(),
-        );
-        map.insert(
-            "secrets".into(),
-            serde_json::to_value(&e.secrets).unwrap_or_default(),
-        );
+    #[derive(Serialize)]
+    struct Extra<'a> {
+        findings: &'a [crate::explain::Finding],
+        secrets: &'a [crate::explain::SecretFingerprint],
     }
-    to_json(&value)
+    // Appended to the process result's text, so that hookData stays exactly as received.
+    let process = process(&e.verification);
+    let extra = to_json(&Extra {
+        findings: &e.findings,
+        secrets: &e.secrets,
+    });
+    match (process.strip_suffix('}'), extra.strip_prefix('{')) {
+        (Some(head), Some(tail)) => format!("{head},{tail}"),
+        _ => process,
+    }
 }
