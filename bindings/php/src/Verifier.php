@@ -39,6 +39,8 @@ final class Verifier
     private object $handle;
     /** Options without the secrets (for normalize()). */
     private string $publicOptionsJson;
+    /** @var list<mixed> the secrets as given, kept only for explain() (never shown: see __debugInfo) */
+    private array $secrets;
 
     /**
      * @param list<string> $secrets hook secrets, oldest first (1 to 16, each non-empty; used as given, not trimmed)
@@ -62,7 +64,8 @@ final class Verifier
             $public['suggestedStates'] = self::suggestedJson($suggestedStates);
         }
         $this->publicOptionsJson = Json::encode(self::object($public));
-        $optionsJson = Json::encode(self::object(['secrets' => self::secretsList($secrets)] + $public));
+        $this->secrets = self::secretsList($secrets);
+        $optionsJson = Json::encode(self::object(['secrets' => $this->secrets] + $public));
 
         $this->backend = self::pickBackend($backend);
         try {
@@ -166,6 +169,58 @@ final class Verifier
         $stateJson = self::decideInput($state, false);
         $json = $this->call(fn () => $this->backend->decide($eventJson, $stateJson));
         return Results::decision(Results::parse($json));
+    }
+
+    /**
+     * Why does this request fail? For people diagnosing a shop's webhook endpoint, not for
+     * verifying: slower than verify(), and it never accepts anything.
+     *
+     * Verifies the request as verify() does and returns the decoded result: the process result
+     * ("ok", "status", "httpStatus", "message", "signature", "event", ...) plus
+     *   - "findings": list of ["code" => ..., "message" => ..., details...]: secret_whitespace
+     *     (secretIndex, whitespace), body_reencoded (transform, transforms), concatenation_order
+     *     (variant), ts_reformatted (signedTs, headerTs), clock_skew (ageMs, direction,
+     *     toleranceSeconds, outsideTolerance), retired_secret (fingerprint), rotation_in_progress
+     *     (signatures, configuredSecrets), no_cause_found;
+     *   - "secrets": list of ["index" => i, "fingerprint" => "sha256:" + 8 hex digits].
+     * The result never contains a secret or an expected signature.
+     *
+     * @param string $rawBody the request body exactly as received
+     * @param string $signatureHeader the `Signature` header value ("" when absent)
+     * @param list<string> $retiredSecrets secrets no longer configured, only used to recognise a
+     *        request signed with one (named in the findings by fingerprint)
+     * @param \DateTimeInterface|null $now the time to check the tolerance against; null = system clock
+     * @return array<string, mixed>
+     * @throws ConfigurationException for invalid retired secrets (never for a rejected request)
+     * @throws WebhookException INTERNAL when the backend fails
+     */
+    public function explain(string $rawBody, string $signatureHeader, #[\SensitiveParameter] array $retiredSecrets = [], ?\DateTimeInterface $now = null): array
+    {
+        $nowMs = $now === null ? 0 : Timestamp::fromDateTime($now);
+        if ($nowMs === 0 && $now !== null) {
+            $nowMs = 1; // 0 means "system clock" to the ABI
+        }
+        $options = Json::parse($this->publicOptionsJson);
+        /** @var JsonObject $options */
+        $options->set('secrets', $this->secrets);
+        if ($retiredSecrets !== []) {
+            $options->set('retiredSecrets', array_values($retiredSecrets));
+        }
+        try {
+            $optionsJson = Json::encode($options);
+        } catch (\Throwable $e) {
+            throw new ConfigurationException(Status::INVALID_OPTIONS, 'retiredSecrets must be a list of strings');
+        }
+        try {
+            $json = $this->call(fn () => $this->backend->explain($rawBody, $signatureHeader, $optionsJson, $nowMs));
+        } finally {
+            $optionsJson = str_repeat("\0", strlen($optionsJson));
+        }
+        $r = Results::parse($json);
+        if (in_array($r->get('status'), [Status::INVALID_OPTIONS, Status::NULL_ARGUMENT, Status::INTERNAL], true)) {
+            Results::throwIfError($r);
+        }
+        return Results::toPhp($r, true);
     }
 
     /**

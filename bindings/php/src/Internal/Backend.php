@@ -39,4 +39,10 @@ interface Backend
 
     /** evf_sign; $timestamp '' = now */
     public function sign(string $body, string $timestamp, string $secretsJson): string;
+
+    /**
+     * evf_explain: the process result plus "findings" and "secrets"; $optionsJson is the verifier
+     * options plus an optional "retiredSecrets"; $nowMs 0 = system clock.
+     */
+    public function explain(string $body, string $header, string $optionsJson, int $nowMs): string;
 }

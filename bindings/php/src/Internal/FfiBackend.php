@@ -87,6 +87,11 @@ final class FfiBackend implements Backend
         return $this->take($this->ffi->evf_sign($body, strlen($body), $timestamp, strlen($timestamp), $secretsJson, strlen($secretsJson)));
     }
 
+    public function explain(string $body, string $header, string $optionsJson, int $nowMs): string
+    {
+        return $this->take($this->ffi->evf_explain($body, strlen($body), $header, strlen($header), $optionsJson, strlen($optionsJson), $nowMs));
+    }
+
     public function version(): string
     {
         $v = $this->ffi->evf_version();

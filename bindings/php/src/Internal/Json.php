@@ -23,12 +23,36 @@ final class Json
     private int $len;
     private int $pos = 0;
     private int $maxDepth;
+    /** Read non-integer numbers exactly as serde_json (without float_roundtrip) does. */
+    private bool $serdeFloats = false;
 
     private function __construct(string $text, int $maxDepth)
     {
         $this->s = $text;
         $this->len = strlen($text);
         $this->maxDepth = $maxDepth;
+    }
+
+    /**
+     * Like parse(), but every number that serde_json reads as a float gets the value serde_json
+     * (the core's parser, built without its float_roundtrip feature) gives it: the significand's
+     * first digits (up to u64) scaled by a power of ten, which is not always the correctly
+     * rounded value. For re-encoding a body exactly as the core does (explain).
+     *
+     * @return mixed
+     * @throws JsonError
+     */
+    public static function parseSerde(string $text, int $maxDepth = 128)
+    {
+        $p = new self($text, $maxDepth);
+        $p->serdeFloats = true;
+        $p->ws();
+        $v = $p->value(0);
+        $p->ws();
+        if ($p->pos !== $p->len) {
+            throw new JsonError('trailing characters after the JSON value', $p->pos);
+        }
+        return $v;
     }
 
     /**
@@ -196,6 +220,15 @@ final class Json
         $tok = $m[0];
         $this->pos += strlen($tok);
         $isFloat = (isset($m[1]) && $m[1] !== '') || (isset($m[2]) && $m[2] !== '');
+        if ($this->serdeFloats && ($isFloat || strlen($tok) > 20)) {
+            $f = self::serdeFloat($tok);
+            if ($f === null) {
+                throw new JsonError('number out of range', $this->pos);
+            }
+            if ($isFloat || is_float($f)) {
+                return $f;
+            }
+        }
         if (!$isFloat) {
             if ($tok === '-0') {
                 return -0.0; // serde_json reads -0 as a float
@@ -217,6 +250,118 @@ final class Json
             throw new JsonError('number out of range', $this->pos);
         }
         return $f;
+    }
+
+    /**
+     * serde_json's reading of a number token (de.rs, parse_integer and the functions it calls,
+     * without float_roundtrip): a float, true when the token is an integer that fits u64/i64
+     * (the caller reads those), or null when serde_json reports "number out of range".
+     *
+     * @return float|bool|null
+     */
+    private static function serdeFloat(string $tok)
+    {
+        $n = strlen($tok);
+        $i = 0;
+        $positive = $tok[0] !== '-';
+        if (!$positive) {
+            $i++;
+        }
+        $sig = '0';
+        $exponent = 0;
+        // overflow!(sig * 10 + digit, u64::MAX): the next digit would not fit a u64.
+        $push = static function (string $sig, string $d): ?string {
+            $next = ltrim($sig . $d, '0');
+            $next = $next === '' ? '0' : $next;
+            if (strlen($next) > 20 || (strlen($next) === 20 && strcmp($next, '18446744073709551615') > 0)) {
+                return null;
+            }
+            return $next;
+        };
+        $isDigit = static fn (int $at): bool => $at < $n && $tok[$at] >= '0' && $tok[$at] <= '9';
+        // Integer part (parse_integer, parse_long_integer).
+        $long = false;
+        while ($isDigit($i)) {
+            if ($long) {
+                $exponent++;
+            } else {
+                $next = $push($sig, $tok[$i]);
+                if ($next === null) {
+                    $long = true;
+                    $exponent++;
+                } else {
+                    $sig = $next;
+                }
+            }
+            $i++;
+        }
+        if (!$long && $i === $n) {
+            return true; // an integer serde_json keeps as u64 / i64 (or -0 and below i64::MIN: exact casts)
+        }
+        // Fraction (parse_decimal, parse_decimal_overflow).
+        if ($i < $n && $tok[$i] === '.') {
+            $i++;
+            $overflowed = false;
+            while ($isDigit($i)) {
+                if (!$overflowed) {
+                    $next = $push($sig, $tok[$i]);
+                    if ($next === null) {
+                        $overflowed = true;
+                    } else {
+                        $sig = $next;
+                        $exponent--;
+                    }
+                }
+                $i++;
+            }
+        }
+        // Exponent (parse_exponent, parse_exponent_overflow).
+        if ($i < $n && ($tok[$i] === 'e' || $tok[$i] === 'E')) {
+            $i++;
+            $positiveExp = true;
+            if ($tok[$i] === '+' || $tok[$i] === '-') {
+                $positiveExp = $tok[$i] === '+';
+                $i++;
+            }
+            $exp = 0;
+            for (; $i < $n; $i++) {
+                $d = ord($tok[$i]) - 48;
+                if ($exp > 214748364 || ($exp === 214748364 && $d > 7)) {
+                    if ($sig !== '0' && $positiveExp) {
+                        return null;
+                    }
+                    return $positive ? 0.0 : -0.0;
+                }
+                $exp = $exp * 10 + $d;
+            }
+            $exponent = $positiveExp ? min(2147483647, $exponent + $exp) : max(-2147483648, $exponent - $exp);
+        }
+        // f64_from_parts: (sig as f64) scaled by POW10[|exponent|], 1e308 at a time below that.
+        $f = (float) $sig;
+        while (true) {
+            $abs = $exponent === -2147483648 ? -1 : abs($exponent);
+            if ($abs >= 0 && $abs <= 308) {
+                $pow = (float) ('1e' . $abs);
+                if ($exponent >= 0) {
+                    $f *= $pow;
+                    if (is_infinite($f)) {
+                        return null;
+                    }
+                } else {
+                    $f /= $pow;
+                }
+                break;
+            }
+            if ($f == 0.0) {
+                break;
+            }
+            if ($exponent >= 0) {
+                return null;
+            }
+            $f /= 1e308;
+            $exponent += 308;
+        }
+        return $positive ? $f : -$f;
     }
 
     /**

@@ -149,6 +149,88 @@ final class PhpBackend implements Backend
         }
     }
 
+    public function explain(string $body, string $header, string $optionsJson, int $nowMs): string
+    {
+        try {
+            [$o, $retired] = $this->explainOptions($optionsJson);
+        } catch (Failure $f) {
+            return $this->error($f);
+        }
+        if ($nowMs === 0) {
+            $nowMs = Timestamp::nowMs();
+        }
+        $processJson = $this->process($o, $body, $header, $nowMs);
+        $result = Json::parse($processJson, 200);
+        /** @var JsonObject $result */
+        $findings = [];
+        $signature = $result->get('signature');
+        if ($signature instanceof JsonObject && is_int($signature->get('ageMs'))) {
+            // Verified, or authentic but rejected (its age, or its event).
+            $skew = PhpExplain::skewFinding($signature->get('ageMs'), $o->toleranceSeconds);
+            if ($skew !== null) {
+                $findings[] = $skew;
+            }
+        } elseif ($result->get('status') === Status::SIGNATURE_MISMATCH) {
+            $findings = PhpExplain::search($body, $header, $o->secrets, $retired);
+        }
+        $secrets = [];
+        foreach ($o->secrets as $i => $secret) {
+            $secrets[] = self::obj(['index' => $i, 'fingerprint' => PhpExplain::fingerprint($secret)]);
+        }
+        $o->secrets = [];
+        // Appended to the process result's text, like the core: hookData stays exactly as received.
+        return substr($processJson, 0, -1) . ',"findings":' . PhpExplain::compact($findings)
+            . ',"secrets":' . PhpExplain::compact($secrets) . '}';
+    }
+
+    /**
+     * The verifier options and the retired secrets of evf_explain's options, checked in the
+     * core's order: the JSON, then "retiredSecrets", then the verifier options.
+     *
+     * @return array{0: PhpOptions, 1: list<string>}
+     */
+    private function explainOptions(string $json): array
+    {
+        if ($json === '') {
+            return [$this->parseOptions($json, true), []];
+        }
+        try {
+            $value = Json::parseSerde($json, 127);
+        } catch (JsonError $e) {
+            throw new Failure(Status::INVALID_OPTIONS, 'options are not valid JSON (' . $e->getMessage() . ')');
+        }
+        $retired = [];
+        if ($value instanceof JsonObject && $value->has('retiredSecrets')) {
+            $list = $value->get('retiredSecrets');
+            // serde_json's Map::remove under preserve_order is a swap_remove: the last member
+            // takes the removed one's place (this decides which invalid option is reported first).
+            $members = [];
+            foreach ($value->members() as $k => $v) {
+                $members[] = [(string) $k, $v];
+            }
+            $at = 0;
+            foreach ($members as $i => [$k]) {
+                if ($k === 'retiredSecrets') {
+                    $at = $i;
+                }
+            }
+            $last = array_pop($members);
+            if ($at < count($members)) {
+                $members[$at] = $last;
+            }
+            $value = new JsonObject();
+            foreach ($members as [$k, $v]) {
+                $value->set($k, $v);
+            }
+            if (is_array($list) && $list !== []) {
+                $retired = $this->parseSecrets($list, 'options: "retiredSecrets"');
+            } elseif (!is_array($list)) {
+                throw new Failure(Status::INVALID_OPTIONS, 'options: "retiredSecrets" must be an array of strings');
+            }
+        }
+        return [$this->parseOptions(PhpExplain::compact($value), true), $retired];
+    }
+
     // ---------------------------------------------------------------- options
 
     private function parseOptions(string $json, bool $forVerifier): PhpOptions
@@ -284,8 +366,13 @@ final class PhpBackend implements Backend
         }
     }
 
-    /** @return array{timestamp: string, key: string, secretIndex: int, ageMs: int} */
-    private function verifySignature(string $header, string $body, PhpOptions $o, int $nowMs): array
+    /**
+     * The Signature header's parts: the ts text as given and the [key, lowercase hex] signatures.
+     *
+     * @return array{0: string, 1: list<array{0: string, 1: string}>}
+     * @throws Failure HEADER_MISSING or HEADER_MALFORMED
+     */
+    public static function parseHeader(string $header): array
     {
         if (strspn($header, " \t\r\n") === strlen($header)) {
             throw new Failure(Status::HEADER_MISSING, 'the Signature header is missing or empty');
@@ -330,6 +417,13 @@ final class PhpBackend implements Backend
         if ($sigs === []) {
             throw new Failure(Status::HEADER_MALFORMED, 'the Signature header has no v0 (or v1, v2, ...) signature');
         }
+        return [$ts, $sigs];
+    }
+
+    /** @return array{timestamp: string, key: string, secretIndex: int, ageMs: int} */
+    private function verifySignature(string $header, string $body, PhpOptions $o, int $nowMs): array
+    {
+        [$ts, $sigs] = self::parseHeader($header);
         $tsMs = Timestamp::parseMs($ts);
         if ($tsMs === null) {
             throw new Failure(Status::HEADER_TIMESTAMP_INVALID, sprintf("the Signature header's ts %s is not an RFC 3339 UTC date-time like 2024-01-09T13:08:48.069Z", Json::encodeString(self::truncate($ts, 40))));
