@@ -53,7 +53,7 @@ fn null_arguments_are_reported_not_crashed_on() {
             evf_verifier_new(s(OPTIONS), OPTIONS.len(), ptr::null_mut()),
             EVF_ERR_NULL_ARGUMENT
         );
-        let mut v = 1 as *mut evf_verifier;
+        let mut v = std::ptr::dangling_mut::<evf_verifier>();
         assert_eq!(
             evf_verifier_new(ptr::null(), 5, &mut v),
             EVF_ERR_NULL_ARGUMENT

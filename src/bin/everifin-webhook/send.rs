@@ -1,0 +1,290 @@
+//! `send`: sign each step of a scenario when it is sent, POST it, compare the answer with the
+//! expected HTTP status, print progress and a summary table.
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use everifin_webhook::{timestamp, Secret};
+
+use crate::cli::SendArgs;
+use crate::scenario::{self, Scenario, SignKey, Signing, Step, Ts};
+use crate::{secrets, CliError, EXIT_OK, EXIT_REJECTED};
+
+/// What happened to one step.
+struct Outcome {
+    got: Option<u16>,
+    answer: String,
+    millis: u128,
+}
+
+pub fn run(args: SendArgs) -> Result<u8, CliError> {
+    if args.list {
+        outln!("Shipped scenarios (use the name with --scenario, or give a file path):");
+        for (name, description, secrets, steps) in scenario::list() {
+            outln!("  {name:<14} {steps:>2} steps, {secrets} secret(s)  {description}");
+        }
+        return Ok(EXIT_OK);
+    }
+    let spec = args
+        .scenario
+        .as_deref()
+        .ok_or_else(|| CliError::usage("--scenario NAME|PATH is required"))?;
+    let (origin, text) = scenario::source(spec)?;
+    let run_id = match &args.run_id {
+        Some(id) if !id.is_empty() => id.clone(),
+        _ => crate::random::hex(6),
+    };
+    let mut ctx = scenario::Context::new(run_id, timestamp::now_ms());
+    let scenario = scenario::load(&origin, &text, &mut ctx)?;
+
+    let secrets = secrets::load(&args.secrets)?;
+    if secrets.len() < scenario.secrets {
+        return Err(CliError::usage(format!(
+            "scenario {} needs {} secrets (oldest first, as the endpoint is configured) but {} \
+             given; use --secret-file PATH with one secret per line",
+            scenario.name,
+            scenario.secrets,
+            secrets.len()
+        )));
+    }
+    let configured = secrets.as_secrets();
+    // A secret the endpoint does not know, made fresh for this run.
+    let forged = Secret::new(crate::random::hex(32).into_bytes());
+
+    if args.dry_run {
+        return dry_run(&scenario, &configured, &forged);
+    }
+
+    let url = args
+        .url
+        .as_deref()
+        .ok_or_else(|| CliError::usage("--url URL is required"))?;
+    let agent = agent(url, args.timeout)?;
+
+    if !args.quiet {
+        eprintln!(
+            "scenario {} ({} steps, run {}) -> {url}",
+            scenario.name,
+            scenario.steps.len(),
+            ctx.run_id
+        );
+        if !scenario.description.is_empty() {
+            eprintln!("  {}", scenario.description);
+        }
+    }
+    let total = scenario.steps.len();
+    let mut outcomes = Vec::with_capacity(total);
+    for (i, step) in scenario.steps.iter().enumerate() {
+        if step.delay_ms > 0 {
+            std::thread::sleep(Duration::from_millis(step.delay_ms));
+        }
+        let (header, body) = prepare(step, &configured, &forged)?;
+        let started = Instant::now();
+        let outcome = post(&agent, url, header.as_deref(), &body);
+        let outcome = Outcome {
+            millis: started.elapsed().as_millis(),
+            ..outcome
+        };
+        if !args.quiet {
+            let verdict = verdict(step, &outcome);
+            eprintln!(
+                "[{:>2}/{total}] {:<44} expect {} got {:<4} {verdict} ({} ms){}",
+                i + 1,
+                clip(&step.name, 44),
+                step.expect,
+                outcome
+                    .got
+                    .map_or_else(|| "-".to_owned(), |g| g.to_string()),
+                outcome.millis,
+                step.note
+                    .as_deref()
+                    .map(|n| format!("  # {n}"))
+                    .unwrap_or_default()
+            );
+            let _ = std::io::stderr().flush();
+        }
+        outcomes.push(outcome);
+    }
+    let failed = table(&scenario, &outcomes);
+    Ok(if failed == 0 { EXIT_OK } else { EXIT_REJECTED })
+}
+
+fn verdict(step: &Step, o: &Outcome) -> &'static str {
+    if o.got == Some(step.expect) {
+        "PASS"
+    } else {
+        "FAIL"
+    }
+}
+
+/// Prints the summary table on stdout; returns the number of failed steps.
+fn table(scenario: &Scenario, outcomes: &[Outcome]) -> usize {
+    let name_w = scenario
+        .steps
+        .iter()
+        .map(|s| s.name.chars().count())
+        .max()
+        .unwrap_or(4)
+        .clamp(4, 48);
+    outln!("");
+    outln!(
+        "{:>3}  {:<name_w$}  {:>6}  {:>4}  {:<6}  answer",
+        "#",
+        "step",
+        "expect",
+        "got",
+        "result"
+    );
+    outln!(
+        "{}",
+        "-".repeat(3 + 2 + name_w + 2 + 6 + 2 + 4 + 2 + 6 + 2 + 40)
+    );
+    let mut failed = 0;
+    for (i, (step, o)) in scenario.steps.iter().zip(outcomes).enumerate() {
+        let v = verdict(step, o);
+        if v == "FAIL" {
+            failed += 1;
+        }
+        outln!(
+            "{:>3}  {:<name_w$}  {:>6}  {:>4}  {:<6}  {}",
+            i + 1,
+            clip(&step.name, name_w),
+            step.expect,
+            o.got.map_or_else(|| "-".to_owned(), |g| g.to_string()),
+            v,
+            clip(&o.answer, 90)
+        );
+    }
+    let passed = outcomes.len() - failed;
+    outln!("");
+    outln!(
+        "summary: {passed} passed, {failed} failed of {} steps (scenario {})",
+        outcomes.len(),
+        scenario.name
+    );
+    failed
+}
+
+fn clip(s: &str, max: usize) -> String {
+    let one_line: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if one_line.chars().count() <= max {
+        one_line
+    } else {
+        let mut t: String = one_line.chars().take(max.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// Signs (at this moment) and applies the step's faults. Returns the header (None: no header).
+fn prepare(
+    step: &Step,
+    configured: &[Secret],
+    forged: &Secret,
+) -> Result<(Option<String>, Vec<u8>), CliError> {
+    let header = match &step.signing {
+        Signing::Literal(h) if h.is_empty() => None,
+        Signing::Literal(h) => Some(h.clone()),
+        Signing::Sign(keys) => {
+            let now = timestamp::now_ms();
+            let ts = match &step.ts {
+                Ts::Offset(ms) => timestamp::format_ms(now + ms),
+                Ts::Fixed(t) => t.clone(),
+            };
+            let chosen: Vec<Secret> = keys
+                .iter()
+                .map(|k| match k {
+                    SignKey::Configured(i) => configured[*i].clone(),
+                    SignKey::Forged => forged.clone(),
+                })
+                .collect();
+            let header = everifin_webhook::signature::sign(&step.body, &ts, &chosen, now)
+                .map_err(|e| CliError::usage(format!("step {}: {}", step.name, e.message)))?;
+            Some(header)
+        }
+    };
+    let body = match &step.tamper {
+        Some(t) => scenario::tamper(&step.body, t),
+        None => step.body.clone(),
+    };
+    Ok((header, body))
+}
+
+fn dry_run(scenario: &Scenario, configured: &[Secret], forged: &Secret) -> Result<u8, CliError> {
+    outln!(
+        "# scenario {} ({} steps), dry run",
+        scenario.name,
+        scenario.steps.len()
+    );
+    for (i, step) in scenario.steps.iter().enumerate() {
+        let (header, body) = prepare(step, configured, forged)?;
+        outln!("");
+        outln!("## {} {} (expect {})", i + 1, step.name, step.expect);
+        if let Some(n) = &step.note {
+            outln!("# {n}");
+        }
+        match header {
+            Some(h) => outln!("Signature: {h}"),
+            None => outln!("(no Signature header)"),
+        }
+        outln!("{}", String::from_utf8_lossy(&body));
+    }
+    Ok(EXIT_OK)
+}
+
+fn agent(url: &str, timeout: u64) -> Result<ureq::Agent, CliError> {
+    let uri: ureq::http::Uri = url
+        .parse()
+        .map_err(|e| CliError::usage(format!("invalid --url {url:?}: {e}")))?;
+    match uri.scheme_str() {
+        Some("http") | Some("https") => {}
+        _ => {
+            return Err(CliError::usage(format!(
+                "invalid --url {url:?}: it must start with http:// or https://"
+            )))
+        }
+    }
+    let host = uri.host().unwrap_or_default();
+    let loopback = matches!(host, "localhost" | "127.0.0.1" | "[::1]" | "::1");
+    let mut config = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .max_redirects_will_error(false)
+        .timeout_global(Some(Duration::from_secs(timeout.max(1))))
+        .user_agent(concat!("everifin-webhook-cli/", env!("CARGO_PKG_VERSION")));
+    if loopback {
+        config = config.proxy(None);
+    }
+    Ok(config.build().into())
+}
+
+fn post(agent: &ureq::Agent, url: &str, header: Option<&str>, body: &[u8]) -> Outcome {
+    let mut request = agent.post(url).header("Content-Type", "application/json");
+    if let Some(h) = header {
+        request = request.header("Signature", h);
+    }
+    match request.send(body) {
+        Ok(mut response) => {
+            let got = response.status().as_u16();
+            let answer = response
+                .body_mut()
+                .with_config()
+                .limit(64 * 1024)
+                .read_to_string()
+                .unwrap_or_else(|e| format!("(unreadable answer: {e})"));
+            Outcome {
+                got: Some(got),
+                answer: answer.trim().to_owned(),
+                millis: 0,
+            }
+        }
+        Err(e) => Outcome {
+            got: None,
+            answer: format!("no answer: {e}"),
+            millis: 0,
+        },
+    }
+}

@@ -1,0 +1,1209 @@
+//! End-to-end tests of the `everifin-webhook` command (run with `cargo test --features cli`):
+//! exit statuses, outputs, where secrets may come from, `send` against a small HTTP server started
+//! here (it verifies with the library and decides per order), and `explain` finding each planted
+//! fault. Expected signatures are computed here with the `hmac` crate, independently of the tool.
+#![cfg(feature = "cli")]
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+use hmac::{Hmac, Mac};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+const BIN: &str = env!("CARGO_BIN_EXE_everifin-webhook");
+const SECRET: &str = "shop-hook-secret-5f2a";
+const OLD_SECRET: &str = "old-hook-secret-91c0";
+const TS: &str = "2024-05-07T14:49:55.887Z";
+/// TS + 2 s.
+const NOW: &str = "2024-05-07T14:49:57.887Z";
+
+/// A body as Everifin sends it: compact, keys in the documented order, a slash in hookData.
+const BODY: &str = r#"{"eventId":"c2949dfe-4585-46eb-9213-35f0f7faf055","eventType":"payment.statusChange","eventTimestamp":"2024-05-07T14:49:55.884Z","data":{"paymentId":"da96bc8f-1a63-4b0e-8f7e-2a4f4fe6f1b1","status":"BOOKED","externalId":"1001","hookData":{"note":"order 1001/2","cart":7}}}"#;
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Out {
+    fn json(&self) -> Value {
+        serde_json::from_str(self.stdout.trim())
+            .unwrap_or_else(|e| panic!("stdout is not one JSON value ({e}): {:?}", self.stdout))
+    }
+
+    fn assert_no_secret(&self, secrets: &[&str]) {
+        for s in secrets {
+            let s = s.trim();
+            assert!(
+                !self.stdout.contains(s) && !self.stderr.contains(s),
+                "a secret leaked into the output: {:?} / {:?}",
+                self.stdout,
+                self.stderr
+            );
+        }
+    }
+}
+
+fn run(args: &[&str], env: &[(&str, &str)], stdin: Option<&[u8]>) -> Out {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
+        .env_remove("EVERIFIN_WEBHOOK_SECRET")
+        .env_remove("http_proxy")
+        .env_remove("HTTP_PROXY")
+        .env_remove("ALL_PROXY")
+        .env_remove("all_proxy")
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("the binary starts");
+    if let Some(input) = stdin {
+        let mut pipe = child.stdin.take().expect("stdin");
+        // The command may exit before reading (a usage error): a closed pipe is fine then.
+        let _ = pipe.write_all(input);
+    }
+    let out = child.wait_with_output().expect("the binary runs");
+    Out {
+        code: out.status.code().expect("exited normally"),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn env_secret(secret: &str) -> Vec<(&'static str, String)> {
+    vec![("EVERIFIN_WEBHOOK_SECRET", secret.to_owned())]
+}
+
+fn run_with_secret(args: &[&str], secret: &str, stdin: Option<&[u8]>) -> Out {
+    let env = env_secret(secret);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    run(args, &env, stdin)
+}
+
+/// HMAC-SHA256 over the parts, lower-case hex (independent of the library).
+fn hmac_hex(secret: &str, parts: &[&[u8]]) -> String {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()).expect("any key size");
+    for p in parts {
+        mac.update(p);
+    }
+    hex::encode(mac.finalize().into_bytes())
+}
+
+fn header_for(secret: &str, ts: &str, body: &[u8]) -> String {
+    format!(
+        "ts={ts};v0={}",
+        hmac_hex(secret, &[ts.as_bytes(), b".", body])
+    )
+}
+
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!(
+            "evf-cli-{tag}-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0)
+        ));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        TempDir(dir)
+    }
+
+    fn file(&self, name: &str, content: &[u8]) -> String {
+        let path = self.0.join(name);
+        std::fs::write(&path, content).expect("write temp file");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
+        }
+        path.to_string_lossy().into_owned()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// help, sign, verify, secrets
+
+#[test]
+fn every_command_has_help_with_examples_and_exit_statuses() {
+    let top = run(&["--help"], &[], None);
+    assert_eq!(top.code, 0);
+    for cmd in ["sign", "verify", "explain", "normalize", "decide", "send"] {
+        assert!(top.stdout.contains(cmd), "top-level help lists {cmd}");
+        let h = run(&[cmd, "--help"], &[], None);
+        assert_eq!(h.code, 0, "{cmd} --help");
+        assert!(
+            h.stdout.contains("Examples:"),
+            "{cmd} --help has examples: {}",
+            h.stdout
+        );
+        assert!(
+            h.stdout.contains("Exit status"),
+            "{cmd} --help documents exit statuses"
+        );
+        assert!(h.stdout.contains(&format!("everifin-webhook {cmd}")));
+    }
+    let bad = run(&["verify", "--no-such-flag"], &[], None);
+    assert_eq!(bad.code, 2, "clap usage errors exit 2");
+}
+
+#[test]
+fn sign_makes_the_header_everifin_would_send() {
+    let out = run_with_secret(&["sign", "--timestamp", TS], SECRET, Some(BODY.as_bytes()));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout.trim(), header_for(SECRET, TS, BODY.as_bytes()));
+    out.assert_no_secret(&[SECRET]);
+
+    let json = run_with_secret(
+        &["sign", "--json", "--timestamp", TS, "-"],
+        SECRET,
+        Some(BODY.as_bytes()),
+    );
+    assert_eq!(json.code, 0);
+    let v = json.json();
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["header"], header_for(SECRET, TS, BODY.as_bytes()));
+
+    let bad_ts = run_with_secret(
+        &["sign", "--timestamp", "2024-05-07 14:49:55"],
+        SECRET,
+        Some(BODY.as_bytes()),
+    );
+    assert_eq!(bad_ts.code, 2);
+    assert!(bad_ts.stderr.contains("cannot sign"), "{}", bad_ts.stderr);
+}
+
+#[test]
+fn sign_then_verify_round_trip_exits_0() {
+    let dir = TempDir::new("roundtrip");
+    let body = dir.file("body.json", BODY.as_bytes());
+    let header = run_with_secret(&["sign", "--timestamp", TS, &body], SECRET, None);
+    assert_eq!(header.code, 0);
+    let header = header.stdout.trim().to_owned();
+
+    let out = run_with_secret(
+        &["verify", "--header", &header, "--now", NOW, &body],
+        SECRET,
+        None,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v = out.json();
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["status"], "OK");
+    assert_eq!(v["httpStatus"], 200);
+    assert_eq!(v["signature"]["key"], "v0");
+    assert_eq!(v["signature"]["secretIndex"], 0);
+    assert_eq!(v["signature"]["ageMs"], 2000);
+    assert_eq!(v["event"]["outcome"], "paid");
+    assert_eq!(v["event"]["externalId"], "1001");
+    out.assert_no_secret(&[SECRET]);
+
+    // Body on stdin, the header pasted with its name, pretty output: the same result.
+    let pasted = format!("Signature: {header}");
+    let stdin = run_with_secret(
+        &["verify", "--header", &pasted, "--now", NOW, "--pretty"],
+        SECRET,
+        Some(BODY.as_bytes()),
+    );
+    assert_eq!(stdin.code, 0, "{}", stdin.stderr);
+    assert!(stdin.stdout.lines().count() > 10, "pretty-printed");
+    assert_eq!(stdin.json(), v);
+}
+
+#[test]
+fn rejected_webhooks_exit_1_with_the_result_json() {
+    let header = header_for(SECRET, TS, BODY.as_bytes());
+    let tampered = BODY.replace("BOOKED", "FAILED");
+    let out = run_with_secret(
+        &["verify", "--header", &header, "--now", NOW],
+        SECRET,
+        Some(tampered.as_bytes()),
+    );
+    assert_eq!(out.code, 1);
+    let v = out.json();
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["status"], "SIGNATURE_MISMATCH");
+    assert_eq!(v["httpStatus"], 401);
+    assert!(v.get("signature").is_none());
+    assert!(
+        out.stderr.contains("explain"),
+        "points to explain: {}",
+        out.stderr
+    );
+    out.assert_no_secret(&[SECRET]);
+    // The expected signature of the tampered body is never shown.
+    let expected = hmac_hex(SECRET, &[TS.as_bytes(), b".", tampered.as_bytes()]);
+    assert!(!out.stdout.contains(&expected) && !out.stderr.contains(&expected));
+
+    // Authentic but too old: a distinct answer that carries the signature.
+    let late = run_with_secret(
+        &[
+            "verify",
+            "--header",
+            &header,
+            "--now",
+            "2024-05-07T15:49:55.887Z",
+        ],
+        SECRET,
+        Some(BODY.as_bytes()),
+    );
+    assert_eq!(late.code, 1);
+    assert_eq!(late.json()["status"], "TIMESTAMP_TOO_OLD");
+    assert_eq!(late.json()["signature"]["ageMs"], 3_600_000);
+    // ... accepted with a tolerance of two hours, or with the check turned off.
+    for tolerance in ["7200", "0"] {
+        let ok = run_with_secret(
+            &[
+                "verify",
+                "--header",
+                &header,
+                "--now",
+                "2024-05-07T15:49:55.887Z",
+                "--tolerance",
+                tolerance,
+            ],
+            SECRET,
+            Some(BODY.as_bytes()),
+        );
+        assert_eq!(ok.code, 0, "tolerance {tolerance}: {}", ok.stderr);
+    }
+
+    let no_header = run_with_secret(
+        &["verify", "--header", "", "--now", NOW],
+        SECRET,
+        Some(BODY.as_bytes()),
+    );
+    assert_eq!(no_header.code, 1);
+    assert_eq!(no_header.json()["status"], "HEADER_MISSING");
+}
+
+#[test]
+fn usage_and_io_errors_exit_2() {
+    let header = header_for(SECRET, TS, BODY.as_bytes());
+    // No secret anywhere.
+    let none = run(&["verify", "--header", &header], &[], Some(BODY.as_bytes()));
+    assert_eq!(none.code, 2);
+    assert!(
+        none.stderr.contains("EVERIFIN_WEBHOOK_SECRET"),
+        "{}",
+        none.stderr
+    );
+    assert!(none.stdout.is_empty());
+    // A file that does not exist.
+    let missing = run_with_secret(
+        &["verify", "--header", &header, "/no/such/body.json"],
+        SECRET,
+        None,
+    );
+    assert_eq!(missing.code, 2);
+    assert!(
+        missing.stderr.contains("/no/such/body.json"),
+        "{}",
+        missing.stderr
+    );
+    // A bad --now.
+    let now = run_with_secret(
+        &["verify", "--header", &header, "--now", "yesterday"],
+        SECRET,
+        Some(BODY.as_bytes()),
+    );
+    assert_eq!(now.code, 2);
+    assert!(now.stderr.contains("--now"));
+    // An option the library refuses.
+    let tol = run_with_secret(
+        &["verify", "--header", &header, "--tolerance", "999999999"],
+        SECRET,
+        Some(BODY.as_bytes()),
+    );
+    assert_eq!(tol.code, 2);
+    assert!(tol.stderr.contains("invalid options"), "{}", tol.stderr);
+    // No body at all (stdin closed and empty is a body; no stdin terminal here), missing --header.
+    let no_header_flag = run_with_secret(&["verify"], SECRET, Some(b""));
+    assert_eq!(no_header_flag.code, 2);
+}
+
+#[test]
+fn secrets_come_from_env_or_file_and_argv_only_with_the_explicit_flag() {
+    let dir = TempDir::new("secrets");
+    // A rotation: old, then new, CRLF line ends, a blank line.
+    let file = dir.file(
+        "secrets.txt",
+        format!("{OLD_SECRET}\r\n\r\n{SECRET}\r\n").as_bytes(),
+    );
+    let signed = run(
+        &["sign", "--timestamp", TS, "--secret-file", &file],
+        &[],
+        Some(BODY.as_bytes()),
+    );
+    assert_eq!(signed.code, 0, "{}", signed.stderr);
+    let expected = format!(
+        "ts={TS};v0={};v1={}",
+        hmac_hex(OLD_SECRET, &[TS.as_bytes(), b".", BODY.as_bytes()]),
+        hmac_hex(SECRET, &[TS.as_bytes(), b".", BODY.as_bytes()])
+    );
+    assert_eq!(signed.stdout.trim(), expected);
+    signed.assert_no_secret(&[SECRET, OLD_SECRET]);
+
+    // The shop after the rotation knows only the new secret: v1 matches its secret #0.
+    let new_only = dir.file("new.txt", format!("{SECRET}\n").as_bytes());
+    let v = run(
+        &[
+            "verify",
+            "--header",
+            &expected,
+            "--now",
+            NOW,
+            "--secret-file",
+            &new_only,
+        ],
+        &[],
+        Some(BODY.as_bytes()),
+    );
+    assert_eq!(v.code, 0, "{}", v.stderr);
+    assert_eq!(v.json()["signature"]["key"], "v1");
+    assert_eq!(v.json()["signature"]["secretIndex"], 0);
+
+    // The file wins over the environment when both are given.
+    let both = run(
+        &[
+            "verify",
+            "--header",
+            &expected,
+            "--now",
+            NOW,
+            "--secret-file",
+            &new_only,
+        ],
+        &[("EVERIFIN_WEBHOOK_SECRET", "some-other-secret")],
+        Some(BODY.as_bytes()),
+    );
+    assert_eq!(both.code, 0);
+
+    // argv: refused without the flag, and the refusal does not echo the secret.
+    let refused = run(
+        &["sign", "--timestamp", TS, "--secret", SECRET],
+        &[],
+        Some(BODY.as_bytes()),
+    );
+    assert_eq!(refused.code, 2);
+    assert!(
+        refused.stderr.contains("--allow-secret-in-argv"),
+        "{}",
+        refused.stderr
+    );
+    refused.assert_no_secret(&[SECRET]);
+    let allowed = run(
+        &[
+            "sign",
+            "--timestamp",
+            TS,
+            "--secret",
+            SECRET,
+            "--allow-secret-in-argv",
+        ],
+        &[],
+        Some(BODY.as_bytes()),
+    );
+    assert_eq!(allowed.code, 0);
+    assert_eq!(
+        allowed.stdout.trim(),
+        header_for(SECRET, TS, BODY.as_bytes())
+    );
+
+    // An empty secret file, an unreadable one.
+    let empty = dir.file("empty.txt", b"\n\n");
+    let e = run(
+        &["sign", "--secret-file", &empty],
+        &[],
+        Some(BODY.as_bytes()),
+    );
+    assert_eq!(e.code, 2);
+    assert!(e.stderr.contains("no secret"), "{}", e.stderr);
+    let gone = run(
+        &["sign", "--secret-file", "/no/such/secrets"],
+        &[],
+        Some(b"{}"),
+    );
+    assert_eq!(gone.code, 2);
+
+    // Whitespace around a secret: a warning that does not show it.
+    let spaced = run_with_secret(
+        &["sign", "--timestamp", TS],
+        "spaced-secret \n",
+        Some(b"{}"),
+    );
+    assert_eq!(spaced.code, 0);
+    assert!(spaced.stderr.contains("whitespace"), "{}", spaced.stderr);
+    spaced.assert_no_secret(&["spaced-secret"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// normalize, decide
+
+#[test]
+fn normalize_and_decide_read_stdin() {
+    let n = run(&["normalize"], &[], Some(BODY.as_bytes()));
+    assert_eq!(n.code, 0, "{}", n.stderr);
+    let v = n.json();
+    assert_eq!(v["ok"], true);
+    assert!(v.get("signature").is_none());
+    assert_eq!(v["event"]["status"], "BOOKED");
+    assert_eq!(v["event"]["suggested"]["woocommerce"], "processing");
+
+    let confirmed = BODY.replace("BOOKED", "CONFIRMED");
+    let c = run(
+        &["normalize", "--confirmed-is-paid"],
+        &[],
+        Some(confirmed.as_bytes()),
+    );
+    assert_eq!(c.json()["event"]["outcome"], "paid");
+    let c = run(&["normalize"], &[], Some(confirmed.as_bytes()));
+    assert_eq!(c.json()["event"]["outcome"], "authorized");
+    let o = run(
+        &[
+            "normalize",
+            "--options",
+            r#"{"suggestedStates":{"woocommerce":{"paid":"completed"}}}"#,
+        ],
+        &[],
+        Some(BODY.as_bytes()),
+    );
+    assert_eq!(o.json()["event"]["suggested"]["woocommerce"], "completed");
+    let bad_opts = run(
+        &["normalize", "--options", r#"{"toleranceSecs":1}"#],
+        &[],
+        Some(b"{}"),
+    );
+    assert_eq!(bad_opts.code, 2);
+
+    let invalid = run(
+        &["normalize"],
+        &[],
+        Some(br#"{"eventId":"nope","eventType":"payment.statusChange"}"#),
+    );
+    assert_eq!(invalid.code, 1);
+    assert_eq!(invalid.json()["status"], "EVENT_INVALID");
+    assert_eq!(invalid.json()["field"], "eventId");
+
+    // normalize | decide: a new order applies; the same event against its new state is a duplicate.
+    let first = run(&["decide"], &[], Some(n.stdout.as_bytes()));
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let f = first.json();
+    assert_eq!(f["decision"]["action"], "apply");
+    assert_eq!(f["decision"]["reason"], "first");
+    assert_eq!(f["state"]["status"], "BOOKED");
+    let state = serde_json::to_string(&f["state"]).expect("state");
+    let again = run(
+        &["decide", "--state", &state],
+        &[],
+        Some(n.stdout.as_bytes()),
+    );
+    assert_eq!(again.json()["decision"]["reason"], "duplicate");
+
+    // A final state is not moved back by an older or lower status; state from a file.
+    let dir = TempDir::new("decide");
+    let state_file = dir.file(
+        "state.json",
+        br#"{"status":"BOOKED","lastEventTimestampMs":1715093395000}"#,
+    );
+    let event_file = dir.file(
+        "event.json",
+        n.stdout.replace("BOOKED", "PROCESSING").as_bytes(),
+    );
+    let reg = run(
+        &["decide", "--state-file", &state_file, &event_file],
+        &[],
+        None,
+    );
+    assert_eq!(reg.code, 0);
+    assert_eq!(reg.json()["decision"]["action"], "skip");
+    assert_eq!(reg.json()["decision"]["reason"], "regression");
+
+    let bad_state = run(
+        &["decide", "--state", "[1]"],
+        &[],
+        Some(n.stdout.as_bytes()),
+    );
+    assert_eq!(bad_state.code, 1);
+    assert_eq!(bad_state.json()["status"], "STATE_INVALID");
+}
+
+// ---------------------------------------------------------------------------------------------
+// send
+
+/// A tiny shop: verifies with the library, decides per order (data.externalId) in memory,
+/// answers 200 with the decision or the binding-style error status.
+struct Shop {
+    url: String,
+    requests: RequestLog,
+}
+
+/// Each request's Signature header (None: absent) and the status answered.
+type RequestLog = Arc<Mutex<Vec<(Option<String>, u16)>>>;
+
+fn start_shop(secrets: &[&str]) -> Shop {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/webhook", listener.local_addr().expect("addr"));
+    let options = serde_json::json!({ "secrets": secrets }).to_string();
+    let verifier = everifin_webhook::Verifier::new(options.as_bytes()).expect("verifier");
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&requests);
+    std::thread::spawn(move || {
+        let mut states: HashMap<String, String> = HashMap::new();
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let _ = serve(stream, &verifier, &mut states, &log);
+        }
+    });
+    Shop { url, requests }
+}
+
+fn serve(
+    stream: TcpStream,
+    verifier: &everifin_webhook::Verifier,
+    states: &mut HashMap<String, String>,
+    log: &RequestLog,
+) -> std::io::Result<()> {
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut line = String::new();
+    reader.read_line(&mut line)?;
+    let mut length = 0usize;
+    let mut signature = None;
+    loop {
+        let mut h = String::new();
+        reader.read_line(&mut h)?;
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = h.split_once(':') {
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse().unwrap_or(0);
+            } else if name.eq_ignore_ascii_case("signature") {
+                signature = Some(value.trim().to_owned());
+            }
+        }
+    }
+    let mut body = vec![0u8; length];
+    reader.read_exact(&mut body)?;
+    let (status, answer) =
+        match verifier.process(&body, signature.as_deref().unwrap_or("").as_bytes(), 0) {
+            Ok(v) => {
+                let order = v.event.external_id.clone().unwrap_or_default();
+                let event_json = everifin_webhook::result::normalize(&Ok(v.event.clone()));
+                let state = states.get(&order).cloned().unwrap_or_default();
+                let d = everifin_webhook::decide(event_json.as_bytes(), state.as_bytes())
+                    .expect("decide");
+                states.insert(order, serde_json::to_string(&d.state).expect("state json"));
+                (
+                    200,
+                    format!(
+                        r#"{{"ok":true,"action":"{}","reason":"{}"}}"#,
+                        serde_json::to_value(d.action)
+                            .expect("action")
+                            .as_str()
+                            .unwrap_or(""),
+                        serde_json::to_value(d.reason)
+                            .expect("reason")
+                            .as_str()
+                            .unwrap_or("")
+                    ),
+                )
+            }
+            Err(e) => (
+                e.status.http_status(),
+                format!(r#"{{"ok":false,"status":"{}"}}"#, e.status),
+            ),
+        };
+    log.lock().expect("log").push((signature, status));
+    let mut stream = stream;
+    write!(
+        stream,
+        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+        answer.len()
+    )?;
+    stream.flush()
+}
+
+#[test]
+fn send_replays_the_payment_flow_against_a_local_shop() {
+    let shop = start_shop(&[OLD_SECRET, SECRET]);
+    let dir = TempDir::new("send");
+    let secrets = dir.file(
+        "secrets.txt",
+        format!("{OLD_SECRET}\n{SECRET}\n").as_bytes(),
+    );
+    let out = run(
+        &[
+            "send",
+            "--scenario",
+            "payment-flow",
+            "--url",
+            &shop.url,
+            "--secret-file",
+            &secrets,
+            "--run-id",
+            "t1",
+        ],
+        &[],
+        None,
+    );
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("summary: 17 passed, 0 failed of 17 steps"),
+        "{}",
+        out.stdout
+    );
+    // The shop's answers are in the table: duplicate and stale skipped, forgeries rejected.
+    assert!(
+        out.stdout.contains(r#""reason":"duplicate""#),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains(r#""reason":"stale""#));
+    assert!(out.stdout.contains("SIGNATURE_MISMATCH"));
+    assert!(out.stdout.contains("TIMESTAMP_TOO_OLD"));
+    assert!(out.stdout.contains("HEADER_MISSING"));
+    assert_eq!(out.stdout.matches("PASS").count(), 17);
+    assert!(
+        out.stderr.contains("[17/17]"),
+        "progress on stderr: {}",
+        out.stderr
+    );
+    out.assert_no_secret(&[SECRET, OLD_SECRET]);
+
+    let seen = shop.requests.lock().expect("log").clone();
+    assert_eq!(seen.len(), 17);
+    let rejected = seen.iter().filter(|(_, s)| *s == 401).count();
+    assert_eq!(rejected, 4, "forged, tampered, replayed, unsigned");
+    assert!(
+        seen.iter().any(|(h, _)| h.is_none()),
+        "one request has no Signature header"
+    );
+    assert!(
+        seen.iter()
+            .any(|(h, _)| h.as_deref().is_some_and(|h| h.contains(";v1="))),
+        "the rotation steps carry v0 and v1"
+    );
+}
+
+#[test]
+fn send_rotation_scenario_passes() {
+    let shop = start_shop(&[OLD_SECRET, SECRET]);
+    let dir = TempDir::new("rotation");
+    let secrets = dir.file(
+        "secrets.txt",
+        format!("{OLD_SECRET}\n{SECRET}\n").as_bytes(),
+    );
+    let out = run(
+        &[
+            "send",
+            "--scenario",
+            "rotation",
+            "--url",
+            &shop.url,
+            "--secret-file",
+            &secrets,
+            "-q",
+        ],
+        &[],
+        None,
+    );
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("summary: 6 passed, 0 failed"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stderr.is_empty(), "--quiet: {}", out.stderr);
+}
+
+#[test]
+fn send_reports_unexpected_answers_and_exits_1() {
+    // The shop knows only the old secret: every step signed with the new one fails.
+    let shop = start_shop(&[OLD_SECRET]);
+    let dir = TempDir::new("sendfail");
+    let secrets = dir.file(
+        "secrets.txt",
+        format!("{OLD_SECRET}\n{SECRET}\n").as_bytes(),
+    );
+    let scenario = dir.file(
+        "mine.json",
+        br#"{"name": "mine", "secrets": 2,
+            "templates": {"p": {"eventId": "{{eventId}}", "eventType": "payment.statusChange",
+              "eventTimestamp": "{{eventTime}}",
+              "data": {"paymentId": "{{uuid:p}}", "externalId": "42-{{run}}", "status": "{{status}}"}}},
+            "steps": [
+              {"name": "old secret", "template": "p", "vars": {"status": "SEEN"}, "signWith": [0], "expect": 200},
+              {"name": "new secret", "template": "p", "vars": {"status": "BOOKED"}, "at": "+1s", "signWith": [1], "expect": 200},
+              {"name": "expect wrong", "bodyRaw": "not json", "signWith": [0], "expect": 200}
+            ]}"#,
+    );
+    let out = run(
+        &[
+            "send",
+            "--scenario",
+            &scenario,
+            "--url",
+            &shop.url,
+            "--secret-file",
+            &secrets,
+        ],
+        &[],
+        None,
+    );
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("summary: 1 passed, 2 failed of 3 steps"),
+        "{}",
+        out.stdout
+    );
+    let rows: Vec<&str> = out.stdout.lines().filter(|l| l.contains("FAIL")).collect();
+    assert_eq!(rows.len(), 2, "{}", out.stdout);
+    assert!(
+        rows[0].contains("401") && rows[1].contains("400"),
+        "{rows:?}"
+    );
+
+    // Nobody listening: FAIL with "no answer", exit 1.
+    let closed = {
+        let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let url = format!("http://127.0.0.1:{closed}/webhook");
+    let out = run(
+        &[
+            "send",
+            "--scenario",
+            &scenario,
+            "--url",
+            &url,
+            "--secret-file",
+            &secrets,
+            "--timeout",
+            "2",
+        ],
+        &[],
+        None,
+    );
+    assert_eq!(out.code, 1);
+    assert!(out.stdout.contains("no answer"), "{}", out.stdout);
+}
+
+#[test]
+fn send_usage_errors_and_listing() {
+    let list = run(&["send", "--list"], &[], None);
+    assert_eq!(list.code, 0);
+    assert!(list.stdout.contains("payment-flow") && list.stdout.contains("rotation"));
+
+    let dir = TempDir::new("sendusage");
+    let one = dir.file("one.txt", format!("{SECRET}\n").as_bytes());
+    let few = run(
+        &[
+            "send",
+            "--scenario",
+            "payment-flow",
+            "--url",
+            "http://127.0.0.1:9/",
+            "--secret-file",
+            &one,
+        ],
+        &[],
+        None,
+    );
+    assert_eq!(few.code, 2);
+    assert!(few.stderr.contains("needs 2 secrets"), "{}", few.stderr);
+
+    let unknown = run_with_secret(
+        &[
+            "send",
+            "--scenario",
+            "no-such-scenario",
+            "--url",
+            "http://127.0.0.1:9/",
+        ],
+        SECRET,
+        None,
+    );
+    assert_eq!(unknown.code, 2);
+    assert!(
+        unknown.stderr.contains("payment-flow"),
+        "lists the shipped ones: {}",
+        unknown.stderr
+    );
+
+    let broken = dir.file(
+        "broken.json",
+        br#"{"name": "b", "steps": [{"name": "x", "template": "nope", "expect": 200}]}"#,
+    );
+    let b = run_with_secret(
+        &[
+            "send",
+            "--scenario",
+            &broken,
+            "--url",
+            "http://127.0.0.1:9/",
+        ],
+        SECRET,
+        None,
+    );
+    assert_eq!(b.code, 2);
+    assert!(b.stderr.contains("no template \"nope\""), "{}", b.stderr);
+
+    let url = run_with_secret(
+        &["send", "--scenario", "rotation", "--url", "ftp://shop"],
+        SECRET,
+        None,
+    );
+    assert_eq!(url.code, 2);
+}
+
+#[test]
+fn send_dry_run_prints_verifiable_requests() {
+    let dir = TempDir::new("dry");
+    let secrets = dir.file(
+        "secrets.txt",
+        format!("{OLD_SECRET}\n{SECRET}\n").as_bytes(),
+    );
+    let out = run(
+        &[
+            "send",
+            "--scenario",
+            "payment-flow",
+            "--dry-run",
+            "--secret-file",
+            &secrets,
+        ],
+        &[],
+        None,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    let mut verified = 0;
+    for (i, l) in lines.iter().enumerate() {
+        if let Some(h) = l.strip_prefix("Signature: ") {
+            let body = lines[i + 1];
+            let ts = h
+                .split(';')
+                .next()
+                .and_then(|p| p.strip_prefix("ts="))
+                .expect("ts");
+            let new = hmac_hex(SECRET, &[ts.as_bytes(), b".", body.as_bytes()]);
+            let old = hmac_hex(OLD_SECRET, &[ts.as_bytes(), b".", body.as_bytes()]);
+            if h.contains(&new) || h.contains(&old) {
+                verified += 1;
+            }
+        }
+    }
+    // 17 steps, one without a header; the forged one and the tampered one do not verify.
+    assert_eq!(verified, 14, "{}", out.stdout);
+}
+
+// ---------------------------------------------------------------------------------------------
+// explain
+
+struct Explained {
+    out: Out,
+    json: Value,
+}
+
+impl Explained {
+    fn finding(&self, code: &str) -> &Value {
+        self.json["findings"]
+            .as_array()
+            .and_then(|f| f.iter().find(|x| x["code"] == code))
+            .unwrap_or_else(|| panic!("no {code} finding in {}", self.out.stdout))
+    }
+}
+
+/// Runs explain with the configured secret(s) in a file or env, and checks what must always hold:
+/// the result JSON on stdout, a summary on stderr, no secret and no expected signature anywhere.
+fn explain(
+    body: &[u8],
+    header: &str,
+    configured: &str,
+    extra: &[&str],
+    forbidden_macs: &[String],
+) -> Explained {
+    let mut args = vec!["explain", "--header", header];
+    args.extend_from_slice(extra);
+    let out = run_with_secret(&args, configured, Some(body));
+    assert!(
+        out.code == 0 || out.code == 1,
+        "exit {}: {}",
+        out.code,
+        out.stderr
+    );
+    out.assert_no_secret(&[configured, SECRET, OLD_SECRET]);
+    for mac in forbidden_macs {
+        assert!(
+            !out.stdout.contains(mac.as_str()) && !out.stderr.contains(mac.as_str()),
+            "the expected signature was revealed"
+        );
+    }
+    let json = out.json();
+    assert!(
+        json["findings"].is_array() && json["secrets"].is_array(),
+        "{}",
+        out.stdout
+    );
+    if !extra.contains(&"-q") {
+        assert!(
+            out.stderr.contains("findings") || out.stderr.contains("verified"),
+            "{}",
+            out.stderr
+        );
+    }
+    Explained { out, json }
+}
+
+fn expected_mac(secret: &str, body: &[u8]) -> String {
+    hmac_hex(secret, &[TS.as_bytes(), b".", body])
+}
+
+fn signed_reencoded(received: &[u8], transform: &str) {
+    let header = header_for(SECRET, TS, BODY.as_bytes());
+    let e = explain(
+        received,
+        &header,
+        SECRET,
+        &["--now", NOW],
+        &[expected_mac(SECRET, received)],
+    );
+    assert_eq!(e.out.code, 1);
+    assert_eq!(e.json["status"], "SIGNATURE_MISMATCH");
+    let f = e.finding("body_reencoded");
+    let transforms: Vec<&str> = f["transforms"]
+        .as_array()
+        .expect("transforms")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        transforms.contains(&transform),
+        "{transform} not in {transforms:?}"
+    );
+    assert!(e.out.stderr.contains("body_reencoded"), "{}", e.out.stderr);
+}
+
+#[test]
+fn explain_finds_a_secret_with_a_trailing_newline() {
+    let header = header_for(SECRET, TS, BODY.as_bytes());
+    let configured = format!("{SECRET}\n");
+    let e = explain(
+        BODY.as_bytes(),
+        &header,
+        &configured,
+        &["--now", NOW],
+        &[expected_mac(&configured, BODY.as_bytes())],
+    );
+    assert_eq!(e.out.code, 1);
+    let f = e.finding("secret_whitespace");
+    assert_eq!(f["secretIndex"], 0);
+    assert!(
+        f["message"].as_str().unwrap_or("").contains("newline"),
+        "{f}"
+    );
+    let fp = format!(
+        "sha256:{}",
+        &hex::encode(Sha256::digest(configured.as_bytes()))[..8]
+    );
+    assert_eq!(e.json["secrets"][0]["fingerprint"], fp);
+}
+
+#[test]
+fn explain_finds_a_pretty_printed_body() {
+    let v: Value = serde_json::from_str(BODY).expect("json");
+    let pretty = serde_json::to_string_pretty(&v).expect("pretty");
+    signed_reencoded(pretty.as_bytes(), "pretty_printed");
+}
+
+#[test]
+fn explain_finds_reordered_keys() {
+    let reordered = r#"{"data":{"hookData":{"note":"order 1001/2","cart":7},"status":"BOOKED","paymentId":"da96bc8f-1a63-4b0e-8f7e-2a4f4fe6f1b1","externalId":"1001"},"eventType":"payment.statusChange","eventId":"c2949dfe-4585-46eb-9213-35f0f7faf055","eventTimestamp":"2024-05-07T14:49:55.884Z"}"#;
+    signed_reencoded(reordered.as_bytes(), "key_order");
+}
+
+#[test]
+fn explain_finds_escaped_slashes() {
+    signed_reencoded(BODY.replace('/', "\\/").as_bytes(), "escaped_slashes");
+}
+
+#[test]
+fn explain_finds_crlf_line_ends() {
+    // Signed with LF line ends (a pretty body), received with CRLF.
+    let v: Value = serde_json::from_str(BODY).expect("json");
+    let lf = serde_json::to_string_pretty(&v).expect("pretty");
+    let crlf = lf.replace('\n', "\r\n");
+    let header = header_for(SECRET, TS, lf.as_bytes());
+    let e = explain(
+        crlf.as_bytes(),
+        &header,
+        SECRET,
+        &["--now", NOW],
+        &[expected_mac(SECRET, crlf.as_bytes())],
+    );
+    assert_eq!(e.out.code, 1);
+    assert_eq!(e.finding("body_reencoded")["transform"], "crlf");
+}
+
+#[test]
+fn explain_finds_a_byte_order_mark() {
+    let mut received = b"\xEF\xBB\xBF".to_vec();
+    received.extend_from_slice(BODY.as_bytes());
+    signed_reencoded(&received, "bom");
+}
+
+#[test]
+fn explain_finds_body_dot_ts_concatenation() {
+    let mac = hmac_hex(SECRET, &[BODY.as_bytes(), b".", TS.as_bytes()]);
+    let header = format!("ts={TS};v0={mac}");
+    let e = explain(
+        BODY.as_bytes(),
+        &header,
+        SECRET,
+        &["--now", NOW],
+        &[expected_mac(SECRET, BODY.as_bytes())],
+    );
+    assert_eq!(e.out.code, 1);
+    assert_eq!(e.finding("concatenation_order")["variant"], "body.ts");
+}
+
+#[test]
+fn explain_finds_a_reformatted_ts() {
+    // The sender signed "…55.887+00:00"; the header says "…55.887Z".
+    let signed_ts = "2024-05-07T14:49:55.887+00:00";
+    let mac = hmac_hex(SECRET, &[signed_ts.as_bytes(), b".", BODY.as_bytes()]);
+    let header = format!("ts={TS};v0={mac}");
+    let e = explain(
+        BODY.as_bytes(),
+        &header,
+        SECRET,
+        &["--now", NOW],
+        &[expected_mac(SECRET, BODY.as_bytes())],
+    );
+    assert_eq!(e.out.code, 1);
+    let f = e.finding("ts_reformatted");
+    assert_eq!(f["signedTs"], signed_ts);
+    assert_eq!(f["headerTs"], TS);
+}
+
+#[test]
+fn explain_measures_clock_skew_in_both_directions() {
+    let header = header_for(SECRET, TS, BODY.as_bytes());
+    // The server's clock is 400 s ahead of the signature: too old, "behind".
+    let late = explain(
+        BODY.as_bytes(),
+        &header,
+        SECRET,
+        &["--now", "2024-05-07T14:56:35.887Z"],
+        &[],
+    );
+    assert_eq!(late.out.code, 1);
+    assert_eq!(late.json["status"], "TIMESTAMP_TOO_OLD");
+    let f = late.finding("clock_skew");
+    assert_eq!(f["ageMs"], 400_000);
+    assert_eq!(f["direction"], "behind");
+    assert!(
+        late.out.stderr.contains("400000 ms, behind"),
+        "{}",
+        late.out.stderr
+    );
+
+    // The server's clock is 90 s behind: within the tolerance (verified, exit 0), still reported.
+    let early = explain(
+        BODY.as_bytes(),
+        &header,
+        SECRET,
+        &["--now", "2024-05-07T14:48:25.887Z"],
+        &[],
+    );
+    assert_eq!(early.out.code, 0, "{}", early.out.stderr);
+    assert_eq!(early.json["ok"], true);
+    let f = early.finding("clock_skew");
+    assert_eq!(f["ageMs"], -90_000);
+    assert_eq!(f["direction"], "ahead");
+}
+
+#[test]
+fn explain_recognises_a_retired_secret_by_fingerprint() {
+    let dir = TempDir::new("retired");
+    let retired = dir.file("retired.txt", format!("{OLD_SECRET}\n").as_bytes());
+    let header = header_for(OLD_SECRET, TS, BODY.as_bytes());
+    let e = explain(
+        BODY.as_bytes(),
+        &header,
+        SECRET,
+        &["--now", NOW, "--retired-secret-file", &retired],
+        &[expected_mac(SECRET, BODY.as_bytes())],
+    );
+    assert_eq!(e.out.code, 1);
+    let fp = format!(
+        "sha256:{}",
+        &hex::encode(Sha256::digest(OLD_SECRET.as_bytes()))[..8]
+    );
+    assert_eq!(e.finding("retired_secret")["fingerprint"], fp);
+    assert!(e.out.stderr.contains(&fp), "{}", e.out.stderr);
+
+    // Without the retired secret the tool cannot know: no cause found.
+    let plain = explain(
+        BODY.as_bytes(),
+        &header,
+        SECRET,
+        &["--now", NOW],
+        &[expected_mac(SECRET, BODY.as_bytes())],
+    );
+    assert_eq!(plain.out.code, 1);
+    plain.finding("no_cause_found");
+}
+
+#[test]
+fn explain_exits_0_for_a_good_webhook_and_2_on_usage_errors() {
+    let header = header_for(SECRET, TS, BODY.as_bytes());
+    let e = explain(BODY.as_bytes(), &header, SECRET, &["--now", NOW, "-q"], &[]);
+    assert_eq!(e.out.code, 0);
+    assert_eq!(e.json["ok"], true);
+    assert_eq!(e.json["findings"], serde_json::json!([]));
+    assert!(e.out.stderr.is_empty(), "--quiet: {}", e.out.stderr);
+
+    let none = run(
+        &["explain", "--header", &header],
+        &[],
+        Some(BODY.as_bytes()),
+    );
+    assert_eq!(none.code, 2);
+    let gone = run_with_secret(
+        &[
+            "explain",
+            "--header",
+            &header,
+            "--retired-secret-file",
+            "/no/such/file",
+        ],
+        SECRET,
+        Some(BODY.as_bytes()),
+    );
+    assert_eq!(gone.code, 2);
+}
