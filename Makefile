@@ -5,13 +5,14 @@ SHELL := /bin/bash
 LIB := target/release/libeverifin_webhook.so
 export EVERIFIN_WEBHOOK_LIB := $(CURDIR)/$(LIB)
 
-.PHONY: demo test test-rust test-c test-php test-python lib headers lint bench vectors deps-rust
+.PHONY: demo test test-rust test-c test-php test-python test-demo lib cli headers lint bench vectors deps-rust
 
+# The demo shop (PHP, SQLite) receiving the shipped scenario from `everifin-webhook send`.
 demo: deps-rust
-	cargo run --release --quiet --example demo
+	bash scripts/demo.sh
 
-test: test-rust test-c test-php test-python
-	@echo "make test: Rust, C, PHP and Python suites passed"
+test: test-rust test-c test-php test-python test-demo
+	@echo "make test: Rust, C, PHP, Python and demo suites passed"
 
 # Rust toolchain components used by lint (the machine's toolchain comes from rustup).
 deps-rust:
@@ -22,13 +23,17 @@ deps-rust:
 lib: deps-rust
 	cargo build --release --lib
 
+# The command-line tool: target/release/everifin-webhook (docs/cli.md).
+cli: deps-rust
+	cargo build --release --features cli
+
 # Regenerate the committed headers after changing src/ffi.rs (tests/headers.rs fails until then).
 headers: deps-rust
 	EVF_WRITE_HEADERS=1 cargo build --release --lib
 
 lint: deps-rust
 	cargo fmt --all -- --check
-	cargo clippy --all-targets -- -D warnings
+	cargo clippy --all-targets --all-features -- -D warnings
 
 # Rewrite and check the shared vectors from their generator.
 vectors:
@@ -37,7 +42,7 @@ vectors:
 
 test-rust: lint
 	python3 tests/vectors/gen/check_vectors.py
-	cargo test
+	cargo test --all-features
 	cargo bench --bench verify -- --test
 	cargo run --release --quiet --example demo > /dev/null
 
@@ -49,6 +54,9 @@ test-php: lib
 
 test-python: lib
 	bash bindings/python/tests/run.sh
+
+test-demo: deps-rust
+	bash scripts/demo.sh
 
 # Speed figures: verify+normalize as a ratio to a bare HMAC-SHA256 of the same bytes.
 bench: deps-rust

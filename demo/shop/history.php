@@ -1,0 +1,141 @@
+<?php
+/*
+ * The demo shop's order history: every order with each delivery's effect on its state, then the
+ * rejected requests.
+ *
+ *   php history.php [DB-FILE] [--expect REF=STATE ...]      (CLI; DB default: EVERIFIN_DEMO_DB)
+ *   GET /history.php                                          (in the demo server, text/plain)
+ *
+ * --expect checks the final shop state of an order and exits 1 when it differs (make demo / make test).
+ */
+
+declare(strict_types=1);
+
+require_once __DIR__ . '/shop.php';
+
+/** Length in characters (bytes when the text is not UTF-8); no mbstring needed. */
+function u_len(string $s): int
+{
+    $n = preg_match_all('/./us', $s);
+    return $n === false ? strlen($s) : $n;
+}
+
+function u_sub(string $s, int $max): string
+{
+    return preg_match('/^.{0,' . $max . '}/us', $s, $m) === 1 ? $m[0] : substr($s, 0, $max);
+}
+
+/** One line of at most $max characters, control characters blanked. */
+function clean(?string $s, int $max = 40): string
+{
+    $s = preg_replace('/[\x00-\x1f\x7f]/', ' ', $s ?? '') ?? '';
+    return u_len($s) > $max ? u_sub($s, $max - 1) . '…' : $s;
+}
+
+/** @param list<list<string>> $rows */
+function table(array $header, array $rows, string $indent = '  '): string
+{
+    $widths = array_map('u_len', $header);
+    foreach ($rows as $row) {
+        foreach ($row as $i => $cell) {
+            $widths[$i] = max($widths[$i], u_len($cell));
+        }
+    }
+    $line = static function (array $cells) use ($widths, $indent): string {
+        $out = [];
+        foreach ($cells as $i => $cell) {
+            $out[] = $cell . str_repeat(' ', $widths[$i] - u_len($cell));
+        }
+        return rtrim($indent . implode('  ', $out)) . "\n";
+    };
+    $text = $line($header);
+    $text .= $indent . implode('  ', array_map(static fn ($w) => str_repeat('-', $w), $widths)) . "\n";
+    foreach ($rows as $row) {
+        $text .= $line($row);
+    }
+    return $text;
+}
+
+$cli = PHP_SAPI === 'cli';
+$dbPath = null;
+$expect = [];
+if ($cli) {
+    $args = array_slice($argv, 1);
+    for ($i = 0; $i < count($args); $i++) {
+        if ($args[$i] === '--expect' && isset($args[$i + 1]) && str_contains($args[$i + 1], '=')) {
+            [$ref, $state] = explode('=', $args[++$i], 2);
+            $expect[$ref] = $state;
+        } elseif ($dbPath === null && !str_starts_with($args[$i], '--')) {
+            $dbPath = $args[$i];
+        } else {
+            fwrite(STDERR, "usage: php history.php [DB-FILE] [--expect REF=STATE ...]\n");
+            exit(2);
+        }
+    }
+} else {
+    header('Content-Type: text/plain; charset=utf-8');
+}
+$dbPath ??= shop_db_path();
+if ($cli && !is_file($dbPath)) {
+    fwrite(STDERR, "no shop database at $dbPath\n");
+    exit(2);
+}
+$db = shop_db($dbPath);
+
+$orders = $db->query('SELECT * FROM orders ORDER BY created_at, ref')->fetchAll();
+$deliveries = $db->query('SELECT * FROM deliveries ORDER BY id')->fetchAll();
+$backends = array_values(array_unique(array_filter(array_column($deliveries, 'backend'))));
+$rejected = array_values(array_filter($deliveries, static fn ($d) => $d['result'] !== 'OK'));
+
+$count = static fn (int $n, string $one, string $many): string => $n . ' ' . ($n === 1 ? $one : $many);
+echo sprintf("Everifin demo shop: %s, %s, %d rejected (binding backend: %s)\n",
+    $count(count($orders), 'order', 'orders'), $count(count($deliveries), 'delivery', 'deliveries'),
+    count($rejected), $backends === [] ? '-' : implode(', ', $backends));
+
+foreach ($orders as $order) {
+    echo "\n", sprintf("Order %s: shop state %s, Everifin status %s\n",
+        clean($order['ref']), clean($order['shop_state']), clean($order['everifin_status'] ?? '-'));
+    $rows = [];
+    foreach ($deliveries as $d) {
+        if ($d['order_ref'] !== $order['ref']) {
+            continue;
+        }
+        $change = $d['state_before'] === $d['state_after']
+            ? clean($d['state_after'])
+            : clean($d['state_before']) . ' -> ' . clean($d['state_after']);
+        $rows[] = [(string) $d['id'], clean(substr((string) $d['event_time'], 11)), clean($d['event_status'] ?? '-'),
+                   clean($d['signed_with'] ?? '-'), $d['action'] . ' (' . $d['reason'] . ')', $change];
+    }
+    echo table(['#', 'event time', 'status', 'signed with', 'decision', 'shop state'], $rows);
+}
+
+echo "\nRejected requests (nothing applied; order and status are what the unverified body claimed):\n";
+if ($rejected === []) {
+    echo "  none\n";
+} else {
+    $rows = [];
+    foreach ($rejected as $d) {
+        $rows[] = [(string) $d['id'], (string) $d['http_status'], clean($d['result']), clean($d['claimed_ref'] ?? '-'),
+                   clean($d['claimed_status'] ?? '-'), clean($d['message'], 70)];
+    }
+    echo table(['#', 'HTTP', 'result', 'claimed order', 'claimed status', 'message'], $rows);
+}
+
+$failed = 0;
+foreach ($expect as $ref => $state) {
+    $found = null;
+    foreach ($orders as $order) {
+        if ($order['ref'] === $ref) {
+            $found = $order['shop_state'];
+        }
+    }
+    if ($found !== $state) {
+        fwrite(STDERR, sprintf("expected order %s in state %s, found %s\n", $ref, $state, $found ?? 'no such order'));
+        $failed++;
+    }
+}
+if ($cli && $expect !== []) {
+    echo "\n", $failed === 0 ? 'final order states as expected: ' . implode(', ', array_map(
+        static fn ($r, $s) => "$r $s", array_keys($expect), $expect)) . "\n" : '';
+    exit($failed === 0 ? 0 : 1);
+}
