@@ -515,4 +515,23 @@ final class ExplainTest extends TestCase
         $this->assertSame($ffi, $php);
         $this->assertStringContainsString('"items":[1.50,1E2,"\\u00e9\\/",12345678901234567890123,0.00001,0.000001,1e15,1e16,-0.0,4.35e-5]', $php);
     }
+
+    public function testAStalePreloadedHeaderWithoutEvfExplainFallsBackToThePort(): void
+    {
+        $this->requireFfi();
+        $lib = getenv('EVERIFIN_WEBHOOK_LIB') ?: dirname(__DIR__) . '/lib/libeverifin_webhook.so';
+        $header = (string) file_get_contents(dirname(__DIR__) . '/include/everifin_webhook.h');
+        // The header as it was before evf_explain existed.
+        $stale = (string) preg_replace('/struct evf_result \*evf_explain\([^;]*;/s', '', $header);
+        $this->assertStringNotContainsString('evf_explain', $stale);
+        $backend = new \Everifin\Webhook\Internal\FfiBackend(\FFI::cdef($stale, $lib));
+        $body = str_replace('BOOKED', 'FAILED', self::BODY);
+        $opts = '{"secrets":[' . json_encode(self::SECRET) . ']}';
+        $json = $backend->explain($body, self::header(self::BODY), $opts, self::NOW_MS);
+        $this->assertSame(
+            Verifier::pickBackend('php')->explain($body, self::header(self::BODY), $opts, self::NOW_MS),
+            $json
+        );
+        $this->assertStringContainsString('"status":"SIGNATURE_MISMATCH"', $json);
+    }
 }

@@ -89,7 +89,14 @@ final class FfiBackend implements Backend
 
     public function explain(string $body, string $header, string $optionsJson, int $nowMs): string
     {
-        return $this->take($this->ffi->evf_explain($body, strlen($body), $header, strlen($header), $optionsJson, strlen($optionsJson), $nowMs));
+        try {
+            $result = $this->ffi->evf_explain($body, strlen($body), $header, strlen($header), $optionsJson, strlen($optionsJson), $nowMs);
+        } catch (\FFI\Exception $e) {
+            // A preloaded scope made from a header older than evf_explain (lib/everifin_webhook.ffi.h
+            // not regenerated after an upgrade): the same diagnosis from the pure-PHP port.
+            return (new PhpBackend())->explain($body, $header, $optionsJson, $nowMs);
+        }
+        return $this->take($result);
     }
 
     public function version(): string
