@@ -121,12 +121,17 @@ pub fn parse_header(header: &[u8]) -> Result<ParsedHeader<'_>, Error> {
 
 /// HMAC-SHA256 of `ts + "." + body` under `secret`.
 pub fn compute_mac(secret: &Secret, ts: &str, body: &[u8]) -> [u8; 32] {
+    mac_over(secret, &[ts.as_bytes(), b".", body])
+}
+
+/// HMAC-SHA256 of the concatenated `parts` under `secret`.
+pub fn mac_over(secret: &Secret, parts: &[&[u8]]) -> [u8; 32] {
     // HMAC accepts keys of any length.
     let mut mac =
         <Hmac<Sha256> as Mac>::new_from_slice(secret.expose()).unwrap_or_else(|_| unreachable!());
-    mac.update(ts.as_bytes());
-    mac.update(b".");
-    mac.update(body);
+    for part in parts {
+        mac.update(part);
+    }
     mac.finalize().into_bytes().into()
 }
 
