@@ -73,16 +73,7 @@ impl Verifier {
         now_ms: i64,
     ) -> Result<Verified, Error> {
         let o = &self.options;
-        if body.len() > o.max_body_bytes {
-            return Err(Error::new(
-                Status::BodyTooLarge,
-                format!(
-                    "the body is {} bytes; at most {} are accepted",
-                    body.len(),
-                    o.max_body_bytes
-                ),
-            ));
-        }
+        check_body_size(body, o)?;
         let now_ms = if now_ms == 0 {
             timestamp::now_ms()
         } else {
@@ -100,19 +91,25 @@ impl Verifier {
     }
 }
 
+/// `BODY_TOO_LARGE` when the body exceeds `maxBodyBytes` (checked before any other work).
+fn check_body_size(body: &[u8], options: &Options) -> Result<(), Error> {
+    if body.len() <= options.max_body_bytes {
+        return Ok(());
+    }
+    Err(Error::new(
+        Status::BodyTooLarge,
+        format!(
+            "the body is {} bytes; at most {} are accepted",
+            body.len(),
+            options.max_body_bytes
+        ),
+    ))
+}
+
 /// Validates and normalizes a body without any signature check (options JSON may be empty).
 pub fn normalize(body: &[u8], options_json: &[u8]) -> Result<Event, Error> {
     let options = Options::parse(options_json)?;
-    if body.len() > options.max_body_bytes {
-        return Err(Error::new(
-            Status::BodyTooLarge,
-            format!(
-                "the body is {} bytes; at most {} are accepted",
-                body.len(),
-                options.max_body_bytes
-            ),
-        ));
-    }
+    check_body_size(body, &options)?;
     event::parse_body(body, &options)
 }
 
