@@ -191,27 +191,26 @@ struct Search<'a> {
 }
 
 impl Search<'_> {
-    /// The first key under which `message` carries one of the header's signatures.
-    fn matches(&self, message_parts: &[&[u8]]) -> Option<KeyKind> {
-        self.keys.iter().find_map(|(kind, secret)| {
-            let mac = mac_over(secret, message_parts);
-            self.given
-                .iter()
-                .any(|g| bool::from(g.ct_eq(&mac)))
-                .then_some(*kind)
-        })
+    /// Whether the HMAC of `parts` under `secret` is one of the header's signatures.
+    fn carries(&self, secret: &Secret, parts: &[&[u8]]) -> bool {
+        let mac = mac_over(secret, parts);
+        self.given.iter().any(|g| bool::from(g.ct_eq(&mac)))
+    }
+
+    /// The first key under which the message made of `parts` carries a header signature.
+    fn matches(&self, parts: &[&[u8]]) -> Option<KeyKind> {
+        self.keys
+            .iter()
+            .find(|(_, secret)| self.carries(secret, parts))
+            .map(|(kind, _)| *kind)
     }
 
     /// Tries a body with the header's `ts` under the configured secrets only.
     fn body_matches(&self, body: &[u8]) -> bool {
-        let ts_dot = format!("{}.", self.ts);
         self.keys
             .iter()
             .filter(|(kind, _)| matches!(kind, KeyKind::Configured))
-            .any(|(_, secret)| {
-                let mac = mac_over(secret, &[ts_dot.as_bytes(), body]);
-                self.given.iter().any(|g| bool::from(g.ct_eq(&mac)))
-            })
+            .any(|(_, secret)| self.carries(secret, &[self.ts.as_bytes(), b".", body]))
     }
 }
 
