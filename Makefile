@@ -5,14 +5,15 @@ SHELL := /bin/bash
 LIB := target/release/libeverifin_webhook.so
 export EVERIFIN_WEBHOOK_LIB := $(CURDIR)/$(LIB)
 
-.PHONY: demo test test-rust test-c test-php test-python test-demo lib cli headers lint bench vectors deps-rust
+.PHONY: demo test test-rust test-c test-php test-python test-demo lib cli headers lint bench vectors deps-rust \
+	fuzz loadtest test-loadtest
 
 # The demo shop (PHP, SQLite) receiving the shipped scenario from `everifin-webhook send`.
 demo: deps-rust
 	bash scripts/demo.sh
 
-test: test-rust test-c test-php test-python test-demo
-	@echo "make test: Rust, C, PHP, Python and demo suites passed"
+test: test-rust test-c test-php test-python test-demo test-loadtest
+	@echo "make test: Rust, C, PHP, Python, demo and load-test suites passed"
 
 # Rust toolchain components used by lint (the machine's toolchain comes from rustup).
 deps-rust:
@@ -61,3 +62,22 @@ test-demo: deps-rust
 # Speed figures: verify+normalize as a ratio to a bare HMAC-SHA256 of the same bytes.
 bench: deps-rust
 	cargo bench --bench verify
+
+# Fuzzing (docs/proof.md): every cargo-fuzz target for FUZZ_SECONDS (default 60) on one core, then
+# the differential fuzz of the PHP fallback against the core. Last line: `fuzz: T targets, E
+# executions, C crashes`. Not part of `make test` (building the instrumented targets alone takes
+# minutes on a fresh machine).
+fuzz: deps-rust
+	bash fuzz/run.sh
+
+# Order safety under load and faults (docs/proof.md): nginx + PHP-FPM (FFI preload) + MariaDB,
+# LOADTEST_REQUESTS (default 20000) webhook deliveries at concurrency 32 with PHP-FPM workers killed.
+loadtest: deps-rust
+	bash loadtest/run.sh
+
+# The load test in `make test`: 2000 requests. Until the multi-entity decide of issue 9 lands, the
+# two story kinds only it handles (an unknown event type or an order-level UNPAID after payment)
+# are left out here; `make loadtest` runs every kind.
+LOADTEST_TEST_STORIES ?= paid_first_try,paid_after_failed_attempt,late_failure_after_paid,refunded,never_paid
+test-loadtest: deps-rust
+	LOADTEST_REQUESTS=$${LOADTEST_TEST_REQUESTS:-2000} LOADTEST_STORIES=$(LOADTEST_TEST_STORIES) bash loadtest/run.sh

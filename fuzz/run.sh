@@ -5,9 +5,11 @@
 # Last line: `fuzz: T targets, E executions, C crashes`; exit status non-zero on any crash.
 #
 # Toolchain: cargo-fuzz needs nightly flags (-Zsanitizer). A nightly toolchain is used when rustup
-# has one; otherwise the stable one with RUSTC_BOOTSTRAP=1. cargo-fuzz is installed from crates.io
+# has one (FUZZ_TOOLCHAIN=stable ignores it); otherwise the stable one with RUSTC_BOOTSTRAP=1. cargo-fuzz is installed from crates.io
 # when missing. Env: FUZZ_SECONDS, FUZZ_TARGETS (space-separated subset), FUZZ_SANITIZER (address,
-# or none for speed), FUZZ_PHP=0 to skip the PHP differential, FUZZ_PHP_CASES (default 5000).
+# or none for speed), FUZZ_TARGET_DIR (a separate build directory, e.g. for a long campaign running
+# beside other runs), FUZZ_PHP=0 to skip the PHP differential, FUZZ_PHP_CASES (default 5000).
+# Each target runs as one libFuzzer process on one core (no -jobs/-workers).
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,13 +18,15 @@ SECONDS_EACH="${FUZZ_SECONDS:-60}"
 SANITIZER="${FUZZ_SANITIZER:-address}"
 ALL_TARGETS="header normalize options decide explain process"
 TARGETS="${FUZZ_TARGETS:-$ALL_TARGETS}"
+TD=()
+[ -n "${FUZZ_TARGET_DIR:-}" ] && TD=(--target-dir "$FUZZ_TARGET_DIR")
 
 command -v cargo >/dev/null || { echo "fuzz: cargo is not installed (install Rust with rustup)" >&2; exit 1; }
 if ! cargo fuzz --version >/dev/null 2>&1; then
   echo "== cargo install --locked cargo-fuzz"
   cargo install --locked cargo-fuzz || { echo "fuzz: cargo install cargo-fuzz failed" >&2; exit 1; }
 fi
-if command -v rustup >/dev/null && rustup toolchain list | grep -q '^nightly'; then
+if [ "${FUZZ_TOOLCHAIN:-}" != "stable" ] && command -v rustup >/dev/null && rustup toolchain list | grep -q '^nightly'; then
   FUZZ=(cargo +nightly fuzz)
   echo "== toolchain: nightly"
 else
@@ -35,7 +39,7 @@ command -v c++ >/dev/null || { echo "fuzz: a C++ compiler is needed (apt-get ins
 
 python3 "$ROOT/fuzz/seeds.py" "$ROOT/fuzz/corpus" | tail -n 1
 echo "== ${FUZZ[*]} build -O --debug-assertions --sanitizer $SANITIZER"
-"${FUZZ[@]}" build -O --debug-assertions --sanitizer "$SANITIZER" || { echo "fuzz: build failed" >&2; exit 1; }
+"${FUZZ[@]}" build "${TD[@]}" -O --debug-assertions --sanitizer "$SANITIZER" || { echo "fuzz: build failed" >&2; exit 1; }
 
 RUN_DIR="$ROOT/fuzz/artifacts/run-$(date +%Y%m%d-%H%M%S)-$$"
 mkdir -p "$RUN_DIR"
@@ -45,7 +49,7 @@ for t in $TARGETS; do
   mkdir -p "$RUN_DIR/$t"
   log="$RUN_DIR/$t.log"
   echo "== $t: ${SECONDS_EACH}s"
-  "${FUZZ[@]}" run -O --debug-assertions --sanitizer "$SANITIZER" "$t" "$ROOT/fuzz/corpus/$t" -- \
+  "${FUZZ[@]}" run "${TD[@]}" -O --debug-assertions --sanitizer "$SANITIZER" "$t" "$ROOT/fuzz/corpus/$t" -- \
     -max_total_time="$SECONDS_EACH" -max_len=16384 -timeout=20 -rss_limit_mb=2048 \
     -print_final_stats=1 -artifact_prefix="$RUN_DIR/$t/" >"$log" 2>&1
   rc=$?

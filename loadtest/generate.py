@@ -287,7 +287,7 @@ def sql(query):
 
 def main():
     rng = random.Random(int(os.environ.get("LOADTEST_SEED", str(int(time.time())))))
-    kinds = [k for k in os.environ.get("LOADTEST_STORIES", ",".join(KINDS)).split(",") if k]
+    kinds = [k for k in os.environ.get("LOADTEST_STORIES", "").split(",") if k] or list(KINDS)
     for k in kinds:
         if k not in KINDS:
             sys.exit(f"loadtest: unknown story kind {k!r} (known: {', '.join(KINDS)})")

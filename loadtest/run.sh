@@ -6,6 +6,7 @@
 # loadtest/generate.py (LOADTEST_REQUESTS, default 20000, at concurrency 32, killing PHP-FPM workers)
 # and tears everything down. Installs what is missing with apt-get. Needs root (php-fpm -R,
 # mariadbd --user=root). Exit status: that of the generator (non-zero unless L, D and W are 0).
+# LOADTEST_UNLOCKED=1 makes the endpoint skip its row lock: a self-check that must end with D > 0.
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -132,6 +133,7 @@ catch_workers_output = yes
 clear_env = yes
 env[EVERIFIN_LOADTEST_SECRET] = $SECRET
 env[EVERIFIN_LOADTEST_DB_SOCKET] = $D/mysql.sock
+env[EVERIFIN_LOADTEST_UNLOCKED] = ${LOADTEST_UNLOCKED:-0}
 CONF
 "$FPM" -R -F -c "$D/php.ini" -y "$D/fpm.conf" >"$D/fpm.out" 2>&1 &
 FPM_PID=$!

@@ -4,7 +4,7 @@
 //! two fingerprints, and each finding has a documented code and a message.
 #![no_main]
 
-use everifin_webhook_fuzz::{abi, check_result, split, NOW_MS};
+use everifin_webhook_fuzz::{abi, check_result, contains, split, NOW_MS};
 use libfuzzer_sys::fuzz_target;
 
 const OPTIONS: &[u8] = br#"{"secrets":["whsec-shop-rotated-b81d04e6c9","whsec-shop-primary-7f3a9c2e41"],"retiredSecrets":["whsec-other-shop-0d5e2a9b77"]}"#;
@@ -32,11 +32,17 @@ fuzz_target!(|data: &[u8]| {
     if body.len() > 4096 {
         return; // explain re-encodes the body up to ~1,500 times: keep the executions fast
     }
+    // A secret the request itself carries may be echoed (e.g. in a malformed ts): not a leak.
+    let secrets: Vec<&[u8]> = SECRETS
+        .iter()
+        .copied()
+        .filter(|s| !contains(header, s) && !contains(body, s))
+        .collect();
     let (code, json) = abi::explain(body, header, OPTIONS, NOW_MS);
-    let e = check_result(code, &json, &SECRETS);
+    let e = check_result(code, &json, &secrets);
     let (_, out) = abi::process(VERIFIER, body, header, NOW_MS);
     let (pcode, pjson) = out.expect("a verifier");
-    let p = check_result(pcode, &pjson, &SECRETS);
+    let p = check_result(pcode, &pjson, &secrets);
     assert_eq!(code, pcode, "explain {json}\nprocess {pjson}");
     assert_eq!(e.get("event"), p.get("event"));
     assert_eq!(e.get("signature"), p.get("signature"));

@@ -5,7 +5,7 @@
 #![no_main]
 
 use everifin_webhook::Verifier;
-use everifin_webhook_fuzz::{abi, check_result, split, NOW_MS};
+use everifin_webhook_fuzz::{abi, check_result, contains, split, NOW_MS};
 use libfuzzer_sys::fuzz_target;
 
 const SECRETS: [&str; 2] = ["whsec-shop-rotated-b81d04e6c9", "whsec-shop-primary-7f3a9c2e41"];
@@ -20,7 +20,12 @@ fuzz_target!(|data: &[u8]| {
     let (new_code, out) = abi::process(OPTIONS, body, header, NOW_MS);
     assert_eq!(new_code, 0);
     let (code, json) = out.expect("a verifier");
-    let secrets: Vec<&[u8]> = SECRETS.iter().map(|s| s.as_bytes()).collect();
+    // A secret the request itself carries may be echoed (e.g. in a malformed ts): not a leak.
+    let secrets: Vec<&[u8]> = SECRETS
+        .iter()
+        .map(|s| s.as_bytes())
+        .filter(|s| !contains(header, s) && !contains(body, s))
+        .collect();
     let map = check_result(code, &json, &secrets);
     assert_eq!(rust.is_ok(), code == 0, "Rust API and C ABI disagree: {json}");
     if let Ok(v) = &rust {
