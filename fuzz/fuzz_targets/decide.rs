@@ -63,15 +63,26 @@ fn raw(data: &[u8]) {
     let rust = everifin_webhook::decide(event, state);
     let (code, json) = abi::decide(event, state);
     let map = check_result(code, &json, &[]);
-    assert_eq!(rust.is_ok(), code == 0, "Rust API and C ABI disagree: {json}");
+    assert_eq!(
+        rust.is_ok(),
+        code == 0,
+        "Rust API and C ABI disagree: {json}"
+    );
     if code != 0 {
         return;
     }
     let new_state = serde_json::to_vec(&map["state"]).expect("state");
     let (code2, json2) = abi::decide(event, &new_state);
     let again = check_result(code2, &json2, &[]);
-    assert_eq!(code2, 0, "decide does not accept its own state back: {json2}");
-    assert_eq!(decision_of(&again).0, "skip", "the same event applied twice: {json}\n{json2}");
+    assert_eq!(
+        code2, 0,
+        "decide does not accept its own state back: {json2}"
+    );
+    assert_eq!(
+        decision_of(&again).0,
+        "skip",
+        "the same event applied twice: {json}\n{json2}"
+    );
 }
 
 struct Step {
@@ -88,8 +99,14 @@ fn body(i: usize, b: &[u8; 3]) -> Step {
     let payment = PAYMENTS[usize::from(b[0] / 8) % PAYMENTS.len()];
     let refund = REFUNDS[usize::from(b[0] / 8) % REFUNDS.len()];
     let (event_type, mut data) = match kind {
-        0..=2 => ("payment.statusChange", json!({"paymentId": payment, "orderId": ORDER})),
-        3 => ("payment.statusChange", json!({"refundId": refund, "orderId": ORDER})),
+        0..=2 => (
+            "payment.statusChange",
+            json!({"paymentId": payment, "orderId": ORDER}),
+        ),
+        3 => (
+            "payment.statusChange",
+            json!({"refundId": refund, "orderId": ORDER}),
+        ),
         4 => ("order.statusChange", json!({"orderId": ORDER})),
         5 => ("payment.statusUpdate", json!({"paymentId": payment})),
         6 => ("merchant.somethingNew", json!({})),
@@ -174,7 +191,10 @@ fn story(data: &[u8]) {
         if let Some(after) = order_outcome {
             if let Some(before) = outcome_before.as_deref() {
                 if step.unknown_type {
-                    assert_eq!(before, after, "an unknown event type changed orderOutcome: {json}");
+                    assert_eq!(
+                        before, after,
+                        "an unknown event type changed orderOutcome: {json}"
+                    );
                 }
                 if before == "paid" && after != "paid" {
                     let entity = event["entity"].as_str();

@@ -56,9 +56,16 @@ fuzz_target!(|data: &[u8]| {
     for f in e["findings"].as_array().expect("findings") {
         let c = f["code"].as_str().expect("finding code");
         assert!(CODES.contains(&c), "undocumented finding code {c}: {json}");
-        assert!(f["message"].as_str().is_some_and(|m| !m.is_empty()), "{json}");
+        assert!(
+            f["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{json}"
+        );
     }
     if code == 0 {
-        assert!(e["findings"].as_array().unwrap().iter().all(|f| f["code"] == "clock_skew"));
+        assert!(e["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["code"] == "clock_skew"));
     }
 });

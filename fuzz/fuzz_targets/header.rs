@@ -8,7 +8,10 @@ use everifin_webhook::Verifier;
 use everifin_webhook_fuzz::{abi, check_result, contains, split, NOW_MS};
 use libfuzzer_sys::fuzz_target;
 
-const SECRETS: [&str; 2] = ["whsec-shop-rotated-b81d04e6c9", "whsec-shop-primary-7f3a9c2e41"];
+const SECRETS: [&str; 2] = [
+    "whsec-shop-rotated-b81d04e6c9",
+    "whsec-shop-primary-7f3a9c2e41",
+];
 const OPTIONS: &[u8] =
     br#"{"secrets":["whsec-shop-rotated-b81d04e6c9","whsec-shop-primary-7f3a9c2e41"]}"#;
 
@@ -27,11 +30,18 @@ fuzz_target!(|data: &[u8]| {
         .filter(|s| !contains(header, s) && !contains(body, s))
         .collect();
     let map = check_result(code, &json, &secrets);
-    assert_eq!(rust.is_ok(), code == 0, "Rust API and C ABI disagree: {json}");
+    assert_eq!(
+        rust.is_ok(),
+        code == 0,
+        "Rust API and C ABI disagree: {json}"
+    );
     if let Ok(v) = &rust {
         assert!(v.signature.secret_index < SECRETS.len(), "{json}");
         let sig = &map["signature"];
-        assert_eq!(sig["secretIndex"].as_u64(), Some(v.signature.secret_index as u64));
+        assert_eq!(
+            sig["secretIndex"].as_u64(),
+            Some(v.signature.secret_index as u64)
+        );
         assert!(
             sig["ageMs"].as_i64().is_some_and(|a| a.abs() <= 300_000),
             "accepted outside the 300 s tolerance: {json}"

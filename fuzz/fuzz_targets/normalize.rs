@@ -25,8 +25,15 @@ fuzz_target!(|data: &[u8]| {
     let rust = everifin_webhook::normalize(body, options);
     let (code, json) = abi::normalize(body, options);
     let n = check_result(code, &json, &secrets);
-    assert_eq!(rust.is_ok(), code == 0, "Rust API and C ABI disagree: {json}");
-    assert!(!n.contains_key("signature"), "normalize result with a signature: {json}");
+    assert_eq!(
+        rust.is_ok(),
+        code == 0,
+        "Rust API and C ABI disagree: {json}"
+    );
+    assert!(
+        !n.contains_key("signature"),
+        "normalize result with a signature: {json}"
+    );
 
     let header = sign(body, &[SECRET]);
     let (_, out) = abi::process(options, body, header.as_bytes(), NOW_MS);
@@ -34,7 +41,10 @@ fuzz_target!(|data: &[u8]| {
     let p = check_result(pcode, &pjson, &secrets);
     assert_eq!(code, pcode, "normalize {json}\nprocess {pjson}");
     if code == 0 {
-        assert_eq!(n["event"], p["event"], "normalize and process disagree on the event");
+        assert_eq!(
+            n["event"], p["event"],
+            "normalize and process disagree on the event"
+        );
         assert!(p["signature"].is_object());
         let e = &n["event"];
         for key in ["eventId", "paymentId", "refundId", "orderId", "entityId"] {
@@ -44,6 +54,10 @@ fuzz_target!(|data: &[u8]| {
         }
         assert!(e["eventTimestampMs"].is_i64(), "{json}");
     } else {
-        assert_eq!(n.get("field"), p.get("field"), "normalize {json}\nprocess {pjson}");
+        assert_eq!(
+            n.get("field"),
+            p.get("field"),
+            "normalize {json}\nprocess {pjson}"
+        );
     }
 });

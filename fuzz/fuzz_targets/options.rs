@@ -14,27 +14,43 @@ fn run(options: &[u8], secrets: &[&[u8]]) {
     let rust = Verifier::new(options);
     let (code, json) = abi::options_check(options);
     check_result(code, &json, secrets);
-    assert_eq!(rust.is_ok(), code == 0, "Rust API and C ABI disagree: {json}");
+    assert_eq!(
+        rust.is_ok(),
+        code == 0,
+        "Rust API and C ABI disagree: {json}"
+    );
     let (new_code, _) = abi::process(options, b"", b"", 1);
-    assert_eq!(new_code, code, "evf_verifier_new and evf_options_check disagree: {json}");
+    assert_eq!(
+        new_code, code,
+        "evf_verifier_new and evf_options_check disagree: {json}"
+    );
     match &rust {
         Ok(v) => {
             let debug = format!("{v:?}");
             for s in secrets {
-                assert!(!contains(debug.as_bytes(), s), "a secret in Debug output: {debug}");
+                assert!(
+                    !contains(debug.as_bytes(), s),
+                    "a secret in Debug output: {debug}"
+                );
             }
         }
         Err(e) => {
             let debug = format!("{e:?}");
             for s in secrets {
-                assert!(!contains(debug.as_bytes(), s), "a secret in an error's Debug output");
+                assert!(
+                    !contains(debug.as_bytes(), s),
+                    "a secret in an error's Debug output"
+                );
             }
         }
     }
     let (ncode, njson) = abi::normalize(b"{}", options);
     check_result(ncode, &njson, secrets);
     if code == 0 {
-        assert_ne!(ncode, 2, "the verifier accepts options normalize rejects: {njson}");
+        assert_ne!(
+            ncode, 2,
+            "the verifier accepts options normalize rejects: {njson}"
+        );
     }
 }
 

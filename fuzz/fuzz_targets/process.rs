@@ -63,7 +63,10 @@ fuzz_target!(|data: &[u8]| {
             if let Err(e) = r {
                 let debug = format!("{e:?}");
                 for m in &forbidden {
-                    assert!(!debug.contains(std::str::from_utf8(m).unwrap()), "secret in Debug");
+                    assert!(
+                        !debug.contains(std::str::from_utf8(m).unwrap()),
+                        "secret in Debug"
+                    );
                 }
             }
         }

@@ -104,9 +104,21 @@ pub fn check_result(code: i32, json: &str, secrets: &[&[u8]]) -> Map<String, Val
         .iter()
         .find(|s| s.code == code)
         .unwrap_or_else(|| panic!("status code {code} not in the table: {json}"));
-    assert_eq!(map.get("status").and_then(Value::as_str), Some(row.name.as_str()), "{json}");
-    assert_eq!(map.get("httpStatus").and_then(Value::as_i64), Some(row.http), "{json}");
-    assert_eq!(map.get("ok").and_then(Value::as_bool), Some(code == 0), "{json}");
+    assert_eq!(
+        map.get("status").and_then(Value::as_str),
+        Some(row.name.as_str()),
+        "{json}"
+    );
+    assert_eq!(
+        map.get("httpStatus").and_then(Value::as_i64),
+        Some(row.http),
+        "{json}"
+    );
+    assert_eq!(
+        map.get("ok").and_then(Value::as_bool),
+        Some(code == 0),
+        "{json}"
+    );
     if code != 0 {
         let msg = map.get("message").and_then(Value::as_str).unwrap_or("");
         assert!(!msg.trim().is_empty(), "failure without a message: {json}");
@@ -180,7 +192,11 @@ pub mod abi {
             let ptr = evf_result_json(r);
             let len = evf_result_json_len(r);
             let text = CStr::from_ptr(ptr).to_bytes();
-            assert_eq!(text.len(), len, "evf_result_json_len disagrees with the NUL terminator");
+            assert_eq!(
+                text.len(),
+                len,
+                "evf_result_json_len disagrees with the NUL terminator"
+            );
             let json = String::from_utf8(text.to_vec()).expect("result JSON is UTF-8");
             evf_result_free(r);
             (code, json)
@@ -189,7 +205,12 @@ pub mod abi {
 
     /// `evf_verifier_new` then, when it succeeds, `evf_verifier_process`. Returns the status of
     /// `evf_verifier_new` and, when a verifier was made, the process result.
-    pub fn process(options: &[u8], body: &[u8], header: &[u8], now_ms: i64) -> (i32, Option<(i32, String)>) {
+    pub fn process(
+        options: &[u8],
+        body: &[u8],
+        header: &[u8],
+        now_ms: i64,
+    ) -> (i32, Option<(i32, String)>) {
         let mut v: *mut Verifier = std::ptr::null_mut();
         // SAFETY: pointers and lengths come from live slices; `v` is freed once.
         unsafe {
@@ -224,7 +245,15 @@ pub mod abi {
     pub fn explain(body: &[u8], header: &[u8], options: &[u8], now_ms: i64) -> (i32, String) {
         // SAFETY: pointers and lengths come from live slices.
         take(unsafe {
-            evf_explain(p(body), body.len(), p(header), header.len(), p(options), options.len(), now_ms)
+            evf_explain(
+                p(body),
+                body.len(),
+                p(header),
+                header.len(),
+                p(options),
+                options.len(),
+                now_ms,
+            )
         })
     }
 }
@@ -237,5 +266,6 @@ pub const SIGN_TS: &str = "2024-05-07T14:49:55.887Z";
 /// Signs `body` with `secrets` at SIGN_TS through the library.
 pub fn sign(body: &[u8], secrets: &[&str]) -> String {
     let secrets_json = serde_json::to_vec(secrets).expect("secrets as JSON");
-    everifin_webhook::sign(body, SIGN_TS, &secrets_json, NOW_MS).expect("signing with valid secrets")
+    everifin_webhook::sign(body, SIGN_TS, &secrets_json, NOW_MS)
+        .expect("signing with valid secrets")
 }
