@@ -209,11 +209,9 @@ fn story(data: &[u8]) {
             }
             outcome_before = Some(after.to_owned());
         }
-        if action == "apply"
-            && confirmed_is_paid
-            && event["entity"] == "payment"
-            && event["status"] == "CONFIRMED"
-        {
+        // A payment paid by CONFIRMED (confirmedIsPaid) may be reversed later (CONFIRMED -> FAILED):
+        // remember every such payment seen, applied or not, so only real violations are reported.
+        if confirmed_is_paid && event["entity"] == "payment" && event["status"] == "CONFIRMED" {
             reversible.insert(event["paymentId"].as_str().unwrap_or("").to_owned());
         }
         state = serde_json::to_vec(&d["state"]).expect("state");
