@@ -20,6 +20,8 @@ fn load_cases() -> Vec<Case> {
         .expect("tests/vectors exists")
         .map(|e| e.expect("dir entry").path())
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        // The status table, not a file of cases.
+        .filter(|p| !p.ends_with("statuses.json"))
         .collect();
     files.sort();
     assert!(!files.is_empty(), "no vector files in {}", dir.display());
@@ -233,6 +235,17 @@ fn check(case: &Value, json: &str) -> Vec<String> {
         }
         Some(Value::Null) | None => {}
         Some(want) => eq("signature", want),
+    }
+    for text in expect
+        .get("resultContains")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let text = text.as_str().unwrap_or_default();
+        if !json.contains(text) {
+            problems.push(format!("the result text does not contain {text}"));
+        }
     }
     if status != "OK" && got["message"].as_str().is_none_or(str::is_empty) {
         problems.push("failure without a message".into());

@@ -114,9 +114,10 @@ final class PhpBackend implements Backend
             $event = $this->parseDecideEvent($eventJson);
             $state = $this->parseState($stateJson);
             [$action, $reason, $newState] = $this->decideRules($event, $state);
+            [$orderOutcome, $suggested, $stateJson] = self::finishDecision($event, $newState);
             return $this->ok([
-                'decision' => ['action' => $action, 'reason' => $reason],
-                'state' => new JsonRaw($newState),
+                'decision' => ['action' => $action, 'reason' => $reason, 'orderOutcome' => $orderOutcome, 'suggested' => $suggested],
+                'state' => new JsonRaw($stateJson),
             ]);
         } catch (Failure $f) {
             return $this->error($f);
@@ -682,6 +683,15 @@ final class PhpBackend implements Backend
     }
 
     // ---------------------------------------------------------------- decide
+    // Mirrors src/decide.rs (docs/behaviour.md section 6): per-entity records, orderOutcome, the
+    // skip reasons that keep a paid order paid, unknown state keys kept as their exact JSON text.
+
+    private const MAX_ENTITIES = 16;
+    private const STATE_KEYS = [
+        'status', 'entity', 'entityId', 'outcome', 'final', 'lastEventId', 'lastEventTimestampMs',
+        'recentEventIds', 'orderOutcome', 'entities',
+    ];
+    private const RECORD_KEYS = ['entity', 'entityId', 'status', 'outcome', 'final', 'lastEventTimestampMs'];
 
     private function parseObject(string $json, string $what, string $status): JsonObject
     {
@@ -715,6 +725,35 @@ final class PhpBackend implements Backend
         return $v;
     }
 
+    /**
+     * @param callable(string): Failure $err
+     */
+    private static function optBool(JsonObject $map, string $key, callable $err): ?bool
+    {
+        $v = $map->get($key);
+        if ($v !== null && !is_bool($v)) {
+            throw $err($key);
+        }
+        return $v;
+    }
+
+    /**
+     * @param callable(string): Failure $err
+     */
+    private static function optInt(JsonObject $map, string $key, callable $err): ?int
+    {
+        $v = $map->get($key);
+        if ($v !== null && !is_int($v)) {
+            throw $err($key);
+        }
+        return $v;
+    }
+
+    private static function knownOutcome(?string $o): bool
+    {
+        return $o !== null && $o !== 'unknown' && in_array($o, self::OUTCOMES, true);
+    }
+
     /** @return array<string, mixed> */
     private function parseDecideEvent(string $json): array
     {
@@ -735,9 +774,10 @@ final class PhpBackend implements Backend
         if (!is_int($ts)) {
             throw $err('eventTimestampMs');
         }
-        $final = $map->get('final');
-        if ($final !== null && !is_bool($final)) {
-            throw $err('final');
+        $final = self::optBool($map, 'final', $err);
+        $suggested = $map->get('suggested');
+        if ($suggested !== null && !$suggested instanceof JsonObject) {
+            throw $err('suggested');
         }
         return [
             'eventId' => self::asciiLower($eventId),
@@ -747,6 +787,7 @@ final class PhpBackend implements Backend
             'entityId' => self::optString($map, 'entityId', $err),
             'status' => self::optString($map, 'status', $err),
             'outcome' => self::optString($map, 'outcome', $err),
+            'suggested' => $suggested,
         ];
     }
 
@@ -760,21 +801,13 @@ final class PhpBackend implements Backend
             'entity' => self::optString($map, 'entity', $err),
             'entityId' => self::optString($map, 'entityId', $err),
             'outcome' => self::optString($map, 'outcome', $err),
-            'final' => null,
+            'final' => self::optBool($map, 'final', $err),
             'lastEventId' => self::optString($map, 'lastEventId', $err),
-            'lastEventTimestampMs' => null,
+            'lastEventTimestampMs' => self::optInt($map, 'lastEventTimestampMs', $err),
             'recentEventIds' => [],
+            'records' => [],
         ];
-        $final = $map->get('final');
-        if ($final !== null && !is_bool($final)) {
-            throw $err('final');
-        }
-        $s['final'] = $final;
-        $last = $map->get('lastEventTimestampMs');
-        if ($last !== null && !is_int($last)) {
-            throw $err('lastEventTimestampMs');
-        }
-        $s['lastEventTimestampMs'] = $last;
+        self::optString($map, 'orderOutcome', $err); // derived: checked, then ignored
         $recent = $map->get('recentEventIds');
         if ($recent !== null) {
             if (!is_array($recent)) {
@@ -787,27 +820,99 @@ final class PhpBackend implements Backend
                 $s['recentEventIds'][] = $id;
             }
         }
+        $lookedEntity = null;
         if ($s['status'] !== null) {
-            $looked = self::classify('payment', $s['status'], false) ?? self::classify('order', $s['status'], false);
-            if ($looked !== null) {
-                $s['final'] = $s['final'] ?? $looked[0];
-                $s['outcome'] = $s['outcome'] ?? $looked[1];
+            foreach (['payment', 'order'] as $entity) {
+                $looked = self::classify($entity, $s['status'], false);
+                if ($looked !== null) {
+                    $lookedEntity = $entity;
+                    $s['final'] = $s['final'] ?? $looked[0];
+                    $s['outcome'] = $s['outcome'] ?? $looked[1];
+                    break;
+                }
             }
+        }
+        $entities = $map->get('entities');
+        if ($entities === null) {
+            // Upgrade a state without entities (release 0.1, or written by the shop).
+            $o = $s['outcome'];
+            if (($s['status'] !== null || $o !== null) && self::knownOutcome($o)) {
+                $isRefund = in_array($o, ['refund_pending', 'refunded', 'refund_failed'], true);
+                $s['records'][] = [
+                    'entity' => $s['entity'] ?? $lookedEntity ?? ($isRefund ? 'refund' : 'payment'),
+                    'entityId' => $s['entityId'],
+                    'status' => $s['status'],
+                    'outcome' => $o,
+                    'final' => $s['final'] ?? false,
+                    'lastEventTimestampMs' => $s['lastEventTimestampMs'],
+                ];
+            }
+        } elseif (is_array($entities)) {
+            foreach ($entities as $r) {
+                if (!$r instanceof JsonObject) {
+                    throw $err('entities');
+                }
+                $rerr = static fn (string $key): Failure => $err('entities[].' . $key);
+                $s['records'][] = [
+                    'entity' => self::optString($r, 'entity', $rerr),
+                    'entityId' => self::optString($r, 'entityId', $rerr),
+                    'status' => self::optString($r, 'status', $rerr),
+                    'outcome' => self::optString($r, 'outcome', $rerr),
+                    'final' => self::optBool($r, 'final', $rerr),
+                    'lastEventTimestampMs' => self::optInt($r, 'lastEventTimestampMs', $rerr),
+                ];
+            }
+        } else {
+            throw $err('entities');
         }
         $other = [];
         foreach ($map->members() as $k => $v) {
-            if (!in_array($k, ['status', 'entity', 'entityId', 'outcome', 'final', 'lastEventId', 'lastEventTimestampMs', 'recentEventIds'], true)) {
-                $other[] = [$k, $v];
+            if (!in_array($k, self::STATE_KEYS, true)) {
+                $other[] = [$k, new JsonRaw($map->raw($k) ?? Json::encode($v))];
             }
         }
         $s['other'] = $other;
         return $s;
     }
 
+    /** @param list<array<string, mixed>> $records */
+    private static function orderOutcome(array $records): string
+    {
+        foreach ($records as $r) {
+            if ($r['entity'] === 'refund' && $r['outcome'] === 'refunded') {
+                return 'refunded';
+            }
+        }
+        foreach ($records as $r) {
+            if (in_array($r['entity'], ['payment', 'order'], true) && $r['outcome'] === 'paid') {
+                return 'paid';
+            }
+        }
+        $best = null;
+        foreach ($records as $r) {
+            if (in_array($r['entity'], ['payment', 'order'], true) && self::knownOutcome($r['outcome'])
+                && ($best === null || ($r['lastEventTimestampMs'] ?? PHP_INT_MIN) >= ($best['lastEventTimestampMs'] ?? PHP_INT_MIN))) {
+                $best = $r;
+            }
+        }
+        return $best === null ? 'unknown' : $best['outcome'];
+    }
+
+    private static function rank(?string $entity, ?string $status, bool $final): int
+    {
+        if ($final) {
+            return 4;
+        }
+        if ($entity === 'order') {
+            return $status === 'PARTIALLY_PAID' ? 1 : 0;
+        }
+        return ['SEEN' => 1, 'PROCESSING' => 2, 'CONFIRMED' => 3][$status ?? ''] ?? 0;
+    }
+
     /**
      * @param array<string, mixed> $e
      * @param array<string, mixed> $s
-     * @return array{0: string, 1: string, 2: string}
+     * @return array{0: string, 1: string, 2: array<string, mixed>}
      */
     private function decideRules(array $e, array $s): array
     {
@@ -819,7 +924,7 @@ final class PhpBackend implements Backend
             }
         }
         if ($seen) {
-            return ['skip', 'duplicate', self::stateJson($s)];
+            return ['skip', 'duplicate', $s];
         }
         $recent = [];
         foreach ($s['recentEventIds'] as $r) {
@@ -830,50 +935,130 @@ final class PhpBackend implements Backend
         $recent[] = $id;
         $s['recentEventIds'] = array_slice($recent, max(0, count($recent) - self::MAX_RECENT));
 
-        if ($s['lastEventTimestampMs'] !== null && $e['ts'] < $s['lastEventTimestampMs']) {
-            return ['skip', 'stale', self::stateJson($s)];
-        }
-        if ($s['status'] !== null) {
-            $stored = $s['status'];
-            $sameEntity = $s['entityId'] === null || $s['entityId'] === $e['entityId'];
-            if ($sameEntity) {
-                $regression = $s['final'] === true && $e['status'] !== $stored;
-            } else {
-                $regression = $s['outcome'] === 'paid' && $e['entity'] === 'payment' && $e['outcome'] !== 'paid';
-            }
-            if ($regression) {
-                return ['skip', 'regression', self::stateJson($s)];
-            }
-            if ($sameEntity && $e['status'] === $stored) {
-                $s['lastEventId'] = $id;
-                $s['lastEventTimestampMs'] = $e['ts'];
-                return ['skip', 'unchanged', self::stateJson($s)];
+        $paidBefore = self::orderOutcome($s['records']) === 'paid';
+        $hadRecords = $s['records'] !== [];
+        $found = null;
+        foreach ($s['records'] as $i => $r) {
+            if ($r['entity'] === $e['entity'] && $r['entityId'] === $e['entityId']) {
+                $found = $i;
+                break;
             }
         }
-        $reason = ($s['status'] === null && $s['lastEventTimestampMs'] === null) ? 'first' : 'newer';
+        if ($found === null) {
+            foreach ($s['records'] as $i => $r) {
+                if ($r['entity'] === $e['entity'] && $r['entityId'] === null) {
+                    $found = $i;
+                    break;
+                }
+            }
+        }
+        $R = $found === null ? null : $s['records'][$found];
+        $record = static function (array &$s) use ($found, $e): void {
+            if ($found !== null) {
+                array_splice($s['records'], $found, 1);
+            }
+            $s['records'][] = [
+                'entity' => $e['entity'], 'entityId' => $e['entityId'], 'status' => $e['status'],
+                'outcome' => $e['outcome'], 'final' => $e['final'], 'lastEventTimestampMs' => $e['ts'],
+            ];
+        };
+
+        if ($R !== null && $R['lastEventTimestampMs'] !== null && $e['ts'] < $R['lastEventTimestampMs']) {
+            return ['skip', 'stale', $s];
+        }
+        if (!in_array($e['entity'], ['payment', 'refund', 'order'], true) || !self::knownOutcome($e['outcome'])) {
+            return ['skip', 'no_outcome', $s];
+        }
+        if ($R !== null) {
+            if ($e['status'] !== null && $R['status'] === $e['status']) {
+                $describesTop = $s['status'] !== null && $s['status'] === $R['status'] && $s['entityId'] === $R['entityId']
+                    && ($s['entity'] === null || $s['entity'] === $R['entity']);
+                array_splice($s['records'], $found, 1);
+                $R['lastEventTimestampMs'] = $e['ts'];
+                $R['entityId'] = $R['entityId'] ?? $e['entityId'];
+                $s['records'][] = $R;
+                if ($describesTop) {
+                    $s['lastEventId'] = $id;
+                    $s['lastEventTimestampMs'] = $e['ts'];
+                }
+                return ['skip', 'unchanged', $s];
+            }
+            $reversal = $R['status'] === 'CONFIRMED' && $e['final'];
+            if ($R['final'] === true || ($R['outcome'] === 'paid' && $e['outcome'] !== 'paid' && !$reversal)) {
+                return ['skip', 'regression', $s];
+            }
+            if ($R['lastEventTimestampMs'] === $e['ts']
+                && self::rank($e['entity'], $e['status'], $e['final']) < self::rank($R['entity'], $R['status'], $R['final'] === true)) {
+                return ['skip', 'same_timestamp', $s];
+            }
+        }
+        if ($paidBefore && in_array($e['entity'], ['payment', 'order'], true) && $e['outcome'] !== 'paid'
+            && !($R !== null && $R['outcome'] === 'paid')) {
+            $record($s);
+            return ['skip', 'already_paid', $s];
+        }
+        $record($s);
+        if ($e['outcome'] !== self::orderOutcome($s['records'])) {
+            return ['skip', 'recorded', $s];
+        }
+        $reason = (!$hadRecords && $s['lastEventTimestampMs'] === null) ? 'first' : 'newer';
+        $s['status'] = $e['status'];
+        $s['entity'] = $e['entity'];
+        $s['entityId'] = $e['entityId'];
+        $s['outcome'] = $e['outcome'];
+        $s['final'] = $e['final'];
         $s['lastEventId'] = $id;
         $s['lastEventTimestampMs'] = $e['ts'];
-        if ($e['status'] !== null) {
-            $s['status'] = $e['status'];
-            $s['entity'] = $e['entity'];
-            $s['entityId'] = $e['entityId'];
-            $s['outcome'] = $e['outcome'];
-            $s['final'] = $e['final'];
-        }
-        return ['apply', $reason, self::stateJson($s)];
+        return ['apply', $reason, $s];
     }
 
-    /** @param array<string, mixed> $s */
-    private static function stateJson(array $s): string
+    /**
+     * The decision's extra members and the new state's JSON.
+     *
+     * @param array<string, mixed> $e
+     * @param array<string, mixed> $s
+     * @return array{0: string, 1: JsonObject|array<string, ?string>, 2: string}
+     */
+    private static function finishDecision(array $e, array $s): array
     {
+        while (count($s['records']) > self::MAX_ENTITIES) {
+            $drop = 0;
+            foreach ($s['records'] as $i => $r) {
+                if (!in_array($r['outcome'], ['paid', 'refunded'], true)) {
+                    $drop = $i;
+                    break;
+                }
+            }
+            array_splice($s['records'], $drop, 1);
+        }
+        $orderOutcome = self::orderOutcome($s['records']);
+        if ($e['suggested'] instanceof JsonObject && $e['outcome'] === $orderOutcome) {
+            $suggested = $e['suggested'];
+        } else {
+            $key = in_array($orderOutcome, self::OUTCOMES, true) ? $orderOutcome : 'unknown';
+            $suggested = [
+                'woocommerce' => self::DEFAULT_SUGGESTED['woocommerce'][$key],
+                'prestashop' => self::DEFAULT_SUGGESTED['prestashop'][$key],
+            ];
+        }
         $o = new JsonObject();
         foreach (['status', 'entity', 'entityId', 'outcome', 'final', 'lastEventId', 'lastEventTimestampMs', 'recentEventIds'] as $k) {
             $o->set($k, $s[$k]);
         }
+        $o->set('orderOutcome', $orderOutcome);
+        $records = [];
+        foreach ($s['records'] as $r) {
+            $ro = new JsonObject();
+            foreach (self::RECORD_KEYS as $k) {
+                $ro->set($k, $r[$k]);
+            }
+            $records[] = $ro;
+        }
+        $o->set('entities', $records);
         foreach ($s['other'] as [$k, $v]) {
             $o->set($k, $v);
         }
-        return Json::encode($o);
+        return [$orderOutcome, $suggested, Json::encode($o)];
     }
 
     // ---------------------------------------------------------------- results

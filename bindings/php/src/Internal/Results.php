@@ -107,8 +107,17 @@ final class Results
         }
         $state = [];
         foreach ($s->members() as $k => $v) {
-            $state[$k] = self::toPhp($v, !in_array($k, ['status', 'entity', 'entityId', 'outcome', 'final', 'lastEventId', 'lastEventTimestampMs', 'recentEventIds'], true) ? false : true);
+            $state[$k] = self::toPhp($v, !in_array($k, ['status', 'entity', 'entityId', 'outcome', 'final', 'lastEventId', 'lastEventTimestampMs', 'recentEventIds', 'orderOutcome', 'entities'], true) ? false : true);
         }
-        return new Decision((string) $d->get('action'), (string) $d->get('reason'), $state, (string) $r->raw('state'));
+        $suggested = [];
+        $sg = $d->get('suggested');
+        if ($sg instanceof JsonObject) {
+            foreach ($sg->members() as $platform => $v) {
+                $suggested[$platform] = is_string($v) ? $v : null;
+            }
+        }
+        $orderOutcome = $d->get('orderOutcome');
+        return new Decision((string) $d->get('action'), (string) $d->get('reason'), $state, (string) $r->raw('state'),
+                            is_string($orderOutcome) ? $orderOutcome : 'unknown', $suggested);
     }
 }
