@@ -22,7 +22,8 @@ final class Vectors
     /** @return list<string> */
     public static function files(): array
     {
-        $files = glob(self::dir() . '/*.json') ?: [];
+        // statuses.json is the status table, not a case file.
+        $files = array_values(array_filter(glob(self::dir() . '/*.json') ?: [], fn (string $f): bool => basename($f) !== 'statuses.json'));
         sort($files);
         return $files;
     }
