@@ -12,9 +12,10 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::error::Error;
-use crate::event::{classify, Entity, Outcome, SuggestedStates};
-use crate::options::json_error_kind;
+use crate::outcome::{classify, Entity, Outcome};
 use crate::status::Status;
+use crate::suggested::SuggestedStates;
+use crate::text::json_error_kind;
 
 /// How many recent event ids the state remembers.
 pub const MAX_RECENT_EVENT_IDS: usize = 32;
