@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Tuple
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))  # the package of this checkout (no install needed)
+sys.path.append(str(HERE.parent))  # an installed package first, else this checkout's
 
 import everifin_webhook as ew  # noqa: E402
 from everifin_webhook import _core  # noqa: E402
