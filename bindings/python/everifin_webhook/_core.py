@@ -133,6 +133,11 @@ def _take(ptr: Any) -> RawResult:
 _OK_PREFIX = b'{"ok":true,'
 
 
+# Python's own JSON decoder, called without the whitespace handling of json.loads (the library's
+# results have none): raw_decode returns the object and where it ended, which must be the end.
+_DECODE = json.JSONDecoder().raw_decode
+
+
 def _result_data(ptr: Any) -> Dict[str, Any]:
     """Copy a result out, free it (always), parse it once; return the object when it is OK and
     raise the matching WebhookError otherwise."""
@@ -145,8 +150,11 @@ def _result_data(ptr: Any) -> Dict[str, Any]:
     finally:
         lib_.evf_result_free(ptr)
     try:
-        data = json.loads(raw)
-    except ValueError as exc:
+        text = raw.decode("utf-8")
+        data, end = _DECODE(text)
+        if end != len(text):
+            raise ValueError(f"extra data at {end}")
+    except ValueError as exc:  # also UnicodeDecodeError
         raise InternalError(
             "INTERNAL", 3, 500, f"the library returned an unreadable result ({exc})"
         ) from None
@@ -510,15 +518,25 @@ class Verifier:
         Raises:
             SignatureError, TimestampError, BodyError (and their ``http_status``).
         """
+        # The hot path: the common types are checked inline, and _enter/_leave are inlined.
         b = body if type(body) is bytes else _bytes(body, "body")
-        h = _text(signature_header, "signature_header")
+        if type(signature_header) is str:
+            h = signature_header.encode("utf-8", "surrogatepass")
+        else:
+            h = _text(signature_header, "signature_header")
         ms = 0 if now is None and now_ms is None else _now_ms(now, now_ms)
         lib_ = _LIB or lib()
-        ptr = self._enter()
+        calls = self._calls
+        calls.append(None)  # as _enter: before reading _ptr
         try:
+            ptr = self._ptr
+            if ptr is None:
+                raise ValueError(_CLOSED)
             res = lib_.evf_verifier_process(ptr, b, len(b), h, len(h), ms)
         finally:
-            self._leave()
+            calls.pop()  # as _leave
+            if self._ptr is None and not calls:
+                self._free()
         data = _result_data(res)
         return Event._of_result(data["event"], data.get("signature"))
 

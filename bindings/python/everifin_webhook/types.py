@@ -26,7 +26,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from types import MappingProxyType
-from typing import Any, Dict, Literal, Mapping, Optional, Union
+from typing import Any, Callable, Dict, Literal, Mapping, Optional, Union
 
 
 __all__ = [
@@ -162,9 +162,9 @@ class Event:
     @classmethod
     def _of_result(cls, data: Dict[str, Any], signature: Optional[Mapping[str, Any]]) -> "Event":
         """Adopt the normalized event of a fresh result (nothing else refers to it): no copy."""
-        self = object.__new__(cls)
-        object.__setattr__(self, "_data", data)
-        object.__setattr__(self, "_sig", signature)
+        self = _new_event(cls)
+        _set_data(self, data)
+        _set_sig(self, signature)
         return self
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -312,6 +312,12 @@ class Event:
     def to_json(self) -> str:
         """The normalized event as compact JSON (for storing, or for ``decide``)."""
         return json.dumps(self._data, separators=(",", ":"), ensure_ascii=False)
+
+
+# The slots' own setters: build an Event without going through its read-only __setattr__.
+_new_event = object.__new__
+_set_data: Callable[[Event, Any], None] = Event.__dict__["_data"].__set__
+_set_sig: Callable[[Event, Any], None] = Event.__dict__["_sig"].__set__
 
 
 @dataclass(frozen=True)
