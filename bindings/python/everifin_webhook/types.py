@@ -335,9 +335,7 @@ class Decision:
     reason: Union[Reason, str]
     state: Dict[str, Any]
     http_status: int = 200
-    result: Mapping[str, Any] = field(
-        default_factory=lambda: MappingProxyType({}), repr=False, compare=False
-    )
+    result: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __hash__(self) -> int:
         return hash((self.action, self.reason, self.http_status))
@@ -355,7 +353,7 @@ class Decision:
             reason=str(decision["reason"]),
             state=state if isinstance(state, dict) else dict(state),
             http_status=int(data.get("httpStatus", 200)),
-            result=MappingProxyType(data) if isinstance(data, dict) else data,
+            result=data,
         )
 
     def to_dict(self) -> Dict[str, Any]:

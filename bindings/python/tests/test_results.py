@@ -101,6 +101,7 @@ def test_unknown_keys_pass_through() -> None:
     assert decision.to_dict()["state"] == result["state"]
     assert decision.to_dict()["state"] is not result["state"]
     assert ew.Decision.from_result(dict(result, decision={"action": "defer", "reason": "x"})).action == "defer"
+    assert pickle.loads(pickle.dumps(decision)) == decision
 
 
 def literal_values(alias: Any) -> Set[str]:
