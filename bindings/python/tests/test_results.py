@@ -288,3 +288,27 @@ def test_close_while_other_threads_verify(monkeypatch: pytest.MonkeyPatch) -> No
         assert times_freed(freed, mine[-1]) == 1  # freed by close() or by the last call, once
     gc.collect()
     assert [times_freed(freed, p) for p in mine] == [1] * 5
+
+
+def test_an_ok_result_is_read_with_one_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    # verify() reads an OK result with evf_result_json alone (then frees it); a rejection also
+    # asks evf_result_status. Guards the fast path: the library's OK results start with "ok":true.
+    lib = _core.lib()
+    counts: Dict[str, int] = {}
+    for name in ("evf_result_status", "evf_result_json", "evf_result_json_len", "evf_result_free"):
+        real = getattr(lib, name)
+
+        def counting(ptr: Any, _real: Any = real, _name: str = name) -> Any:
+            counts[_name] = counts.get(_name, 0) + 1
+            return _real(ptr)
+
+        monkeypatch.setattr(lib, name, counting)
+    v = ew.Verifier([SECRET_OLD])
+    assert verified(v).outcome == "paid"
+    assert counts == {"evf_result_json": 1, "evf_result_free": 1}
+    counts.clear()
+    body = payment_body(event_time=T0)
+    with pytest.raises(ew.SignatureError) as err:
+        v.verify(body, python_sign(body, ["another secret"], TS0), now=T0)
+    assert err.value.code == 13 and err.value.status == "SIGNATURE_MISMATCH"
+    assert counts == {"evf_result_json": 1, "evf_result_status": 1, "evf_result_free": 1}
