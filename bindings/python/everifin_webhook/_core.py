@@ -4,9 +4,22 @@ from __future__ import annotations
 
 import ctypes
 import json
+import json.scanner
 import threading
 from datetime import datetime, timedelta, timezone
-from typing import Any, Dict, List, Mapping, NoReturn, Optional, Sequence, Union
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    List,
+    Mapping,
+    NoReturn,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+    cast,
+)
 
 from . import _lib
 from .errors import STATUSES, InternalError, error_class_for
@@ -133,9 +146,12 @@ def _take(ptr: Any) -> RawResult:
 _OK_PREFIX = b'{"ok":true,'
 
 
-# Python's own JSON decoder, called without the whitespace handling of json.loads (the library's
-# results have none): raw_decode returns the object and where it ended, which must be the end.
-_DECODE = json.JSONDecoder().raw_decode
+# Python's own JSON scanner (what json.loads runs, from json.scanner), called without the
+# wrappers of json.loads (the library's results have no surrounding whitespace): it returns the
+# object and where it ended, which must be the end of the text.
+_SCAN: Callable[[str, int], Tuple[Any, int]] = json.scanner.make_scanner(
+    cast(Any, json.JSONDecoder())
+)
 
 
 def _result_data(ptr: Any) -> Dict[str, Any]:
@@ -151,10 +167,12 @@ def _result_data(ptr: Any) -> Dict[str, Any]:
         lib_.evf_result_free(ptr)
     try:
         text = raw.decode("utf-8")
-        data, end = _DECODE(text)
+        data, end = _SCAN(text, 0)
         if end != len(text):
             raise ValueError(f"extra data at {end}")
-    except ValueError as exc:  # also UnicodeDecodeError
+    except StopIteration:  # the scanner's "no JSON value here"
+        raise InternalError("INTERNAL", 3, 500, "the library returned an empty result") from None
+    except ValueError as exc:  # json.JSONDecodeError, UnicodeDecodeError
         raise InternalError(
             "INTERNAL", 3, 500, f"the library returned an unreadable result ({exc})"
         ) from None

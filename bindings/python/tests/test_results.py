@@ -312,3 +312,27 @@ def test_an_ok_result_is_read_with_one_call(monkeypatch: pytest.MonkeyPatch) -> 
         v.verify(body, python_sign(body, ["another secret"], TS0), now=T0)
     assert err.value.code == 13 and err.value.status == "SIGNATURE_MISMATCH"
     assert counts == {"evf_result_json": 1, "evf_result_status": 1, "evf_result_free": 1}
+
+
+@pytest.mark.parametrize(
+    "text", [b"", b'{"ok":true,"status":"OK"} trailing', b'{"ok":true,\xff}', b"[1]", b'{"ok":tru']
+)
+def test_an_unreadable_result_is_an_internal_error(
+    monkeypatch: pytest.MonkeyPatch, text: bytes
+) -> None:
+    lib = _core.lib()
+    freed: List[Any] = []
+    real_free = lib.evf_result_free
+    monkeypatch.setattr(lib, "evf_result_json", lambda ptr: text)
+
+    def free(ptr: Any) -> None:
+        freed.append(ptr)
+        real_free(ptr)
+
+    monkeypatch.setattr(lib, "evf_result_free", free)
+    v = ew.Verifier([SECRET_OLD])
+    body = payment_body(event_time=T0)
+    with pytest.raises(ew.InternalError) as err:
+        v.verify(body, python_sign(body, [SECRET_OLD], TS0), now=T0)
+    assert err.value.status == "INTERNAL" and err.value.http_status == 500
+    assert len(freed) == 1  # the native result was freed all the same
