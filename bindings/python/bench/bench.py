@@ -1,4 +1,4 @@
-"""Speed of the Python binding against a lean hand-written verifier and against the raw library call.
+"""Speed of the Python binding against a lean hand-written verifier and the raw library call.
 
     python3 bindings/python/bench/bench.py [--rounds N] [--check]     (or: make bench-python)
 

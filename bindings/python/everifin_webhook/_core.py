@@ -141,8 +141,9 @@ def _take(ptr: Any) -> RawResult:
 
 
 # The typed layer reads a result with one foreign call when it is OK: JSON text never contains a
-# raw NUL (the terminator is the end), and an OK result starts with this prefix (docs/design.md:
-# "ok" first). Anything else is checked with evf_result_status before the result is freed.
+# raw NUL (the terminator is the end), and the library writes "ok" first, so an OK result starts
+# with this prefix (tests/test_results.py checks it). Anything else also asks evf_result_status
+# before the result is freed.
 _OK_PREFIX = b'{"ok":true,'
 
 
@@ -183,7 +184,7 @@ def _result_data(ptr: Any) -> Dict[str, Any]:
 
 def _raise_error(code: int, data: Any) -> NoReturn:
     if not isinstance(data, dict):
-        raise InternalError("INTERNAL", 3, 500, "the library returned a result that is not an object")
+        raise InternalError("INTERNAL", 3, 500, "the library returned a non-object result")
     if code == 0:  # "ok" is not true, yet the status is OK: trust the result's own status name
         code = STATUSES.get(str(data.get("status")), (3, 500, None))[0]
     status = str(data.get("status") or status_name(code))
@@ -429,7 +430,7 @@ class Verifier:
         self._secrets_json = _dumps(secrets)
         self._secret_count = len(secrets) if isinstance(secrets, list) else 0
 
-    # --- lifetime ----------------------------------------------------------------------------------
+    # --- lifetime -------------------------------------------------------------------------------
 
     def close(self) -> None:
         """Free the native verifier now. Idempotent. Afterwards every method raises ValueError.

@@ -406,7 +406,8 @@ def test_django_refuses_an_oversized_body(django_ready: None) -> None:
 def cli_path() -> Path:
     from helpers import REPO_ROOT
 
-    path = Path(os.environ.get("EVERIFIN_WEBHOOK_CLI", REPO_ROOT / "target/release/everifin-webhook"))
+    default = REPO_ROOT / "target" / "release" / "everifin-webhook"
+    path = Path(os.environ.get("EVERIFIN_WEBHOOK_CLI", default))
     if not path.exists():
         if os.environ.get("EVERIFIN_EXPECT_INSTALLED"):
             pytest.fail(f"{path} is missing: tests/run.sh builds it (cargo build --features cli)")

@@ -100,7 +100,8 @@ def test_unknown_keys_pass_through() -> None:
     assert decision.state is result["state"]  # the result's own dict, not copied
     assert decision.to_dict()["state"] == result["state"]
     assert decision.to_dict()["state"] is not result["state"]
-    assert ew.Decision.from_result(dict(result, decision={"action": "defer", "reason": "x"})).action == "defer"
+    newer = ew.Decision.from_result(dict(result, decision={"action": "defer", "reason": "x"}))
+    assert (newer.action, newer.reason, newer.apply) == ("defer", "x", False)
     assert pickle.loads(pickle.dumps(decision)) == decision
 
 

@@ -39,7 +39,8 @@ def everifin_webhook(request: HttpRequest) -> JsonResponse:
     try:
         body = request.body  # bounded by DATA_UPLOAD_MAX_MEMORY_SIZE before it is read
     except RequestDataTooBig:
-        return JsonResponse({"error": "BODY_TOO_LARGE", "message": "the body is too large"}, status=413)
+        answer = {"error": "BODY_TOO_LARGE", "message": "the body is too large"}
+        return JsonResponse(answer, status=413)
     try:
         event = verifier.verify(body, request.headers.get("Signature"))
     except WebhookError as exc:
