@@ -87,10 +87,6 @@ PaymentStatus = Literal[
 ]
 
 
-def _opt_str(value: Any) -> Optional[str]:
-    return value if isinstance(value, str) else None
-
-
 @dataclass(frozen=True)
 class SignatureInfo:
     """Which signature part matched: ``{"timestamp", "key", "secretIndex", "ageMs"}``."""
@@ -199,7 +195,8 @@ class Event:
 
     @property
     def event_id(self) -> str:
-        return str(self._data["eventId"])
+        v = self._data["eventId"]
+        return v if type(v) is str else str(v)
 
     @property
     def event_type(self) -> str:
@@ -211,39 +208,48 @@ class Event:
 
     @property
     def event_timestamp_ms(self) -> int:
-        return int(self._data["eventTimestampMs"])
+        v = self._data["eventTimestampMs"]
+        return v if type(v) is int else int(v)
 
     @property
     def entity(self) -> Union[Entity, str]:
-        return str(self._data.get("entity") or "unknown")
+        v = self._data.get("entity")
+        return v if type(v) is str and v else str(v or "unknown")
 
     @property
     def entity_id(self) -> Optional[str]:
-        return _opt_str(self._data.get("entityId"))
+        v = self._data.get("entityId")
+        return v if type(v) is str or isinstance(v, str) else None
 
     @property
     def payment_id(self) -> Optional[str]:
-        return _opt_str(self._data.get("paymentId"))
+        v = self._data.get("paymentId")
+        return v if type(v) is str or isinstance(v, str) else None
 
     @property
     def refund_id(self) -> Optional[str]:
-        return _opt_str(self._data.get("refundId"))
+        v = self._data.get("refundId")
+        return v if type(v) is str or isinstance(v, str) else None
 
     @property
     def order_id(self) -> Optional[str]:
-        return _opt_str(self._data.get("orderId"))
+        v = self._data.get("orderId")
+        return v if type(v) is str or isinstance(v, str) else None
 
     @property
     def instruction_id(self) -> Optional[str]:
-        return _opt_str(self._data.get("instructionId"))
+        v = self._data.get("instructionId")
+        return v if type(v) is str or isinstance(v, str) else None
 
     @property
     def external_id(self) -> Optional[str]:
-        return _opt_str(self._data.get("externalId"))
+        v = self._data.get("externalId")
+        return v if type(v) is str or isinstance(v, str) else None
 
     @property
     def status(self) -> Union[PaymentStatus, str, None]:
-        return _opt_str(self._data.get("status"))
+        v = self._data.get("status")
+        return v if type(v) is str or isinstance(v, str) else None
 
     @property
     def status_known(self) -> bool:
@@ -255,11 +261,13 @@ class Event:
 
     @property
     def outcome(self) -> Union[Outcome, str]:
-        return str(self._data.get("outcome") or "unknown")
+        v = self._data.get("outcome")
+        return v if type(v) is str and v else str(v or "unknown")
 
     @property
     def reason_code(self) -> Optional[str]:
-        return _opt_str(self._data.get("reasonCode"))
+        v = self._data.get("reasonCode")
+        return v if type(v) is str or isinstance(v, str) else None
 
     @property
     def hook_data(self) -> Any:
