@@ -60,6 +60,7 @@ def lib() -> _lib.Lib:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MS_END = 2**63  # now_ms must be in 1 .. 2**63 - 1
 _ONE_MS = timedelta(milliseconds=1)
 
 
@@ -82,7 +83,7 @@ def _now_ms(now: Optional[datetime], now_ms: Optional[int]) -> int:
         ms = now_ms
     else:
         return 0
-    if ms <= 0 or ms >= 2**63:
+    if ms <= 0 or ms >= _MS_END:
         raise ValueError("now is out of range: it must be after 1970-01-01T00:00:00Z")
     return ms
 
@@ -539,11 +540,15 @@ class Verifier:
         """
         # The hot path: the common types are checked inline, and _enter/_leave are inlined.
         b = body if type(body) is bytes else _bytes(body, "body")
-        if type(signature_header) is str:
-            h = signature_header.encode("utf-8", "surrogatepass")
+        h = signature_header
+        if type(h) is str:
+            h = h.encode("utf-8", "surrogatepass")
+        elif type(h) is not bytes:
+            h = _text(h, "signature_header")
+        if now is None and (now_ms is None or (type(now_ms) is int and 0 < now_ms < _MS_END)):
+            ms = now_ms or 0
         else:
-            h = _text(signature_header, "signature_header")
-        ms = 0 if now is None and now_ms is None else _now_ms(now, now_ms)
+            ms = _now_ms(now, now_ms)
         lib_ = _LIB or lib()
         calls = self._calls
         calls.append(None)  # as _enter: before reading _ptr
