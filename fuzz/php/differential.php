@@ -49,6 +49,24 @@ function run(array $c, string $backend): array
         if ($c['fn'] === 'sign') {
             return ['header' => Verifier::sign(base64_decode($c['body']), $c['secrets'], $c['timestamp'], $backend)];
         }
+        if ($c['fn'] === 'story') {
+            // One order's events, each normalized then decided on the state this backend returned.
+            $v = new Verifier(['story-needs-no-secret'], confirmedIsPaid: $c['confirmedIsPaid'], backend: $backend);
+            $state = '';
+            $steps = [];
+            foreach ($c['bodies'] as $b) {
+                try {
+                    $e = $v->normalize(base64_decode($b));
+                } catch (WebhookException $ex) {
+                    $steps[] = ['normalize' => $ex->status(), 'field' => $ex->field()];
+                    continue;
+                }
+                $d = $v->decide($e, $state);
+                $state = $d->stateJson;
+                $steps[] = [$e->json, $d->toArray(), $d->stateJson];
+            }
+            return ['steps' => $steps];
+        }
         if ($c['fn'] === 'decide') {
             $v = new Verifier(['decide-needs-no-secret'], backend: $backend);
             $d = $v->decide($c['event'], $c['state']);

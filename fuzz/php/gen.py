@@ -5,12 +5,14 @@ backends of the PHP binding.
 
     python3 fuzz/php/gen.py COUNT SEED > cases.jsonl
 
-Each line: {"fn": "verify"|"normalize"|"decide"|"sign"|"explain", "secrets": [...],
+Each line: {"fn": "verify"|"normalize"|"decide"|"sign"|"explain"|"story", "secrets": [...],
 "toleranceSeconds", "confirmedIsPaid", "maxBodyBytes", "suggestedStates", "body" (base64),
 "header", "nowMs", "event", "state", "timestamp", "origin"}. Bodies are mutated bytewise and as
 JSON (values, types, keys, duplicate keys, formatting, Unicode, nesting), then usually re-signed
 (with Python's own hmac, at a time inside or outside the tolerance) so the body checks are reached;
-headers, decide events and stored states are mutated too.
+headers, decide events and stored states are mutated too. A "story" is a list of bodies for one
+order (payments, refunds, order events, unknown types; any status; timestamps out of order;
+redeliveries), normalized and decided in a chain, each backend on its own returned state.
 """
 
 import base64
@@ -206,6 +208,34 @@ def options_of(rng, case):
     return out
 
 
+PAY_IDS = ["da96bc8f-2b1e-4c0d-9f3a-6e5d4c3b2a19", "0b8a3f4e-9c2d-4e1f-8a7b-6c5d4e3f2a10", "5e2d1c0b-a987-4654-b321-0fedcba98765"]
+REFUND_IDS = ["7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d", "302d7603-f5ce-45fb-82b3-a1a90ee26aca"]
+
+
+def story(rng):
+    bodies = []
+    base = 1715093395884
+    for i in range(rng.randint(2, 20)):
+        if bodies and rng.random() < 0.15:
+            bodies.append(rng.choice(bodies))  # a redelivery
+            continue
+        kind = rng.randrange(7)
+        st = rng.choice(STATUSES[:15] + [None])
+        pid = rng.choice(PAY_IDS)
+        data = [{"paymentId": pid}, {"refundId": rng.choice(REFUND_IDS)}, {"orderId": "8840d948-12da-4ca1-8269-3cfdc10b73bc"},
+                {"paymentId": pid}, {}, {"paymentId": pid}, {"paymentId": pid}][kind]
+        etype = ["payment.statusChange", "payment.statusChange", "order.statusChange", "payment.statusCheck",
+                 "merchant.somethingNew", "payment.statusUpdate", "payment.statusChange"][kind]
+        if st is not None:
+            data["status"] = st
+        ms = base + rng.randint(-60, 60) * 1000 + rng.choice([0, 0, 1])
+        body = {"eventId": f"4e896aa3-bbba-4a75-a888-{0x7000 + i:012x}", "eventType": etype,
+                "eventTimestamp": ts_of(ms), "data": data}
+        bodies.append(base64.b64encode(json.dumps(body).encode()).decode())
+    return {"fn": "story", "bodies": bodies, "confirmedIsPaid": rng.random() < 0.5,
+            "origin": "a generated story of one order"}
+
+
 def main():
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
     rng = random.Random(int(sys.argv[2]) if len(sys.argv) > 2 else 1)
@@ -221,10 +251,13 @@ def main():
             fn = "normalize"
         elif r < 0.9:
             fn = "decide"
-        elif r < 0.97:
+        elif r < 0.93:
             fn = "sign"
-        else:
+        elif r < 0.95:
             fn = "explain"
+        else:
+            sys.stdout.write(json.dumps(story(rng)) + "\n")
+            continue
         out = {"fn": fn}
         if fn in ("verify", "normalize", "explain", "sign"):
             base = rng.choice(signs if fn == "sign" and rng.random() < 0.5 else bodies)
