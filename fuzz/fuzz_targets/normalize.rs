@@ -4,7 +4,7 @@
 //! Input: one option-set selector byte, then the body.
 #![no_main]
 
-use everifin_webhook_fuzz::{abi, check_result, sign, NOW_MS};
+use everifin_webhook_fuzz::{abi, check_result, contains, sign, NOW_MS};
 use libfuzzer_sys::fuzz_target;
 
 const SECRET: &str = "whsec-fuzz-normalize-3c9e51a7d2";
@@ -20,7 +20,11 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let options = OPTIONS[usize::from(sel) % OPTIONS.len()].as_bytes();
-    let secrets = [SECRET.as_bytes()];
+    // A secret the body itself carries may be echoed (e.g. in an invalid eventId): not a leak.
+    let secrets: Vec<&[u8]> = [SECRET.as_bytes()]
+        .into_iter()
+        .filter(|s| !contains(body, s))
+        .collect();
 
     let rust = everifin_webhook::normalize(body, options);
     let (code, json) = abi::normalize(body, options);
