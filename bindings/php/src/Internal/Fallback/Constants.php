@@ -72,14 +72,15 @@ final class Constants
      * beyond the float range is an error (ext/json makes it INF). Lone UTF-16 surrogates, invalid
      * UTF-8 and nesting deeper than $depth are already errors in ext/json. Objects are \stdClass
      * (so {} and [] stay apart); a key starting with NUL, which no PHP object can hold, makes
-     * objects arrays instead.
+     * objects arrays instead. Without $checkNumbers the caller looks for infinities itself and
+     * `-0` is read as ext/json reads it.
      *
      * @return array{0: bool, 1: mixed, 2: string, 3: bool} [ok, value, error message, objects as arrays]
      */
-    public static function decode(string $json, int $depth): array
+    public static function decode(string $json, int $depth, bool $checkNumbers = true): array
     {
         $assoc = false;
-        if (strpos($json, '-0') !== false) {
+        if ($checkNumbers && strpos($json, '-0') !== false) {
             $json = self::negativeZeros($json);
         }
         $v = json_decode($json, false, $depth);
@@ -94,7 +95,7 @@ final class Constants
                 return [false, null, $code === JSON_ERROR_DEPTH ? 'too deep' : json_last_error_msg(), $assoc];
             }
         }
-        if (self::mayOverflow($json) && self::hasInfinity($v)) {
+        if ($checkNumbers && self::mayOverflow($json) && self::hasInfinity($v)) {
             return [false, null, 'number out of range', $assoc];
         }
         return [true, $v, '', $assoc];
@@ -106,7 +107,10 @@ final class Constants
      */
     public static function negativeZeros(string $json): string
     {
-        $out = preg_replace_callback('/"(?:[^"\\\\]++|\\\\.)*+"|-0(?![0-9.eE])/', static fn (array $m): string => $m[0] === '-0' ? '-0.0' : $m[0], $json);
+        if (!preg_match('/(?:\A|[\[:,])\s*-0(?![0-9.eE])/', $json)) {
+            return $json;
+        }
+        $out = preg_replace('/"(?:[^"\\\\]++|\\\\.)*+"(*SKIP)(*FAIL)|-0(?![0-9.eE])/', '-0.0', $json);
         return is_string($out) ? $out : $json;
     }
 

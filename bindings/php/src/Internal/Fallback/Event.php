@@ -18,6 +18,7 @@ use Everifin\Webhook\Status;
  */
 final class Event
 {
+    private const REENCODE = JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_LINE_TERMINATORS | JSON_PRESERVE_ZERO_FRACTION;
     private const KNOWN_TYPES = ['payment.statusChange' => true, 'payment.statusCheck' => true, 'order.statusChange' => true];
 
     private function __construct()
@@ -36,7 +37,12 @@ final class Event
         if (!preg_match('//u', $body)) {
             throw new Failure(Status::BODY_NOT_UTF8, sprintf('the body is not valid UTF-8 (invalid byte at offset %d)', self::validUpTo($body)));
         }
-        [$ok, $root, $error, $assoc] = Constants::decode($body, Constants::MAX_JSON_DEPTH + 1);
+        [$ok, $root, $error, $assoc] = Constants::decode($body, Constants::MAX_JSON_DEPTH + 1, false);
+        $hookText = null;
+        if ($ok) {
+            [$ok, $hookText] = self::finite($root, $assoc, $body);
+            $error = $ok ? '' : 'number out of range';
+        }
         if (!$ok) {
             switch ($error) {
                 case 'too deep':
@@ -59,7 +65,41 @@ final class Event
         $event = self::normalize($root, $o, $assoc);
         $hook = $event->hookData;
         $event->hookData = null;
-        return [$event, $hook === null ? null : self::hookDataText($body, $hook)];
+        return [$event, $hook === null ? null : self::hookDataText($body, $hook, $hookText)];
+    }
+
+    /**
+     * Whether the decoded body holds no infinity (a number beyond the float range, which the core
+     * refuses and ext/json decodes as INF), and data.hookData written again by ext/json (which
+     * fails on an infinity): the check costs nothing more than that writing, which
+     * {@see hookDataText()} needs anyway.
+     *
+     * @param mixed $root
+     * @return array{0: bool, 1: string|false|null} [finite, hookData written again]
+     */
+    private static function finite($root, bool $assoc, string $body): array
+    {
+        if ($assoc || !$root instanceof \stdClass) {
+            return [!(Constants::mayOverflow($body) && Constants::hasInfinity($root)), null];
+        }
+        $hookText = null;
+        foreach ($root as $k => $v) {
+            if ($k === 'data' && $v instanceof \stdClass) {
+                foreach ($v as $dk => $dv) {
+                    if ($dk === 'hookData' && $dv !== null) {
+                        $hookText = json_encode($dv, self::REENCODE, 512);
+                        if ($hookText === false && json_last_error() === JSON_ERROR_INF_OR_NAN) {
+                            return [false, null];
+                        }
+                    } elseif (is_float($dv) ? is_infinite($dv) : (!is_scalar($dv) && $dv !== null && Constants::hasInfinity($dv))) {
+                        return [false, null];
+                    }
+                }
+            } elseif (is_float($v) ? is_infinite($v) : (!is_scalar($v) && $v !== null && Constants::hasInfinity($v))) {
+                return [false, null];
+            }
+        }
+        return [true, $hookText];
     }
 
     /**
@@ -298,10 +338,11 @@ final class Event
      * (last key wins, as in the core), skipping the other values.
      *
      * @param mixed $hook the decoded data.hookData
+     * @param string|false|null $text $hook written again by ext/json, when done already
      */
-    private static function hookDataText(string $body, $hook): string
+    private static function hookDataText(string $body, $hook, $text): string
     {
-        $text = json_encode($hook, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_LINE_TERMINATORS | JSON_PRESERVE_ZERO_FRACTION, 512);
+        $text ??= json_encode($hook, self::REENCODE, 512);
         if (is_string($text) && strpos($body, '\\u') === false && substr_count($body, '"hookData"') === 1) {
             $at = strpos($body, '"hookData"') + 10;
             $at += strspn($body, " \t\n\r", $at);
