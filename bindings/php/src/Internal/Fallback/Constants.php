@@ -95,7 +95,7 @@ final class Constants
                 return [false, null, $code === JSON_ERROR_DEPTH ? 'too deep' : json_last_error_msg(), $assoc];
             }
         }
-        if ($checkNumbers && self::mayOverflow($json) && self::hasInfinity($v)) {
+        if ($checkNumbers && self::overflows($json, true)) {
             return [false, null, 'number out of range', $assoc];
         }
         return [true, $v, '', $assoc];
@@ -114,10 +114,28 @@ final class Constants
         return is_string($out) ? $out : $json;
     }
 
-    /** Whether the text may hold a number beyond the float range (an exponent, or 309+ digits). */
-    public static function mayOverflow(string $json): bool
+    /**
+     * Whether valid JSON text has a number beyond the float range, where it is written (a value
+     * later replaced by a duplicate key counts too, as in the core). A number overflows only with
+     * an exponent of 100 or more or with 155 digits or more: texts without either are not scanned.
+     * $digitRuns false skips the look for long digit runs (the body: {@see Event} finds those in
+     * the decoded value).
+     */
+    public static function overflows(string $json, bool $digitRuns): bool
     {
-        return preg_match('/(?:\A|[:\[,])\s*-?[0-9]+(?:\.[0-9]+)?[eE]|[0-9]{309}/', $json) === 1;
+        if (!preg_match($digitRuns ? '/[eE]\+?0*[1-9][0-9]{2}|[0-9]{155}/' : '/[eE]\+?0*[1-9][0-9]{2}/', $json)) {
+            return false;
+        }
+        // Every number outside strings (strings are matched whole and skipped).
+        if (!preg_match_all('/"(?:[^"\\\\]++|\\\\.)*+"(*SKIP)(*FAIL)|-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?/', $json, $m)) {
+            return false;
+        }
+        foreach ($m[0] as $number) {
+            if (is_infinite((float) $number)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** @param mixed $v */

@@ -69,18 +69,22 @@ final class Event
     }
 
     /**
-     * Whether the decoded body holds no infinity (a number beyond the float range, which the core
-     * refuses and ext/json decodes as INF), and data.hookData written again by ext/json (which
-     * fails on an infinity): the check costs nothing more than that writing, which
-     * {@see hookDataText()} needs anyway.
+     * Whether the body holds no number beyond the float range (the core refuses it; ext/json
+     * decodes it as INF), and data.hookData written again by ext/json. Exponents are looked for
+     * in the text; long digit runs as INF in the decoded value: the walk costs nothing more than
+     * writing hookData again (which fails on INF), which {@see hookDataText()} needs anyway. (A
+     * 155-digit number under a key that a duplicate key replaces is the one overflow missed.)
      *
      * @param mixed $root
      * @return array{0: bool, 1: string|false|null} [finite, hookData written again]
      */
     private static function finite($root, bool $assoc, string $body): array
     {
+        if (Constants::overflows($body, false)) {
+            return [false, null]; // an exponent beyond the range, wherever it is written
+        }
         if ($assoc || !$root instanceof \stdClass) {
-            return [!(Constants::mayOverflow($body) && Constants::hasInfinity($root)), null];
+            return [!Constants::hasInfinity($root), null];
         }
         $hookText = null;
         foreach ($root as $k => $v) {

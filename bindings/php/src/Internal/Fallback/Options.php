@@ -140,7 +140,7 @@ final class Options
             if ($platform === '') {
                 throw self::invalid('options: "suggestedStates" has an empty platform name');
             }
-            if (!$entries instanceof \stdClass && !(is_array($entries) && ($entries === [] || !array_is_list($entries)))) {
+            if (!$entries instanceof \stdClass && !(is_array($entries) && $entries !== [] && !array_is_list($entries))) {
                 throw self::invalid(sprintf('options: suggestedStates.%s must be an object {outcome: state}', Constants::truncate($platform, 64)));
             }
             $row = $table[$platform] ?? array_fill_keys(Constants::OUTCOMES, null);
