@@ -12,7 +12,9 @@ use PHPUnit\Framework\TestCase;
  * ffi.enable=preload.
  *   - "preload": opcache.preload=preload.php and ffi.preload=<header written by bin/ffi-header.php>
  *     (the php.ini lines of the README): must use the FFI backend inside PHP-FPM;
- *   - "plain": no preloading: must fall back to the pure-PHP backend, and say why.
+ *   - "plain": no preloading: must fall back to the pure-PHP backend, and say why;
+ *   - "enabled": ffi.enable=1 but no ffi.preload: must use the pure-PHP backend too (FFI::cdef in
+ *     every request would be slower than it) and name the missing php.ini line.
  * Real HTTP POSTs over TCP with raw bodies (odd whitespace, Unicode) and Signature header casing
  * variants; the endpoint (webhook.php) answers with the binding's httpStatus.
  *
@@ -43,11 +45,11 @@ final class ServerTest extends TestCase
             self::fail("bin/ffi-header.php failed:\n" . implode("\n", $out));
         }
 
-        $ports = ['preload' => self::freePort(), 'plain' => self::freePort()];
+        $ports = ['preload' => self::freePort(), 'plain' => self::freePort(), 'enabled' => self::freePort()];
         self::$httpPort = self::freePort();
         foreach ($ports as $name => $port) {
             $ini = "error_log = " . self::$dir . "/php-$name.log\nlog_errors = On\ndisplay_errors = Off\n"
-                . "ffi.enable = preload\nopcache.enable = 1\nopcache.enable_cli = 0\n";
+                . 'ffi.enable = ' . ($name === 'enabled' ? '1' : 'preload') . "\nopcache.enable = 1\nopcache.enable_cli = 0\n";
             if ($name === 'preload') {
                 $ini .= "opcache.preload = $pkg/preload.php\nopcache.preload_user = root\nffi.preload = $header\n";
             }
@@ -82,7 +84,7 @@ final class ServerTest extends TestCase
             . " proxy_temp_path $d/nginx/proxy;\n uwsgi_temp_path $d/nginx/uwsgi;\n scgi_temp_path $d/nginx/scgi;\n"
             . " client_max_body_size 4m;\n"
             . " server {\n  listen 127.0.0.1:" . self::$httpPort . ";\n"
-            . $location('preload', $ports['preload']) . $location('plain', $ports['plain'])
+            . $location('preload', $ports['preload']) . $location('plain', $ports['plain']) . $location('enabled', $ports['enabled'])
             . " }\n}\n");
         self::$procs['nginx'] = self::spawn([$nginx, '-c', "$d/nginx.conf", '-p', $d], "$d/nginx.out");
 
@@ -192,6 +194,11 @@ final class ServerTest extends TestCase
         $this->assertSame('preload', $d['ffiEnable'], 'the pool must run with the default ffi.enable=preload');
         $this->assertSame('ffi', $d['backend'], implode("\n", $d['steps']) . "\n" . self::logs());
         $this->assertSame('scope', $d['via'], 'FFI must come from the preloaded scope');
+        // The header ffi.preload loaded and the library it names, not include/everifin_webhook.h.
+        $this->assertStringContainsString('everifin_webhook.ffi.h (ffi.preload)', (string) $d['header']);
+        $this->assertStringEndsWith('/libeverifin_webhook.so', (string) $d['library']);
+        $this->assertFileExists((string) $d['library']);
+        $this->assertNotEmpty($d['libraryVersion']);
 
         $body = self::body('c2949dfe-4585-46eb-9213-35f0f7faf055');
         [$code, $json] = $this->post('/preload/webhook', $body, ['Signature: ' . Verifier::sign($body, [self::SECRET])]);
@@ -210,13 +217,34 @@ final class ServerTest extends TestCase
         $this->assertSame('fpm-fcgi', $d['sapi']);
         $this->assertSame('preload', $d['ffiEnable']);
         $this->assertSame('php', $d['backend']);
-        $this->assertStringContainsString('opcache.preload', (string) $d['reason']);
-        $this->assertNotEmpty($d['fix']);
+        // The exact missing lines, with this package's paths.
+        $pkg = dirname(__DIR__, 2);
+        $this->assertStringContainsString("ffi.preload=$pkg/lib/everifin_webhook.ffi.h", (string) $d['reason']);
+        $this->assertStringContainsString("opcache.preload=$pkg/preload.php", (string) $d['reason']);
+        $this->assertContains("Add to php.ini: ffi.preload=$pkg/lib/everifin_webhook.ffi.h", $d['fix']);
+        $this->assertStringEndsWith('/lib/everifin_webhook.ffi.h', (string) $d['header']);
 
         $body = self::body('0b8a3f4e-9c2d-4e1f-8a7b-6c5d4e3f2a10');
         [$code, $json] = $this->post('/plain/webhook', $body, ['Signature: ' . Verifier::sign($body, [self::SECRET])]);
         $this->assertSame(200, $code, json_encode($json));
         $this->assertSame('php', $json['backend']);
+    }
+
+    public function testFfiEnabledWithoutPreloadUsesTheFallbackNotCdefPerRequest(): void
+    {
+        $d = $this->get('/enabled/webhook?diagnose=1');
+        $this->assertSame(['fpm-fcgi', '1'], [$d['sapi'], $d['ffiEnable']]);
+        $this->assertSame('php', $d['backend'], implode("\n", $d['steps']));
+        $this->assertNull($d['via']);
+        $pkg = dirname(__DIR__, 2);
+        $this->assertStringContainsString("ffi.preload=$pkg/lib/everifin_webhook.ffi.h", (string) $d['reason']);
+        $this->assertStringNotContainsString('opcache.preload=', (string) $d['reason'], 'with ffi.enable=1 only ffi.preload is missing');
+        foreach ($d['steps'] as $step) {
+            $this->assertStringNotContainsString('FFI::cdef', $step);
+        }
+        $body = self::body('3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f');
+        [$code, $json] = $this->post('/enabled/webhook', $body, ['Signature: ' . Verifier::sign($body, [self::SECRET])]);
+        $this->assertSame([200, 'php'], [$code, $json['backend']]);
     }
 
     public function testBothPoolsGiveTheSameEventForTheSameRequest(): void
