@@ -61,6 +61,14 @@ final class Native
     public static function report(): array
     {
         self::backend();
+        if (self::$backend !== null && self::$version === null) {
+            // Asked for here only: a request that merely verifies does not pay for it.
+            try {
+                self::$version = self::$backend->version();
+            } catch (\Throwable $e) {
+                self::$version = 'unknown (evf_version() failed: ' . self::describe($e) . ')';
+            }
+        }
         return [
             'backend' => self::$backend !== null ? 'ffi' : 'php',
             'reason' => self::$reason,
@@ -288,15 +296,8 @@ final class Native
             self::fail(sprintf('the library has ABI version %d; this binding needs %d (install the matching library)', $abi, self::ABI_VERSION));
             return null;
         }
-        $backend = new FfiBackend($ffi);
-        try {
-            self::$version = $backend->version();
-        } catch (\Throwable $e) {
-            self::fail('evf_version() failed: ' . self::describe($e));
-            return null;
-        }
-        self::$steps[] = sprintf('ABI version %d, library version %s: using FFI', $abi, self::$version);
-        return $backend;
+        self::$steps[] = sprintf('ABI version %d: using FFI', $abi);
+        return new FfiBackend($ffi);
     }
 
     private static function describe(\Throwable $e): string
