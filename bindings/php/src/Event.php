@@ -5,7 +5,7 @@ declare(strict_types=1);
 namespace Everifin\Webhook;
 
 /**
- * The normalized event (schema version 1, DESIGN.md), read-only.
+ * The normalized event (schema version 1, docs/design.md), read-only.
  *
  * `hookData` is the shop's custom data decoded with JSON objects as \stdClass (so `{}` and `[]`
  * stay distinct); `hookDataJson` is its exact JSON text as it appeared in the body.
@@ -161,7 +161,7 @@ final class Event
     }
 
     /**
-     * The normalized event with the keys of DESIGN.md, in its order.
+     * The normalized event with the keys of docs/design.md, in its order.
      *
      * @return array<string, mixed>
      */

@@ -247,6 +247,43 @@ final class ServerTest extends TestCase
         $this->assertSame([200, 'php'], [$code, $json['backend']]);
     }
 
+    /**
+     * The built-in server (php -S, SAPI cli-server): without flags it falls back and says how to
+     * start it; with the command line the README gives, it uses FFI from the preloaded scope.
+     */
+    public function testTheBuiltInServerFallsBackUnlessStartedAsTheReadmeSays(): void
+    {
+        $pkg = dirname(__DIR__, 2);
+        $header = self::$dir . '/everifin_webhook.ffi.h';
+        putenv('EVERIFIN_TEST_HOOK_SECRET=' . self::SECRET); // php -S passes its environment on
+        foreach (['plain' => [], 'readme' => ['-d', 'ffi.enable=1', '-d', "ffi.preload=$header"]] as $name => $flags) {
+            $port = self::freePort();
+            $proc = self::spawn(array_merge([PHP_BINARY], $flags, ['-S', "127.0.0.1:$port", __DIR__ . '/webhook.php']), self::$dir . "/cli-server-$name.log");
+            try {
+                $this->assertTrue(self::waitForPort($port, 15.0), "php -S did not start\n" . self::logs());
+                $d = json_decode((string) file_get_contents("http://127.0.0.1:$port/webhook?diagnose=1"), true);
+                $this->assertIsArray($d);
+                $this->assertSame('cli-server', $d['sapi']);
+                if ($name === 'plain') {
+                    $this->assertSame('php', $d['backend']);
+                    $this->assertStringContainsString("php -d ffi.enable=1 -d ffi.preload=$pkg/lib/everifin_webhook.ffi.h -S", (string) $d['reason']);
+                } else {
+                    $this->assertSame(['ffi', 'scope'], [$d['backend'], $d['via']], implode("\n", $d['steps']));
+                    $this->assertSame("$header (ffi.preload)", $d['header']);
+                }
+                $body = self::body('4d5e6f7a-8b9c-4dad-8ebf-0a1b2c3d4e5f');
+                $ctx = stream_context_create(['http' => ['method' => 'POST', 'ignore_errors' => true, 'content' => $body,
+                    'header' => "Content-Type: application/json\r\nSignature: " . Verifier::sign($body, [self::SECRET]) . "\r\n"]]);
+                $json = json_decode((string) file_get_contents("http://127.0.0.1:$port/webhook", false, $ctx), true);
+                $this->assertSame(['OK', $d['backend']], [$json['status'] ?? null, $json['backend'] ?? null], json_encode($json));
+            } finally {
+                proc_terminate($proc, 15);
+                proc_close($proc);
+            }
+        }
+        putenv('EVERIFIN_TEST_HOOK_SECRET');
+    }
+
     public function testBothPoolsGiveTheSameEventForTheSameRequest(): void
     {
         $body = self::body('5e2d1c0b-a987-4654-b321-0fedcba98765', 'PROCESSING');
