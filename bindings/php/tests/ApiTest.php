@@ -287,6 +287,44 @@ final class ApiTest extends TestCase
         }
     }
 
+    /**
+     * hookData is decoded and Event::$json written when first read; isset, json_encode and
+     * print_r see them as before.
+     *
+     * @dataProvider backends
+     */
+    public function testLazyPropertiesReadLikePlainOnes(string $backend): void
+    {
+        $v = new Verifier([self::SECRET], backend: $backend);
+        $e = $v->normalize(self::BODY);
+        $this->assertTrue(isset($e->hookData));
+        $this->assertEquals((object) ['obj' => new \stdClass(), 'list' => [], 'n' => 1.5, 's' => 'é'], $e->hookData);
+        $this->assertSame($e->hookData, $e->hookData);
+        $this->assertEquals(json_decode((string) json_encode($e->toArray())), json_decode($e->json));
+        $this->assertStringContainsString('"hookData":{"obj":{},"list":[],"n":1.50,"s":"\\u00e9"}', $e->json);
+        $this->assertSame($e->eventId, $v->decide($e->json)->state['lastEventId']);
+        $encoded = json_decode((string) json_encode($e), true);
+        $this->assertSame(['obj' => [], 'list' => [], 'n' => 1.5, 's' => 'é'], $encoded['hookData']);
+        $this->assertSame($e->json, $encoded['json']);
+        $this->assertStringContainsString('[hookDataJson] => {"obj"', print_r($e, true));
+        $none = $v->normalize(str_replace(',"hookData":{"obj":{},"list":[],"n":1.50,"s":"\u00e9"}', '', self::BODY));
+        $this->assertFalse(isset($none->hookData));
+        $this->assertNull($none->hookData);
+        $this->assertNull($none->hookDataJson);
+    }
+
+    /** A result whose hookData is not where the library writes it still gives the whole event. */
+    public function testAResultOfAnotherLayoutStillGivesHookData(): void
+    {
+        $json = '{"ok":true,"status":"OK","httpStatus":200,"event":{"schemaVersion":1,"eventId":"c2949dfe-4585-46eb-9213-35f0f7faf055",'
+            . '"eventType":"x","eventTimestamp":"2024-05-07T14:49:55.884Z","eventTimestampMs":1715093395884,"entity":"unknown","entityId":null,'
+            . '"paymentId":null,"refundId":null,"orderId":null,"instructionId":null,"externalId":null,"status":null,"statusKnown":false,'
+            . '"final":false,"outcome":"unknown","reasonCode":null,"legacyFields":false,"suggested":{"woocommerce":null},"hookData":{"a":[1,{}]}}}';
+        $e = \Everifin\Webhook\Internal\Results::event($json);
+        $this->assertSame('{"a":[1,{}]}', $e->hookDataJson);
+        $this->assertEquals((object) ['a' => [1, new \stdClass()]], $e->hookData);
+    }
+
     /** The binding's status table and exception classes against tests/vectors/statuses.json, read now. */
     public function testStatusesAndExceptionFamiliesFollowTheStatusTable(): void
     {

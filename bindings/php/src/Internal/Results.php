@@ -74,7 +74,7 @@ final class Results
             $status,
             is_string($message) && $message !== '' ? $message : $status,
             is_string($field) ? $field : null,
-            $sig instanceof \stdClass ? self::signature($sig) : null
+            is_array($sig) || $sig instanceof \stdClass ? self::signature((object) $sig) : null
         );
     }
 
@@ -97,11 +97,18 @@ final class Results
         $r = self::decode($json, false);
         self::throwIfError($r);
         $e = $r->event ?? null;
+        if (is_array($e)) {
+            $e = (object) $e;
+        }
         if (!$e instanceof \stdClass || !isset($e->eventId, $e->suggested)) {
             throw WebhookException::forStatus(Status::INTERNAL, 'the backend returned no event');
         }
+        if ($hook === null && ($e->hookData ?? null) !== null) {
+            // Not at its place (a library of another layout): decoded with the rest, written again.
+            $hook = (string) json_encode($e->hookData, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_LINE_TERMINATORS | JSON_PRESERVE_ZERO_FRACTION);
+        }
         $sig = $r->signature ?? null;
-        return new Event($e, $hook, null, $sig instanceof \stdClass ? self::signature($sig) : null);
+        return new Event($e, $hook, null, is_array($sig) || $sig instanceof \stdClass ? self::signature((object) $sig) : null);
     }
 
     /** The decision of a decide result, or its exception. */
@@ -112,7 +119,10 @@ final class Results
         self::throwIfError($r);
         $d = $r->decision ?? null;
         $s = $r->state ?? null;
-        if ($at === false || !$d instanceof \stdClass || !$s instanceof \stdClass) {
+        if (is_array($d)) {
+            $d = (object) $d; // decoded with objects as arrays: the state has a key starting with NUL
+        }
+        if ($at === false || !$d instanceof \stdClass || !($s instanceof \stdClass || is_array($s))) {
             throw WebhookException::forStatus(Status::INTERNAL, 'the backend returned no decision');
         }
         $stateJson = substr($json, $at + strlen(self::STATE), -1);
