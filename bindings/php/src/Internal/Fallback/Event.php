@@ -112,12 +112,21 @@ final class Event
      */
     private static function normalize(\stdClass $f, Options $o, bool $assoc): \stdClass
     {
-        $eventId = self::uuidField($f, 'eventId', 'eventId');
+        // Each field: the usual value checked inline, anything else by the helper that names the fault.
+        $eventId = $f->eventId ?? null;
+        $eventId = is_string($eventId) && strlen($eventId) === 36 && preg_match(Constants::UUID_RE, $eventId) ? strtolower($eventId) : self::uuidField($f, 'eventId', 'eventId');
         if ($eventId === null) {
             throw new Failure(Status::EVENT_INVALID, 'eventId is required', 'eventId');
         }
-        [$eventType] = self::withFallback($f, 'eventType', 'hookType');
-        [$tsText, $tsName] = self::withFallback($f, 'eventTimestamp', 'timestamp');
+        $eventType = $f->eventType ?? null;
+        if (!is_string($eventType) || $eventType === '') {
+            [$eventType] = self::withFallback($f, 'eventType', 'hookType');
+        }
+        $tsText = $f->eventTimestamp ?? null;
+        $tsName = 'eventTimestamp';
+        if (!is_string($tsText) || $tsText === '') {
+            [$tsText, $tsName] = self::withFallback($f, 'eventTimestamp', 'timestamp');
+        }
         $tsMs = Timestamp::parseMs($tsText);
         if ($tsMs === null) {
             throw new Failure(Status::EVENT_INVALID, sprintf('%s %s is not an RFC 3339 UTC date-time like 2024-01-09T13:08:48.069Z', $tsName, JsonWriter::string(Constants::truncate($tsText, 40))), $tsName);
@@ -132,13 +141,28 @@ final class Event
         if (!$data instanceof \stdClass) {
             throw new Failure(Status::EVENT_INVALID, 'data must be an object', 'data');
         }
-        $paymentId = self::uuidField($data, 'paymentId', 'data.paymentId');
-        $refundId = self::uuidField($data, 'refundId', 'data.refundId');
-        $orderId = self::uuidField($data, 'orderId', 'data.orderId');
-        $instructionId = self::stringField($data, 'instructionId', 'data.instructionId', false);
-        $externalId = self::stringField($data, 'externalId', 'data.externalId', false);
-        $status = self::stringField($data, 'status', 'data.status', true);
-        $reasonCode = self::stringField($data, 'reasonCode', 'data.reasonCode', false);
+        $paymentId = $data->paymentId ?? null;
+        $paymentId = is_string($paymentId) && strlen($paymentId) === 36 && preg_match(Constants::UUID_RE, $paymentId) ? strtolower($paymentId) : ($paymentId === null ? null : self::uuidField($data, 'paymentId', 'data.paymentId'));
+        $refundId = $data->refundId ?? null;
+        $refundId = is_string($refundId) && strlen($refundId) === 36 && preg_match(Constants::UUID_RE, $refundId) ? strtolower($refundId) : ($refundId === null ? null : self::uuidField($data, 'refundId', 'data.refundId'));
+        $orderId = $data->orderId ?? null;
+        $orderId = is_string($orderId) && strlen($orderId) === 36 && preg_match(Constants::UUID_RE, $orderId) ? strtolower($orderId) : ($orderId === null ? null : self::uuidField($data, 'orderId', 'data.orderId'));
+        $instructionId = $data->instructionId ?? null;
+        if ($instructionId !== null && !is_string($instructionId)) {
+            self::stringField($data, 'instructionId', 'data.instructionId', false);
+        }
+        $externalId = $data->externalId ?? null;
+        if ($externalId !== null && !is_string($externalId)) {
+            self::stringField($data, 'externalId', 'data.externalId', false);
+        }
+        $status = $data->status ?? null;
+        if ($status !== null && (!is_string($status) || $status === '')) {
+            self::stringField($data, 'status', 'data.status', true);
+        }
+        $reasonCode = $data->reasonCode ?? null;
+        if ($reasonCode !== null && !is_string($reasonCode)) {
+            self::stringField($data, 'reasonCode', 'data.reasonCode', false);
+        }
 
         $knownType = isset(self::KNOWN_TYPES[$eventType]);
         if ($eventType === 'payment.statusChange' || $eventType === 'payment.statusCheck') {
@@ -176,7 +200,7 @@ final class Event
         $e->schemaVersion = 1;
         $e->eventId = $eventId;
         $e->eventType = $eventType;
-        $e->eventTimestamp = Timestamp::formatMs($tsMs);
+        $e->eventTimestamp = Timestamp::isCanonical($tsText) ? $tsText : Timestamp::formatMs($tsMs);
         $e->eventTimestampMs = $tsMs;
         $e->entity = $entity;
         $e->entityId = ['payment' => $paymentId, 'refund' => $refundId, 'order' => $orderId, 'unknown' => null][$entity];

@@ -26,6 +26,14 @@ final class Signature
      */
     public static function parseHeader(string $header): array
     {
+        // The usual header, "ts=...;v0=<hex>[;v1=<hex>...]" without spaces: one match.
+        if (strlen($header) <= Constants::MAX_HEADER_BYTES && preg_match('/\Ats=([!-:<-~]+)((?:;[vV][0-9]{1,3}=[0-9a-fA-F]{64}){1,16})\z/', $header, $m)) {
+            $sigs = [];
+            foreach (explode(';', substr($m[2], 1)) as $part) {
+                $sigs[] = [substr($part, 0, -65), strtolower(substr($part, -64))];
+            }
+            return [$m[1], $sigs];
+        }
         if (strspn($header, " \t\r\n") === strlen($header)) {
             throw new Failure(Status::HEADER_MISSING, 'the Signature header is missing or empty');
         }
@@ -115,7 +123,7 @@ final class Signature
         if (is_float($age)) { // i64 saturating_sub
             $age = $age > 0 ? PHP_INT_MAX : PHP_INT_MIN;
         }
-        $info = ['timestamp' => Timestamp::formatMs($tsMs), 'key' => strtolower($match[0]), 'secretIndex' => $match[1], 'ageMs' => $age];
+        $info = ['timestamp' => Timestamp::isCanonical($ts) ? $ts : Timestamp::formatMs($tsMs), 'key' => strtolower($match[0]), 'secretIndex' => $match[1], 'ageMs' => $age];
         $limit = $toleranceSeconds * 1000;
         if ($toleranceSeconds > 0 && $age > $limit) {
             $f = new Failure(Status::TIMESTAMP_TOO_OLD, sprintf('the signature is authentic but %d s old; at most %d s are accepted', intdiv($age, 1000), $toleranceSeconds));

@@ -31,6 +31,12 @@ final class Timestamp
         return (($days * 86400 + $h * 3600 + $mi * 60 + $se) * 1000) + $ms;
     }
 
+    /** Whether an accepted timestamp is already written as {@see formatMs()} writes it. */
+    public static function isCanonical(string $s): bool
+    {
+        return strlen($s) === 24 && $s[19] === '.' && $s[23] === 'Z';
+    }
+
     /** `YYYY-MM-DDTHH:MM:SS.mmmZ` for Unix milliseconds. */
     public static function formatMs(int $ms): string
     {
