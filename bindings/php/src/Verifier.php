@@ -125,7 +125,13 @@ final class Verifier
         if ($nowMs === 0 && $now !== null) {
             $nowMs = 1; // 0 means "system clock" to the ABI; the epoch itself is 1 ms later.
         }
-        return $this->call(fn () => $this->backend->processEvent($this->handle, $rawBody, $signatureHeader, $nowMs));
+        try {
+            return $this->backend->processEvent($this->handle, $rawBody, $signatureHeader, $nowMs);
+        } catch (WebhookException $e) {
+            throw $e;
+        } catch (\Throwable $e) {
+            throw self::internal($this->backend, $e);
+        }
     }
 
     /**
@@ -269,8 +275,13 @@ final class Verifier
         } catch (WebhookException $e) {
             throw $e;
         } catch (\Throwable $e) {
-            throw WebhookException::forStatus(Status::INTERNAL, 'internal error in the ' . $this->backend->name() . ' backend; the request can be retried', null, null, $e);
+            throw self::internal($this->backend, $e);
         }
+    }
+
+    private static function internal(Backend $backend, \Throwable $e): WebhookException
+    {
+        return WebhookException::forStatus(Status::INTERNAL, 'internal error in the ' . $backend->name() . ' backend; the request can be retried', null, null, $e);
     }
 
     /**

@@ -313,6 +313,25 @@ final class ApiTest extends TestCase
         $this->assertNull($none->hookDataJson);
     }
 
+    /**
+     * hookData holding the very members that follow it in the event, and a platform named
+     * legacyFields: hookDataJson is still exactly the body's text.
+     *
+     * @dataProvider backends
+     */
+    public function testHookDataThatLooksLikeTheEventsTailIsCutRight(string $backend): void
+    {
+        $hook = '{"legacyFields":true,"suggested":{"a":null},"x":",\\"legacyFields\\":false,\\"suggested\\":{"}';
+        $body = '{"eventId":"c2949dfe-4585-46eb-9213-35f0f7faf055","eventType":"payment.statusChange","eventTimestamp":"2024-05-07T14:49:55.884Z",'
+            . '"data":{"paymentId":"da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e21","status":"BOOKED","hookData":' . $hook . '}}';
+        $v = new Verifier([self::SECRET], suggestedStates: ['legacyFields' => ['paid' => 'x']], backend: $backend);
+        $e = $v->normalize($body);
+        $this->assertSame($hook, $e->hookDataJson);
+        $this->assertSame(['woocommerce' => 'processing', 'prestashop' => 'PS_OS_PAYMENT', 'legacyFields' => 'x'], $e->suggested);
+        $this->assertFalse($e->legacyFields);
+        $this->assertTrue($e->hookData->legacyFields);
+    }
+
     /** A result whose hookData is not where the library writes it still gives the whole event. */
     public function testAResultOfAnotherLayoutStillGivesHookData(): void
     {

@@ -28,8 +28,7 @@ use Everifin\Webhook\Status;
 final class Results
 {
     private const HOOK = ',"hookData":';
-    private const AFTER_HOOK_TRUE = ',"legacyFields":true,"suggested":{';
-    private const AFTER_HOOK_FALSE = ',"legacyFields":false,"suggested":{';
+    private const AFTER_HOOK = ',"legacyFields":';
     private const STATE = ',"state":';
     private const UNREADABLE = ['ok' => false, 'status' => Status::INTERNAL, 'httpStatus' => 500, 'message' => 'the backend returned an unreadable result'];
 
@@ -85,8 +84,13 @@ final class Results
         $at = strpos($json, self::HOOK);
         if ($at !== false) {
             $start = $at + strlen(self::HOOK);
-            $end = max((int) strrpos($json, self::AFTER_HOOK_TRUE, $start), (int) strrpos($json, self::AFTER_HOOK_FALSE, $start));
-            if ($end > $start) {
+            // The last ',"legacyFields":' followed by a boolean and "suggested" (a platform named
+            // legacyFields inside "suggested" is followed by a string or null).
+            $end = strrpos($json, self::AFTER_HOOK, $start);
+            while ($end !== false && $end > $start && substr($json, $end + 16 + (($json[$end + 16] ?? '') === 't' ? 4 : 5), 14) !== ',"suggested":{') {
+                $end = strrpos($json, self::AFTER_HOOK, $end - strlen($json) - 1);
+            }
+            if ($end !== false && $end > $start) {
                 $hook = substr($json, $start, $end - $start);
                 $json = substr_replace($json, 'null', $start, $end - $start);
                 if ($hook === 'null') {
