@@ -97,6 +97,16 @@ foreach ($cases as $name => $body) {
             $state = $e->suggestedFor('woocommerce');
         };
     }
+    if (isset($verifiers['ffi'])) {
+        // The floor of the FFI path: the library call alone (evf_verifier_process + evf_result_free).
+        $handle = (new ReflectionProperty(Verifier::class, 'handle'))->getValue($verifiers['ffi']);
+        $backend = Verifier::pickBackend('ffi');
+        $ffi = (new ReflectionProperty($backend, 'ffi'))->getValue($backend);
+        $nowArg = $nowMs;
+        $impls['call'] = static function () use ($ffi, $handle, $body, $header, $nowArg): void {
+            $ffi->evf_result_free($ffi->evf_verifier_process($handle->ptr, $body, strlen($body), $header, strlen($header), $nowArg));
+        };
+    }
     // Calibrate: about 20 ms per implementation per round.
     $iters = [];
     foreach ($impls as $k => $f) {
@@ -132,6 +142,9 @@ foreach ($cases as $name => $body) {
         $met = $ratio >= $goal;
         $failed = $failed || !$met;
         $parts[] = sprintf('%s %.2f us = %.2fx lean (goal >= %.1fx: %s)', $b, $m[$b], $ratio, $goal, $met ? 'met' : 'NOT met');
+    }
+    if (isset($m['call'])) {
+        $parts[] = sprintf('(library call alone %.2f us = %.2fx lean)', $m['call'], $m['lean'] / $m['call']);
     }
     printf("bench-php %s (%d B, %d rounds, medians): %s\n", $name, strlen($body), $rounds, implode('; ', $parts));
 }
