@@ -61,6 +61,10 @@ final class Native
     public static function report(): array
     {
         self::backend();
+        if (self::$via === 'scope' && self::$header === null) {
+            // Which header and library the scope came from: looked up here only, not per request.
+            [self::$header, self::$libraryPath] = self::scopeSource();
+        }
         if (self::$backend !== null && self::$version === null) {
             // Asked for here only: a request that merely verifies does not pay for it.
             try {
@@ -247,8 +251,7 @@ final class Native
         try {
             $ffi = \FFI::scope(self::SCOPE);
             self::$via = 'scope';
-            [self::$header, self::$libraryPath] = self::scopeSource();
-            self::$steps[] = 'FFI::scope(' . self::SCOPE . '): found (registered at startup from ' . self::$header . ')';
+            self::$steps[] = 'FFI::scope(' . self::SCOPE . '): found (registered at startup)';
         } catch (\Throwable $e) {
             self::$steps[] = 'FFI::scope(' . self::SCOPE . '): ' . self::describe($e);
         }
