@@ -34,10 +34,12 @@ final class Event
      */
     public static function parse(string $body, Options $o): array
     {
-        if (!preg_match('//u', $body)) {
+        // ext/json accepts only valid UTF-8 (strictly: no overlong forms, no surrogates), so a body
+        // it decodes is UTF-8; the check is made when it does not.
+        [$ok, $root, $error, $assoc] = Constants::decode($body, Constants::MAX_JSON_DEPTH + 1, false);
+        if (!$ok && !preg_match('//u', $body)) {
             throw new Failure(Status::BODY_NOT_UTF8, sprintf('the body is not valid UTF-8 (invalid byte at offset %d)', self::validUpTo($body)));
         }
-        [$ok, $root, $error, $assoc] = Constants::decode($body, Constants::MAX_JSON_DEPTH + 1, false);
         $hookText = null;
         if ($ok) {
             [$ok, $hookText] = self::finite($root, $assoc, $body);
