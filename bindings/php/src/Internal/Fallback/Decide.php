@@ -50,7 +50,7 @@ final class Decide
             return [new \stdClass(), ''];
         }
         $field = $status === Status::EVENT_INVALID ? '' : null;
-        [$ok, $v, $error] = Constants::decode($json, Constants::MAX_INPUT_DEPTH);
+        [$ok, $v, $error] = JsonReader::decode($json, Constants::MAX_INPUT_DEPTH);
         if (!$ok) {
             throw new Failure($status, sprintf('the %s is not valid JSON (%s)', $what, $error), $field);
         }
@@ -158,7 +158,7 @@ final class Decide
             }
         }
         if ($s['status'] !== null) {
-            $looked = Event::classify('payment', $s['status'], false) ?? Event::classify('order', $s['status'], false);
+            $looked = Outcome::classify('payment', $s['status'], false) ?? Outcome::classify('order', $s['status'], false);
             if ($looked !== null) {
                 $s['final'] ??= $looked[0];
                 $s['outcome'] ??= $looked[1];
@@ -247,9 +247,9 @@ final class Decide
         }
         $out = substr($out, 0, -1);
         if ($s['other'] !== []) {
-            $big = Constants::bigIntegers($s['text']);
+            $big = JsonReader::bigIntegers($s['text']);
             foreach ($s['other'] as [$k, $v]) {
-                $out .= ',' . JsonWriter::string($k) . ':' . JsonWriter::compact($big === null ? $v : Constants::restoreBigIntegers($v, $big[$k] ?? null));
+                $out .= ',' . JsonWriter::string($k) . ':' . JsonWriter::compact($big === null ? $v : JsonReader::restoreBigIntegers($v, $big[$k] ?? null));
             }
         }
         return $out . '}';

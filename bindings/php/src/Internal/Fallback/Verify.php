@@ -7,12 +7,12 @@ namespace Everifin\Webhook\Internal\Fallback;
 use Everifin\Webhook\Status;
 
 /**
- * src/signature.rs: the `Signature` header's grammar, the HMAC-SHA256 over `ts.body`, the
- * tolerance check, and signing.
+ * src/verify.rs (and src/signature_info.rs: the info array): the `Signature` header's grammar,
+ * the HMAC-SHA256 over `ts.body`, rotation, the tolerance check, and signing.
  *
  * @internal
  */
-final class Signature
+final class Verify
 {
     private function __construct()
     {
@@ -53,7 +53,7 @@ final class Signature
             }
             $eq = strpos($part, '=');
             if ($eq === false) {
-                throw new Failure(Status::HEADER_MALFORMED, sprintf('Signature header part %s is not key=value', JsonWriter::string(Constants::truncate($part, 24))));
+                throw new Failure(Status::HEADER_MALFORMED, sprintf('Signature header part %s is not key=value', JsonWriter::string(Text::truncate($part, 24))));
             }
             $key = trim(substr($part, 0, $eq), " \t\r\n");
             $value = trim(substr($part, $eq + 1), " \t\r\n");
@@ -97,7 +97,7 @@ final class Signature
         [$ts, $sigs] = self::parseHeader($header);
         $tsMs = Timestamp::parseMs($ts);
         if ($tsMs === null) {
-            throw new Failure(Status::HEADER_TIMESTAMP_INVALID, sprintf("the Signature header's ts %s is not an RFC 3339 UTC date-time like 2024-01-09T13:08:48.069Z", JsonWriter::string(Constants::truncate($ts, 40))));
+            throw new Failure(Status::HEADER_TIMESTAMP_INVALID, sprintf("the Signature header's ts %s is not an RFC 3339 UTC date-time like 2024-01-09T13:08:48.069Z", JsonWriter::string(Text::truncate($ts, 40))));
         }
         $message = $ts . '.' . $body;
         $macs = [];
@@ -143,20 +143,20 @@ final class Signature
     }
 
     /**
-     * A `Signature` header for a body (lib.rs sign: the secrets JSON, then the timestamp).
+     * A `Signature` header for a body (verifier.rs sign: the secrets JSON, then the timestamp).
      *
      * @throws Failure
      */
     public static function sign(string $body, string $timestamp, #[\SensitiveParameter] string $secretsJson, int $nowMs): string
     {
-        [$ok, $value, $error] = Constants::decode($secretsJson, Constants::MAX_INPUT_DEPTH);
+        [$ok, $value, $error] = JsonReader::decode($secretsJson, Constants::MAX_INPUT_DEPTH);
         if (!$ok) {
             throw new Failure(Status::INVALID_OPTIONS, 'secrets must be a JSON array of strings (' . $error . ')');
         }
-        $secrets = Options::secrets($value, 'secrets');
+        $secrets = Secret::parseList($value, 'secrets');
         $ts = $timestamp === '' ? Timestamp::formatMs($nowMs) : $timestamp;
         if (Timestamp::parseMs($ts) === null) {
-            throw new Failure(Status::HEADER_TIMESTAMP_INVALID, sprintf('timestamp %s is not an RFC 3339 UTC date-time like 2024-01-09T13:08:48.069Z', JsonWriter::string(Constants::truncate($ts, 40))));
+            throw new Failure(Status::HEADER_TIMESTAMP_INVALID, sprintf('timestamp %s is not an RFC 3339 UTC date-time like 2024-01-09T13:08:48.069Z', JsonWriter::string(Text::truncate($ts, 40))));
         }
         $header = 'ts=' . $ts;
         foreach ($secrets as $i => $secret) {
