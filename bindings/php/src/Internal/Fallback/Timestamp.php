@@ -8,7 +8,8 @@ use Everifin\Webhook\Exception\WebhookException;
 use Everifin\Webhook\Status;
 
 /**
- * Strict RFC 3339 UTC timestamps (docs/behaviour.md section 4), as Unix milliseconds.
+ * src/timestamp.rs: strict RFC 3339 UTC timestamps (docs/behaviour.md section 4), as Unix
+ * milliseconds.
  *
  * @internal
  */
