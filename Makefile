@@ -5,7 +5,7 @@ SHELL := /bin/bash
 LIB := target/release/libeverifin_webhook.so
 export EVERIFIN_WEBHOOK_LIB := $(CURDIR)/$(LIB)
 
-.PHONY: demo test test-rust test-c test-php test-python test-demo lib cli headers lint bench bench-php bench-php-fpm php-lib vectors deps-rust
+.PHONY: demo test test-rust test-c test-php test-python test-demo lib cli headers lint bench bench-php bench-php-fpm bench-python php-lib vectors deps-rust
 
 # The demo shop (PHP, SQLite) receiving the shipped scenario from `everifin-webhook send`.
 demo: deps-rust
@@ -58,9 +58,9 @@ test-python: lib
 test-demo: deps-rust
 	bash scripts/demo.sh
 
-# Speed figures: verify+normalize as a ratio to a bare HMAC-SHA256 of the same bytes; the PHP
-# binding as a ratio to a lean hand-written PHP verifier.
-bench: deps-rust bench-php
+# Speed figures: verify+normalize as a ratio to a bare HMAC-SHA256 of the same bytes; each binding
+# against a lean hand-written verifier in its language (and the raw library call).
+bench: deps-rust bench-php bench-python
 	cargo bench --bench verify
 
 # The library where the PHP binding looks for it, and the header ffi.preload loads.
@@ -76,3 +76,6 @@ bench-php: lib
 # Worker CPU per request under nginx + PHP-FPM + wrk (root; installs what it needs; not in `make test`).
 bench-php-fpm: lib
 	bash bindings/php/bench/fpm.sh
+
+bench-python: lib
+	python3 bindings/python/bench/bench.py

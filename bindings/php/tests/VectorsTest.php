@@ -258,12 +258,16 @@ final class VectorsTest extends TestCase
         }
         foreach (['decision', 'header'] as $k) {
             if (property_exists($expect, $k)) {
-                $got = is_array($out[$k]) ? (object) $out[$k] : $out[$k];
-                if ($got instanceof \stdClass && is_array($got->suggested ?? null)) {
-                    $got->suggested = (object) $got->suggested;
+                $got = $out[$k];
+                if ($k === 'decision' && is_array($got['suggested'] ?? null)) {
+                    $got['suggested'] = (object) $got['suggested']; // an object in the result
                 }
-                $this->assertSame(Vectors::canon($expect->$k), Vectors::canon($got));
+                $this->assertSame(Vectors::canon($expect->$k), Vectors::canon(is_array($got) ? (object) $got : $got));
             }
+        }
+        foreach ($expect->resultContains ?? [] as $text) {
+            // Unknown state keys are kept byte-exact: Decision::$stateJson holds them as received.
+            $this->assertStringContainsString($text, $out['stateJson']);
         }
         if (property_exists($expect, 'state')) {
             $this->assertSame(Vectors::canon($expect->state), Vectors::canon(Vectors::decode($out['stateJson'])));
