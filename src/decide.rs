@@ -805,6 +805,131 @@ mod tests {
             .ends_with(r#""price":1.50,"big":12345678901234567890123,"x":{"a":[1.0, 2E+3]}}"#));
     }
 
+    /// A deterministic xorshift generator: the property test needs no dependency.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+            items[(self.next() % items.len() as u64) as usize]
+        }
+    }
+
+    /// Random stories of one order (retries, refunds, order-level statuses, unknown events,
+    /// duplicates, late and same-millisecond deliveries): once paid, the order leaves `paid` only
+    /// for `refunded` or through the reversal of its CONFIRMED payment; `apply` always means the
+    /// event's outcome is the order's; the state stays bounded; a redelivery is a duplicate.
+    #[test]
+    fn a_paid_order_leaves_paid_only_by_a_refund_or_a_reversal() {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let payment = [
+            "CREATED",
+            "SEEN",
+            "PROCESSING",
+            "CONFIRMED",
+            "BOOKED",
+            "FAILED",
+            "EXPIRED",
+        ];
+        let refund = ["CREATED", "PROCESSING", "BOOKED", "FAILED"];
+        let order = ["UNPAID", "PARTIALLY_PAID", "PAID"];
+        let (mut paid_orders, mut left_paid) = (0, 0);
+        for story in 0..150 {
+            let confirmed_is_paid = story % 2 == 0;
+            let mut state = String::new();
+            let mut sent: Vec<Vec<u8>> = Vec::new();
+            let mut was_paid = false;
+            for step in 0..40 {
+                let redeliver = !sent.is_empty() && rng.next() % 8 == 0;
+                let event = if redeliver {
+                    sent[(rng.next() % sent.len() as u64) as usize].clone()
+                } else {
+                    let ts = (step + (rng.next() % 6) as i64 - 3).max(0);
+                    let kind = rng.next() % 10;
+                    let (entity, id, status, e) = match kind {
+                        0..=5 => {
+                            let id = format!("p{}", rng.next() % 4);
+                            (Entity::Payment, id, rng.pick(&payment), "payment")
+                        }
+                        6 | 7 => {
+                            let id = format!("r{}", rng.next() % 2);
+                            (Entity::Refund, id, rng.pick(&refund), "refund")
+                        }
+                        8 => (Entity::Order, "o".to_owned(), rng.pick(&order), "order"),
+                        _ => (Entity::Unknown, String::new(), "BOOKED", "unknown"),
+                    };
+                    let (is_final, outcome) = classify(entity, status, confirmed_is_paid)
+                        .map_or((false, "unknown"), |(f, o)| (f, o.name()));
+                    serde_json::json!({"eventId": format!("s{story}e{step}"), "eventTimestampMs": ts,
+                        "entity": e, "entityId": if e == "unknown" { Value::Null } else { id.into() },
+                        "status": status, "final": is_final, "outcome": outcome})
+                    .to_string()
+                    .into_bytes()
+                };
+                let before: Value = if state.is_empty() {
+                    serde_json::json!({"entities": []})
+                } else {
+                    serde_json::from_str(&state).unwrap()
+                };
+                let d = run(&event, &state);
+                let facts = parse_event(&event).unwrap();
+                let after = state_of(&d);
+                assert_eq!(after["orderOutcome"], d.order_outcome.as_str());
+                if redeliver {
+                    // Never applied twice; within the last 32 ids, a duplicate that changes nothing
+                    // (older ones are skipped by the entity's own record: stale, unchanged, ...).
+                    assert_eq!(
+                        d.action,
+                        Action::Skip,
+                        "{}",
+                        String::from_utf8_lossy(&event)
+                    );
+                    let remembered = before["recentEventIds"]
+                        .as_array()
+                        .is_some_and(|ids| ids.iter().any(|i| *i == facts.event_id.as_str()));
+                    if remembered {
+                        assert_eq!(d.reason, Reason::Duplicate);
+                        assert_eq!(d.state_json(), state, "a duplicate changes nothing");
+                    }
+                }
+                if d.action == Action::Apply {
+                    assert_eq!(facts.outcome.as_deref(), Some(d.order_outcome.as_str()));
+                }
+                if was_paid && d.order_outcome != "paid" {
+                    left_paid += 1;
+                    let reversal = facts.is_final
+                        && before["entities"].as_array().unwrap().iter().any(|r| {
+                            r["entityId"] == facts.entity_id.as_deref().unwrap_or_default()
+                                && r["status"] == "CONFIRMED"
+                                && r["outcome"] == "paid"
+                        });
+                    assert!(
+                        d.order_outcome == "refunded" || reversal,
+                        "story {story} step {step}: {} un-paid the order ({:?}); before: {before}",
+                        String::from_utf8_lossy(&event),
+                        d.reason
+                    );
+                }
+                assert!(after["entities"].as_array().unwrap().len() <= MAX_ENTITIES);
+                assert!(after["recentEventIds"].as_array().unwrap().len() <= MAX_RECENT_EVENT_IDS);
+                was_paid = d.order_outcome == "paid";
+                paid_orders += usize::from(was_paid);
+                if !redeliver {
+                    sent.push(event);
+                }
+                state = d.state_json().to_owned();
+            }
+        }
+        assert!(
+            paid_orders > 300 && left_paid > 15,
+            "{paid_orders} {left_paid}"
+        );
+    }
+
     #[test]
     fn bad_inputs_name_their_status() {
         assert_eq!(
