@@ -5,7 +5,7 @@ SHELL := /bin/bash
 LIB := target/release/libeverifin_webhook.so
 export EVERIFIN_WEBHOOK_LIB := $(CURDIR)/$(LIB)
 
-.PHONY: demo test test-rust test-c test-php test-python test-demo lib cli headers lint bench vectors deps-rust
+.PHONY: demo test test-rust test-c test-php test-python test-demo lib cli headers lint bench bench-python vectors deps-rust
 
 # The demo shop (PHP, SQLite) receiving the shipped scenario from `everifin-webhook send`.
 demo: deps-rust
@@ -58,6 +58,10 @@ test-python: lib
 test-demo: deps-rust
 	bash scripts/demo.sh
 
-# Speed figures: verify+normalize as a ratio to a bare HMAC-SHA256 of the same bytes.
-bench: deps-rust
+# Speed figures: verify+normalize as a ratio to a bare HMAC-SHA256 of the same bytes; the Python
+# binding against a lean hand-written Python verifier and the raw library call.
+bench: deps-rust bench-python
 	cargo bench --bench verify
+
+bench-python: lib
+	python3 bindings/python/bench/bench.py

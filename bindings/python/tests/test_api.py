@@ -383,15 +383,28 @@ def test_every_result_is_freed_also_on_errors(
     ew.decide(ew.normalize(body), {})
     ew.sign(body, ["s"], timestamp=TS0)
 
-    # A failure while reading the result (simulated) must still free it.
-    def broken_len(ptr: Any) -> int:
+    # A failure while reading the result (simulated) must still free it: the typed layer reads
+    # the JSON (one call when OK), the raw layer also the status and the length.
+    def broken(ptr: Any) -> Any:
         raise RuntimeError("simulated failure while reading a result")
 
-    monkeypatch.setattr(lib, "evf_result_json_len", broken_len)
-    with pytest.raises(RuntimeError, match="simulated"):
-        verifier.verify(body, good, now=T0)
+    with monkeypatch.context() as m:
+        m.setattr(lib, "evf_result_json", broken)
+        with pytest.raises(RuntimeError, match="simulated"):
+            verifier.verify(body, good, now=T0)
+        with pytest.raises(RuntimeError, match="simulated"):
+            ew.decide(ew.Event.from_dict(json.loads(ew.normalize_raw(body).text)["event"]))
+    for name in ("evf_result_json_len", "evf_result_status"):
+        with monkeypatch.context() as m:
+            m.setattr(lib, name, broken)
+            with pytest.raises(RuntimeError, match="simulated"):
+                verifier.process_raw(body, good, now=T0)
+            with pytest.raises(RuntimeError, match="simulated"):  # an error result: status read
+                verifier.verify(body, good + "0", now=T0) if name == "evf_result_status" else (
+                    verifier.process_raw(body, "", now=T0)
+                )
 
-    assert len(ledger.made) >= 12 and all(ledger.made)
+    assert len(ledger.made) >= 17 and all(ledger.made)
     assert sorted(ledger.made) == sorted(ledger.freed)  # each result freed exactly once
 
 
