@@ -7,7 +7,6 @@ use crate::options::Options;
 use crate::secret::parse_secrets;
 use crate::signature_info::SignatureInfo;
 use crate::status::Status;
-use crate::text::json_error_kind;
 use crate::{timestamp, verify};
 
 /// A configured verifier: immutable, `Send + Sync`, cheap to share between threads.
@@ -96,16 +95,7 @@ pub fn sign(
     secrets_json: &[u8],
     now_ms: i64,
 ) -> Result<String, Error> {
-    let value: serde_json::Value = serde_json::from_slice(secrets_json).map_err(|e| {
-        Error::new(
-            Status::InvalidOptions,
-            format!(
-                "secrets must be a JSON array of strings ({})",
-                json_error_kind(&e)
-            ),
-        )
-    })?;
-    let secrets = parse_secrets(&value, "secrets")?;
+    let secrets = parse_secrets(secrets_json, "secrets")?;
     let now_ms = if now_ms == 0 {
         timestamp::now_ms()
     } else {
