@@ -13,7 +13,7 @@ use crate::suggested::Suggested;
 use crate::text::truncate;
 use crate::timestamp;
 
-/// The normalized event, schema version 1 (DESIGN.md). Serializes with the keys of the design.
+/// The normalized event, schema version 1 (docs/design.md). Serializes with the keys of the design.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Event {

@@ -1,4 +1,4 @@
-//! Options JSON (DESIGN.md, docs/behaviour.md section 5). Unknown keys are refused so that a typo
+//! Options JSON (docs/design.md, docs/behaviour.md section 5). Unknown keys are refused so that a typo
 //! never silently weakens a check.
 
 use serde::de;

@@ -1,4 +1,4 @@
-//! Result JSON (DESIGN.md "Result JSON"): one object with `ok`, `status`, `httpStatus`, and either
+//! Result JSON (docs/design.md "Result JSON"): one object with `ok`, `status`, `httpStatus`, and either
 //! the payload or `message` (+ `field`, `signature`).
 
 use serde::Serialize;
