@@ -43,7 +43,7 @@ pub struct Event {
 
 /// A field's raw value, with JSON `null` treated as absent.
 fn present<'a>(fields: &Fields<'a>, key: &str) -> Option<&'a RawValue> {
-    fields.get(key).copied().filter(|raw| raw.get() != "null")
+    fields.get(key).filter(|raw| raw.get() != "null")
 }
 
 fn string_field(
@@ -65,11 +65,15 @@ fn string_field(
 }
 
 fn uuid_field(fields: &Fields, key: &str, name: &str) -> Result<Option<String>, Error> {
-    let Some(s) = string_field(fields, key, name, false)? else {
+    let Some(mut s) = string_field(fields, key, name, false)? else {
         return Ok(None);
     };
     match uuid::Uuid::try_parse(&s) {
-        Ok(id) if s.len() == 36 => Ok(Some(id.hyphenated().to_string())),
+        // 36 characters: the hyphenated form, whose lower-case spelling is the canonical one.
+        Ok(_) if s.len() == 36 => {
+            s.make_ascii_lowercase();
+            Ok(Some(s))
+        }
         _ => Err(Error::event(
             name,
             format!(
@@ -208,7 +212,7 @@ fn normalize_fields(
         hook_data,
         legacy_fields: ["clientId", "hookType", "timestamp"]
             .iter()
-            .any(|k| fields.contains_key(*k)),
+            .any(|k| fields.contains(k)),
         suggested: options.suggested.for_outcome(outcome),
     })
 }
