@@ -182,6 +182,8 @@ pub(crate) enum Node<'a> {
 }
 
 /// The top-level value of the body: its members raw, except `data` (last one wins).
+// Built once per request, on the stack, and moved out at once: its size is no concern.
+#[allow(clippy::large_enum_variant)]
 enum Top<'a> {
     Object {
         fields: Fields<'a>,
