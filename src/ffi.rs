@@ -287,9 +287,9 @@ pub unsafe extern "C" fn evf_verifier_process(
             .and_then(|v| {
                 let body = input!(body, body_len)?;
                 let header = input!(signature_header, header_len)?;
-                v.inner.process(body, header, now_unix_ms)
+                v.inner.process_borrowed(body, header, now_unix_ms)
             });
-        (status_of(&r), result::process(&r))
+        (status_of(&r), result::process_borrowed(&r))
     })
 }
 

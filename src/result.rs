@@ -2,11 +2,12 @@
 //! the payload or `message` (+ `field`, `signature`).
 
 use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::decide::{Action, Decision, Reason};
 use crate::error::Error;
-use crate::normalize::Event;
+use crate::normalize::{Event, EventJson};
 use crate::signature_info::SignatureInfo;
 use crate::status::Status;
 use crate::verifier::{Verified, Verifier};
@@ -49,7 +50,7 @@ struct Failure<'a> {
 #[derive(Serialize)]
 struct ProcessPayload<'a> {
     signature: &'a SignatureInfo,
-    event: &'a Event,
+    event: EventJson<'a>,
 }
 
 #[derive(Serialize)]
@@ -88,8 +89,9 @@ fn ok_sized<T: Serialize>(payload: &T, capacity: usize) -> String {
     )
 }
 
-/// Room for a result around an event: its fixed keys plus the text of its variable fields, and
-/// one more byte for the NUL a C string appends (so the FFI does not copy the JSON again).
+/// Room for a result around an event (without its hookData): its fixed keys plus the text of its
+/// variable fields, and room for the NUL a C string appends (so the FFI does not copy the JSON
+/// again).
 fn event_capacity(event: &Event) -> usize {
     let strings = [
         Some(&event.event_id),
@@ -110,8 +112,7 @@ fn event_capacity(event: &Event) -> usize {
         .iter()
         .map(|(k, v)| k.len() + v.as_ref().map_or(4, String::len) + 6)
         .sum();
-    let hook_data = event.hook_data.as_ref().map_or(0, |h| h.get().len());
-    1024 + text + suggested + hook_data
+    1024 + text + suggested
 }
 
 /// The JSON of an error.
@@ -147,21 +148,44 @@ fn internal_json() -> String {
 /// Result of `evf_verifier_process`.
 pub fn process(r: &Result<Verified, Error>) -> String {
     match r {
-        Ok(v) => ok_sized(
-            &ProcessPayload {
-                signature: &v.signature,
-                event: &v.event,
-            },
-            event_capacity(&v.event) + v.signature.timestamp.len() + v.signature.key.len(),
-        ),
+        Ok(v) => process_json(v, v.event.hook_data.as_deref()),
         Err(e) => error(e),
     }
+}
+
+/// Result of `evf_verifier_process` from [`Verifier::process_borrowed`]: `hookData` is written
+/// straight from the body, never copied apart.
+pub(crate) fn process_borrowed(r: &Result<(Verified, Option<&RawValue>), Error>) -> String {
+    match r {
+        Ok((v, hook_data)) => process_json(v, *hook_data),
+        Err(e) => error(e),
+    }
+}
+
+fn process_json(v: &Verified, hook_data: Option<&RawValue>) -> String {
+    let capacity = event_capacity(&v.event)
+        + hook_data.map_or(0, |h| h.get().len())
+        + v.signature.timestamp.len()
+        + v.signature.key.len();
+    ok_sized(
+        &ProcessPayload {
+            signature: &v.signature,
+            event: EventJson {
+                event: &v.event,
+                hook_data,
+            },
+        },
+        capacity,
+    )
 }
 
 /// Result of `evf_normalize`.
 pub fn normalize(r: &Result<Event, Error>) -> String {
     match r {
-        Ok(event) => ok_sized(&EventPayload { event }, event_capacity(event)),
+        Ok(event) => {
+            let hook_data = event.hook_data.as_ref().map_or(0, |h| h.get().len());
+            ok_sized(&EventPayload { event }, event_capacity(event) + hook_data)
+        }
         Err(e) => error(e),
     }
 }
