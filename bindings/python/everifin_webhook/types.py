@@ -133,8 +133,13 @@ class Event:
 class Decision:
     """What to do with the order, and the state to store for it.
 
-    ``action`` is ``"apply"`` or ``"skip"``; ``reason`` is ``first``, ``newer``, ``duplicate``,
-    ``stale``, ``regression`` or ``unchanged``. A skip is still answered with HTTP 200.
+    ``action`` is ``"apply"`` (move the order to ``suggested``) or ``"skip"`` (leave it);
+    ``reason`` is ``first`` or ``newer`` (apply), ``duplicate``, ``stale``, ``regression``,
+    ``unchanged``, ``same_timestamp``, ``no_outcome``, ``already_paid`` or ``recorded`` (skip).
+    A skip is still answered with HTTP 200. ``order_outcome`` is the order's outcome after this
+    event (``paid``, ``refunded``, ``failed``, ...), derived from every payment, refund and
+    order-level status of the order: a late failure of another payment attempt never un-pays it.
+    ``suggested`` maps each platform to the shop state for ``order_outcome`` (None: leave it).
     ``state`` is the new state to persist for the order (also on a skip).
     """
 
@@ -142,6 +147,8 @@ class Decision:
     reason: str
     state: Mapping[str, Any] = field(hash=False)
     http_status: int = 200
+    order_outcome: str = "unknown"
+    suggested: Mapping[str, Optional[str]] = field(default_factory=dict, hash=False)
 
     @property
     def apply(self) -> bool:
@@ -150,17 +157,26 @@ class Decision:
     @classmethod
     def from_result(cls, data: Mapping[str, Any]) -> "Decision":
         decision = data["decision"]
+        suggested = decision.get("suggested")
         return cls(
             action=str(decision["action"]),
             reason=str(decision["reason"]),
             state=copy.deepcopy(dict(data["state"])),
             http_status=int(data.get("httpStatus", 200)),
+            order_outcome=str(decision.get("orderOutcome") or "unknown"),
+            suggested=dict(suggested) if isinstance(suggested, Mapping) else {},
         )
 
     def to_dict(self) -> Dict[str, Any]:
-        """``{"decision": {"action", "reason"}, "state": {...}}`` as in the library's result."""
+        """``{"decision": {"action", "reason", "orderOutcome", "suggested"}, "state": {...}}`` as in
+        the library's result."""
         return {
-            "decision": {"action": self.action, "reason": self.reason},
+            "decision": {
+                "action": self.action,
+                "reason": self.reason,
+                "orderOutcome": self.order_outcome,
+                "suggested": dict(self.suggested),
+            },
             "state": copy.deepcopy(dict(self.state)),
         }
 

@@ -251,8 +251,15 @@ def test_decide_flow(verifier: ew.Verifier) -> None:
     d3 = ew.decide(e3.to_json(), dict(d2.state))  # newer, but BOOKED -> PROCESSING
     assert (d3.action, d3.reason) == ("skip", "regression")
     assert d3.state["status"] == "BOOKED" and e3.event_id in d3.state["recentEventIds"]
-    assert d3.to_dict() == {"decision": {"action": "skip", "reason": "regression"},
+    assert d3.order_outcome == "paid" and d3.suggested["woocommerce"] == "processing"
+    assert d3.to_dict() == {"decision": {"action": "skip", "reason": "regression", "orderOutcome": "paid",
+                                         "suggested": {"woocommerce": "processing", "prestashop": "PS_OS_PAYMENT"}},
                             "state": dict(d3.state)}  # fmt: skip
+    # Another payment attempt expiring later never un-pays the order.
+    other = ew.normalize(payment_body("EXPIRED", payment_id="0b7e3f52-9c1a-4d8e-a6f4-2c5b8d7e9f01",
+                                      event_time=T0 + timedelta(seconds=20)))  # fmt: skip
+    d4 = ew.decide(other, d3.state)
+    assert (d4.action, d4.reason, d4.order_outcome) == ("skip", "already_paid", "paid")
     with pytest.raises(ew.StateError) as bad_state:
         ew.decide(e1, '{"lastEventTimestampMs":"yesterday"}')
     assert bad_state.value.status == "STATE_INVALID" and bad_state.value.http_status == 500
