@@ -1902,6 +1902,10 @@ def decide_cases():
     dec("state with final a string", event=booked_t1, state={"status": "BOOKED", "final": "true"},
         exp=expect("STATE_INVALID"))
     dec("state with status a number", event=booked_t1, state={"status": 3}, exp=expect("STATE_INVALID"))
+    dec("state with an unknown key holding a lone surrogate escape (kept raw, must be strict JSON)",
+        event=booked_t1, state_raw='{"note":"\\ud800"}', exp=expect("STATE_INVALID"))
+    dec("state with an unknown key holding a number beyond f64", event=booked_t1, state_raw='{"total":1e400}',
+        exp=expect("STATE_INVALID"))
     dec("state with orderOutcome a number", event=booked_t1, state={"orderOutcome": 1}, exp=expect("STATE_INVALID"))
     dec("state with entities an object", event=booked_t1, state={"entities": {}}, exp=expect("STATE_INVALID"))
     dec("state with a record that is not an object", event=booked_t1, state={"entities": ["payment"]},
