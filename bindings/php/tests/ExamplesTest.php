@@ -8,19 +8,20 @@ use Everifin\Webhook\Verifier;
 use PHPUnit\Framework\TestCase;
 
 /**
- * The WooCommerce plugin skeleton and the PrestaShop front controller of examples/, run against
- * the stubs in tests/stubs/ (WordPress and PrestaShop are not installed here).
+ * The WooCommerce plugin (plugins/woocommerce/everifin-webhook) and the PrestaShop module
+ * (plugins/prestashop/everifinwebhook), run against the stubs in tests/stubs/. The plugin is also
+ * installed from its ZIP into a real WordPress by tests/dist/wordpress.sh (make test-wordpress).
  */
 final class ExamplesTest extends TestCase
 {
     private const SECRET = 'whsec-example-shop-91b7';
-    private const EXAMPLES = __DIR__ . '/../examples';
+    private const EXAMPLES = __DIR__ . '/../../../plugins';
 
     public static function setUpBeforeClass(): void
     {
         require_once __DIR__ . '/stubs/woocommerce.php';
         require_once __DIR__ . '/stubs/prestashop.php';
-        require_once self::EXAMPLES . '/woocommerce/everifin-webhook-example/everifin-webhook-example.php';
+        require_once self::EXAMPLES . '/woocommerce/everifin-webhook/everifin-webhook.php';
         require_once self::EXAMPLES . '/prestashop/everifinwebhook/everifinwebhook.php';
         require_once self::EXAMPLES . '/prestashop/everifinwebhook/controllers/front/webhook.php';
     }
@@ -48,7 +49,7 @@ final class ExamplesTest extends TestCase
     public function testEveryExampleFilePassesPhpLint(): void
     {
         $files = self::exampleFiles();
-        $this->assertGreaterThanOrEqual(3, count($files));
+        $this->assertGreaterThanOrEqual(6, count($files));
         foreach ($files as $f) {
             exec(escapeshellarg(PHP_BINARY) . ' -l ' . escapeshellarg($f) . ' 2>&1', $out, $rc);
             $this->assertSame(0, $rc, "php -l $f: " . implode("\n", $out));
@@ -91,7 +92,7 @@ final class ExamplesTest extends TestCase
     public function testWooCommerceOrderFlowPaidOnceDuplicateStaleRegression(): void
     {
         do_action('rest_api_init');
-        \WpStub::$options[\Everifin_Webhook_Example::OPTION_SECRETS] = [self::SECRET];
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
         $order = \WpStub::$orders[1042] = new \WC_Order(1042, 'pending');
 
         $processing = self::body('11111111-1111-4111-8111-111111111111', 'PROCESSING', '2024-05-07T14:49:50.000Z');
@@ -119,7 +120,7 @@ final class ExamplesTest extends TestCase
         $this->assertSame('regression', $this->wooPost($back, ['Signature' => self::signed($back)])->get_data()['reason']);
         $this->assertSame('processing', $order->get_status());
 
-        $state = json_decode((string) $order->get_meta(\Everifin_Webhook_Example::META_STATE), true);
+        $state = json_decode((string) $order->get_meta(\Everifin_Webhook_Plugin::META_STATE), true);
         $this->assertSame('BOOKED', $state['status']);
         $this->assertCount(4, $state['recentEventIds']);
     }
@@ -127,7 +128,7 @@ final class ExamplesTest extends TestCase
     public function testWooCommerceFailedPaymentUsesTheSuggestedState(): void
     {
         do_action('rest_api_init');
-        \WpStub::$options[\Everifin_Webhook_Example::OPTION_SECRETS] = ['whsec-old-secret-0001', self::SECRET];
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = ['whsec-old-secret-0001', self::SECRET];
         $order = \WpStub::$orders[1042] = new \WC_Order(1042, 'pending');
         $failed = self::body('55555555-5555-4555-8555-555555555555', 'FAILED', '2024-05-07T14:49:55.000Z');
         $r = $this->wooPost($failed, ['Signature' => self::signed($failed)]);
@@ -139,7 +140,7 @@ final class ExamplesTest extends TestCase
     public function testWooCommerceRejectsForgedAndBrokenRequestsWithTheBindingsStatus(): void
     {
         do_action('rest_api_init');
-        \WpStub::$options[\Everifin_Webhook_Example::OPTION_SECRETS] = [self::SECRET];
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
         $order = \WpStub::$orders[1042] = new \WC_Order(1042, 'pending');
         $booked = self::body('66666666-6666-4666-8666-666666666666', 'BOOKED', '2024-05-07T14:49:55.000Z');
 
@@ -163,7 +164,7 @@ final class ExamplesTest extends TestCase
     public function testWooCommerceUnknownOrderAndMissingSecret(): void
     {
         do_action('rest_api_init');
-        \WpStub::$options[\Everifin_Webhook_Example::OPTION_SECRETS] = [self::SECRET];
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
         $body = self::body('77777777-7777-4777-8777-777777777777', 'BOOKED', '2024-05-07T14:49:55.000Z', '999');
         $r = $this->wooPost($body, ['Signature' => self::signed($body)]);
         $this->assertSame(200, $r->get_status());
@@ -172,6 +173,57 @@ final class ExamplesTest extends TestCase
         \WpStub::$options = [];
         $r = $this->wooPost($body, ['Signature' => self::signed($body)]);
         $this->assertSame(500, $r->get_status());
+    }
+
+    public function testWooCommerceLoadsDecidesAndSavesWithTheOrderLocked(): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        \WpStub::$orders[1042] = new \WC_Order(1042, 'pending');
+        $booked = self::body('99999999-9999-4999-8999-999999999999', 'BOOKED', '2024-05-07T14:49:55.000Z');
+        \WpStub::$log = [];
+        $r = $this->wooPost($booked, ['Signature' => self::signed($booked)]);
+        $this->assertSame(['ok' => true, 'action' => 'apply', 'reason' => 'first'], $r->get_data());
+        $log = \WpStub::$log;
+        $this->assertMatchesRegularExpression("/^SELECT GET_LOCK\\('everifin-webhook:[0-9a-f]{12}:1042', 10\\)$/", $log[0]);
+        $this->assertSame(['START TRANSACTION', 'wc_get_order(1042)', 'save(1042)', 'COMMIT'], array_slice($log, 1, 4));
+        $this->assertSame(str_replace('GET_LOCK', 'RELEASE_LOCK', preg_replace('/, 10\)$/', ')', $log[0])), $log[5]);
+        $this->assertCount(6, $log);
+    }
+
+    public function testWooCommerceAnswers503WhileAnotherDeliveryHoldsTheOrder(): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        $order = \WpStub::$orders[1042] = new \WC_Order(1042, 'pending');
+        \WpStub::$lockHeld = true;
+        $booked = self::body('12121212-1212-4212-8212-121212121212', 'BOOKED', '2024-05-07T14:49:55.000Z');
+        $r = $this->wooPost($booked, ['Signature' => self::signed($booked)]);
+        $this->assertSame(503, $r->get_status(), 'Everifin must retry later');
+        $this->assertSame(0, $order->saves);
+        $this->assertNotContains('wc_get_order(1042)', \WpStub::$log, 'the order is not read without the lock');
+    }
+
+    public function testWooCommerceSecretsAreStoredWithoutAutoload(): void
+    {
+        \Everifin_Webhook_Plugin::activate();
+        $this->assertSame([serialize([]), false], \WpStub::$stored[\Everifin_Webhook_Plugin::OPTION_SECRETS]);
+        \Everifin_Webhook_Plugin::saveSecrets(['old', '', 'new']);
+        $this->assertSame([serialize(['old', 'new']), false], \WpStub::$stored[\Everifin_Webhook_Plugin::OPTION_SECRETS]);
+        $this->assertSame(['old', 'new'], \Everifin_Webhook_Plugin::secrets());
+    }
+
+    public function testWooCommerceAdminNoticeNamesTheBackendAndWhy(): void
+    {
+        [$class, $text] = \Everifin_Webhook_Admin::backendSummary();
+        $d = \Everifin\Webhook\Environment::diagnose();
+        if ($d['backend'] === 'ffi') {
+            $this->assertSame('info', $class);
+            $this->assertStringContainsString('the native library runs (PHP FFI', $text);
+        } else {
+            $this->assertSame('warning', $class);
+            $this->assertStringContainsString('the pure-PHP fallback runs, because ' . rtrim((string) $d['reason'], '.'), $text);
+        }
     }
 
     // ------------------------------------------------------------------ PrestaShop
@@ -195,6 +247,17 @@ final class ExamplesTest extends TestCase
         $this->assertSame([200, 'duplicate'], [$code, $payload['reason']]);
         $this->assertCount(1, \PsStub::$history);
         $this->assertSame('BOOKED', json_decode(\PsStub::$stateTable[1042], true)['status']);
+
+        // The order row is locked (SELECT ... FOR UPDATE inside a transaction) before its state is read.
+        $log = array_values(array_filter(\PsStub::$log, static fn ($q) => !str_starts_with($q, 'CREATE TABLE')));
+        $this->assertSame([
+            'START TRANSACTION',
+            'SELECT `id_order` FROM `ps_orders` WHERE `id_order` = 1042 LIMIT 1 FOR UPDATE',
+            'new Order(1042)',
+            'SELECT `state` FROM `ps_everifin_webhook_state` WHERE `id_order` = 1042',
+        ], array_slice($log, -6, 4));
+        $this->assertStringStartsWith('REPLACE INTO `ps_everifin_webhook_state`', $log[count($log) - 2]);
+        $this->assertSame('COMMIT', $log[count($log) - 1]);
 
         [$code, $payload] = $c->handle($booked, 'ts=2024-05-07T14:49:55.000Z;v0=' . str_repeat('0', 64));
         $this->assertSame([401, 'SIGNATURE_MISMATCH'], [$code, $payload['status']]);
