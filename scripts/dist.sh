@@ -152,16 +152,21 @@ wheel() {
   local tmp="$STAGE/wheel"; rm -rf "$tmp"; mkdir -p "$tmp"
   # setuptools-rust runs $CARGO with --target $CARGO_BUILD_TARGET: cargo-zigbuild through a wrapper.
   CARGO="$ROOT/scripts/cargo-zigbuild-wrapper.sh" CARGO_BUILD_TARGET="$TARGET" \
-    CARGO_TARGET_DIR="$ROOT/target/dist-wheel" PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    CARGO_TARGET_DIR="$ROOT/target" PIP_DISABLE_PIP_VERSION_CHECK=1 \
     "$TOOLS/venv/bin/python" -m pip wheel -q --no-deps -w "$tmp/raw" "$ROOT/bindings/python" >&2
   local raw; raw="$(ls "$tmp"/raw/everifin_webhook-*.whl)"
   say "auditwheel show $(basename "$raw")"
   "$TOOLS/venv/bin/auditwheel" show "$raw" >&2
-  "$TOOLS/venv/bin/auditwheel" repair -q --plat "$plat" -w "$tmp/repaired" "$raw" >&2
+  PATH="$TOOLS/venv/bin:$PATH" "$TOOLS/venv/bin/auditwheel" repair --plat "$plat" -w "$tmp/repaired" "$raw" >&2
   local whl; whl="$(ls "$tmp"/repaired/everifin_webhook-*.whl)"
+  # auditwheel sorts the platform tags (manylinux2014_x86_64.manylinux_2_17_x86_64); name the file
+  # with the PEP 600 tag first, as maturin does. Installers read the tags as a set.
+  local base="${whl##*/}" stem plat
+  stem="${base%-*}"; plat="${base##*-}"; plat="${plat%.whl}"
+  plat="$(tr '.' '\n' <<<"$plat" | { grep '^manylinux_' || true; } | paste -sd.).$(tr '.' '\n' <<<"$plat" | { grep -v '^manylinux_' || true; } | paste -sd.)"; plat="${plat#.}"; plat="${plat%.}"
   rm -f "$DIST"/everifin_webhook-*.whl
-  cp "$whl" "$DIST/"
-  echo "$DIST/$(basename "$whl")"
+  cp "$whl" "$DIST/$stem-$plat.whl"
+  echo "$DIST/$stem-$plat.whl"
 }
 
 for w in "${what[@]}"; do

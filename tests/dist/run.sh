@@ -5,11 +5,15 @@
 #   3. C: the SDK unpacked to a temporary prefix: layout, SONAME links, pkg-config; the README's C
 #      example compiled through pkg-config, run with nothing but LD_LIBRARY_PATH (valid, forged);
 #      statically linked; `make install PREFIX DESTDIR` gives the tarball's tree
-#   4. Python: auditwheel show; the wheel installed into fresh virtualenvs of the oldest and the
+#   4. PrestaShop: the module ZIP unpacked and loaded with its bundled binding and library
+#      (FFI and fallback) against the PrestaShop stubs (tests/dist/prestashop.php)
+#   5. Python: auditwheel show; the wheel installed into fresh virtualenvs of the oldest and the
 #      newest Python found (>= requires-python), the binding's tests run against site-packages
 # The WordPress test of the plugin ZIP is tests/dist/wordpress.sh (make test-wordpress).
 # Prints "test-dist: N passed, M failed"; exit status 1 when anything failed.
 set -uo pipefail
+# Test what ships: the Makefile's EVERIFIN_WEBHOOK_LIB (the checkout's build) must not be used.
+unset EVERIFIN_WEBHOOK_LIB
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 DIST="$ROOT/dist"
@@ -31,6 +35,7 @@ VERSION="$(bash scripts/version.sh)"
 ABI="$(sed -n 's/^pub const EVF_ABI_VERSION: u32 = \([0-9]*\);/\1/p' src/ffi.rs)"
 SDK_TGZ="$DIST/everifin-webhook-$VERSION-x86_64-linux-gnu.tar.gz"
 WHEEL="$DIST/everifin_webhook-$VERSION-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"
+PS_ZIP="$DIST/everifinwebhook-prestashop-$VERSION.zip"
 
 step "versions agree (Cargo.toml is the source)" python3 tests/dist/check_versions.py "$DIST"
 step "glibc: no shipped .so needs more than GLIBC_2.17" bash tests/dist/check_glibc.sh "$DIST" 2.17
@@ -157,6 +162,18 @@ if [ -f "$SDK_TGZ" ]; then
   step "make install PREFIX DESTDIR = the tarball's layout" make_install
 else
   results+=("FAIL C SDK: $SDK_TGZ is missing"); fail=1
+fi
+ps_module() { # ffi|php
+  local d="$TMP/prestashop"
+  [ -d "$d" ] || { mkdir -p "$d" && unzip -q "$PS_ZIP" -d "$d"; } || return 1
+  php -d ffi.enable="$([ "$1" = ffi ] && echo 1 || echo 0)" tests/dist/prestashop.php "$d" "$1"
+}
+if [ -f "$PS_ZIP" ]; then
+  bash scripts/dist-tools.sh --apt-only php-cli >/dev/null
+  step "PrestaShop module ZIP with its bundled library (FFI)" ps_module ffi
+  step "PrestaShop module ZIP, pure-PHP fallback (ffi.enable=0)" ps_module php
+else
+  results+=("FAIL PrestaShop module: $PS_ZIP is missing"); fail=1
 fi
 if [ -f "$WHEEL" ]; then
   step "wheel: auditwheel show" wheel_auditwheel

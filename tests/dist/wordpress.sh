@@ -17,6 +17,8 @@
 # the answers and the stored order state.
 # Prints "test-wordpress: N passed, M failed"; exit status 1 when anything failed.
 set -uo pipefail
+# Test what ships: the Makefile's EVERIFIN_WEBHOOK_LIB (the checkout's build) must not reach PHP-FPM.
+unset EVERIFIN_WEBHOOK_LIB
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 HERE="$ROOT/tests/dist/wordpress"
 cd "$ROOT"
