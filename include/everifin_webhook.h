@@ -182,7 +182,7 @@ void evf_verifier_free(struct evf_verifier *verifier);
  * and the body. The result's JSON holds `signature` and `event` on success, or `message` (and
  * `field`, `signature`) on failure; `httpStatus` is the answer to give Everifin.
  *
- * Never NULL unless out of memory. `EVF_ERR_NULL_ARGUMENT` when `verifier` is NULL or a pointer
+ * Never NULL. `EVF_ERR_NULL_ARGUMENT` when `verifier` is NULL or a pointer
  * is NULL with a non-zero length.
  *
  * # Safety

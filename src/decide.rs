@@ -5,9 +5,9 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::error::Error;
-use crate::event::{classify, Entity};
-use crate::options::json_error_kind;
+use crate::outcome::{classify, Entity};
 use crate::status::Status;
+use crate::text::json_error_kind;
 
 /// How many recent event ids the state remembers.
 pub const MAX_RECENT_EVENT_IDS: usize = 32;

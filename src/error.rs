@@ -1,7 +1,7 @@
 //! The error type of the safe core: a status, a message safe to show a merchant, and for
 //! `EVENT_INVALID` the offending field.
 
-use crate::signature::SignatureInfo;
+use crate::signature_info::SignatureInfo;
 use crate::status::Status;
 
 /// A failed operation. The message never contains a secret or an expected signature.

@@ -4,12 +4,19 @@
 //! - Strings and bytes are pointer + length and never need a terminating NUL. A NULL pointer with
 //!   length 0 is the empty input; a NULL pointer with a non-zero length is `EVF_ERR_NULL_ARGUMENT`.
 //! - Inputs are borrowed for the duration of the call only.
-//! - Every function that returns an `evf_result *` returns a result carrying the error rather than
-//!   NULL (NULL only if memory runs out). Free it with `evf_result_free`.
+//! - Every function that returns an `evf_result *` returns a result carrying the error, never
+//!   NULL: the library does not return on an allocation failure (Rust aborts the process, as for
+//!   any out-of-memory in Rust code). Free it with `evf_result_free`.
 //! - Every export catches panics (`EVF_ERR_INTERNAL`, retryable) so that no unwind crosses the ABI.
 //! - No thread-locals, no global mutable state. An `evf_verifier` is immutable and may be shared by
 //!   any number of threads; an `evf_result` may be read from any thread but freed once.
+//!
+//! `unsafe` lives in this module only (the crate denies `unsafe_code` everywhere else), and here it
+//! does three things, each argued once: borrowing a caller's `(pointer, length)` input
+//! (`input!`), borrowing a caller's handle (`handle!`), and taking back a box this library
+//! handed out (`evf_verifier_free`, `evf_result_free`).
 #![allow(non_camel_case_types)]
+#![deny(clippy::unwrap_used, clippy::expect_used)]
 
 use std::ffi::{c_char, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -131,6 +138,26 @@ unsafe fn bytes<'a>(ptr: *const c_char, len: usize, what: &str) -> Result<&'a [u
     Ok(unsafe { std::slice::from_raw_parts(ptr.cast::<u8>(), len) })
 }
 
+/// Borrows an export's input argument pair `$ptr` / `$len` as `&[u8]` for the rest of the call,
+/// or gives `NULL_ARGUMENT` naming `$ptr`. Only for arguments of the export being run.
+macro_rules! input {
+    ($ptr:ident, $len:ident) => {
+        // SAFETY: every export that takes a `(pointer, length)` pair documents, in its `# Safety`
+        // section, that the pointer is NULL or points to `length` readable bytes that stay valid
+        // for the whole call; the borrow ends with the call (results copy what they keep).
+        unsafe { bytes($ptr, $len, stringify!($ptr)) }
+    };
+}
+
+/// Borrows an export's handle argument (`evf_verifier` or `evf_result`), `None` when NULL.
+macro_rules! handle {
+    ($ptr:ident) => {
+        // SAFETY: every export that takes a handle documents, in its `# Safety` section, that it
+        // is NULL or a live object this library created and that is not freed during the call.
+        unsafe { $ptr.as_ref() }
+    };
+}
+
 fn status_of<T>(r: &Result<T, Error>) -> Status {
     r.as_ref().map_or_else(|e| e.status, |_| Status::Ok)
 }
@@ -188,14 +215,13 @@ pub unsafe extern "C" fn evf_verifier_new(
         if out.is_null() {
             return EVF_ERR_NULL_ARGUMENT;
         }
-        // SAFETY: `out` is non-NULL and writable per the contract.
+        // SAFETY: `out` is non-NULL and, per this export's contract, writable storage for one
+        // pointer.
         unsafe { *out = ptr::null_mut() };
-        // SAFETY: per the contract.
-        let built =
-            unsafe { bytes(options_json, options_len, "options_json") }.and_then(Verifier::new);
+        let built = input!(options_json, options_len).and_then(Verifier::new);
         match built {
             Ok(inner) => {
-                // SAFETY: as above.
+                // SAFETY: `out` as above.
                 unsafe { *out = Box::into_raw(Box::new(evf_verifier { inner })) };
                 EVF_OK
             }
@@ -215,8 +241,7 @@ pub unsafe extern "C" fn evf_options_check(
     options_len: usize,
 ) -> *mut evf_result {
     guard_result(|| {
-        // SAFETY: per the contract.
-        let r = unsafe { bytes(options_json, options_len, "options_json") }.and_then(Verifier::new);
+        let r = input!(options_json, options_len).and_then(Verifier::new);
         (status_of(&r), result::options_check(&r))
     })
 }
@@ -241,7 +266,7 @@ pub unsafe extern "C" fn evf_verifier_free(verifier: *mut evf_verifier) {
 /// and the body. The result's JSON holds `signature` and `event` on success, or `message` (and
 /// `field`, `signature`) on failure; `httpStatus` is the answer to give Everifin.
 ///
-/// Never NULL unless out of memory. `EVF_ERR_NULL_ARGUMENT` when `verifier` is NULL or a pointer
+/// Never NULL. `EVF_ERR_NULL_ARGUMENT` when `verifier` is NULL or a pointer
 /// is NULL with a non-zero length.
 ///
 /// # Safety
@@ -257,14 +282,11 @@ pub unsafe extern "C" fn evf_verifier_process(
     now_unix_ms: i64,
 ) -> *mut evf_result {
     guard_result(|| {
-        // SAFETY: per the contract.
-        let r = unsafe { verifier.as_ref() }
+        let r = handle!(verifier)
             .ok_or_else(|| null_argument("verifier"))
             .and_then(|v| {
-                // SAFETY: per the contract.
-                let body = unsafe { bytes(body, body_len, "body") }?;
-                // SAFETY: per the contract.
-                let header = unsafe { bytes(signature_header, header_len, "signature_header") }?;
+                let body = input!(body, body_len)?;
+                let header = input!(signature_header, header_len)?;
                 v.inner.process(body, header, now_unix_ms)
             });
         (status_of(&r), result::process(&r))
@@ -284,10 +306,8 @@ pub unsafe extern "C" fn evf_normalize(
     options_len: usize,
 ) -> *mut evf_result {
     guard_result(|| {
-        // SAFETY: per the contract.
-        let r = unsafe { bytes(body, body_len, "body") }.and_then(|body| {
-            // SAFETY: per the contract.
-            let options = unsafe { bytes(options_json, options_len, "options_json") }?;
+        let r = input!(body, body_len).and_then(|body| {
+            let options = input!(options_json, options_len)?;
             crate::normalize(body, options)
         });
         (status_of(&r), result::normalize(&r))
@@ -308,11 +328,9 @@ pub unsafe extern "C" fn evf_decide(
     state_len: usize,
 ) -> *mut evf_result {
     guard_result(|| {
-        // SAFETY: per the contract.
-        let r = unsafe { bytes(event_json, event_len, "event_json") }.and_then(|event| {
-            // SAFETY: per the contract.
-            let state = unsafe { bytes(state_json, state_len, "state_json") }?;
-            crate::decide(event, state)
+        let r = input!(event_json, event_len).and_then(|event| {
+            let state = input!(state_json, state_len)?;
+            crate::decide_json(event, state)
         });
         (status_of(&r), result::decide(&r))
     })
@@ -334,12 +352,9 @@ pub unsafe extern "C" fn evf_sign(
 ) -> *mut evf_result {
     guard_result(|| {
         let r = (|| {
-            // SAFETY: per the contract.
-            let body = unsafe { bytes(body, body_len, "body") }?;
-            // SAFETY: per the contract.
-            let ts = unsafe { bytes(timestamp, timestamp_len, "timestamp") }?;
-            // SAFETY: per the contract.
-            let secrets = unsafe { bytes(secrets_json, secrets_len, "secrets_json") }?;
+            let body = input!(body, body_len)?;
+            let ts = input!(timestamp, timestamp_len)?;
+            let secrets = input!(secrets_json, secrets_len)?;
             let ts = std::str::from_utf8(ts).map_err(|_| {
                 Error::new(Status::HeaderTimestampInvalid, "the timestamp is not UTF-8")
             })?;
@@ -371,13 +386,10 @@ pub unsafe extern "C" fn evf_explain(
 ) -> *mut evf_result {
     guard_result(|| {
         let r = (|| {
-            // SAFETY: per the contract.
-            let body = unsafe { bytes(body, body_len, "body") }?;
-            // SAFETY: per the contract.
-            let header = unsafe { bytes(signature_header, header_len, "signature_header") }?;
-            // SAFETY: per the contract.
-            let options = unsafe { bytes(options_json, options_len, "options_json") }?;
-            crate::explain::explain(body, header, options, now_unix_ms)
+            let body = input!(body, body_len)?;
+            let header = input!(signature_header, header_len)?;
+            let options = input!(options_json, options_len)?;
+            crate::explain(body, header, options, now_unix_ms)
         })();
         let status = match &r {
             Ok(e) => status_of(&e.verification),
@@ -394,8 +406,7 @@ pub unsafe extern "C" fn evf_explain(
 #[no_mangle]
 pub unsafe extern "C" fn evf_result_status(result: *const evf_result) -> evf_status {
     guard(EVF_ERR_INTERNAL, || {
-        // SAFETY: per the contract.
-        unsafe { result.as_ref() }.map_or(EVF_ERR_NULL_ARGUMENT, |r| r.status)
+        handle!(result).map_or(EVF_ERR_NULL_ARGUMENT, |r| r.status)
     })
 }
 
@@ -406,8 +417,7 @@ pub unsafe extern "C" fn evf_result_status(result: *const evf_result) -> evf_sta
 #[no_mangle]
 pub unsafe extern "C" fn evf_result_json(result: *const evf_result) -> *const c_char {
     guard(ptr::null(), || {
-        // SAFETY: per the contract.
-        unsafe { result.as_ref() }.map_or(ptr::null(), |r| r.json.as_ptr())
+        handle!(result).map_or(ptr::null(), |r| r.json.as_ptr())
     })
 }
 
@@ -417,10 +427,7 @@ pub unsafe extern "C" fn evf_result_json(result: *const evf_result) -> *const c_
 /// `result` must be NULL or a live result.
 #[no_mangle]
 pub unsafe extern "C" fn evf_result_json_len(result: *const evf_result) -> usize {
-    guard(0, || {
-        // SAFETY: per the contract.
-        unsafe { result.as_ref() }.map_or(0, |r| r.json.as_bytes().len())
-    })
+    guard(0, || handle!(result).map_or(0, |r| r.json.as_bytes().len()))
 }
 
 /// Frees a result and its JSON. NULL is ignored.

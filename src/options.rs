@@ -2,38 +2,18 @@
 //! never silently weakens a check.
 
 use serde_json::{Map, Value};
-use zeroize::Zeroizing;
 
 use crate::error::Error;
-use crate::event::{Outcome, SuggestedStates};
+use crate::outcome::Outcome;
+use crate::secret::{parse_secrets, Secret};
 use crate::status::Status;
+use crate::suggested::SuggestedStates;
+use crate::text::{json_error_kind, truncate};
 
 pub const DEFAULT_TOLERANCE_SECONDS: u32 = 300;
 pub const MAX_TOLERANCE_SECONDS: u64 = 31_536_000;
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 pub const MAX_MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
-pub const MAX_SECRETS: usize = 16;
-
-/// A hook secret: its own UTF-8 bytes are the HMAC key. Debug output is redacted and the bytes are
-/// wiped when dropped.
-#[derive(Clone)]
-pub struct Secret(Zeroizing<Vec<u8>>);
-
-impl Secret {
-    pub fn new(bytes: impl Into<Vec<u8>>) -> Secret {
-        Secret(Zeroizing::new(bytes.into()))
-    }
-
-    pub fn expose(&self) -> &[u8] {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret([redacted])")
-    }
-}
 
 /// Validated options.
 #[derive(Clone, Debug)]
@@ -119,33 +99,6 @@ impl Options {
     }
 }
 
-/// Parses a JSON array of 1 to 16 non-empty secret strings. Messages name positions, never values.
-pub fn parse_secrets(value: &Value, what: &str) -> Result<Vec<Secret>, Error> {
-    let Value::Array(items) = value else {
-        return Err(invalid(format!(
-            "{what} must be an array of strings, oldest first"
-        )));
-    };
-    if items.is_empty() {
-        return Err(invalid(format!("{what} must hold at least one secret")));
-    }
-    if items.len() > MAX_SECRETS {
-        return Err(invalid(format!(
-            "{what} holds {} secrets; at most {MAX_SECRETS} are allowed",
-            items.len()
-        )));
-    }
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, item)| match item {
-            Value::String(s) if !s.is_empty() => Ok(Secret::new(s.as_bytes())),
-            Value::String(_) => Err(invalid(format!("{what}: secret {i} is empty"))),
-            _ => Err(invalid(format!("{what}: secret {i} is not a string"))),
-        })
-        .collect()
-}
-
 fn integer_in(value: &Value, key: &str, min: u64, max: u64) -> Result<u64, Error> {
     match value.as_u64() {
         Some(n) if (min..=max).contains(&n) => Ok(n),
@@ -208,25 +161,6 @@ fn parse_entries(
             Ok((outcome, state))
         })
         .collect()
-}
-
-/// Cuts a stranger-supplied string for use in a message.
-pub(crate) fn truncate(s: &str, max_chars: usize) -> String {
-    match s.char_indices().nth(max_chars) {
-        Some((i, _)) => format!("{}...", &s[..i]),
-        None => s.to_owned(),
-    }
-}
-
-/// A short description of a JSON syntax error, without echoing the input.
-pub(crate) fn json_error_kind(e: &serde_json::Error) -> String {
-    use serde_json::error::Category;
-    match e.classify() {
-        Category::Eof => format!("it ends early, at line {} column {}", e.line(), e.column()),
-        Category::Syntax => format!("syntax error at line {} column {}", e.line(), e.column()),
-        Category::Data => "unexpected value".to_owned(),
-        Category::Io => "read error".to_owned(),
-    }
 }
 
 #[cfg(test)]

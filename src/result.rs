@@ -6,10 +6,10 @@ use serde_json::{Map, Value};
 
 use crate::decide::{Action, Decision, Reason};
 use crate::error::Error;
-use crate::event::Event;
-use crate::signature::SignatureInfo;
+use crate::normalize::Event;
+use crate::signature_info::SignatureInfo;
 use crate::status::Status;
-use crate::Verified;
+use crate::verifier::{Verified, Verifier};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -140,7 +140,7 @@ pub fn sign(r: &Result<String, Error>) -> String {
 }
 
 /// Result of `evf_options_check`.
-pub fn options_check(r: &Result<crate::Verifier, Error>) -> String {
+pub fn options_check(r: &Result<Verifier, Error>) -> String {
     match r {
         Ok(_) => to_json(&head(Status::Ok)),
         Err(e) => error(e),

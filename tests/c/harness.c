@@ -302,7 +302,8 @@ static int run_dir(const char *dir)
     if (!d)
         return 0;
     while ((e = readdir(d)) != NULL) {
-        if (!ends_with(e->d_name, ".json"))
+        /* statuses.json is the status table, not a case file */
+        if (!ends_with(e->d_name, ".json") || strcmp(e->d_name, "statuses.json") == 0)
             continue;
         if (n == cap) {
             char **nn;

@@ -78,6 +78,9 @@ int span_is_null(jspan s);
 /* ---- parts (vectors.c, api_checks.c, threads.c) ---- */
 int run_vector_file(const char *path);
 void run_api_checks(void);
+/* Checks the header's constants, evf_status_name and evf_status_http_status against the parsed
+ * tests/vectors/statuses.json (api_checks.c). */
+void check_status_table(const cJSON *doc, const char *path);
 void run_thread_checks(void);
 
 #endif

@@ -21,7 +21,7 @@ final class Environment
      * @return array{
      *   backend: string, reason: ?string, via: ?string, library: ?string, libraryVersion: ?string,
      *   php: string, sapi: string, ffiExtension: bool, ffiEnable: string, opcacheEnable: string,
-     *   opcachePreload: string, preloadScript: string, header: string, headerExists: bool,
+     *   opcachePreload: string, preloadScript: string, header: string, headerExists: bool, ffiPreload: string,
      *   libraryCandidates: list<string>, steps: list<string>, fix: list<string>
      * }
      */
@@ -41,14 +41,22 @@ final class Environment
             if (!$ffiLoaded) {
                 $fix[] = 'Install and enable the FFI extension (Debian: it ships with php-common; extension=ffi).';
             }
-            $lib = Native::findLibrary();
-            if ($lib === null) {
+            if (Native::findLibrary() === null) {
                 $fix[] = 'Put ' . Native::LIB_NAME . ' into ' . Native::packageDir() . '/lib/ or set the environment variable ' . Native::ENV_LIB . ' to its path.';
             }
-            if (PHP_SAPI !== 'cli' && !in_array(strtolower($ffiEnable), ['1', 'on', 'true', 'yes'], true)) {
-                $fix[] = 'In php.ini (FPM/mod_php): opcache.enable=1, opcache.preload=' . $preloadScript . ', opcache.preload_user=<the pool user>, ffi.enable=preload; then restart PHP-FPM/Apache.';
-            }
-            if (PHP_SAPI === 'cli' && strtolower($ffiEnable) !== 'preload' && !in_array(strtolower($ffiEnable), ['1', 'on', 'true', 'yes'], true)) {
+            if (!Native::isCommandLine()) {
+                if (!is_file(Native::preloadHeaderPath())) {
+                    $fix[] = 'Run php ' . Native::packageDir() . '/bin/ffi-header.php once: it writes ' . Native::preloadHeaderPath() . ' (the header ffi.preload loads) and prints the php.ini lines.';
+                }
+                if (PHP_SAPI === 'cli-server') {
+                    $fix[] = 'php -S needs FFI enabled and the scope preloaded: php -d ffi.enable=1 -d ffi.preload=' . Native::preloadHeaderPath() . ' -S 127.0.0.1:8000 ...';
+                } else {
+                    foreach (Native::missingIniLines() as $line) {
+                        $fix[] = 'Add to php.ini: ' . $line . ($line === 'opcache.preload=' . $preloadScript ? ' (and opcache.preload_user=<the pool user> when the master starts as root)' : '');
+                    }
+                    $fix[] = 'Then restart PHP-FPM/Apache (a reload with process_control_timeout = 10s in php-fpm.conf drops no request).';
+                }
+            } elseif ($ffiEnable !== '' && strtolower($ffiEnable) !== 'preload' && !Native::ffiFullyEnabled()) {
                 $fix[] = 'Run PHP with -d ffi.enable=1 (or ffi.enable=preload, the default, which allows FFI in the CLI).';
             }
             $fix[] = 'The pure-PHP fallback gives the same results; FFI is only faster.';
@@ -66,8 +74,9 @@ final class Environment
             'opcacheEnable' => (string) ini_get(PHP_SAPI === 'cli' ? 'opcache.enable_cli' : 'opcache.enable'),
             'opcachePreload' => $preload,
             'preloadScript' => $preloadScript,
-            'header' => Native::headerPath(),
-            'headerExists' => is_file(Native::headerPath()),
+            'header' => $r['header'] ?? (Native::isCommandLine() ? Native::headerPath() : Native::preloadHeaderPath()),
+            'headerExists' => is_file($r['header'] === null ? (Native::isCommandLine() ? Native::headerPath() : Native::preloadHeaderPath()) : (string) strtok($r['header'], ' ')),
+            'ffiPreload' => (string) ini_get('ffi.preload'),
             'libraryCandidates' => $candidates,
             'steps' => $r['steps'],
             'fix' => $fix,
@@ -79,7 +88,7 @@ final class Environment
     {
         $d = self::diagnose();
         $lines = [sprintf('everifin-webhook backend: %s%s', $d['backend'], $d['reason'] !== null ? ' (' . $d['reason'] . ')' : '')];
-        foreach (['via', 'library', 'libraryVersion', 'php', 'sapi', 'ffiEnable', 'opcacheEnable', 'opcachePreload', 'preloadScript', 'header'] as $k) {
+        foreach (['via', 'library', 'libraryVersion', 'header', 'php', 'sapi', 'ffiEnable', 'ffiPreload', 'opcacheEnable', 'opcachePreload', 'preloadScript'] as $k) {
             $v = $d[$k];
             $lines[] = sprintf('  %s: %s', $k, $v === null || $v === '' ? '-' : (string) $v);
         }

@@ -25,23 +25,26 @@ final class Status
     public const EVENT_INVALID = 'EVENT_INVALID';
     public const STATE_INVALID = 'STATE_INVALID';
 
-    /** name => [code, httpStatus] */
+    /**
+     * name => [code, httpStatus, exception family]: tests/vectors/statuses.json, the one status
+     * table (tests/ApiTest.php holds this copy to it).
+     */
     private const TABLE = [
-        'OK' => [0, 200],
-        'NULL_ARGUMENT' => [1, 500],
-        'INVALID_OPTIONS' => [2, 500],
-        'INTERNAL' => [3, 500],
-        'HEADER_MISSING' => [10, 401],
-        'HEADER_MALFORMED' => [11, 401],
-        'HEADER_TIMESTAMP_INVALID' => [12, 401],
-        'SIGNATURE_MISMATCH' => [13, 401],
-        'TIMESTAMP_TOO_OLD' => [14, 401],
-        'TIMESTAMP_IN_FUTURE' => [15, 401],
-        'BODY_TOO_LARGE' => [20, 413],
-        'BODY_NOT_UTF8' => [21, 400],
-        'BODY_NOT_JSON' => [22, 400],
-        'EVENT_INVALID' => [23, 400],
-        'STATE_INVALID' => [30, 500],
+        'OK' => [0, 200, null],
+        'NULL_ARGUMENT' => [1, 500, 'internal'],
+        'INVALID_OPTIONS' => [2, 500, 'configuration'],
+        'INTERNAL' => [3, 500, 'internal'],
+        'HEADER_MISSING' => [10, 401, 'signature'],
+        'HEADER_MALFORMED' => [11, 401, 'signature'],
+        'HEADER_TIMESTAMP_INVALID' => [12, 401, 'signature'],
+        'SIGNATURE_MISMATCH' => [13, 401, 'signature'],
+        'TIMESTAMP_TOO_OLD' => [14, 401, 'timestamp'],
+        'TIMESTAMP_IN_FUTURE' => [15, 401, 'timestamp'],
+        'BODY_TOO_LARGE' => [20, 413, 'body'],
+        'BODY_NOT_UTF8' => [21, 400, 'body'],
+        'BODY_NOT_JSON' => [22, 400, 'body'],
+        'EVENT_INVALID' => [23, 400, 'body'],
+        'STATE_INVALID' => [30, 500, 'state'],
     ];
 
     private function __construct()
@@ -62,6 +65,12 @@ final class Status
     public static function httpStatus(string $name): int
     {
         return self::TABLE[$name][1] ?? 500;
+    }
+
+    /** The exception family of a status (signature, timestamp, body, configuration, state, internal); null for OK. */
+    public static function family(string $name): ?string
+    {
+        return isset(self::TABLE[$name]) ? self::TABLE[$name][2] : 'internal';
     }
 
     public static function nameOf(int $code): ?string

@@ -7,12 +7,10 @@ namespace Everifin\Webhook;
 use Everifin\Webhook\Exception\ConfigurationException;
 use Everifin\Webhook\Exception\WebhookException;
 use Everifin\Webhook\Internal\Backend;
-use Everifin\Webhook\Internal\Json;
-use Everifin\Webhook\Internal\JsonObject;
 use Everifin\Webhook\Internal\Native;
 use Everifin\Webhook\Internal\PhpBackend;
 use Everifin\Webhook\Internal\Results;
-use Everifin\Webhook\Internal\Timestamp;
+use Everifin\Webhook\Internal\Fallback\Timestamp;
 
 /**
  * Verifies Everifin webhooks, normalizes their events and decides what to do with the order.
@@ -63,9 +61,9 @@ final class Verifier
         if ($suggestedStates !== []) {
             $public['suggestedStates'] = self::suggestedJson($suggestedStates);
         }
-        $this->publicOptionsJson = Json::encode(self::object($public));
+        $this->publicOptionsJson = self::encode($public, Status::INVALID_OPTIONS, 'suggestedStates must hold UTF-8 strings');
         $this->secrets = self::secretsList($secrets);
-        $optionsJson = Json::encode(self::object(['secrets' => $this->secrets] + $public));
+        $optionsJson = self::encode(['secrets' => $this->secrets] + $public, Status::INVALID_OPTIONS, 'options: "secrets" must be an array of UTF-8 strings');
 
         $this->backend = self::pickBackend($backend);
         try {
@@ -80,7 +78,7 @@ final class Verifier
         }
         $optionsJson = str_repeat("\0", strlen($optionsJson));
         if ($handle === null) {
-            Results::throwIfError(Results::parse((string) $error));
+            Results::throwIfError(Results::decode((string) $error, false));
             throw WebhookException::forStatus(Status::INTERNAL, 'the verifier could not be created');
         }
         $this->handle = $handle;
@@ -127,8 +125,7 @@ final class Verifier
         if ($nowMs === 0 && $now !== null) {
             $nowMs = 1; // 0 means "system clock" to the ABI; the epoch itself is 1 ms later.
         }
-        $json = $this->call(fn () => $this->backend->process($this->handle, $rawBody, $signatureHeader, $nowMs));
-        return Results::event(Results::parse($json));
+        return $this->call(fn () => $this->backend->processEvent($this->handle, $rawBody, $signatureHeader, $nowMs));
     }
 
     /**
@@ -151,8 +148,7 @@ final class Verifier
      */
     public function normalize(string $rawBody): Event
     {
-        $json = $this->call(fn () => $this->backend->normalize($rawBody, $this->publicOptionsJson));
-        return Results::event(Results::parse($json));
+        return $this->call(fn () => $this->backend->normalizeEvent($rawBody, $this->publicOptionsJson));
     }
 
     /**
@@ -167,8 +163,7 @@ final class Verifier
     {
         $eventJson = self::decideInput($event, true);
         $stateJson = self::decideInput($state, false);
-        $json = $this->call(fn () => $this->backend->decide($eventJson, $stateJson));
-        return Results::decision(Results::parse($json));
+        return $this->call(fn () => $this->backend->decideDecision($eventJson, $stateJson));
     }
 
     /**
@@ -200,27 +195,22 @@ final class Verifier
         if ($nowMs === 0 && $now !== null) {
             $nowMs = 1; // 0 means "system clock" to the ABI
         }
-        $options = Json::parse($this->publicOptionsJson);
-        /** @var JsonObject $options */
-        $options->set('secrets', $this->secrets);
+        $options = json_decode($this->publicOptionsJson, false);
+        $options->secrets = $this->secrets;
         if ($retiredSecrets !== []) {
-            $options->set('retiredSecrets', array_values($retiredSecrets));
+            $options->retiredSecrets = array_values($retiredSecrets);
         }
-        try {
-            $optionsJson = Json::encode($options);
-        } catch (\Throwable $e) {
-            throw new ConfigurationException(Status::INVALID_OPTIONS, 'retiredSecrets must be a list of strings');
-        }
+        $optionsJson = self::encode($options, Status::INVALID_OPTIONS, 'retiredSecrets must be a list of UTF-8 strings');
         try {
             $json = $this->call(fn () => $this->backend->explain($rawBody, $signatureHeader, $optionsJson, $nowMs));
         } finally {
             $optionsJson = str_repeat("\0", strlen($optionsJson));
         }
-        $r = Results::parse($json);
-        if (in_array($r->get('status'), [Status::INVALID_OPTIONS, Status::NULL_ARGUMENT, Status::INTERNAL], true)) {
-            Results::throwIfError($r);
+        $r = Results::decode($json, true);
+        if (in_array($r['status'], [Status::INVALID_OPTIONS, Status::NULL_ARGUMENT, Status::INTERNAL], true)) {
+            Results::throwIfError(Results::decode($json, false));
         }
-        return Results::toPhp($r, true);
+        return $r;
     }
 
     /**
@@ -233,15 +223,15 @@ final class Verifier
     public static function sign(string $body, #[\SensitiveParameter] array $secrets, ?string $timestamp = null, ?string $backend = null): string
     {
         $b = self::pickBackend($backend);
-        $secretsJson = Json::encode(self::secretsList($secrets));
+        $secretsJson = self::encode(self::secretsList($secrets), Status::INVALID_OPTIONS, 'secrets must be an array of UTF-8 strings');
         try {
             $json = $b->sign($body, $timestamp ?? '', $secretsJson);
         } catch (\Throwable $e) {
             throw WebhookException::forStatus(Status::INTERNAL, 'signing failed in the ' . $b->name() . ' backend', null, null, $e);
         }
-        $r = Results::parse($json);
+        $r = Results::decode($json, false);
         Results::throwIfError($r);
-        return (string) $r->get('header');
+        return (string) $r->header;
     }
 
     /** The backend that would be used by default here ("ffi" or "php"); see Environment::diagnose(). */
@@ -267,13 +257,17 @@ final class Verifier
     }
 
     /**
-     * @param callable(): string $f
+     * @template T
+     * @param callable(): T $f
+     * @return T
      * @throws WebhookException
      */
-    private function call(callable $f): string
+    private function call(callable $f)
     {
         try {
             return $f();
+        } catch (WebhookException $e) {
+            throw $e;
         } catch (\Throwable $e) {
             throw WebhookException::forStatus(Status::INTERNAL, 'internal error in the ' . $this->backend->name() . ' backend; the request can be retried', null, null, $e);
         }
@@ -289,25 +283,33 @@ final class Verifier
     }
 
     /**
-     * @param array<string, array<string, ?string>> $s
+     * The overrides as JSON objects ({} for an empty platform, {"0": ...} for numeric names).
+     *
+     * @param array<array-key, mixed> $s
      */
-    private static function suggestedJson(array $s): JsonObject
+    private static function suggestedJson(array $s): \stdClass
     {
-        $o = new JsonObject();
+        $o = new \stdClass();
         foreach ($s as $platform => $entries) {
-            $o->set((string) $platform, is_array($entries) ? self::object($entries) : $entries);
+            $o->{(string) $platform} = is_array($entries) ? (object) $entries : $entries;
         }
         return $o;
     }
 
-    /** @param array<array-key, mixed> $a */
-    private static function object(array $a): JsonObject
+    /**
+     * Compact JSON (ext/json) of options or inputs; a value it cannot write (invalid UTF-8, INF)
+     * becomes the given status.
+     *
+     * @param mixed $v
+     * @throws WebhookException
+     */
+    private static function encode(#[\SensitiveParameter] $v, string $status, string $message): string
     {
-        $o = new JsonObject();
-        foreach ($a as $k => $v) {
-            $o->set((string) $k, $v);
+        $json = json_encode($v, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_PRESERVE_ZERO_FRACTION, 512);
+        if (!is_string($json)) {
+            throw WebhookException::forStatus($status, $message, $status === Status::EVENT_INVALID ? '' : null);
         }
-        return $o;
+        return $json;
     }
 
     /**
@@ -328,11 +330,7 @@ final class Verifier
             if ($v === []) {
                 return '{}';
             }
-            try {
-                return Json::encode(array_is_list($v) ? $v : self::object($v));
-            } catch (\Throwable $e) {
-                throw WebhookException::forStatus($isEvent ? Status::EVENT_INVALID : Status::STATE_INVALID, 'the ' . ($isEvent ? 'event' : 'state') . ' cannot be encoded as JSON', $isEvent ? '' : null);
-            }
+            return self::encode(array_is_list($v) ? $v : (object) $v, $isEvent ? Status::EVENT_INVALID : Status::STATE_INVALID, 'the ' . ($isEvent ? 'event' : 'state') . ' cannot be encoded as JSON');
         }
         throw WebhookException::forStatus(
             $isEvent ? Status::EVENT_INVALID : Status::STATE_INVALID,

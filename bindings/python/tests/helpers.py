@@ -70,7 +70,8 @@ def payment_body(
 
 
 def vector_files() -> List[Path]:
-    return sorted(VECTORS_DIR.glob("*.json"))
+    # statuses.json is the status table, not a case file.
+    return sorted(p for p in VECTORS_DIR.glob("*.json") if p.name != "statuses.json")
 
 
 __all__ = [

@@ -24,7 +24,7 @@ fn sign(a: SignArgs) -> Result<u8, CliError> {
     let body = read(a.file.as_ref(), "body")?;
     let ts = a.timestamp.as_deref().unwrap_or("");
     let r =
-        everifin_webhook::signature::sign(&body, ts, &secrets.as_secrets(), timestamp::now_ms());
+        everifin_webhook::sign_with_secrets(&body, ts, &secrets.as_secrets(), timestamp::now_ms());
     match r {
         Ok(header) if !a.json => {
             outln!("{header}");

@@ -2,8 +2,8 @@
 //! secrets' fingerprints) on stdout, and a summary for humans on stderr. Never an expected
 //! signature, never a secret.
 
-use everifin_webhook::explain::{explain, Explanation};
 use everifin_webhook::result;
+use everifin_webhook::{explain, Explanation};
 
 use crate::cli::ExplainArgs;
 use crate::commands::{header_value, now_ms, options_json};

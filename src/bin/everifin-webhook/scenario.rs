@@ -207,10 +207,10 @@ pub fn load(origin: &str, text: &str, ctx: &mut Context) -> Result<Scenario, Cli
     if file.steps.is_empty() {
         return Err(bad("it has no steps".into()));
     }
-    if file.secrets == 0 || file.secrets > everifin_webhook::options::MAX_SECRETS {
+    if file.secrets == 0 || file.secrets > everifin_webhook::MAX_SECRETS {
         return Err(bad(format!(
             "\"secrets\" must be 1 to {}",
-            everifin_webhook::options::MAX_SECRETS
+            everifin_webhook::MAX_SECRETS
         )));
     }
     let default_sign = match &file.sign_with {
@@ -362,7 +362,7 @@ fn string_vars(map: &Map<String, Value>) -> Result<HashMap<String, String>, Stri
 }
 
 fn parse_sign_with(list: &[Value], secrets: usize) -> Result<Vec<SignKey>, String> {
-    if list.is_empty() || list.len() > everifin_webhook::options::MAX_SECRETS {
+    if list.is_empty() || list.len() > everifin_webhook::MAX_SECRETS {
         return Err("\"signWith\" must list 1 to 16 secrets".into());
     }
     list.iter()

@@ -128,11 +128,11 @@ pub fn read_file(path: &Path) -> Result<Vec<Zeroizing<String>>, CliError> {
 }
 
 fn check(values: &[Zeroizing<String>], origin: &str) -> Result<(), CliError> {
-    if values.len() > everifin_webhook::options::MAX_SECRETS {
+    if values.len() > everifin_webhook::MAX_SECRETS {
         return Err(CliError::usage(format!(
             "{origin}: {} secrets given; at most {} are accepted",
             values.len(),
-            everifin_webhook::options::MAX_SECRETS
+            everifin_webhook::MAX_SECRETS
         )));
     }
     for (i, s) in values.iter().enumerate() {

@@ -201,7 +201,7 @@ fn prepare(
                     SignKey::Forged => forged.clone(),
                 })
                 .collect();
-            let header = everifin_webhook::signature::sign(&step.body, &ts, &chosen, now)
+            let header = everifin_webhook::sign_with_secrets(&step.body, &ts, &chosen, now)
                 .map_err(|e| CliError::usage(format!("step {}: {}", step.name, e.message)))?;
             Some(header)
         }

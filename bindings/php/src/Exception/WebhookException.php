@@ -27,30 +27,25 @@ class WebhookException extends \RuntimeException
         $this->signature = $signature;
     }
 
-    /** The exception for a status name, of the subclass of its family. */
+    /** The exception for a status name, of the class of its family (tests/vectors/statuses.json). */
     public static function forStatus(string $status, string $message, ?string $field = null, ?Signature $signature = null, ?\Throwable $previous = null): self
     {
-        switch ($status) {
-            case Status::HEADER_MISSING:
-            case Status::HEADER_MALFORMED:
-            case Status::SIGNATURE_MISMATCH:
+        if (Status::nameOf(Status::code($status)) !== $status) {
+            $status = Status::INTERNAL;
+        }
+        switch (Status::family($status)) {
+            case 'signature':
                 return new SignatureException($status, $message, $field, $signature, $previous);
-            case Status::HEADER_TIMESTAMP_INVALID:
-            case Status::TIMESTAMP_TOO_OLD:
-            case Status::TIMESTAMP_IN_FUTURE:
+            case 'timestamp':
                 return new TimestampException($status, $message, $field, $signature, $previous);
-            case Status::BODY_TOO_LARGE:
-            case Status::BODY_NOT_UTF8:
-            case Status::BODY_NOT_JSON:
-            case Status::EVENT_INVALID:
+            case 'body':
                 return new BodyException($status, $message, $field, $signature, $previous);
-            case Status::INVALID_OPTIONS:
-            case Status::NULL_ARGUMENT:
+            case 'configuration':
                 return new ConfigurationException($status, $message, $field, $signature, $previous);
-            case Status::STATE_INVALID:
+            case 'state':
                 return new StateException($status, $message, $field, $signature, $previous);
             default:
-                return new InternalException(Status::nameOf(Status::code($status)) === $status ? $status : Status::INTERNAL, $message, $field, $signature, $previous);
+                return new InternalException($status, $message, $field, $signature, $previous);
         }
     }
 

@@ -45,4 +45,25 @@ interface Backend
      * options plus an optional "retiredSecrets"; $nowMs 0 = system clock.
      */
     public function explain(string $body, string $header, string $optionsJson, int $nowMs): string;
+
+    /**
+     * process() as the binding's Event.
+     *
+     * @throws \Everifin\Webhook\Exception\WebhookException
+     */
+    public function processEvent(object $verifier, string $body, string $header, int $nowMs): \Everifin\Webhook\Event;
+
+    /**
+     * normalize() as the binding's Event.
+     *
+     * @throws \Everifin\Webhook\Exception\WebhookException
+     */
+    public function normalizeEvent(string $body, string $optionsJson): \Everifin\Webhook\Event;
+
+    /**
+     * decide() as the binding's Decision.
+     *
+     * @throws \Everifin\Webhook\Exception\WebhookException
+     */
+    public function decideDecision(string $eventJson, string $stateJson): \Everifin\Webhook\Decision;
 }

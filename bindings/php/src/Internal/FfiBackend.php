@@ -47,7 +47,7 @@ final class FfiBackend implements Backend
             return [null, $this->optionsCheck($optionsJson)];
         }
         $name = Status::nameOf($status) ?? Status::INTERNAL;
-        $json = Json::encode([
+        $json = (string) json_encode([
             'ok' => false,
             'status' => $name,
             'httpStatus' => Status::httpStatus($name),
@@ -97,6 +97,21 @@ final class FfiBackend implements Backend
             return (new PhpBackend())->explain($body, $header, $optionsJson, $nowMs);
         }
         return $this->take($result);
+    }
+
+    public function processEvent(object $verifier, string $body, string $header, int $nowMs): \Everifin\Webhook\Event
+    {
+        return Results::event($this->process($verifier, $body, $header, $nowMs));
+    }
+
+    public function normalizeEvent(string $body, string $optionsJson): \Everifin\Webhook\Event
+    {
+        return Results::event($this->normalize($body, $optionsJson));
+    }
+
+    public function decideDecision(string $eventJson, string $stateJson): \Everifin\Webhook\Decision
+    {
+        return Results::decision($this->decide($eventJson, $stateJson));
     }
 
     public function version(): string

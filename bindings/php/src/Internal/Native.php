@@ -27,6 +27,7 @@ final class Native
     private static ?string $via = null;
     private static ?string $libraryPath = null;
     private static ?string $version = null;
+    private static ?string $header = null;
 
     /** The native backend, or null when FFI cannot be used here. */
     public static function backend(): ?FfiBackend
@@ -53,9 +54,10 @@ final class Native
         self::$via = null;
         self::$libraryPath = null;
         self::$version = null;
+        self::$header = null;
     }
 
-    /** @return array{backend: string, reason: ?string, via: ?string, library: ?string, version: ?string, steps: list<string>} */
+    /** @return array{backend: string, reason: ?string, via: ?string, library: ?string, header: ?string, version: ?string, steps: list<string>} */
     public static function report(): array
     {
         self::backend();
@@ -64,6 +66,7 @@ final class Native
             'reason' => self::$reason,
             'via' => self::$via,
             'library' => self::$libraryPath,
+            'header' => self::$header,
             'version' => self::$version,
             'steps' => self::$steps,
         ];
@@ -78,6 +81,85 @@ final class Native
     public static function headerPath(): string
     {
         return self::packageDir() . '/include/everifin_webhook.h';
+    }
+
+    /** The header ffi.preload loads (written by bin/ffi-header.php). */
+    public static function preloadHeaderPath(): string
+    {
+        return self::packageDir() . '/lib/everifin_webhook.ffi.h';
+    }
+
+    /** The CLI (and phpdbg): one process per run, where FFI::cdef once is fine. */
+    public static function isCommandLine(): bool
+    {
+        return PHP_SAPI === 'cli' || PHP_SAPI === 'phpdbg';
+    }
+
+    /** ffi.enable allows FFI everywhere (1/on/true/yes), as opposed to "preload" or off. */
+    public static function ffiFullyEnabled(): bool
+    {
+        return in_array(strtolower((string) ini_get('ffi.enable')), ['1', 'on', 'true', 'yes'], true);
+    }
+
+    /**
+     * The php.ini lines a web server lacks for the preloaded scope, with this package's paths
+     * (empty when nothing is missing).
+     *
+     * @return list<string>
+     */
+    public static function missingIniLines(): array
+    {
+        $lines = [];
+        if (self::preloadedHeader() === null) {
+            $lines[] = 'ffi.preload=' . self::preloadHeaderPath();
+        }
+        if (!self::ffiFullyEnabled()) {
+            // ffi.enable=preload: FFI's API only from preloaded code, so the binding is preloaded.
+            if (!in_array(strtolower((string) ini_get('opcache.enable')), ['1', 'on', 'true', 'yes'], true)) {
+                $lines[] = 'opcache.enable=1';
+            }
+            if ((string) ini_get('opcache.preload') === '') {
+                $lines[] = 'opcache.preload=' . self::packageDir() . '/preload.php';
+            }
+        }
+        return $lines;
+    }
+
+    /** The header named in ffi.preload that registers this scope (by its FFI_SCOPE line), or null. */
+    public static function preloadedHeader(): ?string
+    {
+        foreach (explode(PATH_SEPARATOR, (string) ini_get('ffi.preload')) as $pattern) {
+            foreach ($pattern === '' ? [] : (glob($pattern) ?: [$pattern]) as $file) {
+                $text = @file_get_contents($file, false, null, 0, 4096);
+                if (is_string($text) && strpos($text, '"' . self::SCOPE . '"') !== false) {
+                    return $file;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** @return array{0: string, 1: ?string} where the scope came from: header, library */
+    private static function scopeSource(): array
+    {
+        $header = self::preloadedHeader();
+        if ($header === null) {
+            return [self::headerPath() . ' (FFI::load in preload.php)', self::findLibrary()];
+        }
+        $text = (string) @file_get_contents($header, false, null, 0, 4096);
+        $lib = preg_match('/^#define FFI_LIB "((?:[^"\\\\]|\\\\.)*)"/m', $text, $m) ? stripcslashes($m[1]) : null;
+        return [$header . ' (ffi.preload)', $lib];
+    }
+
+    private static function missingScopeReason(string $mode): string
+    {
+        $why = sprintf('the %s scope is not preloaded in %s (ffi.enable=%s)', self::SCOPE, PHP_SAPI, $mode);
+        $lines = self::missingIniLines();
+        $how = $lines === [] ? 'check the error log for what ffi.preload/preload.php reported' : 'add to php.ini: ' . implode(', ', $lines);
+        if (PHP_SAPI === 'cli-server') {
+            $how = 'start the built-in server as php -d ffi.enable=1 -d ffi.preload=' . self::preloadHeaderPath() . ' -S ...';
+        }
+        return $why . '; the pure-PHP backend is used instead of loading the library in every request (' . $how . ')';
     }
 
     /**
@@ -157,16 +239,18 @@ final class Native
         try {
             $ffi = \FFI::scope(self::SCOPE);
             self::$via = 'scope';
-            self::$steps[] = 'FFI::scope(' . self::SCOPE . '): found (registered at startup by ffi.preload or preload.php)';
+            [self::$header, self::$libraryPath] = self::scopeSource();
+            self::$steps[] = 'FFI::scope(' . self::SCOPE . '): found (registered at startup from ' . self::$header . ')';
         } catch (\Throwable $e) {
             self::$steps[] = 'FFI::scope(' . self::SCOPE . '): ' . self::describe($e);
         }
 
-        // 2. Load from a path: allowed with ffi.enable=1, and in the CLI with ffi.enable=preload.
+        // 2. Load from a path, in the command line only. In a web server (FPM, mod_php, php -S)
+        //    FFI::cdef would parse the header again in every request, which costs more than the
+        //    pure-PHP backend: there only the preloaded scope is used.
         if ($ffi === null) {
-            if (!$enabled && PHP_SAPI !== 'cli') {
-                self::fail('ffi.enable=preload allows FFI in ' . PHP_SAPI . ' only through opcache.preload, and the '
-                    . self::SCOPE . ' scope is not preloaded (add opcache.preload=' . self::packageDir() . '/preload.php)');
+            if (!self::isCommandLine()) {
+                self::fail(self::missingScopeReason($mode));
                 return null;
             }
             $path = self::findLibrary($tried);
@@ -186,6 +270,7 @@ final class Native
                 $ffi = \FFI::cdef($header, $path);
                 self::$via = 'cdef';
                 self::$libraryPath = $path;
+                self::$header = self::headerPath();
                 self::$steps[] = 'FFI::cdef(' . $path . '): loaded';
             } catch (\Throwable $e) {
                 self::fail('FFI::cdef(' . $path . ') failed: ' . self::describe($e));

@@ -11,104 +11,136 @@ use Everifin\Webhook\Signature;
 use Everifin\Webhook\Status;
 
 /**
- * Turns result JSON text (from either backend) into PHP values, events, decisions or exceptions.
+ * Turns a backend's result JSON (docs/design.md "Result JSON") into events, decisions, arrays or
+ * exceptions. Every result is decoded with ext/json (`json_decode`); nothing is parsed by hand.
+ *
+ * Two raw texts are kept as they are instead of being decoded and re-encoded: the event's
+ * `hookData` (the exact text from the body; decoded only when the shop reads `Event::$hookData`)
+ * and a decision's `state` (stored as given, so unknown keys keep their exact numbers and `{}`).
+ * Both sit at fixed places of the result (design.md): `hookData` is the member after
+ * `reasonCode`, followed by `legacyFields` (a boolean) and `suggested` (strings and nulls only);
+ * `state` is the last member of a decide result. Every string of a result is written with its
+ * quotes escaped, so the markers below cannot occur inside a string; the cut text is then
+ * decoded like the rest.
  *
  * @internal
  */
 final class Results
 {
-    /** Parses a result; a result that is not a JSON object becomes an INTERNAL result. */
-    public static function parse(string $json): JsonObject
-    {
-        try {
-            $v = Json::parse($json, 200, true);
-        } catch (JsonError $e) {
-            $v = null;
-        }
-        if (!$v instanceof JsonObject || !is_string($v->get('status'))) {
-            $o = new JsonObject();
-            $o->set('ok', false);
-            $o->set('status', Status::INTERNAL);
-            $o->set('httpStatus', 500);
-            $o->set('message', 'the backend returned an unreadable result');
-            return $o;
-        }
-        return $v;
-    }
+    private const HOOK = ',"hookData":';
+    private const AFTER_HOOK_TRUE = ',"legacyFields":true,"suggested":{';
+    private const AFTER_HOOK_FALSE = ',"legacyFields":false,"suggested":{';
+    private const STATE = ',"state":';
+    private const UNREADABLE = ['ok' => false, 'status' => Status::INTERNAL, 'httpStatus' => 500, 'message' => 'the backend returned an unreadable result'];
 
     /**
-     * A parsed value as plain PHP: objects as arrays ($assoc) or \stdClass.
+     * The whole result as PHP arrays (objects as arrays when $assoc, else \stdClass); an
+     * unreadable result becomes an INTERNAL result.
      *
-     * @param mixed $v
-     * @return mixed
+     * @return array<string, mixed>|\stdClass
      */
-    public static function toPhp($v, bool $assoc)
+    public static function decode(string $json, bool $assoc)
     {
-        if ($v instanceof JsonObject) {
-            $out = [];
-            foreach ($v->members() as $k => $val) {
-                $out[$k] = self::toPhp($val, $assoc);
+        $v = json_decode($json, $assoc, 512);
+        if ($assoc ? !is_array($v) || !isset($v['status']) : !$v instanceof \stdClass || !isset($v->status)) {
+            if (!$assoc && json_last_error() === JSON_ERROR_INVALID_PROPERTY_NAME) {
+                // A key that starts with NUL (it cannot be a property): objects as arrays instead.
+                $a = self::decode($json, true);
+                $o = new \stdClass();
+                foreach ($a as $k => $x) {
+                    $o->$k = $x;
+                }
+                return $o;
             }
-            return $assoc ? $out : (object) $out;
-        }
-        if (is_array($v)) {
-            return array_map(static fn ($x) => self::toPhp($x, $assoc), $v);
-        }
-        if ($v instanceof JsonBigInt) {
-            return (float) $v->digits;
+            return $assoc ? self::UNREADABLE : (object) self::UNREADABLE;
         }
         return $v;
     }
 
-    /** Throws the result's exception when it is not ok. */
-    public static function throwIfError(JsonObject $r): void
+    /** Throws the exception of a result that is not ok. */
+    public static function throwIfError(\stdClass $r): void
     {
-        if ($r->get('ok') === true) {
+        if (($r->ok ?? false) === true) {
             return;
         }
-        $status = (string) $r->get('status');
+        $status = is_string($r->status ?? null) ? $r->status : Status::INTERNAL;
         if (Status::nameOf(Status::code($status)) !== $status) {
             $status = Status::INTERNAL;
         }
-        $sig = $r->get('signature');
-        $message = $r->get('message');
-        $field = $r->get('field');
+        $message = $r->message ?? null;
+        $field = $r->field ?? null;
+        $sig = $r->signature ?? null;
         throw WebhookException::forStatus(
             $status,
             is_string($message) && $message !== '' ? $message : $status,
             is_string($field) ? $field : null,
-            $sig instanceof JsonObject ? Signature::fromArray(self::toPhp($sig, true)) : null
+            $sig instanceof \stdClass ? self::signature($sig) : null
         );
     }
 
-    public static function event(JsonObject $r): Event
+    /** The event of a process or normalize result, or its exception. */
+    public static function event(string $json): Event
     {
+        $hook = null;
+        $at = strpos($json, self::HOOK);
+        if ($at !== false) {
+            $start = $at + strlen(self::HOOK);
+            $end = max((int) strrpos($json, self::AFTER_HOOK_TRUE, $start), (int) strrpos($json, self::AFTER_HOOK_FALSE, $start));
+            if ($end > $start) {
+                $hook = substr($json, $start, $end - $start);
+                $json = substr_replace($json, 'null', $start, $end - $start);
+                if ($hook === 'null') {
+                    $hook = null;
+                }
+            }
+        }
+        $r = self::decode($json, false);
         self::throwIfError($r);
-        $e = $r->get('event');
-        if (!$e instanceof JsonObject) {
+        $e = $r->event ?? null;
+        if (!$e instanceof \stdClass || !isset($e->eventId, $e->suggested)) {
             throw WebhookException::forStatus(Status::INTERNAL, 'the backend returned no event');
         }
-        $arr = [];
-        foreach ($e->members() as $k => $v) {
-            $arr[$k] = $k === 'hookData' ? self::toPhp($v, false) : self::toPhp($v, true);
-        }
-        $hookJson = $e->get('hookData') === null ? null : $e->raw('hookData');
-        $sig = $r->get('signature');
-        return new Event($arr, $hookJson, (string) $r->raw('event'), $sig instanceof JsonObject ? Signature::fromArray(self::toPhp($sig, true)) : null);
+        $sig = $r->signature ?? null;
+        return new Event($e, $hook, null, $sig instanceof \stdClass ? self::signature($sig) : null);
     }
 
-    public static function decision(JsonObject $r): Decision
+    /** The decision of a decide result, or its exception. */
+    public static function decision(string $json): Decision
     {
+        $at = strpos($json, self::STATE);
+        $r = self::decode($json, false);
         self::throwIfError($r);
-        $d = $r->get('decision');
-        $s = $r->get('state');
-        if (!$d instanceof JsonObject || !$s instanceof JsonObject) {
+        $d = $r->decision ?? null;
+        $s = $r->state ?? null;
+        if ($at === false || !$d instanceof \stdClass || !$s instanceof \stdClass) {
             throw WebhookException::forStatus(Status::INTERNAL, 'the backend returned no decision');
         }
-        $state = [];
-        foreach ($s->members() as $k => $v) {
-            $state[$k] = self::toPhp($v, !in_array($k, ['status', 'entity', 'entityId', 'outcome', 'final', 'lastEventId', 'lastEventTimestampMs', 'recentEventIds'], true) ? false : true);
+        $stateJson = substr($json, $at + strlen(self::STATE), -1);
+        return new Decision((string) $d->action, (string) $d->reason, self::state($stateJson), $stateJson);
+    }
+
+    /**
+     * A state's JSON as Decision::$state: the top level as an array, objects nested in unknown
+     * keys as \stdClass (as arrays when a key starts with NUL, which no object can hold).
+     *
+     * @return array<array-key, mixed>
+     */
+    public static function state(string $stateJson): array
+    {
+        $s = json_decode($stateJson, false, 512);
+        if (!$s instanceof \stdClass) {
+            $a = json_decode($stateJson, true, 512);
+            return is_array($a) ? $a : [];
         }
-        return new Decision((string) $d->get('action'), (string) $d->get('reason'), $state, (string) $r->raw('state'));
+        $state = [];
+        foreach ($s as $k => $v) {
+            $state[$k] = $v;
+        }
+        return $state;
+    }
+
+    public static function signature(\stdClass $s): Signature
+    {
+        return new Signature((string) $s->timestamp, (string) $s->key, (int) $s->secretIndex, (int) $s->ageMs);
     }
 }

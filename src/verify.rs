@@ -1,34 +1,21 @@
-//! The `Signature` header: grammar, HMAC-SHA256 over `ts + "." + body`, rotation, tolerance
+//! Step 1, verify: the `Signature` header: grammar, HMAC-SHA256 over `ts + "." + body`, rotation, tolerance
 //! (docs/behaviour.md section 1), and creating headers for tests (`sign`).
 
 use hmac::{Hmac, Mac};
-use serde::Serialize;
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
 use crate::error::Error;
-use crate::options::{truncate, Secret};
+use crate::secret::Secret;
+use crate::signature_info::SignatureInfo;
 use crate::status::Status;
+use crate::text::truncate;
 use crate::timestamp;
 
 /// Longest `Signature` header accepted, in bytes.
 pub const MAX_HEADER_BYTES: usize = 4096;
 /// Most `vN` parts accepted in one header.
 pub const MAX_SIGNATURES: usize = 16;
-
-/// Which signature matched, and how old the signature is. Never holds a secret or a MAC.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SignatureInfo {
-    /// `ts` re-printed as UTC with milliseconds.
-    pub timestamp: String,
-    /// The header key that matched, e.g. `v0`.
-    pub key: String,
-    /// Index of the configured secret that matched (oldest first).
-    pub secret_index: usize,
-    /// `now - ts` in milliseconds; negative when `ts` is in the future.
-    pub age_ms: i64,
-}
 
 /// A parsed header: the `ts` text exactly as received (trimmed) and the signature candidates.
 #[derive(Debug, PartialEq, Eq)]

@@ -2,7 +2,10 @@
 
 declare(strict_types=1);
 
-namespace Everifin\Webhook\Internal;
+namespace Everifin\Webhook\Internal\Fallback;
+
+use Everifin\Webhook\Exception\WebhookException;
+use Everifin\Webhook\Status;
 
 /**
  * Strict RFC 3339 UTC timestamps (docs/behaviour.md section 4), as Unix milliseconds.
@@ -52,9 +55,18 @@ final class Timestamp
         return (int) floor(microtime(true) * 1000);
     }
 
+    /**
+     * Unix milliseconds of a DateTime.
+     *
+     * @throws WebhookException INVALID_OPTIONS when it lies beyond the 64-bit millisecond range
+     */
     public static function fromDateTime(\DateTimeInterface $t): int
     {
-        return $t->getTimestamp() * 1000 + intdiv((int) $t->format('u'), 1000);
+        $secs = $t->getTimestamp();
+        if ($secs > intdiv(PHP_INT_MAX, 1000) - 1 || $secs < intdiv(PHP_INT_MIN, 1000) + 1) {
+            throw WebhookException::forStatus(Status::INVALID_OPTIONS, sprintf('now (%s) is beyond the range of 64-bit Unix milliseconds', $t->format('Y-m-d\\TH:i:s\\Z')));
+        }
+        return $secs * 1000 + intdiv((int) $t->format('u'), 1000);
     }
 
     private static function daysInMonth(int $y, int $m): int

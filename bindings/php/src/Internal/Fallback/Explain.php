@@ -2,22 +2,23 @@
 
 declare(strict_types=1);
 
-namespace Everifin\Webhook\Internal;
+namespace Everifin\Webhook\Internal\Fallback;
 
 /**
- * The pure-PHP port of the core's explain search (src/explain.rs): why does a signature fail?
+ * src/explain.rs: why does a signature fail?
  * It tries what the sender could have signed instead (a secret with stray whitespace, the body
  * before something re-encoded it, another concatenation of ts and body, another spelling of ts,
  * a retired secret) and says what matched, never an expected signature; secrets are named by
  * index or fingerprint only.
  *
- * The candidates, their order and the findings' codes and details are the core's; the JSON
- * re-encodings reproduce serde_json's output byte for byte (compact, ", "/": " spaced, pretty
- * with 2 and 4 spaces, floats as serde_json writes them).
+ * The candidates, their order and the findings' codes and details are the core's. The body is
+ * decoded by ext/json (objects as \stdClass keep their key order) and written again by
+ * {@see JsonWriter} in the layouts the core tries (compact, ", "/": " spaced, pretty with 2 and 4
+ * spaces).
  *
  * @internal
  */
-final class PhpExplain
+final class Explain
 {
     /** Bodies larger than this are not re-encoded in search of a cause (the plain checks still run). */
     public const MAX_REENCODE_BYTES = 262144;
@@ -26,10 +27,10 @@ final class PhpExplain
     /** Key orders are permuted only for bodies up to this size. */
     public const MAX_PERMUTED_BYTES = 16384;
 
-    private const COMPACT = 0;
-    private const SPACED = 1;
-    private const PRETTY2 = 2;
-    private const PRETTY4 = 3;
+    private const COMPACT = JsonWriter::COMPACT;
+    private const SPACED = JsonWriter::SPACED;
+    private const PRETTY2 = JsonWriter::PRETTY2;
+    private const PRETTY4 = JsonWriter::PRETTY4;
 
     private const CONFIGURED = 'configured';
     private const TRIMMED = 'trimmed';
@@ -67,7 +68,7 @@ final class PhpExplain
     /**
      * A clock-skew finding when the signature is authentic but not fresh (or more than a minute off).
      */
-    public static function skewFinding(int $ageMs, int $toleranceSeconds): ?JsonObject
+    public static function skewFinding(int $ageMs, int $toleranceSeconds): ?\stdClass
     {
         $abs = $ageMs === PHP_INT_MIN ? PHP_INT_MAX : abs($ageMs);
         $outside = $toleranceSeconds > 0 && $abs > $toleranceSeconds * 1000;
@@ -96,12 +97,12 @@ final class PhpExplain
      *
      * @param list<string> $configured
      * @param list<string> $retired
-     * @return list<JsonObject>
+     * @return list<\stdClass>
      */
     public static function search(string $body, string $header, #[\SensitiveParameter] array $configured, #[\SensitiveParameter] array $retired): array
     {
         try {
-            [$ts, $sigs] = PhpBackend::parseHeader($header);
+            [$ts, $sigs] = Signature::parseHeader($header);
         } catch (Failure $f) {
             return [];
         }
@@ -205,15 +206,9 @@ final class PhpExplain
     }
 
     /** @param array<string, mixed> $details */
-    private static function finding(string $code, string $message, array $details): JsonObject
+    private static function finding(string $code, string $message, array $details): \stdClass
     {
-        $o = new JsonObject();
-        $o->set('code', $code);
-        $o->set('message', $message);
-        foreach ($details as $k => $v) {
-            $o->set($k, $v);
-        }
-        return $o;
+        return (object) (['code' => $code, 'message' => $message] + $details);
     }
 
     /**
@@ -351,10 +346,13 @@ final class PhpExplain
         if (!preg_match('//u', $text)) {
             return null;
         }
-        try {
-            $received = Json::parseSerde($text, 127); // serde_json's recursion limit
-        } catch (JsonError $e) {
+        [$ok, $received] = Constants::decode($text, Constants::MAX_INPUT_DEPTH);
+        if (!$ok) {
             return null;
+        }
+        $big = Constants::bigIntegers($text);
+        if ($big !== null) {
+            $received = Constants::restoreBigIntegers($received, $big);
         }
         $receivedPretty = self::hasWhitespaceOutsideStrings($text);
         $escapesUnicode = str_contains($text, '\\u');
@@ -426,20 +424,12 @@ final class PhpExplain
      */
     private static function sameOrder($a, $b): bool
     {
-        if ($a instanceof JsonObject && $b instanceof JsonObject) {
-            $x = [];
-            foreach ($a->members() as $k => $v) {
-                $x[] = (string) $k;
-            }
-            $y = [];
-            foreach ($b->members() as $k => $v) {
-                $y[] = (string) $k;
-            }
-            if ($x !== $y) {
+        if ($a instanceof \stdClass && $b instanceof \stdClass) {
+            if (array_map('strval', array_keys(get_object_vars($a))) !== array_map('strval', array_keys(get_object_vars($b)))) {
                 return false;
             }
-            foreach ($a->members() as $k => $v) {
-                if (!self::sameOrder($v, $b->get((string) $k))) {
+            foreach ($a as $k => $v) {
+                if (!self::sameOrder($v, $b->$k)) {
                     return false;
                 }
             }
@@ -464,15 +454,15 @@ final class PhpExplain
      */
     private static function sortKeys($value)
     {
-        if ($value instanceof JsonObject) {
+        if ($value instanceof \stdClass) {
             $entries = [];
-            foreach ($value->members() as $k => $v) {
+            foreach ($value as $k => $v) {
                 $entries[] = [(string) $k, $v];
             }
             usort($entries, static fn (array $p, array $q): int => strcmp($p[0], $q[0]));
-            $out = new JsonObject();
+            $out = new \stdClass();
             foreach ($entries as [$k, $v]) {
-                $out->set($k, self::sortKeys($v));
+                $out->$k = self::sortKeys($v);
             }
             return $out;
         }
@@ -490,7 +480,7 @@ final class PhpExplain
      */
     private static function documentedOrder($value)
     {
-        return $value instanceof JsonObject ? self::reorder($value, self::TOP_ORDER, true) : $value;
+        return $value instanceof \stdClass ? self::reorder($value, self::TOP_ORDER, true) : $value;
     }
 
     /**
@@ -498,21 +488,21 @@ final class PhpExplain
      *
      * @param list<string> $order
      */
-    private static function reorder(JsonObject $map, array $order, bool $top): JsonObject
+    private static function reorder(\stdClass $map, array $order, bool $top): \stdClass
     {
-        $out = new JsonObject();
+        $out = new \stdClass();
         foreach ($order as $key) {
-            if ($map->has($key)) {
-                $v = $map->get($key);
-                if ($top && $key === 'data' && $v instanceof JsonObject) {
+            if (property_exists($map, $key)) {
+                $v = $map->$key;
+                if ($top && $key === 'data' && $v instanceof \stdClass) {
                     $v = self::reorder($v, self::DATA_ORDER, false);
                 }
-                $out->set($key, $v);
+                $out->$key = $v;
             }
         }
-        foreach ($map->members() as $k => $v) {
-            if (!$out->has((string) $k)) {
-                $out->set((string) $k, $v);
+        foreach ($map as $k => $v) {
+            if (!property_exists($out, (string) $k)) {
+                $out->$k = $v;
             }
         }
         return $out;
@@ -529,16 +519,17 @@ final class PhpExplain
      */
     private static function permutationsAt($value, ?string $path): \Generator
     {
-        if (!$value instanceof JsonObject) {
+        if (!$value instanceof \stdClass) {
             return;
         }
-        $target = $path === null ? $value : $value->get($path);
-        if (!$target instanceof JsonObject || $target->count() < 2 || $target->count() > self::MAX_PERMUTED_KEYS) {
+        $target = $path === null ? $value : ($value->$path ?? null);
+        $count = $target instanceof \stdClass ? count(get_object_vars($target)) : 0;
+        if ($count < 2 || $count > self::MAX_PERMUTED_KEYS) {
             return;
         }
         $pieces = [];
-        foreach ($target->members() as $k => $v) {
-            $pieces[] = Json::encodeString((string) $k) . ':' . self::compact($v);
+        foreach ($target as $k => $v) {
+            $pieces[] = JsonWriter::string((string) $k) . ':' . self::compact($v);
         }
         // The rest of the whole value around the object at $path.
         $before = '';
@@ -546,15 +537,15 @@ final class PhpExplain
         if ($path !== null) {
             $parts = [];
             $at = 0;
-            foreach ($value->members() as $k => $v) {
+            foreach ($value as $k => $v) {
                 if ((string) $k === $path) {
                     $at = count($parts);
                     $parts[] = '';
                 } else {
-                    $parts[] = Json::encodeString((string) $k) . ':' . self::compact($v);
+                    $parts[] = JsonWriter::string((string) $k) . ':' . self::compact($v);
                 }
             }
-            $before = '{' . implode(',', array_slice($parts, 0, $at)) . ($at > 0 ? ',' : '') . Json::encodeString($path) . ':';
+            $before = '{' . implode(',', array_slice($parts, 0, $at)) . ($at > 0 ? ',' : '') . JsonWriter::string($path) . ':';
             $rest = array_slice($parts, $at + 1);
             $after = ($rest === [] ? '' : ',' . implode(',', $rest)) . '}';
         }
@@ -611,168 +602,15 @@ final class PhpExplain
         return false;
     }
 
-    // ---------------------------------------------------------------- serde_json's output
-
-    /**
-     * The value as serde_json writes it in one of the formats, optionally with every non-ASCII
-     * character escaped (\uXXXX, lowercase, surrogate pairs) and every "/" escaped.
-     *
-     * @param mixed $value a value from {@see Json::parse()}
-     */
+    /** @param mixed $value */
     public static function render($value, int $format, bool $ascii = false, bool $slashes = false): string
     {
-        switch ($format) {
-            case self::SPACED:
-                $out = self::write($value, ', ', ': ', null, 0);
-                break;
-            case self::PRETTY2:
-                $out = self::write($value, ',', ': ', '  ', 0);
-                break;
-            case self::PRETTY4:
-                $out = self::write($value, ',', ': ', '    ', 0);
-                break;
-            default:
-                $out = self::write($value, ',', ':', null, 0);
-        }
-        if ($ascii) {
-            $out = self::escapeNonAscii($out);
-        }
-        if ($slashes) {
-            $out = str_replace('/', '\\/', $out);
-        }
-        return $out;
+        return JsonWriter::render($value, $format, $ascii, $slashes);
     }
 
-    /** serde_json::to_string */
+    /** @param mixed $value */
     public static function compact($value): string
     {
-        return self::render($value, self::COMPACT);
-    }
-
-    /** @param mixed $v */
-    private static function write($v, string $comma, string $colon, ?string $indent, int $level): string
-    {
-        if ($v instanceof JsonObject) {
-            if ($v->count() === 0) {
-                return '{}';
-            }
-            $parts = [];
-            foreach ($v->members() as $k => $val) {
-                $parts[] = Json::encodeString((string) $k) . $colon . self::write($val, $comma, $colon, $indent, $level + 1);
-            }
-            return self::wrap('{', '}', $parts, $comma, $indent, $level);
-        }
-        if (is_array($v)) {
-            if ($v === []) {
-                return '[]';
-            }
-            $parts = [];
-            foreach ($v as $val) {
-                $parts[] = self::write($val, $comma, $colon, $indent, $level + 1);
-            }
-            return self::wrap('[', ']', $parts, $comma, $indent, $level);
-        }
-        if (is_string($v)) {
-            return Json::encodeString($v);
-        }
-        if (is_float($v)) {
-            return self::formatFloat($v);
-        }
-        if ($v instanceof JsonBigInt) {
-            return $v->digits;
-        }
-        if ($v instanceof JsonRaw) {
-            return $v->json;
-        }
-        if ($v === null) {
-            return 'null';
-        }
-        if (is_bool($v)) {
-            return $v ? 'true' : 'false';
-        }
-        return (string) (int) $v;
-    }
-
-    /** @param list<string> $parts */
-    private static function wrap(string $open, string $close, array $parts, string $comma, ?string $indent, int $level): string
-    {
-        if ($indent === null) {
-            return $open . implode($comma, $parts) . $close;
-        }
-        $inner = "\n" . str_repeat($indent, $level + 1);
-        return $open . $inner . implode(',' . $inner, $parts) . "\n" . str_repeat($indent, $level) . $close;
-    }
-
-    /**
-     * A finite float as serde_json writes it (zmij): the shortest round-trip digits, fixed
-     * notation for decimal exponents -5 to 15 ("100.0", "0.00001"), else "1.5e-7" / "1e+20".
-     */
-    public static function formatFloat(float $f): string
-    {
-        if (is_nan($f) || is_infinite($f)) {
-            return 'null';
-        }
-        if ($f == 0.0) {
-            return fdiv(1.0, $f) < 0 ? '-0.0' : '0.0';
-        }
-        $prev = ini_get('serialize_precision');
-        ini_set('serialize_precision', '-1');
-        try {
-            $repr = (string) json_encode(abs($f));
-        } finally {
-            ini_set('serialize_precision', (string) $prev);
-        }
-        $sign = $f < 0 ? '-' : '';
-        $exp = 0;
-        $e = strcspn($repr, 'eE');
-        if ($e < strlen($repr)) {
-            $exp = (int) substr($repr, $e + 1);
-            $repr = substr($repr, 0, $e);
-        }
-        $dot = strpos($repr, '.');
-        $intLen = $dot === false ? strlen($repr) : $dot;
-        $digits = str_replace('.', '', $repr);
-        // Decimal exponent of the first digit, after dropping leading zeros.
-        $lead = strspn($digits, '0');
-        $dec = $exp + $intLen - 1 - $lead;
-        $digits = rtrim(substr($digits, $lead), '0');
-        if ($digits === '') {
-            return $sign . '0.0';
-        }
-        $n = strlen($digits);
-        if ($dec >= -5 && $dec <= 15) {
-            if ($n - 1 <= $dec) {
-                return $sign . $digits . str_repeat('0', $dec - $n + 1) . '.0';
-            }
-            if ($dec >= 0) {
-                return $sign . substr($digits, 0, $dec + 1) . '.' . substr($digits, $dec + 1);
-            }
-            return $sign . '0.' . str_repeat('0', -$dec - 1) . $digits;
-        }
-        $mantissa = $n > 1 ? $digits[0] . '.' . substr($digits, 1) : $digits;
-        return $sign . $mantissa . 'e' . ($dec < 0 ? '-' : '+') . abs($dec);
-    }
-
-    private static function escapeNonAscii(string $s): string
-    {
-        return (string) preg_replace_callback('/[^\x00-\x7F]/u', static function (array $m): string {
-            $c = $m[0];
-            $b = array_values((array) unpack('C*', $c));
-            switch (count($b)) {
-                case 2:
-                    $cp = (($b[0] & 0x1F) << 6) | ($b[1] & 0x3F);
-                    break;
-                case 3:
-                    $cp = (($b[0] & 0x0F) << 12) | (($b[1] & 0x3F) << 6) | ($b[2] & 0x3F);
-                    break;
-                default:
-                    $cp = (($b[0] & 0x07) << 18) | (($b[1] & 0x3F) << 12) | (($b[2] & 0x3F) << 6) | ($b[3] & 0x3F);
-            }
-            if ($cp < 0x10000) {
-                return sprintf('\\u%04x', $cp);
-            }
-            $cp -= 0x10000;
-            return sprintf('\\u%04x\\u%04x', 0xD800 | ($cp >> 10), 0xDC00 | ($cp & 0x3FF));
-        }, $s);
+        return JsonWriter::compact($value);
     }
 }

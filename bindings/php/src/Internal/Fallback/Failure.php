@@ -2,7 +2,7 @@
 
 declare(strict_types=1);
 
-namespace Everifin\Webhook\Internal;
+namespace Everifin\Webhook\Internal\Fallback;
 
 /**
  * A failed step inside the pure-PHP backend; turned into an error result.

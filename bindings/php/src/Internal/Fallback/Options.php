@@ -1,0 +1,184 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Everifin\Webhook\Internal\Fallback;
+
+use Everifin\Webhook\Status;
+
+/**
+ * src/options.rs: the options JSON, validated; the pure-PHP backend's "verifier handle". Unknown
+ * keys are refused so that a typo never silently weakens a check.
+ *
+ * @internal
+ */
+final class Options
+{
+    /** @var list<string> oldest first; empty only for normalize */
+    public array $secrets = [];
+    public int $toleranceSeconds = Constants::DEFAULT_TOLERANCE_SECONDS;
+    public bool $confirmedIsPaid = false;
+    public int $maxBodyBytes = Constants::DEFAULT_MAX_BODY_BYTES;
+    /** @var array<array-key, array<string, ?string>> platform => outcome => state, in table order */
+    public array $suggested = Constants::DEFAULT_SUGGESTED;
+
+    /** Options for a verifier: "secrets" is required. */
+    public static function forVerifier(string $json): self
+    {
+        $o = self::parse($json);
+        if ($o->secrets === []) {
+            throw self::invalid('options: "secrets" is required (an array of hook secrets, oldest first)');
+        }
+        return $o;
+    }
+
+    /** Options; an empty input means {}. */
+    public static function parse(string $json): self
+    {
+        $o = new self();
+        if ($json === '') {
+            return $o;
+        }
+        [$ok, $value, $error] = Constants::decode($json, Constants::MAX_INPUT_DEPTH);
+        if (!$ok) {
+            throw self::invalid('options are not valid JSON (' . $error . ')');
+        }
+        return self::fromValue($value);
+    }
+
+    /**
+     * Options from a decoded value (explain removes "retiredSecrets" first).
+     *
+     * @param mixed $value
+     */
+    public static function fromValue($value): self
+    {
+        if (!$value instanceof \stdClass && !(is_array($value) && ($value === [] ? false : !array_is_list($value)))) {
+            throw self::invalid('options must be a JSON object');
+        }
+        $o = new self();
+        foreach ($value as $key => $v) {
+            switch ((string) $key) {
+                case 'secrets':
+                    $o->secrets = self::secrets($v, 'options: "secrets"');
+                    break;
+                case 'toleranceSeconds':
+                    $o->toleranceSeconds = self::integerIn($v, 'toleranceSeconds', 0, Constants::MAX_TOLERANCE_SECONDS);
+                    break;
+                case 'confirmedIsPaid':
+                    if (!is_bool($v)) {
+                        throw self::invalid('options: "confirmedIsPaid" must be true or false');
+                    }
+                    $o->confirmedIsPaid = $v;
+                    break;
+                case 'maxBodyBytes':
+                    $o->maxBodyBytes = self::integerIn($v, 'maxBodyBytes', 1, Constants::MAX_MAX_BODY_BYTES);
+                    break;
+                case 'suggestedStates':
+                    $o->suggested = self::suggested($v);
+                    break;
+                default:
+                    throw self::invalid(sprintf(
+                        'options: unknown option %s (known: secrets, toleranceSeconds, confirmedIsPaid, maxBodyBytes, suggestedStates)',
+                        JsonWriter::string(Constants::truncate((string) $key, 64))
+                    ));
+            }
+        }
+        return $o;
+    }
+
+    /**
+     * A JSON array of 1 to 16 non-empty secret strings (options::parse_secrets). Messages name
+     * positions, never values.
+     *
+     * @param mixed $value
+     * @return list<string>
+     */
+    public static function secrets($value, string $what): array
+    {
+        if (!is_array($value) || !array_is_list($value)) {
+            throw self::invalid($what . ' must be an array of strings, oldest first');
+        }
+        if ($value === []) {
+            throw self::invalid($what . ' must hold at least one secret');
+        }
+        if (count($value) > Constants::MAX_SECRETS) {
+            throw self::invalid(sprintf('%s holds %d secrets; at most %d are allowed', $what, count($value), Constants::MAX_SECRETS));
+        }
+        foreach ($value as $i => $s) {
+            if (!is_string($s)) {
+                throw self::invalid(sprintf('%s: secret %d is not a string', $what, $i));
+            }
+            if ($s === '') {
+                throw self::invalid(sprintf('%s: secret %d is empty', $what, $i));
+            }
+        }
+        return $value;
+    }
+
+    /** @param mixed $v */
+    private static function integerIn($v, string $key, int $min, int $max): int
+    {
+        if (!is_int($v) || $v < $min || $v > $max) {
+            throw self::invalid(sprintf('options: "%s" must be a whole number from %d to %d', $key, $min, $max));
+        }
+        return $v;
+    }
+
+    /**
+     * @param mixed $v
+     * @return array<array-key, array<string, ?string>>
+     */
+    private static function suggested($v): array
+    {
+        if (!$v instanceof \stdClass && !(is_array($v) && $v !== [] && !array_is_list($v))) {
+            throw self::invalid('options: "suggestedStates" must be an object {platform: {outcome: state}}');
+        }
+        $table = Constants::DEFAULT_SUGGESTED;
+        foreach ($v as $platform => $entries) {
+            $platform = (string) $platform;
+            if ($platform === '') {
+                throw self::invalid('options: "suggestedStates" has an empty platform name');
+            }
+            if (!$entries instanceof \stdClass && !(is_array($entries) && ($entries === [] || !array_is_list($entries)))) {
+                throw self::invalid(sprintf('options: suggestedStates.%s must be an object {outcome: state}', Constants::truncate($platform, 64)));
+            }
+            $row = $table[$platform] ?? array_fill_keys(Constants::OUTCOMES, null);
+            foreach ($entries as $outcome => $state) {
+                $outcome = (string) $outcome;
+                if (!in_array($outcome, Constants::OUTCOMES, true)) {
+                    throw self::invalid(sprintf(
+                        'options: suggestedStates.%s: %s is not an outcome (known: %s)',
+                        Constants::truncate($platform, 64),
+                        JsonWriter::string(Constants::truncate($outcome, 64)),
+                        implode(', ', Constants::OUTCOMES)
+                    ));
+                }
+                if ($state !== null && !is_string($state)) {
+                    throw self::invalid(sprintf('options: suggestedStates.%s.%s must be a string or null', Constants::truncate($platform, 64), $outcome));
+                }
+                $row[$outcome] = $state;
+            }
+            $table[$platform] = $row;
+        }
+        return $table;
+    }
+
+    private static function invalid(string $message): Failure
+    {
+        return new Failure(Status::INVALID_OPTIONS, $message);
+    }
+
+    /** @return array<string, mixed> */
+    public function __debugInfo(): array
+    {
+        return ['secrets' => sprintf('[%d redacted]', count($this->secrets)), 'toleranceSeconds' => $this->toleranceSeconds,
+            'confirmedIsPaid' => $this->confirmedIsPaid, 'maxBodyBytes' => $this->maxBodyBytes];
+    }
+
+    /** @return array<string, mixed> */
+    public function __serialize(): array
+    {
+        throw new \LogicException('verifier options hold secrets and cannot be serialized');
+    }
+}

@@ -1,0 +1,57 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Everifin\Webhook\Internal\Fallback;
+
+use Everifin\Webhook\Status;
+
+/**
+ * src/result.rs: the result JSON of each function (ok, status, httpStatus, then the payload or
+ * message, field, signature), written like the core writes it.
+ *
+ * @internal
+ */
+final class Result
+{
+    private function __construct()
+    {
+    }
+
+    /**
+     * An ok result with its payload members, each written compactly (a JsonRaw as it is).
+     *
+     * @param array<string, mixed> $payload
+     */
+    public static function ok(array $payload): string
+    {
+        $out = '{"ok":true,"status":"OK","httpStatus":200';
+        foreach ($payload as $k => $v) {
+            $out .= ',' . JsonWriter::string($k) . ':' . JsonWriter::compact(is_array($v) && !array_is_list($v) ? (object) $v : $v);
+        }
+        return $out . '}';
+    }
+
+    public static function error(Failure $f): string
+    {
+        $out = '{"ok":false,"status":' . JsonWriter::string($f->status) . ',"httpStatus":' . Status::httpStatus($f->status)
+            . ',"message":' . JsonWriter::string($f->getMessage());
+        if ($f->field !== null) {
+            $out .= ',"field":' . JsonWriter::string($f->field);
+        }
+        if ($f->signature !== null) {
+            $out .= ',"signature":' . JsonWriter::compact((object) $f->signature);
+        }
+        return $out . '}';
+    }
+
+    /** result::process / result::normalize */
+    public static function event(?array $signature, \stdClass $event, ?string $hookDataText): string
+    {
+        $out = '{"ok":true,"status":"OK","httpStatus":200';
+        if ($signature !== null) {
+            $out .= ',"signature":' . JsonWriter::compact((object) $signature);
+        }
+        return $out . ',"event":' . Event::json($event, $hookDataText) . '}';
+    }
+}

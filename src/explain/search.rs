@@ -1,0 +1,206 @@
+//! The search for a cause when no signature matches: other keys (a secret with stray whitespace,
+//! a retired secret), other bodies (see [`reencode`](super::reencode)), other concatenations of
+//! `ts` and body, other spellings of `ts`.
+
+use subtle::ConstantTimeEq;
+
+use super::reencode::reencoding;
+use super::{finding, fingerprint, Finding};
+use crate::secret::Secret;
+use crate::timestamp;
+use crate::verify::{mac_over, parse_header};
+
+/// What a candidate message was signed with.
+#[derive(Clone, Copy)]
+enum KeyKind {
+    Configured,
+    Trimmed(usize),
+    Retired(usize),
+}
+
+pub(super) struct Search<'a> {
+    ts: &'a str,
+    given: Vec<[u8; 32]>,
+    keys: Vec<(KeyKind, Secret)>,
+}
+
+impl Search<'_> {
+    /// Whether the HMAC of `parts` under `secret` is one of the header's signatures.
+    fn carries(&self, secret: &Secret, parts: &[&[u8]]) -> bool {
+        let mac = mac_over(secret, parts);
+        self.given.iter().any(|g| bool::from(g.ct_eq(&mac)))
+    }
+
+    /// The first key under which the message made of `parts` carries a header signature.
+    fn matches(&self, parts: &[&[u8]]) -> Option<KeyKind> {
+        self.keys
+            .iter()
+            .find(|(_, secret)| self.carries(secret, parts))
+            .map(|(kind, _)| *kind)
+    }
+
+    /// Tries a body with the header's `ts` under the configured secrets only.
+    pub(super) fn body_matches(&self, body: &[u8]) -> bool {
+        self.keys
+            .iter()
+            .filter(|(kind, _)| matches!(kind, KeyKind::Configured))
+            .any(|(_, secret)| self.carries(secret, &[self.ts.as_bytes(), b".", body]))
+    }
+}
+
+pub(super) fn search(
+    body: &[u8],
+    header: &[u8],
+    configured: &[Secret],
+    retired: &[Secret],
+) -> Vec<Finding> {
+    let Ok(parsed) = parse_header(header) else {
+        return Vec::new();
+    };
+    let mut keys: Vec<(KeyKind, Secret)> = configured
+        .iter()
+        .map(|s| (KeyKind::Configured, s.clone()))
+        .collect();
+    for (i, s) in configured.iter().enumerate() {
+        if let Ok(text) = std::str::from_utf8(s.expose()) {
+            let trimmed = text.trim();
+            if trimmed.len() != text.len() && !trimmed.is_empty() {
+                keys.push((KeyKind::Trimmed(i), Secret::new(trimmed.as_bytes())));
+            }
+        }
+    }
+    keys.extend(
+        retired
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (KeyKind::Retired(i), s.clone())),
+    );
+    let search = Search {
+        ts: parsed.ts,
+        given: parsed.signatures.iter().map(|(_, mac)| *mac).collect(),
+        keys,
+    };
+    let mut findings = Vec::new();
+
+    // The key: whitespace around a configured secret, or a retired secret.
+    match search.matches(&[parsed.ts.as_bytes(), b".", body]) {
+        Some(KeyKind::Trimmed(i)) => {
+            let text = String::from_utf8_lossy(configured[i].expose()).into_owned();
+            let what = describe_whitespace(&text);
+            findings.push(finding(
+                "secret_whitespace",
+                format!("configured secret {i} {what}; the signature matches without it: remove the whitespace from the configured secret"),
+                serde_json::json!({"secretIndex": i, "whitespace": what}),
+            ));
+        }
+        Some(KeyKind::Retired(i)) => {
+            let fp = fingerprint(&retired[i]);
+            findings.push(finding(
+                "retired_secret",
+                format!("the request is signed with the retired secret {fp}, which is no longer configured: Everifin still uses it (was the new secret regenerated again, or is this an old delivery?)"),
+                serde_json::json!({"fingerprint": fp}),
+            ));
+        }
+        Some(KeyKind::Configured) | None => {}
+    }
+
+    // The body: what the sender signed before something re-encoded it.
+    if let Some(transforms) = reencoding(body, &search) {
+        let list = transforms.join(", ");
+        findings.push(finding(
+            "body_reencoded",
+            format!("the signature matches the body as it was before it was changed ({list}): verify the raw request body exactly as received (php://input, request.get_data()), never a re-encoded one"),
+            serde_json::json!({"transform": transforms[0], "transforms": transforms}),
+        ));
+    }
+
+    // The message layout: another concatenation of ts and body.
+    let ts = parsed.ts.as_bytes();
+    let layouts: [(&str, Vec<&[u8]>); 3] = [
+        ("body.ts", vec![body, b".", ts]),
+        ("ts+body", vec![ts, body]),
+        ("body", vec![body]),
+    ];
+    for (variant, parts) in &layouts {
+        if let Some(KeyKind::Configured) = search.matches(parts) {
+            findings.push(finding(
+                "concatenation_order",
+                format!("the signature matches HMAC over \"{variant}\" instead of \"ts.body\": the signed message must be the ts string, a dot, then the raw body"),
+                serde_json::json!({"variant": variant}),
+            ));
+        }
+    }
+
+    // The timestamp: the same instant written another way.
+    if let Ok(ts_ms) = timestamp::parse_utc_ms(parsed.ts) {
+        for alt in ts_spellings(ts_ms).into_iter().filter(|a| a != parsed.ts) {
+            if let Some(KeyKind::Configured) = search.matches(&[alt.as_bytes(), b".", body]) {
+                findings.push(finding(
+                    "ts_reformatted",
+                    format!("the signature matches when the timestamp is written \"{alt}\" instead of the header's \"{}\": sign and verify the ts exactly as it appears in the header", parsed.ts),
+                    serde_json::json!({"signedTs": alt, "headerTs": parsed.ts}),
+                ));
+                break;
+            }
+        }
+    }
+
+    if findings.is_empty() {
+        let n = parsed.signatures.len();
+        if n > configured.len() {
+            findings.push(finding(
+                "rotation_in_progress",
+                format!("the header carries {n} signatures: Everifin signs with {n} secrets while a regenerated secret is being rolled out, and none matches the {} configured: add the newest hook secret from the Back Office (oldest first)", configured.len()),
+                serde_json::json!({"signatures": n, "configuredSecrets": configured.len()}),
+            ));
+        } else {
+            findings.push(finding(
+                "no_cause_found",
+                "no common cause matched: check that the configured secret is this shop's current hook secret (compare the fingerprints) and that the raw, unmodified body is verified".to_owned(),
+                serde_json::json!({}),
+            ));
+        }
+    }
+    findings
+}
+
+fn describe_whitespace(secret: &str) -> String {
+    let kind = |c: Option<char>| match c {
+        Some('\n') => "a newline",
+        Some('\r') => "a carriage return",
+        Some('\t') => "a tab",
+        _ => "a space",
+    };
+    let lead = secret.len() != secret.trim_start().len();
+    let trail = secret.len() != secret.trim_end().len();
+    match (lead, trail) {
+        (true, true) => format!(
+            "starts with {} and ends with {}",
+            kind(secret.chars().next()),
+            kind(secret.chars().last())
+        ),
+        (true, false) => format!("starts with {}", kind(secret.chars().next())),
+        _ => format!("ends with {}", kind(secret.chars().last())),
+    }
+}
+
+/// The same instant in the spellings senders and frameworks commonly produce.
+fn ts_spellings(ms: i64) -> Vec<String> {
+    let canonical = timestamp::format_ms(ms);
+    let base = &canonical[..19];
+    let frac = &canonical[19..23];
+    let mut out = vec![
+        canonical.clone(),
+        format!("{base}Z"),
+        format!("{base}{frac}+00:00"),
+        format!("{base}+00:00"),
+        format!("{base}{frac}000Z"),
+        format!("{base}{frac}000+00:00"),
+        format!("{}{frac}Z", base.replace('T', " ")),
+        format!("{base}{frac}"),
+        (ms.div_euclid(1000)).to_string(),
+        ms.to_string(),
+    ];
+    out.dedup();
+    out
+}

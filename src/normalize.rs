@@ -1,0 +1,263 @@
+//! Step 3, normalize: the parsed body's fields → the schema-1 event (docs/behaviour.md sections 2
+//! and 3): required fields and their legacy fallbacks, UUIDs, the timestamp, the entity and the
+//! outcome, `hookData` passed through exactly as received.
+
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+use crate::error::Error;
+use crate::options::Options;
+use crate::outcome::{classify, Entity, Outcome};
+use crate::parse::{parse, Body, Fields, Node};
+use crate::suggested::Suggested;
+use crate::text::truncate;
+use crate::timestamp;
+
+/// The normalized event, schema version 1 (DESIGN.md). Serializes with the keys of the design.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    pub schema_version: u32,
+    pub event_id: String,
+    pub event_type: String,
+    pub event_timestamp: String,
+    pub event_timestamp_ms: i64,
+    pub entity: Entity,
+    pub entity_id: Option<String>,
+    pub payment_id: Option<String>,
+    pub refund_id: Option<String>,
+    pub order_id: Option<String>,
+    pub instruction_id: Option<String>,
+    pub external_id: Option<String>,
+    pub status: Option<String>,
+    pub status_known: bool,
+    #[serde(rename = "final")]
+    pub is_final: bool,
+    pub outcome: Outcome,
+    pub reason_code: Option<String>,
+    /// The shop's custom data exactly as it appeared in the body.
+    pub hook_data: Option<Box<RawValue>>,
+    pub legacy_fields: bool,
+    pub suggested: Suggested,
+}
+
+/// A field's raw value, with JSON `null` treated as absent.
+fn present<'a>(fields: &Fields<'a>, key: &str) -> Option<&'a RawValue> {
+    fields.get(key).copied().filter(|raw| raw.get() != "null")
+}
+
+fn string_field(
+    fields: &Fields,
+    key: &str,
+    name: &str,
+    non_empty: bool,
+) -> Result<Option<String>, Error> {
+    let Some(raw) = present(fields, key) else {
+        return Ok(None);
+    };
+    match serde_json::from_str::<String>(raw.get()) {
+        Ok(s) if non_empty && s.is_empty() => {
+            Err(Error::event(name, format!("{name} must not be empty")))
+        }
+        Ok(s) => Ok(Some(s)),
+        Err(_) => Err(Error::event(name, format!("{name} must be a string"))),
+    }
+}
+
+fn uuid_field(fields: &Fields, key: &str, name: &str) -> Result<Option<String>, Error> {
+    let Some(s) = string_field(fields, key, name, false)? else {
+        return Ok(None);
+    };
+    match uuid::Uuid::try_parse(&s) {
+        Ok(id) if s.len() == 36 => Ok(Some(id.hyphenated().to_string())),
+        _ => Err(Error::event(
+            name,
+            format!(
+                "{name} must be a UUID like 4e896aa3-bbba-4a75-a888-06bcfe403c99, got {:?}",
+                truncate(&s, 40)
+            ),
+        )),
+    }
+}
+
+/// A required field with a legacy fallback: returns the value and the name it came from.
+fn with_fallback<'f>(
+    fields: &Fields,
+    key: &'f str,
+    legacy: &'f str,
+) -> Result<(String, &'f str), Error> {
+    let name = if present(fields, key).is_none() && present(fields, legacy).is_some() {
+        legacy
+    } else {
+        key
+    };
+    match string_field(fields, name, name, true)? {
+        Some(v) => Ok((v, name)),
+        None => Err(Error::event(name, format!("{name} is required"))),
+    }
+}
+
+/// Body bytes → normalized event: [`parse`], then the fields (docs/behaviour.md sections 2 and 3).
+pub(crate) fn normalize_body(body: &[u8], options: &Options) -> Result<Event, Error> {
+    let Body { fields, data } = parse(body)?;
+    normalize_fields(&fields, data, options)
+}
+
+fn normalize_fields(
+    fields: &Fields,
+    data: Option<Node>,
+    options: &Options,
+) -> Result<Event, Error> {
+    let event_id = uuid_field(fields, "eventId", "eventId")?
+        .ok_or_else(|| Error::event("eventId", "eventId is required"))?;
+    let (event_type, _) = with_fallback(fields, "eventType", "hookType")?;
+    let (ts_text, ts_name) = with_fallback(fields, "eventTimestamp", "timestamp")?;
+    let ts_ms = timestamp::parse_utc_ms(&ts_text).map_err(|e| {
+        Error::event(
+            ts_name,
+            format!("{ts_name} {:?} {}", truncate(&ts_text, 40), e.0),
+        )
+    })?;
+
+    let data = match data {
+        Some(Node::Object(data)) => data,
+        None | Some(Node::Null) => return Err(Error::event("data", "data is required")),
+        Some(Node::Other) => return Err(Error::event("data", "data must be an object")),
+    };
+
+    let payment_id = uuid_field(&data, "paymentId", "data.paymentId")?;
+    let refund_id = uuid_field(&data, "refundId", "data.refundId")?;
+    let order_id = uuid_field(&data, "orderId", "data.orderId")?;
+    let instruction_id = string_field(&data, "instructionId", "data.instructionId", false)?;
+    let external_id = string_field(&data, "externalId", "data.externalId", false)?;
+    let status = string_field(&data, "status", "data.status", true)?;
+    let reason_code = string_field(&data, "reasonCode", "data.reasonCode", false)?;
+    let hook_data = present(&data, "hookData").map(|raw| raw.to_owned());
+
+    let known_type = matches!(
+        event_type.as_str(),
+        "payment.statusChange" | "payment.statusCheck" | "order.statusChange"
+    );
+    let entity = match event_type.as_str() {
+        "payment.statusChange" | "payment.statusCheck" => match (&payment_id, &refund_id) {
+            (None, None) => {
+                return Err(Error::event(
+                    "data.paymentId",
+                    format!("a {event_type} event needs data.paymentId or data.refundId"),
+                ))
+            }
+            (Some(_), Some(_)) => {
+                return Err(Error::event(
+                    "data.refundId",
+                    "data has both paymentId and refundId; exactly one is expected",
+                ))
+            }
+            (Some(_), None) => Entity::Payment,
+            (None, Some(_)) => Entity::Refund,
+        },
+        "order.statusChange" => {
+            if order_id.is_none() {
+                return Err(Error::event(
+                    "data.orderId",
+                    "an order.statusChange event needs data.orderId",
+                ));
+            }
+            Entity::Order
+        }
+        _ if refund_id.is_some() => Entity::Refund,
+        _ if payment_id.is_some() => Entity::Payment,
+        _ if order_id.is_some() => Entity::Order,
+        _ => Entity::Unknown,
+    };
+    if status.is_none() && event_type.ends_with(".statusChange") && known_type {
+        return Err(Error::event(
+            "data.status",
+            format!("a {event_type} event needs data.status"),
+        ));
+    }
+    let entity_id = match entity {
+        Entity::Payment => payment_id.clone(),
+        Entity::Refund => refund_id.clone(),
+        Entity::Order => order_id.clone(),
+        Entity::Unknown => None,
+    };
+    let class = match (&status, known_type) {
+        (Some(s), true) => classify(entity, s, options.confirmed_is_paid),
+        _ => None,
+    };
+    let (is_final, outcome) = class.unwrap_or((false, Outcome::Unknown));
+
+    Ok(Event {
+        schema_version: 1,
+        event_id,
+        event_type,
+        event_timestamp: timestamp::format_ms(ts_ms),
+        event_timestamp_ms: ts_ms,
+        entity,
+        entity_id,
+        payment_id,
+        refund_id,
+        order_id,
+        instruction_id,
+        external_id,
+        status,
+        status_known: class.is_some(),
+        is_final,
+        outcome,
+        reason_code,
+        hook_data,
+        legacy_fields: ["clientId", "hookType", "timestamp"]
+            .iter()
+            .any(|k| fields.contains_key(*k)),
+        suggested: options.suggested.for_outcome(outcome),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::status::Status;
+
+    fn normalize(body: &str) -> Result<Event, Error> {
+        normalize_body(body.as_bytes(), &Options::default())
+    }
+
+    const BOOKED: &str = r#"{"eventId":"C2949DFE-4585-46EB-9213-35F0F7FAF055","eventType":"payment.statusChange",
+        "eventTimestamp":"2024-05-07T14:49:55.884Z","data":{"paymentId":"da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e21",
+        "status":"BOOKED","hookData":{ "customId": 12341234, "note": "order x54352" }}}"#;
+
+    #[test]
+    fn normalizes_a_booked_payment() {
+        let e = normalize(BOOKED).unwrap();
+        assert_eq!(e.event_id, "c2949dfe-4585-46eb-9213-35f0f7faf055");
+        assert_eq!(
+            (e.entity, e.is_final, e.outcome),
+            (Entity::Payment, true, Outcome::Paid)
+        );
+        assert_eq!(e.entity_id, e.payment_id);
+        assert_eq!(
+            e.hook_data.as_ref().unwrap().get(),
+            r#"{ "customId": 12341234, "note": "order x54352" }"#
+        );
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(
+            json["suggested"],
+            serde_json::json!({"woocommerce":"processing","prestashop":"PS_OS_PAYMENT"})
+        );
+        assert_eq!(json["final"], true);
+        assert_eq!(json["legacyFields"], false);
+    }
+
+    #[test]
+    fn reports_the_first_bad_field() {
+        let err = normalize(r#"{"eventId":"x","eventType":1}"#).unwrap_err();
+        assert_eq!(
+            (err.status, err.field.as_deref()),
+            (Status::EventInvalid, Some("eventId"))
+        );
+        let err = normalize(r#"[1]"#).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some(""));
+        let err = normalize(BOOKED.replace("\"BOOKED\"", "\"\"").as_str()).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("data.status"));
+    }
+}

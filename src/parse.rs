@@ -1,0 +1,299 @@
+//! Step 2, parse: the body bytes must be UTF-8 and strict JSON (nesting depth, no lone surrogate
+//! escapes, numbers within f64 range), and an object. One pass keeps the top-level members and
+//! those of `data` as raw slices of the body, for the normalize step to read.
+
+use std::collections::BTreeMap;
+
+use serde::de::{self, Deserialize};
+use serde_json::value::RawValue;
+
+use crate::error::Error;
+use crate::status::Status;
+use crate::text::json_error_kind;
+
+/// Arrays and objects may nest this deep (the top-level object counts as one).
+pub const MAX_JSON_DEPTH: usize = 64;
+
+/// An object's members, each as the raw JSON text of its value (the last duplicate wins).
+pub(crate) type Fields<'a> = BTreeMap<String, &'a RawValue>;
+
+/// A parsed body: its top-level members and `data` (absent, null, an object or something else).
+pub(crate) struct Body<'a> {
+    pub fields: Fields<'a>,
+    pub data: Option<Node<'a>>,
+}
+
+/// Body bytes → the top-level members, raw, and `data`'s members, raw. Checks UTF-8, nesting
+/// depth, strict-JSON rules and JSON syntax, and that the body is an object.
+pub(crate) fn parse(body: &[u8]) -> Result<Body<'_>, Error> {
+    let text = std::str::from_utf8(body).map_err(|e| {
+        Error::new(
+            Status::BodyNotUtf8,
+            format!(
+                "the body is not valid UTF-8 (invalid byte at offset {})",
+                e.valid_up_to()
+            ),
+        )
+    })?;
+    if let Err(e) = strict_scan(text.as_bytes(), MAX_JSON_DEPTH) {
+        let what = match e {
+            ScanError::TooDeep => {
+                format!("nests arrays/objects deeper than {MAX_JSON_DEPTH} levels")
+            }
+            ScanError::LoneSurrogate => "has a \\u escape of a lone UTF-16 surrogate".to_owned(),
+            ScanError::NumberOutOfRange => {
+                "has a number beyond the range of a 64-bit float".to_owned()
+            }
+        };
+        return Err(Error::new(Status::BodyNotJson, format!("the body {what}")));
+    }
+    // One pass: top-level members stay raw except `data`, whose members are collected too.
+    let top: Top = serde_json::from_str(text).map_err(|e| {
+        Error::new(
+            Status::BodyNotJson,
+            format!("the body is not JSON: {}", json_error_kind(&e)),
+        )
+    })?;
+    match top {
+        Top::Object { fields, data } => Ok(Body { fields, data }),
+        Top::NotObject => Err(Error::event(
+            "",
+            "the body must be a JSON object (an Everifin event)",
+        )),
+    }
+}
+
+/// Any JSON value, keeping an object's members as raw values.
+pub(crate) enum Node<'a> {
+    Object(Fields<'a>),
+    Null,
+    Other,
+}
+
+/// The top-level value of the body: its members raw, except `data` (last one wins).
+enum Top<'a> {
+    Object {
+        fields: Fields<'a>,
+        data: Option<Node<'a>>,
+    },
+    NotObject,
+}
+
+/// Visitor methods for the values that are neither objects nor null: skipped, giving `$other`.
+macro_rules! skip_non_objects {
+    ($other:expr) => {
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok($other)
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok($other)
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok($other)
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok($other)
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+            Ok($other)
+        }
+        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<de::IgnoredAny>()?.is_some() {}
+            Ok($other)
+        }
+    };
+}
+
+struct NodeVisitor;
+
+impl<'de> de::Visitor<'de> for NodeVisitor {
+    type Value = Node<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Node<'de>, A::Error> {
+        let mut fields = Fields::new();
+        while let Some(key) = map.next_key::<String>()? {
+            fields.insert(key, map.next_value()?);
+        }
+        Ok(Node::Object(fields))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Node<'de>, E> {
+        Ok(Node::Null)
+    }
+
+    skip_non_objects!(Node::Other);
+}
+
+impl<'de> Deserialize<'de> for Node<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(NodeVisitor)
+    }
+}
+
+struct TopVisitor;
+
+impl<'de> de::Visitor<'de> for TopVisitor {
+    type Value = Top<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Top<'de>, A::Error> {
+        let (mut fields, mut data) = (Fields::new(), None);
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "data" {
+                data = Some(map.next_value::<Node>()?);
+            } else {
+                fields.insert(key, map.next_value()?);
+            }
+        }
+        Ok(Top::Object { fields, data })
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Top<'de>, E> {
+        Ok(Top::NotObject)
+    }
+
+    skip_non_objects!(Top::NotObject);
+}
+
+impl<'de> Deserialize<'de> for Top<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(TopVisitor)
+    }
+}
+
+/// What [`strict_scan`] found wrong.
+#[derive(Debug, PartialEq, Eq)]
+enum ScanError {
+    TooDeep,
+    LoneSurrogate,
+    NumberOutOfRange,
+}
+
+/// Checks what a JSON syntax check alone lets through, everywhere in the body (also in values
+/// that are passed through raw, such as `hookData`, so that every result is strict JSON):
+/// nesting deeper than `max`, `\u` escapes of lone UTF-16 surrogates, numbers beyond the range
+/// of a 64-bit float. Malformed JSON is left for the parser to report.
+fn strict_scan(json: &[u8], max: usize) -> Result<(), ScanError> {
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < json.len() {
+        match json[i] {
+            b'"' => i = skip_string(json, i + 1)?,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > max {
+                    return Err(ScanError::TooDeep);
+                }
+                i += 1;
+            }
+            b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                i += 1;
+            }
+            b'-' | b'0'..=b'9' => i = check_number(json, i)?,
+            _ => i += 1,
+        }
+    }
+    Ok(())
+}
+
+/// From just after an opening quote to just after the closing one (or the end).
+fn skip_string(json: &[u8], mut i: usize) -> Result<usize, ScanError> {
+    loop {
+        let Some(offset) = json
+            .get(i..)
+            .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
+        else {
+            return Ok(json.len());
+        };
+        i += offset;
+        if json[i] == b'"' {
+            return Ok(i + 1);
+        }
+        // A backslash: check \u escapes for surrogate pairs, skip any other escape.
+        match hex4(json, i + 2).filter(|_| json.get(i + 1) == Some(&b'u')) {
+            Some(0xD800..=0xDBFF) => {
+                let low = hex4(json, i + 8).filter(|_| json.get(i + 6..i + 8) == Some(b"\\u"));
+                if !matches!(low, Some(0xDC00..=0xDFFF)) {
+                    return Err(ScanError::LoneSurrogate);
+                }
+                i += 12;
+            }
+            Some(0xDC00..=0xDFFF) => return Err(ScanError::LoneSurrogate),
+            Some(_) => i += 6,
+            None => i += 2,
+        }
+    }
+}
+
+fn hex4(json: &[u8], at: usize) -> Option<u32> {
+    let digits = std::str::from_utf8(json.get(at..at + 4)?).ok()?;
+    u32::from_str_radix(digits, 16)
+        .ok()
+        .filter(|_| digits.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// From the start of a number token to just after it; refuses numbers that overflow f64.
+fn check_number(json: &[u8], start: usize) -> Result<usize, ScanError> {
+    let len = json[start..]
+        .iter()
+        .take_while(|b| matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
+        .count();
+    let token = &json[start..start + len];
+    // Short plain integers always fit; only exponents and long digit runs can overflow.
+    if len >= 20 || token.iter().any(|b| matches!(b, b'e' | b'E')) {
+        let parsed = std::str::from_utf8(token)
+            .ok()
+            .and_then(|t| t.parse::<f64>().ok());
+        if parsed.is_some_and(f64::is_infinite) {
+            return Err(ScanError::NumberOutOfRange);
+        }
+    }
+    Ok(start + len)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nesting_is_counted_outside_strings_only() {
+        let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        assert_eq!(strict_scan(deep(64).as_bytes(), 64), Ok(()));
+        assert_eq!(
+            strict_scan(deep(65).as_bytes(), 64),
+            Err(ScanError::TooDeep)
+        );
+        // Escaped backslashes and quotes, brackets inside strings, an unterminated string.
+        assert_eq!(strict_scan(br#"["\\", "\"[[[", "open \"#, 1), Ok(()));
+        assert_eq!(strict_scan(br#"["\\", [[]]]"#, 2), Err(ScanError::TooDeep));
+        assert_eq!(strict_scan(br#"["\\", [[]]]"#, 3), Ok(()));
+    }
+
+    #[test]
+    fn lone_surrogates_and_huge_numbers_are_found_anywhere() {
+        let ok = |s: &str| strict_scan(s.as_bytes(), 64);
+        assert_eq!(ok(r#"{"a":"\ud83d\uded2 \u00e9 \\ud800"}"#), Ok(()));
+        assert_eq!(ok(r#"{"a":"\ud800"}"#), Err(ScanError::LoneSurrogate));
+        assert_eq!(ok(r#"{"a":"\ud800\u0041"}"#), Err(ScanError::LoneSurrogate));
+        assert_eq!(ok(r#"{"a":"\udc00\ud800"}"#), Err(ScanError::LoneSurrogate));
+        assert_eq!(ok(r#"{"\uDBFF":1}"#), Err(ScanError::LoneSurrogate));
+        assert_eq!(
+            ok(r#"[1e308, -1.7e308, 1e-400, 12345678901234567890123]"#),
+            Ok(())
+        );
+        assert_eq!(ok("[1e309]"), Err(ScanError::NumberOutOfRange));
+        assert_eq!(ok("-1E400"), Err(ScanError::NumberOutOfRange));
+        assert_eq!(
+            ok(&format!("[1{}]", "0".repeat(400))),
+            Err(ScanError::NumberOutOfRange)
+        );
+    }
+}

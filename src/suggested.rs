@@ -1,0 +1,109 @@
+//! The `suggested` shop states: per platform, the order state to set for each outcome. A default
+//! table (WooCommerce, PrestaShop) that the `suggestedStates` option overrides.
+
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
+
+use crate::outcome::Outcome;
+
+/// Per-platform shop states for each outcome; `None` means "leave the order as it is".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SuggestedStates {
+    platforms: Vec<(String, [Option<String>; 12])>,
+}
+
+const DEFAULT_SUGGESTED: [(&str, [Option<&str>; 12]); 2] = [
+    (
+        "woocommerce",
+        [
+            Some("pending"),
+            Some("on-hold"),
+            Some("on-hold"),
+            Some("processing"),
+            Some("failed"),
+            Some("failed"),
+            Some("cancelled"),
+            Some("on-hold"),
+            None,
+            Some("refunded"),
+            None,
+            None,
+        ],
+    ),
+    (
+        "prestashop",
+        [
+            Some("PS_OS_BANKWIRE"),
+            Some("PS_OS_BANKWIRE"),
+            Some("PS_OS_BANKWIRE"),
+            Some("PS_OS_PAYMENT"),
+            Some("PS_OS_ERROR"),
+            Some("PS_OS_CANCELED"),
+            Some("PS_OS_CANCELED"),
+            Some("PS_OS_ERROR"),
+            None,
+            Some("PS_OS_REFUND"),
+            None,
+            None,
+        ],
+    ),
+];
+
+impl Default for SuggestedStates {
+    fn default() -> SuggestedStates {
+        SuggestedStates {
+            platforms: DEFAULT_SUGGESTED
+                .iter()
+                .map(|(name, row)| (name.to_string(), row.map(|s| s.map(str::to_owned))))
+                .collect(),
+        }
+    }
+}
+
+impl SuggestedStates {
+    /// Replaces the given entries of a platform (adding the platform, all `None`, if new).
+    pub fn set_platform(&mut self, platform: &str, entries: Vec<(Outcome, Option<String>)>) {
+        let index = match self.platforms.iter().position(|(name, _)| name == platform) {
+            Some(i) => i,
+            None => {
+                self.platforms
+                    .push((platform.to_owned(), Default::default()));
+                self.platforms.len() - 1
+            }
+        };
+        for (outcome, state) in entries {
+            self.platforms[index].1[outcome.index()] = state;
+        }
+    }
+
+    /// The state a platform suggests for an outcome.
+    pub fn get(&self, platform: &str, outcome: Outcome) -> Option<&str> {
+        self.platforms
+            .iter()
+            .find(|(name, _)| name == platform)
+            .and_then(|(_, row)| row[outcome.index()].as_deref())
+    }
+
+    pub(crate) fn for_outcome(&self, outcome: Outcome) -> Suggested {
+        Suggested(
+            self.platforms
+                .iter()
+                .map(|(name, row)| (name.clone(), row[outcome.index()].clone()))
+                .collect(),
+        )
+    }
+}
+
+/// The `suggested` object of an event: platform → state or null, in table order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Suggested(pub Vec<(String, Option<String>)>);
+
+impl Serialize for Suggested {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (platform, state) in &self.0 {
+            map.serialize_entry(platform, state)?;
+        }
+        map.end()
+    }
+}

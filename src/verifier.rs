@@ -1,0 +1,115 @@
+//! The entry points of the safe core: a [`Verifier`] runs verify → parse → normalize on one
+//! request; [`normalize`] runs parse → normalize alone; [`sign`] makes a `Signature` header.
+
+use crate::error::Error;
+use crate::normalize::{self, Event};
+use crate::options::Options;
+use crate::secret::parse_secrets;
+use crate::signature_info::SignatureInfo;
+use crate::status::Status;
+use crate::text::json_error_kind;
+use crate::{timestamp, verify};
+
+/// A configured verifier: immutable, `Send + Sync`, cheap to share between threads.
+#[derive(Clone, Debug)]
+pub struct Verifier {
+    options: Options,
+}
+
+/// A request that passed every check.
+#[derive(Clone, Debug)]
+pub struct Verified {
+    pub signature: SignatureInfo,
+    pub event: Event,
+}
+
+impl Verifier {
+    /// Builds a verifier from options JSON (`secrets` required).
+    pub fn new(options_json: &[u8]) -> Result<Verifier, Error> {
+        Ok(Verifier {
+            options: Options::for_verifier(options_json)?,
+        })
+    }
+
+    /// Builds a verifier from options already validated for a verifier.
+    pub fn from_options(options: Options) -> Verifier {
+        Verifier { options }
+    }
+
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// Verifies and normalizes one request. `now_ms` is Unix milliseconds; 0 means the system clock.
+    pub fn process(
+        &self,
+        body: &[u8],
+        signature_header: &[u8],
+        now_ms: i64,
+    ) -> Result<Verified, Error> {
+        let o = &self.options;
+        check_body_size(body, o)?;
+        let now_ms = if now_ms == 0 {
+            timestamp::now_ms()
+        } else {
+            now_ms
+        };
+        let signature = verify::verify(
+            signature_header,
+            body,
+            &o.secrets,
+            o.tolerance_seconds,
+            now_ms,
+        )?;
+        let event = normalize::normalize_body(body, o).map_err(|e| e.with_signature(&signature))?;
+        Ok(Verified { signature, event })
+    }
+}
+
+/// `BODY_TOO_LARGE` when the body exceeds `maxBodyBytes` (checked before any other work).
+fn check_body_size(body: &[u8], options: &Options) -> Result<(), Error> {
+    if body.len() <= options.max_body_bytes {
+        return Ok(());
+    }
+    Err(Error::new(
+        Status::BodyTooLarge,
+        format!(
+            "the body is {} bytes; at most {} are accepted",
+            body.len(),
+            options.max_body_bytes
+        ),
+    ))
+}
+
+/// Validates and normalizes a body without any signature check (options JSON may be empty).
+pub fn normalize(body: &[u8], options_json: &[u8]) -> Result<Event, Error> {
+    let options = Options::parse(options_json)?;
+    check_body_size(body, &options)?;
+    normalize::normalize_body(body, &options)
+}
+
+/// Builds a `Signature` header for `body` (for tests and tools). `timestamp` empty means now;
+/// `secrets_json` is a JSON array of secrets, oldest first. `now_ms` 0 means the system clock.
+pub fn sign(
+    body: &[u8],
+    timestamp: &str,
+    secrets_json: &[u8],
+    now_ms: i64,
+) -> Result<String, Error> {
+    let value: serde_json::Value = serde_json::from_slice(secrets_json).map_err(|e| {
+        Error::new(
+            Status::InvalidOptions,
+            format!(
+                "secrets must be a JSON array of strings ({})",
+                json_error_kind(&e)
+            ),
+        )
+    })?;
+    let secrets = parse_secrets(&value, "secrets")?;
+    let now_ms = if now_ms == 0 {
+        timestamp::now_ms()
+    } else {
+        now_ms
+    };
+    verify::sign(body, timestamp, &secrets, now_ms)
+}

@@ -1,0 +1,151 @@
+//! `tests/vectors/statuses.json` is the one status table (name, code, httpStatus, family). The
+//! Rust enum, the C ABI, the committed C header and the table of docs/design.md must say exactly
+//! what it says.
+
+use std::collections::BTreeMap;
+
+use everifin_webhook::ffi::{evf_status_http_status, evf_status_name};
+use everifin_webhook::Status;
+use serde_json::Value;
+
+#[derive(Debug, PartialEq, Eq)]
+struct Row {
+    code: i64,
+    http: i64,
+    family: Option<String>,
+}
+
+fn read(path: &str) -> String {
+    let root = env!("CARGO_MANIFEST_DIR");
+    std::fs::read_to_string(format!("{root}/{path}"))
+        .unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
+}
+
+/// name → row, from statuses.json.
+fn table() -> BTreeMap<String, Row> {
+    let doc: Value = serde_json::from_str(&read("tests/vectors/statuses.json")).unwrap();
+    let families: Vec<&str> = doc["families"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    let mut rows = BTreeMap::new();
+    for s in doc["statuses"].as_array().unwrap() {
+        let family = s["family"].as_str().map(str::to_owned);
+        if let Some(f) = &family {
+            assert!(families.contains(&f.as_str()), "unknown family {f}");
+        }
+        let row = Row {
+            code: s["code"].as_i64().unwrap(),
+            http: s["httpStatus"].as_i64().unwrap(),
+            family,
+        };
+        let name = s["name"].as_str().unwrap().to_owned();
+        assert!(rows.insert(name.clone(), row).is_none(), "{name} twice");
+    }
+    assert!(rows.len() >= 15, "the table lost statuses");
+    rows
+}
+
+#[test]
+fn the_rust_enum_is_the_table() {
+    let mut ours = BTreeMap::new();
+    for s in Status::ALL {
+        let row = Row {
+            code: i64::from(s.code()),
+            http: i64::from(s.http_status()),
+            family: s.family().map(str::to_owned),
+        };
+        ours.insert(s.name().to_owned(), row);
+        assert_eq!(Status::from_code(s.code()), Some(s));
+    }
+    assert_eq!(ours, table());
+}
+
+#[test]
+fn the_c_abi_answers_with_the_table() {
+    for (name, row) in table() {
+        let code = i32::try_from(row.code).unwrap();
+        // SAFETY: evf_status_name returns a static NUL-terminated string.
+        let got = unsafe { std::ffi::CStr::from_ptr(evf_status_name(code)) };
+        assert_eq!(got.to_str().unwrap(), name);
+        assert_eq!(i64::from(evf_status_http_status(code)), row.http, "{name}");
+    }
+}
+
+/// `#define EVF_OK 0` and `#define EVF_ERR_<NAME> <code>` lines of a header, name → code.
+fn header_constants(header: &str) -> BTreeMap<String, i64> {
+    header
+        .lines()
+        .filter_map(|l| l.strip_prefix("#define EVF_"))
+        .filter_map(|l| {
+            let (macro_name, value) = l.split_once(' ')?;
+            let name = match macro_name {
+                "OK" => "OK",
+                other => other.strip_prefix("ERR_")?,
+            };
+            Some((name.to_owned(), value.trim().parse().ok()?))
+        })
+        .collect()
+}
+
+#[test]
+fn the_c_header_defines_the_table() {
+    let want: BTreeMap<String, i64> = table().into_iter().map(|(n, r)| (n, r.code)).collect();
+    for (path, header) in [
+        (
+            "include/everifin_webhook.h",
+            read("include/everifin_webhook.h"),
+        ),
+        (
+            "generated header",
+            include_str!(concat!(env!("OUT_DIR"), "/everifin_webhook.h")).to_owned(),
+        ),
+    ] {
+        assert_eq!(header_constants(&header), want, "{path}");
+    }
+}
+
+#[test]
+fn the_design_table_is_the_table() {
+    let design = read("docs/design.md");
+    let start = design
+        .find("## Status codes")
+        .expect("docs/design.md has a Status codes section");
+    let section = &design[start..];
+    let mut rows = BTreeMap::new();
+    for line in section
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.starts_with("## "))
+    {
+        let cells: Vec<&str> = line
+            .trim()
+            .trim_matches('|')
+            .split('|')
+            .map(str::trim)
+            .collect();
+        let Some(name) = cells
+            .first()
+            .and_then(|c| c.strip_prefix('`'))
+            .and_then(|c| c.strip_suffix('`'))
+        else {
+            continue;
+        };
+        assert_eq!(cells.len(), 4, "docs/design.md row {line:?}");
+        // The HTTP cell may carry a note: "500 (a caught panic: retryable)".
+        let http = cells[2].split_whitespace().next().unwrap();
+        let family = match cells[3] {
+            "" | "-" | "—" => None,
+            f => Some(f.trim_matches('`').to_owned()),
+        };
+        let row = Row {
+            code: cells[1].parse().unwrap(),
+            http: http.parse().unwrap(),
+            family,
+        };
+        rows.insert(name.to_owned(), row);
+    }
+    assert_eq!(rows, table());
+}
