@@ -265,6 +265,31 @@ final class ExamplesTest extends TestCase
         $this->assertSame([400, 'BODY_NOT_UTF8'], [$code, $payload['status']]);
     }
 
+    public function testPrestaShopConfigurationPageSavesSecretsAndNamesTheBackend(): void
+    {
+        $m = new \EverifinWebhook();
+        $_SERVER['REQUEST_URI'] = '/admin/index.php?controller=AdminModules&configure=everifinwebhook';
+        $_POST = [];
+        $html = $m->getContent();
+        $this->assertStringContainsString('0 hook secret(s) configured', $html);
+        $this->assertStringContainsString('No hook secret is configured', $html);
+        $this->assertStringContainsString('<code>https://shop.example/module/everifinwebhook/webhook</code>', $html);
+        $d = \Everifin\Webhook\Environment::diagnose();
+        $this->assertStringContainsString($d['backend'] === 'ffi' ? 'alert-info">The native library runs' : 'alert-warning">The pure-PHP fallback runs, because', $html);
+
+        $_POST = ['submitEverifinWebhook' => '1', 'EVERIFIN_WEBHOOK_SECRETS' => "old secret 2025\r\nnew secret 2026\r\n"];
+        try {
+            $html = $m->getContent();
+        } finally {
+            $_POST = [];
+        }
+        $this->assertSame("old secret 2025\nnew secret 2026", \PsStub::$config[\EverifinWebhook::CONFIG_SECRETS]);
+        $this->assertSame(['old secret 2025', 'new secret 2026'], \EverifinWebhook::secrets());
+        $this->assertStringContainsString('2 hook secret(s) saved.', $html);
+        $this->assertStringNotContainsString('secret 2025', $html, 'secrets are never printed back');
+        $this->assertStringNotContainsString('No hook secret is configured', $html);
+    }
+
     public function testPrestaShopPostProcessReadsTheRequestAndAnswers(): void
     {
         \PsStub::$config = [\EverifinWebhook::CONFIG_SECRETS => self::SECRET];

@@ -48,9 +48,31 @@ class Module
     public $bootstrap;
     public $displayName;
     public $description;
+    public $context;
 
     public function __construct()
     {
+        $this->context = (object) ['link' => new Link()];
+    }
+
+    public function displayError($m): string
+    {
+        return '<div class="alert alert-danger">' . $m . '</div>';
+    }
+
+    public function displayConfirmation($m): string
+    {
+        return '<div class="alert alert-success">' . $m . '</div>';
+    }
+
+    public function displayInformation($m): string
+    {
+        return '<div class="alert alert-info">' . $m . '</div>';
+    }
+
+    public function displayWarning($m): string
+    {
+        return '<div class="alert alert-warning">' . $m . '</div>';
     }
 
     public function install(): bool
@@ -66,6 +88,28 @@ class ModuleFrontController
 
     public function __construct()
     {
+    }
+}
+
+class Link
+{
+    public function getModuleLink(string $module, string $controller, array $params = [], ?bool $ssl = null): string
+    {
+        return 'https://shop.example/module/' . $module . '/' . $controller;
+    }
+}
+
+class Tools
+{
+    public static function isSubmit(string $key): bool
+    {
+        return isset($_POST[$key]) || isset($_GET[$key]);
+    }
+
+    /** @return mixed */
+    public static function getValue(string $key, $default = false)
+    {
+        return $_POST[$key] ?? $_GET[$key] ?? $default;
     }
 }
 
