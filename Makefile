@@ -9,7 +9,7 @@ export EVERIFIN_WEBHOOK_LIB := $(CURDIR)/$(LIB)
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: demo test test-rust test-c test-php test-python test-demo lib cli headers lint bench vectors deps-rust \
+.PHONY: demo test test-rust test-c test-php test-python test-demo lib cli headers lint bench bench-python vectors deps-rust \
 	dist install test-dist test-wordpress
 
 # The demo shop (PHP, SQLite) receiving the shipped scenario from `everifin-webhook send`.
@@ -82,6 +82,10 @@ test-dist: deps-rust
 test-wordpress: deps-rust
 	bash tests/dist/wordpress.sh
 
-# Speed figures: verify+normalize as a ratio to a bare HMAC-SHA256 of the same bytes.
-bench: deps-rust
+# Speed figures: verify+normalize as a ratio to a bare HMAC-SHA256 of the same bytes; the Python
+# binding against a lean hand-written Python verifier and the raw library call.
+bench: deps-rust bench-python
 	cargo bench --bench verify
+
+bench-python: lib
+	python3 bindings/python/bench/bench.py

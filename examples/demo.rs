@@ -146,8 +146,13 @@ fn main() {
                     v.event.outcome.name(),
                     v.event.suggested.0[0].1.as_deref().unwrap_or("(unchanged)")
                 );
-                println!("   decide: {:?} ({:?})", decision.action, decision.reason);
-                state = Value::Object(decision.state).to_string();
+                println!(
+                    "   decide: {:?} ({}), order outcome {}",
+                    decision.action,
+                    decision.reason.name(),
+                    decision.order_outcome
+                );
+                state = decision.state_json().to_owned();
             }
         }
         println!();

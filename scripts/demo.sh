@@ -6,7 +6,8 @@
 #   3. starts the demo shop (demo/shop/, PHP's built-in server with the PHP binding over FFI, orders
 #      in a temporary SQLite file) on a free 127.0.0.1 port, configured with two fresh hook secrets
 #      (a rotation in progress),
-#   4. replays the shipped scenario with `everifin-webhook send --scenario payment-flow`,
+#   4. replays the shipped scenarios with `everifin-webhook send --scenario payment-flow` and
+#      `--scenario order-safety` (each step's decision is checked: --require-decisions),
 #   5. prints each order's state history and checks the final order states,
 #   6. stops the server.
 # Exit status: 0 when every step got the answer the scenario expects and the orders ended as
@@ -75,13 +76,17 @@ done
 say "everifin-webhook send --scenario payment-flow --url http://127.0.0.1:$PORT/webhook.php"
 send_status=0
 "$BIN" send --scenario payment-flow --url "http://127.0.0.1:$PORT/webhook.php" \
-  --secret-file "$WORK/secrets.txt" --run-id demo || send_status=$?
+  --secret-file "$WORK/secrets.txt" --run-id demo --require-decisions || send_status=$?
+say "everifin-webhook send --scenario order-safety --url http://127.0.0.1:$PORT/webhook.php"
+"$BIN" send --scenario order-safety --url "http://127.0.0.1:$PORT/webhook.php" \
+  --secret-file "$WORK/secrets.txt" --run-id demo --require-decisions || send_status=$?
 
 # 5. What the shop did with it.
 say "order history (php demo/shop/history.php)"
 history_status=0
 php "$ROOT/demo/shop/history.php" "$EVERIFIN_DEMO_DB" \
   --expect 1001-demo=processing --expect 1002-demo=failed --expect 1003-demo=processing \
+  --expect 3001-demo=refunded --expect 3002-demo=processing \
   | tee "$WORK/history.txt" || history_status=$?
 if ! grep -q 'binding backend: ffi)' "$WORK/history.txt"; then
   echo "demo: note: the shop used the binding's pure-PHP backend, not the native library over FFI;" >&2
@@ -98,4 +103,4 @@ if [ "$send_status" -ne 0 ] || [ "$history_status" -ne 0 ]; then
   echo "demo: FAILED (send exit $send_status, history check exit $history_status)" >&2
   exit 1
 fi
-say "demo passed: every step answered as the scenario expects; forged, tampered, replayed and unsigned requests were rejected, duplicates and stale events skipped"
+say "demo passed: every step answered as the scenarios expect (status and decision); forged, tampered, replayed and unsigned requests were rejected, duplicates and stale events skipped, a paid order was never un-paid"

@@ -1,16 +1,26 @@
-//! What to do with an event given the order's stored state (docs/behaviour.md section 6):
-//! skip duplicates, stale (out-of-order) events and regressions of a final status, apply the rest.
+//! What to do with an event given the order's stored state (docs/design.md "Decide",
+//! docs/behaviour.md section 6).
+//!
+//! The state tracks every entity of the order it has seen (payments, refunds, the order itself) and
+//! derives the order's outcome from them, so that a paid order is never un-paid by a late or foreign
+//! event: only a booked refund, or the reversal of the paying `CONFIRMED` payment, moves it away
+//! from paid. Unknown keys of the stored state are kept as their exact JSON text.
 
-use serde::Serialize;
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::error::Error;
-use crate::outcome::{classify, Entity};
+use crate::outcome::{classify, Entity, Outcome};
 use crate::status::Status;
+use crate::suggested::SuggestedStates;
 use crate::text::json_error_kind;
 
 /// How many recent event ids the state remembers.
 pub const MAX_RECENT_EVENT_IDS: usize = 32;
+/// How many entities (payments, refunds, the order) the state tracks.
+pub const MAX_ENTITIES: usize = 16;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -20,26 +30,69 @@ pub enum Action {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum Reason {
+    /// Applied: nothing was applied to the order before.
     First,
+    /// Applied: the event moves the order.
     Newer,
+    /// Skipped: this eventId was already decided on.
     Duplicate,
+    /// Skipped: older than the newest recorded event of the same entity.
     Stale,
+    /// Skipped: a final or paid entity would move back.
     Regression,
+    /// Skipped: the entity already has this status.
     Unchanged,
+    /// Skipped: same millisecond as the newest event of the entity, and it would move it back.
+    SameTimestamp,
+    /// Skipped: the event has no known outcome (unknown type or status, no status).
+    NoOutcome,
+    /// Skipped (and recorded): the order is paid; another payment or the order level says otherwise.
+    AlreadyPaid,
+    /// Skipped (and recorded): the order's outcome is not the event's (e.g. a refund still pending).
+    Recorded,
 }
 
-/// The decision and the state to store afterwards.
-#[derive(Clone, Debug, PartialEq)]
+impl Reason {
+    pub fn name(self) -> &'static str {
+        match self {
+            Reason::First => "first",
+            Reason::Newer => "newer",
+            Reason::Duplicate => "duplicate",
+            Reason::Stale => "stale",
+            Reason::Regression => "regression",
+            Reason::Unchanged => "unchanged",
+            Reason::SameTimestamp => "same_timestamp",
+            Reason::NoOutcome => "no_outcome",
+            Reason::AlreadyPaid => "already_paid",
+            Reason::Recorded => "recorded",
+        }
+    }
+}
+
+/// The decision, the order's outcome after the event, and the state to store afterwards.
+#[derive(Clone, Debug)]
 pub struct Decision {
     pub action: Action,
     pub reason: Reason,
-    pub state: Map<String, Value>,
+    /// The order's outcome after this event (an outcome name: `paid`, `refunded`, `unknown`, ...).
+    pub order_outcome: String,
+    /// The shop states for `order_outcome`, platform → state or null, in table order.
+    pub suggested: Map<String, Value>,
+    /// The new state to store, as JSON text (unknown keys exactly as they were received).
+    pub state: Box<RawValue>,
+}
+
+impl Decision {
+    /// The new state as JSON text.
+    pub fn state_json(&self) -> &str {
+        self.state.get()
+    }
 }
 
 /// The parts of an event that decide looks at.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct EventFacts {
     pub event_id: String,
     pub timestamp_ms: i64,
@@ -48,9 +101,35 @@ pub struct EventFacts {
     pub status: Option<String>,
     pub is_final: bool,
     pub outcome: Option<String>,
+    pub suggested: Option<Map<String, Value>>,
 }
 
+impl EventFacts {
+    /// `payment`, `refund` or `order` with an outcome other than `unknown`.
+    fn has_outcome(&self) -> bool {
+        matches!(self.entity.as_deref(), Some("payment" | "refund" | "order"))
+            && known_outcome(self.outcome.as_deref())
+    }
+}
+
+/// One tracked entity of the order.
 #[derive(Clone, Debug, Default, PartialEq)]
+struct Record {
+    entity: Option<String>,
+    entity_id: Option<String>,
+    status: Option<String>,
+    outcome: Option<String>,
+    is_final: Option<bool>,
+    timestamp_ms: Option<i64>,
+}
+
+impl Record {
+    fn is_paid(&self) -> bool {
+        self.outcome.as_deref() == Some("paid")
+    }
+}
+
+#[derive(Clone, Debug, Default)]
 struct State {
     status: Option<String>,
     entity: Option<String>,
@@ -60,7 +139,86 @@ struct State {
     last_event_id: Option<String>,
     last_event_timestamp_ms: Option<i64>,
     recent_event_ids: Vec<String>,
-    other: Map<String, Value>,
+    records: Vec<Record>,
+    /// Unknown keys with their JSON text, in input order.
+    other: Vec<(String, Box<RawValue>)>,
+}
+
+const KNOWN_KEYS: [&str; 10] = [
+    "status",
+    "entity",
+    "entityId",
+    "outcome",
+    "final",
+    "lastEventId",
+    "lastEventTimestampMs",
+    "recentEventIds",
+    "orderOutcome",
+    "entities",
+];
+
+fn known_outcome(outcome: Option<&str>) -> bool {
+    outcome
+        .and_then(Outcome::from_name)
+        .is_some_and(|o| o != Outcome::Unknown)
+}
+
+/// An object's members with each value's exact JSON text (duplicate keys: the last value wins,
+/// in the place of the first).
+struct RawObject(Vec<(String, Box<RawValue>)>);
+
+impl<'de> Deserialize<'de> for RawObject {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<RawObject, D::Error> {
+        struct Members;
+        impl<'de> Visitor<'de> for Members {
+            type Value = RawObject;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawObject, A::Error> {
+                let mut members: Vec<(String, Box<RawValue>)> = Vec::new();
+                while let Some((key, value)) = map.next_entry::<String, Box<RawValue>>()? {
+                    match members.iter_mut().find(|(k, _)| *k == key) {
+                        Some(slot) => slot.1 = value,
+                        None => members.push((key, value)),
+                    }
+                }
+                Ok(RawObject(members))
+            }
+        }
+        d.deserialize_map(Members)
+    }
+}
+
+fn parse_members(
+    json: &[u8],
+    what: &str,
+    status: Status,
+) -> Result<Vec<(String, Box<RawValue>)>, Error> {
+    if json.is_empty() {
+        return Ok(Vec::new());
+    }
+    let make = |message: String| match status {
+        Status::EventInvalid => Error::event("", message),
+        _ => Error::new(status, message),
+    };
+    let raw: Box<RawValue> = serde_json::from_slice(json).map_err(|e| {
+        make(format!(
+            "the {what} is not valid JSON ({})",
+            json_error_kind(&e)
+        ))
+    })?;
+    if !raw.get().starts_with('{') {
+        return Err(make(format!("the {what} must be a JSON object")));
+    }
+    serde_json::from_str::<RawObject>(raw.get())
+        .map(|o| o.0)
+        .map_err(|e| {
+            make(format!(
+                "the {what} is not valid JSON ({})",
+                json_error_kind(&e)
+            ))
+        })
 }
 
 fn parse_object(json: &[u8], what: &str, status: Status) -> Result<Map<String, Value>, Error> {
@@ -81,16 +239,29 @@ fn parse_object(json: &[u8], what: &str, status: Status) -> Result<Map<String, V
     }
 }
 
+type ErrFn<'a> = &'a dyn Fn(&str) -> Error;
+
 /// Reads a value that must be a string or null/absent.
-fn opt_string(
-    map: &Map<String, Value>,
-    key: &str,
-    err: &dyn Fn(&str) -> Error,
-) -> Result<Option<String>, Error> {
+fn opt_string(map: &Map<String, Value>, key: &str, err: ErrFn) -> Result<Option<String>, Error> {
     match map.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
         Some(_) => Err(err(key)),
+    }
+}
+
+fn opt_bool(map: &Map<String, Value>, key: &str, err: ErrFn) -> Result<Option<bool>, Error> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(_) => Err(err(key)),
+    }
+}
+
+fn opt_i64(map: &Map<String, Value>, key: &str, err: ErrFn) -> Result<Option<i64>, Error> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v.as_i64().map(Some).ok_or_else(|| err(key)),
     }
 }
 
@@ -113,10 +284,11 @@ pub fn parse_event(json: &[u8]) -> Result<EventFacts, Error> {
             ))
         }
     };
-    let is_final = match map.get("final") {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(b)) => *b,
-        Some(_) => return Err(err("final")),
+    let is_final = opt_bool(&map, "final", &err)?.unwrap_or(false);
+    let suggested = match map.get("suggested") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(s)) => Some(s.clone()),
+        Some(_) => return Err(err("suggested")),
     };
     Ok(EventFacts {
         event_id,
@@ -126,34 +298,55 @@ pub fn parse_event(json: &[u8]) -> Result<EventFacts, Error> {
         status: opt_string(&map, "status", &err)?,
         is_final,
         outcome: opt_string(&map, "outcome", &err)?,
+        suggested,
+    })
+}
+
+fn parse_record(value: &Value, err: ErrFn) -> Result<Record, Error> {
+    let Value::Object(map) = value else {
+        return Err(err("entities"));
+    };
+    let err = |key: &str| err(&format!("entities[].{key}"));
+    Ok(Record {
+        entity: opt_string(map, "entity", &err)?,
+        entity_id: opt_string(map, "entityId", &err)?,
+        status: opt_string(map, "status", &err)?,
+        outcome: opt_string(map, "outcome", &err)?,
+        is_final: opt_bool(map, "final", &err)?,
+        timestamp_ms: opt_i64(map, "lastEventTimestampMs", &err)?,
     })
 }
 
 fn parse_state(json: &[u8]) -> Result<State, Error> {
-    let map = parse_object(json, "state", Status::StateInvalid)?;
+    let members = parse_members(json, "state", Status::StateInvalid)?;
     let err = |key: &str| {
         Error::new(
             Status::StateInvalid,
             format!("state field {key} has the wrong type"),
         )
     };
+    let mut map = Map::new();
+    let mut other = Vec::new();
+    for (key, raw) in members {
+        if KNOWN_KEYS.contains(&key.as_str()) {
+            let value: Value = serde_json::from_str(raw.get()).map_err(|_| err(&key))?;
+            map.insert(key, value);
+        } else {
+            other.push((key, raw));
+        }
+    }
     let mut state = State {
         status: opt_string(&map, "status", &err)?,
         entity: opt_string(&map, "entity", &err)?,
         entity_id: opt_string(&map, "entityId", &err)?,
         outcome: opt_string(&map, "outcome", &err)?,
+        is_final: opt_bool(&map, "final", &err)?,
         last_event_id: opt_string(&map, "lastEventId", &err)?,
+        last_event_timestamp_ms: opt_i64(&map, "lastEventTimestampMs", &err)?,
+        other,
         ..State::default()
     };
-    state.is_final = match map.get("final") {
-        None | Some(Value::Null) => None,
-        Some(Value::Bool(b)) => Some(*b),
-        Some(_) => return Err(err("final")),
-    };
-    state.last_event_timestamp_ms = match map.get("lastEventTimestampMs") {
-        None | Some(Value::Null) => None,
-        Some(v) => Some(v.as_i64().ok_or_else(|| err("lastEventTimestampMs"))?),
-    };
+    opt_string(&map, "orderOutcome", &err)?; // derived: checked, then ignored
     state.recent_event_ids = match map.get("recentEventIds") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(items)) => items
@@ -167,54 +360,103 @@ fn parse_state(json: &[u8]) -> Result<State, Error> {
         Some(_) => return Err(err("recentEventIds")),
     };
     // Fill in what a shop-written state leaves out, from the status.
+    let mut looked_up_entity = None;
     if let Some(status) = &state.status {
-        let looked_up = classify(Entity::Payment, status, false)
-            .or_else(|| classify(Entity::Order, status, false));
-        if let Some((is_final, outcome)) = looked_up {
+        let looked_up = [Entity::Payment, Entity::Order]
+            .into_iter()
+            .find_map(|e| classify(e, status, false).map(|found| (e, found)));
+        if let Some((entity, (is_final, outcome))) = looked_up {
+            looked_up_entity = Some(entity);
             state.is_final.get_or_insert(is_final);
             state
                 .outcome
                 .get_or_insert_with(|| outcome.name().to_owned());
         }
     }
-    const KNOWN: [&str; 8] = [
-        "status",
-        "entity",
-        "entityId",
-        "outcome",
-        "final",
-        "lastEventId",
-        "lastEventTimestampMs",
-        "recentEventIds",
-    ];
-    state.other = map
-        .into_iter()
-        .filter(|(k, _)| !KNOWN.contains(&k.as_str()))
-        .collect();
+    match map.get("entities") {
+        None | Some(Value::Null) => state.records = upgrade(&state, looked_up_entity),
+        Some(Value::Array(items)) => {
+            state.records = items
+                .iter()
+                .map(|v| parse_record(v, &err))
+                .collect::<Result<_, _>>()?
+        }
+        Some(_) => return Err(err("entities")),
+    }
     Ok(state)
 }
 
+/// The record of a state without `entities` (release 0.1, or written by the shop).
+fn upgrade(state: &State, looked_up_entity: Option<Entity>) -> Vec<Record> {
+    let outcome = state.outcome.as_deref();
+    if (state.status.is_none() && outcome.is_none()) || !known_outcome(outcome) {
+        return Vec::new();
+    }
+    let is_refund = matches!(
+        outcome,
+        Some("refund_pending" | "refunded" | "refund_failed")
+    );
+    let entity = state
+        .entity
+        .clone()
+        .or_else(|| looked_up_entity.map(|e| e.name().to_owned()))
+        .unwrap_or_else(|| if is_refund { "refund" } else { "payment" }.to_owned());
+    vec![Record {
+        entity: Some(entity),
+        entity_id: state.entity_id.clone(),
+        status: state.status.clone(),
+        outcome: state.outcome.clone(),
+        is_final: Some(state.is_final.unwrap_or(false)),
+        timestamp_ms: state.last_event_timestamp_ms,
+    }]
+}
+
+/// The order's outcome derived from its entities.
+fn order_outcome(records: &[Record]) -> String {
+    let money = |r: &&Record| matches!(r.entity.as_deref(), Some("payment" | "order"));
+    if records
+        .iter()
+        .any(|r| r.entity.as_deref() == Some("refund") && r.outcome.as_deref() == Some("refunded"))
+    {
+        return "refunded".to_owned();
+    }
+    if records.iter().filter(money).any(Record::is_paid) {
+        return "paid".to_owned();
+    }
+    records
+        .iter()
+        .filter(money)
+        .filter(|r| known_outcome(r.outcome.as_deref()))
+        // max_by_key keeps the last of equal keys: on a tie, the later record.
+        .max_by_key(|r| r.timestamp_ms.map_or(i128::MIN, i128::from))
+        .and_then(|r| r.outcome.clone())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// How far along its life a status is (for events at the same millisecond).
+fn rank(entity: Option<&str>, status: Option<&str>, is_final: bool) -> u8 {
+    if is_final {
+        return 4;
+    }
+    match (entity, status) {
+        (Some("order"), Some("PARTIALLY_PAID")) => 1,
+        (Some("order"), _) => 0,
+        (_, Some("SEEN")) => 1,
+        (_, Some("PROCESSING")) => 2,
+        (_, Some("CONFIRMED")) => 3,
+        _ => 0,
+    }
+}
+
 impl State {
-    fn to_json(&self) -> Map<String, Value> {
-        let mut out = Map::new();
-        out.insert("status".into(), self.status.clone().into());
-        out.insert("entity".into(), self.entity.clone().into());
-        out.insert("entityId".into(), self.entity_id.clone().into());
-        out.insert("outcome".into(), self.outcome.clone().into());
-        out.insert("final".into(), self.is_final.into());
-        out.insert("lastEventId".into(), self.last_event_id.clone().into());
-        out.insert(
-            "lastEventTimestampMs".into(),
-            self.last_event_timestamp_ms.into(),
-        );
-        out.insert(
-            "recentEventIds".into(),
-            self.recent_event_ids.clone().into(),
-        );
-        for (k, v) in &self.other {
-            out.insert(k.clone(), v.clone());
-        }
-        out
+    fn is_duplicate(&self, id: &str) -> bool {
+        self.last_event_id
+            .as_deref()
+            .is_some_and(|l| l.eq_ignore_ascii_case(id))
+            || self
+                .recent_event_ids
+                .iter()
+                .any(|r| r.eq_ignore_ascii_case(id))
     }
 
     fn remember(&mut self, event_id: &str) {
@@ -227,188 +469,340 @@ impl State {
             .saturating_sub(MAX_RECENT_EVENT_IDS);
         self.recent_event_ids.drain(..excess);
     }
+
+    /// The index of the event's record: same entity and id, else same entity without an id.
+    fn find(&self, event: &EventFacts) -> Option<usize> {
+        let entity = event.entity.as_deref();
+        self.records
+            .iter()
+            .position(|r| r.entity.as_deref() == entity && r.entity_id == event.entity_id)
+            .or_else(|| {
+                self.records
+                    .iter()
+                    .position(|r| r.entity.as_deref() == entity && r.entity_id.is_none())
+            })
+    }
+
+    /// Records the event as its entity's newest state, at the end of the list.
+    fn record(&mut self, found: Option<usize>, event: &EventFacts) {
+        if let Some(i) = found {
+            self.records.remove(i);
+        }
+        self.records.push(Record {
+            entity: event.entity.clone(),
+            entity_id: event.entity_id.clone(),
+            status: event.status.clone(),
+            outcome: event.outcome.clone(),
+            is_final: Some(event.is_final),
+            timestamp_ms: Some(event.timestamp_ms),
+        });
+    }
+
+    fn bound_records(&mut self) {
+        while self.records.len() > MAX_ENTITIES {
+            let i = self
+                .records
+                .iter()
+                .position(|r| !matches!(r.outcome.as_deref(), Some("paid" | "refunded")))
+                .unwrap_or(0);
+            self.records.remove(i);
+        }
+    }
+
+    /// The state as JSON text, in the documented key order.
+    fn to_json(&self, order_outcome: &str) -> String {
+        fn member(out: &mut String, key: &str, value: &str) {
+            if out.len() > 1 {
+                out.push(',');
+            }
+            out.push_str(&Value::from(key).to_string());
+            out.push(':');
+            out.push_str(value);
+        }
+        let text = |v: &Option<String>| Value::from(v.clone()).to_string();
+        let mut out = String::from("{");
+        member(&mut out, "status", &text(&self.status));
+        member(&mut out, "entity", &text(&self.entity));
+        member(&mut out, "entityId", &text(&self.entity_id));
+        member(&mut out, "outcome", &text(&self.outcome));
+        member(&mut out, "final", &Value::from(self.is_final).to_string());
+        member(&mut out, "lastEventId", &text(&self.last_event_id));
+        member(
+            &mut out,
+            "lastEventTimestampMs",
+            &Value::from(self.last_event_timestamp_ms).to_string(),
+        );
+        member(
+            &mut out,
+            "recentEventIds",
+            &Value::from(self.recent_event_ids.clone()).to_string(),
+        );
+        member(
+            &mut out,
+            "orderOutcome",
+            &Value::from(order_outcome).to_string(),
+        );
+        let records: Vec<Value> = self
+            .records
+            .iter()
+            .map(|r| {
+                let mut m = Map::new();
+                m.insert("entity".into(), r.entity.clone().into());
+                m.insert("entityId".into(), r.entity_id.clone().into());
+                m.insert("status".into(), r.status.clone().into());
+                m.insert("outcome".into(), r.outcome.clone().into());
+                m.insert("final".into(), r.is_final.into());
+                m.insert("lastEventTimestampMs".into(), r.timestamp_ms.into());
+                Value::Object(m)
+            })
+            .collect();
+        member(&mut out, "entities", &Value::Array(records).to_string());
+        for (key, raw) in &self.other {
+            member(&mut out, key, raw.get());
+        }
+        out.push('}');
+        out
+    }
 }
 
 /// Decides from JSON inputs (empty input = `{}`).
 pub fn decide_json(event_json: &[u8], state_json: &[u8]) -> Result<Decision, Error> {
     let event = parse_event(event_json)?;
     let state = parse_state(state_json)?;
-    Ok(decide(&event, state))
+    let (action, reason, mut state) = decide(&event, state);
+    state.bound_records();
+    let order_outcome = order_outcome(&state.records);
+    let suggested = match &event.suggested {
+        Some(s) if event.outcome.as_deref() == Some(order_outcome.as_str()) => s.clone(),
+        _ => default_suggested(&order_outcome),
+    };
+    let state = RawValue::from_string(state.to_json(&order_outcome)).map_err(|_| {
+        Error::new(
+            Status::Internal,
+            "the new state could not be written as JSON",
+        )
+    })?;
+    Ok(Decision {
+        action,
+        reason,
+        order_outcome,
+        suggested,
+        state,
+    })
 }
 
-fn decide(event: &EventFacts, mut state: State) -> Decision {
+/// The default shop states for an outcome name (`unknown` for a name not in the table).
+fn default_suggested(outcome: &str) -> Map<String, Value> {
+    let outcome = Outcome::from_name(outcome).unwrap_or(Outcome::Unknown);
+    let table = SuggestedStates::default();
+    ["woocommerce", "prestashop"]
+        .into_iter()
+        .map(|p| {
+            (
+                p.to_owned(),
+                table.get(p, outcome).map(str::to_owned).into(),
+            )
+        })
+        .collect()
+}
+
+/// The rules of docs/behaviour.md section 6, first match wins.
+fn decide(event: &EventFacts, mut state: State) -> (Action, Reason, State) {
+    use Reason::*;
+    let skip = |reason, state| (Action::Skip, reason, state);
     let id = event.event_id.as_str();
-    let seen = state
-        .last_event_id
-        .as_deref()
-        .is_some_and(|l| l.eq_ignore_ascii_case(id))
-        || state
-            .recent_event_ids
-            .iter()
-            .any(|r| r.eq_ignore_ascii_case(id));
-    if seen {
-        return Decision {
-            action: Action::Skip,
-            reason: Reason::Duplicate,
-            state: state.to_json(),
-        };
+    if state.is_duplicate(id) {
+        return skip(Duplicate, state);
     }
     state.remember(id);
-    let skip = |reason, state: &State| Decision {
-        action: Action::Skip,
-        reason,
-        state: state.to_json(),
-    };
+    let paid_before = order_outcome(&state.records) == "paid";
+    let had_records = !state.records.is_empty();
+    let found = state.find(event);
+    let record = found.map(|i| state.records[i].clone());
 
-    if state
-        .last_event_timestamp_ms
-        .is_some_and(|last| event.timestamp_ms < last)
+    if let Some(r) = &record {
+        if r.timestamp_ms.is_some_and(|ts| event.timestamp_ms < ts) {
+            return skip(Stale, state);
+        }
+    }
+    if !event.has_outcome() {
+        return skip(NoOutcome, state);
+    }
+    if let (Some(r), Some(i)) = (&record, found) {
+        if event.status.is_some() && r.status == event.status {
+            let describes_top = state.status.is_some()
+                && state.status == r.status
+                && state.entity_id == r.entity_id
+                && (state.entity.is_none() || state.entity == r.entity);
+            let mut r = state.records.remove(i);
+            r.timestamp_ms = Some(event.timestamp_ms);
+            if r.entity_id.is_none() {
+                r.entity_id = event.entity_id.clone();
+            }
+            state.records.push(r);
+            if describes_top {
+                state.last_event_id = Some(id.to_owned());
+                state.last_event_timestamp_ms = Some(event.timestamp_ms);
+            }
+            return skip(Unchanged, state);
+        }
+        let event_paid = event.outcome.as_deref() == Some("paid");
+        let reversal = r.status.as_deref() == Some("CONFIRMED") && event.is_final;
+        if r.is_final == Some(true) || (r.is_paid() && !event_paid && !reversal) {
+            return skip(Regression, state);
+        }
+        let same_ms = r.timestamp_ms == Some(event.timestamp_ms);
+        let event_rank = rank(
+            event.entity.as_deref(),
+            event.status.as_deref(),
+            event.is_final,
+        );
+        let record_rank = rank(
+            r.entity.as_deref(),
+            r.status.as_deref(),
+            r.is_final == Some(true),
+        );
+        if same_ms && event_rank < record_rank {
+            return skip(SameTimestamp, state);
+        }
+    }
+    let money = matches!(event.entity.as_deref(), Some("payment" | "order"));
+    if paid_before
+        && money
+        && event.outcome.as_deref() != Some("paid")
+        && !record.as_ref().is_some_and(Record::is_paid)
     {
-        return skip(Reason::Stale, &state);
+        state.record(found, event);
+        return skip(AlreadyPaid, state);
     }
-    if let Some(stored) = &state.status {
-        let same_entity = state.entity_id.is_none() || state.entity_id == event.entity_id;
-        let regression = if same_entity {
-            state.is_final == Some(true) && event.status.as_deref() != Some(stored.as_str())
-        } else {
-            state.outcome.as_deref() == Some("paid")
-                && event.entity.as_deref() == Some("payment")
-                && event.outcome.as_deref() != Some("paid")
-        };
-        if regression {
-            return skip(Reason::Regression, &state);
-        }
-        if same_entity && event.status.as_deref() == Some(stored.as_str()) {
-            state.last_event_id = Some(id.to_owned());
-            state.last_event_timestamp_ms = Some(event.timestamp_ms);
-            return skip(Reason::Unchanged, &state);
-        }
+    state.record(found, event);
+    if event.outcome.as_deref() != Some(order_outcome(&state.records).as_str()) {
+        return skip(Recorded, state);
     }
-    let reason = if state.status.is_none() && state.last_event_timestamp_ms.is_none() {
-        Reason::First
+    let reason = if !had_records && state.last_event_timestamp_ms.is_none() {
+        First
     } else {
-        Reason::Newer
+        Newer
     };
+    state.status = event.status.clone();
+    state.entity = event.entity.clone();
+    state.entity_id = event.entity_id.clone();
+    state.outcome = event.outcome.clone();
+    state.is_final = Some(event.is_final);
     state.last_event_id = Some(id.to_owned());
     state.last_event_timestamp_ms = Some(event.timestamp_ms);
-    if event.status.is_some() {
-        state.status = event.status.clone();
-        state.entity = event.entity.clone();
-        state.entity_id = event.entity_id.clone();
-        state.outcome = event.outcome.clone();
-        state.is_final = Some(event.is_final);
-    }
-    Decision {
-        action: Action::Apply,
-        reason,
-        state: state.to_json(),
-    }
+    (Action::Apply, reason, state)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn event(
-        id: &str,
-        ts: i64,
-        entity_id: &str,
-        status: &str,
-        is_final: bool,
-        outcome: &str,
-    ) -> Vec<u8> {
+    fn event(id: &str, ts: i64, entity_id: &str, status: &str) -> Vec<u8> {
+        let (is_final, outcome) = classify(Entity::Payment, status, false).unwrap();
         serde_json::json!({"eventId": id, "eventTimestampMs": ts, "entity": "payment", "entityId": entity_id,
-            "status": status, "final": is_final, "outcome": outcome})
+            "status": status, "final": is_final, "outcome": outcome.name()})
         .to_string()
         .into_bytes()
     }
 
-    fn run(event: &[u8], state: &Map<String, Value>) -> Decision {
-        decide_json(event, Value::Object(state.clone()).to_string().as_bytes()).unwrap()
+    fn run(event: &[u8], state: &str) -> Decision {
+        decide_json(event, state.as_bytes()).unwrap()
+    }
+
+    fn state_of(d: &Decision) -> Value {
+        serde_json::from_str(d.state_json()).unwrap()
     }
 
     #[test]
-    fn a_payment_flow_with_a_duplicate_a_stale_event_and_a_regression() {
-        let first = decide_json(
-            &event("e1", 100, "p1", "PROCESSING", false, "pending"),
-            b"{}",
-        )
-        .unwrap();
-        assert_eq!((first.action, first.reason), (Action::Apply, Reason::First));
-        let booked = run(
-            &event("e2", 200, "p1", "BOOKED", true, "paid"),
-            &first.state,
-        );
+    fn a_paid_order_is_not_unpaid_by_another_attempt_or_an_unknown_event() {
+        let paid = run(&event("e1", 100, "p1", "BOOKED"), "");
+        assert_eq!((paid.action, paid.reason), (Action::Apply, Reason::First));
+        assert_eq!(paid.order_outcome, "paid");
+        let unknown = br#"{"eventId":"e2","eventTimestampMs":200,"entity":"unknown","status":"BOOKED","outcome":"unknown"}"#;
+        let ignored = run(unknown, paid.state_json());
+        assert_eq!(ignored.reason, Reason::NoOutcome);
+        assert_eq!(state_of(&ignored)["entities"], state_of(&paid)["entities"]);
+        let expired = run(&event("e3", 300, "p2", "EXPIRED"), ignored.state_json());
         assert_eq!(
-            (booked.action, booked.reason),
+            (expired.action, expired.reason),
+            (Action::Skip, Reason::AlreadyPaid)
+        );
+        assert_eq!(expired.order_outcome, "paid");
+        assert_eq!(expired.suggested["woocommerce"], "processing");
+        let s = state_of(&expired);
+        assert_eq!(s["status"], "BOOKED");
+        assert_eq!(s["entities"].as_array().unwrap().len(), 2);
+        assert_eq!(s["entities"][1]["status"], "EXPIRED");
+    }
+
+    #[test]
+    fn duplicates_stale_and_same_millisecond_events() {
+        let a = run(&event("e1", 100, "p1", "CONFIRMED"), "{}");
+        let dup = run(&event("E1", 100, "p1", "CONFIRMED"), a.state_json());
+        assert_eq!(dup.reason, Reason::Duplicate);
+        assert_eq!(dup.state_json(), a.state_json());
+        let stale = run(&event("e2", 50, "p1", "SEEN"), a.state_json());
+        assert_eq!(stale.reason, Reason::Stale);
+        let same = run(&event("e3", 100, "p1", "PROCESSING"), stale.state_json());
+        assert_eq!(same.reason, Reason::SameTimestamp);
+        let forward = run(&event("e4", 100, "p1", "BOOKED"), same.state_json());
+        assert_eq!(
+            (forward.action, forward.reason),
             (Action::Apply, Reason::Newer)
         );
-        assert_eq!(booked.state["status"], "BOOKED");
-        let dup = run(
-            &event("E2", 200, "p1", "BOOKED", true, "paid"),
-            &booked.state,
-        );
-        assert_eq!((dup.action, dup.reason), (Action::Skip, Reason::Duplicate));
-        assert_eq!(dup.state, booked.state);
-        let stale = run(
-            &event("e3", 150, "p1", "PROCESSING", false, "pending"),
-            &booked.state,
-        );
-        assert_eq!(stale.reason, Reason::Stale);
-        assert_eq!(stale.state["status"], "BOOKED");
-        let regression = run(
-            &event("e4", 300, "p1", "PROCESSING", false, "pending"),
-            &stale.state,
-        );
-        assert_eq!(regression.reason, Reason::Regression);
-        let again = run(
-            &event("e5", 400, "p1", "BOOKED", true, "paid"),
-            &regression.state,
-        );
-        assert_eq!(again.reason, Reason::Unchanged);
-        assert_eq!(again.state["lastEventId"], "e5");
         assert_eq!(
-            again.state["recentEventIds"],
-            serde_json::json!(["e1", "e2", "e3", "e4", "e5"])
+            state_of(&forward)["recentEventIds"],
+            serde_json::json!(["e1", "e2", "e3", "e4"])
         );
     }
 
     #[test]
-    fn confirmed_may_still_fail_and_a_new_attempt_follows_a_failure() {
-        let s = decide_json(&event("e1", 1, "p1", "CONFIRMED", false, "authorized"), b"")
-            .unwrap()
-            .state;
-        let failed = run(&event("e2", 2, "p1", "FAILED", true, "failed"), &s);
-        assert_eq!(failed.action, Action::Apply);
-        let retry = run(
-            &event("e3", 3, "p2", "CREATED", false, "pending"),
-            &failed.state,
+    fn confirmed_is_paid_may_only_be_reversed_by_a_final_status() {
+        let confirmed = br#"{"eventId":"e1","eventTimestampMs":1,"entity":"payment","entityId":"p1","status":"CONFIRMED","outcome":"paid"}"#;
+        let s = run(confirmed, "");
+        assert_eq!(s.order_outcome, "paid");
+        let back = run(&event("e2", 2, "p1", "PROCESSING"), s.state_json());
+        assert_eq!(back.reason, Reason::Regression);
+        let failed = run(&event("e3", 3, "p1", "FAILED"), back.state_json());
+        assert_eq!(
+            (failed.action, failed.order_outcome.as_str()),
+            (Action::Apply, "failed")
         );
-        assert_eq!((retry.action, retry.reason), (Action::Apply, Reason::Newer));
-        let paid = run(&event("e4", 4, "p2", "BOOKED", true, "paid"), &retry.state);
-        let late_other = run(
-            &event("e5", 5, "p3", "EXPIRED", true, "expired"),
-            &paid.state,
-        );
-        assert_eq!(late_other.reason, Reason::Regression);
     }
 
     #[test]
-    fn recent_ids_stay_bounded_and_unknown_keys_survive() {
-        let mut state = Map::new();
-        state.insert("shopNote".into(), "kept".into());
-        for i in 0..40 {
+    fn refunds_and_bounded_entities() {
+        let mut state = run(&event("e0", 0, "p0", "BOOKED"), "")
+            .state_json()
+            .to_owned();
+        for i in 1..30 {
             state = run(
-                &event(&format!("e{i}"), i, "p1", "PROCESSING", false, "pending"),
+                &event(&format!("e{i}"), i, &format!("p{i}"), "FAILED"),
                 &state,
             )
-            .state;
+            .state_json()
+            .to_owned();
         }
-        let recent = state["recentEventIds"].as_array().unwrap();
-        assert_eq!(recent.len(), MAX_RECENT_EVENT_IDS);
-        assert_eq!(recent[0], "e8");
-        assert_eq!(state["shopNote"], "kept");
-        assert_eq!(state.keys().next_back().unwrap(), "shopNote");
+        let s: Value = serde_json::from_str(&state).unwrap();
+        let records = s["entities"].as_array().unwrap();
+        assert_eq!(records.len(), MAX_ENTITIES);
+        assert_eq!(records[0]["entityId"], "p0", "the paid record is kept");
+        let refund = br#"{"eventId":"r1","eventTimestampMs":40,"entity":"refund","entityId":"r","status":"BOOKED","final":true,"outcome":"refunded"}"#;
+        let refunded = run(refund, &state);
+        assert_eq!(
+            (refunded.action, refunded.order_outcome.as_str()),
+            (Action::Apply, "refunded")
+        );
+    }
+
+    #[test]
+    fn unknown_keys_keep_their_exact_text() {
+        let state = r#"{"price": 1.50,"big":12345678901234567890123,"status":"SEEN","x":{"a":[1.0, 2E+3]}}"#;
+        let d = run(&event("e1", 1, "p1", "BOOKED"), state);
+        assert!(d
+            .state_json()
+            .ends_with(r#""price":1.50,"big":12345678901234567890123,"x":{"a":[1.0, 2E+3]}}"#));
     }
 
     #[test]
@@ -419,16 +813,19 @@ mod tests {
         );
         let e = decide_json(br#"{"eventTimestampMs":1}"#, b"{}").unwrap_err();
         assert_eq!(e.field.as_deref(), Some("eventId"));
-        let ev = event("e1", 1, "p1", "BOOKED", true, "paid");
-        assert_eq!(
-            decide_json(&ev, b"[]").unwrap_err().status,
-            Status::StateInvalid
-        );
-        assert_eq!(
-            decide_json(&ev, br#"{"lastEventTimestampMs":"1"}"#)
-                .unwrap_err()
-                .status,
-            Status::StateInvalid
-        );
+        let ev = event("e1", 1, "p1", "BOOKED");
+        for state in [
+            &b"[]"[..],
+            br#"{"lastEventTimestampMs":"1"}"#,
+            br#"{"entities":[{"final":"no"}]}"#,
+            br#"{"entities":{}}"#,
+            br#"{"orderOutcome":3}"#,
+            b"{\"a\":1",
+        ] {
+            assert_eq!(
+                decide_json(&ev, state).unwrap_err().status,
+                Status::StateInvalid
+            );
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! the payload or `message` (+ `field`, `signature`).
 
 use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::decide::{Action, Decision, Reason};
@@ -59,14 +60,17 @@ struct EventPayload<'a> {
 
 #[derive(Serialize)]
 struct DecisionPayload<'a> {
-    decision: DecisionBody,
-    state: &'a Map<String, Value>,
+    decision: DecisionBody<'a>,
+    state: &'a RawValue,
 }
 
 #[derive(Serialize)]
-struct DecisionBody {
+#[serde(rename_all = "camelCase")]
+struct DecisionBody<'a> {
     action: Action,
     reason: Reason,
+    order_outcome: &'a str,
+    suggested: &'a Map<String, Value>,
 }
 
 #[derive(Serialize)]
@@ -124,6 +128,8 @@ pub fn decide(r: &Result<Decision, Error>) -> String {
             decision: DecisionBody {
                 action: d.action,
                 reason: d.reason,
+                order_outcome: &d.order_outcome,
+                suggested: &d.suggested,
             },
             state: &d.state,
         }),

@@ -552,16 +552,32 @@ fn normalize_and_decide_read_stdin() {
 // send
 
 /// A tiny shop: verifies with the library, decides per order (data.externalId) in memory,
-/// answers 200 with the decision or the binding-style error status.
+/// answers 200 with the decision (`{"received":true,"decision":{..},"orderOutcome":..}`, the shape
+/// of docs/design.md) or the binding-style error status.
 struct Shop {
     url: String,
     requests: RequestLog,
+}
+
+/// How the test shop keeps state and answers.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ShopKind {
+    /// One state per order, decision in the answer: what a correct endpoint does.
+    PerOrder,
+    /// A broken endpoint: one state shared by every order.
+    SharedState,
+    /// A correct endpoint that answers `{"ok":true}` without its decision.
+    Silent,
 }
 
 /// Each request's Signature header (None: absent) and the status answered.
 type RequestLog = Arc<Mutex<Vec<(Option<String>, u16)>>>;
 
 fn start_shop(secrets: &[&str]) -> Shop {
+    start_shop_of(secrets, ShopKind::PerOrder)
+}
+
+fn start_shop_of(secrets: &[&str], kind: ShopKind) -> Shop {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let url = format!("http://{}/webhook", listener.local_addr().expect("addr"));
     let options = serde_json::json!({ "secrets": secrets }).to_string();
@@ -572,7 +588,7 @@ fn start_shop(secrets: &[&str]) -> Shop {
         let mut states: HashMap<String, String> = HashMap::new();
         for stream in listener.incoming() {
             let Ok(stream) = stream else { continue };
-            let _ = serve(stream, &verifier, &mut states, &log);
+            let _ = serve(stream, &verifier, &mut states, &log, kind);
         }
     });
     Shop { url, requests }
@@ -583,6 +599,7 @@ fn serve(
     verifier: &everifin_webhook::Verifier,
     states: &mut HashMap<String, String>,
     log: &RequestLog,
+    kind: ShopKind,
 ) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut line = String::new();
@@ -609,26 +626,25 @@ fn serve(
     let (status, answer) =
         match verifier.process(&body, signature.as_deref().unwrap_or("").as_bytes(), 0) {
             Ok(v) => {
-                let order = v.event.external_id.clone().unwrap_or_default();
+                let order = match kind {
+                    ShopKind::SharedState => String::new(),
+                    _ => v.event.external_id.clone().unwrap_or_default(),
+                };
                 let event_json = everifin_webhook::result::normalize(&Ok(v.event.clone()));
                 let state = states.get(&order).cloned().unwrap_or_default();
                 let d = everifin_webhook::decide(event_json.as_bytes(), state.as_bytes())
                     .expect("decide");
-                states.insert(order, serde_json::to_string(&d.state).expect("state json"));
-                (
-                    200,
-                    format!(
-                        r#"{{"ok":true,"action":"{}","reason":"{}"}}"#,
-                        serde_json::to_value(d.action)
-                            .expect("action")
-                            .as_str()
-                            .unwrap_or(""),
-                        serde_json::to_value(d.reason)
-                            .expect("reason")
-                            .as_str()
-                            .unwrap_or("")
-                    ),
-                )
+                states.insert(order, d.state_json().to_owned());
+                let answer = match kind {
+                    ShopKind::Silent => r#"{"ok":true}"#.to_owned(),
+                    _ => serde_json::json!({
+                        "received": true,
+                        "decision": {"action": d.action, "reason": d.reason},
+                        "orderOutcome": d.order_outcome,
+                    })
+                    .to_string(),
+                };
+                (200, answer)
             }
             Err(e) => (
                 e.status.http_status(),
@@ -682,6 +698,12 @@ fn send_replays_the_payment_flow_against_a_local_shop() {
         out.stdout
     );
     assert!(out.stdout.contains(r#""reason":"stale""#));
+    assert!(
+        out.stdout
+            .contains("decisions: 13 checked, 0 wrong, 0 not reported by the endpoint"),
+        "{}",
+        out.stdout
+    );
     assert!(out.stdout.contains("SIGNATURE_MISMATCH"));
     assert!(out.stdout.contains("TIMESTAMP_TOO_OLD"));
     assert!(out.stdout.contains("HEADER_MISSING"));
@@ -737,6 +759,133 @@ fn send_rotation_scenario_passes() {
         out.stdout
     );
     assert!(out.stderr.is_empty(), "--quiet: {}", out.stderr);
+}
+
+#[test]
+fn send_fails_an_endpoint_that_shares_one_state_across_orders() {
+    // Every HTTP status is right, but order 1002 is decided with order 1001's state.
+    let shop = start_shop_of(&[OLD_SECRET, SECRET], ShopKind::SharedState);
+    let dir = TempDir::new("shared");
+    let secrets = dir.file(
+        "secrets.txt",
+        format!("{OLD_SECRET}\n{SECRET}\n").as_bytes(),
+    );
+    let out = run(
+        &[
+            "send",
+            "--scenario",
+            "payment-flow",
+            "--url",
+            &shop.url,
+            "--secret-file",
+            &secrets,
+            "-q",
+        ],
+        &[],
+        None,
+    );
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(!out.stdout.contains("17 passed"), "{}", out.stdout);
+    let failed: Vec<&str> = out.stdout.lines().filter(|l| l.contains("FAIL")).collect();
+    assert!(
+        failed
+            .iter()
+            .any(|l| l.contains("1002 CREATED") && l.contains("skip/already_paid")),
+        "order 1002's first event is skipped with 1001's state: {}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains(&format!(
+            "summary: {} passed, {} failed of 17 steps",
+            17 - failed.len(),
+            failed.len()
+        )),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("wrong"), "{}", out.stdout);
+}
+
+#[test]
+fn send_checks_decisions_only_when_reported_unless_required() {
+    let shop = start_shop_of(&[SECRET], ShopKind::Silent);
+    let dir = TempDir::new("silent");
+    let secrets = dir.file("secrets.txt", format!("{SECRET}\n").as_bytes());
+    let args = |extra: &'static [&'static str]| {
+        let mut a = vec![
+            "send".to_owned(),
+            "--scenario".to_owned(),
+            "order-safety".to_owned(),
+            "--url".to_owned(),
+            shop.url.clone(),
+            "--secret-file".to_owned(),
+            secrets.clone(),
+            "-q".to_owned(),
+        ];
+        a.extend(extra.iter().map(|s| (*s).to_owned()));
+        a
+    };
+    let plain = args(&[]);
+    let out = run(
+        &plain.iter().map(String::as_str).collect::<Vec<_>>(),
+        &[],
+        None,
+    );
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("decisions: 0 checked, 0 wrong, 14 not reported by the endpoint"),
+        "{}",
+        out.stdout
+    );
+    let strict = args(&["--require-decisions"]);
+    let out = run(
+        &strict.iter().map(String::as_str).collect::<Vec<_>>(),
+        &[],
+        None,
+    );
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("summary: 0 passed, 14 failed of 14 steps"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn send_order_safety_scenario_passes_against_a_per_order_endpoint() {
+    let shop = start_shop(&[SECRET]);
+    let dir = TempDir::new("safety");
+    let secrets = dir.file("secrets.txt", format!("{SECRET}\n").as_bytes());
+    let out = run(
+        &[
+            "send",
+            "--scenario",
+            "order-safety",
+            "--url",
+            &shop.url,
+            "--secret-file",
+            &secrets,
+            "-q",
+            "--require-decisions",
+        ],
+        &[],
+        None,
+    );
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("summary: 14 passed, 0 failed of 14 steps"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("decisions: 14 checked, 0 wrong, 0 not reported"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]

@@ -236,6 +236,17 @@ fn check(case: &Value, json: &str) -> Vec<String> {
         Some(Value::Null) | None => {}
         Some(want) => eq("signature", want),
     }
+    for text in expect
+        .get("resultContains")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let text = text.as_str().unwrap_or_default();
+        if !json.contains(text) {
+            problems.push(format!("the result text does not contain {text}"));
+        }
+    }
     if status != "OK" && got["message"].as_str().is_none_or(str::is_empty) {
         problems.push("failure without a message".into());
     }

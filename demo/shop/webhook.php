@@ -6,7 +6,10 @@
  * the order's stored state -> apply the suggested WooCommerce state -> store the new state, all in
  * one transaction with the database locked; every delivery is recorded. The answer is the binding's
  * httpStatus (200 also for skipped duplicates and stale events: they were received; 401 for forged,
- * tampered or too old requests: Everifin does not retry those) and a small JSON body.
+ * tampered or too old requests: Everifin does not retry those) and a small JSON body. A verified
+ * delivery is answered with the decision, in the shape `everifin-webhook send` checks
+ * (docs/design.md "What endpoints answer"):
+ *   {"received":true,"decision":{"action":"skip","reason":"already_paid"},"orderOutcome":"paid",...}
  */
 
 declare(strict_types=1);
@@ -75,9 +78,13 @@ try {
         }
 
         $decision = $verifier->decide($event, $order['state_json']);
+        // The order's outcome after this event, derived from every payment, refund and order-level
+        // status of the order (a late failure of another payment attempt never un-pays it).
+        $orderOutcome = $decision->orderOutcome;
         $before = $order['shop_state'];
         $after = $before;
         if ($decision->shouldApply()) {
+            // apply: the event's outcome is the order's, so its suggested state is the order's.
             $after = $event->suggestedFor('woocommerce') ?? $before; // null: leave the order as it is
         }
         $db->prepare('UPDATE orders SET shop_state = ?, everifin_status = ?, state_json = ?, updated_at = ? WHERE ref = ?')
@@ -95,7 +102,9 @@ try {
         $db->exec('ROLLBACK');
         throw $e;
     }
-    respond(200, ['ok' => true, 'order' => $ref, 'action' => $decision->action, 'reason' => $decision->reason, 'orderState' => $after]);
+    respond(200, ['received' => true, 'order' => $ref,
+                  'decision' => ['action' => $decision->action, 'reason' => $decision->reason],
+                  'orderOutcome' => $orderOutcome, 'orderState' => $after]);
 } catch (WebhookException $e) {
     // The stored state or the configuration is at fault: 5xx, so Everifin retries once it is fixed.
     respond($e->httpStatus(), ['ok' => false, 'status' => $e->status(), 'message' => $e->getMessage()]);

@@ -438,7 +438,7 @@ static const char *const KNOWN_CASE_KEYS[] = {
     "timestamp", "secrets", "secretsRaw", "expect", NULL};
 static const char *const KNOWN_EXPECT_KEYS[] = {"status", "httpStatus", "field", "event",
                                                 "signature", "decision", "state", "header",
-                                                NULL};
+                                                "resultContains", NULL};
 
 static int in_list(const char *s, const char *const *list)
 {
@@ -549,6 +549,15 @@ static void check_expect(const cJSON *expect, const evf_result *r, const cJSON *
             }
         }
         check_key_order(expect, res, why);
+        {
+            /* Text the result must contain verbatim (unknown state keys are kept byte-exact). */
+            const cJSON *rc = cJSON_GetObjectItemCaseSensitive(expect, "resultContains");
+            const char *text = evf_result_json(r);
+            for (x = rc ? rc->child : NULL; x; x = x->next)
+                if (!cJSON_IsString(x) || !text || !strstr(text, x->valuestring))
+                    sb_printf(why, "the result text does not contain %s\n",
+                              cJSON_IsString(x) ? x->valuestring : "(not a string)");
+        }
         if (!want_ok) {
             const cJSON *m = cJSON_GetObjectItemCaseSensitive(res, "message");
             if (!cJSON_IsString(m) || m->valuestring[0] == '\0')

@@ -167,6 +167,8 @@ final class ApiTest extends TestCase
         $this->assertTrue($d->shouldApply());
         $this->assertSame('first', $d->reason);
         $this->assertSame('BOOKED', $d->state['status']);
+        $this->assertSame('paid', $d->orderOutcome);
+        $this->assertSame('processing', $d->suggestedFor('woocommerce'));
         // Either form of the stored state works: the array or the JSON text.
         $this->assertSame('duplicate', $v->decide($e, $d->state)->reason);
         $this->assertSame('duplicate', $v->decide($e->toArray(), $d->stateJson)->reason);

@@ -5,6 +5,7 @@ A typed ctypes binding of the everifin-webhook Rust library::
     from everifin_webhook import Verifier, WebhookError
 
     verifier = Verifier(["hook secret"])            # once per process; thread-safe
+                                                     # (close() or a with block frees it)
     try:
         event = verifier.verify(raw_body, signature_header)
     except WebhookError as exc:
@@ -39,15 +40,27 @@ from ._core import (
     version,
 )
 from .errors import (
+    STATUSES,
     BodyError,
     ConfigurationError,
     InternalError,
     SignatureError,
     StateError,
+    StatusName,
     TimestampError,
     WebhookError,
 )
-from .types import Decision, Event, RawResult, SignatureInfo
+from .types import (
+    Action,
+    Decision,
+    Entity,
+    Event,
+    Outcome,
+    PaymentStatus,
+    RawResult,
+    Reason,
+    SignatureInfo,
+)
 
 _core.lib()  # load now: a missing or incompatible library fails the import, not the first call
 
@@ -59,6 +72,13 @@ __all__ = [
     "Decision",
     "SignatureInfo",
     "RawResult",
+    "Entity",
+    "Outcome",
+    "Action",
+    "Reason",
+    "PaymentStatus",
+    "StatusName",
+    "STATUSES",
     "WebhookError",
     "SignatureError",
     "TimestampError",

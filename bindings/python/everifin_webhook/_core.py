@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import ctypes
 import json
+import json.scanner
 import threading
 from datetime import datetime, timedelta, timezone
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    List,
+    Mapping,
+    NoReturn,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+    cast,
+)
 
 from . import _lib
-from .errors import InternalError, error_class_for
+from .errors import STATUSES, InternalError, error_class_for
 from .types import Decision, Event, RawResult, SignatureInfo
 
 __all__ = [
@@ -47,6 +60,7 @@ def lib() -> _lib.Lib:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MS_END = 2**63  # now_ms must be in 1 .. 2**63 - 1
 _ONE_MS = timedelta(milliseconds=1)
 
 
@@ -69,7 +83,7 @@ def _now_ms(now: Optional[datetime], now_ms: Optional[int]) -> int:
         ms = now_ms
     else:
         return 0
-    if ms <= 0 or ms >= 2**63:
+    if ms <= 0 or ms >= _MS_END:
         raise ValueError("now is out of range: it must be after 1970-01-01T00:00:00Z")
     return ms
 
@@ -109,22 +123,88 @@ def _json(value: Union[Event, JsonInput, None], what: str) -> bytes:
 
 
 def _take(ptr: Any) -> RawResult:
-    """Copy a result out of the library and free it (always, also when reading fails)."""
-    lib_ = lib()
+    """The raw layer: copy a result out of the library exactly as returned (status code and JSON
+    text) and free it (always, also when reading fails)."""
+    lib_ = _LIB or lib()
     if not ptr:
         raise MemoryError("everifin-webhook: the library returned no result (out of memory)")
     try:
         code = int(lib_.evf_result_status(ptr))
         length = int(lib_.evf_result_json_len(ptr))
-        addr = lib_.evf_result_json(ptr)
-        text = ctypes.string_at(addr, length).decode("utf-8") if addr else ""
+        raw = lib_.evf_result_json(ptr) or b""  # c_char_p: a copy up to the terminating NUL
     finally:
         lib_.evf_result_free(ptr)
-    return RawResult(code=code, text=text)
+    if len(raw) != length:
+        raise InternalError(
+            "INTERNAL", 3, 500, "the library returned a result whose length does not match"
+        )
+    return RawResult(code=code, text=raw.decode("utf-8"))
+
+
+# The typed layer reads a result with one foreign call when it is OK: JSON text never contains a
+# raw NUL (the terminator is the end), and the library writes "ok" first, so an OK result starts
+# with this prefix (tests/test_results.py checks it). Anything else also asks evf_result_status
+# before the result is freed.
+_OK_PREFIX = b'{"ok":true,'
+
+
+# Python's own JSON scanner (what json.loads runs, from json.scanner), called without the
+# wrappers of json.loads (the library's results have no surrounding whitespace): it returns the
+# object and where it ended, which must be the end of the text.
+_SCAN: Callable[[str, int], Tuple[Any, int]] = json.scanner.make_scanner(
+    cast(Any, json.JSONDecoder())
+)
+
+
+def _result_data(ptr: Any) -> Dict[str, Any]:
+    """Copy a result out, free it (always), parse it once; return the object when it is OK and
+    raise the matching WebhookError otherwise."""
+    lib_ = _LIB or lib()
+    if not ptr:
+        raise MemoryError("everifin-webhook: the library returned no result (out of memory)")
+    try:
+        raw = lib_.evf_result_json(ptr) or b""
+        code = 0 if raw.startswith(_OK_PREFIX) else int(lib_.evf_result_status(ptr))
+    finally:
+        lib_.evf_result_free(ptr)
+    try:
+        text = raw.decode("utf-8")
+        data, end = _SCAN(text, 0)
+        if end != len(text):
+            raise ValueError(f"extra data at {end}")
+    except StopIteration:  # the scanner's "no JSON value here"
+        raise InternalError("INTERNAL", 3, 500, "the library returned an empty result") from None
+    except ValueError as exc:  # json.JSONDecodeError, UnicodeDecodeError
+        raise InternalError(
+            "INTERNAL", 3, 500, f"the library returned an unreadable result ({exc})"
+        ) from None
+    if code == 0 and type(data) is dict and data.get("ok") is True:
+        return data
+    _raise_error(code, data)
+
+
+def _raise_error(code: int, data: Any) -> NoReturn:
+    if not isinstance(data, dict):
+        raise InternalError("INTERNAL", 3, 500, "the library returned a non-object result")
+    if code == 0:  # "ok" is not true, yet the status is OK: trust the result's own status name
+        code = STATUSES.get(str(data.get("status")), (3, 500, None))[0]
+    status = str(data.get("status") or status_name(code))
+    sig = data.get("signature")
+    field = data.get("field")
+    raise error_class_for(status)(
+        status,
+        code,
+        int(data.get("httpStatus") or status_http_status(code)),
+        str(data.get("message") or status),
+        field=field if isinstance(field, str) else None,
+        signature=SignatureInfo.from_dict(sig) if isinstance(sig, Mapping) else None,
+        result=data,
+    )
 
 
 def _raise_for(result: RawResult) -> Dict[str, Any]:
-    """Return the result object when it is OK; raise the matching WebhookError otherwise."""
+    """Return the result object of a raw result when it is OK; raise the matching WebhookError
+    otherwise."""
     try:
         data = result.data
     except ValueError as exc:
@@ -133,18 +213,7 @@ def _raise_for(result: RawResult) -> Dict[str, Any]:
         ) from None
     if result.code == 0 and data.get("ok") is True:
         return data
-    status = str(data.get("status") or status_name(result.code))
-    sig = data.get("signature")
-    field = data.get("field")
-    raise error_class_for(status)(
-        status,
-        result.code,
-        int(data.get("httpStatus") or status_http_status(result.code)),
-        str(data.get("message") or status),
-        field=field if isinstance(field, str) else None,
-        signature=SignatureInfo.from_dict(sig) if isinstance(sig, Mapping) else None,
-        result=data,
-    )
+    _raise_error(result.code, data)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -268,6 +337,9 @@ class Verifier:
     """Verifies and normalizes webhooks with fixed options; immutable and thread-safe.
 
     Create one per process (or per configuration) and share it between threads and requests.
+    It holds a native verifier: :meth:`close` (or a ``with`` block) frees it at once, else it is
+    freed when the object is garbage-collected. Any use after :meth:`close` raises ``ValueError``.
+    Closing while other threads are inside a call is safe: those calls finish, the last one frees.
 
     Args:
         secrets: the hook secrets, oldest first (a single ``str`` is one secret). During a
@@ -284,9 +356,22 @@ class Verifier:
         ConfigurationError: invalid options (no secret, an empty secret, out-of-range values).
     """
 
-    __slots__ = ("_ptr", "_normalize_options", "_secrets_json", "_secret_count", "__weakref__")
+    __slots__ = (
+        "_ptr",
+        "_owned",
+        "_calls",
+        "_normalize_options",
+        "_secrets_json",
+        "_secret_count",
+        "__weakref__",
+    )
 
+    # _ptr: the native verifier, None once closed (read by every call).
+    # _owned: [the native verifier] until it is freed; list.pop() is atomic, so it is freed once.
+    # _calls: one entry per call in progress (append/pop are atomic): close() defers the free.
     _ptr: Any
+    _owned: List[Any]
+    _calls: List[None]
 
     def __init__(
         self,
@@ -312,6 +397,10 @@ class Verifier:
 
     def _init(self, options_json: bytes) -> None:
         self._ptr = None
+        self._owned = []
+        self._calls = []
+        self._secrets_json = b""
+        self._secret_count = 0
         lib_ = lib()
         out = _lib.VerifierPtr()
         code = int(lib_.evf_verifier_new(options_json, len(options_json), ctypes.byref(out)))
@@ -328,6 +417,7 @@ class Verifier:
                 status_http_status(code),
                 "evf_verifier_new failed",
             )
+        self._owned.append(out)
         self._ptr = out
         try:
             opts = json.loads(options_json) if options_json.strip() else {}
@@ -341,20 +431,70 @@ class Verifier:
         self._secrets_json = _dumps(secrets)
         self._secret_count = len(secrets) if isinstance(secrets, list) else 0
 
+    # --- lifetime -------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Free the native verifier now. Idempotent. Afterwards every method raises ValueError.
+
+        Calls already in progress in other threads finish normally; the last of them frees."""
+        self._ptr = None  # first: a call that starts from now on sees it closed
+        self._secrets_json = b""
+        if not getattr(self, "_calls", None):  # then: no call in progress, free it here
+            self._free()
+
+    @property
+    def closed(self) -> bool:
+        return self._ptr is None
+
+    def __enter__(self) -> "Verifier":
+        self._check_open()
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
     def __del__(self) -> None:
-        ptr = getattr(self, "_ptr", None)
-        if ptr:
-            self._ptr = None
-            try:
-                lib().evf_verifier_free(ptr)
-            except Exception:  # pragma: no cover - interpreter shutdown
-                pass
+        try:
+            self._free()
+        except Exception:  # pragma: no cover - interpreter shutdown
+            pass
+
+    def _free(self) -> None:
+        owned = getattr(self, "_owned", None)
+        if not owned:
+            return
+        try:
+            ptr = owned.pop()  # atomic: only one caller gets it
+        except IndexError:
+            return
+        lib().evf_verifier_free(ptr)
+
+    def _check_open(self) -> None:
+        if self._ptr is None:
+            raise ValueError(_CLOSED)
+
+    def _enter(self) -> Any:
+        """Start a native call: the pointer, valid until :meth:`_leave`."""
+        self._calls.append(None)  # before reading _ptr: close() then sees this call
+        ptr = self._ptr
+        if ptr is None:
+            self._leave()
+            raise ValueError(_CLOSED)
+        return ptr
+
+    def _leave(self) -> None:
+        self._calls.pop()
+        if self._ptr is None and not self._calls:  # closed meanwhile, and we were the last
+            self._free()
 
     def __repr__(self) -> str:
-        return f"<everifin_webhook.Verifier with {self._secret_count} secret(s)>"
+        state = "closed" if self._ptr is None else f"with {self._secret_count} secret(s)"
+        return f"<everifin_webhook.Verifier {state}>"
 
     def __reduce__(self) -> Any:
         raise TypeError("a Verifier cannot be pickled or copied (it holds native state)")
+
+    # --- calls ---------------------------------------------------------------------------------
 
     def process_raw(
         self,
@@ -368,7 +508,12 @@ class Verifier:
         b = _bytes(body, "body")
         h = _text(signature_header, "signature_header")
         ms = _now_ms(now, now_ms)
-        return _take(lib().evf_verifier_process(self._ptr, b, len(b), h, len(h), ms))
+        ptr = self._enter()
+        try:
+            res = lib().evf_verifier_process(ptr, b, len(b), h, len(h), ms)
+        finally:
+            self._leave()
+        return _take(res)
 
     def verify(
         self,
@@ -393,25 +538,51 @@ class Verifier:
         Raises:
             SignatureError, TimestampError, BodyError (and their ``http_status``).
         """
-        data = _raise_for(self.process_raw(body, signature_header, now=now, now_ms=now_ms))
-        sig = data.get("signature")
-        return Event.from_dict(
-            data["event"], SignatureInfo.from_dict(sig) if isinstance(sig, Mapping) else None
-        )
+        # The hot path: the common types are checked inline, and _enter/_leave are inlined.
+        b = body if type(body) is bytes else _bytes(body, "body")
+        h = signature_header
+        if type(h) is str:
+            h = h.encode("utf-8", "surrogatepass")
+        elif type(h) is not bytes:
+            h = _text(h, "signature_header")
+        if now is None and (now_ms is None or (type(now_ms) is int and 0 < now_ms < _MS_END)):
+            ms = now_ms or 0
+        else:
+            ms = _now_ms(now, now_ms)
+        lib_ = _LIB or lib()
+        calls = self._calls
+        calls.append(None)  # as _enter: before reading _ptr
+        try:
+            ptr = self._ptr
+            if ptr is None:
+                raise ValueError(_CLOSED)
+            res = lib_.evf_verifier_process(ptr, b, len(b), h, len(h), ms)
+        finally:
+            calls.pop()  # as _leave
+            if self._ptr is None and not calls:
+                self._free()
+        data = _result_data(res)
+        return Event._of_result(data["event"], data.get("signature"))
 
     def normalize(self, body: BytesLike) -> Event:
         """Validate and normalize a body with this verifier's options, WITHOUT checking any
         signature (for bodies that were verified elsewhere, or fetched from the API)."""
-        return Event.from_dict(_raise_for(normalize_raw(body, self._normalize_options))["event"])
+        self._check_open()
+        b = _bytes(body, "body")
+        o = self._normalize_options
+        data = _result_data(lib().evf_normalize(b, len(b), o, len(o)))
+        return Event._of_result(data["event"], None)
 
     def decide(
         self, event: Union[Event, JsonInput], state: Union[JsonInput, None] = None
     ) -> Decision:
         """See :func:`decide`."""
+        self._check_open()
         return decide(event, state)
 
     def sign(self, body: BytesLike, *, timestamp: Union[str, datetime, None] = None) -> str:
         """A ``Signature`` header for ``body`` with this verifier's secrets (for tests and tools)."""
+        self._check_open()
         return _sign(body, self._secrets_json, timestamp)
 
     def explain(
@@ -428,6 +599,7 @@ class Verifier:
         concatenation_order, ts_reformatted, clock_skew, retired_secret, rotation_in_progress,
         no_cause_found) and ``secrets`` (fingerprints). Never raises for a rejected request and
         never contains a secret or an expected signature. For diagnosis, not for verifying."""
+        self._check_open()
         options = json.loads(self._normalize_options)
         options["secrets"] = json.loads(self._secrets_json)
         if retired_secrets is not None:
@@ -436,6 +608,9 @@ class Verifier:
         if raw.status in ("INVALID_OPTIONS", "NULL_ARGUMENT", "INTERNAL"):
             _raise_for(raw)
         return raw.data
+
+
+_CLOSED = "this everifin_webhook.Verifier is closed (close() or the end of its with block)"
 
 
 def decide(event: Union[Event, JsonInput], state: Union[JsonInput, None] = None) -> Decision:
@@ -451,9 +626,9 @@ def decide(event: Union[Event, JsonInput], state: Union[JsonInput, None] = None)
     Raises:
         BodyError (EVENT_INVALID) for an invalid event, StateError for an invalid state.
     """
-    return Decision.from_result(
-        _raise_for(decide_raw(_json(event, "event"), _json(state, "state")))
-    )
+    e = _json(event, "event")
+    s = _json(state, "state")
+    return Decision.from_result(_result_data((_LIB or lib()).evf_decide(e, len(e), s, len(s))))
 
 
 def normalize(
@@ -466,7 +641,9 @@ def normalize(
     """Validate and normalize a body WITHOUT checking any signature."""
     paid = None if confirmed_is_paid is False else confirmed_is_paid  # the default: leave it out
     opts = _options(None, None, paid, max_body_bytes, suggested_states)
-    return Event.from_dict(_raise_for(normalize_raw(body, _dumps(opts) if opts else b""))["event"])
+    b = _bytes(body, "body")
+    o = _dumps(opts) if opts else b""
+    return Event._of_result(_result_data(lib().evf_normalize(b, len(b), o, len(o)))["event"], None)
 
 
 def _format_ts(ts: datetime) -> str:

@@ -88,8 +88,9 @@ SIGNATURES: Dict[str, Tuple[Optional[CType], Tuple[CType, ...]]] = {
         ),
     ),
     "evf_result_status": (_c_status, (ResultPtr,)),
-    # Borrowed, NUL-terminated; read with ctypes.string_at(ptr, evf_result_json_len(r)).
-    "evf_result_json": (ctypes.c_void_p, (ResultPtr,)),
+    # Borrowed, NUL-terminated: c_char_p copies it into a bytes object (up to the NUL; JSON text
+    # never contains a raw NUL, and the raw layer checks the length against evf_result_json_len).
+    "evf_result_json": (ctypes.c_char_p, (ResultPtr,)),
     "evf_result_json_len": (ctypes.c_size_t, (ResultPtr,)),
     "evf_result_free": (None, (ResultPtr,)),
 }
@@ -114,7 +115,7 @@ class Lib:
     evf_sign: Callable[..., Any]
     evf_explain: Callable[..., Any]
     evf_result_status: Callable[[Any], int]
-    evf_result_json: Callable[[Any], Optional[int]]
+    evf_result_json: Callable[[Any], Optional[bytes]]
     evf_result_json_len: Callable[[Any], int]
     evf_result_free: Callable[[Any], None]
 

@@ -1,8 +1,12 @@
-"""Exceptions raised by the binding: one base class, one subclass per family of status codes."""
+"""Exceptions raised by the binding: one base class, one subclass per family of status codes.
+
+The families are those of the one status table, ``tests/vectors/statuses.json`` (name, code,
+httpStatus, family); ``STATUSES`` is this package's copy of it, tested against the file.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Type
+from typing import TYPE_CHECKING, Any, Dict, Literal, Mapping, Optional, Tuple, Type, Union
 
 if TYPE_CHECKING:
     from .types import SignatureInfo
@@ -16,6 +20,9 @@ __all__ = [
     "StateError",
     "InternalError",
     "error_class_for",
+    "FAMILY_CLASSES",
+    "STATUSES",
+    "StatusName",
 ]
 
 
@@ -32,7 +39,7 @@ class WebhookError(Exception):
         result: the library's whole result object (never contains a secret).
     """
 
-    status: str
+    status: Union["StatusName", str]
     code: int
     http_status: int
     message: str
@@ -100,28 +107,65 @@ class StateError(WebhookError, ValueError):
 
 
 class InternalError(WebhookError):
-    """A bug or a caught panic in the library (``INTERNAL``, ``NULL_ARGUMENT``; HTTP 500,
-    retryable)."""
+    """A bug or a caught panic in the library, or a NULL argument at the C ABI (``INTERNAL``,
+    ``NULL_ARGUMENT``; HTTP 500, retryable)."""
 
 
-_FAMILIES: Dict[str, Type[WebhookError]] = {
-    "HEADER_MISSING": SignatureError,
-    "HEADER_MALFORMED": SignatureError,
-    "HEADER_TIMESTAMP_INVALID": SignatureError,
-    "SIGNATURE_MISMATCH": SignatureError,
-    "TIMESTAMP_TOO_OLD": TimestampError,
-    "TIMESTAMP_IN_FUTURE": TimestampError,
-    "BODY_TOO_LARGE": BodyError,
-    "BODY_NOT_UTF8": BodyError,
-    "BODY_NOT_JSON": BodyError,
-    "EVENT_INVALID": BodyError,
-    "INVALID_OPTIONS": ConfigurationError,
-    "STATE_INVALID": StateError,
-    "INTERNAL": InternalError,
-    "NULL_ARGUMENT": InternalError,
+StatusName = Literal[
+    "OK",
+    "NULL_ARGUMENT",
+    "INVALID_OPTIONS",
+    "INTERNAL",
+    "HEADER_MISSING",
+    "HEADER_MALFORMED",
+    "HEADER_TIMESTAMP_INVALID",
+    "SIGNATURE_MISMATCH",
+    "TIMESTAMP_TOO_OLD",
+    "TIMESTAMP_IN_FUTURE",
+    "BODY_TOO_LARGE",
+    "BODY_NOT_UTF8",
+    "BODY_NOT_JSON",
+    "EVENT_INVALID",
+    "STATE_INVALID",
+]
+"""A status name of the library (``WebhookError.status``); a newer library's passes as ``str``."""
+
+#: The exception class of each family of ``tests/vectors/statuses.json`` (its ``families``).
+FAMILY_CLASSES: Dict[str, Type[WebhookError]] = {
+    "signature": SignatureError,
+    "timestamp": TimestampError,
+    "body": BodyError,
+    "configuration": ConfigurationError,
+    "state": StateError,
+    "internal": InternalError,
+}
+
+#: The status table: name -> (code, HTTP status, family). A copy of
+#: ``tests/vectors/statuses.json`` (the one table; ``tests/test_statuses.py`` holds this copy, the
+#: library and the exception classes to it).
+STATUSES: Dict[str, Tuple[int, int, Optional[str]]] = {
+    "OK": (0, 200, None),
+    "NULL_ARGUMENT": (1, 500, "internal"),
+    "INVALID_OPTIONS": (2, 500, "configuration"),
+    "INTERNAL": (3, 500, "internal"),
+    "HEADER_MISSING": (10, 401, "signature"),
+    "HEADER_MALFORMED": (11, 401, "signature"),
+    "HEADER_TIMESTAMP_INVALID": (12, 401, "signature"),
+    "SIGNATURE_MISMATCH": (13, 401, "signature"),
+    "TIMESTAMP_TOO_OLD": (14, 401, "timestamp"),
+    "TIMESTAMP_IN_FUTURE": (15, 401, "timestamp"),
+    "BODY_TOO_LARGE": (20, 413, "body"),
+    "BODY_NOT_UTF8": (21, 400, "body"),
+    "BODY_NOT_JSON": (22, 400, "body"),
+    "EVENT_INVALID": (23, 400, "body"),
+    "STATE_INVALID": (30, 500, "state"),
+}
+
+_CLASSES: Dict[str, Type[WebhookError]] = {
+    name: FAMILY_CLASSES[family] for name, (_, _, family) in STATUSES.items() if family
 }
 
 
 def error_class_for(status: str) -> Type[WebhookError]:
     """The exception class for a status name (``WebhookError`` for a name added later)."""
-    return _FAMILIES.get(status, WebhookError)
+    return _CLASSES.get(status, WebhookError)

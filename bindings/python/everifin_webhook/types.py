@@ -1,18 +1,101 @@
-"""Result types: frozen dataclasses built from the library's JSON results."""
+"""Result types, built once from the ``json.loads`` output of the library's result, never copied.
+
+Ownership and copies (the contract ``tests/test_api.py`` checks):
+
+- An :class:`Event` is a read-only view over the normalized-event object that ``json.loads``
+  produced for this event alone. Its attributes read that object; nothing is copied when the
+  event is built, however large ``hookData`` is.
+- :meth:`Event.to_dict` returns a NEW top-level dict on every call (so setting or deleting a key
+  of it never changes the event); the nested values (``hookData``, ``suggested``) are the event's
+  own objects, shared, not copied. Copy them (``copy.deepcopy``) before mutating them.
+- :attr:`Event.hook_data` is the event's own parsed ``hookData`` (shared, like in ``to_dict``);
+  :attr:`Event.suggested` is a read-only mapping.
+- :class:`Decision` keeps the ``state`` dict of the result as is (a plain dict, so that it can be
+  stored in a JSON column directly); :meth:`Decision.to_dict` returns new dicts for the top level,
+  the decision and the state (its lists are shared).
+
+Fields whose values form a closed set in schema version 1 are typed as ``Literal`` unions of the
+known values (``Entity``, ``Outcome``, ``Action``, ``Reason``, ``PaymentStatus``, ``StatusName``),
+each together with ``str``: a value a newer library adds passes through unchanged as a ``str``.
+Keys a newer library adds to a result pass through too (in ``to_dict()``, ``Decision.result``).
+"""
 
 from __future__ import annotations
 
-import copy
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Dict, Mapping, Optional
+from types import MappingProxyType
+from typing import Any, Callable, Dict, Literal, Mapping, Optional, Union
 
-__all__ = ["SignatureInfo", "Event", "Decision", "RawResult"]
 
+__all__ = [
+    "SignatureInfo",
+    "Event",
+    "Decision",
+    "RawResult",
+    "Entity",
+    "Outcome",
+    "Action",
+    "Reason",
+    "PaymentStatus",
+]
 
-def _opt_str(value: Any) -> Optional[str]:
-    return value if isinstance(value, str) else None
+#: ``Event.entity``: what the event is about (``unknown`` for an event type the library does not
+#: know).
+Entity = Literal["payment", "refund", "order", "unknown"]
+
+#: ``Event.outcome``: what the status means for the shop (docs/design.md, "Normalized event").
+Outcome = Literal[
+    "pending",
+    "authorized",
+    "partially_paid",
+    "paid",
+    "failed",
+    "expired",
+    "withdrawn",
+    "review",
+    "refund_pending",
+    "refunded",
+    "refund_failed",
+    "unknown",
+]
+
+#: ``Decision.action``.
+Action = Literal["apply", "skip"]
+
+#: ``Decision.reason``.
+Reason = Literal[
+    "first",
+    "newer",
+    "duplicate",
+    "stale",
+    "regression",
+    "unchanged",
+    "same_timestamp",
+    "no_outcome",
+    "already_paid",
+    "recorded",
+]
+
+#: ``Event.status``: the Everifin status of the payment, refund or order (an unknown one passes
+#: through with ``status_known`` false).
+PaymentStatus = Literal[
+    "CREATED",
+    "SEEN",
+    "PROCESSING",
+    "CONFIRMED",
+    "BOOKED",
+    "FINISHED",
+    "FAILED",
+    "REJECTED",
+    "EXPIRED",
+    "WITHDRAWN",
+    "PROCESSING_EXPIRED",
+    "UNPAID",
+    "PARTIALLY_PAID",
+    "PAID",
+]
 
 
 @dataclass(frozen=True)
@@ -42,80 +125,187 @@ class SignatureInfo:
         }
 
 
-@dataclass(frozen=True)
+_REQUIRED = ("eventId", "eventTimestampMs")
+
+
 class Event:
-    """The normalized event (schema version 1).
+    """The normalized event (schema version 1): a read-only view over the library's result.
 
     The attributes mirror the keys of the normalized event in snake_case. :meth:`to_dict` returns
     the normalized event exactly as the library produced it (camelCase keys, including keys a
     newer library adds), ready to be passed to :meth:`Verifier.decide` or stored.
 
     ``signature`` is set by :meth:`Verifier.verify` (which secret and key matched, the age); it is
-    not part of the normalized event and not in :meth:`to_dict`.
+    not part of the normalized event, not in :meth:`to_dict` and not compared by ``==``.
+
+    Events are immutable (setting an attribute raises ``AttributeError``), hashable and compare
+    equal when their normalized events are equal. See the module's documentation for what is
+    shared and what is copied.
     """
 
-    schema_version: int
-    event_id: str
-    event_type: str
-    event_timestamp: str
-    event_timestamp_ms: int
-    entity: str
-    entity_id: Optional[str]
-    payment_id: Optional[str]
-    refund_id: Optional[str]
-    order_id: Optional[str]
-    instruction_id: Optional[str]
-    external_id: Optional[str]
-    status: Optional[str]
-    status_known: bool
-    final: bool
-    outcome: str
-    reason_code: Optional[str]
-    hook_data: Any = field(hash=False)
-    legacy_fields: bool
-    suggested: Mapping[str, Optional[str]] = field(hash=False)
-    signature: Optional[SignatureInfo] = field(default=None, compare=False)
-    _raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False, hash=False)
+    __slots__ = ("_data", "_sig")
+
+    _data: Dict[str, Any]
+    _sig: Union[SignatureInfo, Mapping[str, Any], None]
+
+    def __init__(self, data: Mapping[str, Any], signature: Optional[SignatureInfo] = None) -> None:
+        """Same as :meth:`from_dict`."""
+        own = dict(data)  # a new top-level dict: the caller's later changes do not reach us
+        for key in _REQUIRED:
+            if key not in own:
+                raise KeyError(key)
+        object.__setattr__(self, "_data", own)
+        object.__setattr__(self, "_sig", signature)
 
     @classmethod
     def from_dict(
         cls, data: Mapping[str, Any], signature: Optional[SignatureInfo] = None
     ) -> "Event":
-        """Build from a normalized event (e.g. a stored ``to_dict()``)."""
-        raw = copy.deepcopy(dict(data))
-        suggested = raw.get("suggested")
-        return cls(
-            schema_version=int(raw.get("schemaVersion", 1)),
-            event_id=str(raw["eventId"]),
-            event_type=str(raw.get("eventType", "")),
-            event_timestamp=str(raw.get("eventTimestamp", "")),
-            event_timestamp_ms=int(raw["eventTimestampMs"]),
-            entity=str(raw.get("entity") or "unknown"),
-            entity_id=_opt_str(raw.get("entityId")),
-            payment_id=_opt_str(raw.get("paymentId")),
-            refund_id=_opt_str(raw.get("refundId")),
-            order_id=_opt_str(raw.get("orderId")),
-            instruction_id=_opt_str(raw.get("instructionId")),
-            external_id=_opt_str(raw.get("externalId")),
-            status=_opt_str(raw.get("status")),
-            status_known=bool(raw.get("statusKnown", False)),
-            final=bool(raw.get("final", False)),
-            outcome=str(raw.get("outcome") or "unknown"),
-            reason_code=_opt_str(raw.get("reasonCode")),
-            hook_data=copy.deepcopy(raw.get("hookData")),
-            legacy_fields=bool(raw.get("legacyFields", False)),
-            suggested=dict(suggested) if isinstance(suggested, Mapping) else {},
-            signature=signature,
-            _raw=raw,
+        """Build from a normalized event (e.g. a stored ``to_dict()``). The top level is copied
+        (one small dict); nested values are shared with ``data``. ``KeyError`` when ``eventId``
+        or ``eventTimestampMs`` is missing."""
+        return cls(data, signature)
+
+    @classmethod
+    def _of_result(cls, data: Dict[str, Any], signature: Optional[Mapping[str, Any]]) -> "Event":
+        """Adopt the normalized event of a fresh result (nothing else refers to it): no copy."""
+        self = _new_event(cls)
+        _set_data(self, data)
+        _set_sig(self, signature)
+        return self
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"Event is read-only (cannot set {name!r})")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Event is read-only (cannot delete {name!r})")
+
+    def __reduce__(self) -> Any:
+        return (Event, (self._data, self.signature))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Event):
+            return NotImplemented
+        return self._data == other._data
+
+    def __hash__(self) -> int:
+        return hash((self.event_id, self.event_timestamp_ms, self.status, self.outcome))
+
+    def __repr__(self) -> str:
+        return (
+            f"Event(event_id={self.event_id!r}, event_type={self.event_type!r}, "
+            f"entity={self.entity!r}, status={self.status!r}, outcome={self.outcome!r}, "
+            f"external_id={self.external_id!r})"
         )
 
-    def to_dict(self) -> Dict[str, Any]:
-        """The normalized event as the library returned it (a fresh deep copy)."""
-        return copy.deepcopy(dict(self._raw))
+    # --- the normalized event's keys ----------------------------------------------------------
 
-    def to_json(self) -> str:
-        """The normalized event as compact JSON (for storing, or for ``decide``)."""
-        return json.dumps(self._raw, separators=(",", ":"), ensure_ascii=False)
+    @property
+    def schema_version(self) -> int:
+        return int(self._data.get("schemaVersion", 1))
+
+    @property
+    def event_id(self) -> str:
+        v = self._data["eventId"]
+        return v if type(v) is str else str(v)
+
+    @property
+    def event_type(self) -> str:
+        return str(self._data.get("eventType", ""))
+
+    @property
+    def event_timestamp(self) -> str:
+        return str(self._data.get("eventTimestamp", ""))
+
+    @property
+    def event_timestamp_ms(self) -> int:
+        v = self._data["eventTimestampMs"]
+        return v if type(v) is int else int(v)
+
+    @property
+    def entity(self) -> Union[Entity, str]:
+        v = self._data.get("entity")
+        return v if type(v) is str and v else str(v or "unknown")
+
+    @property
+    def entity_id(self) -> Optional[str]:
+        v = self._data.get("entityId")
+        return v if type(v) is str or isinstance(v, str) else None
+
+    @property
+    def payment_id(self) -> Optional[str]:
+        v = self._data.get("paymentId")
+        return v if type(v) is str or isinstance(v, str) else None
+
+    @property
+    def refund_id(self) -> Optional[str]:
+        v = self._data.get("refundId")
+        return v if type(v) is str or isinstance(v, str) else None
+
+    @property
+    def order_id(self) -> Optional[str]:
+        v = self._data.get("orderId")
+        return v if type(v) is str or isinstance(v, str) else None
+
+    @property
+    def instruction_id(self) -> Optional[str]:
+        v = self._data.get("instructionId")
+        return v if type(v) is str or isinstance(v, str) else None
+
+    @property
+    def external_id(self) -> Optional[str]:
+        v = self._data.get("externalId")
+        return v if type(v) is str or isinstance(v, str) else None
+
+    @property
+    def status(self) -> Union[PaymentStatus, str, None]:
+        v = self._data.get("status")
+        return v if type(v) is str or isinstance(v, str) else None
+
+    @property
+    def status_known(self) -> bool:
+        return self._data.get("statusKnown") is True
+
+    @property
+    def final(self) -> bool:
+        return self._data.get("final") is True
+
+    @property
+    def outcome(self) -> Union[Outcome, str]:
+        v = self._data.get("outcome")
+        return v if type(v) is str and v else str(v or "unknown")
+
+    @property
+    def reason_code(self) -> Optional[str]:
+        v = self._data.get("reasonCode")
+        return v if type(v) is str or isinstance(v, str) else None
+
+    @property
+    def hook_data(self) -> Any:
+        """The parsed ``hookData`` (the event's own object, shared: do not mutate it)."""
+        return self._data.get("hookData")
+
+    @property
+    def legacy_fields(self) -> bool:
+        return self._data.get("legacyFields") is True
+
+    @property
+    def suggested(self) -> Mapping[str, Optional[str]]:
+        """The suggested shop state per platform (read-only)."""
+        value = self._data.get("suggested")
+        return MappingProxyType(value) if isinstance(value, dict) else MappingProxyType({})
+
+    # --- derived --------------------------------------------------------------------------------
+
+    @property
+    def signature(self) -> Optional[SignatureInfo]:
+        """Which secret and key matched (set by :meth:`Verifier.verify`), else None."""
+        sig = self._sig
+        if sig is None or isinstance(sig, SignatureInfo):
+            return sig
+        info = SignatureInfo.from_dict(sig)
+        object.__setattr__(self, "_sig", info)  # built on first use, once
+        return info
 
     @property
     def event_time(self) -> datetime:
@@ -126,22 +316,55 @@ class Event:
     def is_paid(self) -> bool:
         """True when the outcome is ``paid`` (BOOKED/FINISHED, an order PAID, or CONFIRMED with
         ``confirmed_is_paid``)."""
-        return self.outcome == "paid"
+        return self._data.get("outcome") == "paid"
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """A key of the normalized event by its camelCase name (also keys a newer library adds),
+        shared like :attr:`hook_data`."""
+        return self._data.get(key, default)
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The normalized event as the library returned it: a new top-level dict on each call;
+        nested values (``hookData``, ``suggested``) are shared with the event, not copied."""
+        return dict(self._data)
+
+    def to_json(self) -> str:
+        """The normalized event as compact JSON (for storing, or for ``decide``)."""
+        return json.dumps(self._data, separators=(",", ":"), ensure_ascii=False)
+
+
+# The slots' own setters: build an Event without going through its read-only __setattr__.
+_new_event = object.__new__
+_set_data: Callable[[Event, Any], None] = Event.__dict__["_data"].__set__
+_set_sig: Callable[[Event, Any], None] = Event.__dict__["_sig"].__set__
 
 
 @dataclass(frozen=True)
 class Decision:
     """What to do with the order, and the state to store for it.
 
-    ``action`` is ``"apply"`` or ``"skip"``; ``reason`` is ``first``, ``newer``, ``duplicate``,
-    ``stale``, ``regression`` or ``unchanged``. A skip is still answered with HTTP 200.
-    ``state`` is the new state to persist for the order (also on a skip).
+    ``action`` is ``"apply"`` (move the order to ``suggested``) or ``"skip"`` (leave it);
+    ``reason`` is ``first`` or ``newer`` (apply), ``duplicate``, ``stale``, ``regression``,
+    ``unchanged``, ``same_timestamp``, ``no_outcome``, ``already_paid`` or ``recorded`` (skip).
+    A skip is still answered with HTTP 200. ``order_outcome`` is the order's outcome after this
+    event (``paid``, ``refunded``, ``failed``, ...), derived from every payment, refund and
+    order-level status of the order: a late failure of another payment attempt never un-pays it.
+    ``suggested`` maps each platform to the shop state for ``order_outcome`` (None: leave it).
+    ``state`` is the new state to persist for the order (also on a skip): the dict of the
+    library's result, not copied. ``result`` is the library's whole result object (keys a newer
+    library adds are there).
     """
 
-    action: str
-    reason: str
-    state: Mapping[str, Any] = field(hash=False)
+    action: Union[Action, str]
+    reason: Union[Reason, str]
+    state: Dict[str, Any]
     http_status: int = 200
+    order_outcome: Union[Outcome, str] = "unknown"
+    suggested: Mapping[str, Optional[str]] = field(default_factory=dict, hash=False)
+    result: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def __hash__(self) -> int:
+        return hash((self.action, self.reason, self.http_status, self.order_outcome))
 
     @property
     def apply(self) -> bool:
@@ -150,18 +373,30 @@ class Decision:
     @classmethod
     def from_result(cls, data: Mapping[str, Any]) -> "Decision":
         decision = data["decision"]
+        suggested = decision.get("suggested")
+        state = data["state"]
         return cls(
             action=str(decision["action"]),
             reason=str(decision["reason"]),
-            state=copy.deepcopy(dict(data["state"])),
+            state=state if isinstance(state, dict) else dict(state),
             http_status=int(data.get("httpStatus", 200)),
+            order_outcome=str(decision.get("orderOutcome") or "unknown"),
+            suggested=suggested if isinstance(suggested, Mapping) else {},
+            result=data,
         )
 
     def to_dict(self) -> Dict[str, Any]:
-        """``{"decision": {"action", "reason"}, "state": {...}}`` as in the library's result."""
+        """``{"decision": {"action", "reason", "orderOutcome", "suggested"}, "state": {...}}`` as
+        in the library's result: new dicts each call (the state's top level is copied, its lists
+        are shared)."""
         return {
-            "decision": {"action": self.action, "reason": self.reason},
-            "state": copy.deepcopy(dict(self.state)),
+            "decision": {
+                "action": self.action,
+                "reason": self.reason,
+                "orderOutcome": self.order_outcome,
+                "suggested": dict(self.suggested),
+            },
+            "state": dict(self.state),
         }
 
     def state_json(self) -> str:

@@ -1,7 +1,8 @@
 """A Flask shop backend that receives Everifin Paygate webhooks.
 
-    EVERIFIN_WEBHOOK_SECRETS='["hook secret from the Back Office"]' \
-    EVERIFIN_SHOP_DB=/var/lib/shop/orders.sqlite3 \
+    export EVERIFIN_WEBHOOK_SECRETS='["hook secret from the Back Office"]'
+    export EVERIFIN_SHOP_DB=/var/lib/shop/orders.sqlite3
+    flask --app flask_app seed-orders 1001-demo 1002-demo   # create orders (a shop's checkout does)
     flask --app flask_app run
 
 POST /webhooks/everifin:
@@ -14,7 +15,13 @@ POST /webhooks/everifin:
 
 The order is found by the shop's own id, sent to Everifin as ``externalId`` (or, for payments
 created with one, ``instructionId``). An event for an order this shop does not know is answered
-with 200 and ignored (a test hook from the Back Office, another shop on the same account).
+with 200 and ignored (a test hook from the Back Office, another shop on the same account): orders
+are created by the shop's checkout, here by ``flask --app flask_app seed-orders REFERENCE...``
+(``everifin-webhook send --scenario payment-flow --run-id RUN`` sends orders ``1001-RUN``,
+``1002-RUN`` and ``1003-RUN``).
+
+The body is bounded before it is read: ``MAX_CONTENT_LENGTH`` is the verifier's ``max_body_bytes``
+(1 MiB by default), so a larger request is answered 413 by Flask without being read.
 """
 
 from __future__ import annotations
@@ -25,9 +32,13 @@ import sqlite3
 from datetime import datetime, timezone
 from typing import Any, Dict, Optional, Sequence, Tuple
 
+import click
 from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from everifin_webhook import Event, Verifier, WebhookError
+
+MAX_BODY_BYTES = 1024 * 1024  # the library's default limit; Everifin's events are far smaller
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS orders (
@@ -58,6 +69,23 @@ def init_db(database: str) -> None:
     conn = connect(database)
     try:
         conn.executescript(SCHEMA)
+    finally:
+        conn.close()
+
+
+def seed_orders(database: str, references: Sequence[str]) -> int:
+    """Create orders (payment state ``new``) that do not exist yet; return how many were new."""
+    init_db(database)
+    conn = connect(database)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        before = conn.total_changes
+        conn.executemany(
+            "INSERT OR IGNORE INTO orders (reference) VALUES (?)", [(r,) for r in references]
+        )
+        created = conn.total_changes - before
+        conn.execute("COMMIT")
+        return created
     finally:
         conn.close()
 
@@ -129,17 +157,35 @@ def create_app(
     *,
     tolerance_seconds: int = 300,
     confirmed_is_paid: bool = False,
+    max_body_bytes: int = MAX_BODY_BYTES,
 ) -> Flask:
     database = database or os.environ.get("EVERIFIN_SHOP_DB", "everifin-shop.sqlite3")
     if secrets is None:
         secrets = json.loads(os.environ["EVERIFIN_WEBHOOK_SECRETS"])
     # One verifier per process: immutable, thread-safe, created (and validated) at startup.
     verifier = Verifier(
-        list(secrets), tolerance_seconds=tolerance_seconds, confirmed_is_paid=confirmed_is_paid
+        list(secrets),
+        tolerance_seconds=tolerance_seconds,
+        confirmed_is_paid=confirmed_is_paid,
+        max_body_bytes=max_body_bytes,
     )
     init_db(database)
     app = Flask(__name__)
     app.config["EVERIFIN_SHOP_DB"] = database
+    # Flask refuses a larger body (413) before reading it: never buffered, never verified.
+    app.config["MAX_CONTENT_LENGTH"] = max_body_bytes
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(exc: RequestEntityTooLarge) -> Tuple[Response, int]:
+        answer = {"error": "BODY_TOO_LARGE", "message": f"the body exceeds {max_body_bytes} bytes"}
+        return jsonify(answer), 413
+
+    @app.cli.command("seed-orders")
+    @click.argument("references", nargs=-1, required=True)
+    def seed_orders_command(references: Tuple[str, ...]) -> None:
+        """Create orders with these references (the externalId Everifin sends back)."""
+        created = seed_orders(database, references)
+        click.echo(f"{created} order(s) created, {len(references) - created} already there")
 
     @app.post("/webhooks/everifin")
     def everifin_webhook() -> Tuple[Response, int]:

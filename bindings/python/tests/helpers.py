@@ -69,9 +69,21 @@ def payment_body(
     return json.dumps(body).encode("utf-8")
 
 
+# The one status table (name, code, httpStatus, family): not a file of cases.
+STATUS_TABLE = VECTORS_DIR / "statuses.json"
+
+
 def vector_files() -> List[Path]:
-    # statuses.json is the status table, not a case file.
-    return sorted(p for p in VECTORS_DIR.glob("*.json") if p.name != "statuses.json")
+    """The files of cases in tests/vectors/ (every *.json except the status table)."""
+    return sorted(p for p in VECTORS_DIR.glob("*.json") if p.name != STATUS_TABLE.name)
+
+
+def status_table() -> List[Dict[str, Any]]:
+    """The statuses of tests/vectors/statuses.json, in the file's order."""
+    doc = json.loads(STATUS_TABLE.read_text(encoding="utf-8"))
+    statuses = doc["statuses"]
+    assert isinstance(statuses, list) and statuses, STATUS_TABLE
+    return statuses
 
 
 __all__ = [
@@ -80,10 +92,12 @@ __all__ = [
     "REPO_ROOT",
     "SECRET_NEW",
     "SECRET_OLD",
+    "STATUS_TABLE",
     "T0",
     "VECTORS_DIR",
     "iso_ms",
     "payment_body",
     "python_sign",
+    "status_table",
     "vector_files",
 ]

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Tests of the Python binding, from a clean checkout on a fresh machine:
-#   1. a virtualenv in a temp dir; pip install ./bindings/python (builds the Rust library into the
-#      package) and the test tools;
+#   1. a virtualenv in a temp dir; pip install "./bindings/python[test]" (builds the Rust library
+#      into the package; the test extra brings the test tools); the everifin-webhook CLI;
 #   2. mypy --strict on the package (and the Flask example and the tests);
 #   3. pytest over bindings/python/tests against the INSTALLED package (vectors, API, ABI,
-#      threads, memory, Flask and Django examples);
+#      results, threads, memory, README snippet, Flask and Django examples incl. `send`); a
+#      smoke run of bench/bench.py;
 #   4. pip wheel, install the wheel into a second clean virtualenv, import and verify there;
 #   5. the source tree has no new files that git would see.
 # Exits non-zero on any failure. Env: PYTHON (default python3), KEEP_TMP=1 keeps the temp dir,
@@ -52,12 +53,18 @@ STATUS_BEFORE="$(git_status)"
 say "virtualenv in $TMP/venv; pip install $PY_ROOT (builds the Rust library)"
 "$PYTHON" -m venv "$TMP/venv"
 VPY="$TMP/venv/bin/python"
-"$VPY" -m pip install -q "$PY_ROOT"
-"$VPY" -m pip install -q "pytest>=7.4" "mypy>=1.8" "flask>=2.3" "django>=5.1"
+# The package with its "test" extra (pytest, mypy, Flask, Django: the versions the examples need).
+"$VPY" -m pip install -q "$PY_ROOT[test]"
+
+# The command-line tool, for `everifin-webhook send --scenario payment-flow` against the examples.
+if [ -z "${EVERIFIN_WEBHOOK_CLI:-}" ]; then
+    say "cargo build --release --features cli (the everifin-webhook tool)"
+    (cd "$REPO" && cargo build --release --features cli --quiet)
+fi
 
 # --- 2. types ----------------------------------------------------------------------------------
 say "mypy --strict"
-(cd "$PY_ROOT" && "$VPY" -m mypy --strict --cache-dir "$TMP/mypy-cache" everifin_webhook examples/flask_app.py tests)
+(cd "$PY_ROOT" && "$VPY" -m mypy --strict --cache-dir "$TMP/mypy-cache" everifin_webhook examples/flask_app.py tests bench)
 
 # --- 3. tests ----------------------------------------------------------------------------------
 say "pytest (against the installed package)"
@@ -65,6 +72,10 @@ say "pytest (against the installed package)"
 # imported instead of the installed package; no cache directory in the source tree.
 (cd "$TMP" && EVERIFIN_EXPECT_INSTALLED=1 "$TMP/venv/bin/pytest" -p no:cacheprovider -rs \
     ${PYTEST_ARGS:-} "$PY_ROOT/tests")
+
+# --- 3b. the bench runs (a smoke run: a few rounds; speed is judged by `make bench`, not here) ---
+say "bench smoke run"
+(cd "$TMP" && "$VPY" "$PY_ROOT/bench/bench.py" --rounds 5 --batch-ms 1)
 
 # --- 4. wheel ----------------------------------------------------------------------------------
 say "pip wheel, install into a clean virtualenv"

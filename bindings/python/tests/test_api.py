@@ -251,8 +251,15 @@ def test_decide_flow(verifier: ew.Verifier) -> None:
     d3 = ew.decide(e3.to_json(), dict(d2.state))  # newer, but BOOKED -> PROCESSING
     assert (d3.action, d3.reason) == ("skip", "regression")
     assert d3.state["status"] == "BOOKED" and e3.event_id in d3.state["recentEventIds"]
-    assert d3.to_dict() == {"decision": {"action": "skip", "reason": "regression"},
+    assert d3.order_outcome == "paid" and d3.suggested["woocommerce"] == "processing"
+    assert d3.to_dict() == {"decision": {"action": "skip", "reason": "regression", "orderOutcome": "paid",
+                                         "suggested": {"woocommerce": "processing", "prestashop": "PS_OS_PAYMENT"}},
                             "state": dict(d3.state)}  # fmt: skip
+    # Another payment attempt expiring later never un-pays the order.
+    other = ew.normalize(payment_body("EXPIRED", payment_id="0b7e3f52-9c1a-4d8e-a6f4-2c5b8d7e9f01",
+                                      event_time=T0 + timedelta(seconds=20)))  # fmt: skip
+    d4 = ew.decide(other, d3.state)
+    assert (d4.action, d4.reason, d4.order_outcome) == ("skip", "already_paid", "paid")
     with pytest.raises(ew.StateError) as bad_state:
         ew.decide(e1, '{"lastEventTimestampMs":"yesterday"}')
     assert bad_state.value.status == "STATE_INVALID" and bad_state.value.http_status == 500
@@ -376,15 +383,28 @@ def test_every_result_is_freed_also_on_errors(
     ew.decide(ew.normalize(body), {})
     ew.sign(body, ["s"], timestamp=TS0)
 
-    # A failure while reading the result (simulated) must still free it.
-    def broken_len(ptr: Any) -> int:
+    # A failure while reading the result (simulated) must still free it: the typed layer reads
+    # the JSON (one call when OK), the raw layer also the status and the length.
+    def broken(ptr: Any) -> Any:
         raise RuntimeError("simulated failure while reading a result")
 
-    monkeypatch.setattr(lib, "evf_result_json_len", broken_len)
-    with pytest.raises(RuntimeError, match="simulated"):
-        verifier.verify(body, good, now=T0)
+    with monkeypatch.context() as m:
+        m.setattr(lib, "evf_result_json", broken)
+        with pytest.raises(RuntimeError, match="simulated"):
+            verifier.verify(body, good, now=T0)
+        with pytest.raises(RuntimeError, match="simulated"):
+            ew.decide(ew.Event.from_dict(json.loads(ew.normalize_raw(body).text)["event"]))
+    for name in ("evf_result_json_len", "evf_result_status"):
+        with monkeypatch.context() as m:
+            m.setattr(lib, name, broken)
+            with pytest.raises(RuntimeError, match="simulated"):
+                verifier.process_raw(body, good, now=T0)
+            with pytest.raises(RuntimeError, match="simulated"):  # an error result: status read
+                verifier.verify(body, good + "0", now=T0) if name == "evf_result_status" else (
+                    verifier.process_raw(body, "", now=T0)
+                )
 
-    assert len(ledger.made) >= 12 and all(ledger.made)
+    assert len(ledger.made) >= 17 and all(ledger.made)
     assert sorted(ledger.made) == sorted(ledger.freed)  # each result freed exactly once
 
 

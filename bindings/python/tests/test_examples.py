@@ -308,3 +308,215 @@ def test_django_example_over_http(django_ready: None) -> None:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+# --- bounded bodies ----------------------------------------------------------------------------
+
+
+def test_flask_refuses_an_oversized_body_before_reading_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    from werkzeug.serving import make_server
+
+    import flask_app
+
+    handled: List[int] = []
+    real_handle = flask_app.handle_webhook
+
+    def spy(verifier: Any, database: str, body: bytes, signature: Optional[str]) -> Any:
+        handled.append(len(body))
+        return real_handle(verifier, database, body, signature)
+
+    monkeypatch.setattr(flask_app, "handle_webhook", spy)
+    app = flask_app.create_app(str(tmp_path / "shop.sqlite3"), SECRETS, max_body_bytes=4096)
+    assert app.config["MAX_CONTENT_LENGTH"] == 4096
+    client = app.test_client()
+    # at the limit: read and verified (401: not signed); one byte more: 413, never verified
+    resp = client.post(PATH, data=b"x" * 4096, content_type="application/json")
+    assert resp.status_code == 401 and handled == [4096]
+    resp = client.post(PATH, data=b"x" * 4097, content_type="application/json")
+    assert resp.status_code == 413 and resp.get_json()["error"] == "BODY_TOO_LARGE"
+    assert handled == [4096]
+    # the default: the library's limit, 1 MiB
+    assert flask_app.create_app(str(tmp_path / "d.sqlite3"), SECRETS).config[
+        "MAX_CONTENT_LENGTH"
+    ] == flask_app.MAX_BODY_BYTES == 1024 * 1024
+
+    # Over HTTP: a request announcing 64 MiB gets 413 after only its first bytes were sent, so the
+    # server answered from the Content-Length alone, without reading the body.
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with socket.create_connection(("127.0.0.1", server.server_port), timeout=30) as sock:
+            sock.sendall(
+                f"POST {PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {64 << 20}\r\nSignature: ts=x;v0=y\r\n\r\n".encode()
+                + b'{"eventId":"'
+            )
+            answer = b""
+            while b"\r\n\r\n" not in answer:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+        assert handled == [4096]
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+def test_test_extra_matches_the_django_the_examples_need(django_ready: None) -> None:
+    import re
+
+    from django.conf import settings
+
+    pyproject = (EXAMPLES_DIR.parent / "pyproject.toml").read_text(encoding="utf-8")
+    extra = re.search(r"^test = \[(.*)\]$", pyproject, re.M)
+    assert extra is not None, "no test extra in pyproject.toml"
+    specs = re.findall(r'"([^"]+)"', extra.group(1))
+    django_spec = [s for s in specs if s.lower().startswith("django")]
+    assert len(django_spec) == 1, specs
+    m = re.match(r"django>=(\d+)\.(\d+)(;.*)?$", django_spec[0].replace(" ", ""), re.I)
+    assert m is not None, django_spec
+    assert (int(m.group(1)), int(m.group(2))) == settings.REQUIRED_DJANGO
+    # Django 5.1 needs Python 3.10: the extra must not ask for it where pip cannot install it
+    assert m.group(3) == ";python_version>='3.10'", django_spec
+    # and the test run installs exactly that extra
+    run_sh = (EXAMPLES_DIR.parent / "tests" / "run.sh").read_text(encoding="utf-8")
+    assert '"$PY_ROOT[test]"' in run_sh
+
+
+def test_django_refuses_an_oversized_body(django_ready: None) -> None:
+    from django.conf import settings
+    from django.test import Client
+
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    assert limit == 1024 * 1024
+    resp = Client().post(PATH, data=b"x" * (limit + 1), content_type="application/json")
+    assert resp.status_code == 413 and json.loads(resp.content)["error"] == "BODY_TOO_LARGE"
+
+
+# --- `everifin-webhook send --scenario payment-flow` against the examples ------------------------
+
+
+def cli_path() -> Path:
+    from helpers import REPO_ROOT
+
+    default = REPO_ROOT / "target" / "release" / "everifin-webhook"
+    path = Path(os.environ.get("EVERIFIN_WEBHOOK_CLI", default))
+    if not path.exists():
+        if os.environ.get("EVERIFIN_EXPECT_INSTALLED"):
+            pytest.fail(f"{path} is missing: tests/run.sh builds it (cargo build --features cli)")
+        pytest.skip(f"{path} not built (cargo build --release --features cli)")
+    return path
+
+
+def send_payment_flow(tmp_path: Path, base: str) -> Tuple[str, str]:
+    """Seeded orders are 1001-RUN, 1002-RUN, 1003-RUN; returns (run id, send's stdout)."""
+    import subprocess
+
+    secrets = tmp_path / "secrets.txt"
+    secrets.write_text("\n".join(SECRETS) + "\n", encoding="utf-8")
+    secrets.chmod(0o600)
+    run = RUN_ID
+    proc = subprocess.run(
+        [str(cli_path()), "send", "--scenario", "payment-flow", "--url", base + PATH,
+         "--secret-file", str(secrets), "--run-id", run],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "summary: 17 passed, 0 failed of 17 steps" in proc.stdout, proc.stdout
+    assert "unknown order" not in proc.stdout, proc.stdout
+    return run, proc.stdout
+
+
+RUN_ID = "py" + uuid.uuid4().hex[:6]
+FLOW_ORDERS = [f"{n}-{RUN_ID}" for n in (1001, 1002, 1003)]
+# What payment-flow leaves (docs/cli.md): 1001 paid (fulfilment once; a duplicate and a stale event
+# skipped), 1002 failed (forged, tampered, replayed and unsigned requests rejected), 1003 paid
+# through a secret rotation. Decided events per order (rejected requests are not logged): 6, 3, 4.
+FLOW_END = {
+    FLOW_ORDERS[0]: ("paid", 1, 6),
+    FLOW_ORDERS[1]: ("failed", 0, 3),
+    FLOW_ORDERS[2]: ("paid", 1, 4),
+}
+
+
+def seed(cmd: List[str], cwd: Path, env: Dict[str, str]) -> str:
+    import subprocess
+
+    full = dict(os.environ)
+    full.update(env)
+    proc = subprocess.run(cmd, cwd=cwd, env=full, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc.stdout
+
+
+def test_send_payment_flow_changes_real_orders_in_flask(tmp_path: Path) -> None:
+    from werkzeug.serving import make_server
+
+    import flask_app
+
+    cli_path()
+    db = str(tmp_path / "flask-shop.sqlite3")
+    env = {"EVERIFIN_SHOP_DB": db, "EVERIFIN_WEBHOOK_SECRETS": json.dumps(SECRETS)}
+    flask = [sys.executable, "-m", "flask", "--app", "flask_app", "seed-orders"]
+    out = seed(flask + FLOW_ORDERS, EXAMPLES_DIR, env)
+    assert "3 order(s) created" in out, out
+    assert "0 order(s) created, 3 already there" in seed(flask + FLOW_ORDERS, EXAMPLES_DIR, env)
+
+    server = make_server("127.0.0.1", 0, flask_app.create_app(db, SECRETS), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        send_payment_flow(tmp_path, f"http://127.0.0.1:{server.server_port}")
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+    conn = flask_app.connect(db)
+    try:
+        for ref, (state, fulfilments, logged) in FLOW_END.items():
+            row = conn.execute("SELECT * FROM orders WHERE reference = ?", (ref,)).fetchone()
+            assert (row["payment_state"], row["fulfilments"]) == (state, fulfilments), ref
+            n = conn.execute("SELECT COUNT(*) FROM webhook_log WHERE reference = ?", (ref,))
+            assert n.fetchone()[0] == logged, ref
+    finally:
+        conn.close()
+
+
+def test_send_payment_flow_changes_real_orders_in_django(
+    tmp_path: Path, django_ready: None
+) -> None:
+    from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
+    from django.core.wsgi import get_wsgi_application
+
+    from shop.models import Order, WebhookLog
+
+    cli_path()
+    manage = [sys.executable, "manage.py", "seed_orders"]
+    env = {k: os.environ[k] for k in ("EVERIFIN_SHOP_DB", "EVERIFIN_WEBHOOK_SECRETS")}
+    out = seed(manage + FLOW_ORDERS, EXAMPLES_DIR / "django_app", env)
+    assert "3 order(s) created" in out, out
+
+    class QuietHandler(WSGIRequestHandler):  # type: ignore[misc]
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadedWSGIServer(("127.0.0.1", 0), QuietHandler, allow_reuse_address=False)
+    server.set_app(get_wsgi_application())
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        send_payment_flow(tmp_path, f"http://127.0.0.1:{server.server_port}")
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+    for ref, (state, fulfilments, logged) in FLOW_END.items():
+        order = Order.objects.get(reference=ref)
+        assert (order.payment_state, order.fulfilments) == (state, fulfilments), ref
+        assert WebhookLog.objects.filter(reference=ref).count() == logged, ref

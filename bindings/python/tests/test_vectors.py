@@ -10,25 +10,9 @@ from typing import Any, Dict, List, Optional, Tuple
 import pytest
 
 import everifin_webhook as ew
-from helpers import VECTORS_DIR, vector_files
+from helpers import VECTORS_DIR, status_table, vector_files
 
-STATUS_CODES = {
-    "OK": 0,
-    "NULL_ARGUMENT": 1,
-    "INVALID_OPTIONS": 2,
-    "INTERNAL": 3,
-    "HEADER_MISSING": 10,
-    "HEADER_MALFORMED": 11,
-    "HEADER_TIMESTAMP_INVALID": 12,
-    "SIGNATURE_MISMATCH": 13,
-    "TIMESTAMP_TOO_OLD": 14,
-    "TIMESTAMP_IN_FUTURE": 15,
-    "BODY_TOO_LARGE": 20,
-    "BODY_NOT_UTF8": 21,
-    "BODY_NOT_JSON": 22,
-    "EVENT_INVALID": 23,
-    "STATE_INVALID": 30,
-}
+STATUS_CODES = {s["name"]: s["code"] for s in status_table()}
 
 
 def compact(value: Any) -> str:

@@ -233,8 +233,9 @@ pub struct DecideArgs {
     "  everifin-webhook send --scenario ./my-scenario.json --dry-run\n\n",
     "SCENARIO is the name of a shipped scenario (see --list) or the path of a scenario file\n",
     "(format: docs/cli.md). Each step is signed when it is sent; the table compares the HTTP status\n",
-    "the endpoint answered with the one the scenario expects. Progress goes to stderr, the table\n",
-    "to stdout.\n\n",
+    "the endpoint answered with the one the scenario expects and, when the endpoint answers with its\n",
+    "decision ({\"received\":true,\"decision\":{\"action\":..,\"reason\":..},\"orderOutcome\":..}),\n",
+    "the decision with the one the step expects. Progress goes to stderr, the table to stdout.\n\n",
     secrets_help!(),
     "\n",
     "Exit status: 0 every step answered as expected, 1 a step got another answer or no answer,\n",
@@ -253,6 +254,9 @@ pub struct SendArgs {
     /// Print each request (Signature header and body) instead of sending it
     #[arg(long)]
     pub dry_run: bool,
+    /// Fail a step that expects a decision when the endpoint answers without one
+    #[arg(long)]
+    pub require_decisions: bool,
     /// A tag mixed into order references so that runs do not collide (default: random)
     #[arg(long, value_name = "ID")]
     pub run_id: Option<String>,

@@ -3,7 +3,8 @@
 //! A scenario is a list of steps; each step is one webhook delivery: a body (a template, a JSON
 //! value, raw text, or the exact body of an earlier step), how it is signed (which configured
 //! secrets, a forged secret, or a literal header), deliberate faults (tampering after signing, an
-//! old `ts`) and the HTTP status the endpoint is expected to answer. Bodies may use placeholders:
+//! old `ts`), the HTTP status the endpoint is expected to answer and, optionally, the decision
+//! (action, reason, order outcome) it is expected to report. Bodies may use placeholders:
 //!
 //! | placeholder | value |
 //! |---|---|
@@ -29,6 +30,10 @@ pub const SHIPPED: &[(&str, &str)] = &[
     (
         "payment-flow",
         include_str!("../../../scenarios/payment-flow.json"),
+    ),
+    (
+        "order-safety",
+        include_str!("../../../scenarios/order-safety.json"),
     ),
     ("rotation", include_str!("../../../scenarios/rotation.json")),
 ];
@@ -89,8 +94,83 @@ struct StepFormat {
     #[serde(default)]
     tamper: Option<Tamper>,
     expect: u16,
+    /// The decision the endpoint should answer with (checked when it answers with one).
+    #[serde(default)]
+    decision: Option<ExpectedDecision>,
     #[serde(default)]
     delay_ms: u64,
+}
+
+/// The decision a step expects (docs/design.md "What endpoints answer").
+#[derive(Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ExpectedDecision {
+    /// `apply` or `skip`.
+    pub action: String,
+    /// `first`, `newer`, `duplicate`, ... (not compared when absent).
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// The order's outcome after the event (not compared when absent).
+    #[serde(default)]
+    pub order_outcome: Option<String>,
+}
+
+/// The reasons of decide, by action (docs/behaviour.md section 6).
+pub const REASONS: &[(&str, &[&str])] = &[
+    ("apply", &["first", "newer"]),
+    (
+        "skip",
+        &[
+            "duplicate",
+            "stale",
+            "regression",
+            "unchanged",
+            "same_timestamp",
+            "no_outcome",
+            "already_paid",
+            "recorded",
+        ],
+    ),
+];
+
+impl ExpectedDecision {
+    fn check(&self) -> Result<(), String> {
+        let Some((_, reasons)) = REASONS.iter().find(|(a, _)| *a == self.action) else {
+            return Err(format!(
+                "\"decision\": action {:?} is neither \"apply\" nor \"skip\"",
+                self.action
+            ));
+        };
+        if let Some(r) = &self.reason {
+            if !reasons.contains(&r.as_str()) {
+                return Err(format!(
+                    "\"decision\": {r:?} is not a reason of {:?} (one of {})",
+                    self.action,
+                    reasons.join(", ")
+                ));
+            }
+        }
+        if let Some(o) = &self.order_outcome {
+            if everifin_webhook::Outcome::from_name(o).is_none() {
+                return Err(format!("\"decision\": {o:?} is not an outcome name"));
+            }
+        }
+        Ok(())
+    }
+
+    /// `skip/duplicate`, `apply/newer -> paid`, `skip`.
+    pub fn label(&self) -> String {
+        let mut s = self.action.clone();
+        if let Some(r) = &self.reason {
+            s.push('/');
+            s.push_str(r);
+        }
+        if let Some(o) = &self.order_outcome {
+            s.push_str(" -> ");
+            s.push_str(o);
+        }
+        s
+    }
 }
 
 #[derive(Deserialize, Clone, Debug)]
@@ -136,6 +216,7 @@ pub struct Step {
     pub ts: Ts,
     pub tamper: Option<Tamper>,
     pub expect: u16,
+    pub decision: Option<ExpectedDecision>,
     pub delay_ms: u64,
 }
 
@@ -308,6 +389,15 @@ pub fn load(origin: &str, text: &str, ctx: &mut Context) -> Result<Scenario, Cli
                 s.expect
             )));
         }
+        if let Some(d) = &s.decision {
+            d.check().map_err(&bad)?;
+            if !(200..=299).contains(&s.expect) {
+                return Err(bad(format!(
+                    "\"decision\" is only for a step that expects a 2xx answer, not {}",
+                    s.expect
+                )));
+            }
+        }
         if let Some(id) = &s.id {
             if ids.insert(id.clone(), i).is_some() {
                 return Err(bad(format!("the id {id:?} is used twice")));
@@ -321,6 +411,7 @@ pub fn load(origin: &str, text: &str, ctx: &mut Context) -> Result<Scenario, Cli
             ts,
             tamper,
             expect: s.expect,
+            decision: s.decision.clone(),
             delay_ms: s.delay_ms,
         });
     }

@@ -1,5 +1,7 @@
 //! `send`: sign each step of a scenario when it is sent, POST it, compare the answer with the
-//! expected HTTP status, print progress and a summary table.
+//! expected HTTP status and, when the endpoint answers with its decision
+//! (`{"received":true,"decision":{"action":..,"reason":..},"orderOutcome":..}`), with the decision
+//! the step expects; print progress and a summary table.
 
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -7,7 +9,9 @@ use std::time::{Duration, Instant};
 use everifin_webhook::{timestamp, Secret};
 
 use crate::cli::SendArgs;
-use crate::scenario::{self, Scenario, SignKey, Signing, Step, Ts};
+use serde_json::Value;
+
+use crate::scenario::{self, ExpectedDecision, Scenario, SignKey, Signing, Step, Ts};
 use crate::{secrets, CliError, EXIT_OK, EXIT_REJECTED};
 
 /// What happened to one step.
@@ -15,6 +19,98 @@ struct Outcome {
     got: Option<u16>,
     answer: String,
     millis: u128,
+}
+
+/// The decision an endpoint reported in its answer.
+#[derive(Debug, PartialEq, Eq)]
+struct Reported {
+    action: String,
+    reason: Option<String>,
+    order_outcome: Option<String>,
+}
+
+impl Reported {
+    /// From `{"decision":{"action":..,"reason":..,"orderOutcome"?:..},"orderOutcome"?:..}`.
+    fn from_answer(answer: &str) -> Option<Reported> {
+        let v: Value = serde_json::from_str(answer).ok()?;
+        let d = v.get("decision")?;
+        let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
+        Some(Reported {
+            action: text(d.get("action"))?,
+            reason: text(d.get("reason")),
+            order_outcome: text(v.get("orderOutcome")).or_else(|| text(d.get("orderOutcome"))),
+        })
+    }
+
+    fn label(&self) -> String {
+        ExpectedDecision {
+            action: self.action.clone(),
+            reason: self.reason.clone(),
+            order_outcome: self.order_outcome.clone(),
+        }
+        .label()
+    }
+}
+
+/// How a step's decision compares with what the scenario expects.
+#[derive(Debug, PartialEq, Eq)]
+enum DecisionCheck {
+    /// The step expects no decision, or the HTTP status already differs.
+    NotChecked,
+    Match,
+    Mismatch(String),
+    /// The endpoint answered without a decision.
+    NotReported,
+}
+
+fn check_decision(step: &Step, o: &Outcome) -> DecisionCheck {
+    let Some(want) = &step.decision else {
+        return DecisionCheck::NotChecked;
+    };
+    if o.got != Some(step.expect) {
+        return DecisionCheck::NotChecked;
+    }
+    let Some(got) = Reported::from_answer(&o.answer) else {
+        return DecisionCheck::NotReported;
+    };
+    let same = |want: &Option<String>, got: &Option<String>| want.is_none() || want == got;
+    if want.action == got.action
+        && same(&want.reason, &got.reason)
+        && same(&want.order_outcome, &got.order_outcome)
+    {
+        DecisionCheck::Match
+    } else {
+        DecisionCheck::Mismatch(got.label())
+    }
+}
+
+/// PASS or FAIL: the status, then the decision (a missing one fails only when required).
+fn verdict(step: &Step, o: &Outcome, require_decisions: bool) -> &'static str {
+    if o.got != Some(step.expect) {
+        return "FAIL";
+    }
+    match check_decision(step, o) {
+        DecisionCheck::Mismatch(_) => "FAIL",
+        DecisionCheck::NotReported if require_decisions => "FAIL",
+        _ => "PASS",
+    }
+}
+
+/// `200` or `200 skip/duplicate`.
+fn expected_label(step: &Step) -> String {
+    match &step.decision {
+        Some(d) => format!("{} {}", step.expect, d.label()),
+        None => step.expect.to_string(),
+    }
+}
+
+/// `200`, `200 skip/stale`, `-`.
+fn got_label(o: &Outcome) -> String {
+    let status = o.got.map_or_else(|| "-".to_owned(), |g| g.to_string());
+    match Reported::from_answer(&o.answer) {
+        Some(r) => format!("{status} {}", r.label()),
+        None => status,
+    }
 }
 
 pub fn run(args: SendArgs) -> Result<u8, CliError> {
@@ -86,15 +182,13 @@ pub fn run(args: SendArgs) -> Result<u8, CliError> {
             ..outcome
         };
         if !args.quiet {
-            let verdict = verdict(step, &outcome);
+            let verdict = verdict(step, &outcome, args.require_decisions);
             eprintln!(
-                "[{:>2}/{total}] {:<44} expect {} got {:<4} {verdict} ({} ms){}",
+                "[{:>2}/{total}] {:<44} expect {} got {} {verdict} ({} ms){}",
                 i + 1,
                 clip(&step.name, 44),
-                step.expect,
-                outcome
-                    .got
-                    .map_or_else(|| "-".to_owned(), |g| g.to_string()),
+                expected_label(step),
+                got_label(&outcome),
                 outcome.millis,
                 step.note
                     .as_deref()
@@ -105,20 +199,12 @@ pub fn run(args: SendArgs) -> Result<u8, CliError> {
         }
         outcomes.push(outcome);
     }
-    let failed = table(&scenario, &outcomes);
+    let failed = table(&scenario, &outcomes, args.require_decisions);
     Ok(if failed == 0 { EXIT_OK } else { EXIT_REJECTED })
 }
 
-fn verdict(step: &Step, o: &Outcome) -> &'static str {
-    if o.got == Some(step.expect) {
-        "PASS"
-    } else {
-        "FAIL"
-    }
-}
-
 /// Prints the summary table on stdout; returns the number of failed steps.
-fn table(scenario: &Scenario, outcomes: &[Outcome]) -> usize {
+fn table(scenario: &Scenario, outcomes: &[Outcome], require_decisions: bool) -> usize {
     let name_w = scenario
         .steps
         .iter()
@@ -126,9 +212,17 @@ fn table(scenario: &Scenario, outcomes: &[Outcome]) -> usize {
         .max()
         .unwrap_or(4)
         .clamp(4, 48);
+    let rows: Vec<(String, String)> = scenario
+        .steps
+        .iter()
+        .zip(outcomes)
+        .map(|(step, o)| (expected_label(step), got_label(o)))
+        .collect();
+    let exp_w = rows.iter().map(|r| r.0.len()).max().unwrap_or(6).max(6);
+    let got_w = rows.iter().map(|r| r.1.len()).max().unwrap_or(3).max(3);
     outln!("");
     outln!(
-        "{:>3}  {:<name_w$}  {:>6}  {:>4}  {:<6}  answer",
+        "{:>3}  {:<name_w$}  {:<exp_w$}  {:<got_w$}  {:<6}  answer",
         "#",
         "step",
         "expect",
@@ -137,20 +231,29 @@ fn table(scenario: &Scenario, outcomes: &[Outcome]) -> usize {
     );
     outln!(
         "{}",
-        "-".repeat(3 + 2 + name_w + 2 + 6 + 2 + 4 + 2 + 6 + 2 + 40)
+        "-".repeat(3 + 2 + name_w + 2 + exp_w + 2 + got_w + 2 + 6 + 2 + 40)
     );
-    let mut failed = 0;
-    for (i, (step, o)) in scenario.steps.iter().zip(outcomes).enumerate() {
-        let v = verdict(step, o);
+    let (mut failed, mut checked, mut wrong, mut unreported) = (0, 0, 0, 0);
+    for (i, ((step, o), (exp, got))) in scenario.steps.iter().zip(outcomes).zip(&rows).enumerate() {
+        let v = verdict(step, o, require_decisions);
         if v == "FAIL" {
             failed += 1;
         }
+        match check_decision(step, o) {
+            DecisionCheck::Match => checked += 1,
+            DecisionCheck::Mismatch(_) => {
+                checked += 1;
+                wrong += 1;
+            }
+            DecisionCheck::NotReported => unreported += 1,
+            DecisionCheck::NotChecked => {}
+        }
         outln!(
-            "{:>3}  {:<name_w$}  {:>6}  {:>4}  {:<6}  {}",
+            "{:>3}  {:<name_w$}  {:<exp_w$}  {:<got_w$}  {:<6}  {}",
             i + 1,
             clip(&step.name, name_w),
-            step.expect,
-            o.got.map_or_else(|| "-".to_owned(), |g| g.to_string()),
+            exp,
+            got,
             v,
             clip(&o.answer, 90)
         );
@@ -162,6 +265,21 @@ fn table(scenario: &Scenario, outcomes: &[Outcome]) -> usize {
         outcomes.len(),
         scenario.name
     );
+    let expected = scenario
+        .steps
+        .iter()
+        .filter(|s| s.decision.is_some())
+        .count();
+    if expected > 0 {
+        outln!(
+            "decisions: {checked} checked, {wrong} wrong, {unreported} not reported by the endpoint{}",
+            if unreported > 0 && !require_decisions {
+                " (not counted as failures; --require-decisions counts them)"
+            } else {
+                ""
+            }
+        );
+    }
     failed
 }
 
@@ -222,7 +340,12 @@ fn dry_run(scenario: &Scenario, configured: &[Secret], forged: &Secret) -> Resul
     for (i, step) in scenario.steps.iter().enumerate() {
         let (header, body) = prepare(step, configured, forged)?;
         outln!("");
-        outln!("## {} {} (expect {})", i + 1, step.name, step.expect);
+        outln!(
+            "## {} {} (expect {})",
+            i + 1,
+            step.name,
+            expected_label(step)
+        );
         if let Some(n) = &step.note {
             outln!("# {n}");
         }

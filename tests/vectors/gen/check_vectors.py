@@ -39,14 +39,18 @@ INPUTS = {
 EXPECT_KEYS = {
     "process": {"status", "httpStatus", "field", "event", "signature"},
     "normalize": {"status", "httpStatus", "field", "event", "signature"},
-    "decide": {"status", "httpStatus", "field", "decision", "state"},
+    "decide": {"status", "httpStatus", "field", "decision", "state", "resultContains"},
     "sign": {"status", "httpStatus", "header"},
 }
 EVENT_KEYS = ["schemaVersion", "eventId", "eventType", "eventTimestamp", "eventTimestampMs", "entity",
               "entityId", "paymentId", "refundId", "orderId", "instructionId", "externalId", "status",
               "statusKnown", "final", "outcome", "reasonCode", "hookData", "legacyFields", "suggested"]
 STATE_KEYS = ["status", "entity", "entityId", "outcome", "final", "lastEventId", "lastEventTimestampMs",
-              "recentEventIds"]
+              "recentEventIds", "orderOutcome", "entities"]
+RECORD_KEYS = ["entity", "entityId", "status", "outcome", "final", "lastEventTimestampMs"]
+REASONS = {"apply": {"first", "newer"},
+           "skip": {"duplicate", "stale", "regression", "unchanged", "same_timestamp", "no_outcome", "already_paid",
+                    "recorded"}}
 OUTCOMES = {"pending", "authorized", "partially_paid", "paid", "failed", "expired", "withdrawn", "review",
             "refund_pending", "refunded", "refund_failed", "unknown"}
 ENTITIES = {"payment", "refund", "order", "unknown"}
@@ -181,6 +185,14 @@ class Checker:
             self.bad(w, "recentEventIds must be an array of at most 32")
         elif len(set(s["recentEventIds"])) != len(s["recentEventIds"]):
             self.bad(w, "recentEventIds must not repeat an id")
+        if s["orderOutcome"] not in OUTCOMES:
+            self.bad(w, "orderOutcome must be an outcome name")
+        records = s["entities"]
+        if not isinstance(records, list) or len(records) > 16:
+            return self.bad(w, "entities must be an array of at most 16")
+        for r in records:
+            if not isinstance(r, dict) or list(r) != RECORD_KEYS:
+                self.bad(w, "each record of entities has exactly the keys %s in order" % RECORD_KEYS)
 
     # -- signed process cases -------------------------------------------------------------------
     def check_hmac(self, w, c):
@@ -295,12 +307,19 @@ class Checker:
                 self.bad(w, "decision/state only for OK cases")
             if "decision" in exp:
                 d = exp["decision"]
-                reasons = {"apply": {"first", "newer"}, "skip": {"duplicate", "stale", "regression", "unchanged"}}
-                if not (isinstance(d, dict) and list(d) == ["action", "reason"]
-                        and d["reason"] in reasons.get(d["action"], ())):
+                if not (isinstance(d, dict) and list(d) == ["action", "reason", "orderOutcome", "suggested"]
+                        and d["reason"] in REASONS.get(d["action"], ())
+                        and d["orderOutcome"] in OUTCOMES and isinstance(d["suggested"], dict)
+                        and list(d["suggested"])[:2] == ["woocommerce", "prestashop"]):
                     self.bad(w, "bad decision %r" % (d,))
+                elif "state" in exp and exp["state"].get("orderOutcome") != d["orderOutcome"]:
+                    self.bad(w, "decision.orderOutcome must equal state.orderOutcome")
             if "state" in exp:
                 self.check_state(w, exp["state"])
+            if "resultContains" in exp:
+                rc = exp["resultContains"]
+                if not ok or not (isinstance(rc, list) and rc and all(isinstance(x, str) and x for x in rc)):
+                    self.bad(w, "resultContains: a non-empty array of non-empty strings, for OK cases")
         if fn == "sign" and "header" in exp:
             if not ok or not isinstance(exp["header"], str):
                 self.bad(w, "header only for OK sign cases, as a string")

@@ -1383,35 +1383,193 @@ def option_cases():
 
 # =============================================================================================
 # decide.json
+#
+# The expected decisions of every case are written by hand below (action, reason, orderOutcome);
+# the expected states come from the reference model `model_decide`, a plain transcription of
+# docs/behaviour.md section 6, and every case's hand-written decision is asserted against it.
 
 T0 = "2024-05-07T14:40:00.000Z"
 T1 = "2024-05-07T14:45:00.000Z"
 T2 = "2024-05-07T14:49:55.884Z"
-T0_MS, T1_MS, T2_MS = ts_ms(T0), ts_ms(T1), ts_ms(T2)
+T3 = "2024-05-07T14:55:00.000Z"
+T0_MS, T1_MS, T2_MS, T3_MS = ts_ms(T0), ts_ms(T1), ts_ms(T2), ts_ms(T3)
+PAYMENT_C = "3f9a2c1e-7b6d-4e5f-8a9b-0c1d2e3f4a5b"
+REFUND_S = "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d"
+
+STATE_TOP = ["status", "entity", "entityId", "outcome", "final", "lastEventId", "lastEventTimestampMs",
+             "recentEventIds"]
+STATE_KNOWN = STATE_TOP + ["orderOutcome", "entities"]
+RECORD_KEYS = ["entity", "entityId", "status", "outcome", "final", "lastEventTimestampMs"]
+MAX_RECENT = 32
+MAX_ENTITIES = 16
+PAYMENT_STATUSES = {"CREATED": (False, "pending"), "SEEN": (False, "pending"), "PROCESSING": (False, "pending"),
+                    "CONFIRMED": (False, "authorized"), "BOOKED": (True, "paid"), "FINISHED": (True, "paid"),
+                    "FAILED": (True, "failed"), "REJECTED": (True, "failed"), "EXPIRED": (True, "expired"),
+                    "WITHDRAWN": (True, "withdrawn"), "PROCESSING_EXPIRED": (True, "review")}
+ORDER_STATUSES = {"UNPAID": (False, "pending"), "PARTIALLY_PAID": (False, "partially_paid"),
+                  "PAID": (True, "paid")}
+REFUND_OUTCOMES = ("refund_pending", "refunded", "refund_failed")
+RANK = {"CREATED": 0, "SEEN": 1, "PROCESSING": 2, "CONFIRMED": 3}
+ORDER_RANK = {"UNPAID": 0, "PARTIALLY_PAID": 1}
+
+
+def _known_outcome(o):
+    return o in SUGGESTED_DEFAULTS and o != "unknown"
+
+
+def model_order_outcome(records):
+    if any(r["entity"] == "refund" and r["outcome"] == "refunded" for r in records):
+        return "refunded"
+    if any(r["entity"] in ("payment", "order") and r["outcome"] == "paid" for r in records):
+        return "paid"
+    best, best_key = None, None
+    for r in records:
+        if r["entity"] in ("payment", "order") and _known_outcome(r["outcome"]):
+            key = r["lastEventTimestampMs"] if r["lastEventTimestampMs"] is not None else float("-inf")
+            if best is None or key >= best_key:
+                best, best_key = r, key
+    return best["outcome"] if best else "unknown"
+
+
+def _rank(status, final, entity):
+    if final:
+        return 4
+    return (ORDER_RANK if entity == "order" else RANK).get(status, 0)
+
+
+def model_decide(event, state):
+    """(decision, new state) as docs/behaviour.md section 6 says; inputs already valid."""
+    e = event["event"] if isinstance(event.get("event"), dict) else event
+    eid_ = e["eventId"].lower()
+    ets = e["eventTimestampMs"]
+    ent, ent_id, status = e.get("entity"), e.get("entityId"), e.get("status")
+    outcome, final = e.get("outcome"), bool(e.get("final") or False)
+    top = {k: state.get(k) for k in STATE_TOP}
+    top["recentEventIds"] = list(state.get("recentEventIds") or [])
+    looked_entity = None
+    if top["status"] is not None:
+        for table, name in ((PAYMENT_STATUSES, "payment"), (ORDER_STATUSES, "order")):
+            if top["status"] in table:
+                looked_entity = name
+                f, o = table[top["status"]]
+                top["final"] = f if top["final"] is None else top["final"]
+                top["outcome"] = o if top["outcome"] is None else top["outcome"]
+                break
+    if state.get("entities") is not None:
+        records = [{k: r.get(k) for k in RECORD_KEYS} for r in state["entities"]]
+    else:
+        records = []
+        o = top["outcome"]
+        if (top["status"] is not None or o is not None) and _known_outcome(o):
+            entity = top["entity"] or looked_entity or ("refund" if o in REFUND_OUTCOMES else "payment")
+            records.append({"entity": entity, "entityId": top["entityId"], "status": top["status"], "outcome": o,
+                            "final": bool(top["final"]), "lastEventTimestampMs": top["lastEventTimestampMs"]})
+    other = [(k, v) for k, v in state.items() if k not in STATE_KNOWN]
+    before = model_order_outcome(records)
+    had_records = bool(records)
+
+    def done(action, reason):
+        while len(records) > MAX_ENTITIES:
+            idx = next((i for i, r in enumerate(records) if r["outcome"] not in ("paid", "refunded")), 0)
+            del records[idx]
+        after = model_order_outcome(records)
+        s = dict(top)
+        s["orderOutcome"] = after
+        s["entities"] = records
+        for k, v in other:
+            s[k] = v
+        sugg = e.get("suggested")
+        if not (isinstance(sugg, dict) and outcome == after):
+            sugg = suggested(after if after in SUGGESTED_DEFAULTS else "unknown")
+        return {"action": action, "reason": reason, "orderOutcome": after, "suggested": sugg}, s
+
+    if (top["lastEventId"] or "").lower() == eid_ or any(r.lower() == eid_ for r in top["recentEventIds"]):
+        return done("skip", "duplicate")
+    recent = [r for r in top["recentEventIds"] if r.lower() != eid_] + [eid_]
+    top["recentEventIds"] = recent[-MAX_RECENT:]
+
+    R = next((r for r in records if r["entity"] == ent and r["entityId"] == ent_id), None)
+    if R is None:
+        R = next((r for r in records if r["entity"] == ent and r["entityId"] is None), None)
+
+    def record():
+        if R is not None:
+            records.remove(R)
+        records.append({"entity": ent, "entityId": ent_id, "status": status, "outcome": outcome, "final": final,
+                        "lastEventTimestampMs": ets})
+
+    if R is not None and R["lastEventTimestampMs"] is not None and ets < R["lastEventTimestampMs"]:
+        return done("skip", "stale")
+    if ent not in ("payment", "refund", "order") or not _known_outcome(outcome):
+        return done("skip", "no_outcome")
+    if R is not None and status is not None and R["status"] == status:
+        is_top = (top["status"] is not None and top["status"] == R["status"] and top["entityId"] == R["entityId"]
+                  and top["entity"] in (None, R["entity"]))
+        records.remove(R)
+        R["lastEventTimestampMs"] = ets
+        if R["entityId"] is None:
+            R["entityId"] = ent_id
+        records.append(R)
+        if is_top:
+            top["lastEventId"], top["lastEventTimestampMs"] = eid_, ets
+        return done("skip", "unchanged")
+    if R is not None and (R["final"] is True or (R["outcome"] == "paid" and outcome != "paid"
+                                                 and not (R["status"] == "CONFIRMED" and final))):
+        return done("skip", "regression")
+    if (R is not None and R["lastEventTimestampMs"] == ets
+            and _rank(status, final, ent) < _rank(R["status"], R["final"], R["entity"])):
+        return done("skip", "same_timestamp")
+    if before == "paid" and ent in ("payment", "order") and outcome != "paid" and not (
+            R is not None and R["outcome"] == "paid"):
+        record()
+        return done("skip", "already_paid")
+    record()
+    if model_order_outcome(records) == outcome:
+        reason = "first" if not had_records and top["lastEventTimestampMs"] is None else "newer"
+        top.update({"status": status, "entity": ent, "entityId": ent_id, "outcome": outcome, "final": final,
+                    "lastEventId": eid_, "lastEventTimestampMs": ets})
+        return done("apply", reason)
+    return done("skip", "recorded")
+
+
+def rec(entity, entity_id, status, outcome, final, last_ms):
+    return {"entity": entity, "entityId": entity_id, "status": status, "outcome": outcome, "final": final,
+            "lastEventTimestampMs": last_ms}
 
 
 def st(status=None, entity=None, entity_id=None, outcome=None, final=None, last_id=None, last_ms=None,
-       recent=(), extra=None):
-    """A state in the normalized key order (also used as an input in its complete form)."""
+       recent=(), extra=None, entities=_ABSENT, order_outcome=_ABSENT):
+    """A state in the normalized key order. Without `entities` it is a state as release 0.1 stored it."""
     s = {"status": status, "entity": entity, "entityId": entity_id, "outcome": outcome, "final": final,
          "lastEventId": last_id, "lastEventTimestampMs": last_ms, "recentEventIds": list(recent)}
+    if order_outcome is not _ABSENT:
+        s["orderOutcome"] = order_outcome
+    if entities is not _ABSENT:
+        s["entities"] = entities
     s.update(extra or {})
     return s
 
 
-def pay_ev(event_id, status, outcome, final, ts, payment=PAYMENT_A):
+def pay_ev(event_id, status, outcome, final, ts, payment=PAYMENT_A, overrides=None):
     return ev(event_id, "payment.statusChange", "payment", status, outcome, final, ts=ts, payment=payment,
+              order=ORDER_O, overrides=overrides)
+
+
+def refund_ev(event_id, status, outcome, final, ts, refund=REFUND_R):
+    return ev(event_id, "payment.statusChange", "refund", status, outcome, final, ts=ts, refund=refund,
               order=ORDER_O)
 
 
-def decision(action, reason):
-    return {"action": action, "reason": reason}
+def order_ev(event_id, status, outcome, final, ts):
+    return ev(event_id, "order.statusChange", "order", status, outcome, final, ts=ts, order=ORDER_O)
 
 
 def decide_cases():
     C = []
 
-    def dec(name, exp, event=_ABSENT, event_raw=None, state=_ABSENT, state_raw=None):
+    def dec(name, want=None, event=_ABSENT, event_raw=None, state=_ABSENT, state_raw=None, exp=None,
+            contains=None):
+        """A case. `want` = (action, reason, orderOutcome): checked against the model, which gives the state."""
         c = {"name": name, "function": "decide"}
         if event_raw is not None:
             c["eventRaw"] = event_raw
@@ -1421,168 +1579,301 @@ def decide_cases():
             c["stateRaw"] = state_raw
         elif state is not _ABSENT:
             c["state"] = state
+        new_state = None
+        if want is not None:
+            model_state = json.loads(state_raw) if state_raw is not None and state_raw.strip() else (
+                {} if state is _ABSENT or state_raw is not None else state)
+            d, new_state = model_decide(event, model_state)
+            got = (d["action"], d["reason"], d["orderOutcome"])
+            assert got == tuple(want), (name, got, want)
+            exp = expect("OK", decision=d, state=new_state)
+        if contains:
+            exp["resultContains"] = list(contains)
         c["expect"] = exp
-        return C.append(c)
+        C.append(c)
+        return new_state
 
-    def ok(action, reason, state):
-        return expect("OK", decision=decision(action, reason), state=state)
+    def chain(title, state, steps):
+        """Cases that follow one order: each step's state is the state the previous step returned."""
+        for label, event, want in steps:
+            state = dec("%s: %s" % (title, label), want, event=event, state=state)
+        return state
 
-    e0, e1, e2 = eid(500), eid(501), eid(502)
+    e0, e1, e2, e3 = eid(500), eid(501), eid(502), eid(503)
     processing_t0 = pay_ev(e0, "PROCESSING", "pending", False, T0)
     booked_t1 = pay_ev(e1, "BOOKED", "paid", True, T1)
+    # States as release 0.1 stored them (no orderOutcome, no entities): upgraded when read.
     s_processing = st("PROCESSING", "payment", PAYMENT_A, "pending", False, e0, T0_MS, [e0])
     s_booked = st("BOOKED", "payment", PAYMENT_A, "paid", True, e1, T1_MS, [e0, e1])
+    s_confirmed = st("CONFIRMED", "payment", PAYMENT_A, "authorized", False, e1, T1_MS, [e1])
+    s_failed_a = st("FAILED", "payment", PAYMENT_A, "failed", True, e1, T1_MS, [e1])
 
-    dec("first event for a new order (state {}): apply first", event=booked_t1, state={},
-        exp=ok("apply", "first", st("BOOKED", "payment", PAYMENT_A, "paid", True, e1, T1_MS, [e1])))
-    dec("first event, state input absent (empty)", event=processing_t0,
-        exp=ok("apply", "first", s_processing))
-    dec("first event, stateRaw empty string acts as {}", event=processing_t0, state_raw="",
-        exp=ok("apply", "first", s_processing))
-    dec("first event, stateRaw with whitespace around {}", event=processing_t0, state_raw=" {}\n",
-        exp=ok("apply", "first", s_processing))
-    dec("newer event: PROCESSING then BOOKED applies", event=booked_t1, state=s_processing,
-        exp=ok("apply", "newer", st("BOOKED", "payment", PAYMENT_A, "paid", True, e1, T1_MS, [e0, e1])))
-    dec("duplicate: eventId equals lastEventId", event=booked_t1, state=s_booked,
-        exp=ok("skip", "duplicate", s_booked))
+    # -- first, newer, duplicate, stale, equal timestamps -------------------------------------
+    dec("first event for a new order (state {}): apply first", ("apply", "first", "paid"), event=booked_t1,
+        state={})
+    dec("first event, state input absent (empty)", ("apply", "first", "pending"), event=processing_t0)
+    dec("first event, stateRaw empty string acts as {}", ("apply", "first", "pending"), event=processing_t0,
+        state_raw="")
+    dec("first event, stateRaw with whitespace around {}", ("apply", "first", "pending"), event=processing_t0,
+        state_raw=" {}\n")
+    dec("newer event: PROCESSING then BOOKED applies", ("apply", "newer", "paid"), event=booked_t1,
+        state=s_processing)
+    dec("duplicate: eventId equals lastEventId", ("skip", "duplicate", "paid"), event=booked_t1, state=s_booked)
     older_dup = st("PROCESSING", "payment", PAYMENT_A, "pending", False, e2, T2_MS, [e0, e1, e2])
     dec("duplicate: eventId in recentEventIds (not the last), state returned unchanged",
-        event=booked_t1, state=older_dup, exp=ok("skip", "duplicate", older_dup))
-    upper = dict(booked_t1, eventId=e1.upper())
-    dec("duplicate: upper-case eventId given, compared lower-cased", event=upper, state=s_booked,
-        exp=ok("skip", "duplicate", s_booked))
-    dec("duplicate wins over stale: an old event already seen", event=processing_t0, state=s_booked,
-        exp=ok("skip", "duplicate", s_booked))
-    dec("duplicate: partial state from the shop is returned normalized",
-        event=booked_t1, state={"lastEventId": e1},
-        exp=ok("skip", "duplicate", st(last_id=e1)))
-    late_processing = pay_ev(e2, "PROCESSING", "pending", False, T0)
-    dec("stale: an older event arrives after a newer one was applied", event=late_processing,
-        state=s_booked, exp=ok("skip", "stale", st("BOOKED", "payment", PAYMENT_A, "paid", True, e1, T1_MS,
-                                                   [e0, e1, e2])))
-    s_confirmed = st("CONFIRMED", "payment", PAYMENT_A, "authorized", False, e1, T1_MS, [e1])
-    dec("stale even when not final: SEEN older than stored CONFIRMED",
-        event=pay_ev(e2, "SEEN", "pending", False, T0), state=s_confirmed,
-        exp=ok("skip", "stale", st("CONFIRMED", "payment", PAYMENT_A, "authorized", False, e1, T1_MS, [e1, e2])))
+        ("skip", "duplicate", "pending"), event=booked_t1, state=older_dup)
+    dec("duplicate: upper-case eventId given, compared lower-cased", ("skip", "duplicate", "paid"),
+        event=dict(booked_t1, eventId=e1.upper()), state=s_booked)
+    dec("duplicate wins over stale: an old event already seen", ("skip", "duplicate", "paid"),
+        event=processing_t0, state=s_booked)
+    dec("duplicate: partial state from the shop is returned normalized", ("skip", "duplicate", "unknown"),
+        event=booked_t1, state={"lastEventId": e1})
+    dec("stale: an older event arrives after a newer one was applied", ("skip", "stale", "paid"),
+        event=pay_ev(e2, "PROCESSING", "pending", False, T0), state=s_booked)
+    dec("stale even when not final: SEEN older than stored CONFIRMED", ("skip", "stale", "authorized"),
+        event=pay_ev(e2, "SEEN", "pending", False, T0), state=s_confirmed)
     dec("equal timestamp is not stale: CONFIRMED at the same ms as stored PROCESSING applies",
-        event=pay_ev(e2, "CONFIRMED", "authorized", False, T0), state=s_processing,
-        exp=ok("apply", "newer", st("CONFIRMED", "payment", PAYMENT_A, "authorized", False, e2, T0_MS, [e0, e2])))
-    dec("regression: BOOKED then PROCESSING (newer timestamp) for the same payment",
-        event=pay_ev(e2, "PROCESSING", "pending", False, T2), state=s_booked,
-        exp=ok("skip", "regression", st("BOOKED", "payment", PAYMENT_A, "paid", True, e1, T1_MS, [e0, e1, e2])))
-    dec("regression: BOOKED then FAILED for the same payment",
-        event=pay_ev(e2, "FAILED", "failed", True, T2), state=s_booked,
-        exp=ok("skip", "regression", st("BOOKED", "payment", PAYMENT_A, "paid", True, e1, T1_MS, [e0, e1, e2])))
-    dec("regression: another payment FAILED after the order was paid",
-        event=pay_ev(e2, "FAILED", "failed", True, T2, payment=PAYMENT_B), state=s_booked,
-        exp=ok("skip", "regression", st("BOOKED", "payment", PAYMENT_A, "paid", True, e1, T1_MS, [e0, e1, e2])))
-    dec("regression: another payment CREATED after the order was paid",
-        event=pay_ev(e2, "CREATED", "pending", False, T2, payment=PAYMENT_B), state=s_booked,
-        exp=ok("skip", "regression", st("BOOKED", "payment", PAYMENT_A, "paid", True, e1, T1_MS, [e0, e1, e2])))
-    dec("another payment BOOKED after the order was paid: applied (outcome paid)",
-        event=pay_ev(e2, "BOOKED", "paid", True, T2, payment=PAYMENT_B), state=s_booked,
-        exp=ok("apply", "newer", st("BOOKED", "payment", PAYMENT_B, "paid", True, e2, T2_MS, [e0, e1, e2])))
-    dec("regression: same payment statusCheck without status after BOOKED",
-        event=ev(e2, "payment.statusCheck", "payment", None, "unknown", False, ts=T2, payment=PAYMENT_A),
-        state=s_booked,
-        exp=ok("skip", "regression", st("BOOKED", "payment", PAYMENT_A, "paid", True, e1, T1_MS, [e0, e1, e2])))
+        ("apply", "newer", "authorized"), event=pay_ev(e2, "CONFIRMED", "authorized", False, T0),
+        state=s_processing)
+    dec("same_timestamp: PROCESSING at the same ms as stored CONFIRMED does not move it back",
+        ("skip", "same_timestamp", "authorized"), event=pay_ev(e2, "PROCESSING", "pending", False, T1),
+        state=s_confirmed)
+    dec("same_timestamp: order UNPAID at the same ms as stored PARTIALLY_PAID",
+        ("skip", "same_timestamp", "partially_paid"), event=order_ev(e2, "UNPAID", "pending", False, T1),
+        state=st("PARTIALLY_PAID", "order", ORDER_O, "partially_paid", False, e1, T1_MS, [e1]))
+    dec("regression at the same ms: FAILED at the ms of stored BOOKED", ("skip", "regression", "paid"),
+        event=pay_ev(e2, "FAILED", "failed", True, T1), state=s_booked)
+    dec("equal timestamp, forward: BOOKED at the same ms as stored CONFIRMED applies", ("apply", "newer", "paid"),
+        event=pay_ev(e2, "BOOKED", "paid", True, T1), state=s_confirmed)
+
+    # -- the paid payment itself ---------------------------------------------------------------
+    dec("regression: BOOKED then PROCESSING (newer timestamp) for the same payment", ("skip", "regression", "paid"),
+        event=pay_ev(e2, "PROCESSING", "pending", False, T2), state=s_booked)
+    dec("regression: BOOKED then FAILED for the same payment", ("skip", "regression", "paid"),
+        event=pay_ev(e2, "FAILED", "failed", True, T2), state=s_booked)
     dec("CONFIRMED then FAILED for the same payment is applied (CONFIRMED is not final)",
-        event=pay_ev(e2, "FAILED", "failed", True, T2), state=s_confirmed,
-        exp=ok("apply", "newer", st("FAILED", "payment", PAYMENT_A, "failed", True, e2, T2_MS, [e1, e2])))
-    s_failed_a = st("FAILED", "payment", PAYMENT_A, "failed", True, e1, T1_MS, [e1])
-    dec("payment A FAILED, then payment B CREATED (new attempt with the same cart): applied",
-        event=pay_ev(e2, "CREATED", "pending", False, T2, payment=PAYMENT_B), state=s_failed_a,
-        exp=ok("apply", "newer", st("CREATED", "payment", PAYMENT_B, "pending", False, e2, T2_MS, [e1, e2])))
-    dec("payment A FAILED, then PROCESSING for payment A again: regression",
-        event=pay_ev(e2, "PROCESSING", "pending", False, T2), state=s_failed_a,
-        exp=ok("skip", "regression", st("FAILED", "payment", PAYMENT_A, "failed", True, e1, T1_MS, [e1, e2])))
+        ("apply", "newer", "failed"), event=pay_ev(e2, "FAILED", "failed", True, T2), state=s_confirmed)
+    dec("payment A FAILED, then PROCESSING for payment A again: regression", ("skip", "regression", "failed"),
+        event=pay_ev(e2, "PROCESSING", "pending", False, T2), state=s_failed_a)
     dec("unchanged: BOOKED again with a new eventId advances lastEventId and lastEventTimestampMs",
-        event=pay_ev(e2, "BOOKED", "paid", True, T2), state=s_booked,
-        exp=ok("skip", "unchanged", st("BOOKED", "payment", PAYMENT_A, "paid", True, e2, T2_MS, [e0, e1, e2])))
-    dec("unchanged: PROCESSING again (not final) with a new eventId",
-        event=pay_ev(e2, "PROCESSING", "pending", False, T1), state=s_processing,
-        exp=ok("skip", "unchanged", st("PROCESSING", "payment", PAYMENT_A, "pending", False, e2, T1_MS, [e0, e2])))
-    dec("stale wins over regression: an older PROCESSING after BOOKED",
-        event=pay_ev(e2, "PROCESSING", "pending", False, T0), state=s_booked,
-        exp=ok("skip", "stale", st("BOOKED", "payment", PAYMENT_A, "paid", True, e1, T1_MS, [e0, e1, e2])))
-    refund_ev = ev(e2, "payment.statusChange", "refund", "BOOKED", "refunded", True, ts=T2, refund=REFUND_R,
-                   order=ORDER_O)
+        ("skip", "unchanged", "paid"), event=pay_ev(e2, "BOOKED", "paid", True, T2), state=s_booked)
+    dec("unchanged: PROCESSING again (not final) with a new eventId", ("skip", "unchanged", "pending"),
+        event=pay_ev(e2, "PROCESSING", "pending", False, T1), state=s_processing)
+    dec("stale wins over regression: an older PROCESSING after BOOKED", ("skip", "stale", "paid"),
+        event=pay_ev(e2, "PROCESSING", "pending", False, T0), state=s_booked)
+
+    # confirmedIsPaid: the normalized CONFIRMED event carries outcome paid.
+    chain("confirmedIsPaid, CONFIRMED reversed by FAILED", {}, [
+        ("CONFIRMED (paid) applies", pay_ev(e0, "CONFIRMED", "paid", False, T0), ("apply", "first", "paid")),
+        ("PROCESSING later is a regression of a paid payment", pay_ev(e1, "PROCESSING", "pending", False, T1),
+         ("skip", "regression", "paid")),
+        ("another payment EXPIRED is skipped, the order stays paid",
+         pay_ev(e2, "EXPIRED", "expired", True, T1, payment=PAYMENT_B), ("skip", "already_paid", "paid")),
+        ("FAILED of the same payment reverses it: the order is failed",
+         pay_ev(e3, "FAILED", "failed", True, T2), ("apply", "newer", "failed")),
+    ])
+    chain("confirmedIsPaid, CONFIRMED then BOOKED", {}, [
+        ("CONFIRMED (paid) applies", pay_ev(e0, "CONFIRMED", "paid", False, T0), ("apply", "first", "paid")),
+        ("BOOKED applies (paid stays paid)", pay_ev(e1, "BOOKED", "paid", True, T1), ("apply", "newer", "paid")),
+    ])
+    chain("confirmedIsPaid, reversal while another payment is booked", {}, [
+        ("A CONFIRMED (paid)", pay_ev(e0, "CONFIRMED", "paid", False, T0), ("apply", "first", "paid")),
+        ("B BOOKED", pay_ev(e1, "BOOKED", "paid", True, T1, payment=PAYMENT_B), ("apply", "newer", "paid")),
+        ("A FAILED: recorded, B still pays the order", pay_ev(e2, "FAILED", "failed", True, T2),
+         ("skip", "recorded", "paid")),
+    ])
+
+    # -- other payments, the order level, unknown events: the issue's measured cases ------------
+    chain("measured: P1 BOOKED, unknown event type, P2 EXPIRED", {}, [
+        ("P1 BOOKED applies", pay_ev(e0, "BOOKED", "paid", True, T0), ("apply", "first", "paid")),
+        ("an event of an unknown type with a status but no ids changes nothing",
+         ev(e1, "payment.somethingNew", "unknown", "BOOKED", "unknown", False, ts=T1), ("skip", "no_outcome", "paid")),
+        ("P2 (an abandoned first attempt) EXPIRED does not un-pay the order",
+         pay_ev(e2, "EXPIRED", "expired", True, T2, payment=PAYMENT_B), ("skip", "already_paid", "paid")),
+    ])
+    chain("measured: P1 BOOKED, order UNPAID", {}, [
+        ("P1 BOOKED applies", pay_ev(e0, "BOOKED", "paid", True, T0), ("apply", "first", "paid")),
+        ("order UNPAID is skipped", order_ev(e1, "UNPAID", "pending", False, T1), ("skip", "already_paid", "paid")),
+        ("order PARTIALLY_PAID is skipped", order_ev(e2, "PARTIALLY_PAID", "partially_paid", False, T2),
+         ("skip", "already_paid", "paid")),
+        ("order PAID applies", order_ev(e3, "PAID", "paid", True, T3), ("apply", "newer", "paid")),
+    ])
+    chain("retries: A FAILED, B EXPIRED, C BOOKED, late A and B", {}, [
+        ("A CREATED", pay_ev(e0, "CREATED", "pending", False, T0), ("apply", "first", "pending")),
+        ("A FAILED", pay_ev(e1, "FAILED", "failed", True, T1), ("apply", "newer", "failed")),
+        ("C BOOKED (the third attempt pays)", pay_ev(e2, "BOOKED", "paid", True, T3, payment=PAYMENT_C),
+         ("apply", "newer", "paid")),
+        ("B EXPIRED delivered late", pay_ev(e3, "EXPIRED", "expired", True, T2, payment=PAYMENT_B),
+         ("skip", "already_paid", "paid")),
+        ("A PROCESSING delivered late (stale for A)", pay_ev(eid(504), "PROCESSING", "pending", False, T0),
+         ("skip", "stale", "paid")),
+        ("B EXPIRED again with a new eventId", pay_ev(eid(505), "EXPIRED", "expired", True, T3, payment=PAYMENT_B),
+         ("skip", "unchanged", "paid")),
+    ])
+    dec("another payment FAILED after the order was paid: already_paid", ("skip", "already_paid", "paid"),
+        event=pay_ev(e2, "FAILED", "failed", True, T2, payment=PAYMENT_B), state=s_booked)
+    dec("another payment CREATED after the order was paid: already_paid", ("skip", "already_paid", "paid"),
+        event=pay_ev(e2, "CREATED", "pending", False, T2, payment=PAYMENT_B), state=s_booked)
+    dec("another payment BOOKED after the order was paid: applied (outcome paid)", ("apply", "newer", "paid"),
+        event=pay_ev(e2, "BOOKED", "paid", True, T2, payment=PAYMENT_B), state=s_booked)
+    dec("order PAID, then a payment FAILED: already_paid", ("skip", "already_paid", "paid"),
+        event=pay_ev(e2, "FAILED", "failed", True, T2),
+        state=st("PAID", "order", ORDER_O, "paid", True, e1, T1_MS, [e1]))
+    dec("no_outcome: same payment statusCheck without status after BOOKED", ("skip", "no_outcome", "paid"),
+        event=ev(e2, "payment.statusCheck", "payment", None, "unknown", False, ts=T2, payment=PAYMENT_A),
+        state=s_booked)
+    dec("no_outcome: an unknown status of a known payment", ("skip", "no_outcome", "pending"),
+        event=ev(e1, "payment.statusChange", "payment", "ON_HOLD_AT_BANK", "unknown", False, ts=T1,
+                 payment=PAYMENT_A, order=ORDER_O), state=s_processing)
+    dec("payment A FAILED, then payment B CREATED (new attempt with the same cart): applied",
+        ("apply", "newer", "pending"), event=pay_ev(e2, "CREATED", "pending", False, T2, payment=PAYMENT_B),
+        state=s_failed_a)
+    dec("recorded: an older attempt's late CREATED does not move a failed order back",
+        ("skip", "recorded", "failed"), event=pay_ev(e2, "CREATED", "pending", False, T0, payment=PAYMENT_B),
+        state=s_failed_a)
+
+    # -- refunds ---------------------------------------------------------------------------------
     dec("refund BOOKED after a paid payment is applied (a refund is not a payment)",
-        event=refund_ev, state=s_booked,
-        exp=ok("apply", "newer", st("BOOKED", "refund", REFUND_R, "refunded", True, e2, T2_MS, [e0, e1, e2])))
-    dec("order PARTIALLY_PAID then PAID",
-        event=ev(e2, "order.statusChange", "order", "PAID", "paid", True, ts=T2, order=ORDER_O),
-        state=st("PARTIALLY_PAID", "order", ORDER_O, "partially_paid", False, e1, T1_MS, [e1]),
-        exp=ok("apply", "newer", st("PAID", "order", ORDER_O, "paid", True, e2, T2_MS, [e1, e2])))
+        ("apply", "newer", "refunded"), event=refund_ev(e2, "BOOKED", "refunded", True, T2), state=s_booked)
+    chain("refunds", {}, [
+        ("payment BOOKED", pay_ev(e0, "BOOKED", "paid", True, T0), ("apply", "first", "paid")),
+        ("refund CREATED is recorded, the order stays paid", refund_ev(e1, "CREATED", "refund_pending", False, T1),
+         ("skip", "recorded", "paid")),
+        ("refund BOOKED: refunded", refund_ev(e2, "BOOKED", "refunded", True, T2), ("apply", "newer", "refunded")),
+        ("refund FAILED after BOOKED: regression", refund_ev(e3, "FAILED", "refund_failed", True, T3),
+         ("skip", "regression", "refunded")),
+        ("a second refund FAILED is recorded, the order stays refunded",
+         refund_ev(eid(504), "FAILED", "refund_failed", True, T3, refund=REFUND_S), ("skip", "recorded", "refunded")),
+        ("a payment FAILED after the refund is recorded", pay_ev(eid(505), "FAILED", "failed", True, T3,
+                                                                  payment=PAYMENT_B), ("skip", "recorded", "refunded")),
+    ])
+    dec("a refund pending on a new order: recorded, outcome unknown", ("skip", "recorded", "unknown"),
+        event=refund_ev(e1, "PROCESSING", "refund_pending", False, T1), state={})
+    dec("order PARTIALLY_PAID then PAID", ("apply", "newer", "paid"), event=order_ev(e2, "PAID", "paid", True, T2),
+        state=st("PARTIALLY_PAID", "order", ORDER_O, "partially_paid", False, e1, T1_MS, [e1]))
 
+    # -- recentEventIds and entities stay bounded ------------------------------------------------
     ids32 = ["5e1f0000-0000-4000-8000-%012d" % k for k in range(32)]
-    dec("recentEventIds bounded at 32: with 32 stored ids the oldest is dropped",
-        event=booked_t1, state=st("PROCESSING", "payment", PAYMENT_A, "pending", False, ids32[-1], T0_MS, ids32),
-        exp=ok("apply", "newer", st("BOOKED", "payment", PAYMENT_A, "paid", True, e1, T1_MS, ids32[1:] + [e1])))
-    ids31 = ids32[:31]
-    dec("recentEventIds with 31 stored ids grows to 32",
-        event=booked_t1, state=st("PROCESSING", "payment", PAYMENT_A, "pending", False, ids31[-1], T0_MS, ids31),
-        exp=ok("apply", "newer", st("BOOKED", "payment", PAYMENT_A, "paid", True, e1, T1_MS, ids31 + [e1])))
+    dec("recentEventIds bounded at 32: with 32 stored ids the oldest is dropped", ("apply", "newer", "paid"),
+        event=booked_t1, state=st("PROCESSING", "payment", PAYMENT_A, "pending", False, ids32[-1], T0_MS, ids32))
+    dec("recentEventIds with 31 stored ids grows to 32", ("apply", "newer", "paid"),
+        event=booked_t1, state=st("PROCESSING", "payment", PAYMENT_A, "pending", False, ids32[30], T0_MS,
+                                  ids32[:31]))
     ids40 = ["5e1f0000-0000-4000-8000-%012d" % k for k in range(40)]
-    dec("recentEventIds with 40 stored ids (longer than the bound) keeps the last 32",
-        event=booked_t1, state=st("PROCESSING", "payment", PAYMENT_A, "pending", False, ids40[-1], T0_MS, ids40),
-        exp=ok("apply", "newer", st("BOOKED", "payment", PAYMENT_A, "paid", True, e1, T1_MS, ids40[-31:] + [e1])))
-    dec("a skip also records the eventId with the bound of 32 (stale)",
+    dec("recentEventIds with 40 stored ids (longer than the bound) keeps the last 32", ("apply", "newer", "paid"),
+        event=booked_t1, state=st("PROCESSING", "payment", PAYMENT_A, "pending", False, ids40[-1], T0_MS, ids40))
+    dec("a skip also records the eventId with the bound of 32 (stale)", ("skip", "stale", "paid"),
         event=pay_ev(e2, "PROCESSING", "pending", False, T0),
-        state=st("BOOKED", "payment", PAYMENT_A, "paid", True, ids32[-1], T1_MS, ids32),
-        exp=ok("skip", "stale", st("BOOKED", "payment", PAYMENT_A, "paid", True, ids32[-1], T1_MS,
-                                   ids32[1:] + [e2])))
+        state=st("BOOKED", "payment", PAYMENT_A, "paid", True, ids32[-1], T1_MS, ids32))
+    pays = ["6d2e0000-0000-4000-8000-%012d" % k for k in range(17)]
+    sixteen = [rec("payment", pays[0], "BOOKED", "paid", True, T0_MS)] + [
+        rec("payment", pays[k], "EXPIRED", "expired", True, T0_MS + k) for k in range(1, 16)]
+    full = st("BOOKED", "payment", pays[0], "paid", True, e0, T0_MS, [e0], order_outcome="paid", entities=sixteen)
+    dec("entities bounded at 16: a 17th drops the first record that is neither paid nor refunded",
+        ("skip", "already_paid", "paid"), event=pay_ev(e1, "FAILED", "failed", True, T1, payment=pays[16]),
+        state=full)
+    all_paid = st("BOOKED", "payment", pays[15], "paid", True, e0, T0_MS, [e0], order_outcome="paid",
+                  entities=[rec("payment", pays[k], "BOOKED", "paid", True, T0_MS + k) for k in range(16)])
+    dec("entities bounded at 16: when every record is paid the first is dropped", ("apply", "newer", "paid"),
+        event=pay_ev(e1, "BOOKED", "paid", True, T1, payment=pays[16]), state=all_paid)
+    twenty = st(order_outcome="paid", entities=[rec("payment", "p%d" % k, "EXPIRED", "expired", True, k)
+                                                for k in range(20)])
+    dec("a state with more than 16 records is written with 16", ("skip", "duplicate", "expired"),
+        event=booked_t1, state=dict(twenty, recentEventIds=[e1]))
 
+    # -- unknown keys, upgrades, states written by the shop --------------------------------------
     shop_state = {"orderRef": "wc-1042", "status": "PROCESSING", "entity": "payment", "entityId": PAYMENT_A,
                   "outcome": "pending", "final": False, "lastEventId": e0, "lastEventTimestampMs": T0_MS,
                   "recentEventIds": [e0], "lockedBy": {"worker": 3}}
-    dec("unknown state keys are kept, after the known keys, in input order", event=booked_t1, state=shop_state,
-        exp=ok("apply", "newer", st("BOOKED", "payment", PAYMENT_A, "paid", True, e1, T1_MS, [e0, e1],
-                                    extra={"orderRef": "wc-1042", "lockedBy": {"worker": 3}})))
-    dec("unknown state keys kept on a skip",
-        event=pay_ev(e2, "PROCESSING", "pending", False, T0), state=dict(shop_state, lastEventTimestampMs=T1_MS),
-        exp=ok("skip", "stale", st("PROCESSING", "payment", PAYMENT_A, "pending", False, e0, T1_MS, [e0, e2],
-                                   extra={"orderRef": "wc-1042", "lockedBy": {"worker": 3}})))
+    dec("unknown state keys are kept, after the known keys, in input order", ("apply", "newer", "paid"),
+        event=booked_t1, state=shop_state)
+    dec("unknown state keys kept on a skip", ("skip", "stale", "pending"),
+        event=pay_ev(e2, "PROCESSING", "pending", False, T0), state=dict(shop_state, lastEventTimestampMs=T1_MS))
+    exact = ('{"price": 1.50,"status":"PROCESSING","ledger":{"total":12345678901234567890123,"rate":1e-400,'
+             '"items":[1.0, 2E+3]},"note":"a\\u00e9\\/b","lastEventTimestampMs":%d}' % T0_MS)
+    dec("unknown keys survive byte-exact: 1.50, 12345678901234567890123, 1e-400, escapes",
+        ("apply", "newer", "paid"), event=booked_t1, state_raw=exact,
+        contains=['"price":1.50', '"ledger":{"total":12345678901234567890123,"rate":1e-400,"items":[1.0, 2E+3]}',
+                  '"note":"a\\u00e9\\/b"'])
+    dec("unknown keys survive byte-exact on a duplicate", ("skip", "duplicate", "paid"),
+        event=booked_t1, state_raw='{"lastEventId":"%s","status":"BOOKED","amount":100.10,"qty":3}' % e1,
+        contains=['"amount":100.10,"qty":3'])
     dec("state from the shop with only status BOOKED (final and outcome looked up): PROCESSING is a regression",
-        event=pay_ev(e2, "PROCESSING", "pending", False, T2), state={"status": "BOOKED"},
-        exp=ok("skip", "regression", st("BOOKED", outcome="paid", final=True, recent=[e2])))
-    dec("state from the shop with only status BOOKED and entityId: another payment failing is a regression",
+        ("skip", "regression", "paid"), event=pay_ev(e2, "PROCESSING", "pending", False, T2), state={"status": "BOOKED"})
+    dec("state from the shop with only status BOOKED: another payment EXPIRED is a regression of that payment",
+        ("skip", "regression", "paid"), event=pay_ev(e2, "EXPIRED", "expired", True, T2, payment=PAYMENT_B),
+        state={"status": "BOOKED"})
+    dec("state from the shop with only status BOOKED and entityId: another payment failing is already_paid",
+        ("skip", "already_paid", "paid"),
         event=ev(e2, "payment.statusChange", "payment", "FAILED", "failed", True, ts=T2, payment=PAYMENT_B),
-        state={"status": "BOOKED", "entityId": PAYMENT_A},
-        exp=ok("skip", "regression", st("BOOKED", entity_id=PAYMENT_A, outcome="paid", final=True, recent=[e2])))
-    dec("state from the shop with only status PROCESSING: BOOKED applies as newer",
-        event=booked_t1, state={"status": "PROCESSING"},
-        exp=ok("apply", "newer", st("BOOKED", "payment", PAYMENT_A, "paid", True, e1, T1_MS, [e1])))
-    dec("state with only lastEventTimestampMs: a later event applies as newer",
-        event=booked_t1, state={"lastEventTimestampMs": T0_MS},
-        exp=ok("apply", "newer", st("BOOKED", "payment", PAYMENT_A, "paid", True, e1, T1_MS, [e1])))
-    dec("state as written by decide with null values is accepted back (round trip)",
-        event=booked_t1, state=st(last_id=e0, last_ms=T0_MS, recent=[e0]),
-        exp=ok("apply", "newer", st("BOOKED", "payment", PAYMENT_A, "paid", True, e1, T1_MS, [e0, e1])))
-    check_ev = ev(e0, "payment.statusCheck", "payment", None, "unknown", False, ts=T0, payment=PAYMENT_A)
-    dec("event without status on a new order: apply first, status stays null",
-        event=check_ev, state={},
-        exp=ok("apply", "first", st(last_id=e0, last_ms=T0_MS, recent=[e0])))
-    dec("event without status after PROCESSING (not final): apply newer, stored status kept",
-        event=ev(e1, "payment.statusCheck", "payment", None, "unknown", False, ts=T1, payment=PAYMENT_A),
-        state=s_processing,
-        exp=ok("apply", "newer", st("PROCESSING", "payment", PAYMENT_A, "pending", False, e1, T1_MS, [e0, e1])))
-    dec("whole normalize result given: its event is used",
-        event={"ok": True, "status": "OK", "httpStatus": 200, "event": booked_t1}, state=s_processing,
-        exp=ok("apply", "newer", st("BOOKED", "payment", PAYMENT_A, "paid", True, e1, T1_MS, [e0, e1])))
-    dec("whole process result (with signature) given: its event is used",
+        state={"status": "BOOKED", "entityId": PAYMENT_A})
+    dec("measured: stored outcome paid without status: PROCESSING is a regression",
+        ("skip", "regression", "paid"), event=pay_ev(e2, "PROCESSING", "pending", False, T2),
+        state={"outcome": "paid"})
+    dec("measured: stored outcome paid without status: another payment EXPIRED is a regression",
+        ("skip", "regression", "paid"), event=pay_ev(e2, "EXPIRED", "expired", True, T2, payment=PAYMENT_B),
+        state={"outcome": "paid"})
+    dec("stored outcome paid with entityId, no status: another payment EXPIRED is already_paid",
+        ("skip", "already_paid", "paid"), event=pay_ev(e2, "EXPIRED", "expired", True, T2, payment=PAYMENT_B),
+        state={"outcome": "paid", "entityId": PAYMENT_A})
+    dec("stored outcome refunded without status: a payment BOOKED is recorded, the order stays refunded",
+        ("skip", "recorded", "refunded"), event=pay_ev(e2, "BOOKED", "paid", True, T2),
+        state={"outcome": "refunded"})
+    dec("state from the shop with only status PROCESSING: BOOKED applies as newer", ("apply", "newer", "paid"),
+        event=booked_t1, state={"status": "PROCESSING"})
+    dec("state with only status UNPAID (an order status): PAID applies", ("apply", "newer", "paid"),
+        event=order_ev(e2, "PAID", "paid", True, T2), state={"status": "UNPAID"})
+    dec("state with only lastEventTimestampMs: a later event applies as newer", ("apply", "newer", "paid"),
+        event=booked_t1, state={"lastEventTimestampMs": T0_MS})
+    dec("state as written by release 0.1 with null values is accepted back", ("apply", "newer", "paid"),
+        event=booked_t1, state=st(last_id=e0, last_ms=T0_MS, recent=[e0]))
+    dec("release 0.1 state with an unknown status (no record): BOOKED applies", ("apply", "newer", "paid"),
+        event=booked_t1, state=st("ON_HOLD", "unknown", None, "unknown", False, e0, T0_MS, [e0]))
+    after = dec("state as written by this release is accepted back (round trip)", ("apply", "newer", "paid"),
+                event=booked_t1, state=s_processing)
+    dec("round trip: a later event on the returned state", ("skip", "already_paid", "paid"),
+        event=pay_ev(e2, "FAILED", "failed", True, T2, payment=PAYMENT_B), state=after)
+    dec("orderOutcome stored by the shop is ignored: derived from entities", ("skip", "already_paid", "paid"),
+        event=pay_ev(e2, "FAILED", "failed", True, T2, payment=PAYMENT_B),
+        state=dict(after, orderOutcome="failed"))
+    dec("a record without entityId takes the id of the first event that matches it",
+        ("apply", "newer", "paid"), event=booked_t1,
+        state=st(order_outcome="pending", entities=[rec("payment", None, "SEEN", "pending", False, T0_MS)]))
+    dec("entities null acts as absent (the state is upgraded)", ("skip", "already_paid", "paid"),
+        event=pay_ev(e2, "FAILED", "failed", True, T2, payment=PAYMENT_B), state=dict(s_booked, entities=None))
+    dec("record keys other than the six are dropped", ("apply", "newer", "paid"), event=booked_t1,
+        state=st(entities=[dict(rec("payment", PAYMENT_A, "SEEN", "pending", False, T0_MS), note="x")]))
+
+    # -- suggested in the decision ----------------------------------------------------------------
+    wc = {"woocommerce": {"paid": "completed"}, "shoptet": {"paid": "PAID"}}
+    dec("suggested: the event's own table (with overrides) when its outcome is the order's",
+        ("apply", "newer", "paid"), event=pay_ev(e1, "BOOKED", "paid", True, T1, overrides=wc), state=s_processing)
+    dec("suggested: the default table for orderOutcome when the event's outcome is not the order's",
+        ("skip", "already_paid", "paid"),
+        event=pay_ev(e2, "EXPIRED", "expired", True, T2, payment=PAYMENT_B, overrides=wc), state=s_booked)
+
+    # -- the event --------------------------------------------------------------------------------
+    dec("whole normalize result given: its event is used", ("apply", "newer", "paid"),
+        event={"ok": True, "status": "OK", "httpStatus": 200, "event": booked_t1}, state=s_processing)
+    dec("whole process result (with signature) given: its event is used", ("skip", "regression", "paid"),
         event={"ok": True, "status": "OK", "httpStatus": 200,
                "signature": {"timestamp": SIG_TS, "key": "v0", "secretIndex": 0, "ageMs": 113},
                "event": pay_ev(e2, "PROCESSING", "pending", False, T2)},
-        state=s_booked,
-        exp=ok("skip", "regression", st("BOOKED", "payment", PAYMENT_A, "paid", True, e1, T1_MS, [e0, e1, e2])))
-    minimal = {"eventId": e1, "eventTimestampMs": T1_MS}
-    dec("minimal event (eventId and eventTimestampMs only) on a new order",
-        event=minimal, exp=ok("apply", "first", st(last_id=e1, last_ms=T1_MS, recent=[e1])))
-    dec("event with only the decide fields (final absent defaults to false)",
+        state=s_booked)
+    check_ev = ev(e0, "payment.statusCheck", "payment", None, "unknown", False, ts=T0, payment=PAYMENT_A)
+    dec("event without status on a new order: no_outcome", ("skip", "no_outcome", "unknown"), event=check_ev, state={})
+    dec("event without status after PROCESSING (not final): no_outcome, stored status kept",
+        ("skip", "no_outcome", "pending"),
+        event=ev(e1, "payment.statusCheck", "payment", None, "unknown", False, ts=T1, payment=PAYMENT_A),
+        state=s_processing)
+    dec("minimal event (eventId and eventTimestampMs only) on a new order: no_outcome",
+        ("skip", "no_outcome", "unknown"), event={"eventId": e1, "eventTimestampMs": T1_MS})
+    dec("event with only the decide fields (final absent defaults to false)", ("apply", "first", "authorized"),
         event={"eventId": e1, "eventTimestampMs": T1_MS, "entity": "payment", "entityId": PAYMENT_A,
-               "status": "CONFIRMED", "outcome": "authorized"},
-        exp=ok("apply", "first", st("CONFIRMED", "payment", PAYMENT_A, "authorized", False, e1, T1_MS, [e1])))
+               "status": "CONFIRMED", "outcome": "authorized"})
+    dec("event with an outcome name decide does not know: no_outcome", ("skip", "no_outcome", "pending"),
+        event={"eventId": e1, "eventTimestampMs": T1_MS, "entity": "payment", "entityId": PAYMENT_A,
+               "status": "BOOKED", "outcome": "settled"}, state=s_processing)
 
     # Invalid input
     dec("eventRaw malformed JSON", event_raw='{"eventId": "%s",' % e1, exp=expect("EVENT_INVALID"))
@@ -1600,6 +1891,7 @@ def decide_cases():
         exp=invalid("status"))
     dec("event with entityId an object", event={"eventId": e1, "eventTimestampMs": T1_MS, "entityId": {}},
         exp=invalid("entityId"))
+    dec("event with suggested a string", event=dict(booked_t1, suggested="processing"), exp=invalid("suggested"))
     dec("event an array", event=[booked_t1], exp=expect("EVENT_INVALID"))
     dec("stateRaw malformed JSON", event=booked_t1, state_raw='{"status":"BOOKED"', exp=expect("STATE_INVALID"))
     dec("state with lastEventTimestampMs a string", event=booked_t1,
@@ -1614,6 +1906,16 @@ def decide_cases():
     dec("state with final a string", event=booked_t1, state={"status": "BOOKED", "final": "true"},
         exp=expect("STATE_INVALID"))
     dec("state with status a number", event=booked_t1, state={"status": 3}, exp=expect("STATE_INVALID"))
+    dec("state with orderOutcome a number", event=booked_t1, state={"orderOutcome": 1}, exp=expect("STATE_INVALID"))
+    dec("state with entities an object", event=booked_t1, state={"entities": {}}, exp=expect("STATE_INVALID"))
+    dec("state with a record that is not an object", event=booked_t1, state={"entities": ["payment"]},
+        exp=expect("STATE_INVALID"))
+    dec("state with a record whose final is a string", event=booked_t1,
+        state={"entities": [{"entity": "payment", "final": "no"}]}, exp=expect("STATE_INVALID"))
+    dec("state with a record whose lastEventTimestampMs is a fraction", event=booked_t1,
+        state={"entities": [{"entity": "payment", "lastEventTimestampMs": 1.5}]}, exp=expect("STATE_INVALID"))
+    dec("state with a record whose status is a number", event=booked_t1,
+        state={"entities": [{"entity": "payment", "status": 7}]}, exp=expect("STATE_INVALID"))
     return C
 
 
@@ -1689,9 +1991,11 @@ def main():
           "Option validation (INVALID_OPTIONS for unknown keys, wrong types, out-of-range values) and "
           "suggestedStates overrides (docs/behaviour.md sections 3 and 5).", option_cases())
     write("decide.json",
-          "evf_decide: duplicate / stale / regression / unchanged / first / newer, the new state to store "
-          "(key order, bounded recentEventIds, unknown keys kept) and invalid inputs (docs/behaviour.md "
-          "section 6).", decide_cases())
+          "evf_decide: order safety (several payments, refunds, order-level statuses, unknown events, a paid "
+          "order never un-paid), duplicate / stale / same_timestamp / regression / unchanged / no_outcome / "
+          "already_paid / recorded / first / newer, orderOutcome and suggested, the new state to store (key "
+          "order, bounded recentEventIds and entities, states of release 0.1 upgraded, unknown keys byte-exact) "
+          "and invalid inputs (docs/behaviour.md section 6).", decide_cases())
     write("sign.json",
           "evf_sign: header creation with one or several secrets (v0 oldest), timestamp and secrets validation "
           "(docs/behaviour.md section 7). Each expected header also verifies in a process case of "

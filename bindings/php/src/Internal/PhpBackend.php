@@ -85,8 +85,9 @@ final class PhpBackend implements Backend
     public function decide(string $eventJson, string $stateJson): string
     {
         try {
-            [$action, $reason, $state] = Decide::decide($eventJson, $stateJson);
-            return '{"ok":true,"status":"OK","httpStatus":200,"decision":{"action":"' . $action . '","reason":"' . $reason . '"},"state":' . $state . '}';
+            [$action, $reason, $state, $orderOutcome, $suggested] = Decide::decide($eventJson, $stateJson);
+            return '{"ok":true,"status":"OK","httpStatus":200,"decision":{"action":"' . $action . '","reason":"' . $reason
+                . '","orderOutcome":"' . $orderOutcome . '","suggested":' . $suggested . '},"state":' . $state . '}';
         } catch (Failure $f) {
             return Result::error($f);
         }
@@ -182,11 +183,15 @@ final class PhpBackend implements Backend
     public function decideDecision(string $eventJson, string $stateJson): Decision
     {
         try {
-            [$action, $reason, $stateJson] = Decide::decide($eventJson, $stateJson);
+            [$action, $reason, $stateJson, $orderOutcome, $suggested] = Decide::decide($eventJson, $stateJson);
         } catch (Failure $f) {
             throw self::exception($f);
         }
-        return new Decision($action, $reason, Results::state($stateJson), $stateJson);
+        $platforms = [];
+        foreach ((array) json_decode($suggested, true) as $platform => $v) {
+            $platforms[(string) $platform] = is_string($v) ? $v : null;
+        }
+        return new Decision($action, $reason, Results::state($stateJson), $stateJson, $orderOutcome, $platforms);
     }
 
     /**

@@ -107,7 +107,9 @@ final class Results
     /** The decision of a decide result, or its exception. */
     public static function decision(string $json): Decision
     {
-        $at = strpos($json, self::STATE);
+        // The decision ends with its "suggested" object: "}}" then the state, which is written last.
+        $at = strpos($json, '}}' . self::STATE);
+        $at = $at === false ? false : $at + 2;
         $r = self::decode($json, false);
         self::throwIfError($r);
         $d = $r->decision ?? null;
@@ -116,7 +118,15 @@ final class Results
             throw WebhookException::forStatus(Status::INTERNAL, 'the backend returned no decision');
         }
         $stateJson = substr($json, $at + strlen(self::STATE), -1);
-        return new Decision((string) $d->action, (string) $d->reason, self::state($stateJson), $stateJson);
+        $suggested = [];
+        if (($d->suggested ?? null) instanceof \stdClass) {
+            foreach ($d->suggested as $platform => $v) {
+                $suggested[(string) $platform] = is_string($v) ? $v : null;
+            }
+        }
+        $orderOutcome = $d->orderOutcome ?? null;
+        return new Decision((string) $d->action, (string) $d->reason, self::state($stateJson), $stateJson,
+                            is_string($orderOutcome) ? $orderOutcome : 'unknown', $suggested);
     }
 
     /**

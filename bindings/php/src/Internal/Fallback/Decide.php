@@ -8,18 +8,27 @@ use Everifin\Webhook\Status;
 
 /**
  * src/decide.rs, self-contained: whether to apply an event to an order given the state stored
- * with it, and the state to store afterwards.
+ * with it, the order's outcome, and the state to store afterwards (docs/behaviour.md section 6).
  *
- * Its one entry point is {@see decide()}: the event JSON and the stored state JSON in, the
- * action, the reason and the new state's JSON out (or a {@see Failure}). The stored state's
- * unknown keys are kept in place and written again like the core writes them (JsonWriter).
+ * The state tracks every entity of the order it has seen (payments, refunds, the order itself)
+ * and derives the order's outcome from them, so that a paid order is never un-paid by a late or
+ * foreign event. Its one entry point is {@see decide()}. The stored state's unknown keys are
+ * written again as their exact source text.
  *
  * @internal
  */
 final class Decide
 {
+    /** decide::MAX_ENTITIES */
+    private const MAX_ENTITIES = 16;
+    private const TOP = ['status', 'entity', 'entityId', 'outcome', 'final', 'lastEventId', 'lastEventTimestampMs',
+        'recentEventIds'];
     private const KNOWN = ['status' => true, 'entity' => true, 'entityId' => true, 'outcome' => true, 'final' => true,
-        'lastEventId' => true, 'lastEventTimestampMs' => true, 'recentEventIds' => true];
+        'lastEventId' => true, 'lastEventTimestampMs' => true, 'recentEventIds' => true, 'orderOutcome' => true,
+        'entities' => true];
+    private const RECORD_KEYS = ['entity', 'entityId', 'status', 'outcome', 'final', 'lastEventTimestampMs'];
+    private const REFUND_OUTCOMES = ['refund_pending' => true, 'refunded' => true, 'refund_failed' => true];
+    private const MONEY = ['payment' => true, 'order' => true];
 
     private function __construct()
     {
@@ -28,52 +37,63 @@ final class Decide
     /**
      * decide::decide_json.
      *
-     * @return array{0: string, 1: string, 2: string} [action, reason, new state JSON]
+     * @return array{0: string, 1: string, 2: string, 3: string, 4: string}
+     *         [action, reason, new state JSON, orderOutcome, suggested JSON]
      * @throws Failure EVENT_INVALID or STATE_INVALID
      */
     public static function decide(string $eventJson, string $stateJson): array
     {
         $event = self::parseEvent($eventJson);
         $state = self::parseState($stateJson);
-        return self::rules($event, $state);
+        [$action, $reason, $state] = self::rules($event, $state);
+        while (count($state['records']) > self::MAX_ENTITIES) {
+            $drop = 0;
+            foreach ($state['records'] as $i => $r) {
+                if ($r['outcome'] !== 'paid' && $r['outcome'] !== 'refunded') {
+                    $drop = $i;
+                    break;
+                }
+            }
+            array_splice($state['records'], $drop, 1);
+        }
+        $orderOutcome = self::orderOutcome($state['records']);
+        if ($event['suggested'] !== null && $event['outcome'] === $orderOutcome) {
+            $suggested = JsonWriter::compact($event['suggested']);
+        } else {
+            $key = in_array($orderOutcome, Constants::OUTCOMES, true) ? $orderOutcome : 'unknown';
+            $suggested = JsonWriter::compact((object) [
+                'woocommerce' => Constants::DEFAULT_SUGGESTED['woocommerce'][$key],
+                'prestashop' => Constants::DEFAULT_SUGGESTED['prestashop'][$key],
+            ]);
+        }
+        return [$action, $reason, self::write($state, $orderOutcome), $orderOutcome, $suggested];
     }
 
     /**
      * An object from JSON text ('' = {}); objects nested in it are \stdClass.
      *
-     * @return array{0: \stdClass|array<array-key, mixed>, 1: string} the members, and the text
-     *         they were decoded from (for the big integers of {@see write()})
+     * @return \stdClass|array<array-key, mixed>
      */
-    private static function parseObject(string $json, string $what, string $status): array
+    private static function parseObject(string $json, string $what, string $status)
     {
         if ($json === '') {
-            return [new \stdClass(), ''];
+            return new \stdClass();
         }
         $field = $status === Status::EVENT_INVALID ? '' : null;
         [$ok, $v, $error] = Constants::decode($json, Constants::MAX_INPUT_DEPTH);
         if (!$ok) {
             throw new Failure($status, sprintf('the %s is not valid JSON (%s)', $what, $error), $field);
         }
-        if (!$v instanceof \stdClass && !(is_array($v) && ($v === [] ? false : !array_is_list($v)))) {
+        if (!self::isObject($v)) {
             throw new Failure($status, sprintf('the %s must be a JSON object', $what), $field);
         }
-        return [$v, $json];
+        return $v;
     }
 
-    /**
-     * @param \stdClass|array<array-key, mixed> $map
-     * @param callable(string): Failure $err
-     */
-    private static function optString($map, string $key, callable $err): ?string
+    /** @param mixed $v */
+    private static function isObject($v): bool
     {
-        $v = is_array($map) ? ($map[$key] ?? null) : ($map->$key ?? null);
-        if ($v === null) {
-            return null;
-        }
-        if (!is_string($v)) {
-            throw $err($key);
-        }
-        return $v;
+        return $v instanceof \stdClass || (is_array($v) && $v !== [] && !array_is_list($v));
     }
 
     /**
@@ -85,12 +105,56 @@ final class Decide
         return is_array($map) ? ($map[$key] ?? null) : ($map->$key ?? null);
     }
 
+    /**
+     * @param \stdClass|array<array-key, mixed> $map
+     * @param callable(string): Failure $err
+     */
+    private static function optString($map, string $key, callable $err): ?string
+    {
+        $v = self::get($map, $key);
+        if ($v !== null && !is_string($v)) {
+            throw $err($key);
+        }
+        return $v;
+    }
+
+    /**
+     * @param \stdClass|array<array-key, mixed> $map
+     * @param callable(string): Failure $err
+     */
+    private static function optBool($map, string $key, callable $err): ?bool
+    {
+        $v = self::get($map, $key);
+        if ($v !== null && !is_bool($v)) {
+            throw $err($key);
+        }
+        return $v;
+    }
+
+    /**
+     * @param \stdClass|array<array-key, mixed> $map
+     * @param callable(string): Failure $err
+     */
+    private static function optInt($map, string $key, callable $err): ?int
+    {
+        $v = self::get($map, $key);
+        if ($v !== null && !is_int($v)) {
+            throw $err($key);
+        }
+        return $v;
+    }
+
+    private static function knownOutcome(?string $o): bool
+    {
+        return $o !== null && $o !== 'unknown' && in_array($o, Constants::OUTCOMES, true);
+    }
+
     /** @return array<string, mixed> decide::parse_event */
     private static function parseEvent(string $json): array
     {
-        [$map] = self::parseObject($json, 'event', Status::EVENT_INVALID);
+        $map = self::parseObject($json, 'event', Status::EVENT_INVALID);
         $inner = self::get($map, 'event');
-        if ($inner instanceof \stdClass) {
+        if (self::isObject($inner)) {
             $map = $inner;
         }
         $err = static fn (string $key): Failure => new Failure(Status::EVENT_INVALID, sprintf('event field %s has the wrong type', $key), $key);
@@ -105,9 +169,10 @@ final class Decide
         if (!is_int($ts)) {
             throw $err('eventTimestampMs');
         }
-        $final = self::get($map, 'final');
-        if ($final !== null && !is_bool($final)) {
-            throw $err('final');
+        $final = self::optBool($map, 'final', $err);
+        $suggested = self::get($map, 'suggested');
+        if ($suggested !== null && !self::isObject($suggested)) {
+            throw $err('suggested');
         }
         return [
             'eventId' => strtr($eventId, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'),
@@ -117,34 +182,27 @@ final class Decide
             'entityId' => self::optString($map, 'entityId', $err),
             'status' => self::optString($map, 'status', $err),
             'outcome' => self::optString($map, 'outcome', $err),
+            'suggested' => $suggested,
         ];
     }
 
-    /** @return array<string, mixed> decide::parse_state */
+    /** @return array<string, mixed> decide::parse_state (with the upgrade of a state without entities) */
     private static function parseState(string $json): array
     {
-        [$map, $text] = self::parseObject($json, 'state', Status::STATE_INVALID);
+        $map = self::parseObject($json, 'state', Status::STATE_INVALID);
         $err = static fn (string $key): Failure => new Failure(Status::STATE_INVALID, sprintf('state field %s has the wrong type', $key));
         $s = [
             'status' => self::optString($map, 'status', $err),
             'entity' => self::optString($map, 'entity', $err),
             'entityId' => self::optString($map, 'entityId', $err),
             'outcome' => self::optString($map, 'outcome', $err),
-            'final' => null,
+            'final' => self::optBool($map, 'final', $err),
             'lastEventId' => self::optString($map, 'lastEventId', $err),
-            'lastEventTimestampMs' => null,
+            'lastEventTimestampMs' => self::optInt($map, 'lastEventTimestampMs', $err),
             'recentEventIds' => [],
+            'records' => [],
         ];
-        $final = self::get($map, 'final');
-        if ($final !== null && !is_bool($final)) {
-            throw $err('final');
-        }
-        $s['final'] = $final;
-        $last = self::get($map, 'lastEventTimestampMs');
-        if ($last !== null && !is_int($last)) {
-            throw $err('lastEventTimestampMs');
-        }
-        $s['lastEventTimestampMs'] = $last;
+        self::optString($map, 'orderOutcome', $err); // derived: checked, then ignored
         $recent = self::get($map, 'recentEventIds');
         if ($recent !== null) {
             if (!is_array($recent) || !array_is_list($recent)) {
@@ -157,30 +215,101 @@ final class Decide
                 $s['recentEventIds'][] = $id;
             }
         }
+        $lookedEntity = null;
         if ($s['status'] !== null) {
-            $looked = Event::classify('payment', $s['status'], false) ?? Event::classify('order', $s['status'], false);
-            if ($looked !== null) {
-                $s['final'] ??= $looked[0];
-                $s['outcome'] ??= $looked[1];
+            foreach (['payment', 'order'] as $entity) {
+                $looked = Event::classify($entity, $s['status'], false);
+                if ($looked !== null) {
+                    $lookedEntity = $entity;
+                    $s['final'] ??= $looked[0];
+                    $s['outcome'] ??= $looked[1];
+                    break;
+                }
             }
         }
+        $entities = self::get($map, 'entities');
+        if ($entities === null) {
+            $o = $s['outcome'];
+            if (($s['status'] !== null || $o !== null) && self::knownOutcome($o)) {
+                $s['records'][] = [
+                    'entity' => $s['entity'] ?? $lookedEntity ?? (isset(self::REFUND_OUTCOMES[$o]) ? 'refund' : 'payment'),
+                    'entityId' => $s['entityId'],
+                    'status' => $s['status'],
+                    'outcome' => $o,
+                    'final' => $s['final'] ?? false,
+                    'lastEventTimestampMs' => $s['lastEventTimestampMs'],
+                ];
+            }
+        } elseif (is_array($entities) && array_is_list($entities)) {
+            foreach ($entities as $r) {
+                if (!self::isObject($r)) {
+                    throw $err('entities');
+                }
+                $rerr = static fn (string $key): Failure => $err('entities[].' . $key);
+                $s['records'][] = [
+                    'entity' => self::optString($r, 'entity', $rerr),
+                    'entityId' => self::optString($r, 'entityId', $rerr),
+                    'status' => self::optString($r, 'status', $rerr),
+                    'outcome' => self::optString($r, 'outcome', $rerr),
+                    'final' => self::optBool($r, 'final', $rerr),
+                    'lastEventTimestampMs' => self::optInt($r, 'lastEventTimestampMs', $rerr),
+                ];
+            }
+        } else {
+            throw $err('entities');
+        }
+        $raw = self::memberTexts($json);
         $other = [];
         foreach ($map as $k => $v) {
-            if (!isset(self::KNOWN[(string) $k])) {
-                $other[] = [(string) $k, $v];
+            $k = (string) $k;
+            if (!isset(self::KNOWN[$k])) {
+                $other[] = [$k, $raw[$k] ?? JsonWriter::compact($v)];
             }
         }
         $s['other'] = $other;
-        $s['text'] = $text;
         return $s;
     }
 
+    /** @param list<array<string, mixed>> $records */
+    private static function orderOutcome(array $records): string
+    {
+        foreach ($records as $r) {
+            if ($r['entity'] === 'refund' && $r['outcome'] === 'refunded') {
+                return 'refunded';
+            }
+        }
+        foreach ($records as $r) {
+            if (isset(self::MONEY[$r['entity'] ?? '']) && $r['outcome'] === 'paid') {
+                return 'paid';
+            }
+        }
+        $best = null;
+        foreach ($records as $r) {
+            if (isset(self::MONEY[$r['entity'] ?? '']) && self::knownOutcome($r['outcome'])
+                && ($best === null || ($r['lastEventTimestampMs'] ?? PHP_INT_MIN) >= ($best['lastEventTimestampMs'] ?? PHP_INT_MIN))) {
+                $best = $r;
+            }
+        }
+        return $best === null ? 'unknown' : $best['outcome'];
+    }
+
+    private static function rank(?string $entity, ?string $status, bool $final): int
+    {
+        if ($final) {
+            return 4;
+        }
+        if ($entity === 'order') {
+            return $status === 'PARTIALLY_PAID' ? 1 : 0;
+        }
+        return ['SEEN' => 1, 'PROCESSING' => 2, 'CONFIRMED' => 3][$status ?? ''] ?? 0;
+    }
+
     /**
-     * decide::decide
+     * decide::decide, the rules of docs/behaviour.md section 6, first match wins.
      *
      * @param array<string, mixed> $e
      * @param array<string, mixed> $s
-     * @return array{0: string, 1: string, 2: string}
+     * @return array{0: string, 1: string, 2: array<string, mixed>}
      */
     private static function rules(array $e, array $s): array
     {
@@ -190,7 +319,7 @@ final class Decide
             $seen = $seen || strcasecmp($r, $id) === 0;
         }
         if ($seen) {
-            return ['skip', 'duplicate', self::write($s)];
+            return ['skip', 'duplicate', $s];
         }
         $recent = [];
         foreach ($s['recentEventIds'] as $r) {
@@ -201,57 +330,185 @@ final class Decide
         $recent[] = $id;
         $s['recentEventIds'] = array_slice($recent, max(0, count($recent) - Constants::MAX_RECENT_EVENT_IDS));
 
-        if ($s['lastEventTimestampMs'] !== null && $e['ts'] < $s['lastEventTimestampMs']) {
-            return ['skip', 'stale', self::write($s)];
-        }
-        if ($s['status'] !== null) {
-            $stored = $s['status'];
-            $sameEntity = $s['entityId'] === null || $s['entityId'] === $e['entityId'];
-            if ($sameEntity) {
-                $regression = $s['final'] === true && $e['status'] !== $stored;
-            } else {
-                $regression = $s['outcome'] === 'paid' && $e['entity'] === 'payment' && $e['outcome'] !== 'paid';
-            }
-            if ($regression) {
-                return ['skip', 'regression', self::write($s)];
-            }
-            if ($sameEntity && $e['status'] === $stored) {
-                $s['lastEventId'] = $id;
-                $s['lastEventTimestampMs'] = $e['ts'];
-                return ['skip', 'unchanged', self::write($s)];
+        $paidBefore = self::orderOutcome($s['records']) === 'paid';
+        $hadRecords = $s['records'] !== [];
+        $found = null;
+        foreach ($s['records'] as $i => $r) {
+            if ($r['entity'] === $e['entity'] && $r['entityId'] === $e['entityId']) {
+                $found = $i;
+                break;
             }
         }
-        $reason = ($s['status'] === null && $s['lastEventTimestampMs'] === null) ? 'first' : 'newer';
+        if ($found === null) {
+            foreach ($s['records'] as $i => $r) {
+                if ($r['entity'] === $e['entity'] && $r['entityId'] === null) {
+                    $found = $i;
+                    break;
+                }
+            }
+        }
+        $R = $found === null ? null : $s['records'][$found];
+        $record = static function (array &$s) use ($found, $e): void {
+            if ($found !== null) {
+                array_splice($s['records'], $found, 1);
+            }
+            $s['records'][] = [
+                'entity' => $e['entity'], 'entityId' => $e['entityId'], 'status' => $e['status'],
+                'outcome' => $e['outcome'], 'final' => $e['final'], 'lastEventTimestampMs' => $e['ts'],
+            ];
+        };
+
+        if ($R !== null && $R['lastEventTimestampMs'] !== null && $e['ts'] < $R['lastEventTimestampMs']) {
+            return ['skip', 'stale', $s];
+        }
+        if (!in_array($e['entity'], ['payment', 'refund', 'order'], true) || !self::knownOutcome($e['outcome'])) {
+            return ['skip', 'no_outcome', $s];
+        }
+        if ($R !== null) {
+            if ($e['status'] !== null && $R['status'] === $e['status']) {
+                $describesTop = $s['status'] !== null && $s['status'] === $R['status'] && $s['entityId'] === $R['entityId']
+                    && ($s['entity'] === null || $s['entity'] === $R['entity']);
+                array_splice($s['records'], $found, 1);
+                $R['lastEventTimestampMs'] = $e['ts'];
+                $R['entityId'] ??= $e['entityId'];
+                $s['records'][] = $R;
+                if ($describesTop) {
+                    $s['lastEventId'] = $id;
+                    $s['lastEventTimestampMs'] = $e['ts'];
+                }
+                return ['skip', 'unchanged', $s];
+            }
+            $reversal = $R['status'] === 'CONFIRMED' && $e['final'];
+            if ($R['final'] === true || ($R['outcome'] === 'paid' && $e['outcome'] !== 'paid' && !$reversal)) {
+                return ['skip', 'regression', $s];
+            }
+            if ($R['lastEventTimestampMs'] === $e['ts']
+                && self::rank($e['entity'], $e['status'], $e['final']) < self::rank($R['entity'], $R['status'], $R['final'] === true)) {
+                return ['skip', 'same_timestamp', $s];
+            }
+        }
+        if ($paidBefore && isset(self::MONEY[$e['entity']]) && $e['outcome'] !== 'paid'
+            && !($R !== null && $R['outcome'] === 'paid')) {
+            $record($s);
+            return ['skip', 'already_paid', $s];
+        }
+        $record($s);
+        if ($e['outcome'] !== self::orderOutcome($s['records'])) {
+            return ['skip', 'recorded', $s];
+        }
+        $reason = (!$hadRecords && $s['lastEventTimestampMs'] === null) ? 'first' : 'newer';
+        $s['status'] = $e['status'];
+        $s['entity'] = $e['entity'];
+        $s['entityId'] = $e['entityId'];
+        $s['outcome'] = $e['outcome'];
+        $s['final'] = $e['final'];
         $s['lastEventId'] = $id;
         $s['lastEventTimestampMs'] = $e['ts'];
-        if ($e['status'] !== null) {
-            $s['status'] = $e['status'];
-            $s['entity'] = $e['entity'];
-            $s['entityId'] = $e['entityId'];
-            $s['outcome'] = $e['outcome'];
-            $s['final'] = $e['final'];
-        }
-        return ['apply', $reason, self::write($s)];
+        return ['apply', $reason, $s];
     }
 
     /**
-     * State::to_json: the known keys, then the stored state's other keys in their order.
+     * State::to_json: the known keys, orderOutcome, the records, then the stored state's other
+     * keys in their order, each as its source text.
      *
      * @param array<string, mixed> $s
      */
-    private static function write(array $s): string
+    private static function write(array $s, string $orderOutcome): string
     {
         $out = '{';
-        foreach (self::KNOWN as $k => $_) {
+        foreach (self::TOP as $k) {
             $out .= JsonWriter::string($k) . ':' . JsonWriter::compact($s[$k]) . ',';
         }
-        $out = substr($out, 0, -1);
-        if ($s['other'] !== []) {
-            $big = Constants::bigIntegers($s['text']);
-            foreach ($s['other'] as [$k, $v]) {
-                $out .= ',' . JsonWriter::string($k) . ':' . JsonWriter::compact($big === null ? $v : Constants::restoreBigIntegers($v, $big[$k] ?? null));
+        $out .= '"orderOutcome":' . JsonWriter::string($orderOutcome) . ',"entities":[';
+        foreach ($s['records'] as $i => $r) {
+            $out .= ($i > 0 ? ',{' : '{');
+            foreach (self::RECORD_KEYS as $j => $k) {
+                $out .= ($j > 0 ? ',' : '') . JsonWriter::string($k) . ':' . JsonWriter::compact($r[$k]);
             }
+            $out .= '}';
+        }
+        $out .= ']';
+        foreach ($s['other'] as [$k, $text]) {
+            $out .= ',' . JsonWriter::string($k) . ':' . $text;
         }
         return $out . '}';
+    }
+
+    /**
+     * The source text of each top-level member's value of a valid JSON object (the last one of a
+     * repeated key), so that unknown keys are written byte-exact (`1.50` stays `1.50`).
+     *
+     * @return array<string, string>
+     */
+    private static function memberTexts(string $b): array
+    {
+        $out = [];
+        $i = self::ws($b, 0);
+        if (($b[$i] ?? '') !== '{') {
+            return $out;
+        }
+        $i = self::ws($b, $i + 1);
+        while (($b[$i] ?? '}') === '"') {
+            $end = self::skipString($b, $i);
+            $rawKey = substr($b, $i + 1, $end - $i - 2);
+            $key = strpos($rawKey, '\\') === false ? $rawKey : (string) json_decode('"' . $rawKey . '"');
+            $at = self::ws($b, self::ws($b, $end) + 1); // past ":"
+            $after = self::skip($b, $at);
+            $out[$key] = substr($b, $at, $after - $at);
+            $i = self::ws($b, $after);
+            if (($b[$i] ?? '}') !== ',') {
+                break;
+            }
+            $i = self::ws($b, $i + 1);
+        }
+        return $out;
+    }
+
+    private static function ws(string $b, int $i): int
+    {
+        return $i + strspn($b, " \t\n\r", $i);
+    }
+
+    /** Past the value that starts at $i. */
+    private static function skip(string $b, int $i): int
+    {
+        $c = $b[$i] ?? '';
+        if ($c === '"') {
+            return self::skipString($b, $i);
+        }
+        if ($c !== '{' && $c !== '[') {
+            return $i + strcspn($b, ",}] \t\n\r", $i);
+        }
+        $depth = 0;
+        $n = strlen($b);
+        while ($i < $n) {
+            $i += strcspn($b, '"{}[]', $i);
+            $c = $b[$i] ?? '';
+            if ($c === '"') {
+                $i = self::skipString($b, $i);
+                continue;
+            }
+            $depth += ($c === '{' || $c === '[') ? 1 : -1;
+            $i++;
+            if ($depth === 0) {
+                return $i;
+            }
+        }
+        return $n;
+    }
+
+    /** Past the string whose opening quote is at $i. */
+    private static function skipString(string $b, int $i): int
+    {
+        $n = strlen($b);
+        $i++;
+        while ($i < $n) {
+            $i += strcspn($b, '"\\', $i);
+            if (($b[$i] ?? '"') === '"') {
+                return $i + 1;
+            }
+            $i += 2;
+        }
+        return $n;
     }
 }

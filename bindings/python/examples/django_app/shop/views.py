@@ -14,6 +14,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -36,7 +37,12 @@ def get_verifier() -> Verifier:
 def everifin_webhook(request: HttpRequest) -> JsonResponse:
     verifier = get_verifier()
     try:
-        event = verifier.verify(request.body, request.headers.get("Signature"))
+        body = request.body  # bounded by DATA_UPLOAD_MAX_MEMORY_SIZE before it is read
+    except RequestDataTooBig:
+        answer = {"error": "BODY_TOO_LARGE", "message": "the body is too large"}
+        return JsonResponse(answer, status=413)
+    try:
+        event = verifier.verify(body, request.headers.get("Signature"))
     except WebhookError as exc:
         return JsonResponse(exc.to_dict(), status=exc.http_status)
 

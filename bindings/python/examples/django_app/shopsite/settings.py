@@ -11,6 +11,17 @@ import json
 import os
 import tempfile
 
+import django
+from django.core.exceptions import ImproperlyConfigured
+
+# The SQLite backend's "transaction_mode" option (below) needs Django 5.1 (and so Python 3.10);
+# the package's "test" extra asks for the same version (tests/test_examples.py checks both).
+REQUIRED_DJANGO = (5, 1)
+if django.VERSION[:2] < REQUIRED_DJANGO:
+    raise ImproperlyConfigured(
+        "the example shop needs Django >= %d.%d (SQLite transaction_mode)" % REQUIRED_DJANGO
+    )
+
 DEBUG = False
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "development-only-example-shop-key")
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
@@ -34,6 +45,9 @@ DATABASES = {
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The webhook reads request.body: bound it (Everifin's events are far smaller; the library's own
+# limit is 1 MiB too). A larger body is refused before it is read.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 USE_TZ = True
 TIME_ZONE = "UTC"
 
