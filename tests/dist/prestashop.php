@@ -47,9 +47,10 @@ $sign = static function (string $body, string $secret) use ($now): string {
 };
 $c = new EverifinWebhookWebhookModuleFrontController();
 [$code, $payload] = $c->handle($body, $sign($body, $secret));
-$check('BOOKED -> 200 apply first, order in PS_OS_PAYMENT', [$code, $payload, PsStub::$orders[77]['state']] === [200, ['ok' => true, 'action' => 'apply', 'reason' => 'first'], 2], [$code, $payload]);
+$check('BOOKED -> 200 apply first, order in PS_OS_PAYMENT', [$code, $payload, PsStub::$orders[77]['state']]
+    === [200, ['received' => true, 'order' => 77, 'decision' => ['action' => 'apply', 'reason' => 'first'], 'orderOutcome' => 'paid'], 2], [$code, $payload]);
 [$code, $payload] = $c->handle($body, $sign($body, 'old secret'));
-$check('the same event again -> 200 skip duplicate, one history row', [$code, $payload['reason'] ?? null, count(PsStub::$history)] === [200, 'duplicate', 1], [$code, $payload]);
+$check('the same event again -> 200 skip duplicate, one history row', [$code, $payload['decision']['reason'] ?? null, count(PsStub::$history)] === [200, 'duplicate', 1], [$code, $payload]);
 [$code, $payload] = $c->handle($body, $sign($body, 'not the secret'));
 $check('forged -> 401 SIGNATURE_MISMATCH', [$code, $payload['status'] ?? null] === [401, 'SIGNATURE_MISMATCH'], [$code, $payload]);
 $check('every order update ran inside a transaction with the row locked',

@@ -98,26 +98,27 @@ final class ExamplesTest extends TestCase
         $processing = self::body('11111111-1111-4111-8111-111111111111', 'PROCESSING', '2024-05-07T14:49:50.000Z');
         $r = $this->wooPost($processing, ['Signature' => self::signed($processing)]);
         $this->assertSame(200, $r->get_status(), json_encode($r->get_data()));
-        $this->assertSame(['ok' => true, 'action' => 'apply', 'reason' => 'first'], $r->get_data());
+        $this->assertSame(['action' => 'apply', 'reason' => 'first'], $r->get_data()['decision']);
         $this->assertSame('pending', $order->get_status());
 
         $booked = self::body('22222222-2222-4222-8222-222222222222', 'BOOKED', '2024-05-07T14:49:55.884Z');
         $r = $this->wooPost($booked, ['SIGNATURE' => self::signed($booked)]);
-        $this->assertSame(['ok' => true, 'action' => 'apply', 'reason' => 'newer'], $r->get_data());
+        $this->assertSame(['action' => 'apply', 'reason' => 'newer'], $r->get_data()['decision']);
         $this->assertSame('processing', $order->get_status());
+        $this->assertSame([true, 1042, 'paid', 'processing'], [$r->get_data()['received'], $r->get_data()['order'], $r->get_data()['orderOutcome'], $r->get_data()['orderState']]);
         $this->assertSame(1, $order->paymentCompleteCalls);
         $this->assertSame('f0489615-fb8a-4c76-bb28-7f9726d815d6', $order->transactionId);
 
         // Everifin retries the same event: skipped, the order is not paid twice.
         $r = $this->wooPost($booked, ['signature' => self::signed($booked)]);
-        $this->assertSame(['ok' => true, 'action' => 'skip', 'reason' => 'duplicate'], $r->get_data());
+        $this->assertSame(['action' => 'skip', 'reason' => 'duplicate'], $r->get_data()['decision']);
         $this->assertSame(1, $order->paymentCompleteCalls);
 
         // A late PROCESSING (older) and a newer PROCESSING (regression of a final status) change nothing.
         $late = self::body('33333333-3333-4333-8333-333333333333', 'PROCESSING', '2024-05-07T14:49:51.000Z');
-        $this->assertSame('stale', $this->wooPost($late, ['Signature' => self::signed($late)])->get_data()['reason']);
+        $this->assertSame('stale', $this->wooPost($late, ['Signature' => self::signed($late)])->get_data()['decision']['reason']);
         $back = self::body('44444444-4444-4444-8444-444444444444', 'FAILED', '2024-05-07T14:50:00.000Z');
-        $this->assertSame('regression', $this->wooPost($back, ['Signature' => self::signed($back)])->get_data()['reason']);
+        $this->assertSame('regression', $this->wooPost($back, ['Signature' => self::signed($back)])->get_data()['decision']['reason']);
         $this->assertSame('processing', $order->get_status());
 
         $state = json_decode((string) $order->get_meta(\Everifin_Webhook_Plugin::META_STATE), true);
@@ -168,7 +169,9 @@ final class ExamplesTest extends TestCase
         $body = self::body('77777777-7777-4777-8777-777777777777', 'BOOKED', '2024-05-07T14:49:55.000Z', '999');
         $r = $this->wooPost($body, ['Signature' => self::signed($body)]);
         $this->assertSame(200, $r->get_status());
-        $this->assertSame('ignored', $r->get_data()['action']);
+        $this->assertTrue($r->get_data()['received']);
+        $this->assertNull($r->get_data()['order']);
+        $this->assertArrayNotHasKey('decision', $r->get_data());
 
         \WpStub::$options = [];
         $r = $this->wooPost($body, ['Signature' => self::signed($body)]);
@@ -183,7 +186,7 @@ final class ExamplesTest extends TestCase
         $booked = self::body('99999999-9999-4999-8999-999999999999', 'BOOKED', '2024-05-07T14:49:55.000Z');
         \WpStub::$log = [];
         $r = $this->wooPost($booked, ['Signature' => self::signed($booked)]);
-        $this->assertSame(['ok' => true, 'action' => 'apply', 'reason' => 'first'], $r->get_data());
+        $this->assertSame(['action' => 'apply', 'reason' => 'first'], $r->get_data()['decision']);
         $log = \WpStub::$log;
         $this->assertMatchesRegularExpression("/^SELECT GET_LOCK\\('everifin-webhook:[0-9a-f]{12}:1042', 10\\)$/", $log[0]);
         $this->assertSame(['START TRANSACTION', 'wc_get_order(1042)', 'save(1042)', 'COMMIT'], array_slice($log, 1, 4));
@@ -239,12 +242,12 @@ final class ExamplesTest extends TestCase
         $booked = self::body('88888888-8888-4888-8888-888888888888', 'BOOKED', '2024-05-07T14:49:55.000Z');
         [$code, $payload] = $c->handle($booked, self::signed($booked));
         $this->assertSame(200, $code, json_encode($payload));
-        $this->assertSame(['ok' => true, 'action' => 'apply', 'reason' => 'first'], $payload);
+        $this->assertSame(['received' => true, 'order' => 1042, 'decision' => ['action' => 'apply', 'reason' => 'first'], 'orderOutcome' => 'paid'], $payload);
         $this->assertSame(2, \PsStub::$orders[1042]['state']);
         $this->assertSame([[1042, 2]], \PsStub::$history);
 
         [$code, $payload] = $c->handle($booked, self::signed($booked));
-        $this->assertSame([200, 'duplicate'], [$code, $payload['reason']]);
+        $this->assertSame([200, 'duplicate', 'paid'], [$code, $payload['decision']['reason'], $payload['orderOutcome']]);
         $this->assertCount(1, \PsStub::$history);
         $this->assertSame('BOOKED', json_decode(\PsStub::$stateTable[1042], true)['status']);
 

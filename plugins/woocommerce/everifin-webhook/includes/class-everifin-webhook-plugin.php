@@ -110,14 +110,21 @@ final class Everifin_Webhook_Plugin
                     }
                     $order->update_meta_data(self::META_STATE, $decision->stateJson);
                     $order->save();
-                    return ['ok' => true, 'action' => $decision->action, 'reason' => $decision->reason];
+                    // The shape `everifin-webhook send` checks (docs/design.md, "What endpoints answer").
+                    return [
+                        'received' => true,
+                        'order' => $orderId,
+                        'decision' => ['action' => $decision->action, 'reason' => $decision->reason],
+                        'orderOutcome' => $decision->orderOutcome,
+                        'orderState' => $order->get_status(),
+                    ];
                 });
                 if ($answer !== null) {
                     return self::reply($answer, 200);
                 }
             }
             // Received and authentic, but not ours (e.g. a Back Office test hook): do not make Everifin retry.
-            return self::reply(['ok' => true, 'action' => 'ignored', 'reason' => 'no matching order'], 200);
+            return self::reply(['received' => true, 'order' => null, 'message' => 'no order of this shop matches the event; nothing changed'], 200);
         } catch (WebhookException $e) {
             return self::reply(['ok' => false, 'status' => $e->status(), 'message' => $e->getMessage()], $e->httpStatus());
         } catch (Everifin_Webhook_Order_Busy $e) {

@@ -50,11 +50,17 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
                     $this->apply($order, $event);
                 }
                 EverifinWebhook::saveState($idOrder, $decision->stateJson);
-                return ['ok' => true, 'action' => $decision->action, 'reason' => $decision->reason];
+                // The shape `everifin-webhook send` checks (docs/design.md, "What endpoints answer").
+                return [
+                    'received' => true,
+                    'order' => $idOrder,
+                    'decision' => ['action' => $decision->action, 'reason' => $decision->reason],
+                    'orderOutcome' => $decision->orderOutcome,
+                ];
             });
             if ($answer === null) {
                 // Authentic but not ours (e.g. a Back Office test hook): do not make Everifin retry.
-                return [200, ['ok' => true, 'action' => 'ignored', 'reason' => 'no matching order']];
+                return [200, ['received' => true, 'order' => null, 'message' => 'no order of this shop matches the event; nothing changed']];
             }
             return [200, $answer];
         } catch (WebhookException $e) {
