@@ -185,6 +185,9 @@ else
   results+=("FAIL PrestaShop module: $PS_ZIP is missing"); fail=1
 fi
 if [ -f "$WHEEL" ]; then
+  # The binding's tests drive the examples with `everifin-webhook send` (a test tool, not shipped;
+  # `make test` has built it in test-python already).
+  (cargo build --release --features cli --quiet) || { results+=("FAIL cargo build --features cli"); fail=1; }
   step "wheel: auditwheel show" wheel_auditwheel
   mapfile -t pys < <(pick_pythons)
   [ "${#pys[@]}" -gt 0 ] || { results+=("FAIL no Python >= requires-python found"); fail=1; }
