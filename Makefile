@@ -9,7 +9,7 @@ export EVERIFIN_WEBHOOK_LIB := $(CURDIR)/$(LIB)
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: demo test test-rust test-c test-php test-python test-demo lib cli headers lint bench bench-python vectors deps-rust \
+.PHONY: demo test test-rust test-c test-php test-python test-demo lib cli headers lint bench bench-php bench-php-fpm bench-python php-lib vectors deps-rust \
 	dist install test-dist test-wordpress
 
 # The demo shop (PHP, SQLite) receiving the shipped scenario from `everifin-webhook send`.
@@ -82,10 +82,24 @@ test-dist: deps-rust
 test-wordpress: deps-rust
 	bash tests/dist/wordpress.sh
 
-# Speed figures: verify+normalize as a ratio to a bare HMAC-SHA256 of the same bytes; the Python
-# binding against a lean hand-written Python verifier and the raw library call.
-bench: deps-rust bench-python
+# Speed figures: verify+normalize as a ratio to a bare HMAC-SHA256 of the same bytes; each binding
+# against a lean hand-written verifier in its language (and the raw library call).
+bench: deps-rust bench-php bench-python
 	cargo bench --bench verify
+
+# The library where the PHP binding looks for it, and the header ffi.preload loads.
+php-lib: lib
+	mkdir -p bindings/php/lib
+	cp -f $(LIB) bindings/php/lib/libeverifin_webhook.so
+	php bindings/php/bin/ffi-header.php
+
+# PHP binding (FFI and fallback) against a lean hand-written PHP verifier, in one process.
+bench-php: lib
+	bash bindings/php/bench/run.sh
+
+# Worker CPU per request under nginx + PHP-FPM + wrk (root; installs what it needs; not in `make test`).
+bench-php-fpm: lib
+	bash bindings/php/bench/fpm.sh
 
 bench-python: lib
 	python3 bindings/python/bench/bench.py

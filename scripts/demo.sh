@@ -62,7 +62,12 @@ unset EVERIFIN_WEBHOOK_SECRET EVERIFIN_WEBHOOK_BACKEND
 
 PORT="$(php -r '$s = stream_socket_server("tcp://127.0.0.1:0"); $n = stream_socket_get_name($s, false); echo substr($n, strrpos($n, ":") + 1);')"
 say "demo shop on http://127.0.0.1:$PORT (PHP built-in server, SQLite $EVERIFIN_DEMO_DB)"
-php -d ffi.enable=1 -S "127.0.0.1:$PORT" -t "$ROOT/demo/shop" >"$WORK/server.log" 2>&1 &
+# FFI in the built-in server needs the library preloaded (bindings/php/README.md, "php -S").
+preload=()
+if php "$ROOT/bindings/php/bin/ffi-header.php" --out="$WORK/everifin_webhook.ffi.h" >/dev/null 2>&1; then
+  preload=(-d "ffi.preload=$WORK/everifin_webhook.ffi.h")
+fi
+php -d ffi.enable=1 "${preload[@]}" -S "127.0.0.1:$PORT" -t "$ROOT/demo/shop" >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 100); do
   if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then break; fi

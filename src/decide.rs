@@ -211,6 +211,14 @@ fn parse_members(
     if !raw.get().starts_with('{') {
         return Err(make(format!("the {what} must be a JSON object")));
     }
+    // Members kept raw must still be strict JSON (no lone surrogate escape, no number beyond f64),
+    // or the result that carries them would not be: a full parse checks that.
+    serde_json::from_str::<Value>(raw.get()).map_err(|e| {
+        make(format!(
+            "the {what} is not valid JSON ({})",
+            json_error_kind(&e)
+        ))
+    })?;
     serde_json::from_str::<RawObject>(raw.get())
         .map(|o| o.0)
         .map_err(|e| {

@@ -15,6 +15,7 @@
 declare(strict_types=1);
 
 require dirname(__DIR__) . '/autoload.php';
+require __DIR__ . '/lean.php';
 
 use Everifin\Webhook\Verifier;
 
@@ -42,53 +43,6 @@ function large_body(int $hookBytes): string
     }
     $hook = '{"lines":[' . implode(',', $lines) . '],"pad":"' . str_repeat('x', max(0, $hookBytes - $size - 18)) . '"}';
     return '{"eventId":"c2949dfe-4585-46eb-9213-35f0f7faf055","eventType":"payment.statusChange","eventTimestamp":"2024-05-07T14:49:55.884Z","data":{"paymentId":"da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e21","status":"BOOKED","hookData":' . $hook . '}}';
-}
-
-/**
- * The lean hand-written verifier: returns [eventId, status, paymentId, timestamp ms] or throws.
- *
- * @return array{0: string, 1: string, 2: string, 3: int}
- */
-function lean_verify(string $body, string $header, string $secret, int $nowMs): array
-{
-    $ts = null;
-    $sigs = [];
-    foreach (explode(';', $header) as $part) {
-        [$k, $v] = array_pad(explode('=', trim($part), 2), 2, '');
-        if ($k === 'ts') {
-            $ts = $v;
-        } elseif ($k !== '' && $k[0] === 'v') {
-            $sigs[] = $v;
-        }
-    }
-    if ($ts === null || $sigs === []) {
-        throw new RuntimeException('malformed header');
-    }
-    $mac = hash_hmac('sha256', $ts . '.' . $body, $secret);
-    $ok = false;
-    foreach ($sigs as $s) {
-        $ok = $ok || hash_equals($mac, $s);
-    }
-    if (!$ok) {
-        throw new RuntimeException('bad signature');
-    }
-    $signed = DateTimeImmutable::createFromFormat('Y-m-d\TH:i:s.vP', $ts);
-    if ($signed === false || abs($nowMs - (int) $signed->format('Uv')) > 300000) {
-        throw new RuntimeException('too old');
-    }
-    $e = json_decode($body, true, 64);
-    if (!is_array($e) || !is_string($e['eventId'] ?? null) || !is_array($e['data'] ?? null) || !is_string($e['data']['status'] ?? null)) {
-        throw new RuntimeException('bad event');
-    }
-    $uuid = '/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i';
-    if (!preg_match($uuid, $e['eventId']) || !preg_match($uuid, (string) ($e['data']['paymentId'] ?? ''))) {
-        throw new RuntimeException('bad id');
-    }
-    $at = DateTimeImmutable::createFromFormat('Y-m-d\TH:i:s.vP', (string) ($e['eventTimestamp'] ?? ''));
-    if ($at === false) {
-        throw new RuntimeException('bad timestamp');
-    }
-    return [strtolower($e['eventId']), $e['data']['status'], strtolower($e['data']['paymentId']), (int) $at->format('Uv')];
 }
 
 /** Median of a list of floats. */
@@ -143,6 +97,16 @@ foreach ($cases as $name => $body) {
             $state = $e->suggestedFor('woocommerce');
         };
     }
+    if (isset($verifiers['ffi'])) {
+        // The floor of the FFI path: the library call alone (evf_verifier_process + evf_result_free).
+        $handle = (new ReflectionProperty(Verifier::class, 'handle'))->getValue($verifiers['ffi']);
+        $backend = Verifier::pickBackend('ffi');
+        $ffi = (new ReflectionProperty($backend, 'ffi'))->getValue($backend);
+        $nowArg = $nowMs;
+        $impls['call'] = static function () use ($ffi, $handle, $body, $header, $nowArg): void {
+            $ffi->evf_result_free($ffi->evf_verifier_process($handle->ptr, $body, strlen($body), $header, strlen($header), $nowArg));
+        };
+    }
     // Calibrate: about 20 ms per implementation per round.
     $iters = [];
     foreach ($impls as $k => $f) {
@@ -178,6 +142,9 @@ foreach ($cases as $name => $body) {
         $met = $ratio >= $goal;
         $failed = $failed || !$met;
         $parts[] = sprintf('%s %.2f us = %.2fx lean (goal >= %.1fx: %s)', $b, $m[$b], $ratio, $goal, $met ? 'met' : 'NOT met');
+    }
+    if (isset($m['call'])) {
+        $parts[] = sprintf('(library call alone %.2f us = %.2fx lean)', $m['call'], $m['lean'] / $m['call']);
     }
     printf("bench-php %s (%d B, %d rounds, medians): %s\n", $name, strlen($body), $rounds, implode('; ', $parts));
 }

@@ -45,5 +45,6 @@ ffi.preload={$out}
 opcache.enable=1
 opcache.preload={$preload}
 opcache.preload_user=www-data   ; the user your PHP-FPM pool runs as
+; and in php-fpm.conf, [global]: process_control_timeout = 10s (a reload lets running requests finish)
 
 INI;

@@ -5,12 +5,12 @@ declare(strict_types=1);
 namespace Everifin\Webhook;
 
 /**
- * The normalized event (schema version 1, DESIGN.md), read-only.
+ * The normalized event (schema version 1, docs/design.md), read-only.
  *
  * `hookData` is the shop's custom data decoded with JSON objects as \stdClass (so `{}` and `[]`
  * stay distinct); `hookDataJson` is its exact JSON text as it appeared in the body.
  */
-final class Event
+final class Event implements \JsonSerializable
 {
     public readonly int $schemaVersion;
     public readonly string $eventId;
@@ -127,7 +127,7 @@ final class Event
         if ($name === 'json') {
             $a = $this->toArray();
             $a['hookData'] = null;
-            $json = json_encode($a, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_PRESERVE_ZERO_FRACTION);
+            $json = json_encode($a, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_LINE_TERMINATORS | JSON_PRESERVE_ZERO_FRACTION);
             if ($this->hookDataJson !== null) {
                 $json = str_replace('"hookData":null,"legacyFields":', '"hookData":' . $this->hookDataJson . ',"legacyFields":', (string) $json);
             }
@@ -141,6 +141,18 @@ final class Event
     public function __isset(string $name): bool
     {
         return ($name === 'hookData' && $this->hookDataJson !== null) || $name === 'json';
+    }
+
+    /** @return array<string, mixed> every property, the lazy ones made (json_encode($event)) */
+    public function jsonSerialize(): array
+    {
+        return $this->toArray() + ['hookDataJson' => $this->hookDataJson, 'signature' => $this->signature?->toArray(), 'json' => $this->json];
+    }
+
+    /** @return array<string, mixed> every property, the lazy ones made (var_dump, print_r) */
+    public function __debugInfo(): array
+    {
+        return $this->toArray() + ['hookDataJson' => $this->hookDataJson, 'signature' => $this->signature, 'json' => $this->json];
     }
 
     /** @return mixed hookData with objects as \stdClass, so that {} and [] stay distinct */
@@ -161,7 +173,7 @@ final class Event
     }
 
     /**
-     * The normalized event with the keys of DESIGN.md, in its order.
+     * The normalized event with the keys of docs/design.md, in its order.
      *
      * @return array<string, mixed>
      */

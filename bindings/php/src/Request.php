@@ -26,12 +26,18 @@ final class Request
     public static function fromGlobals(): self
     {
         $body = @file_get_contents('php://input');
+        $body = is_string($body) ? $body : '';
+        foreach (['HTTP_SIGNATURE', 'REDIRECT_HTTP_SIGNATURE'] as $key) {
+            if (isset($_SERVER[$key]) && is_string($_SERVER[$key])) {
+                return new self($body, $_SERVER[$key]); // the usual case: no header list built
+            }
+        }
         $headers = null;
         if (function_exists('getallheaders')) {
             $h = @getallheaders();
             $headers = is_array($h) ? $h : null;
         }
-        return new self(is_string($body) ? $body : '', self::signatureHeader($_SERVER, $headers));
+        return new self($body, self::signatureHeader($_SERVER, $headers));
     }
 
     /**

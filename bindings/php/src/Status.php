@@ -5,7 +5,7 @@ declare(strict_types=1);
 namespace Everifin\Webhook;
 
 /**
- * The status names, stable numbers and HTTP statuses of DESIGN.md.
+ * The status names, stable numbers and HTTP statuses of docs/design.md.
  */
 final class Status
 {

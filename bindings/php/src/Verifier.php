@@ -36,7 +36,9 @@ final class Verifier
     private Backend $backend;
     private object $handle;
     /** Options without the secrets (for normalize()). */
-    private string $publicOptionsJson;
+    /** @var array<string, mixed> */
+    private array $publicOptions;
+    private ?string $publicOptionsJson = null;
     /** @var list<mixed> the secrets as given, kept only for explain() (never shown: see __debugInfo) */
     private array $secrets;
 
@@ -61,9 +63,13 @@ final class Verifier
         if ($suggestedStates !== []) {
             $public['suggestedStates'] = self::suggestedJson($suggestedStates);
         }
-        $this->publicOptionsJson = self::encode($public, Status::INVALID_OPTIONS, 'suggestedStates must hold UTF-8 strings');
+        $this->publicOptions = $public;
         $this->secrets = self::secretsList($secrets);
-        $optionsJson = self::encode(['secrets' => $this->secrets] + $public, Status::INVALID_OPTIONS, 'options: "secrets" must be an array of UTF-8 strings');
+        $optionsJson = json_encode(['secrets' => $this->secrets] + $public, self::JSON_FLAGS, 512);
+        if (!is_string($optionsJson)) {
+            $this->publicOptionsJson(); // names suggestedStates when they are the cause
+            throw WebhookException::forStatus(Status::INVALID_OPTIONS, 'options: "secrets" must be an array of UTF-8 strings');
+        }
 
         $this->backend = self::pickBackend($backend);
         try {
@@ -96,7 +102,7 @@ final class Verifier
     /** @return array<string, mixed> */
     public function __debugInfo(): array
     {
-        return ['backend' => $this->backend->name(), 'options' => $this->publicOptionsJson, 'secrets' => '[redacted]'];
+        return ['backend' => $this->backend->name(), 'options' => $this->publicOptionsJson(), 'secrets' => '[redacted]'];
     }
 
     /** @return array<string, mixed> */
@@ -125,7 +131,13 @@ final class Verifier
         if ($nowMs === 0 && $now !== null) {
             $nowMs = 1; // 0 means "system clock" to the ABI; the epoch itself is 1 ms later.
         }
-        return $this->call(fn () => $this->backend->processEvent($this->handle, $rawBody, $signatureHeader, $nowMs));
+        try {
+            return $this->backend->processEvent($this->handle, $rawBody, $signatureHeader, $nowMs);
+        } catch (WebhookException $e) {
+            throw $e;
+        } catch (\Throwable $e) {
+            throw self::internal($this->backend, $e);
+        }
     }
 
     /**
@@ -148,7 +160,7 @@ final class Verifier
      */
     public function normalize(string $rawBody): Event
     {
-        return $this->call(fn () => $this->backend->normalizeEvent($rawBody, $this->publicOptionsJson));
+        return $this->call(fn () => $this->backend->normalizeEvent($rawBody, $this->publicOptionsJson()));
     }
 
     /**
@@ -195,7 +207,7 @@ final class Verifier
         if ($nowMs === 0 && $now !== null) {
             $nowMs = 1; // 0 means "system clock" to the ABI
         }
-        $options = json_decode($this->publicOptionsJson, false);
+        $options = json_decode($this->publicOptionsJson(), false);
         $options->secrets = $this->secrets;
         if ($retiredSecrets !== []) {
             $options->retiredSecrets = array_values($retiredSecrets);
@@ -269,8 +281,13 @@ final class Verifier
         } catch (WebhookException $e) {
             throw $e;
         } catch (\Throwable $e) {
-            throw WebhookException::forStatus(Status::INTERNAL, 'internal error in the ' . $this->backend->name() . ' backend; the request can be retried', null, null, $e);
+            throw self::internal($this->backend, $e);
         }
+    }
+
+    private static function internal(Backend $backend, \Throwable $e): WebhookException
+    {
+        return WebhookException::forStatus(Status::INTERNAL, 'internal error in the ' . $backend->name() . ' backend; the request can be retried', null, null, $e);
     }
 
     /**
@@ -296,6 +313,14 @@ final class Verifier
         return $o;
     }
 
+    /** The options without the secrets, as JSON (for normalize() and explain()). */
+    private function publicOptionsJson(): string
+    {
+        return $this->publicOptionsJson ??= self::encode($this->publicOptions, Status::INVALID_OPTIONS, 'suggestedStates must hold UTF-8 strings');
+    }
+
+    private const JSON_FLAGS = JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_PRESERVE_ZERO_FRACTION;
+
     /**
      * Compact JSON (ext/json) of options or inputs; a value it cannot write (invalid UTF-8, INF)
      * becomes the given status.
@@ -305,7 +330,7 @@ final class Verifier
      */
     private static function encode(#[\SensitiveParameter] $v, string $status, string $message): string
     {
-        $json = json_encode($v, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_PRESERVE_ZERO_FRACTION, 512);
+        $json = json_encode($v, self::JSON_FLAGS, 512);
         if (!is_string($json)) {
             throw WebhookException::forStatus($status, $message, $status === Status::EVENT_INVALID ? '' : null);
         }

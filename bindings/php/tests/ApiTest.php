@@ -231,6 +231,121 @@ final class ApiTest extends TestCase
         $this->assertSame(['{}', 'ts=5'], [$r->body, $r->signatureHeader]);
     }
 
+    /**
+     * A valid, signed body of 1,047,217 bytes whose hookData is one string of "a\n" escapes: OK on
+     * both backends (no regex or recursion limit on long strings), hookData exact and decoded.
+     *
+     * @dataProvider backends
+     */
+    public function testAMegabyteOfEscapesInOneStringIsAccepted(string $backend): void
+    {
+        $head = '{"eventId":"c2949dfe-4585-46eb-9213-35f0f7faf055","eventType":"payment.statusChange","eventTimestamp":"2024-05-07T14:49:55.884Z","data":{"paymentId":"da96bc8f-2b1e-4c0d-9f3a-6e5d4c3b2a19","status":"BOOKED","hookData":{"note":"';
+        $tail = '"}}}';
+        $n = intdiv(1047217 - strlen($head) - strlen($tail), 3);
+        $body = $head . str_repeat('a\n', $n) . str_repeat('a', 1047217 - strlen($head) - strlen($tail) - 3 * $n) . $tail;
+        $this->assertSame(1047217, strlen($body));
+        $v = new Verifier([self::SECRET], toleranceSeconds: 0, backend: $backend);
+        $e = $v->verify($body, Verifier::sign($body, [self::SECRET], self::TS), self::atMs(self::TS_MS));
+        $this->assertSame('paid', $e->outcome);
+        $this->assertSame(substr($body, strlen($head) - 9, -2), $e->hookDataJson);
+        $this->assertSame(2 * $n + (1047217 - strlen($head) - strlen($tail) - 3 * $n), strlen($e->hookData->note));
+        $this->assertStringStartsWith("a\na\n", $e->hookData->note);
+    }
+
+    /**
+     * `now` far outside the range of 64-bit Unix milliseconds is a WebhookException (no TypeError),
+     * and extreme but representable ones are answered like any other.
+     *
+     * @dataProvider backends
+     */
+    public function testExtremeNowValuesAreWebhookExceptions(string $backend): void
+    {
+        $v = new Verifier([self::SECRET], backend: $backend);
+        $header = Verifier::sign(self::BODY, [self::SECRET], self::TS);
+        foreach (['+292277026596-12-04T15:30:08Z', '-292277022657-01-27T08:29:52Z', '+9999999999999-01-01T00:00:00Z'] as $far) {
+            try {
+                $v->verify(self::BODY, $header, new \DateTimeImmutable($far));
+                $this->fail("now $far was accepted");
+            } catch (ConfigurationException $e) {
+                $this->assertSame('INVALID_OPTIONS', $e->status());
+                $this->assertStringContainsString('range', $e->getMessage());
+            }
+            try {
+                $v->explain(self::BODY, $header, [], new \DateTimeImmutable($far));
+                $this->fail("explain: now $far was accepted");
+            } catch (ConfigurationException $e) {
+                $this->assertSame('INVALID_OPTIONS', $e->status());
+            }
+        }
+        // Representable extremes: the age saturates, the answer is a timestamp failure.
+        foreach (['+200000000-01-01T00:00:00Z' => 'TIMESTAMP_TOO_OLD', '-200000000-01-01T00:00:00Z' => 'TIMESTAMP_IN_FUTURE'] as $at => $status) {
+            try {
+                $v->verify(self::BODY, $header, new \DateTimeImmutable($at));
+                $this->fail("now $at was accepted");
+            } catch (TimestampException $e) {
+                $this->assertSame($status, $e->status());
+                $this->assertNotNull($e->signature());
+            }
+        }
+    }
+
+    /**
+     * hookData is decoded and Event::$json written when first read; isset, json_encode and
+     * print_r see them as before.
+     *
+     * @dataProvider backends
+     */
+    public function testLazyPropertiesReadLikePlainOnes(string $backend): void
+    {
+        $v = new Verifier([self::SECRET], backend: $backend);
+        $e = $v->normalize(self::BODY);
+        $this->assertTrue(isset($e->hookData));
+        $this->assertEquals((object) ['obj' => new \stdClass(), 'list' => [], 'n' => 1.5, 's' => 'é'], $e->hookData);
+        $this->assertSame($e->hookData, $e->hookData);
+        $this->assertEquals(json_decode((string) json_encode($e->toArray())), json_decode($e->json));
+        $this->assertStringContainsString('"hookData":{"obj":{},"list":[],"n":1.50,"s":"\\u00e9"}', $e->json);
+        $this->assertSame($e->eventId, $v->decide($e->json)->state['lastEventId']);
+        $encoded = json_decode((string) json_encode($e), true);
+        $this->assertSame(['obj' => [], 'list' => [], 'n' => 1.5, 's' => 'é'], $encoded['hookData']);
+        $this->assertSame($e->json, $encoded['json']);
+        $this->assertStringContainsString('[hookDataJson] => {"obj"', print_r($e, true));
+        $none = $v->normalize(str_replace(',"hookData":{"obj":{},"list":[],"n":1.50,"s":"\u00e9"}', '', self::BODY));
+        $this->assertFalse(isset($none->hookData));
+        $this->assertNull($none->hookData);
+        $this->assertNull($none->hookDataJson);
+    }
+
+    /**
+     * hookData holding the very members that follow it in the event, and a platform named
+     * legacyFields: hookDataJson is still exactly the body's text.
+     *
+     * @dataProvider backends
+     */
+    public function testHookDataThatLooksLikeTheEventsTailIsCutRight(string $backend): void
+    {
+        $hook = '{"legacyFields":true,"suggested":{"a":null},"x":",\\"legacyFields\\":false,\\"suggested\\":{"}';
+        $body = '{"eventId":"c2949dfe-4585-46eb-9213-35f0f7faf055","eventType":"payment.statusChange","eventTimestamp":"2024-05-07T14:49:55.884Z",'
+            . '"data":{"paymentId":"da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e21","status":"BOOKED","hookData":' . $hook . '}}';
+        $v = new Verifier([self::SECRET], suggestedStates: ['legacyFields' => ['paid' => 'x']], backend: $backend);
+        $e = $v->normalize($body);
+        $this->assertSame($hook, $e->hookDataJson);
+        $this->assertSame(['woocommerce' => 'processing', 'prestashop' => 'PS_OS_PAYMENT', 'legacyFields' => 'x'], $e->suggested);
+        $this->assertFalse($e->legacyFields);
+        $this->assertTrue($e->hookData->legacyFields);
+    }
+
+    /** A result whose hookData is not where the library writes it still gives the whole event. */
+    public function testAResultOfAnotherLayoutStillGivesHookData(): void
+    {
+        $json = '{"ok":true,"status":"OK","httpStatus":200,"event":{"schemaVersion":1,"eventId":"c2949dfe-4585-46eb-9213-35f0f7faf055",'
+            . '"eventType":"x","eventTimestamp":"2024-05-07T14:49:55.884Z","eventTimestampMs":1715093395884,"entity":"unknown","entityId":null,'
+            . '"paymentId":null,"refundId":null,"orderId":null,"instructionId":null,"externalId":null,"status":null,"statusKnown":false,'
+            . '"final":false,"outcome":"unknown","reasonCode":null,"legacyFields":false,"suggested":{"woocommerce":null},"hookData":{"a":[1,{}]}}}';
+        $e = \Everifin\Webhook\Internal\Results::event($json);
+        $this->assertSame('{"a":[1,{}]}', $e->hookDataJson);
+        $this->assertEquals((object) ['a' => [1, new \stdClass()]], $e->hookData);
+    }
+
     /** The binding's status table and exception classes against tests/vectors/statuses.json, read now. */
     public function testStatusesAndExceptionFamiliesFollowTheStatusTable(): void
     {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the PHP binding's tests: the PHPUnit suite with FFI (-d ffi.enable=1) and with the pure-PHP
-# fallback (-d ffi.enable=0), then the real-server test (nginx + two PHP-FPM masters with the
-# default ffi.enable=preload: one with opcache.preload/ffi.preload, one without).
+# fallback (-d ffi.enable=0), then the real-server test (nginx + three PHP-FPM masters: the
+# default ffi.enable=preload with opcache.preload/ffi.preload, the same without, and ffi.enable=1
+# without ffi.preload), then the README's Composer install run as written (tests/composer.sh).
 # Installs missing Debian packages, builds the library if needed and copies it to lib/.
 # Exit status: non-zero when anything failed.
 set -uo pipefail
@@ -11,7 +12,7 @@ ROOT="$(cd "$PKG_DIR/../.." && pwd)"
 cd "$PKG_DIR"
 
 need=()
-for p in php-cli php-fpm php-sqlite3 php-mbstring php-xml phpunit nginx; do
+for p in php-cli php-fpm php-sqlite3 php-mbstring php-xml phpunit nginx composer; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ "${#need[@]}" -gt 0 ]; then
@@ -52,11 +53,13 @@ run "phpunit, FFI backend (php -d ffi.enable=1)" \
 run "phpunit, pure-PHP fallback (php -d ffi.enable=0)" \
   EVERIFIN_EXPECT_BACKEND=php "$PHP" -d ffi.enable=0 -d memory_limit=1G "$PHPUNIT" -c "$PKG_DIR/phpunit.xml"
 if [ "$(id -u)" = "0" ]; then
-  run "real server: nginx + PHP-FPM (ffi.enable=preload; preloaded pool and plain pool)" \
+  run "real server: nginx + PHP-FPM (preloaded, plain and ffi.enable=1 pools) and php -S" \
     "$PHP" "$PHPUNIT" --bootstrap "$PKG_DIR/tests/bootstrap.php" "$PKG_DIR/tests/server/ServerTest.php"
 else
   results+=("FAIL real server: needs root (php-fpm -R, private nginx)"); fail=1
 fi
+
+run "composer: the README's local install, as written" bash "$PKG_DIR/tests/composer.sh"
 
 echo
 echo "== summary"

@@ -49,7 +49,7 @@ class WebhookException extends \RuntimeException
         }
     }
 
-    /** The status name, e.g. "SIGNATURE_MISMATCH" (DESIGN.md). */
+    /** The status name, e.g. "SIGNATURE_MISMATCH" (docs/design.md). */
     public function status(): string
     {
         return $this->statusName;

@@ -131,13 +131,14 @@ final class FfiBackend implements Backend
             return '{"ok":false,"status":"INTERNAL","httpStatus":500,"message":"the library returned no result (out of memory)"}';
         }
         try {
-            $len = $this->ffi->evf_result_json_len($result);
             $ptr = $this->ffi->evf_result_json($result);
-            // PHP FFI already turns a `const char *` return into a string (up to the NUL; the
-            // library's JSON never contains one); older versions return a CData pointer.
+            // PHP FFI already turns a `const char *` return into a string, up to the NUL that ends
+            // the library's JSON (the JSON never contains one: serde_json writes it as \u0000).
             if (is_string($ptr)) {
-                return strlen($ptr) === $len ? $ptr : substr($ptr, 0, $len);
+                return $ptr;
             }
+            // Older PHP versions return a CData pointer.
+            $len = $this->ffi->evf_result_json_len($result);
             return ($ptr === null || $len === 0) ? '' : \FFI::string($ptr, $len);
         } finally {
             $this->ffi->evf_result_free($result);

@@ -61,6 +61,18 @@ final class Native
     public static function report(): array
     {
         self::backend();
+        if (self::$via === 'scope' && self::$header === null) {
+            // Which header and library the scope came from: looked up here only, not per request.
+            [self::$header, self::$libraryPath] = self::scopeSource();
+        }
+        if (self::$backend !== null && self::$version === null) {
+            // Asked for here only: a request that merely verifies does not pay for it.
+            try {
+                self::$version = self::$backend->version();
+            } catch (\Throwable $e) {
+                self::$version = 'unknown (evf_version() failed: ' . self::describe($e) . ')';
+            }
+        }
         return [
             'backend' => self::$backend !== null ? 'ffi' : 'php',
             'reason' => self::$reason,
@@ -239,8 +251,7 @@ final class Native
         try {
             $ffi = \FFI::scope(self::SCOPE);
             self::$via = 'scope';
-            [self::$header, self::$libraryPath] = self::scopeSource();
-            self::$steps[] = 'FFI::scope(' . self::SCOPE . '): found (registered at startup from ' . self::$header . ')';
+            self::$steps[] = 'FFI::scope(' . self::SCOPE . '): found (registered at startup)';
         } catch (\Throwable $e) {
             self::$steps[] = 'FFI::scope(' . self::SCOPE . '): ' . self::describe($e);
         }
@@ -288,15 +299,8 @@ final class Native
             self::fail(sprintf('the library has ABI version %d; this binding needs %d (install the matching library)', $abi, self::ABI_VERSION));
             return null;
         }
-        $backend = new FfiBackend($ffi);
-        try {
-            self::$version = $backend->version();
-        } catch (\Throwable $e) {
-            self::fail('evf_version() failed: ' . self::describe($e));
-            return null;
-        }
-        self::$steps[] = sprintf('ABI version %d, library version %s: using FFI', $abi, self::$version);
-        return $backend;
+        self::$steps[] = sprintf('ABI version %d: using FFI', $abi);
+        return new FfiBackend($ffi);
     }
 
     private static function describe(\Throwable $e): string

@@ -7,21 +7,21 @@ namespace Everifin\Webhook\Internal;
 use Everifin\Webhook\Decision;
 use Everifin\Webhook\Event as PublicEvent;
 use Everifin\Webhook\Exception\WebhookException;
-use Everifin\Webhook\Internal\Fallback\Constants;
 use Everifin\Webhook\Internal\Fallback\Decide;
-use Everifin\Webhook\Internal\Fallback\Event;
+use Everifin\Webhook\Internal\Fallback\Normalize;
 use Everifin\Webhook\Internal\Fallback\Explain;
 use Everifin\Webhook\Internal\Fallback\Failure;
 use Everifin\Webhook\Internal\Fallback\Options;
 use Everifin\Webhook\Internal\Fallback\Result;
-use Everifin\Webhook\Internal\Fallback\Signature;
+use Everifin\Webhook\Internal\Fallback\Verify;
 use Everifin\Webhook\Internal\Fallback\Timestamp;
 use Everifin\Webhook\Signature as PublicSignature;
 use Everifin\Webhook\Status;
 
 /**
- * The pure-PHP implementation of the C ABI contract, used where FFI cannot be: src/lib.rs and
- * src/ffi.rs over the modules in Fallback/ (one per module of the core; see the README's table).
+ * The pure-PHP implementation of the C ABI contract, used where FFI cannot be: src/verifier.rs
+ * and src/ffi.rs over the modules in Fallback/ (one per module of the core; see the README's
+ * table).
  * The ABI methods return the result JSON the library returns; the *Event/*Decision methods give
  * the binding's objects directly, without writing and reading that JSON.
  *
@@ -75,7 +75,7 @@ final class PhpBackend implements Backend
         try {
             $o = Options::parse($optionsJson);
             self::checkSize($body, $o);
-            [$event, $hook] = Event::parse($body, $o);
+            [$event, $hook] = Normalize::body($body, $o);
             return Result::event(null, $event, $hook);
         } catch (Failure $f) {
             return Result::error($f);
@@ -99,7 +99,7 @@ final class PhpBackend implements Backend
             if (!preg_match('//u', $timestamp)) {
                 throw new Failure(Status::HEADER_TIMESTAMP_INVALID, 'the timestamp is not UTF-8');
             }
-            return Result::ok(['header' => Signature::sign($body, $timestamp, $secretsJson, Timestamp::nowMs())]);
+            return Result::ok(['header' => Verify::sign($body, $timestamp, $secretsJson, Timestamp::nowMs())]);
         } catch (Failure $f) {
             return Result::error($f);
         }
@@ -108,7 +108,7 @@ final class PhpBackend implements Backend
     public function explain(string $body, string $header, string $optionsJson, int $nowMs): string
     {
         try {
-            [$o, $retired] = self::explainOptions($optionsJson);
+            [$o, $retired] = Explain::options($optionsJson);
         } catch (Failure $f) {
             return Result::error($f);
         }
@@ -168,7 +168,7 @@ final class PhpBackend implements Backend
         try {
             $o = Options::parse($optionsJson);
             self::checkSize($body, $o);
-            [$event, $hook] = Event::parse($body, $o);
+            [$event, $hook] = Normalize::body($body, $o);
         } catch (Failure $f) {
             throw self::exception($f);
         }
@@ -195,7 +195,7 @@ final class PhpBackend implements Backend
     }
 
     /**
-     * lib.rs Verifier::process: size, signature, then the body.
+     * verifier.rs Verifier::process: size, signature, then the body.
      *
      * @return array{0: array{timestamp: string, key: string, secretIndex: int, ageMs: int}, 1: \stdClass, 2: ?string}
      * @throws Failure
@@ -206,9 +206,9 @@ final class PhpBackend implements Backend
             $nowMs = Timestamp::nowMs();
         }
         self::checkSize($body, $o);
-        $signature = Signature::verify($header, $body, $o->secrets, $o->toleranceSeconds, $nowMs);
+        $signature = Verify::verify($header, $body, $o->secrets, $o->toleranceSeconds, $nowMs);
         try {
-            [$event, $hook] = Event::parse($body, $o);
+            [$event, $hook] = Normalize::body($body, $o);
         } catch (Failure $f) {
             $f->signature = $signature;
             throw $f;
@@ -241,38 +241,5 @@ final class PhpBackend implements Backend
             $f->field,
             $s === null ? null : new PublicSignature($s['timestamp'], $s['key'], $s['secretIndex'], $s['ageMs'])
         );
-    }
-
-    /**
-     * The verifier options and the retired secrets of evf_explain's options: the JSON, then
-     * "retiredSecrets", then the verifier options.
-     *
-     * @return array{0: Options, 1: list<string>}
-     * @throws Failure
-     */
-    private static function explainOptions(string $json): array
-    {
-        if ($json === '') {
-            return [Options::forVerifier($json), []];
-        }
-        [$ok, $value, $error] = Constants::decode($json, Constants::MAX_INPUT_DEPTH);
-        if (!$ok) {
-            throw new Failure(Status::INVALID_OPTIONS, 'options are not valid JSON (' . $error . ')');
-        }
-        $retired = [];
-        if ($value instanceof \stdClass && property_exists($value, 'retiredSecrets')) {
-            $list = $value->retiredSecrets;
-            unset($value->retiredSecrets);
-            if (is_array($list) && $list !== []) {
-                $retired = Options::secrets($list, 'options: "retiredSecrets"');
-            } elseif (!is_array($list)) {
-                throw new Failure(Status::INVALID_OPTIONS, 'options: "retiredSecrets" must be an array of strings');
-            }
-        }
-        $o = Options::fromValue($value);
-        if ($o->secrets === []) {
-            throw new Failure(Status::INVALID_OPTIONS, 'options: "secrets" is required (an array of hook secrets, oldest first)');
-        }
-        return [$o, $retired];
     }
 }

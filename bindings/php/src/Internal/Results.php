@@ -28,8 +28,7 @@ use Everifin\Webhook\Status;
 final class Results
 {
     private const HOOK = ',"hookData":';
-    private const AFTER_HOOK_TRUE = ',"legacyFields":true,"suggested":{';
-    private const AFTER_HOOK_FALSE = ',"legacyFields":false,"suggested":{';
+    private const AFTER_HOOK = ',"legacyFields":';
     private const STATE = ',"state":';
     private const UNREADABLE = ['ok' => false, 'status' => Status::INTERNAL, 'httpStatus' => 500, 'message' => 'the backend returned an unreadable result'];
 
@@ -74,7 +73,7 @@ final class Results
             $status,
             is_string($message) && $message !== '' ? $message : $status,
             is_string($field) ? $field : null,
-            $sig instanceof \stdClass ? self::signature($sig) : null
+            is_array($sig) || $sig instanceof \stdClass ? self::signature((object) $sig) : null
         );
     }
 
@@ -85,8 +84,13 @@ final class Results
         $at = strpos($json, self::HOOK);
         if ($at !== false) {
             $start = $at + strlen(self::HOOK);
-            $end = max((int) strrpos($json, self::AFTER_HOOK_TRUE, $start), (int) strrpos($json, self::AFTER_HOOK_FALSE, $start));
-            if ($end > $start) {
+            // The last ',"legacyFields":' followed by a boolean and "suggested" (a platform named
+            // legacyFields inside "suggested" is followed by a string or null).
+            $end = strrpos($json, self::AFTER_HOOK, $start);
+            while ($end !== false && $end > $start && substr($json, $end + 16 + (($json[$end + 16] ?? '') === 't' ? 4 : 5), 14) !== ',"suggested":{') {
+                $end = strrpos($json, self::AFTER_HOOK, $end - strlen($json) - 1);
+            }
+            if ($end !== false && $end > $start) {
                 $hook = substr($json, $start, $end - $start);
                 $json = substr_replace($json, 'null', $start, $end - $start);
                 if ($hook === 'null') {
@@ -97,11 +101,18 @@ final class Results
         $r = self::decode($json, false);
         self::throwIfError($r);
         $e = $r->event ?? null;
+        if (is_array($e)) {
+            $e = (object) $e;
+        }
         if (!$e instanceof \stdClass || !isset($e->eventId, $e->suggested)) {
             throw WebhookException::forStatus(Status::INTERNAL, 'the backend returned no event');
         }
+        if ($hook === null && ($e->hookData ?? null) !== null) {
+            // Not at its place (a library of another layout): decoded with the rest, written again.
+            $hook = (string) json_encode($e->hookData, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_LINE_TERMINATORS | JSON_PRESERVE_ZERO_FRACTION);
+        }
         $sig = $r->signature ?? null;
-        return new Event($e, $hook, null, $sig instanceof \stdClass ? self::signature($sig) : null);
+        return new Event($e, $hook, null, is_array($sig) || $sig instanceof \stdClass ? self::signature((object) $sig) : null);
     }
 
     /** The decision of a decide result, or its exception. */
@@ -114,7 +125,10 @@ final class Results
         self::throwIfError($r);
         $d = $r->decision ?? null;
         $s = $r->state ?? null;
-        if ($at === false || !$d instanceof \stdClass || !$s instanceof \stdClass) {
+        if (is_array($d)) {
+            $d = (object) $d; // decoded with objects as arrays: the state has a key starting with NUL
+        }
+        if ($at === false || !$d instanceof \stdClass || !($s instanceof \stdClass || is_array($s))) {
             throw WebhookException::forStatus(Status::INTERNAL, 'the backend returned no decision');
         }
         $stateJson = substr($json, $at + strlen(self::STATE), -1);

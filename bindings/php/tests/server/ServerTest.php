@@ -12,7 +12,9 @@ use PHPUnit\Framework\TestCase;
  * ffi.enable=preload.
  *   - "preload": opcache.preload=preload.php and ffi.preload=<header written by bin/ffi-header.php>
  *     (the php.ini lines of the README): must use the FFI backend inside PHP-FPM;
- *   - "plain": no preloading: must fall back to the pure-PHP backend, and say why.
+ *   - "plain": no preloading: must fall back to the pure-PHP backend, and say why;
+ *   - "enabled": ffi.enable=1 but no ffi.preload: must use the pure-PHP backend too (FFI::cdef in
+ *     every request would be slower than it) and name the missing php.ini line.
  * Real HTTP POSTs over TCP with raw bodies (odd whitespace, Unicode) and Signature header casing
  * variants; the endpoint (webhook.php) answers with the binding's httpStatus.
  *
@@ -43,11 +45,11 @@ final class ServerTest extends TestCase
             self::fail("bin/ffi-header.php failed:\n" . implode("\n", $out));
         }
 
-        $ports = ['preload' => self::freePort(), 'plain' => self::freePort()];
+        $ports = ['preload' => self::freePort(), 'plain' => self::freePort(), 'enabled' => self::freePort()];
         self::$httpPort = self::freePort();
         foreach ($ports as $name => $port) {
             $ini = "error_log = " . self::$dir . "/php-$name.log\nlog_errors = On\ndisplay_errors = Off\n"
-                . "ffi.enable = preload\nopcache.enable = 1\nopcache.enable_cli = 0\n";
+                . 'ffi.enable = ' . ($name === 'enabled' ? '1' : 'preload') . "\nopcache.enable = 1\nopcache.enable_cli = 0\n";
             if ($name === 'preload') {
                 $ini .= "opcache.preload = $pkg/preload.php\nopcache.preload_user = root\nffi.preload = $header\n";
             }
@@ -82,7 +84,7 @@ final class ServerTest extends TestCase
             . " proxy_temp_path $d/nginx/proxy;\n uwsgi_temp_path $d/nginx/uwsgi;\n scgi_temp_path $d/nginx/scgi;\n"
             . " client_max_body_size 4m;\n"
             . " server {\n  listen 127.0.0.1:" . self::$httpPort . ";\n"
-            . $location('preload', $ports['preload']) . $location('plain', $ports['plain'])
+            . $location('preload', $ports['preload']) . $location('plain', $ports['plain']) . $location('enabled', $ports['enabled'])
             . " }\n}\n");
         self::$procs['nginx'] = self::spawn([$nginx, '-c', "$d/nginx.conf", '-p', $d], "$d/nginx.out");
 
@@ -192,6 +194,11 @@ final class ServerTest extends TestCase
         $this->assertSame('preload', $d['ffiEnable'], 'the pool must run with the default ffi.enable=preload');
         $this->assertSame('ffi', $d['backend'], implode("\n", $d['steps']) . "\n" . self::logs());
         $this->assertSame('scope', $d['via'], 'FFI must come from the preloaded scope');
+        // The header ffi.preload loaded and the library it names, not include/everifin_webhook.h.
+        $this->assertStringContainsString('everifin_webhook.ffi.h (ffi.preload)', (string) $d['header']);
+        $this->assertStringEndsWith('/libeverifin_webhook.so', (string) $d['library']);
+        $this->assertFileExists((string) $d['library']);
+        $this->assertNotEmpty($d['libraryVersion']);
 
         $body = self::body('c2949dfe-4585-46eb-9213-35f0f7faf055');
         [$code, $json] = $this->post('/preload/webhook', $body, ['Signature: ' . Verifier::sign($body, [self::SECRET])]);
@@ -210,13 +217,71 @@ final class ServerTest extends TestCase
         $this->assertSame('fpm-fcgi', $d['sapi']);
         $this->assertSame('preload', $d['ffiEnable']);
         $this->assertSame('php', $d['backend']);
-        $this->assertStringContainsString('opcache.preload', (string) $d['reason']);
-        $this->assertNotEmpty($d['fix']);
+        // The exact missing lines, with this package's paths.
+        $pkg = dirname(__DIR__, 2);
+        $this->assertStringContainsString("ffi.preload=$pkg/lib/everifin_webhook.ffi.h", (string) $d['reason']);
+        $this->assertStringContainsString("opcache.preload=$pkg/preload.php", (string) $d['reason']);
+        $this->assertContains("Add to php.ini: ffi.preload=$pkg/lib/everifin_webhook.ffi.h", $d['fix']);
+        $this->assertStringEndsWith('/lib/everifin_webhook.ffi.h', (string) $d['header']);
 
         $body = self::body('0b8a3f4e-9c2d-4e1f-8a7b-6c5d4e3f2a10');
         [$code, $json] = $this->post('/plain/webhook', $body, ['Signature: ' . Verifier::sign($body, [self::SECRET])]);
         $this->assertSame(200, $code, json_encode($json));
         $this->assertSame('php', $json['backend']);
+    }
+
+    public function testFfiEnabledWithoutPreloadUsesTheFallbackNotCdefPerRequest(): void
+    {
+        $d = $this->get('/enabled/webhook?diagnose=1');
+        $this->assertSame(['fpm-fcgi', '1'], [$d['sapi'], $d['ffiEnable']]);
+        $this->assertSame('php', $d['backend'], implode("\n", $d['steps']));
+        $this->assertNull($d['via']);
+        $pkg = dirname(__DIR__, 2);
+        $this->assertStringContainsString("ffi.preload=$pkg/lib/everifin_webhook.ffi.h", (string) $d['reason']);
+        $this->assertStringNotContainsString('opcache.preload=', (string) $d['reason'], 'with ffi.enable=1 only ffi.preload is missing');
+        foreach ($d['steps'] as $step) {
+            $this->assertStringNotContainsString('FFI::cdef', $step);
+        }
+        $body = self::body('3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f');
+        [$code, $json] = $this->post('/enabled/webhook', $body, ['Signature: ' . Verifier::sign($body, [self::SECRET])]);
+        $this->assertSame([200, 'php'], [$code, $json['backend']]);
+    }
+
+    /**
+     * The built-in server (php -S, SAPI cli-server): without flags it falls back and says how to
+     * start it; with the command line the README gives, it uses FFI from the preloaded scope.
+     */
+    public function testTheBuiltInServerFallsBackUnlessStartedAsTheReadmeSays(): void
+    {
+        $pkg = dirname(__DIR__, 2);
+        $header = self::$dir . '/everifin_webhook.ffi.h';
+        putenv('EVERIFIN_TEST_HOOK_SECRET=' . self::SECRET); // php -S passes its environment on
+        foreach (['plain' => [], 'readme' => ['-d', 'ffi.enable=1', '-d', "ffi.preload=$header"]] as $name => $flags) {
+            $port = self::freePort();
+            $proc = self::spawn(array_merge([PHP_BINARY], $flags, ['-S', "127.0.0.1:$port", __DIR__ . '/webhook.php']), self::$dir . "/cli-server-$name.log");
+            try {
+                $this->assertTrue(self::waitForPort($port, 15.0), "php -S did not start\n" . self::logs());
+                $d = json_decode((string) file_get_contents("http://127.0.0.1:$port/webhook?diagnose=1"), true);
+                $this->assertIsArray($d);
+                $this->assertSame('cli-server', $d['sapi']);
+                if ($name === 'plain') {
+                    $this->assertSame('php', $d['backend']);
+                    $this->assertStringContainsString("php -d ffi.enable=1 -d ffi.preload=$pkg/lib/everifin_webhook.ffi.h -S", (string) $d['reason']);
+                } else {
+                    $this->assertSame(['ffi', 'scope'], [$d['backend'], $d['via']], implode("\n", $d['steps']));
+                    $this->assertSame("$header (ffi.preload)", $d['header']);
+                }
+                $body = self::body('4d5e6f7a-8b9c-4dad-8ebf-0a1b2c3d4e5f');
+                $ctx = stream_context_create(['http' => ['method' => 'POST', 'ignore_errors' => true, 'content' => $body,
+                    'header' => "Content-Type: application/json\r\nSignature: " . Verifier::sign($body, [self::SECRET]) . "\r\n"]]);
+                $json = json_decode((string) file_get_contents("http://127.0.0.1:$port/webhook", false, $ctx), true);
+                $this->assertSame(['OK', $d['backend']], [$json['status'] ?? null, $json['backend'] ?? null], json_encode($json));
+            } finally {
+                proc_terminate($proc, 15);
+                proc_close($proc);
+            }
+        }
+        putenv('EVERIFIN_TEST_HOOK_SECRET');
     }
 
     public function testBothPoolsGiveTheSameEventForTheSameRequest(): void

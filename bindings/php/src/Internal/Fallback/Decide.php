@@ -60,10 +60,10 @@ final class Decide
         if ($event['suggested'] !== null && $event['outcome'] === $orderOutcome) {
             $suggested = JsonWriter::compact($event['suggested']);
         } else {
-            $key = in_array($orderOutcome, Constants::OUTCOMES, true) ? $orderOutcome : 'unknown';
+            $key = in_array($orderOutcome, Outcome::ALL, true) ? $orderOutcome : 'unknown';
             $suggested = JsonWriter::compact((object) [
-                'woocommerce' => Constants::DEFAULT_SUGGESTED['woocommerce'][$key],
-                'prestashop' => Constants::DEFAULT_SUGGESTED['prestashop'][$key],
+                'woocommerce' => Suggested::DEFAULTS['woocommerce'][$key],
+                'prestashop' => Suggested::DEFAULTS['prestashop'][$key],
             ]);
         }
         return [$action, $reason, self::write($state, $orderOutcome), $orderOutcome, $suggested];
@@ -80,7 +80,7 @@ final class Decide
             return new \stdClass();
         }
         $field = $status === Status::EVENT_INVALID ? '' : null;
-        [$ok, $v, $error] = Constants::decode($json, Constants::MAX_INPUT_DEPTH);
+        [$ok, $v, $error] = JsonReader::decode($json, Constants::MAX_INPUT_DEPTH);
         if (!$ok) {
             throw new Failure($status, sprintf('the %s is not valid JSON (%s)', $what, $error), $field);
         }
@@ -146,7 +146,7 @@ final class Decide
 
     private static function knownOutcome(?string $o): bool
     {
-        return $o !== null && $o !== 'unknown' && in_array($o, Constants::OUTCOMES, true);
+        return $o !== null && $o !== 'unknown' && in_array($o, Outcome::ALL, true);
     }
 
     /** @return array<string, mixed> decide::parse_event */
@@ -218,7 +218,7 @@ final class Decide
         $lookedEntity = null;
         if ($s['status'] !== null) {
             foreach (['payment', 'order'] as $entity) {
-                $looked = Event::classify($entity, $s['status'], false);
+                $looked = Outcome::classify($entity, $s['status'], false);
                 if ($looked !== null) {
                     $lookedEntity = $entity;
                     $s['final'] ??= $looked[0];

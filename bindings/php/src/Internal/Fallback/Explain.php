@@ -4,6 +4,8 @@ declare(strict_types=1);
 
 namespace Everifin\Webhook\Internal\Fallback;
 
+use Everifin\Webhook\Status;
+
 /**
  * src/explain.rs: why does a signature fail?
  * It tries what the sender could have signed instead (a secret with stray whitespace, the body
@@ -59,6 +61,39 @@ final class Explain
         $this->keys = $keys;
     }
 
+    /**
+     * explain/options.rs: the verifier options and the retired secrets of evf_explain's options:
+     * the JSON, then "retiredSecrets", then the verifier options.
+     *
+     * @return array{0: Options, 1: list<string>}
+     * @throws Failure
+     */
+    public static function options(string $json): array
+    {
+        if ($json === '') {
+            return [Options::forVerifier($json), []];
+        }
+        [$ok, $value, $error] = JsonReader::decode($json, Constants::MAX_INPUT_DEPTH);
+        if (!$ok) {
+            throw new Failure(Status::INVALID_OPTIONS, 'options are not valid JSON (' . $error . ')');
+        }
+        $retired = [];
+        if ($value instanceof \stdClass && property_exists($value, 'retiredSecrets')) {
+            $list = $value->retiredSecrets;
+            unset($value->retiredSecrets);
+            if (is_array($list) && $list !== []) {
+                $retired = Secret::parseList($list, 'options: "retiredSecrets"');
+            } elseif (!is_array($list)) {
+                throw new Failure(Status::INVALID_OPTIONS, 'options: "retiredSecrets" must be an array of strings');
+            }
+        }
+        $o = Options::fromValue($value);
+        if ($o->secrets === []) {
+            throw new Failure(Status::INVALID_OPTIONS, 'options: "secrets" is required (an array of hook secrets, oldest first)');
+        }
+        return [$o, $retired];
+    }
+
     /** `sha256:` and the first 8 hex digits of SHA-256 over the secret. */
     public static function fingerprint(#[\SensitiveParameter] string $secret): string
     {
@@ -102,7 +137,7 @@ final class Explain
     public static function search(string $body, string $header, #[\SensitiveParameter] array $configured, #[\SensitiveParameter] array $retired): array
     {
         try {
-            [$ts, $sigs] = Signature::parseHeader($header);
+            [$ts, $sigs] = Verify::parseHeader($header);
         } catch (Failure $f) {
             return [];
         }
@@ -346,13 +381,13 @@ final class Explain
         if (!preg_match('//u', $text)) {
             return null;
         }
-        [$ok, $received] = Constants::decode($text, Constants::MAX_INPUT_DEPTH);
+        [$ok, $received] = JsonReader::decode($text, Constants::MAX_INPUT_DEPTH);
         if (!$ok) {
             return null;
         }
-        $big = Constants::bigIntegers($text);
+        $big = JsonReader::bigIntegers($text);
         if ($big !== null) {
-            $received = Constants::restoreBigIntegers($received, $big);
+            $received = JsonReader::restoreBigIntegers($received, $big);
         }
         $receivedPretty = self::hasWhitespaceOutsideStrings($text);
         $escapesUnicode = str_contains($text, '\\u');

@@ -5,7 +5,8 @@ declare(strict_types=1);
 namespace Everifin\Webhook\Internal\Fallback;
 
 /**
- * A failed step inside the pure-PHP backend; turned into an error result.
+ * src/error.rs: a failed step inside the pure-PHP backend (status, message, field, and the
+ * signature info when the signature was authentic); Result writes it as an error result.
  *
  * @internal
  */

@@ -20,7 +20,7 @@ final class Options
     public bool $confirmedIsPaid = false;
     public int $maxBodyBytes = Constants::DEFAULT_MAX_BODY_BYTES;
     /** @var array<array-key, array<string, ?string>> platform => outcome => state, in table order */
-    public array $suggested = Constants::DEFAULT_SUGGESTED;
+    public array $suggested = Suggested::DEFAULTS;
 
     /** Options for a verifier: "secrets" is required. */
     public static function forVerifier(string $json): self
@@ -39,7 +39,7 @@ final class Options
         if ($json === '') {
             return $o;
         }
-        [$ok, $value, $error] = Constants::decode($json, Constants::MAX_INPUT_DEPTH);
+        [$ok, $value, $error] = JsonReader::decode($json, Constants::MAX_INPUT_DEPTH);
         if (!$ok) {
             throw self::invalid('options are not valid JSON (' . $error . ')');
         }
@@ -60,7 +60,7 @@ final class Options
         foreach ($value as $key => $v) {
             switch ((string) $key) {
                 case 'secrets':
-                    $o->secrets = self::secrets($v, 'options: "secrets"');
+                    $o->secrets = Secret::parseList($v, 'options: "secrets"');
                     break;
                 case 'toleranceSeconds':
                     $o->toleranceSeconds = self::integerIn($v, 'toleranceSeconds', 0, Constants::MAX_TOLERANCE_SECONDS);
@@ -80,41 +80,13 @@ final class Options
                 default:
                     throw self::invalid(sprintf(
                         'options: unknown option %s (known: secrets, toleranceSeconds, confirmedIsPaid, maxBodyBytes, suggestedStates)',
-                        JsonWriter::string(Constants::truncate((string) $key, 64))
+                        JsonWriter::string(Text::truncate((string) $key, 64))
                     ));
             }
         }
         return $o;
     }
 
-    /**
-     * A JSON array of 1 to 16 non-empty secret strings (options::parse_secrets). Messages name
-     * positions, never values.
-     *
-     * @param mixed $value
-     * @return list<string>
-     */
-    public static function secrets($value, string $what): array
-    {
-        if (!is_array($value) || !array_is_list($value)) {
-            throw self::invalid($what . ' must be an array of strings, oldest first');
-        }
-        if ($value === []) {
-            throw self::invalid($what . ' must hold at least one secret');
-        }
-        if (count($value) > Constants::MAX_SECRETS) {
-            throw self::invalid(sprintf('%s holds %d secrets; at most %d are allowed', $what, count($value), Constants::MAX_SECRETS));
-        }
-        foreach ($value as $i => $s) {
-            if (!is_string($s)) {
-                throw self::invalid(sprintf('%s: secret %d is not a string', $what, $i));
-            }
-            if ($s === '') {
-                throw self::invalid(sprintf('%s: secret %d is empty', $what, $i));
-            }
-        }
-        return $value;
-    }
 
     /** @param mixed $v */
     private static function integerIn($v, string $key, int $min, int $max): int
@@ -134,28 +106,28 @@ final class Options
         if (!$v instanceof \stdClass && !(is_array($v) && $v !== [] && !array_is_list($v))) {
             throw self::invalid('options: "suggestedStates" must be an object {platform: {outcome: state}}');
         }
-        $table = Constants::DEFAULT_SUGGESTED;
+        $table = Suggested::DEFAULTS;
         foreach ($v as $platform => $entries) {
             $platform = (string) $platform;
             if ($platform === '') {
                 throw self::invalid('options: "suggestedStates" has an empty platform name');
             }
-            if (!$entries instanceof \stdClass && !(is_array($entries) && ($entries === [] || !array_is_list($entries)))) {
-                throw self::invalid(sprintf('options: suggestedStates.%s must be an object {outcome: state}', Constants::truncate($platform, 64)));
+            if (!$entries instanceof \stdClass && !(is_array($entries) && $entries !== [] && !array_is_list($entries))) {
+                throw self::invalid(sprintf('options: suggestedStates.%s must be an object {outcome: state}', Text::truncate($platform, 64)));
             }
-            $row = $table[$platform] ?? array_fill_keys(Constants::OUTCOMES, null);
+            $row = $table[$platform] ?? array_fill_keys(Outcome::ALL, null);
             foreach ($entries as $outcome => $state) {
                 $outcome = (string) $outcome;
-                if (!in_array($outcome, Constants::OUTCOMES, true)) {
+                if (!in_array($outcome, Outcome::ALL, true)) {
                     throw self::invalid(sprintf(
                         'options: suggestedStates.%s: %s is not an outcome (known: %s)',
-                        Constants::truncate($platform, 64),
-                        JsonWriter::string(Constants::truncate($outcome, 64)),
-                        implode(', ', Constants::OUTCOMES)
+                        Text::truncate($platform, 64),
+                        JsonWriter::string(Text::truncate($outcome, 64)),
+                        implode(', ', Outcome::ALL)
                     ));
                 }
                 if ($state !== null && !is_string($state)) {
-                    throw self::invalid(sprintf('options: suggestedStates.%s.%s must be a string or null', Constants::truncate($platform, 64), $outcome));
+                    throw self::invalid(sprintf('options: suggestedStates.%s.%s must be a string or null', Text::truncate($platform, 64), $outcome));
                 }
                 $row[$outcome] = $state;
             }

@@ -52,6 +52,6 @@ final class Result
         if ($signature !== null) {
             $out .= ',"signature":' . JsonWriter::compact((object) $signature);
         }
-        return $out . ',"event":' . Event::json($event, $hookDataText) . '}';
+        return $out . ',"event":' . Normalize::json($event, $hookDataText) . '}';
     }
 }

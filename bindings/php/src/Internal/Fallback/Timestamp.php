@@ -8,7 +8,8 @@ use Everifin\Webhook\Exception\WebhookException;
 use Everifin\Webhook\Status;
 
 /**
- * Strict RFC 3339 UTC timestamps (docs/behaviour.md section 4), as Unix milliseconds.
+ * src/timestamp.rs: strict RFC 3339 UTC timestamps (docs/behaviour.md section 4), as Unix
+ * milliseconds.
  *
  * @internal
  */
@@ -22,13 +23,27 @@ final class Timestamp
         if (!preg_match(self::RE, $s, $m)) {
             return null;
         }
-        [$y, $mo, $d, $h, $mi, $se] = [(int) $m[1], (int) $m[2], (int) $m[3], (int) $m[4], (int) $m[5], (int) $m[6]];
-        if ($mo < 1 || $mo > 12 || $d < 1 || $d > self::daysInMonth($y, $mo) || $h > 23 || $mi > 59 || $se > 59) {
+        $y = (int) $m[1];
+        $mo = (int) $m[2];
+        $d = (int) $m[3];
+        $h = (int) $m[4];
+        $mi = (int) $m[5];
+        $se = (int) $m[6];
+        $dim = $mo === 2 ? ((($y % 4 === 0 && $y % 100 !== 0) || $y % 400 === 0) ? 29 : 28) : (($mo === 4 || $mo === 6 || $mo === 9 || $mo === 11) ? 30 : 31);
+        if ($mo < 1 || $mo > 12 || $d < 1 || $d > $dim || $h > 23 || $mi > 59 || $se > 59) {
             return null;
         }
-        $ms = isset($m[7]) && $m[7] !== '' ? (int) substr(str_pad($m[7], 3, '0'), 0, 3) : 0;
-        $days = self::daysFromCivil($y, $mo, $d);
-        return (($days * 86400 + $h * 3600 + $mi * 60 + $se) * 1000) + $ms;
+        $f = $m[7] ?? '';
+        $ms = $f === '' ? 0 : (int) substr($f . '00', 0, 3);
+        // gmmktime reads years below 101 as two-digit years: those by the calendar arithmetic.
+        $secs = $y > 100 ? gmmktime($h, $mi, $se, $mo, $d, $y) : self::daysFromCivil($y, $mo, $d) * 86400 + $h * 3600 + $mi * 60 + $se;
+        return $secs * 1000 + $ms;
+    }
+
+    /** Whether an accepted timestamp is already written as {@see formatMs()} writes it. */
+    public static function isCanonical(string $s): bool
+    {
+        return strlen($s) === 24 && $s[19] === '.' && $s[23] === 'Z';
     }
 
     /** `YYYY-MM-DDTHH:MM:SS.mmmZ` for Unix milliseconds. */

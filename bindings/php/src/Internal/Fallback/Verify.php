@@ -7,12 +7,12 @@ namespace Everifin\Webhook\Internal\Fallback;
 use Everifin\Webhook\Status;
 
 /**
- * src/signature.rs: the `Signature` header's grammar, the HMAC-SHA256 over `ts.body`, the
- * tolerance check, and signing.
+ * src/verify.rs (and src/signature_info.rs: the info array): the `Signature` header's grammar,
+ * the HMAC-SHA256 over `ts.body`, rotation, the tolerance check, and signing.
  *
  * @internal
  */
-final class Signature
+final class Verify
 {
     private function __construct()
     {
@@ -26,6 +26,14 @@ final class Signature
      */
     public static function parseHeader(string $header): array
     {
+        // The usual header, "ts=...;v0=<hex>[;v1=<hex>...]" without spaces: one match.
+        if (strlen($header) <= Constants::MAX_HEADER_BYTES && preg_match('/\Ats=([!-:<-~]+)((?:;[vV][0-9]{1,3}=[0-9a-fA-F]{64}){1,16})\z/', $header, $m)) {
+            $sigs = [];
+            foreach (explode(';', substr($m[2], 1)) as $part) {
+                $sigs[] = [substr($part, 0, -65), strtolower(substr($part, -64))];
+            }
+            return [$m[1], $sigs];
+        }
         if (strspn($header, " \t\r\n") === strlen($header)) {
             throw new Failure(Status::HEADER_MISSING, 'the Signature header is missing or empty');
         }
@@ -45,7 +53,7 @@ final class Signature
             }
             $eq = strpos($part, '=');
             if ($eq === false) {
-                throw new Failure(Status::HEADER_MALFORMED, sprintf('Signature header part %s is not key=value', JsonWriter::string(Constants::truncate($part, 24))));
+                throw new Failure(Status::HEADER_MALFORMED, sprintf('Signature header part %s is not key=value', JsonWriter::string(Text::truncate($part, 24))));
             }
             $key = trim(substr($part, 0, $eq), " \t\r\n");
             $value = trim(substr($part, $eq + 1), " \t\r\n");
@@ -89,7 +97,7 @@ final class Signature
         [$ts, $sigs] = self::parseHeader($header);
         $tsMs = Timestamp::parseMs($ts);
         if ($tsMs === null) {
-            throw new Failure(Status::HEADER_TIMESTAMP_INVALID, sprintf("the Signature header's ts %s is not an RFC 3339 UTC date-time like 2024-01-09T13:08:48.069Z", JsonWriter::string(Constants::truncate($ts, 40))));
+            throw new Failure(Status::HEADER_TIMESTAMP_INVALID, sprintf("the Signature header's ts %s is not an RFC 3339 UTC date-time like 2024-01-09T13:08:48.069Z", JsonWriter::string(Text::truncate($ts, 40))));
         }
         $message = $ts . '.' . $body;
         $macs = [];
@@ -106,16 +114,17 @@ final class Signature
             }
         }
         if ($match === null) {
-            throw new Failure(Status::SIGNATURE_MISMATCH, sprintf(
-                'no signature in the Signature header matches the body under the %d configured secret(s): check the hook secret and that the raw, unmodified request body is verified',
-                count($secrets)
-            ));
+            // Like src/verify.rs: no secret count in a message that goes back over HTTP.
+            throw new Failure(
+                Status::SIGNATURE_MISMATCH,
+                'no signature in the Signature header matches the body under the configured secrets: check the hook secret and that the raw, unmodified request body is verified'
+            );
         }
         $age = $nowMs - $tsMs;
         if (is_float($age)) { // i64 saturating_sub
             $age = $age > 0 ? PHP_INT_MAX : PHP_INT_MIN;
         }
-        $info = ['timestamp' => Timestamp::formatMs($tsMs), 'key' => strtolower($match[0]), 'secretIndex' => $match[1], 'ageMs' => $age];
+        $info = ['timestamp' => Timestamp::isCanonical($ts) ? $ts : Timestamp::formatMs($tsMs), 'key' => strtolower($match[0]), 'secretIndex' => $match[1], 'ageMs' => $age];
         $limit = $toleranceSeconds * 1000;
         if ($toleranceSeconds > 0 && $age > $limit) {
             $f = new Failure(Status::TIMESTAMP_TOO_OLD, sprintf('the signature is authentic but %d s old; at most %d s are accepted', intdiv($age, 1000), $toleranceSeconds));
@@ -135,20 +144,20 @@ final class Signature
     }
 
     /**
-     * A `Signature` header for a body (lib.rs sign: the secrets JSON, then the timestamp).
+     * A `Signature` header for a body (verifier.rs sign: the secrets JSON, then the timestamp).
      *
      * @throws Failure
      */
     public static function sign(string $body, string $timestamp, #[\SensitiveParameter] string $secretsJson, int $nowMs): string
     {
-        [$ok, $value, $error] = Constants::decode($secretsJson, Constants::MAX_INPUT_DEPTH);
+        [$ok, $value, $error] = JsonReader::decode($secretsJson, Constants::MAX_INPUT_DEPTH);
         if (!$ok) {
             throw new Failure(Status::INVALID_OPTIONS, 'secrets must be a JSON array of strings (' . $error . ')');
         }
-        $secrets = Options::secrets($value, 'secrets');
+        $secrets = Secret::parseList($value, 'secrets');
         $ts = $timestamp === '' ? Timestamp::formatMs($nowMs) : $timestamp;
         if (Timestamp::parseMs($ts) === null) {
-            throw new Failure(Status::HEADER_TIMESTAMP_INVALID, sprintf('timestamp %s is not an RFC 3339 UTC date-time like 2024-01-09T13:08:48.069Z', JsonWriter::string(Constants::truncate($ts, 40))));
+            throw new Failure(Status::HEADER_TIMESTAMP_INVALID, sprintf('timestamp %s is not an RFC 3339 UTC date-time like 2024-01-09T13:08:48.069Z', JsonWriter::string(Text::truncate($ts, 40))));
         }
         $header = 'ts=' . $ts;
         foreach ($secrets as $i => $secret) {
