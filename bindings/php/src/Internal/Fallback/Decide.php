@@ -7,7 +7,7 @@ namespace Everifin\Webhook\Internal\Fallback;
 use Everifin\Webhook\Status;
 
 /**
- * src/decide.rs, self-contained: whether to apply an event to an order given the state stored
+ * src/decide/ (mod.rs, state.rs), self-contained: whether to apply an event to an order given the state stored
  * with it, the order's outcome, and the state to store afterwards (docs/behaviour.md section 6).
  *
  * The state tracks every entity of the order it has seen (payments, refunds, the order itself)
