@@ -5,15 +5,19 @@ SHELL := /bin/bash
 LIB := target/release/libeverifin_webhook.so
 export EVERIFIN_WEBHOOK_LIB := $(CURDIR)/$(LIB)
 
+# make install: where, and a staging root for packagers.
+PREFIX ?= /usr/local
+DESTDIR ?=
+
 .PHONY: demo test test-rust test-c test-php test-python test-demo lib cli headers lint bench bench-php bench-php-fpm bench-python php-lib vectors deps-rust \
-	fuzz loadtest test-loadtest
+	dist install test-dist test-wordpress fuzz loadtest test-loadtest
 
 # The demo shop (PHP, SQLite) receiving the shipped scenario from `everifin-webhook send`.
 demo: deps-rust
 	bash scripts/demo.sh
 
-test: test-rust test-c test-php test-python test-demo test-loadtest
-	@echo "make test: Rust, C, PHP, Python, demo and load-test suites passed"
+test: test-rust test-c test-php test-python test-demo test-dist test-wordpress test-loadtest
+	@echo "make test: Rust, C, PHP, Python, demo, dist, WordPress and load-test suites passed"
 
 # Rust toolchain components used by lint (the machine's toolchain comes from rustup).
 deps-rust:
@@ -58,6 +62,25 @@ test-python: lib
 
 test-demo: deps-rust
 	bash scripts/demo.sh
+
+# dist/: the C SDK tarball, the manylinux wheel, the WooCommerce plugin and PrestaShop module ZIPs,
+# every .so linked against glibc 2.17 with cargo-zigbuild (EVF_TARGET=<rust target> for another
+# target; docs/release.md). Installs zig, cargo-zigbuild and auditwheel itself.
+dist: deps-rust
+	bash scripts/dist.sh all
+
+# The C SDK into $(DESTDIR)$(PREFIX): include/, lib/ (.so.<version>, .so.1, .so, .a, pkgconfig/).
+install: deps-rust
+	PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" bash scripts/install.sh
+
+# What dist/ ships, installed as users do: versions, glibc <= 2.17, the C SDK via pkg-config, the
+# wheel in fresh virtualenvs of the oldest and newest Python.
+test-dist: deps-rust
+	bash tests/dist/run.sh
+
+# The plugin ZIP in a real WordPress (Debian's package, MariaDB, PHP-FPM, nginx on 127.0.0.1).
+test-wordpress: deps-rust
+	bash tests/dist/wordpress.sh
 
 # Speed figures: verify+normalize as a ratio to a bare HMAC-SHA256 of the same bytes; each binding
 # against a lean hand-written verifier in its language (and the raw library call).

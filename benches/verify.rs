@@ -1,13 +1,57 @@
-//! verify + normalize against a bare HMAC-SHA256 of the same bytes (the floor: any verifier must
-//! hash the whole body once). Prints the ratio of the means for a typical event and a 1 MiB body.
+//! verify + normalize against a bare HMAC-SHA256 of the same bytes, timed in the same run (the
+//! floor: any verifier must hash the whole body once). Prints, for a typical event, a 64 KiB and
+//! a 1 MiB body, the ratio of the means; then the peak extra memory of one 1 MiB request (a
+//! counting global allocator); then the time and peak memory of explaining the adversarial body
+//! of tests/explain_bound.rs.
+//!
+//! Goals (issue 8): typical ≤ 3×, 64 KiB and 1 MiB ≤ 1.5×, peak extra memory ≤ 2× the body.
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
 
 use criterion::{BenchmarkId, Criterion, Throughput};
-use everifin_webhook::{sign, Verifier};
+use everifin_webhook::{explain, sign, Verifier};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
+
+/// Counts live and peak heap bytes (for the memory figures; negligible cost in the timings).
+struct Counting;
+
+static CURRENT: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: forwards to the system allocator unchanged; only counts the bytes.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: same contract as the caller's.
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) };
+        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Runs `f` and gives its result and the peak of heap bytes it held beyond what was live before.
+fn peak_extra<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    let before = CURRENT.load(Ordering::Relaxed);
+    PEAK.store(before, Ordering::Relaxed);
+    let out = f();
+    (out, PEAK.load(Ordering::Relaxed).saturating_sub(before))
+}
 
 const SECRET: &str = "bench-hook-secret-3f9a";
 const TS: &str = "2024-05-07T14:49:55.887Z";
@@ -17,19 +61,60 @@ fn typical_body() -> String {
     r#"{"eventId":"c2949dfe-4585-46eb-9213-35f0f7faf055","eventType":"payment.statusChange","eventTimestamp":"2024-05-07T14:49:55.884Z","data":{"paymentId":"da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e21","orderId":"8840d948-12da-4ca1-8269-3cfdc10b73bc","status":"BOOKED","instructionId":"302d7603-f5ce-45fb-82b3-a1a90ee26aca","hookData":{"customId":12341234,"note":"order x54352"}}}"#.to_owned()
 }
 
-/// An event of exactly 1 MiB: its hookData carries an array of order lines.
-fn large_body() -> String {
+/// An event of exactly `size` bytes: its hookData carries an array of order lines.
+fn large_body(size: usize) -> String {
     let head = r#"{"eventId":"c2949dfe-4585-46eb-9213-35f0f7faf055","eventType":"payment.statusChange","eventTimestamp":"2024-05-07T14:49:55.884Z","data":{"paymentId":"da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e21","status":"BOOKED","hookData":{"lines":["#;
     let line = r#"{"sku":"SKU-000123","qty":2,"name":"Modrotlačový obrus 140×180"},"#;
     let mut body = head.to_owned();
-    while body.len() + line.len() + 32 < 1 << 20 {
+    while body.len() + line.len() + 32 < size {
         body.push_str(line);
     }
     body.push_str(r#"{"sku":"end"}],"pad":""#);
-    body.push_str(&"x".repeat((1 << 20) - body.len() - 4));
+    body.push_str(&"x".repeat(size - body.len() - 4));
     body.push_str("\"}}}");
-    assert_eq!(body.len(), 1 << 20);
+    assert_eq!(body.len(), size);
     body
+}
+
+/// The body of tests/explain_bound.rs: 6 top-level and 6 `data` keys, tiny values, 15.8 KB.
+fn adversarial_body() -> String {
+    let tiny = |n: usize| format!("[{}0]", "0,".repeat(n));
+    format!(
+        r#"{{"eventId":"c2949dfe-4585-46eb-9213-35f0f7faf055","eventType":"payment.statusChange","eventTimestamp":"2024-05-07T14:49:55.884Z","data":{{"paymentId":"da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e21","status":"BOOKED","hookData":{},"x1":{},"x2":{},"x3":{}}},"a1":{},"a2":{}}}"#,
+        tiny(1300),
+        tiny(1300),
+        tiny(1300),
+        tiny(1300),
+        tiny(1300),
+        tiny(1300)
+    )
+}
+
+/// One request through the C ABI, as a binding makes it: (status, result JSON length).
+fn ffi_process(body: &str, header: &str) -> (i32, usize) {
+    use everifin_webhook::ffi::*;
+    let options = format!(r#"{{"secrets":["{SECRET}"],"maxBodyBytes":2097152}}"#);
+    let mut v = std::ptr::null_mut();
+    // SAFETY: every pointer/length pair is a live slice; the verifier and the result are freed
+    // once.
+    unsafe {
+        assert_eq!(
+            evf_verifier_new(options.as_ptr().cast(), options.len(), &mut v),
+            EVF_OK
+        );
+        let r = evf_verifier_process(
+            v,
+            body.as_ptr().cast(),
+            body.len(),
+            header.as_ptr().cast(),
+            header.len(),
+            NOW,
+        );
+        let out = (evf_result_status(r), evf_result_json_len(r));
+        evf_result_free(r);
+        evf_verifier_free(v);
+        out
+    }
 }
 
 fn bare_hmac(body: &[u8]) -> [u8; 32] {
@@ -40,11 +125,18 @@ fn bare_hmac(body: &[u8]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
-fn benches(c: &mut Criterion) {
-    let verifier =
-        Verifier::new(format!(r#"{{"secrets":["{SECRET}"],"maxBodyBytes":2097152}}"#).as_bytes())
-            .unwrap();
-    for (name, body) in [("typical", typical_body()), ("1MiB", large_body())] {
+const GROUPS: [&str; 3] = ["typical", "64KiB", "1MiB"];
+
+fn bodies() -> Vec<(&'static str, String)> {
+    vec![
+        ("typical", typical_body()),
+        ("64KiB", large_body(64 * 1024)),
+        ("1MiB", large_body(1 << 20)),
+    ]
+}
+
+fn benches(c: &mut Criterion, verifier: &Verifier) {
+    for (name, body) in bodies() {
         let header = sign(
             body.as_bytes(),
             TS,
@@ -75,8 +167,9 @@ fn benches(c: &mut Criterion) {
     }
 }
 
-/// Mean time in ns that criterion stored for a benchmark in this run.
-fn mean_ns(group: &str, id: &str) -> Option<f64> {
+/// Median time in ns that criterion stored for a benchmark in this run (the median, not the
+/// mean: on a shared machine a few preempted samples would otherwise decide the figure).
+fn median_ns(group: &str, id: &str) -> Option<f64> {
     let target =
         std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from);
     let path = target
@@ -86,30 +179,74 @@ fn mean_ns(group: &str, id: &str) -> Option<f64> {
         .join("new/estimates.json");
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
-    json["mean"]["point_estimate"].as_f64()
+    json["median"]["point_estimate"].as_f64()
 }
 
 fn main() {
+    let verifier =
+        Verifier::new(format!(r#"{{"secrets":["{SECRET}"],"maxBodyBytes":2097152}}"#).as_bytes())
+            .unwrap();
     let mut c = Criterion::default().configure_from_args();
-    benches(&mut c);
+    benches(&mut c, &verifier);
     c.final_summary();
-    let test_mode = std::env::args().any(|a| a == "--test");
-    if test_mode {
+    if std::env::args().any(|a| a == "--test") {
         return;
     }
-    println!("\nverify+normalize vs bare HMAC-SHA256 of the same bytes (means of this run):");
-    for group in ["typical", "1MiB"] {
+
+    println!("\nverify+normalize vs bare HMAC-SHA256 of the same bytes (medians of this run):");
+    for group in GROUPS {
         match (
-            mean_ns(group, "hmac_sha256"),
-            mean_ns(group, "verify_normalize"),
+            median_ns(group, "hmac_sha256"),
+            median_ns(group, "verify_normalize"),
         ) {
             (Some(base), Some(ours)) => println!(
-                "  {group:>8}: hmac {:>10.1} µs, verify+normalize {:>10.1} µs, ratio {:.2}x",
+                "{group}: hmac {:.2} µs, verify+normalize {:.2} µs, ratio {:.2}×",
                 base / 1e3,
                 ours / 1e3,
                 ours / base
             ),
-            _ => println!("  {group:>8}: no estimates found (run without filters)"),
+            _ => println!("{group}: no estimates found (run without filters)"),
         }
     }
+
+    let body = large_body(1 << 20);
+    let header = sign(
+        body.as_bytes(),
+        TS,
+        format!(r#"["{SECRET}"]"#).as_bytes(),
+        0,
+    )
+    .unwrap();
+    let (verified, process_peak) = peak_extra(|| {
+        verifier
+            .process(body.as_bytes(), header.as_bytes(), NOW)
+            .is_ok()
+    });
+    let ((status, json_len), ffi_peak) = peak_extra(|| ffi_process(&body, &header));
+    assert!(verified && status == 0 && json_len > body.len());
+    let mib = |b: usize| b as f64 / (1 << 20) as f64;
+    println!(
+        "1MiB memory: peak extra {:.2} MiB through evf_verifier_process with its result JSON ({:.2}× the body); {:.2} MiB for Verifier::process ({:.2}× the body)",
+        mib(ffi_peak),
+        ffi_peak as f64 / body.len() as f64,
+        mib(process_peak),
+        process_peak as f64 / body.len() as f64,
+    );
+
+    let body = adversarial_body();
+    let header = sign(body.as_bytes(), TS, br#"["some-other-secret"]"#, 0).unwrap();
+    let options = format!(r#"{{"secrets":["{SECRET}"]}}"#);
+    let start = Instant::now();
+    let (explained, explain_peak) =
+        peak_extra(|| explain(body.as_bytes(), header.as_bytes(), options.as_bytes(), NOW));
+    let took = start.elapsed();
+    let stopped = explained
+        .map(|e| e.findings.iter().any(|f| f.code == "search_stopped"))
+        .unwrap_or(false);
+    println!(
+        "explain of the adversarial {:.1} KB body: {:.0} ms, peak extra {:.2} MiB, search stopped: {stopped} (goals: < 1000 ms, < 100 MiB)",
+        body.len() as f64 / 1000.0,
+        took.as_secs_f64() * 1000.0,
+        mib(explain_peak)
+    );
 }

@@ -242,7 +242,9 @@ struct evf_result *evf_sign(const char *body,
  * skew when the signature is authentic. The result is the process result plus `findings`
  * (`[{"code":...,"message":...}]`) and `secrets` (`[{"index":0,"fingerprint":"sha256:..."}]`).
  * `options_json` is the verifier options plus an optional `"retiredSecrets": [...]`. It never
- * contains a secret or an expected signature. Slower than processing: for diagnosis only.
+ * contains a secret or an expected signature. Slower than processing (bounded: at most 16 MiB of
+ * candidate bodies, then a `search_stopped` finding). For administrators only: findings and
+ * fingerprints (unsalted 32-bit SHA-256 prefixes) must never go back to the webhook's caller.
  *
  * # Safety
  * Each pointer must be NULL or point to its length in readable bytes.

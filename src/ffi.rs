@@ -287,9 +287,9 @@ pub unsafe extern "C" fn evf_verifier_process(
             .and_then(|v| {
                 let body = input!(body, body_len)?;
                 let header = input!(signature_header, header_len)?;
-                v.inner.process(body, header, now_unix_ms)
+                v.inner.process_borrowed(body, header, now_unix_ms)
             });
-        (status_of(&r), result::process(&r))
+        (status_of(&r), result::process_borrowed(&r))
     })
 }
 
@@ -370,7 +370,9 @@ pub unsafe extern "C" fn evf_sign(
 /// skew when the signature is authentic. The result is the process result plus `findings`
 /// (`[{"code":...,"message":...}]`) and `secrets` (`[{"index":0,"fingerprint":"sha256:..."}]`).
 /// `options_json` is the verifier options plus an optional `"retiredSecrets": [...]`. It never
-/// contains a secret or an expected signature. Slower than processing: for diagnosis only.
+/// contains a secret or an expected signature. Slower than processing (bounded: at most 16 MiB of
+/// candidate bodies, then a `search_stopped` finding). For administrators only: findings and
+/// fingerprints (unsalted 32-bit SHA-256 prefixes) must never go back to the webhook's caller.
 ///
 /// # Safety
 /// Each pointer must be NULL or point to its length in readable bytes.

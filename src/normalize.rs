@@ -13,9 +13,9 @@ use crate::suggested::Suggested;
 use crate::text::truncate;
 use crate::timestamp;
 
-/// The normalized event, schema version 1 (DESIGN.md). Serializes with the keys of the design.
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// The normalized event, schema version 1 (docs/design.md). Serializes with the keys of the design
+/// ([`EventJson`] holds their names and order).
+#[derive(Clone, Debug)]
 pub struct Event {
     pub schema_version: u32,
     pub event_id: String,
@@ -31,7 +31,6 @@ pub struct Event {
     pub external_id: Option<String>,
     pub status: Option<String>,
     pub status_known: bool,
-    #[serde(rename = "final")]
     pub is_final: bool,
     pub outcome: Outcome,
     pub reason_code: Option<String>,
@@ -41,9 +40,55 @@ pub struct Event {
     pub suggested: Suggested,
 }
 
+impl Serialize for Event {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        EventJson {
+            event: self,
+            hook_data: self.hook_data.as_deref(),
+        }
+        .serialize(serializer)
+    }
+}
+
+/// The JSON of an event, with `hookData` given apart: the event's own, or a slice of the body
+/// that was never copied (the C ABI's process result, so a large hookData exists once).
+pub(crate) struct EventJson<'a> {
+    pub event: &'a Event,
+    pub hook_data: Option<&'a RawValue>,
+}
+
+impl Serialize for EventJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let e = self.event;
+        let mut s = serializer.serialize_struct("Event", 20)?;
+        s.serialize_field("schemaVersion", &e.schema_version)?;
+        s.serialize_field("eventId", &e.event_id)?;
+        s.serialize_field("eventType", &e.event_type)?;
+        s.serialize_field("eventTimestamp", &e.event_timestamp)?;
+        s.serialize_field("eventTimestampMs", &e.event_timestamp_ms)?;
+        s.serialize_field("entity", &e.entity)?;
+        s.serialize_field("entityId", &e.entity_id)?;
+        s.serialize_field("paymentId", &e.payment_id)?;
+        s.serialize_field("refundId", &e.refund_id)?;
+        s.serialize_field("orderId", &e.order_id)?;
+        s.serialize_field("instructionId", &e.instruction_id)?;
+        s.serialize_field("externalId", &e.external_id)?;
+        s.serialize_field("status", &e.status)?;
+        s.serialize_field("statusKnown", &e.status_known)?;
+        s.serialize_field("final", &e.is_final)?;
+        s.serialize_field("outcome", &e.outcome)?;
+        s.serialize_field("reasonCode", &e.reason_code)?;
+        s.serialize_field("hookData", &self.hook_data)?;
+        s.serialize_field("legacyFields", &e.legacy_fields)?;
+        s.serialize_field("suggested", &e.suggested)?;
+        s.end()
+    }
+}
+
 /// A field's raw value, with JSON `null` treated as absent.
 fn present<'a>(fields: &Fields<'a>, key: &str) -> Option<&'a RawValue> {
-    fields.get(key).copied().filter(|raw| raw.get() != "null")
+    fields.get(key).filter(|raw| raw.get() != "null")
 }
 
 fn string_field(
@@ -65,11 +110,15 @@ fn string_field(
 }
 
 fn uuid_field(fields: &Fields, key: &str, name: &str) -> Result<Option<String>, Error> {
-    let Some(s) = string_field(fields, key, name, false)? else {
+    let Some(mut s) = string_field(fields, key, name, false)? else {
         return Ok(None);
     };
     match uuid::Uuid::try_parse(&s) {
-        Ok(id) if s.len() == 36 => Ok(Some(id.hyphenated().to_string())),
+        // 36 characters: the hyphenated form, whose lower-case spelling is the canonical one.
+        Ok(_) if s.len() == 36 => {
+            s.make_ascii_lowercase();
+            Ok(Some(s))
+        }
         _ => Err(Error::event(
             name,
             format!(
@@ -99,15 +148,26 @@ fn with_fallback<'f>(
 
 /// Body bytes → normalized event: [`parse`], then the fields (docs/behaviour.md sections 2 and 3).
 pub(crate) fn normalize_body(body: &[u8], options: &Options) -> Result<Event, Error> {
+    let (mut event, hook_data) = normalize_borrowed(body, options)?;
+    event.hook_data = hook_data.map(RawValue::to_owned);
+    Ok(event)
+}
+
+/// [`normalize_body`] without copying `hookData`: the event's `hook_data` is `None` and the raw
+/// slice of the body is returned beside it.
+pub(crate) fn normalize_borrowed<'b>(
+    body: &'b [u8],
+    options: &Options,
+) -> Result<(Event, Option<&'b RawValue>), Error> {
     let Body { fields, data } = parse(body)?;
     normalize_fields(&fields, data, options)
 }
 
-fn normalize_fields(
-    fields: &Fields,
-    data: Option<Node>,
+fn normalize_fields<'b>(
+    fields: &Fields<'b>,
+    data: Option<Node<'b>>,
     options: &Options,
-) -> Result<Event, Error> {
+) -> Result<(Event, Option<&'b RawValue>), Error> {
     let event_id = uuid_field(fields, "eventId", "eventId")?
         .ok_or_else(|| Error::event("eventId", "eventId is required"))?;
     let (event_type, _) = with_fallback(fields, "eventType", "hookType")?;
@@ -132,7 +192,7 @@ fn normalize_fields(
     let external_id = string_field(&data, "externalId", "data.externalId", false)?;
     let status = string_field(&data, "status", "data.status", true)?;
     let reason_code = string_field(&data, "reasonCode", "data.reasonCode", false)?;
-    let hook_data = present(&data, "hookData").map(|raw| raw.to_owned());
+    let hook_data = present(&data, "hookData");
 
     let known_type = matches!(
         event_type.as_str(),
@@ -187,7 +247,7 @@ fn normalize_fields(
     };
     let (is_final, outcome) = class.unwrap_or((false, Outcome::Unknown));
 
-    Ok(Event {
+    let event = Event {
         schema_version: 1,
         event_id,
         event_type,
@@ -205,12 +265,13 @@ fn normalize_fields(
         is_final,
         outcome,
         reason_code,
-        hook_data,
+        hook_data: None,
         legacy_fields: ["clientId", "hookType", "timestamp"]
             .iter()
-            .any(|k| fields.contains_key(*k)),
+            .any(|k| fields.contains(k)),
         suggested: options.suggested.for_outcome(outcome),
-    })
+    };
+    Ok((event, hook_data))
 }
 
 #[cfg(test)]

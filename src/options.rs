@@ -1,11 +1,12 @@
-//! Options JSON (DESIGN.md, docs/behaviour.md section 5). Unknown keys are refused so that a typo
+//! Options JSON (docs/design.md, docs/behaviour.md section 5). Unknown keys are refused so that a typo
 //! never silently weakens a check.
 
+use serde::de;
 use serde_json::{Map, Value};
 
 use crate::error::Error;
 use crate::outcome::Outcome;
-use crate::secret::{parse_secrets, Secret};
+use crate::secret::{Secret, SecretList};
 use crate::status::Status;
 use crate::suggested::SuggestedStates;
 use crate::text::{json_error_kind, truncate};
@@ -46,48 +47,77 @@ fn invalid(message: impl Into<String>) -> Error {
 impl Options {
     /// Parses options for a verifier: `secrets` is required.
     pub fn for_verifier(json: &[u8]) -> Result<Options, Error> {
-        let options = Options::parse(json)?;
-        if options.secrets.is_empty() {
+        Options::parse(json)?.require_secrets()
+    }
+
+    /// These options, if they hold secrets (a verifier needs them).
+    pub(crate) fn require_secrets(self) -> Result<Options, Error> {
+        if self.secrets.is_empty() {
             return Err(invalid(
                 "options: \"secrets\" is required (an array of hook secrets, oldest first)",
             ));
         }
-        Ok(options)
+        Ok(self)
     }
 
     /// Parses options; an empty input means `{}`. `secrets`, when given, must be valid.
     pub fn parse(json: &[u8]) -> Result<Options, Error> {
+        Options::parse_with(json, false).map(|(options, _)| options)
+    }
+
+    /// Parses options, and with `retired` also a `retiredSecrets` list (explain's options).
+    /// Secrets are read by [`SecretList`]: no copy of a secret outlives this call unwiped.
+    pub(crate) fn parse_with(json: &[u8], retired: bool) -> Result<(Options, Vec<Secret>), Error> {
         let mut options = Options::default();
+        let mut retired_secrets = Vec::new();
         if json.is_empty() {
-            return Ok(options);
+            return Ok((options, retired_secrets));
         }
-        let value: Value = serde_json::from_slice(json).map_err(|e| {
-            invalid(format!(
-                "options are not valid JSON ({})",
-                json_error_kind(&e)
-            ))
-        })?;
-        let Value::Object(map) = value else {
+        let mut de = serde_json::Deserializer::from_slice(json);
+        let raw = de::Deserializer::deserialize_any(&mut de, RawVisitor { retired })
+            .and_then(|raw| de.end().map(|()| raw))
+            .map_err(|e| {
+                invalid(format!(
+                    "options are not valid JSON ({})",
+                    json_error_kind(&e)
+                ))
+            })?;
+        let RawOptions::Object(members) = raw else {
             return Err(invalid("options must be a JSON object"));
         };
-        for (key, value) in &map {
-            match key.as_str() {
-                "secrets" => options.secrets = parse_secrets(value, "options: \"secrets\"")?,
-                "toleranceSeconds" => {
-                    options.tolerance_seconds =
-                        integer_in(value, "toleranceSeconds", 0, MAX_TOLERANCE_SECONDS)? as u32
+        for (key, member) in members {
+            match (key.as_str(), member) {
+                ("secrets", Member::Secrets(list)) => {
+                    options.secrets = list.into_secrets("options: \"secrets\"")?
                 }
-                "confirmedIsPaid" => {
+                ("retiredSecrets", Member::Secrets(list)) => {
+                    retired_secrets = match list {
+                        SecretList::Items(items) if items.is_empty() => Vec::new(),
+                        SecretList::NotArray => {
+                            return Err(invalid(
+                                "options: \"retiredSecrets\" must be an array of strings",
+                            ))
+                        }
+                        list => list.into_secrets("options: \"retiredSecrets\"")?,
+                    }
+                }
+                ("toleranceSeconds", Member::Other(value)) => {
+                    options.tolerance_seconds =
+                        integer_in(&value, "toleranceSeconds", 0, MAX_TOLERANCE_SECONDS)? as u32
+                }
+                ("confirmedIsPaid", Member::Other(value)) => {
                     options.confirmed_is_paid = value
                         .as_bool()
                         .ok_or_else(|| invalid("options: \"confirmedIsPaid\" must be true or false"))?
                 }
-                "maxBodyBytes" => {
+                ("maxBodyBytes", Member::Other(value)) => {
                     options.max_body_bytes =
-                        integer_in(value, "maxBodyBytes", 1, MAX_MAX_BODY_BYTES)? as usize
+                        integer_in(&value, "maxBodyBytes", 1, MAX_MAX_BODY_BYTES)? as usize
                 }
-                "suggestedStates" => options.suggested = parse_suggested(value)?,
-                other => {
+                ("suggestedStates", Member::Other(value)) => {
+                    options.suggested = parse_suggested(&value)?
+                }
+                (other, _) => {
                     return Err(invalid(format!(
                         "options: unknown option {:?} (known: secrets, toleranceSeconds, confirmedIsPaid, maxBodyBytes, suggestedStates)",
                         truncate(other, 64)
@@ -95,7 +125,72 @@ impl Options {
                 }
             }
         }
-        Ok(options)
+        Ok((options, retired_secrets))
+    }
+}
+
+/// The options object with its members in order (a repeated key keeps its first place and its
+/// last value, as with `serde_json::Value`). Secret lists are read as [`SecretList`], every other
+/// member as a `Value`.
+enum RawOptions {
+    Object(Vec<(String, Member)>),
+    NotObject,
+}
+
+enum Member {
+    Secrets(SecretList),
+    Other(Value),
+}
+
+struct RawVisitor {
+    retired: bool,
+}
+
+impl<'de> de::Visitor<'de> for RawVisitor {
+    type Value = RawOptions;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an options object")
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<RawOptions, A::Error> {
+        let mut members: Vec<(String, Member)> = Vec::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let member = match key.as_str() {
+                "secrets" => Member::Secrets(map.next_value()?),
+                "retiredSecrets" if self.retired => Member::Secrets(map.next_value()?),
+                _ => Member::Other(map.next_value()?),
+            };
+            match members.iter_mut().find(|(k, _)| *k == key) {
+                Some(slot) => slot.1 = member,
+                None => members.push((key, member)),
+            }
+        }
+        Ok(RawOptions::Object(members))
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<RawOptions, A::Error> {
+        while seq.next_element::<de::IgnoredAny>()?.is_some() {}
+        Ok(RawOptions::NotObject)
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<RawOptions, E> {
+        Ok(RawOptions::NotObject)
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<RawOptions, E> {
+        Ok(RawOptions::NotObject)
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<RawOptions, E> {
+        Ok(RawOptions::NotObject)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<RawOptions, E> {
+        Ok(RawOptions::NotObject)
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<RawOptions, E> {
+        Ok(RawOptions::NotObject)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<RawOptions, E> {
+        Ok(RawOptions::NotObject)
     }
 }
 

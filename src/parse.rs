@@ -2,9 +2,7 @@
 //! escapes, numbers within f64 range), and an object. One pass keeps the top-level members and
 //! those of `data` as raw slices of the body, for the normalize step to read.
 
-use std::collections::BTreeMap;
-
-use serde::de::{self, Deserialize};
+use serde::de::{self, Deserialize, DeserializeSeed};
 use serde_json::value::RawValue;
 
 use crate::error::Error;
@@ -14,8 +12,121 @@ use crate::text::json_error_kind;
 /// Arrays and objects may nest this deep (the top-level object counts as one).
 pub const MAX_JSON_DEPTH: usize = 64;
 
-/// An object's members, each as the raw JSON text of its value (the last duplicate wins).
-pub(crate) type Fields<'a> = BTreeMap<String, &'a RawValue>;
+/// The top-level members normalize reads (`data` is read apart).
+const TOP_KEYS: &[&str] = &[
+    "eventId",
+    "eventType",
+    "hookType",
+    "eventTimestamp",
+    "timestamp",
+    "clientId",
+];
+/// The members of `data` normalize reads.
+const DATA_KEYS: &[&str] = &[
+    "paymentId",
+    "refundId",
+    "orderId",
+    "instructionId",
+    "externalId",
+    "status",
+    "reasonCode",
+    "hookData",
+];
+
+/// The members of an object that normalize reads, each as the raw JSON text of its value (the
+/// last duplicate wins). Other members are validated and skipped; nothing is allocated.
+pub(crate) struct Fields<'a> {
+    keys: &'static [&'static str],
+    values: [Option<&'a RawValue>; 8],
+}
+
+impl<'a> Fields<'a> {
+    fn new(keys: &'static [&'static str]) -> Fields<'a> {
+        Fields {
+            keys,
+            values: [None; 8],
+        }
+    }
+
+    /// The raw value of member `key` (one of the known keys), if the object has it.
+    pub(crate) fn get(&self, key: &str) -> Option<&'a RawValue> {
+        let i = self.keys.iter().position(|k| *k == key)?;
+        self.values[i]
+    }
+
+    /// Whether the object has member `key` (one of the known keys), whatever its value.
+    pub(crate) fn contains(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// Reads the members of a map, keeping the known ones raw; `data` (when `data` is given) is
+    /// read as a [`Node`] into it.
+    fn read_map<'de: 'a, A: de::MapAccess<'de>>(
+        &mut self,
+        map: &mut A,
+        mut data: Option<&mut Option<Node<'a>>>,
+    ) -> Result<(), A::Error> {
+        let known = KnownKey {
+            keys: self.keys,
+            data: data.is_some(),
+        };
+        while let Some(key) = map.next_key_seed(known)? {
+            match key {
+                Key::Known(i) => self.values[i] = Some(map.next_value()?),
+                Key::Data => {
+                    if let Some(slot) = data.as_deref_mut() {
+                        *slot = Some(map.next_value::<Node>()?);
+                    }
+                }
+                Key::Other => {
+                    map.next_value::<de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A member name: the index of a known key, `data`, or another name (not kept).
+enum Key {
+    Known(usize),
+    Data,
+    Other,
+}
+
+/// Reads a member name without allocating: borrowed from the body, or from serde_json's scratch
+/// buffer when it has escapes.
+#[derive(Clone, Copy)]
+struct KnownKey {
+    keys: &'static [&'static str],
+    data: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for KnownKey {
+    type Value = Key;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Key, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> de::Visitor<'de> for KnownKey {
+    type Value = Key;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<Key, E> {
+        if self.data && name == "data" {
+            return Ok(Key::Data);
+        }
+        Ok(match self.keys.iter().position(|k| *k == name) {
+            Some(i) => Key::Known(i),
+            None => Key::Other,
+        })
+    }
+}
 
 /// A parsed body: its top-level members and `data` (absent, null, an object or something else).
 pub(crate) struct Body<'a> {
@@ -63,7 +174,7 @@ pub(crate) fn parse(body: &[u8]) -> Result<Body<'_>, Error> {
     }
 }
 
-/// Any JSON value, keeping an object's members as raw values.
+/// Any JSON value, keeping the known members of an object as raw values.
 pub(crate) enum Node<'a> {
     Object(Fields<'a>),
     Null,
@@ -71,6 +182,8 @@ pub(crate) enum Node<'a> {
 }
 
 /// The top-level value of the body: its members raw, except `data` (last one wins).
+// Built once per request, on the stack, and moved out at once: its size is no concern.
+#[allow(clippy::large_enum_variant)]
 enum Top<'a> {
     Object {
         fields: Fields<'a>,
@@ -114,10 +227,8 @@ impl<'de> de::Visitor<'de> for NodeVisitor {
     }
 
     fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Node<'de>, A::Error> {
-        let mut fields = Fields::new();
-        while let Some(key) = map.next_key::<String>()? {
-            fields.insert(key, map.next_value()?);
-        }
+        let mut fields = Fields::new(DATA_KEYS);
+        fields.read_map(&mut map, None)?;
         Ok(Node::Object(fields))
     }
 
@@ -144,14 +255,8 @@ impl<'de> de::Visitor<'de> for TopVisitor {
     }
 
     fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Top<'de>, A::Error> {
-        let (mut fields, mut data) = (Fields::new(), None);
-        while let Some(key) = map.next_key::<String>()? {
-            if key == "data" {
-                data = Some(map.next_value::<Node>()?);
-            } else {
-                fields.insert(key, map.next_value()?);
-            }
-        }
+        let (mut fields, mut data) = (Fields::new(TOP_KEYS), None);
+        fields.read_map(&mut map, Some(&mut data))?;
         Ok(Top::Object { fields, data })
     }
 

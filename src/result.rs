@@ -1,4 +1,4 @@
-//! Result JSON (DESIGN.md "Result JSON"): one object with `ok`, `status`, `httpStatus`, and either
+//! Result JSON (docs/design.md "Result JSON"): one object with `ok`, `status`, `httpStatus`, and either
 //! the payload or `message` (+ `field`, `signature`).
 
 use serde::Serialize;
@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use crate::decide::{Action, Decision, Reason};
 use crate::error::Error;
-use crate::normalize::Event;
+use crate::normalize::{Event, EventJson};
 use crate::signature_info::SignatureInfo;
 use crate::status::Status;
 use crate::verifier::{Verified, Verifier};
@@ -50,7 +50,7 @@ struct Failure<'a> {
 #[derive(Serialize)]
 struct ProcessPayload<'a> {
     signature: &'a SignatureInfo,
-    event: &'a Event,
+    event: EventJson<'a>,
 }
 
 #[derive(Serialize)]
@@ -79,10 +79,43 @@ struct HeaderPayload<'a> {
 }
 
 fn ok<T: Serialize>(payload: &T) -> String {
-    to_json(&WithPayload {
-        head: head(Status::Ok),
-        payload,
-    })
+    ok_sized(payload, 256)
+}
+
+fn ok_sized<T: Serialize>(payload: &T, capacity: usize) -> String {
+    to_json_sized(
+        &WithPayload {
+            head: head(Status::Ok),
+            payload,
+        },
+        capacity,
+    )
+}
+
+/// Room for a result around an event (without its hookData): its fixed keys plus the text of its
+/// variable fields, and room for the NUL a C string appends (so the FFI does not copy the JSON
+/// again).
+fn event_capacity(event: &Event) -> usize {
+    let strings = [
+        Some(&event.event_id),
+        Some(&event.event_type),
+        event.entity_id.as_ref(),
+        event.payment_id.as_ref(),
+        event.refund_id.as_ref(),
+        event.order_id.as_ref(),
+        event.instruction_id.as_ref(),
+        event.external_id.as_ref(),
+        event.status.as_ref(),
+        event.reason_code.as_ref(),
+    ];
+    let text: usize = strings.iter().flatten().map(|s| s.len()).sum();
+    let suggested: usize = event
+        .suggested
+        .0
+        .iter()
+        .map(|(k, v)| k.len() + v.as_ref().map_or(4, String::len) + 6)
+        .sum();
+    1024 + text + suggested
 }
 
 /// The JSON of an error.
@@ -96,27 +129,66 @@ pub fn error(e: &Error) -> String {
 }
 
 fn to_json<T: Serialize>(value: &T) -> String {
+    to_json_sized(value, 256)
+}
+
+/// Renders into one buffer of `capacity` bytes (it grows only if the estimate was short).
+fn to_json_sized<T: Serialize>(value: &T, capacity: usize) -> String {
+    let mut buf = Vec::with_capacity(capacity);
     // Serializing these plain structs cannot fail; fall back to a fixed INTERNAL object anyway.
-    serde_json::to_string(value).unwrap_or_else(|_| {
-        r#"{"ok":false,"status":"INTERNAL","httpStatus":500,"message":"could not render the result"}"#.to_owned()
-    })
+    match serde_json::to_writer(&mut buf, value) {
+        // serde_json writes UTF-8 only.
+        Ok(()) => String::from_utf8(buf).unwrap_or_else(|_| internal_json()),
+        Err(_) => internal_json(),
+    }
+}
+
+fn internal_json() -> String {
+    r#"{"ok":false,"status":"INTERNAL","httpStatus":500,"message":"could not render the result"}"#
+        .to_owned()
 }
 
 /// Result of `evf_verifier_process`.
 pub fn process(r: &Result<Verified, Error>) -> String {
     match r {
-        Ok(v) => ok(&ProcessPayload {
-            signature: &v.signature,
-            event: &v.event,
-        }),
+        Ok(v) => process_json(v, v.event.hook_data.as_deref()),
         Err(e) => error(e),
     }
+}
+
+/// Result of `evf_verifier_process` from [`Verifier::process_borrowed`]: `hookData` is written
+/// straight from the body, never copied apart.
+pub(crate) fn process_borrowed(r: &Result<(Verified, Option<&RawValue>), Error>) -> String {
+    match r {
+        Ok((v, hook_data)) => process_json(v, *hook_data),
+        Err(e) => error(e),
+    }
+}
+
+fn process_json(v: &Verified, hook_data: Option<&RawValue>) -> String {
+    let capacity = event_capacity(&v.event)
+        + hook_data.map_or(0, |h| h.get().len())
+        + v.signature.timestamp.len()
+        + v.signature.key.len();
+    ok_sized(
+        &ProcessPayload {
+            signature: &v.signature,
+            event: EventJson {
+                event: &v.event,
+                hook_data,
+            },
+        },
+        capacity,
+    )
 }
 
 /// Result of `evf_normalize`.
 pub fn normalize(r: &Result<Event, Error>) -> String {
     match r {
-        Ok(event) => ok(&EventPayload { event }),
+        Ok(event) => {
+            let hook_data = event.hook_data.as_ref().map_or(0, |h| h.get().len());
+            ok_sized(&EventPayload { event }, event_capacity(event) + hook_data)
+        }
         Err(e) => error(e),
     }
 }

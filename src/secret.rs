@@ -1,10 +1,13 @@
 //! Hook secrets: their bytes are wiped when dropped and never appear in Debug output or messages.
+//! Lists of secrets are read by a visitor that copies each secret once, from the input bytes into
+//! its wiped buffer (no `serde_json::Value` holds one).
 
-use serde_json::Value;
+use serde::de::{self, Deserialize};
 use zeroize::Zeroizing;
 
 use crate::error::Error;
 use crate::status::Status;
+use crate::text::json_error_kind;
 
 /// Most secrets accepted in one list (the verifier's `secrets`, `sign`'s list).
 pub const MAX_SECRETS: usize = 16;
@@ -34,29 +37,193 @@ fn invalid(message: impl Into<String>) -> Error {
     Error::new(Status::InvalidOptions, message)
 }
 
-/// Parses a JSON array of 1 to 16 non-empty secret strings. Messages name positions, never values.
-pub fn parse_secrets(value: &Value, what: &str) -> Result<Vec<Secret>, Error> {
-    let Value::Array(items) = value else {
-        return Err(invalid(format!(
-            "{what} must be an array of strings, oldest first"
-        )));
+/// A JSON value read where a list of secrets is expected. Each secret string goes straight from
+/// the input bytes into its [`Secret`] (wiped on drop); no other copy is made by this crate.
+pub(crate) enum SecretList {
+    NotArray,
+    Items(Vec<SecretItem>),
+}
+
+pub(crate) enum SecretItem {
+    Secret(Secret),
+    Empty,
+    NotString,
+}
+
+impl SecretList {
+    /// 1 to 16 non-empty strings, or an error naming `what` and positions, never values.
+    pub(crate) fn into_secrets(self, what: &str) -> Result<Vec<Secret>, Error> {
+        let SecretList::Items(items) = self else {
+            return Err(invalid(format!(
+                "{what} must be an array of strings, oldest first"
+            )));
+        };
+        if items.is_empty() {
+            return Err(invalid(format!("{what} must hold at least one secret")));
+        }
+        if items.len() > MAX_SECRETS {
+            return Err(invalid(format!(
+                "{what} holds {} secrets; at most {MAX_SECRETS} are allowed",
+                items.len()
+            )));
+        }
+        items
+            .into_iter()
+            .enumerate()
+            .map(|(i, item)| match item {
+                SecretItem::Secret(s) => Ok(s),
+                SecretItem::Empty => Err(invalid(format!("{what}: secret {i} is empty"))),
+                SecretItem::NotString => {
+                    Err(invalid(format!("{what}: secret {i} is not a string")))
+                }
+            })
+            .collect()
+    }
+}
+
+/// Parses a JSON array of 1 to 16 non-empty secret strings (`sign`'s `secrets_json`).
+pub(crate) fn parse_secrets(json: &[u8], what: &str) -> Result<Vec<Secret>, Error> {
+    let list: SecretList = serde_json::from_slice(json).map_err(|e| {
+        invalid(format!(
+            "{what} must be a JSON array of strings ({})",
+            json_error_kind(&e)
+        ))
+    })?;
+    list.into_secrets(what)
+}
+
+/// Visitor methods that consume a value of any other shape and give `$other`.
+macro_rules! anything_else {
+    ($other:expr) => {
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok($other)
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok($other)
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok($other)
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok($other)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok($other)
+        }
+        fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            while map
+                .next_entry::<de::IgnoredAny, de::IgnoredAny>()?
+                .is_some()
+            {}
+            Ok($other)
+        }
     };
-    if items.is_empty() {
-        return Err(invalid(format!("{what} must hold at least one secret")));
+}
+
+struct ListVisitor;
+
+impl<'de> de::Visitor<'de> for ListVisitor {
+    type Value = SecretList;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an array of secrets")
     }
-    if items.len() > MAX_SECRETS {
-        return Err(invalid(format!(
-            "{what} holds {} secrets; at most {MAX_SECRETS} are allowed",
-            items.len()
-        )));
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<SecretList, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<SecretItem>()? {
+            items.push(item);
+        }
+        Ok(SecretList::Items(items))
     }
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, item)| match item {
-            Value::String(s) if !s.is_empty() => Ok(Secret::new(s.as_bytes())),
-            Value::String(_) => Err(invalid(format!("{what}: secret {i} is empty"))),
-            _ => Err(invalid(format!("{what}: secret {i} is not a string"))),
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<SecretList, E> {
+        Ok(SecretList::NotArray)
+    }
+
+    anything_else!(SecretList::NotArray);
+}
+
+impl<'de> Deserialize<'de> for SecretList {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ListVisitor)
+    }
+}
+
+struct ItemVisitor;
+
+impl<'de> de::Visitor<'de> for ItemVisitor {
+    type Value = SecretItem;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a secret string")
+    }
+
+    /// The string as it is in the input, or serde_json's unescaped copy (see README "Secrets").
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<SecretItem, E> {
+        Ok(match s {
+            "" => SecretItem::Empty,
+            s => SecretItem::Secret(Secret::new(s.as_bytes())),
         })
-        .collect()
+    }
+
+    /// An owned string is moved, not copied.
+    fn visit_string<E: de::Error>(self, s: String) -> Result<SecretItem, E> {
+        Ok(match s.is_empty() {
+            true => SecretItem::Empty,
+            false => SecretItem::Secret(Secret::new(s.into_bytes())),
+        })
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<SecretItem, A::Error> {
+        while seq.next_element::<de::IgnoredAny>()?.is_some() {}
+        Ok(SecretItem::NotString)
+    }
+
+    anything_else!(SecretItem::NotString);
+}
+
+impl<'de> Deserialize<'de> for SecretItem {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ItemVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_plain_and_escaped_secrets_and_names_positions_only() {
+        let s = parse_secrets(br#"["plain","tab\there","caf\u00e9"]"#, "secrets").unwrap();
+        let bytes: Vec<&[u8]> = s.iter().map(Secret::expose).collect();
+        assert_eq!(bytes, [&b"plain"[..], b"tab\there", "café".as_bytes()]);
+        for (json, message) in [
+            (
+                &br#"{"a":"x"}"#[..],
+                "secrets must be an array of strings, oldest first",
+            ),
+            (
+                br#""x""#,
+                "secrets must be an array of strings, oldest first",
+            ),
+            (br#"[]"#, "secrets must hold at least one secret"),
+            (br#"["ok",["x"]]"#, "secrets: secret 1 is not a string"),
+            (
+                br#"["ok",{"k":"hidden-value"}]"#,
+                "secrets: secret 1 is not a string",
+            ),
+            (br#"["hidden-value",""]"#, "secrets: secret 1 is empty"),
+        ] {
+            let e = parse_secrets(json, "secrets").unwrap_err();
+            assert_eq!(e.message, message);
+            assert!(!e.message.contains("hidden-value"));
+        }
+        let seventeen = format!("[{}\"x\"]", "\"s\",".repeat(16));
+        let e = parse_secrets(seventeen.as_bytes(), "secrets").unwrap_err();
+        assert_eq!(
+            e.message,
+            "secrets holds 17 secrets; at most 16 are allowed"
+        );
+    }
 }

@@ -68,8 +68,15 @@ fn to_ms(t: OffsetDateTime) -> i64 {
     (t.unix_timestamp_nanos().div_euclid(1_000_000)) as i64
 }
 
-/// Formats Unix milliseconds as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+/// The first instant [`parse_utc_ms`] accepts: 0000-01-01T00:00:00.000Z.
+pub const MIN_MS: i64 = -62_167_219_200_000;
+/// The last instant [`parse_utc_ms`] accepts (to the millisecond): 9999-12-31T23:59:59.999Z.
+pub const MAX_MS: i64 = 253_402_300_799_999;
+
+/// Formats Unix milliseconds as `YYYY-MM-DDTHH:MM:SS.mmmZ`. Saturating: an instant before year 0
+/// or after year 9999 gives the first or last instant of that range.
 pub fn format_ms(ms: i64) -> String {
+    let ms = ms.clamp(MIN_MS, MAX_MS);
     let t = OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .unwrap_or(OffsetDateTime::UNIX_EPOCH);
     format!(
@@ -145,5 +152,15 @@ mod tests {
         assert_eq!(format_ms(1_715_093_395_884), "2024-05-07T14:49:55.884Z");
         assert_eq!(format_ms(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(format_ms(-1), "1969-12-31T23:59:59.999Z");
+    }
+
+    #[test]
+    fn formatting_saturates_at_the_parsable_range() {
+        assert_eq!(parse_utc_ms("0000-01-01T00:00:00Z"), Ok(MIN_MS));
+        assert_eq!(parse_utc_ms("9999-12-31T23:59:59.999Z"), Ok(MAX_MS));
+        assert_eq!(format_ms(MIN_MS), "0000-01-01T00:00:00.000Z");
+        assert_eq!(format_ms(i64::MIN), "0000-01-01T00:00:00.000Z");
+        assert_eq!(format_ms(i64::MAX), "9999-12-31T23:59:59.999Z");
+        assert_eq!(format_ms(MAX_MS + 1), format_ms(MAX_MS));
     }
 }

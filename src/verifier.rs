@@ -1,13 +1,14 @@
 //! The entry points of the safe core: a [`Verifier`] runs verify → parse → normalize on one
 //! request; [`normalize`] runs parse → normalize alone; [`sign`] makes a `Signature` header.
 
+use serde_json::value::RawValue;
+
 use crate::error::Error;
 use crate::normalize::{self, Event};
 use crate::options::Options;
 use crate::secret::parse_secrets;
 use crate::signature_info::SignatureInfo;
 use crate::status::Status;
-use crate::text::json_error_kind;
 use crate::{timestamp, verify};
 
 /// A configured verifier: immutable, `Send + Sync`, cheap to share between threads.
@@ -47,6 +48,19 @@ impl Verifier {
         signature_header: &[u8],
         now_ms: i64,
     ) -> Result<Verified, Error> {
+        let (mut verified, hook_data) = self.process_borrowed(body, signature_header, now_ms)?;
+        verified.event.hook_data = hook_data.map(RawValue::to_owned);
+        Ok(verified)
+    }
+
+    /// [`Verifier::process`] without copying `hookData`: the event's `hook_data` is `None` and the
+    /// raw slice of the body is returned beside it (for `result::process_borrowed`).
+    pub(crate) fn process_borrowed<'b>(
+        &self,
+        body: &'b [u8],
+        signature_header: &[u8],
+        now_ms: i64,
+    ) -> Result<(Verified, Option<&'b RawValue>), Error> {
         let o = &self.options;
         check_body_size(body, o)?;
         let now_ms = if now_ms == 0 {
@@ -61,8 +75,9 @@ impl Verifier {
             o.tolerance_seconds,
             now_ms,
         )?;
-        let event = normalize::normalize_body(body, o).map_err(|e| e.with_signature(&signature))?;
-        Ok(Verified { signature, event })
+        let (event, hook_data) =
+            normalize::normalize_borrowed(body, o).map_err(|e| e.with_signature(&signature))?;
+        Ok((Verified { signature, event }, hook_data))
     }
 }
 
@@ -96,16 +111,7 @@ pub fn sign(
     secrets_json: &[u8],
     now_ms: i64,
 ) -> Result<String, Error> {
-    let value: serde_json::Value = serde_json::from_slice(secrets_json).map_err(|e| {
-        Error::new(
-            Status::InvalidOptions,
-            format!(
-                "secrets must be a JSON array of strings ({})",
-                json_error_kind(&e)
-            ),
-        )
-    })?;
-    let secrets = parse_secrets(&value, "secrets")?;
+    let secrets = parse_secrets(secrets_json, "secrets")?;
     let now_ms = if now_ms == 0 {
         timestamp::now_ms()
     } else {

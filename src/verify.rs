@@ -154,10 +154,9 @@ pub fn verify(
     let Some((key, secret_index)) = matched else {
         return Err(Error::new(
             Status::SignatureMismatch,
-            format!(
-                "no signature in the Signature header matches the body under the {} configured secret(s): check the hook secret and that the raw, unmodified request body is verified",
-                secrets.len()
-            ),
+            // No count of secrets: this message goes back to any caller, and a count would tell a
+            // prober whether a rotation is in progress.
+            "no signature in the Signature header matches the body under the configured secrets: check the hook secret and that the raw, unmodified request body is verified",
         ));
     };
     let info = SignatureInfo {
@@ -170,7 +169,7 @@ pub fn verify(
     if tolerance_seconds > 0 && info.age_ms > limit {
         return Err(Error::new(
             Status::TimestampTooOld,
-            format!("the signature is authentic but {} s old; at most {tolerance_seconds} s are accepted", info.age_ms / 1000),
+            format!("the signature is authentic but {} s old; at most {tolerance_seconds} s are accepted", info.age_ms.unsigned_abs() / 1000),
         )
         .with_signature(&info));
     }
@@ -179,7 +178,7 @@ pub fn verify(
             Status::TimestampInFuture,
             format!(
                 "the signature is authentic but dated {} s in the future; at most {tolerance_seconds} s of clock skew are accepted (check the server clock)",
-                -info.age_ms / 1000
+                info.age_ms.unsigned_abs() / 1000
             ),
         )
         .with_signature(&info));

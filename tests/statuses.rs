@@ -1,6 +1,6 @@
 //! `tests/vectors/statuses.json` is the one status table (name, code, httpStatus, family). The
-//! Rust enum, the C ABI, the committed C header and the table of docs/design.md must say exactly
-//! what it says.
+//! Rust enum, the C ABI, the committed C header and the tables of docs/design.md and README.md
+//! must say exactly what it says.
 
 use std::collections::BTreeMap;
 
@@ -107,24 +107,23 @@ fn the_c_header_defines_the_table() {
     }
 }
 
-#[test]
-fn the_design_table_is_the_table() {
-    let design = read("docs/design.md");
-    let start = design
-        .find("## Status codes")
-        .expect("docs/design.md has a Status codes section");
-    let section = &design[start..];
+/// The rows of the markdown table under the heading `heading` of `path`: name → cells after it.
+fn markdown_rows(path: &str, heading: &str) -> BTreeMap<String, Vec<String>> {
+    let text = read(path);
+    let start = text
+        .find(heading)
+        .unwrap_or_else(|| panic!("{path} has no {heading:?} section"));
     let mut rows = BTreeMap::new();
-    for line in section
+    for line in text[start..]
         .lines()
         .skip(1)
         .take_while(|l| !l.starts_with("## "))
     {
-        let cells: Vec<&str> = line
+        let cells: Vec<String> = line
             .trim()
             .trim_matches('|')
             .split('|')
-            .map(str::trim)
+            .map(|c| c.trim().to_owned())
             .collect();
         let Some(name) = cells
             .first()
@@ -133,19 +132,46 @@ fn the_design_table_is_the_table() {
         else {
             continue;
         };
-        assert_eq!(cells.len(), 4, "docs/design.md row {line:?}");
-        // The HTTP cell may carry a note: "500 (a caught panic: retryable)".
-        let http = cells[2].split_whitespace().next().unwrap();
-        let family = match cells[3] {
-            "" | "-" | "—" => None,
-            f => Some(f.trim_matches('`').to_owned()),
-        };
-        let row = Row {
-            code: cells[1].parse().unwrap(),
-            http: http.parse().unwrap(),
-            family,
-        };
-        rows.insert(name.to_owned(), row);
+        rows.insert(name.to_owned(), cells[1..].to_vec());
     }
+    rows
+}
+
+/// A number cell, which may carry a note: "500 (a caught panic: retryable)".
+fn number(cell: &str) -> i64 {
+    cell.split_whitespace().next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn the_design_table_is_the_table() {
+    let rows: BTreeMap<String, Row> = markdown_rows("docs/design.md", "## Status codes")
+        .into_iter()
+        .map(|(name, cells)| {
+            assert_eq!(cells.len(), 3, "docs/design.md row {name}: {cells:?}");
+            let family = match cells[2].as_str() {
+                "" | "-" | "—" => None,
+                f => Some(f.trim_matches('`').to_owned()),
+            };
+            let row = Row {
+                code: number(&cells[0]),
+                http: number(&cells[1]),
+                family,
+            };
+            (name, row)
+        })
+        .collect();
     assert_eq!(rows, table());
+}
+
+#[test]
+fn the_readme_table_is_the_table() {
+    let rows: BTreeMap<String, (i64, i64)> = markdown_rows("README.md", "## Status codes")
+        .into_iter()
+        .map(|(name, cells)| (name, (number(&cells[0]), number(&cells[1]))))
+        .collect();
+    let want: BTreeMap<String, (i64, i64)> = table()
+        .into_iter()
+        .map(|(name, r)| (name, (r.code, r.http)))
+        .collect();
+    assert_eq!(rows, want);
 }

@@ -260,6 +260,28 @@ fn check(case: &Value, json: &str) -> Vec<String> {
     problems
 }
 
+/// Whether the two runs agree. `sign` with an empty timestamp reads the clock in each run, which
+/// may tick between them: there the headers are compared by form only.
+fn same_result(case: &Value, safe: &str, ffi: &str) -> bool {
+    let clock = case["function"] == "sign" && case["timestamp"].as_str().unwrap_or("").is_empty();
+    if !clock {
+        return safe == ffi;
+    }
+    let parse = |json: &str| -> Value { serde_json::from_str(json).unwrap() };
+    let (mut a, mut b) = (parse(safe), parse(ffi));
+    let form = |h: Option<Value>| {
+        h.and_then(|h| {
+            h.as_str()
+                .map(|s| s.starts_with("ts=") && s.contains(";v0="))
+        })
+    };
+    let (ha, hb) = (
+        a.as_object_mut().and_then(|o| o.remove("header")),
+        b.as_object_mut().and_then(|o| o.remove("header")),
+    );
+    a == b && form(ha) == form(hb)
+}
+
 #[test]
 fn every_vector_passes_through_the_safe_api_and_the_c_abi() {
     let cases = load_cases();
@@ -269,7 +291,7 @@ fn every_vector_passes_through_the_safe_api_and_the_c_abi() {
         let (code, ffi) = run_ffi(&c.raw);
         let ffi = ffi.unwrap();
         let mut problems = check(&c.raw, &safe);
-        if safe != ffi {
+        if !same_result(&c.raw, &safe, &ffi) {
             problems.push(format!(
                 "the C ABI gave other JSON:\n  safe: {safe}\n  ffi:  {ffi}"
             ));

@@ -3,6 +3,11 @@
 //! a secret with stray whitespace, the body before a framework re-encoded it, another
 //! concatenation of `ts` and body, another spelling of `ts`, a retired secret. Findings say what
 //! matched, never an expected signature; secrets are named by index or fingerprint only.
+//!
+//! For administrators only: the findings and the fingerprints (unsalted 32-bit SHA-256 prefixes
+//! of the secrets) help whoever configures the shop and must never go back to the caller of the
+//! webhook URL. The search is bounded: candidate bodies are built one at a time and at most
+//! `MAX_CANDIDATE_BYTES` of them are tried, after which a `search_stopped` finding says so.
 
 mod options;
 mod reencode;
@@ -122,16 +127,18 @@ pub fn explain(
 fn skew_finding(info: &SignatureInfo, tolerance_seconds: u32) -> Option<Finding> {
     let age = info.age_ms;
     let outside = tolerance_seconds > 0 && age.unsigned_abs() > u64::from(tolerance_seconds) * 1000;
-    if !outside && age.abs() < 60_000 {
+    if !outside && age.unsigned_abs() < 60_000 {
         return None;
     }
+    // `unsigned_abs`: no overflow even for an age of i64::MIN (a `now_ms` of i64::MIN).
+    let seconds = age.unsigned_abs() as f64 / 1000.0;
     let (direction, message) = if age >= 0 {
         (
             "behind",
             format!(
                 "the signature is authentic and was made {:.1} s before this server's now: the request was delayed or replayed, or this server's clock is {:.1} s ahead of Everifin's",
-                age as f64 / 1000.0,
-                age as f64 / 1000.0
+                seconds,
+                seconds
             ),
         )
     } else {
@@ -139,8 +146,8 @@ fn skew_finding(info: &SignatureInfo, tolerance_seconds: u32) -> Option<Finding>
             "ahead",
             format!(
                 "the signature is authentic but dated {:.1} s after this server's now: this server's clock is {:.1} s behind Everifin's (check NTP)",
-                -age as f64 / 1000.0,
-                -age as f64 / 1000.0
+                seconds,
+                seconds
             ),
         )
     };

@@ -10,56 +10,51 @@ use super::text::{contains, has_whitespace_outside_strings, replace};
 
 /// Bodies larger than this are not re-encoded in search of a cause (the plain checks still run).
 const MAX_REENCODE_BYTES: usize = 256 * 1024;
-/// Objects with at most this many keys have every key order tried (up to 2 x 720 bodies)...
+/// Objects with at most this many keys have every key order tried (up to 2 x 720 bodies, built
+/// one at a time and within the search's byte budget)...
 const MAX_PERMUTED_KEYS: usize = 6;
 /// ...when the body is at most this large.
 const MAX_PERMUTED_BYTES: usize = 16 * 1024;
 
-/// Transformations of the received body that undo a re-encoding; returns what was undone.
+/// Transformations of the received body that undo a re-encoding; returns what was undone. Each
+/// candidate body is built only when tried, and counts against the search's byte budget.
 pub(super) fn reencoding(body: &[u8], search: &Search) -> Option<Vec<&'static str>> {
-    let textual: [(&'static str, Option<Vec<u8>>); 6] = [
-        (
-            "bom",
-            body.strip_prefix(b"\xEF\xBB\xBF").map(<[u8]>::to_vec),
-        ),
-        (
-            "crlf",
-            contains(body, b"\r\n").then(|| replace(body, b"\r\n", b"\n")),
-        ),
-        (
-            "lf",
-            contains(body, b"\n").then(|| replace(&replace(body, b"\r\n", b"\n"), b"\n", b"\r\n")),
-        ),
-        (
-            "trailing_newline",
-            body.ends_with(b"\n")
-                .then(|| body.trim_ascii_end().to_vec()),
-        ),
-        (
-            "escaped_slashes",
-            contains(body, b"\\/").then(|| replace(body, b"\\/", b"/")),
-        ),
-        (
-            "unescaped_slashes",
-            contains(body, b"/").then(|| replace(&replace(body, b"\\/", b"/"), b"/", b"\\/")),
-        ),
+    // Slices of the body, and the body with a newline added: nothing to build.
+    let bom = body.strip_prefix(b"\xEF\xBB\xBF");
+    if bom.is_some_and(|b| search.body_matches(&[b])) {
+        return Some(vec!["bom"]);
+    }
+    type Build = fn(&[u8]) -> Vec<u8>;
+    let textual: [(&'static str, bool, Build); 5] = [
+        ("crlf", contains(body, b"\r\n"), |b| {
+            replace(b, b"\r\n", b"\n")
+        }),
+        ("lf", contains(body, b"\n"), |b| {
+            replace(&replace(b, b"\r\n", b"\n"), b"\n", b"\r\n")
+        }),
+        ("trailing_newline", body.ends_with(b"\n"), |b| {
+            b.trim_ascii_end().to_vec()
+        }),
+        ("escaped_slashes", contains(body, b"\\/"), |b| {
+            replace(b, b"\\/", b"/")
+        }),
+        ("unescaped_slashes", contains(body, b"/"), |b| {
+            replace(&replace(b, b"\\/", b"/"), b"/", b"\\/")
+        }),
     ];
-    for (label, candidate) in &textual {
-        if candidate
-            .as_ref()
-            .is_some_and(|c| c != body && search.body_matches(c))
-        {
+    for (label, applies, build) in textual {
+        if !applies || search.stopped() {
+            continue;
+        }
+        let candidate = build(body);
+        if candidate != body && search.body_matches(&[&candidate]) {
             return Some(vec![label]);
         }
     }
-    if body.ends_with(b"}") || body.ends_with(b"]") {
-        let mut with_newline = body.to_vec();
-        with_newline.push(b'\n');
-        if search.body_matches(&with_newline) {
-            return Some(vec!["trailing_newline"]);
-        }
+    if (body.ends_with(b"}") || body.ends_with(b"]")) && search.body_matches(&[body, b"\n"]) {
+        return Some(vec!["trailing_newline"]);
     }
-    if body.len() > MAX_REENCODE_BYTES {
+    if body.len() > MAX_REENCODE_BYTES || search.stopped() {
         return None;
     }
     json_reencoding(body, search)
@@ -72,12 +67,13 @@ fn json_reencoding(body: &[u8], search: &Search) -> Option<Vec<&'static str>> {
     let received_escapes_unicode = text.contains("\\u");
     let received_escapes_slashes = text.contains("\\/");
 
-    let mut orders = vec![
-        ("received", received.clone()),
-        ("sorted", sort_keys(&received)),
+    let orders = [
+        ("received", None),
+        ("sorted", Some(sort_keys(&received))),
+        ("documented", Some(documented_order(&received))),
     ];
-    orders.push(("documented", documented_order(&received)));
-    for (order, value) in &orders {
+    for (order, reordered) in &orders {
+        let value = reordered.as_ref().unwrap_or(&received);
         for format in [
             Format::Compact,
             Format::Spaced,
@@ -86,8 +82,12 @@ fn json_reencoding(body: &[u8], search: &Search) -> Option<Vec<&'static str>> {
         ] {
             for ascii in [false, true] {
                 for slashes in [false, true] {
+                    if search.stopped() {
+                        return None;
+                    }
                     let candidate = render(value, format, ascii, slashes);
-                    if candidate.as_bytes() == body || !search.body_matches(candidate.as_bytes()) {
+                    if candidate.as_bytes() == body || !search.body_matches(&[candidate.as_bytes()])
+                    {
                         continue;
                     }
                     let mut t = Vec::new();
@@ -128,19 +128,20 @@ fn json_reencoding(body: &[u8], search: &Search) -> Option<Vec<&'static str>> {
     if body.len() > MAX_PERMUTED_BYTES {
         return None;
     }
-    for path in [None, Some("data")] {
-        for candidate in permutations_at(&received, path) {
-            let rendered = render(&candidate, Format::Compact, false, false);
-            if rendered.as_bytes() != body && search.body_matches(rendered.as_bytes()) {
-                let mut t = vec!["key_order"];
-                if received_pretty {
-                    t.push("pretty_printed");
-                }
-                return Some(t);
-            }
-        }
-    }
-    None
+    let Value::Object(top) = &received else {
+        return None;
+    };
+    let found = match Permuted::top(top) {
+        Some(p) => p.any(body, search),
+        None => false,
+    } || match Permuted::data(top) {
+        Some(p) => p.any(body, search),
+        None => false,
+    };
+    found.then(|| match received_pretty {
+        true => vec!["key_order", "pretty_printed"],
+        false => vec!["key_order"],
+    })
 }
 
 /// Whether two values have the same key order everywhere.
@@ -156,39 +157,147 @@ fn same_order(a: &Value, b: &Value) -> bool {
     }
 }
 
-/// Every key order of the object at `path` (None = top level), when it has few enough keys.
-fn permutations_at(value: &Value, path: Option<&str>) -> Vec<Value> {
-    let target = match path {
-        None => value.as_object(),
-        Some(key) => value.get(key).and_then(Value::as_object),
-    };
-    let Some(map) = target else { return Vec::new() };
-    if map.len() < 2 || map.len() > MAX_PERMUTED_KEYS {
-        return Vec::new();
-    }
-    let entries: Vec<(String, Value)> = map.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    let mut out = Vec::new();
-    let mut indices: Vec<usize> = (0..entries.len()).collect();
-    permute(&mut indices, 0, &mut |order| {
-        let reordered: Map<String, Value> = order.iter().map(|&i| entries[i].clone()).collect();
-        let mut whole = value.clone();
-        match path {
-            None => whole = Value::Object(reordered),
-            Some(key) => whole[key] = Value::Object(reordered),
-        }
-        out.push(whole);
-    });
-    out
+/// The compact rendering of the body with the members of one object (the top level, or `data`)
+/// in any order: `prefix`, then the members joined by commas in the order tried, then `suffix`.
+/// Each member is rendered once; each candidate is assembled in one reused buffer.
+struct Permuted {
+    prefix: String,
+    members: Vec<String>,
+    suffix: String,
 }
 
-fn permute(items: &mut Vec<usize>, k: usize, visit: &mut dyn FnMut(&[usize])) {
-    if k == items.len() {
-        visit(items);
-        return;
+impl Permuted {
+    fn top(top: &Map<String, Value>) -> Option<Permuted> {
+        Some(Permuted {
+            prefix: "{".to_owned(),
+            members: members(top)?,
+            suffix: "}".to_owned(),
+        })
     }
-    for i in k..items.len() {
-        items.swap(k, i);
-        permute(items, k + 1, visit);
-        items.swap(k, i);
+
+    fn data(top: &Map<String, Value>) -> Option<Permuted> {
+        let Some(Value::Object(data)) = top.get("data") else {
+            return None;
+        };
+        let members = members(data)?;
+        let mut prefix = "{".to_owned();
+        let mut suffix = "}".to_owned();
+        let mut after = false;
+        for (key, value) in top {
+            if key == "data" {
+                after = true;
+                if prefix.len() > 1 {
+                    prefix.push(',');
+                }
+                prefix.push_str("\"data\":{");
+                continue;
+            }
+            let text = member(key, value)?;
+            match after {
+                false => {
+                    if prefix.len() > 1 {
+                        prefix.push(',');
+                    }
+                    prefix.push_str(&text);
+                }
+                true => {
+                    suffix.push(',');
+                    suffix.push_str(&text);
+                }
+            }
+        }
+        suffix.push('}');
+        Some(Permuted {
+            prefix,
+            members,
+            suffix,
+        })
+    }
+
+    /// Whether a candidate other than `body` carries a header signature; stops with the budget.
+    fn any(&self, body: &[u8], search: &Search) -> bool {
+        let mut order: Vec<usize> = (0..self.members.len()).collect();
+        let mut candidate = Vec::with_capacity(body.len() + 16);
+        loop {
+            if search.stopped() {
+                return false;
+            }
+            candidate.clear();
+            candidate.extend_from_slice(self.prefix.as_bytes());
+            for (n, &i) in order.iter().enumerate() {
+                if n > 0 {
+                    candidate.push(b',');
+                }
+                candidate.extend_from_slice(self.members[i].as_bytes());
+            }
+            candidate.extend_from_slice(self.suffix.as_bytes());
+            if candidate != body && search.body_matches(&[&candidate]) {
+                return true;
+            }
+            if !next_permutation(&mut order) {
+                return false;
+            }
+        }
+    }
+}
+
+/// `"key":value` of each member, compact, when the object has few enough members to permute.
+fn members(map: &Map<String, Value>) -> Option<Vec<String>> {
+    if map.len() < 2 || map.len() > MAX_PERMUTED_KEYS {
+        return None;
+    }
+    map.iter().map(|(k, v)| member(k, v)).collect()
+}
+
+fn member(key: &str, value: &Value) -> Option<String> {
+    let mut text = serde_json::to_string(key).ok()?;
+    text.push(':');
+    text.push_str(&serde_json::to_string(value).ok()?);
+    Some(text)
+}
+
+/// The next order in lexicographic sequence; false after the last one.
+fn next_permutation(order: &mut [usize]) -> bool {
+    let Some(i) = order.windows(2).rposition(|w| w[0] < w[1]) else {
+        return false;
+    };
+    let Some(j) = order.iter().rposition(|&x| x > order[i]) else {
+        return false;
+    };
+    order.swap(i, j);
+    order[i + 1..].reverse();
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn permutations_are_all_visited_once() {
+        let mut order = vec![0, 1, 2, 3];
+        let mut seen = std::collections::HashSet::new();
+        loop {
+            assert!(seen.insert(order.clone()));
+            if !next_permutation(&mut order) {
+                break;
+            }
+        }
+        assert_eq!(seen.len(), 24);
+    }
+
+    #[test]
+    fn a_permuted_body_renders_like_serde_json() {
+        let v: Value = serde_json::from_str(
+            r#"{"a":1,"data":{"x":"/","y":[1,2],"z":{"k":null}},"b":"\u00e9"}"#,
+        )
+        .unwrap();
+        let Value::Object(top) = &v else { panic!() };
+        let p = Permuted::data(top).unwrap();
+        let whole = format!("{}{}{}", p.prefix, p.members.join(","), p.suffix);
+        assert_eq!(whole, serde_json::to_string(&v).unwrap());
+        let p = Permuted::top(top).unwrap();
+        let whole = format!("{}{}{}", p.prefix, p.members.join(","), p.suffix);
+        assert_eq!(whole, serde_json::to_string(&v).unwrap());
     }
 }

@@ -2,6 +2,8 @@
 //! a retired secret), other bodies (see [`reencode`](super::reencode)), other concatenations of
 //! `ts` and body, other spellings of `ts`.
 
+use std::cell::Cell;
+
 use subtle::ConstantTimeEq;
 
 use super::reencode::reencoding;
@@ -18,10 +20,17 @@ enum KeyKind {
     Retired(usize),
 }
 
+/// At most this many bytes of candidate bodies are tried in one search (the search then stops and
+/// says so): bounds its time and memory whatever the body.
+pub(super) const MAX_CANDIDATE_BYTES: usize = 16 * 1024 * 1024;
+
 pub(super) struct Search<'a> {
     ts: &'a str,
     given: Vec<[u8; 32]>,
     keys: Vec<(KeyKind, Secret)>,
+    /// Bytes of candidate bodies tried so far.
+    spent: Cell<usize>,
+    stopped: Cell<bool>,
 }
 
 impl Search<'_> {
@@ -39,12 +48,28 @@ impl Search<'_> {
             .map(|(kind, _)| *kind)
     }
 
-    /// Tries a body with the header's `ts` under the configured secrets only.
-    pub(super) fn body_matches(&self, body: &[u8]) -> bool {
+    /// Tries a candidate body (the concatenation of `body`) with the header's `ts` under the
+    /// configured secrets only. Past [`MAX_CANDIDATE_BYTES`] it tries nothing and gives false.
+    pub(super) fn body_matches(&self, body: &[&[u8]]) -> bool {
+        let len: usize = body.iter().map(|part| part.len()).sum();
+        let spent = self.spent.get().saturating_add(len);
+        if self.stopped.get() || spent > MAX_CANDIDATE_BYTES {
+            self.stopped.set(true);
+            return false;
+        }
+        self.spent.set(spent);
+        let mut message: Vec<&[u8]> = Vec::with_capacity(body.len() + 2);
+        message.extend([self.ts.as_bytes(), b"."]);
+        message.extend_from_slice(body);
         self.keys
             .iter()
             .filter(|(kind, _)| matches!(kind, KeyKind::Configured))
-            .any(|(_, secret)| self.carries(secret, &[self.ts.as_bytes(), b".", body]))
+            .any(|(_, secret)| self.carries(secret, &message))
+    }
+
+    /// Whether the byte budget ran out (some candidates were not tried).
+    pub(super) fn stopped(&self) -> bool {
+        self.stopped.get()
     }
 }
 
@@ -79,14 +104,18 @@ pub(super) fn search(
         ts: parsed.ts,
         given: parsed.signatures.iter().map(|(_, mac)| *mac).collect(),
         keys,
+        spent: Cell::new(0),
+        stopped: Cell::new(false),
     };
     let mut findings = Vec::new();
 
     // The key: whitespace around a configured secret, or a retired secret.
     match search.matches(&[parsed.ts.as_bytes(), b".", body]) {
         Some(KeyKind::Trimmed(i)) => {
-            let text = String::from_utf8_lossy(configured[i].expose()).into_owned();
-            let what = describe_whitespace(&text);
+            // Trimmed keys exist only for UTF-8 secrets; no copy of the secret is made.
+            let what = std::str::from_utf8(configured[i].expose())
+                .map(describe_whitespace)
+                .unwrap_or_default();
             findings.push(finding(
                 "secret_whitespace",
                 format!("configured secret {i} {what}; the signature matches without it: remove the whitespace from the configured secret"),
@@ -145,6 +174,7 @@ pub(super) fn search(
         }
     }
 
+    let stopped = search.stopped();
     if findings.is_empty() {
         let n = parsed.signatures.len();
         if n > configured.len() {
@@ -153,13 +183,21 @@ pub(super) fn search(
                 format!("the header carries {n} signatures: Everifin signs with {n} secrets while a regenerated secret is being rolled out, and none matches the {} configured: add the newest hook secret from the Back Office (oldest first)", configured.len()),
                 serde_json::json!({"signatures": n, "configuredSecrets": configured.len()}),
             ));
-        } else {
+        } else if !stopped {
             findings.push(finding(
                 "no_cause_found",
                 "no common cause matched: check that the configured secret is this shop's current hook secret (compare the fingerprints) and that the raw, unmodified body is verified".to_owned(),
                 serde_json::json!({}),
             ));
         }
+    }
+    if stopped {
+        let spent = search.spent.get();
+        findings.push(finding(
+            "search_stopped",
+            format!("the search for a re-encoded body stopped after trying {spent} bytes of candidate bodies (the limit is {MAX_CANDIDATE_BYTES}): causes that were not tried may remain; no candidate tried matched"),
+            serde_json::json!({"candidateBytes": spent, "limitBytes": MAX_CANDIDATE_BYTES}),
+        ));
     }
     findings
 }

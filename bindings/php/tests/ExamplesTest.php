@@ -8,19 +8,20 @@ use Everifin\Webhook\Verifier;
 use PHPUnit\Framework\TestCase;
 
 /**
- * The WooCommerce plugin skeleton and the PrestaShop front controller of examples/, run against
- * the stubs in tests/stubs/ (WordPress and PrestaShop are not installed here).
+ * The WooCommerce plugin (plugins/woocommerce/everifin-webhook) and the PrestaShop module
+ * (plugins/prestashop/everifinwebhook), run against the stubs in tests/stubs/. The plugin is also
+ * installed from its ZIP into a real WordPress by tests/dist/wordpress.sh (make test-wordpress).
  */
 final class ExamplesTest extends TestCase
 {
     private const SECRET = 'whsec-example-shop-91b7';
-    private const EXAMPLES = __DIR__ . '/../examples';
+    private const EXAMPLES = __DIR__ . '/../../../plugins';
 
     public static function setUpBeforeClass(): void
     {
         require_once __DIR__ . '/stubs/woocommerce.php';
         require_once __DIR__ . '/stubs/prestashop.php';
-        require_once self::EXAMPLES . '/woocommerce/everifin-webhook-example/everifin-webhook-example.php';
+        require_once self::EXAMPLES . '/woocommerce/everifin-webhook/everifin-webhook.php';
         require_once self::EXAMPLES . '/prestashop/everifinwebhook/everifinwebhook.php';
         require_once self::EXAMPLES . '/prestashop/everifinwebhook/controllers/front/webhook.php';
     }
@@ -48,7 +49,7 @@ final class ExamplesTest extends TestCase
     public function testEveryExampleFilePassesPhpLint(): void
     {
         $files = self::exampleFiles();
-        $this->assertGreaterThanOrEqual(3, count($files));
+        $this->assertGreaterThanOrEqual(6, count($files));
         foreach ($files as $f) {
             exec(escapeshellarg(PHP_BINARY) . ' -l ' . escapeshellarg($f) . ' 2>&1', $out, $rc);
             $this->assertSame(0, $rc, "php -l $f: " . implode("\n", $out));
@@ -91,35 +92,36 @@ final class ExamplesTest extends TestCase
     public function testWooCommerceOrderFlowPaidOnceDuplicateStaleRegression(): void
     {
         do_action('rest_api_init');
-        \WpStub::$options[\Everifin_Webhook_Example::OPTION_SECRETS] = [self::SECRET];
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
         $order = \WpStub::$orders[1042] = new \WC_Order(1042, 'pending');
 
         $processing = self::body('11111111-1111-4111-8111-111111111111', 'PROCESSING', '2024-05-07T14:49:50.000Z');
         $r = $this->wooPost($processing, ['Signature' => self::signed($processing)]);
         $this->assertSame(200, $r->get_status(), json_encode($r->get_data()));
-        $this->assertSame(['ok' => true, 'action' => 'apply', 'reason' => 'first'], $r->get_data());
+        $this->assertSame(['action' => 'apply', 'reason' => 'first'], $r->get_data()['decision']);
         $this->assertSame('pending', $order->get_status());
 
         $booked = self::body('22222222-2222-4222-8222-222222222222', 'BOOKED', '2024-05-07T14:49:55.884Z');
         $r = $this->wooPost($booked, ['SIGNATURE' => self::signed($booked)]);
-        $this->assertSame(['ok' => true, 'action' => 'apply', 'reason' => 'newer'], $r->get_data());
+        $this->assertSame(['action' => 'apply', 'reason' => 'newer'], $r->get_data()['decision']);
         $this->assertSame('processing', $order->get_status());
+        $this->assertSame([true, 1042, 'paid', 'processing'], [$r->get_data()['received'], $r->get_data()['order'], $r->get_data()['orderOutcome'], $r->get_data()['orderState']]);
         $this->assertSame(1, $order->paymentCompleteCalls);
         $this->assertSame('f0489615-fb8a-4c76-bb28-7f9726d815d6', $order->transactionId);
 
         // Everifin retries the same event: skipped, the order is not paid twice.
         $r = $this->wooPost($booked, ['signature' => self::signed($booked)]);
-        $this->assertSame(['ok' => true, 'action' => 'skip', 'reason' => 'duplicate'], $r->get_data());
+        $this->assertSame(['action' => 'skip', 'reason' => 'duplicate'], $r->get_data()['decision']);
         $this->assertSame(1, $order->paymentCompleteCalls);
 
         // A late PROCESSING (older) and a newer PROCESSING (regression of a final status) change nothing.
         $late = self::body('33333333-3333-4333-8333-333333333333', 'PROCESSING', '2024-05-07T14:49:51.000Z');
-        $this->assertSame('stale', $this->wooPost($late, ['Signature' => self::signed($late)])->get_data()['reason']);
+        $this->assertSame('stale', $this->wooPost($late, ['Signature' => self::signed($late)])->get_data()['decision']['reason']);
         $back = self::body('44444444-4444-4444-8444-444444444444', 'FAILED', '2024-05-07T14:50:00.000Z');
-        $this->assertSame('regression', $this->wooPost($back, ['Signature' => self::signed($back)])->get_data()['reason']);
+        $this->assertSame('regression', $this->wooPost($back, ['Signature' => self::signed($back)])->get_data()['decision']['reason']);
         $this->assertSame('processing', $order->get_status());
 
-        $state = json_decode((string) $order->get_meta(\Everifin_Webhook_Example::META_STATE), true);
+        $state = json_decode((string) $order->get_meta(\Everifin_Webhook_Plugin::META_STATE), true);
         $this->assertSame('BOOKED', $state['status']);
         $this->assertCount(4, $state['recentEventIds']);
     }
@@ -127,7 +129,7 @@ final class ExamplesTest extends TestCase
     public function testWooCommerceFailedPaymentUsesTheSuggestedState(): void
     {
         do_action('rest_api_init');
-        \WpStub::$options[\Everifin_Webhook_Example::OPTION_SECRETS] = ['whsec-old-secret-0001', self::SECRET];
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = ['whsec-old-secret-0001', self::SECRET];
         $order = \WpStub::$orders[1042] = new \WC_Order(1042, 'pending');
         $failed = self::body('55555555-5555-4555-8555-555555555555', 'FAILED', '2024-05-07T14:49:55.000Z');
         $r = $this->wooPost($failed, ['Signature' => self::signed($failed)]);
@@ -139,7 +141,7 @@ final class ExamplesTest extends TestCase
     public function testWooCommerceRejectsForgedAndBrokenRequestsWithTheBindingsStatus(): void
     {
         do_action('rest_api_init');
-        \WpStub::$options[\Everifin_Webhook_Example::OPTION_SECRETS] = [self::SECRET];
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
         $order = \WpStub::$orders[1042] = new \WC_Order(1042, 'pending');
         $booked = self::body('66666666-6666-4666-8666-666666666666', 'BOOKED', '2024-05-07T14:49:55.000Z');
 
@@ -163,15 +165,68 @@ final class ExamplesTest extends TestCase
     public function testWooCommerceUnknownOrderAndMissingSecret(): void
     {
         do_action('rest_api_init');
-        \WpStub::$options[\Everifin_Webhook_Example::OPTION_SECRETS] = [self::SECRET];
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
         $body = self::body('77777777-7777-4777-8777-777777777777', 'BOOKED', '2024-05-07T14:49:55.000Z', '999');
         $r = $this->wooPost($body, ['Signature' => self::signed($body)]);
         $this->assertSame(200, $r->get_status());
-        $this->assertSame('ignored', $r->get_data()['action']);
+        $this->assertTrue($r->get_data()['received']);
+        $this->assertNull($r->get_data()['order']);
+        $this->assertArrayNotHasKey('decision', $r->get_data());
 
         \WpStub::$options = [];
         $r = $this->wooPost($body, ['Signature' => self::signed($body)]);
         $this->assertSame(500, $r->get_status());
+    }
+
+    public function testWooCommerceLoadsDecidesAndSavesWithTheOrderLocked(): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        \WpStub::$orders[1042] = new \WC_Order(1042, 'pending');
+        $booked = self::body('99999999-9999-4999-8999-999999999999', 'BOOKED', '2024-05-07T14:49:55.000Z');
+        \WpStub::$log = [];
+        $r = $this->wooPost($booked, ['Signature' => self::signed($booked)]);
+        $this->assertSame(['action' => 'apply', 'reason' => 'first'], $r->get_data()['decision']);
+        $log = \WpStub::$log;
+        $this->assertMatchesRegularExpression("/^SELECT GET_LOCK\\('everifin-webhook:[0-9a-f]{12}:1042', 10\\)$/", $log[0]);
+        $this->assertSame(['START TRANSACTION', 'wc_get_order(1042)', 'save(1042)', 'COMMIT'], array_slice($log, 1, 4));
+        $this->assertSame(str_replace('GET_LOCK', 'RELEASE_LOCK', preg_replace('/, 10\)$/', ')', $log[0])), $log[5]);
+        $this->assertCount(6, $log);
+    }
+
+    public function testWooCommerceAnswers503WhileAnotherDeliveryHoldsTheOrder(): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        $order = \WpStub::$orders[1042] = new \WC_Order(1042, 'pending');
+        \WpStub::$lockHeld = true;
+        $booked = self::body('12121212-1212-4212-8212-121212121212', 'BOOKED', '2024-05-07T14:49:55.000Z');
+        $r = $this->wooPost($booked, ['Signature' => self::signed($booked)]);
+        $this->assertSame(503, $r->get_status(), 'Everifin must retry later');
+        $this->assertSame(0, $order->saves);
+        $this->assertNotContains('wc_get_order(1042)', \WpStub::$log, 'the order is not read without the lock');
+    }
+
+    public function testWooCommerceSecretsAreStoredWithoutAutoload(): void
+    {
+        \Everifin_Webhook_Plugin::activate();
+        $this->assertSame([serialize([]), false], \WpStub::$stored[\Everifin_Webhook_Plugin::OPTION_SECRETS]);
+        \Everifin_Webhook_Plugin::saveSecrets(['old', '', 'new']);
+        $this->assertSame([serialize(['old', 'new']), false], \WpStub::$stored[\Everifin_Webhook_Plugin::OPTION_SECRETS]);
+        $this->assertSame(['old', 'new'], \Everifin_Webhook_Plugin::secrets());
+    }
+
+    public function testWooCommerceAdminNoticeNamesTheBackendAndWhy(): void
+    {
+        [$class, $text] = \Everifin_Webhook_Admin::backendSummary();
+        $d = \Everifin\Webhook\Environment::diagnose();
+        if ($d['backend'] === 'ffi') {
+            $this->assertSame('info', $class);
+            $this->assertStringContainsString('the native library runs (PHP FFI', $text);
+        } else {
+            $this->assertSame('warning', $class);
+            $this->assertStringContainsString('the pure-PHP fallback runs, because ' . rtrim((string) $d['reason'], '.'), $text);
+        }
     }
 
     // ------------------------------------------------------------------ PrestaShop
@@ -187,19 +242,55 @@ final class ExamplesTest extends TestCase
         $booked = self::body('88888888-8888-4888-8888-888888888888', 'BOOKED', '2024-05-07T14:49:55.000Z');
         [$code, $payload] = $c->handle($booked, self::signed($booked));
         $this->assertSame(200, $code, json_encode($payload));
-        $this->assertSame(['ok' => true, 'action' => 'apply', 'reason' => 'first'], $payload);
+        $this->assertSame(['received' => true, 'order' => 1042, 'decision' => ['action' => 'apply', 'reason' => 'first'], 'orderOutcome' => 'paid'], $payload);
         $this->assertSame(2, \PsStub::$orders[1042]['state']);
         $this->assertSame([[1042, 2]], \PsStub::$history);
 
         [$code, $payload] = $c->handle($booked, self::signed($booked));
-        $this->assertSame([200, 'duplicate'], [$code, $payload['reason']]);
+        $this->assertSame([200, 'duplicate', 'paid'], [$code, $payload['decision']['reason'], $payload['orderOutcome']]);
         $this->assertCount(1, \PsStub::$history);
         $this->assertSame('BOOKED', json_decode(\PsStub::$stateTable[1042], true)['status']);
+
+        // The order row is locked (SELECT ... FOR UPDATE inside a transaction) before its state is read.
+        $log = array_values(array_filter(\PsStub::$log, static fn ($q) => !str_starts_with($q, 'CREATE TABLE')));
+        $this->assertSame([
+            'START TRANSACTION',
+            'SELECT `id_order` FROM `ps_orders` WHERE `id_order` = 1042 LIMIT 1 FOR UPDATE',
+            'new Order(1042)',
+            'SELECT `state` FROM `ps_everifin_webhook_state` WHERE `id_order` = 1042',
+        ], array_slice($log, -6, 4));
+        $this->assertStringStartsWith('REPLACE INTO `ps_everifin_webhook_state`', $log[count($log) - 2]);
+        $this->assertSame('COMMIT', $log[count($log) - 1]);
 
         [$code, $payload] = $c->handle($booked, 'ts=2024-05-07T14:49:55.000Z;v0=' . str_repeat('0', 64));
         $this->assertSame([401, 'SIGNATURE_MISMATCH'], [$code, $payload['status']]);
         [$code, $payload] = $c->handle("\xff\xfe", self::signed("\xff\xfe"));
         $this->assertSame([400, 'BODY_NOT_UTF8'], [$code, $payload['status']]);
+    }
+
+    public function testPrestaShopConfigurationPageSavesSecretsAndNamesTheBackend(): void
+    {
+        $m = new \EverifinWebhook();
+        $_SERVER['REQUEST_URI'] = '/admin/index.php?controller=AdminModules&configure=everifinwebhook';
+        $_POST = [];
+        $html = $m->getContent();
+        $this->assertStringContainsString('0 hook secret(s) configured', $html);
+        $this->assertStringContainsString('No hook secret is configured', $html);
+        $this->assertStringContainsString('<code>https://shop.example/module/everifinwebhook/webhook</code>', $html);
+        $d = \Everifin\Webhook\Environment::diagnose();
+        $this->assertStringContainsString($d['backend'] === 'ffi' ? 'alert-info">The native library runs' : 'alert-warning">The pure-PHP fallback runs, because', $html);
+
+        $_POST = ['submitEverifinWebhook' => '1', 'EVERIFIN_WEBHOOK_SECRETS' => "old secret 2025\r\nnew secret 2026\r\n"];
+        try {
+            $html = $m->getContent();
+        } finally {
+            $_POST = [];
+        }
+        $this->assertSame("old secret 2025\nnew secret 2026", \PsStub::$config[\EverifinWebhook::CONFIG_SECRETS]);
+        $this->assertSame(['old secret 2025', 'new secret 2026'], \EverifinWebhook::secrets());
+        $this->assertStringContainsString('2 hook secret(s) saved.', $html);
+        $this->assertStringNotContainsString('secret 2025', $html, 'secrets are never printed back');
+        $this->assertStringNotContainsString('No hook secret is configured', $html);
     }
 
     public function testPrestaShopPostProcessReadsTheRequestAndAnswers(): void

@@ -159,6 +159,11 @@ _SCAN: Callable[[str, int], Tuple[Any, int]] = json.scanner.make_scanner(
 def _result_data(ptr: Any) -> Dict[str, Any]:
     """Copy a result out, free it (always), parse it once; return the object when it is OK and
     raise the matching WebhookError otherwise."""
+    return _result_text_data(ptr)[1]
+
+
+def _result_text_data(ptr: Any) -> Tuple[str, Dict[str, Any]]:
+    """Like :func:`_result_data`, with the result's JSON text too."""
     lib_ = _LIB or lib()
     if not ptr:
         raise MemoryError("everifin-webhook: the library returned no result (out of memory)")
@@ -179,7 +184,7 @@ def _result_data(ptr: Any) -> Dict[str, Any]:
             "INTERNAL", 3, 500, f"the library returned an unreadable result ({exc})"
         ) from None
     if code == 0 and type(data) is dict and data.get("ok") is True:
-        return data
+        return text, data
     _raise_error(code, data)
 
 
@@ -628,7 +633,8 @@ def decide(event: Union[Event, JsonInput], state: Union[JsonInput, None] = None)
     """
     e = _json(event, "event")
     s = _json(state, "state")
-    return Decision.from_result(_result_data((_LIB or lib()).evf_decide(e, len(e), s, len(s))))
+    text, data = _result_text_data((_LIB or lib()).evf_decide(e, len(e), s, len(s)))
+    return Decision.from_result(data, text)
 
 
 def normalize(

@@ -10,9 +10,11 @@ Ownership and copies (the contract ``tests/test_api.py`` checks):
   own objects, shared, not copied. Copy them (``copy.deepcopy``) before mutating them.
 - :attr:`Event.hook_data` is the event's own parsed ``hookData`` (shared, like in ``to_dict``);
   :attr:`Event.suggested` is a read-only mapping.
-- :class:`Decision` keeps the ``state`` dict of the result as is (a plain dict, so that it can be
-  stored in a JSON column directly); :meth:`Decision.to_dict` returns new dicts for the top level,
-  the decision and the state (its lists are shared).
+- :class:`Decision` keeps the ``state`` dict of the result as is (a plain dict, to read);
+  :meth:`Decision.state_json` is the state's exact JSON text from the result, the one to store
+  (unknown keys keep their bytes: ``1.50`` is not turned into ``1.5``);
+  :meth:`Decision.to_dict` returns new dicts for the top level, the decision and the state (its
+  lists are shared).
 
 Fields whose values form a closed set in schema version 1 are typed as ``Literal`` unions of the
 known values (``Entity``, ``Outcome``, ``Action``, ``Reason``, ``PaymentStatus``, ``StatusName``),
@@ -350,9 +352,9 @@ class Decision:
     event (``paid``, ``refunded``, ``failed``, ...), derived from every payment, refund and
     order-level status of the order: a late failure of another payment attempt never un-pays it.
     ``suggested`` maps each platform to the shop state for ``order_outcome`` (None: leave it).
-    ``state`` is the new state to persist for the order (also on a skip): the dict of the
-    library's result, not copied. ``result`` is the library's whole result object (keys a newer
-    library adds are there).
+    ``state`` is the new state for the order (also on a skip): the dict of the library's
+    result, not copied; store :meth:`state_json` (its exact text). ``result`` is the library's
+    whole result object (keys a newer library adds are there), ``result_text`` its JSON text.
     """
 
     action: Union[Action, str]
@@ -362,6 +364,7 @@ class Decision:
     order_outcome: Union[Outcome, str] = "unknown"
     suggested: Mapping[str, Optional[str]] = field(default_factory=dict, hash=False)
     result: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    result_text: Optional[str] = field(default=None, repr=False, compare=False)
 
     def __hash__(self) -> int:
         return hash((self.action, self.reason, self.http_status, self.order_outcome))
@@ -371,7 +374,9 @@ class Decision:
         return self.action == "apply"
 
     @classmethod
-    def from_result(cls, data: Mapping[str, Any]) -> "Decision":
+    def from_result(cls, data: Mapping[str, Any], text: Optional[str] = None) -> "Decision":
+        """The decision of a decide result ``data``; ``text`` is the result's JSON text as the
+        library wrote it (kept for :meth:`state_json`)."""
         decision = data["decision"]
         suggested = decision.get("suggested")
         state = data["state"]
@@ -383,6 +388,7 @@ class Decision:
             order_outcome=str(decision.get("orderOutcome") or "unknown"),
             suggested=suggested if isinstance(suggested, Mapping) else {},
             result=data,
+            result_text=text,
         )
 
     def to_dict(self) -> Dict[str, Any]:
@@ -400,8 +406,32 @@ class Decision:
         }
 
     def state_json(self) -> str:
-        """The new state as compact JSON, ready to store."""
+        """The new state as JSON text, ready to store: the exact text of the library's result,
+        so unknown keys keep their bytes (``1.50`` stays ``1.50``, a 23-digit integer stays as it
+        was). The library writes ``state`` last in a decide result, right after the decision
+        object (whose last member, ``suggested``, holds only strings and nulls): the text between
+        ``}},"state":`` and the final ``}`` is the state. It is used only when it parses to
+        exactly :attr:`state`; otherwise (a decision built from a dict, a library of another
+        layout, a state changed after the decision) the state is serialized with ``json.dumps``.
+        """
+        text = self.result_text
+        if text is not None and text.endswith("}"):
+            at = text.find(_STATE_MARK)
+            if at >= 0:
+                cut = text[at + len(_STATE_MARK) : -1]
+                try:
+                    same = json.loads(cut) == self.state
+                except ValueError:
+                    same = False
+                if same:
+                    return cut
         return json.dumps(self.state, separators=(",", ":"), ensure_ascii=False)
+
+
+# Where a decide result's state starts: the end of "suggested", the end of "decision", then
+# "state". An unescaped quote cannot occur inside a JSON string, so this cannot match inside one;
+# before the decision's end the result holds flat members and the flat "suggested" object only.
+_STATE_MARK = '}},"state":'
 
 
 @dataclass(frozen=True)

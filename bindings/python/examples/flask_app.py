@@ -11,7 +11,9 @@ POST /webhooks/everifin:
 2. lock the order row (``BEGIN IMMEDIATE``), load the stored webhook state, ``decide``;
 3. on ``apply``: update the order's payment state (and start fulfilment once when it becomes
    paid); always store the new webhook state; commit;
-4. answer 200 with the decision (a skipped duplicate/stale/regression event is still received).
+4. answer 200 with the decision (a skipped duplicate/stale/regression event is still received):
+   ``{"received": true, "decision": {"action": ..., "reason": ...}, "orderOutcome": ..., ...}``,
+   the answer ``everifin-webhook send`` compares with what each scenario step expects.
 
 The order is found by the shop's own id, sent to Everifin as ``externalId`` (or, for payments
 created with one, ``instructionId``). An event for an order this shop does not know is answered
@@ -44,7 +46,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS orders (
     reference      TEXT PRIMARY KEY,             -- the shop's order id (Everifin externalId)
     payment_state  TEXT NOT NULL DEFAULT 'new',  -- new, pending, authorized, paid, failed, ...
-    webhook_state  TEXT NOT NULL DEFAULT '{}',   -- the state decide() returned, as JSON
+    webhook_state  TEXT NOT NULL DEFAULT '{}',   -- decision.state_json(): its exact text
     fulfilments    INTEGER NOT NULL DEFAULT 0,   -- how often fulfilment was started (must be <= 1)
     updated_at     TEXT
 );
@@ -104,7 +106,7 @@ def handle_webhook(
         return exc.to_dict(), exc.http_status
     reference = order_reference(event)
     if reference is None:
-        return {"result": "ignored", "reason": "no order reference", "eventId": event.event_id}, 200
+        return ignored(event, "no order reference in the event"), 200
     conn = connect(database)
     try:
         conn.execute("BEGIN IMMEDIATE")  # lock: the browser return and retries race with us
@@ -113,7 +115,7 @@ def handle_webhook(
         ).fetchone()
         if row is None:
             conn.execute("ROLLBACK")
-            return {"result": "ignored", "reason": "unknown order", "eventId": event.event_id}, 200
+            return ignored(event, f"unknown order {reference}"), 200
         try:
             decision = verifier.decide(event, row["webhook_state"])
         except WebhookError as exc:  # a corrupted stored state: 500, Everifin retries
@@ -142,13 +144,26 @@ def handle_webhook(
         raise
     finally:
         conn.close()
+    # The answer `everifin-webhook send` checks (docs/design.md, "What endpoints answer").
     return {
-        "result": decision.action,
-        "reason": decision.reason,
-        "eventId": event.event_id,
+        "received": True,
         "order": reference,
+        "eventId": event.event_id,
+        "decision": {"action": decision.action, "reason": decision.reason},
+        "orderOutcome": decision.order_outcome,
         "paymentState": payment_state,
     }, 200
+
+
+def ignored(event: Event, why: str) -> Dict[str, Any]:
+    """Received and authentic, but for no order of this shop: 200 so that Everifin does not
+    retry, and no decision (nothing was decided)."""
+    return {
+        "received": True,
+        "order": None,
+        "eventId": event.event_id,
+        "message": f"{why}; nothing changed",
+    }
 
 
 def create_app(

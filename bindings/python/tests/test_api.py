@@ -268,6 +268,47 @@ def test_decide_flow(verifier: ew.Verifier) -> None:
     assert bad_event.value.status == "EVENT_INVALID" and bad_event.value.field
 
 
+def test_state_json_is_the_exact_text_of_the_result() -> None:
+    # Unknown keys of a stored state survive byte-exact (docs/design.md, Decide, rule 6): numbers
+    # json.dumps would rewrite (1.50, 1e-400, 2E+3), a 23-digit integer, escapes, whitespace.
+    stored = ('{"shopPrice": 1.50,"shopLedger":{"total":12345678901234567890123,'
+              '"rate":1e-400,"items":[1.0, 2E+3]},"shopNote":"a\\u00e9\\/b"}')  # fmt: skip
+    kept = ['"shopPrice":1.50', '"shopLedger":{"total":12345678901234567890123,'
+            '"rate":1e-400,"items":[1.0, 2E+3]}', '"shopNote":"a\\u00e9\\/b"']  # fmt: skip
+    # A platform named "state" puts ',"state":' inside "suggested" too: the cut must not use it.
+    opts = {"state": {"pending": "waiting", "paid": "done"}}
+    pay = "f0489615-fb8a-4c76-bb28-7f9726d815d6"
+    e1 = ew.normalize(payment_body("PROCESSING", payment_id=pay, event_time=T0),
+                      suggested_states=opts)  # fmt: skip
+    d1 = ew.decide(e1, stored)
+    assert (d1.reason, d1.suggested["state"]) == ("first", "waiting")
+    assert d1.result_text is not None and '"state":"waiting"}},"state":{' in d1.result_text
+    text = d1.state_json()
+    assert d1.result_text.endswith(',"state":' + text + "}")
+    assert json.loads(text) == d1.state and d1.state["shopPrice"] == 1.5
+    for member in kept:
+        assert member in text, (member, text)
+    # stored and passed back: still exact, on an apply and on a skip
+    e2 = ew.normalize(payment_body("BOOKED", payment_id=pay, event_time=T0 + timedelta(seconds=5)))
+    d2 = ew.decide(e2, text)
+    d3 = ew.decide(e2, d2.state_json())
+    assert (d2.reason, d3.reason) == ("newer", "duplicate")
+    for member in kept:
+        assert member in d2.state_json() and member in d3.state_json()
+    # Without the text (a Decision built from a dict) or when the text is not the state's, the
+    # state is serialized: equal as JSON, no longer byte-exact.
+    from_dict = ew.Decision.from_result(d1.result)
+    assert from_dict.result_text is None and from_dict.state_json() != text
+    assert json.loads(from_dict.state_json()) == json.loads(text)
+    assert '"shopPrice":1.5,' in from_dict.state_json()
+    assert d1.result_text is not None
+    shuffled = d1.result_text.replace('"shopPrice":1.50', '"shopPrice":2.50')
+    other = ew.Decision.from_result(d1.result, shuffled)
+    assert other.state_json() == from_dict.state_json()
+    d1.state["shopPrice"] = 3  # changed after the decision: what is stored is the changed state
+    assert json.loads(d1.state_json())["shopPrice"] == 3
+
+
 def test_sign_matches_python_hmac(verifier: ew.Verifier) -> None:
     body = b'{"eventId":"x"}'
     assert ew.sign(body, [SECRET_OLD, SECRET_NEW], timestamp=TS0) == python_sign(

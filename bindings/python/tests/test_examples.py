@@ -32,13 +32,24 @@ class Shop:
 
     post: Post
     create_order: Callable[[str], None]
-    order: Callable[[str], Dict[str, Any]]  # payment_state, webhook_state (dict), fulfilments
+    # payment_state, webhook_state (parsed), webhook_state_text (as stored), fulfilments
+    order: Callable[[str], Dict[str, Any]]
     set_webhook_state: Callable[[str, str], None]
     log_count: Callable[[str], int]
 
 
 def signed_now(body: bytes, secrets: List[str] = SECRETS, age: timedelta = timedelta()) -> str:
     return python_sign(body, secrets, iso_ms(datetime.now(timezone.utc) - age))
+
+
+def decided(answer: Dict[str, Any]) -> Tuple[str, str]:
+    """(action, reason) of an answer in the shape `everifin-webhook send` checks (docs/design.md,
+    "What endpoints answer"), after checking that shape."""
+    assert answer["received"] is True, answer
+    assert set(answer["decision"]) == {"action", "reason"}, answer
+    assert answer["orderOutcome"] in ("pending", "paid", "failed"), answer
+    assert isinstance(answer["order"], str) and answer["eventId"], answer
+    return answer["decision"]["action"], answer["decision"]["reason"]
 
 
 def run_scenario(shop: Shop) -> None:
@@ -52,39 +63,48 @@ def run_scenario(shop: Shop) -> None:
             status, payment_id=pay, external_id=ref, event_time=t0 + timedelta(seconds=seconds), **kw
         )
 
+    # The shop keeps its own key in the stored state: it survives byte-exact (state_json())
+    shop.set_webhook_state(ref, '{"shopNote":1.50,"shopBig":12345678901234567890123}')
+
     # 1. PROCESSING: first event, applied
     processing = body("PROCESSING", 0)
     status, answer = shop.post(processing, signed_now(processing))
-    assert (status, answer["result"], answer["reason"]) == (200, "apply", "first"), answer
-    assert shop.order(ref)["payment_state"] == "pending"
+    assert (status, decided(answer)) == (200, ("apply", "first")), answer
+    assert answer["orderOutcome"] == "pending" and answer["order"] == ref, answer
+    order = shop.order(ref)
+    assert order["payment_state"] == "pending"
+    assert '"shopNote":1.50,"shopBig":12345678901234567890123}' in order["webhook_state_text"]
 
     # 2. BOOKED (signed by the newer secret only, as after a rotation): paid, fulfilment starts
     booked = body("BOOKED", 5)
     booked_header = signed_now(booked, [SECRET_NEW])
     status, answer = shop.post(booked, booked_header)
-    assert (status, answer["result"], answer["reason"]) == (200, "apply", "newer"), answer
+    assert (status, decided(answer)) == (200, ("apply", "newer")), answer
+    assert answer["orderOutcome"] == "paid", answer
     order = shop.order(ref)
     assert (order["payment_state"], order["fulfilments"]) == ("paid", 1)
     assert order["webhook_state"]["status"] == "BOOKED"
 
     # 3. Everifin retries the same delivery: a duplicate, received (200) but not applied again
     status, answer = shop.post(booked, booked_header)
-    assert (status, answer["result"], answer["reason"]) == (200, "skip", "duplicate"), answer
+    assert (status, decided(answer)) == (200, ("skip", "duplicate")), answer
     assert shop.order(ref)["fulfilments"] == 1
 
     # 4. An older event arriving late: stale
     failed = body("FAILED", -10)
     status, answer = shop.post(failed, signed_now(failed))
-    assert (status, answer["result"], answer["reason"]) == (200, "skip", "stale"), answer
+    assert (status, decided(answer)) == (200, ("skip", "stale")), answer
+    assert answer["orderOutcome"] == "paid", answer  # a late failure never un-pays the order
 
     # 5. A newer event that would move a final status back: regression
     later = body("PROCESSING", 20)
     status, answer = shop.post(later, signed_now(later))
-    assert (status, answer["result"], answer["reason"]) == (200, "skip", "regression"), answer
+    assert (status, decided(answer)) == (200, ("skip", "regression")), answer
     order = shop.order(ref)
     assert (order["payment_state"], order["fulfilments"]) == ("paid", 1)
     before = order["webhook_state"]
     assert len(before["recentEventIds"]) == 4
+    assert '"shopNote":1.50,' in order["webhook_state_text"]
 
     # 6. Rejected requests change nothing and get the library's HTTP status
     rejected = [
@@ -110,7 +130,9 @@ def run_scenario(shop: Shop) -> None:
     # 7. An order this shop does not know: received and ignored
     other = payment_body("BOOKED", external_id="order-of-another-shop")
     status, answer = shop.post(other, signed_now(other))
-    assert (status, answer["result"], answer["reason"]) == (200, "ignored", "unknown order")
+    assert status == 200 and answer["received"] is True and "decision" not in answer, answer
+    assert answer["order"] is None
+    assert answer["message"] == "unknown order order-of-another-shop; nothing changed", answer
 
     # 8. A corrupted stored state: 500 so that Everifin retries once it is repaired
     shop.set_webhook_state(ref, '{"recentEventIds": 5}')
@@ -143,7 +165,7 @@ def run_concurrent_duplicates(shop: Shop, senders: int = 6) -> None:
         th.join(timeout=60)
     assert len(answers) == senders
     assert all(status == 200 for status, _ in answers), answers
-    results = sorted((a["result"], a["reason"]) for _, a in answers)
+    results = sorted(decided(a) for _, a in answers)
     assert results == [("apply", "first")] + [("skip", "duplicate")] * (senders - 1), results
     order = shop.order(ref)
     assert (order["payment_state"], order["fulfilments"]) == ("paid", 1)
@@ -192,6 +214,7 @@ def flask_shop(tmp_path: Path) -> Iterator[Tuple[Any, Shop]]:
         return {
             "payment_state": row["payment_state"],
             "webhook_state": json.loads(row["webhook_state"]),
+            "webhook_state_text": row["webhook_state"],
             "fulfilments": row["fulfilments"],
         }
 
@@ -258,12 +281,13 @@ def django_shop(post: Post) -> Shop:
         o = Order.objects.get(reference=ref)
         return {
             "payment_state": o.payment_state,
-            "webhook_state": o.webhook_state,
+            "webhook_state": json.loads(o.webhook_state),
+            "webhook_state_text": o.webhook_state,
             "fulfilments": o.fulfilments,
         }
 
     def set_state(ref: str, text: str) -> None:
-        Order.objects.filter(reference=ref).update(webhook_state=json.loads(text))
+        Order.objects.filter(reference=ref).update(webhook_state=text)
 
     def create_order(ref: str) -> None:
         Order.objects.create(reference=ref)
@@ -425,11 +449,15 @@ def send_payment_flow(tmp_path: Path, base: str) -> Tuple[str, str]:
     run = RUN_ID
     proc = subprocess.run(
         [str(cli_path()), "send", "--scenario", "payment-flow", "--url", base + PATH,
-         "--secret-file", str(secrets), "--run-id", run],
+         "--secret-file", str(secrets), "--run-id", run, "--require-decisions"],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "summary: 17 passed, 0 failed of 17 steps" in proc.stdout, proc.stdout
+    # every verified delivery was answered with its decision, and each was the expected one
+    assert "decisions: 13 checked, 0 wrong, 0 not reported by the endpoint\n" in proc.stdout, (
+        proc.stdout
+    )
     assert "unknown order" not in proc.stdout, proc.stdout
     return run, proc.stdout
 

@@ -67,7 +67,7 @@ from datetime import datetime, timezone
 
 class Order:
     payment_state = "new"
-    webhook_state = {}
+    webhook_state = "{}"
 
 
 ORDER = Order()
@@ -95,10 +95,13 @@ secret = b"hook secret from the Back Office"
 header = "ts=%s;v0=%s" % (ts, hmac.new(secret, ts.encode() + b"." + body, hashlib.sha256).hexdigest())
 
 answer, status = handler(body, header)
-assert (answer, status) == ({"result": "apply", "reason": "first"}, 200), (answer, status)
-assert ORDER.payment_state == "paid" and ORDER.webhook_state["status"] == "BOOKED"
+DECIDED = {"received": True, "decision": {"action": "apply", "reason": "first"},
+           "orderOutcome": "paid"}
+assert (answer, status) == (DECIDED, 200), (answer, status)
+assert ORDER.payment_state == "paid" and json.loads(ORDER.webhook_state)["status"] == "BOOKED"
 answer, status = handler(body, header)
-assert (answer, status) == ({"result": "skip", "reason": "duplicate"}, 200), (answer, status)
+DECIDED["decision"] = {"action": "skip", "reason": "duplicate"}
+assert (answer, status) == (DECIDED, 200), (answer, status)
 answer, status = handler(body, None)
 assert status == 401 and answer["error"] == "HEADER_MISSING", answer
 print("README snippet OK on Python %d.%d" % sys.version_info[:2])

@@ -130,6 +130,8 @@ def test_vector_raw(file: str, case: Dict[str, Any]) -> None:
         assert data.get("state") == expect["state"], data
     if "header" in expect:
         assert data.get("header") == expect["header"], data
+    for member in expect.get("resultContains", []):
+        assert member in result.text, (member, result.text)
     if case["function"] != "sign":
         for secret in case_secrets(case):
             assert secret not in result.text, "a secret appears in the result"
@@ -221,6 +223,14 @@ def test_vector_typed(file: str, case: Dict[str, Any]) -> None:
             assert decision.apply is (expect["decision"]["action"] == "apply")
         if "state" in expect:
             assert dict(decision.state) == expect["state"]
+        # the state to store is the exact text of the result (the member written last), so the
+        # result's verbatim members (unknown keys kept byte-exact) are in it
+        text = decision.state_json()
+        assert decision.result_text is not None
+        assert decision.result_text.endswith(',"state":' + text + "}")
+        assert json.loads(text) == decision.state
+        for member in expect.get("resultContains", []):
+            assert member in text, (member, text)
     elif fn == "sign":
         if "header" in expect:
             assert value == expect["header"]

@@ -5,7 +5,7 @@ Run:  python3 tests/vectors/gen/make_vectors.py
 
 Standard library only. Every Signature header is computed here with Python's own hmac (an
 implementation independent of the library's), over the exact body bytes stored in the case.
-The expectations follow docs/behaviour.md and ../shared/DESIGN.md; they are written out per case
+The expectations follow docs/behaviour.md and docs/design.md; they are written out per case
 (status, entity, outcome, final, ...). The only derived parts are mechanical: the HMAC, Unix
 milliseconds of a timestamp, the re-printed timestamp and the `suggested` object (the default table
 of docs/behaviour.md section 3). The output is deterministic.
@@ -19,13 +19,9 @@ import os
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT_DIR = os.path.dirname(HERE)
 
-HTTP = {
-    "OK": 200, "NULL_ARGUMENT": 500, "INVALID_OPTIONS": 500, "INTERNAL": 500,
-    "HEADER_MISSING": 401, "HEADER_MALFORMED": 401, "HEADER_TIMESTAMP_INVALID": 401,
-    "SIGNATURE_MISMATCH": 401, "TIMESTAMP_TOO_OLD": 401, "TIMESTAMP_IN_FUTURE": 401,
-    "BODY_TOO_LARGE": 413, "BODY_NOT_UTF8": 400, "BODY_NOT_JSON": 400, "EVENT_INVALID": 400,
-    "STATE_INVALID": 500,
-}
+# The one status table: name -> httpStatus (tests/vectors/statuses.json).
+with open(os.path.join(OUT_DIR, "statuses.json"), encoding="utf-8") as _f:
+    HTTP = {s["name"]: s["httpStatus"] for s in json.load(_f)["statuses"]}
 
 # ---------------------------------------------------------------------------------------------
 # Timestamps (docs/behaviour.md section 4). Only used for values the cases declare valid; the
@@ -1906,6 +1902,10 @@ def decide_cases():
     dec("state with final a string", event=booked_t1, state={"status": "BOOKED", "final": "true"},
         exp=expect("STATE_INVALID"))
     dec("state with status a number", event=booked_t1, state={"status": 3}, exp=expect("STATE_INVALID"))
+    dec("state with an unknown key holding a lone surrogate escape (kept raw, must be strict JSON)",
+        event=booked_t1, state_raw='{"note":"\\ud800"}', exp=expect("STATE_INVALID"))
+    dec("state with an unknown key holding a number beyond f64", event=booked_t1, state_raw='{"total":1e400}',
+        exp=expect("STATE_INVALID"))
     dec("state with orderOutcome a number", event=booked_t1, state={"orderOutcome": 1}, exp=expect("STATE_INVALID"))
     dec("state with entities an object", event=booked_t1, state={"entities": {}}, exp=expect("STATE_INVALID"))
     dec("state with a record that is not an object", event=booked_t1, state={"entities": ["payment"]},

@@ -1,8 +1,9 @@
 <?php
 /**
  * Test stubs of the few PrestaShop classes the PrestaShop example calls (Module,
- * ModuleFrontController, Configuration, Db, Order, OrderHistory, Validate, pSQL). Not PrestaShop:
- * just enough recorded behaviour to test the example's request handling.
+ * ModuleFrontController, Configuration, Db, Order, OrderHistory, Validate, pSQL) the module
+ * plugins/prestashop/everifinwebhook calls. Not PrestaShop: just enough recorded behaviour to test
+ * the module's request handling and its order lock.
  */
 
 declare(strict_types=1);
@@ -23,6 +24,8 @@ final class PsStub
     public static array $stateTable = [];
     /** @var list<array{0: int, 1: int}> [id_order, id_order_state] */
     public static array $history = [];
+    /** @var list<string> the SQL sent, in order */
+    public static array $log = [];
 
     public static function reset(): void
     {
@@ -30,6 +33,7 @@ final class PsStub
         self::$orders = [];
         self::$stateTable = [];
         self::$history = [];
+        self::$log = [];
     }
 }
 
@@ -40,11 +44,35 @@ class Module
     public $version;
     public $author;
     public $need_instance;
+    public $ps_versions_compliancy;
+    public $bootstrap;
     public $displayName;
     public $description;
+    public $context;
 
     public function __construct()
     {
+        $this->context = (object) ['link' => new Link()];
+    }
+
+    public function displayError($m): string
+    {
+        return '<div class="alert alert-danger">' . $m . '</div>';
+    }
+
+    public function displayConfirmation($m): string
+    {
+        return '<div class="alert alert-success">' . $m . '</div>';
+    }
+
+    public function displayInformation($m): string
+    {
+        return '<div class="alert alert-info">' . $m . '</div>';
+    }
+
+    public function displayWarning($m): string
+    {
+        return '<div class="alert alert-warning">' . $m . '</div>';
     }
 
     public function install(): bool
@@ -63,8 +91,42 @@ class ModuleFrontController
     }
 }
 
+class Link
+{
+    public function getModuleLink(string $module, string $controller, array $params = [], ?bool $ssl = null): string
+    {
+        return 'https://shop.example/module/' . $module . '/' . $controller;
+    }
+}
+
+class Tools
+{
+    public static function isSubmit(string $key): bool
+    {
+        return isset($_POST[$key]) || isset($_GET[$key]);
+    }
+
+    /** @return mixed */
+    public static function getValue(string $key, $default = false)
+    {
+        return $_POST[$key] ?? $_GET[$key] ?? $default;
+    }
+}
+
 class Configuration
 {
+    public static function updateValue(string $key, $value): bool
+    {
+        PsStub::$config[$key] = $value;
+        return true;
+    }
+
+    public static function deleteByName(string $key): bool
+    {
+        unset(PsStub::$config[$key]);
+        return true;
+    }
+
     /** @return mixed */
     public static function get(string $key)
     {
@@ -87,9 +149,20 @@ class Db
     }
 
     /** @return string|false */
-    public function getValue(string $sql)
+    public function getValue(string $sql, bool $useCache = true)
     {
-        if (preg_match('/FROM `ps_everifin_webhook_state` WHERE `id_order` = (\d+)$/', $sql, $m)) {
+        PsStub::$log[] = $sql;
+        // Like PrestaShop's Db::getValue: LIMIT 1 is appended unless the query has a LIMIT.
+        if (!preg_match('/\sLIMIT\s/i', $sql)) {
+            $sql .= ' LIMIT 1';
+        }
+        if (preg_match('/^SELECT `id_order` FROM `ps_orders` WHERE `id_order` = (\d+) LIMIT 1 FOR UPDATE$/', $sql, $m)) {
+            if ($useCache) {
+                throw new RuntimeException('a locking read must not be served from the query cache');
+            }
+            return isset(PsStub::$orders[(int) $m[1]]) ? $m[1] : false;
+        }
+        if (preg_match('/FROM `ps_everifin_webhook_state` WHERE `id_order` = (\d+) LIMIT 1$/', $sql, $m)) {
             return PsStub::$stateTable[(int) $m[1]] ?? false;
         }
         throw new RuntimeException("unexpected query: $sql");
@@ -97,6 +170,10 @@ class Db
 
     public function execute(string $sql): bool
     {
+        PsStub::$log[] = $sql;
+        if (in_array($sql, ['START TRANSACTION', 'COMMIT', 'ROLLBACK'], true)) {
+            return true;
+        }
         if (preg_match("/^REPLACE INTO `ps_everifin_webhook_state` \\(`id_order`, `state`\\) VALUES \\((\\d+), '(.*)'\\)$/s", $sql, $m)) {
             PsStub::$stateTable[(int) $m[1]] = stripslashes($m[2]);
             return true;
@@ -114,6 +191,7 @@ class Order
 
     public function __construct(int $id)
     {
+        PsStub::$log[] = 'new Order(' . $id . ')';
         $this->id = isset(PsStub::$orders[$id]) ? $id : null;
     }
 

@@ -1,7 +1,9 @@
 <?php
 /**
- * Test stubs of the few WordPress / WooCommerce functions and classes the WooCommerce example
- * calls. Not WordPress: just enough recorded behaviour to test the example's request handling.
+ * Test stubs of the few WordPress / WooCommerce functions and classes the WooCommerce plugin
+ * (plugins/woocommerce/everifin-webhook) calls. Not WordPress: just enough recorded behaviour to
+ * test the plugin's request handling and its order lock. The plugin is tested in a real
+ * WordPress by tests/dist/wordpress.sh.
  */
 
 declare(strict_types=1);
@@ -20,12 +22,86 @@ final class WpStub
     public static array $options = [];
     /** @var array<int, WC_Order> */
     public static array $orders = [];
+    /** @var list<string> what happened, in order: SQL sent through $wpdb, wc_get_order, save */
+    public static array $log = [];
+    /** @var bool GET_LOCK answers 0 (another request holds the order) when true */
+    public static bool $lockHeld = false;
+    /** @var array<string, array{0: string, 1: bool}> option => [serialized value, autoload] as add_option/update_option stored it */
+    public static array $stored = [];
 
     public static function reset(): void
     {
         self::$options = [];
         self::$orders = [];
+        self::$log = [];
+        self::$lockHeld = false;
+        self::$stored = [];
     }
+}
+
+/** $wpdb: records the SQL; answers GET_LOCK / RELEASE_LOCK. */
+final class WpdbStub
+{
+    public string $prefix = 'wp_';
+
+    public function prepare(string $query, ...$args): string
+    {
+        $i = 0;
+        return (string) preg_replace_callback('/%[sd]/', static function (array $m) use ($args, &$i): string {
+            $v = $args[$i++];
+            return $m[0] === '%d' ? (string) (int) $v : "'" . addslashes((string) $v) . "'";
+        }, $query);
+    }
+
+    /** @return string|null */
+    public function get_var(string $query)
+    {
+        WpStub::$log[] = $query;
+        if (str_starts_with($query, 'SELECT GET_LOCK(')) {
+            return WpStub::$lockHeld ? '0' : '1';
+        }
+        if (str_starts_with($query, 'SELECT RELEASE_LOCK(')) {
+            return '1';
+        }
+        throw new RuntimeException("unexpected query: $query");
+    }
+
+    /** @return int|bool */
+    public function query(string $query)
+    {
+        WpStub::$log[] = $query;
+        return true;
+    }
+}
+
+$GLOBALS['wpdb'] = new WpdbStub();
+
+function add_filter(string $hook, callable $callback): void
+{
+    WpStub::$actions[$hook][] = $callback;
+}
+
+function plugin_basename(string $file): string
+{
+    return basename(dirname($file)) . '/' . basename($file);
+}
+
+function add_option(string $name, $value = '', $deprecated = '', $autoload = 'yes'): bool
+{
+    if (array_key_exists($name, WpStub::$options)) {
+        return false;
+    }
+    WpStub::$options[$name] = $value;
+    WpStub::$stored[$name] = [serialize($value), !in_array($autoload, [false, 'no', 'off'], true)];
+    return true;
+}
+
+function update_option(string $name, $value, $autoload = null): bool
+{
+    WpStub::$options[$name] = $value;
+    $keep = WpStub::$stored[$name][1] ?? true;
+    WpStub::$stored[$name] = [serialize($value), $autoload === null ? $keep : !in_array($autoload, [false, 'no', 'off'], true)];
+    return true;
 }
 
 function add_action(string $hook, callable $callback): void
@@ -58,6 +134,7 @@ function get_option(string $name, $default = false)
 
 function wc_get_order($id)
 {
+    WpStub::$log[] = 'wc_get_order(' . (int) $id . ')';
     return WpStub::$orders[(int) $id] ?? false;
 }
 
@@ -186,6 +263,7 @@ class WC_Order
         $this->meta = $this->pendingMeta + $this->meta;
         $this->pendingMeta = [];
         $this->saves++;
+        WpStub::$log[] = 'save(' . $this->id . ')';
         return $this->id;
     }
 }

@@ -6,7 +6,7 @@ namespace Everifin\Webhook\Internal\Fallback;
 
 /**
  * The limits of the core's modules that several files of the fallback use (src/options.rs,
- * src/secret.rs, src/verify.rs, src/parse.rs, src/normalize.rs, src/decide.rs).
+ * src/secret.rs, src/verify.rs, src/parse.rs, src/normalize.rs, src/decide/mod.rs).
  *
  * @internal
  */
@@ -32,7 +32,7 @@ final class Constants
     public const MAX_JSON_DEPTH = 64;
     public const UUID_RE = '/\A[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\z/';
 
-    // src/decide.rs
+    // src/decide/mod.rs
     public const MAX_RECENT_EVENT_IDS = 32;
 
     private function __construct()

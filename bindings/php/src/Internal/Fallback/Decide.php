@@ -7,7 +7,7 @@ namespace Everifin\Webhook\Internal\Fallback;
 use Everifin\Webhook\Status;
 
 /**
- * src/decide.rs, self-contained: whether to apply an event to an order given the state stored
+ * src/decide/ (mod.rs, state.rs), self-contained: whether to apply an event to an order given the state stored
  * with it, the order's outcome, and the state to store afterwards (docs/behaviour.md section 6).
  *
  * The state tracks every entity of the order it has seen (payments, refunds, the order itself)
@@ -443,72 +443,13 @@ final class Decide
     private static function memberTexts(string $b): array
     {
         $out = [];
-        $i = self::ws($b, 0);
+        $i = Parse::ws($b, 0);
         if (($b[$i] ?? '') !== '{') {
             return $out;
         }
-        $i = self::ws($b, $i + 1);
-        while (($b[$i] ?? '}') === '"') {
-            $end = self::skipString($b, $i);
-            $rawKey = substr($b, $i + 1, $end - $i - 2);
-            $key = strpos($rawKey, '\\') === false ? $rawKey : (string) json_decode('"' . $rawKey . '"');
-            $at = self::ws($b, self::ws($b, $end) + 1); // past ":"
-            $after = self::skip($b, $at);
-            $out[$key] = substr($b, $at, $after - $at);
-            $i = self::ws($b, $after);
-            if (($b[$i] ?? '}') !== ',') {
-                break;
-            }
-            $i = self::ws($b, $i + 1);
+        foreach (Parse::members($b, $i + 1) as [$key, $at]) {
+            $out[$key] = substr($b, $at, Parse::skip($b, $at) - $at);
         }
         return $out;
-    }
-
-    private static function ws(string $b, int $i): int
-    {
-        return $i + strspn($b, " \t\n\r", $i);
-    }
-
-    /** Past the value that starts at $i. */
-    private static function skip(string $b, int $i): int
-    {
-        $c = $b[$i] ?? '';
-        if ($c === '"') {
-            return self::skipString($b, $i);
-        }
-        if ($c !== '{' && $c !== '[') {
-            return $i + strcspn($b, ",}] \t\n\r", $i);
-        }
-        $depth = 0;
-        $n = strlen($b);
-        while ($i < $n) {
-            $i += strcspn($b, '"{}[]', $i);
-            $c = $b[$i] ?? '';
-            if ($c === '"') {
-                $i = self::skipString($b, $i);
-                continue;
-            }
-            $depth += ($c === '{' || $c === '[') ? 1 : -1;
-            $i++;
-            if ($depth === 0) {
-                return $i;
-            }
-        }
-        return $n;
-    }
-
-    /** Past the string whose opening quote is at $i. */
-    private static function skipString(string $b, int $i): int
-    {
-        $n = strlen($b);
-        $i++;
-        while ($i < $n) {
-            $i += strcspn($b, '"\\', $i);
-            if (($b[$i] ?? '"') === '"') {
-                return $i + 1;
-            }
-            $i += 2;
-        }
-        return $n;
     }
 }

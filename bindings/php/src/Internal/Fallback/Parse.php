@@ -193,9 +193,11 @@ final class Parse
     /**
      * The members of the object whose "{" is just before $i: [key, value offset] each.
      *
+     * Also walks a stored decide state (Decide::memberTexts).
+     *
      * @return \Generator<array{0: string, 1: int}>
      */
-    private static function members(string $b, int $i): \Generator
+    public static function members(string $b, int $i): \Generator
     {
         $i = self::ws($b, $i);
         while (($b[$i] ?? '}') === '"') {
@@ -212,13 +214,14 @@ final class Parse
         }
     }
 
-    private static function ws(string $b, int $i): int
+    /** Past the JSON white space at $i. */
+    public static function ws(string $b, int $i): int
     {
         return $i + strspn($b, " \t\n\r", $i);
     }
 
     /** Past the value that starts at $i. */
-    private static function skip(string $b, int $i): int
+    public static function skip(string $b, int $i): int
     {
         $c = $b[$i] ?? '';
         if ($c === '"') {

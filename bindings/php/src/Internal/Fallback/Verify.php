@@ -114,10 +114,11 @@ final class Verify
             }
         }
         if ($match === null) {
-            throw new Failure(Status::SIGNATURE_MISMATCH, sprintf(
-                'no signature in the Signature header matches the body under the %d configured secret(s): check the hook secret and that the raw, unmodified request body is verified',
-                count($secrets)
-            ));
+            // Like src/verify.rs: no secret count in a message that goes back over HTTP.
+            throw new Failure(
+                Status::SIGNATURE_MISMATCH,
+                'no signature in the Signature header matches the body under the configured secrets: check the hook secret and that the raw, unmodified request body is verified'
+            );
         }
         $age = $nowMs - $tsMs;
         if (is_float($age)) { // i64 saturating_sub

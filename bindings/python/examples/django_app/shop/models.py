@@ -6,7 +6,7 @@ class Order(models.Model):
 
     reference = models.CharField(max_length=255, unique=True)  # sent to Everifin as externalId
     payment_state = models.CharField(max_length=32, default="new")  # new, pending, paid, ...
-    webhook_state = models.JSONField(default=dict)  # what decide() returned, stored as is
+    webhook_state = models.TextField(default="{}")  # decision.state_json(): its exact text
     fulfilments = models.IntegerField(default=0)  # how often fulfilment started (must be <= 1)
     updated_at = models.DateTimeField(auto_now=True)
 

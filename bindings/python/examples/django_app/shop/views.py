@@ -6,12 +6,15 @@
 2. in one transaction, lock the order row, ``decide`` from its stored webhook state;
 3. on ``apply`` update the payment state (and start fulfilment once when it becomes paid);
    always store the new webhook state;
-4. answer 200 with the decision (a skipped duplicate/stale/regression event is still received).
+4. answer 200 with the decision (a skipped duplicate/stale/regression event is still received):
+   ``{"received": true, "decision": {"action": ..., "reason": ...}, "orderOutcome": ..., ...}``,
+   the answer ``everifin-webhook send`` compares with what each scenario step expects.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any, Dict
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -48,15 +51,11 @@ def everifin_webhook(request: HttpRequest) -> JsonResponse:
 
     reference = event.external_id or event.instruction_id
     if reference is None:
-        return JsonResponse(
-            {"result": "ignored", "reason": "no order reference", "eventId": event.event_id}
-        )
+        return JsonResponse(ignored(event.event_id, "no order reference in the event"))
     with transaction.atomic():
         order = Order.objects.select_for_update().filter(reference=reference).first()
         if order is None:
-            return JsonResponse(
-                {"result": "ignored", "reason": "unknown order", "eventId": event.event_id}
-            )
+            return JsonResponse(ignored(event.event_id, f"unknown order {reference}"))
         try:
             decision = verifier.decide(event, order.webhook_state)
         except WebhookError as exc:  # a corrupted stored state: 500, Everifin retries
@@ -65,7 +64,7 @@ def everifin_webhook(request: HttpRequest) -> JsonResponse:
             if event.is_paid and order.payment_state != "paid":
                 order.fulfilments += 1  # start fulfilment exactly once
             order.payment_state = event.outcome
-        order.webhook_state = dict(decision.state)
+        order.webhook_state = decision.state_json()  # its exact text (unknown keys kept as sent)
         order.save()
         WebhookLog.objects.create(
             event_id=event.event_id,
@@ -73,12 +72,25 @@ def everifin_webhook(request: HttpRequest) -> JsonResponse:
             action=decision.action,
             reason=decision.reason,
         )
+    # The answer `everifin-webhook send` checks (docs/design.md, "What endpoints answer").
     return JsonResponse(
         {
-            "result": decision.action,
-            "reason": decision.reason,
-            "eventId": event.event_id,
+            "received": True,
             "order": reference,
+            "eventId": event.event_id,
+            "decision": {"action": decision.action, "reason": decision.reason},
+            "orderOutcome": decision.order_outcome,
             "paymentState": order.payment_state,
         }
     )
+
+
+def ignored(event_id: str, why: str) -> Dict[str, Any]:
+    """Received and authentic, but for no order of this shop: 200 so that Everifin does not
+    retry, and no decision (nothing was decided)."""
+    return {
+        "received": True,
+        "order": None,
+        "eventId": event_id,
+        "message": f"{why}; nothing changed",
+    }

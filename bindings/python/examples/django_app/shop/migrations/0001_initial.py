@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
                 ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
                 ("reference", models.CharField(max_length=255, unique=True)),
                 ("payment_state", models.CharField(default="new", max_length=32)),
-                ("webhook_state", models.JSONField(default=dict)),
+                ("webhook_state", models.TextField(default="{}")),
                 ("fulfilments", models.IntegerField(default=0)),
                 ("updated_at", models.DateTimeField(auto_now=True)),
             ],

@@ -1,6 +1,7 @@
 <?php
 /**
- * Everifin webhook endpoint (front controller of the everifinwebhook module).
+ * Everifin webhook endpoint (front controller of the everifinwebhook module):
+ * verify -> lock the order row -> load state -> decide -> apply -> save state -> commit.
  */
 
 declare(strict_types=1);
@@ -33,20 +34,35 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
         try {
             $secrets = EverifinWebhook::secrets();
             if ($secrets === []) {
-                return [500, ['ok' => false, 'message' => 'the Everifin hook secret is not configured in PrestaShop']];
+                return [500, ['ok' => false, 'status' => 'INVALID_OPTIONS', 'message' => 'the Everifin hook secret is not configured in PrestaShop']];
             }
             $verifier = new Verifier($secrets);
             $event = $verifier->verify($rawBody, $signatureHeader);
-            $order = $this->findOrder($event);
-            if ($order === null) {
-                return [200, ['ok' => true, 'action' => 'ignored', 'reason' => 'no matching order']];
+            $idOrder = $this->orderId($event);
+            $answer = $idOrder === null ? null : EverifinWebhook::withOrderLocked($idOrder, function () use ($idOrder, $verifier, $event): ?array {
+                // Loaded under the lock: the state read is the one the last delivery saved.
+                $order = new Order($idOrder);
+                if (!Validate::isLoadedObject($order)) {
+                    return null;
+                }
+                $decision = $verifier->decide($event, EverifinWebhook::loadState($idOrder));
+                if ($decision->shouldApply()) {
+                    $this->apply($order, $event);
+                }
+                EverifinWebhook::saveState($idOrder, $decision->stateJson);
+                // The shape `everifin-webhook send` checks (docs/design.md, "What endpoints answer").
+                return [
+                    'received' => true,
+                    'order' => $idOrder,
+                    'decision' => ['action' => $decision->action, 'reason' => $decision->reason],
+                    'orderOutcome' => $decision->orderOutcome,
+                ];
+            });
+            if ($answer === null) {
+                // Authentic but not ours (e.g. a Back Office test hook): do not make Everifin retry.
+                return [200, ['received' => true, 'order' => null, 'message' => 'no order of this shop matches the event; nothing changed']];
             }
-            $decision = $verifier->decide($event, EverifinWebhook::loadState((int) $order->id));
-            if ($decision->shouldApply()) {
-                $this->apply($order, $event);
-            }
-            EverifinWebhook::saveState((int) $order->id, $decision->stateJson);
-            return [200, ['ok' => true, 'action' => $decision->action, 'reason' => $decision->reason]];
+            return [200, $answer];
         } catch (WebhookException $e) {
             return [$e->httpStatus(), ['ok' => false, 'status' => $e->status(), 'message' => $e->getMessage()]];
         } catch (\Throwable $e) {
@@ -54,13 +70,12 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
         }
     }
 
-    private function findOrder(Event $event): ?Order
+    private function orderId(Event $event): ?int
     {
-        if ($event->externalId === null || !ctype_digit($event->externalId)) {
+        if ($event->externalId === null || !ctype_digit($event->externalId) || strlen($event->externalId) > 10) {
             return null;
         }
-        $order = new Order((int) $event->externalId);
-        return Validate::isLoadedObject($order) ? $order : null;
+        return (int) $event->externalId;
     }
 
     private function apply(Order $order, Event $event): void

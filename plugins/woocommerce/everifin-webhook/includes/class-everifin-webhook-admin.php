@@ -1,0 +1,159 @@
+<?php
+/**
+ * The settings screen (hook secrets, webhook URL, backend report) and the admin notice saying
+ * which backend runs (native library through FFI, or the pure-PHP fallback) and why.
+ */
+
+declare(strict_types=1);
+
+use Everifin\Webhook\Environment;
+use Everifin\Webhook\Exception\WebhookException;
+use Everifin\Webhook\Verifier;
+
+if (!defined('ABSPATH')) {
+    exit;
+}
+
+final class Everifin_Webhook_Admin
+{
+    public const PAGE = 'everifin-webhook';
+    public const CAPABILITY = 'manage_options';
+    private const ACTION = 'everifin_webhook_save';
+
+    public static function register(): void
+    {
+        add_action('admin_menu', [self::class, 'menu']);
+        add_action('admin_notices', [self::class, 'notices']);
+        add_action('admin_post_' . self::ACTION, [self::class, 'save']);
+        add_filter('plugin_action_links_' . plugin_basename(EVERIFIN_WEBHOOK_PLUGIN_FILE), [self::class, 'actionLinks']);
+    }
+
+    public static function menu(): void
+    {
+        // Under WooCommerce when its menu exists, else under Settings.
+        $parent = !empty($GLOBALS['admin_page_hooks']['woocommerce']) ? 'woocommerce' : 'options-general.php';
+        add_submenu_page($parent, 'Everifin webhook', 'Everifin webhook', self::CAPABILITY, self::PAGE, [self::class, 'render']);
+    }
+
+    /** @param array<string, string> $links */
+    public static function actionLinks(array $links): array
+    {
+        array_unshift($links, '<a href="' . esc_url(self::pageUrl()) . '">' . esc_html__('Settings', 'everifin-webhook') . '</a>');
+        return $links;
+    }
+
+    public static function pageUrl(array $args = []): string
+    {
+        return add_query_arg(['page' => self::PAGE] + $args, admin_url('admin.php'));
+    }
+
+    /**
+     * The backend in one sentence, from Environment::diagnose(): [notice class, text].
+     *
+     * @return array{0: string, 1: string}
+     */
+    public static function backendSummary(): array
+    {
+        if (!class_exists(Environment::class)) {
+            return ['error', 'Everifin webhook: the everifin-webhook library is missing from the plugin folder (vendor/everifin-webhook); reinstall the plugin.'];
+        }
+        $d = Environment::diagnose();
+        if ($d['backend'] === 'ffi') {
+            return ['info', sprintf(
+                'Everifin webhook: the native library runs (PHP FFI, %s, library %s).',
+                $d['via'] === 'scope' ? 'preloaded at PHP start' : 'loaded from ' . (string) $d['library'],
+                (string) $d['libraryVersion']
+            )];
+        }
+        $text = sprintf('Everifin webhook: the pure-PHP fallback runs, because %s.', rtrim((string) $d['reason'], '.'));
+        foreach ($d['fix'] as $fix) {
+            $text .= ' ' . $fix;
+        }
+        return ['warning', $text];
+    }
+
+    public static function notices(): void
+    {
+        if (!current_user_can(self::CAPABILITY)) {
+            return;
+        }
+        $screen = function_exists('get_current_screen') ? get_current_screen() : null;
+        $id = $screen !== null ? (string) $screen->id : '';
+        // The plugins list and the plugin's own page; a missing secret is shown everywhere.
+        $ours = $id === 'plugins' || str_contains($id, self::PAGE);
+        if ($ours) {
+            [$class, $text] = self::backendSummary();
+            printf('<div class="notice notice-%s everifin-webhook-backend"><p>%s</p></div>', esc_attr($class), esc_html($text));
+        }
+        if (Everifin_Webhook_Plugin::secrets() === []) {
+            printf(
+                '<div class="notice notice-warning everifin-webhook-secret"><p>%s <a href="%s">%s</a></p></div>',
+                esc_html('Everifin webhook: no hook secret is configured; webhooks are answered with HTTP 500 (Everifin retries them) until you set one.'),
+                esc_url(self::pageUrl()),
+                esc_html('Configure')
+            );
+        }
+    }
+
+    public static function render(): void
+    {
+        if (!current_user_can(self::CAPABILITY)) {
+            wp_die(esc_html__('Sorry, you are not allowed to access this page.'));
+        }
+        $count = count(Everifin_Webhook_Plugin::secrets());
+        $url = rest_url(Everifin_Webhook_Plugin::REST_NAMESPACE . Everifin_Webhook_Plugin::REST_ROUTE);
+        echo '<div class="wrap"><h1>Everifin webhook</h1>';
+        if (isset($_GET['everifin-error'])) {
+            printf('<div class="notice notice-error"><p>%s</p></div>', esc_html(sanitize_text_field(wp_unslash((string) $_GET['everifin-error']))));
+        } elseif (isset($_GET['updated'])) {
+            echo '<div class="notice notice-success"><p>' . esc_html(sprintf('Saved: %d hook secret(s) configured.', $count)) . '</p></div>';
+        }
+        echo '<p>Webhook URL to enter in the Everifin Back Office: <code class="everifin-webhook-url">' . esc_html($url) . '</code></p>';
+        echo '<form method="post" action="' . esc_url(admin_url('admin-post.php')) . '">';
+        echo '<input type="hidden" name="action" value="' . esc_attr(self::ACTION) . '">';
+        wp_nonce_field(self::ACTION);
+        echo '<table class="form-table"><tr><th scope="row"><label for="everifin-webhook-secrets">Hook secrets</label></th><td>';
+        // Secrets are never printed back: only how many are configured.
+        echo '<p class="everifin-webhook-count">' . esc_html(sprintf('%d hook secret(s) configured.', $count)) . '</p>';
+        echo '<textarea id="everifin-webhook-secrets" name="secrets" rows="3" cols="70" autocomplete="off" spellcheck="false" placeholder="'
+            . esc_attr($count > 0 ? 'Leave empty to keep the configured secrets' : 'The hook secret from the Everifin Back Office') . '"></textarea>';
+        echo '<p class="description">One secret per line, oldest first. During a rotation enter the old and the new secret; after a leak, only the new one. Saving replaces all configured secrets.</p>';
+        echo '</td></tr></table>';
+        submit_button('Save secrets');
+        echo '</form>';
+        [, $summary] = self::backendSummary();
+        echo '<h2>Backend</h2><p>' . esc_html($summary) . '</p>';
+        if (class_exists(Environment::class)) {
+            echo '<pre class="everifin-webhook-report">' . esc_html(Environment::report()) . '</pre>';
+        }
+        echo '</div>';
+    }
+
+    /** admin-post.php handler of the settings form. */
+    public static function save(): void
+    {
+        if (!current_user_can(self::CAPABILITY)) {
+            wp_die(esc_html__('Sorry, you are not allowed to access this page.'), 403);
+        }
+        check_admin_referer(self::ACTION);
+        $raw = isset($_POST['secrets']) ? (string) wp_unslash($_POST['secrets']) : '';
+        // One per line; used as typed (not trimmed: a secret is its exact bytes).
+        $secrets = array_values(array_filter(preg_split('/\r\n|\n|\r/', $raw) ?: [], static fn ($s) => $s !== ''));
+        if ($secrets === []) {
+            wp_safe_redirect(self::pageUrl());
+            exit;
+        }
+        if (class_exists(Verifier::class)) {
+            try {
+                new Verifier($secrets);
+            } catch (WebhookException $e) {
+                // The message names the problem, never a secret.
+                wp_safe_redirect(self::pageUrl(['everifin-error' => rawurlencode($e->getMessage())]));
+                exit;
+            }
+        }
+        Everifin_Webhook_Plugin::saveSecrets($secrets);
+        wp_safe_redirect(self::pageUrl(['updated' => '1']));
+        exit;
+    }
+}

@@ -1,0 +1,209 @@
+<?php
+/**
+ * The REST route and the order update: verify -> lock the order -> load state -> decide -> apply
+ * -> save state -> unlock.
+ */
+
+declare(strict_types=1);
+
+use Everifin\Webhook\Event;
+use Everifin\Webhook\Exception\WebhookException;
+use Everifin\Webhook\Verifier;
+
+if (!defined('ABSPATH')) {
+    exit;
+}
+
+/** Thrown when the order stays locked by another request longer than LOCK_TIMEOUT seconds. */
+final class Everifin_Webhook_Order_Busy extends RuntimeException
+{
+}
+
+final class Everifin_Webhook_Plugin
+{
+    public const META_STATE = '_everifin_webhook_state';
+    public const OPTION_SECRETS = 'everifin_webhook_secrets';
+    public const REST_NAMESPACE = 'everifin/v1';
+    public const REST_ROUTE = '/webhook';
+    /** Seconds a delivery waits for another delivery of the same order; then 503 and Everifin retries. */
+    public const LOCK_TIMEOUT = 10;
+
+    public static function register(): void
+    {
+        add_action('rest_api_init', [self::class, 'routes']);
+        // The plugin uses only the order API that works with High-Performance Order Storage.
+        add_action('before_woocommerce_init', [self::class, 'declareCompatibility']);
+        if (function_exists('register_activation_hook')) {
+            register_activation_hook(EVERIFIN_WEBHOOK_PLUGIN_FILE, [self::class, 'activate']);
+        }
+    }
+
+    public static function declareCompatibility(): void
+    {
+        if (class_exists(\Automattic\WooCommerce\Utilities\FeaturesUtil::class)) {
+            \Automattic\WooCommerce\Utilities\FeaturesUtil::declare_compatibility('custom_order_tables', EVERIFIN_WEBHOOK_PLUGIN_FILE, true);
+        }
+    }
+
+    /** Creates the secrets option not autoloaded: hook secrets are not read on every page. */
+    public static function activate(): void
+    {
+        add_option(self::OPTION_SECRETS, [], '', false);
+    }
+
+    public static function routes(): void
+    {
+        register_rest_route(self::REST_NAMESPACE, self::REST_ROUTE, [
+            'methods' => 'POST',
+            'callback' => [self::class, 'handle'],
+            // Everifin is not a WordPress user: the signature is the authentication.
+            'permission_callback' => '__return_true',
+        ]);
+    }
+
+    /** @return list<string> the hook secrets, oldest first */
+    public static function secrets(): array
+    {
+        return array_values(array_filter((array) get_option(self::OPTION_SECRETS, []), static fn ($s) => is_string($s) && $s !== ''));
+    }
+
+    /** Stores the hook secrets with autoload off. */
+    public static function saveSecrets(array $secrets): void
+    {
+        $secrets = array_values(array_filter($secrets, static fn ($s) => is_string($s) && $s !== ''));
+        if (get_option(self::OPTION_SECRETS, null) === null) {
+            add_option(self::OPTION_SECRETS, $secrets, '', false);
+        } else {
+            update_option(self::OPTION_SECRETS, $secrets, false);
+        }
+    }
+
+    /**
+     * The REST callback. Never lets an exception escape: Everifin gets the binding's httpStatus
+     * (4xx: do not retry, 5xx: retry) and a message the merchant sees in the Back Office.
+     */
+    public static function handle(WP_REST_Request $request): WP_REST_Response
+    {
+        try {
+            if (!class_exists(Verifier::class)) {
+                return self::reply(['ok' => false, 'status' => 'INTERNAL', 'message' => 'the everifin-webhook library is missing from the plugin; reinstall it'], 500);
+            }
+            // Secrets: the hook secret, or during a rotation the old and the new one (oldest first).
+            $secrets = self::secrets();
+            if ($secrets === []) {
+                return self::reply(['ok' => false, 'status' => 'INVALID_OPTIONS', 'message' => 'the Everifin hook secret is not configured in WooCommerce'], 500);
+            }
+            $verifier = new Verifier($secrets);
+            // get_body() is the raw body; WordPress finds the header whatever its casing.
+            $event = $verifier->verify($request->get_body(), (string) $request->get_header('signature'));
+
+            foreach (self::candidateOrderIds($event) as $orderId) {
+                $answer = self::withOrderLock($orderId, static function () use ($orderId, $verifier, $event): ?array {
+                    // Loaded only now, under the lock: the state read is the one the last delivery saved.
+                    $order = wc_get_order($orderId);
+                    if (!$order instanceof WC_Order) {
+                        return null;
+                    }
+                    $decision = $verifier->decide($event, (string) $order->get_meta(self::META_STATE, true));
+                    if ($decision->shouldApply()) {
+                        self::apply($order, $event);
+                    }
+                    $order->update_meta_data(self::META_STATE, $decision->stateJson);
+                    $order->save();
+                    // The shape `everifin-webhook send` checks (docs/design.md, "What endpoints answer").
+                    return [
+                        'received' => true,
+                        'order' => $orderId,
+                        'decision' => ['action' => $decision->action, 'reason' => $decision->reason],
+                        'orderOutcome' => $decision->orderOutcome,
+                        'orderState' => $order->get_status(),
+                    ];
+                });
+                if ($answer !== null) {
+                    return self::reply($answer, 200);
+                }
+            }
+            // Received and authentic, but not ours (e.g. a Back Office test hook): do not make Everifin retry.
+            return self::reply(['received' => true, 'order' => null, 'message' => 'no order of this shop matches the event; nothing changed'], 200);
+        } catch (WebhookException $e) {
+            return self::reply(['ok' => false, 'status' => $e->status(), 'message' => $e->getMessage()], $e->httpStatus());
+        } catch (Everifin_Webhook_Order_Busy $e) {
+            return self::reply(['ok' => false, 'message' => 'the order is being updated by another request; it will be retried'], 503);
+        } catch (\Throwable $e) {
+            return self::reply(['ok' => false, 'status' => 'INTERNAL', 'message' => 'the shop could not process the webhook; it will be retried'], 500);
+        }
+    }
+
+    /** @param array<string, mixed> $data */
+    private static function reply(array $data, int $status): WP_REST_Response
+    {
+        return new WP_REST_Response($data, $status);
+    }
+
+    /** @return list<int> order ids named by the event, most specific first */
+    private static function candidateOrderIds(Event $event): array
+    {
+        $ids = [];
+        if ($event->externalId !== null && ctype_digit($event->externalId) && strlen($event->externalId) < 19) {
+            $ids[] = (int) $event->externalId;
+        }
+        if ($event->hookData instanceof \stdClass && isset($event->hookData->orderId) && is_int($event->hookData->orderId) && $event->hookData->orderId > 0) {
+            $ids[] = $event->hookData->orderId;
+        }
+        return array_values(array_unique($ids));
+    }
+
+    /**
+     * Runs $work with the order locked: a MySQL named lock (GET_LOCK, released when the connection
+     * ends, so a killed PHP worker never leaves it held) around a transaction, so two deliveries of
+     * one order (or a delivery and the customer's return) never both read the old state.
+     * Works with both order storages: the lock names the order, not a table row.
+     *
+     * @template T
+     * @param callable(): T $work
+     * @return T
+     */
+    private static function withOrderLock(int $orderId, callable $work)
+    {
+        global $wpdb;
+        $name = 'everifin-webhook:' . substr(md5($wpdb->prefix . (defined('DB_NAME') ? DB_NAME : '')), 0, 12) . ':' . $orderId;
+        $got = $wpdb->get_var($wpdb->prepare('SELECT GET_LOCK(%s, %d)', $name, self::LOCK_TIMEOUT));
+        if ((string) $got !== '1') {
+            throw new Everifin_Webhook_Order_Busy('order ' . $orderId . ' is locked');
+        }
+        try {
+            $wpdb->query('START TRANSACTION');
+            try {
+                $result = $work();
+            } catch (\Throwable $e) {
+                $wpdb->query('ROLLBACK');
+                throw $e;
+            }
+            $wpdb->query('COMMIT');
+            return $result;
+        } finally {
+            $wpdb->get_var($wpdb->prepare('SELECT RELEASE_LOCK(%s)', $name));
+        }
+    }
+
+    private static function apply(WC_Order $order, Event $event): void
+    {
+        $note = sprintf('Everifin %s %s: %s (event %s)', $event->entity, (string) $event->entityId, (string) $event->status, $event->eventId);
+        if ($event->outcome === 'paid') {
+            // Stock, e-mails and the paid date, once: never for an order that is already paid.
+            if (!$order->is_paid()) {
+                $order->payment_complete((string) $event->paymentId);
+            }
+            $order->add_order_note($note);
+            return;
+        }
+        $target = $event->suggestedFor('woocommerce');
+        if ($target === null) {
+            $order->add_order_note($note . ' (order left as it is)');
+            return;
+        }
+        if ($order->get_status() !== $target) {
+            $order->update_status($target, $note);
+        }
+    }
+}

@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# Builds what ships, into dist/ (docs/release.md):
+#   sdk          everifin-webhook-<version>-<triple>.tar.gz     the C SDK (header, .so, .a, pkg-config)
+#   wheel        everifin_webhook-<version>-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl
+#   woocommerce  everifin-webhook-woocommerce-<version>.zip      the WordPress plugin
+#   prestashop   everifinwebhook-prestashop-<version>.zip        the PrestaShop module
+#   all          all of them (default)
+# Usage: scripts/dist.sh [--target RUST_TARGET] [all|sdk|lib|wheel|woocommerce|prestashop ...]
+#   RUST_TARGET defaults to $EVF_TARGET or x86_64-unknown-linux-gnu.2.17: cargo-zigbuild links
+#   against glibc 2.17 so that the library loads on every glibc >= 2.17 (RHEL 7+, Debian 8+,
+#   Ubuntu 14.04+). Only targets whose Rust standard library is installed can be built here.
+# `lib` only builds the native library (printed path on stdout).
+# Tools (zig, cargo-zigbuild, auditwheel, zip) are installed by scripts/dist-tools.sh.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+TARGET="${EVF_TARGET:-x86_64-unknown-linux-gnu.2.17}"
+what=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --target) TARGET="$2"; shift 2;;
+    --target=*) TARGET="${1#--target=}"; shift;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0;;
+    *) what+=("$1"); shift;;
+  esac
+done
+[ "${#what[@]}" -eq 0 ] && what=(all)
+
+say() { printf '== %s\n' "$*" >&2; }
+die() { printf 'dist: %s\n' "$*" >&2; exit 1; }
+
+VERSION="$(scripts/version.sh)"
+ABI="$(sed -n 's/^pub const EVF_ABI_VERSION: u32 = \([0-9]*\);/\1/p' src/ffi.rs)"
+[ -n "$ABI" ] || die "EVF_ABI_VERSION not found in src/ffi.rs"
+# Cargo's directory name drops a glibc suffix (x86_64-unknown-linux-gnu.2.17 -> ...-gnu).
+CARGO_TRIPLE="${TARGET%%.*}"
+# The name users see: x86_64-unknown-linux-gnu -> x86_64-linux-gnu.
+TRIPLE="${CARGO_TRIPLE/-unknown-/-}"
+DIST="$ROOT/dist"
+STAGE="$ROOT/target/dist-stage"
+TOOLS="$ROOT/target/dist-tools"
+mkdir -p "$DIST" "$STAGE"
+
+tools() {
+  bash "$ROOT/scripts/dist-tools.sh"
+  export PATH="$TOOLS/bin:$PATH"
+  # cargo-zigbuild runs `zig`: the one from the ziglang wheel.
+  if [ ! -x "$TOOLS/bin/zig" ]; then
+    ln -sf "$("$TOOLS/venv/bin/python" -c 'import ziglang, os; print(os.path.join(os.path.dirname(ziglang.__file__), "zig"))')" "$TOOLS/bin/zig"
+  fi
+  if ! command -v cargo >/dev/null 2>&1 && [ -x "$HOME/.cargo/bin/cargo" ]; then export PATH="$HOME/.cargo/bin:$PATH"; fi
+}
+
+# The native library and the static archive for TARGET, in target/<triple>/release/.
+build_lib() {
+  tools
+  say "cargo zigbuild --release --lib --target $TARGET"
+  rustup target list --installed 2>/dev/null | grep -qx "$CARGO_TRIPLE" \
+    || die "the Rust standard library for $CARGO_TRIPLE is not installed (rustup target add $CARGO_TRIPLE); see docs/release.md"
+  cargo-zigbuild zigbuild --quiet --release --lib --target "$TARGET" >&2
+  OUT="$ROOT/target/$CARGO_TRIPLE/release"
+  [ -f "$OUT/libeverifin_webhook.so" ] && [ -f "$OUT/libeverifin_webhook.a" ] || die "the build produced no library in $OUT"
+}
+
+# The install tree: include/, lib/ (.so.<version>, .so.<abi>, .so, .a, pkgconfig/), share/doc/.
+stage_sdk() {
+  local dest="$1"
+  rm -rf "$dest"
+  mkdir -p "$dest/include" "$dest/lib/pkgconfig" "$dest/share/doc/everifin-webhook"
+  install -m 0644 include/everifin_webhook.h "$dest/include/"
+  install -m 0755 "$OUT/libeverifin_webhook.so" "$dest/lib/libeverifin_webhook.so.$VERSION"
+  strip --strip-unneeded "$dest/lib/libeverifin_webhook.so.$VERSION"
+  ln -s "libeverifin_webhook.so.$VERSION" "$dest/lib/libeverifin_webhook.so.$ABI"
+  ln -s "libeverifin_webhook.so.$ABI" "$dest/lib/libeverifin_webhook.so"
+  install -m 0644 "$OUT/libeverifin_webhook.a" "$dest/lib/"
+  strip --strip-debug "$dest/lib/libeverifin_webhook.a"
+  # Libs.private: what rustc prints as native-static-libs for the *-linux-gnu standard library.
+  sed -e "s/@VERSION@/$VERSION/" -e "s/@NATIVE_STATIC_LIBS@/-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc/" \
+    packaging/c/everifin_webhook.pc.in > "$dest/lib/pkgconfig/everifin_webhook.pc"
+  install -m 0644 packaging/c/README.md "$dest/share/doc/everifin-webhook/README.md"
+  install -m 0644 README.md "$dest/share/doc/everifin-webhook/README-project.md"
+  local lic found=0
+  for lic in LICENSE LICENSE-MIT LICENSE-APACHE; do
+    if [ -f "$lic" ]; then install -m 0644 "$lic" "$dest/share/doc/everifin-webhook/"; found=1; fi
+  done
+  [ "$found" = 1 ] || say "warning: no LICENSE-MIT/LICENSE-APACHE in the repository yet: the SDK ships without licence files"
+}
+
+sdk() {
+  build_lib
+  local name="everifin-webhook-$VERSION-$TRIPLE"
+  say "C SDK $name.tar.gz"
+  stage_sdk "$STAGE/$name"
+  # Reproducible: fixed owner, order and mtime (the commit's time when there is one).
+  local mtime; mtime="$(git log -1 --format=%cI 2>/dev/null || echo 2024-01-01T00:00:00Z)"
+  tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="$mtime" \
+    -C "$STAGE" -czf "$DIST/$name.tar.gz" "$name"
+  echo "$DIST/$name.tar.gz"
+}
+
+# The PHP binding as a plugin bundles it: src/, include/, autoload.php, preload.php, bin/, lib/.
+bundle_php_binding() {
+  local dest="$1"
+  mkdir -p "$dest/lib"
+  cp -R bindings/php/src bindings/php/include bindings/php/bin "$dest/"
+  install -m 0644 bindings/php/autoload.php bindings/php/preload.php bindings/php/composer.json bindings/php/README.md "$dest/"
+  install -m 0755 "$OUT/libeverifin_webhook.so" "$dest/lib/libeverifin_webhook.so"
+  strip --strip-unneeded "$dest/lib/libeverifin_webhook.so"
+  local lic; for lic in LICENSE LICENSE-MIT LICENSE-APACHE; do [ -f "$lic" ] && install -m 0644 "$lic" "$dest/"; done
+  return 0
+}
+
+zipdir() { # zip file, base dir, folder inside it
+  local zipfile="$1" base="$2" folder="$3"
+  rm -f "$zipfile"
+  find "$base/$folder" -exec touch -h -d "$(git log -1 --format=%cI 2>/dev/null || echo 2024-01-01T00:00:00Z)" {} +
+  (cd "$base" && find "$folder" -print | LC_ALL=C sort | zip -q -X -y -@ "$zipfile")
+}
+
+woocommerce() {
+  build_lib
+  local name="everifin-webhook-woocommerce-$VERSION.zip" dir="$STAGE/woocommerce/everifin-webhook"
+  say "WooCommerce plugin $name"
+  rm -rf "$STAGE/woocommerce"; mkdir -p "$dir"
+  cp -R plugins/woocommerce/everifin-webhook/. "$dir/"
+  bundle_php_binding "$dir/vendor/everifin-webhook"
+  zipdir "$DIST/$name" "$STAGE/woocommerce" everifin-webhook
+  echo "$DIST/$name"
+}
+
+prestashop() {
+  build_lib
+  local name="everifinwebhook-prestashop-$VERSION.zip" dir="$STAGE/prestashop/everifinwebhook"
+  say "PrestaShop module $name"
+  rm -rf "$STAGE/prestashop"; mkdir -p "$dir"
+  cp -R plugins/prestashop/everifinwebhook/. "$dir/"
+  bundle_php_binding "$dir/vendor/everifin-webhook"
+  zipdir "$DIST/$name" "$STAGE/prestashop" everifinwebhook
+  echo "$DIST/$name"
+}
+
+wheel() {
+  tools
+  case "$TARGET" in
+    x86_64-unknown-linux-gnu.2.17) plat=manylinux2014_x86_64;;
+    aarch64-unknown-linux-gnu.2.17) plat=manylinux2014_aarch64;;
+    *-linux-musl) plat="musllinux_1_2_${CARGO_TRIPLE%%-*}";;
+    *) die "no wheel platform tag known for $TARGET (docs/release.md)";;
+  esac
+  say "Python wheel for $TARGET ($plat)"
+  local tmp="$STAGE/wheel"; rm -rf "$tmp"; mkdir -p "$tmp"
+  # setuptools-rust runs $CARGO with --target $CARGO_BUILD_TARGET: cargo-zigbuild through a wrapper.
+  CARGO="$ROOT/scripts/cargo-zigbuild-wrapper.sh" CARGO_BUILD_TARGET="$TARGET" \
+    CARGO_TARGET_DIR="$ROOT/target" PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    "$TOOLS/venv/bin/python" -m pip wheel -q --no-deps -w "$tmp/raw" "$ROOT/bindings/python" >&2
+  local raw; raw="$(ls "$tmp"/raw/everifin_webhook-*.whl)"
+  say "auditwheel show $(basename "$raw")"
+  "$TOOLS/venv/bin/auditwheel" show "$raw" >&2
+  PATH="$TOOLS/venv/bin:$PATH" "$TOOLS/venv/bin/auditwheel" repair --plat "$plat" -w "$tmp/repaired" "$raw" >&2
+  local whl; whl="$(ls "$tmp"/repaired/everifin_webhook-*.whl)"
+  # auditwheel sorts the platform tags (manylinux2014_x86_64.manylinux_2_17_x86_64); name the file
+  # with the PEP 600 tag first, as maturin does. Installers read the tags as a set.
+  local base="${whl##*/}" stem plat
+  stem="${base%-*}"; plat="${base##*-}"; plat="${plat%.whl}"
+  plat="$(tr '.' '\n' <<<"$plat" | { grep '^manylinux_' || true; } | paste -sd.).$(tr '.' '\n' <<<"$plat" | { grep -v '^manylinux_' || true; } | paste -sd.)"; plat="${plat#.}"; plat="${plat%.}"
+  rm -f "$DIST"/everifin_webhook-*.whl
+  cp "$whl" "$DIST/$stem-$plat.whl"
+  echo "$DIST/$stem-$plat.whl"
+}
+
+for w in "${what[@]}"; do
+  case "$w" in
+    all) sdk; wheel; woocommerce; prestashop;;
+    lib) build_lib; echo "$OUT/libeverifin_webhook.so";;
+    sdk|wheel|woocommerce|prestashop) "$w";;
+    *) die "unknown artifact '$w' (all, sdk, lib, wheel, woocommerce, prestashop)";;
+  esac
+done

@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+# make test-dist: what `make dist` ships, installed and used the way its users do.
+#   1. scripts/dist.sh all (unless EVF_DIST_PREBUILT=1): dist/ with the C SDK, wheel, plugin ZIPs
+#   2. one version everywhere (check_versions.py), glibc <= 2.17 in every shipped .so (check_glibc.sh)
+#   3. C: the SDK unpacked to a temporary prefix: layout, SONAME links, pkg-config; the README's C
+#      example compiled through pkg-config, run with nothing but LD_LIBRARY_PATH (valid, forged);
+#      statically linked; `make install PREFIX DESTDIR` gives the tarball's tree
+#   4. PrestaShop: the module ZIP unpacked and loaded with its bundled binding and library
+#      (FFI and fallback) against the PrestaShop stubs (tests/dist/prestashop.php)
+#   5. Python: auditwheel show; the wheel installed into fresh virtualenvs of the oldest and the
+#      newest Python found (>= requires-python), the binding's tests run against site-packages
+# The WordPress test of the plugin ZIP is tests/dist/wordpress.sh (make test-wordpress).
+# Prints "test-dist: N passed, M failed"; exit status 1 when anything failed.
+set -uo pipefail
+# Test what ships: the Makefile's EVERIFIN_WEBHOOK_LIB (the checkout's build) must not be used.
+unset EVERIFIN_WEBHOOK_LIB
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+DIST="$ROOT/dist"
+TMP="$(mktemp -d "${TMPDIR:-/tmp}/everifin-dist.XXXXXX")"
+trap 'rm -rf "$TMP"' EXIT
+export PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
+results=(); fail=0
+step() { # name, command...
+  local name="$1"; shift
+  echo; echo "== $name"
+  if "$@"; then results+=("PASS $name"); else results+=("FAIL $name"); fail=1; fi
+}
+
+bash scripts/dist-tools.sh python3-venv || { echo "installing the tools failed"; exit 1; }
+if [ "${EVF_DIST_PREBUILT:-0}" != 1 ]; then
+  step "make dist" bash scripts/dist.sh all || true
+fi
+VERSION="$(bash scripts/version.sh)"
+ABI="$(sed -n 's/^pub const EVF_ABI_VERSION: u32 = \([0-9]*\);/\1/p' src/ffi.rs)"
+SDK_TGZ="$DIST/everifin-webhook-$VERSION-x86_64-linux-gnu.tar.gz"
+WHEEL="$DIST/everifin_webhook-$VERSION-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"
+PS_ZIP="$DIST/everifinwebhook-prestashop-$VERSION.zip"
+
+step "versions agree (Cargo.toml is the source)" python3 tests/dist/check_versions.py "$DIST"
+step "glibc: no shipped .so needs more than GLIBC_2.17" bash tests/dist/check_glibc.sh "$DIST" 2.17
+
+# A signed request the way Everifin sends it (Python's hmac, independent of the library).
+sign() { # secret, body file -> Signature header for now
+  python3 - "$1" "$2" <<'PY'
+import hashlib, hmac, sys
+from datetime import datetime, timezone
+now = datetime.now(timezone.utc)
+ts = now.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (now.microsecond // 1000)
+body = open(sys.argv[2], "rb").read()
+print("ts=%s;v0=%s" % (ts, hmac.new(sys.argv[1].encode(), ts.encode() + b"." + body, hashlib.sha256).hexdigest()))
+PY
+}
+cat > "$TMP/body.json" <<'JSON'
+{"eventId":"c2949dfe-4585-46eb-9213-35f0f7faf055","eventType":"payment.statusChange","eventTimestamp":"2024-05-07T14:49:55.884Z","data":{"paymentId":"da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e21","status":"BOOKED","externalId":"1042"}}
+JSON
+
+sdk_layout() {
+  local p="$TMP/sdk/prefix"; mkdir -p "$p"
+  tar -xzf "$SDK_TGZ" -C "$p" --strip-components=1 || return 1
+  local ok=0 f
+  for f in include/everifin_webhook.h "lib/libeverifin_webhook.so.$VERSION" lib/libeverifin_webhook.a lib/pkgconfig/everifin_webhook.pc share/doc/everifin-webhook/README.md; do
+    [ -f "$p/$f" ] && [ ! -L "$p/$f" ] || { echo "missing file: $f"; ok=1; }
+  done
+  [ "$(readlink "$p/lib/libeverifin_webhook.so.$ABI")" = "libeverifin_webhook.so.$VERSION" ] || { echo "lib/libeverifin_webhook.so.$ABI is not a link to .so.$VERSION"; ok=1; }
+  [ "$(readlink "$p/lib/libeverifin_webhook.so")" = "libeverifin_webhook.so.$ABI" ] || { echo "lib/libeverifin_webhook.so is not a link to .so.$ABI"; ok=1; }
+  local soname; soname="$(readelf -d "$p/lib/libeverifin_webhook.so.$VERSION" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')"
+  echo "SONAME: $soname"
+  [ "$soname" = "libeverifin_webhook.so.$ABI" ] || { echo "SONAME is '$soname'"; ok=1; }
+  cmp -s "$p/include/everifin_webhook.h" include/everifin_webhook.h || { echo "the SDK header differs from include/"; ok=1; }
+  for f in LICENSE-MIT LICENSE-APACHE; do
+    if [ -f "$f" ]; then [ -f "$p/share/doc/everifin-webhook/$f" ] || { echo "$f is not in the SDK"; ok=1; }; fi
+  done
+  return $ok
+}
+
+# The C example of README.md ("## Using it from C", first ```c block), byte for byte.
+readme_example() {
+  awk '/^## Using it from C/{s=1} s && /^```c$/{c=1; next} c && /^```$/{exit} c' README.md > "$TMP/webhook.c"
+  [ -s "$TMP/webhook.c" ] && grep -q 'int main' "$TMP/webhook.c"
+}
+
+sdk_pkgconfig_dynamic() {
+  local p="$TMP/sdk/prefix"
+  export PKG_CONFIG_PATH="$p/lib/pkgconfig"
+  echo "pkg-config --modversion: $(pkg-config --modversion everifin_webhook)"
+  [ "$(pkg-config --modversion everifin_webhook)" = "$VERSION" ] || return 1
+  [ "$(cd "$(pkg-config --variable=libdir everifin_webhook)" && pwd -P)" = "$(cd "$p/lib" && pwd -P)" ] || { echo "libdir does not follow the .pc file"; return 1; }
+  # The README's build line, unchanged, from a directory away from the checkout.
+  (cd "$TMP" && cc -Wall -Werror webhook.c $(pkg-config --cflags --libs everifin_webhook) -o webhook) || return 1
+  local header out rc
+  header="$(sign "new hook secret" "$TMP/body.json")"
+  out="$(cd "$TMP" && env -i LD_LIBRARY_PATH="$p/lib" ./webhook "$header" < body.json)"; rc=$?
+  echo "valid: exit $rc: ${out:0:120}..."
+  [ $rc -eq 0 ] && [[ "$out" == "200 {\"ok\":true"* ]] && [[ "$out" == *'"outcome":"paid"'* ]] || return 1
+  header="$(sign "someone else's secret" "$TMP/body.json")"
+  out="$(cd "$TMP" && env -i LD_LIBRARY_PATH="$p/lib" ./webhook "$header" < body.json)"; rc=$?
+  echo "forged: exit $rc: ${out:0:120}..."
+  [ $rc -eq 1 ] && [[ "$out" == "401 "*'"SIGNATURE_MISMATCH"'* ]] || return 1
+  # The loader resolved the SONAME link in the prefix; without LD_LIBRARY_PATH it is not found.
+  local deps; deps="$(env -i LD_LIBRARY_PATH="$p/lib" ldd "$TMP/webhook")"
+  grep -qF "libeverifin_webhook.so.$ABI => $p/lib/" <<<"$deps" || { echo "ldd: $deps"; return 1; }
+  (cd "$TMP" && env -i ./webhook "$header" < body.json >/dev/null 2>&1); rc=$?
+  [ $rc -eq 127 ] || { echo "without LD_LIBRARY_PATH the program should not find the library (exit $rc)"; return 1; }
+}
+
+sdk_static() {
+  local p="$TMP/sdk/prefix"
+  export PKG_CONFIG_PATH="$p/lib/pkgconfig"
+  (cd "$TMP" && cc webhook.c $(pkg-config --cflags everifin_webhook) "$(pkg-config --variable=libdir everifin_webhook)/libeverifin_webhook.a" \
+     $(pkg-config --libs-only-l --static everifin_webhook | sed 's/-leverifin_webhook//') -o webhook-static) || return 1
+  local deps; deps="$(ldd "$TMP/webhook-static")"
+  if grep -q everifin <<<"$deps"; then echo "the static program still needs the .so: $deps"; return 1; fi
+  local header out rc
+  header="$(sign "old hook secret" "$TMP/body.json")"
+  out="$(cd "$TMP" && env -i ./webhook-static "$header" < body.json)"; rc=$?
+  echo "static, valid (old secret): exit $rc: ${out:0:60}..."
+  [ $rc -eq 0 ] && [[ "$out" == *'"outcome":"paid"'* ]]
+}
+
+make_install() {
+  local stage="$TMP/install-root" prefix="/opt/everifin-webhook"
+  make --no-print-directory -C "$ROOT" install PREFIX="$prefix" DESTDIR="$stage" || return 1
+  diff <(cd "$stage$prefix" && find . | LC_ALL=C sort) <(tar -tzf "$SDK_TGZ" | sed 's|^[^/]*||; s|/$||; s|^|.|' | LC_ALL=C sort) \
+    || { echo "make install and the tarball differ"; return 1; }
+  PKG_CONFIG_PATH="$stage$prefix/lib/pkgconfig" pkg-config --exists everifin_webhook || return 1
+  echo "make install PREFIX=$prefix DESTDIR=$stage: the tarball's tree ($(cd "$stage$prefix" && find . -type f -o -type l | wc -l) files and links)"
+}
+
+wheel_auditwheel() {
+  local out; out="$("$ROOT/target/dist-tools/venv/bin/auditwheel" show "$WHEEL" 2>&1)" || { echo "$out"; return 1; }
+  echo "$out" | head -n 8
+  grep -q '"manylinux_2_17_x86_64"' <<<"$(tr -d '\n' <<<"$out" | tr -s ' ')" || { echo "auditwheel does not place the wheel on manylinux_2_17_x86_64"; return 1; }
+}
+
+# Pythons: python3.N on PATH and pyenv's, at least requires-python; the oldest and the newest.
+pick_pythons() {
+  local min; min="$(sed -n 's/^requires-python *= *">=\([0-9.]*\)".*/\1/p' bindings/python/pyproject.toml)"
+  local c v
+  for c in $(compgen -c python3. | grep -E '^python3\.[0-9]+$' | sort -u) "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.*/bin/python3; do
+    command -v "$c" >/dev/null 2>&1 || [ -x "$c" ] || continue
+    v="$("$c" -c 'import sys, venv, ensurepip; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" || continue
+    [ "$(printf '%s\n%s\n' "$min" "$v" | sort -V | head -n1)" = "$min" ] && echo "$v $c"
+  done | sort -V -u -k1,1 | sed -n '1p;$p' | sort -u -V
+}
+
+wheel_in_venv() { # python
+  local py="$1" v venv
+  v="$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+  venv="$TMP/venv-$v"
+  "$py" -m venv "$venv" || return 1
+  "$venv/bin/python" -m pip install -q --no-index "$WHEEL" || return 1
+  # The Django example needs Django >= 5.1 (SQLite transaction_mode), which needs Python >= 3.10:
+  # on older Pythons the library and the Flask example are tested, the Django example is not.
+  local django=(django) select=()
+  if [ "$("$py" -c 'import sys; print(int(sys.version_info >= (3, 10)))')" = 0 ]; then
+    django=(); select=(-k "not django")
+    echo "Python $v: Django >= 5.1 is not available; the Django example's tests are deselected"
+  fi
+  "$venv/bin/python" -m pip install -q pytest flask ${django[@]+"${django[@]}"} || return 1
+  # Away from the checkout: the package must come from site-packages, the library from inside it.
+  (cd "$TMP" && "$venv/bin/python" -c 'import everifin_webhook as e, sys; print("imported", e.__file__, "library", e.library_path(), "version", e.version()); sys.exit(0 if "site-packages" in e.__file__ and "site-packages" in e.library_path() else 1)') || return 1
+  (cd "$TMP" && env -u EVERIFIN_WEBHOOK_LIB EVERIFIN_EXPECT_INSTALLED=1 "$venv/bin/python" -m pytest -q -p no:cacheprovider ${select[@]+"${select[@]}"} "$ROOT/bindings/python/tests" 2>&1 | tail -n 3; exit "${PIPESTATUS[0]}")
+}
+
+if [ -f "$SDK_TGZ" ]; then
+  step "C SDK: layout, SONAME links, header" sdk_layout
+  step "README: the C example is a complete program" readme_example
+  step "C SDK: README example via pkg-config, run with only LD_LIBRARY_PATH" sdk_pkgconfig_dynamic
+  step "C SDK: static link with libeverifin_webhook.a" sdk_static
+  step "make install PREFIX DESTDIR = the tarball's layout" make_install
+else
+  results+=("FAIL C SDK: $SDK_TGZ is missing"); fail=1
+fi
+ps_module() { # ffi|php
+  local d="$TMP/prestashop"
+  [ -d "$d" ] || { mkdir -p "$d" && unzip -q "$PS_ZIP" -d "$d"; } || return 1
+  php -d ffi.enable="$([ "$1" = ffi ] && echo 1 || echo 0)" tests/dist/prestashop.php "$d" "$1"
+}
+if [ -f "$PS_ZIP" ]; then
+  bash scripts/dist-tools.sh --apt-only php-cli >/dev/null
+  step "PrestaShop module ZIP with its bundled library (FFI)" ps_module ffi
+  step "PrestaShop module ZIP, pure-PHP fallback (ffi.enable=0)" ps_module php
+else
+  results+=("FAIL PrestaShop module: $PS_ZIP is missing"); fail=1
+fi
+if [ -f "$WHEEL" ]; then
+  # The binding's tests drive the examples with `everifin-webhook send` (a test tool, not shipped;
+  # `make test` has built it in test-python already).
+  (cargo build --release --features cli --quiet) || { results+=("FAIL cargo build --features cli"); fail=1; }
+  step "wheel: auditwheel show" wheel_auditwheel
+  mapfile -t pys < <(pick_pythons)
+  [ "${#pys[@]}" -gt 0 ] || { results+=("FAIL no Python >= requires-python found"); fail=1; }
+  for line in "${pys[@]}"; do
+    step "wheel in a fresh virtualenv of Python ${line%% *} (${line#* }): binding tests from site-packages" wheel_in_venv "${line#* }"
+  done
+else
+  results+=("FAIL wheel: $WHEEL is missing"); fail=1
+fi
+
+echo; echo "== summary"
+passed=0; failed=0
+for r in "${results[@]}"; do echo "  $r"; case "$r" in PASS*) passed=$((passed+1));; *) failed=$((failed+1));; esac; done
+echo "test-dist: $passed passed, $failed failed"
+exit $fail

@@ -1,0 +1,225 @@
+#!/usr/bin/env bash
+# make test-wordpress: the WooCommerce plugin ZIP of `make dist`, installed and used in a real
+# WordPress the way a shop does. Everything runs as the test's own processes on 127.0.0.1 and is
+# torn down at the end:
+#   - Debian's `wordpress` package (unmodified /usr/share/wordpress; its wp-config.php reads
+#     /etc/wordpress/config-<WORDPRESS_CONFIG>.php, which this test writes and removes);
+#   - MariaDB (own datadir, unix socket only), PHP-FPM (two masters: "ffi" with the default
+#     ffi.enable=preload + opcache.preload of the bundled binding, "fallback" with ffi.enable=0),
+#     nginx (one port per PHP-FPM master);
+#   - WooCommerce is not installable here: a must-use plugin of the test (wordpress/
+#     woocommerce-stand-in.php, marked as a test stand-in, never shipped) provides the few
+#     WooCommerce functions the plugin calls, storing orders as shop_order posts.
+# Steps: wp_install; upload the ZIP with WordPress's Plugin_Upgrader; activate_plugin; write the
+# FFI header with the bundled bin/ffi-header.php; log in as the admin and save a secret through the
+# settings screen; check the admin notice of each backend; send signed webhooks (wordpress/
+# webhooks.py): valid, duplicate, forged, stale, late, unknown order, concurrent duplicates; check
+# the answers and the stored order state.
+# Prints "test-wordpress: N passed, M failed"; exit status 1 when anything failed.
+set -uo pipefail
+# Test what ships: the Makefile's EVERIFIN_WEBHOOK_LIB (the checkout's build) must not reach PHP-FPM.
+unset EVERIFIN_WEBHOOK_LIB
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+HERE="$ROOT/tests/dist/wordpress"
+cd "$ROOT"
+[ "$(id -u)" = 0 ] || { echo "test-wordpress: needs root (PHP-FPM -R, /etc/wordpress/config-*.php)"; exit 1; }
+
+bash scripts/dist-tools.sh --apt-only wordpress php-fpm php-cli php-mysql mariadb-server mariadb-client nginx curl \
+  || { echo "test-wordpress: installing packages failed"; exit 1; }
+# Debian starts the services it installs; this test runs its own instances.
+for s in nginx mariadb "php$(php -r 'echo PHP_MAJOR_VERSION.".".PHP_MINOR_VERSION;')-fpm"; do
+  if command -v service >/dev/null && service "$s" status >/dev/null 2>&1; then service "$s" stop >/dev/null 2>&1 || true; fi
+done
+
+VERSION="$(bash scripts/version.sh)"
+ZIP="$ROOT/dist/everifin-webhook-woocommerce-$VERSION.zip"
+if [ "${EVF_DIST_PREBUILT:-0}" != 1 ] || [ ! -f "$ZIP" ]; then
+  bash scripts/dist.sh woocommerce >/dev/null || { echo "test-wordpress: building the plugin ZIP failed"; exit 1; }
+fi
+
+WP=/usr/share/wordpress
+PHPV="$(php -r 'echo PHP_MAJOR_VERSION.".".PHP_MINOR_VERSION;')"
+FPM="$(command -v "php-fpm$PHPV" || command -v php-fpm)"
+NAME="everifin-test-$$"
+CONFIG="/etc/wordpress/config-$NAME.php"
+TMP="$(mktemp -d "${TMPDIR:-/tmp}/everifin-wp.XXXXXX")"
+chmod 755 "$TMP"
+pids=()
+teardown() {
+  local p
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+  rm -f "$CONFIG"
+  if [ "${KEEP_TMP:-0}" = 1 ]; then echo "kept $TMP"; else rm -rf "$TMP"; fi
+}
+trap teardown EXIT
+results=(); fail=0
+step() { local name="$1"; shift; echo; echo "== $name"; if "$@"; then results+=("PASS $name"); else results+=("FAIL $name"); fail=1; fi; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wait_for() { # seconds, command...
+  local n="$1"; shift; local i
+  for ((i = 0; i < n * 10; i++)); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  return 1
+}
+show_logs() { local f; for f in "$TMP"/*.log; do [ -s "$f" ] && { echo "--- $f"; tail -n 15 "$f"; }; done; }
+
+# --- MariaDB ---------------------------------------------------------------------------------
+SOCK="$TMP/mysqld.sock"
+start_db() {
+  mariadb-install-db --no-defaults --datadir="$TMP/db" --user=root --auth-root-authentication-method=normal \
+    --skip-test-db >"$TMP/db-install.log" 2>&1 || { cat "$TMP/db-install.log"; return 1; }
+  mariadbd --no-defaults --datadir="$TMP/db" --socket="$SOCK" --skip-networking --user=root \
+    --pid-file="$TMP/mysqld.pid" --log-error="$TMP/mysqld.log" --innodb-buffer-pool-size=64M &
+  pids+=($!)
+  wait_for 60 mariadb-admin --no-defaults --socket="$SOCK" -uroot ping || { show_logs; return 1; }
+  mariadb --no-defaults --socket="$SOCK" -uroot -e "CREATE DATABASE wordpress; CREATE USER 'wp'@'localhost' IDENTIFIED BY 'wp-test-db-password'; GRANT ALL ON wordpress.* TO 'wp'@'localhost';"
+}
+
+PORT_FFI="$(free_port)"; PORT_PHP="$(free_port)"; FPM_FFI="$(free_port)"; FPM_PHP="$(free_port)"
+ADMIN_PW="admin-test-password-$$"
+PLUGIN_DIR="$TMP/wp-content/plugins/everifin-webhook"
+BINDING="$PLUGIN_DIR/vendor/everifin-webhook"
+export WORDPRESS_CONFIG="$NAME" WP_TEST_HOST="127.0.0.1:$PORT_FFI"
+wpcli() { php -d ffi.enable=0 "$HERE/setup.php" "$WP" "$@"; }
+
+write_config() {
+  mkdir -p "$TMP/wp-content/plugins" "$TMP/wp-content/mu-plugins" "$TMP/wp-content/uploads" "$TMP/wp-content/themes"
+  install -m 0644 "$HERE/woocommerce-stand-in.php" "$TMP/wp-content/mu-plugins/"
+  local salts; salts="$(python3 -c 'import secrets; print("".join("define(%r, %r);\n" % (k, secrets.token_hex(32)) for k in ["AUTH_KEY","SECURE_AUTH_KEY","LOGGED_IN_KEY","NONCE_KEY","AUTH_SALT","SECURE_AUTH_SALT","LOGGED_IN_SALT","NONCE_SALT"]))')"
+  cat > "$CONFIG" <<PHP
+<?php
+// Written by everifin-webhook's tests/dist/wordpress.sh for its own WordPress; removed afterwards.
+define('DB_NAME', 'wordpress');
+define('DB_USER', 'wp');
+define('DB_PASSWORD', 'wp-test-db-password');
+define('DB_HOST', 'localhost:$SOCK');
+define('WP_CONTENT_DIR', '$TMP/wp-content');
+\$evf_host = isset(\$_SERVER['HTTP_HOST']) && preg_match('/^127\.0\.0\.1:\d+\$/', \$_SERVER['HTTP_HOST']) ? \$_SERVER['HTTP_HOST'] : '127.0.0.1:$PORT_FFI';
+define('WP_HOME', 'http://' . \$evf_host);
+define('WP_SITEURL', 'http://' . \$evf_host);
+define('WP_CONTENT_URL', 'http://' . \$evf_host . '/wp-content');
+define('FS_METHOD', 'direct');
+define('DISABLE_WP_CRON', true);
+define('WP_HTTP_BLOCK_EXTERNAL', true);
+define('AUTOMATIC_UPDATER_DISABLED', true);
+define('WP_DEBUG', true);
+define('WP_DEBUG_DISPLAY', false);
+define('WP_DEBUG_LOG', '$TMP/wp-debug.log');
+$salts
+PHP
+}
+
+start_web() {
+  local pool port ini
+  for pool in ffi fallback; do
+    if [ "$pool" = ffi ]; then port="$FPM_FFI"; else port="$FPM_PHP"; fi
+    ini="$TMP/php-$pool.ini"
+    {
+      echo "error_log = $TMP/php-$pool.log"; echo "log_errors = On"; echo "display_errors = Off"
+      echo "opcache.enable = 1"; echo "opcache.enable_cli = 0"; echo "memory_limit = 256M"
+      if [ "$pool" = ffi ]; then
+        # What readme.txt tells the merchant: ffi.enable=preload (the default) + preloading.
+        echo "ffi.enable = preload"
+        echo "ffi.preload = $BINDING/lib/everifin_webhook.ffi.h"
+        echo "opcache.preload = $BINDING/preload.php"
+        echo "opcache.preload_user = root"
+      else
+        echo "ffi.enable = 0"
+      fi
+    } > "$ini"
+    cat > "$TMP/fpm-$pool.conf" <<CONF
+[global]
+pid = $TMP/fpm-$pool.pid
+error_log = $TMP/fpm-$pool.log
+daemonize = no
+[www]
+user = root
+group = root
+listen = 127.0.0.1:$port
+pm = static
+pm.max_children = 8
+catch_workers_output = yes
+clear_env = no
+CONF
+    "$FPM" -R -F -c "$ini" -y "$TMP/fpm-$pool.conf" >"$TMP/fpm-$pool.out" 2>&1 &
+    pids+=($!)
+  done
+  mkdir -p "$TMP/nginx"
+  local server=""
+  for pool in ffi fallback; do
+    if [ "$pool" = ffi ]; then port="$PORT_FFI"; fpm="$FPM_FFI"; else port="$PORT_PHP"; fpm="$FPM_PHP"; fi
+    server+="
+  server {
+    listen 127.0.0.1:$port;
+    root $WP;
+    index index.php;
+    client_max_body_size 2m;
+    location /wp-content/ { alias $TMP/wp-content/; }
+    location / { try_files \$uri \$uri/ /index.php?\$args; }
+    location ~ \\.php\$ {
+      include /etc/nginx/fastcgi_params;
+      fastcgi_param SCRIPT_FILENAME \$document_root\$fastcgi_script_name;
+      fastcgi_param WORDPRESS_CONFIG $NAME;
+      fastcgi_pass 127.0.0.1:$fpm;
+    }
+  }"
+  done
+  cat > "$TMP/nginx.conf" <<CONF
+user root;
+worker_processes 1;
+pid $TMP/nginx.pid;
+error_log $TMP/nginx-error.log;
+daemon off;
+events { worker_connections 256; }
+http {
+  access_log $TMP/nginx-access.log;
+  client_body_temp_path $TMP/nginx/body;
+  fastcgi_temp_path $TMP/nginx/fastcgi;
+  proxy_temp_path $TMP/nginx/proxy;
+  uwsgi_temp_path $TMP/nginx/uwsgi;
+  scgi_temp_path $TMP/nginx/scgi;
+  $server
+}
+CONF
+  nginx -c "$TMP/nginx.conf" -p "$TMP" >"$TMP/nginx.out" 2>&1 &
+  pids+=($!)
+  local p
+  for p in "$PORT_FFI" "$PORT_PHP"; do
+    wait_for 30 curl -sf -o /dev/null "http://127.0.0.1:$p/wp-login.php" || { show_logs; return 1; }
+  done
+}
+
+install_plugin() {
+  wpcli upload "$ZIP" || return 1
+  wpcli activate everifin-webhook/everifin-webhook.php || return 1
+  # The activation hook created the secrets option, not autoloaded.
+  local opt; opt="$(wpcli option everifin_webhook_secrets)"; echo "option after activation: $opt"
+  [[ "$opt" == *'"autoload":"no"'* ]] || return 1
+  # What readme.txt tells the merchant to run once for FFI under PHP-FPM.
+  php "$BINDING/bin/ffi-header.php" | sed -n '1,3p'
+  [ -f "$BINDING/lib/everifin_webhook.ffi.h" ]
+}
+
+step "MariaDB (own datadir, socket only)" start_db || true
+install_wp() { write_config && wpcli install "$ADMIN_PW"; }
+step "Debian's WordPress: /etc/wordpress/config-$NAME.php, wp_install" install_wp || true
+step "plugin ZIP: uploaded with Plugin_Upgrader, activated with activate_plugin" install_plugin || true
+step "nginx + PHP-FPM (ffi: preload, fallback: ffi.enable=0) on 127.0.0.1" start_web || true
+step "webhooks through both backends (answers and stored order state)" \
+  python3 "$HERE/webhooks.py" --php "php -d ffi.enable=0 $HERE/setup.php $WP" \
+    --site "ffi=http://127.0.0.1:$PORT_FFI" --site "fallback=http://127.0.0.1:$PORT_PHP" \
+    --admin-password "$ADMIN_PW" --db "mariadb --no-defaults --socket=$SOCK -uroot wordpress" || true
+# WordPress 6.1 on PHP 8.2 logs deprecations of its own; the plugin must log nothing, and nothing fatal.
+if [ -s "$TMP/wp-debug.log" ] && grep -E -i "fatal|everifin" "$TMP/wp-debug.log"; then
+  results+=("FAIL PHP errors of the plugin in wp-debug.log"); fail=1
+fi
+for f in "$TMP"/php-ffi.log "$TMP"/php-fallback.log; do
+  if [ -s "$f" ] && grep -E -i "fatal|everifin" "$f"; then results+=("FAIL PHP errors in $(basename "$f")"); fail=1; fi
+done
+[ "$fail" = 0 ] || show_logs
+
+echo; echo "== summary"
+passed=0; failed=0
+for r in "${results[@]}"; do echo "  $r"; case "$r" in PASS*) passed=$((passed+1));; *) failed=$((failed+1));; esac; done
+echo "test-wordpress: $passed passed, $failed failed"
+exit $fail

@@ -1,0 +1,100 @@
+<?php
+/**
+ * Test helper of tests/dist/wordpress.sh, run with the PHP CLI against the test's WordPress:
+ * Env: WORDPRESS_CONFIG (the /etc/wordpress/config-<name>.php to use), WP_TEST_HOST (host:port).
+ *   php setup.php WP_DIR install PASSWORD      wp_install(), pretty permalinks
+ *   php setup.php WP_DIR upload ZIP            Plugins > Add New > Upload: Plugin_Upgrader::install
+ *   php setup.php WP_DIR activate PLUGIN       activate_plugin(), the way the Plugins screen does
+ *   php setup.php WP_DIR order                 a new pending shop_order (prints its id)
+ *   php setup.php WP_DIR order-state ID        JSON: status, state meta, payment_complete count, ...
+ *   php setup.php WP_DIR option NAME           JSON: the option's autoload flag, whether set
+ * Exit status 1 with a message on failure.
+ */
+
+declare(strict_types=1);
+
+$evf_dir = $argv[1] ?? "";
+$evf_cmd = $argv[2] ?? "";
+$evf_arg = $argv[3] ?? null;
+// Debian's wp-config.php picks /etc/wordpress/config-$WORDPRESS_CONFIG.php (nginx passes the same).
+$_SERVER['WORDPRESS_CONFIG'] = (string) getenv('WORDPRESS_CONFIG');
+$_SERVER['HTTP_HOST'] = (string) getenv('WP_TEST_HOST');
+if ($evf_cmd === 'install') {
+    define('WP_INSTALLING', true);
+}
+require $evf_dir . '/wp-load.php';
+
+function evf_out($v): void
+{
+    echo json_encode($v, JSON_UNESCAPED_SLASHES), "\n";
+}
+
+function evf_fail(string $m): void
+{
+    fwrite(STDERR, $m . "\n");
+    exit(1);
+}
+
+switch ($evf_cmd) {
+    case 'install':
+        require_once ABSPATH . 'wp-admin/includes/upgrade.php';
+        $r = wp_install('Everifin test shop', 'admin', 'admin@shop.example', false, '', wp_slash($evf_arg), 'en_US');
+        if (empty($r['user_id'])) {
+            evf_fail('wp_install failed');
+        }
+        update_option('permalink_structure', '/%postname%/');
+        flush_rewrite_rules(false);
+        evf_out(['installed' => get_bloginfo('version'), 'user' => $r['user_id']]);
+        break;
+    case 'upload':
+        require_once ABSPATH . 'wp-admin/includes/class-wp-upgrader.php';
+        require_once ABSPATH . 'wp-admin/includes/file.php';
+        require_once ABSPATH . 'wp-admin/includes/plugin.php';
+        wp_set_current_user(1);
+        $upgrader = new Plugin_Upgrader(new Automatic_Upgrader_Skin());
+        $r = $upgrader->install($evf_arg);
+        if ($r !== true) {
+            evf_fail('Plugin_Upgrader::install failed: ' . (is_wp_error($r) ? $r->get_error_message() : var_export($r, true))
+                . ' ' . implode(' ', (array) $upgrader->skin->get_upgrade_messages()));
+        }
+        evf_out(['installed' => $upgrader->plugin_info()]);
+        break;
+    case 'activate':
+        require_once ABSPATH . 'wp-admin/includes/plugin.php';
+        wp_set_current_user(1);
+        $r = activate_plugin($evf_arg, '', false, false);
+        if (is_wp_error($r)) {
+            evf_fail('activate_plugin: ' . $r->get_error_message());
+        }
+        if (!is_plugin_active($evf_arg)) {
+            evf_fail("$evf_arg is not active after activate_plugin");
+        }
+        $data = get_plugin_data(WP_PLUGIN_DIR . '/' . $evf_arg, false, false);
+        evf_out(['active' => $evf_arg, 'name' => $data['Name'], 'version' => $data['Version']]);
+        break;
+    case 'order':
+        $id = wp_insert_post(['post_type' => 'shop_order', 'post_status' => 'wc-pending', 'post_title' => 'Order', 'post_author' => 1], true);
+        if (is_wp_error($id)) {
+            evf_fail($id->get_error_message());
+        }
+        echo $id, "\n";
+        break;
+    case 'order-state':
+        $id = (int) $evf_arg;
+        $state = get_post_meta($id, '_everifin_webhook_state', true);
+        evf_out([
+            'status' => get_post_status($id),
+            'state' => $state === '' ? null : json_decode((string) $state, true),
+            'paymentComplete' => count(get_post_meta($id, '_test_payment_complete')),
+            'statusChanges' => get_post_meta($id, '_test_status_change'),
+            'transactionId' => get_post_meta($id, '_transaction_id', true),
+        ]);
+        break;
+    case 'option':
+        global $wpdb;
+        $row = $wpdb->get_row($wpdb->prepare("SELECT autoload, option_value FROM {$wpdb->options} WHERE option_name = %s", $evf_arg));
+        evf_out($row === null ? null : ['autoload' => $row->autoload, 'count' => count((array) maybe_unserialize($row->option_value))]);
+        break;
+    default:
+        evf_fail("unknown command $evf_cmd");
+}

@@ -1,0 +1,242 @@
+#!/usr/bin/env python3
+"""Checks of tests/dist/wordpress.sh against the running WordPress, through HTTP like Everifin and
+a merchant, and the stored order state through the test's setup.php:
+
+  - the admin logs in, saves two hook secrets on the plugin's settings screen (stored with autoload
+    off, never printed back), and sees the admin notice naming the backend of each PHP-FPM pool;
+  - per pool: a valid payment BOOKED (order paid once), the same event again (duplicate), a forged
+    signature, a stale signature, a late older event, an unknown order, no Signature header, and
+    the same event delivered concurrently by many requests (applied exactly once).
+
+Signatures are made with Python's hmac (independent of the library). Exit status 1 on any failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import http.cookiejar
+import json
+import re
+import shlex
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from datetime import datetime, timedelta, timezone
+from typing import Any, Dict, List, Optional, Tuple
+
+SECRETS = ["wp-test hook secret 2025 (old)", "wp-test hook secret 2026 (new)"]
+PAYMENT = "da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e21"
+failures = 0
+passed = 0
+
+
+def check(what: str, ok: bool, detail: Any = "") -> bool:
+    global failures, passed
+    if ok:
+        passed += 1
+        print(f"  ok    {what}")
+    else:
+        failures += 1
+        print(f"  FAIL  {what}: {detail}")
+    return ok
+
+
+def iso(dt: datetime) -> str:
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (dt.microsecond // 1000)
+
+
+def sign(body: bytes, secret: str, at: Optional[datetime] = None) -> str:
+    ts = iso(at or datetime.now(timezone.utc))
+    return "ts=%s;v0=%s" % (ts, hmac.new(secret.encode(), ts.encode() + b"." + body, hashlib.sha256).hexdigest())
+
+
+def event(order_id: int, status: str, at: datetime, event_id: Optional[str] = None) -> bytes:
+    return json.dumps({
+        "eventId": event_id or str(uuid.uuid4()),
+        "eventType": "payment.statusChange",
+        "eventTimestamp": iso(at),
+        "data": {"paymentId": PAYMENT, "status": status, "externalId": str(order_id),
+                 "hookData": {"note": "objednávka %d" % order_id}},
+    }, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def dec(answer: Dict[str, Any]) -> Dict[str, Any]:
+    """The decision of an answer in the shape docs/design.md "What endpoints answer" gives."""
+    d = answer.get("decision")
+    return d if isinstance(d, dict) else {}
+
+
+class Site:
+    def __init__(self, name: str, url: str, php: List[str]) -> None:
+        self.name, self.url, self.php = name, url.rstrip("/"), php
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+
+    def get(self, path: str) -> Tuple[int, str, str]:
+        with self.opener.open(self.url + path, timeout=60) as r:
+            return r.status, r.geturl(), r.read().decode("utf-8", "replace")
+
+    def post_form(self, path: str, fields: Dict[str, str]) -> Tuple[int, str, str]:
+        data = urllib.parse.urlencode(fields).encode()
+        with self.opener.open(self.url + path, data=data, timeout=60) as r:
+            return r.status, r.geturl(), r.read().decode("utf-8", "replace")
+
+    def login(self, password: str) -> bool:
+        self.get("/wp-login.php")  # sets WordPress's test cookie
+        _, url, html = self.post_form("/wp-login.php", {
+            "log": "admin", "pwd": password, "wp-submit": "Log In", "testcookie": "1",
+            "redirect_to": self.url + "/wp-admin/"})
+        return check(f"{self.name}: the admin logs in", "/wp-admin/" in url and "wp-login.php" not in url, url)
+
+    def webhook(self, body: bytes, signature: Optional[str]) -> Tuple[int, Dict[str, Any]]:
+        headers = {"Content-Type": "application/json"}
+        if signature is not None:
+            headers["Signature"] = signature
+        req = urllib.request.Request(self.url + "/wp-json/everifin/v1/webhook", data=body, headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(req, timeout=60) as r:
+                code, raw = r.status, r.read()
+        except urllib.error.HTTPError as e:
+            code, raw = e.code, e.read()
+        try:
+            return code, json.loads(raw)
+        except ValueError:
+            return code, {"raw": raw[:300].decode("utf-8", "replace")}
+
+    def wp(self, *args: str) -> str:
+        out = subprocess.run(self.php + list(args), check=True, capture_output=True, text=True)
+        return out.stdout.strip()
+
+    def new_order(self) -> int:
+        return int(self.wp("order"))
+
+    def order(self, order_id: int) -> Dict[str, Any]:
+        return json.loads(self.wp("order-state", str(order_id)))
+
+
+def settings(site: Site) -> None:
+    page = "/wp-admin/admin.php?page=everifin-webhook"
+    code, _, html = site.get(page)
+    check("settings screen: shows the webhook URL", f"{site.url}/wp-json/everifin/v1/webhook" in html, re.findall(r'everifin-webhook-url">([^<]*)', html))
+    check("settings screen: no secret configured yet", "0 hook secret(s) configured." in html, "")
+    nonce = re.search(r'name="_wpnonce" value="([0-9a-f]+)"', html)
+    if not check("settings screen: the form has a nonce", nonce is not None, ""):
+        return
+    assert nonce is not None
+    _, url, html = site.post_form("/wp-admin/admin-post.php", {
+        "action": "everifin_webhook_save", "_wpnonce": nonce.group(1),
+        "_wp_http_referer": page, "secrets": "\r\n".join(SECRETS) + "\r\n"})
+    check("settings screen: saving two secrets (old and new, CRLF lines) succeeds",
+          "updated=1" in url and "2 hook secret(s) configured." in html, url)
+    check("settings screen: the secrets are never printed back", not any(s in html for s in SECRETS), "a secret is in the page")
+    opt = json.loads(site.wp("option", "everifin_webhook_secrets"))
+    check("option everifin_webhook_secrets: 2 secrets, autoload no", opt == {"autoload": "no", "count": 2}, opt)
+
+
+def notice(site: Site, backend: str) -> None:
+    _, _, html = site.get("/wp-admin/plugins.php")
+    m = re.search(r'<div class="notice notice-(\w+) everifin-webhook-backend"><p>(.*?)</p></div>', html, re.S)
+    if not check(f"{site.name}: the plugins screen has the backend notice", m is not None, html[:0]):
+        return
+    assert m is not None
+    cls, text = m.group(1), m.group(2)
+    print(f"        notice ({cls}): {text[:200]}")
+    if backend == "ffi":
+        check(f"{site.name}: notice says the native library runs, preloaded", cls == "info" and "the native library runs (PHP FFI, preloaded at PHP start" in text, text)
+    else:
+        check(f"{site.name}: notice says the pure-PHP fallback runs and why (ffi.enable=0)",
+              cls == "warning" and "the pure-PHP fallback runs, because" in text and "ffi.enable=0" in text, text)
+
+
+def webhooks(site: Site, concurrency: int) -> None:
+    now = datetime.now(timezone.utc)
+    order = site.new_order()
+    booked = event(order, "BOOKED", now - timedelta(seconds=5))
+    code, ans = site.webhook(booked, sign(booked, SECRETS[1]))
+    check(f"{site.name}: valid BOOKED (new secret) -> 200 apply first, order paid", (code, ans) == (200, {
+        "received": True, "order": order, "decision": {"action": "apply", "reason": "first"},
+        "orderOutcome": "paid", "orderState": "processing"}), (code, ans))
+    st = site.order(order)
+    check(f"{site.name}: order paid once (processing, payment_complete x1, transaction id)",
+          st["status"] == "wc-processing" and st["paymentComplete"] == 1 and st["transactionId"] == PAYMENT, st)
+    eid = json.loads(booked)["eventId"]
+    check(f"{site.name}: the webhook state is stored in order meta", st["state"] is not None and eid in json.dumps(st["state"]), st["state"])
+
+    code, ans = site.webhook(booked, sign(booked, SECRETS[0]))
+    check(f"{site.name}: same event again (old secret) -> 200 skip duplicate", (code, dec(ans).get("action"), dec(ans).get("reason")) == (200, "skip", "duplicate"), (code, ans))
+    code, ans = site.webhook(booked, sign(booked, "someone else's secret"))
+    check(f"{site.name}: forged signature -> 401 SIGNATURE_MISMATCH", (code, ans.get("status")) == (401, "SIGNATURE_MISMATCH"), (code, ans))
+    code, ans = site.webhook(booked, sign(booked, SECRETS[1], now - timedelta(minutes=10)))
+    check(f"{site.name}: stale signature (10 min old) -> 401 TIMESTAMP_TOO_OLD", (code, ans.get("status")) == (401, "TIMESTAMP_TOO_OLD"), (code, ans))
+    code, ans = site.webhook(booked, None)
+    check(f"{site.name}: no Signature header -> 401 HEADER_MISSING", (code, ans.get("status")) == (401, "HEADER_MISSING"), (code, ans))
+    late = event(order, "PROCESSING", now - timedelta(seconds=30))
+    code, ans = site.webhook(late, sign(late, SECRETS[1]))
+    check(f"{site.name}: a late older PROCESSING -> 200 skip", (code, dec(ans).get("action")) == (200, "skip"), (code, ans))
+    expired = event(order, "EXPIRED", now)
+    code, ans = site.webhook(expired, sign(expired, SECRETS[1]))
+    check(f"{site.name}: EXPIRED after BOOKED of the same payment -> 200 skip, the order stays paid",
+          (code, dec(ans).get("action"), ans.get("orderOutcome")) == (200, "skip", "paid"), (code, ans))
+    st = site.order(order)
+    check(f"{site.name}: the order is still paid, once", st["status"] == "wc-processing" and st["paymentComplete"] == 1
+          and st["statusChanges"] == ["pending>processing"], st)
+    unknown = event(999999, "BOOKED", now)
+    code, ans = site.webhook(unknown, sign(unknown, SECRETS[1]))
+    check(f"{site.name}: unknown order -> 200 received, no order, no decision", (code, ans.get("received"), ans.get("order"), "decision" in ans) == (200, True, None, False), (code, ans))
+
+    # Everifin delivers the same event again while the first delivery is still running.
+    order2 = site.new_order()
+    body = event(order2, "BOOKED", now)
+    answers: List[Tuple[int, Dict[str, Any]]] = []
+    lock = threading.Lock()
+    start = threading.Barrier(concurrency)
+
+    def deliver() -> None:
+        start.wait()
+        r = site.webhook(body, sign(body, SECRETS[1]))
+        with lock:
+            answers.append(r)
+
+    threads = [threading.Thread(target=deliver) for _ in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    got = sorted((c, dec(a).get("action"), dec(a).get("reason")) for c, a in answers)
+    want = sorted([(200, "apply", "first")] + [(200, "skip", "duplicate")] * (concurrency - 1))
+    check(f"{site.name}: {concurrency} concurrent deliveries of one event -> 1 apply, {concurrency - 1} duplicate", got == want, got)
+    st = site.order(order2)
+    check(f"{site.name}: ... and the order was paid exactly once", st["status"] == "wc-processing" and st["paymentComplete"] == 1
+          and st["statusChanges"] == ["pending>processing"], st)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--php", required=True, help="command running setup.php with its WordPress dir")
+    ap.add_argument("--site", action="append", required=True, help="backend=url (ffi=..., fallback=...)")
+    ap.add_argument("--admin-password", required=True)
+    ap.add_argument("--db", default="")
+    ap.add_argument("--concurrency", type=int, default=8)
+    args = ap.parse_args()
+    php = shlex.split(args.php)
+    sites = [Site(s.split("=", 1)[0], s.split("=", 1)[1], php) for s in args.site]
+    for i, site in enumerate(sites):
+        print(f"- {site.name}: {site.url}")
+        if not site.login(args.admin_password):
+            continue
+        if i == 0:
+            settings(site)
+        notice(site, "ffi" if site.name == "ffi" else "php")
+        webhooks(site, args.concurrency)
+    print(f"webhooks: {passed} passed, {failures} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+<?php
+/**
+ * Plugin Name: TEST STAND-IN for WooCommerce (everifin-webhook tests only, never shipped)
+ * Description: WooCommerce cannot be installed from the package registries reachable by the test
+ *              machines. This must-use plugin of tests/dist/wordpress.sh provides the few
+ *              WooCommerce functions and WC_Order methods the Everifin plugin calls: wc_get_order,
+ *              get_status, is_paid, payment_complete, update_status, add_order_note, get_meta,
+ *              update_meta_data, save. Orders are posts of type shop_order with post meta
+ *              (WooCommerce's posts storage). It records what the test checks: every
+ *              payment_complete() that marked an order paid (stock and e-mails happen there in
+ *              WooCommerce) and every status change.
+ */
+
+declare(strict_types=1);
+
+if (!defined('ABSPATH')) {
+    exit;
+}
+
+function wc_get_order($id)
+{
+    $post = get_post((int) $id);
+    return $post instanceof WP_Post && $post->post_type === 'shop_order' ? new WC_Order((int) $post->ID) : false;
+}
+
+class WC_Order
+{
+    private int $id;
+    /** @var array<string, mixed> meta set but not saved yet */
+    private array $pendingMeta = [];
+
+    public function __construct(int $id)
+    {
+        $this->id = $id;
+    }
+
+    public function get_id(): int
+    {
+        return $this->id;
+    }
+
+    public function get_status(): string
+    {
+        return preg_replace('/^wc-/', '', (string) get_post_status($this->id));
+    }
+
+    public function is_paid(): bool
+    {
+        return in_array($this->get_status(), ['processing', 'completed'], true);
+    }
+
+    public function payment_complete(string $transactionId = ''): bool
+    {
+        if ($this->is_paid()) {
+            return false;
+        }
+        update_post_meta($this->id, '_transaction_id', wp_slash($transactionId));
+        // One row per call: the test counts them (WooCommerce reduces stock and sends e-mails here).
+        add_post_meta($this->id, '_test_payment_complete', wp_slash($transactionId));
+        $this->setStatus('processing');
+        return true;
+    }
+
+    public function update_status(string $newStatus, string $note = ''): bool
+    {
+        $newStatus = preg_replace('/^wc-/', '', $newStatus);
+        if ($note !== '') {
+            $this->add_order_note($note);
+        }
+        $this->setStatus($newStatus);
+        return true;
+    }
+
+    public function add_order_note(string $note): int
+    {
+        return (int) add_post_meta($this->id, '_test_order_note', wp_slash($note));
+    }
+
+    /** @return mixed */
+    public function get_meta(string $key = '', bool $single = true)
+    {
+        if (array_key_exists($key, $this->pendingMeta)) {
+            return $this->pendingMeta[$key];
+        }
+        return get_post_meta($this->id, $key, $single);
+    }
+
+    /** @param mixed $value */
+    public function update_meta_data(string $key, $value): void
+    {
+        $this->pendingMeta[$key] = $value;
+    }
+
+    public function save(): int
+    {
+        foreach ($this->pendingMeta as $key => $value) {
+            update_post_meta($this->id, $key, wp_slash($value));
+        }
+        $this->pendingMeta = [];
+        return $this->id;
+    }
+
+    private function setStatus(string $status): void
+    {
+        $old = $this->get_status();
+        if ($old === $status) {
+            return;
+        }
+        wp_update_post(['ID' => $this->id, 'post_status' => 'wc-' . $status]);
+        add_post_meta($this->id, '_test_status_change', $old . '>' . $status);
+    }
+}
