@@ -107,6 +107,24 @@ fn header_for(secret: &str, ts: &str, body: &[u8]) -> String {
     )
 }
 
+/// Runs `send --scenario SCENARIO --url URL --secret-file FILE EXTRA...`, FILE holding `secrets`
+/// one a line (oldest first).
+fn send(scenario: &str, url: &str, secrets: &[&str], extra: &[&str]) -> Out {
+    let dir = TempDir::new("send");
+    let file = dir.file("secrets.txt", (secrets.join("\n") + "\n").as_bytes());
+    let mut args = vec![
+        "send",
+        "--scenario",
+        scenario,
+        "--url",
+        url,
+        "--secret-file",
+        &file,
+    ];
+    args.extend_from_slice(extra);
+    run(&args, &[], None)
+}
+
 struct TempDir(std::path::PathBuf);
 
 impl TempDir {
@@ -664,25 +682,11 @@ fn serve(
 #[test]
 fn send_replays_the_payment_flow_against_a_local_shop() {
     let shop = start_shop(&[OLD_SECRET, SECRET]);
-    let dir = TempDir::new("send");
-    let secrets = dir.file(
-        "secrets.txt",
-        format!("{OLD_SECRET}\n{SECRET}\n").as_bytes(),
-    );
-    let out = run(
-        &[
-            "send",
-            "--scenario",
-            "payment-flow",
-            "--url",
-            &shop.url,
-            "--secret-file",
-            &secrets,
-            "--run-id",
-            "t1",
-        ],
-        &[],
-        None,
+    let out = send(
+        "payment-flow",
+        &shop.url,
+        &[OLD_SECRET, SECRET],
+        &["--run-id", "t1"],
     );
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     assert!(
@@ -733,25 +737,7 @@ fn send_replays_the_payment_flow_against_a_local_shop() {
 #[test]
 fn send_rotation_scenario_passes() {
     let shop = start_shop(&[OLD_SECRET, SECRET]);
-    let dir = TempDir::new("rotation");
-    let secrets = dir.file(
-        "secrets.txt",
-        format!("{OLD_SECRET}\n{SECRET}\n").as_bytes(),
-    );
-    let out = run(
-        &[
-            "send",
-            "--scenario",
-            "rotation",
-            "--url",
-            &shop.url,
-            "--secret-file",
-            &secrets,
-            "-q",
-        ],
-        &[],
-        None,
-    );
+    let out = send("rotation", &shop.url, &[OLD_SECRET, SECRET], &["-q"]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     assert!(
         out.stdout.contains("summary: 6 passed, 0 failed"),
@@ -765,25 +751,7 @@ fn send_rotation_scenario_passes() {
 fn send_fails_an_endpoint_that_shares_one_state_across_orders() {
     // Every HTTP status is right, but order 1002 is decided with order 1001's state.
     let shop = start_shop_of(&[OLD_SECRET, SECRET], ShopKind::SharedState);
-    let dir = TempDir::new("shared");
-    let secrets = dir.file(
-        "secrets.txt",
-        format!("{OLD_SECRET}\n{SECRET}\n").as_bytes(),
-    );
-    let out = run(
-        &[
-            "send",
-            "--scenario",
-            "payment-flow",
-            "--url",
-            &shop.url,
-            "--secret-file",
-            &secrets,
-            "-q",
-        ],
-        &[],
-        None,
-    );
+    let out = send("payment-flow", &shop.url, &[OLD_SECRET, SECRET], &["-q"]);
     assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
     assert!(!out.stdout.contains("17 passed"), "{}", out.stdout);
     let failed: Vec<&str> = out.stdout.lines().filter(|l| l.contains("FAIL")).collect();
@@ -856,22 +824,11 @@ fn send_checks_decisions_only_when_reported_unless_required() {
 #[test]
 fn send_order_safety_scenario_passes_against_a_per_order_endpoint() {
     let shop = start_shop(&[SECRET]);
-    let dir = TempDir::new("safety");
-    let secrets = dir.file("secrets.txt", format!("{SECRET}\n").as_bytes());
-    let out = run(
-        &[
-            "send",
-            "--scenario",
-            "order-safety",
-            "--url",
-            &shop.url,
-            "--secret-file",
-            &secrets,
-            "-q",
-            "--require-decisions",
-        ],
-        &[],
-        None,
+    let out = send(
+        "order-safety",
+        &shop.url,
+        &[SECRET],
+        &["-q", "--require-decisions"],
     );
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     assert!(
