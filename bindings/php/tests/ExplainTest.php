@@ -505,6 +505,67 @@ final class ExplainTest extends TestCase
         $this->assertArrayHasKey('body_reencoded', $codes);
     }
 
+    /**
+     * 6 top-level keys and 6 `data` keys (720 orders each) full of tiny values, close to 16 KiB:
+     * built as tests/explain_bound.rs builds it for the core.
+     */
+    private static function adversarialBody(): string
+    {
+        $tiny = '[' . str_repeat('0,', 1300) . '0]';
+        $body = '{"eventId":"c2949dfe-4585-46eb-9213-35f0f7faf055","eventType":"payment.statusChange",'
+            . '"eventTimestamp":"2024-05-07T14:49:55.884Z","data":{"paymentId":"da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e21",'
+            . '"status":"BOOKED","hookData":' . $tiny . ',"x1":' . $tiny . ',"x2":' . $tiny . ',"x3":' . $tiny . '},'
+            . '"a1":' . $tiny . ',"a2":' . $tiny . '}';
+        self::assertGreaterThanOrEqual(15500, strlen($body));
+        self::assertLessThan(16384, strlen($body));
+        return $body;
+    }
+
+    /**
+     * The pure-PHP search stops after the core's budget of candidate bytes and says so last,
+     * within bounded memory, and (with FFI) gives exactly the core's findings.
+     */
+    public function testAnAdversarialBodyExplainsWithinBoundsAndSaysItStopped(): void
+    {
+        $body = self::adversarialBody();
+        // Signed under another secret: no candidate can match, so the whole search runs.
+        $header = Verifier::sign($body, ['some-other-secret'], self::TS, 'php');
+        $opts = '{"secrets":[' . json_encode(self::SECRET) . ']}';
+        $php = Verifier::pickBackend('php');
+
+        gc_collect_cycles();
+        $before = memory_get_usage();
+        if (function_exists('memory_reset_peak_usage')) {
+            memory_reset_peak_usage();
+        }
+        $t0 = hrtime(true);
+        $json = $php->explain($body, $header, $opts, self::NOW_MS);
+        $seconds = (hrtime(true) - $t0) / 1e9;
+        $growth = memory_get_peak_usage() - $before;
+        fwrite(STDERR, sprintf("\nfallback explain of the adversarial body (%d bytes): %.2f s, peak memory growth %.1f MiB\n", strlen($body), $seconds, $growth / 1048576));
+
+        $r = json_decode($json, true, 512, JSON_THROW_ON_ERROR);
+        $this->assertSame(Status::SIGNATURE_MISMATCH, $r['status']);
+        $this->assertSame(['search_stopped'], array_column($r['findings'], 'code'), $json);
+        $stopped = $r['findings'][0];
+        $this->assertSame(['candidateBytes', 'limitBytes'], array_keys(self::details($stopped)));
+        $this->assertSame(16 * 1024 * 1024, $stopped['limitBytes']);
+        $this->assertLessThanOrEqual($stopped['limitBytes'], $stopped['candidateBytes']);
+        $this->assertGreaterThan($stopped['limitBytes'] - 64 * 1024, $stopped['candidateBytes']);
+        $this->assertStringContainsString((string) $stopped['candidateBytes'], $stopped['message']);
+        $this->assertLessThan(100 * 1024 * 1024, $growth, "explain's peak memory grew by $growth bytes");
+        $this->assertNothingSecret($r, [self::SECRET], $body);
+
+        if (Verifier::defaultBackend() === 'ffi') {
+            $core = json_decode(Verifier::pickBackend('ffi')->explain($body, $header, $opts, self::NOW_MS), true, 512, JSON_THROW_ON_ERROR);
+            $this->assertSame(array_column($core['findings'], 'code'), array_column($r['findings'], 'code'));
+            // The same candidates were tried: the same bytes, the same message.
+            $this->assertSame($core['findings'], $r['findings']);
+        } elseif (getenv('EVERIFIN_EXPECT_BACKEND') === 'ffi') {
+            $this->fail('the FFI backend is expected but not usable');
+        }
+    }
+
     public function testTheProcessResultInsideIsByteExactLikeTheCore(): void
     {
         $this->requireFfi();

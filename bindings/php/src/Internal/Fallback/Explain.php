@@ -28,6 +28,11 @@ final class Explain
     public const MAX_PERMUTED_KEYS = 6;
     /** Key orders are permuted only for bodies up to this size. */
     public const MAX_PERMUTED_BYTES = 16384;
+    /**
+     * At most this many bytes of candidate bodies are tried in one search (the search then stops
+     * and says so with `search_stopped`): bounds its time and memory whatever the body.
+     */
+    public const MAX_CANDIDATE_BYTES = 16777216;
 
     private const COMPACT = JsonWriter::COMPACT;
     private const SPACED = JsonWriter::SPACED;
@@ -49,6 +54,9 @@ final class Explain
     private array $given;
     /** @var list<array{0: string, 1: int, 2: string}> [kind, index, secret] in search order */
     private array $keys;
+    /** Bytes of candidate bodies tried so far. */
+    private int $spent = 0;
+    private bool $stopped = false;
 
     /**
      * @param list<string> $given
@@ -220,6 +228,7 @@ final class Explain
             }
         }
 
+        $stopped = $search->stopped;
         if ($findings === []) {
             $n = count($sigs);
             $c = count($configured);
@@ -229,13 +238,22 @@ final class Explain
                     "the header carries $n signatures: Everifin signs with $n secrets while a regenerated secret is being rolled out, and none matches the $c configured: add the newest hook secret from the Back Office (oldest first)",
                     ['signatures' => $n, 'configuredSecrets' => $c]
                 );
-            } else {
+            } elseif (!$stopped) {
                 $findings[] = self::finding(
                     'no_cause_found',
                     'no common cause matched: check that the configured secret is this shop\'s current hook secret (compare the fingerprints) and that the raw, unmodified body is verified',
                     []
                 );
             }
+        }
+        if ($stopped) {
+            $spent = $search->spent;
+            $limit = self::MAX_CANDIDATE_BYTES;
+            $findings[] = self::finding(
+                'search_stopped',
+                "the search for a re-encoded body stopped after trying $spent bytes of candidate bodies (the limit is $limit): causes that were not tried may remain; no candidate tried matched",
+                ['candidateBytes' => $spent, 'limitBytes' => $limit]
+            );
         }
         return $findings;
     }
@@ -264,9 +282,18 @@ final class Explain
         return null;
     }
 
-    /** Whether a body with the header's ts carries a signature under a configured secret. */
+    /**
+     * Whether a candidate body with the header's ts carries a signature under a configured secret.
+     * Past {@see MAX_CANDIDATE_BYTES} of candidates it tries nothing and gives false.
+     */
     private function bodyMatches(string $body): bool
     {
+        $spent = $this->spent + strlen($body);
+        if ($this->stopped || $spent > self::MAX_CANDIDATE_BYTES) {
+            $this->stopped = true;
+            return false;
+        }
+        $this->spent = $spent;
         $message = $this->ts . '.' . $body;
         foreach ($this->keys as [$kind, , $secret]) {
             if ($kind !== self::CONFIGURED) {
@@ -351,24 +378,30 @@ final class Explain
      */
     private function reencoding(string $body): ?array
     {
-        $bom = "\xEF\xBB\xBF";
+        if (strncmp($body, "\xEF\xBB\xBF", 3) === 0 && $this->bodyMatches(substr($body, 3))) {
+            return ['bom'];
+        }
+        // Each candidate is built only when tried (and counts against the byte budget).
         $textual = [
-            ['bom', strncmp($body, $bom, 3) === 0 ? substr($body, 3) : null],
-            ['crlf', str_contains($body, "\r\n") ? str_replace("\r\n", "\n", $body) : null],
-            ['lf', str_contains($body, "\n") ? str_replace("\n", "\r\n", str_replace("\r\n", "\n", $body)) : null],
-            ['trailing_newline', str_ends_with($body, "\n") ? rtrim($body, " \t\n\r\x0C") : null],
-            ['escaped_slashes', str_contains($body, '\\/') ? str_replace('\\/', '/', $body) : null],
-            ['unescaped_slashes', str_contains($body, '/') ? str_replace('/', '\\/', str_replace('\\/', '/', $body)) : null],
+            ['crlf', str_contains($body, "\r\n"), static fn (string $b): string => str_replace("\r\n", "\n", $b)],
+            ['lf', str_contains($body, "\n"), static fn (string $b): string => str_replace("\n", "\r\n", str_replace("\r\n", "\n", $b))],
+            ['trailing_newline', str_ends_with($body, "\n"), static fn (string $b): string => rtrim($b, " \t\n\r\x0C")],
+            ['escaped_slashes', str_contains($body, '\\/'), static fn (string $b): string => str_replace('\\/', '/', $b)],
+            ['unescaped_slashes', str_contains($body, '/'), static fn (string $b): string => str_replace('/', '\\/', str_replace('\\/', '/', $b))],
         ];
-        foreach ($textual as [$label, $candidate]) {
-            if ($candidate !== null && $candidate !== $body && $this->bodyMatches($candidate)) {
+        foreach ($textual as [$label, $applies, $build]) {
+            if (!$applies || $this->stopped) {
+                continue;
+            }
+            $candidate = $build($body);
+            if ($candidate !== $body && $this->bodyMatches($candidate)) {
                 return [$label];
             }
         }
         if ((str_ends_with($body, '}') || str_ends_with($body, ']')) && $this->bodyMatches($body . "\n")) {
             return ['trailing_newline'];
         }
-        if (strlen($body) > self::MAX_REENCODE_BYTES) {
+        if (strlen($body) > self::MAX_REENCODE_BYTES || $this->stopped) {
             return null;
         }
         return $this->jsonReencoding($body);
@@ -402,6 +435,9 @@ final class Explain
             foreach ([self::COMPACT, self::SPACED, self::PRETTY2, self::PRETTY4] as $format) {
                 foreach ([false, true] as $ascii) {
                     foreach ([false, true] as $slashes) {
+                        if ($this->stopped) {
+                            return null;
+                        }
                         $candidate = self::render($value, $format, $ascii, $slashes);
                         if ($candidate === $body || !$this->bodyMatches($candidate)) {
                             continue;
@@ -443,6 +479,9 @@ final class Explain
         }
         foreach ([null, 'data'] as $path) {
             foreach (self::permutationsAt($received, $path) as $rendered) {
+                if ($this->stopped) {
+                    return null;
+                }
                 if ($rendered !== $body && $this->bodyMatches($rendered)) {
                     return $receivedPretty ? ['key_order', 'pretty_printed'] : ['key_order'];
                 }
@@ -545,9 +584,8 @@ final class Explain
 
     /**
      * Every key order of the object at $path (null = top level), when it has few enough keys, as
-     * compact JSON of the whole value. Rendering is compositional: each member is rendered once
-     * and the orders are joined from the pieces (the core renders each re-ordered value whole;
-     * the text is the same).
+     * compact JSON of the whole value, in the core's order (lexicographic in the member indices).
+     * Each member is rendered once and each candidate is joined from the pieces, as the core does.
      *
      * @param mixed $value
      * @return \Generator<string> one at a time: up to 720 copies of a large body would not fit in memory
@@ -584,7 +622,7 @@ final class Explain
             $rest = array_slice($parts, $at + 1);
             $after = ($rest === [] ? '' : ',' . implode(',', $rest)) . '}';
         }
-        foreach (self::permutations(range(0, count($pieces) - 1), 0) as $order) {
+        foreach (self::permutations(count($pieces)) as $order) {
             $members = [];
             foreach ($order as $i) {
                 $members[] = $pieces[$i];
@@ -594,22 +632,29 @@ final class Explain
     }
 
     /**
-     * Every order of $items, in the core's order (swap each later item into place k, recurse).
+     * Every order of 0..$n-1 in lexicographic sequence (the core's next_permutation), one at a time.
      *
-     * @param list<int> $items
      * @return \Generator<list<int>>
      */
-    private static function permutations(array $items, int $k): \Generator
+    private static function permutations(int $n): \Generator
     {
-        $n = count($items);
-        if ($k === $n) {
-            yield $items;
-            return;
-        }
-        for ($i = $k; $i < $n; $i++) {
-            [$items[$k], $items[$i]] = [$items[$i], $items[$k]];
-            yield from self::permutations($items, $k + 1);
-            [$items[$k], $items[$i]] = [$items[$i], $items[$k]];
+        $order = range(0, $n - 1);
+        while (true) {
+            yield $order;
+            $i = $n - 2;
+            while ($i >= 0 && $order[$i] >= $order[$i + 1]) {
+                $i--;
+            }
+            if ($i < 0) {
+                return;
+            }
+            $j = $n - 1;
+            while ($order[$j] <= $order[$i]) {
+                $j--;
+            }
+            [$order[$i], $order[$j]] = [$order[$j], $order[$i]];
+            $tail = array_reverse(array_slice($order, $i + 1));
+            array_splice($order, $i + 1, count($tail), $tail);
         }
     }
 
