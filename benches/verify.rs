@@ -6,10 +6,8 @@
 //!
 //! Goals (issue 8): typical ≤ 3×, 64 KiB and 1 MiB ≤ 1.5×, peak extra memory ≤ 2× the body.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use criterion::{BenchmarkId, Criterion, Throughput};
@@ -17,41 +15,9 @@ use everifin_webhook::{explain, sign, Verifier};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-/// Counts live and peak heap bytes (for the memory figures; negligible cost in the timings).
-struct Counting;
-
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards to the system allocator unchanged; only counts the bytes.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: same contract as the caller's.
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(now, Ordering::Relaxed);
-        }
-        p
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) };
-        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: Counting = Counting;
-
-/// Runs `f` and gives its result and the peak of heap bytes it held beyond what was live before.
-fn peak_extra<T>(f: impl FnOnce() -> T) -> (T, usize) {
-    let before = CURRENT.load(Ordering::Relaxed);
-    PEAK.store(before, Ordering::Relaxed);
-    let out = f();
-    (out, PEAK.load(Ordering::Relaxed).saturating_sub(before))
-}
+#[path = "../tests/support/counting.rs"]
+mod counting;
+use counting::{adversarial_body, peak_extra};
 
 const SECRET: &str = "bench-hook-secret-3f9a";
 const TS: &str = "2024-05-07T14:49:55.887Z";
@@ -74,20 +40,6 @@ fn large_body(size: usize) -> String {
     body.push_str("\"}}}");
     assert_eq!(body.len(), size);
     body
-}
-
-/// The body of tests/explain_bound.rs: 6 top-level and 6 `data` keys, tiny values, 15.8 KB.
-fn adversarial_body() -> String {
-    let tiny = |n: usize| format!("[{}0]", "0,".repeat(n));
-    format!(
-        r#"{{"eventId":"c2949dfe-4585-46eb-9213-35f0f7faf055","eventType":"payment.statusChange","eventTimestamp":"2024-05-07T14:49:55.884Z","data":{{"paymentId":"da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e21","status":"BOOKED","hookData":{},"x1":{},"x2":{},"x3":{}}},"a1":{},"a2":{}}}"#,
-        tiny(1300),
-        tiny(1300),
-        tiny(1300),
-        tiny(1300),
-        tiny(1300),
-        tiny(1300)
-    )
 }
 
 /// One request through the C ABI, as a binding makes it: (status, result JSON length).
