@@ -79,16 +79,34 @@ pub fn format_ms(ms: i64) -> String {
     let ms = ms.clamp(MIN_MS, MAX_MS);
     let t = OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.millisecond()
-    )
+    let mut text = [0u8; 24];
+    let fields: [(usize, u32, usize); 7] = [
+        (0, t.year().unsigned_abs(), 4),
+        (5, u32::from(u8::from(t.month())), 2),
+        (8, u32::from(t.day()), 2),
+        (11, u32::from(t.hour()), 2),
+        (14, u32::from(t.minute()), 2),
+        (17, u32::from(t.second()), 2),
+        (20, u32::from(t.millisecond()), 3),
+    ];
+    for (at, mut value, width) in fields {
+        for digit in text[at..at + width].iter_mut().rev() {
+            *digit = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+    }
+    for (at, sep) in [
+        (4, b'-'),
+        (7, b'-'),
+        (10, b'T'),
+        (13, b':'),
+        (16, b':'),
+        (19, b'.'),
+        (23, b'Z'),
+    ] {
+        text[at] = sep;
+    }
+    text.iter().map(|&b| char::from(b)).collect()
 }
 
 /// The system clock in Unix milliseconds.
