@@ -35,6 +35,7 @@ pub(crate) const DATA_KEYS: &[&str] = &[
 
 /// The members of an object that normalize reads, each as the raw JSON text of its value (the
 /// last duplicate wins). Other members are validated and skipped; nothing is allocated.
+#[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Fields<'a> {
     keys: &'static [&'static str],
     values: [Option<&'a str>; 8],
@@ -136,6 +137,7 @@ impl<'de> de::Visitor<'de> for KnownKey {
 }
 
 /// A parsed body: its top-level members and `data` (absent, null, an object or something else).
+#[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Body<'a> {
     pub fields: Fields<'a>,
     pub data: Option<Node<'a>>,
@@ -196,6 +198,7 @@ pub(crate) fn reference(text: &str) -> Result<Body<'_>, Error> {
 }
 
 /// Any JSON value, keeping the known members of an object as raw values.
+#[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Node<'a> {
     Object(Fields<'a>),
     Null,

@@ -372,4 +372,120 @@ mod tests {
         assert!(scan(&deep(MAX_JSON_DEPTH - 1)).is_some());
         assert!(scan(&deep(MAX_JSON_DEPTH)).is_none());
     }
+
+    /// Random edits of the shared vectors' bodies: whatever the fast pass accepts, the reference
+    /// path accepts with the same members; and it accepts the well-formed events themselves.
+    #[test]
+    fn agrees_with_the_reference_path() {
+        let mut seeds: Vec<String> = Vec::new();
+        for file in ["events.json", "body.json"] {
+            let path = format!("{}/tests/vectors/{file}", env!("CARGO_MANIFEST_DIR"));
+            let vectors: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+            for case in vectors["cases"].as_array().unwrap() {
+                if let Some(body) = case["body"].as_str() {
+                    seeds.push(body.to_owned());
+                }
+            }
+        }
+        let mut fast_seeds = 0;
+        for seed in &seeds {
+            if let Some(fast) = scan(seed) {
+                fast_seeds += 1;
+                assert_eq!(Some(fast), crate::parse::reference(seed).ok(), "{seed}");
+            }
+        }
+        assert!(
+            fast_seeds * 10 >= seeds.len() * 8,
+            "{fast_seeds} of {}",
+            seeds.len()
+        );
+
+        const TOKENS: &[&str] = &[
+            "{",
+            "}",
+            "[",
+            "]",
+            "\"",
+            ":",
+            ",",
+            "\\",
+            "\\u",
+            "d800",
+            "\\ud800",
+            "\\udc00",
+            "\\ud83d\\ude00",
+            "\\u00e9",
+            "\\n",
+            "0",
+            "-",
+            "1e309",
+            "1e308",
+            "-0",
+            "01",
+            "1.",
+            ".5",
+            "1e",
+            "E+",
+            "2",
+            "true",
+            "nul",
+            "null",
+            "false",
+            " ",
+            "\t",
+            "\n",
+            "\u{1}",
+            "\u{1f}",
+            "é",
+            "\u{7f}",
+            "12345678901234567890123",
+            "\"data\"",
+            "\"hookData\"",
+            "\"eventId\"",
+            "{\"a\":",
+            "[[[[",
+            "]]]]",
+            "\"data\":{",
+            "\"data\":null",
+            "\"data\":[1]",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let (mut accepted, mut total) = (0, 0);
+        for round in 0..60_000 {
+            let mut text = seeds[round % seeds.len()].clone();
+            for _ in 0..1 + next(3) {
+                let boundary = |text: &str, at: usize| {
+                    (at..=text.len())
+                        .find(|&i| text.is_char_boundary(i))
+                        .unwrap()
+                };
+                let at = boundary(&text, next(text.len() + 1));
+                let end = boundary(&text, (at + next(8)).min(text.len()));
+                let token = TOKENS[next(TOKENS.len())];
+                match next(4) {
+                    0 => text.insert_str(at, token),
+                    1 => text.replace_range(at..end, ""),
+                    2 => text.replace_range(at..end, token),
+                    _ => {
+                        let copy = text[at..end].to_owned();
+                        text.insert_str(end, &copy);
+                    }
+                }
+            }
+            total += 1;
+            if let Some(fast) = scan(&text) {
+                accepted += 1;
+                assert_eq!(Some(fast), crate::parse::reference(&text).ok(), "{text}");
+            }
+        }
+        // Enough of the edits stay well-formed for the comparison to mean something.
+        assert!(accepted * 20 > total, "{accepted} of {total} accepted");
+    }
 }
