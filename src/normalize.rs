@@ -288,7 +288,7 @@ fn normalize_fields<'b>(
         schema_version: 1,
         event_id,
         event_type,
-        event_timestamp: timestamp::format_ms(ts_ms),
+        event_timestamp: timestamp::format_parsed(ts_text, ts_ms),
         event_timestamp_ms: ts_ms,
         entity,
         entity_id,

@@ -51,7 +51,12 @@ impl<'a> Fields<'a> {
 
     /// Keeps `value` if `key` is one of the known keys (the last duplicate wins).
     pub(crate) fn set(&mut self, key: &[u8], value: &'a str) {
-        if let Some(i) = self.keys.iter().position(|k| k.as_bytes() == key) {
+        let first = key.first();
+        if let Some(i) = self
+            .keys
+            .iter()
+            .position(|k| k.as_bytes().first() == first && k.as_bytes() == key)
+        {
             self.values[i] = Some(value);
         }
     }
