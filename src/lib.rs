@@ -67,3 +67,12 @@ pub use status::Status;
 pub use suggested::{Suggested, SuggestedStates};
 pub use verifier::{normalize, sign, Verified, Verifier};
 pub use verify::{sign as sign_with_secrets, MAX_HEADER_BYTES, MAX_SIGNATURES};
+
+/// For the fuzz targets only (built by cargo-fuzz with `--cfg fuzzing`): whether the fast parse
+/// pass (src/scan.rs) and the reference path agree on `body` (whatever the fast pass accepts, the
+/// reference path accepts with the same members).
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub fn fuzz_parse_paths_agree(body: &[u8]) -> bool {
+    parse::paths_agree(body)
+}

@@ -480,10 +480,10 @@ mod tests {
                 }
             }
             total += 1;
-            if let Some(fast) = scan(&text) {
+            if scan(&text).is_some() {
                 accepted += 1;
-                assert_eq!(Some(fast), crate::parse::reference(&text).ok(), "{text}");
             }
+            assert!(crate::parse::paths_agree(text.as_bytes()), "{text}");
         }
         // Enough of the edits stay well-formed for the comparison to mean something.
         assert!(accepted * 20 > total, "{accepted} of {total} accepted");
