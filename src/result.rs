@@ -148,6 +148,20 @@ pub(crate) fn process_borrowed(r: &Result<(Verified, Option<&str>), Error>) -> S
     }
 }
 
+/// Result of `evf_verifier_process` with the option `compactResult`: success as the compact array
+/// (`hookData` as its offset and length in `body`, of which it is a slice), errors as usual.
+pub(crate) fn process_compact(r: &Result<(Verified, Option<&str>), Error>, body: &[u8]) -> String {
+    match r {
+        Ok((v, hook_data)) => {
+            // hookData is a slice of the body: its place is the distance between their starts.
+            let span = hook_data.map(|h| (h.as_ptr() as usize - body.as_ptr() as usize, h.len()));
+            let capacity = event_capacity(&v.event) + v.signature.timestamp.len();
+            write::compact_process(capacity, &v.signature, &v.event, span)
+        }
+        Err(e) => error(e),
+    }
+}
+
 fn process_json(v: &Verified, hook_data: Option<&str>) -> String {
     let capacity = event_capacity(&v.event)
         + hook_data.map_or(0, str::len)

@@ -82,6 +82,70 @@ pub(crate) fn event(out: &mut String, e: &Event, hook_data: Option<&str>) {
     out.push_str("}}");
 }
 
+/// The compact success result of `evf_verifier_process` (option `compactResult`, docs/design.md):
+/// one array in a fixed order, `hookData` as its byte offset and length in the body.
+pub(crate) fn compact_process(
+    capacity: usize,
+    s: &SignatureInfo,
+    e: &Event,
+    hook_data: Option<(usize, usize)>,
+) -> String {
+    let mut out = String::with_capacity(capacity);
+    let int = |out: &mut String, n: i64| {
+        out.push_str(itoa::Buffer::new().format(n));
+        out.push(',');
+    };
+    let flag = |out: &mut String, b: bool| out.push_str(if b { "true," } else { "false," });
+    let text = |out: &mut String, t: Option<&str>| {
+        optional(out, t);
+        out.push(',');
+    };
+    out.push_str("[1,");
+    text(&mut out, Some(&s.timestamp));
+    text(&mut out, Some(&s.key));
+    int(&mut out, s.secret_index as i64);
+    int(&mut out, s.age_ms);
+    text(&mut out, Some(&e.event_id));
+    text(&mut out, Some(&e.event_type));
+    text(&mut out, Some(&e.event_timestamp));
+    int(&mut out, e.event_timestamp_ms);
+    text(&mut out, Some(e.entity.name()));
+    for field in [
+        &e.entity_id,
+        &e.payment_id,
+        &e.refund_id,
+        &e.order_id,
+        &e.instruction_id,
+        &e.external_id,
+        &e.status,
+    ] {
+        text(&mut out, field.as_deref());
+    }
+    flag(&mut out, e.status_known);
+    flag(&mut out, e.is_final);
+    text(&mut out, Some(e.outcome.name()));
+    text(&mut out, e.reason_code.as_deref());
+    flag(&mut out, e.legacy_fields);
+    match hook_data {
+        Some((offset, length)) => {
+            int(&mut out, offset as i64);
+            int(&mut out, length as i64);
+        }
+        None => out.push_str("null,null,"),
+    }
+    out.push('{');
+    for (i, (platform, state)) in e.suggested.0.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        string(&mut out, platform);
+        out.push(':');
+        optional(&mut out, state.as_deref());
+    }
+    out.push_str("}]");
+    out
+}
+
 fn optional(out: &mut String, s: Option<&str>) {
     match s {
         Some(s) => string(out, s),
