@@ -3,13 +3,17 @@
 
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::outcome::Outcome;
 
-/// Per-platform shop states for each outcome; `None` means "leave the order as it is".
+/// Per-platform shop states for each outcome; `None` means "leave the order as it is". Cheap to
+/// clone: the tables are shared, and copied only when a platform is changed.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SuggestedStates {
+pub struct SuggestedStates(Arc<Tables>);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Tables {
     platforms: Vec<(String, [Option<String>; 12])>,
     /// `suggested` for each outcome, built once from `platforms` and shared by every event.
     by_outcome: Vec<Suggested>,
@@ -54,17 +58,28 @@ const DEFAULT_SUGGESTED: [(&str, [Option<&str>; 12]); 2] = [
 
 impl Default for SuggestedStates {
     fn default() -> SuggestedStates {
-        SuggestedStates::new(
-            DEFAULT_SUGGESTED
-                .iter()
-                .map(|(name, row)| (name.to_string(), row.map(|s| s.map(str::to_owned))))
-                .collect(),
+        // The default tables, built on first use and never changed: every Options::default()
+        // shares them instead of building 26 strings.
+        static DEFAULT: OnceLock<Arc<Tables>> = OnceLock::new();
+        SuggestedStates(
+            DEFAULT
+                .get_or_init(|| {
+                    Arc::new(Tables::new(
+                        DEFAULT_SUGGESTED
+                            .iter()
+                            .map(|(name, row)| {
+                                (name.to_string(), row.map(|s| s.map(str::to_owned)))
+                            })
+                            .collect(),
+                    ))
+                })
+                .clone(),
         )
     }
 }
 
-impl SuggestedStates {
-    fn new(platforms: Vec<(String, [Option<String>; 12])>) -> SuggestedStates {
+impl Tables {
+    fn new(platforms: Vec<(String, [Option<String>; 12])>) -> Tables {
         let by_outcome = (0..12)
             .map(|i| {
                 Suggested(
@@ -75,38 +90,41 @@ impl SuggestedStates {
                 )
             })
             .collect();
-        SuggestedStates {
+        Tables {
             platforms,
             by_outcome,
         }
     }
+}
 
+impl SuggestedStates {
     /// Replaces the given entries of a platform (adding the platform, all `None`, if new).
     pub fn set_platform(&mut self, platform: &str, entries: Vec<(Outcome, Option<String>)>) {
-        let index = match self.platforms.iter().position(|(name, _)| name == platform) {
+        let mut platforms = self.0.platforms.clone();
+        let index = match platforms.iter().position(|(name, _)| name == platform) {
             Some(i) => i,
             None => {
-                self.platforms
-                    .push((platform.to_owned(), Default::default()));
-                self.platforms.len() - 1
+                platforms.push((platform.to_owned(), Default::default()));
+                platforms.len() - 1
             }
         };
         for (outcome, state) in entries {
-            self.platforms[index].1[outcome.index()] = state;
+            platforms[index].1[outcome.index()] = state;
         }
-        *self = SuggestedStates::new(std::mem::take(&mut self.platforms));
+        self.0 = Arc::new(Tables::new(platforms));
     }
 
     /// The state a platform suggests for an outcome.
     pub fn get(&self, platform: &str, outcome: Outcome) -> Option<&str> {
-        self.platforms
+        self.0
+            .platforms
             .iter()
             .find(|(name, _)| name == platform)
             .and_then(|(_, row)| row[outcome.index()].as_deref())
     }
 
     pub(crate) fn for_outcome(&self, outcome: Outcome) -> Suggested {
-        self.by_outcome[outcome.index()].clone()
+        self.0.by_outcome[outcome.index()].clone()
     }
 }
 
