@@ -60,7 +60,7 @@ fn equal(v: u64, b: u8) -> u64 {
 
 /// The index of the first quote, backslash or control character in `s` at or after `i` (eight
 /// bytes at a time), or `s.len()`.
-#[inline]
+#[inline(always)]
 pub(crate) fn next_special(s: &[u8], mut i: usize) -> usize {
     while let Some(chunk) = s.get(i..i + 8) {
         let mut word = [0u8; 8];
@@ -106,16 +106,8 @@ impl<'a> Scanner<'a> {
 
     /// Skips one value.
     fn value(&mut self) -> Option<()> {
-        match self.peek()? {
-            b'"' => self.string().map(|_| ()),
-            b'{' => self.object(|s, _| s.value()),
-            b'[' => self.array(),
-            b't' => self.literal(b"true"),
-            b'f' => self.literal(b"false"),
-            b'n' => self.literal(b"null"),
-            b'-' | b'0'..=b'9' => self.number(),
-            _ => None,
-        }
+        self.i = skip(self.s, self.i, MAX_JSON_DEPTH - self.depth)?;
+        Some(())
     }
 
     /// `data`: an object (its known members kept), null, or any other value.
@@ -137,11 +129,8 @@ impl<'a> Scanner<'a> {
     }
 
     fn literal(&mut self, word: &[u8]) -> Option<()> {
-        if self.s.get(self.i..self.i + word.len())? == word {
-            self.i += word.len();
-            return Some(());
-        }
-        None
+        self.i = literal(self.s, self.i, word)?;
+        Some(())
     }
 
     fn enter(&mut self) -> Option<()> {
@@ -191,102 +180,172 @@ impl<'a> Scanner<'a> {
         Some(())
     }
 
-    fn array(&mut self) -> Option<()> {
-        self.enter()?;
-        self.i += 1;
-        self.ws();
-        if self.peek()? == b']' {
-            self.i += 1;
-            self.depth -= 1;
-            return Some(());
-        }
-        loop {
-            self.value()?;
-            self.ws();
-            match self.peek()? {
-                b',' => {
-                    self.i += 1;
-                    self.ws();
-                }
-                b']' => break,
-                _ => return None,
-            }
-        }
-        self.i += 1;
-        self.depth -= 1;
-        Some(())
-    }
-
     /// A string, from its opening quote to just after its closing one; whether it had escapes.
     fn string(&mut self) -> Option<bool> {
-        let s = self.s;
-        let mut i = self.i + 1;
-        let mut escaped = false;
-        loop {
-            i = next_special(s, i);
-            match *s.get(i)? {
-                b'"' => {
-                    self.i = i + 1;
-                    return Some(escaped);
+        let (end, escaped) = string_end(self.s, self.i)?;
+        self.i = end;
+        Some(escaped)
+    }
+}
+
+/// Skips the value that starts at `s[i]` (not whitespace), whose containers may nest `room`
+/// levels deep; the index just after it. Iterative: the open containers are a bit stack (`room`
+/// is at most [`MAX_JSON_DEPTH`], 64), so skipping costs no recursion and keeps `i` in a register.
+fn skip(s: &[u8], mut i: usize, room: usize) -> Option<usize> {
+    // Bit d set: the container at relative depth d + 1 is an object.
+    let mut objects = 0u64;
+    let mut depth = 0usize;
+    'value: loop {
+        match *s.get(i)? {
+            b'"' => i = string_end(s, i)?.0,
+            open @ (b'{' | b'[') => {
+                depth += 1;
+                if depth > room {
+                    return None;
                 }
-                b'\\' => {
-                    escaped = true;
-                    i = escape(s, i)?;
+                let object = open == b'{';
+                let bit = 1u64 << (depth - 1);
+                objects = if object {
+                    objects | bit
+                } else {
+                    objects & !bit
+                };
+                i = ws(s, i + 1);
+                if *s.get(i)? == open + 2 {
+                    // `{}` or `[]` (the closing bracket is the opening one + 2 in ASCII).
+                    depth -= 1;
+                    i += 1;
+                } else {
+                    if object {
+                        i = member_name(s, i)?;
+                    }
+                    continue 'value;
+                }
+            }
+            b't' => i = literal(s, i, b"true")?,
+            b'f' => i = literal(s, i, b"false")?,
+            b'n' => i = literal(s, i, b"null")?,
+            b'-' | b'0'..=b'9' => i = number_end(s, i)?,
+            _ => return None,
+        }
+        // After a value: the next member or element, or the end of containers.
+        loop {
+            if depth == 0 {
+                return Some(i);
+            }
+            i = ws(s, i);
+            let object = objects >> (depth - 1) & 1 == 1;
+            match *s.get(i)? {
+                b',' => {
+                    i = ws(s, i + 1);
+                    if object {
+                        i = member_name(s, i)?;
+                    }
+                    continue 'value;
+                }
+                b'}' if object => {
+                    depth -= 1;
+                    i += 1;
+                }
+                b']' if !object => {
+                    depth -= 1;
+                    i += 1;
                 }
                 _ => return None,
             }
         }
     }
+}
 
-    /// A number: JSON's grammar, and (like `strict_scan`) a finite f64 when it has an exponent
-    /// or 20 characters or more.
-    fn number(&mut self) -> Option<()> {
-        let s = self.s;
-        let start = self.i;
-        let mut i = start;
-        let digits = |mut i: usize| {
-            while s.get(i).is_some_and(u8::is_ascii_digit) {
-                i += 1;
+/// The index of the first byte at or after `i` that is not JSON whitespace.
+#[inline(always)]
+fn ws(s: &[u8], mut i: usize) -> usize {
+    while let Some(b' ' | b'\n' | b'\r' | b'\t') = s.get(i) {
+        i += 1;
+    }
+    i
+}
+
+/// A member name at `s[i]` and its colon; the index of the member's value.
+fn member_name(s: &[u8], i: usize) -> Option<usize> {
+    if *s.get(i)? != b'"' {
+        return None;
+    }
+    let i = ws(s, string_end(s, i)?.0);
+    if *s.get(i)? != b':' {
+        return None;
+    }
+    Some(ws(s, i + 1))
+}
+
+fn literal(s: &[u8], i: usize, word: &[u8]) -> Option<usize> {
+    (s.get(i..i + word.len())? == word).then_some(i + word.len())
+}
+
+/// The string whose opening quote is `s[i]`: the index just after its closing quote, and whether
+/// it had escapes.
+#[inline(always)]
+fn string_end(s: &[u8], i: usize) -> Option<(usize, bool)> {
+    let mut i = i + 1;
+    let mut escaped = false;
+    loop {
+        i = next_special(s, i);
+        match *s.get(i)? {
+            b'"' => return Some((i + 1, escaped)),
+            b'\\' => {
+                escaped = true;
+                i = escape(s, i)?;
             }
-            i
-        };
-        if s[i] == b'-' {
-            i += 1;
-        }
-        match s.get(i)? {
-            b'0' => i += 1,
-            b'1'..=b'9' => i = digits(i + 1),
             _ => return None,
         }
-        if s.get(i) == Some(&b'.') {
-            let end = digits(i + 1);
-            if end == i + 1 {
-                return None;
-            }
-            i = end;
-        }
-        let mut exponent = false;
-        if let Some(b'e' | b'E') = s.get(i) {
-            exponent = true;
-            i += 1;
-            if let Some(b'+' | b'-') = s.get(i) {
-                i += 1;
-            }
-            let end = digits(i);
-            if end == i {
-                return None;
-            }
-            i = end;
-        }
-        if exponent || i - start >= 20 {
-            let value: f64 = std::str::from_utf8(&s[start..i]).ok()?.parse().ok()?;
-            if value.is_infinite() {
-                return None;
-            }
-        }
-        self.i = i;
-        Some(())
     }
+}
+
+/// The number that starts at `s[start]`: JSON's grammar, and (like `strict_scan`) a finite f64
+/// when it has an exponent or 20 characters or more; the index just after it.
+fn number_end(s: &[u8], start: usize) -> Option<usize> {
+    let digits = |mut i: usize| {
+        while s.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        i
+    };
+    let mut i = start;
+    if s.get(i) == Some(&b'-') {
+        i += 1;
+    }
+    match s.get(i)? {
+        b'0' => i += 1,
+        b'1'..=b'9' => i = digits(i + 1),
+        _ => return None,
+    }
+    if s.get(i) == Some(&b'.') {
+        let end = digits(i + 1);
+        if end == i + 1 {
+            return None;
+        }
+        i = end;
+    }
+    let mut exponent = false;
+    if let Some(b'e' | b'E') = s.get(i) {
+        exponent = true;
+        i += 1;
+        if let Some(b'+' | b'-') = s.get(i) {
+            i += 1;
+        }
+        let end = digits(i);
+        if end == i {
+            return None;
+        }
+        i = end;
+    }
+    if exponent || i - start >= 20 {
+        let value: f64 = std::str::from_utf8(&s[start..i]).ok()?.parse().ok()?;
+        if value.is_infinite() {
+            return None;
+        }
+    }
+    Some(i)
 }
 
 /// One escape at `s[i] == b'\\'`; the index after it. `\u` escapes of UTF-16 surrogates must
