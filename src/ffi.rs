@@ -18,7 +18,7 @@
 #![allow(non_camel_case_types)]
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
-use std::ffi::{c_char, CStr, CString};
+use std::ffi::c_char;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
 
@@ -72,17 +72,21 @@ pub struct evf_verifier {
 /// The result of an operation (opaque): a status and its JSON.
 pub struct evf_result {
     status: evf_status,
-    json: CString,
+    /// The JSON and a terminating NUL (no other NUL: checked when made). A `Vec` rather than a
+    /// `CString`, whose boxed slice would be shrunk, and so copied, once more for every result.
+    json: Vec<u8>,
 }
 
-const NUL_FREE_FALLBACK: &CStr =
-    c"{\"ok\":false,\"status\":\"INTERNAL\",\"httpStatus\":500,\"message\":\"the result could not be rendered\"}";
+const NUL_FREE_FALLBACK: &str =
+    "{\"ok\":false,\"status\":\"INTERNAL\",\"httpStatus\":500,\"message\":\"the result could not be rendered\"}";
 
 fn new_result(status: Status, json: String) -> *mut evf_result {
-    let (status, json) = match CString::new(json) {
-        Ok(json) => (status, json),
-        Err(_) => (Status::Internal, NUL_FREE_FALLBACK.to_owned()),
+    let (status, mut json) = match memchr::memchr(0, json.as_bytes()) {
+        None => (status, json.into_bytes()),
+        Some(_) => (Status::Internal, NUL_FREE_FALLBACK.as_bytes().to_vec()),
     };
+    // The writers leave room for it: no reallocation.
+    json.push(0);
     Box::into_raw(Box::new(evf_result {
         status: status.code(),
         json,
@@ -429,7 +433,7 @@ pub unsafe extern "C" fn evf_result_status(result: *const evf_result) -> evf_sta
 #[no_mangle]
 pub unsafe extern "C" fn evf_result_json(result: *const evf_result) -> *const c_char {
     guard(ptr::null(), || {
-        handle!(result).map_or(ptr::null(), |r| r.json.as_ptr())
+        handle!(result).map_or(ptr::null(), |r| r.json.as_ptr().cast())
     })
 }
 
@@ -439,7 +443,9 @@ pub unsafe extern "C" fn evf_result_json(result: *const evf_result) -> *const c_
 /// `result` must be NULL or a live result.
 #[no_mangle]
 pub unsafe extern "C" fn evf_result_json_len(result: *const evf_result) -> usize {
-    guard(0, || handle!(result).map_or(0, |r| r.json.as_bytes().len()))
+    guard(0, || {
+        handle!(result).map_or(0, |r| r.json.len().saturating_sub(1))
+    })
 }
 
 /// Frees a result and its JSON. NULL is ignored.
@@ -459,6 +465,20 @@ pub unsafe extern "C" fn evf_result_free(result: *mut evf_result) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::ffi::CStr;
+
+    #[test]
+    fn a_result_with_a_nul_byte_becomes_an_internal_result() {
+        let r = new_result(Status::Ok, "{\"a\":\"\0\"}".to_owned());
+        // SAFETY: r is a live result from new_result.
+        unsafe {
+            assert_eq!(evf_result_status(r), EVF_ERR_INTERNAL);
+            let json = CStr::from_ptr(evf_result_json(r)).to_bytes();
+            assert_eq!(json, NUL_FREE_FALLBACK.as_bytes());
+            assert_eq!(evf_result_json_len(r), NUL_FREE_FALLBACK.len());
+            evf_result_free(r);
+        }
+    }
 
     #[test]
     fn a_panic_becomes_an_internal_result() {
