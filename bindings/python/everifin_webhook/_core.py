@@ -409,9 +409,10 @@ class Verifier:
         lib_ = lib()
         out = _lib.VerifierPtr()
         code = int(lib_.evf_verifier_new(options_json, len(options_json), ctypes.byref(out)))
-        if code != 0 or not out:
-            if out:
-                lib_.evf_verifier_free(out)
+        handle = out.value  # the address as an int (None for NULL): what every call passes
+        if code != 0 or not handle:
+            if handle:
+                lib_.evf_verifier_free(handle)
             # Ask the library for the message (INVALID_OPTIONS); the options are never echoed.
             checked = _take(lib_.evf_options_check(options_json, len(options_json)))
             if checked.code != 0:
@@ -422,8 +423,8 @@ class Verifier:
                 status_http_status(code),
                 "evf_verifier_new failed",
             )
-        self._owned.append(out)
-        self._ptr = out
+        self._owned.append(handle)
+        self._ptr = handle
         try:
             opts = json.loads(options_json) if options_json.strip() else {}
         except ValueError:  # pragma: no cover - the library accepted it
