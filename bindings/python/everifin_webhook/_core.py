@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ctypes
 import json
-import json.scanner
 import threading
 from datetime import datetime, timedelta, timezone
 from typing import (
@@ -18,13 +17,12 @@ from typing import (
     Sequence,
     Tuple,
     Union,
-    cast,
 )
 
 from . import _lib
 from .errors import STATUSES, InternalError, error_class_for
-from .types import Decision, Event, RawResult, SignatureInfo, _new_event, _set_data, _set_hook
-from .types import _set_sig
+from .types import _SCAN, Decision, Event, RawResult, SignatureInfo, _new_event, _set_data
+from .types import _set_hook, _set_sig
 
 __all__ = [
     "Verifier",
@@ -149,12 +147,6 @@ def _take(ptr: Any) -> RawResult:
 _OK_PREFIX = b'{"ok":true,'
 
 
-# Python's own JSON scanner (what json.loads runs, from json.scanner), called without the
-# wrappers of json.loads (the library's results have no surrounding whitespace): it returns the
-# object and where it ended, which must be the end of the text.
-_SCAN: Callable[[str, int], Tuple[Any, int]] = json.scanner.make_scanner(
-    cast(Any, json.JSONDecoder())
-)
 
 
 def _result_text_data(ptr: Any) -> Tuple[str, Dict[str, Any]]:
@@ -233,7 +225,7 @@ def _event_from(raw: bytes, code: int) -> Event:
             if at > 0:
                 if len(text) < _LAZY_HOOK_FROM:
                     event, end = _SCAN(text, at + _EVENT_LEN)
-                    hook: Optional[str] = None
+                    hook: Optional[Tuple[str, int, int]] = None
                     whole = end == len(text) - 1  # only the envelope's closing brace follows
                 else:
                     hook, event, whole = _cut_hook(text, at + _EVENT_LEN)
@@ -255,10 +247,10 @@ def _event_from(raw: bytes, code: int) -> Event:
     _raise_error(code, data)
 
 
-def _cut_hook(text: str, start: int) -> Tuple[Optional[str], Any, bool]:
-    """Decode the event that starts at ``start`` without its hookData: (hookData's JSON text, or
-    None when it is null or not at its place; the event; whether the event was the rest of the
-    result)."""
+def _cut_hook(text: str, start: int) -> Tuple[Optional[Tuple[str, int, int]], Any, bool]:
+    """Decode the event that starts at ``start`` without its hookData: (where hookData's JSON
+    text is, or None when it is null or not at its place; the event; whether the event was the
+    rest of the result)."""
     at = text.find(_HOOK_KEY, start)
     if at > 0:
         begin = at + len(_HOOK_KEY)
@@ -266,12 +258,11 @@ def _cut_hook(text: str, start: int) -> Tuple[Optional[str], Any, bool]:
         while stop > begin:
             value = stop + len(_AFTER_HOOK)
             if text.startswith(_SUGGESTED_KEY, value + (4 if text[value] == "t" else 5)):
-                hook = text[begin:stop]
-                if hook == "null":
+                if stop - begin == 4 and text.startswith("null", begin):
                     break
                 rest = text[start:begin] + "null" + text[stop:-1]
                 event, end = _SCAN(rest, 0)
-                return hook, event, end == len(rest)
+                return (text, begin, stop), event, end == len(rest)
             stop = text.rfind(_AFTER_HOOK, begin, stop)
     event, end = _SCAN(text, start)
     return None, event, end == len(text) - 1

@@ -30,11 +30,12 @@ Keys a newer library adds to a result pass through too (in ``to_dict()``, ``Deci
 from __future__ import annotations
 
 import json
+import json.scanner
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from types import MappingProxyType
-from typing import Any, Callable, Dict, Literal, Mapping, Optional, Union
+from typing import Any, Callable, Dict, Literal, Mapping, Optional, Tuple, Union, cast
 
 
 __all__ = [
@@ -135,6 +136,13 @@ class SignatureInfo:
 
 _REQUIRED = ("eventId", "eventTimestampMs")
 
+# Python's own JSON scanner (what json.loads runs, from json.scanner), called without the
+# wrappers of json.loads (the library's results have no surrounding whitespace): it decodes the
+# value at an index of a text and returns it with where it ended.
+_SCAN: Callable[[str, int], Tuple[Any, int]] = json.scanner.make_scanner(
+    cast(Any, json.JSONDecoder())
+)
+
 
 class Event:
     """The normalized event (schema version 1): a read-only view over the library's result.
@@ -155,10 +163,10 @@ class Event:
 
     # _data: the normalized event; while _hook is set, its "hookData" holds None.
     # _sig: SignatureInfo, or its mapping or JSON text until first read, or None.
-    # _hook: the JSON text of hookData not decoded yet, else None.
+    # _hook: where hookData is, not decoded yet: (the result's JSON text, start, end); else None.
     _data: Dict[str, Any]
     _sig: Union[SignatureInfo, Mapping[str, Any], str, None]
-    _hook: Optional[str]
+    _hook: Optional[Tuple[str, int, int]]
 
     def __init__(self, data: Mapping[str, Any], signature: Optional[SignatureInfo] = None) -> None:
         """Same as :meth:`from_dict`."""
@@ -184,11 +192,12 @@ class Event:
         cls,
         data: Dict[str, Any],
         signature: Union[Mapping[str, Any], str, None],
-        hook: Optional[str] = None,
+        hook: Optional[Tuple[str, int, int]] = None,
     ) -> "Event":
         """Adopt the normalized event of a fresh result (nothing else refers to it): no copy.
-        ``signature``: its mapping or JSON text; ``hook``: the JSON text of ``hookData`` when
-        ``data["hookData"]`` is a None that stands for it (decoded on first read)."""
+        ``signature``: its mapping or JSON text; ``hook``: where the JSON text of ``hookData``
+        is (text, start, end) when ``data["hookData"]`` is a None that stands for it (decoded on
+        first read)."""
         self = _new_event(cls)
         _set_data(self, data)
         _set_sig(self, signature)
@@ -199,9 +208,16 @@ class Event:
         """The normalized event with ``hookData`` decoded (decoded here the first time)."""
         if self._hook is not None:
             with _HOOK_LOCK:  # decoded once, also when threads read it at the same time
-                text = self._hook
-                if text is not None:
-                    self._data["hookData"] = json.loads(text)
+                hook = self._hook
+                if hook is not None:
+                    text, start, end = hook
+                    try:  # in place: no copy of the text
+                        value, stop = _SCAN(text, start)
+                    except StopIteration:
+                        stop = -1
+                    if stop != end:  # pragma: no cover - the library's layout guarantees it
+                        value = json.loads(text[start:end])  # raises the decoder's error
+                    self._data["hookData"] = value
                     _set_hook(self, None)  # after the value is in place
         return self._data
 
