@@ -260,7 +260,7 @@ def _cut_hook(text: str, start: int) -> Tuple[Optional[Tuple[str, int, int]], An
         stop = text.rfind(_AFTER_HOOK, begin)
         while stop > begin:
             value = stop + len(_AFTER_HOOK)
-            if text.startswith(_SUGGESTED_KEY, value + (4 if text[value] == "t" else 5)):
+            if text.startswith(_SUGGESTED_KEY, value + (4 if text.startswith("t", value) else 5)):
                 if stop - begin == 4 and text.startswith("null", begin):
                     break
                 rest = text[start:begin] + "null" + text[stop:-1]

@@ -151,6 +151,33 @@ def test_large_result_without_hook_data() -> None:
     assert event.event_type == doc["eventType"] and event.status_known is False
 
 
+@pytest.mark.parametrize("layout", ["hookData last", "no legacyFields", "small, reordered"])
+def test_a_result_of_another_layout_is_decoded_whole(
+    monkeypatch: pytest.MonkeyPatch, layout: str
+) -> None:
+    # The fast paths rely on the layout of schema v1; a library that writes the event otherwise
+    # still gives the right event (decoded whole), never a wrong cut.
+    v = ew.Verifier([SECRET_OLD])
+    hook = {"x": 1, "legacyFields": True, "suggested": {"a": "b"}, "pad": "p" * 2000}
+    body = payment_body("BOOKED", event_time=T0, hook_data=hook)
+    header = python_sign(body, [SECRET_OLD], TS0)
+    result = signed_result(v, body)
+    event = dict(result["event"])
+    if layout == "hookData last":
+        event["hookData"] = event.pop("hookData")
+    elif layout == "no legacyFields":
+        del event["legacyFields"]
+    else:
+        event["hookData"] = {"n": 1}
+        event = dict(reversed(list(event.items())))
+    result["event"] = event
+    text = json.dumps(result, separators=(",", ":"), ensure_ascii=False).encode()
+    monkeypatch.setattr(_core.lib(), "evf_result_json", lambda ptr: text)
+    got = v.verify(body, header, now=T0)
+    assert got.to_dict() == event and list(got.to_dict()) == list(event)
+    assert got.signature == ew.SignatureInfo.from_dict(result["signature"])
+
+
 def test_hook_data_read_by_threads_at_once_is_one_object() -> None:
     v = ew.Verifier([SECRET_OLD])
     event = verified(v, {"grid": [[i, i + 1] for i in range(20000)]})
