@@ -5,6 +5,11 @@ Ownership and copies (the contract ``tests/test_api.py`` checks):
 - An :class:`Event` is a read-only view over the normalized-event object that ``json.loads``
   produced for this event alone. Its attributes read that object; nothing is copied when the
   event is built, however large ``hookData`` is.
+- A large ``hookData`` is decoded only when it is read: the event keeps its JSON text (cut out
+  of the library's result) until :attr:`Event.hook_data`, ``get("hookData")``,
+  :meth:`Event.to_dict`, :meth:`Event.to_json`, ``==`` or pickling first needs it, then decodes
+  it once (``json.loads``) and keeps the decoded value. The signature details are decoded on
+  first use too. Neither is observable except in time.
 - :meth:`Event.to_dict` returns a NEW top-level dict on every call (so setting or deleting a key
   of it never changes the event); the nested values (``hookData``, ``suggested``) are the event's
   own objects, shared, not copied. Copy them (``copy.deepcopy``) before mutating them.
@@ -25,10 +30,12 @@ Keys a newer library adds to a result pass through too (in ``to_dict()``, ``Deci
 from __future__ import annotations
 
 import json
+import json.scanner
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from types import MappingProxyType
-from typing import Any, Callable, Dict, Literal, Mapping, Optional, Union
+from typing import Any, Callable, Dict, Literal, Mapping, Optional, Tuple, Union, cast
 
 
 __all__ = [
@@ -129,6 +136,13 @@ class SignatureInfo:
 
 _REQUIRED = ("eventId", "eventTimestampMs")
 
+# Python's own JSON scanner (what json.loads runs, from json.scanner), called without the
+# wrappers of json.loads (the library's results have no surrounding whitespace): it decodes the
+# value at an index of a text and returns it with where it ended.
+_SCAN: Callable[[str, int], Tuple[Any, int]] = json.scanner.make_scanner(
+    cast(Any, json.JSONDecoder())
+)
+
 
 class Event:
     """The normalized event (schema version 1): a read-only view over the library's result.
@@ -145,10 +159,14 @@ class Event:
     shared and what is copied.
     """
 
-    __slots__ = ("_data", "_sig")
+    __slots__ = ("_data", "_sig", "_hook")
 
+    # _data: the normalized event; while _hook is set, its "hookData" holds None.
+    # _sig: SignatureInfo, or its mapping or JSON text until first read, or None.
+    # _hook: where hookData is, not decoded yet: (the result's JSON text, start, end); else None.
     _data: Dict[str, Any]
-    _sig: Union[SignatureInfo, Mapping[str, Any], None]
+    _sig: Union[SignatureInfo, Mapping[str, Any], str, None]
+    _hook: Optional[Tuple[str, int, int]]
 
     def __init__(self, data: Mapping[str, Any], signature: Optional[SignatureInfo] = None) -> None:
         """Same as :meth:`from_dict`."""
@@ -158,6 +176,7 @@ class Event:
                 raise KeyError(key)
         object.__setattr__(self, "_data", own)
         object.__setattr__(self, "_sig", signature)
+        object.__setattr__(self, "_hook", None)
 
     @classmethod
     def from_dict(
@@ -169,12 +188,38 @@ class Event:
         return cls(data, signature)
 
     @classmethod
-    def _of_result(cls, data: Dict[str, Any], signature: Optional[Mapping[str, Any]]) -> "Event":
-        """Adopt the normalized event of a fresh result (nothing else refers to it): no copy."""
+    def _of_result(
+        cls,
+        data: Dict[str, Any],
+        signature: Union[Mapping[str, Any], str, None],
+        hook: Optional[Tuple[str, int, int]] = None,
+    ) -> "Event":
+        """Adopt the normalized event of a fresh result (nothing else refers to it): no copy.
+        ``signature``: its mapping or JSON text; ``hook``: where the JSON text of ``hookData``
+        is (text, start, end) when ``data["hookData"]`` is a None that stands for it (decoded on
+        first read)."""
         self = _new_event(cls)
         _set_data(self, data)
         _set_sig(self, signature)
+        _set_hook(self, hook)
         return self
+
+    def _full(self) -> Dict[str, Any]:
+        """The normalized event with ``hookData`` decoded (decoded here the first time)."""
+        if self._hook is not None:
+            with _HOOK_LOCK:  # decoded once, also when threads read it at the same time
+                hook = self._hook
+                if hook is not None:
+                    text, start, end = hook
+                    try:  # in place: no copy of the text
+                        value, stop = _SCAN(text, start)
+                    except StopIteration:
+                        stop = -1
+                    if stop != end:  # pragma: no cover - the library's layout guarantees it
+                        value = json.loads(text[start:end])  # raises the decoder's error
+                    self._data["hookData"] = value
+                    _set_hook(self, None)  # after the value is in place
+        return self._data
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"Event is read-only (cannot set {name!r})")
@@ -183,12 +228,12 @@ class Event:
         raise AttributeError(f"Event is read-only (cannot delete {name!r})")
 
     def __reduce__(self) -> Any:
-        return (Event, (self._data, self.signature))
+        return (Event, (self._full(), self.signature))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Event):
             return NotImplemented
-        return self._data == other._data
+        return self._full() == other._full()
 
     def __hash__(self) -> int:
         return hash((self.event_id, self.event_timestamp_ms, self.status, self.outcome))
@@ -285,7 +330,7 @@ class Event:
     @property
     def hook_data(self) -> Any:
         """The parsed ``hookData`` (the event's own object, shared: do not mutate it)."""
-        return self._data.get("hookData")
+        return self._full().get("hookData")
 
     @property
     def legacy_fields(self) -> bool:
@@ -305,7 +350,7 @@ class Event:
         sig = self._sig
         if sig is None or isinstance(sig, SignatureInfo):
             return sig
-        info = SignatureInfo.from_dict(sig)
+        info = SignatureInfo.from_dict(json.loads(sig) if isinstance(sig, str) else sig)
         object.__setattr__(self, "_sig", info)  # built on first use, once
         return info
 
@@ -323,22 +368,24 @@ class Event:
     def get(self, key: str, default: Any = None) -> Any:
         """A key of the normalized event by its camelCase name (also keys a newer library adds),
         shared like :attr:`hook_data`."""
-        return self._data.get(key, default)
+        return (self._full() if key == "hookData" else self._data).get(key, default)
 
     def to_dict(self) -> Dict[str, Any]:
         """The normalized event as the library returned it: a new top-level dict on each call;
         nested values (``hookData``, ``suggested``) are shared with the event, not copied."""
-        return dict(self._data)
+        return dict(self._data if self._hook is None else self._full())
 
     def to_json(self) -> str:
         """The normalized event as compact JSON (for storing, or for ``decide``)."""
-        return json.dumps(self._data, separators=(",", ":"), ensure_ascii=False)
+        return json.dumps(self._full(), separators=(",", ":"), ensure_ascii=False)
 
 
 # The slots' own setters: build an Event without going through its read-only __setattr__.
 _new_event = object.__new__
 _set_data: Callable[[Event, Any], None] = Event.__dict__["_data"].__set__
 _set_sig: Callable[[Event, Any], None] = Event.__dict__["_sig"].__set__
+_set_hook: Callable[[Event, Any], None] = Event.__dict__["_hook"].__set__
+_HOOK_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)

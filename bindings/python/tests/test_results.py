@@ -79,6 +79,124 @@ def test_no_deep_copy_on_the_verify_path(monkeypatch: pytest.MonkeyPatch) -> Non
     assert calls == []
 
 
+def signed_result(verifier: ew.Verifier, body: bytes) -> Dict[str, Any]:
+    """The library's whole result for a genuine request, decoded by json.loads (the reference)."""
+    raw = verifier.process_raw(body, python_sign(body, [SECRET_OLD], TS0), now=T0)
+    data = json.loads(raw.text)
+    assert isinstance(data, dict) and data["ok"] is True
+    return data
+
+
+@pytest.mark.parametrize(
+    "hook",
+    [
+        {"pad": "x" * 5000, "lines": [[1, 2]] * 500},
+        # hookData holding the event's own markers, as keys and inside strings
+        {"x": 1, "legacyFields": True, "suggested": {"a": "b"}, "pad": "y" * 3000,
+         "s": ',"legacyFields":true,"suggested":{ "hookData": \\" \u2028 é'},
+        ["a list", {"legacyFields": False, "suggested": {}}, "z" * 4000],
+        "one long string " * 300,
+        [int("9" * 300)] * 10,  # integers beyond 64 bits (within the range of a float)
+        [1.50, -0.0, 2.5e-300, None, True] * 400,
+    ],
+)  # fmt: skip
+def test_large_hook_data_is_decoded_when_read(monkeypatch: pytest.MonkeyPatch, hook: Any) -> None:
+    # A large hookData is kept as text and decoded on first read, once; every way of reading the
+    # event gives exactly what json.loads gives for the library's result.
+    v = ew.Verifier(
+        [SECRET_OLD],
+        suggested_states={"legacyFields": {"paid": "x"}, 'suggested"': {"paid": None}},
+    )
+    body = payment_body("BOOKED", event_time=T0, hook_data=hook)
+    expected = signed_result(v, body)
+    decoded: List[int] = []
+    real_scan = types._SCAN
+
+    def spy(text: str, at: int) -> Any:
+        decoded.append(at)
+        return real_scan(text, at)
+
+    monkeypatch.setattr(types, "_SCAN", spy)  # what decodes a hookData kept as text
+    event = v.verify(body, python_sign(body, [SECRET_OLD], TS0), now=T0)
+    assert event.outcome == "paid" and event.suggested["legacyFields"] == "x"
+    assert decoded == []  # nothing of hookData decoded yet
+    assert event.hook_data == expected["event"]["hookData"]
+    assert len(decoded) == 1
+    assert event.hook_data is event.get("hookData") is event.to_dict()["hookData"]
+    assert len(decoded) == 1  # decoded once
+    d = event.to_dict()
+    assert d == expected["event"] and list(d) == list(expected["event"])
+    assert event.to_json() == json.dumps(expected["event"], separators=(",", ":"),
+                                         ensure_ascii=False)  # fmt: skip
+    assert event.signature == ew.SignatureInfo.from_dict(expected["signature"])
+    # equality, pickling and normalize() decode it too
+    monkeypatch.setattr(types, "_SCAN", real_scan)
+    again = v.verify(body, python_sign(body, [SECRET_OLD], TS0), now=T0)
+    assert again == event and event == again
+    assert pickle.loads(pickle.dumps(v.verify(body, python_sign(body, [SECRET_OLD], TS0),
+                                              now=T0))) == event  # fmt: skip
+    normalized = v.normalize(body)
+    assert normalized.to_dict() == expected["event"] and normalized.signature is None
+
+
+def test_large_result_without_hook_data() -> None:
+    # A result that is large for another reason (a long eventType) and whose hookData is null.
+    v = ew.Verifier([SECRET_OLD])
+    doc = json.loads(payment_body("BOOKED", event_time=T0))
+    doc["eventType"] = "payment.statusChange" + "x" * 5000
+    body = json.dumps(doc).encode()
+    expected = signed_result(v, body)
+    event = v.verify(body, python_sign(body, [SECRET_OLD], TS0), now=T0)
+    assert event.hook_data is None and event.to_dict() == expected["event"]
+    assert event.event_type == doc["eventType"] and event.status_known is False
+
+
+@pytest.mark.parametrize("layout", ["hookData last", "no legacyFields", "small, reordered"])
+def test_a_result_of_another_layout_is_decoded_whole(
+    monkeypatch: pytest.MonkeyPatch, layout: str
+) -> None:
+    # The fast paths rely on the layout of schema v1; a library that writes the event otherwise
+    # still gives the right event (decoded whole), never a wrong cut.
+    v = ew.Verifier([SECRET_OLD])
+    hook = {"x": 1, "legacyFields": True, "suggested": {"a": "b"}, "pad": "p" * 2000}
+    body = payment_body("BOOKED", event_time=T0, hook_data=hook)
+    header = python_sign(body, [SECRET_OLD], TS0)
+    result = signed_result(v, body)
+    event = dict(result["event"])
+    if layout == "hookData last":
+        event["hookData"] = event.pop("hookData")
+    elif layout == "no legacyFields":
+        del event["legacyFields"]
+    else:
+        event["hookData"] = {"n": 1}
+        event = dict(reversed(list(event.items())))
+    result["event"] = event
+    text = json.dumps(result, separators=(",", ":"), ensure_ascii=False).encode()
+    monkeypatch.setattr(_core.lib(), "evf_result_json", lambda ptr: text)
+    got = v.verify(body, header, now=T0)
+    assert got.to_dict() == event and list(got.to_dict()) == list(event)
+    assert got.signature == ew.SignatureInfo.from_dict(result["signature"])
+
+
+def test_hook_data_read_by_threads_at_once_is_one_object() -> None:
+    v = ew.Verifier([SECRET_OLD])
+    event = verified(v, {"grid": [[i, i + 1] for i in range(20000)]})
+    seen: List[Any] = []
+    start = threading.Barrier(4)
+
+    def read() -> None:
+        start.wait()
+        seen.append(event.hook_data)
+
+    threads = [threading.Thread(target=read) for _ in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=60)
+    assert len(seen) == 4 and all(x is seen[0] for x in seen)
+    assert seen[0]["grid"][19999] == [19999, 20000]
+
+
 def test_unknown_keys_pass_through() -> None:
     # A newer library may add keys to the event and to decide's result: they pass through.
     v = ew.Verifier([SECRET_OLD])
