@@ -433,6 +433,49 @@ def _secret_list(secrets: Union[str, Sequence[str]]) -> List[str]:
     return out
 
 
+def _compact_event(raw: bytes, body: bytes) -> Event:
+    """The Event of a compact process result (docs/design.md "Compact process result"): the
+    array in its fixed order, hookData given as its byte range in ``body`` (decoded when read)."""
+    try:
+        a = _SCAN(raw.decode("utf-8"), 0)[0]
+        if type(a) is not list or len(a) != 25 or a[0] != 1:
+            raise ValueError("not the compact layout 1")
+        data = {
+            "schemaVersion": 1,
+            "eventId": a[5],
+            "eventType": a[6],
+            "eventTimestamp": a[7],
+            "eventTimestampMs": a[8],
+            "entity": a[9],
+            "entityId": a[10],
+            "paymentId": a[11],
+            "refundId": a[12],
+            "orderId": a[13],
+            "instructionId": a[14],
+            "externalId": a[15],
+            "status": a[16],
+            "statusKnown": a[17],
+            "final": a[18],
+            "outcome": a[19],
+            "reasonCode": a[20],
+            "hookData": None,
+            "legacyFields": a[21],
+            "suggested": a[24],
+        }
+        at = a[22]
+        hook = None if at is None else (body, at, at + a[23])
+        sig = {"timestamp": a[1], "key": a[2], "secretIndex": a[3], "ageMs": a[4]}
+    except (StopIteration, ValueError, TypeError, UnicodeDecodeError) as exc:
+        raise InternalError(
+            "INTERNAL", 3, 500, f"the library returned an unreadable result ({exc})"
+        ) from None
+    e = _new_event(Event)  # Event._of_result, inlined
+    _set_data(e, data)
+    _set_sig(e, sig)
+    _set_hook(e, hook)
+    return e
+
+
 def _dumps(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
@@ -462,6 +505,7 @@ class Verifier:
 
     __slots__ = (
         "_ptr",
+        "_fast",
         "_owned",
         "_calls",
         "_normalize_options",
@@ -471,7 +515,9 @@ class Verifier:
     )
 
     # _ptr: the native verifier, None once closed (read by every call).
-    # _owned: [the native verifier] until it is freed; list.pop() is atomic, so it is freed once.
+    # _fast: the same options with compactResult (docs/design.md), for verify(); None once closed.
+    # _owned: the native verifiers until they are freed; list.pop() is atomic, so each is freed
+    # once.
     # _calls: one entry per call in progress (append/pop are atomic): close() defers the free.
     _ptr: Any
     _owned: List[Any]
@@ -501,6 +547,7 @@ class Verifier:
 
     def _init(self, options_json: bytes) -> None:
         self._ptr = None
+        self._fast = None
         self._owned = []
         self._calls = []
         self._secrets_json = b""
@@ -523,13 +570,22 @@ class Verifier:
                 "evf_verifier_new failed",
             )
         self._owned.append(handle)
-        self._ptr = handle
         try:
             opts = json.loads(options_json) if options_json.strip() else {}
         except ValueError:  # pragma: no cover - the library accepted it
             opts = {}
         if not isinstance(opts, dict):  # pragma: no cover - the library accepted it
             opts = {}
+        # verify() reads the compact result (an array; hookData as its range in the body): about
+        # half the decoding of the object, and a large hookData is neither copied nor decoded
+        # before it is read. process_raw() keeps the result as configured.
+        fast_json = _dumps(dict(opts, compactResult=True))
+        fast = _lib.VerifierPtr()
+        if int(lib_.evf_verifier_new(fast_json, len(fast_json), ctypes.byref(fast))) != 0 or not fast.value:
+            raise InternalError("INTERNAL", 3, 500, "evf_verifier_new refused compactResult")
+        self._owned.append(fast.value)
+        self._fast = fast.value
+        self._ptr = handle
         secrets = opts.pop("secrets", [])
         # normalize() gets the options without the secrets (it does not need them).
         self._normalize_options = _dumps(opts)
@@ -543,6 +599,7 @@ class Verifier:
 
         Calls already in progress in other threads finish normally; the last of them frees."""
         self._ptr = None  # first: a call that starts from now on sees it closed
+        self._fast = None
         self._secrets_json = b""
         if not getattr(self, "_calls", None):  # then: no call in progress, free it here
             self._free()
@@ -566,13 +623,12 @@ class Verifier:
 
     def _free(self) -> None:
         owned = getattr(self, "_owned", None)
-        if not owned:
-            return
-        try:
-            ptr = owned.pop()  # atomic: only one caller gets it
-        except IndexError:
-            return
-        lib().evf_verifier_free(ptr)
+        while owned:
+            try:
+                ptr = owned.pop()  # atomic: only one caller gets each
+            except IndexError:
+                return
+            lib().evf_verifier_free(ptr)
 
     def _check_open(self) -> None:
         if self._ptr is None:
@@ -656,38 +712,27 @@ class Verifier:
             ms = _now_ms(now, now_ms)
         lib_ = _LIB or lib()
         calls = self._calls
-        calls.append(None)  # as _enter: before reading _ptr
+        calls.append(None)  # as _enter: before reading _fast
         try:
-            ptr = self._ptr
+            ptr = self._fast
             if ptr is None:
                 raise ValueError(_CLOSED)
             res = lib_.evf_verifier_process(ptr, b, len(b), h, len(h), ms)
         finally:
             calls.pop()  # as _leave
-            if self._ptr is None and not calls:
+            if self._fast is None and not calls:
                 self._free()
-        # _event_of, inlined for the common case: an OK result of the usual size.
         if not res:
             raise MemoryError("everifin-webhook: the library returned no result (out of memory)")
         try:
             raw = lib_.evf_result_json(res) or b""
-            code = 0 if raw.startswith(_OK_SIGNED_BYTES) else int(lib_.evf_result_status(res))
+            compact = raw[:1] == b"["  # only a success is an array
+            code = 0 if compact else int(lib_.evf_result_status(res))
         finally:
             lib_.evf_result_free(res)
-        if code == 0 and len(raw) < _LAZY_HOOK_FROM:
-            try:
-                text = raw.decode("utf-8")
-                at = text.find(_EVENT_KEY, _SIGNATURE_AT)
-                if at > 0:
-                    event, end = _SCAN(text, at + _EVENT_LEN)
-                    if end == len(text) - 1 and type(event) is dict:
-                        e = _new_event(Event)
-                        _set_data(e, event)
-                        _set_sig(e, text[_SIGNATURE_AT:at])
-                        _set_hook(e, None)
-                        return e
-            except (StopIteration, ValueError):
-                pass
+        if compact:
+            return _compact_event(raw, b)
+        # An error (the usual object, raised), or an OK object: decoded as such.
         return _event_from(raw, code)
 
     def normalize(self, body: BytesLike) -> Event:

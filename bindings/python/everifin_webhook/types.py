@@ -144,6 +144,24 @@ _SCAN: Callable[[str, int], Tuple[Any, int]] = json.scanner.make_scanner(
 )
 
 
+def _loads_hook(
+    text: bytes, _scan: Callable[[str, int], Tuple[Any, int]] = _SCAN
+) -> Any:
+    """Decode a hookData given as its exact text (a range of the body the library validated:
+    strict JSON, UTF-8, no surrounding whitespace) with Python's own scanner, without the wrappers
+    of json.loads; anything unexpected goes to json.loads, which raises its own error."""
+    s = text.decode("utf-8")
+    try:
+        value, end = _scan(s, 0)
+    except StopIteration:
+        end = -1
+    return value if end == len(s) else json.loads(s)
+
+
+# What decodes a hookData given as its range in the body (a compact result).
+_LOADS: Callable[[bytes], Any] = _loads_hook
+
+
 class Event:
     """The normalized event (schema version 1): a read-only view over the library's result.
 
@@ -163,10 +181,11 @@ class Event:
 
     # _data: the normalized event; while _hook is set, its "hookData" holds None.
     # _sig: SignatureInfo, or its mapping or JSON text until first read, or None.
-    # _hook: where hookData is, not decoded yet: (the result's JSON text, start, end); else None.
+    # _hook: where hookData is, not decoded yet: (the result's JSON text, or the body for a
+    # compact result, start, end); else None.
     _data: Dict[str, Any]
     _sig: Union[SignatureInfo, Mapping[str, Any], str, None]
-    _hook: Optional[Tuple[str, int, int]]
+    _hook: Optional[Tuple[Union[str, bytes], int, int]]
 
     def __init__(self, data: Mapping[str, Any], signature: Optional[SignatureInfo] = None) -> None:
         """Same as :meth:`from_dict`."""
@@ -192,7 +211,7 @@ class Event:
         cls,
         data: Dict[str, Any],
         signature: Union[Mapping[str, Any], str, None],
-        hook: Optional[Tuple[str, int, int]] = None,
+        hook: Optional[Tuple[Union[str, bytes], int, int]] = None,
     ) -> "Event":
         """Adopt the normalized event of a fresh result (nothing else refers to it): no copy.
         ``signature``: its mapping or JSON text; ``hook``: where the JSON text of ``hookData``
@@ -211,12 +230,15 @@ class Event:
                 hook = self._hook
                 if hook is not None:
                     text, start, end = hook
-                    try:  # in place: no copy of the text
-                        value, stop = _SCAN(text, start)
-                    except StopIteration:
-                        stop = -1
-                    if stop != end:  # pragma: no cover - the library's layout guarantees it
-                        value = json.loads(text[start:end])  # raises the decoder's error
+                    if isinstance(text, bytes):  # the body itself (a compact result's range)
+                        value = _LOADS(text[start:end])
+                    else:
+                        try:  # in place: no copy of the text
+                            value, stop = _SCAN(text, start)
+                        except StopIteration:
+                            stop = -1
+                        if stop != end:  # pragma: no cover - the library's layout guarantees it
+                            value = json.loads(text[start:end])  # raises the decoder's error
                     self._data["hookData"] = value
                     _set_hook(self, None)  # after the value is in place
         return self._data

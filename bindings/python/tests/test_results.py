@@ -110,13 +110,19 @@ def test_large_hook_data_is_decoded_when_read(monkeypatch: pytest.MonkeyPatch, h
     body = payment_body("BOOKED", event_time=T0, hook_data=hook)
     expected = signed_result(v, body)
     decoded: List[int] = []
-    real_scan = types._SCAN
+    real_scan, real_loads = types._SCAN, types._LOADS
 
     def spy(text: str, at: int) -> Any:
         decoded.append(at)
         return real_scan(text, at)
 
-    monkeypatch.setattr(types, "_SCAN", spy)  # what decodes a hookData kept as text
+    def spy_loads(text: bytes) -> Any:
+        decoded.append(-1)
+        return real_loads(text)
+
+    # What decodes a hookData kept as text, or as its range in the body (compact results).
+    monkeypatch.setattr(types, "_SCAN", spy)
+    monkeypatch.setattr(types, "_LOADS", spy_loads)
     event = v.verify(body, python_sign(body, [SECRET_OLD], TS0), now=T0)
     assert event.outcome == "paid" and event.suggested["legacyFields"] == "x"
     assert decoded == []  # nothing of hookData decoded yet
@@ -131,6 +137,7 @@ def test_large_hook_data_is_decoded_when_read(monkeypatch: pytest.MonkeyPatch, h
     assert event.signature == ew.SignatureInfo.from_dict(expected["signature"])
     # equality, pickling and normalize() decode it too
     monkeypatch.setattr(types, "_SCAN", real_scan)
+    monkeypatch.setattr(types, "_LOADS", real_loads)
     again = v.verify(body, python_sign(body, [SECRET_OLD], TS0), now=T0)
     assert again == event and event == again
     assert pickle.loads(pickle.dumps(v.verify(body, python_sign(body, [SECRET_OLD], TS0),
