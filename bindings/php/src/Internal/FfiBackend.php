@@ -101,7 +101,11 @@ final class FfiBackend implements Backend
 
     public function processEvent(object $verifier, string $body, string $header, int $nowMs): \Everifin\Webhook\Event
     {
-        return Results::event($this->process($verifier, $body, $header, $nowMs));
+        $ptr = $verifier instanceof FfiVerifier ? $verifier->ptr : null;
+        if ($ptr === null) {
+            throw new \LogicException('not a live native verifier');
+        }
+        return Results::event($this->take($this->ffi->evf_verifier_process($ptr, $body, strlen($body), $header, strlen($header), $nowMs)));
     }
 
     public function normalizeEvent(string $body, string $optionsJson): \Everifin\Webhook\Event
@@ -127,7 +131,8 @@ final class FfiBackend implements Backend
      */
     private function take($result): string
     {
-        if ($result === null || \FFI::isNull($result)) {
+        // FFI returns a NULL pointer as null.
+        if ($result === null) {
             return '{"ok":false,"status":"INTERNAL","httpStatus":500,"message":"the library returned no result (out of memory)"}';
         }
         try {
