@@ -41,88 +41,123 @@ final class Event implements \JsonSerializable
     /** The event's JSON (what decide() is given): compact, with hookData as received. Made when first read. */
     public readonly string $json;
 
-    /** @var string|null the event's JSON, made on first read of $json */
-    private ?string $hookSource = null;
+    /** @var string|null the text hookDataJson is cut from (the whole result when $hookLength >= 0) */
+    private ?string $hookSource;
+    private int $hookAt;
+    private int $hookLength;
 
     /**
-     * @param array<string, mixed>|\stdClass $e the event with hookData already decoded (array), or
-     *        a decoded result's event whose hookData is given as $hookDataJson (object)
-     * @param string|null $json the event's JSON; null: made from the rest when first read
-     * @internal built by the binding from a result
+     * @param array<string, ?string> $suggested
+     * @param string|null $hookSource hookData's exact text (null: absent), or with $hookLength >= 0
+     *        the text it is the $hookLength bytes at $hookAt of (cut only when read)
+     * @internal built by the binding from a result; `hookData`, `hookDataJson` and `json` are made
+     *           when first read
      */
-    public function __construct(array|\stdClass $e, ?string $hookDataJson, ?string $json = null, ?Signature $signature = null)
-    {
-        if ($e instanceof \stdClass || $json === null) {
-            $this->init((object) $e, $hookDataJson, $signature);
-            return;
-        }
-        $this->schemaVersion = (int) $e['schemaVersion'];
-        $this->eventId = (string) $e['eventId'];
-        $this->eventType = (string) $e['eventType'];
-        $this->eventTimestamp = (string) $e['eventTimestamp'];
-        $this->eventTimestampMs = (int) $e['eventTimestampMs'];
-        $this->entity = (string) $e['entity'];
-        $this->entityId = $e['entityId'];
-        $this->paymentId = $e['paymentId'];
-        $this->refundId = $e['refundId'];
-        $this->orderId = $e['orderId'];
-        $this->instructionId = $e['instructionId'];
-        $this->externalId = $e['externalId'];
-        $this->status = $e['status'];
-        $this->statusKnown = (bool) $e['statusKnown'];
-        $this->final = (bool) $e['final'];
-        $this->outcome = (string) $e['outcome'];
-        $this->reasonCode = $e['reasonCode'];
-        $this->hookData = $e['hookData'];
-        $this->hookDataJson = $hookDataJson;
-        $this->legacyFields = (bool) $e['legacyFields'];
-        $this->suggested = $e['suggested'];
+    public function __construct(
+        int $schemaVersion,
+        string $eventId,
+        string $eventType,
+        string $eventTimestamp,
+        int $eventTimestampMs,
+        string $entity,
+        ?string $entityId,
+        ?string $paymentId,
+        ?string $refundId,
+        ?string $orderId,
+        ?string $instructionId,
+        ?string $externalId,
+        ?string $status,
+        bool $statusKnown,
+        bool $final,
+        string $outcome,
+        ?string $reasonCode,
+        bool $legacyFields,
+        array $suggested,
+        ?Signature $signature,
+        ?string $hookSource,
+        int $hookAt = 0,
+        int $hookLength = -1
+    ) {
+        $this->schemaVersion = $schemaVersion;
+        $this->eventId = $eventId;
+        $this->eventType = $eventType;
+        $this->eventTimestamp = $eventTimestamp;
+        $this->eventTimestampMs = $eventTimestampMs;
+        $this->entity = $entity;
+        $this->entityId = $entityId;
+        $this->paymentId = $paymentId;
+        $this->refundId = $refundId;
+        $this->orderId = $orderId;
+        $this->instructionId = $instructionId;
+        $this->externalId = $externalId;
+        $this->status = $status;
+        $this->statusKnown = $statusKnown;
+        $this->final = $final;
+        $this->outcome = $outcome;
+        $this->reasonCode = $reasonCode;
+        $this->legacyFields = $legacyFields;
+        $this->suggested = $suggested;
         $this->signature = $signature;
-        $this->json = $json;
+        $this->hookSource = $hookSource;
+        $this->hookAt = $hookAt;
+        $this->hookLength = $hookLength;
+        if ($hookSource === null) {
+            $this->hookData = null;
+            $this->hookDataJson = null;
+        } else {
+            unset($this->hookData);
+            if ($hookLength >= 0) {
+                unset($this->hookDataJson);
+            } else {
+                $this->hookDataJson = $hookSource;
+            }
+        }
+        unset($this->json);
     }
 
     /**
-     * From a decoded result's event (its hookData cut out as raw text): `hookData` is decoded and
-     * `json` written only when read.
+     * From a normalized event object (a decoded result's event, or the fallback's) and hookData's
+     * exact text.
+     *
+     * @internal
      */
-    private function init(\stdClass $e, ?string $hookDataJson, ?Signature $signature): void
+    public static function fromObject(\stdClass $e, ?string $hookDataJson, ?Signature $signature): self
     {
-        $this->schemaVersion = (int) $e->schemaVersion;
-        $this->eventId = (string) $e->eventId;
-        $this->eventType = (string) $e->eventType;
-        $this->eventTimestamp = (string) $e->eventTimestamp;
-        $this->eventTimestampMs = (int) $e->eventTimestampMs;
-        $this->entity = (string) $e->entity;
-        $this->entityId = $e->entityId;
-        $this->paymentId = $e->paymentId;
-        $this->refundId = $e->refundId;
-        $this->orderId = $e->orderId;
-        $this->instructionId = $e->instructionId;
-        $this->externalId = $e->externalId;
-        $this->status = $e->status;
-        $this->statusKnown = (bool) $e->statusKnown;
-        $this->final = (bool) $e->final;
-        $this->outcome = (string) $e->outcome;
-        $this->reasonCode = $e->reasonCode;
-        $this->hookDataJson = $hookDataJson;
-        $this->legacyFields = (bool) $e->legacyFields;
-        $this->suggested = (array) $e->suggested;
-        $this->signature = $signature;
-        $this->hookSource = $hookDataJson;
-        if ($hookDataJson === null) {
-            $this->hookData = null;
-        } else {
-            unset($this->hookData);
-        }
-        unset($this->json);
+        return new self(
+            (int) $e->schemaVersion,
+            (string) $e->eventId,
+            (string) $e->eventType,
+            (string) $e->eventTimestamp,
+            (int) $e->eventTimestampMs,
+            (string) $e->entity,
+            $e->entityId,
+            $e->paymentId,
+            $e->refundId,
+            $e->orderId,
+            $e->instructionId,
+            $e->externalId,
+            $e->status,
+            (bool) $e->statusKnown,
+            (bool) $e->final,
+            (string) $e->outcome,
+            $e->reasonCode,
+            (bool) $e->legacyFields,
+            (array) $e->suggested,
+            $signature,
+            $hookDataJson
+        );
     }
 
     /** @return mixed the lazily made $hookData and $json */
     public function __get(string $name)
     {
         if ($name === 'hookData') {
-            $this->hookData = self::decodeHookData((string) $this->hookSource);
+            $this->hookData = self::decodeHookData((string) $this->hookDataJson);
             return $this->hookData;
+        }
+        if ($name === 'hookDataJson') {
+            $this->hookDataJson = substr((string) $this->hookSource, $this->hookAt, $this->hookLength);
+            return $this->hookDataJson;
         }
         if ($name === 'json') {
             $a = $this->toArray();
@@ -140,7 +175,7 @@ final class Event implements \JsonSerializable
 
     public function __isset(string $name): bool
     {
-        return ($name === 'hookData' && $this->hookDataJson !== null) || $name === 'json';
+        return (($name === 'hookData' || $name === 'hookDataJson') && $this->hookSource !== null) || $name === 'json';
     }
 
     /** @return array<string, mixed> every property, the lazy ones made (json_encode($event)) */

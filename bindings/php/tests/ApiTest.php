@@ -334,6 +334,54 @@ final class ApiTest extends TestCase
         $this->assertTrue($e->hookData->legacyFields);
     }
 
+    /**
+     * The quick reading of an ok event result (one regular expression over its fixed start, see
+     * Results::HEAD) gives the same Event as decoding the whole result with ext/json: for the
+     * results it reads and for those it leaves to ext/json (escaped strings).
+     *
+     * @dataProvider backends
+     */
+    public function testTheQuickReadingOfAResultGivesTheDecodedEvent(string $backend): void
+    {
+        $b = Verifier::pickBackend($backend);
+        $options = (string) json_encode(['secrets' => [self::SECRET], 'suggestedStates' => ['legacyFields' => ['paid' => 'x'], '0' => ['paid' => null], 'shop' => (object) []]]);
+        [$handle] = $b->newVerifier($options);
+        $head = '{"eventId":"c2949dfe-4585-46eb-9213-35f0f7faf055","eventType":"payment.statusChange","eventTimestamp":"2024-05-07T14:49:55.884Z",';
+        $quick = [
+            'hookData object' => self::BODY,
+            'no hookData' => $head . '"data":{"paymentId":"da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e21","status":"BOOKED"}}',
+            'hookData null' => $head . '"data":{"paymentId":"da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e21","status":"PROCESSING","hookData":null}}',
+            'hookData like the tail' => $head . '"data":{"refundId":"da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e21","status":"DONE","hookData":{"legacyFields":true,"suggested":{"a":"b"}}}}',
+            'every field, legacy' => '{"eventId":"c2949dfe-4585-46eb-9213-35f0f7faf055","hookType":"order.statusChange","timestamp":"2024-05-07T14:49:55Z","clientId":"c",'
+                . '"data":{"orderId":"8840d948-12da-4ca1-8269-3cfdc10b73bc","paymentId":"da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e21","instructionId":"i-1","externalId":"Objednávka 5",'
+                . '"status":"CANCELLED","reasonCode":"AC04","hookData":[1,"2"]}}',
+            'unknown type and status' => '{"eventId":"c2949dfe-4585-46eb-9213-35f0f7faf055","eventType":"x.y","eventTimestamp":"1969-12-31T23:59:59.999Z","data":{"status":"ÚSPECH"}}',
+        ];
+        $decoded = [
+            'escaped status' => $head . '"data":{"paymentId":"da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e21","status":"BO\"OKED\n","hookData":{}}}',
+            'escaped externalId' => $head . '"data":{"paymentId":"da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e21","status":"BOOKED","externalId":"a\\\\b\u0001"}}',
+            'escaped eventType' => '{"eventId":"c2949dfe-4585-46eb-9213-35f0f7faf055","eventType":"x\ty","eventTimestamp":"2024-05-07T14:49:55.884Z","data":{}}',
+        ];
+        $re = (new \ReflectionClassConstant(\Everifin\Webhook\Internal\Results::class, 'HEAD'))->getValue();
+        foreach ([1 => $quick, 0 => $decoded] as $matches => $bodies) {
+            foreach ($bodies as $name => $body) {
+                foreach (['future ts' => self::TS_MS - 1000, 'past ts' => self::TS_MS + 250] as $when => $nowMs) {
+                    $results = ['process' => $b->process($handle, $body, Verifier::sign($body, [self::SECRET], self::TS), $nowMs), 'normalize' => $b->normalize($body, $options)];
+                    foreach ($results as $kind => $json) {
+                        $this->assertSame($matches, preg_match($re, $json), "$name, $kind: $json");
+                        $quickEvent = \Everifin\Webhook\Internal\Results::event($json);
+                        $decodedEvent = \Everifin\Webhook\Internal\Results::decodedEvent($json);
+                        $this->assertSame(print_r($decodedEvent, true), print_r($quickEvent, true), "$name, $kind, $when");
+                        $this->assertSame($decodedEvent->hookDataJson, $quickEvent->hookDataJson);
+                        $this->assertSame($decodedEvent->suggested, $quickEvent->suggested);
+                        $this->assertSame($decodedEvent->json, $quickEvent->json);
+                    }
+                }
+            }
+        }
+        $b->freeVerifier($handle);
+    }
+
     /** A result whose hookData is not where the library writes it still gives the whole event. */
     public function testAResultOfAnotherLayoutStillGivesHookData(): void
     {

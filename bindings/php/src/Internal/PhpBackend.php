@@ -155,7 +155,7 @@ final class PhpBackend implements Backend
         } catch (Failure $f) {
             throw self::exception($f);
         }
-        return new PublicEvent($event, $hook, null, new PublicSignature($signature['timestamp'], $signature['key'], $signature['secretIndex'], $signature['ageMs']));
+        return PublicEvent::fromObject($event, $hook, new PublicSignature($signature['timestamp'], $signature['key'], $signature['secretIndex'], $signature['ageMs']));
     }
 
     /**
@@ -172,7 +172,7 @@ final class PhpBackend implements Backend
         } catch (Failure $f) {
             throw self::exception($f);
         }
-        return new PublicEvent($event, $hook, null, null);
+        return PublicEvent::fromObject($event, $hook, null);
     }
 
     /**
