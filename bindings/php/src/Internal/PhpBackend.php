@@ -155,7 +155,9 @@ final class PhpBackend implements Backend
         } catch (Failure $f) {
             throw self::exception($f);
         }
-        return PublicEvent::fromObject($event, $hook, new PublicSignature($signature['timestamp'], $signature['key'], $signature['secretIndex'], $signature['ageMs']));
+        $event[] = new PublicSignature($signature['timestamp'], $signature['key'], $signature['secretIndex'], $signature['ageMs']);
+        $event[] = $hook;
+        return new PublicEvent(...$event);
     }
 
     /**
@@ -172,7 +174,9 @@ final class PhpBackend implements Backend
         } catch (Failure $f) {
             throw self::exception($f);
         }
-        return PublicEvent::fromObject($event, $hook, null);
+        $event[] = null;
+        $event[] = $hook;
+        return new PublicEvent(...$event);
     }
 
     /**
@@ -197,7 +201,7 @@ final class PhpBackend implements Backend
     /**
      * verifier.rs Verifier::process: size, signature, then the body.
      *
-     * @return array{0: array{timestamp: string, key: string, secretIndex: int, ageMs: int}, 1: \stdClass, 2: ?string}
+     * @return array{0: array{timestamp: string, key: string, secretIndex: int, ageMs: int}, 1: list<mixed>, 2: ?string}
      * @throws Failure
      */
     private function verified(Options $o, string $body, string $header, int $nowMs): array

@@ -21,6 +21,18 @@ final class Options
     public int $maxBodyBytes = Constants::DEFAULT_MAX_BODY_BYTES;
     /** @var array<array-key, array<string, ?string>> platform => outcome => state, in table order */
     public array $suggested = Suggested::DEFAULTS;
+    /** @var array<string, array<array-key, ?string>> the event's `suggested` per outcome, made when first asked */
+    private array $suggestedByOutcome = [];
+
+    /**
+     * The `suggested` object of an event with this outcome (Suggested::forOutcome of the table).
+     *
+     * @return array<array-key, ?string>
+     */
+    public function suggestedFor(string $outcome): array
+    {
+        return $this->suggestedByOutcome[$outcome] ??= Suggested::forOutcome($this->suggested, $outcome);
+    }
 
     /** Options for a verifier: "secrets" is required. */
     public static function forVerifier(string $json): self

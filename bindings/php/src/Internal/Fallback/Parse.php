@@ -147,8 +147,9 @@ final class Parse
     public static function hookDataText(string $body, $hook, $text): string
     {
         $text ??= json_encode($hook, self::REENCODE, 512);
-        if (is_string($text) && strpos($body, '\\u') === false && substr_count($body, '"hookData"') === 1) {
-            $at = strpos($body, '"hookData"') + 10;
+        $at = is_string($text) && strpos($body, '\\u') === false ? strpos($body, '"hookData"') : false;
+        if ($at !== false && strpos($body, '"hookData"', $at + 10) === false) {
+            $at += 10;
             $at += strspn($body, " \t\n\r", $at);
             if (($body[$at] ?? '') === ':') {
                 $at += 1 + strspn($body, " \t\n\r", $at + 1);

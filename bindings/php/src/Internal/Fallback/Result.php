@@ -45,8 +45,12 @@ final class Result
         return $out . '}';
     }
 
-    /** result::process / result::normalize */
-    public static function event(?array $signature, \stdClass $event, ?string $hookDataText): string
+    /**
+     * result::process / result::normalize
+     *
+     * @param list<mixed> $event the values of Normalize::KEYS
+     */
+    public static function event(?array $signature, array $event, ?string $hookDataText): string
     {
         $out = '{"ok":true,"status":"OK","httpStatus":200';
         if ($signature !== null) {
