@@ -4,6 +4,8 @@ declare(strict_types=1);
 
 namespace Everifin\Webhook;
 
+use Everifin\Webhook\Internal\Results;
+
 /**
  * The normalized event (schema version 1, docs/design.md), read-only.
  *
@@ -41,17 +43,21 @@ final class Event implements \JsonSerializable
     /** The event's JSON (what decide() is given): compact, with hookData as received. Made when first read. */
     public readonly string $json;
 
-    /** @var string|null the text hookDataJson is cut from (the whole result when $hookLength >= 0) */
-    private ?string $hookSource;
-    private int $hookAt;
-    private int $hookLength;
+    /** The result text this event was read from (null: every property given) */
+    private ?string $result = null;
+    /** hookData's place in $result (length 0: none) */
+    private int $hookAt = 0;
+    private int $hookLength = 0;
+    /** Where the signature's member starts in $result (-1: given) */
+    private int $signatureAt = -1;
 
     /**
      * @param array<string, ?string> $suggested
-     * @param string|null $hookSource hookData's exact text (null: absent), or with $hookLength >= 0
-     *        the text it is the $hookLength bytes at $hookAt of (cut only when read)
-     * @internal built by the binding from a result; `hookData`, `hookDataJson` and `json` are made
-     *           when first read
+     * @param string|null $result the result text the event was read from: then hookDataJson is
+     *        the $hookLength bytes at $hookAt (none when 0), and with $signatureAt >= 0 the
+     *        signature is the member there; each is read from it when first asked
+     * @internal built by the binding from a result; `hookData`, `json` (and `hookDataJson` and
+     *           `signature` when read from a result) are made when first read
      */
     public function __construct(
         int $schemaVersion,
@@ -74,9 +80,11 @@ final class Event implements \JsonSerializable
         bool $legacyFields,
         array $suggested,
         ?Signature $signature,
-        ?string $hookSource,
+        ?string $hookDataJson,
+        ?string $result = null,
         int $hookAt = 0,
-        int $hookLength = -1
+        int $hookLength = 0,
+        int $signatureAt = -1
     ) {
         $this->schemaVersion = $schemaVersion;
         $this->eventId = $eventId;
@@ -97,20 +105,29 @@ final class Event implements \JsonSerializable
         $this->reasonCode = $reasonCode;
         $this->legacyFields = $legacyFields;
         $this->suggested = $suggested;
-        $this->signature = $signature;
-        $this->hookSource = $hookSource;
-        $this->hookAt = $hookAt;
-        $this->hookLength = $hookLength;
-        if ($hookSource === null) {
-            $this->hookData = null;
-            $this->hookDataJson = null;
+        if ($result === null) {
+            $this->signature = $signature;
+            $this->hookDataJson = $hookDataJson;
         } else {
-            unset($this->hookData);
-            if ($hookLength >= 0) {
+            $this->result = $result;
+            if ($signatureAt >= 0) {
+                $this->signatureAt = $signatureAt;
+                unset($this->signature);
+            } else {
+                $this->signature = $signature;
+            }
+            if ($hookLength > 0) {
+                $this->hookAt = $hookAt;
+                $this->hookLength = $hookLength;
                 unset($this->hookDataJson);
             } else {
-                $this->hookDataJson = $hookSource;
+                $this->hookDataJson = null;
             }
+        }
+        if ($hookDataJson !== null || $hookLength > 0) {
+            unset($this->hookData);
+        } else {
+            $this->hookData = null;
         }
         unset($this->json);
     }
@@ -156,8 +173,12 @@ final class Event implements \JsonSerializable
             return $this->hookData;
         }
         if ($name === 'hookDataJson') {
-            $this->hookDataJson = substr((string) $this->hookSource, $this->hookAt, $this->hookLength);
+            $this->hookDataJson = substr((string) $this->result, $this->hookAt, $this->hookLength);
             return $this->hookDataJson;
+        }
+        if ($name === 'signature') {
+            $this->signature = Results::signatureAt((string) $this->result, $this->signatureAt);
+            return $this->signature;
         }
         if ($name === 'json') {
             $a = $this->toArray();
@@ -175,7 +196,8 @@ final class Event implements \JsonSerializable
 
     public function __isset(string $name): bool
     {
-        return (($name === 'hookData' || $name === 'hookDataJson') && $this->hookSource !== null) || $name === 'json';
+        // Called for the lazy properties not made yet, which are then never null.
+        return $name === 'hookData' || $name === 'hookDataJson' || $name === 'json' || $name === 'signature';
     }
 
     /** @return array<string, mixed> every property, the lazy ones made (json_encode($event)) */

@@ -84,20 +84,27 @@ final class Results
     /**
      * The start of an ok process or normalize result up to hookData, in the order the core writes
      * it (design.md), when every string in it is free of escapes: then each string is its text
-     * between the quotes. Groups: 1-4 the signature (absent for normalize), 5 eventId,
-     * 6 eventType, 7 eventTimestamp, 8 eventTimestampMs, 9 entity, 10-16 entityId, paymentId,
-     * refundId, orderId, instructionId, externalId, status (null when JSON null), 17 statusKnown,
-     * 18 final, 19 outcome, 20 reasonCode. Any other text (an error, an escape, another layout)
-     * is decoded with ext/json instead.
+     * between the quotes. The signature (absent for normalize) is matched, and read only when
+     * asked ({@see signatureAt()}). Groups: 1 eventId, 2 eventType, 3 eventTimestamp,
+     * 4 eventTimestampMs, 5 entity, 6-12 entityId, paymentId, refundId, orderId, instructionId,
+     * externalId, status (null when JSON null), 13 statusKnown, 14 final, 15 outcome,
+     * 16 reasonCode. Any other text (an error, an escape, another layout) is decoded with
+     * ext/json instead.
      */
     private const HEAD = '/\A\{"ok":true,"status":"OK","httpStatus":200,'
-        . '(?:"signature":\{"timestamp":"([^"\\\\]*)","key":"([^"\\\\]*)","secretIndex":([0-9]{1,9}),"ageMs":(-?[0-9]{1,18})\},)?'
+        . '(?:"signature":\{"timestamp":"[^"\\\\]*","key":"[^"\\\\]*","secretIndex":[0-9]{1,9},"ageMs":-?[0-9]{1,18}\},)?'
         . '"event":\{"schemaVersion":1,"eventId":"([^"\\\\]*)","eventType":"([^"\\\\]*)","eventTimestamp":"([^"\\\\]*)",'
         . '"eventTimestampMs":(-?[0-9]{1,18}),"entity":"([^"\\\\]*)","entityId":(?:null|"([^"\\\\]*)"),'
         . '"paymentId":(?:null|"([^"\\\\]*)"),"refundId":(?:null|"([^"\\\\]*)"),"orderId":(?:null|"([^"\\\\]*)"),'
         . '"instructionId":(?:null|"([^"\\\\]*)"),"externalId":(?:null|"([^"\\\\]*)"),"status":(?:null|"([^"\\\\]*)"),'
         . '"statusKnown":(?:(true)|false),"final":(?:(true)|false),"outcome":"([^"\\\\]*)","reasonCode":(?:null|"([^"\\\\]*)"),'
         . '"hookData":/';
+
+    /** A signature member as HEAD matches it (groups: timestamp, key, secretIndex, ageMs). */
+    private const SIGNATURE = '/\G"signature":\{"timestamp":"([^"\\\\]*)","key":"([^"\\\\]*)","secretIndex":([0-9]{1,9}),"ageMs":(-?[0-9]{1,18})\}/';
+
+    /** Where a result's first member after httpStatus starts: the signature's, when there is one. */
+    private const AFTER_HTTP_STATUS = 42;
 
     /** The event of a process or normalize result, or its exception. */
     public static function event(string $json): Event
@@ -120,12 +127,14 @@ final class Results
                 }
                 if (is_array($suggested)) {
                     $hookLength = $end - $start;
-                    $hookNull = $hookLength === 4 && substr_compare($json, 'null', $start, 4) === 0;
+                    if ($hookLength === 4 && substr_compare($json, 'null', $start, 4) === 0) {
+                        $hookLength = 0;
+                    }
+                    // The signature is read from the text when first asked (shops seldom do).
                     return new Event(
-                        1, $m[5], $m[6], $m[7], (int) $m[8], $m[9], $m[10], $m[11], $m[12], $m[13], $m[14], $m[15], $m[16],
-                        $m[17] !== null, $m[18] !== null, $m[19], $m[20], $legacy, $suggested,
-                        $m[1] === null ? null : new Signature($m[1], $m[2], (int) $m[3], (int) $m[4]),
-                        $hookNull ? null : $json, $start, $hookLength
+                        1, $m[1], $m[2], $m[3], (int) $m[4], $m[5], $m[6], $m[7], $m[8], $m[9], $m[10], $m[11], $m[12],
+                        $m[13] !== null, $m[14] !== null, $m[15], $m[16], $legacy, $suggested, null, null,
+                        $json, $start, $hookLength, $json[self::AFTER_HTTP_STATUS + 1] === 's' ? self::AFTER_HTTP_STATUS : -1
                     );
                 }
             }
@@ -231,6 +240,20 @@ final class Results
             $state[$k] = $v;
         }
         return $state;
+    }
+
+    /**
+     * The signature member at $at of a result that HEAD matched.
+     *
+     * @internal for Event's lazy $signature
+     */
+    public static function signatureAt(string $json, int $at): ?Signature
+    {
+        if (preg_match(self::SIGNATURE, $json, $m, 0, $at) === 1) {
+            return new Signature($m[1], $m[2], (int) $m[3], (int) $m[4]);
+        }
+        $sig = self::decode($json, false)->signature ?? null;
+        return is_array($sig) || $sig instanceof \stdClass ? self::signature((object) $sig) : null;
     }
 
     public static function signature(\stdClass $s): Signature
