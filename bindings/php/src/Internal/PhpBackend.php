@@ -56,7 +56,7 @@ final class PhpBackend implements Backend
     public function freeVerifier(?object $verifier): void
     {
         if ($verifier instanceof Options) {
-            $verifier->secrets = [];
+            $verifier->clearSecrets();
         }
     }
 
@@ -137,7 +137,7 @@ final class PhpBackend implements Backend
         foreach ($o->secrets as $i => $secret) {
             $secrets[] = (object) ['index' => $i, 'fingerprint' => Explain::fingerprint($secret)];
         }
-        $o->secrets = [];
+        $o->clearSecrets();
         // Appended to the process result's text, like the core: hookData stays exactly as received.
         return substr($processJson, 0, -1) . ',"findings":' . Explain::compact($findings)
             . ',"secrets":' . Explain::compact($secrets) . '}';
@@ -210,7 +210,7 @@ final class PhpBackend implements Backend
             $nowMs = Timestamp::nowMs();
         }
         self::checkSize($body, $o);
-        $signature = Verify::verify($header, $body, $o->secrets, $o->toleranceSeconds, $nowMs);
+        $signature = Verify::verify($header, $body, $o, $nowMs);
         try {
             [$event, $hook] = Normalize::body($body, $o);
         } catch (Failure $f) {

@@ -23,6 +23,39 @@ final class Options
     public array $suggested = Suggested::DEFAULTS;
     /** @var array<string, array<array-key, ?string>> the event's `suggested` per outcome, made when first asked */
     private array $suggestedByOutcome = [];
+    /** @var list<\HashContext> HMAC-SHA256 keyed with each secret (made when first used, copied for each message) */
+    private array $keyed = [];
+
+    /**
+     * hash_hmac('sha256', "$ts.$body", $secret) for each secret, oldest first: the keyed contexts
+     * are made once per verifier, and the body is hashed without writing "$ts.$body" out.
+     *
+     * @return list<string> lowercase hex
+     */
+    public function macs(string $ts, string $body): array
+    {
+        if (count($this->keyed) !== count($this->secrets)) {
+            $this->keyed = [];
+            foreach ($this->secrets as $secret) {
+                $this->keyed[] = hash_init('sha256', HASH_HMAC, $secret);
+            }
+        }
+        $macs = [];
+        foreach ($this->keyed as $keyed) {
+            $h = hash_copy($keyed);
+            hash_update($h, $ts . '.');
+            hash_update($h, $body);
+            $macs[] = hash_final($h);
+        }
+        return $macs;
+    }
+
+    /** Forgets the secrets (the verifier is freed). */
+    public function clearSecrets(): void
+    {
+        $this->secrets = [];
+        $this->keyed = [];
+    }
 
     /**
      * The `suggested` object of an event with this outcome (Suggested::forOutcome of the table).

@@ -36,7 +36,12 @@ final class Parse
     {
         // ext/json accepts only valid UTF-8 (strictly: no overlong forms, no surrogates), so a body
         // it decodes is UTF-8; the check is made when it does not.
-        [$ok, $root, $error, $assoc] = JsonReader::decode($body, Constants::MAX_JSON_DEPTH + 1, false);
+        $root = json_decode($body, false, Constants::MAX_JSON_DEPTH + 1);
+        if ($root instanceof \stdClass) {
+            [$ok, $error, $assoc] = [true, '', false]; // the usual body, as JsonReader::decode reads it
+        } else {
+            [$ok, $root, $error, $assoc] = JsonReader::decode($body, Constants::MAX_JSON_DEPTH + 1, false);
+        }
         if (!$ok && !preg_match('//u', $body)) {
             throw new Failure(Status::BODY_NOT_UTF8, sprintf('the body is not valid UTF-8 (invalid byte at offset %d)', self::validUpTo($body)));
         }
