@@ -150,8 +150,19 @@ final class PhpBackend implements Backend
      */
     public function processEvent(object $verifier, string $body, string $header, int $nowMs): PublicEvent
     {
+        // verified(), written out: this is every request's path.
+        $o = $verifier instanceof Options ? $verifier : self::options($verifier);
         try {
-            [$signature, $event, $hook] = $this->verified(self::options($verifier), $body, $header, $nowMs);
+            if (strlen($body) > $o->maxBodyBytes) {
+                self::checkSize($body, $o);
+            }
+            $signature = Verify::verify($header, $body, $o, $nowMs === 0 ? Timestamp::nowMs() : $nowMs);
+            try {
+                [$event, $hook] = Normalize::body($body, $o);
+            } catch (Failure $f) {
+                $f->signature = $signature;
+                throw $f;
+            }
         } catch (Failure $f) {
             throw self::exception($f);
         }

@@ -38,10 +38,14 @@ final class Parse
         // it decodes is UTF-8; the check is made when it does not.
         $root = json_decode($body, false, Constants::MAX_JSON_DEPTH + 1);
         if ($root instanceof \stdClass) {
-            [$ok, $error, $assoc] = [true, '', false]; // the usual body, as JsonReader::decode reads it
-        } else {
-            [$ok, $root, $error, $assoc] = JsonReader::decode($body, Constants::MAX_JSON_DEPTH + 1, false);
+            // The usual body, as JsonReader::decode reads it.
+            [$ok, $hookText] = self::finite($root, false, $body);
+            if ($ok) {
+                return [$root, false, $hookText];
+            }
+            throw new Failure(Status::BODY_NOT_JSON, 'the body has a number beyond the range of a 64-bit float');
         }
+        [$ok, $root, $error, $assoc] = JsonReader::decode($body, Constants::MAX_JSON_DEPTH + 1, false);
         if (!$ok && !preg_match('//u', $body)) {
             throw new Failure(Status::BODY_NOT_UTF8, sprintf('the body is not valid UTF-8 (invalid byte at offset %d)', self::validUpTo($body)));
         }
@@ -92,8 +96,14 @@ final class Parse
         }
         $hookText = null;
         foreach ($root as $k => $v) {
+            if (is_string($v)) {
+                continue;
+            }
             if ($k === 'data' && $v instanceof \stdClass) {
                 foreach ($v as $dk => $dv) {
+                    if (is_string($dv)) {
+                        continue;
+                    }
                     if ($dk === 'hookData' && $dv !== null) {
                         $hookText = json_encode($dv, self::REENCODE, 512);
                         if ($hookText === false && json_last_error() === JSON_ERROR_INF_OR_NAN) {
