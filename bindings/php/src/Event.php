@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace Everifin\Webhook;
 
+use Everifin\Webhook\Internal\Fallback\Parse;
 use Everifin\Webhook\Internal\Results;
 
 /**
@@ -50,12 +51,22 @@ final class Event implements \JsonSerializable
     private int $hookLength = 0;
     /** Where the signature's member starts in $result (-1: given) */
     private int $signatureAt = -1;
+    /** @var array{timestamp: string, key: string, secretIndex: int, ageMs: int}|null the signature, made when first read */
+    private ?array $signatureInfo = null;
+    /** @var mixed hookData as decoded with the body, when $result is the body ($hookLength -1) */
+    private mixed $hookValue = null;
+    /** @var string|false|null $hookValue written again by ext/json (Parse::hookDataText) */
+    private string|false|null $reencoded = null;
 
     /**
      * @param array<string, ?string> $suggested
+     * @param Signature|array{timestamp: string, key: string, secretIndex: int, ageMs: int}|null $signature
+     *        an array: made into a Signature when first read
      * @param string|null $result the result text the event was read from: then hookDataJson is
      *        the $hookLength bytes at $hookAt (none when 0), and with $signatureAt >= 0 the
-     *        signature is the member there; each is read from it when first asked
+     *        signature is the member there; each is read from it when first asked. With
+     *        $hookLength -1, $result is the body and hookDataJson is found in it when first read,
+     *        from $hookValue (hookData decoded with the body) and $reencoded (the pure-PHP backend)
      * @internal built by the binding from a result; `hookData`, `json` (and `hookDataJson` and
      *           `signature` when read from a result) are made when first read
      */
@@ -79,12 +90,14 @@ final class Event implements \JsonSerializable
         ?string $reasonCode,
         bool $legacyFields,
         array $suggested,
-        ?Signature $signature,
+        Signature|array|null $signature,
         ?string $hookDataJson,
         ?string $result = null,
         int $hookAt = 0,
         int $hookLength = 0,
-        int $signatureAt = -1
+        int $signatureAt = -1,
+        mixed $hookValue = null,
+        string|false|null $reencoded = null
     ) {
         $this->schemaVersion = $schemaVersion;
         $this->eventId = $eventId;
@@ -106,25 +119,31 @@ final class Event implements \JsonSerializable
         $this->legacyFields = $legacyFields;
         $this->suggested = $suggested;
         if ($result === null) {
-            $this->signature = $signature;
             $this->hookDataJson = $hookDataJson;
+            $hasHook = $hookDataJson !== null;
         } else {
             $this->result = $result;
-            if ($signatureAt >= 0) {
-                $this->signatureAt = $signatureAt;
-                unset($this->signature);
-            } else {
-                $this->signature = $signature;
-            }
-            if ($hookLength > 0) {
+            $hasHook = $hookLength !== 0;
+            if ($hasHook) {
                 $this->hookAt = $hookAt;
                 $this->hookLength = $hookLength;
+                $this->hookValue = $hookValue;
+                $this->reencoded = $reencoded;
                 unset($this->hookDataJson);
             } else {
                 $this->hookDataJson = null;
             }
         }
-        if ($hookDataJson !== null || $hookLength > 0) {
+        if ($signatureAt >= 0) {
+            $this->signatureAt = $signatureAt;
+            unset($this->signature);
+        } elseif (is_array($signature)) {
+            $this->signatureInfo = $signature;
+            unset($this->signature);
+        } else {
+            $this->signature = $signature;
+        }
+        if ($hasHook) {
             unset($this->hookData);
         } else {
             $this->hookData = null;
@@ -173,11 +192,17 @@ final class Event implements \JsonSerializable
             return $this->hookData;
         }
         if ($name === 'hookDataJson') {
-            $this->hookDataJson = substr((string) $this->result, $this->hookAt, $this->hookLength);
+            $this->hookDataJson = $this->hookLength < 0
+                ? Parse::hookDataText((string) $this->result, $this->hookValue, $this->reencoded)
+                : substr((string) $this->result, $this->hookAt, $this->hookLength);
+            $this->hookValue = $this->reencoded = null;
             return $this->hookDataJson;
         }
         if ($name === 'signature') {
-            $this->signature = Results::signatureAt((string) $this->result, $this->signatureAt);
+            $i = $this->signatureInfo;
+            $this->signature = $i !== null
+                ? new Signature($i['timestamp'], $i['key'], $i['secretIndex'], $i['ageMs'])
+                : Results::signatureAt((string) $this->result, $this->signatureAt);
             return $this->signature;
         }
         if ($name === 'json') {

@@ -158,7 +158,7 @@ final class PhpBackend implements Backend
             }
             $signature = Verify::verify($header, $body, $o, $nowMs === 0 ? Timestamp::nowMs() : $nowMs);
             try {
-                [$event, $hook] = Normalize::body($body, $o);
+                [$event, $hook, $reencoded] = Normalize::parts($body, $o);
             } catch (Failure $f) {
                 $f->signature = $signature;
                 throw $f;
@@ -166,9 +166,8 @@ final class PhpBackend implements Backend
         } catch (Failure $f) {
             throw self::exception($f);
         }
-        $event[] = new PublicSignature($signature['timestamp'], $signature['key'], $signature['secretIndex'], $signature['ageMs']);
-        $event[] = $hook;
-        return new PublicEvent(...$event);
+        // The signature and hookData's text in the body are made when first read.
+        return new PublicEvent(...$event, ...[$signature, null, $body, 0, $hook === null ? 0 : -1, -1, $hook, $reencoded]);
     }
 
     /**

@@ -37,9 +37,22 @@ final class Normalize
      */
     public static function body(string $body, Options $o): array
     {
+        [$event, $hook, $reencoded] = self::parts($body, $o);
+        return [$event, $hook === null ? null : Parse::hookDataText($body, $hook, $reencoded)];
+    }
+
+    /**
+     * body() without finding hookData's text: the event's values, hookData as decoded with the
+     * body (null when absent) and as written again by ext/json, for Parse::hookDataText().
+     *
+     * @return array{0: list<mixed>, 1: mixed, 2: string|false|null}
+     * @throws Failure
+     */
+    public static function parts(string $body, Options $o): array
+    {
         [$root, $assoc, $reencoded] = Parse::body($body);
         [$event, $hook] = self::fields($root, $o, $assoc);
-        return [$event, $hook === null ? null : Parse::hookDataText($body, $hook, $reencoded)];
+        return [$event, $hook, $reencoded];
     }
 
     /**
