@@ -69,13 +69,16 @@ final class Normalize
             throw new Failure(Status::EVENT_INVALID, 'eventId is required', 'eventId');
         }
         $eventType = $f->eventType ?? null;
+        $usual = true; // eventType and eventTimestamp under their own keys
         if (!is_string($eventType) || $eventType === '') {
             [$eventType] = self::withFallback($f, 'eventType', 'hookType');
+            $usual = false;
         }
         $tsText = $f->eventTimestamp ?? null;
         $tsName = 'eventTimestamp';
         if (!is_string($tsText) || $tsText === '') {
             [$tsText, $tsName] = self::withFallback($f, 'eventTimestamp', 'timestamp');
+            $usual = false;
         }
         $tsMs = Timestamp::parseMs($tsText);
         if ($tsMs === null) {
@@ -146,7 +149,8 @@ final class Normalize
             1,
             $eventId,
             $eventType,
-            Timestamp::isCanonical($tsText) ? $tsText : Timestamp::formatMs($tsMs),
+            // Timestamp::isCanonical($tsText), written out.
+            strlen($tsText) === 24 && $tsText[19] === '.' && $tsText[23] === 'Z' ? $tsText : Timestamp::formatMs($tsMs),
             $tsMs,
             $entity,
             $entity === 'payment' ? $paymentId : ($entity === 'refund' ? $refundId : ($entity === 'order' ? $orderId : null)),
@@ -160,7 +164,8 @@ final class Normalize
             $final,
             $outcome,
             $reasonCode,
-            property_exists($f, 'clientId') || property_exists($f, 'hookType') || property_exists($f, 'timestamp'),
+            // Four members that are eventId, eventType, eventTimestamp and data leave no room for a legacy one.
+            ($usual && count((array) $f) === 4) ? false : (property_exists($f, 'clientId') || property_exists($f, 'hookType') || property_exists($f, 'timestamp')),
             $o->suggestedFor($outcome),
         ], $data->hookData ?? null];
     }

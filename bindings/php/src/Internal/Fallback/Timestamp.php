@@ -93,10 +93,10 @@ final class Timestamp
     public static function fromDateTime(\DateTimeInterface $t): int
     {
         $secs = $t->getTimestamp();
-        if ($secs > intdiv(PHP_INT_MAX, 1000) - 1 || $secs < intdiv(PHP_INT_MIN, 1000) + 1) {
+        if ($secs > 9223372036854774 || $secs < -9223372036854774) { // intdiv(PHP_INT_MAX, 1000) - 1, intdiv(PHP_INT_MIN, 1000) + 1
             throw WebhookException::forStatus(Status::INVALID_OPTIONS, sprintf('now (%s) is beyond the range of 64-bit Unix milliseconds', $t->format('Y-m-d\\TH:i:s\\Z')));
         }
-        return $secs * 1000 + intdiv((int) $t->format('u'), 1000);
+        return $secs * 1000 + (int) $t->format('v');
     }
 
     private static function daysInMonth(int $y, int $m): int

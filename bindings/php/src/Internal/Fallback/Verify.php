@@ -124,7 +124,8 @@ final class Verify
         if (is_float($age)) { // i64 saturating_sub
             $age = $age > 0 ? PHP_INT_MAX : PHP_INT_MIN;
         }
-        $info = ['timestamp' => Timestamp::isCanonical($ts) ? $ts : Timestamp::formatMs($tsMs), 'key' => strtolower($match[0]), 'secretIndex' => $match[1], 'ageMs' => $age];
+        // Timestamp::isCanonical($ts), written out.
+        $info = ['timestamp' => strlen($ts) === 24 && $ts[19] === '.' && $ts[23] === 'Z' ? $ts : Timestamp::formatMs($tsMs), 'key' => strtolower($match[0]), 'secretIndex' => $match[1], 'ageMs' => $age];
         $limit = $toleranceSeconds * 1000;
         if ($toleranceSeconds > 0 && $age > $limit) {
             $f = new Failure(Status::TIMESTAMP_TOO_OLD, sprintf('the signature is authentic but %d s old; at most %d s are accepted', intdiv($age, 1000), $toleranceSeconds));
