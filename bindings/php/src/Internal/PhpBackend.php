@@ -12,6 +12,7 @@ use Everifin\Webhook\Internal\Fallback\Normalize;
 use Everifin\Webhook\Internal\Fallback\Explain;
 use Everifin\Webhook\Internal\Fallback\Failure;
 use Everifin\Webhook\Internal\Fallback\Options;
+use Everifin\Webhook\Internal\Fallback\Parse;
 use Everifin\Webhook\Internal\Fallback\Result;
 use Everifin\Webhook\Internal\Fallback\Verify;
 use Everifin\Webhook\Internal\Fallback\Timestamp;
@@ -158,7 +159,9 @@ final class PhpBackend implements Backend
             }
             $signature = Verify::verify($header, $body, $o, $nowMs === 0 ? Timestamp::nowMs() : $nowMs);
             try {
-                [$event, $hook, $reencoded] = Normalize::parts($body, $o);
+                // Normalize::parts(), written out.
+                [$root, $assoc, $reencoded] = Parse::body($body);
+                [$event, $hook] = Normalize::fields($root, $o, $assoc);
             } catch (Failure $f) {
                 $f->signature = $signature;
                 throw $f;

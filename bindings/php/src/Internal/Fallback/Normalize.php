@@ -59,8 +59,9 @@ final class Normalize
      * @param \stdClass $f the body's top-level members
      * @return array{0: list<mixed>, 1: mixed} the event's values (KEYS), the decoded hookData
      * @throws Failure EVENT_INVALID
+     * @internal public for PhpBackend::processEvent (parts() without one step)
      */
-    private static function fields(\stdClass $f, Options $o, bool $assoc): array
+    public static function fields(\stdClass $f, Options $o, bool $assoc): array
     {
         // Each field: the usual value checked inline, anything else by the helper that names the fault.
         $eventId = $f->eventId ?? null;

@@ -88,7 +88,8 @@ final class Parse
      */
     private static function finite($root, bool $assoc, string $body): array
     {
-        if (JsonReader::overflows($body, false)) {
+        // JsonReader::overflows()'s look for an exponent, written out: most bodies have none.
+        if (preg_match('/[eE]\+?0*[1-9][0-9]{2}/', $body) && JsonReader::overflows($body, false)) {
             return [false, null]; // an exponent beyond the range, wherever it is written
         }
         if ($assoc || !$root instanceof \stdClass) {
