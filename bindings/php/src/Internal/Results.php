@@ -112,11 +112,11 @@ final class Results
         if (preg_match(self::HEAD, $json, $m, PREG_UNMATCHED_AS_NULL) === 1) {
             $start = strlen($m[0]);
             $end = self::hookEnd($json, $start);
-            // The rest: legacyFields, then "suggested" (strings and nulls) closing the event and the result.
-            $legacy = $end !== false && substr_compare($json, 'true', $end + 16, 4) === 0;
-            if ($end !== false && ($legacy || substr_compare($json, 'false', $end + 16, 5) === 0) && substr_compare($json, '}}}', -3) === 0) {
-                // hookEnd() found ',"suggested":' after the boolean; depth 2: strings and nulls only.
-                // A verifier's few outcomes give few texts: each is decoded once.
+            // The rest: legacyFields (hookEnd() checked the boolean and ',"suggested":{' after it),
+            // then "suggested" (strings and nulls) closing the event and the result.
+            if ($end !== false && substr_compare($json, '}}}', -3) === 0) {
+                $legacy = $json[$end + 16] === 't';
+                // Depth 2: strings and nulls only. A verifier's few outcomes give few texts: each is decoded once.
                 $text = substr($json, $end + ($legacy ? 33 : 34), -2);
                 $suggested = self::$suggested[$text] ?? null;
                 if ($suggested === null) {
@@ -143,17 +143,20 @@ final class Results
     }
 
     /**
-     * Where hookData ends: the last ',"legacyFields":' after $start that is followed by a boolean
-     * and ',"suggested":{' (a platform named legacyFields inside "suggested" is followed by a
-     * string or null).
+     * Where hookData ends: the last ',"legacyFields":' after $start that is followed by true or
+     * false and ',"suggested":{' (a platform named legacyFields inside "suggested" is followed by
+     * a string or null).
      */
     private static function hookEnd(string $json, int $start): int|false
     {
         $end = strrpos($json, self::AFTER_HOOK, $start);
-        while ($end !== false && $end > $start && substr($json, $end + 16 + (($json[$end + 16] ?? '') === 't' ? 4 : 5), 14) !== ',"suggested":{') {
+        while ($end !== false && $end > $start) {
+            if (substr_compare($json, 'false,"suggested":{', $end + 16, 19) === 0 || substr_compare($json, 'true,"suggested":{', $end + 16, 18) === 0) {
+                return $end;
+            }
             $end = strrpos($json, self::AFTER_HOOK, $end - strlen($json) - 1);
         }
-        return $end !== false && $end > $start ? $end : false;
+        return false;
     }
 
     /**
