@@ -47,6 +47,38 @@ final class ApiTest extends TestCase
         return \DateTimeImmutable::createFromFormat('U.u', sprintf('%d.%03d000', intdiv($ms, 1000), $ms % 1000));
     }
 
+    /**
+     * A verifier used for many requests (a long-running worker) answers each as a new verifier
+     * does: with each of its secrets, after a mismatch, and for the same request again.
+     *
+     * @dataProvider backends
+     */
+    public function testAVerifierReusedForManyRequestsAnswersLikeANewOne(string $backend): void
+    {
+        $secrets = ['whsec-old-1', 'whsec-mid-2', self::SECRET];
+        $reused = new Verifier($secrets, backend: $backend);
+        $requests = [];
+        foreach ([[$secrets[0]], [$secrets[2]], ['whsec-unknown'], [$secrets[1]], ['whsec-unknown', $secrets[2]], [$secrets[0]]] as $signWith) {
+            $requests[] = [self::BODY, Verifier::sign(self::BODY, $signWith, self::TS)];
+        }
+        $requests[] = $requests[1];
+        $answer = static function (Verifier $v, array $request): array {
+            try {
+                $e = $v->verify($request[0], $request[1], self::atMs(self::TS_MS + 250));
+                return ['ok', $e->signature->secretIndex, $e->signature->key, $e->eventId];
+            } catch (WebhookException $x) {
+                return [$x->status(), $x->getMessage()];
+            }
+        };
+        $indexes = [];
+        foreach ($requests as $request) {
+            $got = $answer($reused, $request);
+            $this->assertSame($answer(new Verifier($secrets, backend: $backend), $request), $got);
+            $indexes[] = $got[0] === 'ok' ? $got[1] : $got[0];
+        }
+        $this->assertSame([0, 2, 'SIGNATURE_MISMATCH', 1, 2, 0, 2], $indexes);
+    }
+
     /** @dataProvider backends */
     public function testVerifyReturnsTheNormalizedEventWithTypedProperties(string $backend): void
     {

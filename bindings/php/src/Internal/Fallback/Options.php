@@ -23,17 +23,28 @@ final class Options
     public array $suggested = Suggested::DEFAULTS;
     /** @var array<string, array<array-key, ?string>> the event's `suggested` per outcome, made when first asked */
     private array $suggestedByOutcome = [];
-    /** @var list<\HashContext> HMAC-SHA256 keyed with each secret (made when first used, copied for each message) */
+    /** @var list<\HashContext> HMAC-SHA256 keyed with each secret (made for a second message, then copied for each) */
     private array $keyed = [];
+    private bool $used = false;
 
     /**
-     * hash_hmac('sha256', "$ts.$body", $secret) for each secret, oldest first: the keyed contexts
-     * are made once per verifier, and the body is hashed without writing "$ts.$body" out.
+     * hash_hmac('sha256', "$ts.$body", $secret) for each secret, oldest first. A verifier that
+     * checks more than one message (a long-running worker) keys a context with each secret once
+     * and copies it per message, hashing the body without writing "$ts.$body" out; the first
+     * message (often the only one: PHP-FPM makes a verifier per request) takes hash_hmac.
      *
      * @return list<string> lowercase hex
      */
     public function macs(string $ts, string $body): array
     {
+        if (!$this->used) {
+            $this->used = true;
+            $macs = [];
+            foreach ($this->secrets as $secret) {
+                $macs[] = hash_hmac('sha256', $ts . '.' . $body, $secret);
+            }
+            return $macs;
+        }
         if (count($this->keyed) !== count($this->secrets)) {
             $this->keyed = [];
             foreach ($this->secrets as $secret) {
