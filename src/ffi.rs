@@ -282,14 +282,24 @@ pub unsafe extern "C" fn evf_verifier_process(
     now_unix_ms: i64,
 ) -> *mut evf_result {
     guard_result(|| {
-        let r = handle!(verifier)
+        let args = handle!(verifier)
             .ok_or_else(|| null_argument("verifier"))
             .and_then(|v| {
                 let body = input!(body, body_len)?;
                 let header = input!(signature_header, header_len)?;
-                v.inner.process_borrowed(body, header, now_unix_ms)
+                Ok((v, body, header))
             });
-        (status_of(&r), result::process_borrowed(&r))
+        let (v, body, header) = match args {
+            Ok(args) => args,
+            Err(e) => return (e.status, result::error(&e)),
+        };
+        let r = v.inner.process_borrowed(body, header, now_unix_ms);
+        let json = if v.inner.options().compact_result {
+            result::process_compact(&r, body)
+        } else {
+            result::process_borrowed(&r)
+        };
+        (status_of(&r), json)
     })
 }
 

@@ -31,6 +31,7 @@
 mod decide;
 mod normalize;
 mod parse;
+mod scan;
 mod verify;
 
 // What the steps share.
@@ -43,6 +44,7 @@ mod status;
 mod suggested;
 mod text;
 mod verifier;
+mod write;
 
 // Diagnosis, and the public modules: result JSON, timestamps, the C ABI.
 mod explain;
@@ -55,7 +57,7 @@ pub mod ffi;
 pub use decide::{decide_json, decide_json as decide, Action, Decision, Reason};
 pub use error::Error;
 pub use explain::{explain, fingerprint, Explanation, Finding, SecretFingerprint};
-pub use normalize::Event;
+pub use normalize::{Event, RawJson};
 pub use options::Options;
 pub use outcome::{Entity, Outcome};
 pub use parse::MAX_JSON_DEPTH;
@@ -65,3 +67,12 @@ pub use status::Status;
 pub use suggested::{Suggested, SuggestedStates};
 pub use verifier::{normalize, sign, Verified, Verifier};
 pub use verify::{sign as sign_with_secrets, MAX_HEADER_BYTES, MAX_SIGNATURES};
+
+/// For the fuzz targets only (built by cargo-fuzz with `--cfg fuzzing`): whether the fast parse
+/// pass (src/scan.rs) and the reference path agree on `body` (whatever the fast pass accepts, the
+/// reference path accepts with the same members).
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub fn fuzz_parse_paths_agree(body: &[u8]) -> bool {
+    parse::paths_agree(body)
+}

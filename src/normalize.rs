@@ -35,7 +35,7 @@ pub struct Event {
     pub outcome: Outcome,
     pub reason_code: Option<String>,
     /// The shop's custom data exactly as it appeared in the body.
-    pub hook_data: Option<Box<RawValue>>,
+    pub hook_data: Option<RawJson>,
     pub legacy_fields: bool,
     pub suggested: Suggested,
 }
@@ -44,9 +44,33 @@ impl Serialize for Event {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         EventJson {
             event: self,
-            hook_data: self.hook_data.as_deref(),
+            hook_data: self.hook_data.as_ref().map(RawJson::get),
         }
         .serialize(serializer)
+    }
+}
+
+/// JSON text exactly as it appeared in a body that passed the strict-JSON checks (so it is valid,
+/// strict JSON). Serializes as that JSON, not as a string.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawJson(Box<str>);
+
+impl RawJson {
+    pub(crate) fn new(json: &str) -> RawJson {
+        RawJson(json.into())
+    }
+
+    /// The JSON text.
+    pub fn get(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Serialize for RawJson {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // Checked once more here, on the rare serde path (result JSON is written by hand).
+        let raw: &RawValue = serde_json::from_str(&self.0).map_err(serde::ser::Error::custom)?;
+        raw.serialize(serializer)
     }
 }
 
@@ -54,7 +78,7 @@ impl Serialize for Event {
 /// that was never copied (the C ABI's process result, so a large hookData exists once).
 pub(crate) struct EventJson<'a> {
     pub event: &'a Event,
-    pub hook_data: Option<&'a RawValue>,
+    pub hook_data: Option<&'a str>,
 }
 
 impl Serialize for EventJson<'_> {
@@ -79,7 +103,11 @@ impl Serialize for EventJson<'_> {
         s.serialize_field("final", &e.is_final)?;
         s.serialize_field("outcome", &e.outcome)?;
         s.serialize_field("reasonCode", &e.reason_code)?;
-        s.serialize_field("hookData", &self.hook_data)?;
+        let hook_data: Option<&RawValue> = match self.hook_data {
+            Some(json) => Some(serde_json::from_str(json).map_err(serde::ser::Error::custom)?),
+            None => None,
+        };
+        s.serialize_field("hookData", &hook_data)?;
         s.serialize_field("legacyFields", &e.legacy_fields)?;
         s.serialize_field("suggested", &e.suggested)?;
         s.end()
@@ -87,8 +115,8 @@ impl Serialize for EventJson<'_> {
 }
 
 /// A field's raw value, with JSON `null` treated as absent.
-fn present<'a>(fields: &Fields<'a>, key: &str) -> Option<&'a RawValue> {
-    fields.get(key).filter(|raw| raw.get() != "null")
+fn present<'a>(fields: &Fields<'a>, key: &str) -> Option<&'a str> {
+    fields.get(key).filter(|raw| *raw != "null")
 }
 
 fn string_field(
@@ -100,7 +128,16 @@ fn string_field(
     let Some(raw) = present(fields, key) else {
         return Ok(None);
     };
-    match serde_json::from_str::<String>(raw.get()) {
+    // A string without escapes is its own text; anything else is decoded by serde_json.
+    let plain = raw
+        .strip_prefix('"')
+        .and_then(|r| r.strip_suffix('"'))
+        .filter(|r| memchr::memchr(b'\\', r.as_bytes()).is_none());
+    let decoded = match plain {
+        Some(text) => Ok(text.to_owned()),
+        None => serde_json::from_str::<String>(raw),
+    };
+    match decoded {
         Ok(s) if non_empty && s.is_empty() => {
             Err(Error::event(name, format!("{name} must not be empty")))
         }
@@ -149,7 +186,7 @@ fn with_fallback<'f>(
 /// Body bytes → normalized event: [`parse`], then the fields (docs/behaviour.md sections 2 and 3).
 pub(crate) fn normalize_body(body: &[u8], options: &Options) -> Result<Event, Error> {
     let (mut event, hook_data) = normalize_borrowed(body, options)?;
-    event.hook_data = hook_data.map(RawValue::to_owned);
+    event.hook_data = hook_data.map(RawJson::new);
     Ok(event)
 }
 
@@ -158,7 +195,7 @@ pub(crate) fn normalize_body(body: &[u8], options: &Options) -> Result<Event, Er
 pub(crate) fn normalize_borrowed<'b>(
     body: &'b [u8],
     options: &Options,
-) -> Result<(Event, Option<&'b RawValue>), Error> {
+) -> Result<(Event, Option<&'b str>), Error> {
     let Body { fields, data } = parse(body)?;
     normalize_fields(&fields, data, options)
 }
@@ -167,7 +204,7 @@ fn normalize_fields<'b>(
     fields: &Fields<'b>,
     data: Option<Node<'b>>,
     options: &Options,
-) -> Result<(Event, Option<&'b RawValue>), Error> {
+) -> Result<(Event, Option<&'b str>), Error> {
     let event_id = uuid_field(fields, "eventId", "eventId")?
         .ok_or_else(|| Error::event("eventId", "eventId is required"))?;
     let (event_type, _) = with_fallback(fields, "eventType", "hookType")?;
@@ -251,7 +288,7 @@ fn normalize_fields<'b>(
         schema_version: 1,
         event_id,
         event_type,
-        event_timestamp: timestamp::format_ms(ts_ms),
+        event_timestamp: timestamp::format_parsed(ts_text, ts_ms),
         event_timestamp_ms: ts_ms,
         entity,
         entity_id,

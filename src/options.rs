@@ -26,6 +26,8 @@ pub struct Options {
     pub confirmed_is_paid: bool,
     pub max_body_bytes: usize,
     pub suggested: SuggestedStates,
+    /// `evf_verifier_process` answers success as the compact array (docs/design.md).
+    pub compact_result: bool,
 }
 
 impl Default for Options {
@@ -36,6 +38,7 @@ impl Default for Options {
             confirmed_is_paid: false,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             suggested: SuggestedStates::default(),
+            compact_result: false,
         }
     }
 }
@@ -117,9 +120,14 @@ impl Options {
                 ("suggestedStates", Member::Other(value)) => {
                     options.suggested = parse_suggested(&value)?
                 }
+                ("compactResult", Member::Other(value)) => {
+                    options.compact_result = value
+                        .as_bool()
+                        .ok_or_else(|| invalid("options: \"compactResult\" must be true or false"))?
+                }
                 (other, _) => {
                     return Err(invalid(format!(
-                        "options: unknown option {:?} (known: secrets, toleranceSeconds, confirmedIsPaid, maxBodyBytes, suggestedStates)",
+                        "options: unknown option {:?} (known: secrets, toleranceSeconds, confirmedIsPaid, maxBodyBytes, suggestedStates, compactResult)",
                         truncate(other, 64)
                     )))
                 }

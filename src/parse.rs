@@ -13,7 +13,7 @@ use crate::text::json_error_kind;
 pub const MAX_JSON_DEPTH: usize = 64;
 
 /// The top-level members normalize reads (`data` is read apart).
-const TOP_KEYS: &[&str] = &[
+pub(crate) const TOP_KEYS: &[&str] = &[
     "eventId",
     "eventType",
     "hookType",
@@ -22,7 +22,7 @@ const TOP_KEYS: &[&str] = &[
     "clientId",
 ];
 /// The members of `data` normalize reads.
-const DATA_KEYS: &[&str] = &[
+pub(crate) const DATA_KEYS: &[&str] = &[
     "paymentId",
     "refundId",
     "orderId",
@@ -35,21 +35,34 @@ const DATA_KEYS: &[&str] = &[
 
 /// The members of an object that normalize reads, each as the raw JSON text of its value (the
 /// last duplicate wins). Other members are validated and skipped; nothing is allocated.
+#[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Fields<'a> {
     keys: &'static [&'static str],
-    values: [Option<&'a RawValue>; 8],
+    values: [Option<&'a str>; 8],
 }
 
 impl<'a> Fields<'a> {
-    fn new(keys: &'static [&'static str]) -> Fields<'a> {
+    pub(crate) fn new(keys: &'static [&'static str]) -> Fields<'a> {
         Fields {
             keys,
             values: [None; 8],
         }
     }
 
-    /// The raw value of member `key` (one of the known keys), if the object has it.
-    pub(crate) fn get(&self, key: &str) -> Option<&'a RawValue> {
+    /// Keeps `value` if `key` is one of the known keys (the last duplicate wins).
+    pub(crate) fn set(&mut self, key: &[u8], value: &'a str) {
+        let first = key.first();
+        if let Some(i) = self
+            .keys
+            .iter()
+            .position(|k| k.as_bytes().first() == first && k.as_bytes() == key)
+        {
+            self.values[i] = Some(value);
+        }
+    }
+
+    /// The raw JSON text of member `key` (one of the known keys), if the object has it.
+    pub(crate) fn get(&self, key: &str) -> Option<&'a str> {
         let i = self.keys.iter().position(|k| *k == key)?;
         self.values[i]
     }
@@ -72,7 +85,7 @@ impl<'a> Fields<'a> {
         };
         while let Some(key) = map.next_key_seed(known)? {
             match key {
-                Key::Known(i) => self.values[i] = Some(map.next_value()?),
+                Key::Known(i) => self.values[i] = Some(map.next_value::<&RawValue>()?.get()),
                 Key::Data => {
                     if let Some(slot) = data.as_deref_mut() {
                         *slot = Some(map.next_value::<Node>()?);
@@ -129,6 +142,7 @@ impl<'de> de::Visitor<'de> for KnownKey {
 }
 
 /// A parsed body: its top-level members and `data` (absent, null, an object or something else).
+#[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Body<'a> {
     pub fields: Fields<'a>,
     pub data: Option<Node<'a>>,
@@ -137,15 +151,41 @@ pub(crate) struct Body<'a> {
 /// Body bytes → the top-level members, raw, and `data`'s members, raw. Checks UTF-8, nesting
 /// depth, strict-JSON rules and JSON syntax, and that the body is an object.
 pub(crate) fn parse(body: &[u8]) -> Result<Body<'_>, Error> {
-    let text = std::str::from_utf8(body).map_err(|e| {
-        Error::new(
-            Status::BodyNotUtf8,
-            format!(
-                "the body is not valid UTF-8 (invalid byte at offset {})",
-                e.valid_up_to()
-            ),
-        )
-    })?;
+    // The common case, valid UTF-8, checked with SIMD; the standard library finds the offset.
+    let text = match simdutf8::basic::from_utf8(body) {
+        Ok(text) => text,
+        Err(_) => std::str::from_utf8(body).map_err(|e| {
+            Error::new(
+                Status::BodyNotUtf8,
+                format!(
+                    "the body is not valid UTF-8 (invalid byte at offset {})",
+                    e.valid_up_to()
+                ),
+            )
+        })?,
+    };
+    // One pass that accepts every well-formed event; anything else takes the reference path.
+    if let Some(body) = crate::scan::scan(text) {
+        return Ok(body);
+    }
+    reference(text)
+}
+
+/// Whether the fast pass and the reference path agree on `body` (for the tests and fuzz targets).
+#[cfg(any(test, fuzzing))]
+pub(crate) fn paths_agree(body: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(body) else {
+        return true;
+    };
+    match crate::scan::scan(text) {
+        Some(fast) => reference(text).ok() == Some(fast),
+        None => true,
+    }
+}
+
+/// The reference path: strict-JSON checks ([`strict_scan`]) then serde_json, each with its own
+/// messages. Decides every body the fast pass leaves (and is the fast pass's oracle in tests).
+pub(crate) fn reference(text: &str) -> Result<Body<'_>, Error> {
     if let Err(e) = strict_scan(text.as_bytes(), MAX_JSON_DEPTH) {
         let what = match e {
             ScanError::TooDeep => {
@@ -175,6 +215,7 @@ pub(crate) fn parse(body: &[u8]) -> Result<Body<'_>, Error> {
 }
 
 /// Any JSON value, keeping the known members of an object as raw values.
+#[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Node<'a> {
     Object(Fields<'a>),
     Null,

@@ -7,10 +7,11 @@ use serde_json::{Map, Value};
 
 use crate::decide::{Action, Decision, Reason};
 use crate::error::Error;
-use crate::normalize::{Event, EventJson};
+use crate::normalize::Event;
 use crate::signature_info::SignatureInfo;
 use crate::status::Status;
 use crate::verifier::{Verified, Verifier};
+use crate::write;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -48,17 +49,6 @@ struct Failure<'a> {
 }
 
 #[derive(Serialize)]
-struct ProcessPayload<'a> {
-    signature: &'a SignatureInfo,
-    event: EventJson<'a>,
-}
-
-#[derive(Serialize)]
-struct EventPayload<'a> {
-    event: &'a Event,
-}
-
-#[derive(Serialize)]
 struct DecisionPayload<'a> {
     decision: DecisionBody<'a>,
     state: &'a RawValue,
@@ -79,20 +69,13 @@ struct HeaderPayload<'a> {
 }
 
 fn ok<T: Serialize>(payload: &T) -> String {
-    ok_sized(payload, 256)
+    to_json(&WithPayload {
+        head: head(Status::Ok),
+        payload,
+    })
 }
 
-fn ok_sized<T: Serialize>(payload: &T, capacity: usize) -> String {
-    to_json_sized(
-        &WithPayload {
-            head: head(Status::Ok),
-            payload,
-        },
-        capacity,
-    )
-}
-
-/// Room for a result around an event (without its hookData): its fixed keys plus the text of its
+/// Room for a result around an event (without its hookData): its fixed keys (about 530 bytes) plus the text of its
 /// variable fields, and room for the NUL a C string appends (so the FFI does not copy the JSON
 /// again).
 fn event_capacity(event: &Event) -> usize {
@@ -115,7 +98,7 @@ fn event_capacity(event: &Event) -> usize {
         .iter()
         .map(|(k, v)| k.len() + v.as_ref().map_or(4, String::len) + 6)
         .sum();
-    1024 + text + suggested
+    560 + text + suggested
 }
 
 /// The JSON of an error.
@@ -151,43 +134,56 @@ fn internal_json() -> String {
 /// Result of `evf_verifier_process`.
 pub fn process(r: &Result<Verified, Error>) -> String {
     match r {
-        Ok(v) => process_json(v, v.event.hook_data.as_deref()),
+        Ok(v) => process_json(v, v.event.hook_data.as_ref().map(|h| h.get())),
         Err(e) => error(e),
     }
 }
 
 /// Result of `evf_verifier_process` from [`Verifier::process_borrowed`]: `hookData` is written
 /// straight from the body, never copied apart.
-pub(crate) fn process_borrowed(r: &Result<(Verified, Option<&RawValue>), Error>) -> String {
+pub(crate) fn process_borrowed(r: &Result<(Verified, Option<&str>), Error>) -> String {
     match r {
         Ok((v, hook_data)) => process_json(v, *hook_data),
         Err(e) => error(e),
     }
 }
 
-fn process_json(v: &Verified, hook_data: Option<&RawValue>) -> String {
+/// Result of `evf_verifier_process` with the option `compactResult`: success as the compact array
+/// (`hookData` as its offset and length in `body`, of which it is a slice), errors as usual.
+pub(crate) fn process_compact(r: &Result<(Verified, Option<&str>), Error>, body: &[u8]) -> String {
+    match r {
+        Ok((v, hook_data)) => {
+            // hookData is a slice of the body: its place is the distance between their starts.
+            let span = hook_data.map(|h| (h.as_ptr() as usize - body.as_ptr() as usize, h.len()));
+            let capacity = event_capacity(&v.event) + v.signature.timestamp.len();
+            write::compact_process(capacity, &v.signature, &v.event, span)
+        }
+        Err(e) => error(e),
+    }
+}
+
+fn process_json(v: &Verified, hook_data: Option<&str>) -> String {
     let capacity = event_capacity(&v.event)
-        + hook_data.map_or(0, |h| h.get().len())
+        + hook_data.map_or(0, str::len)
         + v.signature.timestamp.len()
         + v.signature.key.len();
-    ok_sized(
-        &ProcessPayload {
-            signature: &v.signature,
-            event: EventJson {
-                event: &v.event,
-                hook_data,
-            },
-        },
-        capacity,
-    )
+    write::ok_result(capacity, |out| {
+        write::signature(out, &v.signature);
+        out.push_str(r#","event":"#);
+        write::event(out, &v.event, hook_data);
+    })
 }
 
 /// Result of `evf_normalize`.
 pub fn normalize(r: &Result<Event, Error>) -> String {
     match r {
         Ok(event) => {
-            let hook_data = event.hook_data.as_ref().map_or(0, |h| h.get().len());
-            ok_sized(&EventPayload { event }, event_capacity(event) + hook_data)
+            let hook_data = event.hook_data.as_ref().map(|h| h.get());
+            let capacity = event_capacity(event) + hook_data.map_or(0, str::len);
+            write::ok_result(capacity, |out| {
+                out.push_str(r#""event":"#);
+                write::event(out, event, hook_data);
+            })
         }
         Err(e) => error(e),
     }

@@ -3,6 +3,7 @@
 
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
+use std::sync::Arc;
 
 use crate::outcome::Outcome;
 
@@ -10,6 +11,8 @@ use crate::outcome::Outcome;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SuggestedStates {
     platforms: Vec<(String, [Option<String>; 12])>,
+    /// `suggested` for each outcome, built once from `platforms` and shared by every event.
+    by_outcome: Vec<Suggested>,
 }
 
 const DEFAULT_SUGGESTED: [(&str, [Option<&str>; 12]); 2] = [
@@ -51,16 +54,33 @@ const DEFAULT_SUGGESTED: [(&str, [Option<&str>; 12]); 2] = [
 
 impl Default for SuggestedStates {
     fn default() -> SuggestedStates {
-        SuggestedStates {
-            platforms: DEFAULT_SUGGESTED
+        SuggestedStates::new(
+            DEFAULT_SUGGESTED
                 .iter()
                 .map(|(name, row)| (name.to_string(), row.map(|s| s.map(str::to_owned))))
                 .collect(),
-        }
+        )
     }
 }
 
 impl SuggestedStates {
+    fn new(platforms: Vec<(String, [Option<String>; 12])>) -> SuggestedStates {
+        let by_outcome = (0..12)
+            .map(|i| {
+                Suggested(
+                    platforms
+                        .iter()
+                        .map(|(name, row)| (name.clone(), row[i].clone()))
+                        .collect(),
+                )
+            })
+            .collect();
+        SuggestedStates {
+            platforms,
+            by_outcome,
+        }
+    }
+
     /// Replaces the given entries of a platform (adding the platform, all `None`, if new).
     pub fn set_platform(&mut self, platform: &str, entries: Vec<(Outcome, Option<String>)>) {
         let index = match self.platforms.iter().position(|(name, _)| name == platform) {
@@ -74,6 +94,7 @@ impl SuggestedStates {
         for (outcome, state) in entries {
             self.platforms[index].1[outcome.index()] = state;
         }
+        *self = SuggestedStates::new(std::mem::take(&mut self.platforms));
     }
 
     /// The state a platform suggests for an outcome.
@@ -85,23 +106,19 @@ impl SuggestedStates {
     }
 
     pub(crate) fn for_outcome(&self, outcome: Outcome) -> Suggested {
-        Suggested(
-            self.platforms
-                .iter()
-                .map(|(name, row)| (name.clone(), row[outcome.index()].clone()))
-                .collect(),
-        )
+        self.by_outcome[outcome.index()].clone()
     }
 }
 
 /// The `suggested` object of an event: platform → state or null, in table order.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Suggested(pub Vec<(String, Option<String>)>);
+/// Shared: every event with the same outcome holds the same table (cloning it allocates nothing).
+pub struct Suggested(pub Arc<[(String, Option<String>)]>);
 
 impl Serialize for Suggested {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (platform, state) in &self.0 {
+        for (platform, state) in self.0.iter() {
             map.serialize_entry(platform, state)?;
         }
         map.end()

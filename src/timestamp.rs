@@ -17,13 +17,14 @@ pub fn parse_utc_ms(s: &str) -> Result<i64, TimestampError> {
         return Err(TimestampError("is too short for YYYY-MM-DDTHH:MM:SSZ"));
     }
     let digits = |range: std::ops::Range<usize>| -> Result<u32, TimestampError> {
-        let part = &b[range];
-        if !part.iter().all(u8::is_ascii_digit) {
-            return Err(TimestampError(
-                "is not of the form YYYY-MM-DDTHH:MM:SS.sssZ",
-            ));
-        }
-        Ok(part.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0')))
+        b[range]
+            .iter()
+            .try_fold(0u32, |n, &d| match d.wrapping_sub(b'0') {
+                v @ 0..=9 => Ok(n * 10 + u32::from(v)),
+                _ => Err(TimestampError(
+                    "is not of the form YYYY-MM-DDTHH:MM:SS.sssZ",
+                )),
+            })
     };
     if b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
         return Err(TimestampError(
@@ -64,8 +65,8 @@ pub fn parse_utc_ms(s: &str) -> Result<i64, TimestampError> {
 }
 
 fn to_ms(t: OffsetDateTime) -> i64 {
-    // Floor division keeps pre-1970 instants truncated the same way as later ones.
-    (t.unix_timestamp_nanos().div_euclid(1_000_000)) as i64
+    // Whole seconds are floored, so pre-1970 instants truncate the same way as later ones.
+    t.unix_timestamp() * 1000 + i64::from(t.millisecond())
 }
 
 /// The first instant [`parse_utc_ms`] accepts: 0000-01-01T00:00:00.000Z.
@@ -77,18 +78,47 @@ pub const MAX_MS: i64 = 253_402_300_799_999;
 /// or after year 9999 gives the first or last instant of that range.
 pub fn format_ms(ms: i64) -> String {
     let ms = ms.clamp(MIN_MS, MAX_MS);
-    let t = OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+    let t = OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
         .unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.millisecond()
-    )
+    let millisecond = ms.rem_euclid(1000) as u32;
+    let mut text = [0u8; 24];
+    let fields: [(usize, u32, usize); 7] = [
+        (0, t.year().unsigned_abs(), 4),
+        (5, u32::from(u8::from(t.month())), 2),
+        (8, u32::from(t.day()), 2),
+        (11, u32::from(t.hour()), 2),
+        (14, u32::from(t.minute()), 2),
+        (17, u32::from(t.second()), 2),
+        (20, millisecond, 3),
+    ];
+    for (at, mut value, width) in fields {
+        for digit in text[at..at + width].iter_mut().rev() {
+            *digit = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+    }
+    for (at, sep) in [
+        (4, b'-'),
+        (7, b'-'),
+        (10, b'T'),
+        (13, b':'),
+        (16, b':'),
+        (19, b'.'),
+        (23, b'Z'),
+    ] {
+        text[at] = sep;
+    }
+    text.iter().map(|&b| char::from(b)).collect()
+}
+
+/// [`format_ms`] of the instant [`parse_utc_ms`] read from `text`: `text` itself when it is
+/// already written that way (`YYYY-MM-DDTHH:MM:SS.mmmZ`, as Everifin writes it), else formatted.
+pub fn format_parsed(text: impl Into<String> + AsRef<str>, ms: i64) -> String {
+    let b = text.as_ref().as_bytes();
+    if b.len() == 24 && b[19] == b'.' && b[23] == b'Z' {
+        return text.into();
+    }
+    format_ms(ms)
 }
 
 /// The system clock in Unix milliseconds.
@@ -152,6 +182,23 @@ mod tests {
         assert_eq!(format_ms(1_715_093_395_884), "2024-05-07T14:49:55.884Z");
         assert_eq!(format_ms(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(format_ms(-1), "1969-12-31T23:59:59.999Z");
+    }
+
+    #[test]
+    fn a_parsed_timestamp_is_formatted_as_format_ms_does() {
+        for text in [
+            "2024-05-07T14:49:55.884Z",
+            "0000-01-01T00:00:00.000Z",
+            "9999-12-31T23:59:59.999Z",
+            "1969-12-31T23:59:59.999Z",
+            "2024-05-07T14:49:55.8Z",
+            "2024-05-07T14:49:55.884000Z",
+            "2024-05-07T14:49:55+00:00",
+            "2024-05-07T14:49:55.884-00:00",
+        ] {
+            let ms = parse_utc_ms(text).unwrap();
+            assert_eq!(format_parsed(text, ms), format_ms(ms), "{text}");
+        }
     }
 
     #[test]

@@ -1,10 +1,8 @@
 //! The entry points of the safe core: a [`Verifier`] runs verify → parse → normalize on one
 //! request; [`normalize`] runs parse → normalize alone; [`sign`] makes a `Signature` header.
 
-use serde_json::value::RawValue;
-
 use crate::error::Error;
-use crate::normalize::{self, Event};
+use crate::normalize::{self, Event, RawJson};
 use crate::options::Options;
 use crate::secret::parse_secrets;
 use crate::signature_info::SignatureInfo;
@@ -49,7 +47,7 @@ impl Verifier {
         now_ms: i64,
     ) -> Result<Verified, Error> {
         let (mut verified, hook_data) = self.process_borrowed(body, signature_header, now_ms)?;
-        verified.event.hook_data = hook_data.map(RawValue::to_owned);
+        verified.event.hook_data = hook_data.map(RawJson::new);
         Ok(verified)
     }
 
@@ -60,7 +58,7 @@ impl Verifier {
         body: &'b [u8],
         signature_header: &[u8],
         now_ms: i64,
-    ) -> Result<(Verified, Option<&'b RawValue>), Error> {
+    ) -> Result<(Verified, Option<&'b str>), Error> {
         let o = &self.options;
         check_body_size(body, o)?;
         let now_ms = if now_ms == 0 {

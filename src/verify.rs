@@ -6,7 +6,7 @@ use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
 use crate::error::Error;
-use crate::secret::Secret;
+use crate::secret::{Secret, MAX_SECRETS};
 use crate::signature_info::SignatureInfo;
 use crate::status::Status;
 use crate::text::truncate;
@@ -28,7 +28,10 @@ fn malformed(message: impl Into<String>) -> Error {
     Error::new(Status::HeaderMalformed, message)
 }
 
-const PART_TRIM: &[char] = &[' ', '\t', '\r', '\n'];
+/// A part, key or value without the spaces, tabs and line breaks around it.
+fn trim(s: &str) -> &str {
+    s.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'))
+}
 
 fn is_signature_key(key: &str) -> bool {
     let digits = key.strip_prefix(['v', 'V']).unwrap_or("");
@@ -52,10 +55,10 @@ pub fn parse_header(header: &[u8]) -> Result<ParsedHeader<'_>, Error> {
             header.len()
         )));
     }
-    if let Some(pos) = header
-        .iter()
-        .position(|&b| !(b == b'\t' || b == b'\r' || b == b'\n' || (0x20..0x7f).contains(&b)))
-    {
+    let printable = |b: u8| b == b'\t' || b == b'\r' || b == b'\n' || (0x20..0x7f).contains(&b);
+    // Checked without an early exit (vectorized), and searched only when it fails.
+    if !header.iter().fold(true, |ok, &b| ok & printable(b)) {
+        let pos = header.iter().position(|&b| !printable(b)).unwrap_or(0);
         return Err(malformed(format!(
             "the Signature header has a byte that is not printable ASCII at offset {pos}"
         )));
@@ -66,18 +69,22 @@ pub fn parse_header(header: &[u8]) -> Result<ParsedHeader<'_>, Error> {
 
     let mut ts = None;
     let mut signatures = Vec::new();
-    for part in text
-        .split(';')
-        .map(|p| p.trim_matches(PART_TRIM))
-        .filter(|p| !p.is_empty())
-    {
+    // All ASCII (checked above): every byte index is a character boundary of `text`.
+    let mut start = 0;
+    while start <= text.len() {
+        let end = memchr::memchr(b';', &header[start..]).map_or(text.len(), |i| start + i);
+        let part = trim(&text[start..end]);
+        start = end + 1;
+        if part.is_empty() {
+            continue;
+        }
         let Some((key, value)) = part.split_once('=') else {
             return Err(malformed(format!(
                 "Signature header part {:?} is not key=value",
                 truncate(part, 24)
             )));
         };
-        let (key, value) = (key.trim_matches(PART_TRIM), value.trim_matches(PART_TRIM));
+        let (key, value) = (trim(key), trim(value));
         if key.eq_ignore_ascii_case("ts") {
             if ts.replace(value).is_some() {
                 return Err(malformed("the Signature header has more than one ts part"));
@@ -142,10 +149,18 @@ pub fn verify(
         )
     })?;
 
-    let macs: Vec<[u8; 32]> = secrets
-        .iter()
-        .map(|s| compute_mac(s, parsed.ts, body))
-        .collect();
+    // Every secret's MAC first (the same work whichever matches), on the stack (options allow
+    // at most MAX_SECRETS).
+    let (mut stack, mut heap) = ([[0u8; 32]; MAX_SECRETS], Vec::new());
+    let macs: &mut [[u8; 32]] = if secrets.len() <= MAX_SECRETS {
+        &mut stack[..secrets.len()]
+    } else {
+        heap.resize(secrets.len(), [0u8; 32]);
+        &mut heap
+    };
+    for (mac, secret) in macs.iter_mut().zip(secrets) {
+        *mac = compute_mac(secret, parsed.ts, body);
+    }
     let matched = parsed.signatures.iter().find_map(|(key, given)| {
         macs.iter()
             .position(|mac| bool::from(mac.ct_eq(given)))
@@ -160,7 +175,7 @@ pub fn verify(
         ));
     };
     let info = SignatureInfo {
-        timestamp: timestamp::format_ms(ts_ms),
+        timestamp: timestamp::format_parsed(parsed.ts, ts_ms),
         key: key.to_ascii_lowercase(),
         secret_index,
         age_ms: now_ms.saturating_sub(ts_ms),

@@ -336,3 +336,107 @@ fn every_status_code_has_a_vector_or_an_abi_test() {
         assert!(seen.contains(s.name()), "no vector expects {}", s.name());
     }
 }
+
+/// The compact process result (option `compactResult`, docs/design.md) read back into the object
+/// result: `[1, signature timestamp, key, secretIndex, ageMs, eventId, eventType, eventTimestamp,
+/// eventTimestampMs, entity, entityId, paymentId, refundId, orderId, instructionId, externalId,
+/// status, statusKnown, final, outcome, reasonCode, legacyFields, hookData offset, hookData
+/// length, suggested]`, hookData cut from the body.
+fn expand_compact(compact: &Value, body: &[u8]) -> Value {
+    let a = compact.as_array().expect("a compact result is an array");
+    assert_eq!(a.len(), 25, "compact layout has 25 members: {compact}");
+    assert_eq!(a[0], 1, "compact layout version");
+    let hook = match (&a[22], &a[23]) {
+        (Value::Null, Value::Null) => Value::Null,
+        (offset, length) => {
+            let (o, l) = (
+                offset.as_u64().unwrap() as usize,
+                length.as_u64().unwrap() as usize,
+            );
+            serde_json::from_slice(&body[o..o + l]).expect("hookData's range is its JSON")
+        }
+    };
+    let event_keys = [
+        "eventId",
+        "eventType",
+        "eventTimestamp",
+        "eventTimestampMs",
+        "entity",
+        "entityId",
+        "paymentId",
+        "refundId",
+        "orderId",
+        "instructionId",
+        "externalId",
+        "status",
+        "statusKnown",
+        "final",
+        "outcome",
+        "reasonCode",
+    ];
+    let mut event = serde_json::Map::new();
+    event.insert("schemaVersion".into(), a[0].clone());
+    for (i, key) in event_keys.iter().enumerate() {
+        event.insert((*key).into(), a[5 + i].clone());
+    }
+    event.insert("hookData".into(), hook);
+    event.insert("legacyFields".into(), a[21].clone());
+    event.insert("suggested".into(), a[24].clone());
+    serde_json::json!({
+        "ok": true, "status": "OK", "httpStatus": 200,
+        "signature": {"timestamp": a[1], "key": a[2], "secretIndex": a[3], "ageMs": a[4]},
+        "event": event,
+    })
+}
+
+#[test]
+fn the_compact_process_result_carries_exactly_the_object_result() {
+    let (mut compared, mut errors) = (0, 0);
+    for c in load_cases() {
+        let case = &c.raw;
+        if case["function"] != "process" || !case["options"].is_object() {
+            continue;
+        }
+        let mut compact_case = case.clone();
+        compact_case["options"]["compactResult"] = Value::Bool(true);
+        let (code, object) = run_ffi(case);
+        let (compact_code, compact) = run_ffi(&compact_case);
+        let (object, compact) = (object.unwrap(), compact.unwrap());
+        assert_eq!(code, compact_code, "{}", c.name);
+        if code != EVF_OK {
+            // Errors are the same object either way.
+            assert_eq!(object, compact, "{}", c.name);
+            errors += 1;
+            continue;
+        }
+        let object: Value = serde_json::from_str(&object).unwrap();
+        let compact: Value = serde_json::from_str(&compact).unwrap();
+        assert_eq!(
+            expand_compact(&compact, &body(case)),
+            object,
+            "{}: compact {compact}",
+            c.name
+        );
+        compared += 1;
+    }
+    assert!(
+        compared >= 50 && errors >= 20,
+        "{compared} ok, {errors} errors compared"
+    );
+}
+
+#[test]
+fn compact_result_is_an_option_like_the_others() {
+    let check = |options: &str| unsafe {
+        let (code, json) = take(evf_options_check(p(options.as_bytes()), options.len()));
+        (code, json)
+    };
+    assert_eq!(check(r#"{"secrets":["s"],"compactResult":true}"#).0, EVF_OK);
+    assert_eq!(
+        check(r#"{"secrets":["s"],"compactResult":false}"#).0,
+        EVF_OK
+    );
+    let (code, json) = check(r#"{"secrets":["s"],"compactResult":1}"#);
+    assert_eq!(code, EVF_ERR_INVALID_OPTIONS);
+    assert!(json.contains("compactResult"), "{json}");
+}

@@ -1,6 +1,7 @@
 //! Body normalization: `evf_normalize` and `everifin_webhook::normalize`, differentially against
 //! `process` (a correctly signed request must give exactly the event normalize gives, and a body
-//! normalize rejects must be rejected by process with the same status).
+//! normalize rejects must be rejected by process with the same status), and the fast parse pass
+//! against the reference path.
 //! Input: one option-set selector byte, then the body.
 #![no_main]
 
@@ -26,6 +27,11 @@ fuzz_target!(|data: &[u8]| {
         .filter(|s| !contains(body, s))
         .collect();
 
+    // The fast parse pass never accepts what the reference path refuses, nor reads it otherwise.
+    assert!(
+        everifin_webhook::fuzz_parse_paths_agree(body),
+        "fast parse pass and reference path disagree"
+    );
     let rust = everifin_webhook::normalize(body, options);
     let (code, json) = abi::normalize(body, options);
     let n = check_result(code, &json, &secrets);

@@ -550,10 +550,58 @@ static void check_unterminated(void)
     free(hdr);
 }
 
+/* Option compactResult (docs/design.md): success is one array; hookData is given as its byte
+ * range in the body, which a C caller reads in place; errors stay objects. */
+static void check_compact(void)
+{
+    static const char compact_options[] =
+        "{\"secrets\":[\"shop webhook secret old\",\"shop webhook secret new\"],"
+        "\"compactResult\":true}";
+    size_t blen = strlen(BODY);
+    char *hdr = make_header(BODY, blen, TS, SECRETS);
+    evf_verifier *v = NULL;
+    evf_result *r;
+    cJSON *a = NULL, *off, *len;
+    if (!hdr || evf_verifier_new(compact_options, strlen(compact_options), &v) != EVF_OK || !v) {
+        check_true("compact: setup", 0, "header or verifier could not be made");
+        free(hdr);
+        return;
+    }
+    r = evf_verifier_process(v, BODY, blen, hdr, strlen(hdr), NOW_MS);
+    if (r && evf_result_status(r) == EVF_OK)
+        a = cJSON_Parse(evf_result_json(r));
+    check_true("compact: success is an array of 25 members, layout 1",
+               cJSON_IsArray(a) && cJSON_GetArraySize(a) == 25 &&
+                   cJSON_GetArrayItem(a, 0)->valueint == 1,
+               "result: %s", r && evf_result_json(r) ? evf_result_json(r) : "(none)");
+    off = cJSON_GetArrayItem(a, 22);
+    len = cJSON_GetArrayItem(a, 23);
+    check_true("compact: hookData is its byte range in the body",
+               cJSON_IsNumber(off) && cJSON_IsNumber(len) && off->valueint >= 0 &&
+                   (size_t)(off->valueint + len->valueint) <= blen &&
+                   len->valueint == (int)strlen("{\"cart\":17}") &&
+                   memcmp(BODY + off->valueint, "{\"cart\":17}", (size_t)len->valueint) == 0,
+               "offset %d length %d", off ? off->valueint : -1, len ? len->valueint : -1);
+    check_true("compact: eventId and outcome at their places",
+               cJSON_IsString(cJSON_GetArrayItem(a, 5)) && cJSON_IsString(cJSON_GetArrayItem(a, 19)) &&
+                   strcmp(cJSON_GetArrayItem(a, 5)->valuestring,
+                          "c2949dfe-4585-46eb-9213-35f0f7faf055") == 0 &&
+                   strcmp(cJSON_GetArrayItem(a, 19)->valuestring, "paid") == 0,
+               "result: %s", r && evf_result_json(r) ? evf_result_json(r) : "(none)");
+    cJSON_Delete(a);
+    evf_result_free(r);
+    check_result("compact: an error is the usual object",
+                 evf_verifier_process(v, BODY, blen - 1, hdr, strlen(hdr), NOW_MS),
+                 EVF_ERR_SIGNATURE_MISMATCH, NULL, "message");
+    evf_verifier_free(v);
+    free(hdr);
+}
+
 void run_api_checks(void)
 {
     check_versions();
     check_status_names();
     check_null_arguments();
     check_unterminated();
+    check_compact();
 }

@@ -1,0 +1,491 @@
+//! The fast path of step 2 (parse): one pass over a body already known to be UTF-8 that checks
+//! it is strict JSON (syntax, nesting depth, no lone surrogate escapes, numbers within f64 range)
+//! and keeps the members normalize reads as raw slices of the body. Nothing is allocated, nothing
+//! is decoded: strings are skipped eight bytes at a time.
+//!
+//! It only ever accepts. Whatever it does not take as a well-formed event object (any error, a
+//! member name with escapes, a body that is not an object) gives `None`, and parse.rs's reference
+//! path (serde_json and `strict_scan`) decides, with its exact messages. The two agree on every
+//! body the fast path accepts (tests below, and the `parse` fuzz target).
+
+use crate::parse::{Body, Fields, Node, DATA_KEYS, MAX_JSON_DEPTH, TOP_KEYS};
+
+/// Checks `json` (valid UTF-8) and returns its top-level and `data` members, or `None` to leave
+/// the body to the reference path.
+pub(crate) fn scan(json: &str) -> Option<Body<'_>> {
+    let mut s = Scanner {
+        text: json,
+        s: json.as_bytes(),
+        i: 0,
+        depth: 0,
+    };
+    s.ws();
+    if s.peek()? != b'{' {
+        return None;
+    }
+    let mut fields = Fields::new(TOP_KEYS);
+    let mut data = None;
+    s.object(|s, key| {
+        if key == b"data" {
+            data = Some(s.node()?);
+            return Some(());
+        }
+        let start = s.i;
+        s.value()?;
+        fields.set(key, s.text(start));
+        Some(())
+    })?;
+    s.ws();
+    if s.i != json.len() {
+        return None;
+    }
+    Some(Body { fields, data })
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of each byte of `v` that is below `n` (n <= 0x80). Exact for the lowest such byte;
+/// bytes above it may be flagged falsely (a borrow), which only the lowest one is used for.
+#[inline(always)]
+fn below(v: u64, n: u8) -> u64 {
+    v.wrapping_sub(ONES * u64::from(n)) & !v & HIGHS
+}
+
+/// The high bit of each byte of `v` that equals `b` (exact for the lowest, as [`below`]).
+#[inline(always)]
+fn equal(v: u64, b: u8) -> u64 {
+    below(v ^ (ONES * u64::from(b)), 1)
+}
+
+/// The index of the first quote, backslash or control character in `s` at or after `i` (eight
+/// bytes at a time), or `s.len()`.
+#[inline]
+pub(crate) fn next_special(s: &[u8], mut i: usize) -> usize {
+    while let Some(chunk) = s.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let v = u64::from_le_bytes(word);
+        let stop = equal(v, b'"') | equal(v, b'\\') | below(v, 0x20);
+        if stop != 0 {
+            return i + (stop.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < s.len() && !matches!(s[i], b'"' | b'\\' | 0..=0x1f) {
+        i += 1;
+    }
+    i
+}
+
+struct Scanner<'a> {
+    text: &'a str,
+    s: &'a [u8],
+    i: usize,
+    depth: usize,
+}
+
+impl<'a> Scanner<'a> {
+    #[inline(always)]
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.i).copied()
+    }
+
+    /// The body's text from `start` to the current position (both on UTF-8 boundaries: at a
+    /// value's first byte and just after its last).
+    fn text(&self, start: usize) -> &'a str {
+        self.text.get(start..self.i).unwrap_or("")
+    }
+
+    #[inline(always)]
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
+            self.i += 1;
+        }
+    }
+
+    /// Skips one value.
+    fn value(&mut self) -> Option<()> {
+        match self.peek()? {
+            b'"' => self.string().map(|_| ()),
+            b'{' => self.object(|s, _| s.value()),
+            b'[' => self.array(),
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'n' => self.literal(b"null"),
+            b'-' | b'0'..=b'9' => self.number(),
+            _ => None,
+        }
+    }
+
+    /// `data`: an object (its known members kept), null, or any other value.
+    fn node(&mut self) -> Option<Node<'a>> {
+        match self.peek()? {
+            b'{' => {
+                let mut fields = Fields::new(DATA_KEYS);
+                self.object(|s, key| {
+                    let start = s.i;
+                    s.value()?;
+                    fields.set(key, s.text(start));
+                    Some(())
+                })?;
+                Some(Node::Object(fields))
+            }
+            b'n' => self.literal(b"null").map(|_| Node::Null),
+            _ => self.value().map(|_| Node::Other),
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Option<()> {
+        if self.s.get(self.i..self.i + word.len())? == word {
+            self.i += word.len();
+            return Some(());
+        }
+        None
+    }
+
+    fn enter(&mut self) -> Option<()> {
+        self.depth += 1;
+        (self.depth <= MAX_JSON_DEPTH).then_some(())
+    }
+
+    /// An object; `member` is called at each value (after the colon and whitespace) with the
+    /// member's name (raw bytes; a name with escapes leaves the body to the reference path).
+    fn object(&mut self, mut member: impl FnMut(&mut Self, &[u8]) -> Option<()>) -> Option<()> {
+        self.enter()?;
+        self.i += 1;
+        self.ws();
+        if self.peek()? == b'}' {
+            self.i += 1;
+            self.depth -= 1;
+            return Some(());
+        }
+        loop {
+            if self.peek()? != b'"' {
+                return None;
+            }
+            let start = self.i + 1;
+            if self.string()? {
+                return None;
+            }
+            let key = &self.s[start..self.i - 1];
+            self.ws();
+            if self.peek()? != b':' {
+                return None;
+            }
+            self.i += 1;
+            self.ws();
+            member(self, key)?;
+            self.ws();
+            match self.peek()? {
+                b',' => {
+                    self.i += 1;
+                    self.ws();
+                }
+                b'}' => break,
+                _ => return None,
+            }
+        }
+        self.i += 1;
+        self.depth -= 1;
+        Some(())
+    }
+
+    fn array(&mut self) -> Option<()> {
+        self.enter()?;
+        self.i += 1;
+        self.ws();
+        if self.peek()? == b']' {
+            self.i += 1;
+            self.depth -= 1;
+            return Some(());
+        }
+        loop {
+            self.value()?;
+            self.ws();
+            match self.peek()? {
+                b',' => {
+                    self.i += 1;
+                    self.ws();
+                }
+                b']' => break,
+                _ => return None,
+            }
+        }
+        self.i += 1;
+        self.depth -= 1;
+        Some(())
+    }
+
+    /// A string, from its opening quote to just after its closing one; whether it had escapes.
+    fn string(&mut self) -> Option<bool> {
+        let s = self.s;
+        let mut i = self.i + 1;
+        let mut escaped = false;
+        loop {
+            i = next_special(s, i);
+            match *s.get(i)? {
+                b'"' => {
+                    self.i = i + 1;
+                    return Some(escaped);
+                }
+                b'\\' => {
+                    escaped = true;
+                    i = escape(s, i)?;
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// A number: JSON's grammar, and (like `strict_scan`) a finite f64 when it has an exponent
+    /// or 20 characters or more.
+    fn number(&mut self) -> Option<()> {
+        let s = self.s;
+        let start = self.i;
+        let mut i = start;
+        let digits = |mut i: usize| {
+            while s.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+            i
+        };
+        if s[i] == b'-' {
+            i += 1;
+        }
+        match s.get(i)? {
+            b'0' => i += 1,
+            b'1'..=b'9' => i = digits(i + 1),
+            _ => return None,
+        }
+        if s.get(i) == Some(&b'.') {
+            let end = digits(i + 1);
+            if end == i + 1 {
+                return None;
+            }
+            i = end;
+        }
+        let mut exponent = false;
+        if let Some(b'e' | b'E') = s.get(i) {
+            exponent = true;
+            i += 1;
+            if let Some(b'+' | b'-') = s.get(i) {
+                i += 1;
+            }
+            let end = digits(i);
+            if end == i {
+                return None;
+            }
+            i = end;
+        }
+        if exponent || i - start >= 20 {
+            let value: f64 = std::str::from_utf8(&s[start..i]).ok()?.parse().ok()?;
+            if value.is_infinite() {
+                return None;
+            }
+        }
+        self.i = i;
+        Some(())
+    }
+}
+
+/// One escape at `s[i] == b'\\'`; the index after it. `\u` escapes of UTF-16 surrogates must
+/// come as a high-low pair.
+fn escape(s: &[u8], i: usize) -> Option<usize> {
+    match *s.get(i + 1)? {
+        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => Some(i + 2),
+        b'u' => match hex4(s, i + 2)? {
+            0xD800..=0xDBFF => {
+                if s.get(i + 6..i + 8)? != b"\\u" {
+                    return None;
+                }
+                matches!(hex4(s, i + 8)?, 0xDC00..=0xDFFF).then_some(i + 12)
+            }
+            0xDC00..=0xDFFF => None,
+            _ => Some(i + 6),
+        },
+        _ => None,
+    }
+}
+
+fn hex4(s: &[u8], at: usize) -> Option<u32> {
+    s.get(at..at + 4)?.iter().try_fold(0u32, |n, &b| {
+        let d = char::from(b).to_digit(16)?;
+        Some(n * 16 + d)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_masks_find_the_first_special_byte() {
+        let v = u64::from_le_bytes(*b"ab\"c\\d\x01e");
+        assert_eq!(equal(v, b'"').trailing_zeros() / 8, 2);
+        assert_eq!(equal(v, b'\\').trailing_zeros() / 8, 4);
+        assert_eq!(below(v, 0x20).trailing_zeros() / 8, 6);
+        let plain = u64::from_le_bytes(*b"\xc5\xbe\x7f !~ab");
+        assert_eq!(
+            equal(plain, b'"') | equal(plain, b'\\') | below(plain, 0x20),
+            0
+        );
+    }
+
+    #[test]
+    fn keeps_the_known_members_raw() {
+        let body = br#" {"eventId" : "x", "other":[1,{"a":null}], "data":{"status":"BOOKED","hookData": {"k":[true, -1.5e3]} ,"x":"\u00e9"}} "#;
+        let parsed = scan(std::str::from_utf8(body).unwrap()).expect("accepted");
+        assert_eq!(parsed.fields.get("eventId"), Some(r#""x""#));
+        let Some(Node::Object(data)) = parsed.data else {
+            panic!("data is an object")
+        };
+        assert_eq!(data.get("status"), Some(r#""BOOKED""#));
+        assert_eq!(data.get("hookData"), Some(r#"{"k":[true, -1.5e3]}"#));
+    }
+
+    #[test]
+    fn leaves_everything_else_to_the_reference_path() {
+        for body in [
+            "",
+            "[]",
+            r#"{"a":1}x"#,
+            r#"{"a":01}"#,
+            r#"{"a":1.}"#,
+            r#"{"a":-}"#,
+            r#"{"a":1e}"#,
+            r#"{"a":1e309}"#,
+            r#"{"a":"\ud800"}"#,
+            r#"{"a":"\udc00\ud800"}"#,
+            r#"{"a":"\x"}"#,
+            "{\"a\":\"tab\there\"}",
+            r#"{"a\u0062":1}"#,
+            r#"{"a":1,}"#,
+            r#"{"a":[1,]}"#,
+            r#"{"a":tru}"#,
+            r#"{"a" 1}"#,
+            r#"{"a":"open}"#,
+        ] {
+            assert!(scan(body).is_none(), "{body:?} was accepted");
+        }
+        let deep = |n: usize| format!("{{\"a\":{}{}}}", "[".repeat(n), "]".repeat(n));
+        assert!(scan(&deep(MAX_JSON_DEPTH - 1)).is_some());
+        assert!(scan(&deep(MAX_JSON_DEPTH)).is_none());
+    }
+
+    /// Random edits of the shared vectors' bodies: whatever the fast pass accepts, the reference
+    /// path accepts with the same members; and it accepts the well-formed events themselves.
+    #[test]
+    fn agrees_with_the_reference_path() {
+        let mut seeds: Vec<String> = Vec::new();
+        for file in ["events.json", "body.json"] {
+            let path = format!("{}/tests/vectors/{file}", env!("CARGO_MANIFEST_DIR"));
+            let vectors: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+            for case in vectors["cases"].as_array().unwrap() {
+                if let Some(body) = case["body"].as_str() {
+                    seeds.push(body.to_owned());
+                }
+            }
+        }
+        let mut fast_seeds = 0;
+        for seed in &seeds {
+            if let Some(fast) = scan(seed) {
+                fast_seeds += 1;
+                assert_eq!(Some(fast), crate::parse::reference(seed).ok(), "{seed}");
+            }
+        }
+        assert!(
+            fast_seeds * 10 >= seeds.len() * 8,
+            "{fast_seeds} of {}",
+            seeds.len()
+        );
+
+        const TOKENS: &[&str] = &[
+            "{",
+            "}",
+            "[",
+            "]",
+            "\"",
+            ":",
+            ",",
+            "\\",
+            "\\u",
+            "d800",
+            "\\ud800",
+            "\\udc00",
+            "\\ud83d\\ude00",
+            "\\u00e9",
+            "\\n",
+            "0",
+            "-",
+            "1e309",
+            "1e308",
+            "-0",
+            "01",
+            "1.",
+            ".5",
+            "1e",
+            "E+",
+            "2",
+            "true",
+            "nul",
+            "null",
+            "false",
+            " ",
+            "\t",
+            "\n",
+            "\u{1}",
+            "\u{1f}",
+            "é",
+            "\u{7f}",
+            "12345678901234567890123",
+            "\"data\"",
+            "\"hookData\"",
+            "\"eventId\"",
+            "{\"a\":",
+            "[[[[",
+            "]]]]",
+            "\"data\":{",
+            "\"data\":null",
+            "\"data\":[1]",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let (mut accepted, mut total) = (0, 0);
+        for round in 0..60_000 {
+            let mut text = seeds[round % seeds.len()].clone();
+            for _ in 0..1 + next(3) {
+                let boundary = |text: &str, at: usize| {
+                    (at..=text.len())
+                        .find(|&i| text.is_char_boundary(i))
+                        .unwrap()
+                };
+                let at = boundary(&text, next(text.len() + 1));
+                let end = boundary(&text, (at + next(8)).min(text.len()));
+                let token = TOKENS[next(TOKENS.len())];
+                match next(4) {
+                    0 => text.insert_str(at, token),
+                    1 => text.replace_range(at..end, ""),
+                    2 => text.replace_range(at..end, token),
+                    _ => {
+                        let copy = text[at..end].to_owned();
+                        text.insert_str(end, &copy);
+                    }
+                }
+            }
+            total += 1;
+            if scan(&text).is_some() {
+                accepted += 1;
+            }
+            assert!(crate::parse::paths_agree(text.as_bytes()), "{text}");
+        }
+        // Enough of the edits stay well-formed for the comparison to mean something.
+        assert!(accepted * 20 > total, "{accepted} of {total} accepted");
+    }
+}

@@ -1,0 +1,244 @@
+//! The hot results written by hand into one pre-sized buffer: the success result of
+//! `evf_verifier_process` and of `evf_normalize` (docs/design.md "Result JSON"). Byte for byte
+//! what serde_json writes for the same values (the `Serialize` impls stay as the reference; the
+//! tests below compare the two), without serde's per-field machinery, and with `hookData` copied
+//! once, straight from the body.
+
+use crate::normalize::Event;
+use crate::signature_info::SignatureInfo;
+
+/// `{"ok":true,"status":"OK","httpStatus":200,` and `payload` (which writes its members and the
+/// closing brace).
+pub(crate) fn ok_result(capacity: usize, payload: impl FnOnce(&mut String)) -> String {
+    let mut out = String::with_capacity(capacity);
+    out.push_str(r#"{"ok":true,"status":"OK","httpStatus":200,"#);
+    payload(&mut out);
+    out.push('}');
+    out
+}
+
+/// `"signature":{...}` of a process result.
+pub(crate) fn signature(out: &mut String, s: &SignatureInfo) {
+    out.push_str(r#""signature":{"timestamp":"#);
+    string(out, &s.timestamp);
+    out.push_str(r#","key":"#);
+    string(out, &s.key);
+    out.push_str(r#","secretIndex":"#);
+    out.push_str(itoa::Buffer::new().format(s.secret_index));
+    out.push_str(r#","ageMs":"#);
+    out.push_str(itoa::Buffer::new().format(s.age_ms));
+    out.push('}');
+}
+
+/// The event object, with `hookData` given apart (raw JSON text, or absent).
+pub(crate) fn event(out: &mut String, e: &Event, hook_data: Option<&str>) {
+    out.push_str(r#"{"schemaVersion":"#);
+    out.push_str(itoa::Buffer::new().format(e.schema_version));
+    out.push_str(r#","eventId":"#);
+    string(out, &e.event_id);
+    out.push_str(r#","eventType":"#);
+    string(out, &e.event_type);
+    out.push_str(r#","eventTimestamp":"#);
+    string(out, &e.event_timestamp);
+    out.push_str(r#","eventTimestampMs":"#);
+    out.push_str(itoa::Buffer::new().format(e.event_timestamp_ms));
+    out.push_str(r#","entity":""#);
+    out.push_str(e.entity.name());
+    out.push_str(r#"","entityId":"#);
+    optional(out, e.entity_id.as_deref());
+    out.push_str(r#","paymentId":"#);
+    optional(out, e.payment_id.as_deref());
+    out.push_str(r#","refundId":"#);
+    optional(out, e.refund_id.as_deref());
+    out.push_str(r#","orderId":"#);
+    optional(out, e.order_id.as_deref());
+    out.push_str(r#","instructionId":"#);
+    optional(out, e.instruction_id.as_deref());
+    out.push_str(r#","externalId":"#);
+    optional(out, e.external_id.as_deref());
+    out.push_str(r#","status":"#);
+    optional(out, e.status.as_deref());
+    out.push_str(r#","statusKnown":"#);
+    out.push_str(if e.status_known { "true" } else { "false" });
+    out.push_str(r#","final":"#);
+    out.push_str(if e.is_final { "true" } else { "false" });
+    out.push_str(r#","outcome":""#);
+    out.push_str(e.outcome.name());
+    out.push_str(r#"","reasonCode":"#);
+    optional(out, e.reason_code.as_deref());
+    out.push_str(r#","hookData":"#);
+    out.push_str(hook_data.unwrap_or("null"));
+    out.push_str(r#","legacyFields":"#);
+    out.push_str(if e.legacy_fields { "true" } else { "false" });
+    out.push_str(r#","suggested":{"#);
+    for (i, (platform, state)) in e.suggested.0.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        string(out, platform);
+        out.push(':');
+        optional(out, state.as_deref());
+    }
+    out.push_str("}}");
+}
+
+/// The compact success result of `evf_verifier_process` (option `compactResult`, docs/design.md):
+/// one array in a fixed order, `hookData` as its byte offset and length in the body.
+pub(crate) fn compact_process(
+    capacity: usize,
+    s: &SignatureInfo,
+    e: &Event,
+    hook_data: Option<(usize, usize)>,
+) -> String {
+    let mut out = String::with_capacity(capacity);
+    let int = |out: &mut String, n: i64| {
+        out.push_str(itoa::Buffer::new().format(n));
+        out.push(',');
+    };
+    let flag = |out: &mut String, b: bool| out.push_str(if b { "true," } else { "false," });
+    let text = |out: &mut String, t: Option<&str>| {
+        optional(out, t);
+        out.push(',');
+    };
+    out.push_str("[1,");
+    text(&mut out, Some(&s.timestamp));
+    text(&mut out, Some(&s.key));
+    int(&mut out, s.secret_index as i64);
+    int(&mut out, s.age_ms);
+    text(&mut out, Some(&e.event_id));
+    text(&mut out, Some(&e.event_type));
+    text(&mut out, Some(&e.event_timestamp));
+    int(&mut out, e.event_timestamp_ms);
+    text(&mut out, Some(e.entity.name()));
+    for field in [
+        &e.entity_id,
+        &e.payment_id,
+        &e.refund_id,
+        &e.order_id,
+        &e.instruction_id,
+        &e.external_id,
+        &e.status,
+    ] {
+        text(&mut out, field.as_deref());
+    }
+    flag(&mut out, e.status_known);
+    flag(&mut out, e.is_final);
+    text(&mut out, Some(e.outcome.name()));
+    text(&mut out, e.reason_code.as_deref());
+    flag(&mut out, e.legacy_fields);
+    match hook_data {
+        Some((offset, length)) => {
+            int(&mut out, offset as i64);
+            int(&mut out, length as i64);
+        }
+        None => out.push_str("null,null,"),
+    }
+    out.push('{');
+    for (i, (platform, state)) in e.suggested.0.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        string(&mut out, platform);
+        out.push(':');
+        optional(&mut out, state.as_deref());
+    }
+    out.push_str("}]");
+    out
+}
+
+fn optional(out: &mut String, s: Option<&str>) {
+    match s {
+        Some(s) => string(out, s),
+        None => out.push_str("null"),
+    }
+}
+
+/// A JSON string as serde_json writes it: `"` and `\` escaped, control characters as `\b \f \n
+/// \r \t` or `\u00XX` (lower-case hex), everything else (also non-ASCII) as is.
+pub(crate) fn string(out: &mut String, s: &str) {
+    out.push('"');
+    let mut rest = s;
+    loop {
+        let i = crate::scan::next_special(rest.as_bytes(), 0);
+        if i == rest.len() {
+            break;
+        }
+        out.push_str(&rest[..i]);
+        let b = rest.as_bytes()[i];
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\x08' => out.push_str("\\b"),
+            b'\x0c' => out.push_str("\\f"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\u00");
+                out.push(char::from(HEX[usize::from(b >> 4)]));
+                out.push(char::from(HEX[usize::from(b & 15)]));
+            }
+        }
+        rest = &rest[i + 1..];
+    }
+    out.push_str(rest);
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::EventJson;
+    use crate::options::Options;
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_does() {
+        let all: String = (0u8..0x80).map(char::from).collect();
+        for s in [
+            "",
+            "plain",
+            "quote \" backslash \\ slash /",
+            "žluťoučký kůň 🐴",
+            &all,
+            "\u{7f}\u{80}\u{2028}",
+        ] {
+            let mut out = String::new();
+            string(&mut out, s);
+            assert_eq!(out, serde_json::to_string(s).unwrap(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn events_are_written_as_serde_json_writes_them() {
+        let mut options = Options::default();
+        options
+            .suggested
+            .set_platform("odd \"shop\"\n", vec![(crate::Outcome::Paid, None)]);
+        for body in [
+            r#"{"eventId":"C2949DFE-4585-46EB-9213-35F0F7FAF055","eventType":"payment.statusChange","eventTimestamp":"2024-05-07T14:49:55.884Z","data":{"paymentId":"da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e21","status":"BOOKED","reasonCode":"tab\there \u00e9 \"q\"","hookData":{ "a" : [1, 2.5e3, "\ud83d\ude00"] }}}"#,
+            r#"{"eventId":"c2949dfe-4585-46eb-9213-35f0f7faf055","hookType":"order.statusChange","timestamp":"1970-01-01T00:00:00Z","clientId":"x","data":{"orderId":"8840d948-12da-4ca1-8269-3cfdc10b73bc","status":"X","externalId":"","instructionId":"\u0001"}}"#,
+        ] {
+            let (e, hook) =
+                crate::normalize::normalize_borrowed(body.as_bytes(), &options).unwrap();
+            let mut ours = String::new();
+            event(&mut ours, &e, hook);
+            let serde = serde_json::to_string(&EventJson {
+                event: &e,
+                hook_data: hook,
+            })
+            .unwrap();
+            assert_eq!(ours, serde);
+        }
+        let info = SignatureInfo {
+            timestamp: "2024-05-07T14:49:55.884Z".into(),
+            key: "v12".into(),
+            secret_index: 3,
+            age_ms: -1234,
+        };
+        let mut ours = String::from("{");
+        signature(&mut ours, &info);
+        ours.push('}');
+        assert_eq!(ours, serde_json::json!({ "signature": info }).to_string());
+    }
+}
