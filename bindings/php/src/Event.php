@@ -51,8 +51,11 @@ final class Event implements \JsonSerializable
     private int $hookLength = 0;
     /** Where the signature's member starts in $result (-1: given) */
     private int $signatureAt = -1;
-    /** @var array{timestamp: string, key: string, secretIndex: int, ageMs: int}|null the signature, made when first read */
-    private ?array $signatureInfo = null;
+    /**
+     * @var array{timestamp: string, key: string, secretIndex: int, ageMs: int}|string|null the signature, made
+     *      when first read (a string: a compact result's four members as written)
+     */
+    private array|string|null $signatureInfo = null;
     /** @var mixed hookData as decoded with the body, when $result is the body ($hookLength -1) */
     private mixed $hookValue = null;
     /** @var string|false|null $hookValue written again by ext/json (Parse::hookDataText) */
@@ -60,8 +63,9 @@ final class Event implements \JsonSerializable
 
     /**
      * @param array<string, ?string> $suggested
-     * @param Signature|array{timestamp: string, key: string, secretIndex: int, ageMs: int}|null $signature
-     *        an array: made into a Signature when first read
+     * @param Signature|array{timestamp: string, key: string, secretIndex: int, ageMs: int}|string|null $signature
+     *        an array, or a compact result's four signature members as written: made into a
+     *        Signature when first read
      * @param string|null $result the result text the event was read from: then hookDataJson is
      *        the $hookLength bytes at $hookAt (none when 0), and with $signatureAt >= 0 the
      *        signature is the member there; each is read from it when first asked. With
@@ -90,7 +94,7 @@ final class Event implements \JsonSerializable
         ?string $reasonCode,
         bool $legacyFields,
         array $suggested,
-        Signature|array|null $signature,
+        Signature|array|string|null $signature,
         ?string $hookDataJson,
         ?string $result = null,
         int $hookAt = 0,
@@ -127,8 +131,10 @@ final class Event implements \JsonSerializable
             if ($hasHook) {
                 $this->hookAt = $hookAt;
                 $this->hookLength = $hookLength;
-                $this->hookValue = $hookValue;
-                $this->reencoded = $reencoded;
+                if ($hookLength < 0) {
+                    $this->hookValue = $hookValue;
+                    $this->reencoded = $reencoded;
+                }
                 unset($this->hookDataJson);
             } else {
                 $this->hookDataJson = null;
@@ -137,7 +143,7 @@ final class Event implements \JsonSerializable
         if ($signatureAt >= 0) {
             $this->signatureAt = $signatureAt;
             unset($this->signature);
-        } elseif (is_array($signature)) {
+        } elseif (is_string($signature) || is_array($signature)) {
             $this->signatureInfo = $signature;
             unset($this->signature);
         } else {
@@ -200,9 +206,8 @@ final class Event implements \JsonSerializable
         }
         if ($name === 'signature') {
             $i = $this->signatureInfo;
-            $this->signature = $i !== null
-                ? new Signature($i['timestamp'], $i['key'], $i['secretIndex'], $i['ageMs'])
-                : Results::signatureAt((string) $this->result, $this->signatureAt);
+            $this->signature = is_array($i) ? new Signature($i['timestamp'], $i['key'], $i['secretIndex'], $i['ageMs'])
+                : (is_string($i) ? Results::compactSignature($i) : Results::signatureAt((string) $this->result, $this->signatureAt));
             return $this->signature;
         }
         if ($name === 'json') {

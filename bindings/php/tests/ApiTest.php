@@ -394,15 +394,27 @@ final class ApiTest extends TestCase
             'escaped externalId' => $head . '"data":{"paymentId":"da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e21","status":"BOOKED","externalId":"a\\\\b\u0001"}}',
             'escaped eventType' => '{"eventId":"c2949dfe-4585-46eb-9213-35f0f7faf055","eventType":"x\ty","eventTimestamp":"2024-05-07T14:49:55.884Z","data":{}}',
         ];
+        [$compactHandle] = $b->newVerifier(substr($options, 0, -1) . ',"compactResult":true}');
         $re = (new \ReflectionClassConstant(\Everifin\Webhook\Internal\Results::class, 'HEAD'))->getValue();
+        $compactRe = (new \ReflectionClassConstant(\Everifin\Webhook\Internal\Results::class, 'COMPACT'))->getValue();
         foreach ([1 => $quick, 0 => $decoded] as $matches => $bodies) {
             foreach ($bodies as $name => $body) {
                 foreach (['future ts' => self::TS_MS - 1000, 'past ts' => self::TS_MS + 250] as $when => $nowMs) {
-                    $results = ['process' => $b->process($handle, $body, Verifier::sign($body, [self::SECRET], self::TS), $nowMs), 'normalize' => $b->normalize($body, $options)];
+                    $header = Verifier::sign($body, [self::SECRET], self::TS);
+                    $object = $b->process($handle, $body, $header, $nowMs);
+                    $compact = $b->process($compactHandle, $body, $header, $nowMs);
+                    $this->assertSame($matches, preg_match($compactRe, $compact), "$name, compact: $compact");
+                    if ($backend === 'php' && Verifier::defaultBackend() === 'ffi') {
+                        [$native] = Verifier::pickBackend('ffi')->newVerifier(substr($options, 0, -1) . ',"compactResult":true}');
+                        $this->assertSame(Verifier::pickBackend('ffi')->process($native, $body, $header, $nowMs), $compact, "$name: the compact results differ");
+                    }
+                    $results = ['process' => $object, 'normalize' => $b->normalize($body, $options), 'compact' => $compact];
                     foreach ($results as $kind => $json) {
-                        $this->assertSame($matches, preg_match($re, $json), "$name, $kind: $json");
-                        $quickEvent = \Everifin\Webhook\Internal\Results::event($json);
-                        $decodedEvent = \Everifin\Webhook\Internal\Results::decodedEvent($json);
+                        if ($kind !== 'compact') {
+                            $this->assertSame($matches, preg_match($re, $json), "$name, $kind: $json");
+                        }
+                        $quickEvent = \Everifin\Webhook\Internal\Results::event($json, $body);
+                        $decodedEvent = \Everifin\Webhook\Internal\Results::decodedEvent($kind === 'compact' ? $object : $json);
                         $this->assertSame(print_r($decodedEvent, true), print_r($quickEvent, true), "$name, $kind, $when");
                         $this->assertSame($decodedEvent->hookDataJson, $quickEvent->hookDataJson);
                         $this->assertSame($decodedEvent->suggested, $quickEvent->suggested);
@@ -412,6 +424,7 @@ final class ApiTest extends TestCase
             }
         }
         $b->freeVerifier($handle);
+        $b->freeVerifier($compactHandle);
     }
 
     /** A result whose hookData is not where the library writes it still gives the whole event. */

@@ -105,7 +105,22 @@ final class FfiBackend implements Backend
         if ($ptr === null) {
             throw new \LogicException('not a live native verifier');
         }
-        return Results::event($this->take($this->ffi->evf_verifier_process($ptr, $body, strlen($body), $header, strlen($header), $nowMs)));
+        $ffi = $this->ffi;
+        $result = $ffi->evf_verifier_process($ptr, $body, strlen($body), $header, strlen($header), $nowMs);
+        if ($result === null) {
+            return Results::event($this->take(null));
+        }
+        // take(), written out: this is every request's path.
+        try {
+            $json = $ffi->evf_result_json($result);
+            if (!is_string($json)) { // older PHP versions return a CData pointer
+                $len = $ffi->evf_result_json_len($result);
+                $json = ($json === null || $len === 0) ? '' : \FFI::string($json, $len);
+            }
+        } finally {
+            $ffi->evf_result_free($result);
+        }
+        return ($json[0] ?? '') === '[' ? Results::compactEvent($json, $body) : Results::event($json, $body);
     }
 
     public function normalizeEvent(string $body, string $optionsJson): \Everifin\Webhook\Event

@@ -64,7 +64,12 @@ final class PhpBackend implements Backend
     public function process(object $verifier, string $body, string $header, int $nowMs): string
     {
         try {
-            [$signature, $event, $hook] = $this->verified(self::options($verifier), $body, $header, $nowMs);
+            $o = self::options($verifier);
+            if ($o->compactResult) {
+                [$signature, $event, $hook, $reencoded] = $this->verified($o, $body, $header, $nowMs, false);
+                return Result::compact($signature, $event, $hook === null ? null : Parse::hookDataRange($body, $hook, $reencoded));
+            }
+            [$signature, $event, $hook] = $this->verified($o, $body, $header, $nowMs);
             return Result::event($signature, $event, $hook);
         } catch (Failure $f) {
             return Result::error($f);
@@ -212,12 +217,13 @@ final class PhpBackend implements Backend
     }
 
     /**
-     * verifier.rs Verifier::process: size, signature, then the body.
+     * verifier.rs Verifier::process: size, signature, then the body (without $hookText: hookData
+     * decoded and written again, as Normalize::parts() gives it, instead of its text).
      *
      * @return array{0: array{timestamp: string, key: string, secretIndex: int, ageMs: int}, 1: list<mixed>, 2: ?string}
      * @throws Failure
      */
-    private function verified(Options $o, string $body, string $header, int $nowMs): array
+    private function verified(Options $o, string $body, string $header, int $nowMs, bool $hookText = true): array
     {
         if ($nowMs === 0) {
             $nowMs = Timestamp::nowMs();
@@ -225,6 +231,9 @@ final class PhpBackend implements Backend
         self::checkSize($body, $o);
         $signature = Verify::verify($header, $body, $o, $nowMs);
         try {
+            if (!$hookText) {
+                return [$signature, ...Normalize::parts($body, $o)];
+            }
             [$event, $hook] = Normalize::body($body, $o);
         } catch (Failure $f) {
             $f->signature = $signature;

@@ -106,9 +106,28 @@ final class Results
     /** Where a result's first member after httpStatus starts: the signature's, when there is one. */
     private const AFTER_HTTP_STATUS = 42;
 
-    /** The event of a process or normalize result, or its exception. */
-    public static function event(string $json): Event
+    /**
+     * The compact process result (option compactResult, docs/design.md) when none of its strings
+     * holds an escape. Groups: 1 the signature's four members as written (read when asked:
+     * {@see compactSignature()}), 2 eventId, 3 eventType, 4 eventTimestamp, 5 eventTimestampMs,
+     * 6 entity, 7-13 entityId, paymentId, refundId, orderId, instructionId, externalId, status
+     * (null when JSON null), 14 statusKnown, 15 final, 16 outcome, 17 reasonCode, 18 legacyFields,
+     * 19-20 hookData's offset and length in the body (null when absent), 21 the suggested object.
+     */
+    private const COMPACT = '/\A\[1,("[^"\\\\]*","[^"\\\\]*",[0-9]{1,9},-?[0-9]{1,18}),"([^"\\\\]*)","([^"\\\\]*)","([^"\\\\]*)",(-?[0-9]{1,18}),'
+        . '"([^"\\\\]*)",(?:null|"([^"\\\\]*)"),(?:null|"([^"\\\\]*)"),(?:null|"([^"\\\\]*)"),(?:null|"([^"\\\\]*)"),(?:null|"([^"\\\\]*)"),'
+        . '(?:null|"([^"\\\\]*)"),(?:null|"([^"\\\\]*)"),(?:(true)|false),(?:(true)|false),"([^"\\\\]*)",(?:null|"([^"\\\\]*)"),(?:(true)|false),'
+        . '(?:null|([0-9]{1,18})),(?:null|([0-9]{1,18})),(\{[^{}]*\})\]\z/';
+
+    /**
+     * The event of a process or normalize result, or its exception; $body: the body a compact
+     * process result (option compactResult) gives hookData's place in.
+     */
+    public static function event(string $json, ?string $body = null): Event
     {
+        if ($body !== null && ($json[0] ?? '') === '[') {
+            return self::compactEvent($json, $body);
+        }
         if (preg_match(self::HEAD, $json, $m, PREG_UNMATCHED_AS_NULL) === 1) {
             $start = strlen($m[0]);
             $end = self::hookEnd($json, $start);
@@ -117,15 +136,8 @@ final class Results
             if ($end !== false && substr_compare($json, '}}}', -3) === 0) {
                 $legacy = $json[$end + 16] === 't';
                 // Depth 2: strings and nulls only. A verifier's few outcomes give few texts: each is decoded once.
-                $text = substr($json, $end + ($legacy ? 33 : 34), -2);
-                $suggested = self::$suggested[$text] ?? null;
-                if ($suggested === null) {
-                    if (count(self::$suggested) >= 64) {
-                        self::$suggested = [];
-                    }
-                    $suggested = self::$suggested[$text] = json_decode($text, true, 2);
-                }
-                if (is_array($suggested)) {
+                $suggested = self::suggested(substr($json, $end + ($legacy ? 33 : 34), -2));
+                if ($suggested !== null) {
                     $hookLength = $end - $start;
                     if ($hookLength === 4 && substr_compare($json, 'null', $start, 4) === 0) {
                         $hookLength = 0;
@@ -140,6 +152,71 @@ final class Results
             }
         }
         return self::decodedEvent($json);
+    }
+
+    /**
+     * A compact process result's event (docs/design.md, "Compact process result"); $body: the
+     * body the call was given.
+     */
+    public static function compactEvent(string $json, string $body): Event
+    {
+        if (preg_match(self::COMPACT, $json, $m, PREG_UNMATCHED_AS_NULL) === 1) {
+            $suggested = self::suggested($m[21]);
+            $hookLength = (int) $m[20];
+            if ($suggested !== null && (int) $m[19] + $hookLength <= strlen($body)) {
+                // hookData's text is cut from the body and the signature made when first read.
+                return new Event(
+                    1, $m[2], $m[3], $m[4], (int) $m[5], $m[6], $m[7], $m[8], $m[9], $m[10], $m[11], $m[12], $m[13],
+                    $m[14] !== null, $m[15] !== null, $m[16], $m[17], $m[18] !== null, $suggested,
+                    $m[1], null, $body, (int) $m[19], $hookLength
+                );
+            }
+        }
+        // Escaped strings: ext/json. Depth 3: the array, "suggested", its strings and nulls.
+        $v = json_decode($json, true, 3);
+        if (!is_array($v) || count($v) !== 25 || $v[0] !== 1 || !is_array($v[24])) {
+            throw WebhookException::forStatus(Status::INTERNAL, 'the backend returned an unreadable result');
+        }
+        $hookAt = (int) $v[22];
+        $hookLength = (int) $v[23];
+        if ($hookAt < 0 || $hookLength < 0 || $hookAt + $hookLength > strlen($body)) {
+            throw WebhookException::forStatus(Status::INTERNAL, 'the backend returned a hookData range outside the body');
+        }
+        return new Event(
+            1, (string) $v[5], (string) $v[6], (string) $v[7], (int) $v[8], (string) $v[9], $v[10], $v[11], $v[12], $v[13], $v[14], $v[15], $v[16],
+            (bool) $v[17], (bool) $v[18], (string) $v[19], $v[20], (bool) $v[21], $v[24],
+            ['timestamp' => (string) $v[1], 'key' => (string) $v[2], 'secretIndex' => (int) $v[3], 'ageMs' => (int) $v[4]],
+            null, $body, $hookAt, $hookLength
+        );
+    }
+
+    /**
+     * The signature of a compact result from its four members as written (COMPACT's group 1).
+     *
+     * @internal for Event's lazy $signature
+     */
+    public static function compactSignature(string $members): Signature
+    {
+        $v = json_decode('[' . $members . ']', true, 2);
+        return new Signature((string) ($v[0] ?? ''), (string) ($v[1] ?? ''), (int) ($v[2] ?? 0), (int) ($v[3] ?? 0));
+    }
+
+    /**
+     * A "suggested" object's text decoded (depth 2: strings and nulls only); a verifier's few
+     * outcomes give few texts, each decoded once.
+     *
+     * @return array<array-key, ?string>|null
+     */
+    private static function suggested(string $text): ?array
+    {
+        $suggested = self::$suggested[$text] ?? null;
+        if ($suggested === null) {
+            if (count(self::$suggested) >= 64) {
+                self::$suggested = [];
+            }
+            $suggested = self::$suggested[$text] = json_decode($text, true, 2);
+        }
+        return is_array($suggested) ? $suggested : null;
     }
 
     /**

@@ -19,6 +19,8 @@ final class Options
     public int $toleranceSeconds = Constants::DEFAULT_TOLERANCE_SECONDS;
     public bool $confirmedIsPaid = false;
     public int $maxBodyBytes = Constants::DEFAULT_MAX_BODY_BYTES;
+    /** process() answers success with the compact array (docs/design.md) */
+    public bool $compactResult = false;
     /** @var array<array-key, array<string, ?string>> platform => outcome => state, in table order */
     public array $suggested = Suggested::DEFAULTS;
     /** @var array<string, array<array-key, ?string>> the event's `suggested` per outcome, made when first asked */
@@ -133,9 +135,15 @@ final class Options
                 case 'suggestedStates':
                     $o->suggested = self::suggested($v);
                     break;
+                case 'compactResult':
+                    if (!is_bool($v)) {
+                        throw self::invalid('options: "compactResult" must be true or false');
+                    }
+                    $o->compactResult = $v;
+                    break;
                 default:
                     throw self::invalid(sprintf(
-                        'options: unknown option %s (known: secrets, toleranceSeconds, confirmedIsPaid, maxBodyBytes, suggestedStates)',
+                        'options: unknown option %s (known: secrets, toleranceSeconds, confirmedIsPaid, maxBodyBytes, suggestedStates, compactResult)',
                         JsonWriter::string(Text::truncate((string) $key, 64))
                     ));
             }

@@ -162,6 +162,19 @@ final class Parse
      */
     public static function hookDataText(string $body, $hook, $text): string
     {
+        [$start, $length] = self::hookDataRange($body, $hook, $text);
+        return substr($body, $start, $length);
+    }
+
+    /**
+     * hookDataText()'s place in the body: [byte offset, length].
+     *
+     * @param mixed $hook the decoded data.hookData
+     * @param string|false|null $text $hook written again by ext/json, when done already
+     * @return array{0: int, 1: int}
+     */
+    public static function hookDataRange(string $body, $hook, $text): array
+    {
         $text ??= json_encode($hook, self::REENCODE, 512);
         $at = is_string($text) && strpos($body, '\\u') === false ? strpos($body, '"hookData"') : false;
         if ($at !== false && strpos($body, '"hookData"', $at + 10) === false) {
@@ -173,13 +186,13 @@ final class Parse
                     $end = $at + strlen($text);
                     $next = $body[$end + strspn($body, " \t\n\r", $end)] ?? '';
                     if ($next === ',' || $next === '}') {
-                        return $text;
+                        return [$at, strlen($text)];
                     }
                 }
             }
         }
         [$start, $end] = self::hookDataSpan($body);
-        return substr($body, $start, $end - $start);
+        return [$start, $end - $start];
     }
 
     /**
