@@ -134,10 +134,8 @@ final class Verifier
      */
     public function verify(string $rawBody, string $signatureHeader, ?\DateTimeInterface $now = null): Event
     {
-        $nowMs = $now === null ? 0 : Timestamp::fromDateTime($now);
-        if ($nowMs === 0 && $now !== null) {
-            $nowMs = 1; // 0 means "system clock" to the ABI; the epoch itself is 1 ms later.
-        }
+        // 0 means "system clock" to the ABI; the epoch itself is 1 ms later.
+        $nowMs = $now === null ? 0 : (Timestamp::fromDateTime($now) ?: 1);
         try {
             return $this->backend->processEvent($this->handle, $rawBody, $signatureHeader, $nowMs);
         } catch (WebhookException $e) {

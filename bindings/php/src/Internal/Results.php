@@ -34,6 +34,10 @@ final class Results
     private const STATE = ',"state":';
     /** @var array<string, mixed> decoded "suggested" objects by their text */
     private static array $suggested = [];
+    /** The text suggested() was last given and its answer (most requests repeat the last outcome) */
+    private static ?string $lastSuggestedText = null;
+    /** @var array<array-key, ?string>|null */
+    private static ?array $lastSuggested = null;
     private const UNREADABLE = ['ok' => false, 'status' => Status::INTERNAL, 'httpStatus' => 500, 'message' => 'the backend returned an unreadable result'];
 
     /**
@@ -209,6 +213,10 @@ final class Results
      */
     private static function suggested(string $text): ?array
     {
+        if ($text === self::$lastSuggestedText) {
+            return self::$lastSuggested;
+        }
+        self::$lastSuggestedText = $text;
         $suggested = self::$suggested[$text] ?? null;
         if ($suggested === null) {
             if (count(self::$suggested) >= 64) {
@@ -216,7 +224,7 @@ final class Results
             }
             $suggested = self::$suggested[$text] = json_decode($text, true, 2);
         }
-        return is_array($suggested) ? $suggested : null;
+        return self::$lastSuggested = is_array($suggested) ? $suggested : null;
     }
 
     /**
