@@ -13,8 +13,9 @@ use Everifin\Webhook\Status;
 /**
  * Turns a backend's result JSON (docs/design.md "Result JSON") into events, decisions, arrays or
  * exceptions. Results are decoded with ext/json (`json_decode`), except the usual ok event result:
- * its fixed start (design.md's key order) is matched by one regular expression when none of its
- * strings holds an escape, which costs a fifth of decoding it (see {@see self::HEAD}).
+ * its fixed start (design.md's key order), or the whole compact process result (option
+ * compactResult), is matched by one regular expression when none of its strings holds an escape,
+ * which costs a fifth of decoding the object (see {@see self::HEAD}, {@see self::COMPACT}).
  *
  * Two raw texts are kept as they are instead of being decoded and re-encoded: the event's
  * `hookData` (the exact text from the body; decoded only when the shop reads `Event::$hookData`)
