@@ -44,9 +44,12 @@ final class Event implements \JsonSerializable
     /** The event's JSON (what decide() is given): compact, with hookData as received. Made when first read. */
     public readonly string $json;
 
-    /** The result text this event was read from (null: every property given) */
+    /**
+     * The text the lazy properties are read from (null: every property given): the object
+     * result, or the body (a compact result, and the pure-PHP backend)
+     */
     private ?string $result = null;
-    /** hookData's place in $result (length 0: none) */
+    /** hookData's place in $result (length 0: none; -1: found in the body when read) */
     private int $hookAt = 0;
     private int $hookLength = 0;
     /** Where the signature's member starts in $result (-1: given) */
@@ -66,11 +69,12 @@ final class Event implements \JsonSerializable
      * @param Signature|array{timestamp: string, key: string, secretIndex: int, ageMs: int}|string|null $signature
      *        an array, or a compact result's four signature members as written: made into a
      *        Signature when first read
-     * @param string|null $result the result text the event was read from: then hookDataJson is
-     *        the $hookLength bytes at $hookAt (none when 0), and with $signatureAt >= 0 the
-     *        signature is the member there; each is read from it when first asked. With
-     *        $hookLength -1, $result is the body and hookDataJson is found in it when first read,
-     *        from $hookValue (hookData decoded with the body) and $reencoded (the pure-PHP backend)
+     * @param string|null $result the result text (or, for a compact result, the body) the event
+     *        was read from: then hookDataJson is the $hookLength bytes at $hookAt (none when 0),
+     *        and with $signatureAt >= 0 the signature is the object result's member there; each
+     *        is read when first asked. With $hookLength -1, $result is the body and hookDataJson
+     *        is found in it when first read, from $hookValue (hookData decoded with the body) and
+     *        $reencoded (the pure-PHP backend)
      * @internal built by the binding from a result; `hookData`, `json` (and `hookDataJson` and
      *           `signature` when read from a result) are made when first read
      */
