@@ -166,7 +166,7 @@ final class Results
     public static function compactEvent(string $json, string $body): Event
     {
         if (preg_match(self::COMPACT, $json, $m, PREG_UNMATCHED_AS_NULL) === 1) {
-            $suggested = self::suggested($m[21]);
+            $suggested = $m[21] === self::$lastSuggestedText ? self::$lastSuggested : self::suggested($m[21]);
             $hookLength = (int) $m[20];
             if ($suggested !== null && (int) $m[19] + $hookLength <= strlen($body)) {
                 // hookData's text is cut from the body and the signature made when first read.
