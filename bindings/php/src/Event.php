@@ -240,6 +240,31 @@ final class Event implements \JsonSerializable
         return $this->toArray() + ['hookDataJson' => $this->hookDataJson, 'signature' => $this->signature?->toArray(), 'json' => $this->json];
     }
 
+    /**
+     * Every public property, the lazy ones made: an unserialized Event has them all (and no longer
+     * needs the text they were read from).
+     *
+     * @return array<string, mixed>
+     */
+    public function __serialize(): array
+    {
+        return $this->toArray() + ['hookDataJson' => $this->hookDataJson, 'signature' => $this->signature, 'json' => $this->json];
+    }
+
+    /** @param array<string, mixed> $data what __serialize() gave */
+    public function __unserialize(array $data): void
+    {
+        foreach (self::SERIALIZED as $name) {
+            $this->$name = $data[$name] ?? null;
+        }
+    }
+
+    private const SERIALIZED = [
+        'schemaVersion', 'eventId', 'eventType', 'eventTimestamp', 'eventTimestampMs', 'entity', 'entityId', 'paymentId',
+        'refundId', 'orderId', 'instructionId', 'externalId', 'status', 'statusKnown', 'final', 'outcome', 'reasonCode',
+        'hookData', 'legacyFields', 'suggested', 'hookDataJson', 'signature', 'json',
+    ];
+
     /** @return array<string, mixed> every property, the lazy ones made (var_dump, print_r) */
     public function __debugInfo(): array
     {

@@ -348,6 +348,31 @@ final class ApiTest extends TestCase
     }
 
     /**
+     * An Event survives serialize()/unserialize() (a queue, a session) with every property,
+     * the lazy ones included, whether it was read from the library's result or the fallback.
+     *
+     * @dataProvider backends
+     */
+    public function testAnUnserializedEventHasEveryProperty(string $backend): void
+    {
+        $v = new Verifier([self::SECRET], backend: $backend);
+        $events = [
+            'verify' => $v->verify(self::BODY, Verifier::sign(self::BODY, [self::SECRET], self::TS), self::atMs(self::TS_MS + 250)),
+            'normalize' => $v->normalize(self::BODY),
+        ];
+        foreach ($events as $how => $e) {
+            $copy = unserialize(serialize($e));
+            $this->assertEquals($e->hookData, $copy->hookData, $how);
+            $this->assertSame($e->hookDataJson, $copy->hookDataJson, $how);
+            $this->assertEquals($e->signature, $copy->signature, $how);
+            $this->assertSame($e->json, $copy->json, $how);
+            $this->assertSame(print_r($e, true), print_r($copy, true), $how);
+        }
+        $this->assertSame(0, $events['verify']->signature->secretIndex);
+        $this->assertNull($events['normalize']->signature);
+    }
+
+    /**
      * hookData holding the very members that follow it in the event, and a platform named
      * legacyFields: hookDataJson is still exactly the body's text.
      *
