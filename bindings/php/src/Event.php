@@ -76,36 +76,38 @@ final class Event implements \JsonSerializable
      *        is found in it when first read, from $hookValue (hookData decoded with the body) and
      *        $reencoded (the pure-PHP backend)
      * @internal built by the binding from a result; `hookData`, `json` (and `hookDataJson` and
-     *           `signature` when read from a result) are made when first read
+     *           `signature` when read from a result) are made when first read. The parameters
+     *           are untyped: each goes into the typed property of its name, which checks it (a
+     *           second check per argument costs about 5% of building an Event).
      */
     public function __construct(
-        int $schemaVersion,
-        string $eventId,
-        string $eventType,
-        string $eventTimestamp,
-        int $eventTimestampMs,
-        string $entity,
-        ?string $entityId,
-        ?string $paymentId,
-        ?string $refundId,
-        ?string $orderId,
-        ?string $instructionId,
-        ?string $externalId,
-        ?string $status,
-        bool $statusKnown,
-        bool $final,
-        string $outcome,
-        ?string $reasonCode,
-        bool $legacyFields,
-        array $suggested,
-        Signature|array|string|null $signature,
-        ?string $hookDataJson,
-        ?string $result = null,
-        int $hookAt = 0,
-        int $hookLength = 0,
-        int $signatureAt = -1,
-        mixed $hookValue = null,
-        string|false|null $reencoded = null
+        $schemaVersion,
+        $eventId,
+        $eventType,
+        $eventTimestamp,
+        $eventTimestampMs,
+        $entity,
+        $entityId,
+        $paymentId,
+        $refundId,
+        $orderId,
+        $instructionId,
+        $externalId,
+        $status,
+        $statusKnown,
+        $final,
+        $outcome,
+        $reasonCode,
+        $legacyFields,
+        $suggested,
+        $signature,
+        $hookDataJson,
+        $result = null,
+        $hookAt = 0,
+        $hookLength = 0,
+        $signatureAt = -1,
+        $hookValue = null,
+        $reencoded = null
     ) {
         $this->schemaVersion = $schemaVersion;
         $this->eventId = $eventId;
