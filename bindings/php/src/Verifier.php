@@ -134,8 +134,13 @@ final class Verifier
      */
     public function verify(string $rawBody, string $signatureHeader, ?\DateTimeInterface $now = null): Event
     {
-        // 0 means "system clock" to the ABI; the epoch itself is 1 ms later.
-        $nowMs = $now === null ? 0 : (Timestamp::fromDateTime($now) ?: 1);
+        // 0 means "system clock" to the ABI; the epoch itself is 1 ms later. Timestamp::fromDateTime
+        // written out for the usual range (it throws beyond the range of 64-bit milliseconds).
+        $nowMs = 0;
+        if ($now !== null) {
+            $secs = $now->getTimestamp();
+            $nowMs = ($secs > 0 && $secs < 9223372036854774 ? $secs * 1000 + (int) $now->format('v') : Timestamp::fromDateTime($now)) ?: 1;
+        }
         try {
             return $this->backend->processEvent($this->handle, $rawBody, $signatureHeader, $nowMs);
         } catch (WebhookException $e) {
