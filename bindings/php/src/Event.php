@@ -4,6 +4,9 @@ declare(strict_types=1);
 
 namespace Everifin\Webhook;
 
+use Everifin\Webhook\Internal\Fallback\Parse;
+use Everifin\Webhook\Internal\Results;
+
 /**
  * The normalized event (schema version 1, docs/design.md), read-only.
  *
@@ -41,88 +44,177 @@ final class Event implements \JsonSerializable
     /** The event's JSON (what decide() is given): compact, with hookData as received. Made when first read. */
     public readonly string $json;
 
-    /** @var string|null the event's JSON, made on first read of $json */
-    private ?string $hookSource = null;
+    /**
+     * The text the lazy properties are read from (null: every property given): the object
+     * result, or the body (a compact result, and the pure-PHP backend)
+     */
+    private ?string $result = null;
+    /** hookData's place in $result (length 0: none; -1: found in the body when read) */
+    private int $hookAt = 0;
+    private int $hookLength = 0;
+    /** Where the signature's member starts in $result (-1: given) */
+    private int $signatureAt = -1;
+    /**
+     * @var array{timestamp: string, key: string, secretIndex: int, ageMs: int}|string|null the signature, made
+     *      when first read (a string: a compact result's four members as written)
+     */
+    private array|string|null $signatureInfo = null;
+    /** @var mixed hookData as decoded with the body, when $result is the body ($hookLength -1) */
+    private mixed $hookValue = null;
+    /** @var string|false|null $hookValue written again by ext/json (Parse::hookDataText) */
+    private string|false|null $reencoded = null;
 
     /**
-     * @param array<string, mixed>|\stdClass $e the event with hookData already decoded (array), or
-     *        a decoded result's event whose hookData is given as $hookDataJson (object)
-     * @param string|null $json the event's JSON; null: made from the rest when first read
-     * @internal built by the binding from a result
+     * @param array<string, ?string> $suggested
+     * @param Signature|array{timestamp: string, key: string, secretIndex: int, ageMs: int}|string|null $signature
+     *        an array, or a compact result's four signature members as written: made into a
+     *        Signature when first read
+     * @param string|null $result the result text (or, for a compact result, the body) the event
+     *        was read from: then hookDataJson is the $hookLength bytes at $hookAt (none when 0),
+     *        and with $signatureAt >= 0 the signature is the object result's member there; each
+     *        is read when first asked. With $hookLength -1, $result is the body and hookDataJson
+     *        is found in it when first read, from $hookValue (hookData decoded with the body) and
+     *        $reencoded (the pure-PHP backend)
+     * @internal built by the binding from a result; `hookData`, `json` (and `hookDataJson` and
+     *           `signature` when read from a result) are made when first read. The parameters
+     *           are untyped: each goes into the typed property of its name, which checks it (a
+     *           second check per argument costs about 5% of building an Event).
      */
-    public function __construct(array|\stdClass $e, ?string $hookDataJson, ?string $json = null, ?Signature $signature = null)
-    {
-        if ($e instanceof \stdClass || $json === null) {
-            $this->init((object) $e, $hookDataJson, $signature);
-            return;
+    public function __construct(
+        $schemaVersion,
+        $eventId,
+        $eventType,
+        $eventTimestamp,
+        $eventTimestampMs,
+        $entity,
+        $entityId,
+        $paymentId,
+        $refundId,
+        $orderId,
+        $instructionId,
+        $externalId,
+        $status,
+        $statusKnown,
+        $final,
+        $outcome,
+        $reasonCode,
+        $legacyFields,
+        $suggested,
+        $signature,
+        $hookDataJson,
+        $result = null,
+        $hookAt = 0,
+        $hookLength = 0,
+        $signatureAt = -1,
+        $hookValue = null,
+        $reencoded = null
+    ) {
+        $this->schemaVersion = $schemaVersion;
+        $this->eventId = $eventId;
+        $this->eventType = $eventType;
+        $this->eventTimestamp = $eventTimestamp;
+        $this->eventTimestampMs = $eventTimestampMs;
+        $this->entity = $entity;
+        $this->entityId = $entityId;
+        $this->paymentId = $paymentId;
+        $this->refundId = $refundId;
+        $this->orderId = $orderId;
+        $this->instructionId = $instructionId;
+        $this->externalId = $externalId;
+        $this->status = $status;
+        $this->statusKnown = $statusKnown;
+        $this->final = $final;
+        $this->outcome = $outcome;
+        $this->reasonCode = $reasonCode;
+        $this->legacyFields = $legacyFields;
+        $this->suggested = $suggested;
+        if ($result === null) {
+            $this->hookDataJson = $hookDataJson;
+            $hasHook = $hookDataJson !== null;
+        } else {
+            $this->result = $result;
+            $hasHook = $hookLength !== 0;
+            if ($hasHook) {
+                $this->hookAt = $hookAt;
+                $this->hookLength = $hookLength;
+                if ($hookLength < 0) {
+                    $this->hookValue = $hookValue;
+                    $this->reencoded = $reencoded;
+                }
+                unset($this->hookDataJson);
+            } else {
+                $this->hookDataJson = null;
+            }
         }
-        $this->schemaVersion = (int) $e['schemaVersion'];
-        $this->eventId = (string) $e['eventId'];
-        $this->eventType = (string) $e['eventType'];
-        $this->eventTimestamp = (string) $e['eventTimestamp'];
-        $this->eventTimestampMs = (int) $e['eventTimestampMs'];
-        $this->entity = (string) $e['entity'];
-        $this->entityId = $e['entityId'];
-        $this->paymentId = $e['paymentId'];
-        $this->refundId = $e['refundId'];
-        $this->orderId = $e['orderId'];
-        $this->instructionId = $e['instructionId'];
-        $this->externalId = $e['externalId'];
-        $this->status = $e['status'];
-        $this->statusKnown = (bool) $e['statusKnown'];
-        $this->final = (bool) $e['final'];
-        $this->outcome = (string) $e['outcome'];
-        $this->reasonCode = $e['reasonCode'];
-        $this->hookData = $e['hookData'];
-        $this->hookDataJson = $hookDataJson;
-        $this->legacyFields = (bool) $e['legacyFields'];
-        $this->suggested = $e['suggested'];
-        $this->signature = $signature;
-        $this->json = $json;
+        if ($signatureAt >= 0) {
+            $this->signatureAt = $signatureAt;
+            unset($this->signature);
+        } elseif (is_string($signature) || is_array($signature)) {
+            $this->signatureInfo = $signature;
+            unset($this->signature);
+        } else {
+            $this->signature = $signature;
+        }
+        if ($hasHook) {
+            unset($this->hookData);
+        } else {
+            $this->hookData = null;
+        }
+        unset($this->json);
     }
 
     /**
-     * From a decoded result's event (its hookData cut out as raw text): `hookData` is decoded and
-     * `json` written only when read.
+     * From a normalized event object (a decoded result's event, or the fallback's) and hookData's
+     * exact text.
+     *
+     * @internal
      */
-    private function init(\stdClass $e, ?string $hookDataJson, ?Signature $signature): void
+    public static function fromObject(\stdClass $e, ?string $hookDataJson, ?Signature $signature): self
     {
-        $this->schemaVersion = (int) $e->schemaVersion;
-        $this->eventId = (string) $e->eventId;
-        $this->eventType = (string) $e->eventType;
-        $this->eventTimestamp = (string) $e->eventTimestamp;
-        $this->eventTimestampMs = (int) $e->eventTimestampMs;
-        $this->entity = (string) $e->entity;
-        $this->entityId = $e->entityId;
-        $this->paymentId = $e->paymentId;
-        $this->refundId = $e->refundId;
-        $this->orderId = $e->orderId;
-        $this->instructionId = $e->instructionId;
-        $this->externalId = $e->externalId;
-        $this->status = $e->status;
-        $this->statusKnown = (bool) $e->statusKnown;
-        $this->final = (bool) $e->final;
-        $this->outcome = (string) $e->outcome;
-        $this->reasonCode = $e->reasonCode;
-        $this->hookDataJson = $hookDataJson;
-        $this->legacyFields = (bool) $e->legacyFields;
-        $this->suggested = (array) $e->suggested;
-        $this->signature = $signature;
-        $this->hookSource = $hookDataJson;
-        if ($hookDataJson === null) {
-            $this->hookData = null;
-        } else {
-            unset($this->hookData);
-        }
-        unset($this->json);
+        return new self(
+            (int) $e->schemaVersion,
+            (string) $e->eventId,
+            (string) $e->eventType,
+            (string) $e->eventTimestamp,
+            (int) $e->eventTimestampMs,
+            (string) $e->entity,
+            $e->entityId,
+            $e->paymentId,
+            $e->refundId,
+            $e->orderId,
+            $e->instructionId,
+            $e->externalId,
+            $e->status,
+            (bool) $e->statusKnown,
+            (bool) $e->final,
+            (string) $e->outcome,
+            $e->reasonCode,
+            (bool) $e->legacyFields,
+            (array) $e->suggested,
+            $signature,
+            $hookDataJson
+        );
     }
 
     /** @return mixed the lazily made $hookData and $json */
     public function __get(string $name)
     {
         if ($name === 'hookData') {
-            $this->hookData = self::decodeHookData((string) $this->hookSource);
+            $this->hookData = self::decodeHookData((string) $this->hookDataJson);
             return $this->hookData;
+        }
+        if ($name === 'hookDataJson') {
+            $this->hookDataJson = $this->hookLength < 0
+                ? Parse::hookDataText((string) $this->result, $this->hookValue, $this->reencoded)
+                : substr((string) $this->result, $this->hookAt, $this->hookLength);
+            $this->hookValue = $this->reencoded = null;
+            return $this->hookDataJson;
+        }
+        if ($name === 'signature') {
+            $i = $this->signatureInfo;
+            $this->signature = is_array($i) ? new Signature($i['timestamp'], $i['key'], $i['secretIndex'], $i['ageMs'])
+                : (is_string($i) ? Results::compactSignature($i) : Results::signatureAt((string) $this->result, $this->signatureAt));
+            return $this->signature;
         }
         if ($name === 'json') {
             $a = $this->toArray();
@@ -140,7 +232,8 @@ final class Event implements \JsonSerializable
 
     public function __isset(string $name): bool
     {
-        return ($name === 'hookData' && $this->hookDataJson !== null) || $name === 'json';
+        // Called for the lazy properties not made yet, which are then never null.
+        return $name === 'hookData' || $name === 'hookDataJson' || $name === 'json' || $name === 'signature';
     }
 
     /** @return array<string, mixed> every property, the lazy ones made (json_encode($event)) */
@@ -148,6 +241,31 @@ final class Event implements \JsonSerializable
     {
         return $this->toArray() + ['hookDataJson' => $this->hookDataJson, 'signature' => $this->signature?->toArray(), 'json' => $this->json];
     }
+
+    /**
+     * Every public property, the lazy ones made: an unserialized Event has them all (and no longer
+     * needs the text they were read from).
+     *
+     * @return array<string, mixed>
+     */
+    public function __serialize(): array
+    {
+        return $this->toArray() + ['hookDataJson' => $this->hookDataJson, 'signature' => $this->signature, 'json' => $this->json];
+    }
+
+    /** @param array<string, mixed> $data what __serialize() gave */
+    public function __unserialize(array $data): void
+    {
+        foreach (self::SERIALIZED as $name) {
+            $this->$name = $data[$name] ?? null;
+        }
+    }
+
+    private const SERIALIZED = [
+        'schemaVersion', 'eventId', 'eventType', 'eventTimestamp', 'eventTimestampMs', 'entity', 'entityId', 'paymentId',
+        'refundId', 'orderId', 'instructionId', 'externalId', 'status', 'statusKnown', 'final', 'outcome', 'reasonCode',
+        'hookData', 'legacyFields', 'suggested', 'hookDataJson', 'signature', 'json',
+    ];
 
     /** @return array<string, mixed> every property, the lazy ones made (var_dump, print_r) */
     public function __debugInfo(): array

@@ -72,8 +72,14 @@ final class Verifier
         }
 
         $this->backend = self::pickBackend($backend);
+        // Success as the compact array (docs/design.md): cheaper to read, and hookData stays in the
+        // body until it is read. A library without the option is asked again without it.
+        $compactJson = substr($optionsJson, 0, -1) . ',"compactResult":true}';
         try {
-            [$handle, $error] = $this->backend->newVerifier($optionsJson);
+            [$handle, $error] = $this->backend->newVerifier($compactJson);
+            if ($handle === null) {
+                [$handle, $error] = $this->backend->newVerifier($optionsJson);
+            }
         } catch (\Throwable $e) {
             if ($backend === self::BACKEND_FFI) {
                 throw WebhookException::forStatus(Status::INTERNAL, 'the native library failed to create a verifier', null, null, $e);
@@ -83,6 +89,7 @@ final class Verifier
             [$handle, $error] = $this->backend->newVerifier($optionsJson);
         }
         $optionsJson = str_repeat("\0", strlen($optionsJson));
+        $compactJson = str_repeat("\0", strlen($compactJson));
         if ($handle === null) {
             Results::throwIfError(Results::decode((string) $error, false));
             throw WebhookException::forStatus(Status::INTERNAL, 'the verifier could not be created');
@@ -127,9 +134,12 @@ final class Verifier
      */
     public function verify(string $rawBody, string $signatureHeader, ?\DateTimeInterface $now = null): Event
     {
-        $nowMs = $now === null ? 0 : Timestamp::fromDateTime($now);
-        if ($nowMs === 0 && $now !== null) {
-            $nowMs = 1; // 0 means "system clock" to the ABI; the epoch itself is 1 ms later.
+        // 0 means "system clock" to the ABI; the epoch itself is 1 ms later. Timestamp::fromDateTime
+        // written out for the usual range (it throws beyond the range of 64-bit milliseconds).
+        $nowMs = 0;
+        if ($now !== null) {
+            $secs = $now->getTimestamp();
+            $nowMs = ($secs > 0 && $secs < 9223372036854774 ? $secs * 1000 + (int) $now->format('v') : Timestamp::fromDateTime($now)) ?: 1;
         }
         try {
             return $this->backend->processEvent($this->handle, $rawBody, $signatureHeader, $nowMs);

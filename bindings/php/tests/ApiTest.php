@@ -47,6 +47,38 @@ final class ApiTest extends TestCase
         return \DateTimeImmutable::createFromFormat('U.u', sprintf('%d.%03d000', intdiv($ms, 1000), $ms % 1000));
     }
 
+    /**
+     * A verifier used for many requests (a long-running worker) answers each as a new verifier
+     * does: with each of its secrets, after a mismatch, and for the same request again.
+     *
+     * @dataProvider backends
+     */
+    public function testAVerifierReusedForManyRequestsAnswersLikeANewOne(string $backend): void
+    {
+        $secrets = ['whsec-old-1', 'whsec-mid-2', self::SECRET];
+        $reused = new Verifier($secrets, backend: $backend);
+        $requests = [];
+        foreach ([[$secrets[0]], [$secrets[2]], ['whsec-unknown'], [$secrets[1]], ['whsec-unknown', $secrets[2]], [$secrets[0]]] as $signWith) {
+            $requests[] = [self::BODY, Verifier::sign(self::BODY, $signWith, self::TS)];
+        }
+        $requests[] = $requests[1];
+        $answer = static function (Verifier $v, array $request): array {
+            try {
+                $e = $v->verify($request[0], $request[1], self::atMs(self::TS_MS + 250));
+                return ['ok', $e->signature->secretIndex, $e->signature->key, $e->eventId];
+            } catch (WebhookException $x) {
+                return [$x->status(), $x->getMessage()];
+            }
+        };
+        $indexes = [];
+        foreach ($requests as $request) {
+            $got = $answer($reused, $request);
+            $this->assertSame($answer(new Verifier($secrets, backend: $backend), $request), $got);
+            $indexes[] = $got[0] === 'ok' ? $got[1] : $got[0];
+        }
+        $this->assertSame([0, 2, 'SIGNATURE_MISMATCH', 1, 2, 0, 2], $indexes);
+    }
+
     /** @dataProvider backends */
     public function testVerifyReturnsTheNormalizedEventWithTypedProperties(string $backend): void
     {
@@ -316,6 +348,31 @@ final class ApiTest extends TestCase
     }
 
     /**
+     * An Event survives serialize()/unserialize() (a queue, a session) with every property,
+     * the lazy ones included, whether it was read from the library's result or the fallback.
+     *
+     * @dataProvider backends
+     */
+    public function testAnUnserializedEventHasEveryProperty(string $backend): void
+    {
+        $v = new Verifier([self::SECRET], backend: $backend);
+        $events = [
+            'verify' => $v->verify(self::BODY, Verifier::sign(self::BODY, [self::SECRET], self::TS), self::atMs(self::TS_MS + 250)),
+            'normalize' => $v->normalize(self::BODY),
+        ];
+        foreach ($events as $how => $e) {
+            $copy = unserialize(serialize($e));
+            $this->assertEquals($e->hookData, $copy->hookData, $how);
+            $this->assertSame($e->hookDataJson, $copy->hookDataJson, $how);
+            $this->assertEquals($e->signature, $copy->signature, $how);
+            $this->assertSame($e->json, $copy->json, $how);
+            $this->assertSame(print_r($e, true), print_r($copy, true), $how);
+        }
+        $this->assertSame(0, $events['verify']->signature->secretIndex);
+        $this->assertNull($events['normalize']->signature);
+    }
+
+    /**
      * hookData holding the very members that follow it in the event, and a platform named
      * legacyFields: hookDataJson is still exactly the body's text.
      *
@@ -332,6 +389,67 @@ final class ApiTest extends TestCase
         $this->assertSame(['woocommerce' => 'processing', 'prestashop' => 'PS_OS_PAYMENT', 'legacyFields' => 'x'], $e->suggested);
         $this->assertFalse($e->legacyFields);
         $this->assertTrue($e->hookData->legacyFields);
+    }
+
+    /**
+     * The quick reading of an ok event result (one regular expression over its fixed start, see
+     * Results::HEAD) gives the same Event as decoding the whole result with ext/json: for the
+     * results it reads and for those it leaves to ext/json (escaped strings).
+     *
+     * @dataProvider backends
+     */
+    public function testTheQuickReadingOfAResultGivesTheDecodedEvent(string $backend): void
+    {
+        $b = Verifier::pickBackend($backend);
+        $options = (string) json_encode(['secrets' => [self::SECRET], 'suggestedStates' => ['legacyFields' => ['paid' => 'x'], '0' => ['paid' => null], 'shop' => (object) []]]);
+        [$handle] = $b->newVerifier($options);
+        $head = '{"eventId":"c2949dfe-4585-46eb-9213-35f0f7faf055","eventType":"payment.statusChange","eventTimestamp":"2024-05-07T14:49:55.884Z",';
+        $quick = [
+            'hookData object' => self::BODY,
+            'no hookData' => $head . '"data":{"paymentId":"da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e21","status":"BOOKED"}}',
+            'hookData null' => $head . '"data":{"paymentId":"da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e21","status":"PROCESSING","hookData":null}}',
+            'hookData like the tail' => $head . '"data":{"refundId":"da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e21","status":"DONE","hookData":{"legacyFields":true,"suggested":{"a":"b"}}}}',
+            'every field, legacy' => '{"eventId":"c2949dfe-4585-46eb-9213-35f0f7faf055","hookType":"order.statusChange","timestamp":"2024-05-07T14:49:55Z","clientId":"c",'
+                . '"data":{"orderId":"8840d948-12da-4ca1-8269-3cfdc10b73bc","paymentId":"da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e21","instructionId":"i-1","externalId":"Objednávka 5",'
+                . '"status":"CANCELLED","reasonCode":"AC04","hookData":[1,"2"]}}',
+            'unknown type and status' => '{"eventId":"c2949dfe-4585-46eb-9213-35f0f7faf055","eventType":"x.y","eventTimestamp":"1969-12-31T23:59:59.999Z","data":{"status":"ÚSPECH"}}',
+        ];
+        $decoded = [
+            'escaped status' => $head . '"data":{"paymentId":"da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e21","status":"BO\"OKED\n","hookData":{}}}',
+            'escaped externalId' => $head . '"data":{"paymentId":"da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e21","status":"BOOKED","externalId":"a\\\\b\u0001"}}',
+            'escaped eventType' => '{"eventId":"c2949dfe-4585-46eb-9213-35f0f7faf055","eventType":"x\ty","eventTimestamp":"2024-05-07T14:49:55.884Z","data":{}}',
+        ];
+        [$compactHandle] = $b->newVerifier(substr($options, 0, -1) . ',"compactResult":true}');
+        $re = (new \ReflectionClassConstant(\Everifin\Webhook\Internal\Results::class, 'HEAD'))->getValue();
+        $compactRe = (new \ReflectionClassConstant(\Everifin\Webhook\Internal\Results::class, 'COMPACT'))->getValue();
+        foreach ([1 => $quick, 0 => $decoded] as $matches => $bodies) {
+            foreach ($bodies as $name => $body) {
+                foreach (['future ts' => self::TS_MS - 1000, 'past ts' => self::TS_MS + 250] as $when => $nowMs) {
+                    $header = Verifier::sign($body, [self::SECRET], self::TS);
+                    $object = $b->process($handle, $body, $header, $nowMs);
+                    $compact = $b->process($compactHandle, $body, $header, $nowMs);
+                    $this->assertSame($matches, preg_match($compactRe, $compact), "$name, compact: $compact");
+                    if ($backend === 'php' && Verifier::defaultBackend() === 'ffi') {
+                        [$native] = Verifier::pickBackend('ffi')->newVerifier(substr($options, 0, -1) . ',"compactResult":true}');
+                        $this->assertSame(Verifier::pickBackend('ffi')->process($native, $body, $header, $nowMs), $compact, "$name: the compact results differ");
+                    }
+                    $results = ['process' => $object, 'normalize' => $b->normalize($body, $options), 'compact' => $compact];
+                    foreach ($results as $kind => $json) {
+                        if ($kind !== 'compact') {
+                            $this->assertSame($matches, preg_match($re, $json), "$name, $kind: $json");
+                        }
+                        $quickEvent = \Everifin\Webhook\Internal\Results::event($json, $body);
+                        $decodedEvent = \Everifin\Webhook\Internal\Results::decodedEvent($kind === 'compact' ? $object : $json);
+                        $this->assertSame(print_r($decodedEvent, true), print_r($quickEvent, true), "$name, $kind, $when");
+                        $this->assertSame($decodedEvent->hookDataJson, $quickEvent->hookDataJson);
+                        $this->assertSame($decodedEvent->suggested, $quickEvent->suggested);
+                        $this->assertSame($decodedEvent->json, $quickEvent->json);
+                    }
+                }
+            }
+        }
+        $b->freeVerifier($handle);
+        $b->freeVerifier($compactHandle);
     }
 
     /** A result whose hookData is not where the library writes it still gives the whole event. */

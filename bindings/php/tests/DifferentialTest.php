@@ -256,16 +256,19 @@ final class DifferentialTest extends TestCase
                 case 'process':
                     $body = self::body();
                     $header = self::header($body);
-                    $options = mt_rand(0, 3) ? '{"secrets":["' . self::SECRET . '"],"toleranceSeconds":' . [0, 300, 1][mt_rand(0, 2)] . '}' : self::options();
+                    $simple = mt_rand(0, 3) !== 0;
+                    $options = $simple ? '{"secrets":["' . self::SECRET . '"],"toleranceSeconds":' . [0, 300, 1][mt_rand(0, 2)] . '}' : self::options();
+                    // Every other simple verifier has compactResult (its errors are the usual objects).
+                    $abiOptions = $simple && $i % 2 ? substr($options, 0, -1) . ',"compactResult":true}' : $options;
                     $now = [self::NOW, self::NOW, 1, PHP_INT_MAX, PHP_INT_MIN, -1, self::NOW + 301000][mt_rand(0, 6)];
-                    $run = static function (Backend $b) use ($body, $header, $options, $now): string {
-                        [$h, $error] = $b->newVerifier($options);
+                    $run = static function (Backend $b) use ($body, $header, $abiOptions, $now): string {
+                        [$h, $error] = $b->newVerifier($abiOptions);
                         if ($h === null) {
                             return (string) $error;
                         }
                         return $b->process($h, $body, $header, $now);
                     };
-                    $label = "process\nbody: $body\nheader: $header\noptions: $options\nnow: $now";
+                    $label = "process\nbody: $body\nheader: $header\noptions: $abiOptions\nnow: $now";
                     $this->assertPublicApiAgrees($body, $header, $options, $now, $label);
                     break;
                 case 'normalize':
@@ -294,7 +297,8 @@ final class DifferentialTest extends TestCase
                 $this->assertSame(substr($a, strpos($a, ',"state":')), substr($b, strpos($b, ',"state":')), "the new state is written differently\n$label");
             }
             $counts[$kind] = ($counts[$kind] ?? 0) + 1;
-            $statuses[(string) (Vectors::decode($a)->status ?? '?')] = true;
+            $decoded = Vectors::decode($a);
+            $statuses[$decoded instanceof \stdClass ? (string) ($decoded->status ?? '?') : (str_starts_with($a, '[') ? 'OK' : '?')] = true;
         }
         // The generator reaches the outcomes it is meant to.
         foreach (['OK', 'HEADER_MISSING', 'HEADER_MALFORMED', 'HEADER_TIMESTAMP_INVALID', 'SIGNATURE_MISMATCH', 'TIMESTAMP_TOO_OLD',

@@ -101,7 +101,26 @@ final class FfiBackend implements Backend
 
     public function processEvent(object $verifier, string $body, string $header, int $nowMs): \Everifin\Webhook\Event
     {
-        return Results::event($this->process($verifier, $body, $header, $nowMs));
+        $ptr = $verifier instanceof FfiVerifier ? $verifier->ptr : null;
+        if ($ptr === null) {
+            throw new \LogicException('not a live native verifier');
+        }
+        $ffi = $this->ffi;
+        $result = $ffi->evf_verifier_process($ptr, $body, strlen($body), $header, strlen($header), $nowMs);
+        if ($result === null) {
+            return Results::event($this->take(null));
+        }
+        // take(), written out: this is every request's path.
+        try {
+            $json = $ffi->evf_result_json($result);
+            if (!is_string($json)) { // older PHP versions return a CData pointer
+                $len = $ffi->evf_result_json_len($result);
+                $json = ($json === null || $len === 0) ? '' : \FFI::string($json, $len);
+            }
+        } finally {
+            $ffi->evf_result_free($result);
+        }
+        return ($json[0] ?? '') === '[' ? Results::compactEvent($json, $body) : Results::event($json, $body);
     }
 
     public function normalizeEvent(string $body, string $optionsJson): \Everifin\Webhook\Event
@@ -127,7 +146,8 @@ final class FfiBackend implements Backend
      */
     private function take($result): string
     {
-        if ($result === null || \FFI::isNull($result)) {
+        // FFI returns a NULL pointer as null.
+        if ($result === null) {
             return '{"ok":false,"status":"INTERNAL","httpStatus":500,"message":"the library returned no result (out of memory)"}';
         }
         try {

@@ -12,6 +12,7 @@ use Everifin\Webhook\Internal\Fallback\Normalize;
 use Everifin\Webhook\Internal\Fallback\Explain;
 use Everifin\Webhook\Internal\Fallback\Failure;
 use Everifin\Webhook\Internal\Fallback\Options;
+use Everifin\Webhook\Internal\Fallback\Parse;
 use Everifin\Webhook\Internal\Fallback\Result;
 use Everifin\Webhook\Internal\Fallback\Verify;
 use Everifin\Webhook\Internal\Fallback\Timestamp;
@@ -56,14 +57,19 @@ final class PhpBackend implements Backend
     public function freeVerifier(?object $verifier): void
     {
         if ($verifier instanceof Options) {
-            $verifier->secrets = [];
+            $verifier->clearSecrets();
         }
     }
 
     public function process(object $verifier, string $body, string $header, int $nowMs): string
     {
         try {
-            [$signature, $event, $hook] = $this->verified(self::options($verifier), $body, $header, $nowMs);
+            $o = self::options($verifier);
+            if ($o->compactResult) {
+                [$signature, $event, $hook, $reencoded] = $this->verified($o, $body, $header, $nowMs, false);
+                return Result::compact($signature, $event, $hook === null ? null : Parse::hookDataRange($body, $hook, $reencoded));
+            }
+            [$signature, $event, $hook] = $this->verified($o, $body, $header, $nowMs);
             return Result::event($signature, $event, $hook);
         } catch (Failure $f) {
             return Result::error($f);
@@ -137,7 +143,7 @@ final class PhpBackend implements Backend
         foreach ($o->secrets as $i => $secret) {
             $secrets[] = (object) ['index' => $i, 'fingerprint' => Explain::fingerprint($secret)];
         }
-        $o->secrets = [];
+        $o->clearSecrets();
         // Appended to the process result's text, like the core: hookData stays exactly as received.
         return substr($processJson, 0, -1) . ',"findings":' . Explain::compact($findings)
             . ',"secrets":' . Explain::compact($secrets) . '}';
@@ -150,12 +156,26 @@ final class PhpBackend implements Backend
      */
     public function processEvent(object $verifier, string $body, string $header, int $nowMs): PublicEvent
     {
+        // verified(), written out: this is every request's path.
+        $o = $verifier instanceof Options ? $verifier : self::options($verifier);
         try {
-            [$signature, $event, $hook] = $this->verified(self::options($verifier), $body, $header, $nowMs);
+            if (strlen($body) > $o->maxBodyBytes) {
+                self::checkSize($body, $o);
+            }
+            $signature = Verify::verify($header, $body, $o, $nowMs === 0 ? Timestamp::nowMs() : $nowMs);
+            try {
+                // Normalize::parts(), written out.
+                [$root, $assoc, $reencoded] = Parse::body($body);
+                [$event, $hook] = Normalize::fields($root, $o, $assoc);
+            } catch (Failure $f) {
+                $f->signature = $signature;
+                throw $f;
+            }
         } catch (Failure $f) {
             throw self::exception($f);
         }
-        return new PublicEvent($event, $hook, null, new PublicSignature($signature['timestamp'], $signature['key'], $signature['secretIndex'], $signature['ageMs']));
+        // The signature and hookData's text in the body are made when first read.
+        return new PublicEvent(...$event, ...[$signature, null, $body, 0, $hook === null ? 0 : -1, -1, $hook, $reencoded]);
     }
 
     /**
@@ -172,7 +192,9 @@ final class PhpBackend implements Backend
         } catch (Failure $f) {
             throw self::exception($f);
         }
-        return new PublicEvent($event, $hook, null, null);
+        $event[] = null;
+        $event[] = $hook;
+        return new PublicEvent(...$event);
     }
 
     /**
@@ -195,19 +217,23 @@ final class PhpBackend implements Backend
     }
 
     /**
-     * verifier.rs Verifier::process: size, signature, then the body.
+     * verifier.rs Verifier::process: size, signature, then the body (without $hookText: hookData
+     * decoded and written again, as Normalize::parts() gives it, instead of its text).
      *
-     * @return array{0: array{timestamp: string, key: string, secretIndex: int, ageMs: int}, 1: \stdClass, 2: ?string}
+     * @return array{0: array{timestamp: string, key: string, secretIndex: int, ageMs: int}, 1: list<mixed>, 2: ?string}
      * @throws Failure
      */
-    private function verified(Options $o, string $body, string $header, int $nowMs): array
+    private function verified(Options $o, string $body, string $header, int $nowMs, bool $hookText = true): array
     {
         if ($nowMs === 0) {
             $nowMs = Timestamp::nowMs();
         }
         self::checkSize($body, $o);
-        $signature = Verify::verify($header, $body, $o->secrets, $o->toleranceSeconds, $nowMs);
+        $signature = Verify::verify($header, $body, $o, $nowMs);
         try {
+            if (!$hookText) {
+                return [$signature, ...Normalize::parts($body, $o)];
+            }
             [$event, $hook] = Normalize::body($body, $o);
         } catch (Failure $f) {
             $f->signature = $signature;

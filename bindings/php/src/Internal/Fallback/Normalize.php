@@ -20,27 +20,48 @@ final class Normalize
     {
     }
 
+    /** The event's keys in the schema's order, without hookData (after reasonCode). */
+    public const KEYS = [
+        'schemaVersion', 'eventId', 'eventType', 'eventTimestamp', 'eventTimestampMs', 'entity', 'entityId', 'paymentId',
+        'refundId', 'orderId', 'instructionId', 'externalId', 'status', 'statusKnown', 'final', 'outcome', 'reasonCode',
+        'legacyFields', 'suggested',
+    ];
+
     /**
-     * normalize::normalize_body: body bytes -> the normalized event (an object with the keys of
-     * the schema, hookData as null) and hookData's exact text (null when absent).
+     * normalize::normalize_body: body bytes -> the normalized event (its values in the order of
+     * {@see KEYS}, which is also the order of Event's constructor) and hookData's exact text
+     * (null when absent).
      *
-     * @return array{0: \stdClass, 1: ?string}
+     * @return array{0: list<mixed>, 1: ?string}
      * @throws Failure
      */
     public static function body(string $body, Options $o): array
     {
-        [$root, $assoc, $reencoded] = Parse::body($body);
-        $event = self::fields($root, $o, $assoc);
-        $hook = $event->hookData;
-        $event->hookData = null;
+        [$event, $hook, $reencoded] = self::parts($body, $o);
         return [$event, $hook === null ? null : Parse::hookDataText($body, $hook, $reencoded)];
     }
 
     /**
-     * @param \stdClass $f the body's top-level members
-     * @throws Failure EVENT_INVALID
+     * body() without finding hookData's text: the event's values, hookData as decoded with the
+     * body (null when absent) and as written again by ext/json, for Parse::hookDataText().
+     *
+     * @return array{0: list<mixed>, 1: mixed, 2: string|false|null}
+     * @throws Failure
      */
-    private static function fields(\stdClass $f, Options $o, bool $assoc): \stdClass
+    public static function parts(string $body, Options $o): array
+    {
+        [$root, $assoc, $reencoded] = Parse::body($body);
+        [$event, $hook] = self::fields($root, $o, $assoc);
+        return [$event, $hook, $reencoded];
+    }
+
+    /**
+     * @param \stdClass $f the body's top-level members
+     * @return array{0: list<mixed>, 1: mixed} the event's values (KEYS), the decoded hookData
+     * @throws Failure EVENT_INVALID
+     * @internal public for PhpBackend::processEvent (parts() without one step)
+     */
+    public static function fields(\stdClass $f, Options $o, bool $assoc): array
     {
         // Each field: the usual value checked inline, anything else by the helper that names the fault.
         $eventId = $f->eventId ?? null;
@@ -49,13 +70,16 @@ final class Normalize
             throw new Failure(Status::EVENT_INVALID, 'eventId is required', 'eventId');
         }
         $eventType = $f->eventType ?? null;
+        $usual = true; // eventType and eventTimestamp under their own keys
         if (!is_string($eventType) || $eventType === '') {
             [$eventType] = self::withFallback($f, 'eventType', 'hookType');
+            $usual = false;
         }
         $tsText = $f->eventTimestamp ?? null;
         $tsName = 'eventTimestamp';
         if (!is_string($tsText) || $tsText === '') {
             [$tsText, $tsName] = self::withFallback($f, 'eventTimestamp', 'timestamp');
+            $usual = false;
         }
         $tsMs = Timestamp::parseMs($tsText);
         if ($tsMs === null) {
@@ -122,38 +146,47 @@ final class Normalize
         }
         $class = ($status !== null && $knownType) ? Outcome::classify($entity, $status, $o->confirmedIsPaid) : null;
         [$final, $outcome] = $class ?? [false, 'unknown'];
-        $suggested = Suggested::forOutcome($o->suggested, $outcome);
-        $e = new \stdClass();
-        $e->schemaVersion = 1;
-        $e->eventId = $eventId;
-        $e->eventType = $eventType;
-        $e->eventTimestamp = Timestamp::isCanonical($tsText) ? $tsText : Timestamp::formatMs($tsMs);
-        $e->eventTimestampMs = $tsMs;
-        $e->entity = $entity;
-        $e->entityId = ['payment' => $paymentId, 'refund' => $refundId, 'order' => $orderId, 'unknown' => null][$entity];
-        $e->paymentId = $paymentId;
-        $e->refundId = $refundId;
-        $e->orderId = $orderId;
-        $e->instructionId = $instructionId;
-        $e->externalId = $externalId;
-        $e->status = $status;
-        $e->statusKnown = $class !== null;
-        $e->final = $final;
-        $e->outcome = $outcome;
-        $e->reasonCode = $reasonCode;
-        $e->hookData = $data->hookData ?? null;
-        $e->legacyFields = property_exists($f, 'clientId') || property_exists($f, 'hookType') || property_exists($f, 'timestamp');
-        $e->suggested = $suggested;
-        return $e;
+        return [[
+            1,
+            $eventId,
+            $eventType,
+            // Timestamp::isCanonical($tsText), written out.
+            strlen($tsText) === 24 && $tsText[19] === '.' && $tsText[23] === 'Z' ? $tsText : Timestamp::formatMs($tsMs),
+            $tsMs,
+            $entity,
+            $entity === 'payment' ? $paymentId : ($entity === 'refund' ? $refundId : ($entity === 'order' ? $orderId : null)),
+            $paymentId,
+            $refundId,
+            $orderId,
+            $instructionId,
+            $externalId,
+            $status,
+            $class !== null,
+            $final,
+            $outcome,
+            $reasonCode,
+            // Four members that are eventId, eventType, eventTimestamp and data leave no room for a legacy one.
+            ($usual && count((array) $f) === 4) ? false : (property_exists($f, 'clientId') || property_exists($f, 'hookType') || property_exists($f, 'timestamp')),
+            $o->suggestedFor($outcome),
+        ], $data->hookData ?? null];
     }
 
-    /** The event's JSON as the core writes it, with hookData's text as received. */
-    public static function json(\stdClass $event, ?string $hookDataText): string
+    /**
+     * The event's JSON as the core writes it, with hookData's text as received.
+     *
+     * @param list<mixed> $event the values of {@see KEYS}
+     */
+    public static function json(array $event, ?string $hookDataText): string
     {
-        $e = clone $event;
-        $e->hookData = $hookDataText === null ? null : new JsonRaw($hookDataText);
+        $e = new \stdClass();
+        foreach (self::KEYS as $i => $key) {
+            if ($key === 'legacyFields') {
+                $e->hookData = $hookDataText === null ? null : new JsonRaw($hookDataText);
+            }
+            $e->$key = $event[$i];
+        }
         $suggested = new \stdClass();
-        foreach ($event->suggested as $platform => $state) {
+        foreach ($e->suggested as $platform => $state) {
             $suggested->{(string) $platform} = $state;
         }
         $e->suggested = $suggested;

@@ -19,8 +19,66 @@ final class Options
     public int $toleranceSeconds = Constants::DEFAULT_TOLERANCE_SECONDS;
     public bool $confirmedIsPaid = false;
     public int $maxBodyBytes = Constants::DEFAULT_MAX_BODY_BYTES;
+    /** process() answers success with the compact array (docs/design.md) */
+    public bool $compactResult = false;
     /** @var array<array-key, array<string, ?string>> platform => outcome => state, in table order */
     public array $suggested = Suggested::DEFAULTS;
+    /** @var array<string, array<array-key, ?string>> the event's `suggested` per outcome, made when first asked */
+    private array $suggestedByOutcome = [];
+    /** @var list<\HashContext> HMAC-SHA256 keyed with each secret (made for a second message, then copied for each) */
+    private array $keyed = [];
+    private bool $used = false;
+
+    /**
+     * hash_hmac('sha256', "$ts.$body", $secret) for each secret, oldest first. A verifier that
+     * checks more than one message (a long-running worker) keys a context with each secret once
+     * and copies it per message, hashing the body without writing "$ts.$body" out; the first
+     * message (often the only one: PHP-FPM makes a verifier per request) takes hash_hmac.
+     *
+     * @return list<string> lowercase hex
+     */
+    public function macs(string $ts, string $body): array
+    {
+        if (!$this->used) {
+            $this->used = true;
+            $macs = [];
+            foreach ($this->secrets as $secret) {
+                $macs[] = hash_hmac('sha256', $ts . '.' . $body, $secret);
+            }
+            return $macs;
+        }
+        if (count($this->keyed) !== count($this->secrets)) {
+            $this->keyed = [];
+            foreach ($this->secrets as $secret) {
+                $this->keyed[] = hash_init('sha256', HASH_HMAC, $secret);
+            }
+        }
+        $macs = [];
+        foreach ($this->keyed as $keyed) {
+            $h = hash_copy($keyed);
+            hash_update($h, $ts . '.');
+            hash_update($h, $body);
+            $macs[] = hash_final($h);
+        }
+        return $macs;
+    }
+
+    /** Forgets the secrets (the verifier is freed). */
+    public function clearSecrets(): void
+    {
+        $this->secrets = [];
+        $this->keyed = [];
+    }
+
+    /**
+     * The `suggested` object of an event with this outcome (Suggested::forOutcome of the table).
+     *
+     * @return array<array-key, ?string>
+     */
+    public function suggestedFor(string $outcome): array
+    {
+        return $this->suggestedByOutcome[$outcome] ??= Suggested::forOutcome($this->suggested, $outcome);
+    }
 
     /** Options for a verifier: "secrets" is required. */
     public static function forVerifier(string $json): self
@@ -77,9 +135,15 @@ final class Options
                 case 'suggestedStates':
                     $o->suggested = self::suggested($v);
                     break;
+                case 'compactResult':
+                    if (!is_bool($v)) {
+                        throw self::invalid('options: "compactResult" must be true or false');
+                    }
+                    $o->compactResult = $v;
+                    break;
                 default:
                     throw self::invalid(sprintf(
-                        'options: unknown option %s (known: secrets, toleranceSeconds, confirmedIsPaid, maxBodyBytes, suggestedStates)',
+                        'options: unknown option %s (known: secrets, toleranceSeconds, confirmedIsPaid, maxBodyBytes, suggestedStates, compactResult)',
                         JsonWriter::string(Text::truncate((string) $key, 64))
                     ));
             }

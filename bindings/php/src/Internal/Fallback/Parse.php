@@ -36,6 +36,15 @@ final class Parse
     {
         // ext/json accepts only valid UTF-8 (strictly: no overlong forms, no surrogates), so a body
         // it decodes is UTF-8; the check is made when it does not.
+        $root = json_decode($body, false, Constants::MAX_JSON_DEPTH + 1);
+        if ($root instanceof \stdClass) {
+            // The usual body, as JsonReader::decode reads it.
+            [$ok, $hookText] = self::finite($root, false, $body);
+            if ($ok) {
+                return [$root, false, $hookText];
+            }
+            throw new Failure(Status::BODY_NOT_JSON, 'the body has a number beyond the range of a 64-bit float');
+        }
         [$ok, $root, $error, $assoc] = JsonReader::decode($body, Constants::MAX_JSON_DEPTH + 1, false);
         if (!$ok && !preg_match('//u', $body)) {
             throw new Failure(Status::BODY_NOT_UTF8, sprintf('the body is not valid UTF-8 (invalid byte at offset %d)', self::validUpTo($body)));
@@ -79,7 +88,8 @@ final class Parse
      */
     private static function finite($root, bool $assoc, string $body): array
     {
-        if (JsonReader::overflows($body, false)) {
+        // JsonReader::overflows()'s look for an exponent, written out: most bodies have none.
+        if (preg_match('/[eE]\+?0*[1-9][0-9]{2}/', $body) && JsonReader::overflows($body, false)) {
             return [false, null]; // an exponent beyond the range, wherever it is written
         }
         if ($assoc || !$root instanceof \stdClass) {
@@ -87,8 +97,14 @@ final class Parse
         }
         $hookText = null;
         foreach ($root as $k => $v) {
+            if (is_string($v)) {
+                continue;
+            }
             if ($k === 'data' && $v instanceof \stdClass) {
                 foreach ($v as $dk => $dv) {
+                    if (is_string($dv)) {
+                        continue;
+                    }
                     if ($dk === 'hookData' && $dv !== null) {
                         $hookText = json_encode($dv, self::REENCODE, 512);
                         if ($hookText === false && json_last_error() === JSON_ERROR_INF_OR_NAN) {
@@ -146,9 +162,23 @@ final class Parse
      */
     public static function hookDataText(string $body, $hook, $text): string
     {
+        [$start, $length] = self::hookDataRange($body, $hook, $text);
+        return substr($body, $start, $length);
+    }
+
+    /**
+     * hookDataText()'s place in the body: [byte offset, length].
+     *
+     * @param mixed $hook the decoded data.hookData
+     * @param string|false|null $text $hook written again by ext/json, when done already
+     * @return array{0: int, 1: int}
+     */
+    public static function hookDataRange(string $body, $hook, $text): array
+    {
         $text ??= json_encode($hook, self::REENCODE, 512);
-        if (is_string($text) && strpos($body, '\\u') === false && substr_count($body, '"hookData"') === 1) {
-            $at = strpos($body, '"hookData"') + 10;
+        $at = is_string($text) && strpos($body, '\\u') === false ? strpos($body, '"hookData"') : false;
+        if ($at !== false && strpos($body, '"hookData"', $at + 10) === false) {
+            $at += 10;
             $at += strspn($body, " \t\n\r", $at);
             if (($body[$at] ?? '') === ':') {
                 $at += 1 + strspn($body, " \t\n\r", $at + 1);
@@ -156,13 +186,13 @@ final class Parse
                     $end = $at + strlen($text);
                     $next = $body[$end + strspn($body, " \t\n\r", $end)] ?? '';
                     if ($next === ',' || $next === '}') {
-                        return $text;
+                        return [$at, strlen($text)];
                     }
                 }
             }
         }
         [$start, $end] = self::hookDataSpan($body);
-        return substr($body, $start, $end - $start);
+        return [$start, $end - $start];
     }
 
     /**

@@ -45,8 +45,36 @@ final class Result
         return $out . '}';
     }
 
-    /** result::process / result::normalize */
-    public static function event(?array $signature, \stdClass $event, ?string $hookDataText): string
+    /**
+     * result::process_compact (option compactResult): the success of process as one array, in
+     * design.md's order, with hookData's byte range in the body instead of its text.
+     *
+     * @param array{timestamp: string, key: string, secretIndex: int, ageMs: int} $signature
+     * @param list<mixed> $event the values of Normalize::KEYS
+     * @param array{0: int, 1: int}|null $hookRange [offset, length], null when hookData is absent or null
+     */
+    public static function compact(array $signature, array $event, ?array $hookRange): string
+    {
+        $suggested = new \stdClass();
+        foreach ($event[18] as $platform => $state) {
+            $suggested->{(string) $platform} = $state;
+        }
+        $values = [1, $signature['timestamp'], $signature['key'], $signature['secretIndex'], $signature['ageMs']];
+        for ($i = 1; $i <= 17; $i++) {
+            $values[] = $event[$i];
+        }
+        $values[] = $hookRange === null ? null : $hookRange[0];
+        $values[] = $hookRange === null ? null : $hookRange[1];
+        $values[] = $suggested;
+        return JsonWriter::compact($values);
+    }
+
+    /**
+     * result::process / result::normalize
+     *
+     * @param list<mixed> $event the values of Normalize::KEYS
+     */
+    public static function event(?array $signature, array $event, ?string $hookDataText): string
     {
         $out = '{"ok":true,"status":"OK","httpStatus":200';
         if ($signature !== null) {

@@ -28,6 +28,9 @@ final class Verify
     {
         // The usual header, "ts=...;v0=<hex>[;v1=<hex>...]" without spaces: one match.
         if (strlen($header) <= Constants::MAX_HEADER_BYTES && preg_match('/\Ats=([!-:<-~]+)((?:;[vV][0-9]{1,3}=[0-9a-fA-F]{64}){1,16})\z/', $header, $m)) {
+            if (strlen($m[2]) <= 70) { // one signature: ";vN=" and 64 digits
+                return [$m[1], [[substr($m[2], 1, -65), strtolower(substr($m[2], -64))]]];
+            }
             $sigs = [];
             foreach (explode(';', substr($m[2], 1)) as $part) {
                 $sigs[] = [substr($part, 0, -65), strtolower(substr($part, -64))];
@@ -88,22 +91,19 @@ final class Verify
     /**
      * Verifies the header against the body: the signature info (timestamp, key, secretIndex, ageMs).
      *
-     * @param list<string> $secrets
+     * @param Options $o the secrets and the tolerance
      * @return array{timestamp: string, key: string, secretIndex: int, ageMs: int}
      * @throws Failure
      */
-    public static function verify(string $header, string $body, #[\SensitiveParameter] array $secrets, int $toleranceSeconds, int $nowMs): array
+    public static function verify(string $header, string $body, Options $o, int $nowMs): array
     {
+        $toleranceSeconds = $o->toleranceSeconds;
         [$ts, $sigs] = self::parseHeader($header);
         $tsMs = Timestamp::parseMs($ts);
         if ($tsMs === null) {
             throw new Failure(Status::HEADER_TIMESTAMP_INVALID, sprintf("the Signature header's ts %s is not an RFC 3339 UTC date-time like 2024-01-09T13:08:48.069Z", JsonWriter::string(Text::truncate($ts, 40))));
         }
-        $message = $ts . '.' . $body;
-        $macs = [];
-        foreach ($secrets as $secret) {
-            $macs[] = hash_hmac('sha256', $message, $secret);
-        }
+        $macs = $o->macs($ts, $body);
         $match = null;
         foreach ($sigs as [$key, $given]) {
             foreach ($macs as $i => $mac) {
@@ -124,7 +124,8 @@ final class Verify
         if (is_float($age)) { // i64 saturating_sub
             $age = $age > 0 ? PHP_INT_MAX : PHP_INT_MIN;
         }
-        $info = ['timestamp' => Timestamp::isCanonical($ts) ? $ts : Timestamp::formatMs($tsMs), 'key' => strtolower($match[0]), 'secretIndex' => $match[1], 'ageMs' => $age];
+        // Timestamp::isCanonical($ts), written out.
+        $info = ['timestamp' => strlen($ts) === 24 && $ts[19] === '.' && $ts[23] === 'Z' ? $ts : Timestamp::formatMs($tsMs), 'key' => strtolower($match[0]), 'secretIndex' => $match[1], 'ageMs' => $age];
         $limit = $toleranceSeconds * 1000;
         if ($toleranceSeconds > 0 && $age > $limit) {
             $f = new Failure(Status::TIMESTAMP_TOO_OLD, sprintf('the signature is authentic but %d s old; at most %d s are accepted', intdiv($age, 1000), $toleranceSeconds));
