@@ -52,13 +52,11 @@ final class Event implements \JsonSerializable
     /** hookData's place in $result (length 0: none; -1: found in the body when read) */
     private int $hookAt = 0;
     private int $hookLength = 0;
-    /** Where the signature's member starts in $result (-1: given) */
-    private int $signatureAt = -1;
     /**
-     * @var array{timestamp: string, key: string, secretIndex: int, ageMs: int}|string|null the signature, made
-     *      when first read (a string: a compact result's four members as written)
+     * @var array{timestamp: string, key: string, secretIndex: int, ageMs: int}|null the signature,
+     *      made into a Signature when first read
      */
-    private array|string|null $signatureInfo = null;
+    private ?array $signatureInfo = null;
     /** @var mixed hookData as decoded with the body, when $result is the body ($hookLength -1) */
     private mixed $hookValue = null;
     /** @var string|false|null $hookValue written again by ext/json (Parse::hookDataText) */
@@ -66,13 +64,11 @@ final class Event implements \JsonSerializable
 
     /**
      * @param array<string, ?string> $suggested
-     * @param Signature|array{timestamp: string, key: string, secretIndex: int, ageMs: int}|string|null $signature
-     *        an array, or a compact result's four signature members as written: made into a
-     *        Signature when first read
+     * @param Signature|array{timestamp: string, key: string, secretIndex: int, ageMs: int}|null $signature
+     *        an array is made into a Signature when first read
      * @param string|null $result the result text (or, for a compact result, the body) the event
      *        was read from: then hookDataJson is the $hookLength bytes at $hookAt (none when 0),
-     *        and with $signatureAt >= 0 the signature is the object result's member there; each
-     *        is read when first asked. With $hookLength -1, $result is the body and hookDataJson
+     *        read when first asked. With $hookLength -1, $result is the body and hookDataJson
      *        is found in it when first read, from $hookValue (hookData decoded with the body) and
      *        $reencoded (the pure-PHP backend)
      * @internal built by the binding from a result; `hookData`, `json` (and `hookDataJson` and
@@ -105,7 +101,6 @@ final class Event implements \JsonSerializable
         $result = null,
         $hookAt = 0,
         $hookLength = 0,
-        $signatureAt = -1,
         $hookValue = null,
         $reencoded = null
     ) {
@@ -146,10 +141,7 @@ final class Event implements \JsonSerializable
                 $this->hookDataJson = null;
             }
         }
-        if ($signatureAt >= 0) {
-            $this->signatureAt = $signatureAt;
-            unset($this->signature);
-        } elseif (is_string($signature) || is_array($signature)) {
+        if (is_array($signature)) {
             $this->signatureInfo = $signature;
             unset($this->signature);
         } else {
@@ -212,8 +204,7 @@ final class Event implements \JsonSerializable
         }
         if ($name === 'signature') {
             $i = $this->signatureInfo;
-            $this->signature = is_array($i) ? new Signature($i['timestamp'], $i['key'], $i['secretIndex'], $i['ageMs'])
-                : (is_string($i) ? Results::compactSignature($i) : Results::signatureAt((string) $this->result, $this->signatureAt));
+            $this->signature = $i === null ? null : new Signature($i['timestamp'], $i['key'], $i['secretIndex'], $i['ageMs']);
             return $this->signature;
         }
         if ($name === 'json') {

@@ -392,13 +392,13 @@ final class ApiTest extends TestCase
     }
 
     /**
-     * The quick reading of an ok event result (one regular expression over its fixed start, see
-     * Results::HEAD) gives the same Event as decoding the whole result with ext/json: for the
-     * results it reads and for those it leaves to ext/json (escaped strings).
+     * The compact process result (option compactResult, what verifiers ask for) gives the same
+     * Event as the object result decoded whole: plain and escaped strings, every field, hookData
+     * present, null, absent or shaped like the result's own tail.
      *
      * @dataProvider backends
      */
-    public function testTheQuickReadingOfAResultGivesTheDecodedEvent(string $backend): void
+    public function testTheCompactResultGivesTheDecodedEvent(string $backend): void
     {
         $b = Verifier::pickBackend($backend);
         $options = (string) json_encode(['secrets' => [self::SECRET], 'suggestedStates' => ['legacyFields' => ['paid' => 'x'], '0' => ['paid' => null], 'shop' => (object) []]]);
@@ -420,24 +420,19 @@ final class ApiTest extends TestCase
             'escaped eventType' => '{"eventId":"c2949dfe-4585-46eb-9213-35f0f7faf055","eventType":"x\ty","eventTimestamp":"2024-05-07T14:49:55.884Z","data":{}}',
         ];
         [$compactHandle] = $b->newVerifier(substr($options, 0, -1) . ',"compactResult":true}');
-        $re = (new \ReflectionClassConstant(\Everifin\Webhook\Internal\Results::class, 'HEAD'))->getValue();
-        $compactRe = (new \ReflectionClassConstant(\Everifin\Webhook\Internal\Results::class, 'COMPACT'))->getValue();
-        foreach ([1 => $quick, 0 => $decoded] as $matches => $bodies) {
+        foreach ([$quick, $decoded] as $bodies) {
             foreach ($bodies as $name => $body) {
                 foreach (['future ts' => self::TS_MS - 1000, 'past ts' => self::TS_MS + 250] as $when => $nowMs) {
                     $header = Verifier::sign($body, [self::SECRET], self::TS);
                     $object = $b->process($handle, $body, $header, $nowMs);
                     $compact = $b->process($compactHandle, $body, $header, $nowMs);
-                    $this->assertSame($matches, preg_match($compactRe, $compact), "$name, compact: $compact");
+                    $this->assertSame('[', $compact[0], "$name, compact: $compact");
                     if ($backend === 'php' && Verifier::defaultBackend() === 'ffi') {
                         [$native] = Verifier::pickBackend('ffi')->newVerifier(substr($options, 0, -1) . ',"compactResult":true}');
                         $this->assertSame(Verifier::pickBackend('ffi')->process($native, $body, $header, $nowMs), $compact, "$name: the compact results differ");
                     }
                     $results = ['process' => $object, 'normalize' => $b->normalize($body, $options), 'compact' => $compact];
                     foreach ($results as $kind => $json) {
-                        if ($kind !== 'compact') {
-                            $this->assertSame($matches, preg_match($re, $json), "$name, $kind: $json");
-                        }
                         $quickEvent = \Everifin\Webhook\Internal\Results::event($json, $body);
                         $decodedEvent = \Everifin\Webhook\Internal\Results::decodedEvent($kind === 'compact' ? $object : $json);
                         $this->assertSame(print_r($decodedEvent, true), print_r($quickEvent, true), "$name, $kind, $when");

@@ -175,7 +175,7 @@ final class PhpBackend implements Backend
             throw self::exception($f);
         }
         // The signature and hookData's text in the body are made when first read.
-        return new PublicEvent(...$event, ...[$signature, null, $body, 0, $hook === null ? 0 : -1, -1, $hook, $reencoded]);
+        return new PublicEvent(...$event, ...[$signature, null, $body, 0, $hook === null ? 0 : -1, $hook, $reencoded]);
     }
 
     /**
