@@ -44,20 +44,19 @@ pub(crate) fn event(out: &mut String, e: &Event, hook_data: Option<&str>) {
     out.push_str(itoa::Buffer::new().format(e.event_timestamp_ms));
     out.push_str(r#","entity":""#);
     out.push_str(e.entity.name());
-    out.push_str(r#"","entityId":"#);
-    optional(out, e.entity_id.as_deref());
-    out.push_str(r#","paymentId":"#);
-    optional(out, e.payment_id.as_deref());
-    out.push_str(r#","refundId":"#);
-    optional(out, e.refund_id.as_deref());
-    out.push_str(r#","orderId":"#);
-    optional(out, e.order_id.as_deref());
-    out.push_str(r#","instructionId":"#);
-    optional(out, e.instruction_id.as_deref());
-    out.push_str(r#","externalId":"#);
-    optional(out, e.external_id.as_deref());
-    out.push_str(r#","status":"#);
-    optional(out, e.status.as_deref());
+    out.push('"');
+    for (key, value) in [
+        (r#","entityId":"#, &e.entity_id),
+        (r#","paymentId":"#, &e.payment_id),
+        (r#","refundId":"#, &e.refund_id),
+        (r#","orderId":"#, &e.order_id),
+        (r#","instructionId":"#, &e.instruction_id),
+        (r#","externalId":"#, &e.external_id),
+        (r#","status":"#, &e.status),
+    ] {
+        out.push_str(key);
+        optional(out, value.as_deref());
+    }
     out.push_str(r#","statusKnown":"#);
     out.push_str(if e.status_known { "true" } else { "false" });
     out.push_str(r#","final":"#);

@@ -149,17 +149,24 @@ _OK_PREFIX = b'{"ok":true,'
 
 
 
-def _result_text_data(ptr: Any) -> Tuple[str, Dict[str, Any]]:
-    """Copy a result out, free it (always), parse it once; return its JSON text and the object
-    when it is OK and raise the matching WebhookError otherwise."""
+def _take_json(ptr: Any, ok_prefix: bytes) -> Tuple[bytes, int]:
+    """Copy a result's JSON out and free the result (always): (the JSON, its status). A result
+    that starts with ``ok_prefix`` is OK without asking evf_result_status."""
     lib_ = _LIB or lib()
     if not ptr:
         raise MemoryError("everifin-webhook: the library returned no result (out of memory)")
     try:
         raw = lib_.evf_result_json(ptr) or b""
-        code = 0 if raw.startswith(_OK_PREFIX) else int(lib_.evf_result_status(ptr))
+        code = 0 if raw.startswith(ok_prefix) else int(lib_.evf_result_status(ptr))
     finally:
         lib_.evf_result_free(ptr)
+    return raw, code
+
+
+def _result_text_data(ptr: Any) -> Tuple[str, Dict[str, Any]]:
+    """Copy a result out, free it (always), parse it once; return its JSON text and the object
+    when it is OK and raise the matching WebhookError otherwise."""
+    raw, code = _take_json(ptr, _OK_PREFIX)
     text, data = _parse_result(raw)
     if code == 0 and type(data) is dict and data.get("ok") is True:
         return text, data
@@ -201,15 +208,7 @@ def _event_of(ptr: Any) -> Event:
     The event alone is decoded (the envelope is known, the signature is decoded on first use),
     and a large ``hookData`` is cut out by its fixed place and kept as text until it is read.
     A result of another layout is decoded whole instead."""
-    lib_ = _LIB or lib()
-    if not ptr:
-        raise MemoryError("everifin-webhook: the library returned no result (out of memory)")
-    try:
-        raw = lib_.evf_result_json(ptr) or b""
-        code = 0 if raw.startswith(_OK_ENVELOPE_BYTES) else int(lib_.evf_result_status(ptr))
-    finally:
-        lib_.evf_result_free(ptr)
-    return _event_from(raw, code)
+    return _event_from(*_take_json(ptr, _OK_ENVELOPE_BYTES))
 
 
 def _event_from(raw: bytes, code: int) -> Event:
