@@ -489,7 +489,7 @@ class Verifier:
 
     Args:
         secrets: the hook secrets, oldest first (a single ``str`` is one secret). During a
-            secret rotation pass both. They are kept only inside the native verifier (and for
+            secret rotation pass both. They are kept only inside the native verifiers (and for
             :meth:`sign`), never in ``repr``, messages or results.
         tolerance_seconds: maximum clock difference for the ``ts`` of the signature, in both
             directions (default 300; 0 turns the check off).
