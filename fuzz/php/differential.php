@@ -69,7 +69,8 @@ function run(array $c, string $backend): array
         }
         if ($c['fn'] === 'decide') {
             $v = new Verifier(['decide-needs-no-secret'], backend: $backend);
-            $d = $v->decide($c['event'], $c['state']);
+            // Both as their exact bytes (gen.py writes them in base64).
+            $d = $v->decide(base64_decode($c['event']), base64_decode($c['state']));
             return ['decision' => $d->toArray(), 'stateJson' => $d->stateJson, 'apply' => $d->shouldApply()];
         }
         $v = new Verifier($c['secrets'], $c['toleranceSeconds'], $c['confirmedIsPaid'], $c['maxBodyBytes'],

@@ -308,7 +308,11 @@ def main():
                     st = text
             if rng.random() < 0.1:
                 st = st.replace("}", ', "shopNote": 1.50, "big": 12345678901234567890123, "e": {}, "l": []}', 1) if "}" in st else st
-            out.update({"event": ev, "state": st, "origin": base["_file"] + ": " + base["name"]})
+            # As base64 of their exact bytes: a mutation may leave a lone UTF-16 surrogate (written
+            # with surrogatepass), which no JSON line could carry to differential.php.
+            out.update({"event": base64.b64encode(ev.encode("utf-8", "surrogatepass")).decode(),
+                        "state": base64.b64encode(st.encode("utf-8", "surrogatepass")).decode(),
+                        "origin": base["_file"] + ": " + base["name"]})
         sys.stdout.write(json.dumps(out, ensure_ascii=True) + "\n")
 
 
