@@ -379,11 +379,23 @@ fn skip_string(json: &[u8], mut i: usize) -> Result<usize, ScanError> {
     }
 }
 
-fn hex4(json: &[u8], at: usize) -> Option<u32> {
-    let digits = std::str::from_utf8(json.get(at..at + 4)?).ok()?;
-    u32::from_str_radix(digits, 16)
-        .ok()
-        .filter(|_| digits.bytes().all(|b| b.is_ascii_hexdigit()))
+/// The four hexadecimal digits at `json[at..]` as a number (`None` when they are not four hex
+/// digits).
+pub(crate) fn hex4(json: &[u8], at: usize) -> Option<u32> {
+    json.get(at..at + 4)?.iter().try_fold(0u32, |n, &b| {
+        let d = char::from(b).to_digit(16)?;
+        Some(n * 16 + d)
+    })
+}
+
+/// Whether a number token is beyond the range of a 64-bit float. Short plain integers always
+/// fit; only exponents and long digit runs (20 characters or more) are parsed to see.
+pub(crate) fn beyond_f64(token: &[u8], exponent: bool) -> bool {
+    (exponent || token.len() >= 20)
+        && std::str::from_utf8(token)
+            .ok()
+            .and_then(|t| t.parse::<f64>().ok())
+            .is_some_and(f64::is_infinite)
 }
 
 /// From the start of a number token to just after it; refuses numbers that overflow f64.
@@ -393,14 +405,8 @@ fn check_number(json: &[u8], start: usize) -> Result<usize, ScanError> {
         .take_while(|b| matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
         .count();
     let token = &json[start..start + len];
-    // Short plain integers always fit; only exponents and long digit runs can overflow.
-    if len >= 20 || token.iter().any(|b| matches!(b, b'e' | b'E')) {
-        let parsed = std::str::from_utf8(token)
-            .ok()
-            .and_then(|t| t.parse::<f64>().ok());
-        if parsed.is_some_and(f64::is_infinite) {
-            return Err(ScanError::NumberOutOfRange);
-        }
+    if beyond_f64(token, token.iter().any(|b| matches!(b, b'e' | b'E'))) {
+        return Err(ScanError::NumberOutOfRange);
     }
     Ok(start + len)
 }

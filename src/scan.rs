@@ -6,9 +6,9 @@
 //! It only ever accepts. Whatever it does not take as a well-formed event object (any error, a
 //! member name with escapes, a body that is not an object) gives `None`, and parse.rs's reference
 //! path (serde_json and `strict_scan`) decides, with its exact messages. The two agree on every
-//! body the fast path accepts (tests below, and the `parse` fuzz target).
+//! body the fast path accepts (tests below, and the `normalize` fuzz target).
 
-use crate::parse::{Body, Fields, Node, DATA_KEYS, MAX_JSON_DEPTH, TOP_KEYS};
+use crate::parse::{beyond_f64, hex4, Body, Fields, Node, DATA_KEYS, MAX_JSON_DEPTH, TOP_KEYS};
 
 /// Checks `json` (valid UTF-8) and returns its top-level and `data` members, or `None` to leave
 /// the body to the reference path.
@@ -30,10 +30,7 @@ pub(crate) fn scan(json: &str) -> Option<Body<'_>> {
             data = Some(s.node()?);
             return Some(());
         }
-        let start = s.i;
-        s.value()?;
-        fields.set(key, s.text(start));
-        Some(())
+        s.keep(&mut fields, key)
     })?;
     s.ws();
     if s.i != json.len() {
@@ -91,17 +88,19 @@ impl<'a> Scanner<'a> {
         self.s.get(self.i).copied()
     }
 
-    /// The body's text from `start` to the current position (both on UTF-8 boundaries: at a
-    /// value's first byte and just after its last).
-    fn text(&self, start: usize) -> &'a str {
-        self.text.get(start..self.i).unwrap_or("")
+    /// Skips the member value at the current position and keeps its text in `fields` when `key`
+    /// is one of theirs (a value starts and ends on UTF-8 boundaries: its first byte and just
+    /// after its last are ASCII).
+    fn keep(&mut self, fields: &mut Fields<'a>, key: &[u8]) -> Option<()> {
+        let start = self.i;
+        self.value()?;
+        fields.set(key, self.text.get(start..self.i).unwrap_or(""));
+        Some(())
     }
 
     #[inline(always)]
     fn ws(&mut self) {
-        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
-            self.i += 1;
-        }
+        self.i = ws(self.s, self.i);
     }
 
     /// Skips one value.
@@ -115,12 +114,7 @@ impl<'a> Scanner<'a> {
         match self.peek()? {
             b'{' => {
                 let mut fields = Fields::new(DATA_KEYS);
-                self.object(|s, key| {
-                    let start = s.i;
-                    s.value()?;
-                    fields.set(key, s.text(start));
-                    Some(())
-                })?;
+                self.object(|s, key| s.keep(&mut fields, key))?;
                 Some(Node::Object(fields))
             }
             b'n' => self.literal(b"null").map(|_| Node::Null),
@@ -150,20 +144,11 @@ impl<'a> Scanner<'a> {
             return Some(());
         }
         loop {
-            if self.peek()? != b'"' {
+            let (key, escaped, value) = member_name(self.s, self.i)?;
+            if escaped {
                 return None;
             }
-            let start = self.i + 1;
-            if self.string()? {
-                return None;
-            }
-            let key = &self.s[start..self.i - 1];
-            self.ws();
-            if self.peek()? != b':' {
-                return None;
-            }
-            self.i += 1;
-            self.ws();
+            self.i = value;
             member(self, key)?;
             self.ws();
             match self.peek()? {
@@ -178,13 +163,6 @@ impl<'a> Scanner<'a> {
         self.i += 1;
         self.depth -= 1;
         Some(())
-    }
-
-    /// A string, from its opening quote to just after its closing one; whether it had escapes.
-    fn string(&mut self) -> Option<bool> {
-        let (end, escaped) = string_end(self.s, self.i)?;
-        self.i = end;
-        Some(escaped)
     }
 }
 
@@ -217,7 +195,7 @@ fn skip(s: &[u8], mut i: usize, room: usize) -> Option<usize> {
                     i += 1;
                 } else {
                     if object {
-                        i = member_name(s, i)?;
+                        i = member_name(s, i)?.2;
                     }
                     continue 'value;
                 }
@@ -239,7 +217,7 @@ fn skip(s: &[u8], mut i: usize, room: usize) -> Option<usize> {
                 b',' => {
                     i = ws(s, i + 1);
                     if object {
-                        i = member_name(s, i)?;
+                        i = member_name(s, i)?.2;
                     }
                     continue 'value;
                 }
@@ -266,16 +244,18 @@ fn ws(s: &[u8], mut i: usize) -> usize {
     i
 }
 
-/// A member name at `s[i]` and its colon; the index of the member's value.
-fn member_name(s: &[u8], i: usize) -> Option<usize> {
+/// A member name at `s[i]` and its colon: the name's raw bytes (between the quotes), whether it
+/// has escapes, and the index of the member's value.
+fn member_name(s: &[u8], i: usize) -> Option<(&[u8], bool, usize)> {
     if *s.get(i)? != b'"' {
         return None;
     }
-    let i = ws(s, string_end(s, i)?.0);
-    if *s.get(i)? != b':' {
+    let (end, escaped) = string_end(s, i)?;
+    let colon = ws(s, end);
+    if *s.get(colon)? != b':' {
         return None;
     }
-    Some(ws(s, i + 1))
+    Some((&s[i + 1..end - 1], escaped, ws(s, colon + 1)))
 }
 
 fn literal(s: &[u8], i: usize, word: &[u8]) -> Option<usize> {
@@ -301,8 +281,8 @@ fn string_end(s: &[u8], i: usize) -> Option<(usize, bool)> {
     }
 }
 
-/// The number that starts at `s[start]`: JSON's grammar, and (like `strict_scan`) a finite f64
-/// when it has an exponent or 20 characters or more; the index just after it.
+/// The number that starts at `s[start]`: JSON's grammar, and within the range of an f64 (the
+/// reference path's rule, [`beyond_f64`]); the index just after it.
 fn number_end(s: &[u8], start: usize) -> Option<usize> {
     let digits = |mut i: usize| {
         while s.get(i).is_some_and(u8::is_ascii_digit) {
@@ -339,13 +319,7 @@ fn number_end(s: &[u8], start: usize) -> Option<usize> {
         }
         i = end;
     }
-    if exponent || i - start >= 20 {
-        let value: f64 = std::str::from_utf8(&s[start..i]).ok()?.parse().ok()?;
-        if value.is_infinite() {
-            return None;
-        }
-    }
-    Some(i)
+    (!beyond_f64(&s[start..i], exponent)).then_some(i)
 }
 
 /// One escape at `s[i] == b'\\'`; the index after it. `\u` escapes of UTF-16 surrogates must
@@ -365,13 +339,6 @@ fn escape(s: &[u8], i: usize) -> Option<usize> {
         },
         _ => None,
     }
-}
-
-fn hex4(s: &[u8], at: usize) -> Option<u32> {
-    s.get(at..at + 4)?.iter().try_fold(0u32, |n, &b| {
-        let d = char::from(b).to_digit(16)?;
-        Some(n * 16 + d)
-    })
 }
 
 #[cfg(test)]
