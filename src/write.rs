@@ -45,17 +45,9 @@ pub(crate) fn event(out: &mut String, e: &Event, hook_data: Option<&str>) {
     out.push_str(r#","entity":""#);
     out.push_str(e.entity.name());
     out.push('"');
-    for (key, value) in [
-        (r#","entityId":"#, &e.entity_id),
-        (r#","paymentId":"#, &e.payment_id),
-        (r#","refundId":"#, &e.refund_id),
-        (r#","orderId":"#, &e.order_id),
-        (r#","instructionId":"#, &e.instruction_id),
-        (r#","externalId":"#, &e.external_id),
-        (r#","status":"#, &e.status),
-    ] {
+    for (key, value) in ids_and_status(e) {
         out.push_str(key);
-        optional(out, value.as_deref());
+        optional(out, value);
     }
     out.push_str(r#","statusKnown":"#);
     out.push_str(if e.status_known { "true" } else { "false" });
@@ -69,7 +61,28 @@ pub(crate) fn event(out: &mut String, e: &Event, hook_data: Option<&str>) {
     out.push_str(hook_data.unwrap_or("null"));
     out.push_str(r#","legacyFields":"#);
     out.push_str(if e.legacy_fields { "true" } else { "false" });
-    out.push_str(r#","suggested":{"#);
+    out.push_str(r#","suggested":"#);
+    suggested(out, e);
+    out.push('}');
+}
+
+/// The event's optional strings from `entityId` to `status`, in the order of the event, each
+/// with the text that precedes it in the event object (`,"key":`).
+fn ids_and_status(e: &Event) -> [(&'static str, Option<&str>); 7] {
+    [
+        (r#","entityId":"#, e.entity_id.as_deref()),
+        (r#","paymentId":"#, e.payment_id.as_deref()),
+        (r#","refundId":"#, e.refund_id.as_deref()),
+        (r#","orderId":"#, e.order_id.as_deref()),
+        (r#","instructionId":"#, e.instruction_id.as_deref()),
+        (r#","externalId":"#, e.external_id.as_deref()),
+        (r#","status":"#, e.status.as_deref()),
+    ]
+}
+
+/// The `suggested` object: platform → state or null, in table order.
+fn suggested(out: &mut String, e: &Event) {
+    out.push('{');
     for (i, (platform, state)) in e.suggested.0.iter().enumerate() {
         if i > 0 {
             out.push(',');
@@ -78,7 +91,7 @@ pub(crate) fn event(out: &mut String, e: &Event, hook_data: Option<&str>) {
         out.push(':');
         optional(out, state.as_deref());
     }
-    out.push_str("}}");
+    out.push('}');
 }
 
 /// The compact success result of `evf_verifier_process` (option `compactResult`, docs/design.md):
@@ -109,16 +122,8 @@ pub(crate) fn compact_process(
     text(&mut out, Some(&e.event_timestamp));
     int(&mut out, e.event_timestamp_ms);
     text(&mut out, Some(e.entity.name()));
-    for field in [
-        &e.entity_id,
-        &e.payment_id,
-        &e.refund_id,
-        &e.order_id,
-        &e.instruction_id,
-        &e.external_id,
-        &e.status,
-    ] {
-        text(&mut out, field.as_deref());
+    for (_, value) in ids_and_status(e) {
+        text(&mut out, value);
     }
     flag(&mut out, e.status_known);
     flag(&mut out, e.is_final);
@@ -132,16 +137,8 @@ pub(crate) fn compact_process(
         }
         None => out.push_str("null,null,"),
     }
-    out.push('{');
-    for (i, (platform, state)) in e.suggested.0.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        string(&mut out, platform);
-        out.push(':');
-        optional(&mut out, state.as_deref());
-    }
-    out.push_str("}]");
+    suggested(&mut out, e);
+    out.push(']');
     out
 }
 
