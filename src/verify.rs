@@ -69,15 +69,7 @@ pub fn parse_header(header: &[u8]) -> Result<ParsedHeader<'_>, Error> {
 
     let mut ts = None;
     let mut signatures = Vec::new();
-    // All ASCII (checked above): every byte index is a character boundary of `text`.
-    let mut start = 0;
-    while start <= text.len() {
-        let end = memchr::memchr(b';', &header[start..]).map_or(text.len(), |i| start + i);
-        let part = trim(&text[start..end]);
-        start = end + 1;
-        if part.is_empty() {
-            continue;
-        }
+    for part in text.split(';').map(trim).filter(|p| !p.is_empty()) {
         let Some((key, value)) = part.split_once('=') else {
             return Err(malformed(format!(
                 "Signature header part {:?} is not key=value",
