@@ -75,9 +75,9 @@ fn ok<T: Serialize>(payload: &T) -> String {
     })
 }
 
-/// Room for a result around an event (without its hookData): its fixed keys (about 530 bytes) plus the text of its
-/// variable fields, and room for the NUL a C string appends (so the FFI does not copy the JSON
-/// again).
+/// Room for a result around an event (without its hookData): its fixed keys (about 530 bytes)
+/// plus the text of its variable fields, and room for the NUL the C ABI appends (so the FFI does
+/// not copy the JSON again).
 fn event_capacity(event: &Event) -> usize {
     let strings = [
         Some(&event.event_id),
