@@ -120,7 +120,7 @@ final class FfiBackend implements Backend
         } finally {
             $ffi->evf_result_free($result);
         }
-        return ($json[0] ?? '') === '[' ? Results::compactEvent($json, $body) : Results::event($json, $body);
+        return Results::event($json, $body); // a compact result when it starts with '['
     }
 
     public function normalizeEvent(string $body, string $optionsJson): \Everifin\Webhook\Event

@@ -96,7 +96,7 @@ final class Results
      * A compact process result's event (docs/design.md, "Compact process result"); $body: the
      * body the call was given.
      */
-    public static function compactEvent(string $json, string $body): Event
+    private static function compactEvent(string $json, string $body): Event
     {
         // ext/json. Depth 3: the array, "suggested", its strings and nulls.
         $v = json_decode($json, true, 3);
