@@ -187,7 +187,6 @@ _OK_ENVELOPE_BYTES = b'{"ok":true,"status":"OK","httpStatus":200'
 _ENVELOPE_LEN = len(_OK_ENVELOPE_BYTES)
 _SIGNATURE_KEY = ',"signature":'
 _SIGNATURE_AT = _ENVELOPE_LEN + len(_SIGNATURE_KEY)
-_OK_SIGNED_BYTES = _OK_ENVELOPE_BYTES + _SIGNATURE_KEY.encode()
 _EVENT_KEY = ',"event":'
 _EVENT_LEN = len(_EVENT_KEY)
 _HOOK_KEY = '"hookData":'
