@@ -68,10 +68,14 @@ impl RawJson {
 
 impl Serialize for RawJson {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        // Checked once more here, on the rare serde path (result JSON is written by hand).
-        let raw: &RawValue = serde_json::from_str(&self.0).map_err(serde::ser::Error::custom)?;
-        raw.serialize(serializer)
+        raw_value(&self.0)?.serialize(serializer)
     }
+}
+
+/// Validated JSON text as serde_json's raw value, checked once more here: this is the rare serde
+/// path (results are written by hand, src/write.rs).
+fn raw_value<E: serde::ser::Error>(json: &str) -> Result<&RawValue, E> {
+    serde_json::from_str(json).map_err(E::custom)
 }
 
 /// The JSON of an event, with `hookData` given apart: the event's own, or a slice of the body
@@ -103,10 +107,7 @@ impl Serialize for EventJson<'_> {
         s.serialize_field("final", &e.is_final)?;
         s.serialize_field("outcome", &e.outcome)?;
         s.serialize_field("reasonCode", &e.reason_code)?;
-        let hook_data: Option<&RawValue> = match self.hook_data {
-            Some(json) => Some(serde_json::from_str(json).map_err(serde::ser::Error::custom)?),
-            None => None,
-        };
+        let hook_data = self.hook_data.map(raw_value).transpose()?;
         s.serialize_field("hookData", &hook_data)?;
         s.serialize_field("legacyFields", &e.legacy_fields)?;
         s.serialize_field("suggested", &e.suggested)?;
