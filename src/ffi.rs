@@ -297,11 +297,11 @@ pub unsafe extern "C" fn evf_verifier_process(
             Ok(args) => args,
             Err(e) => return (e.status, result::error(&e)),
         };
-        let r = v.inner.process_borrowed(body, header, now_unix_ms);
+        let r = v.inner.process_view(body, header, now_unix_ms);
         let json = if v.inner.options().compact_result {
             result::process_compact(&r, body)
         } else {
-            result::process_borrowed(&r)
+            result::process_view(&r)
         };
         (status_of(&r), json)
     })

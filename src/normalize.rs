@@ -2,6 +2,8 @@
 //! and 3): required fields and their legacy fallbacks, UUIDs, the timestamp, the entity and the
 //! outcome, `hookData` passed through exactly as received.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 use serde_json::value::RawValue;
 
@@ -72,6 +74,95 @@ impl Serialize for RawJson {
     }
 }
 
+/// The normalized event as borrowed as it can be: strings are slices of the body unless they had
+/// to change (escapes decoded, a UUID lower-cased, a timestamp re-printed), `suggested` is the
+/// options' shared table. The C ABI's results are written from it (src/write.rs) without building
+/// an [`Event`], which is its owned form.
+#[derive(Debug)]
+pub(crate) struct EventView<'a> {
+    pub schema_version: u32,
+    pub event_id: Cow<'a, str>,
+    pub event_type: Cow<'a, str>,
+    pub event_timestamp: Cow<'a, str>,
+    pub event_timestamp_ms: i64,
+    pub entity: Entity,
+    pub entity_id: Option<Cow<'a, str>>,
+    pub payment_id: Option<Cow<'a, str>>,
+    pub refund_id: Option<Cow<'a, str>>,
+    pub order_id: Option<Cow<'a, str>>,
+    pub instruction_id: Option<Cow<'a, str>>,
+    pub external_id: Option<Cow<'a, str>>,
+    pub status: Option<Cow<'a, str>>,
+    pub status_known: bool,
+    pub is_final: bool,
+    pub outcome: Outcome,
+    pub reason_code: Option<Cow<'a, str>>,
+    /// The shop's custom data: a slice of the body (or of an owned event's `hook_data`).
+    pub hook_data: Option<&'a str>,
+    pub legacy_fields: bool,
+    pub suggested: &'a Suggested,
+}
+
+impl EventView<'_> {
+    /// The owned event (every string copied once, `hookData` included).
+    pub(crate) fn to_event(&self) -> Event {
+        let owned = |s: &Option<Cow<str>>| s.as_deref().map(str::to_owned);
+        Event {
+            schema_version: self.schema_version,
+            event_id: self.event_id.clone().into_owned(),
+            event_type: self.event_type.clone().into_owned(),
+            event_timestamp: self.event_timestamp.clone().into_owned(),
+            event_timestamp_ms: self.event_timestamp_ms,
+            entity: self.entity,
+            entity_id: owned(&self.entity_id),
+            payment_id: owned(&self.payment_id),
+            refund_id: owned(&self.refund_id),
+            order_id: owned(&self.order_id),
+            instruction_id: owned(&self.instruction_id),
+            external_id: owned(&self.external_id),
+            status: owned(&self.status),
+            status_known: self.status_known,
+            is_final: self.is_final,
+            outcome: self.outcome,
+            reason_code: owned(&self.reason_code),
+            hook_data: self.hook_data.map(RawJson::new),
+            legacy_fields: self.legacy_fields,
+            suggested: self.suggested.clone(),
+        }
+    }
+}
+
+impl Event {
+    /// This event borrowed, for writing its JSON (src/write.rs).
+    pub(crate) fn view(&self) -> EventView<'_> {
+        fn view(s: &Option<String>) -> Option<Cow<'_, str>> {
+            s.as_deref().map(Cow::Borrowed)
+        }
+        EventView {
+            schema_version: self.schema_version,
+            event_id: Cow::Borrowed(&self.event_id),
+            event_type: Cow::Borrowed(&self.event_type),
+            event_timestamp: Cow::Borrowed(&self.event_timestamp),
+            event_timestamp_ms: self.event_timestamp_ms,
+            entity: self.entity,
+            entity_id: view(&self.entity_id),
+            payment_id: view(&self.payment_id),
+            refund_id: view(&self.refund_id),
+            order_id: view(&self.order_id),
+            instruction_id: view(&self.instruction_id),
+            external_id: view(&self.external_id),
+            status: view(&self.status),
+            status_known: self.status_known,
+            is_final: self.is_final,
+            outcome: self.outcome,
+            reason_code: view(&self.reason_code),
+            hook_data: self.hook_data.as_ref().map(RawJson::get),
+            legacy_fields: self.legacy_fields,
+            suggested: &self.suggested,
+        }
+    }
+}
+
 /// Validated JSON text as serde_json's raw value, checked once more here: this is the rare serde
 /// path (results are written by hand, src/write.rs).
 fn raw_value<E: serde::ser::Error>(json: &str) -> Result<&RawValue, E> {
@@ -120,12 +211,12 @@ fn present<'a>(fields: &Fields<'a>, key: &str) -> Option<&'a str> {
     fields.get(key).filter(|raw| *raw != "null")
 }
 
-fn string_field(
-    fields: &Fields,
+fn string_field<'a>(
+    fields: &Fields<'a>,
     key: &str,
     name: &str,
     non_empty: bool,
-) -> Result<Option<String>, Error> {
+) -> Result<Option<Cow<'a, str>>, Error> {
     let Some(raw) = present(fields, key) else {
         return Ok(None);
     };
@@ -135,8 +226,8 @@ fn string_field(
         .and_then(|r| r.strip_suffix('"'))
         .filter(|r| memchr::memchr(b'\\', r.as_bytes()).is_none());
     let decoded = match plain {
-        Some(text) => Ok(text.to_owned()),
-        None => serde_json::from_str::<String>(raw),
+        Some(text) => Ok(Cow::Borrowed(text)),
+        None => serde_json::from_str::<String>(raw).map(Cow::Owned),
     };
     match decoded {
         Ok(s) if non_empty && s.is_empty() => {
@@ -147,14 +238,20 @@ fn string_field(
     }
 }
 
-fn uuid_field(fields: &Fields, key: &str, name: &str) -> Result<Option<String>, Error> {
+fn uuid_field<'a>(
+    fields: &Fields<'a>,
+    key: &str,
+    name: &str,
+) -> Result<Option<Cow<'a, str>>, Error> {
     let Some(mut s) = string_field(fields, key, name, false)? else {
         return Ok(None);
     };
     match uuid::Uuid::try_parse(&s) {
         // 36 characters: the hyphenated form, whose lower-case spelling is the canonical one.
         Ok(_) if s.len() == 36 => {
-            s.make_ascii_lowercase();
+            if s.bytes().any(|b| b.is_ascii_uppercase()) {
+                s.to_mut().make_ascii_lowercase();
+            }
             Ok(Some(s))
         }
         _ => Err(Error::event(
@@ -168,11 +265,11 @@ fn uuid_field(fields: &Fields, key: &str, name: &str) -> Result<Option<String>, 
 }
 
 /// A required field with a legacy fallback: returns the value and the name it came from.
-fn with_fallback<'f>(
-    fields: &Fields,
+fn with_fallback<'a, 'f>(
+    fields: &Fields<'a>,
     key: &'f str,
     legacy: &'f str,
-) -> Result<(String, &'f str), Error> {
+) -> Result<(Cow<'a, str>, &'f str), Error> {
     let name = if present(fields, key).is_none() && present(fields, legacy).is_some() {
         legacy
     } else {
@@ -186,26 +283,23 @@ fn with_fallback<'f>(
 
 /// Body bytes → normalized event: [`parse`], then the fields (docs/behaviour.md sections 2 and 3).
 pub(crate) fn normalize_body(body: &[u8], options: &Options) -> Result<Event, Error> {
-    let (mut event, hook_data) = normalize_borrowed(body, options)?;
-    event.hook_data = hook_data.map(RawJson::new);
-    Ok(event)
+    normalize_view(body, options).map(|view| view.to_event())
 }
 
-/// [`normalize_body`] without copying `hookData`: the event's `hook_data` is `None` and the raw
-/// slice of the body is returned beside it.
-pub(crate) fn normalize_borrowed<'b>(
-    body: &'b [u8],
-    options: &Options,
-) -> Result<(Event, Option<&'b str>), Error> {
+/// [`normalize_body`] without copying: the event borrows from the body and the options.
+pub(crate) fn normalize_view<'a>(
+    body: &'a [u8],
+    options: &'a Options,
+) -> Result<EventView<'a>, Error> {
     let Body { fields, data } = parse(body)?;
     normalize_fields(&fields, data, options)
 }
 
-fn normalize_fields<'b>(
-    fields: &Fields<'b>,
-    data: Option<Node<'b>>,
-    options: &Options,
-) -> Result<(Event, Option<&'b str>), Error> {
+fn normalize_fields<'a>(
+    fields: &Fields<'a>,
+    data: Option<Node<'a>>,
+    options: &'a Options,
+) -> Result<EventView<'a>, Error> {
     let event_id = uuid_field(fields, "eventId", "eventId")?
         .ok_or_else(|| Error::event("eventId", "eventId is required"))?;
     let (event_type, _) = with_fallback(fields, "eventType", "hookType")?;
@@ -233,10 +327,10 @@ fn normalize_fields<'b>(
     let hook_data = present(&data, "hookData");
 
     let known_type = matches!(
-        event_type.as_str(),
+        &*event_type,
         "payment.statusChange" | "payment.statusCheck" | "order.statusChange"
     );
-    let entity = match event_type.as_str() {
+    let entity = match &*event_type {
         "payment.statusChange" | "payment.statusCheck" => match (&payment_id, &refund_id) {
             (None, None) => {
                 return Err(Error::event(
@@ -285,11 +379,11 @@ fn normalize_fields<'b>(
     };
     let (is_final, outcome) = class.unwrap_or((false, Outcome::Unknown));
 
-    let event = Event {
+    Ok(EventView {
         schema_version: 1,
         event_id,
         event_type,
-        event_timestamp: timestamp::format_parsed(ts_text, ts_ms),
+        event_timestamp: timestamp::canonical(ts_text, ts_ms),
         event_timestamp_ms: ts_ms,
         entity,
         entity_id,
@@ -303,13 +397,12 @@ fn normalize_fields<'b>(
         is_final,
         outcome,
         reason_code,
-        hook_data: None,
+        hook_data,
         legacy_fields: ["clientId", "hookType", "timestamp"]
             .iter()
             .any(|k| fields.contains(k)),
         suggested: options.suggested.for_outcome(outcome),
-    };
-    Ok((event, hook_data))
+    })
 }
 
 #[cfg(test)]

@@ -7,8 +7,8 @@ use serde_json::{Map, Value};
 
 use crate::decide::{Action, Decision, Reason};
 use crate::error::Error;
-use crate::normalize::Event;
-use crate::signature_info::SignatureInfo;
+use crate::normalize::{Event, EventView};
+use crate::signature_info::{SignatureInfo, SignatureView};
 use crate::status::Status;
 use crate::verifier::{Verified, Verifier};
 use crate::write;
@@ -78,7 +78,7 @@ fn ok<T: Serialize>(payload: &T) -> String {
 /// Room for a result around an event (without its hookData): its fixed keys (about 530 bytes)
 /// plus the text of its variable fields, and room for the NUL the C ABI appends (so the FFI does
 /// not copy the JSON again).
-fn event_capacity(event: &Event) -> usize {
+fn event_capacity(event: &EventView) -> usize {
     let strings = [
         Some(&event.event_id),
         Some(&event.event_type),
@@ -134,43 +134,48 @@ fn internal_json() -> String {
 /// Result of `evf_verifier_process`.
 pub fn process(r: &Result<Verified, Error>) -> String {
     match r {
-        Ok(v) => process_json(v, v.event.hook_data.as_ref().map(|h| h.get())),
+        Ok(v) => process_json(&v.signature.view(), &v.event.view()),
         Err(e) => error(e),
     }
 }
 
-/// Result of `evf_verifier_process` from [`Verifier::process_borrowed`]: `hookData` is written
-/// straight from the body, never copied apart.
-pub(crate) fn process_borrowed(r: &Result<(Verified, Option<&str>), Error>) -> String {
+/// Result of `evf_verifier_process` from [`Verifier::process_view`]: written from the header and
+/// the body (`hookData` included) without copying them apart first.
+pub(crate) fn process_view(r: &Result<(SignatureView, EventView), Error>) -> String {
     match r {
-        Ok((v, hook_data)) => process_json(v, *hook_data),
+        Ok((signature, event)) => process_json(signature, event),
         Err(e) => error(e),
     }
 }
 
 /// Result of `evf_verifier_process` with the option `compactResult`: success as the compact array
 /// (`hookData` as its offset and length in `body`, of which it is a slice), errors as usual.
-pub(crate) fn process_compact(r: &Result<(Verified, Option<&str>), Error>, body: &[u8]) -> String {
+pub(crate) fn process_compact(
+    r: &Result<(SignatureView, EventView), Error>,
+    body: &[u8],
+) -> String {
     match r {
-        Ok((v, hook_data)) => {
+        Ok((signature, event)) => {
             // hookData is a slice of the body: its place is the distance between their starts.
-            let span = hook_data.map(|h| (h.as_ptr() as usize - body.as_ptr() as usize, h.len()));
-            let capacity = event_capacity(&v.event) + v.signature.timestamp.len();
-            write::compact_process(capacity, &v.signature, &v.event, span)
+            let span = event
+                .hook_data
+                .map(|h| (h.as_ptr() as usize - body.as_ptr() as usize, h.len()));
+            let capacity = event_capacity(event) + signature.timestamp.len();
+            write::compact_process(capacity, signature, event, span)
         }
         Err(e) => error(e),
     }
 }
 
-fn process_json(v: &Verified, hook_data: Option<&str>) -> String {
-    let capacity = event_capacity(&v.event)
-        + hook_data.map_or(0, str::len)
-        + v.signature.timestamp.len()
-        + v.signature.key.len();
+fn process_json(signature: &SignatureView, event: &EventView) -> String {
+    let capacity = event_capacity(event)
+        + event.hook_data.map_or(0, str::len)
+        + signature.timestamp.len()
+        + signature.key.len();
     write::ok_result(capacity, |out| {
-        write::signature(out, &v.signature);
+        write::signature(out, signature);
         out.push_str(r#","event":"#);
-        write::event(out, &v.event, hook_data);
+        write::event(out, event);
     })
 }
 
@@ -178,11 +183,11 @@ fn process_json(v: &Verified, hook_data: Option<&str>) -> String {
 pub fn normalize(r: &Result<Event, Error>) -> String {
     match r {
         Ok(event) => {
-            let hook_data = event.hook_data.as_ref().map(|h| h.get());
-            let capacity = event_capacity(event) + hook_data.map_or(0, str::len);
+            let event = event.view();
+            let capacity = event_capacity(&event) + event.hook_data.map_or(0, str::len);
             write::ok_result(capacity, |out| {
                 out.push_str(r#""event":"#);
-                write::event(out, event, hook_data);
+                write::event(out, &event);
             })
         }
         Err(e) => error(e),

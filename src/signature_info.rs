@@ -2,6 +2,8 @@
 //! successful result and by an `Error` raised after the signature was found
 //! authentic (too old, in the future, or a bad body).
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 /// Which signature matched, and how old the signature is. Never holds a secret or a MAC.
@@ -16,4 +18,36 @@ pub struct SignatureInfo {
     pub secret_index: usize,
     /// `now - ts` in milliseconds (saturating); negative when `ts` is in the future.
     pub age_ms: i64,
+}
+
+/// [`SignatureInfo`] borrowed from the header where it can be: the C ABI's results are written
+/// from it (src/write.rs) without copying.
+#[derive(Debug)]
+pub(crate) struct SignatureView<'h> {
+    pub timestamp: Cow<'h, str>,
+    pub key: Cow<'h, str>,
+    pub secret_index: usize,
+    pub age_ms: i64,
+}
+
+impl SignatureView<'_> {
+    pub(crate) fn to_info(&self) -> SignatureInfo {
+        SignatureInfo {
+            timestamp: self.timestamp.clone().into_owned(),
+            key: self.key.clone().into_owned(),
+            secret_index: self.secret_index,
+            age_ms: self.age_ms,
+        }
+    }
+}
+
+impl SignatureInfo {
+    pub(crate) fn view(&self) -> SignatureView<'_> {
+        SignatureView {
+            timestamp: Cow::Borrowed(&self.timestamp),
+            key: Cow::Borrowed(&self.key),
+            secret_index: self.secret_index,
+            age_ms: self.age_ms,
+        }
+    }
 }

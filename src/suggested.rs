@@ -123,8 +123,8 @@ impl SuggestedStates {
             .and_then(|(_, row)| row[outcome.index()].as_deref())
     }
 
-    pub(crate) fn for_outcome(&self, outcome: Outcome) -> Suggested {
-        self.0.by_outcome[outcome.index()].clone()
+    pub(crate) fn for_outcome(&self, outcome: Outcome) -> &Suggested {
+        &self.0.by_outcome[outcome.index()]
     }
 }
 

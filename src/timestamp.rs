@@ -4,6 +4,8 @@
 //! `-00:00`. Calendar validity (month lengths, leap years) is checked by the `time` crate; leap
 //! seconds and other offsets are refused.
 
+use std::borrow::Cow;
+
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
 
 /// Why a timestamp was refused.
@@ -114,11 +116,24 @@ pub fn format_ms(ms: i64) -> String {
 /// [`format_ms`] of the instant [`parse_utc_ms`] read from `text`: `text` itself when it is
 /// already written that way (`YYYY-MM-DDTHH:MM:SS.mmmZ`, as Everifin writes it), else formatted.
 pub fn format_parsed(text: impl Into<String> + AsRef<str>, ms: i64) -> String {
-    let b = text.as_ref().as_bytes();
-    if b.len() == 24 && b[19] == b'.' && b[23] == b'Z' {
+    if is_canonical(text.as_ref()) {
         return text.into();
     }
     format_ms(ms)
+}
+
+/// [`format_parsed`] that borrows `text` when it is already written as [`format_ms`] writes.
+pub(crate) fn canonical(text: Cow<'_, str>, ms: i64) -> Cow<'_, str> {
+    if is_canonical(&text) {
+        return text;
+    }
+    Cow::Owned(format_ms(ms))
+}
+
+/// Whether a text [`parse_utc_ms`] accepted is written as [`format_ms`] writes it.
+fn is_canonical(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() == 24 && b[19] == b'.' && b[23] == b'Z'
 }
 
 /// The system clock in Unix milliseconds.

@@ -2,10 +2,10 @@
 //! request; [`normalize`] runs parse → normalize alone; [`sign`] makes a `Signature` header.
 
 use crate::error::Error;
-use crate::normalize::{self, Event, RawJson};
+use crate::normalize::{self, Event, EventView};
 use crate::options::Options;
 use crate::secret::parse_secrets;
-use crate::signature_info::SignatureInfo;
+use crate::signature_info::{SignatureInfo, SignatureView};
 use crate::status::Status;
 use crate::{timestamp, verify};
 
@@ -46,19 +46,21 @@ impl Verifier {
         signature_header: &[u8],
         now_ms: i64,
     ) -> Result<Verified, Error> {
-        let (mut verified, hook_data) = self.process_borrowed(body, signature_header, now_ms)?;
-        verified.event.hook_data = hook_data.map(RawJson::new);
-        Ok(verified)
+        let (signature, event) = self.process_view(body, signature_header, now_ms)?;
+        Ok(Verified {
+            signature: signature.to_info(),
+            event: event.to_event(),
+        })
     }
 
-    /// [`Verifier::process`] without copying `hookData`: the event's `hook_data` is `None` and the
-    /// raw slice of the body is returned beside it (for `result::process_borrowed`).
-    pub(crate) fn process_borrowed<'b>(
-        &self,
-        body: &'b [u8],
-        signature_header: &[u8],
+    /// [`Verifier::process`] without copying: the signature borrows from the header, the event
+    /// from the body and the options (for the C ABI's results, src/result.rs).
+    pub(crate) fn process_view<'a>(
+        &'a self,
+        body: &'a [u8],
+        signature_header: &'a [u8],
         now_ms: i64,
-    ) -> Result<(Verified, Option<&'b str>), Error> {
+    ) -> Result<(SignatureView<'a>, EventView<'a>), Error> {
         let o = &self.options;
         check_body_size(body, o)?;
         let now_ms = if now_ms == 0 {
@@ -73,9 +75,9 @@ impl Verifier {
             o.tolerance_seconds,
             now_ms,
         )?;
-        let (event, hook_data) =
-            normalize::normalize_borrowed(body, o).map_err(|e| e.with_signature(&signature))?;
-        Ok((Verified { signature, event }, hook_data))
+        let event = normalize::normalize_view(body, o)
+            .map_err(|e| e.with_signature(&signature.to_info()))?;
+        Ok((signature, event))
     }
 }
 

@@ -7,7 +7,7 @@ use subtle::ConstantTimeEq;
 
 use crate::error::Error;
 use crate::secret::{Secret, MAX_SECRETS};
-use crate::signature_info::SignatureInfo;
+use crate::signature_info::SignatureView;
 use crate::status::Status;
 use crate::text::truncate;
 use crate::timestamp;
@@ -21,29 +21,70 @@ pub const MAX_SIGNATURES: usize = 16;
 #[derive(Debug, PartialEq, Eq)]
 pub struct ParsedHeader<'h> {
     pub ts: &'h str,
-    pub signatures: Vec<(&'h str, [u8; 32])>,
+    /// The first signatures, kept inline (a header carries one, or two during a rotation).
+    first: [(&'h str, [u8; 32]); INLINE_SIGNATURES],
+    count: usize,
+    /// The others (up to [`MAX_SIGNATURES`] in all).
+    more: Vec<(&'h str, [u8; 32])>,
+}
+
+const INLINE_SIGNATURES: usize = 4;
+
+impl<'h> ParsedHeader<'h> {
+    /// The `vN` parts in header order: the key as written and the MAC it gives.
+    pub fn signatures(&self) -> impl Iterator<Item = &(&'h str, [u8; 32])> {
+        self.first[..self.count.min(INLINE_SIGNATURES)]
+            .iter()
+            .chain(&self.more)
+    }
+
+    pub fn signature_count(&self) -> usize {
+        self.count
+    }
+
+    fn push(&mut self, key: &'h str, mac: [u8; 32]) {
+        match self.first.get_mut(self.count) {
+            Some(slot) => *slot = (key, mac),
+            None => self.more.push((key, mac)),
+        }
+        self.count += 1;
+    }
 }
 
 fn malformed(message: impl Into<String>) -> Error {
     Error::new(Status::HeaderMalformed, message)
 }
 
-/// A part, key or value without the spaces, tabs and line breaks around it.
-fn trim(s: &str) -> &str {
-    s.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'))
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
-fn is_signature_key(key: &str) -> bool {
-    let digits = key.strip_prefix(['v', 'V']).unwrap_or("");
-    (1..=3).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
+/// A part, key or value without the spaces, tabs and line breaks around it.
+fn trim(s: &[u8]) -> &[u8] {
+    let start = s.iter().position(|&b| !is_space(b)).unwrap_or(s.len());
+    let end = s
+        .iter()
+        .rposition(|&b| !is_space(b))
+        .map_or(start, |e| e + 1);
+    &s[start..end]
+}
+
+/// Text of a part of a header already checked to be printable ASCII.
+fn ascii(s: &[u8]) -> &str {
+    std::str::from_utf8(s).unwrap_or_default()
+}
+
+fn is_signature_key(key: &[u8]) -> bool {
+    let digits = match key.first() {
+        Some(b'v' | b'V') => &key[1..],
+        _ => return false,
+    };
+    (1..=3).contains(&digits.len()) && digits.iter().all(u8::is_ascii_digit)
 }
 
 /// Parses the header grammar (no timestamp or MAC checks).
 pub fn parse_header(header: &[u8]) -> Result<ParsedHeader<'_>, Error> {
-    if header
-        .iter()
-        .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
-    {
+    if header.iter().all(|&b| is_space(b)) {
         return Err(Error::new(
             Status::HeaderMissing,
             "the Signature header is missing or empty",
@@ -63,26 +104,31 @@ pub fn parse_header(header: &[u8]) -> Result<ParsedHeader<'_>, Error> {
             "the Signature header has a byte that is not printable ASCII at offset {pos}"
         )));
     }
-    // Checked above: all ASCII.
-    let text =
-        std::str::from_utf8(header).map_err(|_| malformed("the Signature header is not ASCII"))?;
 
     let mut ts = None;
-    let mut signatures = Vec::new();
-    for part in text.split(';').map(trim).filter(|p| !p.is_empty()) {
-        let Some((key, value)) = part.split_once('=') else {
+    let mut parsed = ParsedHeader {
+        ts: "",
+        first: [("", [0u8; 32]); INLINE_SIGNATURES],
+        count: 0,
+        more: Vec::new(),
+    };
+    for part in header.split(|&b| b == b';').map(trim) {
+        if part.is_empty() {
+            continue;
+        }
+        let Some(eq) = part.iter().position(|&b| b == b'=') else {
             return Err(malformed(format!(
                 "Signature header part {:?} is not key=value",
-                truncate(part, 24)
+                truncate(ascii(part), 24)
             )));
         };
-        let (key, value) = (trim(key), trim(value));
-        if key.eq_ignore_ascii_case("ts") {
+        let (key, value) = (trim(&part[..eq]), trim(&part[eq + 1..]));
+        if key.eq_ignore_ascii_case(b"ts") {
             if ts.replace(value).is_some() {
                 return Err(malformed("the Signature header has more than one ts part"));
             }
         } else if is_signature_key(key) {
-            if signatures.len() == MAX_SIGNATURES {
+            if parsed.count == MAX_SIGNATURES {
                 return Err(malformed(format!(
                     "the Signature header has more than {MAX_SIGNATURES} signatures"
                 )));
@@ -90,19 +136,20 @@ pub fn parse_header(header: &[u8]) -> Result<ParsedHeader<'_>, Error> {
             let mut mac = [0u8; 32];
             if value.len() != 64 || hex::decode_to_slice(value, &mut mac).is_err() {
                 return Err(malformed(format!(
-                    "Signature header part {key} is not 64 hexadecimal digits"
+                    "Signature header part {} is not 64 hexadecimal digits",
+                    ascii(key)
                 )));
             }
-            signatures.push((key, mac));
+            parsed.push(ascii(key), mac);
         }
     }
-    let ts = ts.ok_or_else(|| malformed("the Signature header has no ts part"))?;
-    if signatures.is_empty() {
+    parsed.ts = ascii(ts.ok_or_else(|| malformed("the Signature header has no ts part"))?);
+    if parsed.count == 0 {
         return Err(malformed(
             "the Signature header has no v0 (or v1, v2, ...) signature",
         ));
     }
-    Ok(ParsedHeader { ts, signatures })
+    Ok(parsed)
 }
 
 /// HMAC-SHA256 of `ts + "." + body` under `secret`.
@@ -122,13 +169,13 @@ pub fn mac_over(secret: &Secret, parts: &[&[u8]]) -> [u8; 32] {
 }
 
 /// Verifies the header against the body: grammar, `ts`, MAC (constant time), then tolerance.
-pub fn verify(
-    header: &[u8],
+pub fn verify<'h>(
+    header: &'h [u8],
     body: &[u8],
     secrets: &[Secret],
     tolerance_seconds: u32,
     now_ms: i64,
-) -> Result<SignatureInfo, Error> {
+) -> Result<SignatureView<'h>, Error> {
     let parsed = parse_header(header)?;
     let ts_ms = timestamp::parse_utc_ms(parsed.ts).map_err(|e| {
         Error::new(
@@ -153,7 +200,7 @@ pub fn verify(
     for (mac, secret) in macs.iter_mut().zip(secrets) {
         *mac = compute_mac(secret, parsed.ts, body);
     }
-    let matched = parsed.signatures.iter().find_map(|(key, given)| {
+    let matched = parsed.signatures().find_map(|(key, given)| {
         macs.iter()
             .position(|mac| bool::from(mac.ct_eq(given)))
             .map(|index| (*key, index))
@@ -166,9 +213,13 @@ pub fn verify(
             "no signature in the Signature header matches the body under the configured secrets: check the hook secret and that the raw, unmodified request body is verified",
         ));
     };
-    let info = SignatureInfo {
-        timestamp: timestamp::format_parsed(parsed.ts, ts_ms),
-        key: key.to_ascii_lowercase(),
+    let info = SignatureView {
+        timestamp: timestamp::canonical(parsed.ts.into(), ts_ms),
+        key: if key.bytes().any(|b| b.is_ascii_uppercase()) {
+            key.to_ascii_lowercase().into()
+        } else {
+            key.into()
+        },
         secret_index,
         age_ms: now_ms.saturating_sub(ts_ms),
     };
@@ -178,7 +229,7 @@ pub fn verify(
             Status::TimestampTooOld,
             format!("the signature is authentic but {} s old; at most {tolerance_seconds} s are accepted", info.age_ms.unsigned_abs() / 1000),
         )
-        .with_signature(&info));
+        .with_signature(&info.to_info()));
     }
     if tolerance_seconds > 0 && info.age_ms < -limit {
         return Err(Error::new(
@@ -188,7 +239,7 @@ pub fn verify(
                 info.age_ms.unsigned_abs() / 1000
             ),
         )
-        .with_signature(&info));
+        .with_signature(&info.to_info()));
     }
     Ok(info)
 }
@@ -258,10 +309,7 @@ mod tests {
             now,
         )
         .unwrap();
-        assert_eq!(
-            (info.key.as_str(), info.secret_index, info.age_ms),
-            ("v0", 0, 113)
-        );
+        assert_eq!((&*info.key, info.secret_index, info.age_ms), ("v0", 0, 113));
         let info = verify(
             header.as_bytes(),
             body,
@@ -270,7 +318,7 @@ mod tests {
             now,
         )
         .unwrap();
-        assert_eq!((info.key.as_str(), info.secret_index), ("v1", 0));
+        assert_eq!((&*info.key, info.secret_index), ("v1", 0));
         let err = verify(header.as_bytes(), b"{}", &[old, new], 300, now).unwrap_err();
         assert_eq!(err.status, Status::SignatureMismatch);
     }
@@ -284,7 +332,10 @@ mod tests {
         );
         let parsed = parse_header(h.as_bytes()).unwrap();
         assert_eq!(parsed.ts, "2024-01-09T13:08:48.069Z");
-        assert_eq!(parsed.signatures, vec![("v0", [0xab; 32])]);
+        assert_eq!(
+            parsed.signatures().collect::<Vec<_>>(),
+            [&("v0", [0xab; 32])]
+        );
     }
 
     #[test]

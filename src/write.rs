@@ -4,8 +4,9 @@
 //! tests below compare the two), without serde's per-field machinery, and with `hookData` copied
 //! once, straight from the body.
 
-use crate::normalize::Event;
-use crate::signature_info::SignatureInfo;
+use crate::normalize::EventView;
+use crate::signature_info::SignatureView;
+use crate::suggested::Suggested;
 
 /// `{"ok":true,"status":"OK","httpStatus":200,` and `payload` (which writes its members and the
 /// closing brace).
@@ -18,7 +19,7 @@ pub(crate) fn ok_result(capacity: usize, payload: impl FnOnce(&mut String)) -> S
 }
 
 /// `"signature":{...}` of a process result.
-pub(crate) fn signature(out: &mut String, s: &SignatureInfo) {
+pub(crate) fn signature(out: &mut String, s: &SignatureView) {
     out.push_str(r#""signature":{"timestamp":"#);
     string(out, &s.timestamp);
     out.push_str(r#","key":"#);
@@ -30,8 +31,8 @@ pub(crate) fn signature(out: &mut String, s: &SignatureInfo) {
     out.push('}');
 }
 
-/// The event object, with `hookData` given apart (raw JSON text, or absent).
-pub(crate) fn event(out: &mut String, e: &Event, hook_data: Option<&str>) {
+/// The event object.
+pub(crate) fn event(out: &mut String, e: &EventView) {
     out.push_str(r#"{"schemaVersion":"#);
     out.push_str(itoa::Buffer::new().format(e.schema_version));
     out.push_str(r#","eventId":"#);
@@ -58,17 +59,17 @@ pub(crate) fn event(out: &mut String, e: &Event, hook_data: Option<&str>) {
     out.push_str(r#"","reasonCode":"#);
     optional(out, e.reason_code.as_deref());
     out.push_str(r#","hookData":"#);
-    out.push_str(hook_data.unwrap_or("null"));
+    out.push_str(e.hook_data.unwrap_or("null"));
     out.push_str(r#","legacyFields":"#);
     out.push_str(if e.legacy_fields { "true" } else { "false" });
     out.push_str(r#","suggested":"#);
-    suggested(out, e);
+    suggested(out, e.suggested);
     out.push('}');
 }
 
 /// The event's optional strings from `entityId` to `status`, in the order of the event, each
 /// with the text that precedes it in the event object (`,"key":`).
-fn ids_and_status(e: &Event) -> [(&'static str, Option<&str>); 7] {
+fn ids_and_status<'e>(e: &'e EventView) -> [(&'static str, Option<&'e str>); 7] {
     [
         (r#","entityId":"#, e.entity_id.as_deref()),
         (r#","paymentId":"#, e.payment_id.as_deref()),
@@ -81,9 +82,9 @@ fn ids_and_status(e: &Event) -> [(&'static str, Option<&str>); 7] {
 }
 
 /// The `suggested` object: platform → state or null, in table order.
-fn suggested(out: &mut String, e: &Event) {
+fn suggested(out: &mut String, suggested: &Suggested) {
     out.push('{');
-    for (i, (platform, state)) in e.suggested.0.iter().enumerate() {
+    for (i, (platform, state)) in suggested.0.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
@@ -98,8 +99,8 @@ fn suggested(out: &mut String, e: &Event) {
 /// one array in a fixed order, `hookData` as its byte offset and length in the body.
 pub(crate) fn compact_process(
     capacity: usize,
-    s: &SignatureInfo,
-    e: &Event,
+    s: &SignatureView,
+    e: &EventView,
     hook_data: Option<(usize, usize)>,
 ) -> String {
     let mut out = String::with_capacity(capacity);
@@ -113,13 +114,13 @@ pub(crate) fn compact_process(
         out.push(',');
     };
     out.push_str("[1,");
-    text(&mut out, Some(&s.timestamp));
-    text(&mut out, Some(&s.key));
+    text(&mut out, Some(&*s.timestamp));
+    text(&mut out, Some(&*s.key));
     int(&mut out, s.secret_index as i64);
     int(&mut out, s.age_ms);
-    text(&mut out, Some(&e.event_id));
-    text(&mut out, Some(&e.event_type));
-    text(&mut out, Some(&e.event_timestamp));
+    text(&mut out, Some(&*e.event_id));
+    text(&mut out, Some(&*e.event_type));
+    text(&mut out, Some(&*e.event_timestamp));
     int(&mut out, e.event_timestamp_ms);
     text(&mut out, Some(e.entity.name()));
     for (_, value) in ids_and_status(e) {
@@ -137,7 +138,7 @@ pub(crate) fn compact_process(
         }
         None => out.push_str("null,null,"),
     }
-    suggested(&mut out, e);
+    suggested(&mut out, e.suggested);
     out.push(']');
     out
 }
@@ -187,6 +188,7 @@ mod tests {
     use super::*;
     use crate::normalize::EventJson;
     use crate::options::Options;
+    use crate::signature_info::SignatureInfo;
 
     #[test]
     fn strings_are_escaped_as_serde_json_does() {
@@ -215,16 +217,19 @@ mod tests {
             r#"{"eventId":"C2949DFE-4585-46EB-9213-35F0F7FAF055","eventType":"payment.statusChange","eventTimestamp":"2024-05-07T14:49:55.884Z","data":{"paymentId":"da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e21","status":"BOOKED","reasonCode":"tab\there \u00e9 \"q\"","hookData":{ "a" : [1, 2.5e3, "\ud83d\ude00"] }}}"#,
             r#"{"eventId":"c2949dfe-4585-46eb-9213-35f0f7faf055","hookType":"order.statusChange","timestamp":"1970-01-01T00:00:00Z","clientId":"x","data":{"orderId":"8840d948-12da-4ca1-8269-3cfdc10b73bc","status":"X","externalId":"","instructionId":"\u0001"}}"#,
         ] {
-            let (e, hook) =
-                crate::normalize::normalize_borrowed(body.as_bytes(), &options).unwrap();
+            let view = crate::normalize::normalize_view(body.as_bytes(), &options).unwrap();
             let mut ours = String::new();
-            event(&mut ours, &e, hook);
+            event(&mut ours, &view);
+            let e = view.to_event();
             let serde = serde_json::to_string(&EventJson {
                 event: &e,
-                hook_data: hook,
+                hook_data: view.hook_data,
             })
             .unwrap();
             assert_eq!(ours, serde);
+            let mut owned = String::new();
+            event(&mut owned, &e.view());
+            assert_eq!(owned, serde);
         }
         let info = SignatureInfo {
             timestamp: "2024-05-07T14:49:55.884Z".into(),
@@ -233,7 +238,7 @@ mod tests {
             age_ms: -1234,
         };
         let mut ours = String::from("{");
-        signature(&mut ours, &info);
+        signature(&mut ours, &info.view());
         ours.push('}');
         assert_eq!(ours, serde_json::json!({ "signature": info }).to_string());
     }

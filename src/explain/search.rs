@@ -102,7 +102,7 @@ pub(super) fn search(
     );
     let search = Search {
         ts: parsed.ts,
-        given: parsed.signatures.iter().map(|(_, mac)| *mac).collect(),
+        given: parsed.signatures().map(|(_, mac)| *mac).collect(),
         keys,
         spent: Cell::new(0),
         stopped: Cell::new(false),
@@ -176,7 +176,7 @@ pub(super) fn search(
 
     let stopped = search.stopped();
     if findings.is_empty() {
-        let n = parsed.signatures.len();
+        let n = parsed.signature_count();
         if n > configured.len() {
             findings.push(finding(
                 "rotation_in_progress",
