@@ -207,8 +207,11 @@ impl Serialize for EventJson<'_> {
 }
 
 /// A field's raw value, with JSON `null` treated as absent.
+#[inline(always)]
 fn present<'a>(fields: &Fields<'a>, key: &str) -> Option<&'a str> {
-    fields.get(key).filter(|raw| *raw != "null")
+    fields
+        .get(key)
+        .filter(|raw| !matches!(raw.as_bytes(), b"null"))
 }
 
 fn string_field<'a>(

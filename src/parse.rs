@@ -12,37 +12,79 @@ use crate::text::json_error_kind;
 /// Arrays and objects may nest this deep (the top-level object counts as one).
 pub const MAX_JSON_DEPTH: usize = 64;
 
-/// The top-level members normalize reads (`data` is read apart).
-pub(crate) const TOP_KEYS: &[&str] = &[
-    "eventId",
-    "eventType",
-    "hookType",
-    "eventTimestamp",
-    "timestamp",
-    "clientId",
-];
-/// The members of `data` normalize reads.
-pub(crate) const DATA_KEYS: &[&str] = &[
-    "paymentId",
-    "refundId",
-    "orderId",
-    "instructionId",
-    "externalId",
-    "status",
-    "reasonCode",
-    "hookData",
-];
+/// Which members of an object normalize reads: the top level's (`data` is read apart) or
+/// `data`'s.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Keys {
+    Top,
+    Data,
+}
+
+impl Keys {
+    /// The member names, in index order.
+    #[cfg(test)]
+    fn names(self) -> &'static [&'static str] {
+        match self {
+            Keys::Top => &[
+                "eventId",
+                "eventType",
+                "hookType",
+                "eventTimestamp",
+                "timestamp",
+                "clientId",
+            ],
+            Keys::Data => &[
+                "paymentId",
+                "refundId",
+                "orderId",
+                "instructionId",
+                "externalId",
+                "status",
+                "reasonCode",
+                "hookData",
+            ],
+        }
+    }
+
+    /// The index of member `name`, if it is one of the set's. A `match` on the names: compiled to
+    /// length and word comparisons, and folded away when `name` is a constant.
+    #[inline(always)]
+    fn index(self, name: &[u8]) -> Option<usize> {
+        match self {
+            Keys::Top => match name {
+                b"eventId" => Some(0),
+                b"eventType" => Some(1),
+                b"hookType" => Some(2),
+                b"eventTimestamp" => Some(3),
+                b"timestamp" => Some(4),
+                b"clientId" => Some(5),
+                _ => None,
+            },
+            Keys::Data => match name {
+                b"paymentId" => Some(0),
+                b"refundId" => Some(1),
+                b"orderId" => Some(2),
+                b"instructionId" => Some(3),
+                b"externalId" => Some(4),
+                b"status" => Some(5),
+                b"reasonCode" => Some(6),
+                b"hookData" => Some(7),
+                _ => None,
+            },
+        }
+    }
+}
 
 /// The members of an object that normalize reads, each as the raw JSON text of its value (the
 /// last duplicate wins). Other members are validated and skipped; nothing is allocated.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Fields<'a> {
-    keys: &'static [&'static str],
+    keys: Keys,
     values: [Option<&'a str>; 8],
 }
 
 impl<'a> Fields<'a> {
-    pub(crate) fn new(keys: &'static [&'static str]) -> Fields<'a> {
+    pub(crate) fn new(keys: Keys) -> Fields<'a> {
         Fields {
             keys,
             values: [None; 8],
@@ -50,21 +92,17 @@ impl<'a> Fields<'a> {
     }
 
     /// Keeps `value` if `key` is one of the known keys (the last duplicate wins).
+    #[inline]
     pub(crate) fn set(&mut self, key: &[u8], value: &'a str) {
-        let first = key.first();
-        if let Some(i) = self
-            .keys
-            .iter()
-            .position(|k| k.as_bytes().first() == first && k.as_bytes() == key)
-        {
+        if let Some(i) = self.keys.index(key) {
             self.values[i] = Some(value);
         }
     }
 
     /// The raw JSON text of member `key` (one of the known keys), if the object has it.
+    #[inline(always)]
     pub(crate) fn get(&self, key: &str) -> Option<&'a str> {
-        let i = self.keys.iter().position(|k| *k == key)?;
-        self.values[i]
+        self.values[self.keys.index(key.as_bytes())?]
     }
 
     /// Whether the object has member `key` (one of the known keys), whatever its value.
@@ -111,7 +149,7 @@ enum Key {
 /// buffer when it has escapes.
 #[derive(Clone, Copy)]
 struct KnownKey {
-    keys: &'static [&'static str],
+    keys: Keys,
     data: bool,
 }
 
@@ -134,7 +172,7 @@ impl<'de> de::Visitor<'de> for KnownKey {
         if self.data && name == "data" {
             return Ok(Key::Data);
         }
-        Ok(match self.keys.iter().position(|k| *k == name) {
+        Ok(match self.keys.index(name.as_bytes()) {
             Some(i) => Key::Known(i),
             None => Key::Other,
         })
@@ -268,7 +306,7 @@ impl<'de> de::Visitor<'de> for NodeVisitor {
     }
 
     fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Node<'de>, A::Error> {
-        let mut fields = Fields::new(DATA_KEYS);
+        let mut fields = Fields::new(Keys::Data);
         fields.read_map(&mut map, None)?;
         Ok(Node::Object(fields))
     }
@@ -296,7 +334,7 @@ impl<'de> de::Visitor<'de> for TopVisitor {
     }
 
     fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Top<'de>, A::Error> {
-        let (mut fields, mut data) = (Fields::new(TOP_KEYS), None);
+        let (mut fields, mut data) = (Fields::new(Keys::Top), None);
         fields.read_map(&mut map, Some(&mut data))?;
         Ok(Top::Object { fields, data })
     }
@@ -414,6 +452,17 @@ fn check_number(json: &[u8], start: usize) -> Result<usize, ScanError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_kept_name_has_its_index() {
+        for keys in [Keys::Top, Keys::Data] {
+            for (i, name) in keys.names().iter().enumerate() {
+                assert_eq!(keys.index(name.as_bytes()), Some(i), "{name}");
+                assert_eq!(keys.index(&name.as_bytes()[1..]), None, "{name}");
+            }
+            assert_eq!(keys.index(b"data"), None);
+        }
+    }
 
     #[test]
     fn nesting_is_counted_outside_strings_only() {

@@ -8,7 +8,7 @@
 //! path (serde_json and `strict_scan`) decides, with its exact messages. The two agree on every
 //! body the fast path accepts (tests below, and the `normalize` fuzz target).
 
-use crate::parse::{beyond_f64, hex4, Body, Fields, Node, DATA_KEYS, MAX_JSON_DEPTH, TOP_KEYS};
+use crate::parse::{beyond_f64, hex4, Body, Fields, Keys, Node, MAX_JSON_DEPTH};
 
 /// Checks `json` (valid UTF-8) and returns its top-level and `data` members, or `None` to leave
 /// the body to the reference path.
@@ -23,7 +23,7 @@ pub(crate) fn scan(json: &str) -> Option<Body<'_>> {
     if s.peek()? != b'{' {
         return None;
     }
-    let mut fields = Fields::new(TOP_KEYS);
+    let mut fields = Fields::new(Keys::Top);
     let mut data = None;
     s.object(|s, key| {
         if key == b"data" {
@@ -113,7 +113,7 @@ impl<'a> Scanner<'a> {
     fn node(&mut self) -> Option<Node<'a>> {
         match self.peek()? {
             b'{' => {
-                let mut fields = Fields::new(DATA_KEYS);
+                let mut fields = Fields::new(Keys::Data);
                 self.object(|s, key| s.keep(&mut fields, key))?;
                 Some(Node::Object(fields))
             }

@@ -18,23 +18,16 @@ pub fn parse_utc_ms(s: &str) -> Result<i64, TimestampError> {
     if b.len() < 20 {
         return Err(TimestampError("is too short for YYYY-MM-DDTHH:MM:SSZ"));
     }
-    let digits = |range: std::ops::Range<usize>| -> Result<u32, TimestampError> {
-        b[range]
-            .iter()
-            .try_fold(0u32, |n, &d| match d.wrapping_sub(b'0') {
-                v @ 0..=9 => Ok(n * 10 + u32::from(v)),
-                _ => Err(TimestampError(
-                    "is not of the form YYYY-MM-DDTHH:MM:SS.sssZ",
-                )),
-            })
-    };
+    const FORM: TimestampError = TimestampError("is not of the form YYYY-MM-DDTHH:MM:SS.sssZ");
     if b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
-        return Err(TimestampError(
-            "is not of the form YYYY-MM-DDTHH:MM:SS.sssZ",
-        ));
+        return Err(FORM);
     }
-    let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
-    let (hour, minute, second) = (digits(11..13)?, digits(14..16)?, digits(17..19)?);
+    let year = digits(&b[0..4]).ok_or(FORM)?;
+    let month = digits(&b[5..7]).ok_or(FORM)?;
+    let day = digits(&b[8..10]).ok_or(FORM)?;
+    let hour = digits(&b[11..13]).ok_or(FORM)?;
+    let minute = digits(&b[14..16]).ok_or(FORM)?;
+    let second = digits(&b[17..19]).ok_or(FORM)?;
 
     let mut rest = &b[19..];
     let mut nanos = 0u32;
@@ -45,7 +38,7 @@ pub fn parse_utc_ms(s: &str) -> Result<i64, TimestampError> {
                 "needs 1 to 9 digits after the decimal point",
             ));
         }
-        let frac = digits(20..20 + n)?;
+        let frac = digits(&after_dot[..n]).ok_or(FORM)?;
         nanos = frac * 10u32.pow(9 - n as u32);
         rest = &after_dot[n..];
     }
@@ -64,6 +57,15 @@ pub fn parse_utc_ms(s: &str) -> Result<i64, TimestampError> {
         .map_err(|_| TimestampError("has no such time of day"))?;
     let instant = PrimitiveDateTime::new(date, time).assume_utc();
     Ok(to_ms(instant))
+}
+
+/// The number written by ASCII digits `b`, or `None` if one is not a digit.
+#[inline(always)]
+fn digits(b: &[u8]) -> Option<u32> {
+    b.iter().try_fold(0u32, |n, &d| match d.wrapping_sub(b'0') {
+        v @ 0..=9 => Some(n * 10 + u32::from(v)),
+        _ => None,
+    })
 }
 
 fn to_ms(t: OffsetDateTime) -> i64 {

@@ -112,11 +112,18 @@ pub fn parse_header(header: &[u8]) -> Result<ParsedHeader<'_>, Error> {
         count: 0,
         more: Vec::new(),
     };
-    for part in header.split(|&b| b == b';').map(trim) {
+    let mut rest = Some(header);
+    while let Some(text) = rest {
+        let (part, next) = match memchr::memchr(b';', text) {
+            Some(semicolon) => (&text[..semicolon], Some(&text[semicolon + 1..])),
+            None => (text, None),
+        };
+        rest = next;
+        let part = trim(part);
         if part.is_empty() {
             continue;
         }
-        let Some(eq) = part.iter().position(|&b| b == b'=') else {
+        let Some(eq) = memchr::memchr(b'=', part) else {
             return Err(malformed(format!(
                 "Signature header part {:?} is not key=value",
                 truncate(ascii(part), 24)
