@@ -141,7 +141,7 @@ final class Event implements \JsonSerializable
                 $this->hookDataJson = null;
             }
         }
-        if (is_array($signature)) {
+        if (\is_array($signature)) { // \is_array(): an opcode, not a call
             $this->signatureInfo = $signature;
             unset($this->signature);
         } else {

@@ -95,17 +95,20 @@ final class Results
     /**
      * A compact process result's event (docs/design.md, "Compact process result"); $body: the
      * body the call was given.
+     *
+     * @internal public for FfiBackend::processEvent (every request's path)
      */
-    private static function compactEvent(string $json, string $body): Event
+    public static function compactEvent(string $json, string $body): Event
     {
-        // ext/json. Depth 3: the array, "suggested", its strings and nulls.
-        $v = json_decode($json, true, 3);
-        if (!is_array($v) || count($v) !== 25 || $v[0] !== 1 || !is_array($v[24])) {
+        // ext/json. Depth 3: the array, "suggested", its strings and nulls. Internal functions
+        // named with their namespace: \count(), \is_array() and \strlen() compile to opcodes.
+        $v = \json_decode($json, true, 3);
+        if (!\is_array($v) || \count($v) !== 25 || $v[0] !== 1 || !\is_array($v[24])) {
             throw WebhookException::forStatus(Status::INTERNAL, 'the backend returned an unreadable result');
         }
         $hookAt = (int) $v[22];
         $hookLength = (int) $v[23];
-        if ($hookAt < 0 || $hookLength < 0 || $hookAt + $hookLength > strlen($body)) {
+        if ($hookAt < 0 || $hookLength < 0 || $hookAt + $hookLength > \strlen($body)) {
             throw WebhookException::forStatus(Status::INTERNAL, 'the backend returned a hookData range outside the body');
         }
         // Each member goes into Event's typed property of its name, which checks its type.
@@ -116,7 +119,6 @@ final class Results
             null, $body, $hookAt, $hookLength
         );
     }
-
 
     /**
      * Where hookData ends: the last ',"legacyFields":' after $start that is followed by true or
