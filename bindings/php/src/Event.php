@@ -53,8 +53,9 @@ final class Event implements \JsonSerializable
     private int $hookAt = 0;
     private int $hookLength = 0;
     /**
-     * @var array{timestamp: string, key: string, secretIndex: int, ageMs: int}|null the signature,
-     *      made into a Signature when first read
+     * @var array{timestamp: string, key: string, secretIndex: int, ageMs: int}|list<mixed>|null the
+     *      signature, made into a Signature when first read: keyed (the pure-PHP backend), or a
+     *      whole compact result, whose members 1 to 4 are timestamp, key, secretIndex and ageMs
      */
     private ?array $signatureInfo = null;
     /** @var mixed hookData as decoded with the body, when $result is the body ($hookLength -1) */
@@ -64,8 +65,9 @@ final class Event implements \JsonSerializable
 
     /**
      * @param array<string, ?string> $suggested
-     * @param Signature|array{timestamp: string, key: string, secretIndex: int, ageMs: int}|null $signature
-     *        an array is made into a Signature when first read
+     * @param Signature|array{timestamp: string, key: string, secretIndex: int, ageMs: int}|list<mixed>|null $signature
+     *        an array (keyed, or a whole compact result, checked by its reader) is made into a
+     *        Signature when first read
      * @param string|null $result the result text (or, for a compact result, the body) the event
      *        was read from: then hookDataJson is the $hookLength bytes at $hookAt (none when 0),
      *        read when first asked. With $hookLength -1, $result is the body and hookDataJson
@@ -204,7 +206,11 @@ final class Event implements \JsonSerializable
         }
         if ($name === 'signature') {
             $i = $this->signatureInfo;
-            $this->signature = $i === null ? null : new Signature($i['timestamp'], $i['key'], $i['secretIndex'], $i['ageMs']);
+            $this->signature = match (true) {
+                $i === null => null,
+                isset($i['timestamp']) => new Signature($i['timestamp'], $i['key'], $i['secretIndex'], $i['ageMs']),
+                default => new Signature($i[1], $i[2], $i[3], $i[4]), // a compact result
+            };
             return $this->signature;
         }
         if ($name === 'json') {

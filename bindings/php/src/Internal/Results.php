@@ -103,7 +103,10 @@ final class Results
         // ext/json. Depth 3: the array, "suggested", its strings and nulls. Internal functions
         // named with their namespace: \count(), \is_array() and \strlen() compile to opcodes.
         $v = \json_decode($json, true, 3);
-        if (!\is_array($v) || \count($v) !== 25 || $v[0] !== 1 || !\is_array($v[24])) {
+        // The signature (members 1 to 4) is made from $v when first read: its types are checked
+        // here, so that reading it cannot fail later.
+        if (!\is_array($v) || \count($v) !== 25 || $v[0] !== 1 || !\is_array($v[24])
+            || !\is_string($v[1]) || !\is_string($v[2]) || !\is_int($v[3]) || !\is_int($v[4])) {
             throw WebhookException::forStatus(Status::INTERNAL, 'the backend returned an unreadable result');
         }
         $hookAt = (int) $v[22];
@@ -114,9 +117,7 @@ final class Results
         // Each member goes into Event's typed property of its name, which checks its type.
         return new Event(
             1, $v[5], $v[6], $v[7], $v[8], $v[9], $v[10], $v[11], $v[12], $v[13], $v[14], $v[15], $v[16],
-            $v[17], $v[18], $v[19], $v[20], $v[21], $v[24],
-            ['timestamp' => $v[1], 'key' => $v[2], 'secretIndex' => $v[3], 'ageMs' => $v[4]],
-            null, $body, $hookAt, $hookLength
+            $v[17], $v[18], $v[19], $v[20], $v[21], $v[24], $v, null, $body, $hookAt, $hookLength
         );
     }
 
