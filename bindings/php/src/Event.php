@@ -190,6 +190,23 @@ final class Event implements \JsonSerializable
         );
     }
 
+    /**
+     * From a compact process result as ext/json decoded it, checked by Results::compactEvent
+     * (docs/design.md "Compact process result"); $body: the body hookData's range is in.
+     *
+     * @param list<mixed> $v
+     * @internal
+     */
+    public static function fromCompact(array $v, string $body, int $hookAt, int $hookLength): self
+    {
+        // `new self` here: PHP knows the constructor's parameters when it compiles this call and
+        // passes each member directly, not through the by-reference checks of an unknown callee.
+        return new self(
+            1, $v[5], $v[6], $v[7], $v[8], $v[9], $v[10], $v[11], $v[12], $v[13], $v[14], $v[15], $v[16],
+            $v[17], $v[18], $v[19], $v[20], $v[21], $v[24], $v, null, $body, $hookAt, $hookLength
+        );
+    }
+
     /** @return mixed the lazily made $hookData and $json */
     public function __get(string $name)
     {

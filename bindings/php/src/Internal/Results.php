@@ -115,10 +115,7 @@ final class Results
             throw WebhookException::forStatus(Status::INTERNAL, 'the backend returned a hookData range outside the body');
         }
         // Each member goes into Event's typed property of its name, which checks its type.
-        return new Event(
-            1, $v[5], $v[6], $v[7], $v[8], $v[9], $v[10], $v[11], $v[12], $v[13], $v[14], $v[15], $v[16],
-            $v[17], $v[18], $v[19], $v[20], $v[21], $v[24], $v, null, $body, $hookAt, $hookLength
-        );
+        return Event::fromCompact($v, $body, $hookAt, $hookLength);
     }
 
     /**
