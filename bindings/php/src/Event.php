@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace Everifin\Webhook;
 
+use Everifin\Webhook\Exception\WebhookException;
 use Everifin\Webhook\Internal\Fallback\Parse;
 use Everifin\Webhook\Internal\Results;
 
@@ -191,16 +192,33 @@ final class Event implements \JsonSerializable
     }
 
     /**
-     * From a compact process result as ext/json decoded it, checked by Results::compactEvent
-     * (docs/design.md "Compact process result"); $body: the body hookData's range is in.
+     * A compact process result's event (docs/design.md, "Compact process result"), decoded with
+     * ext/json; $body: the body the call was given, which hookData is the range [$v[22], +$v[23])
+     * of. Results::event() and FfiBackend::processEvent() (every request's path) call it.
      *
-     * @param list<mixed> $v
+     * @throws WebhookException INTERNAL when the result is not what the library writes
      * @internal
      */
-    public static function fromCompact(array $v, string $body, int $hookAt, int $hookLength): self
+    public static function fromCompact(string $json, string $body): self
     {
-        // `new self` here: PHP knows the constructor's parameters when it compiles this call and
-        // passes each member directly, not through the by-reference checks of an unknown callee.
+        // Depth 3: the array, "suggested", its strings and nulls. Internal functions named with
+        // their namespace: \count(), \is_array(), \is_string(), \is_int() and \strlen() compile to
+        // opcodes instead of being looked for in this namespace first at run time.
+        $v = \json_decode($json, true, 3);
+        // The signature (members 1 to 4) is made from $v when first read: its types are checked
+        // here, so that reading it cannot fail later.
+        if (!\is_array($v) || \count($v) !== 25 || $v[0] !== 1 || !\is_array($v[24])
+            || !\is_string($v[1]) || !\is_string($v[2]) || !\is_int($v[3]) || !\is_int($v[4])) {
+            throw WebhookException::forStatus(Status::INTERNAL, 'the backend returned an unreadable result');
+        }
+        $hookAt = (int) $v[22];
+        $hookLength = (int) $v[23];
+        if ($hookAt < 0 || $hookLength < 0 || $hookAt + $hookLength > \strlen($body)) {
+            throw WebhookException::forStatus(Status::INTERNAL, 'the backend returned a hookData range outside the body');
+        }
+        // Each member goes into the typed property of its name, which checks its type. `new self`
+        // here: PHP knows the constructor when it compiles this call and passes each member
+        // directly, not through the by-reference checks of a call to an unknown constructor.
         return new self(
             1, $v[5], $v[6], $v[7], $v[8], $v[9], $v[10], $v[11], $v[12], $v[13], $v[14], $v[15], $v[16],
             $v[17], $v[18], $v[19], $v[20], $v[21], $v[24], $v, null, $body, $hookAt, $hookLength

@@ -123,7 +123,7 @@ final class FfiBackend implements Backend
             $ffi->evf_result_free($result);
         }
         // Results::event(), written out.
-        return ($json[0] ?? '') === '[' ? Results::compactEvent($json, $body) : Results::decodedEvent($json);
+        return ($json[0] ?? '') === '[' ? \Everifin\Webhook\Event::fromCompact($json, $body) : Results::decodedEvent($json);
     }
 
     public function normalizeEvent(string $body, string $optionsJson): \Everifin\Webhook\Event
