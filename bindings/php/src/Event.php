@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace Everifin\Webhook;
 
+use Everifin\Webhook\Exception\WebhookException;
 use Everifin\Webhook\Internal\Fallback\Parse;
 use Everifin\Webhook\Internal\Results;
 
@@ -53,8 +54,9 @@ final class Event implements \JsonSerializable
     private int $hookAt = 0;
     private int $hookLength = 0;
     /**
-     * @var array{timestamp: string, key: string, secretIndex: int, ageMs: int}|null the signature,
-     *      made into a Signature when first read
+     * @var array{timestamp: string, key: string, secretIndex: int, ageMs: int}|list<mixed>|null the
+     *      signature, made into a Signature when first read: keyed (the pure-PHP backend), or a
+     *      whole compact result, whose members 1 to 4 are timestamp, key, secretIndex and ageMs
      */
     private ?array $signatureInfo = null;
     /** @var mixed hookData as decoded with the body, when $result is the body ($hookLength -1) */
@@ -64,8 +66,9 @@ final class Event implements \JsonSerializable
 
     /**
      * @param array<string, ?string> $suggested
-     * @param Signature|array{timestamp: string, key: string, secretIndex: int, ageMs: int}|null $signature
-     *        an array is made into a Signature when first read
+     * @param Signature|array{timestamp: string, key: string, secretIndex: int, ageMs: int}|list<mixed>|null $signature
+     *        an array (keyed, or a whole compact result, checked by its reader) is made into a
+     *        Signature when first read
      * @param string|null $result the result text (or, for a compact result, the body) the event
      *        was read from: then hookDataJson is the $hookLength bytes at $hookAt (none when 0),
      *        read when first asked. With $hookLength -1, $result is the body and hookDataJson
@@ -141,7 +144,7 @@ final class Event implements \JsonSerializable
                 $this->hookDataJson = null;
             }
         }
-        if (is_array($signature)) {
+        if (\is_array($signature)) { // \is_array(): an opcode, not a call
             $this->signatureInfo = $signature;
             unset($this->signature);
         } else {
@@ -188,6 +191,40 @@ final class Event implements \JsonSerializable
         );
     }
 
+    /**
+     * A compact process result's event (docs/design.md, "Compact process result"), decoded with
+     * ext/json; $body: the body the call was given, which hookData is the range [$v[22], +$v[23])
+     * of. Results::event() and FfiBackend::processEvent() (every request's path) call it.
+     *
+     * @throws WebhookException INTERNAL when the result is not what the library writes
+     * @internal
+     */
+    public static function fromCompact(string $json, string $body): self
+    {
+        // Depth 3: the array, "suggested", its strings and nulls. Internal functions named with
+        // their namespace: \count(), \is_array(), \is_string(), \is_int() and \strlen() compile to
+        // opcodes instead of being looked for in this namespace first at run time.
+        $v = \json_decode($json, true, 3);
+        // The signature (members 1 to 4) is made from $v when first read: its types are checked
+        // here, so that reading it cannot fail later.
+        if (!\is_array($v) || \count($v) !== 25 || $v[0] !== 1 || !\is_array($v[24])
+            || !\is_string($v[1]) || !\is_string($v[2]) || !\is_int($v[3]) || !\is_int($v[4])) {
+            throw WebhookException::forStatus(Status::INTERNAL, 'the backend returned an unreadable result');
+        }
+        $hookAt = (int) $v[22];
+        $hookLength = (int) $v[23];
+        if ($hookAt < 0 || $hookLength < 0 || $hookAt + $hookLength > \strlen($body)) {
+            throw WebhookException::forStatus(Status::INTERNAL, 'the backend returned a hookData range outside the body');
+        }
+        // Each member goes into the typed property of its name, which checks its type. `new self`
+        // here: PHP knows the constructor when it compiles this call and passes each member
+        // directly, not through the by-reference checks of a call to an unknown constructor.
+        return new self(
+            1, $v[5], $v[6], $v[7], $v[8], $v[9], $v[10], $v[11], $v[12], $v[13], $v[14], $v[15], $v[16],
+            $v[17], $v[18], $v[19], $v[20], $v[21], $v[24], $v, null, $body, $hookAt, $hookLength
+        );
+    }
+
     /** @return mixed the lazily made $hookData and $json */
     public function __get(string $name)
     {
@@ -204,7 +241,11 @@ final class Event implements \JsonSerializable
         }
         if ($name === 'signature') {
             $i = $this->signatureInfo;
-            $this->signature = $i === null ? null : new Signature($i['timestamp'], $i['key'], $i['secretIndex'], $i['ageMs']);
+            $this->signature = match (true) {
+                $i === null => null,
+                isset($i['timestamp']) => new Signature($i['timestamp'], $i['key'], $i['secretIndex'], $i['ageMs']),
+                default => new Signature($i[1], $i[2], $i[3], $i[4]), // a compact result
+            };
             return $this->signature;
         }
         if ($name === 'json') {

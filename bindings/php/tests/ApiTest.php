@@ -447,6 +447,81 @@ final class ApiTest extends TestCase
         $b->freeVerifier($compactHandle);
     }
 
+    /**
+     * A compact process result that is not what the library writes (a member missing or of another
+     * type, hookData outside the body) makes verify() throw INTERNAL, never a TypeError, and an
+     * accepted Event's lazy properties (signature, hookDataJson) cannot fail when read later.
+     *
+     * @dataProvider backends
+     */
+    public function testAMalformedCompactResultIsAnInternalError(string $backend): void
+    {
+        $v = new Verifier([self::SECRET], backend: $backend);
+        $real = (new \ReflectionProperty(Verifier::class, 'backend'))->getValue($v);
+        $header = Verifier::sign(self::BODY, [self::SECRET], self::TS);
+        $now = new \DateTimeImmutable(self::TS);
+        $good = $real->process((new \ReflectionProperty(Verifier::class, 'handle'))->getValue($v), self::BODY, $header, self::TS_MS);
+        $this->assertSame('[', $good[0], $good);
+        $set = static fn (int $i, $x): \Closure => static function (string $json) use ($i, $x): string {
+            $a = json_decode($json, true, 3);
+            $a[$i] = $x;
+            return (string) json_encode($a);
+        };
+        $mutations = [
+            'unchanged' => static fn (string $json): string => $json,
+            'not JSON' => static fn (string $json): string => substr($json, 0, -1),
+            'a member less' => static fn (string $json): string => (string) json_encode(array_slice(json_decode($json, true, 3), 0, 24)),
+            'another version' => $set(0, 2),
+            'timestamp a number' => $set(1, 5),
+            'key null' => $set(2, null),
+            'secretIndex a string' => $set(3, '0'),
+            'ageMs a float' => $set(4, 1.5),
+            'eventId a number' => $set(5, 5),
+            'statusKnown a string' => $set(17, 'true'),
+            'hookData before the body' => $set(22, -1),
+            'hookData past the body' => $set(22, strlen(self::BODY)),
+            'suggested a string' => $set(24, 'processing'),
+        ];
+        $stub = new class ($real) implements \Everifin\Webhook\Internal\Backend {
+            /** @var \Closure(string): string */
+            public \Closure $mutate;
+
+            public function __construct(private \Everifin\Webhook\Internal\Backend $real)
+            {
+            }
+
+            public function processEvent(object $verifier, string $body, string $header, int $nowMs): \Everifin\Webhook\Event
+            {
+                return \Everifin\Webhook\Internal\Results::event(($this->mutate)($this->real->process($verifier, $body, $header, $nowMs)), $body);
+            }
+
+            public function name(): string { return $this->real->name(); }
+            public function optionsCheck(string $optionsJson): string { return $this->real->optionsCheck($optionsJson); }
+            public function newVerifier(string $optionsJson): array { return $this->real->newVerifier($optionsJson); }
+            public function freeVerifier(?object $verifier): void { $this->real->freeVerifier($verifier); }
+            public function process(object $verifier, string $body, string $header, int $nowMs): string { return $this->real->process($verifier, $body, $header, $nowMs); }
+            public function normalize(string $body, string $optionsJson): string { return $this->real->normalize($body, $optionsJson); }
+            public function decide(string $eventJson, string $stateJson): string { return $this->real->decide($eventJson, $stateJson); }
+            public function sign(string $body, string $timestamp, string $secretsJson): string { return $this->real->sign($body, $timestamp, $secretsJson); }
+            public function explain(string $body, string $header, string $optionsJson, int $nowMs): string { return $this->real->explain($body, $header, $optionsJson, $nowMs); }
+            public function normalizeEvent(string $body, string $optionsJson): \Everifin\Webhook\Event { return $this->real->normalizeEvent($body, $optionsJson); }
+            public function decideDecision(string $eventJson, string $stateJson): \Everifin\Webhook\Decision { return $this->real->decideDecision($eventJson, $stateJson); }
+        };
+        (new \ReflectionProperty(Verifier::class, 'backend'))->setValue($v, $stub);
+        foreach ($mutations as $name => $mutate) {
+            $stub->mutate = $mutate;
+            try {
+                $e = $v->verify(self::BODY, $header, $now);
+                $this->assertSame('unchanged', $name, "$name: accepted");
+                $this->assertSame(0, $e->signature?->secretIndex);
+                $this->assertSame('{"obj":{},"list":[],"n":1.50,"s":"\u00e9"}', $e->hookDataJson);
+            } catch (WebhookException $x) {
+                $this->assertNotSame('unchanged', $name, $x->getMessage());
+                $this->assertSame(Status::INTERNAL, $x->status(), "$name: " . $x->getMessage());
+            }
+        }
+    }
+
     /** A result whose hookData is not where the library writes it still gives the whole event. */
     public function testAResultOfAnotherLayoutStillGivesHookData(): void
     {

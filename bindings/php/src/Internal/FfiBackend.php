@@ -106,21 +106,24 @@ final class FfiBackend implements Backend
             throw new \LogicException('not a live native verifier');
         }
         $ffi = $this->ffi;
-        $result = $ffi->evf_verifier_process($ptr, $body, strlen($body), $header, strlen($header), $nowMs);
+        // Internal functions named with their namespace: PHP compiles \strlen() and \is_string()
+        // to opcodes instead of looking for Everifin\Webhook\Internal\strlen() at run time.
+        $result = $ffi->evf_verifier_process($ptr, $body, \strlen($body), $header, \strlen($header), $nowMs);
         if ($result === null) {
             return Results::event($this->take(null));
         }
         // take(), written out: this is every request's path.
         try {
             $json = $ffi->evf_result_json($result);
-            if (!is_string($json)) { // older PHP versions return a CData pointer
+            if (!\is_string($json)) { // older PHP versions return a CData pointer
                 $len = $ffi->evf_result_json_len($result);
                 $json = ($json === null || $len === 0) ? '' : \FFI::string($json, $len);
             }
         } finally {
             $ffi->evf_result_free($result);
         }
-        return Results::event($json, $body); // a compact result when it starts with '['
+        // Results::event(), written out.
+        return ($json[0] ?? '') === '[' ? \Everifin\Webhook\Event::fromCompact($json, $body) : Results::decodedEvent($json);
     }
 
     public function normalizeEvent(string $body, string $optionsJson): \Everifin\Webhook\Event

@@ -15,7 +15,8 @@ use Everifin\Webhook\Status;
  * exceptions. Every result is decoded with ext/json (`json_decode`); nothing the library returns
  * is parsed by hand. Verifiers ask for the compact process result (option compactResult,
  * docs/design.md): one array, which ext/json decodes in about half the time of the object, with
- * hookData given as its byte range in the body.
+ * hookData given as its byte range in the body. Event::fromCompact() decodes and checks that one
+ * (a call less on every request's path).
  *
  * Two raw texts are kept as they are instead of being decoded and re-encoded: the event's
  * `hookData` (the exact text from the body; decoded only when the shop reads `Event::$hookData`)
@@ -87,36 +88,10 @@ final class Results
     public static function event(string $json, ?string $body = null): Event
     {
         if ($body !== null && ($json[0] ?? '') === '[') {
-            return self::compactEvent($json, $body);
+            return Event::fromCompact($json, $body);
         }
         return self::decodedEvent($json);
     }
-
-    /**
-     * A compact process result's event (docs/design.md, "Compact process result"); $body: the
-     * body the call was given.
-     */
-    private static function compactEvent(string $json, string $body): Event
-    {
-        // ext/json. Depth 3: the array, "suggested", its strings and nulls.
-        $v = json_decode($json, true, 3);
-        if (!is_array($v) || count($v) !== 25 || $v[0] !== 1 || !is_array($v[24])) {
-            throw WebhookException::forStatus(Status::INTERNAL, 'the backend returned an unreadable result');
-        }
-        $hookAt = (int) $v[22];
-        $hookLength = (int) $v[23];
-        if ($hookAt < 0 || $hookLength < 0 || $hookAt + $hookLength > strlen($body)) {
-            throw WebhookException::forStatus(Status::INTERNAL, 'the backend returned a hookData range outside the body');
-        }
-        // Each member goes into Event's typed property of its name, which checks its type.
-        return new Event(
-            1, $v[5], $v[6], $v[7], $v[8], $v[9], $v[10], $v[11], $v[12], $v[13], $v[14], $v[15], $v[16],
-            $v[17], $v[18], $v[19], $v[20], $v[21], $v[24],
-            ['timestamp' => $v[1], 'key' => $v[2], 'secretIndex' => $v[3], 'ageMs' => $v[4]],
-            null, $body, $hookAt, $hookLength
-        );
-    }
-
 
     /**
      * Where hookData ends: the last ',"legacyFields":' after $start that is followed by true or
