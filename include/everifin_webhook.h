@@ -197,6 +197,30 @@ struct evf_result *evf_verifier_process(const struct evf_verifier *verifier,
                                         int64_t now_unix_ms);
 
 /**
+ * [`evf_verifier_process`] with the result JSON written into the caller's buffer: one call where
+ * the handle takes three (process, `evf_result_json`, `evf_result_free`), for bindings that pay
+ * for every foreign call (PHP FFI).
+ *
+ * Returns the length in bytes of the result JSON (not NUL-terminated; its `status` says how the
+ * request went). The JSON is written to `out` only when it fits (`length <= out_cap`); otherwise
+ * nothing is written and the caller may call again with a buffer of that length, or call
+ * `evf_verifier_process`. `out` may be NULL when `out_cap` is 0. A NULL `verifier`, or a NULL
+ * input with a non-zero length, gives the `NULL_ARGUMENT` result; a caught panic, `INTERNAL`.
+ *
+ * # Safety
+ * As [`evf_verifier_process`]; and `out` must be NULL or point to `out_cap` writable bytes that
+ * do not overlap the inputs.
+ */
+size_t evf_verifier_process_into(const struct evf_verifier *verifier,
+                                 const char *body,
+                                 size_t body_len,
+                                 const char *signature_header,
+                                 size_t header_len,
+                                 int64_t now_unix_ms,
+                                 char *out,
+                                 size_t out_cap);
+
+/**
  * Validates and normalizes a body without checking any signature (for bodies verified elsewhere
  * and for tests). `options_json` may be empty (defaults); `secrets` in it are ignored.
  *

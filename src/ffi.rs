@@ -297,14 +297,71 @@ pub unsafe extern "C" fn evf_verifier_process(
             Ok(args) => args,
             Err(e) => return (e.status, result::error(&e)),
         };
-        let r = v.inner.process_view(body, header, now_unix_ms);
-        let json = if v.inner.options().compact_result {
-            result::process_compact(&r, body)
-        } else {
-            result::process_view(&r)
-        };
-        (status_of(&r), json)
+        process_json(v, body, header, now_unix_ms)
     })
+}
+
+/// One request's status and result JSON (compact or object, as the verifier's options say).
+fn process_json(
+    v: &evf_verifier,
+    body: &[u8],
+    header: &[u8],
+    now_unix_ms: i64,
+) -> (Status, String) {
+    let r = v.inner.process_view(body, header, now_unix_ms);
+    let json = if v.inner.options().compact_result {
+        result::process_compact(&r, body)
+    } else {
+        result::process_view(&r)
+    };
+    (status_of(&r), json)
+}
+
+/// [`evf_verifier_process`] with the result JSON written into the caller's buffer: one call where
+/// the handle takes three (process, `evf_result_json`, `evf_result_free`), for bindings that pay
+/// for every foreign call (PHP FFI).
+///
+/// Returns the length in bytes of the result JSON (not NUL-terminated; its `status` says how the
+/// request went). The JSON is written to `out` only when it fits (`length <= out_cap`); otherwise
+/// nothing is written and the caller may call again with a buffer of that length, or call
+/// `evf_verifier_process`. `out` may be NULL when `out_cap` is 0. A NULL `verifier`, or a NULL
+/// input with a non-zero length, gives the `NULL_ARGUMENT` result; a caught panic, `INTERNAL`.
+///
+/// # Safety
+/// As [`evf_verifier_process`]; and `out` must be NULL or point to `out_cap` writable bytes that
+/// do not overlap the inputs.
+#[no_mangle]
+pub unsafe extern "C" fn evf_verifier_process_into(
+    verifier: *const evf_verifier,
+    body: *const c_char,
+    body_len: usize,
+    signature_header: *const c_char,
+    header_len: usize,
+    now_unix_ms: i64,
+    out: *mut c_char,
+    out_cap: usize,
+) -> usize {
+    let json = catch_unwind(AssertUnwindSafe(|| {
+        let args = handle!(verifier)
+            .ok_or_else(|| null_argument("verifier"))
+            .and_then(|v| {
+                let body = input!(body, body_len)?;
+                let header = input!(signature_header, header_len)?;
+                Ok((v, body, header))
+            });
+        match args {
+            Ok((v, body, header)) => process_json(v, body, header, now_unix_ms).1,
+            Err(e) => result::error(&e),
+        }
+    }))
+    .unwrap_or_else(|_| result::error(&panic_error()));
+    let len = json.len();
+    if !out.is_null() && len <= out_cap {
+        // SAFETY: `out` is non-NULL and, per this export's contract, points to `out_cap >= len`
+        // writable bytes that do not overlap `json` (a new string).
+        unsafe { ptr::copy_nonoverlapping(json.as_ptr(), out.cast::<u8>(), len) };
+    }
+    len
 }
 
 /// Validates and normalizes a body without checking any signature (for bodies verified elsewhere

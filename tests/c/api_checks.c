@@ -597,6 +597,62 @@ static void check_compact(void)
     free(hdr);
 }
 
+/* evf_verifier_process_into: the same JSON as evf_verifier_process, in the caller's buffer. */
+static void check_process_into_case(const char *label, const evf_verifier *v, const char *body,
+                                    size_t body_len, const char *hdr, size_t hdr_len)
+{
+    char buf[4096], small[4096];
+    evf_result *r = evf_verifier_process(v, body, body_len, hdr, hdr_len, NOW_MS);
+    const char *want = r ? evf_result_json(r) : NULL;
+    size_t want_len = r ? evf_result_json_len(r) : 0;
+    size_t got = evf_verifier_process_into(v, body, body_len, hdr, hdr_len, NOW_MS, buf, sizeof buf);
+    check_true(label, want && got == want_len && got <= sizeof buf && memcmp(buf, want, got) == 0,
+               "want %s, got %zu bytes: %.*s", want ? want : "(none)", got,
+               (int)(got <= sizeof buf ? got : 0), buf);
+    /* Too small a buffer: the length, and not one byte written. */
+    memset(small, '#', sizeof small);
+    got = evf_verifier_process_into(v, body, body_len, hdr, hdr_len, NOW_MS, small, want_len - 1);
+    check_true("process_into: a short buffer gets the length and no byte",
+               got == want_len && small[0] == '#' && small[want_len - 1] == '#', "got %zu of %zu", got,
+               want_len);
+    got = evf_verifier_process_into(v, body, body_len, hdr, hdr_len, NOW_MS, small, want_len);
+    check_true("process_into: a buffer of exactly the length gets the JSON",
+               got == want_len && want && memcmp(small, want, want_len) == 0 && small[want_len] == '#',
+               "got %zu of %zu", got, want_len);
+    got = evf_verifier_process_into(v, body, body_len, hdr, hdr_len, NOW_MS, NULL, 0);
+    check_true("process_into: NULL with capacity 0 gets the length", got == want_len, "got %zu of %zu",
+               got, want_len);
+    evf_result_free(r);
+}
+
+static void check_process_into(void)
+{
+    static const char compact_options[] =
+        "{\"secrets\":[\"shop webhook secret old\",\"shop webhook secret new\"],"
+        "\"compactResult\":true}";
+    size_t blen = strlen(BODY);
+    char *hdr = make_header(BODY, blen, TS, SECRETS);
+    evf_verifier *v = NULL, *compact = NULL;
+    if (!hdr || evf_verifier_new(OPTIONS, strlen(OPTIONS), &v) != EVF_OK ||
+        evf_verifier_new(compact_options, strlen(compact_options), &compact) != EVF_OK) {
+        check_true("process_into: setup", 0, "header or verifiers could not be made");
+    } else {
+        check_process_into_case("process_into: success, as evf_verifier_process", v, BODY, blen, hdr,
+                                strlen(hdr));
+        check_process_into_case("process_into: compact success, as evf_verifier_process", compact,
+                                BODY, blen, hdr, strlen(hdr));
+        check_process_into_case("process_into: an error, as evf_verifier_process", v, BODY, blen - 1,
+                                hdr, strlen(hdr));
+        check_process_into_case("process_into: a NULL verifier is NULL_ARGUMENT", NULL, BODY, blen,
+                                hdr, strlen(hdr));
+        check_process_into_case("process_into: a NULL body with a length is NULL_ARGUMENT", v, NULL,
+                                blen, hdr, strlen(hdr));
+    }
+    evf_verifier_free(v);
+    evf_verifier_free(compact);
+    free(hdr);
+}
+
 void run_api_checks(void)
 {
     check_versions();
@@ -604,4 +660,5 @@ void run_api_checks(void)
     check_null_arguments();
     check_unterminated();
     check_compact();
+    check_process_into();
 }

@@ -28,6 +28,15 @@ struct evf_result *evf_verifier_process(const struct evf_verifier *verifier,
                                         size_t header_len,
                                         int64_t now_unix_ms);
 
+size_t evf_verifier_process_into(const struct evf_verifier *verifier,
+                                 const char *body,
+                                 size_t body_len,
+                                 const char *signature_header,
+                                 size_t header_len,
+                                 int64_t now_unix_ms,
+                                 char *out,
+                                 size_t out_cap);
+
 struct evf_result *evf_normalize(const char *body,
                                  size_t body_len,
                                  const char *options_json,
