@@ -101,6 +101,9 @@ pub(crate) struct EventView<'a> {
     pub hook_data: Option<&'a str>,
     pub legacy_fields: bool,
     pub suggested: &'a Suggested,
+    /// Whether the UUIDs and the timestamp are as normalize checked them (so no character of
+    /// theirs needs a JSON escape); false for a view of an [`Event`], whose fields are public.
+    pub plain: bool,
 }
 
 impl EventView<'_> {
@@ -159,6 +162,7 @@ impl Event {
             hook_data: self.hook_data.as_ref().map(RawJson::get),
             legacy_fields: self.legacy_fields,
             suggested: &self.suggested,
+            plain: false,
         }
     }
 }
@@ -405,6 +409,7 @@ fn normalize_fields<'a>(
             .iter()
             .any(|k| fields.contains(k)),
         suggested: options.suggested.for_outcome(outcome),
+        plain: true,
     })
 }
 

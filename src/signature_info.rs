@@ -28,6 +28,9 @@ pub(crate) struct SignatureView<'h> {
     pub key: Cow<'h, str>,
     pub secret_index: usize,
     pub age_ms: i64,
+    /// Whether `timestamp` and `key` are as verify checked them (so no character of theirs needs
+    /// a JSON escape); false for a view of a [`SignatureInfo`], whose fields are public.
+    pub plain: bool,
 }
 
 impl SignatureView<'_> {
@@ -48,6 +51,7 @@ impl SignatureInfo {
             key: Cow::Borrowed(&self.key),
             secret_index: self.secret_index,
             age_ms: self.age_ms,
+            plain: false,
         }
     }
 }

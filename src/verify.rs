@@ -229,6 +229,7 @@ pub fn verify<'h>(
         },
         secret_index,
         age_ms: now_ms.saturating_sub(ts_ms),
+        plain: true,
     };
     let limit = i64::from(tolerance_seconds) * 1000;
     if tolerance_seconds > 0 && info.age_ms > limit {

@@ -21,9 +21,9 @@ pub(crate) fn ok_result(capacity: usize, payload: impl FnOnce(&mut String)) -> S
 /// `"signature":{...}` of a process result.
 pub(crate) fn signature(out: &mut String, s: &SignatureView) {
     out.push_str(r#""signature":{"timestamp":"#);
-    string(out, &s.timestamp);
+    known(out, &s.timestamp, s.plain);
     out.push_str(r#","key":"#);
-    string(out, &s.key);
+    known(out, &s.key, s.plain);
     out.push_str(r#","secretIndex":"#);
     out.push_str(itoa::Buffer::new().format(s.secret_index));
     out.push_str(r#","ageMs":"#);
@@ -36,19 +36,19 @@ pub(crate) fn event(out: &mut String, e: &EventView) {
     out.push_str(r#"{"schemaVersion":"#);
     out.push_str(itoa::Buffer::new().format(e.schema_version));
     out.push_str(r#","eventId":"#);
-    string(out, &e.event_id);
+    known(out, &e.event_id, e.plain);
     out.push_str(r#","eventType":"#);
     string(out, &e.event_type);
     out.push_str(r#","eventTimestamp":"#);
-    string(out, &e.event_timestamp);
+    known(out, &e.event_timestamp, e.plain);
     out.push_str(r#","eventTimestampMs":"#);
     out.push_str(itoa::Buffer::new().format(e.event_timestamp_ms));
     out.push_str(r#","entity":""#);
     out.push_str(e.entity.name());
     out.push('"');
-    for (key, value) in ids_and_status(e) {
+    for (key, value, plain) in ids_and_status(e) {
         out.push_str(key);
-        optional(out, value);
+        optional(out, value, plain);
     }
     out.push_str(r#","statusKnown":"#);
     out.push_str(if e.status_known { "true" } else { "false" });
@@ -57,7 +57,7 @@ pub(crate) fn event(out: &mut String, e: &EventView) {
     out.push_str(r#","outcome":""#);
     out.push_str(e.outcome.name());
     out.push_str(r#"","reasonCode":"#);
-    optional(out, e.reason_code.as_deref());
+    optional(out, e.reason_code.as_deref(), false);
     out.push_str(r#","hookData":"#);
     out.push_str(e.hook_data.unwrap_or("null"));
     out.push_str(r#","legacyFields":"#);
@@ -68,16 +68,17 @@ pub(crate) fn event(out: &mut String, e: &EventView) {
 }
 
 /// The event's optional strings from `entityId` to `status`, in the order of the event, each
-/// with the text that precedes it in the event object (`,"key":`).
-fn ids_and_status<'e>(e: &'e EventView) -> [(&'static str, Option<&'e str>); 7] {
+/// with the text that precedes it in the event object (`,"key":`) and whether it is known to need
+/// no escape (the UUIDs of an event normalize made).
+fn ids_and_status<'e>(e: &'e EventView) -> [(&'static str, Option<&'e str>, bool); 7] {
     [
-        (r#","entityId":"#, e.entity_id.as_deref()),
-        (r#","paymentId":"#, e.payment_id.as_deref()),
-        (r#","refundId":"#, e.refund_id.as_deref()),
-        (r#","orderId":"#, e.order_id.as_deref()),
-        (r#","instructionId":"#, e.instruction_id.as_deref()),
-        (r#","externalId":"#, e.external_id.as_deref()),
-        (r#","status":"#, e.status.as_deref()),
+        (r#","entityId":"#, e.entity_id.as_deref(), e.plain),
+        (r#","paymentId":"#, e.payment_id.as_deref(), e.plain),
+        (r#","refundId":"#, e.refund_id.as_deref(), e.plain),
+        (r#","orderId":"#, e.order_id.as_deref(), e.plain),
+        (r#","instructionId":"#, e.instruction_id.as_deref(), false),
+        (r#","externalId":"#, e.external_id.as_deref(), false),
+        (r#","status":"#, e.status.as_deref(), false),
     ]
 }
 
@@ -90,7 +91,7 @@ fn suggested(out: &mut String, suggested: &Suggested) {
         }
         string(out, platform);
         out.push(':');
-        optional(out, state.as_deref());
+        optional(out, state.as_deref(), false);
     }
     out.push('}');
 }
@@ -109,27 +110,27 @@ pub(crate) fn compact_process(
         out.push(',');
     };
     let flag = |out: &mut String, b: bool| out.push_str(if b { "true," } else { "false," });
-    let text = |out: &mut String, t: Option<&str>| {
-        optional(out, t);
+    let text = |out: &mut String, t: Option<&str>, plain: bool| {
+        optional(out, t, plain);
         out.push(',');
     };
     out.push_str("[1,");
-    text(&mut out, Some(&*s.timestamp));
-    text(&mut out, Some(&*s.key));
+    text(&mut out, Some(&*s.timestamp), s.plain);
+    text(&mut out, Some(&*s.key), s.plain);
     int(&mut out, s.secret_index as i64);
     int(&mut out, s.age_ms);
-    text(&mut out, Some(&*e.event_id));
-    text(&mut out, Some(&*e.event_type));
-    text(&mut out, Some(&*e.event_timestamp));
+    text(&mut out, Some(&*e.event_id), e.plain);
+    text(&mut out, Some(&*e.event_type), false);
+    text(&mut out, Some(&*e.event_timestamp), e.plain);
     int(&mut out, e.event_timestamp_ms);
-    text(&mut out, Some(e.entity.name()));
-    for (_, value) in ids_and_status(e) {
-        text(&mut out, value);
+    text(&mut out, Some(e.entity.name()), true);
+    for (_, value, plain) in ids_and_status(e) {
+        text(&mut out, value, plain);
     }
     flag(&mut out, e.status_known);
     flag(&mut out, e.is_final);
-    text(&mut out, Some(e.outcome.name()));
-    text(&mut out, e.reason_code.as_deref());
+    text(&mut out, Some(e.outcome.name()), true);
+    text(&mut out, e.reason_code.as_deref(), false);
     flag(&mut out, e.legacy_fields);
     match hook_data {
         Some((offset, length)) => {
@@ -143,10 +144,23 @@ pub(crate) fn compact_process(
     out
 }
 
-fn optional(out: &mut String, s: Option<&str>) {
+fn optional(out: &mut String, s: Option<&str>, plain: bool) {
     match s {
-        Some(s) => string(out, s),
+        Some(s) => known(out, s, plain),
         None => out.push_str("null"),
+    }
+}
+
+/// A JSON string: `s` between quotes when it is known to need no escape (`plain`: text that a
+/// check made of ASCII letters, digits and punctuation other than `"` and `\`), else [`string`].
+fn known(out: &mut String, s: &str, plain: bool) {
+    if plain {
+        debug_assert_eq!(crate::scan::next_special(s.as_bytes(), 0), s.len(), "{s}");
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    } else {
+        string(out, s);
     }
 }
 
@@ -230,16 +244,48 @@ mod tests {
             let mut owned = String::new();
             event(&mut owned, &e.view());
             assert_eq!(owned, serde);
+            // An Event's fields are public: whatever they hold is escaped.
+            let mut odd = e.clone();
+            odd.event_id = "quote \" and \\".into();
+            odd.event_timestamp = "\n".into();
+            odd.entity_id = Some("\u{1}".into());
+            let mut ours = String::new();
+            event(&mut ours, &odd.view());
+            assert_eq!(ours, serde_json::to_string(&odd).unwrap());
         }
-        let info = SignatureInfo {
+        let mut info = SignatureInfo {
             timestamp: "2024-05-07T14:49:55.884Z".into(),
             key: "v12".into(),
             secret_index: 3,
             age_ms: -1234,
         };
+        let written = |info: &SignatureInfo| {
+            let mut ours = String::from("{");
+            signature(&mut ours, &info.view());
+            ours.push('}');
+            ours
+        };
+        assert_eq!(
+            written(&info),
+            serde_json::json!({ "signature": info }).to_string()
+        );
+        info.key = "\"v1\"".into();
+        assert_eq!(
+            written(&info),
+            serde_json::json!({ "signature": info }).to_string()
+        );
+        // As verify makes it.
+        let secret = crate::secret::Secret::new(b"write-test-secret");
+        let ts = "2024-05-07T14:49:55.884Z";
+        let header = crate::verify::sign(b"{}", ts, std::slice::from_ref(&secret), 0).unwrap();
+        let now = crate::timestamp::parse_utc_ms(ts).unwrap();
+        let view = crate::verify::verify(header.as_bytes(), b"{}", &[secret], 300, now).unwrap();
         let mut ours = String::from("{");
-        signature(&mut ours, &info.view());
+        signature(&mut ours, &view);
         ours.push('}');
-        assert_eq!(ours, serde_json::json!({ "signature": info }).to_string());
+        assert_eq!(
+            ours,
+            serde_json::json!({ "signature": view.to_info() }).to_string()
+        );
     }
 }
