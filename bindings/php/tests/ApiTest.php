@@ -448,6 +448,26 @@ final class ApiTest extends TestCase
     }
 
     /**
+     * A result longer than the FFI backend's buffer (4 KiB) is read through a result handle: the
+     * same event either way, and a result that fits the buffer exactly is taken from it.
+     *
+     * @dataProvider backends
+     */
+    public function testAResultLongerThanTheBufferGivesTheSameEvent(string $backend): void
+    {
+        $v = new Verifier([self::SECRET], backend: $backend);
+        $now = new \DateTimeImmutable(self::TS);
+        foreach ([10, 3500, 4200, 9000] as $n) {
+            $external = str_repeat('ext-', intdiv($n, 4)) . 'é"\\';
+            $body = substr(self::BODY, 0, -2) . ',"externalId":' . json_encode($external, JSON_UNESCAPED_UNICODE) . '}}';
+            $event = $v->verify($body, Verifier::sign($body, [self::SECRET], self::TS), $now);
+            $this->assertSame($external, $event->externalId, "externalId of $n characters");
+            $this->assertSame('paid', $event->outcome);
+            $this->assertSame('{"obj":{},"list":[],"n":1.50,"s":"\\u00e9"}', $event->hookDataJson);
+        }
+    }
+
+    /**
      * A compact process result that is not what the library writes (a member missing or of another
      * type, hookData outside the body) makes verify() throw INTERNAL, never a TypeError, and an
      * accepted Event's lazy properties (signature, hookDataJson) cannot fail when read later.

@@ -20,6 +20,18 @@ final class FfiBackend implements Backend
     /** @var \FFI */
     private $ffi;
 
+    /**
+     * The buffer evf_verifier_process_into writes results into (a result is usually under 1 KiB;
+     * a longer one is fetched through a result handle).
+     */
+    private const BUFFER_BYTES = 4096;
+
+    /** @var \FFI\CData|null made on the first request */
+    private $buffer = null;
+
+    /** False once the loaded header turned out to lack evf_verifier_process_into (a stale scope). */
+    private bool $into = true;
+
     /** @param \FFI $ffi a loaded, ABI-checked library (see {@see Native}) */
     public function __construct($ffi)
     {
@@ -108,19 +120,20 @@ final class FfiBackend implements Backend
         $ffi = $this->ffi;
         // Internal functions named with their namespace: PHP compiles \strlen() and \is_string()
         // to opcodes instead of looking for Everifin\Webhook\Internal\strlen() at run time.
-        $result = $ffi->evf_verifier_process($ptr, $body, \strlen($body), $header, \strlen($header), $nowMs);
-        if ($result === null) {
-            return Results::event($this->take(null));
-        }
-        // take(), written out: this is every request's path.
-        try {
-            $json = $ffi->evf_result_json($result);
-            if (!\is_string($json)) { // older PHP versions return a CData pointer
-                $len = $ffi->evf_result_json_len($result);
-                $json = ($json === null || $len === 0) ? '' : \FFI::string($json, $len);
+        $len = self::BUFFER_BYTES + 1;
+        if ($this->into) {
+            $buffer = $this->buffer ??= $ffi->new('char[' . self::BUFFER_BYTES . ']');
+            try {
+                // One foreign call: the JSON lands in $buffer when it fits.
+                $len = $ffi->evf_verifier_process_into($ptr, $body, \strlen($body), $header, \strlen($header), $nowMs, $buffer, self::BUFFER_BYTES);
+            } catch (\FFI\Exception $e) {
+                $this->into = false; // a preloaded header from before evf_verifier_process_into
             }
-        } finally {
-            $ffi->evf_result_free($result);
+        }
+        if ($len <= self::BUFFER_BYTES) {
+            $json = \FFI::string($buffer, $len);
+        } else {
+            $json = $this->take($ffi->evf_verifier_process($ptr, $body, \strlen($body), $header, \strlen($header), $nowMs));
         }
         // Results::event(), written out.
         return ($json[0] ?? '') === '[' ? \Everifin\Webhook\Event::fromCompact($json, $body) : Results::decodedEvent($json);
