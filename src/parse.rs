@@ -77,26 +77,49 @@ impl Keys {
 
 /// The members of an object that normalize reads, each as the raw JSON text of its value (the
 /// last duplicate wins). Other members are validated and skipped; nothing is allocated.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub(crate) struct Fields<'a> {
     keys: Keys,
     values: [Option<&'a str>; 8],
+    /// Bit i: value i is known to be a string without escapes (the fast pass saw it whole), so
+    /// its text is its content. Unset says nothing.
+    plain: u8,
 }
+
+/// Equal members (what is known of them aside).
+impl PartialEq for Fields<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.keys == other.keys && self.values == other.values
+    }
+}
+
+impl Eq for Fields<'_> {}
 
 impl<'a> Fields<'a> {
     pub(crate) fn new(keys: Keys) -> Fields<'a> {
         Fields {
             keys,
             values: [None; 8],
+            plain: 0,
         }
     }
 
-    /// Keeps `value` if `key` is one of the known keys (the last duplicate wins).
+    /// Keeps `value` if `key` is one of the known keys (the last duplicate wins); `plain`: it is
+    /// a string without escapes.
     #[inline]
-    pub(crate) fn set(&mut self, key: &[u8], value: &'a str) {
+    pub(crate) fn set(&mut self, key: &[u8], value: &'a str, plain: bool) {
         if let Some(i) = self.keys.index(key) {
             self.values[i] = Some(value);
+            self.plain = self.plain & !(1 << i) | u8::from(plain) << i;
         }
+    }
+
+    /// Whether member `key` is known to be a string without escapes.
+    #[inline(always)]
+    pub(crate) fn is_plain(&self, key: &str) -> bool {
+        self.keys
+            .index(key.as_bytes())
+            .is_some_and(|i| self.plain >> i & 1 == 1)
     }
 
     /// The raw JSON text of member `key` (one of the known keys), if the object has it.

@@ -93,8 +93,15 @@ impl<'a> Scanner<'a> {
     /// after its last are ASCII).
     fn keep(&mut self, fields: &mut Fields<'a>, key: &[u8]) -> Option<()> {
         let start = self.i;
-        self.value()?;
-        fields.set(key, self.text.get(start..self.i).unwrap_or(""));
+        let plain = if self.peek()? == b'"' {
+            let (end, escaped) = string_end(self.s, start)?;
+            self.i = end;
+            !escaped
+        } else {
+            self.value()?;
+            false
+        };
+        fields.set(key, self.text.get(start..self.i).unwrap_or(""), plain);
         Some(())
     }
 
