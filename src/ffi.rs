@@ -286,28 +286,44 @@ pub unsafe extern "C" fn evf_verifier_process(
     now_unix_ms: i64,
 ) -> *mut evf_result {
     guard_result(|| {
-        let args = handle!(verifier)
-            .ok_or_else(|| null_argument("verifier"))
-            .and_then(|v| {
-                let body = input!(body, body_len)?;
-                let header = input!(signature_header, header_len)?;
-                Ok((v, body, header))
-            });
-        let (v, body, header) = match args {
-            Ok(args) => args,
-            Err(e) => return (e.status, result::error(&e)),
-        };
-        process_json(v, body, header, now_unix_ms)
+        // SAFETY: this export's own arguments, under its contract.
+        unsafe {
+            process(
+                verifier,
+                body,
+                body_len,
+                signature_header,
+                header_len,
+                now_unix_ms,
+            )
+        }
     })
 }
 
-/// One request's status and result JSON (compact or object, as the verifier's options say).
-fn process_json(
-    v: &evf_verifier,
-    body: &[u8],
-    header: &[u8],
+/// One request's status and result JSON (compact or object, as the verifier's options say), from
+/// the arguments of a process export.
+///
+/// # Safety
+/// The arguments are those of the export being run, under [`evf_verifier_process`]'s contract.
+unsafe fn process(
+    verifier: *const evf_verifier,
+    body: *const c_char,
+    body_len: usize,
+    signature_header: *const c_char,
+    header_len: usize,
     now_unix_ms: i64,
 ) -> (Status, String) {
+    let args = handle!(verifier)
+        .ok_or_else(|| null_argument("verifier"))
+        .and_then(|v| {
+            let body = input!(body, body_len)?;
+            let header = input!(signature_header, header_len)?;
+            Ok((v, body, header))
+        });
+    let (v, body, header) = match args {
+        Ok(args) => args,
+        Err(e) => return (e.status, result::error(&e)),
+    };
     let r = v.inner.process_view(body, header, now_unix_ms);
     let json = if v.inner.options().compact_result {
         result::process_compact(&r, body)
@@ -342,17 +358,18 @@ pub unsafe extern "C" fn evf_verifier_process_into(
     out_cap: usize,
 ) -> usize {
     let json = catch_unwind(AssertUnwindSafe(|| {
-        let args = handle!(verifier)
-            .ok_or_else(|| null_argument("verifier"))
-            .and_then(|v| {
-                let body = input!(body, body_len)?;
-                let header = input!(signature_header, header_len)?;
-                Ok((v, body, header))
-            });
-        match args {
-            Ok((v, body, header)) => process_json(v, body, header, now_unix_ms).1,
-            Err(e) => result::error(&e),
+        // SAFETY: this export's own arguments, under its contract.
+        unsafe {
+            process(
+                verifier,
+                body,
+                body_len,
+                signature_header,
+                header_len,
+                now_unix_ms,
+            )
         }
+        .1
     }))
     .unwrap_or_else(|_| result::error(&panic_error()));
     let len = json.len();
