@@ -47,6 +47,7 @@ ResultPtr = ctypes.c_void_p  # evf_result * (opaque)
 
 _c_status = ctypes.c_int32  # evf_status
 _in_str = ctypes.c_char_p  # const char * input (pointer + length, never NUL-terminated)
+_out_buf = ctypes.POINTER(ctypes.c_char)  # char * the library writes into (a c_char array)
 
 CType = Any  # a ctypes type object (mypy has no common public base for them)
 
@@ -65,6 +66,21 @@ SIGNATURES: Dict[str, Tuple[Optional[CType], Tuple[CType, ...]]] = {
     "evf_verifier_process": (
         ResultPtr,
         (VerifierPtr, _in_str, ctypes.c_size_t, _in_str, ctypes.c_size_t, ctypes.c_int64),
+    ),
+    # Declared for completeness; verify() uses evf_verifier_process (a verifier may serve several
+    # threads at once, and one shared buffer would need a lock).
+    "evf_verifier_process_into": (
+        ctypes.c_size_t,
+        (
+            VerifierPtr,
+            _in_str,
+            ctypes.c_size_t,
+            _in_str,
+            ctypes.c_size_t,
+            ctypes.c_int64,
+            _out_buf,
+            ctypes.c_size_t,
+        ),
     ),
     "evf_normalize": (ResultPtr, (_in_str, ctypes.c_size_t, _in_str, ctypes.c_size_t)),
     "evf_decide": (ResultPtr, (_in_str, ctypes.c_size_t, _in_str, ctypes.c_size_t)),
@@ -107,6 +123,7 @@ class Lib:
     evf_verifier_new: Callable[..., int]
     evf_verifier_free: Callable[[Any], None]
     evf_verifier_process: Callable[..., Any]
+    evf_verifier_process_into: Callable[..., int]
     evf_normalize: Callable[..., Any]
     evf_decide: Callable[..., Any]
     evf_sign: Callable[..., Any]

@@ -41,6 +41,7 @@ def parse_header() -> Dict[str, Tuple[str, List[str]]]:
 C_TYPES: Dict[str, Tuple[Any, ...]] = {
     "void": (None,),
     "const char*": (ctypes.c_char_p, ctypes.c_void_p),
+    "char*": (ctypes.POINTER(ctypes.c_char),),
     "size_t": (ctypes.c_size_t,),
     "uint32_t": (ctypes.c_uint32,),
     "int32_t": (ctypes.c_int32,),
@@ -99,6 +100,33 @@ def test_loaded_functions_have_argtypes_and_restype(name: str) -> None:
     assert fn.restype is restype
     # The same function object is what the dll hands out: nothing calls an undeclared copy.
     assert getattr(lib.dll, name) is fn
+
+
+def test_process_into_writes_what_process_returns() -> None:
+    lib = _core.lib()
+    body = b'{"eventId":"4e896aa3-bbba-4a75-a888-06bcfe403c99"}'
+    secrets = b'["abi-test-secret"]'
+    header = ew.sign(body, ["abi-test-secret"], timestamp="2024-05-07T14:49:55.887Z").encode()
+    options = b'{"secrets":' + secrets + b"}"
+    verifier = _lib.VerifierPtr()
+    assert lib.evf_verifier_new(options, len(options), ctypes.byref(verifier)) == 0
+    try:
+        for b in (body, body + b" "):  # EVENT_INVALID, SIGNATURE_MISMATCH
+            res = lib.evf_verifier_process(verifier, b, len(b), header, len(header), 1715093396000)
+            want = lib.evf_result_json(res)
+            lib.evf_result_free(res)
+            buf = (ctypes.c_char * 4096)()
+            n = lib.evf_verifier_process_into(
+                verifier, b, len(b), header, len(header), 1715093396000, buf, len(buf)
+            )
+            assert want and n == len(want) and buf.raw[:n] == want
+            short = ctypes.create_string_buffer(b"#" * 8, 8)
+            assert lib.evf_verifier_process_into(
+                verifier, b, len(b), header, len(header), 1715093396000, short, len(short)
+            ) == len(want)
+            assert short.raw == b"#" * 8
+    finally:
+        lib.evf_verifier_free(verifier)
 
 
 def test_abi_and_version() -> None:
