@@ -218,6 +218,10 @@ fn present<'a>(fields: &Fields<'a>, key: &str) -> Option<&'a str> {
         .filter(|raw| !matches!(raw.as_bytes(), b"null"))
 }
 
+/// Member `key` as a string (`None` when absent or null). Inlined, so that the member is found by
+/// a constant index; a string the fast pass saw without escapes is its own text, and anything
+/// else goes to [`string_value`].
+#[inline(always)]
 fn string_field<'a>(
     fields: &Fields<'a>,
     key: &str,
@@ -227,15 +231,24 @@ fn string_field<'a>(
     let Some(raw) = present(fields, key) else {
         return Ok(None);
     };
-    // A string without escapes is its own text; anything else is decoded by serde_json.
-    let plain = if fields.is_plain(key) {
+    if fields.is_plain(key) {
         debug_assert!(raw.starts_with('"') && !raw[1..].trim_end_matches('"').contains('\\'));
-        raw.get(1..raw.len() - 1)
-    } else {
-        raw.strip_prefix('"')
-            .and_then(|r| r.strip_suffix('"'))
-            .filter(|r| memchr::memchr(b'\\', r.as_bytes()).is_none())
-    };
+        match raw.get(1..raw.len() - 1) {
+            Some(text) if !(non_empty && text.is_empty()) => return Ok(Some(Cow::Borrowed(text))),
+            _ => {}
+        }
+    }
+    string_value(raw, name, non_empty).map(Some)
+}
+
+/// The string a member's raw JSON holds: its own text when it has no escapes, else decoded by
+/// serde_json; or why it is not an acceptable string.
+#[inline(never)]
+fn string_value<'a>(raw: &'a str, name: &str, non_empty: bool) -> Result<Cow<'a, str>, Error> {
+    let plain = raw
+        .strip_prefix('"')
+        .and_then(|r| r.strip_suffix('"'))
+        .filter(|r| memchr::memchr(b'\\', r.as_bytes()).is_none());
     let decoded = match plain {
         Some(text) => Ok(Cow::Borrowed(text)),
         None => serde_json::from_str::<String>(raw).map(Cow::Owned),
@@ -244,11 +257,12 @@ fn string_field<'a>(
         Ok(s) if non_empty && s.is_empty() => {
             Err(Error::event(name, format!("{name} must not be empty")))
         }
-        Ok(s) => Ok(Some(s)),
+        Ok(s) => Ok(s),
         Err(_) => Err(Error::event(name, format!("{name} must be a string"))),
     }
 }
 
+#[inline(always)]
 fn uuid_field<'a>(
     fields: &Fields<'a>,
     key: &str,
@@ -279,6 +293,7 @@ fn uuid_field<'a>(
 }
 
 /// A required field with a legacy fallback: returns the value and the name it came from.
+#[inline(always)]
 fn with_fallback<'a, 'f>(
     fields: &Fields<'a>,
     key: &'f str,
