@@ -253,6 +253,7 @@ fn ws(s: &[u8], mut i: usize) -> usize {
 
 /// A member name at `s[i]` and its colon: the name's raw bytes (between the quotes), whether it
 /// has escapes, and the index of the member's value.
+#[inline(always)]
 fn member_name(s: &[u8], i: usize) -> Option<(&[u8], bool, usize)> {
     if *s.get(i)? != b'"' {
         return None;
