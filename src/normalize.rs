@@ -101,8 +101,12 @@ pub(crate) struct EventView<'a> {
     pub hook_data: Option<&'a str>,
     pub legacy_fields: bool,
     pub suggested: &'a Suggested,
+    /// `suggested`'s JSON, when the options wrote it once for all events.
+    pub suggested_json: Option<&'a str>,
     /// Whether the UUIDs and the timestamp are as normalize checked them (so no character of
-    /// theirs needs a JSON escape); false for a view of an [`Event`], whose fields are public.
+    /// theirs needs a JSON escape), and so are the type and status of an event whose status is
+    /// known (both then one of the names of docs/behaviour.md); false for a view of an [`Event`],
+    /// whose fields are public.
     pub plain: bool,
 }
 
@@ -162,6 +166,7 @@ impl Event {
             hook_data: self.hook_data.as_ref().map(RawJson::get),
             legacy_fields: self.legacy_fields,
             suggested: &self.suggested,
+            suggested_json: None,
             plain: false,
         }
     }
@@ -431,6 +436,7 @@ fn normalize_fields<'a>(
             .iter()
             .any(|k| fields.contains(k)),
         suggested: options.suggested.for_outcome(outcome),
+        suggested_json: Some(options.suggested.json_for(outcome)),
         plain: true,
     })
 }

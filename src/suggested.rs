@@ -17,6 +17,8 @@ struct Tables {
     platforms: Vec<(String, [Option<String>; 12])>,
     /// `suggested` for each outcome, built once from `platforms` and shared by every event.
     by_outcome: Vec<Suggested>,
+    /// The JSON of each of `by_outcome`, written once (results copy it).
+    by_outcome_json: Vec<String>,
 }
 
 const DEFAULT_SUGGESTED: [(&str, [Option<&str>; 12]); 2] = [
@@ -89,10 +91,16 @@ impl Tables {
                         .collect(),
                 )
             })
+            .collect::<Vec<_>>();
+        let by_outcome_json = by_outcome
+            .iter()
+            // A map of strings: serializing it cannot fail.
+            .map(|s| serde_json::to_string(s).unwrap_or_default())
             .collect();
         Tables {
             platforms,
             by_outcome,
+            by_outcome_json,
         }
     }
 }
@@ -125,6 +133,11 @@ impl SuggestedStates {
 
     pub(crate) fn for_outcome(&self, outcome: Outcome) -> &Suggested {
         &self.0.by_outcome[outcome.index()]
+    }
+
+    /// The JSON of [`SuggestedStates::for_outcome`].
+    pub(crate) fn json_for(&self, outcome: Outcome) -> &str {
+        &self.0.by_outcome_json[outcome.index()]
     }
 }
 

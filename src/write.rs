@@ -6,7 +6,6 @@
 
 use crate::normalize::EventView;
 use crate::signature_info::SignatureView;
-use crate::suggested::Suggested;
 
 /// `{"ok":true,"status":"OK","httpStatus":200,` and `payload` (which writes its members and the
 /// closing brace).
@@ -38,7 +37,7 @@ pub(crate) fn event(out: &mut String, e: &EventView) {
     out.push_str(r#","eventId":"#);
     known(out, &e.event_id, e.plain);
     out.push_str(r#","eventType":"#);
-    string(out, &e.event_type);
+    known(out, &e.event_type, e.plain && e.status_known);
     out.push_str(r#","eventTimestamp":"#);
     known(out, &e.event_timestamp, e.plain);
     out.push_str(r#","eventTimestampMs":"#);
@@ -63,7 +62,7 @@ pub(crate) fn event(out: &mut String, e: &EventView) {
     out.push_str(r#","legacyFields":"#);
     out.push_str(if e.legacy_fields { "true" } else { "false" });
     out.push_str(r#","suggested":"#);
-    suggested(out, e.suggested);
+    suggested(out, e);
     out.push('}');
 }
 
@@ -78,14 +77,23 @@ fn ids_and_status<'e>(e: &'e EventView) -> [(&'static str, Option<&'e str>, bool
         (r#","orderId":"#, e.order_id.as_deref(), e.plain),
         (r#","instructionId":"#, e.instruction_id.as_deref(), false),
         (r#","externalId":"#, e.external_id.as_deref(), false),
-        (r#","status":"#, e.status.as_deref(), false),
+        (
+            r#","status":"#,
+            e.status.as_deref(),
+            e.plain && e.status_known,
+        ),
     ]
 }
 
-/// The `suggested` object: platform → state or null, in table order.
-fn suggested(out: &mut String, suggested: &Suggested) {
+/// The `suggested` object: platform → state or null, in table order (written once by the options,
+/// when the event comes from them).
+fn suggested(out: &mut String, e: &EventView) {
+    if let Some(json) = e.suggested_json {
+        out.push_str(json);
+        return;
+    }
     out.push('{');
-    for (i, (platform, state)) in suggested.0.iter().enumerate() {
+    for (i, (platform, state)) in e.suggested.0.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
@@ -120,7 +128,7 @@ pub(crate) fn compact_process(
     int(&mut out, s.secret_index as i64);
     int(&mut out, s.age_ms);
     text(&mut out, Some(&*e.event_id), e.plain);
-    text(&mut out, Some(&*e.event_type), false);
+    text(&mut out, Some(&*e.event_type), e.plain && e.status_known);
     text(&mut out, Some(&*e.event_timestamp), e.plain);
     int(&mut out, e.event_timestamp_ms);
     text(&mut out, Some(e.entity.name()), true);
@@ -139,7 +147,7 @@ pub(crate) fn compact_process(
         }
         None => out.push_str("null,null,"),
     }
-    suggested(&mut out, e.suggested);
+    suggested(&mut out, e);
     out.push(']');
     out
 }
