@@ -77,6 +77,17 @@ fn bare_hmac(body: &[u8]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
+/// The `Signature` header of `body` under the bench's secret.
+fn signed(body: &str) -> String {
+    sign(
+        body.as_bytes(),
+        TS,
+        format!(r#"["{SECRET}"]"#).as_bytes(),
+        0,
+    )
+    .unwrap()
+}
+
 fn bodies() -> Vec<(&'static str, String)> {
     vec![
         ("typical", typical_body()),
@@ -87,13 +98,7 @@ fn bodies() -> Vec<(&'static str, String)> {
 
 fn benches(c: &mut Criterion, verifier: &Verifier) {
     for (name, body) in bodies() {
-        let header = sign(
-            body.as_bytes(),
-            TS,
-            format!(r#"["{SECRET}"]"#).as_bytes(),
-            0,
-        )
-        .unwrap();
+        let header = signed(&body);
         assert!(verifier
             .process(body.as_bytes(), header.as_bytes(), NOW)
             .is_ok());
@@ -189,13 +194,7 @@ fn main() {
         "\nverify+normalize vs bare HMAC-SHA256 of the same bytes ({ROUNDS} interleaved rounds, medians):"
     );
     for ((group, body), goal) in bodies().into_iter().zip([3.0, 1.5, 1.5]) {
-        let header = sign(
-            body.as_bytes(),
-            TS,
-            format!(r#"["{SECRET}"]"#).as_bytes(),
-            0,
-        )
-        .unwrap();
+        let header = signed(&body);
         let [base, ours, rest] = interleaved([
             &mut || {
                 black_box(bare_hmac(black_box(body.as_bytes())));
@@ -230,13 +229,7 @@ fn main() {
     }
 
     let body = large_body(1 << 20);
-    let header = sign(
-        body.as_bytes(),
-        TS,
-        format!(r#"["{SECRET}"]"#).as_bytes(),
-        0,
-    )
-    .unwrap();
+    let header = signed(&body);
     let (verified, process_peak) = peak_extra(|| {
         verifier
             .process(body.as_bytes(), header.as_bytes(), NOW)
