@@ -111,27 +111,27 @@ pub(crate) struct EventView<'a> {
 }
 
 impl EventView<'_> {
-    /// The owned event (every string copied once, `hookData` included).
-    pub(crate) fn to_event(&self) -> Event {
-        let owned = |s: &Option<Cow<str>>| s.as_deref().map(str::to_owned);
+    /// The owned event (every borrowed string copied once, `hookData` included).
+    pub(crate) fn into_event(self) -> Event {
+        let owned = |s: Option<Cow<str>>| s.map(Cow::into_owned);
         Event {
             schema_version: self.schema_version,
-            event_id: self.event_id.clone().into_owned(),
-            event_type: self.event_type.clone().into_owned(),
-            event_timestamp: self.event_timestamp.clone().into_owned(),
+            event_id: self.event_id.into_owned(),
+            event_type: self.event_type.into_owned(),
+            event_timestamp: self.event_timestamp.into_owned(),
             event_timestamp_ms: self.event_timestamp_ms,
             entity: self.entity,
-            entity_id: owned(&self.entity_id),
-            payment_id: owned(&self.payment_id),
-            refund_id: owned(&self.refund_id),
-            order_id: owned(&self.order_id),
-            instruction_id: owned(&self.instruction_id),
-            external_id: owned(&self.external_id),
-            status: owned(&self.status),
+            entity_id: owned(self.entity_id),
+            payment_id: owned(self.payment_id),
+            refund_id: owned(self.refund_id),
+            order_id: owned(self.order_id),
+            instruction_id: owned(self.instruction_id),
+            external_id: owned(self.external_id),
+            status: owned(self.status),
             status_known: self.status_known,
             is_final: self.is_final,
             outcome: self.outcome,
-            reason_code: owned(&self.reason_code),
+            reason_code: owned(self.reason_code),
             hook_data: self.hook_data.map(RawJson::new),
             legacy_fields: self.legacy_fields,
             suggested: self.suggested.clone(),
@@ -317,7 +317,7 @@ fn with_fallback<'a, 'f>(
 
 /// Body bytes → normalized event: [`parse`], then the fields (docs/behaviour.md sections 2 and 3).
 pub(crate) fn normalize_body(body: &[u8], options: &Options) -> Result<Event, Error> {
-    normalize_view(body, options).map(|view| view.to_event())
+    normalize_view(body, options).map(EventView::into_event)
 }
 
 /// [`normalize_body`] without copying: the event borrows from the body and the options.

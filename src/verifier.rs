@@ -49,7 +49,7 @@ impl Verifier {
         let (signature, event) = self.process_view(body, signature_header, now_ms)?;
         Ok(Verified {
             signature: signature.to_info(),
-            event: event.to_event(),
+            event: event.into_event(),
         })
     }
 

@@ -242,10 +242,11 @@ mod tests {
             let view = crate::normalize::normalize_view(body.as_bytes(), &options).unwrap();
             let mut ours = String::new();
             event(&mut ours, &view);
-            let e = view.to_event();
+            let hook_data = view.hook_data;
+            let e = view.into_event();
             let serde = serde_json::to_string(&EventJson {
                 event: &e,
-                hook_data: view.hook_data,
+                hook_data,
             })
             .unwrap();
             assert_eq!(ours, serde);
