@@ -165,6 +165,18 @@ pub fn compute_mac(secret: &Secret, ts: &str, body: &[u8]) -> [u8; 32] {
     mac_over(secret, &[ts.as_bytes(), b".", body])
 }
 
+/// A MAC as four words, for a constant-time comparison of 4 words instead of 32 bytes (subtle
+/// guards each element it compares).
+fn words(mac: &[u8; 32]) -> [u64; 4] {
+    let mut words = [0u64; 4];
+    for (word, bytes) in words.iter_mut().zip(mac.chunks_exact(8)) {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(bytes);
+        *word = u64::from_le_bytes(b);
+    }
+    words
+}
+
 /// HMAC-SHA256 of the concatenated `parts` under `secret`.
 pub fn mac_over(secret: &Secret, parts: &[&[u8]]) -> [u8; 32] {
     // HMAC accepts keys of any length.
@@ -210,7 +222,7 @@ pub fn verify<'h>(
     }
     let matched = parsed.signatures().find_map(|(key, given)| {
         macs.iter()
-            .position(|mac| bool::from(mac.ct_eq(given)))
+            .position(|mac| bool::from(words(mac).ct_eq(&words(given))))
             .map(|index| (*key, index))
     });
     let Some((key, secret_index)) = matched else {
