@@ -432,9 +432,10 @@ fn normalize_fields<'a>(
         outcome,
         reason_code,
         hook_data,
-        legacy_fields: ["clientId", "hookType", "timestamp"]
-            .iter()
-            .any(|k| fields.contains(k)),
+        // Written out, not a loop over the names: each constant name folds to its slot.
+        legacy_fields: fields.contains("clientId")
+            || fields.contains("hookType")
+            || fields.contains("timestamp"),
         suggested: options.suggested.for_outcome(outcome),
         suggested_json: Some(options.suggested.json_for(outcome)),
         plain: true,
