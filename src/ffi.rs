@@ -94,10 +94,6 @@ fn new_result(status: Status, json: String) -> *mut evf_result {
     }))
 }
 
-fn error_result(e: &Error) -> *mut evf_result {
-    new_result(e.status, result::error(e))
-}
-
 fn null_argument(what: &str) -> Error {
     Error::new(Status::NullArgument, format!("{what} is NULL"))
 }
@@ -109,12 +105,18 @@ fn panic_error() -> Error {
     )
 }
 
+/// Runs `f`, turning a panic into the `INTERNAL` status and its error JSON.
+fn guard_json(f: impl FnOnce() -> (Status, String)) -> (Status, String) {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        let e = panic_error();
+        (e.status, result::error(&e))
+    })
+}
+
 /// Runs `f`, turning a panic into an `INTERNAL` result.
 fn guard_result(f: impl FnOnce() -> (Status, String)) -> *mut evf_result {
-    match catch_unwind(AssertUnwindSafe(f)) {
-        Ok((status, json)) => new_result(status, json),
-        Err(_) => error_result(&panic_error()),
-    }
+    let (status, json) = guard_json(f);
+    new_result(status, json)
 }
 
 /// Runs `f`, turning a panic into `fallback`.
@@ -358,7 +360,7 @@ pub unsafe extern "C" fn evf_verifier_process_into(
     out: *mut c_char,
     out_cap: usize,
 ) -> usize {
-    let json = catch_unwind(AssertUnwindSafe(|| {
+    let (_, json) = guard_json(|| {
         // SAFETY: this export's own arguments, under its contract.
         unsafe {
             process(
@@ -370,9 +372,7 @@ pub unsafe extern "C" fn evf_verifier_process_into(
                 now_unix_ms,
             )
         }
-        .1
-    }))
-    .unwrap_or_else(|_| result::error(&panic_error()));
+    });
     let len = json.len();
     if !out.is_null() && len <= out_cap {
         // SAFETY: `out` is non-NULL and, per this export's contract, points to `out_cap >= len`
