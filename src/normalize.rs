@@ -15,8 +15,8 @@ use crate::suggested::Suggested;
 use crate::text::truncate;
 use crate::timestamp;
 
-/// The normalized event, schema version 1 (docs/design.md). Serializes with the keys of the design
-/// ([`EventJson`] holds their names and order).
+/// The normalized event, schema version 1 (docs/design.md). Serializes with the keys of the design,
+/// in its order.
 #[derive(Clone, Debug)]
 pub struct Event {
     pub schema_version: u32,
@@ -44,11 +44,29 @@ pub struct Event {
 
 impl Serialize for Event {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        EventJson {
-            event: self,
-            hook_data: self.hook_data.as_ref().map(RawJson::get),
-        }
-        .serialize(serializer)
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("Event", 20)?;
+        s.serialize_field("schemaVersion", &self.schema_version)?;
+        s.serialize_field("eventId", &self.event_id)?;
+        s.serialize_field("eventType", &self.event_type)?;
+        s.serialize_field("eventTimestamp", &self.event_timestamp)?;
+        s.serialize_field("eventTimestampMs", &self.event_timestamp_ms)?;
+        s.serialize_field("entity", &self.entity)?;
+        s.serialize_field("entityId", &self.entity_id)?;
+        s.serialize_field("paymentId", &self.payment_id)?;
+        s.serialize_field("refundId", &self.refund_id)?;
+        s.serialize_field("orderId", &self.order_id)?;
+        s.serialize_field("instructionId", &self.instruction_id)?;
+        s.serialize_field("externalId", &self.external_id)?;
+        s.serialize_field("status", &self.status)?;
+        s.serialize_field("statusKnown", &self.status_known)?;
+        s.serialize_field("final", &self.is_final)?;
+        s.serialize_field("outcome", &self.outcome)?;
+        s.serialize_field("reasonCode", &self.reason_code)?;
+        s.serialize_field("hookData", &self.hook_data)?;
+        s.serialize_field("legacyFields", &self.legacy_fields)?;
+        s.serialize_field("suggested", &self.suggested)?;
+        s.end()
     }
 }
 
@@ -70,7 +88,10 @@ impl RawJson {
 
 impl Serialize for RawJson {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        raw_value(&self.0)?.serialize(serializer)
+        // Checked once more here, on the rare serde path (results are written by hand,
+        // src/write.rs).
+        let raw: &RawValue = serde_json::from_str(&self.0).map_err(serde::ser::Error::custom)?;
+        raw.serialize(serializer)
     }
 }
 
@@ -169,49 +190,6 @@ impl Event {
             suggested_json: None,
             plain: false,
         }
-    }
-}
-
-/// Validated JSON text as serde_json's raw value, checked once more here: this is the rare serde
-/// path (results are written by hand, src/write.rs).
-fn raw_value<E: serde::ser::Error>(json: &str) -> Result<&RawValue, E> {
-    serde_json::from_str(json).map_err(E::custom)
-}
-
-/// The JSON of an event, with `hookData` given apart: the event's own, or a slice of the body
-/// that was never copied (the C ABI's process result, so a large hookData exists once).
-pub(crate) struct EventJson<'a> {
-    pub event: &'a Event,
-    pub hook_data: Option<&'a str>,
-}
-
-impl Serialize for EventJson<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let e = self.event;
-        let mut s = serializer.serialize_struct("Event", 20)?;
-        s.serialize_field("schemaVersion", &e.schema_version)?;
-        s.serialize_field("eventId", &e.event_id)?;
-        s.serialize_field("eventType", &e.event_type)?;
-        s.serialize_field("eventTimestamp", &e.event_timestamp)?;
-        s.serialize_field("eventTimestampMs", &e.event_timestamp_ms)?;
-        s.serialize_field("entity", &e.entity)?;
-        s.serialize_field("entityId", &e.entity_id)?;
-        s.serialize_field("paymentId", &e.payment_id)?;
-        s.serialize_field("refundId", &e.refund_id)?;
-        s.serialize_field("orderId", &e.order_id)?;
-        s.serialize_field("instructionId", &e.instruction_id)?;
-        s.serialize_field("externalId", &e.external_id)?;
-        s.serialize_field("status", &e.status)?;
-        s.serialize_field("statusKnown", &e.status_known)?;
-        s.serialize_field("final", &e.is_final)?;
-        s.serialize_field("outcome", &e.outcome)?;
-        s.serialize_field("reasonCode", &e.reason_code)?;
-        let hook_data = self.hook_data.map(raw_value).transpose()?;
-        s.serialize_field("hookData", &hook_data)?;
-        s.serialize_field("legacyFields", &e.legacy_fields)?;
-        s.serialize_field("suggested", &e.suggested)?;
-        s.end()
     }
 }
 

@@ -208,7 +208,6 @@ pub(crate) fn string(out: &mut String, s: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::normalize::EventJson;
     use crate::options::Options;
     use crate::signature_info::SignatureInfo;
 
@@ -242,13 +241,8 @@ mod tests {
             let view = crate::normalize::normalize_view(body.as_bytes(), &options).unwrap();
             let mut ours = String::new();
             event(&mut ours, &view);
-            let hook_data = view.hook_data;
             let e = view.into_event();
-            let serde = serde_json::to_string(&EventJson {
-                event: &e,
-                hook_data,
-            })
-            .unwrap();
+            let serde = serde_json::to_string(&e).unwrap();
             assert_eq!(ours, serde);
             let mut owned = String::new();
             event(&mut owned, &e.view());
