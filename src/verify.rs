@@ -59,16 +59,6 @@ fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
-/// A part, key or value without the spaces, tabs and line breaks around it.
-fn trim(s: &[u8]) -> &[u8] {
-    let start = s.iter().position(|&b| !is_space(b)).unwrap_or(s.len());
-    let end = s
-        .iter()
-        .rposition(|&b| !is_space(b))
-        .map_or(start, |e| e + 1);
-    &s[start..end]
-}
-
 /// Text of a part of a header already checked to be printable ASCII.
 fn ascii(s: &[u8]) -> &str {
     std::str::from_utf8(s).unwrap_or_default()
@@ -119,7 +109,9 @@ pub fn parse_header(header: &[u8]) -> Result<ParsedHeader<'_>, Error> {
             None => (text, None),
         };
         rest = next;
-        let part = trim(part);
+        // Without the spaces, tabs and line breaks around it (`trim_ascii` also trims form
+        // feeds, which the printable check above has refused).
+        let part = part.trim_ascii();
         if part.is_empty() {
             continue;
         }
@@ -130,7 +122,7 @@ pub fn parse_header(header: &[u8]) -> Result<ParsedHeader<'_>, Error> {
                 truncate(ascii(part), 24)
             )));
         };
-        let (key, value) = (trim(&part[..eq]), trim(&part[eq + 1..]));
+        let (key, value) = (part[..eq].trim_ascii(), part[eq + 1..].trim_ascii());
         if key.eq_ignore_ascii_case(b"ts") {
             if ts.replace(value).is_some() {
                 return Err(malformed("the Signature header has more than one ts part"));
