@@ -12,7 +12,7 @@ use crate::options::Options;
 use crate::outcome::{classify, Entity, Outcome};
 use crate::parse::{parse, Body, Fields, Node};
 use crate::suggested::Suggested;
-use crate::text::truncate;
+use crate::text::{ascii_lowercase, truncate};
 use crate::timestamp;
 
 /// The normalized event, schema version 1 (docs/design.md). Serializes with the keys of the design,
@@ -251,20 +251,12 @@ fn uuid_field<'a>(
     key: &str,
     name: &str,
 ) -> Result<Option<Cow<'a, str>>, Error> {
-    let Some(mut s) = string_field(fields, key, name, false)? else {
+    let Some(s) = string_field(fields, key, name, false)? else {
         return Ok(None);
     };
     match uuid::Uuid::try_parse(&s) {
         // 36 characters: the hyphenated form, whose lower-case spelling is the canonical one.
-        Ok(_) if s.len() == 36 => {
-            // Without an early exit: vectorized.
-            if s.bytes()
-                .fold(false, |upper, b| upper | b.is_ascii_uppercase())
-            {
-                s.to_mut().make_ascii_lowercase();
-            }
-            Ok(Some(s))
-        }
+        Ok(_) if s.len() == 36 => Ok(Some(ascii_lowercase(s))),
         _ => Err(Error::event(
             name,
             format!(

@@ -1,5 +1,8 @@
-//! Message helpers shared by every step: cutting a stranger-supplied string, and describing a JSON
-//! syntax error without echoing the input.
+//! Text helpers shared by every step: cutting a stranger-supplied string, describing a JSON
+//! syntax error without echoing the input, and lower-casing a checked string without copying it
+//! when it already is.
+
+use std::borrow::Cow;
 
 /// Cuts a stranger-supplied string for use in a message.
 pub(crate) fn truncate(s: &str, max_chars: usize) -> String {
@@ -20,6 +23,17 @@ pub(crate) fn json_error_kind(e: &serde_json::Error) -> String {
     }
 }
 
+/// `s` with ASCII letters in lower case; borrowed as it came when it has no upper-case letter
+/// (checked without an early exit: vectorized).
+pub(crate) fn ascii_lowercase(mut s: Cow<'_, str>) -> Cow<'_, str> {
+    if s.bytes()
+        .fold(false, |upper, b| upper | b.is_ascii_uppercase())
+    {
+        s.to_mut().make_ascii_lowercase();
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -28,5 +42,11 @@ mod tests {
     fn truncates_on_character_boundaries() {
         assert_eq!(truncate("abc", 3), "abc");
         assert_eq!(truncate("žluťoučký", 4), "žluť...");
+    }
+
+    #[test]
+    fn lowercases_only_what_needs_it() {
+        assert!(matches!(ascii_lowercase("v0".into()), Cow::Borrowed("v0")));
+        assert_eq!(ascii_lowercase("V1-AbC".into()), "v1-abc");
     }
 }

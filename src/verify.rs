@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::secret::{Secret, MAX_SECRETS};
 use crate::signature_info::SignatureView;
 use crate::status::Status;
-use crate::text::truncate;
+use crate::text::{ascii_lowercase, truncate};
 use crate::timestamp;
 
 /// Longest `Signature` header accepted, in bytes.
@@ -227,11 +227,7 @@ pub fn verify<'h>(
     };
     let info = SignatureView {
         timestamp: timestamp::canonical(parsed.ts.into(), ts_ms),
-        key: if key.bytes().any(|b| b.is_ascii_uppercase()) {
-            key.to_ascii_lowercase().into()
-        } else {
-            key.into()
-        },
+        key: ascii_lowercase(key.into()),
         secret_index,
         age_ms: now_ms.saturating_sub(ts_ms),
         plain: true,
