@@ -193,8 +193,8 @@ fn main() {
 
     // The goals are judged on interleaved rounds: criterion times each function for seconds in
     // turn, so on a shared machine a slow spell lands on one side of a ratio. Here each round
-    // times the bare HMAC, then verify+normalize, then normalize alone, on the same body, and the
-    // figures are the medians over the rounds.
+    // times the bare HMAC, verify+normalize, normalize alone, and the budget line's UTF-8 check
+    // and serde_json skip, on the same body, and the figures are the medians over the rounds.
     println!(
         "\nverify+normalize vs bare HMAC-SHA256 of the same bytes ({ROUNDS} interleaved rounds, medians):"
     );
