@@ -25,6 +25,7 @@ pub(crate) fn json_error_kind(e: &serde_json::Error) -> String {
 
 /// `s` with ASCII letters in lower case; borrowed as it came when it has no upper-case letter
 /// (checked without an early exit: vectorized).
+#[inline(always)]
 pub(crate) fn ascii_lowercase(mut s: Cow<'_, str>) -> Cow<'_, str> {
     if s.bytes()
         .fold(false, |upper, b| upper | b.is_ascii_uppercase())
