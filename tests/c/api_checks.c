@@ -19,6 +19,10 @@ static const char SECRETS[] = "[\"shop webhook secret old\",\"shop webhook secre
 static const char OPTIONS[] =
     "{\"secrets\":[\"shop webhook secret old\",\"shop webhook secret new\"],"
     "\"toleranceSeconds\":300}";
+/* The same secrets, with the option compactResult (docs/design.md, "Compact process result"). */
+static const char COMPACT_OPTIONS[] =
+    "{\"secrets\":[\"shop webhook secret old\",\"shop webhook secret new\"],"
+    "\"compactResult\":true}";
 static const char EVENT[] =
     "{\"eventId\":\"c2949dfe-4585-46eb-9213-35f0f7faf055\",\"eventTimestampMs\":1715093395884,"
     "\"entity\":\"payment\",\"entityId\":\"da96bc8f-1c7e-4f4b-9a59-2b1f0d3e6a10\","
@@ -554,15 +558,12 @@ static void check_unterminated(void)
  * range in the body, which a C caller reads in place; errors stay objects. */
 static void check_compact(void)
 {
-    static const char compact_options[] =
-        "{\"secrets\":[\"shop webhook secret old\",\"shop webhook secret new\"],"
-        "\"compactResult\":true}";
     size_t blen = strlen(BODY);
     char *hdr = make_header(BODY, blen, TS, SECRETS);
     evf_verifier *v = NULL;
     evf_result *r;
     cJSON *a = NULL, *off, *len;
-    if (!hdr || evf_verifier_new(compact_options, strlen(compact_options), &v) != EVF_OK || !v) {
+    if (!hdr || evf_verifier_new(COMPACT_OPTIONS, strlen(COMPACT_OPTIONS), &v) != EVF_OK || !v) {
         check_true("compact: setup", 0, "header or verifier could not be made");
         free(hdr);
         return;
@@ -627,14 +628,11 @@ static void check_process_into_case(const char *label, const evf_verifier *v, co
 
 static void check_process_into(void)
 {
-    static const char compact_options[] =
-        "{\"secrets\":[\"shop webhook secret old\",\"shop webhook secret new\"],"
-        "\"compactResult\":true}";
     size_t blen = strlen(BODY);
     char *hdr = make_header(BODY, blen, TS, SECRETS);
     evf_verifier *v = NULL, *compact = NULL;
     if (!hdr || evf_verifier_new(OPTIONS, strlen(OPTIONS), &v) != EVF_OK ||
-        evf_verifier_new(compact_options, strlen(compact_options), &compact) != EVF_OK) {
+        evf_verifier_new(COMPACT_OPTIONS, strlen(COMPACT_OPTIONS), &compact) != EVF_OK) {
         check_true("process_into: setup", 0, "header or verifiers could not be made");
     } else {
         check_process_into_case("process_into: success, as evf_verifier_process", v, BODY, blen, hdr,
