@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use criterion::{BenchmarkId, Criterion, Throughput};
 use everifin_webhook::{explain, sign, Verifier};
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use serde::de::IgnoredAny;
 use sha2::Sha256;
 
@@ -75,7 +75,7 @@ fn ffi_process(body: &str, header: &str) -> (i32, usize) {
 }
 
 fn bare_hmac(body: &[u8]) -> [u8; 32] {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(SECRET.as_bytes()).unwrap();
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(SECRET.as_bytes()).unwrap();
     mac.update(TS.as_bytes());
     mac.update(b".");
     mac.update(body);

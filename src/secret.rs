@@ -1,8 +1,11 @@
-//! Hook secrets: their bytes are wiped when dropped and never appear in Debug output or messages.
+//! Hook secrets: their bytes, and the HMAC state keyed with them, are wiped when dropped and never
+//! appear in Debug output or messages.
 //! Lists of secrets are read by a visitor that copies each secret once, from the input bytes into
 //! its wiped buffer (no `serde_json::Value` holds one).
 
+use hmac::{Hmac, KeyInit};
 use serde::de::{self, Deserialize};
+use sha2::Sha256;
 use zeroize::Zeroizing;
 
 use crate::error::Error;
@@ -12,18 +15,32 @@ use crate::text::json_error_kind;
 /// Most secrets accepted in one list (the verifier's `secrets`, `sign`'s list).
 pub const MAX_SECRETS: usize = 16;
 
-/// A hook secret: its own UTF-8 bytes are the HMAC key. Debug output is redacted and the bytes are
-/// wiped when dropped.
+/// A hook secret: its own UTF-8 bytes are the HMAC key. Debug output is redacted. The bytes and
+/// the HMAC state keyed with them are wiped when dropped.
 #[derive(Clone)]
-pub struct Secret(Zeroizing<Vec<u8>>);
+pub struct Secret {
+    bytes: Zeroizing<Vec<u8>>,
+    /// HMAC-SHA256 keyed with `bytes`, before any message: every MAC starts from a copy, so the
+    /// key's two blocks are hashed once per secret, not once per request. It is as sensitive as
+    /// the key (it can make MACs); sha2's `zeroize` feature wipes both of its hash states on drop.
+    keyed: Hmac<Sha256>,
+}
 
 impl Secret {
     pub fn new(bytes: impl Into<Vec<u8>>) -> Secret {
-        Secret(Zeroizing::new(bytes.into()))
+        let bytes = Zeroizing::new(bytes.into());
+        // HMAC accepts keys of any length.
+        let keyed = Hmac::new_from_slice(&bytes).unwrap_or_else(|_| unreachable!());
+        Secret { bytes, keyed }
     }
 
     pub fn expose(&self) -> &[u8] {
-        &self.0
+        &self.bytes
+    }
+
+    /// HMAC-SHA256 keyed with this secret, ready for the message.
+    pub(crate) fn keyed_mac(&self) -> Hmac<Sha256> {
+        self.keyed.clone()
     }
 }
 
@@ -192,6 +209,28 @@ impl<'de> Deserialize<'de> for SecretItem {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hmac::Mac;
+
+    /// The kept keyed state is wiped on drop (sha2's `zeroize` feature: without it this does not
+    /// compile), and every MAC starts from it unchanged.
+    #[test]
+    fn the_keyed_state_is_wiped_on_drop_and_reused_unchanged() {
+        fn wiped_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+        wiped_on_drop::<<Sha256 as hmac::EagerHash>::Core>();
+
+        let secret = Secret::new("tajný-kľúč");
+        let mac = |message: &[u8]| secret.keyed_mac().chain_update(message).finalize();
+        let fresh = |message: &[u8]| {
+            <Hmac<Sha256> as KeyInit>::new_from_slice("tajný-kľúč".as_bytes())
+                .unwrap()
+                .chain_update(message)
+                .finalize()
+        };
+        let first = mac(b"first message");
+        assert_ne!(mac(b"second"), first);
+        assert_eq!(mac(b"first message"), first);
+        assert_eq!(mac(b"second"), fresh(b"second"));
+    }
 
     #[test]
     fn reads_plain_and_escaped_secrets_and_names_positions_only() {

@@ -1,8 +1,7 @@
 //! Step 1, verify: the `Signature` header: grammar, HMAC-SHA256 over `ts + "." + body`, rotation, tolerance
 //! (docs/behaviour.md section 1), and creating headers for tests (`sign`).
 
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use hmac::Mac;
 use subtle::ConstantTimeEq;
 
 use crate::error::Error;
@@ -171,9 +170,7 @@ fn words(mac: &[u8; 32]) -> [u64; 4] {
 
 /// HMAC-SHA256 of the concatenated `parts` under `secret`.
 pub fn mac_over(secret: &Secret, parts: &[&[u8]]) -> [u8; 32] {
-    // HMAC accepts keys of any length.
-    let mut mac =
-        <Hmac<Sha256> as Mac>::new_from_slice(secret.expose()).unwrap_or_else(|_| unreachable!());
+    let mut mac = secret.keyed_mac();
     for part in parts {
         mac.update(part);
     }

@@ -10,7 +10,7 @@ use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -93,7 +93,8 @@ fn run_with_secret(args: &[&str], secret: &str, stdin: Option<&[u8]>) -> Out {
 
 /// HMAC-SHA256 over the parts, lower-case hex (independent of the library).
 fn hmac_hex(secret: &str, parts: &[&[u8]]) -> String {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()).expect("any key size");
+    let mut mac =
+        <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).expect("any key size");
     for p in parts {
         mac.update(p);
     }
