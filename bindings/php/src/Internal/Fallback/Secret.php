@@ -10,6 +10,10 @@ use Everifin\Webhook\Status;
  * src/secret.rs: the hook secrets, a JSON array of 1 to 16 non-empty strings (their UTF-8 bytes
  * are the HMAC keys). Messages name positions, never values.
  *
+ * The core keeps the HMAC state keyed with each secret from the start. Here Options::macs keys
+ * them only for a verifier's second message: under PHP-FPM a verifier usually checks one, and
+ * hash_hmac alone costs less than keying and then copying.
+ *
  * @internal
  */
 final class Secret
