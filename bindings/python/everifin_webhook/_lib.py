@@ -68,7 +68,8 @@ SIGNATURES: Dict[str, Tuple[Optional[CType], Tuple[CType, ...]]] = {
         (VerifierPtr, _in_str, ctypes.c_size_t, _in_str, ctypes.c_size_t, ctypes.c_int64),
     ),
     # Declared for completeness; verify() uses evf_verifier_process (a verifier may serve several
-    # threads at once, and one shared buffer would need a lock).
+    # threads at once, and one shared buffer would need a lock; a buffer made per call measured no
+    # faster than the two calls it saves).
     "evf_verifier_process_into": (
         ctypes.c_size_t,
         (
