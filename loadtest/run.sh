@@ -12,26 +12,10 @@ set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 [ "$(id -u)" = "0" ] || { echo "loadtest: needs root (PHP-FPM -R, a private MariaDB and nginx)" >&2; exit 1; }
 
-need=()
-for p in php-cli php-fpm php-mysql php-mbstring nginx mariadb-server mariadb-client python3; do
-  dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
-done
-if [ "${#need[@]}" -gt 0 ]; then
-  echo "== installing: ${need[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get -o DPkg::Lock::Timeout=600 update -qq \
-    && apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${need[@]}" >/dev/null \
-    || { echo "loadtest: apt-get install failed" >&2; exit 1; }
-  # Debian starts the services it installs; the load test runs its own private instances.
-  for s in nginx mariadb "php$(php -r 'echo PHP_MAJOR_VERSION.".".PHP_MINOR_VERSION;')-fpm"; do
-    command -v service >/dev/null && service "$s" stop >/dev/null 2>&1 || true
-  done
-fi
-PHPV="$(php -r 'echo PHP_MAJOR_VERSION.".".PHP_MINOR_VERSION;')"
-FPM="$(command -v "php-fpm$PHPV" || command -v php-fpm || ls /usr/sbin/php-fpm* 2>/dev/null | head -n 1)"
-NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
-MARIADBD="$(command -v mariadbd || command -v mysqld || echo /usr/sbin/mariadbd)"
-INSTALL_DB="$(command -v mariadb-install-db || command -v mysql_install_db)"
+source "$ROOT/scripts/web-stack.sh"
+web_install php-cli php-fpm php-mysql php-mbstring nginx mariadb-server mariadb-client python3 \
+  || { echo "loadtest: apt-get install failed" >&2; exit 1; }
+web_binaries || exit 1
 CLIENT="$(command -v mariadb || command -v mysql)"
 
 LIB="$ROOT/target/release/libeverifin_webhook.so"
@@ -64,13 +48,11 @@ wait_for() { # description, command...
 
 # MariaDB: a private data directory, a unix socket, TCP on 127.0.0.1 only.
 DB_PORT="$(free_port)"
-"$INSTALL_DB" --no-defaults --datadir="$D/db" --user=root --auth-root-authentication-method=normal \
-  --skip-test-db >"$D/mariadb-install.log" 2>&1 || { echo "loadtest: mariadb-install-db failed" >&2; cat "$D/mariadb-install.log" >&2; exit 1; }
-"$MARIADBD" --no-defaults --datadir="$D/db" --user=root --socket="$D/mysql.sock" --port="$DB_PORT" \
-  --bind-address=127.0.0.1 --pid-file="$D/mariadb.pid" --log-error="$D/mariadb.log" \
-  --innodb-buffer-pool-size=128M --max-connections=200 --innodb-lock-wait-timeout=20 &
-PIDS+=($!)
-MYSQL="$CLIENT --no-defaults --socket=$D/mysql.sock -uroot"
+start_mariadb "$D" --port="$DB_PORT" --bind-address=127.0.0.1 \
+  --innodb-buffer-pool-size=128M --max-connections=200 --innodb-lock-wait-timeout=20 \
+  || { echo "loadtest: MariaDB did not start" >&2; exit 1; }
+PIDS+=("$WEB_PID")
+MYSQL="$CLIENT --no-defaults --socket=$D/mysqld.sock -uroot"
 wait_for "MariaDB" $MYSQL -e 'SELECT 1'
 $MYSQL <<'SQL' || { echo "loadtest: schema failed" >&2; exit 1; }
 CREATE DATABASE shop;
@@ -117,40 +99,14 @@ opcache.preload_user = root
 extension = pdo_mysql
 INI
 php -m | grep -qi '^pdo_mysql$' && sed -i '/^extension = pdo_mysql$/d' "$D/php.ini"
-cat >"$D/fpm.conf" <<CONF
-[global]
-pid = $D/fpm.pid
-error_log = $D/fpm.log
-daemonize = no
-[loadtest]
-user = root
-group = root
-listen = 127.0.0.1:$FPM_PORT
-listen.backlog = 511
-pm = static
-pm.max_children = $CHILDREN
-catch_workers_output = yes
-clear_env = yes
-env[EVERIFIN_LOADTEST_SECRET] = $SECRET
-env[EVERIFIN_LOADTEST_DB_SOCKET] = $D/mysql.sock
-env[EVERIFIN_LOADTEST_UNLOCKED] = ${LOADTEST_UNLOCKED:-0}
-CONF
-"$FPM" -R -F -c "$D/php.ini" -y "$D/fpm.conf" >"$D/fpm.out" 2>&1 &
-FPM_PID=$!
-PIDS+=($FPM_PID)
+start_fpm "$D" loadtest "$D/php.ini" "$FPM_PORT" "$CHILDREN" "clear_env = yes" \
+  "env[EVERIFIN_LOADTEST_SECRET] = $SECRET" "env[EVERIFIN_LOADTEST_DB_SOCKET] = $D/mysqld.sock" \
+  "env[EVERIFIN_LOADTEST_UNLOCKED] = ${LOADTEST_UNLOCKED:-0}"
+FPM_PID=$WEB_PID
+PIDS+=("$FPM_PID")
 
-mkdir -p "$D/nginx"
-cat >"$D/nginx.conf" <<CONF
-daemon off;
-user root;
-worker_processes 1;
-pid $D/nginx.pid;
-error_log $D/nginx-error.log;
-events { worker_connections 1024; }
-http {
+start_nginx "$D" 1 <<CONF
   access_log off;
-  client_body_temp_path $D/nginx/body; fastcgi_temp_path $D/nginx/fastcgi;
-  proxy_temp_path $D/nginx/proxy; uwsgi_temp_path $D/nginx/uwsgi; scgi_temp_path $D/nginx/scgi;
   keepalive_requests 100000;
   server {
     listen 127.0.0.1:$HTTP_PORT;
@@ -160,10 +116,8 @@ http {
       fastcgi_pass 127.0.0.1:$FPM_PORT;
     }
   }
-}
 CONF
-"$NGINX" -c "$D/nginx.conf" -p "$D" >"$D/nginx.out" 2>&1 &
-PIDS+=($!)
+PIDS+=("$WEB_PID")
 wait_for "nginx + PHP-FPM" python3 - "$HTTP_PORT" <<'PY'
 import http.client, sys
 c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=5)

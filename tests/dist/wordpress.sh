@@ -24,12 +24,10 @@ HERE="$ROOT/tests/dist/wordpress"
 cd "$ROOT"
 [ "$(id -u)" = 0 ] || { echo "test-wordpress: needs root (PHP-FPM -R, /etc/wordpress/config-*.php)"; exit 1; }
 
-bash scripts/dist-tools.sh --apt-only wordpress php-fpm php-cli php-mysql mariadb-server mariadb-client nginx curl \
+source scripts/web-stack.sh
+web_install wordpress php-fpm php-cli php-mysql mariadb-server mariadb-client nginx curl \
   || { echo "test-wordpress: installing packages failed"; exit 1; }
-# Debian starts the services it installs; this test runs its own instances.
-for s in nginx mariadb "php$(php -r 'echo PHP_MAJOR_VERSION.".".PHP_MINOR_VERSION;')-fpm"; do
-  if command -v service >/dev/null && service "$s" status >/dev/null 2>&1; then service "$s" stop >/dev/null 2>&1 || true; fi
-done
+web_binaries || exit 1
 
 VERSION="$(bash scripts/version.sh)"
 ZIP="$ROOT/dist/everifin-webhook-woocommerce-$VERSION.zip"
@@ -38,8 +36,6 @@ if [ "${EVF_DIST_PREBUILT:-0}" != 1 ] || [ ! -f "$ZIP" ]; then
 fi
 
 WP=/usr/share/wordpress
-PHPV="$(php -r 'echo PHP_MAJOR_VERSION.".".PHP_MINOR_VERSION;')"
-FPM="$(command -v "php-fpm$PHPV" || command -v php-fpm)"
 NAME="everifin-test-$$"
 CONFIG="/etc/wordpress/config-$NAME.php"
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/everifin-wp.XXXXXX")"
@@ -66,11 +62,8 @@ show_logs() { local f; for f in "$TMP"/*.log; do [ -s "$f" ] && { echo "--- $f";
 # --- MariaDB ---------------------------------------------------------------------------------
 SOCK="$TMP/mysqld.sock"
 start_db() {
-  mariadb-install-db --no-defaults --datadir="$TMP/db" --user=root --auth-root-authentication-method=normal \
-    --skip-test-db >"$TMP/db-install.log" 2>&1 || { cat "$TMP/db-install.log"; return 1; }
-  mariadbd --no-defaults --datadir="$TMP/db" --socket="$SOCK" --skip-networking --user=root \
-    --pid-file="$TMP/mysqld.pid" --log-error="$TMP/mysqld.log" --innodb-buffer-pool-size=64M &
-  pids+=($!)
+  start_mariadb "$TMP" --skip-networking --innodb-buffer-pool-size=64M || return 1
+  pids+=("$WEB_PID")
   wait_for 60 mariadb-admin --no-defaults --socket="$SOCK" -uroot ping || { show_logs; return 1; }
   mariadb --no-defaults --socket="$SOCK" -uroot -e "CREATE DATABASE wordpress; CREATE USER 'wp'@'localhost' IDENTIFIED BY 'wp-test-db-password'; GRANT ALL ON wordpress.* TO 'wp'@'localhost';"
 }
@@ -127,24 +120,9 @@ start_web() {
         echo "ffi.enable = 0"
       fi
     } > "$ini"
-    cat > "$TMP/fpm-$pool.conf" <<CONF
-[global]
-pid = $TMP/fpm-$pool.pid
-error_log = $TMP/fpm-$pool.log
-daemonize = no
-[www]
-user = root
-group = root
-listen = 127.0.0.1:$port
-pm = static
-pm.max_children = 8
-catch_workers_output = yes
-clear_env = no
-CONF
-    "$FPM" -R -F -c "$ini" -y "$TMP/fpm-$pool.conf" >"$TMP/fpm-$pool.out" 2>&1 &
-    pids+=($!)
+    start_fpm "$TMP" "$pool" "$ini" "$port" 8 "clear_env = no"
+    pids+=("$WEB_PID")
   done
-  mkdir -p "$TMP/nginx"
   local server=""
   for pool in ffi fallback; do
     if [ "$pool" = ffi ]; then port="$PORT_FFI"; fpm="$FPM_FFI"; else port="$PORT_PHP"; fpm="$FPM_PHP"; fi
@@ -164,25 +142,8 @@ CONF
     }
   }"
   done
-  cat > "$TMP/nginx.conf" <<CONF
-user root;
-worker_processes 1;
-pid $TMP/nginx.pid;
-error_log $TMP/nginx-error.log;
-daemon off;
-events { worker_connections 256; }
-http {
-  access_log $TMP/nginx-access.log;
-  client_body_temp_path $TMP/nginx/body;
-  fastcgi_temp_path $TMP/nginx/fastcgi;
-  proxy_temp_path $TMP/nginx/proxy;
-  uwsgi_temp_path $TMP/nginx/uwsgi;
-  scgi_temp_path $TMP/nginx/scgi;
-  $server
-}
-CONF
-  nginx -c "$TMP/nginx.conf" -p "$TMP" >"$TMP/nginx.out" 2>&1 &
-  pids+=($!)
+  start_nginx "$TMP" 1 <<<"  access_log $TMP/nginx-access.log;$server"
+  pids+=("$WEB_PID")
   local p
   for p in "$PORT_FFI" "$PORT_PHP"; do
     wait_for 30 curl -sf -o /dev/null "http://127.0.0.1:$p/wp-login.php" || { show_logs; return 1; }

@@ -20,19 +20,9 @@ DURATION="${DURATION:-8}"
 if [ "$(id -u)" != 0 ]; then
   echo "bench-php-fpm: needs root (PHP-FPM workers run with -R)" >&2; exit 1
 fi
-need=()
-for p in php-cli php-fpm nginx wrk; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done
-if [ "${#need[@]}" -gt 0 ]; then
-  echo "== installing: ${need[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-  for s in nginx "php$(php -r 'echo PHP_MAJOR_VERSION.".".PHP_MINOR_VERSION;')-fpm"; do
-    command -v service >/dev/null && service "$s" stop >/dev/null 2>&1 || true
-  done
-fi
-PHPV="$(php -r 'echo PHP_MAJOR_VERSION.".".PHP_MINOR_VERSION;')"
-FPM="$(command -v "php-fpm$PHPV" || command -v php-fpm || ls /usr/sbin/php-fpm* | head -1)"
-NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+source "$ROOT/scripts/web-stack.sh"
+web_install php-cli php-fpm nginx wrk || { echo "bench-php-fpm: apt-get install failed" >&2; exit 1; }
+web_binaries || exit 1
 
 LIB="$ROOT/target/release/libeverifin_webhook.so"
 if [ ! -f "$LIB" ]; then
@@ -71,46 +61,27 @@ for name in lean ffi php; do
       echo "opcache.preload_user = root"
     fi
   } > "$DIR/php-$name.ini"
-  cat > "$DIR/fpm-$name.conf" <<CONF
-[global]
-pid = $DIR/fpm-$name.pid
-error_log = $DIR/fpm-$name.log
-daemonize = no
-[$name]
-user = root
-group = root
-listen = 127.0.0.1:${PORT[$name]}
-listen.backlog = 511
-pm = static
-pm.max_children = 8
-pm.max_requests = 0
-clear_env = yes
-env[BENCH_HOOK_SECRET] = $SECRET
-CONF
-  "$FPM" -R -F -c "$DIR/php-$name.ini" -y "$DIR/fpm-$name.conf" > "$DIR/fpm-$name.out" 2>&1 &
-  MASTER[$name]=$!
-  PIDS+=("$!")
+  start_fpm "$DIR" "$name" "$DIR/php-$name.ini" "${PORT[$name]}" 8 "pm.max_requests = 0" \
+    "clear_env = yes" "env[BENCH_HOOK_SECRET] = $SECRET"
+  MASTER[$name]=$WEB_PID
+  PIDS+=("$WEB_PID")
 done
 HTTP_PORT="$(free_port)"
-mkdir -p "$DIR/nginx"
-{
-  echo "daemon off; user root; worker_processes 2; pid $DIR/nginx.pid; error_log $DIR/nginx-error.log;"
-  echo "events { worker_connections 1024; }"
-  echo "http { access_log off; client_body_temp_path $DIR/nginx/body; fastcgi_temp_path $DIR/nginx/fastcgi;"
-  echo " proxy_temp_path $DIR/nginx/proxy; uwsgi_temp_path $DIR/nginx/uwsgi; scgi_temp_path $DIR/nginx/scgi;"
-  echo " upstream lean { server 127.0.0.1:${PORT[lean]}; keepalive 16; }"
-  echo " upstream ffi { server 127.0.0.1:${PORT[ffi]}; keepalive 16; }"
-  echo " upstream php { server 127.0.0.1:${PORT[php]}; keepalive 16; }"
-  echo " server { listen 127.0.0.1:$HTTP_PORT;"
-  for name in lean ffi php; do
-    script="$PKG_DIR/bench/fpm/binding.php"; [ "$name" = lean ] && script="$PKG_DIR/bench/fpm/lean.php"
-    echo "  location /$name { include /etc/nginx/fastcgi_params; fastcgi_param SCRIPT_FILENAME $script; fastcgi_keep_conn on; fastcgi_pass $name; }"
-  done
-  echo " }"
-  echo "}"
-} > "$DIR/nginx.conf"
-"$NGINX" -c "$DIR/nginx.conf" -p "$DIR" > "$DIR/nginx.out" 2>&1 &
-PIDS+=("$!")
+locations=""
+for name in lean ffi php; do
+  script="$PKG_DIR/bench/fpm/binding.php"; [ "$name" = lean ] && script="$PKG_DIR/bench/fpm/lean.php"
+  locations+="
+  location /$name { include /etc/nginx/fastcgi_params; fastcgi_param SCRIPT_FILENAME $script; fastcgi_keep_conn on; fastcgi_pass $name; }"
+done
+start_nginx "$DIR" 2 <<CONF
+ access_log off;
+ upstream lean { server 127.0.0.1:${PORT[lean]}; keepalive 16; }
+ upstream ffi { server 127.0.0.1:${PORT[ffi]}; keepalive 16; }
+ upstream php { server 127.0.0.1:${PORT[php]}; keepalive 16; }
+ server { listen 127.0.0.1:$HTTP_PORT;$locations
+ }
+CONF
+PIDS+=("$WEB_PID")
 
 for port in "${PORT[@]}" "$HTTP_PORT"; do
   for _ in $(seq 100); do

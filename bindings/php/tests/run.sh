@@ -11,19 +11,9 @@ PKG_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ROOT="$(cd "$PKG_DIR/../.." && pwd)"
 cd "$PKG_DIR"
 
-need=()
-for p in php-cli php-fpm php-sqlite3 php-mbstring php-xml phpunit nginx composer; do
-  dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
-done
-if [ "${#need[@]}" -gt 0 ]; then
-  echo "== installing: ${need[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null || { echo "apt-get install failed"; exit 1; }
-  # Debian starts the services it installs; the tests run their own instances.
-  for s in nginx "php$(php -r 'echo PHP_MAJOR_VERSION.".".PHP_MINOR_VERSION;')-fpm"; do
-    command -v service >/dev/null && service "$s" stop >/dev/null 2>&1 || true
-  done
-fi
+source "$ROOT/scripts/web-stack.sh"
+web_install php-cli php-fpm php-sqlite3 php-mbstring php-xml phpunit nginx composer \
+  || { echo "apt-get install failed"; exit 1; }
 
 LIB="$ROOT/target/release/libeverifin_webhook.so"
 if command -v cargo >/dev/null 2>&1; then
