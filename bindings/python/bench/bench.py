@@ -270,8 +270,14 @@ def main() -> int:
         parts.append(f"raw call+copy {fmt(t['raw'])}")
         ratios = f"verify {t['binding'] / t['raw']:.2f}x"
         if "to_dict" in t:
+            # A difference of two timings: when hookData is most of the work (many small
+            # containers, where json.loads alone varies with the garbage collector's phase), it
+            # can come out below zero, which says only that nothing else was measurable.
+            rest = t["to_dict"] - t["hook"]
+            rest_text = (f"{rest / t['raw']:.2f}x" if rest > 0
+                         else "not measurable (json.loads of hookData alone took as long)")
             ratios += (f", to_dict {t['to_dict'] / t['raw']:.2f}x, to_dict without json.loads of "
-                       f"hookData {(t['to_dict'] - t['hook']) / t['raw']:.2f}x")
+                       f"hookData {rest_text}")
         parts.append(f"binding/raw {worst / t['raw']:.2f}x ({ratios})")
         # What the binding adds on top of the library call (the library's own speed aside).
         added = [f"verify {fmt(t['binding'] - t['raw'])}"]
