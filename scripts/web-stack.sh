@@ -1,21 +1,28 @@
 # Sourced, not run: the private servers of the scripts that put nginx in front of PHP-FPM
 # (loadtest/run.sh, tests/dist/wordpress.sh, bindings/php/bench/fpm.sh, bindings/php/tests/run.sh).
 # Each server keeps its configuration, pid, logs and temporary files in the caller's directory and
-# listens on 127.0.0.1 or a socket there; the machine's own services are left alone, except those
-# Debian starts when web_install installs them, which it stops.
+# listens on 127.0.0.1 or a socket there. The machine's own services are left alone; web_install
+# stops only those Debian starts when it installs their packages.
 # A start_* function runs its server in the foreground, in the background of the calling shell
 # (call it directly, not in $(...)), and sets WEB_PID to that process.
 
 WEB_STACK_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 # web_install PACKAGE...: installs the Debian packages that are missing (scripts/dist-tools.sh);
-# then stops the nginx, MariaDB and PHP-FPM services that Debian has just started with them.
+# then stops the services Debian started with those it installed (nginx, mariadb-server, php-fpm).
 web_install() {
-  local need=() p s
+  local need=() stop=() p s
   for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done
   [ "${#need[@]}" -eq 0 ] && return 0
   bash "$WEB_STACK_ROOT/scripts/dist-tools.sh" --apt-only "${need[@]}" || return 1
-  for s in nginx mariadb $(php -r 'echo "php", PHP_MAJOR_VERSION, ".", PHP_MINOR_VERSION, "-fpm";' 2>/dev/null); do
+  for p in "${need[@]}"; do
+    case "$p" in
+      nginx) stop+=(nginx) ;;
+      mariadb-server) stop+=(mariadb) ;;
+      php-fpm) stop+=("$(php -r 'echo "php", PHP_MAJOR_VERSION, ".", PHP_MINOR_VERSION, "-fpm";')") ;;
+    esac
+  done
+  for s in "${stop[@]}"; do
     if command -v service >/dev/null && service "$s" status >/dev/null 2>&1; then
       service "$s" stop >/dev/null 2>&1 || true
     fi
