@@ -30,9 +30,7 @@ if [ "${#need[@]}" -gt 0 ]; then
     echo "demo: ${need[*]} missing and not root: install them with apt-get" >&2
     exit 1
   fi
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  bash scripts/dist-tools.sh --apt-only "${need[@]}"
 fi
 command -v cargo >/dev/null 2>&1 || { echo "demo: cargo is not installed (install Rust with rustup)" >&2; exit 1; }
 

@@ -5,7 +5,8 @@
 #   target/dist-tools/bin    cargo-zigbuild (cargo install --locked, into cargo's bin folder, linked here)
 # Debian packages: zip unzip pkg-config binutils (objdump/readelf) python3-venv gcc.
 # Usage: scripts/dist-tools.sh [apt package ...]        extra Debian packages to install if missing
-#        scripts/dist-tools.sh --apt-only PACKAGE ...   only those Debian packages
+#        scripts/dist-tools.sh --apt-only PACKAGE ...   only those Debian packages: how every
+#                                                       script of the repository installs them
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS="$ROOT/target/dist-tools"

@@ -5,15 +5,8 @@
 # Last line: `php-differential: N inputs, D differences`; non-zero exit on any difference.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-need=()
-for p in php-cli php-mbstring; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done
-if [ "${#need[@]}" -gt 0 ]; then
-  echo "== installing: ${need[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get -o DPkg::Lock::Timeout=600 update -qq \
-    && apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${need[@]}" >/dev/null \
-    || { echo "php-differential: apt-get install failed" >&2; exit 1; }
-fi
+bash "$ROOT/scripts/dist-tools.sh" --apt-only php-cli php-mbstring \
+  || { echo "php-differential: apt-get install failed" >&2; exit 1; }
 (cd "$ROOT" && cargo build --release --lib --quiet) || { echo "php-differential: cargo build failed" >&2; exit 1; }
 SEED="${FUZZ_PHP_SEED:-$RANDOM$RANDOM}"
 CASES="$(mktemp /tmp/everifin-php-differential.XXXXXX.jsonl)"

@@ -4,10 +4,7 @@
 set -euo pipefail
 PKG_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ROOT="$(cd "$PKG_DIR/../.." && pwd)"
-if ! dpkg -s php-cli >/dev/null 2>&1; then
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq --no-install-recommends php-cli >/dev/null
-fi
+bash "$ROOT/scripts/dist-tools.sh" --apt-only php-cli
 mkdir -p "$PKG_DIR/lib"
 cp -f "$ROOT/target/release/libeverifin_webhook.so" "$PKG_DIR/lib/libeverifin_webhook.so"
 exec php -d ffi.enable=1 -d opcache.enable_cli=1 -d memory_limit=512M "$PKG_DIR/bench/bench.php" "$@"

@@ -6,10 +6,7 @@
 set -euo pipefail
 PKG_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ROOT="$(cd "$PKG_DIR/../.." && pwd)"
-if ! command -v composer >/dev/null 2>&1; then
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq --no-install-recommends composer >/dev/null
-fi
+command -v composer >/dev/null 2>&1 || bash "$ROOT/scripts/dist-tools.sh" --apt-only composer
 DIR="$(mktemp -d /tmp/everifin-composer.XXXXXX)"
 trap 'rm -rf "$DIR"' EXIT
 # The shell block between the markers, as written.
