@@ -30,6 +30,13 @@
 
 declare(strict_types=1);
 
+// Only for opcache.preload (no request then): a plugin ZIP puts this file under the web root,
+// where a request must not run it.
+if (isset($_SERVER['REQUEST_METHOD'])) {
+    http_response_code(404);
+    return;
+}
+
 require_once __DIR__ . '/autoload.php';
 
 (static function (): void {

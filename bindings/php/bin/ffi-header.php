@@ -12,6 +12,12 @@
 
 declare(strict_types=1);
 
+// A command-line tool: a plugin ZIP puts this file under the web root, where a request must not run it.
+if (PHP_SAPI !== 'cli') {
+    http_response_code(404);
+    exit;
+}
+
 require_once dirname(__DIR__) . '/autoload.php';
 
 use Everifin\Webhook\Internal\Native;

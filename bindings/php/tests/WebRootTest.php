@@ -1,0 +1,92 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Everifin\Webhook\Tests;
+
+use PHPUnit\Framework\TestCase;
+
+/**
+ * The WooCommerce plugin and the PrestaShop module ZIPs put the whole package under the shop's web
+ * root. Its two scripts (bin/ffi-header.php, a command-line tool that writes a file, and
+ * preload.php, for opcache.preload) must do nothing when requested over HTTP: served here by PHP's
+ * built-in web server, they answer 404 with an empty body and write nothing.
+ */
+final class WebRootTest extends TestCase
+{
+    private const PACKAGE = __DIR__ . '/..';
+
+    /** @var resource|null */
+    private $server = null;
+    private int $port = 0;
+
+    protected function setUp(): void
+    {
+        $this->port = self::freePort();
+        $cmd = [PHP_BINARY, '-d', 'ffi.enable=1', '-d', 'register_argc_argv=1', '-S', "127.0.0.1:{$this->port}", '-t', realpath(self::PACKAGE)];
+        $this->server = proc_open($cmd, [0 => ['file', '/dev/null', 'r'], 1 => ['file', '/dev/null', 'w'], 2 => ['file', '/dev/null', 'w']], $pipes);
+        $this->assertIsResource($this->server);
+        for ($i = 0; $i < 100; $i++) {
+            $s = @fsockopen('127.0.0.1', $this->port, $errno, $errstr, 0.1);
+            if ($s !== false) {
+                fclose($s);
+                return;
+            }
+            usleep(50000);
+        }
+        $this->fail('php -S did not start');
+    }
+
+    protected function tearDown(): void
+    {
+        if (is_resource($this->server)) {
+            proc_terminate($this->server);
+            proc_close($this->server);
+        }
+    }
+
+    private static function freePort(): int
+    {
+        $s = stream_socket_server('tcp://127.0.0.1:0');
+        $name = stream_socket_get_name($s, false);
+        fclose($s);
+        return (int) substr((string) $name, strrpos((string) $name, ':') + 1);
+    }
+
+    /** @return array{0: int, 1: string} */
+    private function get(string $path): array
+    {
+        $context = stream_context_create(['http' => ['ignore_errors' => true, 'timeout' => 10]]);
+        $body = (string) file_get_contents("http://127.0.0.1:{$this->port}$path", false, $context);
+        preg_match('{^HTTP/\S+ (\d{3})}', $http_response_header[0] ?? '', $m);
+        return [(int) ($m[1] ?? 0), $body];
+    }
+
+    public function testTheCommandLineToolDoesNothingOverHttp(): void
+    {
+        $out = sys_get_temp_dir() . '/evf-webroot-' . getmypid() . '.h';
+        @unlink($out);
+        $header = realpath(self::PACKAGE) . '/lib/everifin_webhook.ffi.h';
+        $before = is_file($header) ? [filemtime($header), md5_file($header)] : null;
+        clearstatcache();
+        [$code, $body] = $this->get('/bin/ffi-header.php?--out=' . rawurlencode($out));
+        $this->assertSame([404, ''], [$code, $body]);
+        $this->assertFileDoesNotExist($out);
+        clearstatcache();
+        $this->assertSame($before, is_file($header) ? [filemtime($header), md5_file($header)] : null, 'lib/everifin_webhook.ffi.h is not written');
+    }
+
+    public function testThePreloadScriptDoesNothingOverHttp(): void
+    {
+        [$code, $body] = $this->get('/preload.php');
+        $this->assertSame([404, ''], [$code, $body]);
+    }
+
+    /** The check is real: a plain file of the package is served. */
+    public function testTheServerServesThePackage(): void
+    {
+        [$code, $body] = $this->get('/composer.json');
+        $this->assertSame(200, $code);
+        $this->assertStringContainsString('everifin/webhook', $body);
+    }
+}
