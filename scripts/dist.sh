@@ -136,6 +136,9 @@ prestashop() {
   rm -rf "$STAGE/prestashop"; mkdir -p "$dir"
   cp -R plugins/prestashop/everifinwebhook/. "$dir/"
   bundle_php_binding "$dir/vendor/everifin-webhook"
+  # PrestaShop's convention (and its module validator): an index.php in every folder, so that a
+  # server with directory listing on does not list the module's files.
+  find "$dir" -type d ! -exec test -e '{}/index.php' ';' -exec cp plugins/prestashop/everifinwebhook/index.php '{}/index.php' ';'
   zipdir "$DIST/$name" "$STAGE/prestashop" everifinwebhook
   echo "$DIST/$name"
 }

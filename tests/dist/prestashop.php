@@ -2,8 +2,9 @@
 /**
  * The PrestaShop module ZIP as shipped: unpacked by tests/dist/run.sh, loaded from there (with the
  * binding and the native library it bundles, not the checkout's), against the PrestaShop stubs of
- * bindings/php/tests/stubs (PrestaShop itself is not installable here). A payment BOOKED moves the
- * order to PS_OS_PAYMENT once; the duplicate is skipped; a forged request is 401.
+ * bindings/php/tests/stubs (PrestaShop itself is not installable here). Every folder has an
+ * index.php; a payment BOOKED moves the order to PS_OS_PAYMENT once; the duplicate is skipped; a
+ * forged request is 401.
  *
  *     php -d ffi.enable=1|0 prestashop.php UNPACKED_DIR ffi|php
  * Prints one line per check; exit status 1 on any failure.
@@ -21,6 +22,14 @@ $check = static function (string $what, bool $ok, $detail = '') use (&$failures)
 require __DIR__ . '/../../bindings/php/tests/stubs/prestashop.php';
 require $dir . '/everifinwebhook/everifinwebhook.php';
 require $dir . '/everifinwebhook/controllers/front/webhook.php';
+
+$missing = is_file($dir . '/everifinwebhook/index.php') ? [] : ['everifinwebhook'];
+foreach (new RecursiveIteratorIterator(new RecursiveDirectoryIterator($dir . '/everifinwebhook', FilesystemIterator::SKIP_DOTS), RecursiveIteratorIterator::SELF_FIRST) as $f) {
+    if ($f->isDir() && !is_file($f->getPathname() . '/index.php')) {
+        $missing[] = substr($f->getPathname(), strlen($dir) + 1);
+    }
+}
+$check('every folder of the module has an index.php (PrestaShop convention: no directory listing)', $missing === [], $missing);
 
 $bundled = realpath($dir . '/everifinwebhook/vendor/everifin-webhook');
 $file = (new ReflectionClass(\Everifin\Webhook\Verifier::class))->getFileName();
