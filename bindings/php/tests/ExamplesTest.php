@@ -138,6 +138,123 @@ final class ExamplesTest extends TestCase
         $this->assertSame(0, $order->paymentCompleteCalls);
     }
 
+    /** @return list<array{0: string, 1: string, 2: string, 3: int}> [order status, event status, status after, payment_complete calls] */
+    public static function wooShopStateCases(): array
+    {
+        return [
+            'paid elsewhere, then the payment expires' => ['processing', 'EXPIRED', 'processing', 0],
+            'completed, then a payment fails' => ['completed', 'FAILED', 'completed', 0],
+            'cancelled by the shop, then a payment is in progress' => ['cancelled', 'PROCESSING', 'cancelled', 0],
+            'refunded by the shop, then a payment is booked' => ['refunded', 'BOOKED', 'refunded', 0],
+            'on hold, then the payment fails' => ['on-hold', 'FAILED', 'failed', 0],
+            'failed, then a new attempt is in progress' => ['failed', 'PROCESSING', 'pending', 0],
+            'cancelled by the shop, then the payment is booked' => ['cancelled', 'BOOKED', 'processing', 1],
+        ];
+    }
+
+    /**
+     * Decide knows only the webhooks; the order's own status has the last word: a paid, completed,
+     * cancelled or refunded order is never moved by an unpaid outcome, a booked payment always
+     * marks an unpaid order paid.
+     *
+     * @dataProvider wooShopStateCases
+     */
+    public function testWooCommerceOrderStatusInTheShopHasTheLastWord(string $before, string $eventStatus, string $after, int $paymentCompleteCalls): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        $order = \WpStub::$orders[1042] = new \WC_Order(1042, $before);
+        $body = self::body('13131313-1313-4313-8313-131313131313', $eventStatus, '2024-05-07T14:49:55.000Z');
+        $r = $this->wooPost($body, ['Signature' => self::signed($body)]);
+        $this->assertSame(200, $r->get_status(), json_encode($r->get_data()));
+        $this->assertSame(['action' => 'apply', 'reason' => 'first'], $r->get_data()['decision'], 'the library saw no webhook before');
+        $this->assertSame($after, $order->get_status());
+        $this->assertSame($after, $r->get_data()['orderState']);
+        $this->assertSame($paymentCompleteCalls, $order->paymentCompleteCalls);
+        $this->assertCount(1, $order->notes, 'every applied event leaves one note');
+        $this->assertStringContainsString('(event 13131313-1313-4313-8313-131313131313)', $order->notes[0]);
+        if ($before === $after) {
+            $this->assertStringContainsString("(the order is $before", $order->notes[0]);
+        }
+        $this->assertSame($eventStatus, json_decode((string) $order->get_meta(\Everifin_Webhook_Plugin::META_STATE), true)['status'], 'the webhook state records the event either way');
+    }
+
+    public function testWooCommerceRefundBookedLeavesANoteAndTheStatus(): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        $order = \WpStub::$orders[1042] = new \WC_Order(1042, 'processing');
+        $body = json_encode([
+            'eventId' => '14141414-1414-4414-8414-141414141414', 'eventType' => 'payment.statusChange', 'eventTimestamp' => '2024-05-08T09:00:00.000Z',
+            'data' => ['refundId' => '2b1f0c4e-5d6a-4b7c-8d9e-0f1a2b3c4d5e', 'status' => 'BOOKED', 'externalId' => '1042'],
+        ]);
+        $r = $this->wooPost($body, ['Signature' => self::signed($body)]);
+        $this->assertSame(['apply', 'refunded', 'processing'], [$r->get_data()['decision']['action'], $r->get_data()['orderOutcome'], $order->get_status()]);
+        $this->assertCount(1, $order->notes);
+        $this->assertStringContainsString('record it with the Refund button', $order->notes[0]);
+        $this->assertSame(0, $order->paymentCompleteCalls);
+    }
+
+    /** WordPress's own JSON check is lifted for the webhook route only: the signature is checked first. */
+    public function testWooCommerceRouteLeavesAnUnparsableBodyToTheLibrary(): void
+    {
+        $invalid = new \WP_Error('rest_invalid_json', 'Invalid JSON body passed.', ['status' => 400]);
+        $ours = ['callback' => [\Everifin_Webhook_Plugin::class, 'handle']];
+        $this->assertContains([\Everifin_Webhook_Plugin::class, 'keepInvalidJson'], \WpStub::$actions['rest_request_before_callbacks'] ?? []);
+        $this->assertNull(\Everifin_Webhook_Plugin::keepInvalidJson($invalid, $ours, null));
+        $this->assertSame($invalid, \Everifin_Webhook_Plugin::keepInvalidJson($invalid, ['callback' => 'other_route'], null));
+        $forbidden = new \WP_Error('rest_forbidden');
+        $this->assertSame($forbidden, \Everifin_Webhook_Plugin::keepInvalidJson($forbidden, $ours, null));
+
+        // What the route then answers for such bodies: the contract's statuses, not 400 rest_invalid_json.
+        do_action('rest_api_init');
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        $r = $this->wooPost('not json', []);
+        $this->assertSame([401, 'HEADER_MISSING'], [$r->get_status(), $r->get_data()['status']]);
+        $r = $this->wooPost("{\"a\":\"\xff\"}", ['Signature' => self::signed("{\"a\":\"\xff\"}")]);
+        $this->assertSame([400, 'BODY_NOT_UTF8'], [$r->get_status(), $r->get_data()['status']]);
+    }
+
+    public function testWooCommerceLogsAnUnexpectedFailureAndAnswers500(): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        \WpStub::$orders[1042] = new class (1042, 'pending') extends \WC_Order {
+            public function save(): int
+            {
+                throw new \RuntimeException('Deadlock found when trying to get lock');
+            }
+        };
+        $body = self::body('15151515-1515-4515-8515-151515151515', 'BOOKED', '2024-05-07T14:49:55.000Z');
+        $r = $this->wooPost($body, ['Signature' => self::signed($body)]);
+        $this->assertSame([500, 'INTERNAL'], [$r->get_status(), $r->get_data()['status']]);
+        $this->assertStringNotContainsString('Deadlock', json_encode($r->get_data()), 'the cause is for the merchant, not for the caller');
+        $this->assertCount(1, \WpStub::$logged);
+        [$level, $message, $context] = \WpStub::$logged[0];
+        $this->assertSame(['error', ['source' => 'everifin-webhook']], [$level, $context]);
+        $this->assertStringContainsString('RuntimeException: Deadlock found when trying to get lock', $message);
+        $this->assertStringNotContainsString(self::SECRET, $message);
+        $this->assertContains('ROLLBACK', \WpStub::$log);
+    }
+
+    public function testWooCommerceUninstallDeletesTheSecretsOfEverySite(): void
+    {
+        if (!defined('WP_UNINSTALL_PLUGIN')) {
+            define('WP_UNINSTALL_PLUGIN', 'everifin-webhook/everifin-webhook.php');
+        }
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = ['a secret'];
+        require self::EXAMPLES . '/woocommerce/everifin-webhook/uninstall.php';
+        $this->assertArrayNotHasKey(\Everifin_Webhook_Plugin::OPTION_SECRETS, \WpStub::$options);
+
+        \WpStub::$sites = [1, 2, 5];
+        foreach (\WpStub::$sites as $id) {
+            \WpStub::$siteOptions[$id] = [\Everifin_Webhook_Plugin::OPTION_SECRETS => ['secret of site ' . $id], 'other' => 1];
+        }
+        require self::EXAMPLES . '/woocommerce/everifin-webhook/uninstall.php';
+        $this->assertSame([1 => ['other' => 1], 2 => ['other' => 1], 5 => ['other' => 1]], \WpStub::$siteOptions);
+        $this->assertSame(1, \WpStub::$blog, 'the current site is restored');
+    }
+
     public function testWooCommerceRejectsForgedAndBrokenRequestsWithTheBindingsStatus(): void
     {
         do_action('rest_api_init');
@@ -266,6 +383,112 @@ final class ExamplesTest extends TestCase
         $this->assertSame([401, 'SIGNATURE_MISMATCH'], [$code, $payload['status']]);
         [$code, $payload] = $c->handle("\xff\xfe", self::signed("\xff\xfe"));
         $this->assertSame([400, 'BODY_NOT_UTF8'], [$code, $payload['status']]);
+    }
+
+    /** @return array<string, array{0: int, 1: string, 2: string, 3: int, 4: list<array{0: int, 1: int}>}> */
+    public static function psShopStateCases(): array
+    {
+        // [state before, eventType, event status, state after, history rows]; 2 payment accepted,
+        // 4 shipped, 6 cancelled, 7 refunded, 8 payment error, 10 awaiting bank wire.
+        return [
+            'payment accepted elsewhere, then the payment expires' => [2, 'payment.statusChange', 'EXPIRED', 2, []],
+            'shipped, then the order is reported paid' => [4, 'order.statusChange', 'PAID', 4, []],
+            'shipped, then a payment fails' => [4, 'payment.statusChange', 'FAILED', 4, []],
+            'refunded, then a payment is booked' => [7, 'payment.statusChange', 'BOOKED', 7, []],
+            'cancelled, then a payment is in progress' => [6, 'payment.statusChange', 'PROCESSING', 6, []],
+            'cancelled, then the payment is booked' => [6, 'payment.statusChange', 'BOOKED', 2, [[1042, 2]]],
+            'awaiting, then the payment fails' => [10, 'payment.statusChange', 'FAILED', 8, [[1042, 8]]],
+            'payment error, then a new attempt is in progress' => [8, 'payment.statusChange', 'PROCESSING', 10, [[1042, 10]]],
+        ];
+    }
+
+    /**
+     * Decide knows only the webhooks; the order's own state has the last word: an order that has
+     * been paid is never moved (not back, not to payment accepted again), a cancelled or refunded
+     * one only by its payment being booked.
+     *
+     * @dataProvider psShopStateCases
+     * @param list<array{0: int, 1: int}> $history
+     */
+    public function testPrestaShopOrderStateInTheShopHasTheLastWord(int $before, string $type, string $status, int $after, array $history): void
+    {
+        \PsStub::$config = [\EverifinWebhook::CONFIG_SECRETS => self::SECRET, 'PS_OS_PAYMENT' => 2, 'PS_OS_BANKWIRE' => 10, 'PS_OS_ERROR' => 8, 'PS_OS_CANCELED' => 6, 'PS_OS_REFUND' => 7];
+        \PsStub::$orders[1042] = ['state' => $before];
+        $data = $type === 'order.statusChange'
+            ? ['orderId' => '5e0c1f2a-3b4c-4d5e-8f60-718293a4b5c6', 'status' => $status, 'externalId' => '1042']
+            : ['paymentId' => 'f0489615-fb8a-4c76-bb28-7f9726d815d6', 'status' => $status, 'externalId' => '1042'];
+        $body = json_encode(['eventId' => '16161616-1616-4616-8616-161616161616', 'eventType' => $type, 'eventTimestamp' => '2024-05-07T14:49:55.000Z', 'data' => $data]);
+        [$code, $payload] = (new \EverifinWebhookWebhookModuleFrontController())->handle($body, self::signed($body));
+        $this->assertSame([200, ['action' => 'apply', 'reason' => 'first']], [$code, $payload['decision'] ?? $payload]);
+        $this->assertSame($after, \PsStub::$orders[1042]['state']);
+        $this->assertSame($history, \PsStub::$history, 'no history row (and no customer e-mail) when the order is left as it is');
+        if ($before === $after) {
+            $this->assertCount(1, \PsStub::$logs);
+            $this->assertSame([1, 'Order', 1042], array_slice(\PsStub::$logs[0], 1));
+            $this->assertStringContainsString("the order (state $before) has been paid, cancelled or refunded in the shop; left as it is", \PsStub::$logs[0][0]);
+        }
+    }
+
+    public function testPrestaShopRefundBookedIsLoggedAndTheStateKept(): void
+    {
+        \PsStub::$config = [\EverifinWebhook::CONFIG_SECRETS => self::SECRET, 'PS_OS_PAYMENT' => 2, 'PS_OS_REFUND' => 7];
+        \PsStub::$orders[1042] = ['state' => 2];
+        $body = json_encode(['eventId' => '17171717-1717-4717-8717-171717171717', 'eventType' => 'payment.statusChange', 'eventTimestamp' => '2024-05-08T09:00:00.000Z',
+            'data' => ['refundId' => '2b1f0c4e-5d6a-4b7c-8d9e-0f1a2b3c4d5e', 'status' => 'BOOKED', 'externalId' => '1042']]);
+        [$code, $payload] = (new \EverifinWebhookWebhookModuleFrontController())->handle($body, self::signed($body));
+        $this->assertSame([200, 'apply', 'refunded'], [$code, $payload['decision']['action'], $payload['orderOutcome']]);
+        $this->assertSame([2, []], [\PsStub::$orders[1042]['state'], \PsStub::$history]);
+        $this->assertCount(1, \PsStub::$logs);
+        $this->assertStringContainsString('a refund was booked at the bank. The webhook does not say its amount', \PsStub::$logs[0][0]);
+    }
+
+    public function testPrestaShopFindsTheOrderByHookDataWithoutExternalId(): void
+    {
+        \PsStub::$config = [\EverifinWebhook::CONFIG_SECRETS => self::SECRET, 'PS_OS_PAYMENT' => 2];
+        \PsStub::$orders[77] = ['state' => 10];
+        $body = json_encode(['eventId' => '18181818-1818-4818-8818-181818181818', 'eventType' => 'payment.statusChange', 'eventTimestamp' => '2024-05-07T14:49:55.000Z',
+            'data' => ['paymentId' => 'f0489615-fb8a-4c76-bb28-7f9726d815d6', 'status' => 'BOOKED', 'hookData' => ['orderId' => 77]]]);
+        [$code, $payload] = (new \EverifinWebhookWebhookModuleFrontController())->handle($body, self::signed($body));
+        $this->assertSame([200, 77, 2], [$code, $payload['order'], \PsStub::$orders[77]['state']]);
+    }
+
+    public function testPrestaShopLogsAnUnexpectedFailureAndAnswers500(): void
+    {
+        \PsStub::$config = [\EverifinWebhook::CONFIG_SECRETS => self::SECRET, 'PS_OS_PAYMENT' => 2];
+        \PsStub::$orders[1042] = ['state' => 10];
+        \PsStub::$failOn = 'REPLACE INTO';   // the state cannot be saved
+        $body = self::body('19191919-1919-4919-8919-191919191919', 'BOOKED', '2024-05-07T14:49:55.000Z');
+        [$code, $payload] = (new \EverifinWebhookWebhookModuleFrontController())->handle($body, self::signed($body));
+        $this->assertSame([500, 'INTERNAL'], [$code, $payload['status'] ?? null], json_encode($payload));
+        $this->assertStringNotContainsString('gone away', json_encode($payload), 'the cause is for the merchant, not for the caller');
+        $this->assertSame('ROLLBACK', end(\PsStub::$log));
+        $this->assertCount(1, \PsStub::$logs);
+        [$message, $severity, $type, $id] = \PsStub::$logs[0];
+        $this->assertSame([3, null, null], [$severity, $type, $id]);
+        $this->assertStringContainsString('RuntimeException: MySQL server has gone away', $message);
+        $this->assertStringNotContainsString(self::SECRET, $message);
+    }
+
+    /**
+     * PrestaShop's module list reads everifinwebhook.php on whatever PHP the shop runs (8.0 runs
+     * on PHP 7.2 and newer); install() then refuses a PHP older than 8.1 by name. The file must
+     * therefore parse on PHP 7.2: none of the syntax that came later.
+     */
+    public function testPrestaShopModuleFileParsesOnOldPhpAndRefusesItAtInstall(): void
+    {
+        $later = [T_FN => 'arrow function (7.4)', T_COALESCE_EQUAL => '??= (7.4)', T_MATCH => 'match (8.0)', T_NULLSAFE_OBJECT_OPERATOR => '?-> (8.0)',
+            T_ATTRIBUTE => 'attribute (8.0)', T_READONLY => 'readonly (8.1)', T_ENUM => 'enum (8.1)'];
+        $file = self::EXAMPLES . '/prestashop/everifinwebhook/everifinwebhook.php';
+        foreach (token_get_all((string) file_get_contents($file)) as $t) {
+            if (is_array($t) && isset($later[$t[0]])) {
+                $this->fail(sprintf('%s:%d uses %s', $file, $t[2], $later[$t[0]]));
+            }
+        }
+        $m = new \EverifinWebhook();
+        $this->assertSame('8.0.0', $m->ps_versions_compliancy['min']);
+        $this->assertSame(80100, \EverifinWebhook::MIN_PHP_VERSION_ID);
+        $this->assertStringContainsString('This module needs PHP 8.1 or newer; this shop runs PHP ' . PHP_VERSION, \EverifinWebhook::phpTooOld());
+        $this->assertNull($m->warning, 'no warning on a PHP that runs the library');
     }
 
     public function testPrestaShopConfigurationPageSavesSecretsAndNamesTheBackend(): void

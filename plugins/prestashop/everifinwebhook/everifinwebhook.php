@@ -1,10 +1,14 @@
 <?php
 /**
- * Everifin webhook module for PrestaShop 1.7.8 / 8: the front controller
+ * Everifin webhook module for PrestaShop 8 (PHP 8.1 or newer): the front controller
  * controllers/front/webhook.php receives Everifin Paygate webhooks at
  * index.php?fc=module&module=everifinwebhook&controller=webhook, verifies them and updates the
  * order with the order row locked. The configuration page takes the hook secrets and says which
  * backend of the bundled everifin-webhook library runs (native through FFI, or pure PHP) and why.
+ *
+ * This file is read by PrestaShop's module list on any PHP it runs on: it keeps to PHP 7.2 syntax
+ * and loads the library (PHP 8.1) only where it can run, so an older PHP gets a clear refusal at
+ * install time instead of a parse error.
  */
 
 declare(strict_types=1);
@@ -14,7 +18,7 @@ if (!defined('_PS_VERSION_')) {
 }
 
 // The PHP binding everifin/webhook is bundled in vendor/everifin-webhook (native library in lib/).
-if (!class_exists(\Everifin\Webhook\Verifier::class) && is_file(__DIR__ . '/vendor/everifin-webhook/autoload.php')) {
+if (PHP_VERSION_ID >= EverifinWebhook::MIN_PHP_VERSION_ID && !class_exists(\Everifin\Webhook\Verifier::class) && is_file(__DIR__ . '/vendor/everifin-webhook/autoload.php')) {
     require_once __DIR__ . '/vendor/everifin-webhook/autoload.php';
 }
 
@@ -22,6 +26,8 @@ class EverifinWebhook extends Module
 {
     public const CONFIG_SECRETS = 'EVERIFIN_WEBHOOK_SECRETS';
     public const STATE_TABLE = 'everifin_webhook_state';
+    /** The bundled library needs PHP 8.1. */
+    public const MIN_PHP_VERSION_ID = 80100;
 
     public function __construct()
     {
@@ -30,15 +36,28 @@ class EverifinWebhook extends Module
         $this->version = '0.1.0';
         $this->author = 'Everifin';
         $this->need_instance = 0;
-        $this->ps_versions_compliancy = ['min' => '1.7.8.0', 'max' => _PS_VERSION_];
+        // PrestaShop 8.0 is the first that runs on PHP 8.1.
+        $this->ps_versions_compliancy = ['min' => '8.0.0', 'max' => _PS_VERSION_];
         $this->bootstrap = true;
         parent::__construct();
         $this->displayName = 'Everifin webhook';
         $this->description = 'Verifies Everifin Paygate webhooks and updates orders.';
+        if (PHP_VERSION_ID < self::MIN_PHP_VERSION_ID) {
+            $this->warning = self::phpTooOld();
+        }
+    }
+
+    public static function phpTooOld(): string
+    {
+        return sprintf('This module needs PHP 8.1 or newer; this shop runs PHP %s.', PHP_VERSION);
     }
 
     public function install(): bool
     {
+        if (PHP_VERSION_ID < self::MIN_PHP_VERSION_ID) {
+            $this->_errors[] = self::phpTooOld();
+            return false;
+        }
         return parent::install() && Db::getInstance()->execute(
             'CREATE TABLE IF NOT EXISTS `' . _DB_PREFIX_ . self::STATE_TABLE . '` (
                 `id_order` INT UNSIGNED NOT NULL PRIMARY KEY,
@@ -57,7 +76,29 @@ class EverifinWebhook extends Module
     public static function secrets(): array
     {
         $raw = (string) Configuration::get(self::CONFIG_SECRETS);
-        return array_values(array_filter(preg_split('/\R/', $raw) ?: [], static fn ($s) => $s !== ''));
+        return self::lines($raw);
+    }
+
+    /** @return list<string> the non-empty lines of $text, as typed (a secret is its exact bytes) */
+    private static function lines(string $text): array
+    {
+        return array_values(array_filter(preg_split('/\R/', $text) ?: [], static function ($s) {
+            return $s !== '';
+        }));
+    }
+
+    /**
+     * A line in Advanced Parameters > Logs about an order (severity 1: informative, 3: error).
+     * PrestaShop refuses <, >, { and } in a log message: they are replaced.
+     */
+    public static function log(string $message, int $severity, ?int $idOrder = null): void
+    {
+        $message = 'everifin-webhook: ' . strtr($message, ['<' => '(', '>' => ')', '{' => '(', '}' => ')']);
+        if (class_exists('PrestaShopLogger')) {
+            PrestaShopLogger::addLog($message, $severity, null, $idOrder === null ? null : 'Order', $idOrder, true);
+        } else {
+            error_log($message);
+        }
     }
 
     /** Reads the state of an order; call with the order row locked (see the front controller). */
@@ -119,7 +160,7 @@ class EverifinWebhook extends Module
     {
         $out = '';
         if (Tools::isSubmit('submitEverifinWebhook')) {
-            $secrets = array_values(array_filter(preg_split('/\R/', (string) Tools::getValue('EVERIFIN_WEBHOOK_SECRETS')) ?: [], static fn ($s) => $s !== ''));
+            $secrets = self::lines((string) Tools::getValue('EVERIFIN_WEBHOOK_SECRETS'));
             $error = null;
             if ($secrets !== [] && class_exists(\Everifin\Webhook\Verifier::class)) {
                 try {

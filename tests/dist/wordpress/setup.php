@@ -5,7 +5,7 @@
  *   php setup.php WP_DIR install PASSWORD      wp_install(), pretty permalinks
  *   php setup.php WP_DIR upload ZIP            Plugins > Add New > Upload: Plugin_Upgrader::install
  *   php setup.php WP_DIR activate PLUGIN       activate_plugin(), the way the Plugins screen does
- *   php setup.php WP_DIR order                 a new pending shop_order (prints its id)
+ *   php setup.php WP_DIR order [STATUS]        a new shop_order, pending or STATUS (prints its id)
  *   php setup.php WP_DIR order-state ID        JSON: status, state meta, payment_complete count, ...
  *   php setup.php WP_DIR option NAME           JSON: the option's autoload flag, whether set
  * Exit status 1 with a message on failure.
@@ -73,7 +73,7 @@ switch ($evf_cmd) {
         evf_out(['active' => $evf_arg, 'name' => $data['Name'], 'version' => $data['Version']]);
         break;
     case 'order':
-        $id = wp_insert_post(['post_type' => 'shop_order', 'post_status' => 'wc-pending', 'post_title' => 'Order', 'post_author' => 1], true);
+        $id = wp_insert_post(['post_type' => 'shop_order', 'post_status' => 'wc-' . ($evf_arg ?? 'pending'), 'post_title' => 'Order', 'post_author' => 1], true);
         if (is_wp_error($id)) {
             evf_fail($id->get_error_message());
         }
@@ -88,6 +88,7 @@ switch ($evf_cmd) {
             'paymentComplete' => count(get_post_meta($id, '_test_payment_complete')),
             'statusChanges' => get_post_meta($id, '_test_status_change'),
             'transactionId' => get_post_meta($id, '_transaction_id', true),
+            'notes' => get_post_meta($id, '_test_order_note'),
         ]);
         break;
     case 'option':

@@ -5,8 +5,10 @@ a merchant, and the stored order state through the test's setup.php:
   - the admin logs in, saves two hook secrets on the plugin's settings screen (stored with autoload
     off, never printed back), and sees the admin notice naming the backend of each PHP-FPM pool;
   - per pool: a valid payment BOOKED (order paid once), the same event again (duplicate), a forged
-    signature, a stale signature, a late older event, an unknown order, no Signature header, and
-    the same event delivered concurrently by many requests (applied exactly once).
+    signature, a stale signature, a late older event, no Signature header, bodies WordPress cannot
+    parse, a booked refund (a note, no status change), orders paid or completed in the shop (never
+    moved back), an unknown order, and the same event delivered concurrently by many requests
+    (applied exactly once).
 
 Signatures are made with Python's hmac (independent of the library). Exit status 1 on any failure.
 """
@@ -56,12 +58,13 @@ def sign(body: bytes, secret: str, at: Optional[datetime] = None) -> str:
     return "ts=%s;v0=%s" % (ts, hmac.new(secret.encode(), ts.encode() + b"." + body, hashlib.sha256).hexdigest())
 
 
-def event(order_id: int, status: str, at: datetime, event_id: Optional[str] = None) -> bytes:
+def event(order_id: int, status: str, at: datetime, event_id: Optional[str] = None, refund: bool = False) -> bytes:
+    entity = {"refundId": "2b1f0c4e-5d6a-4b7c-8d9e-0f1a2b3c4d5e"} if refund else {"paymentId": PAYMENT}
     return json.dumps({
         "eventId": event_id or str(uuid.uuid4()),
         "eventType": "payment.statusChange",
         "eventTimestamp": iso(at),
-        "data": {"paymentId": PAYMENT, "status": status, "externalId": str(order_id),
+        "data": {**entity, "status": status, "externalId": str(order_id),
                  "hookData": {"note": "objednávka %d" % order_id}},
     }, ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -95,6 +98,7 @@ class Site:
         return check(f"{self.name}: the admin logs in", "/wp-admin/" in url and "wp-login.php" not in url, url)
 
     def webhook(self, body: bytes, signature: Optional[str]) -> Tuple[int, Dict[str, Any]]:
+        # As Everifin sends it: WordPress parses such a body before the route unless told not to.
         headers = {"Content-Type": "application/json"}
         if signature is not None:
             headers["Signature"] = signature
@@ -113,8 +117,8 @@ class Site:
         out = subprocess.run(self.php + list(args), check=True, capture_output=True, text=True)
         return out.stdout.strip()
 
-    def new_order(self) -> int:
-        return int(self.wp("order"))
+    def new_order(self, status: str = "pending") -> int:
+        return int(self.wp("order", status))
 
     def order(self, order_id: int) -> Dict[str, Any]:
         return json.loads(self.wp("order-state", str(order_id)))
@@ -137,6 +141,22 @@ def settings(site: Site) -> None:
     check("settings screen: the secrets are never printed back", not any(s in html for s in SECRETS), "a secret is in the page")
     opt = json.loads(site.wp("option", "everifin_webhook_secrets"))
     check("option everifin_webhook_secrets: 2 secrets, autoload no", opt == {"autoload": "no", "count": 2}, opt)
+
+
+def remove_secrets(site: Site) -> None:
+    """The merchant removes every secret (the checkbox): webhooks are then answered 500, retried."""
+    page = "/wp-admin/admin.php?page=everifin-webhook"
+    _, _, html = site.get(page)
+    nonce = re.search(r'name="_wpnonce" value="([0-9a-f]+)"', html)
+    if not check("settings screen: offers to remove the secrets", nonce is not None and 'name="remove"' in html, ""):
+        return
+    assert nonce is not None
+    _, url, html = site.post_form("/wp-admin/admin-post.php", {
+        "action": "everifin_webhook_save", "_wpnonce": nonce.group(1), "_wp_http_referer": page, "secrets": "", "remove": "1"})
+    check("settings screen: removing every secret succeeds", "updated=1" in url and "0 hook secret(s) configured." in html, url)
+    body = event(site.new_order(), "BOOKED", datetime.now(timezone.utc))
+    code, ans = site.webhook(body, sign(body, SECRETS[1]))
+    check("without secrets a webhook -> 500 INVALID_OPTIONS (Everifin retries)", (code, ans.get("status")) == (500, "INVALID_OPTIONS"), (code, ans))
 
 
 def notice(site: Site, backend: str) -> None:
@@ -186,6 +206,28 @@ def webhooks(site: Site, concurrency: int) -> None:
     st = site.order(order)
     check(f"{site.name}: the order is still paid, once", st["status"] == "wc-processing" and st["paymentComplete"] == 1
           and st["statusChanges"] == ["pending>processing"], st)
+    code, ans = site.webhook(b"not json", None)
+    check(f"{site.name}: unsigned non-JSON body -> 401 HEADER_MISSING (not WordPress's 400 rest_invalid_json)",
+          (code, ans.get("status")) == (401, "HEADER_MISSING"), (code, ans))
+    latin1 = b'{"eventId":"caf\xe9"}'
+    code, ans = site.webhook(latin1, sign(latin1, SECRETS[1]))
+    check(f"{site.name}: signed non-UTF-8 JSON body -> 400 BODY_NOT_UTF8", (code, ans.get("status")) == (400, "BODY_NOT_UTF8"), (code, ans))
+    refund = event(order, "BOOKED", now + timedelta(seconds=1), refund=True)
+    code, ans = site.webhook(refund, sign(refund, SECRETS[1]))
+    st = site.order(order)
+    check(f"{site.name}: refund booked -> 200 apply refunded; the order stays processing with a note (the amount is not in the webhook)",
+          (code, dec(ans).get("action"), ans.get("orderOutcome"), st["status"]) == (200, "apply", "refunded", "wc-processing")
+          and "record it with the Refund button" in st["notes"][-1], (code, ans, st))
+
+    # The order moved in the shop without a webhook (paid another way, completed by the merchant).
+    for before, status, after in (("processing", "EXPIRED", "wc-processing"), ("completed", "FAILED", "wc-completed"), ("on-hold", "FAILED", "wc-failed")):
+        shop_order = site.new_order(before)
+        body = event(shop_order, status, now)
+        code, ans = site.webhook(body, sign(body, SECRETS[1]))
+        st = site.order(shop_order)
+        check(f"{site.name}: order {before} in the shop, then {status} -> 200 apply first, order {after}",
+              (code, dec(ans).get("reason"), st["status"], ans.get("orderState")) == (200, "first", after, after[3:]), (code, ans, st))
+
     unknown = event(999999, "BOOKED", now)
     code, ans = site.webhook(unknown, sign(unknown, SECRETS[1]))
     check(f"{site.name}: unknown order -> 200 received, no order, no decision", (code, ans.get("received"), ans.get("order"), "decision" in ans) == (200, True, None, False), (code, ans))
@@ -234,6 +276,8 @@ def main() -> int:
             settings(site)
         notice(site, "ffi" if site.name == "ffi" else "php")
         webhooks(site, args.concurrency)
+    if sites and failures == 0:
+        remove_secrets(sites[0])
     print(f"webhooks: {passed} passed, {failures} failed")
     return 1 if failures else 0
 

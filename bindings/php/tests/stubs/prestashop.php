@@ -1,9 +1,9 @@
 <?php
 /**
- * Test stubs of the few PrestaShop classes the PrestaShop example calls (Module,
- * ModuleFrontController, Configuration, Db, Order, OrderHistory, Validate, pSQL) the module
- * plugins/prestashop/everifinwebhook calls. Not PrestaShop: just enough recorded behaviour to test
- * the module's request handling and its order lock.
+ * Test stubs of the few PrestaShop classes and functions the module
+ * plugins/prestashop/everifinwebhook calls (Module, ModuleFrontController, Configuration, Db,
+ * Order, OrderHistory, PrestaShopLogger, Validate, pSQL). Not PrestaShop: just enough recorded
+ * behaviour to test the module's request handling, its order lock and what it logs.
  */
 
 declare(strict_types=1);
@@ -26,6 +26,12 @@ final class PsStub
     public static array $history = [];
     /** @var list<string> the SQL sent, in order */
     public static array $log = [];
+    /** @var list<array{0: string, 1: int, 2: ?string, 3: ?int}> PrestaShopLogger::addLog: [message, severity, object type, object id] */
+    public static array $logs = [];
+    /** @var string|null Db::execute throws for SQL starting with this (a database failure) */
+    public static ?string $failOn = null;
+    /** States with PrestaShop's "paid" flag in a fresh install: payment accepted, processing in progress, shipped, delivered, refunded, remote payment accepted. */
+    public const PAID_STATES = [2, 3, 4, 5, 7, 11];
 
     public static function reset(): void
     {
@@ -34,6 +40,8 @@ final class PsStub
         self::$stateTable = [];
         self::$history = [];
         self::$log = [];
+        self::$logs = [];
+        self::$failOn = null;
     }
 }
 
@@ -49,6 +57,9 @@ class Module
     public $displayName;
     public $description;
     public $context;
+    public $warning;
+    /** @var list<string> */
+    protected $_errors = [];
 
     public function __construct()
     {
@@ -171,6 +182,9 @@ class Db
     public function execute(string $sql): bool
     {
         PsStub::$log[] = $sql;
+        if (PsStub::$failOn !== null && str_starts_with($sql, PsStub::$failOn)) {
+            throw new RuntimeException('MySQL server has gone away');
+        }
         if (in_array($sql, ['START TRANSACTION', 'COMMIT', 'ROLLBACK'], true)) {
             return true;
         }
@@ -199,6 +213,18 @@ class Order
     {
         return PsStub::$orders[(int) $this->id]['state'];
     }
+
+    /** Like PrestaShop's: whether the order's history has a state with the paid flag (the current one included). */
+    public function hasBeenPaid(): int
+    {
+        $states = [PsStub::$orders[(int) $this->id]['state']];
+        foreach (PsStub::$history as [$idOrder, $idState]) {
+            if ($idOrder === (int) $this->id) {
+                $states[] = $idState;
+            }
+        }
+        return count(array_intersect($states, PsStub::PAID_STATES));
+    }
 }
 
 class Validate
@@ -223,6 +249,18 @@ class OrderHistory
     public function addWithemail(bool $autodate = true): bool
     {
         PsStub::$history[] = [(int) $this->id_order, (int) $this->newState];
+        return true;
+    }
+}
+
+class PrestaShopLogger
+{
+    public static function addLog($message, $severity = 1, $errorCode = null, $objectType = null, $objectId = null, $allowDuplicate = false, $idEmployee = null): bool
+    {
+        if (preg_match('/[<>{}]/', (string) $message)) {
+            throw new RuntimeException('PrestaShop refuses <, >, { and } in a log message');
+        }
+        PsStub::$logs[] = [(string) $message, (int) $severity, $objectType, $objectId === null ? null : (int) $objectId];
         return true;
     }
 }

@@ -28,6 +28,13 @@ final class WpStub
     public static bool $lockHeld = false;
     /** @var array<string, array{0: string, 1: bool}> option => [serialized value, autoload] as add_option/update_option stored it */
     public static array $stored = [];
+    /** @var list<array{0: string, 1: string, 2: array<string, mixed>}> wc_get_logger(): [level, message, context] */
+    public static array $logged = [];
+    /** @var list<int>|null the sites of a network (is_multisite() when not null) */
+    public static ?array $sites = null;
+    /** @var array<int, array<string, mixed>> the options of each site of the network */
+    public static array $siteOptions = [];
+    public static int $blog = 1;
 
     public static function reset(): void
     {
@@ -36,6 +43,10 @@ final class WpStub
         self::$log = [];
         self::$lockHeld = false;
         self::$stored = [];
+        self::$logged = [];
+        self::$sites = null;
+        self::$siteOptions = [];
+        self::$blog = 1;
     }
 }
 
@@ -130,6 +141,66 @@ function __return_true(): bool
 function get_option(string $name, $default = false)
 {
     return WpStub::$options[$name] ?? $default;
+}
+
+function delete_option(string $name): bool
+{
+    if (WpStub::$sites !== null) {
+        unset(WpStub::$siteOptions[WpStub::$blog][$name]);
+    }
+    unset(WpStub::$options[$name]);
+    return true;
+}
+
+function is_multisite(): bool
+{
+    return WpStub::$sites !== null;
+}
+
+/** @return list<int> */
+function get_sites(array $args = []): array
+{
+    return WpStub::$sites ?? [];
+}
+
+function switch_to_blog(int $id): bool
+{
+    WpStub::$blog = $id;
+    return true;
+}
+
+function restore_current_blog(): bool
+{
+    WpStub::$blog = 1;
+    return true;
+}
+
+final class WcLoggerStub
+{
+    public function error(string $message, array $context = []): void
+    {
+        WpStub::$logged[] = ['error', $message, $context];
+    }
+}
+
+function wc_get_logger(): WcLoggerStub
+{
+    return new WcLoggerStub();
+}
+
+class WP_Error
+{
+    private string $code;
+
+    public function __construct(string $code = '', string $message = '', $data = '')
+    {
+        $this->code = $code;
+    }
+
+    public function get_error_code(): string
+    {
+        return $this->code;
+    }
 }
 
 function wc_get_order($id)

@@ -118,6 +118,9 @@ final class Everifin_Webhook_Admin
         echo '<textarea id="everifin-webhook-secrets" name="secrets" rows="3" cols="70" autocomplete="off" spellcheck="false" placeholder="'
             . esc_attr($count > 0 ? 'Leave empty to keep the configured secrets' : 'The hook secret from the Everifin Back Office') . '"></textarea>';
         echo '<p class="description">One secret per line, oldest first. During a rotation enter the old and the new secret; after a leak, only the new one. Saving replaces all configured secrets.</p>';
+        if ($count > 0) {
+            echo '<p><label><input type="checkbox" name="remove" value="1"> Remove all hook secrets (webhooks are then answered with HTTP 500, which Everifin retries, until new ones are saved)</label></p>';
+        }
         echo '</td></tr></table>';
         submit_button('Save secrets');
         echo '</form>';
@@ -140,6 +143,11 @@ final class Everifin_Webhook_Admin
         // One per line; used as typed (not trimmed: a secret is its exact bytes).
         $secrets = array_values(array_filter(preg_split('/\r\n|\n|\r/', $raw) ?: [], static fn ($s) => $s !== ''));
         if ($secrets === []) {
+            if (!empty($_POST['remove'])) {
+                Everifin_Webhook_Plugin::saveSecrets([]);
+                wp_safe_redirect(self::pageUrl(['updated' => '1']));
+                exit;
+            }
             wp_safe_redirect(self::pageUrl());
             exit;
         }

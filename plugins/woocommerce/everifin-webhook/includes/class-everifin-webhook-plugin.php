@@ -27,10 +27,13 @@ final class Everifin_Webhook_Plugin
     public const REST_ROUTE = '/webhook';
     /** Seconds a delivery waits for another delivery of the same order; then 503 and Everifin retries. */
     public const LOCK_TIMEOUT = 10;
+    /** Order statuses still waiting for their payment: the only ones an unpaid outcome moves. */
+    public const OPEN_STATUSES = ['pending', 'on-hold', 'failed', 'checkout-draft'];
 
     public static function register(): void
     {
         add_action('rest_api_init', [self::class, 'routes']);
+        add_filter('rest_request_before_callbacks', [self::class, 'keepInvalidJson'], 10, 3);
         // The plugin uses only the order API that works with High-Performance Order Storage.
         add_action('before_woocommerce_init', [self::class, 'declareCompatibility']);
         if (function_exists('register_activation_hook')) {
@@ -59,6 +62,25 @@ final class Everifin_Webhook_Plugin
             // Everifin is not a WordPress user: the signature is the authentication.
             'permission_callback' => '__return_true',
         ]);
+    }
+
+    /**
+     * WordPress parses a JSON body before the route's callback and answers 400 rest_invalid_json
+     * when it cannot. The webhook route reads the raw body itself: the signature is checked first
+     * (an unsigned request is 401 whatever its body), then the library names the body's fault
+     * (BODY_NOT_JSON, BODY_NOT_UTF8) with the contract's status. Other routes are untouched.
+     *
+     * @param mixed $response
+     * @param array<string, mixed> $handler
+     * @return mixed
+     */
+    public static function keepInvalidJson($response, $handler, $request)
+    {
+        if ($response instanceof WP_Error && $response->get_error_code() === 'rest_invalid_json'
+            && ($handler['callback'] ?? null) === [self::class, 'handle']) {
+            return null;
+        }
+        return $response;
     }
 
     /** @return list<string> the hook secrets, oldest first */
@@ -130,7 +152,23 @@ final class Everifin_Webhook_Plugin
         } catch (Everifin_Webhook_Order_Busy $e) {
             return self::reply(['ok' => false, 'message' => 'the order is being updated by another request; it will be retried'], 503);
         } catch (\Throwable $e) {
+            self::logFailure($e);
             return self::reply(['ok' => false, 'status' => 'INTERNAL', 'message' => 'the shop could not process the webhook; it will be retried'], 500);
+        }
+    }
+
+    /**
+     * An unexpected failure (a database error, WooCommerce missing, an order hook throwing) goes
+     * to WooCommerce's log (WooCommerce > Status > Logs, source everifin-webhook), else PHP's error
+     * log: Everifin retries, and the merchant needs to see why. Never the request or a secret.
+     */
+    private static function logFailure(\Throwable $e): void
+    {
+        $message = sprintf('webhook not processed (answered 500, Everifin retries): %s: %s at %s:%d', get_class($e), $e->getMessage(), $e->getFile(), $e->getLine());
+        if (function_exists('wc_get_logger')) {
+            wc_get_logger()->error($message, ['source' => 'everifin-webhook']);
+        } else {
+            error_log('everifin-webhook: ' . $message);
         }
     }
 
@@ -186,15 +224,34 @@ final class Everifin_Webhook_Plugin
         }
     }
 
+    /**
+     * Moves the order when decide said apply. Decide knows only what earlier webhooks did; the
+     * shop order may have moved since (paid by another gateway, completed, cancelled or refunded
+     * by the merchant), so the order's own status is the last word:
+     * - paid: payment_complete() once, for an order that is not paid or refunded yet;
+     * - refund booked: a note only. The webhook does not say the amount, and WooCommerce books a
+     *   move to "refunded" as a full refund; the merchant records the amount with the Refund
+     *   button (a full refund sets the order to Refunded);
+     * - any other outcome: the suggested status, only for an order still waiting for its payment
+     *   (OPEN_STATUSES). A paid, completed, cancelled or refunded order is never moved by it.
+     * Every event it is called for leaves a note, also when the order is left as it is.
+     */
     private static function apply(WC_Order $order, Event $event): void
     {
         $note = sprintf('Everifin %s %s: %s (event %s)', $event->entity, (string) $event->entityId, (string) $event->status, $event->eventId);
+        $status = $order->get_status();
         if ($event->outcome === 'paid') {
             // Stock, e-mails and the paid date, once: never for an order that is already paid.
-            if (!$order->is_paid()) {
-                $order->payment_complete((string) $event->paymentId);
+            if ($order->is_paid() || $status === 'refunded') {
+                $order->add_order_note(sprintf('%s (the order is %s already; left as it is)', $note, $status));
+                return;
             }
+            $order->payment_complete((string) $event->paymentId);
             $order->add_order_note($note);
+            return;
+        }
+        if ($event->outcome === 'refunded') {
+            $order->add_order_note($note . ': a refund was booked at the bank. The webhook does not say its amount: record it with the Refund button (a full refund sets the order to Refunded).');
             return;
         }
         $target = $event->suggestedFor('woocommerce');
@@ -202,8 +259,13 @@ final class Everifin_Webhook_Plugin
             $order->add_order_note($note . ' (order left as it is)');
             return;
         }
-        if ($order->get_status() !== $target) {
-            $order->update_status($target, $note);
+        if ($status === $target) {
+            return;
         }
+        if (!in_array($status, self::OPEN_STATUSES, true)) {
+            $order->add_order_note(sprintf('%s (the order is %s; left as it is)', $note, $status));
+            return;
+        }
+        $order->update_status($target, $note);
     }
 }
