@@ -988,6 +988,62 @@ fn send_usage_errors_and_listing() {
 }
 
 #[test]
+fn send_timeout_is_1_to_3600_seconds() {
+    // Outside the range: a usage error from the argument parser, before any request (0 used to
+    // mean 1 s silently, i64::MAX seconds panicked adding the duration to an instant).
+    for bad in [
+        "0",
+        "3601",
+        "9223372036854775807",
+        "18446744073709551616",
+        "-1",
+    ] {
+        let timeout = format!("--timeout={bad}");
+        let out = run_with_secret(
+            &[
+                "send",
+                "--scenario",
+                "order-safety",
+                "--url",
+                "http://127.0.0.1:9/",
+                &timeout,
+            ],
+            SECRET,
+            None,
+        );
+        assert_eq!(out.code, 2, "--timeout {bad}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("--timeout") && !out.stderr.contains("panicked"),
+            "--timeout {bad}: {}",
+            out.stderr
+        );
+        assert!(out.stdout.is_empty(), "--timeout {bad}: {}", out.stdout);
+    }
+    // The limits themselves are accepted.
+    for good in ["1", "3600"] {
+        let out = run_with_secret(
+            &[
+                "send",
+                "--scenario",
+                "order-safety",
+                "--dry-run",
+                "--timeout",
+                good,
+            ],
+            SECRET,
+            None,
+        );
+        assert_eq!(out.code, 0, "--timeout {good}: {}", out.stderr);
+    }
+    let help = run(&["send", "--help"], &[], None);
+    assert!(
+        help.stdout.contains("1 to 3600"),
+        "--help names the range: {}",
+        help.stdout
+    );
+}
+
+#[test]
 fn send_dry_run_prints_verifiable_requests() {
     let dir = TempDir::new("dry");
     let secrets = dir.file(

@@ -260,8 +260,13 @@ pub struct SendArgs {
     /// A tag mixed into order references so that runs do not collide (default: random)
     #[arg(long, value_name = "ID")]
     pub run_id: Option<String>,
-    /// Seconds to wait for each answer
-    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    /// Seconds to wait for each answer, 1 to 3600
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 10,
+        value_parser = clap::value_parser!(u64).range(1..=3600)
+    )]
     pub timeout: u64,
     /// No progress lines, only the table
     #[arg(long, short)]
