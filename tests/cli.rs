@@ -476,6 +476,32 @@ fn secrets_come_from_env_or_file_and_argv_only_with_the_explicit_flag() {
     spaced.assert_no_secret(&["spaced-secret"]);
 }
 
+/// docs/cli.md: a warning when the secret file is world-readable, none for a file shared with a
+/// group only (640, the web server's group: a normal deployment) or private (600).
+#[cfg(unix)]
+#[test]
+fn secret_file_warning_is_for_world_readable_files_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new("perm");
+    let file = dir.file("secrets.txt", format!("{SECRET}\n").as_bytes());
+    for (mode, warns) in [(0o600, false), (0o640, false), (0o644, true), (0o604, true)] {
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).expect("chmod");
+        let out = run(
+            &["sign", "--timestamp", TS, "--secret-file", &file],
+            &[],
+            Some(BODY.as_bytes()),
+        );
+        assert_eq!(out.code, 0, "{mode:o}: {}", out.stderr);
+        assert_eq!(
+            out.stderr.contains("readable by every user"),
+            warns,
+            "mode {mode:o}: {:?}",
+            out.stderr
+        );
+        out.assert_no_secret(&[SECRET]);
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // normalize, decide
 
