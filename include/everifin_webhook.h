@@ -118,7 +118,7 @@ typedef int32_t evf_status;
 
 #ifdef __cplusplus
 extern "C" {
-#endif // __cplusplus
+#endif /* __cplusplus */
 
 /**
  * The library version, e.g. "0.1.0" (equal to `EVF_VERSION`). Static: never free it.
@@ -314,7 +314,7 @@ size_t evf_result_json_len(const struct evf_result *result);
 void evf_result_free(struct evf_result *result);
 
 #ifdef __cplusplus
-}  // extern "C"
-#endif  // __cplusplus
+}  /* extern "C" */
+#endif  /* __cplusplus */
 
 #endif  /* EVERIFIN_WEBHOOK_H */
