@@ -502,6 +502,79 @@ fn secret_file_warning_is_for_world_readable_files_only() {
     }
 }
 
+/// The JSON text without the whitespace between tokens (strings kept as they are).
+fn without_insignificant_whitespace(json: &str) -> String {
+    let (mut out, mut in_string, mut escaped) = (String::new(), false, false);
+    for c in json.chars() {
+        if in_string {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+        } else if !matches!(c, ' ' | '\t' | '\n' | '\r') {
+            out.push(c);
+            in_string = c == '"';
+        }
+    }
+    out
+}
+
+#[test]
+fn pretty_output_only_reindents_and_keeps_hook_data_numbers() {
+    // hookData is passed through exactly, whitespace between its tokens included; --pretty must
+    // not reparse it (1.10 -> 1.1, 30 digits -> 1.2345678901234568e+29, 1e2 -> 100.0, \/ -> /).
+    let hook = r#"{"amount":1.10, "big":123456789012345678901234567890,"e":1e2,"neg":-0.0,"empty":{},"list":[[]],"note":"a\"b\/c é \u00e9\n"}"#;
+    let body = BODY.replace(r#"{"note":"order 1001/2","cart":7}"#, hook);
+    assert!(body.contains(hook));
+    let header = header_for(SECRET, TS, body.as_bytes());
+    for args in [
+        vec!["normalize"],
+        vec!["verify", "--header", &header, "--now", NOW],
+        vec!["explain", "-q", "--header", &header, "--now", NOW],
+    ] {
+        let compact = run_with_secret(&args, SECRET, Some(body.as_bytes()));
+        let pretty_args: Vec<&str> = args.iter().copied().chain(["--pretty"]).collect();
+        let pretty = run_with_secret(&pretty_args, SECRET, Some(body.as_bytes()));
+        assert_eq!(compact.code, 0, "{args:?}: {}", compact.stderr);
+        assert_eq!(pretty.code, 0, "{args:?}: {}", pretty.stderr);
+        assert!(
+            compact.stdout.contains(hook),
+            "{args:?}: {}",
+            compact.stdout
+        );
+        for scalar in [
+            "\"amount\": 1.10,",
+            "\"big\": 123456789012345678901234567890,",
+            "\"e\": 1e2,",
+            "\"neg\": -0.0,",
+            "\"empty\": {},",
+            r#""note": "a\"b\/c é \u00e9\n""#,
+        ] {
+            assert!(
+                pretty.stdout.contains(scalar),
+                "{args:?}: {scalar} in {}",
+                pretty.stdout
+            );
+        }
+        assert!(
+            pretty.stdout.contains("\"list\": [\n        []\n      ],"),
+            "{args:?}: 2-space indentation, [] kept: {}",
+            pretty.stdout
+        );
+        assert!(pretty.stdout.lines().count() > 20, "{args:?}: indented");
+        assert_eq!(pretty.json(), compact.json(), "{args:?}");
+        assert_eq!(
+            without_insignificant_whitespace(&pretty.stdout),
+            without_insignificant_whitespace(&compact.stdout),
+            "{args:?}: only whitespace between tokens differs"
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // normalize, decide
 
