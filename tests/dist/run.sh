@@ -3,7 +3,8 @@
 #   1. scripts/dist.sh all (unless EVF_DIST_PREBUILT=1): dist/ with the C SDK, wheel, plugin ZIPs
 #   2. one version everywhere (check_versions.py), glibc <= 2.17 in every shipped .so (check_glibc.sh)
 #   3. C: the SDK unpacked to a temporary prefix: layout, SONAME links, pkg-config; the README's C
-#      example compiled through pkg-config, run with nothing but LD_LIBRARY_PATH (valid, forged);
+#      example compiled through pkg-config, run with nothing but LD_LIBRARY_PATH (valid, forged,
+#      1 MiB, over 1 MiB: 413 BODY_TOO_LARGE);
 #      statically linked; `make install PREFIX DESTDIR` gives the tarball's tree
 #   4. PrestaShop: the module ZIP unpacked and loaded with its bundled binding and library
 #      (FFI and fallback) against the PrestaShop stubs (tests/dist/prestashop.php)
@@ -55,6 +56,23 @@ cat > "$TMP/body.json" <<'JSON'
 {"eventId":"c2949dfe-4585-46eb-9213-35f0f7faf055","eventType":"payment.statusChange","eventTimestamp":"2024-05-07T14:49:55.884Z","data":{"paymentId":"da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e21","status":"BOOKED","externalId":"1042"}}
 JSON
 
+# An event body of exactly SIZE bytes (hookData padded), into FILE.
+sized_body() { # size, file
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+size, path = int(sys.argv[1]), sys.argv[2]
+event = {"eventId": "5b0c8a3e-8d1f-4f6e-9a55-1f1f3c2b7d10", "eventType": "payment.statusChange",
+         "eventTimestamp": "2024-05-07T14:49:55.884Z",
+         "data": {"paymentId": "0c6f1e2a-7b3d-4c55-8e9f-3a2b1c0d9e8f", "status": "BOOKED",
+                  "externalId": "1043", "hookData": {"pad": ""}}}
+base = len(json.dumps(event, separators=(",", ":")).encode())
+event["data"]["hookData"]["pad"] = "x" * (size - base)
+body = json.dumps(event, separators=(",", ":")).encode()
+assert len(body) == size, (len(body), size)
+open(path, "wb").write(body)
+PY
+}
+
 sdk_layout() {
   local p="$TMP/sdk/prefix"; mkdir -p "$p"
   tar -xzf "$SDK_TGZ" -C "$p" --strip-components=1 || return 1
@@ -97,6 +115,20 @@ sdk_pkgconfig_dynamic() {
   out="$(cd "$TMP" && env -i LD_LIBRARY_PATH="$p/lib" ./webhook "$header" < body.json)"; rc=$?
   echo "forged: exit $rc: ${out:0:120}..."
   [ $rc -eq 1 ] && [[ "$out" == "401 "*'"SIGNATURE_MISMATCH"'* ]] || return 1
+  # The body limit (maxBodyBytes, default 1 MiB): a signed body of exactly 1 MiB verifies, one
+  # byte more is 413 BODY_TOO_LARGE (not a truncated body failing its signature with 401).
+  local size
+  for size in 1048576 1048577 2000000; do
+    sized_body "$size" "$TMP/body-$size.json" || return 1
+    header="$(sign "new hook secret" "$TMP/body-$size.json")"
+    out="$(cd "$TMP" && env -i LD_LIBRARY_PATH="$p/lib" ./webhook "$header" < "body-$size.json")"; rc=$?
+    echo "$size-byte body: exit $rc: ${out:0:120}..."
+    if [ "$size" = 1048576 ]; then
+      [ $rc -eq 0 ] && [[ "$out" == "200 {\"ok\":true"* ]] || return 1
+    else
+      [ $rc -eq 1 ] && [[ "$out" == "413 "*'"BODY_TOO_LARGE"'* ]] || return 1
+    fi
+  done
   # The loader resolved the SONAME link in the prefix; without LD_LIBRARY_PATH it is not found.
   local deps; deps="$(env -i LD_LIBRARY_PATH="$p/lib" ldd "$TMP/webhook")"
   grep -qF "libeverifin_webhook.so.$ABI => $p/lib/" <<<"$deps" || { echo "ldd: $deps"; return 1; }
