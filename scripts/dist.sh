@@ -41,6 +41,11 @@ DIST="$ROOT/dist"
 STAGE="$ROOT/target/dist-stage"
 TOOLS="$ROOT/target/dist-tools"
 mkdir -p "$DIST" "$STAGE"
+# share/doc/everifin-webhook/ holds README.md as README-project.md: the files its relative links
+# point to ship next to it at the same relative paths, so that every link resolves in the SDK
+# (tests/dist/check_links.py, in make test-dist).
+SDK_LINKED_DOCS=(docs/behaviour.md docs/cli.md docs/design.md docs/performance.md docs/release.md
+  tests/vectors/README.md tests/vectors/statuses.json bindings/php/README.md bindings/python/README.md)
 
 tools() {
   bash "$ROOT/scripts/dist-tools.sh"
@@ -80,6 +85,10 @@ stage_sdk() {
     packaging/c/everifin_webhook.pc.in > "$dest/lib/pkgconfig/everifin_webhook.pc"
   install -m 0644 packaging/c/README.md "$dest/share/doc/everifin-webhook/README.md"
   install -m 0644 README.md "$dest/share/doc/everifin-webhook/README-project.md"
+  local doc
+  for doc in "${SDK_LINKED_DOCS[@]}"; do
+    install -D -m 0644 "$doc" "$dest/share/doc/everifin-webhook/$doc"
+  done
   local lic found=0
   for lic in LICENSE LICENSE-MIT LICENSE-APACHE; do
     if [ -f "$lic" ]; then install -m 0644 "$lic" "$dest/share/doc/everifin-webhook/"; found=1; fi

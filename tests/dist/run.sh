@@ -2,9 +2,9 @@
 # make test-dist: what `make dist` ships, installed and used the way its users do.
 #   1. scripts/dist.sh all (unless EVF_DIST_PREBUILT=1): dist/ with the C SDK, wheel, plugin ZIPs
 #   2. one version everywhere (check_versions.py), glibc <= 2.17 in every shipped .so (check_glibc.sh)
-#   3. C: the SDK unpacked to a temporary prefix: layout, SONAME links, pkg-config; the README's C
-#      example compiled through pkg-config, run with nothing but LD_LIBRARY_PATH (valid, forged,
-#      1 MiB, over 1 MiB: 413 BODY_TOO_LARGE);
+#   3. C: the SDK unpacked to a temporary prefix: layout, SONAME links, pkg-config, every relative
+#      link of its docs resolving inside it; the README's C example compiled through pkg-config, run
+#      with nothing but LD_LIBRARY_PATH (valid, forged, 1 MiB, over 1 MiB: 413 BODY_TOO_LARGE);
 #      statically linked; `make install PREFIX DESTDIR` gives the tarball's tree
 #   4. PrestaShop: the module ZIP unpacked and loaded with its bundled binding and library
 #      (FFI and fallback) against the PrestaShop stubs (tests/dist/prestashop.php)
@@ -197,6 +197,8 @@ wheel_in_venv() { # python
 
 if [ -f "$SDK_TGZ" ]; then
   step "C SDK: layout, SONAME links, header" sdk_layout
+  step "C SDK: every relative link of its docs (README-project.md = README.md) resolves inside it" \
+    python3 tests/dist/check_links.py "$TMP/sdk/prefix/share/doc/everifin-webhook"
   step "README: the C example is a complete program" readme_example
   step "C SDK: README example via pkg-config, run with only LD_LIBRARY_PATH" sdk_pkgconfig_dynamic
   step "C SDK: static link with libeverifin_webhook.a" sdk_static
