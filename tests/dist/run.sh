@@ -5,7 +5,8 @@
 #   3. C: the SDK unpacked to a temporary prefix: layout, SONAME links, pkg-config, every relative
 #      link of its docs resolving inside it; the README's C example compiled through pkg-config, run
 #      with nothing but LD_LIBRARY_PATH (valid, forged, 1 MiB, over 1 MiB: 413 BODY_TOO_LARGE);
-#      statically linked; `make install PREFIX DESTDIR` gives the tarball's tree
+#      statically linked; `make install PREFIX DESTDIR` gives the tarball's tree without running
+#      any Rust tool (a fake toolchain first on PATH), and builds first a stale or missing tarball
 #   4. PrestaShop: the module ZIP unpacked and loaded with its bundled binding and library
 #      (FFI and fallback) against the PrestaShop stubs (tests/dist/prestashop.php)
 #   5. Python: auditwheel show; the wheel installed into fresh virtualenvs of the oldest and the
@@ -150,13 +151,55 @@ sdk_static() {
   [ $rc -eq 0 ] && [[ "$out" == *'"outcome":"paid"'* ]]
 }
 
+# Stand-ins for the Rust toolchain and the build tools that record each call and fail, first on
+# PATH: `make install` from a fresh tarball must run none of them.
+fake_toolchain() { # dir, call log
+  local c
+  mkdir -p "$1"; : > "$2"
+  for c in cargo rustc rustup cargo-zigbuild zig; do
+    printf '#!/bin/sh\necho "%s $*" >> "%s"\nexit 1\n' "$c" "$2" > "$1/$c"
+    chmod +x "$1/$c"
+  done
+}
+
+# make install with the fake toolchain; stderr into $TMP/install.err.
+make_install_without_rust() { # DESTDIR, extra make arguments...
+  local stage="$1"; shift
+  PATH="$TMP/fake-toolchain:$PATH" CARGO="$TMP/fake-toolchain/cargo" RUSTC="$TMP/fake-toolchain/rustc" \
+    make --no-print-directory -C "$ROOT" install PREFIX=/opt/everifin-webhook DESTDIR="$stage" "$@" 2>"$TMP/install.err"
+}
+
 make_install() {
-  local stage="$TMP/install-root" prefix="/opt/everifin-webhook"
-  make --no-print-directory -C "$ROOT" install PREFIX="$prefix" DESTDIR="$stage" || return 1
+  local stage="$TMP/install-root" prefix="/opt/everifin-webhook" calls="$TMP/toolchain-calls"
+  fake_toolchain "$TMP/fake-toolchain" "$calls"
+  # The tarball built above is newer than its sources: install only copies it.
+  make_install_without_rust "$stage" || { cat "$TMP/install.err"; return 1; }
+  if [ -s "$calls" ]; then echo "make install ran the toolchain although the tarball is fresh:"; cat "$calls"; return 1; fi
+  if grep -q 'building' "$TMP/install.err"; then echo "make install built:"; cat "$TMP/install.err"; return 1; fi
   diff <(cd "$stage$prefix" && find . | LC_ALL=C sort) <(tar -tzf "$SDK_TGZ" | sed 's|^[^/]*||; s|/$||; s|^|.|' | LC_ALL=C sort) \
     || { echo "make install and the tarball differ"; return 1; }
+  diff -r --no-dereference "$TMP/sdk/prefix" "$stage$prefix" || { echo "make install and the unpacked tarball differ in content"; return 1; }
   PKG_CONFIG_PATH="$stage$prefix/lib/pkgconfig" pkg-config --exists everifin_webhook || return 1
-  echo "make install PREFIX=$prefix DESTDIR=$stage: the tarball's tree ($(cd "$stage$prefix" && find . -type f -o -type l | wc -l) files and links)"
+  echo "make install PREFIX=$prefix DESTDIR=$stage, no Rust toolchain: the tarball's tree ($(cd "$stage$prefix" && find . -type f -o -type l | wc -l) files and links)"
+}
+
+make_install_builds_when_needed() {
+  local calls="$TMP/toolchain-calls" rc mtime="$TMP/tarball-mtime"
+  fake_toolchain "$TMP/fake-toolchain" "$calls"
+  # A tarball older than its sources (its mtime set back, then restored): built first, said so.
+  touch -r "$SDK_TGZ" "$mtime" && touch -d '2000-01-01 00:00:00' "$SDK_TGZ" || return 1
+  make_install_without_rust "$TMP/stale-root"; rc=$?
+  touch -r "$mtime" "$SDK_TGZ"
+  echo "stale tarball: exit $rc: $(grep 'install:' "$TMP/install.err")"
+  [ $rc -ne 0 ] && grep -q 'is newer than dist/.*building the C SDK first' "$TMP/install.err" && [ -s "$calls" ] \
+    || { echo "expected the build to be started (and to fail on the fake toolchain)"; cat "$TMP/install.err" "$calls"; return 1; }
+  [ ! -e "$TMP/stale-root/opt/everifin-webhook/include" ] || { echo "the stale tarball was installed"; return 1; }
+  # No tarball of the target: built first too.
+  : > "$calls"
+  make_install_without_rust "$TMP/missing-root" EVF_TARGET=aarch64-unknown-linux-gnu.2.17; rc=$?
+  echo "no tarball: exit $rc: $(grep 'install:' "$TMP/install.err")"
+  [ $rc -ne 0 ] && grep -q 'dist/ has no everifin-webhook-.*-aarch64-linux-gnu.tar.gz: building the C SDK first' "$TMP/install.err" && [ -s "$calls" ] \
+    || { cat "$TMP/install.err" "$calls"; return 1; }
 }
 
 wheel_auditwheel() {
@@ -202,7 +245,8 @@ if [ -f "$SDK_TGZ" ]; then
   step "README: the C example is a complete program" readme_example
   step "C SDK: README example via pkg-config, run with only LD_LIBRARY_PATH" sdk_pkgconfig_dynamic
   step "C SDK: static link with libeverifin_webhook.a" sdk_static
-  step "make install PREFIX DESTDIR = the tarball's layout" make_install
+  step "make install PREFIX DESTDIR from a fresh tarball: no Rust toolchain, the tarball's tree" make_install
+  step "make install from a stale or missing tarball builds it first, saying so" make_install_builds_when_needed
 else
   results+=("FAIL C SDK: $SDK_TGZ is missing"); fail=1
 fi
