@@ -86,6 +86,10 @@ sdk_layout() {
   local soname; soname="$(readelf -d "$p/lib/libeverifin_webhook.so.$VERSION" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')"
   echo "SONAME: $soname"
   [ "$soname" = "libeverifin_webhook.so.$ABI" ] || { echo "SONAME is '$soname'"; ok=1; }
+  # packaging/c/README.md: nothing but glibc (libc, libpthread, libdl and the loader).
+  local needed; needed="$(readelf -d "$p/lib/libeverifin_webhook.so.$VERSION" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | LC_ALL=C sort | paste -sd' ')"
+  echo "NEEDED: $needed"
+  [ "$needed" = "ld-linux-x86-64.so.2 libc.so.6 libdl.so.2 libpthread.so.0" ] || { echo "NEEDED is not what packaging/c/README.md says"; ok=1; }
   cmp -s "$p/include/everifin_webhook.h" include/everifin_webhook.h || { echo "the SDK header differs from include/"; ok=1; }
   for f in LICENSE-MIT LICENSE-APACHE; do
     if [ -f "$f" ]; then [ -f "$p/share/doc/everifin-webhook/$f" ] || { echo "$f is not in the SDK"; ok=1; }; fi
