@@ -10,7 +10,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 
 .PHONY: demo test test-rust test-c test-php test-python test-demo lib cli headers lint bench bench-php bench-php-fpm bench-python php-lib vectors deps-rust \
-	dist install test-dist test-wordpress fuzz loadtest test-loadtest
+	dist sdk install test-dist test-wordpress fuzz loadtest test-loadtest
 
 # The demo shop (PHP, SQLite) receiving the shipped scenario from `everifin-webhook send`.
 demo: deps-rust
@@ -69,8 +69,14 @@ test-demo: deps-rust
 dist: deps-rust
 	bash scripts/dist.sh all
 
+# Only the C SDK tarball: dist/everifin-webhook-<version>-<triple>.tar.gz (build it as yourself).
+sdk: deps-rust
+	bash scripts/dist.sh sdk
+
 # The C SDK into $(DESTDIR)$(PREFIX): include/, lib/ (.so.<version>, .so.1, .so, .a, pkgconfig/).
-install: deps-rust
+# `make sdk`, then `sudo make install`: it copies the tarball, and builds it first only when dist/
+# has none of this version newer than its sources (scripts/install.sh). No Rust toolchain needed.
+install:
 	PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" bash scripts/install.sh
 
 # What dist/ ships, installed as users do: versions, glibc <= 2.17, the C SDK via pkg-config, the

@@ -1,5 +1,6 @@
 //! Generates the C headers from `src/ffi.rs` with cbindgen (pinned exactly in Cargo.toml):
-//! - `include/everifin_webhook.h`: the C header, with version macros and documentation;
+//! - `include/everifin_webhook.h`: the C header, with version macros and documentation; valid C89
+//!   (no `//` comments), C99 and C++;
 //! - `bindings/php/include/everifin_webhook.h`: the same declarations without any preprocessor
 //!   line, for PHP's `FFI::cdef`.
 //!
@@ -24,7 +25,7 @@ fn main() {
         println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libeverifin_webhook.so.{abi}");
     }
 
-    let c_header = generate(&ffi_rs, c_config());
+    let c_header = c89_comments(generate(&ffi_rs, c_config()));
     let php_header = php_header(&generate(&ffi_rs, php_config()));
     fs::write(out_dir.join("everifin_webhook.h"), &c_header).expect("write C header");
     fs::write(out_dir.join("everifin_webhook_php.h"), &php_header).expect("write PHP header");
@@ -85,6 +86,33 @@ fn c_config() -> cbindgen::Config {
         documentation_style: cbindgen::DocumentationStyle::Doxy,
         ..Default::default()
     }
+}
+
+/// cbindgen's C++ compatibility lines end in `//` comments (`#endif // __cplusplus`), which C89
+/// does not have (`gcc -std=c89 -pedantic-errors` rejects the header): made `/* ... */` comments.
+/// Any other `//` comment cbindgen might write is a build error, so that it is not shipped.
+fn c89_comments(header: String) -> String {
+    let mut out = String::with_capacity(header.len());
+    for line in header.split_inclusive('\n') {
+        let (text, end) = match line.strip_suffix('\n') {
+            Some(text) => (text, "\n"),
+            None => (line, ""),
+        };
+        let text = match text.split_once("//") {
+            Some((code, comment)) if !code.trim_start().starts_with('*') => {
+                let comment = comment.trim();
+                assert!(
+                    matches!(comment, "__cplusplus" | "extern \"C\""),
+                    "build.rs: unexpected `//` comment in the generated header: {text:?}"
+                );
+                format!("{code}/* {comment} */")
+            }
+            _ => text.to_owned(),
+        };
+        out.push_str(&text);
+        out.push_str(end);
+    }
+    out
 }
 
 fn php_config() -> cbindgen::Config {

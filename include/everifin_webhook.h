@@ -118,7 +118,7 @@ typedef int32_t evf_status;
 
 #ifdef __cplusplus
 extern "C" {
-#endif // __cplusplus
+#endif /* __cplusplus */
 
 /**
  * The library version, e.g. "0.1.0" (equal to `EVF_VERSION`). Static: never free it.
@@ -162,6 +162,9 @@ evf_status evf_verifier_new(const char *options_json,
  * Checks verifier options without creating a verifier: `{"ok":true,...}` or the
  * `INVALID_OPTIONS` result with a message saying what is wrong (never a secret).
  *
+ * Never NULL; free the result with `evf_result_free`. `EVF_ERR_NULL_ARGUMENT` when
+ * `options_json` is NULL with a non-zero length.
+ *
  * # Safety
  * `options_json` must be NULL or point to `options_len` readable bytes.
  */
@@ -182,8 +185,8 @@ void evf_verifier_free(struct evf_verifier *verifier);
  * and the body. The result's JSON holds `signature` and `event` on success, or `message` (and
  * `field`, `signature`) on failure; `httpStatus` is the answer to give Everifin.
  *
- * Never NULL. `EVF_ERR_NULL_ARGUMENT` when `verifier` is NULL or a pointer
- * is NULL with a non-zero length.
+ * Never NULL; free the result with `evf_result_free`. `EVF_ERR_NULL_ARGUMENT` when `verifier`
+ * is NULL, or `body` or `signature_header` is NULL with a non-zero length.
  *
  * # Safety
  * `verifier` must be NULL or a live verifier; `body` and `signature_header` must be NULL or point
@@ -224,6 +227,9 @@ size_t evf_verifier_process_into(const struct evf_verifier *verifier,
  * Validates and normalizes a body without checking any signature (for bodies verified elsewhere
  * and for tests). `options_json` may be empty (defaults); `secrets` in it are ignored.
  *
+ * Never NULL; free the result with `evf_result_free`. `EVF_ERR_NULL_ARGUMENT` when `body` or
+ * `options_json` is NULL with a non-zero length.
+ *
  * # Safety
  * `body` and `options_json` must be NULL or point to `body_len` / `options_len` readable bytes.
  */
@@ -237,6 +243,9 @@ struct evf_result *evf_normalize(const char *body,
  * given the order's stored state (`{}` or empty for a new order). The result holds
  * `decision` (`action` apply/skip, `reason`) and the `state` to store.
  *
+ * Never NULL; free the result with `evf_result_free`. `EVF_ERR_NULL_ARGUMENT` when `event_json`
+ * or `state_json` is NULL with a non-zero length.
+ *
  * # Safety
  * `event_json` and `state_json` must be NULL or point to `event_len` / `state_len` readable bytes.
  */
@@ -248,6 +257,9 @@ struct evf_result *evf_decide(const char *event_json,
 /**
  * Creates a `Signature` header for a body: `timestamp` as RFC 3339 UTC (empty = now) and
  * `secrets_json` a JSON array of secrets, oldest first (one `vN` each). For tests and tools.
+ *
+ * Never NULL; free the result with `evf_result_free`. `EVF_ERR_NULL_ARGUMENT` when `body`,
+ * `timestamp` or `secrets_json` is NULL with a non-zero length.
  *
  * # Safety
  * Each pointer must be NULL or point to its length in readable bytes.
@@ -269,6 +281,9 @@ struct evf_result *evf_sign(const char *body,
  * contains a secret or an expected signature. Slower than processing (bounded: at most 16 MiB of
  * candidate bodies, then a `search_stopped` finding). For administrators only: findings and
  * fingerprints (unsalted 32-bit SHA-256 prefixes) must never go back to the webhook's caller.
+ *
+ * Never NULL; free the result with `evf_result_free`. `EVF_ERR_NULL_ARGUMENT` when `body`,
+ * `signature_header` or `options_json` is NULL with a non-zero length.
  *
  * # Safety
  * Each pointer must be NULL or point to its length in readable bytes.
@@ -314,7 +329,7 @@ size_t evf_result_json_len(const struct evf_result *result);
 void evf_result_free(struct evf_result *result);
 
 #ifdef __cplusplus
-}  // extern "C"
-#endif  // __cplusplus
+}  /* extern "C" */
+#endif  /* __cplusplus */
 
 #endif  /* EVERIFIN_WEBHOOK_H */

@@ -6,10 +6,13 @@
 #   prestashop   everifinwebhook-prestashop-<version>.zip        the PrestaShop module
 #   all          all of them (default)
 # Usage: scripts/dist.sh [--target RUST_TARGET] [all|sdk|lib|wheel|woocommerce|prestashop ...]
+#        scripts/dist.sh [--target RUST_TARGET] sdk-path|sdk-sources
 #   RUST_TARGET defaults to $EVF_TARGET or x86_64-unknown-linux-gnu.2.17: cargo-zigbuild links
 #   against glibc 2.17 so that the library loads on every glibc >= 2.17 (RHEL 7+, Debian 8+,
 #   Ubuntu 14.04+). Only targets whose Rust standard library is installed can be built here.
 # `lib` only builds the native library (printed path on stdout).
+# `sdk-path` prints the path of the SDK tarball and `sdk-sources` what it is built from (files and
+# folders, relative to the repository, one a line); both build and write nothing (make install).
 # Tools (zig, cargo-zigbuild, auditwheel, zip) are installed by scripts/dist-tools.sh.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,7 +24,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --target) TARGET="$2"; shift 2;;
     --target=*) TARGET="${1#--target=}"; shift;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0;;
     *) what+=("$1"); shift;;
   esac
 done
@@ -40,6 +43,20 @@ TRIPLE="${CARGO_TRIPLE/-unknown-/-}"
 DIST="$ROOT/dist"
 STAGE="$ROOT/target/dist-stage"
 TOOLS="$ROOT/target/dist-tools"
+SDK_NAME="everifin-webhook-$VERSION-$TRIPLE"
+# share/doc/everifin-webhook/ holds README.md as README-project.md: the files its relative links
+# point to ship next to it at the same relative paths, so that every link resolves in the SDK
+# (tests/dist/check_links.py, in make test-dist).
+SDK_LINKED_DOCS=(docs/behaviour.md docs/cli.md docs/design.md docs/performance.md docs/release.md
+  tests/vectors/README.md tests/vectors/statuses.json bindings/php/README.md bindings/python/README.md)
+# What the SDK tarball is built from: newer files than the tarball make `make install` rebuild it.
+SDK_SOURCES=(src include build.rs Cargo.toml Cargo.lock packaging/c scripts/dist.sh README.md
+  LICENSE-MIT LICENSE-APACHE "${SDK_LINKED_DOCS[@]}")
+
+case "${what[*]}" in
+  sdk-path) echo "$DIST/$SDK_NAME.tar.gz"; exit 0;;
+  sdk-sources) printf '%s\n' "${SDK_SOURCES[@]}"; exit 0;;
+esac
 mkdir -p "$DIST" "$STAGE"
 
 tools() {
@@ -80,6 +97,10 @@ stage_sdk() {
     packaging/c/everifin_webhook.pc.in > "$dest/lib/pkgconfig/everifin_webhook.pc"
   install -m 0644 packaging/c/README.md "$dest/share/doc/everifin-webhook/README.md"
   install -m 0644 README.md "$dest/share/doc/everifin-webhook/README-project.md"
+  local doc
+  for doc in "${SDK_LINKED_DOCS[@]}"; do
+    install -D -m 0644 "$doc" "$dest/share/doc/everifin-webhook/$doc"
+  done
   local lic found=0
   for lic in LICENSE LICENSE-MIT LICENSE-APACHE; do
     if [ -f "$lic" ]; then install -m 0644 "$lic" "$dest/share/doc/everifin-webhook/"; found=1; fi
@@ -89,7 +110,7 @@ stage_sdk() {
 
 sdk() {
   build_lib
-  local name="everifin-webhook-$VERSION-$TRIPLE"
+  local name="$SDK_NAME"
   say "C SDK $name.tar.gz"
   stage_sdk "$STAGE/$name"
   # Reproducible: fixed owner, order and mtime (the commit's time when there is one).
@@ -177,6 +198,7 @@ for w in "${what[@]}"; do
     all) sdk; wheel; woocommerce; prestashop;;
     lib) build_lib; echo "$OUT/libeverifin_webhook.so";;
     sdk|wheel|woocommerce|prestashop) "$w";;
-    *) die "unknown artifact '$w' (all, sdk, lib, wheel, woocommerce, prestashop)";;
+    sdk-path|sdk-sources) die "$w is given alone";;
+    *) die "unknown artifact '$w' (all, sdk, lib, wheel, woocommerce, prestashop, sdk-path, sdk-sources)";;
   esac
 done

@@ -1,14 +1,36 @@
 #!/usr/bin/env bash
 # make install PREFIX=/usr/local [DESTDIR=/staging]: installs the C SDK, the same tree as the
-# tarball of `make dist` (include/, lib/ with .so.<version>, .so.<abi>, .so, .a and
+# tarball of `make sdk` / `make dist` (include/, lib/ with .so.<version>, .so.<abi>, .so, .a and
 # lib/pkgconfig/everifin_webhook.pc, share/doc/everifin-webhook/).
+#
+# Two steps, as usual: `make sdk` as yourself builds dist/everifin-webhook-<version>-<triple>.tar.gz,
+# then `sudo make install` only unpacks it into the prefix, without any Rust toolchain. When dist/
+# has no tarball of this version, or one older than a file it is built from (scripts/dist.sh
+# sdk-sources: src/, include/, build.rs, Cargo.toml, Cargo.lock, packaging/c/, the shipped docs),
+# the tarball is built first (scripts/dist.sh sdk, said on stderr), as whoever runs this.
 # Env: PREFIX (default /usr/local), DESTDIR (default empty), EVF_TARGET (see scripts/dist.sh).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PREFIX="${PREFIX:-/usr/local}"
 DESTDIR="${DESTDIR:-}"
 case "$PREFIX" in /*) ;; *) echo "install: PREFIX must be an absolute path (got '$PREFIX')" >&2; exit 1;; esac
-tarball="$(bash "$ROOT/scripts/dist.sh" sdk | tail -n 1)"
+
+tarball="$(bash "$ROOT/scripts/dist.sh" sdk-path)"
+why=""
+if [ ! -f "$tarball" ]; then
+  why="dist/ has no $(basename "$tarball")"
+else
+  mapfile -t sources < <(bash "$ROOT/scripts/dist.sh" sdk-sources)
+  existing=()
+  for s in "${sources[@]}"; do [ -e "$ROOT/$s" ] && existing+=("$s"); done
+  newer="$(cd "$ROOT" && find "${existing[@]}" -newer "$tarball" -print -quit)"
+  [ -z "$newer" ] || why="$newer is newer than dist/$(basename "$tarball")"
+fi
+if [ -n "$why" ]; then
+  echo "install: $why: building the C SDK first (scripts/dist.sh sdk; run \`make sdk\` as yourself before \`sudo make install\` to only copy)" >&2
+  tarball="$(bash "$ROOT/scripts/dist.sh" sdk | tail -n 1)"
+fi
+
 dest="$DESTDIR$PREFIX"
 mkdir -p "$dest"
 # The tarball's single top folder is dropped: its content is the prefix layout.

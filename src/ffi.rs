@@ -240,6 +240,9 @@ pub unsafe extern "C" fn evf_verifier_new(
 /// Checks verifier options without creating a verifier: `{"ok":true,...}` or the
 /// `INVALID_OPTIONS` result with a message saying what is wrong (never a secret).
 ///
+/// Never NULL; free the result with `evf_result_free`. `EVF_ERR_NULL_ARGUMENT` when
+/// `options_json` is NULL with a non-zero length.
+///
 /// # Safety
 /// `options_json` must be NULL or point to `options_len` readable bytes.
 #[no_mangle]
@@ -273,8 +276,8 @@ pub unsafe extern "C" fn evf_verifier_free(verifier: *mut evf_verifier) {
 /// and the body. The result's JSON holds `signature` and `event` on success, or `message` (and
 /// `field`, `signature`) on failure; `httpStatus` is the answer to give Everifin.
 ///
-/// Never NULL. `EVF_ERR_NULL_ARGUMENT` when `verifier` is NULL or a pointer
-/// is NULL with a non-zero length.
+/// Never NULL; free the result with `evf_result_free`. `EVF_ERR_NULL_ARGUMENT` when `verifier`
+/// is NULL, or `body` or `signature_header` is NULL with a non-zero length.
 ///
 /// # Safety
 /// `verifier` must be NULL or a live verifier; `body` and `signature_header` must be NULL or point
@@ -385,6 +388,9 @@ pub unsafe extern "C" fn evf_verifier_process_into(
 /// Validates and normalizes a body without checking any signature (for bodies verified elsewhere
 /// and for tests). `options_json` may be empty (defaults); `secrets` in it are ignored.
 ///
+/// Never NULL; free the result with `evf_result_free`. `EVF_ERR_NULL_ARGUMENT` when `body` or
+/// `options_json` is NULL with a non-zero length.
+///
 /// # Safety
 /// `body` and `options_json` must be NULL or point to `body_len` / `options_len` readable bytes.
 #[no_mangle]
@@ -407,6 +413,9 @@ pub unsafe extern "C" fn evf_normalize(
 /// given the order's stored state (`{}` or empty for a new order). The result holds
 /// `decision` (`action` apply/skip, `reason`) and the `state` to store.
 ///
+/// Never NULL; free the result with `evf_result_free`. `EVF_ERR_NULL_ARGUMENT` when `event_json`
+/// or `state_json` is NULL with a non-zero length.
+///
 /// # Safety
 /// `event_json` and `state_json` must be NULL or point to `event_len` / `state_len` readable bytes.
 #[no_mangle]
@@ -427,6 +436,9 @@ pub unsafe extern "C" fn evf_decide(
 
 /// Creates a `Signature` header for a body: `timestamp` as RFC 3339 UTC (empty = now) and
 /// `secrets_json` a JSON array of secrets, oldest first (one `vN` each). For tests and tools.
+///
+/// Never NULL; free the result with `evf_result_free`. `EVF_ERR_NULL_ARGUMENT` when `body`,
+/// `timestamp` or `secrets_json` is NULL with a non-zero length.
 ///
 /// # Safety
 /// Each pointer must be NULL or point to its length in readable bytes.
@@ -462,6 +474,9 @@ pub unsafe extern "C" fn evf_sign(
 /// contains a secret or an expected signature. Slower than processing (bounded: at most 16 MiB of
 /// candidate bodies, then a `search_stopped` finding). For administrators only: findings and
 /// fingerprints (unsalted 32-bit SHA-256 prefixes) must never go back to the webhook's caller.
+///
+/// Never NULL; free the result with `evf_result_free`. `EVF_ERR_NULL_ARGUMENT` when `body`,
+/// `signature_header` or `options_json` is NULL with a non-zero length.
 ///
 /// # Safety
 /// Each pointer must be NULL or point to its length in readable bytes.

@@ -476,6 +476,105 @@ fn secrets_come_from_env_or_file_and_argv_only_with_the_explicit_flag() {
     spaced.assert_no_secret(&["spaced-secret"]);
 }
 
+/// docs/cli.md: a warning when the secret file is world-readable, none for a file shared with a
+/// group only (640, the web server's group: a normal deployment) or private (600).
+#[cfg(unix)]
+#[test]
+fn secret_file_warning_is_for_world_readable_files_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new("perm");
+    let file = dir.file("secrets.txt", format!("{SECRET}\n").as_bytes());
+    for (mode, warns) in [(0o600, false), (0o640, false), (0o644, true), (0o604, true)] {
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).expect("chmod");
+        let out = run(
+            &["sign", "--timestamp", TS, "--secret-file", &file],
+            &[],
+            Some(BODY.as_bytes()),
+        );
+        assert_eq!(out.code, 0, "{mode:o}: {}", out.stderr);
+        assert_eq!(
+            out.stderr.contains("readable by every user"),
+            warns,
+            "mode {mode:o}: {:?}",
+            out.stderr
+        );
+        out.assert_no_secret(&[SECRET]);
+    }
+}
+
+/// The JSON text without the whitespace between tokens (strings kept as they are).
+fn without_insignificant_whitespace(json: &str) -> String {
+    let (mut out, mut in_string, mut escaped) = (String::new(), false, false);
+    for c in json.chars() {
+        if in_string {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+        } else if !matches!(c, ' ' | '\t' | '\n' | '\r') {
+            out.push(c);
+            in_string = c == '"';
+        }
+    }
+    out
+}
+
+#[test]
+fn pretty_output_only_reindents_and_keeps_hook_data_numbers() {
+    // hookData is passed through exactly, whitespace between its tokens included; --pretty must
+    // not reparse it (1.10 -> 1.1, 30 digits -> 1.2345678901234568e+29, 1e2 -> 100.0, \/ -> /).
+    let hook = r#"{"amount":1.10, "big":123456789012345678901234567890,"e":1e2,"neg":-0.0,"empty":{},"list":[[]],"note":"a\"b\/c é \u00e9\n"}"#;
+    let body = BODY.replace(r#"{"note":"order 1001/2","cart":7}"#, hook);
+    assert!(body.contains(hook));
+    let header = header_for(SECRET, TS, body.as_bytes());
+    for args in [
+        vec!["normalize"],
+        vec!["verify", "--header", &header, "--now", NOW],
+        vec!["explain", "-q", "--header", &header, "--now", NOW],
+    ] {
+        let compact = run_with_secret(&args, SECRET, Some(body.as_bytes()));
+        let pretty_args: Vec<&str> = args.iter().copied().chain(["--pretty"]).collect();
+        let pretty = run_with_secret(&pretty_args, SECRET, Some(body.as_bytes()));
+        assert_eq!(compact.code, 0, "{args:?}: {}", compact.stderr);
+        assert_eq!(pretty.code, 0, "{args:?}: {}", pretty.stderr);
+        assert!(
+            compact.stdout.contains(hook),
+            "{args:?}: {}",
+            compact.stdout
+        );
+        for scalar in [
+            "\"amount\": 1.10,",
+            "\"big\": 123456789012345678901234567890,",
+            "\"e\": 1e2,",
+            "\"neg\": -0.0,",
+            "\"empty\": {},",
+            r#""note": "a\"b\/c é \u00e9\n""#,
+        ] {
+            assert!(
+                pretty.stdout.contains(scalar),
+                "{args:?}: {scalar} in {}",
+                pretty.stdout
+            );
+        }
+        assert!(
+            pretty.stdout.contains("\"list\": [\n        []\n      ],"),
+            "{args:?}: 2-space indentation, [] kept: {}",
+            pretty.stdout
+        );
+        assert!(pretty.stdout.lines().count() > 20, "{args:?}: indented");
+        assert_eq!(pretty.json(), compact.json(), "{args:?}");
+        assert_eq!(
+            without_insignificant_whitespace(&pretty.stdout),
+            without_insignificant_whitespace(&compact.stdout),
+            "{args:?}: only whitespace between tokens differs"
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // normalize, decide
 
@@ -985,6 +1084,62 @@ fn send_usage_errors_and_listing() {
         None,
     );
     assert_eq!(url.code, 2);
+}
+
+#[test]
+fn send_timeout_is_1_to_3600_seconds() {
+    // Outside the range: a usage error from the argument parser, before any request (0 used to
+    // mean 1 s silently, i64::MAX seconds panicked adding the duration to an instant).
+    for bad in [
+        "0",
+        "3601",
+        "9223372036854775807",
+        "18446744073709551616",
+        "-1",
+    ] {
+        let timeout = format!("--timeout={bad}");
+        let out = run_with_secret(
+            &[
+                "send",
+                "--scenario",
+                "order-safety",
+                "--url",
+                "http://127.0.0.1:9/",
+                &timeout,
+            ],
+            SECRET,
+            None,
+        );
+        assert_eq!(out.code, 2, "--timeout {bad}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("--timeout") && !out.stderr.contains("panicked"),
+            "--timeout {bad}: {}",
+            out.stderr
+        );
+        assert!(out.stdout.is_empty(), "--timeout {bad}: {}", out.stdout);
+    }
+    // The limits themselves are accepted.
+    for good in ["1", "3600"] {
+        let out = run_with_secret(
+            &[
+                "send",
+                "--scenario",
+                "order-safety",
+                "--dry-run",
+                "--timeout",
+                good,
+            ],
+            SECRET,
+            None,
+        );
+        assert_eq!(out.code, 0, "--timeout {good}: {}", out.stderr);
+    }
+    let help = run(&["send", "--help"], &[], None);
+    assert!(
+        help.stdout.contains("1 to 3600"),
+        "--help names the range: {}",
+        help.stdout
+    );
 }
 
 #[test]

@@ -141,6 +141,54 @@ fn null_arguments_are_reported_not_crashed_on() {
     }
 }
 
+/// What each result-returning export's header comment promises: never NULL (`take` asserts it),
+/// and NULL_ARGUMENT naming the pointer for every pointer that is NULL with a non-zero length.
+#[test]
+fn every_input_pointer_null_with_a_length_is_null_argument() {
+    let null = ptr::null::<c_char>();
+    let (o, ol) = (s(OPTIONS), OPTIONS.len());
+    let (b, bl) = (s(BODY), BODY.len());
+    let (t, tl) = (s(TS), TS.len());
+    let secrets = r#"["ffi-test-hook-secret"]"#;
+    let (k, kl) = (s(secrets), secrets.len());
+    let state = "{}";
+    let (st, stl) = (s(state), state.len());
+    unsafe {
+        let v = verifier();
+        let hdr = header();
+        let (h, hl) = (s(&hdr), hdr.len());
+        let cases: Vec<(&str, *mut evf_result)> = vec![
+            ("options_json", evf_options_check(null, 1)),
+            ("body", evf_verifier_process(v, null, 1, h, hl, NOW)),
+            (
+                "signature_header",
+                evf_verifier_process(v, b, bl, null, 1, NOW),
+            ),
+            ("body", evf_normalize(null, 1, o, ol)),
+            ("options_json", evf_normalize(b, bl, null, 1)),
+            ("event_json", evf_decide(null, 1, st, stl)),
+            ("state_json", evf_decide(b, bl, null, 1)),
+            ("body", evf_sign(null, 1, t, tl, k, kl)),
+            ("timestamp", evf_sign(b, bl, null, 1, k, kl)),
+            ("secrets_json", evf_sign(b, bl, t, tl, null, 1)),
+            ("body", evf_explain(null, 1, h, hl, o, ol, NOW)),
+            ("signature_header", evf_explain(b, bl, null, 1, o, ol, NOW)),
+            ("options_json", evf_explain(b, bl, h, hl, null, 1, NOW)),
+        ];
+        for (what, r) in cases {
+            let (status, json) = take(r);
+            assert_eq!(status, EVF_ERR_NULL_ARGUMENT, "{what}: {json}");
+            assert_eq!(json["status"], "NULL_ARGUMENT", "{what}: {json}");
+            assert_eq!(
+                json["message"],
+                format!("{what} is NULL"),
+                "names the argument"
+            );
+        }
+        evf_verifier_free(v);
+    }
+}
+
 #[test]
 fn versions_and_status_names() {
     let version = unsafe { CStr::from_ptr(evf_version()) }.to_str().unwrap();

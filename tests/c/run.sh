@@ -33,6 +33,18 @@ if [ ! -f /usr/include/cjson/cJSON.h ]; then
         die "cannot install libcjson-dev"
 fi
 command -v "$cc" >/dev/null 2>&1 || die "no C compiler ($cc)"
+# A C++ compiler for the header's C++ check (g++ on Debian, installed like cJSON when missing).
+cxx="${CXX:-g++}"
+if ! command -v "$cxx" >/dev/null 2>&1 && [ -z "${CXX:-}" ]; then
+    say "run.sh: installing g++"
+    sudo=""
+    if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null 2>&1; then sudo="sudo"; fi
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get install -y g++ >&2 ||
+        { $sudo apt-get update >&2 && $sudo apt-get install -y g++ >&2; } ||
+        die "cannot install g++"
+fi
+command -v "$cxx" >/dev/null 2>&1 || die "no C++ compiler ($cxx)"
 
 # 2. The library (cargo rebuilds only what changed).
 lib="$repo/target/release/libeverifin_webhook.so"
@@ -42,13 +54,29 @@ fi
 [ -f "$lib" ] || die "$lib is missing"
 [ -f "$repo/include/everifin_webhook.h" ] || die "include/everifin_webhook.h is missing"
 
-# 3. A build dir whose names match the SONAME (libeverifin_webhook.so.1).
+# 3. The committed header alone, included twice (the guard), in every language level users
+# compile with: C89 (no `//` comments, no declarations after statements), C99, C11 and C++.
+tu='#include <everifin_webhook.h>
+#include <everifin_webhook.h>
+int main(void) { return evf_abi_version() == EVF_ABI_VERSION ? 0 : 1; }'
+for std in c89 c99 c11; do
+    printf '%s\n' "$tu" | "$cc" -std="$std" -pedantic-errors -Wall -Wextra -Werror -fsyntax-only \
+        -I"$repo/include" -x c - || die "include/everifin_webhook.h is not valid $std ($cc -std=$std -pedantic-errors)"
+    say "run.sh: include/everifin_webhook.h compiles as $std (-pedantic-errors)"
+done
+for std in c++98 c++11 c++17; do
+    printf '%s\n' "$tu" | "$cxx" -std="$std" -pedantic-errors -Wall -Wextra -Werror -fsyntax-only \
+        -I"$repo/include" -x c++ - || die "include/everifin_webhook.h is not valid $std ($cxx -std=$std -pedantic-errors)"
+    say "run.sh: include/everifin_webhook.h compiles as $std (-pedantic-errors)"
+done
+
+# 4. A build dir whose names match the SONAME (libeverifin_webhook.so.1).
 build="$repo/target/c-harness"
 mkdir -p "$build"
 ln -sfn "$lib" "$build/libeverifin_webhook.so"
 ln -sfn "$lib" "$build/libeverifin_webhook.so.1"
 
-# 4. Compile: strict C99, everything a warning is an error, sanitizers on.
+# 5. Compile: strict C99, everything a warning is an error, sanitizers on.
 "$cc" -std=c99 -Wall -Wextra -Werror -pedantic \
     -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g -O1 \
     -D_POSIX_C_SOURCE=200809L \
@@ -65,7 +93,7 @@ if command -v readelf >/dev/null 2>&1; then
         die "the harness does not link libeverifin_webhook.so.1"
 fi
 
-# 5. Run. LeakSanitizer works here (it needs ptrace-like access to the process, which a root
+# 6. Run. LeakSanitizer works here (it needs ptrace-like access to the process, which a root
 # container has); the harness runs the leak check itself before its summary line, so the at-exit
 # check is off to keep that line last. Leaks inside the Rust library are found too: it allocates
 # through the same (intercepted) malloc.

@@ -2,9 +2,11 @@
 # make test-dist: what `make dist` ships, installed and used the way its users do.
 #   1. scripts/dist.sh all (unless EVF_DIST_PREBUILT=1): dist/ with the C SDK, wheel, plugin ZIPs
 #   2. one version everywhere (check_versions.py), glibc <= 2.17 in every shipped .so (check_glibc.sh)
-#   3. C: the SDK unpacked to a temporary prefix: layout, SONAME links, pkg-config; the README's C
-#      example compiled through pkg-config, run with nothing but LD_LIBRARY_PATH (valid, forged);
-#      statically linked; `make install PREFIX DESTDIR` gives the tarball's tree
+#   3. C: the SDK unpacked to a temporary prefix: layout, SONAME links, pkg-config, every relative
+#      link of its docs resolving inside it; the README's C example compiled through pkg-config, run
+#      with nothing but LD_LIBRARY_PATH (valid, forged, 1 MiB, over 1 MiB: 413 BODY_TOO_LARGE);
+#      statically linked; `make install PREFIX DESTDIR` gives the tarball's tree without running
+#      any Rust tool (a fake toolchain first on PATH), and builds first a stale or missing tarball
 #   4. PrestaShop: the module ZIP unpacked and loaded with its bundled binding and library
 #      (FFI and fallback) against the PrestaShop stubs (tests/dist/prestashop.php)
 #   5. Python: auditwheel show; the wheel installed into fresh virtualenvs of the oldest and the
@@ -55,6 +57,23 @@ cat > "$TMP/body.json" <<'JSON'
 {"eventId":"c2949dfe-4585-46eb-9213-35f0f7faf055","eventType":"payment.statusChange","eventTimestamp":"2024-05-07T14:49:55.884Z","data":{"paymentId":"da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e21","status":"BOOKED","externalId":"1042"}}
 JSON
 
+# An event body of exactly SIZE bytes (hookData padded), into FILE.
+sized_body() { # size, file
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+size, path = int(sys.argv[1]), sys.argv[2]
+event = {"eventId": "5b0c8a3e-8d1f-4f6e-9a55-1f1f3c2b7d10", "eventType": "payment.statusChange",
+         "eventTimestamp": "2024-05-07T14:49:55.884Z",
+         "data": {"paymentId": "0c6f1e2a-7b3d-4c55-8e9f-3a2b1c0d9e8f", "status": "BOOKED",
+                  "externalId": "1043", "hookData": {"pad": ""}}}
+base = len(json.dumps(event, separators=(",", ":")).encode())
+event["data"]["hookData"]["pad"] = "x" * (size - base)
+body = json.dumps(event, separators=(",", ":")).encode()
+assert len(body) == size, (len(body), size)
+open(path, "wb").write(body)
+PY
+}
+
 sdk_layout() {
   local p="$TMP/sdk/prefix"; mkdir -p "$p"
   tar -xzf "$SDK_TGZ" -C "$p" --strip-components=1 || return 1
@@ -67,6 +86,10 @@ sdk_layout() {
   local soname; soname="$(readelf -d "$p/lib/libeverifin_webhook.so.$VERSION" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')"
   echo "SONAME: $soname"
   [ "$soname" = "libeverifin_webhook.so.$ABI" ] || { echo "SONAME is '$soname'"; ok=1; }
+  # packaging/c/README.md: nothing but glibc (libc, libpthread, libdl and the loader).
+  local needed; needed="$(readelf -d "$p/lib/libeverifin_webhook.so.$VERSION" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | LC_ALL=C sort | paste -sd' ')"
+  echo "NEEDED: $needed"
+  [ "$needed" = "ld-linux-x86-64.so.2 libc.so.6 libdl.so.2 libpthread.so.0" ] || { echo "NEEDED is not what packaging/c/README.md says"; ok=1; }
   cmp -s "$p/include/everifin_webhook.h" include/everifin_webhook.h || { echo "the SDK header differs from include/"; ok=1; }
   for f in LICENSE-MIT LICENSE-APACHE; do
     if [ -f "$f" ]; then [ -f "$p/share/doc/everifin-webhook/$f" ] || { echo "$f is not in the SDK"; ok=1; }; fi
@@ -97,6 +120,20 @@ sdk_pkgconfig_dynamic() {
   out="$(cd "$TMP" && env -i LD_LIBRARY_PATH="$p/lib" ./webhook "$header" < body.json)"; rc=$?
   echo "forged: exit $rc: ${out:0:120}..."
   [ $rc -eq 1 ] && [[ "$out" == "401 "*'"SIGNATURE_MISMATCH"'* ]] || return 1
+  # The body limit (maxBodyBytes, default 1 MiB): a signed body of exactly 1 MiB verifies, one
+  # byte more is 413 BODY_TOO_LARGE (not a truncated body failing its signature with 401).
+  local size
+  for size in 1048576 1048577 2000000; do
+    sized_body "$size" "$TMP/body-$size.json" || return 1
+    header="$(sign "new hook secret" "$TMP/body-$size.json")"
+    out="$(cd "$TMP" && env -i LD_LIBRARY_PATH="$p/lib" ./webhook "$header" < "body-$size.json")"; rc=$?
+    echo "$size-byte body: exit $rc: ${out:0:120}..."
+    if [ "$size" = 1048576 ]; then
+      [ $rc -eq 0 ] && [[ "$out" == "200 {\"ok\":true"* ]] || return 1
+    else
+      [ $rc -eq 1 ] && [[ "$out" == "413 "*'"BODY_TOO_LARGE"'* ]] || return 1
+    fi
+  done
   # The loader resolved the SONAME link in the prefix; without LD_LIBRARY_PATH it is not found.
   local deps; deps="$(env -i LD_LIBRARY_PATH="$p/lib" ldd "$TMP/webhook")"
   grep -qF "libeverifin_webhook.so.$ABI => $p/lib/" <<<"$deps" || { echo "ldd: $deps"; return 1; }
@@ -118,13 +155,55 @@ sdk_static() {
   [ $rc -eq 0 ] && [[ "$out" == *'"outcome":"paid"'* ]]
 }
 
+# Stand-ins for the Rust toolchain and the build tools that record each call and fail, first on
+# PATH: `make install` from a fresh tarball must run none of them.
+fake_toolchain() { # dir, call log
+  local c
+  mkdir -p "$1"; : > "$2"
+  for c in cargo rustc rustup cargo-zigbuild zig; do
+    printf '#!/bin/sh\necho "%s $*" >> "%s"\nexit 1\n' "$c" "$2" > "$1/$c"
+    chmod +x "$1/$c"
+  done
+}
+
+# make install with the fake toolchain; stderr into $TMP/install.err.
+make_install_without_rust() { # DESTDIR, extra make arguments...
+  local stage="$1"; shift
+  PATH="$TMP/fake-toolchain:$PATH" CARGO="$TMP/fake-toolchain/cargo" RUSTC="$TMP/fake-toolchain/rustc" \
+    make --no-print-directory -C "$ROOT" install PREFIX=/opt/everifin-webhook DESTDIR="$stage" "$@" 2>"$TMP/install.err"
+}
+
 make_install() {
-  local stage="$TMP/install-root" prefix="/opt/everifin-webhook"
-  make --no-print-directory -C "$ROOT" install PREFIX="$prefix" DESTDIR="$stage" || return 1
+  local stage="$TMP/install-root" prefix="/opt/everifin-webhook" calls="$TMP/toolchain-calls"
+  fake_toolchain "$TMP/fake-toolchain" "$calls"
+  # The tarball built above is newer than its sources: install only copies it.
+  make_install_without_rust "$stage" || { cat "$TMP/install.err"; return 1; }
+  if [ -s "$calls" ]; then echo "make install ran the toolchain although the tarball is fresh:"; cat "$calls"; return 1; fi
+  if grep -q 'building' "$TMP/install.err"; then echo "make install built:"; cat "$TMP/install.err"; return 1; fi
   diff <(cd "$stage$prefix" && find . | LC_ALL=C sort) <(tar -tzf "$SDK_TGZ" | sed 's|^[^/]*||; s|/$||; s|^|.|' | LC_ALL=C sort) \
     || { echo "make install and the tarball differ"; return 1; }
+  diff -r --no-dereference "$TMP/sdk/prefix" "$stage$prefix" || { echo "make install and the unpacked tarball differ in content"; return 1; }
   PKG_CONFIG_PATH="$stage$prefix/lib/pkgconfig" pkg-config --exists everifin_webhook || return 1
-  echo "make install PREFIX=$prefix DESTDIR=$stage: the tarball's tree ($(cd "$stage$prefix" && find . -type f -o -type l | wc -l) files and links)"
+  echo "make install PREFIX=$prefix DESTDIR=$stage, no Rust toolchain: the tarball's tree ($(cd "$stage$prefix" && find . -type f -o -type l | wc -l) files and links)"
+}
+
+make_install_builds_when_needed() {
+  local calls="$TMP/toolchain-calls" rc mtime="$TMP/tarball-mtime"
+  fake_toolchain "$TMP/fake-toolchain" "$calls"
+  # A tarball older than its sources (its mtime set back, then restored): built first, said so.
+  touch -r "$SDK_TGZ" "$mtime" && touch -d '2000-01-01 00:00:00' "$SDK_TGZ" || return 1
+  make_install_without_rust "$TMP/stale-root"; rc=$?
+  touch -r "$mtime" "$SDK_TGZ"
+  echo "stale tarball: exit $rc: $(grep 'install:' "$TMP/install.err")"
+  [ $rc -ne 0 ] && grep -q 'is newer than dist/.*building the C SDK first' "$TMP/install.err" && [ -s "$calls" ] \
+    || { echo "expected the build to be started (and to fail on the fake toolchain)"; cat "$TMP/install.err" "$calls"; return 1; }
+  [ ! -e "$TMP/stale-root/opt/everifin-webhook/include" ] || { echo "the stale tarball was installed"; return 1; }
+  # No tarball of the target: built first too.
+  : > "$calls"
+  make_install_without_rust "$TMP/missing-root" EVF_TARGET=aarch64-unknown-linux-gnu.2.17; rc=$?
+  echo "no tarball: exit $rc: $(grep 'install:' "$TMP/install.err")"
+  [ $rc -ne 0 ] && grep -q 'dist/ has no everifin-webhook-.*-aarch64-linux-gnu.tar.gz: building the C SDK first' "$TMP/install.err" && [ -s "$calls" ] \
+    || { cat "$TMP/install.err" "$calls"; return 1; }
 }
 
 wheel_auditwheel() {
@@ -165,10 +244,13 @@ wheel_in_venv() { # python
 
 if [ -f "$SDK_TGZ" ]; then
   step "C SDK: layout, SONAME links, header" sdk_layout
+  step "C SDK: every relative link of its docs (README-project.md = README.md) resolves inside it" \
+    python3 tests/dist/check_links.py "$TMP/sdk/prefix/share/doc/everifin-webhook"
   step "README: the C example is a complete program" readme_example
   step "C SDK: README example via pkg-config, run with only LD_LIBRARY_PATH" sdk_pkgconfig_dynamic
   step "C SDK: static link with libeverifin_webhook.a" sdk_static
-  step "make install PREFIX DESTDIR = the tarball's layout" make_install
+  step "make install PREFIX DESTDIR from a fresh tarball: no Rust toolchain, the tarball's tree" make_install
+  step "make install from a stale or missing tarball builds it first, saying so" make_install_builds_when_needed
 else
   results+=("FAIL C SDK: $SDK_TGZ is missing"); fail=1
 fi

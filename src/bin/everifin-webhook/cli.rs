@@ -133,7 +133,7 @@ pub struct VerifyArgs {
     pub verifier: VerifierArgs,
     #[command(flatten)]
     pub secrets: SecretArgs,
-    /// Pretty-print the JSON
+    /// Indent the JSON (strings and numbers stay byte for byte as in the one-line result)
     #[arg(long)]
     pub pretty: bool,
 }
@@ -170,7 +170,7 @@ pub struct ExplainArgs {
     /// Print only the JSON, no summary
     #[arg(long, short)]
     pub quiet: bool,
-    /// Pretty-print the JSON
+    /// Indent the JSON (strings and numbers stay byte for byte as in the one-line result)
     #[arg(long)]
     pub pretty: bool,
 }
@@ -194,7 +194,7 @@ pub struct NormalizeArgs {
     /// Treat CONFIRMED as paid
     #[arg(long)]
     pub confirmed_is_paid: bool,
-    /// Pretty-print the JSON
+    /// Indent the JSON (strings and numbers stay byte for byte as in the one-line result)
     #[arg(long)]
     pub pretty: bool,
 }
@@ -218,7 +218,7 @@ pub struct DecideArgs {
     /// Read the stored state from a file
     #[arg(long, value_name = "PATH")]
     pub state_file: Option<PathBuf>,
-    /// Pretty-print the JSON
+    /// Indent the JSON (strings and numbers stay byte for byte as in the one-line result)
     #[arg(long)]
     pub pretty: bool,
 }
@@ -260,8 +260,13 @@ pub struct SendArgs {
     /// A tag mixed into order references so that runs do not collide (default: random)
     #[arg(long, value_name = "ID")]
     pub run_id: Option<String>,
-    /// Seconds to wait for each answer
-    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    /// Seconds to wait for each answer, 1 to 3600
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 10,
+        value_parser = clap::value_parser!(u64).range(1..=3600)
+    )]
     pub timeout: u64,
     /// No progress lines, only the table
     #[arg(long, short)]

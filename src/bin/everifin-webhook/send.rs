@@ -376,7 +376,7 @@ fn agent(url: &str, timeout: u64) -> Result<ureq::Agent, CliError> {
         .http_status_as_error(false)
         .max_redirects(0)
         .max_redirects_will_error(false)
-        .timeout_global(Some(Duration::from_secs(timeout.max(1))))
+        .timeout_global(Some(Duration::from_secs(timeout)))
         .user_agent(concat!("everifin-webhook-cli/", env!("CARGO_PKG_VERSION")));
     if loopback {
         config = config.proxy(None);
