@@ -74,12 +74,25 @@ class WebhookError(Exception):
             f"{extra}, message={self.message!r})"
         )
 
+    def __reduce__(self) -> Tuple[Any, ...]:
+        # Pickle and copy: the class, the exception's args (its one message string, so str() is
+        # unchanged) and every attribute. The default (``type(self)(*self.args)``) would call
+        # __init__ with the message alone, a TypeError: an exception raised in a worker process
+        # (multiprocessing, ProcessPoolExecutor) must reach the parent intact.
+        return (_restore, (type(self), self.args), dict(self.__dict__))
+
     def to_dict(self) -> Dict[str, Any]:
         """A JSON-ready answer body: ``{"error": status, "message": ...}`` (+ ``field``)."""
         out: Dict[str, Any] = {"error": self.status, "message": self.message}
         if self.field is not None:
             out["field"] = self.field
         return out
+
+
+def _restore(cls: Type[WebhookError], args: Tuple[Any, ...]) -> WebhookError:
+    """Unpickle a WebhookError (see ``WebhookError.__reduce__``): the instance without __init__;
+    pickle then sets its attributes from the saved ``__dict__``."""
+    return cls.__new__(cls, *args)
 
 
 class SignatureError(WebhookError):

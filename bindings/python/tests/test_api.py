@@ -6,10 +6,12 @@ from __future__ import annotations
 import ctypes
 import gc
 import json
+import multiprocessing
 import os
 import pickle
 import subprocess
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Dict, List
@@ -19,6 +21,7 @@ import pytest
 import everifin_webhook as ew
 from everifin_webhook import _core, _lib
 from helpers import PY_ROOT, SECRET_NEW, SECRET_OLD, T0, iso_ms, payment_body, python_sign
+from helpers import verify_in_worker
 
 TS0 = "2024-05-07T14:49:55.887Z"
 EVENT_KEYS = [
@@ -367,6 +370,34 @@ def test_explain_names_the_cause_without_revealing_secrets() -> None:
     text = json.dumps(report) + json.dumps(pasted.explain(body, header, now=now))
     assert SECRET_NEW not in text and SECRET_OLD not in text
     assert header.split("v0=")[1] not in json.dumps(pasted.explain(body, header, now=now))
+
+
+# --- exceptions cross process boundaries ------------------------------------------------------
+
+
+def test_errors_raised_in_a_worker_process_reach_the_caller() -> None:
+    # A ProcessPoolExecutor pickles what its worker raises: SignatureError must arrive whole, and
+    # the pool must stay usable (an exception that does not unpickle breaks the pool).
+    body = payment_body(event_time=T0)
+    now_ms = int(T0.timestamp() * 1000)
+    forged = python_sign(body, ["not the secret"], TS0)
+    context = multiprocessing.get_context("spawn")  # a fresh interpreter: nothing shared
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        future = pool.submit(verify_in_worker, [SECRET_OLD], body, forged, now_ms)
+        with pytest.raises(ew.SignatureError) as info:
+            future.result(timeout=120)
+        err = info.value
+        assert (err.status, err.code, err.http_status) == ("SIGNATURE_MISMATCH", 13, 401)
+        assert err.message and str(err) == f"SIGNATURE_MISMATCH: {err.message}"
+        assert err.result["status"] == "SIGNATURE_MISMATCH"
+        late = pool.submit(verify_in_worker, [SECRET_OLD], body, python_sign(body, [SECRET_OLD], TS0),
+                           now_ms + 300_001)  # fmt: skip
+        with pytest.raises(ew.TimestampError) as too_old:
+            late.result(timeout=120)
+        assert too_old.value.signature == ew.SignatureInfo(TS0, "v0", 0, 300_001)
+        good = pool.submit(verify_in_worker, [SECRET_OLD], body,
+                           python_sign(body, [SECRET_OLD], TS0), now_ms).result(timeout=120)  # fmt: skip
+        assert isinstance(good, ew.Event) and good.outcome == "paid"
 
 
 # --- results are always freed ------------------------------------------------------------------

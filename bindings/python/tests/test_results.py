@@ -293,6 +293,59 @@ def test_exception_families_are_the_status_table() -> None:
     assert errors.error_class_for("A_STATUS_ADDED_LATER") is ew.WebhookError
 
 
+def every_family_error() -> List[ew.WebhookError]:
+    """One exception per status of tests/vectors/statuses.json (its family's class), with every
+    attribute set, one of a status added later (the base class), and real ones from the library."""
+    sig = ew.SignatureInfo(TS0, "v1", 1, 300_001)
+    made: List[ew.WebhookError] = []
+    for s in status_table() + [{"name": "A_STATUS_ADDED_LATER", "code": 99, "httpStatus": 500}]:
+        cls = errors.error_class_for(s["name"])
+        made.append(cls(s["name"], s["code"], s["httpStatus"], f"what {s['name']} means",
+                        field="data.status", signature=sig,
+                        result={"ok": False, "status": s["name"], "httpStatus": s["httpStatus"],
+                                "nested": [1, {"a": None}]}))  # fmt: skip
+    made.append(ew.BodyError("BODY_NOT_JSON", 22, 400, ""))  # no message: str() is the status
+    v = ew.Verifier([SECRET_OLD])
+    body = payment_body(event_time=T0)
+    for call in (
+        lambda: v.verify(body, python_sign(body, ["wrong"], TS0), now=T0),
+        lambda: v.verify(body, python_sign(body, [SECRET_OLD], TS0), now=T0 + timedelta(hours=1)),
+        lambda: v.verify(b"[1]", python_sign(b"[1]", [SECRET_OLD], TS0), now=T0),
+        lambda: ew.Verifier([""]),
+        lambda: ew.decide(ew.normalize(body), '{"entities": 5}'),
+    ):
+        with pytest.raises(ew.WebhookError) as info:
+            call()
+        made.append(info.value)
+    return made
+
+
+def test_exceptions_pickle_and_copy_with_every_attribute() -> None:
+    made = every_family_error()
+    classes = {type(e) for e in made}
+    assert set(errors.FAMILY_CLASSES.values()) | {ew.WebhookError} <= classes
+    for exc in made:
+        clones = [pickle.loads(pickle.dumps(exc, protocol=p))
+                  for p in range(pickle.HIGHEST_PROTOCOL + 1)]  # fmt: skip
+        clones += [copy.copy(exc), copy.deepcopy(exc)]
+        for clone in clones:
+            assert type(clone) is type(exc) and clone is not exc
+            assert (str(clone), repr(clone), clone.args) == (str(exc), repr(exc), exc.args)
+            assert vars(clone) == vars(exc) and vars(exc)  # every attribute
+            assert (clone.status, clone.code, clone.http_status, clone.message, clone.field,
+                    clone.signature, clone.result) == (exc.status, exc.code, exc.http_status,
+                    exc.message, exc.field, exc.signature, exc.result)  # fmt: skip
+            assert clone.to_dict() == exc.to_dict()
+            assert isinstance(clone, ValueError) is isinstance(exc, ValueError)
+    real = made[-5:]
+    assert [type(e) for e in real] == [ew.SignatureError, ew.TimestampError, ew.BodyError,
+                                       ew.ConfigurationError, ew.StateError]  # fmt: skip
+    assert real[1].signature is not None and real[2].field == ""
+    assert str(made[-6]) == "BODY_NOT_JSON"
+    deep = copy.deepcopy(made[0])
+    assert deep.result == made[0].result and deep.result is not made[0].result
+
+
 def test_header_timestamp_invalid_raises_signature_error() -> None:
     v = ew.Verifier([SECRET_OLD])
     body = payment_body(event_time=T0)
