@@ -6,10 +6,11 @@ httpStatus, family); ``STATUSES`` is this package's copy of it, tested against t
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, Literal, Mapping, Optional, Tuple, Type, Union
+from typing import Any, Dict, Literal, Mapping, Optional, Tuple, Type, Union
 
-if TYPE_CHECKING:
-    from .types import SignatureInfo
+# Imported at runtime (types.py does not import this module), so that typing.get_type_hints()
+# resolves the annotations of WebhookError.
+from .types import SignatureInfo
 
 __all__ = [
     "WebhookError",
@@ -39,12 +40,12 @@ class WebhookError(Exception):
         result: the library's whole result object (never contains a secret).
     """
 
-    status: Union["StatusName", str]
+    status: Union[StatusName, str]
     code: int
     http_status: int
     message: str
     field: Optional[str]
-    signature: Optional["SignatureInfo"]
+    signature: Optional[SignatureInfo]
     result: Dict[str, Any]
 
     def __init__(
@@ -55,7 +56,7 @@ class WebhookError(Exception):
         message: str,
         *,
         field: Optional[str] = None,
-        signature: Optional["SignatureInfo"] = None,
+        signature: Optional[SignatureInfo] = None,
         result: Optional[Mapping[str, Any]] = None,
     ) -> None:
         super().__init__(f"{status}: {message}" if message else status)

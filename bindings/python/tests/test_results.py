@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import copy
 import gc
+import inspect
 import json
 import pickle
 import threading
 from datetime import timedelta
-from typing import Any, Dict, List, Set, Union, get_args, get_type_hints
+from typing import Any, Callable, Dict, List, Optional, Set, Union, get_args, get_type_hints
 
 import pytest
 
@@ -242,8 +243,9 @@ def test_fields_are_typed_as_literal_unions() -> None:
     decision_hints = get_type_hints(ew.Decision)
     assert decision_hints["action"] == Union[types.Action, str]
     assert decision_hints["reason"] == Union[types.Reason, str]
-    hints_error = get_type_hints(ew.WebhookError, localns={"SignatureInfo": ew.SignatureInfo})
+    hints_error = get_type_hints(ew.WebhookError)  # nothing to supply: resolved at runtime
     assert hints_error["status"] == Union[errors.StatusName, str]
+    assert hints_error["signature"] == Optional[ew.SignatureInfo]
     # the literals list every value the library produces (the one status table; the vectors)
     assert literal_values(errors.StatusName) == {s["name"] for s in status_table()}
     seen: Dict[str, Set[str]] = {"entity": set(), "outcome": set(), "status": set(),
@@ -266,6 +268,47 @@ def test_fields_are_typed_as_literal_unions() -> None:
     assert seen["action"] == literal_values(types.Action)
     assert seen["reason"] <= literal_values(types.Reason), seen["reason"]
     assert len(seen["outcome"]) >= 8 and len(seen["reason"]) >= 5  # the vectors cover them
+
+
+def public_annotated() -> Dict[str, Callable[..., Any]]:
+    """Every public class and function of the package, and the public methods and properties of
+    the classes (also __init__ and inherited ones defined in the package)."""
+    found: Dict[str, Any] = {}
+    for name in ew.__all__:
+        obj = getattr(ew, name)
+        if inspect.isclass(obj):
+            found[name] = obj
+            for klass in obj.__mro__:
+                if not klass.__module__.startswith("everifin_webhook"):
+                    continue
+                for attr, member in vars(klass).items():
+                    if attr.startswith("_") and attr != "__init__":
+                        continue
+                    if isinstance(member, property):
+                        member = member.fget
+                    elif isinstance(member, (classmethod, staticmethod)):
+                        member = member.__func__
+                    if inspect.isfunction(member):
+                        found.setdefault(f"{name}.{attr}", member)
+        elif inspect.isfunction(obj):
+            found[name] = obj
+    return found
+
+
+def test_type_hints_resolve_for_every_public_name() -> None:
+    # typing.get_type_hints evaluates the (postponed) annotations: a name imported only for type
+    # checkers is a NameError here (it was, for WebhookError's SignatureInfo).
+    found = public_annotated()
+    expected = {"WebhookError", "SignatureError", "Verifier.verify", "decide", "Event.hook_data"}
+    assert expected <= set(found)
+    assert len(found) > 60, sorted(found)
+    for name, obj in found.items():
+        try:
+            get_type_hints(obj)
+        except Exception as exc:  # pragma: no cover - the failure message
+            pytest.fail(f"get_type_hints({name}): {exc!r}")
+    assert get_type_hints(ew.decide)["return"] is ew.Decision
+    assert get_type_hints(ew.Verifier.verify)["return"] is ew.Event
 
 
 # --- the status table ----------------------------------------------------------------------------
