@@ -108,17 +108,32 @@ def _text(value: Union[str, bytes, None], what: str) -> bytes:
     raise TypeError(f"{what} must be str or bytes, not {type(value).__name__}")
 
 
-def _json(value: Union[Event, JsonInput, None], what: str) -> bytes:
+def _json(value: Union[JsonInput, None], what: str) -> bytes:
     """A mapping is serialized compactly; str/bytes are passed through as raw JSON text."""
     if value is None:
         return b""
     if isinstance(value, (str, bytes)):
         return _text(value, what)
-    if isinstance(value, Event):
-        return value.to_json().encode("utf-8")
     if isinstance(value, Mapping):
-        return json.dumps(dict(value), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        return _dumps(dict(value))
     raise TypeError(f"{what} must be a mapping or JSON text, not {type(value).__name__}")
+
+
+def _event_json(value: Union[Event, JsonInput]) -> bytes:
+    """The event for ``evf_decide``. Decide never reads ``hookData`` (docs/design.md "Decide":
+    the rules use the event's id, time, entity, status, final flag, outcome and suggested states;
+    src/decide/state.rs ``parse_event``), so an Event or a mapping is sent with ``"hookData":null``:
+    an Event's lazy hookData is not decoded, and a large one is neither re-encoded nor parsed
+    again by the library. JSON text is passed through as given."""
+    if isinstance(value, Event):
+        data: Dict[str, Any] = dict(value._data)  # the top level only; hookData is not read
+    elif isinstance(value, Mapping):
+        data = dict(value)
+    else:
+        return _json(value, "event")
+    if data.get("hookData") is not None:
+        data["hookData"] = None
+    return _dumps(data)
 
 
 def _take(ptr: Any) -> RawResult:
@@ -785,7 +800,9 @@ def decide(event: Union[Event, JsonInput], state: Union[JsonInput, None] = None)
     """Decide what to do with the order for this event, given its stored state.
 
     Args:
-        event: an :class:`Event`, a normalized event mapping, or its JSON text.
+        event: an :class:`Event`, a normalized event mapping, or its JSON text. An Event or a
+            mapping is passed with ``hookData`` null: decide does not read it, so an Event's
+            hookData is not decoded for it.
         state: the state stored for the order: a mapping, its JSON text, or None/{} for a new order.
 
     Returns:
@@ -794,7 +811,7 @@ def decide(event: Union[Event, JsonInput], state: Union[JsonInput, None] = None)
     Raises:
         BodyError (EVENT_INVALID) for an invalid event, StateError for an invalid state.
     """
-    e = _json(event, "event")
+    e = _event_json(event)
     s = _json(state, "state")
     text, data = _result_text_data((_LIB or lib()).evf_decide(e, len(e), s, len(s)))
     return Decision.from_result(data, text)

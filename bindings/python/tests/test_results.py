@@ -311,6 +311,72 @@ def test_type_hints_resolve_for_every_public_name() -> None:
     assert get_type_hints(ew.Verifier.verify)["return"] is ew.Event
 
 
+# --- decide does not read hookData ----------------------------------------------------------------
+
+
+def test_decide_does_not_decode_hook_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    # decide's rules never read hookData (docs/design.md "Decide"): an Event is passed with
+    # hookData null, its lazy hookData stays undecoded, and the decision is the one for the
+    # whole event.
+    v = ew.Verifier([SECRET_OLD])
+    hook = {"grid": [[i, i + 1] for i in range(20000)], "note": "x" * 1000}
+    body = payment_body("BOOKED", event_time=T0, hook_data=hook)
+    header = python_sign(body, [SECRET_OLD], TS0)
+    sent: List[bytes] = []
+    decoded: List[str] = []
+    lib = _core.lib()
+    real_decide, real_scan, real_loads = lib.evf_decide, types._SCAN, types._LOADS
+
+    def spy_decide(event: bytes, event_len: int, state: bytes, state_len: int) -> Any:
+        sent.append(event)
+        return real_decide(event, event_len, state, state_len)
+
+    def spy_scan(text: str, at: int) -> Any:
+        decoded.append("scan")
+        return real_scan(text, at)
+
+    def spy_loads(text: bytes) -> Any:
+        decoded.append("loads")
+        return real_loads(text)
+
+    def no_json_loads(*a: Any, **k: Any) -> Any:
+        raise AssertionError("json.loads called by decide")
+
+    def decide_spied(state: str) -> ew.Decision:
+        with monkeypatch.context() as m:
+            m.setattr(lib, "evf_decide", spy_decide)
+            m.setattr(types, "_SCAN", spy_scan)
+            m.setattr(types, "_LOADS", spy_loads)
+            m.setattr(json, "loads", no_json_loads)  # the json module types.py and _core use
+            return v.decide(event, state)
+
+    event = v.verify(body, header, now=T0)
+    decision = decide_spied("{}")
+    again = decide_spied(decision.state_json())
+    assert decoded == [] and event._hook is not None  # hookData still its range of the body
+    assert len(sent) == 2 and all(b'"hookData":null' in e and len(e) < 2000 for e in sent), sent
+    assert (decision.action, decision.reason, again.reason) == ("apply", "first", "duplicate")
+    # The same decision and state as for the whole event (hookData included), from the library.
+    whole = ew.decide_raw(event.to_json(), "{}")
+    assert b'"grid":[[0,1]' in event.to_json().encode()
+    assert decision.result_text == whole.text
+    assert decision.state_json() == ew.Decision.from_result(whole.data, whole.text).state_json()
+    # An event whose hookData is decoded, and its mapping, go the same way; the mapping is not
+    # changed.
+    assert event.hook_data == hook
+    mapping = event.to_dict()
+    sent.clear()
+    monkeypatch.setattr(lib, "evf_decide", spy_decide)
+    assert ew.decide(event, "{}").result_text == whole.text
+    assert ew.decide(mapping, "{}").result_text == whole.text
+    assert mapping["hookData"] is event.hook_data and mapping == event.to_dict()
+    assert all(b'"hookData":null' in e and len(e) < 2000 for e in sent)
+    # JSON text is passed as given (the library parses it, hookData included)
+    sent.clear()
+    assert ew.decide(event.to_json(), "{}").result_text == whole.text
+    assert sent == [event.to_json().encode()]
+
+
 # --- the status table ----------------------------------------------------------------------------
 
 
