@@ -9,6 +9,7 @@ import json
 import multiprocessing
 import os
 import pickle
+import shutil
 import subprocess
 import sys
 from concurrent.futures import ProcessPoolExecutor
@@ -506,12 +507,30 @@ def test_verifier_is_freed(monkeypatch: pytest.MonkeyPatch) -> None:
 # --- loading the library -----------------------------------------------------------------------
 
 
-def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+def run_python(code: str, cwd: str = "/", **env: str) -> subprocess.CompletedProcess[str]:
     full = {k: v for k, v in os.environ.items() if k != _lib.ENV_VAR}
     full.update(env)
     return subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=full, cwd="/", timeout=60
+        [sys.executable, "-c", code], capture_output=True, text=True, env=full, cwd=cwd, timeout=60
     )
+
+
+def test_env_override_relative_to_the_current_directory(tmp_path: Path) -> None:
+    # A bare name is a file of the current directory (CDLL alone would search the loader's path
+    # for it); the path loaded, and reported, is absolute.
+    (tmp_path / "sub").mkdir()
+    for rel in ("libevf.so", "sub/libevf.so"):
+        shutil.copyfile(ew.library_path(), tmp_path / rel)
+    code = "import everifin_webhook as e; print(e.library_path()); print(e.abi_version())"
+    for rel in ("libevf.so", "sub/libevf.so", "./sub/../libevf.so"):
+        out = run_python(code, cwd=str(tmp_path), EVERIFIN_WEBHOOK_LIB=rel)
+        assert out.returncode == 0, out.stderr
+        path, abi = out.stdout.split()
+        assert os.path.isabs(path) and os.path.samefile(path, tmp_path / rel), (rel, path)
+        assert abi == "1"
+    bad = run_python("import everifin_webhook", cwd=str(tmp_path), EVERIFIN_WEBHOOK_LIB="none.so")
+    assert bad.returncode != 0 and "file not found" in bad.stderr
+    assert os.path.join(os.path.realpath(tmp_path), "none.so") in bad.stderr  # reported absolute
 
 
 def test_env_override_and_clear_import_error(tmp_path: Path) -> None:
