@@ -167,6 +167,59 @@ def test_wrong_python_types(verifier: ew.Verifier) -> None:
     assert verifier.verify(memoryview(body), header.encode(), now=T0).event_id
 
 
+def test_wrong_argument_types_raise_type_error_naming_the_argument() -> None:
+    bad: Any
+    # secrets: a str, or a list/tuple of str; never None, bytes, a dict (its keys) or a set
+    for bad in (None, {"a": 1}, {SECRET_OLD}, b"secret", 12):
+        with pytest.raises(TypeError, match="secrets") as info:
+            ew.Verifier(bad)
+        with pytest.raises(TypeError, match="secrets"):
+            ew.sign(b"", bad)
+        assert SECRET_OLD not in str(info.value)
+    with pytest.raises(TypeError, match="secret must be a str"):
+        ew.sign(b"", [SECRET_OLD, None])  # type: ignore[list-item]
+    body = payment_body(event_time=T0)
+    header = python_sign(body, [SECRET_OLD], TS0)
+    assert ew.Verifier((SECRET_OLD,)).verify(body, header, now=T0).event_id  # a tuple is fine
+    assert ew.sign(body, (SECRET_OLD,), timestamp=TS0) == header
+    # suggested_states: {platform: {outcome: state or None}}
+    states: Any
+    for states, where in (
+        ({"woocommerce": None}, r"suggested_states\['woocommerce'\] must be a mapping"),
+        ({"woocommerce": "completed"}, r"suggested_states\['woocommerce'\] must be a mapping"),
+        ({"woocommerce": [("paid", "x")]}, r"suggested_states\['woocommerce'\] must be a mapping"),
+        ({"woocommerce": {1: "x"}}, r"suggested_states\['woocommerce'\] keys"),
+        ({1: {"paid": "x"}}, r"suggested_states keys"),
+        (["woocommerce"], r"suggested_states must be a mapping"),
+    ):
+        with pytest.raises(TypeError, match=where):
+            ew.Verifier([SECRET_OLD], suggested_states=states)
+        with pytest.raises(TypeError, match=where):
+            ew.normalize(body, suggested_states=states)
+    # None as a state means "leave the shop order as it is": accepted. The option values are the
+    # library's to judge (tests/vectors/options.json): INVALID_OPTIONS, as from options JSON.
+    v = ew.Verifier([SECRET_OLD], suggested_states={"woocommerce": {"paid": None}})
+    assert v.verify(body, header, now=T0).suggested["woocommerce"] is None
+    for kwargs in ({"suggested_states": {"woocommerce": {"paid": 5}}},
+                   {"tolerance_seconds": "300"}, {"confirmed_is_paid": "yes"}):  # fmt: skip
+        with pytest.raises(ew.ConfigurationError):
+            ew.Verifier([SECRET_OLD], **kwargs)
+
+
+def test_status_name_and_http_status_take_int_codes_only() -> None:
+    assert (ew.status_name(13), ew.status_http_status(13)) == ("SIGNATURE_MISMATCH", 401)
+    for bad in ("13", 13.0, None, True):
+        with pytest.raises(TypeError, match="code must be an int"):
+            ew.status_name(bad)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="code must be an int"):
+            ew.status_http_status(bad)  # type: ignore[arg-type]
+    # Any int that is not a status gets the library's answer for "not a status", also beyond the
+    # int32 range of evf_status: never the status its low 32 bits would name.
+    for code in (99, 2**31 - 1, -(2**31), 2**32 + 13, 2**40 + 13, 2**70, -(2**40) + 13, -(2**31) - 1):
+        assert ew.status_name(code) == "UNKNOWN_STATUS", code
+        assert ew.status_http_status(code) == 500, code
+
+
 # --- configuration -----------------------------------------------------------------------------
 
 
