@@ -155,8 +155,9 @@ FAMILY_CLASSES: Dict[str, Type[WebhookError]] = {
 }
 
 #: The status table: name -> (code, HTTP status, family). A copy of
-#: ``tests/vectors/statuses.json`` (the one table; ``tests/test_statuses.py`` holds this copy, the
-#: library and the exception classes to it).
+#: ``tests/vectors/statuses.json`` (the one table; ``test_exception_families_are_the_status_table``
+#: in ``bindings/python/tests/test_results.py`` holds this copy, the library and the exception
+#: classes to it).
 STATUSES: Dict[str, Tuple[int, int, Optional[str]]] = {
     "OK": (0, 200, None),
     "NULL_ARGUMENT": (1, 500, "internal"),
