@@ -7,12 +7,19 @@ the Python C API, the wheel is tagged ``py3-none-<platform>``.
 Cargo's output goes to ``build/cargo-target`` next to this file (or ``$CARGO_TARGET_DIR`` when
 set), so building the package never touches the repository's own ``target/`` directory and leaves
 nothing in the source tree outside ``build/`` and ``*.egg-info/``.
+
+The licence files are the repository's ``LICENSE-MIT`` and ``LICENSE-APACHE``: ``license-files``
+(pyproject.toml) can only name files inside this directory (PEP 639), so they are copied here for
+the duration of the build and removed afterwards (``.gitignore`` lists them in case a build is
+interrupted); the wheel has them in ``.dist-info/licenses/`` and ``License-File`` in METADATA.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
+from typing import List
 
 from setuptools import setup
 from setuptools.command.bdist_wheel import bdist_wheel
@@ -28,6 +35,23 @@ if not MANIFEST.is_file():
         "from an sdist is not supported."
     )
 
+LICENSES = ("LICENSE-MIT", "LICENSE-APACHE")  # the names license-files in pyproject.toml gives
+
+
+def copy_licenses() -> List[Path]:
+    """Copy the repository's licence files next to pyproject.toml; return the copies made."""
+    made: List[Path] = []
+    for name in LICENSES:
+        src, dst = MANIFEST.parent / name, HERE / name
+        if not src.is_file():
+            raise SystemExit(f"everifin-webhook: the licence file {src} is missing.")
+        if dst.is_file() and dst.read_bytes() == src.read_bytes():
+            continue  # already here (e.g. left by an interrupted build): not ours to remove
+        shutil.copyfile(src, dst)
+        made.append(dst)
+    return made
+
+
 CARGO_TARGET_DIR = os.environ.get("CARGO_TARGET_DIR") or str(HERE / "build" / "cargo-target")
 
 
@@ -39,15 +63,20 @@ class PlatformWheel(bdist_wheel):
         return "py3", "none", plat
 
 
-setup(
-    rust_extensions=[
-        RustExtension(
-            "everifin_webhook._native",
-            path=str(MANIFEST),
-            binding=Binding.NoBinding,
-            py_limited_api=False,
-            env={**os.environ, "CARGO_TARGET_DIR": CARGO_TARGET_DIR},
-        )
-    ],
-    cmdclass={"bdist_wheel": PlatformWheel},
-)
+made = copy_licenses()
+try:
+    setup(
+        rust_extensions=[
+            RustExtension(
+                "everifin_webhook._native",
+                path=str(MANIFEST),
+                binding=Binding.NoBinding,
+                py_limited_api=False,
+                env={**os.environ, "CARGO_TARGET_DIR": CARGO_TARGET_DIR},
+            )
+        ],
+        cmdclass={"bdist_wheel": PlatformWheel},
+    )
+finally:
+    for copy in made:
+        copy.unlink(missing_ok=True)

@@ -22,6 +22,11 @@ contenders, for the same body and Signature header:
 - ``binding minus raw``: what the binding adds to the library call, for ``binding`` and
   ``to_dict`` (the library's own time aside).
 
+A last line times ``verify`` + ``decide`` on an event with 458 KB of hookData against ``verify``
+alone, and prints the ratio: decide does not read hookData, so it adds the same small cost
+whatever its size (``decide(event.to_json())``, which decodes and re-encodes hookData and has
+the library parse it, is printed next to it).
+
 Goals (issue 11): the binding is at least 1.2x faster than lean on the official event; no input
 costs the binding more than 5x the raw library call: ``verify`` within 5x raw, and ``to_dict``
 within 5x raw plus the decoding of hookData by ``json`` (its floor). ``--check`` exits 1 when a
@@ -294,6 +299,25 @@ def main() -> int:
             for who in ("binding", "to_dict"):
                 if t["lean"] / t[who] < 1.2:
                     missed.append(f"{name}: {who} {t['lean'] / t[who]:.2f}x lean < 1.2x")
+    # verify + decide on a large hookData against verify alone (a ratio: times are not asserted).
+    body = lines_body(458 * 1000)
+    header = ew.sign(body, [SECRET], timestamp=TS)
+
+    def verify_only() -> Any:
+        return verifier.verify(body, header, now_ms=NOW_MS).outcome
+
+    def verify_decide() -> Any:
+        return verifier.decide(verifier.verify(body, header, now_ms=NOW_MS), "{}").action
+
+    def verify_decide_json() -> Any:  # the whole event as JSON text: hookData decoded + encoded
+        return verifier.decide(verifier.verify(body, header, now_ms=NOW_MS).to_json(), "{}").action
+
+    assert verify_decide() == verify_decide_json() == "apply"
+    t = measure({"verify": verify_only, "decide": verify_decide, "json": verify_decide_json},
+                rounds, args.batch_ms / 1000)  # fmt: skip
+    print(f"bench-python verify+decide, 458 KB hookData ({len(body)} B): verify {fmt(t['verify'])}; "
+          f"verify+decide {fmt(t['decide'])} ({t['decide'] / t['verify']:.2f}x verify); "
+          f"verify+decide(event.to_json()) {fmt(t['json'])} ({t['json'] / t['verify']:.2f}x verify)")
     verifier.close()
     if missed:
         print("bench-python goals NOT met: " + "; ".join(missed))

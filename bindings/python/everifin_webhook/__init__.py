@@ -4,17 +4,23 @@ A typed ctypes binding of the everifin-webhook Rust library::
 
     from everifin_webhook import Verifier, WebhookError
 
-    verifier = Verifier(["hook secret"])            # once per process; thread-safe
-                                                     # (close() or a with block frees it)
-    try:
-        event = verifier.verify(raw_body, signature_header)
-    except WebhookError as exc:
-        return exc.to_dict(), exc.http_status       # 401 / 400 / 413 / 500
-    decision = verifier.decide(event, stored_state_of_the_order)
-    if decision.apply:
-        ...                                          # update the order from event.outcome
-    store(decision.state)                            # also on a skip
-    return {"result": decision.action}, 200
+    verifier = Verifier(["hook secret"])  # once per process; thread-safe (close() frees it)
+
+    def handle(raw_body, signature_header, order):  # order: locked by the caller until saved
+        try:
+            event = verifier.verify(raw_body, signature_header)  # the raw bytes
+        except WebhookError as exc:
+            return exc.to_dict(), exc.http_status  # 401 / 400 / 413 / 500
+        decision = verifier.decide(event, order.webhook_state)  # "{}" for a new order
+        if decision.apply:
+            order.payment_state = event.outcome  # or event.suggested["woocommerce"]
+        order.webhook_state = decision.state_json()  # the text to store, also on a skip
+        return {"received": True,
+                "decision": {"action": decision.action, "reason": decision.reason},
+                "orderOutcome": decision.order_outcome}, 200
+
+(The answer is the one docs/design.md, "What endpoints answer", describes;
+``tests/test_readme.py`` runs this example.)
 
 Importing the package loads the native library (see ``_lib`` for the lookup order and the
 ``EVERIFIN_WEBHOOK_LIB`` override) and raises ImportError, listing every path tried, when it cannot.

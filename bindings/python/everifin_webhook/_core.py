@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import json
 import threading
+from collections.abc import Sequence as SequenceABC
 from datetime import datetime, timedelta, timezone
 from typing import (
     Any,
@@ -108,17 +109,32 @@ def _text(value: Union[str, bytes, None], what: str) -> bytes:
     raise TypeError(f"{what} must be str or bytes, not {type(value).__name__}")
 
 
-def _json(value: Union[Event, JsonInput, None], what: str) -> bytes:
+def _json(value: Union[JsonInput, None], what: str) -> bytes:
     """A mapping is serialized compactly; str/bytes are passed through as raw JSON text."""
     if value is None:
         return b""
     if isinstance(value, (str, bytes)):
         return _text(value, what)
-    if isinstance(value, Event):
-        return value.to_json().encode("utf-8")
     if isinstance(value, Mapping):
-        return json.dumps(dict(value), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        return _dumps(dict(value))
     raise TypeError(f"{what} must be a mapping or JSON text, not {type(value).__name__}")
+
+
+def _event_json(value: Union[Event, JsonInput]) -> bytes:
+    """The event for ``evf_decide``. Decide never reads ``hookData`` (docs/design.md "Decide":
+    the rules use the event's id, time, entity, status, final flag, outcome and suggested states;
+    src/decide/state.rs ``parse_event``), so an Event or a mapping is sent with ``"hookData":null``:
+    an Event's lazy hookData is not decoded, and a large one is neither re-encoded nor parsed
+    again by the library. JSON text is passed through as given."""
+    if isinstance(value, Event):
+        data: Dict[str, Any] = dict(value._data)  # the top level only; hookData is not read
+    elif isinstance(value, Mapping):
+        data = dict(value)
+    else:
+        return _json(value, "event")
+    if data.get("hookData") is not None:
+        data["hookData"] = None
+    return _dumps(data)
 
 
 def _take(ptr: Any) -> RawResult:
@@ -332,13 +348,36 @@ def abi_version() -> int:
     return int(lib().evf_abi_version())
 
 
+_INT32_MIN, _INT32_END = -(2**31), 2**31  # evf_status is int32_t
+
+
+def _status_code(code: Any) -> Optional[int]:
+    """``code`` as an ``evf_status``, or None for an int that is not one (outside int32: ctypes
+    would truncate it, and 2**40 + 13 would read as 13)."""
+    if isinstance(code, bool) or not isinstance(code, int):
+        raise TypeError(f"code must be an int (a status code), not {type(code).__name__}")
+    return int(code) if _INT32_MIN <= code < _INT32_END else None
+
+
 def status_name(code: int) -> str:
-    raw = lib().evf_status_name(code)
-    return raw.decode("ascii") if raw else f"UNKNOWN_{code}"
+    """The name of a status code (``13`` -> ``"SIGNATURE_MISMATCH"``). Any int that is not a
+    status, also one outside the int32 range of ``evf_status``, gives the library's answer for a
+    number that is not a status, ``"UNKNOWN_STATUS"``. A non-int is a TypeError."""
+    c = _status_code(code)
+    raw = lib().evf_status_name(_UNKNOWN_CODE if c is None else c)
+    return raw.decode("ascii") if raw else "UNKNOWN_STATUS"
 
 
 def status_http_status(code: int) -> int:
-    return int(lib().evf_status_http_status(code))
+    """The HTTP status for a status code; 500 for any int that is not a status (also outside the
+    int32 range), as the library answers. A non-int is a TypeError."""
+    c = _status_code(code)
+    return int(lib().evf_status_http_status(_UNKNOWN_CODE if c is None else c))
+
+
+# An int32 that is no status (status codes are small and not negative): asked instead of a code outside int32, so that the
+# answer is the library's own for "not a status".
+_UNKNOWN_CODE = _INT32_MIN
 
 
 def library_path() -> str:
@@ -405,6 +444,9 @@ def _options(
     max_body_bytes: Optional[int],
     suggested_states: Optional[SuggestedStates],
 ) -> Dict[str, Any]:
+    """The options JSON object. The values are the library's to judge (a wrong one is
+    INVALID_OPTIONS, as tests/vectors/options.json defines); what Python itself must read (the
+    secrets, the mappings of suggested_states) raises TypeError naming the argument."""
     opts: Dict[str, Any] = {}
     if secrets is not None:
         opts["secrets"] = _secret_list(secrets)
@@ -415,15 +457,52 @@ def _options(
     if max_body_bytes is not None:
         opts["maxBodyBytes"] = max_body_bytes
     if suggested_states is not None:
-        opts["suggestedStates"] = {k: dict(v) for k, v in suggested_states.items()}
+        opts["suggestedStates"] = _suggested_states(suggested_states)
     return opts
 
 
+def _suggested_states(value: Any) -> Dict[str, Dict[str, Any]]:
+    """``{platform: {outcome: state or None}}`` as plain dicts: the mappings and their str keys
+    are checked here (json.dumps would turn a key 1 into "1"); the states are the library's to
+    check (a state that is not a str or None is INVALID_OPTIONS)."""
+    what = "suggested_states"
+    if not isinstance(value, Mapping):
+        raise TypeError(
+            f"{what} must be a mapping {{platform: {{outcome: state or None}}}}, "
+            f"not {type(value).__name__}"
+        )
+    out: Dict[str, Dict[str, Any]] = {}
+    for platform, states in value.items():
+        if not isinstance(platform, str):
+            raise TypeError(f"{what} keys (platforms) must be str, not {type(platform).__name__}")
+        if not isinstance(states, Mapping):
+            raise TypeError(
+                f"{what}[{platform!r}] must be a mapping {{outcome: state or None}}, "
+                f"not {type(states).__name__}"
+            )
+        inner = dict(states)
+        for outcome in inner:
+            if not isinstance(outcome, str):
+                raise TypeError(
+                    f"{what}[{platform!r}] keys (outcomes) must be str, "
+                    f"not {type(outcome).__name__}"
+                )
+        out[platform] = inner
+    return out
+
+
 def _secret_list(secrets: Union[str, Sequence[str]]) -> List[str]:
+    """A str is one secret; else a sequence (list, tuple) of str. The messages never show a
+    secret, only types."""
     if isinstance(secrets, str):
         return [secrets]  # one secret, not a sequence of characters
-    if isinstance(secrets, (bytes, bytearray)):
+    if isinstance(secrets, (bytes, bytearray, memoryview)):
         raise TypeError("secrets must be str (the hook secret as pasted), not bytes")
+    if not isinstance(secrets, SequenceABC):  # e.g. None, a dict (its keys), a set (no order)
+        raise TypeError(
+            f"secrets must be a str or a list/tuple of str (oldest first), "
+            f"not {type(secrets).__name__}"
+        )
     out = list(secrets)
     for s in out:
         if not isinstance(s, str):
@@ -530,8 +609,9 @@ class Verifier:
         max_body_bytes: Optional[int] = None,
         suggested_states: Optional[SuggestedStates] = None,
     ) -> None:
-        opts = _options(
-            secrets, tolerance_seconds, confirmed_is_paid, max_body_bytes, suggested_states
+        opts: Dict[str, Any] = {"secrets": _secret_list(secrets)}  # None: a TypeError too
+        opts.update(
+            _options(None, tolerance_seconds, confirmed_is_paid, max_body_bytes, suggested_states)
         )
         self._init(_dumps(opts))
 
@@ -785,7 +865,9 @@ def decide(event: Union[Event, JsonInput], state: Union[JsonInput, None] = None)
     """Decide what to do with the order for this event, given its stored state.
 
     Args:
-        event: an :class:`Event`, a normalized event mapping, or its JSON text.
+        event: an :class:`Event`, a normalized event mapping, or its JSON text. An Event or a
+            mapping is passed with ``hookData`` null: decide does not read it, so an Event's
+            hookData is not decoded for it.
         state: the state stored for the order: a mapping, its JSON text, or None/{} for a new order.
 
     Returns:
@@ -794,7 +876,7 @@ def decide(event: Union[Event, JsonInput], state: Union[JsonInput, None] = None)
     Raises:
         BodyError (EVENT_INVALID) for an invalid event, StateError for an invalid state.
     """
-    e = _json(event, "event")
+    e = _event_json(event)
     s = _json(state, "state")
     text, data = _result_text_data((_LIB or lib()).evf_decide(e, len(e), s, len(s)))
     return Decision.from_result(data, text)

@@ -8,7 +8,8 @@ foreign call, so threads sharing one :class:`~everifin_webhook.Verifier` verify 
 
 Lookup order (the first one that loads and has the expected ABI version wins):
 
-1. the path in the environment variable ``EVERIFIN_WEBHOOK_LIB``; when it is set, it is the only
+1. the path in the environment variable ``EVERIFIN_WEBHOOK_LIB`` (a relative path is relative to
+   the current directory, and made absolute before loading); when it is set, it is the only
    candidate (an explicit override that fails must not silently fall back to another library);
 2. the library built into the installed package (``everifin_webhook/_native*.so``);
 3. for development in a source checkout: ``<repo>/target/release/libeverifin_webhook.so`` (and
@@ -165,13 +166,16 @@ def candidates() -> List[Tuple[str, str]]:
     """The paths to try, in order, each with where it came from."""
     override = os.environ.get(ENV_VAR)
     if override:
-        return [(override, f"${ENV_VAR}")]
+        # Made absolute against the current directory: a bare relative name ("libevf.so") would
+        # be looked up by ctypes.CDLL on the loader's search path, not in the current directory.
+        return [(os.path.abspath(override), f"${ENV_VAR}")]
     out = [(str(p), "installed package") for p in _package_candidates()]
     out += [(str(p), "source checkout") for p in _dev_candidates()]
     return out
 
 
 def _try_load(path: str, dll_type: Type[ctypes.CDLL]) -> Lib:
+    """Load ``path``, an absolute path (see :func:`load`)."""
     if not os.path.exists(path):
         raise OSError("file not found")
     dll = dll_type(path)
@@ -195,7 +199,10 @@ def load(dll_type: Type[ctypes.CDLL] = ctypes.CDLL, paths: Optional[Sequence[str
     """
     tried = [(p, "given") for p in paths] if paths is not None else candidates()
     failures: List[str] = []
-    for path, origin in tried:
+    for given, origin in tried:
+        # Absolute, so that the file checked is the file loaded (CDLL looks a name without a slash
+        # up on the loader's search path) and library_path() names it.
+        path = os.path.abspath(given)
         try:
             return _try_load(path, dll_type)
         except OSError as exc:

@@ -6,10 +6,11 @@ httpStatus, family); ``STATUSES`` is this package's copy of it, tested against t
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, Literal, Mapping, Optional, Tuple, Type, Union
+from typing import Any, Dict, Literal, Mapping, Optional, Tuple, Type, Union
 
-if TYPE_CHECKING:
-    from .types import SignatureInfo
+# Imported at runtime (types.py does not import this module), so that typing.get_type_hints()
+# resolves the annotations of WebhookError.
+from .types import SignatureInfo
 
 __all__ = [
     "WebhookError",
@@ -39,12 +40,12 @@ class WebhookError(Exception):
         result: the library's whole result object (never contains a secret).
     """
 
-    status: Union["StatusName", str]
+    status: Union[StatusName, str]
     code: int
     http_status: int
     message: str
     field: Optional[str]
-    signature: Optional["SignatureInfo"]
+    signature: Optional[SignatureInfo]
     result: Dict[str, Any]
 
     def __init__(
@@ -55,7 +56,7 @@ class WebhookError(Exception):
         message: str,
         *,
         field: Optional[str] = None,
-        signature: Optional["SignatureInfo"] = None,
+        signature: Optional[SignatureInfo] = None,
         result: Optional[Mapping[str, Any]] = None,
     ) -> None:
         super().__init__(f"{status}: {message}" if message else status)
@@ -74,12 +75,25 @@ class WebhookError(Exception):
             f"{extra}, message={self.message!r})"
         )
 
+    def __reduce__(self) -> Tuple[Any, ...]:
+        # Pickle and copy: the class, the exception's args (its one message string, so str() is
+        # unchanged) and every attribute. The default (``type(self)(*self.args)``) would call
+        # __init__ with the message alone, a TypeError: an exception raised in a worker process
+        # (multiprocessing, ProcessPoolExecutor) must reach the parent intact.
+        return (_restore, (type(self), self.args), dict(self.__dict__))
+
     def to_dict(self) -> Dict[str, Any]:
         """A JSON-ready answer body: ``{"error": status, "message": ...}`` (+ ``field``)."""
         out: Dict[str, Any] = {"error": self.status, "message": self.message}
         if self.field is not None:
             out["field"] = self.field
         return out
+
+
+def _restore(cls: Type[WebhookError], args: Tuple[Any, ...]) -> WebhookError:
+    """Unpickle a WebhookError (see ``WebhookError.__reduce__``): the instance without __init__;
+    pickle then sets its attributes from the saved ``__dict__``."""
+    return cls.__new__(cls, *args)
 
 
 class SignatureError(WebhookError):
@@ -141,8 +155,9 @@ FAMILY_CLASSES: Dict[str, Type[WebhookError]] = {
 }
 
 #: The status table: name -> (code, HTTP status, family). A copy of
-#: ``tests/vectors/statuses.json`` (the one table; ``tests/test_statuses.py`` holds this copy, the
-#: library and the exception classes to it).
+#: ``tests/vectors/statuses.json`` (the one table; ``test_exception_families_are_the_status_table``
+#: in ``bindings/python/tests/test_results.py`` holds this copy, the library and the exception
+#: classes to it).
 STATUSES: Dict[str, Tuple[int, int, Optional[str]]] = {
     "OK": (0, 200, None),
     "NULL_ARGUMENT": (1, 500, "internal"),

@@ -398,7 +398,8 @@ class Event:
         return dict(self._data if self._hook is None else self._full())
 
     def to_json(self) -> str:
-        """The normalized event as compact JSON (for storing, or for ``decide``)."""
+        """The normalized event as compact JSON, ``hookData`` decoded and included (for storing;
+        ``decide`` takes the Event itself and does not need hookData)."""
         return json.dumps(self._full(), separators=(",", ":"), ensure_ascii=False)
 
 

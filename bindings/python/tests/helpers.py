@@ -69,6 +69,14 @@ def payment_body(
     return json.dumps(body).encode("utf-8")
 
 
+def verify_in_worker(secrets: List[str], body: bytes, header: str, now_ms: int) -> Any:
+    """``Verifier(secrets).verify(...)`` in another process (a ProcessPoolExecutor worker): its
+    Event, or the WebhookError it raises, travels back pickled."""
+    import everifin_webhook
+
+    return everifin_webhook.Verifier(secrets).verify(body, header, now_ms=now_ms)
+
+
 # The one status table (name, code, httpStatus, family): not a file of cases.
 STATUS_TABLE = VECTORS_DIR / "statuses.json"
 
@@ -100,4 +108,5 @@ __all__ = [
     "python_sign",
     "status_table",
     "vector_files",
+    "verify_in_worker",
 ]

@@ -6,7 +6,8 @@
 #   3. pytest over bindings/python/tests against the INSTALLED package (vectors, API, ABI,
 #      results, threads, memory, README snippet, Flask and Django examples incl. `send`); a
 #      smoke run of bench/bench.py;
-#   4. pip wheel, install the wheel into a second clean virtualenv, import and verify there;
+#   4. pip wheel (the licence files in it), install the wheel into a second clean virtualenv,
+#      import and verify there;
 #   5. the source tree has no new files that git would see.
 # Exits non-zero on any failure. Env: PYTHON (default python3), KEEP_TMP=1 keeps the temp dir,
 # PYTEST_ARGS extra pytest arguments.
@@ -82,11 +83,20 @@ say "pip wheel, install into a clean virtualenv"
 "$VPY" -m pip wheel -q --no-deps -w "$TMP/dist" "$PY_ROOT"
 WHEEL="$(ls "$TMP"/dist/everifin_webhook-*.whl)"
 echo "built $(basename "$WHEEL")"
-"$VPY" - "$WHEEL" <<'EOF'
-import sys, zipfile
-names = zipfile.ZipFile(sys.argv[1]).namelist()
+"$VPY" - "$WHEEL" "$REPO" <<'EOF'
+import os, re, sys, zipfile
+wheel = zipfile.ZipFile(sys.argv[1])
+names = wheel.namelist()
 assert any(n.startswith("everifin_webhook/_native") and n.endswith(".so") for n in names), names
 assert "everifin_webhook/py.typed" in names, names
+# The licence files of the repository, in .dist-info/licenses/ and named in METADATA.
+info = next(n.split("/")[0] for n in names if n.endswith(".dist-info/METADATA"))
+meta = wheel.read(info + "/METADATA").decode()
+for lic in ("LICENSE-MIT", "LICENSE-APACHE"):
+    with open(os.path.join(sys.argv[2], lic), "rb") as f:
+        assert wheel.read(f"{info}/licenses/{lic}") == f.read(), lic
+    assert re.search(rf"^License-File: {lic}$", meta, re.M), meta
+print("wheel has LICENSE-MIT and LICENSE-APACHE (License-File in METADATA)")
 EOF
 "$PYTHON" -m venv "$TMP/clean"
 "$TMP/clean/bin/python" -m pip install -q --no-index "$WHEEL"

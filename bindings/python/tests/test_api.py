@@ -6,10 +6,13 @@ from __future__ import annotations
 import ctypes
 import gc
 import json
+import multiprocessing
 import os
 import pickle
+import shutil
 import subprocess
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Dict, List
@@ -19,6 +22,7 @@ import pytest
 import everifin_webhook as ew
 from everifin_webhook import _core, _lib
 from helpers import PY_ROOT, SECRET_NEW, SECRET_OLD, T0, iso_ms, payment_body, python_sign
+from helpers import verify_in_worker
 
 TS0 = "2024-05-07T14:49:55.887Z"
 EVENT_KEYS = [
@@ -161,6 +165,59 @@ def test_wrong_python_types(verifier: ew.Verifier) -> None:
     header = signed(body, [SECRET_OLD])
     assert verifier.verify(bytearray(body), header, now=T0).event_id
     assert verifier.verify(memoryview(body), header.encode(), now=T0).event_id
+
+
+def test_wrong_argument_types_raise_type_error_naming_the_argument() -> None:
+    bad: Any
+    # secrets: a str, or a list/tuple of str; never None, bytes, a dict (its keys) or a set
+    for bad in (None, {"a": 1}, {SECRET_OLD}, b"secret", 12):
+        with pytest.raises(TypeError, match="secrets") as info:
+            ew.Verifier(bad)
+        with pytest.raises(TypeError, match="secrets"):
+            ew.sign(b"", bad)
+        assert SECRET_OLD not in str(info.value)
+    with pytest.raises(TypeError, match="secret must be a str"):
+        ew.sign(b"", [SECRET_OLD, None])  # type: ignore[list-item]
+    body = payment_body(event_time=T0)
+    header = python_sign(body, [SECRET_OLD], TS0)
+    assert ew.Verifier((SECRET_OLD,)).verify(body, header, now=T0).event_id  # a tuple is fine
+    assert ew.sign(body, (SECRET_OLD,), timestamp=TS0) == header
+    # suggested_states: {platform: {outcome: state or None}}
+    states: Any
+    for states, where in (
+        ({"woocommerce": None}, r"suggested_states\['woocommerce'\] must be a mapping"),
+        ({"woocommerce": "completed"}, r"suggested_states\['woocommerce'\] must be a mapping"),
+        ({"woocommerce": [("paid", "x")]}, r"suggested_states\['woocommerce'\] must be a mapping"),
+        ({"woocommerce": {1: "x"}}, r"suggested_states\['woocommerce'\] keys"),
+        ({1: {"paid": "x"}}, r"suggested_states keys"),
+        (["woocommerce"], r"suggested_states must be a mapping"),
+    ):
+        with pytest.raises(TypeError, match=where):
+            ew.Verifier([SECRET_OLD], suggested_states=states)
+        with pytest.raises(TypeError, match=where):
+            ew.normalize(body, suggested_states=states)
+    # None as a state means "leave the shop order as it is": accepted. The option values are the
+    # library's to judge (tests/vectors/options.json): INVALID_OPTIONS, as from options JSON.
+    v = ew.Verifier([SECRET_OLD], suggested_states={"woocommerce": {"paid": None}})
+    assert v.verify(body, header, now=T0).suggested["woocommerce"] is None
+    for kwargs in ({"suggested_states": {"woocommerce": {"paid": 5}}},
+                   {"tolerance_seconds": "300"}, {"confirmed_is_paid": "yes"}):  # fmt: skip
+        with pytest.raises(ew.ConfigurationError):
+            ew.Verifier([SECRET_OLD], **kwargs)
+
+
+def test_status_name_and_http_status_take_int_codes_only() -> None:
+    assert (ew.status_name(13), ew.status_http_status(13)) == ("SIGNATURE_MISMATCH", 401)
+    for bad in ("13", 13.0, None, True):
+        with pytest.raises(TypeError, match="code must be an int"):
+            ew.status_name(bad)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="code must be an int"):
+            ew.status_http_status(bad)  # type: ignore[arg-type]
+    # Any int that is not a status gets the library's answer for "not a status", also beyond the
+    # int32 range of evf_status: never the status its low 32 bits would name.
+    for code in (99, 2**31 - 1, -(2**31), 2**32 + 13, 2**40 + 13, 2**70, -(2**40) + 13, -(2**31) - 1):
+        assert ew.status_name(code) == "UNKNOWN_STATUS", code
+        assert ew.status_http_status(code) == 500, code
 
 
 # --- configuration -----------------------------------------------------------------------------
@@ -369,6 +426,34 @@ def test_explain_names_the_cause_without_revealing_secrets() -> None:
     assert header.split("v0=")[1] not in json.dumps(pasted.explain(body, header, now=now))
 
 
+# --- exceptions cross process boundaries ------------------------------------------------------
+
+
+def test_errors_raised_in_a_worker_process_reach_the_caller() -> None:
+    # A ProcessPoolExecutor pickles what its worker raises: SignatureError must arrive whole, and
+    # the pool must stay usable (an exception that does not unpickle breaks the pool).
+    body = payment_body(event_time=T0)
+    now_ms = int(T0.timestamp() * 1000)
+    forged = python_sign(body, ["not the secret"], TS0)
+    context = multiprocessing.get_context("spawn")  # a fresh interpreter: nothing shared
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        future = pool.submit(verify_in_worker, [SECRET_OLD], body, forged, now_ms)
+        with pytest.raises(ew.SignatureError) as info:
+            future.result(timeout=120)
+        err = info.value
+        assert (err.status, err.code, err.http_status) == ("SIGNATURE_MISMATCH", 13, 401)
+        assert err.message and str(err) == f"SIGNATURE_MISMATCH: {err.message}"
+        assert err.result["status"] == "SIGNATURE_MISMATCH"
+        late = pool.submit(verify_in_worker, [SECRET_OLD], body, python_sign(body, [SECRET_OLD], TS0),
+                           now_ms + 300_001)  # fmt: skip
+        with pytest.raises(ew.TimestampError) as too_old:
+            late.result(timeout=120)
+        assert too_old.value.signature == ew.SignatureInfo(TS0, "v0", 0, 300_001)
+        good = pool.submit(verify_in_worker, [SECRET_OLD], body,
+                           python_sign(body, [SECRET_OLD], TS0), now_ms).result(timeout=120)  # fmt: skip
+        assert isinstance(good, ew.Event) and good.outcome == "paid"
+
+
 # --- results are always freed ------------------------------------------------------------------
 
 
@@ -475,12 +560,30 @@ def test_verifier_is_freed(monkeypatch: pytest.MonkeyPatch) -> None:
 # --- loading the library -----------------------------------------------------------------------
 
 
-def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+def run_python(code: str, cwd: str = "/", **env: str) -> subprocess.CompletedProcess[str]:
     full = {k: v for k, v in os.environ.items() if k != _lib.ENV_VAR}
     full.update(env)
     return subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=full, cwd="/", timeout=60
+        [sys.executable, "-c", code], capture_output=True, text=True, env=full, cwd=cwd, timeout=60
     )
+
+
+def test_env_override_relative_to_the_current_directory(tmp_path: Path) -> None:
+    # A bare name is a file of the current directory (CDLL alone would search the loader's path
+    # for it); the path loaded, and reported, is absolute.
+    (tmp_path / "sub").mkdir()
+    for rel in ("libevf.so", "sub/libevf.so"):
+        shutil.copyfile(ew.library_path(), tmp_path / rel)
+    code = "import everifin_webhook as e; print(e.library_path()); print(e.abi_version())"
+    for rel in ("libevf.so", "sub/libevf.so", "./sub/../libevf.so"):
+        out = run_python(code, cwd=str(tmp_path), EVERIFIN_WEBHOOK_LIB=rel)
+        assert out.returncode == 0, out.stderr
+        path, abi = out.stdout.split()
+        assert os.path.isabs(path) and os.path.samefile(path, tmp_path / rel), (rel, path)
+        assert abi == "1"
+    bad = run_python("import everifin_webhook", cwd=str(tmp_path), EVERIFIN_WEBHOOK_LIB="none.so")
+    assert bad.returncode != 0 and "file not found" in bad.stderr
+    assert os.path.join(os.path.realpath(tmp_path), "none.so") in bad.stderr  # reported absolute
 
 
 def test_env_override_and_clear_import_error(tmp_path: Path) -> None:

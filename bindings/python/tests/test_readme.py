@@ -1,7 +1,9 @@
 """The README's usage snippet runs, as written, on every Python the package claims: extracted from
 README.md and run (with a stand-in for the shop's ``lock_order_row``) on the oldest Python of
 ``requires-python`` (found with pyenv or on PATH) and on the one running the tests; and its
-annotations are checked for ``X | Y`` evaluated at runtime (a TypeError before Python 3.10)."""
+annotations are checked (an AST check) for ``X | Y`` evaluated at runtime (a TypeError before
+Python 3.10). The example of the package's docstring (``help(everifin_webhook)``) runs the same
+way."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 from typing import List, Optional, Tuple
 
@@ -29,6 +32,21 @@ def snippet() -> str:
     m = re.search(r"```python\n(.*?)```", text[use:], re.S)
     assert m is not None, "no python block in the README's Use section"
     return m.group(1)
+
+
+def docstring_example() -> str:
+    """The example of the package's docstring: the indented block after its first ``::``."""
+    doc = ew.__doc__
+    assert doc is not None
+    lines = doc[doc.index("::\n") + 3 :].splitlines()
+    block: List[str] = []
+    for line in lines:
+        if line.strip() and not line.startswith("    "):
+            break
+        block.append(line)
+    code = textwrap.dedent("\n".join(block)).strip() + "\n"
+    assert "def handle(" in code and "state_json()" in code, code
+    return code
 
 
 def oldest_claimed() -> Tuple[int, int]:
@@ -108,14 +126,59 @@ print("README snippet OK on Python %d.%d" % sys.version_info[:2])
 '''
 
 
-def run_snippet(python: str, tmp_path: Path) -> str:
+# The docstring's example: handle(raw_body, signature_header, order) with the secret "hook secret".
+DOCSTRING_DRIVER = '''
+import hashlib, hmac, json, sys
+from datetime import datetime, timezone
+
+
+class Order:
+    payment_state = "new"
+    webhook_state = "{}"
+
+
+namespace = {}
+exec(compile(open(sys.argv[1], encoding="utf-8").read(), "docstring example", "exec"), namespace)
+handle = namespace["handle"]
+
+body = json.dumps({
+    "eventId": "c2949dfe-4585-46eb-9213-35f0f7faf055", "eventType": "payment.statusChange",
+    "eventTimestamp": "2024-05-07T14:49:55.884Z",
+    "data": {"paymentId": "da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e21", "status": "BOOKED"},
+}).encode()
+now = datetime.now(timezone.utc)
+ts = now.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (now.microsecond // 1000)
+header = "ts=%s;v0=%s" % (ts, hmac.new(b"hook secret", ts.encode() + b"." + body,
+                                       hashlib.sha256).hexdigest())
+order = Order()
+answer, status = handle(body, header, order)
+DECIDED = {"received": True, "decision": {"action": "apply", "reason": "first"},
+           "orderOutcome": "paid"}
+assert (answer, status) == (DECIDED, 200), (answer, status)
+assert order.payment_state == "paid", order.payment_state
+assert isinstance(order.webhook_state, str) and json.loads(order.webhook_state)["status"] == "BOOKED"
+answer, status = handle(body, header, order)
+DECIDED["decision"] = {"action": "skip", "reason": "duplicate"}
+assert (answer, status) == (DECIDED, 200), (answer, status)
+forged = "ts=%s;v0=%s" % (ts, hmac.new(b"not the secret", ts.encode() + b"." + body,
+                                       hashlib.sha256).hexdigest())
+answer, status = handle(body, forged, order)
+assert status == 401 and answer["error"] == "SIGNATURE_MISMATCH", answer
+print("docstring example OK on Python %d.%d" % sys.version_info[:2])
+'''
+
+
+def run_snippet(
+    python: str, tmp_path: Path, code: Optional[str] = None, driver: str = DRIVER
+) -> str:
+    """Run ``code`` (default: the README's snippet) with ``driver`` on ``python``."""
     # The installed package is pure Python plus a library loaded with ctypes: a copy of it runs on
     # any Python 3 (the wheel is tagged py3-none). The library that is loaded here is named.
     pkg = Path(ew.__file__).resolve().parent
     site = tmp_path / "site"
     shutil.copytree(pkg, site / "everifin_webhook", ignore=shutil.ignore_patterns("__pycache__"))
-    (tmp_path / "snippet.py").write_text(snippet(), encoding="utf-8")
-    (tmp_path / "driver.py").write_text(DRIVER, encoding="utf-8")
+    (tmp_path / "snippet.py").write_text(snippet() if code is None else code, encoding="utf-8")
+    (tmp_path / "driver.py").write_text(driver, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
     env.update(PYTHONPATH=str(site), EVERIFIN_WEBHOOK_LIB=ew.library_path(),
                PYTHONDONTWRITEBYTECODE="1")  # fmt: skip
@@ -141,6 +204,17 @@ def test_snippet_runs_on_the_oldest_claimed_python(tmp_path: Path) -> None:
         pytest.skip(msg)
     out = run_snippet(python, tmp_path)
     assert "README snippet OK on Python %d.%d" % oldest in out
+
+
+def test_docstring_example_runs(tmp_path: Path) -> None:
+    out = run_snippet(sys.executable, tmp_path, docstring_example(), DOCSTRING_DRIVER)
+    assert "docstring example OK" in out
+    oldest = oldest_claimed()
+    python = find_python(oldest)
+    if python is not None:  # (the README's snippet test reports a missing oldest Python)
+        older = run_snippet(python, tmp_path / "oldest", docstring_example(), DOCSTRING_DRIVER)
+        assert "docstring example OK on Python %d.%d" % oldest in older
+    assert runtime_unions(docstring_example()) == []
 
 
 def runtime_unions(code: str) -> List[str]:

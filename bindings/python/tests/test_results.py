@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import copy
 import gc
+import inspect
 import json
 import pickle
 import threading
 from datetime import timedelta
-from typing import Any, Dict, List, Set, Union, get_args, get_type_hints
+from typing import Any, Callable, Dict, List, Optional, Set, Union, get_args, get_type_hints
 
 import pytest
 
@@ -242,8 +243,9 @@ def test_fields_are_typed_as_literal_unions() -> None:
     decision_hints = get_type_hints(ew.Decision)
     assert decision_hints["action"] == Union[types.Action, str]
     assert decision_hints["reason"] == Union[types.Reason, str]
-    hints_error = get_type_hints(ew.WebhookError, localns={"SignatureInfo": ew.SignatureInfo})
+    hints_error = get_type_hints(ew.WebhookError)  # nothing to supply: resolved at runtime
     assert hints_error["status"] == Union[errors.StatusName, str]
+    assert hints_error["signature"] == Optional[ew.SignatureInfo]
     # the literals list every value the library produces (the one status table; the vectors)
     assert literal_values(errors.StatusName) == {s["name"] for s in status_table()}
     seen: Dict[str, Set[str]] = {"entity": set(), "outcome": set(), "status": set(),
@@ -266,6 +268,113 @@ def test_fields_are_typed_as_literal_unions() -> None:
     assert seen["action"] == literal_values(types.Action)
     assert seen["reason"] <= literal_values(types.Reason), seen["reason"]
     assert len(seen["outcome"]) >= 8 and len(seen["reason"]) >= 5  # the vectors cover them
+
+
+def public_annotated() -> Dict[str, Callable[..., Any]]:
+    """Every public class and function of the package, and the public methods and properties of
+    the classes (also __init__ and inherited ones defined in the package)."""
+    found: Dict[str, Any] = {}
+    for name in ew.__all__:
+        obj = getattr(ew, name)
+        if inspect.isclass(obj):
+            found[name] = obj
+            for klass in obj.__mro__:
+                if not klass.__module__.startswith("everifin_webhook"):
+                    continue
+                for attr, member in vars(klass).items():
+                    if attr.startswith("_") and attr != "__init__":
+                        continue
+                    if isinstance(member, property):
+                        member = member.fget
+                    elif isinstance(member, (classmethod, staticmethod)):
+                        member = member.__func__
+                    if inspect.isfunction(member):
+                        found.setdefault(f"{name}.{attr}", member)
+        elif inspect.isfunction(obj):
+            found[name] = obj
+    return found
+
+
+def test_type_hints_resolve_for_every_public_name() -> None:
+    # typing.get_type_hints evaluates the (postponed) annotations: a name imported only for type
+    # checkers is a NameError here (it was, for WebhookError's SignatureInfo).
+    found = public_annotated()
+    expected = {"WebhookError", "SignatureError", "Verifier.verify", "decide", "Event.hook_data"}
+    assert expected <= set(found)
+    assert len(found) > 60, sorted(found)
+    for name, obj in found.items():
+        try:
+            get_type_hints(obj)
+        except Exception as exc:  # pragma: no cover - the failure message
+            pytest.fail(f"get_type_hints({name}): {exc!r}")
+    assert get_type_hints(ew.decide)["return"] is ew.Decision
+    assert get_type_hints(ew.Verifier.verify)["return"] is ew.Event
+
+
+# --- decide does not read hookData ----------------------------------------------------------------
+
+
+def test_decide_does_not_decode_hook_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    # decide's rules never read hookData (docs/design.md "Decide"): an Event is passed with
+    # hookData null, its lazy hookData stays undecoded, and the decision is the one for the
+    # whole event.
+    v = ew.Verifier([SECRET_OLD])
+    hook = {"grid": [[i, i + 1] for i in range(20000)], "note": "x" * 1000}
+    body = payment_body("BOOKED", event_time=T0, hook_data=hook)
+    header = python_sign(body, [SECRET_OLD], TS0)
+    sent: List[bytes] = []
+    decoded: List[str] = []
+    lib = _core.lib()
+    real_decide, real_scan, real_loads = lib.evf_decide, types._SCAN, types._LOADS
+
+    def spy_decide(event: bytes, event_len: int, state: bytes, state_len: int) -> Any:
+        sent.append(event)
+        return real_decide(event, event_len, state, state_len)
+
+    def spy_scan(text: str, at: int) -> Any:
+        decoded.append("scan")
+        return real_scan(text, at)
+
+    def spy_loads(text: bytes) -> Any:
+        decoded.append("loads")
+        return real_loads(text)
+
+    def no_json_loads(*a: Any, **k: Any) -> Any:
+        raise AssertionError("json.loads called by decide")
+
+    def decide_spied(state: str) -> ew.Decision:
+        with monkeypatch.context() as m:
+            m.setattr(lib, "evf_decide", spy_decide)
+            m.setattr(types, "_SCAN", spy_scan)
+            m.setattr(types, "_LOADS", spy_loads)
+            m.setattr(json, "loads", no_json_loads)  # the json module types.py and _core use
+            return v.decide(event, state)
+
+    event = v.verify(body, header, now=T0)
+    decision = decide_spied("{}")
+    again = decide_spied(decision.state_json())
+    assert decoded == [] and event._hook is not None  # hookData still its range of the body
+    assert len(sent) == 2 and all(b'"hookData":null' in e and len(e) < 2000 for e in sent), sent
+    assert (decision.action, decision.reason, again.reason) == ("apply", "first", "duplicate")
+    # The same decision and state as for the whole event (hookData included), from the library.
+    whole = ew.decide_raw(event.to_json(), "{}")
+    assert b'"grid":[[0,1]' in event.to_json().encode()
+    assert decision.result_text == whole.text
+    assert decision.state_json() == ew.Decision.from_result(whole.data, whole.text).state_json()
+    # An event whose hookData is decoded, and its mapping, go the same way; the mapping is not
+    # changed.
+    assert event.hook_data == hook
+    mapping = event.to_dict()
+    sent.clear()
+    monkeypatch.setattr(lib, "evf_decide", spy_decide)
+    assert ew.decide(event, "{}").result_text == whole.text
+    assert ew.decide(mapping, "{}").result_text == whole.text
+    assert mapping["hookData"] is event.hook_data and mapping == event.to_dict()
+    assert all(b'"hookData":null' in e and len(e) < 2000 for e in sent)
+    # JSON text is passed as given (the library parses it, hookData included)
+    sent.clear()
+    assert ew.decide(event.to_json(), "{}").result_text == whole.text
+    assert sent == [event.to_json().encode()]
 
 
 # --- the status table ----------------------------------------------------------------------------
@@ -291,6 +400,59 @@ def test_exception_families_are_the_status_table() -> None:
     assert errors.error_class_for("HEADER_TIMESTAMP_INVALID") is ew.SignatureError
     assert errors.error_class_for("NULL_ARGUMENT") is ew.InternalError
     assert errors.error_class_for("A_STATUS_ADDED_LATER") is ew.WebhookError
+
+
+def every_family_error() -> List[ew.WebhookError]:
+    """One exception per status of tests/vectors/statuses.json (its family's class), with every
+    attribute set, one of a status added later (the base class), and real ones from the library."""
+    sig = ew.SignatureInfo(TS0, "v1", 1, 300_001)
+    made: List[ew.WebhookError] = []
+    for s in status_table() + [{"name": "A_STATUS_ADDED_LATER", "code": 99, "httpStatus": 500}]:
+        cls = errors.error_class_for(s["name"])
+        made.append(cls(s["name"], s["code"], s["httpStatus"], f"what {s['name']} means",
+                        field="data.status", signature=sig,
+                        result={"ok": False, "status": s["name"], "httpStatus": s["httpStatus"],
+                                "nested": [1, {"a": None}]}))  # fmt: skip
+    made.append(ew.BodyError("BODY_NOT_JSON", 22, 400, ""))  # no message: str() is the status
+    v = ew.Verifier([SECRET_OLD])
+    body = payment_body(event_time=T0)
+    for call in (
+        lambda: v.verify(body, python_sign(body, ["wrong"], TS0), now=T0),
+        lambda: v.verify(body, python_sign(body, [SECRET_OLD], TS0), now=T0 + timedelta(hours=1)),
+        lambda: v.verify(b"[1]", python_sign(b"[1]", [SECRET_OLD], TS0), now=T0),
+        lambda: ew.Verifier([""]),
+        lambda: ew.decide(ew.normalize(body), '{"entities": 5}'),
+    ):
+        with pytest.raises(ew.WebhookError) as info:
+            call()
+        made.append(info.value)
+    return made
+
+
+def test_exceptions_pickle_and_copy_with_every_attribute() -> None:
+    made = every_family_error()
+    classes = {type(e) for e in made}
+    assert set(errors.FAMILY_CLASSES.values()) | {ew.WebhookError} <= classes
+    for exc in made:
+        clones = [pickle.loads(pickle.dumps(exc, protocol=p))
+                  for p in range(pickle.HIGHEST_PROTOCOL + 1)]  # fmt: skip
+        clones += [copy.copy(exc), copy.deepcopy(exc)]
+        for clone in clones:
+            assert type(clone) is type(exc) and clone is not exc
+            assert (str(clone), repr(clone), clone.args) == (str(exc), repr(exc), exc.args)
+            assert vars(clone) == vars(exc) and vars(exc)  # every attribute
+            assert (clone.status, clone.code, clone.http_status, clone.message, clone.field,
+                    clone.signature, clone.result) == (exc.status, exc.code, exc.http_status,
+                    exc.message, exc.field, exc.signature, exc.result)  # fmt: skip
+            assert clone.to_dict() == exc.to_dict()
+            assert isinstance(clone, ValueError) is isinstance(exc, ValueError)
+    real = made[-5:]
+    assert [type(e) for e in real] == [ew.SignatureError, ew.TimestampError, ew.BodyError,
+                                       ew.ConfigurationError, ew.StateError]  # fmt: skip
+    assert real[1].signature is not None and real[2].field == ""
+    assert str(made[-6]) == "BODY_NOT_JSON"
+    deep = copy.deepcopy(made[0])
+    assert deep.result == made[0].result and deep.result is not made[0].result
 
 
 def test_header_timestamp_invalid_raises_signature_error() -> None:

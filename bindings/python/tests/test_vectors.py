@@ -237,3 +237,37 @@ def test_vector_typed(file: str, case: Dict[str, Any]) -> None:
         else:
             assert isinstance(value, str) and value.startswith("ts=")
 
+
+
+# Every decide case whose event is a JSON object: the event as a mapping (what Event and dict
+# events become) and with a hookData added.
+DECIDE_CASES = [
+    p for p in CASES
+    if p.values[1]["function"] == "decide" and isinstance(p.values[1].get("event"), dict)
+    and "eventRaw" not in p.values[1]
+]  # fmt: skip
+HOOK_DATA = {"lines": [{"sku": "A-1", "qty": 2}] * 50, "eventId": "x", "status": "FAILED",
+             "decision": {"action": "skip"}, "outcome": "failed", "pad": "é" * 300}  # fmt: skip
+
+
+@pytest.mark.parametrize("file,case", DECIDE_CASES)
+def test_vector_decide_does_not_depend_on_hook_data(file: str, case: Dict[str, Any]) -> None:
+    # decide reads no hookData (docs/design.md "Decide"): the library gives the same result with
+    # and without it, and the typed decide, which sends an Event or a mapping with hookData null,
+    # gives that result too.
+    state = json_input(case, "state")
+    reference = ew.decide_raw(compact(case["event"]), state)
+    with_hook = dict(case["event"], hookData=HOOK_DATA)
+    assert ew.decide_raw(compact(with_hook), state).text == reference.text
+    if reference.ok:
+        assert ew.decide(with_hook, state).result_text == reference.text
+        assert ew.decide(compact(with_hook), state).result_text == reference.text
+    else:
+        with pytest.raises(ew.WebhookError) as info:
+            ew.decide(with_hook, state)
+        assert info.value.result == reference.data
+    assert with_hook["hookData"] is HOOK_DATA  # the caller's mapping is not changed
+
+
+def test_decide_vectors_are_covered() -> None:
+    assert len(DECIDE_CASES) >= 100
