@@ -10,6 +10,7 @@ use Everifin\Webhook\Internal\Backend;
 use Everifin\Webhook\Internal\Native;
 use Everifin\Webhook\Internal\PhpBackend;
 use Everifin\Webhook\Internal\Results;
+use Everifin\Webhook\Internal\SecretList;
 use Everifin\Webhook\Internal\Fallback\Timestamp;
 
 /**
@@ -39,8 +40,8 @@ final class Verifier
     /** @var array<string, mixed> */
     private array $publicOptions;
     private ?string $publicOptionsJson = null;
-    /** @var list<mixed> the secrets as given, kept only for explain() (never shown: see __debugInfo) */
-    private array $secrets;
+    /** the secrets as given, kept only for explain() (never shown: see SecretList) */
+    private SecretList $secrets;
 
     /**
      * @param list<string> $secrets hook secrets, oldest first (1 to 16, each non-empty; used as given, not trimmed)
@@ -64,8 +65,10 @@ final class Verifier
             $public['suggestedStates'] = self::suggestedJson($suggestedStates);
         }
         $this->publicOptions = $public;
-        $this->secrets = self::secretsList($secrets);
-        $optionsJson = json_encode(['secrets' => $this->secrets] + $public, self::JSON_FLAGS, 512);
+        $list = self::secretsList($secrets);
+        $this->secrets = new SecretList($list);
+        $optionsJson = json_encode(['secrets' => $list] + $public, self::JSON_FLAGS, 512);
+        $list = [];
         if (!is_string($optionsJson)) {
             $this->publicOptionsJson(); // names suggestedStates when they are the cause
             throw WebhookException::forStatus(Status::INVALID_OPTIONS, 'options: "secrets" must be an array of UTF-8 strings');
@@ -218,7 +221,7 @@ final class Verifier
             $nowMs = 1; // 0 means "system clock" to the ABI
         }
         $options = json_decode($this->publicOptionsJson(), false);
-        $options->secrets = $this->secrets;
+        $options->secrets = $this->secrets->get();
         if ($retiredSecrets !== []) {
             $options->retiredSecrets = array_values($retiredSecrets);
         }

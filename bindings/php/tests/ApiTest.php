@@ -242,11 +242,43 @@ final class ApiTest extends TestCase
         $this->assertLessThan(5000, abs($e->signature->ageMs));
     }
 
-    public function testTheSecretsNeverShowInDebugOutput(): void
+    /**
+     * Whatever a shop or its logger does to dump a Verifier (or an object holding one), no secret
+     * shows: var_dump/print_r (through __debugInfo), var_export and an (array) cast (which ignore
+     * it), json_encode, an exception's trace with its arguments; serialize() refuses. Also after
+     * two messages, when the fallback keeps keyed HMAC contexts.
+     *
+     * @dataProvider backends
+     */
+    public function testTheSecretsNeverShowInDebugOutput(string $backend): void
     {
-        $v = new Verifier([self::SECRET]);
-        $this->assertStringNotContainsString(self::SECRET, print_r($v, true));
-        $this->assertStringNotContainsString(self::SECRET, var_export((array) $v, true) === '' ? '' : print_r($v, true));
+        $second = 'second-hook-secret-7f3a';
+        $v = new Verifier([self::SECRET, $second], backend: $backend);
+        foreach ([1, 2] as $round) {
+            $v->verify(self::BODY, Verifier::sign(self::BODY, [$second], null, $backend));
+            $holder = new \ArrayObject(['verifier' => $v]);
+            ob_start();
+            var_dump($v, $holder);
+            $dumps = [
+                'var_dump' => (string) ob_get_clean(),
+                'print_r' => print_r($v, true) . print_r($holder, true),
+                'var_export' => var_export($v, true) . var_export($holder, true),
+                '(array) cast' => print_r((array) $v, true) . var_export((array) $v, true),
+                'json_encode' => (string) json_encode([$v, $holder]),
+                'get_object_vars' => print_r(get_object_vars($holder), true),
+            ];
+            try {
+                $v->verify(self::BODY, 'ts=garbage');
+            } catch (WebhookException $e) {
+                $dumps['exception'] = (string) $e; // with its trace (and arguments, unless zend.exception_ignore_args)
+            }
+            foreach ($dumps as $how => $text) {
+                $this->assertStringNotContainsString(self::SECRET, $text, "$how, round $round");
+                $this->assertStringNotContainsString($second, $text, "$how, round $round");
+            }
+            $this->assertStringContainsString('redacted', $dumps['var_dump'], 'the dump is of the verifier');
+            $this->assertStringContainsString('Verifier::__set_state', $dumps['var_export'], 'the export is of the verifier');
+        }
         $this->expectException(\LogicException::class);
         serialize($v);
     }

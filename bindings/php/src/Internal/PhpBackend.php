@@ -129,7 +129,7 @@ final class PhpBackend implements Backend
             $processJson = Result::error($f);
             $signature = $f->signature;
             if ($signature === null && $f->status === Status::SIGNATURE_MISMATCH) {
-                $findings = Explain::search($body, $header, $o->secrets, $retired);
+                $findings = Explain::search($body, $header, $o->secrets(), $retired);
             }
         }
         if ($signature !== null) {
@@ -140,7 +140,7 @@ final class PhpBackend implements Backend
             }
         }
         $secrets = [];
-        foreach ($o->secrets as $i => $secret) {
+        foreach ($o->secrets() as $i => $secret) {
             $secrets[] = (object) ['index' => $i, 'fingerprint' => Explain::fingerprint($secret)];
         }
         $o->clearSecrets();

@@ -96,7 +96,7 @@ final class Explain
             }
         }
         $o = Options::fromValue($value);
-        if ($o->secrets === []) {
+        if ($o->secrets() === []) {
             throw new Failure(Status::INVALID_OPTIONS, 'options: "secrets" is required (an array of hook secrets, oldest first)');
         }
         return [$o, $retired];

@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace Everifin\Webhook\Internal\Fallback;
 
+use Everifin\Webhook\Internal\SecretList;
 use Everifin\Webhook\Status;
 
 /**
@@ -14,8 +15,8 @@ use Everifin\Webhook\Status;
  */
 final class Options
 {
-    /** @var list<string> oldest first; empty only for normalize */
-    public array $secrets = [];
+    /** oldest first; none only for normalize (read with secrets()) */
+    private ?SecretList $secrets = null;
     public int $toleranceSeconds = Constants::DEFAULT_TOLERANCE_SECONDS;
     public bool $confirmedIsPaid = false;
     public int $maxBodyBytes = Constants::DEFAULT_MAX_BODY_BYTES;
@@ -42,14 +43,14 @@ final class Options
         if (!$this->used) {
             $this->used = true;
             $macs = [];
-            foreach ($this->secrets as $secret) {
+            foreach ($this->secrets() as $secret) {
                 $macs[] = hash_hmac('sha256', $ts . '.' . $body, $secret);
             }
             return $macs;
         }
-        if (count($this->keyed) !== count($this->secrets)) {
+        if (count($this->keyed) !== ($this->secrets === null ? 0 : $this->secrets->count())) {
             $this->keyed = [];
-            foreach ($this->secrets as $secret) {
+            foreach ($this->secrets() as $secret) {
                 $this->keyed[] = hash_init('sha256', HASH_HMAC, $secret);
             }
         }
@@ -63,10 +64,16 @@ final class Options
         return $macs;
     }
 
+    /** @return list<string> the hook secrets, oldest first (none for normalize) */
+    public function secrets(): array
+    {
+        return $this->secrets === null ? [] : $this->secrets->get();
+    }
+
     /** Forgets the secrets (the verifier is freed). */
     public function clearSecrets(): void
     {
-        $this->secrets = [];
+        $this->secrets = null;
         $this->keyed = [];
     }
 
@@ -84,7 +91,7 @@ final class Options
     public static function forVerifier(string $json): self
     {
         $o = self::parse($json);
-        if ($o->secrets === []) {
+        if ($o->secrets === null) {
             throw self::invalid('options: "secrets" is required (an array of hook secrets, oldest first)');
         }
         return $o;
@@ -118,7 +125,7 @@ final class Options
         foreach ($value as $key => $v) {
             switch ((string) $key) {
                 case 'secrets':
-                    $o->secrets = Secret::parseList($v, 'options: "secrets"');
+                    $o->secrets = new SecretList(Secret::parseList($v, 'options: "secrets"'));
                     break;
                 case 'toleranceSeconds':
                     $o->toleranceSeconds = self::integerIn($v, 'toleranceSeconds', 0, Constants::MAX_TOLERANCE_SECONDS);
@@ -208,7 +215,7 @@ final class Options
     /** @return array<string, mixed> */
     public function __debugInfo(): array
     {
-        return ['secrets' => sprintf('[%d redacted]', count($this->secrets)), 'toleranceSeconds' => $this->toleranceSeconds,
+        return ['secrets' => sprintf('[%d redacted]', $this->secrets === null ? 0 : $this->secrets->count()), 'toleranceSeconds' => $this->toleranceSeconds,
             'confirmedIsPaid' => $this->confirmedIsPaid, 'maxBodyBytes' => $this->maxBodyBytes];
     }
 
