@@ -2,6 +2,8 @@
 //! of the stored state (unknown keys kept as their exact JSON text, old states upgraded), the
 //! order's outcome derived from the records, and the state written back.
 
+use std::collections::HashMap;
+
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -72,10 +74,16 @@ impl<'de> Deserialize<'de> for RawObject {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawObject, A::Error> {
                 let mut members: Vec<(String, Box<RawValue>)> = Vec::new();
+                // Where each key is in `members`: a stored state is the shop's, whatever its
+                // size, and a linear search per key made 200,000 keys take a minute.
+                let mut index: HashMap<String, usize> = HashMap::new();
                 while let Some((key, value)) = map.next_entry::<String, Box<RawValue>>()? {
-                    match members.iter_mut().find(|(k, _)| *k == key) {
-                        Some(slot) => slot.1 = value,
-                        None => members.push((key, value)),
+                    match index.get(&key) {
+                        Some(&i) => members[i].1 = value,
+                        None => {
+                            index.insert(key.clone(), members.len());
+                            members.push((key, value));
+                        }
                     }
                 }
                 Ok(RawObject(members))
@@ -401,15 +409,33 @@ impl State {
         });
     }
 
+    /// Keeps at most MAX_ENTITIES records: while there are more, the first record that is
+    /// neither paid nor refunded is dropped (else the first). Done in one pass: a stored state
+    /// may hold any number of records, and dropping them one at a time was quadratic.
     pub(super) fn bound_records(&mut self) {
-        while self.records.len() > MAX_ENTITIES {
-            let i = self
-                .records
-                .iter()
-                .position(|r| !matches!(r.outcome.as_deref(), Some("paid" | "refunded")))
-                .unwrap_or(0);
-            self.records.remove(i);
+        let mut excess = self.records.len().saturating_sub(MAX_ENTITIES);
+        if excess == 0 {
+            return;
         }
+        let mut drop = vec![false; self.records.len()];
+        for (i, r) in self.records.iter().enumerate() {
+            if excess == 0 {
+                break;
+            }
+            if !matches!(r.outcome.as_deref(), Some("paid" | "refunded")) {
+                drop[i] = true;
+                excess -= 1;
+            }
+        }
+        // Every record left is paid or refunded: the first ones go.
+        for d in drop.iter_mut().filter(|d| !**d).take(excess) {
+            *d = true;
+        }
+        let mut i = 0;
+        self.records.retain(|_| {
+            i += 1;
+            !drop[i - 1]
+        });
     }
 
     /// The state as JSON text, in the documented key order.
@@ -465,5 +491,84 @@ impl State {
         }
         out.push('}');
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn records(paid: &[bool]) -> Vec<Record> {
+        paid.iter()
+            .enumerate()
+            .map(|(i, &p)| Record {
+                entity_id: Some(i.to_string()),
+                outcome: Some(if p { "paid" } else { "failed" }.to_owned()),
+                ..Record::default()
+            })
+            .collect()
+    }
+
+    /// The rule as documented, one record at a time (what bound_records did before).
+    fn reference(mut records: Vec<Record>) -> Vec<Record> {
+        while records.len() > MAX_ENTITIES {
+            let i = records
+                .iter()
+                .position(|r| !matches!(r.outcome.as_deref(), Some("paid" | "refunded")))
+                .unwrap_or(0);
+            records.remove(i);
+        }
+        records
+    }
+
+    #[test]
+    fn bound_records_in_one_pass_drops_what_the_rule_drops() {
+        // Every mix of paid and unpaid records up to one over the bound, then sampled mixes of
+        // a few more (a fixed LCG).
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut masks: Vec<(usize, u64)> = [0, 1, MAX_ENTITIES, MAX_ENTITIES + 1]
+            .iter()
+            .flat_map(|&len| (0..1u64 << len).map(move |m| (len, m)))
+            .collect();
+        for len in MAX_ENTITIES + 2..MAX_ENTITIES + 8 {
+            for _ in 0..2000 {
+                seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                masks.push((len, seed >> 20));
+            }
+        }
+        for (len, mask) in masks {
+            let paid: Vec<bool> = (0..len).map(|i| mask & (1 << i) != 0).collect();
+            let mut state = State {
+                records: records(&paid),
+                ..State::default()
+            };
+            state.bound_records();
+            assert_eq!(state.records, reference(records(&paid)), "{paid:?}");
+        }
+        // Far more records than the bound, as a stored state may hold.
+        let paid: Vec<bool> = (0..5000).map(|i| i % 7 == 0 || i > 4990).collect();
+        let mut state = State {
+            records: records(&paid),
+            ..State::default()
+        };
+        state.bound_records();
+        assert_eq!(state.records, reference(records(&paid)));
+    }
+
+    #[test]
+    fn duplicate_keys_of_a_large_state_keep_the_last_value_in_the_first_place() {
+        let mut json = String::from("{");
+        for i in 0..20_000 {
+            json.push_str(&format!("\"k{i}\":{i},"));
+        }
+        json.push_str("\"k7\":\"last\",\"k19999\":[1]}");
+        let state = parse_state(json.as_bytes()).expect("state");
+        assert_eq!(state.other.len(), 20_000);
+        assert_eq!(
+            (state.other[7].0.as_str(), state.other[7].1.get()),
+            ("k7", "\"last\"")
+        );
+        assert_eq!(state.other[19_999].1.get(), "[1]");
+        assert_eq!(state.other[8].1.get(), "8");
     }
 }

@@ -35,6 +35,39 @@ final class Decide
     }
 
     /**
+     * state.rs bound_records: at most MAX_ENTITIES records; while there are more, the first that
+     * is neither paid nor refunded goes (else the first). In one pass: a stored state may hold
+     * any number of records.
+     *
+     * @param list<array<string, mixed>> $records
+     * @return list<array<string, mixed>>
+     */
+    private static function boundRecords(array $records): array
+    {
+        $excess = count($records) - self::MAX_ENTITIES;
+        if ($excess <= 0) {
+            return $records;
+        }
+        $drop = [];
+        foreach ($records as $i => $r) {
+            if (count($drop) === $excess) {
+                break;
+            }
+            if ($r['outcome'] !== 'paid' && $r['outcome'] !== 'refunded') {
+                $drop[$i] = true;
+            }
+        }
+        // Every record left is paid or refunded: the first ones go.
+        foreach ($records as $i => $r) {
+            if (count($drop) === $excess) {
+                break;
+            }
+            $drop[$i] ??= true;
+        }
+        return array_values(array_diff_key($records, $drop));
+    }
+
+    /**
      * decide::decide_json.
      *
      * @return array{0: string, 1: string, 2: string, 3: string, 4: string}
@@ -46,16 +79,7 @@ final class Decide
         $event = self::parseEvent($eventJson);
         $state = self::parseState($stateJson);
         [$action, $reason, $state] = self::rules($event, $state);
-        while (count($state['records']) > self::MAX_ENTITIES) {
-            $drop = 0;
-            foreach ($state['records'] as $i => $r) {
-                if ($r['outcome'] !== 'paid' && $r['outcome'] !== 'refunded') {
-                    $drop = $i;
-                    break;
-                }
-            }
-            array_splice($state['records'], $drop, 1);
-        }
+        $state['records'] = self::boundRecords($state['records']);
         $orderOutcome = self::orderOutcome($state['records']);
         if ($event['suggested'] !== null && $event['outcome'] === $orderOutcome) {
             $suggested = JsonWriter::compact($event['suggested']);
