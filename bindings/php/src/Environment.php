@@ -30,7 +30,7 @@ final class Environment
         $r = Native::report();
         $candidates = [];
         foreach (Native::candidates() as [$path, $source]) {
-            $candidates[] = sprintf('%s (%s): %s', $path, $source, is_file($path) ? 'exists' : 'missing');
+            $candidates[] = sprintf('%s (%s): %s', $path, $source, is_file($path) ? 'exists' : (file_exists($path) ? 'not a file' : 'missing'));
         }
         $ffiLoaded = extension_loaded('ffi');
         $ffiEnable = (string) ini_get('ffi.enable');
@@ -41,8 +41,13 @@ final class Environment
             if (!$ffiLoaded) {
                 $fix[] = 'Install and enable the FFI extension (Debian: it ships with php-common; extension=ffi).';
             }
+            $envLib = (string) getenv(Native::ENV_LIB);
             if (Native::findLibrary() === null) {
                 $fix[] = 'Put ' . Native::LIB_NAME . ' into ' . Native::packageDir() . '/lib/ or set the environment variable ' . Native::ENV_LIB . ' to its path.';
+            } elseif ($envLib !== '' && $ffiLoaded && preg_match('/^FFI::cdef\(|ABI version/', (string) $r['reason'])) {
+                // The library it names was loaded and is not this binding's (another library, or another ABI).
+                $fix[] = sprintf('%s=%s is not the everifin-webhook library this binding needs (ABI %d): point it at the %s of this release, or unset it to use %s/lib/.',
+                    Native::ENV_LIB, $envLib, Native::ABI_VERSION, Native::LIB_NAME, Native::packageDir());
             }
             if (!Native::isCommandLine()) {
                 if (!is_file(Native::preloadHeaderPath())) {

@@ -121,6 +121,17 @@ final class Verifier
         throw new \LogicException('a Verifier holds secrets and cannot be serialized');
     }
 
+    /**
+     * Nor made from a serialized string (a crafted one would give a Verifier without backend or
+     * handle, which fails with Error instead of a WebhookException).
+     *
+     * @param array<string, mixed> $data
+     */
+    public function __unserialize(array $data): void
+    {
+        throw new \LogicException('a Verifier cannot be unserialized: create one with its secrets');
+    }
+
     /** "ffi" when the native library is in use, "php" for the pure-PHP fallback. */
     public function backend(): string
     {

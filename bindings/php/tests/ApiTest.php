@@ -283,6 +283,59 @@ final class ApiTest extends TestCase
         serialize($v);
     }
 
+    public function testAVerifierIsNeverMadeFromASerializedString(): void
+    {
+        $this->expectException(\LogicException::class);
+        unserialize('O:25:"Everifin\\Webhook\\Verifier":0:{}');
+    }
+
+    /**
+     * A stored state with a key starting with NUL (ext/json then decodes objects as arrays): the
+     * decision keeps its suggested states on both backends.
+     *
+     * @dataProvider backends
+     */
+    public function testADecisionKeepsItsSuggestedStatesWhenTheStateHasANulKey(string $backend): void
+    {
+        $v = new Verifier([self::SECRET], backend: $backend);
+        $e = $v->normalize(self::BODY);
+        foreach (['{"\u0000x":1}', ['plugin_meta' => ["\0k" => 1]]] as $state) {
+            $d = $v->decide($e, $state);
+            $this->assertSame('apply', $d->action);
+            $this->assertSame('processing', $d->suggestedFor('woocommerce'), json_encode($d->suggested));
+            $this->assertSame('PS_OS_PAYMENT', $d->suggestedFor('prestashop'));
+        }
+    }
+
+    /**
+     * A stored state is the shop's and may be of any size: decide keeps 16 records in one pass
+     * (one at a time took minutes for 100,000) and reads 100,000 unknown keys.
+     *
+     * @dataProvider backends
+     */
+    public function testDecideOnAHugeStoredStateKeepsSixteenRecords(string $backend): void
+    {
+        $v = new Verifier([self::SECRET], backend: $backend);
+        $e = $v->normalize(self::BODY);
+        $records = [];
+        for ($i = 0; $i < 20000; $i++) {
+            $records[] = ['entity' => 'payment', 'entityId' => sprintf('00000000-0000-4000-8000-%012d', $i), 'status' => $i % 1000 === 0 ? 'BOOKED' : 'FAILED',
+                'outcome' => $i % 1000 === 0 ? 'paid' : 'failed', 'final' => true, 'lastEventTimestampMs' => 1];
+        }
+        $d = $v->decide($e, ['entities' => $records]);
+        // Every unpaid record goes first, then the oldest paid ones: records 5000, 6000, ...,
+        // 19000 and the event's payment are left.
+        $ids = array_map(static fn ($r) => $r->entityId, $d->state['entities']);
+        $expected = array_map(static fn ($i) => sprintf('00000000-0000-4000-8000-%012d', $i * 1000), range(5, 19));
+        $this->assertSame([...$expected, $e->paymentId], $ids);
+        $keys = [];
+        for ($i = 0; $i < 100000; $i++) {
+            $keys["k$i"] = $i;
+        }
+        $d = $v->decide($e, $keys);
+        $this->assertSame(99999, $d->state['k99999']);
+    }
+
     public function testTheSignatureHeaderIsFoundWhateverTheCasing(): void
     {
         $this->assertSame('ts=1', Request::signatureHeader(['HTTP_SIGNATURE' => 'ts=1']));
@@ -676,7 +729,8 @@ final class ApiTest extends TestCase
         }
         $script = 'require ' . var_export(dirname(__DIR__) . '/autoload.php', true) . ';'
             . '$v = new Everifin\Webhook\Verifier(["s"]);'
-            . 'echo json_encode(["backend" => $v->backend(), "reason" => Everifin\Webhook\Environment::diagnose()["reason"], "steps" => Everifin\Webhook\Environment::diagnose()["steps"]]);';
+            . '$d = Everifin\Webhook\Environment::diagnose();'
+            . 'echo json_encode(["backend" => $v->backend(), "reason" => $d["reason"], "steps" => $d["steps"], "fix" => $d["fix"]]);';
         foreach ($cases as $lib => $expect) {
             $cmd = 'EVERIFIN_WEBHOOK_LIB=' . escapeshellarg($lib) . ' ' . escapeshellarg(PHP_BINARY) . ' -d ffi.enable=1 -r ' . escapeshellarg($script) . ' 2>&1';
             $out = shell_exec($cmd);
@@ -689,6 +743,8 @@ final class ApiTest extends TestCase
             }
             $this->assertSame('php', $r['backend'], "$lib: $out");
             $this->assertStringContainsString($expect, (string) $r['reason']);
+            // The file it names is not this binding's library: the fix says so, naming the variable.
+            $this->assertStringContainsString("EVERIFIN_WEBHOOK_LIB=$lib is not the everifin-webhook library this binding needs", implode("\n", $r['fix']), $out);
         }
         exec('rm -rf ' . escapeshellarg($dir));
     }

@@ -166,7 +166,8 @@ final class Results
         }
         $stateJson = substr($json, $at + strlen(self::STATE), -1);
         $suggested = [];
-        if (($d->suggested ?? null) instanceof \stdClass) {
+        // An object, or an array when the result was decoded with objects as arrays (above).
+        if (($d->suggested ?? null) instanceof \stdClass || is_array($d->suggested ?? null)) {
             foreach ($d->suggested as $platform => $v) {
                 $suggested[(string) $platform] = is_string($v) ? $v : null;
             }
