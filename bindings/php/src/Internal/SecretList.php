@@ -15,13 +15,11 @@ namespace Everifin\Webhook\Internal;
 final class SecretList
 {
     private \Closure $list;
-    private int $count;
 
     /** @param list<string> $secrets oldest first */
     public function __construct(#[\SensitiveParameter] array $secrets)
     {
         $this->list = static fn (): array => $secrets;
-        $this->count = count($secrets);
     }
 
     /** @return list<string> */
@@ -30,15 +28,10 @@ final class SecretList
         return ($this->list)();
     }
 
-    public function count(): int
-    {
-        return $this->count;
-    }
-
     /** @return array<string, string> */
     public function __debugInfo(): array
     {
-        return ['secrets' => sprintf('[%d redacted]', $this->count)];
+        return ['secrets' => sprintf('[%d redacted]', count($this->get()))];
     }
 
     /** @return array<string, mixed> */

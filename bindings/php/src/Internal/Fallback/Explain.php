@@ -95,11 +95,7 @@ final class Explain
                 throw new Failure(Status::INVALID_OPTIONS, 'options: "retiredSecrets" must be an array of strings');
             }
         }
-        $o = Options::fromValue($value);
-        if ($o->secrets() === []) {
-            throw new Failure(Status::INVALID_OPTIONS, 'options: "secrets" is required (an array of hook secrets, oldest first)');
-        }
-        return [$o, $retired];
+        return [Options::requireSecrets(Options::fromValue($value)), $retired];
     }
 
     /** `sha256:` and the first 8 hex digits of SHA-256 over the secret. */

@@ -48,7 +48,7 @@ final class Options
             }
             return $macs;
         }
-        if (count($this->keyed) !== ($this->secrets === null ? 0 : $this->secrets->count())) {
+        if (count($this->keyed) !== count($this->secrets())) {
             $this->keyed = [];
             foreach ($this->secrets() as $secret) {
                 $this->keyed[] = hash_init('sha256', HASH_HMAC, $secret);
@@ -90,7 +90,12 @@ final class Options
     /** Options for a verifier: "secrets" is required. */
     public static function forVerifier(string $json): self
     {
-        $o = self::parse($json);
+        return self::requireSecrets(self::parse($json));
+    }
+
+    /** $o, when it has secrets (a verifier's, or explain's without its retiredSecrets). */
+    public static function requireSecrets(self $o): self
+    {
         if ($o->secrets === null) {
             throw self::invalid('options: "secrets" is required (an array of hook secrets, oldest first)');
         }
@@ -215,7 +220,7 @@ final class Options
     /** @return array<string, mixed> */
     public function __debugInfo(): array
     {
-        return ['secrets' => sprintf('[%d redacted]', $this->secrets === null ? 0 : $this->secrets->count()), 'toleranceSeconds' => $this->toleranceSeconds,
+        return ['secrets' => sprintf('[%d redacted]', count($this->secrets())), 'toleranceSeconds' => $this->toleranceSeconds,
             'confirmedIsPaid' => $this->confirmedIsPaid, 'maxBodyBytes' => $this->maxBodyBytes];
     }
 
