@@ -166,9 +166,7 @@ def candidates() -> List[Tuple[str, str]]:
     """The paths to try, in order, each with where it came from."""
     override = os.environ.get(ENV_VAR)
     if override:
-        # Made absolute against the current directory: a bare relative name ("libevf.so") would
-        # be looked up by ctypes.CDLL on the loader's search path, not in the current directory.
-        return [(os.path.abspath(override), f"${ENV_VAR}")]
+        return [(override, f"${ENV_VAR}")]  # made absolute by load(), like every path it tries
     out = [(str(p), "installed package") for p in _package_candidates()]
     out += [(str(p), "source checkout") for p in _dev_candidates()]
     return out
