@@ -213,31 +213,6 @@ wheel_auditwheel() {
   grep -q '"manylinux_2_17_x86_64"' <<<"$(tr -d '\n' <<<"$out" | tr -s ' ')" || { echo "auditwheel does not place the wheel on manylinux_2_17_x86_64"; return 1; }
 }
 
-# The repository's licence files in the wheel's .dist-info/licenses/, named by License-File.
-wheel_licenses() {
-  python3 - "$WHEEL" <<'PY'
-import re, sys, zipfile
-wheel = zipfile.ZipFile(sys.argv[1])
-names = wheel.namelist()
-info = next((n.split("/")[0] for n in names if n.endswith(".dist-info/METADATA")), None)
-if info is None:
-    sys.exit("no .dist-info/METADATA in the wheel")
-meta = wheel.read(info + "/METADATA").decode()
-bad = 0
-for lic in ("LICENSE-MIT", "LICENSE-APACHE"):
-    inside = f"{info}/licenses/{lic}"
-    if inside not in names:
-        print(f"{inside} is not in the wheel"); bad = 1; continue
-    if wheel.read(inside) != open(lic, "rb").read():
-        print(f"{inside} differs from the repository's {lic}"); bad = 1
-    if not re.search(rf"^License-File: {lic}$", meta, re.M):
-        print(f"METADATA has no License-File: {lic}"); bad = 1
-    if not bad:
-        print(f"{inside}: the repository's {lic}; METADATA License-File: {lic}")
-sys.exit(bad)
-PY
-}
-
 # Pythons: python3.N on PATH and pyenv's, at least requires-python; the oldest and the newest.
 pick_pythons() {
   local min; min="$(sed -n 's/^requires-python *= *">=\([0-9.]*\)".*/\1/p' bindings/python/pyproject.toml)"
@@ -297,7 +272,8 @@ if [ -f "$WHEEL" ]; then
   # `make test` has built it in test-python already).
   (cargo build --release --features cli --quiet) || { results+=("FAIL cargo build --features cli"); fail=1; }
   step "wheel: auditwheel show" wheel_auditwheel
-  step "wheel: LICENSE-MIT and LICENSE-APACHE in .dist-info/licenses, License-File in METADATA" wheel_licenses
+  step "wheel: LICENSE-MIT and LICENSE-APACHE in .dist-info/licenses, License-File in METADATA" \
+    python3 tests/dist/check_wheel_licenses.py "$WHEEL"
   mapfile -t pys < <(pick_pythons)
   [ "${#pys[@]}" -gt 0 ] || { results+=("FAIL no Python >= requires-python found"); fail=1; }
   for line in "${pys[@]}"; do
