@@ -22,28 +22,23 @@ die() {
     exit 1
 }
 
-# 1. cJSON (only when its header is missing; apt-get needs root or sudo).
-if [ ! -f /usr/include/cjson/cJSON.h ]; then
-    say "run.sh: installing libcjson-dev"
-    sudo=""
+# A Debian package, installed when missing (apt-get needs root or sudo).
+apt_install() { # package
+    say "run.sh: installing $1"
+    local sudo=""
     if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null 2>&1; then sudo="sudo"; fi
     export DEBIAN_FRONTEND=noninteractive
-    $sudo apt-get install -y libcjson-dev >&2 ||
-        { $sudo apt-get update >&2 && $sudo apt-get install -y libcjson-dev >&2; } ||
-        die "cannot install libcjson-dev"
-fi
+    $sudo apt-get install -y "$1" >&2 ||
+        { $sudo apt-get update >&2 && $sudo apt-get install -y "$1" >&2; } ||
+        die "cannot install $1"
+}
+
+# 1. cJSON (only when its header is missing).
+[ -f /usr/include/cjson/cJSON.h ] || apt_install libcjson-dev
 command -v "$cc" >/dev/null 2>&1 || die "no C compiler ($cc)"
-# A C++ compiler for the header's C++ check (g++ on Debian, installed like cJSON when missing).
+# A C++ compiler for the header's C++ check (g++ on Debian, installed when missing).
 cxx="${CXX:-g++}"
-if ! command -v "$cxx" >/dev/null 2>&1 && [ -z "${CXX:-}" ]; then
-    say "run.sh: installing g++"
-    sudo=""
-    if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null 2>&1; then sudo="sudo"; fi
-    export DEBIAN_FRONTEND=noninteractive
-    $sudo apt-get install -y g++ >&2 ||
-        { $sudo apt-get update >&2 && $sudo apt-get install -y g++ >&2; } ||
-        die "cannot install g++"
-fi
+if ! command -v "$cxx" >/dev/null 2>&1 && [ -z "${CXX:-}" ]; then apt_install g++; fi
 command -v "$cxx" >/dev/null 2>&1 || die "no C++ compiler ($cxx)"
 
 # 2. The library (cargo rebuilds only what changed).
