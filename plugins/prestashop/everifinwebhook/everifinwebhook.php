@@ -94,11 +94,7 @@ class EverifinWebhook extends Module
     public static function log(string $message, int $severity, ?int $idOrder = null): void
     {
         $message = 'everifin-webhook: ' . strtr($message, ['<' => '(', '>' => ')', '{' => '(', '}' => ')']);
-        if (class_exists('PrestaShopLogger')) {
-            PrestaShopLogger::addLog($message, $severity, null, $idOrder === null ? null : 'Order', $idOrder, true);
-        } else {
-            error_log($message);
-        }
+        PrestaShopLogger::addLog($message, $severity, null, $idOrder === null ? null : 'Order', $idOrder, true);
     }
 
     /** Reads the state of an order; call with the order row locked (see the front controller). */

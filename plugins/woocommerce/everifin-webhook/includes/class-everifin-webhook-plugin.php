@@ -234,7 +234,8 @@ final class Everifin_Webhook_Plugin
      *   button (a full refund sets the order to Refunded);
      * - any other outcome: the suggested status, only for an order still waiting for its payment
      *   (OPEN_STATUSES). A paid, completed, cancelled or refunded order is never moved by it.
-     * Every event it is called for leaves a note, also when the order is left as it is.
+     * Every event it is called for leaves a note, also when the order is left as it is, except
+     * one whose suggested status the order has already.
      */
     private static function apply(WC_Order $order, Event $event): void
     {
