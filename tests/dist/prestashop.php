@@ -57,7 +57,7 @@ $sign = static function (string $body, string $secret) use ($now): string {
 $c = new EverifinWebhookWebhookModuleFrontController();
 [$code, $payload] = $c->handle($body, $sign($body, $secret));
 $check('BOOKED -> 200 apply first, order in PS_OS_PAYMENT', [$code, $payload, PsStub::$orders[77]['state']]
-    === [200, ['received' => true, 'order' => 77, 'decision' => ['action' => 'apply', 'reason' => 'first'], 'orderOutcome' => 'paid'], 2], [$code, $payload]);
+    === [200, ['received' => true, 'order' => 77, 'decision' => ['action' => 'apply', 'reason' => 'first'], 'orderOutcome' => 'paid', 'orderState' => 2], 2], [$code, $payload]);
 [$code, $payload] = $c->handle($body, $sign($body, 'old secret'));
 $check('the same event again -> 200 skip duplicate, one history row', [$code, $payload['decision']['reason'] ?? null, count(PsStub::$history)] === [200, 'duplicate', 1], [$code, $payload]);
 [$code, $payload] = $c->handle($body, $sign($body, 'not the secret'));

@@ -359,12 +359,12 @@ final class ExamplesTest extends TestCase
         $booked = self::body('88888888-8888-4888-8888-888888888888', 'BOOKED', '2024-05-07T14:49:55.000Z');
         [$code, $payload] = $c->handle($booked, self::signed($booked));
         $this->assertSame(200, $code, json_encode($payload));
-        $this->assertSame(['received' => true, 'order' => 1042, 'decision' => ['action' => 'apply', 'reason' => 'first'], 'orderOutcome' => 'paid'], $payload);
+        $this->assertSame(['received' => true, 'order' => 1042, 'decision' => ['action' => 'apply', 'reason' => 'first'], 'orderOutcome' => 'paid', 'orderState' => 2], $payload);
         $this->assertSame(2, \PsStub::$orders[1042]['state']);
         $this->assertSame([[1042, 2]], \PsStub::$history);
 
         [$code, $payload] = $c->handle($booked, self::signed($booked));
-        $this->assertSame([200, 'duplicate', 'paid'], [$code, $payload['decision']['reason'], $payload['orderOutcome']]);
+        $this->assertSame([200, 'duplicate', 'paid', 2], [$code, $payload['decision']['reason'], $payload['orderOutcome'], $payload['orderState']]);
         $this->assertCount(1, \PsStub::$history);
         $this->assertSame('BOOKED', json_decode(\PsStub::$stateTable[1042], true)['status']);
 
@@ -436,7 +436,7 @@ final class ExamplesTest extends TestCase
         $body = json_encode(['eventId' => '17171717-1717-4717-8717-171717171717', 'eventType' => 'payment.statusChange', 'eventTimestamp' => '2024-05-08T09:00:00.000Z',
             'data' => ['refundId' => '2b1f0c4e-5d6a-4b7c-8d9e-0f1a2b3c4d5e', 'status' => 'BOOKED', 'externalId' => '1042']]);
         [$code, $payload] = (new \EverifinWebhookWebhookModuleFrontController())->handle($body, self::signed($body));
-        $this->assertSame([200, 'apply', 'refunded'], [$code, $payload['decision']['action'], $payload['orderOutcome']]);
+        $this->assertSame([200, 'apply', 'refunded', 2], [$code, $payload['decision']['action'], $payload['orderOutcome'], $payload['orderState']]);
         $this->assertSame([2, []], [\PsStub::$orders[1042]['state'], \PsStub::$history]);
         $this->assertCount(1, \PsStub::$logs);
         $this->assertStringContainsString('a refund was booked at the bank. The webhook does not say its amount', \PsStub::$logs[0][0]);

@@ -60,6 +60,8 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
                         'order' => $idOrder,
                         'decision' => ['action' => $decision->action, 'reason' => $decision->reason],
                         'orderOutcome' => $decision->orderOutcome,
+                        // The order's state id now (changeIdOrderState updates the object).
+                        'orderState' => (int) $order->getCurrentState(),
                     ];
                 });
                 if ($answer !== null) {
