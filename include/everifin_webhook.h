@@ -225,7 +225,8 @@ size_t evf_verifier_process_into(const struct evf_verifier *verifier,
 
 /**
  * Validates and normalizes a body without checking any signature (for bodies verified elsewhere
- * and for tests). `options_json` may be empty (defaults); `secrets` in it are ignored.
+ * and for tests). `options_json` may be empty (defaults); `secrets` in it are validated as for a
+ * verifier (`EVF_ERR_INVALID_OPTIONS` when malformed) and otherwise unused.
  *
  * Never NULL; free the result with `evf_result_free`. `EVF_ERR_NULL_ARGUMENT` when `body` or
  * `options_json` is NULL with a non-zero length.
@@ -240,8 +241,9 @@ struct evf_result *evf_normalize(const char *body,
 
 /**
  * Decides what to do with an event (a normalized event, or a whole process/normalize result)
- * given the order's stored state (`{}` or empty for a new order). The result holds
- * `decision` (`action` apply/skip, `reason`) and the `state` to store.
+ * given the order's stored state (`{}` or empty for a new order). The result holds `decision`
+ * (`action` apply/skip, `reason`, the order's `orderOutcome` and the shop states `suggested` for
+ * it) and the `state` to store.
  *
  * Never NULL; free the result with `evf_result_free`. `EVF_ERR_NULL_ARGUMENT` when `event_json`
  * or `state_json` is NULL with a non-zero length.

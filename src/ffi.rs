@@ -386,7 +386,8 @@ pub unsafe extern "C" fn evf_verifier_process_into(
 }
 
 /// Validates and normalizes a body without checking any signature (for bodies verified elsewhere
-/// and for tests). `options_json` may be empty (defaults); `secrets` in it are ignored.
+/// and for tests). `options_json` may be empty (defaults); `secrets` in it are validated as for a
+/// verifier (`EVF_ERR_INVALID_OPTIONS` when malformed) and otherwise unused.
 ///
 /// Never NULL; free the result with `evf_result_free`. `EVF_ERR_NULL_ARGUMENT` when `body` or
 /// `options_json` is NULL with a non-zero length.
@@ -410,8 +411,9 @@ pub unsafe extern "C" fn evf_normalize(
 }
 
 /// Decides what to do with an event (a normalized event, or a whole process/normalize result)
-/// given the order's stored state (`{}` or empty for a new order). The result holds
-/// `decision` (`action` apply/skip, `reason`) and the `state` to store.
+/// given the order's stored state (`{}` or empty for a new order). The result holds `decision`
+/// (`action` apply/skip, `reason`, the order's `orderOutcome` and the shop states `suggested` for
+/// it) and the `state` to store.
 ///
 /// Never NULL; free the result with `evf_result_free`. `EVF_ERR_NULL_ARGUMENT` when `event_json`
 /// or `state_json` is NULL with a non-zero length.

@@ -1359,7 +1359,7 @@ def option_cases():
                                 hook={"customId": 12341234, "note": "order x54352"}, overrides=woo_completed))))
 
     # normalize and options
-    C.append(norm("normalize with secrets in the options is fine (ignored)", body,
+    C.append(norm("normalize with valid secrets in the options is fine (checked, unused)", body,
                   options={"secrets": [SECRET_PRIMARY, SECRET_ROTATED], "toleranceSeconds": 60},
                   exp=expect("OK", event=GOOD_EVENT)))
     C.append(norm("normalize with empty options input", body, options_raw="", exp=expect("OK", event=GOOD_EVENT)))
