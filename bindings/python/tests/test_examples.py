@@ -424,6 +424,57 @@ def test_django_refuses_an_oversized_body(django_ready: None) -> None:
     assert resp.status_code == 413 and json.loads(resp.content)["error"] == "BODY_TOO_LARGE"
 
 
+# --- deployment settings -----------------------------------------------------------------------
+
+
+def test_django_allowed_hosts_come_from_the_environment(
+    django_ready: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+    import subprocess
+
+    path = EXAMPLES_DIR / "django_app" / "shopsite" / "settings.py"
+
+    def allowed_hosts(value: Optional[str]) -> List[str]:
+        if value is None:
+            monkeypatch.delenv("DJANGO_ALLOWED_HOSTS", raising=False)
+        else:
+            monkeypatch.setenv("DJANGO_ALLOWED_HOSTS", value)
+        spec = importlib.util.spec_from_file_location("settings_probe", path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return list(module.ALLOWED_HOSTS)
+
+    local = ["127.0.0.1", "localhost", "testserver"]
+    assert allowed_hosts(None) == allowed_hosts("") == local
+    hosts = allowed_hosts(" shop.example.com, .example.org ,")
+    assert hosts == ["shop.example.com", ".example.org"]
+
+    # A deployed shop: its webhook reaches the view (401 for an unsigned request), not Django's
+    # 400 DisallowedHost, which Everifin would not retry; a host not listed is still refused.
+    probe = """if True:
+        import json, django
+        django.setup()
+        from django.test import Client
+        for host in ("shop.example.com", "www.example.org", "localhost"):
+            resp = Client().post("%s", b"{}", content_type="application/json", HTTP_HOST=host)
+            error = json.loads(resp.content)["error"] if resp.status_code != 400 else ""
+            print(host, resp.status_code, error)
+    """ % PATH
+    env = dict(os.environ, DJANGO_ALLOWED_HOSTS="shop.example.com,.example.org")
+    env["DJANGO_SETTINGS_MODULE"] = "shopsite.settings"
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=EXAMPLES_DIR / "django_app", env=env,
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.split("\n") == [
+        "shop.example.com 401 HEADER_MISSING",
+        "www.example.org 401 HEADER_MISSING",
+        "localhost 400 ",
+        "",
+    ], proc.stdout + proc.stderr
+
+
 # --- `everifin-webhook send --scenario payment-flow` against the examples ------------------------
 
 

@@ -3,6 +3,10 @@
 - ``EVERIFIN_WEBHOOK_SECRETS``: JSON array of hook secrets, oldest first (required).
 - ``EVERIFIN_SHOP_DB``: path of the SQLite database (default: in the temp directory).
 - ``DJANGO_SECRET_KEY``: Django's own key (a development default is used when absent).
+- ``DJANGO_ALLOWED_HOSTS``: comma-separated host names the shop answers to, e.g.
+  ``shop.example.com,.example.org`` (unset or empty: ``127.0.0.1,localhost,testserver``). A
+  deployed shop must list the host name of the webhook URL registered with Everifin: Django
+  answers any other Host 400 (DisallowedHost), and Everifin does not retry a 4xx.
 """
 
 from __future__ import annotations
@@ -24,7 +28,12 @@ if django.VERSION[:2] < REQUIRED_DJANGO:
 
 DEBUG = False
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "development-only-example-shop-key")
-ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
+LOCAL_HOSTS = "127.0.0.1,localhost,testserver"
+ALLOWED_HOSTS = [
+    host.strip()
+    for host in (os.environ.get("DJANGO_ALLOWED_HOSTS") or LOCAL_HOSTS).split(",")
+    if host.strip()
+]
 INSTALLED_APPS = ["shop"]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
