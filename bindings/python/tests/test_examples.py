@@ -355,18 +355,23 @@ def test_flask_refuses_an_oversized_body_before_reading_it(
 
     monkeypatch.setattr(flask_app, "handle_webhook", spy)
     app = flask_app.create_app(str(tmp_path / "shop.sqlite3"), SECRETS, max_body_bytes=4096)
-    assert app.config["MAX_CONTENT_LENGTH"] == 4096
+    assert app.config["MAX_CONTENT_LENGTH"] == 4097
     client = app.test_client()
-    # at the limit: read and verified (401: not signed); one byte more: 413, never verified
+    # at the limit: read and verified (401: not signed)
     resp = client.post(PATH, data=b"x" * 4096, content_type="application/json")
     assert resp.status_code == 401 and handled == [4096]
+    # one byte more: read (one byte too many) and answered 413 by the verifier
     resp = client.post(PATH, data=b"x" * 4097, content_type="application/json")
     assert resp.status_code == 413 and resp.get_json()["error"] == "BODY_TOO_LARGE"
-    assert handled == [4096]
-    # the default: the library's limit, 1 MiB
+    assert handled == [4096, 4097]
+    # two bytes more: 413 from the Content-Length alone, never read nor verified
+    resp = client.post(PATH, data=b"x" * 4098, content_type="application/json")
+    assert resp.status_code == 413 and resp.get_json()["error"] == "BODY_TOO_LARGE"
+    assert handled == [4096, 4097]
+    # the default: the library's limit, 1 MiB (and one byte to see a larger body)
     assert flask_app.create_app(str(tmp_path / "d.sqlite3"), SECRETS).config[
         "MAX_CONTENT_LENGTH"
-    ] == flask_app.MAX_BODY_BYTES == 1024 * 1024
+    ] == flask_app.MAX_BODY_BYTES + 1 == 1024 * 1024 + 1
 
     # Over HTTP: a request announcing 64 MiB gets 413 after only its first bytes were sent, so the
     # server answered from the Content-Length alone, without reading the body.
@@ -387,10 +392,92 @@ def test_flask_refuses_an_oversized_body_before_reading_it(
                     break
                 answer += chunk
         assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
-        assert handled == [4096]
+        assert handled == [4096, 4097]
     finally:
         server.shutdown()
         thread.join(timeout=10)
+
+
+def post_chunked(
+    port: int, body: bytes, signature: Optional[str], chunk: int = 1000
+) -> Tuple[int, Dict[str, Any]]:
+    """POST ``body`` with ``Transfer-Encoding: chunked`` and no ``Content-Length``, as a sender
+    that streams its body may (http.client sends chunks of ``chunk`` bytes)."""
+    import http.client
+
+    headers = {"Content-Type": "application/json", "Connection": "close"}
+    if signature is not None:
+        headers["Signature"] = signature
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        parts = (body[i : i + chunk] for i in range(0, len(body), chunk))
+        conn.request("POST", PATH, body=parts, headers=headers, encode_chunked=True)
+        resp = conn.getresponse()
+        return resp.status, json.loads(resp.read())
+    finally:
+        conn.close()
+
+
+def sized_payment(size: int, **kw: Any) -> bytes:
+    """A payment event of exactly ``size`` bytes (padded in ``hookData``)."""
+    body = payment_body("BOOKED", hook_data="", **kw)
+    body = payment_body("BOOKED", hook_data="x" * (size - len(body)), **kw)
+    assert len(body) == size
+    return body
+
+
+def run_chunked_deliveries(
+    port: int, limit: int, create_order: Callable[[str], object]
+) -> None:
+    """Chunked deliveries (no Content-Length): a genuine one is verified and applied, one of
+    exactly ``limit`` bytes is read whole, a larger one is answered 413 BODY_TOO_LARGE (not 401:
+    a cut body would look forged)."""
+    ref = f"order-{uuid.uuid4().hex[:8]}"
+    create_order(ref)
+    raw = payment_body("BOOKED", external_id=ref)
+    status, answer = post_chunked(port, raw, signed_now(raw), chunk=17)
+    assert (status, decided(answer)) == (200, ("apply", "first")), answer
+
+    at_limit = sized_payment(limit, external_id=f"order-unknown-{uuid.uuid4().hex[:8]}")
+    status, answer = post_chunked(port, at_limit, signed_now(at_limit))
+    assert status == 200 and answer["received"] is True and answer["order"] is None, answer
+
+    for size in (limit + 1, limit + 2, 16 * limit):
+        big = sized_payment(size, external_id=ref)
+        status, answer = post_chunked(port, big, signed_now(big))
+        assert (status, answer["error"]) == (413, "BODY_TOO_LARGE"), (size, answer)
+
+
+def test_flask_answers_an_oversized_chunked_body_413(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from werkzeug.serving import make_server
+
+    import flask_app
+
+    handled: List[int] = []
+    real_handle = flask_app.handle_webhook
+
+    def spy(verifier: Any, database: str, body: bytes, signature: Optional[str]) -> Any:
+        handled.append(len(body))
+        return real_handle(verifier, database, body, signature)
+
+    monkeypatch.setattr(flask_app, "handle_webhook", spy)
+    db = str(tmp_path / "shop.sqlite3")
+    app = flask_app.create_app(db, SECRETS, max_body_bytes=4096)
+    # Werkzeug's server decodes a chunked body and sets wsgi.input_terminated (as gunicorn does)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        run_chunked_deliveries(
+            server.server_port, 4096, lambda ref: flask_app.seed_orders(db, [ref])
+        )
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+    # the verifier never saw more than one byte too many
+    assert handled[1:] == [4096, 4097, 4097, 4097], handled
 
 
 def test_test_extra_matches_the_django_the_examples_need(django_ready: None) -> None:
