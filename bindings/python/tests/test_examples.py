@@ -436,15 +436,16 @@ def run_chunked_deliveries(
     create_order(ref)
     raw = payment_body("BOOKED", external_id=ref)
     status, answer = post_chunked(port, raw, signed_now(raw), chunk=17)
-    assert (status, decided(answer)) == (200, ("apply", "first")), answer
+    assert status == 200 and decided(answer) == ("apply", "first"), answer
 
     at_limit = sized_payment(limit, external_id=f"order-unknown-{uuid.uuid4().hex[:8]}")
-    status, answer = post_chunked(port, at_limit, signed_now(at_limit))
+    chunk = max(1000, limit // 64)  # a chunked input may need many reads
+    status, answer = post_chunked(port, at_limit, signed_now(at_limit), chunk=chunk)
     assert status == 200 and answer["received"] is True and answer["order"] is None, answer
 
-    for size in (limit + 1, limit + 2, 16 * limit):
+    for size in (limit + 1, limit + 2, 4 * limit):
         big = sized_payment(size, external_id=ref)
-        status, answer = post_chunked(port, big, signed_now(big))
+        status, answer = post_chunked(port, big, signed_now(big), chunk=chunk)
         assert (status, answer["error"]) == (413, "BODY_TOO_LARGE"), (size, answer)
 
 
@@ -509,6 +510,104 @@ def test_django_refuses_an_oversized_body(django_ready: None) -> None:
     assert limit == 1024 * 1024
     resp = Client().post(PATH, data=b"x" * (limit + 1), content_type="application/json")
     assert resp.status_code == 413 and json.loads(resp.content)["error"] == "BODY_TOO_LARGE"
+
+
+def test_django_reads_a_chunked_body_when_the_server_ends_it(django_ready: None) -> None:
+    import io
+
+    from django.conf import settings
+    from django.test import Client
+
+    from shop.models import Order
+
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    client = Client()
+    read: List[int] = []
+
+    class Input(io.BytesIO):
+        """The decoded chunked body, counting what the view reads of it."""
+
+        def read(self, size: Optional[int] = -1) -> bytes:
+            data = super().read(size)
+            read.append(len(data))
+            return data
+
+    def post(body: bytes, signature: Optional[str], terminated: bool) -> Tuple[int, Dict[str, Any]]:
+        # what a server passes for a chunked request: no CONTENT_LENGTH, the decoded body
+        read.clear()
+        environ: Dict[str, Any] = {"CONTENT_TYPE": "application/json"}
+        environ["wsgi.input"] = Input(body)
+        if terminated:
+            environ["wsgi.input_terminated"] = True
+        if signature is not None:
+            environ["HTTP_SIGNATURE"] = signature
+        resp = client.generic("POST", PATH, b"", **environ)
+        assert "CONTENT_LENGTH" not in resp.wsgi_request.META
+        return resp.status_code, json.loads(resp.content)
+
+    ref = f"order-{uuid.uuid4().hex[:8]}"
+    Order.objects.create(reference=ref)
+    raw = payment_body("BOOKED", external_id=ref)
+    # a server that does not end the input: 411, not a false "forged"; nothing changes
+    status, answer = post(raw, signed_now(raw), terminated=False)
+    assert (status, answer["error"]) == (411, "LENGTH_REQUIRED"), answer
+    assert "Content-Length" in answer["message"]
+    assert Order.objects.get(reference=ref).payment_state == "new"
+    # a server that does (gunicorn, Werkzeug's): the genuine delivery is applied
+    status, answer = post(raw, signed_now(raw), terminated=True)
+    assert status == 200 and decided(answer) == ("apply", "first"), answer
+    assert Order.objects.get(reference=ref).payment_state == "paid"
+    # the verifier's limit is Django's (for a body with a Content-Length), 1 MiB
+    assert settings.EVERIFIN_WEBHOOK.get("max_body_bytes") == limit == 1024 * 1024
+    # at the limit: read whole; over it: read up to one byte too many, answered 413 by the verifier
+    at_limit = sized_payment(limit, external_id="order-of-another-shop")
+    status, answer = post(at_limit, signed_now(at_limit), terminated=True)
+    assert status == 200 and answer["order"] is None, answer
+    assert sum(read) == limit
+    for size in (limit + 1, 3 * limit):
+        big = sized_payment(size, external_id=ref)
+        status, answer = post(big, signed_now(big), terminated=True)
+        assert (status, answer["error"]) == (413, "BODY_TOO_LARGE"), answer
+        assert sum(read) == limit + 1, read
+
+
+def test_django_example_chunked_over_http(django_ready: None) -> None:
+    from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
+    from django.core.wsgi import get_wsgi_application
+    from werkzeug.serving import make_server
+
+    from shop.models import Order
+
+    def create_order(ref: str) -> None:
+        Order.objects.create(reference=ref)
+
+    # Werkzeug's server decodes the chunks and sets wsgi.input_terminated, as gunicorn does
+    server = make_server("127.0.0.1", 0, get_wsgi_application(), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        run_chunked_deliveries(server.server_port, 1024 * 1024, create_order)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+    # Django's own server (runserver, wsgiref) does neither: 411, the body left unread
+    class QuietHandler(WSGIRequestHandler):  # type: ignore[misc]
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    plain = ThreadedWSGIServer(("127.0.0.1", 0), QuietHandler, allow_reuse_address=False)
+    plain.set_app(get_wsgi_application())
+    thread = threading.Thread(target=plain.serve_forever, daemon=True)
+    thread.start()
+    try:
+        raw = payment_body("BOOKED")
+        status, answer = post_chunked(plain.server_port, raw, signed_now(raw))
+        assert (status, answer["error"]) == (411, "LENGTH_REQUIRED"), answer
+    finally:
+        plain.shutdown()
+        plain.server_close()
+        thread.join(timeout=10)
 
 
 # --- deployment settings -----------------------------------------------------------------------

@@ -54,8 +54,8 @@ DATABASES = {
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-# The webhook reads request.body: bound it (Everifin's events are far smaller; the library's own
-# limit is 1 MiB too). A larger body is refused before it is read.
+# The webhook reads request.body when there is a Content-Length: bound it (Everifin's events are
+# far smaller; the library's own limit is 1 MiB too). A larger body is refused before it is read.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 USE_TZ = True
 TIME_ZONE = "UTC"
@@ -65,4 +65,7 @@ EVERIFIN_WEBHOOK = {
     "secrets": json.loads(os.environ.get("EVERIFIN_WEBHOOK_SECRETS", "[]")),
     "tolerance_seconds": int(os.environ.get("EVERIFIN_WEBHOOK_TOLERANCE", "300")),
     "confirmed_is_paid": os.environ.get("EVERIFIN_CONFIRMED_IS_PAID") == "1",
+    # The verifier's limit, the same as Django's for a body with a Content-Length; a chunked body
+    # is read up to one byte more and answered 413 by the verifier (shop/views.py).
+    "max_body_bytes": DATA_UPLOAD_MAX_MEMORY_SIZE,
 }
