@@ -481,8 +481,10 @@ class Decision:
         was). The library writes ``state`` last in a decide result, right after the decision
         object (whose last member, ``suggested``, holds only strings and nulls): the text between
         ``}},"state":`` and the final ``}`` is the state. It is used only when it parses to
-        exactly :attr:`state`; otherwise (a decision built from a dict, a library of another
-        layout, a state changed after the decision) the state is serialized with ``json.dumps``.
+        exactly :attr:`state`, compared as JSON values (types included: ``true`` is not ``1``,
+        ``0.0`` is not ``0``, ``1E2`` is not ``100``; key order aside); otherwise (a decision
+        built from a dict, a library of another layout, a state changed after the decision, also
+        to a value Python calls equal) the state is serialized with ``json.dumps``.
         """
         text = self.result_text
         if text is not None and text.endswith("}"):
@@ -490,12 +492,31 @@ class Decision:
             if at >= 0:
                 cut = text[at + len(_STATE_MARK) : -1]
                 try:
-                    same = json.loads(cut) == self.state
-                except ValueError:
+                    same = _same_json(json.loads(cut), self.state)
+                except (ValueError, RecursionError):
                     same = False
                 if same:
                     return cut
         return json.dumps(self.state, separators=(",", ":"), ensure_ascii=False)
+
+
+def _same_json(parsed: Any, value: Any) -> bool:
+    """Whether ``value`` is the JSON value ``parsed`` (what ``json.loads`` gave): equal and of the
+    same types throughout, so that ``json.dumps(value)`` would mean what the parsed text says.
+    ``==`` alone is not enough: ``True == 1``, ``0.0 == 0``, ``100.0 == 100``, ``-0.0 == 0.0``,
+    ``(1,) != [1]`` but ``{"a": 1} == {"a": 1.0}``. Object key order is not compared (a JSON
+    object's members are unordered)."""
+    if type(parsed) is not type(value):
+        return False
+    if isinstance(parsed, dict):
+        return parsed.keys() == value.keys() and all(
+            _same_json(item, value[key]) for key, item in parsed.items()
+        )
+    if isinstance(parsed, list):
+        return len(parsed) == len(value) and all(map(_same_json, parsed, value))
+    if isinstance(parsed, float):
+        return repr(parsed) == repr(value)  # -0.0 is not 0.0 (nor is a NaN equal to itself)
+    return bool(parsed == value)
 
 
 # Where a decide result's state starts: the end of "suggested", the end of "decision", then

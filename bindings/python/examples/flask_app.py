@@ -22,8 +22,14 @@ are created by the shop's checkout, here by ``flask --app flask_app seed-orders 
 (``everifin-webhook send --scenario payment-flow --run-id RUN`` sends orders ``1001-RUN``,
 ``1002-RUN`` and ``1003-RUN``).
 
-The body is bounded before it is read: ``MAX_CONTENT_LENGTH`` is the verifier's ``max_body_bytes``
-(1 MiB by default), so a larger request is answered 413 by Flask without being read.
+The body is bounded: ``MAX_CONTENT_LENGTH`` is the verifier's ``max_body_bytes`` (1 MiB by
+default) plus one byte, and any body larger than ``max_body_bytes`` is answered 413
+``BODY_TOO_LARGE``. A request whose ``Content-Length`` exceeds ``MAX_CONTENT_LENGTH`` is refused
+by Flask without being read; one of exactly ``max_body_bytes + 1`` bytes, and a chunked body
+(``Transfer-Encoding: chunked``, no ``Content-Length``), are read up to ``MAX_CONTENT_LENGTH`` and
+the verifier sees the byte too many. (Werkzeug stops a chunked body at ``MAX_CONTENT_LENGTH``
+without an error: were that limit ``max_body_bytes``, a larger body would be cut to it and answered
+401, as if forged.)
 """
 
 from __future__ import annotations
@@ -187,8 +193,10 @@ def create_app(
     init_db(database)
     app = Flask(__name__)
     app.config["EVERIFIN_SHOP_DB"] = database
-    # Flask refuses a larger body (413) before reading it: never buffered, never verified.
-    app.config["MAX_CONTENT_LENGTH"] = max_body_bytes
+    # One byte more than the verifier accepts: Flask refuses a larger Content-Length (413) before
+    # reading the body; a chunked body Werkzeug stops, silently, at this limit: with one byte too
+    # many the verifier answers 413 (at max_body_bytes the cut body would look forged: 401).
+    app.config["MAX_CONTENT_LENGTH"] = max_body_bytes + 1
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(exc: RequestEntityTooLarge) -> Tuple[Response, int]:

@@ -366,6 +366,37 @@ def test_state_json_is_the_exact_text_of_the_result() -> None:
     assert json.loads(d1.state_json())["shopPrice"] == 3
 
 
+def test_state_json_sees_a_change_to_an_equal_value_of_another_type() -> None:
+    # Python calls 1 == True, 0.0 == 0 and 1E2 == 100 equal; as JSON they are different values:
+    # a state changed to one of them is serialized, not answered with the library's old text.
+    event = ew.normalize(payment_body("PROCESSING", event_time=T0))
+    cases: List[Any] = [
+        ('{"flag": 1}', lambda s: s.__setitem__("flag", True), '"flag":true'),
+        ('{"flag": true}', lambda s: s.__setitem__("flag", 1), '"flag":1'),
+        ('{"flag": 0.0}', lambda s: s.__setitem__("flag", 0), '"flag":0}'),
+        ('{"n": 1E2}', lambda s: s.__setitem__("n", 100), '"n":100}'),
+        ('{"z": -0.0}', lambda s: s.__setitem__("z", 0.0), '"z":0.0}'),
+        ('{"shop": {"a": [1, 2.0]}}', lambda s: s["shop"]["a"].__setitem__(1, 2), '"a":[1,2]'),
+        ('{"shop": {"a": [1]}}', lambda s: s["shop"].__setitem__("a", (1,)), '"a":[1]'),
+    ]
+    for stored, change, expected in cases:
+        d = ew.decide(event, stored)
+        unchanged = d.state_json()
+        assert d.result_text is not None and d.result_text.endswith(unchanged + "}"), stored
+        change(d.state)
+        text = d.state_json()
+        assert expected in text and text != unchanged, (stored, text)
+        assert json.loads(text) == json.loads(json.dumps(d.state))
+    # unchanged (also after setting a value to one of the same type): the exact text, 1.50 kept
+    d = ew.decide(event, '{"price": 1.50, "flag": 1, "shop": {"a": [1E2]}}')
+    text = d.state_json()
+    assert text.endswith('"price":1.50,"flag":1,"shop":{"a": [1E2]}}'), text
+    d.state["flag"] = 1
+    d.state["price"] = 1.5
+    d.state["shop"] = {"a": [100.0]}
+    assert d.state_json() == text
+
+
 def test_sign_matches_python_hmac(verifier: ew.Verifier) -> None:
     body = b'{"eventId":"x"}'
     assert ew.sign(body, [SECRET_OLD, SECRET_NEW], timestamp=TS0) == python_sign(

@@ -355,18 +355,23 @@ def test_flask_refuses_an_oversized_body_before_reading_it(
 
     monkeypatch.setattr(flask_app, "handle_webhook", spy)
     app = flask_app.create_app(str(tmp_path / "shop.sqlite3"), SECRETS, max_body_bytes=4096)
-    assert app.config["MAX_CONTENT_LENGTH"] == 4096
+    assert app.config["MAX_CONTENT_LENGTH"] == 4097
     client = app.test_client()
-    # at the limit: read and verified (401: not signed); one byte more: 413, never verified
+    # at the limit: read and verified (401: not signed)
     resp = client.post(PATH, data=b"x" * 4096, content_type="application/json")
     assert resp.status_code == 401 and handled == [4096]
+    # one byte more: read (one byte too many) and answered 413 by the verifier
     resp = client.post(PATH, data=b"x" * 4097, content_type="application/json")
     assert resp.status_code == 413 and resp.get_json()["error"] == "BODY_TOO_LARGE"
-    assert handled == [4096]
-    # the default: the library's limit, 1 MiB
+    assert handled == [4096, 4097]
+    # two bytes more: 413 from the Content-Length alone, never read nor verified
+    resp = client.post(PATH, data=b"x" * 4098, content_type="application/json")
+    assert resp.status_code == 413 and resp.get_json()["error"] == "BODY_TOO_LARGE"
+    assert handled == [4096, 4097]
+    # the default: the library's limit, 1 MiB (and one byte to see a larger body)
     assert flask_app.create_app(str(tmp_path / "d.sqlite3"), SECRETS).config[
         "MAX_CONTENT_LENGTH"
-    ] == flask_app.MAX_BODY_BYTES == 1024 * 1024
+    ] == flask_app.MAX_BODY_BYTES + 1 == 1024 * 1024 + 1
 
     # Over HTTP: a request announcing 64 MiB gets 413 after only its first bytes were sent, so the
     # server answered from the Content-Length alone, without reading the body.
@@ -387,10 +392,93 @@ def test_flask_refuses_an_oversized_body_before_reading_it(
                     break
                 answer += chunk
         assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
-        assert handled == [4096]
+        assert handled == [4096, 4097]
     finally:
         server.shutdown()
         thread.join(timeout=10)
+
+
+def post_chunked(
+    port: int, body: bytes, signature: Optional[str], chunk: int = 1000
+) -> Tuple[int, Dict[str, Any]]:
+    """POST ``body`` with ``Transfer-Encoding: chunked`` and no ``Content-Length``, as a sender
+    that streams its body may (http.client sends chunks of ``chunk`` bytes)."""
+    import http.client
+
+    headers = {"Content-Type": "application/json", "Connection": "close"}
+    if signature is not None:
+        headers["Signature"] = signature
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        parts = (body[i : i + chunk] for i in range(0, len(body), chunk))
+        conn.request("POST", PATH, body=parts, headers=headers, encode_chunked=True)
+        resp = conn.getresponse()
+        return resp.status, json.loads(resp.read())
+    finally:
+        conn.close()
+
+
+def sized_payment(size: int, **kw: Any) -> bytes:
+    """A payment event of exactly ``size`` bytes (padded in ``hookData``)."""
+    body = payment_body("BOOKED", hook_data="", **kw)
+    body = payment_body("BOOKED", hook_data="x" * (size - len(body)), **kw)
+    assert len(body) == size
+    return body
+
+
+def run_chunked_deliveries(
+    port: int, limit: int, create_order: Callable[[str], object]
+) -> None:
+    """Chunked deliveries (no Content-Length): a genuine one is verified and applied, one of
+    exactly ``limit`` bytes is read whole, a larger one is answered 413 BODY_TOO_LARGE (not 401:
+    a cut body would look forged)."""
+    ref = f"order-{uuid.uuid4().hex[:8]}"
+    create_order(ref)
+    raw = payment_body("BOOKED", external_id=ref)
+    status, answer = post_chunked(port, raw, signed_now(raw), chunk=17)
+    assert status == 200 and decided(answer) == ("apply", "first"), answer
+
+    at_limit = sized_payment(limit, external_id=f"order-unknown-{uuid.uuid4().hex[:8]}")
+    chunk = max(1000, limit // 64)  # a chunked input may need many reads
+    status, answer = post_chunked(port, at_limit, signed_now(at_limit), chunk=chunk)
+    assert status == 200 and answer["received"] is True and answer["order"] is None, answer
+
+    for size in (limit + 1, limit + 2, 4 * limit):
+        big = sized_payment(size, external_id=ref)
+        status, answer = post_chunked(port, big, signed_now(big), chunk=chunk)
+        assert (status, answer["error"]) == (413, "BODY_TOO_LARGE"), (size, answer)
+
+
+def test_flask_answers_an_oversized_chunked_body_413(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from werkzeug.serving import make_server
+
+    import flask_app
+
+    handled: List[int] = []
+    real_handle = flask_app.handle_webhook
+
+    def spy(verifier: Any, database: str, body: bytes, signature: Optional[str]) -> Any:
+        handled.append(len(body))
+        return real_handle(verifier, database, body, signature)
+
+    monkeypatch.setattr(flask_app, "handle_webhook", spy)
+    db = str(tmp_path / "shop.sqlite3")
+    app = flask_app.create_app(db, SECRETS, max_body_bytes=4096)
+    # Werkzeug's server decodes a chunked body and sets wsgi.input_terminated (as gunicorn does)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        run_chunked_deliveries(
+            server.server_port, 4096, lambda ref: flask_app.seed_orders(db, [ref])
+        )
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+    # the verifier never saw more than one byte too many
+    assert handled[1:] == [4096, 4097, 4097, 4097], handled
 
 
 def test_test_extra_matches_the_django_the_examples_need(django_ready: None) -> None:
@@ -422,6 +510,155 @@ def test_django_refuses_an_oversized_body(django_ready: None) -> None:
     assert limit == 1024 * 1024
     resp = Client().post(PATH, data=b"x" * (limit + 1), content_type="application/json")
     assert resp.status_code == 413 and json.loads(resp.content)["error"] == "BODY_TOO_LARGE"
+
+
+def test_django_reads_a_chunked_body_when_the_server_ends_it(django_ready: None) -> None:
+    import io
+
+    from django.conf import settings
+    from django.test import Client
+
+    from shop.models import Order
+
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    client = Client()
+    read: List[int] = []
+
+    class Input(io.BytesIO):
+        """The decoded chunked body, counting what the view reads of it."""
+
+        def read(self, size: Optional[int] = -1) -> bytes:
+            data = super().read(size)
+            read.append(len(data))
+            return data
+
+    def post(body: bytes, signature: Optional[str], terminated: bool) -> Tuple[int, Dict[str, Any]]:
+        # what a server passes for a chunked request: no CONTENT_LENGTH, the decoded body
+        read.clear()
+        environ: Dict[str, Any] = {"CONTENT_TYPE": "application/json"}
+        environ["wsgi.input"] = Input(body)
+        if terminated:
+            environ["wsgi.input_terminated"] = True
+        if signature is not None:
+            environ["HTTP_SIGNATURE"] = signature
+        resp = client.generic("POST", PATH, b"", **environ)
+        assert "CONTENT_LENGTH" not in resp.wsgi_request.META
+        return resp.status_code, json.loads(resp.content)
+
+    ref = f"order-{uuid.uuid4().hex[:8]}"
+    Order.objects.create(reference=ref)
+    raw = payment_body("BOOKED", external_id=ref)
+    # a server that does not end the input: 411, not a false "forged"; nothing changes
+    status, answer = post(raw, signed_now(raw), terminated=False)
+    assert (status, answer["error"]) == (411, "LENGTH_REQUIRED"), answer
+    assert "Content-Length" in answer["message"]
+    assert Order.objects.get(reference=ref).payment_state == "new"
+    # a server that does (gunicorn, Werkzeug's): the genuine delivery is applied
+    status, answer = post(raw, signed_now(raw), terminated=True)
+    assert status == 200 and decided(answer) == ("apply", "first"), answer
+    assert Order.objects.get(reference=ref).payment_state == "paid"
+    # the verifier's limit is Django's (for a body with a Content-Length), 1 MiB
+    assert settings.EVERIFIN_WEBHOOK.get("max_body_bytes") == limit == 1024 * 1024
+    # at the limit: read whole; over it: read up to one byte too many, answered 413 by the verifier
+    at_limit = sized_payment(limit, external_id="order-of-another-shop")
+    status, answer = post(at_limit, signed_now(at_limit), terminated=True)
+    assert status == 200 and answer["order"] is None, answer
+    assert sum(read) == limit
+    for size in (limit + 1, 3 * limit):
+        big = sized_payment(size, external_id=ref)
+        status, answer = post(big, signed_now(big), terminated=True)
+        assert (status, answer["error"]) == (413, "BODY_TOO_LARGE"), answer
+        assert sum(read) == limit + 1, read
+
+
+def test_django_example_chunked_over_http(django_ready: None) -> None:
+    from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
+    from django.core.wsgi import get_wsgi_application
+    from werkzeug.serving import make_server
+
+    from shop.models import Order
+
+    def create_order(ref: str) -> None:
+        Order.objects.create(reference=ref)
+
+    # Werkzeug's server decodes the chunks and sets wsgi.input_terminated, as gunicorn does
+    server = make_server("127.0.0.1", 0, get_wsgi_application(), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        run_chunked_deliveries(server.server_port, 1024 * 1024, create_order)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+    # Django's own server (runserver, wsgiref) does neither: 411, the body left unread
+    class QuietHandler(WSGIRequestHandler):  # type: ignore[misc]
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    plain = ThreadedWSGIServer(("127.0.0.1", 0), QuietHandler, allow_reuse_address=False)
+    plain.set_app(get_wsgi_application())
+    thread = threading.Thread(target=plain.serve_forever, daemon=True)
+    thread.start()
+    try:
+        raw = payment_body("BOOKED")
+        status, answer = post_chunked(plain.server_port, raw, signed_now(raw))
+        assert (status, answer["error"]) == (411, "LENGTH_REQUIRED"), answer
+    finally:
+        plain.shutdown()
+        plain.server_close()
+        thread.join(timeout=10)
+
+
+# --- deployment settings -----------------------------------------------------------------------
+
+
+def test_django_allowed_hosts_come_from_the_environment(
+    django_ready: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+    import subprocess
+
+    path = EXAMPLES_DIR / "django_app" / "shopsite" / "settings.py"
+
+    def allowed_hosts(value: Optional[str]) -> List[str]:
+        if value is None:
+            monkeypatch.delenv("DJANGO_ALLOWED_HOSTS", raising=False)
+        else:
+            monkeypatch.setenv("DJANGO_ALLOWED_HOSTS", value)
+        spec = importlib.util.spec_from_file_location("settings_probe", path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return list(module.ALLOWED_HOSTS)
+
+    local = ["127.0.0.1", "localhost", "testserver"]
+    assert allowed_hosts(None) == allowed_hosts("") == local
+    hosts = allowed_hosts(" shop.example.com, .example.org ,")
+    assert hosts == ["shop.example.com", ".example.org"]
+
+    # A deployed shop: its webhook reaches the view (401 for an unsigned request), not Django's
+    # 400 DisallowedHost, which Everifin would not retry; a host not listed is still refused.
+    probe = """if True:
+        import json, django
+        django.setup()
+        from django.test import Client
+        for host in ("shop.example.com", "www.example.org", "localhost"):
+            resp = Client().post("%s", b"{}", content_type="application/json", HTTP_HOST=host)
+            error = json.loads(resp.content)["error"] if resp.status_code != 400 else ""
+            print(host, resp.status_code, error)
+    """ % PATH
+    env = dict(os.environ, DJANGO_ALLOWED_HOSTS="shop.example.com,.example.org")
+    env["DJANGO_SETTINGS_MODULE"] = "shopsite.settings"
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=EXAMPLES_DIR / "django_app", env=env,
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.split("\n") == [
+        "shop.example.com 401 HEADER_MISSING",
+        "www.example.org 401 HEADER_MISSING",
+        "localhost 400 ",
+        "",
+    ], proc.stdout + proc.stderr
 
 
 # --- `everifin-webhook send --scenario payment-flow` against the examples ------------------------

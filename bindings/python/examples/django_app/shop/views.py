@@ -1,20 +1,32 @@
 """The Everifin webhook endpoint of the example Django shop.
 
-1. verify the raw body (``request.body``) and the ``Signature`` header: on failure answer with the
-   library's ``http_status`` (401 forged/too old, 400 bad body, 413 too large; Everifin does not
-   retry a 4xx) and a JSON error the merchant sees in the Back Office;
+1. read the raw body (see "The body" below) and verify it with the ``Signature`` header: on
+   failure answer with the library's ``http_status`` (401 forged/too old, 400 bad body, 413 too
+   large; Everifin does not retry a 4xx) and a JSON error the merchant sees in the Back Office;
 2. in one transaction, lock the order row, ``decide`` from its stored webhook state;
 3. on ``apply`` update the payment state (and start fulfilment once when it becomes paid);
    always store the new webhook state;
 4. answer 200 with the decision (a skipped duplicate/stale/regression event is still received):
    ``{"received": true, "decision": {"action": ..., "reason": ...}, "orderOutcome": ..., ...}``,
    the answer ``everifin-webhook send`` compares with what each scenario step expects.
+
+The body: with a ``Content-Length``, ``request.body`` (bounded by ``DATA_UPLOAD_MAX_MEMORY_SIZE``:
+a larger one is answered 413 before it is read). Without one (``Transfer-Encoding: chunked``)
+Django's ``request.body`` is empty, and verifying it would answer a genuine delivery 401 as if
+forged. So when the WSGI server says it ends the input itself (``wsgi.input_terminated``, set
+for chunked requests by gunicorn, Werkzeug's server and others) the body is read from
+``wsgi.input``, at most ``max_body_bytes`` + 1 bytes: a larger body reaches the verifier one byte
+too long and is answered 413 ``BODY_TOO_LARGE``. When the server does not (Django's
+``runserver``, wsgiref), where the body ends is unknown: the answer is 411 ``LENGTH_REQUIRED``,
+which says what is wrong instead of a false "forged". Everifin does not retry it (a 4xx), but a
+retry would arrive chunked again and fail the same way; the cure is the server (gunicorn, or a
+proxy that buffers the body and sends a ``Content-Length``), and the error names it.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -35,15 +47,49 @@ def get_verifier() -> Verifier:
     return Verifier(options.pop("secrets"), **options)
 
 
+LIBRARY_MAX_BODY_BYTES = 1024 * 1024  # the verifier's limit when max_body_bytes is not set
+
+
+def read_unsized_body(request: HttpRequest) -> Optional[bytes]:
+    """The body of a request without a ``Content-Length`` (chunked), read from ``wsgi.input`` when
+    the server ends that input itself, up to one byte more than the verifier accepts (the verifier
+    answers a longer body 413); None when the server does not say where the body ends."""
+    if not request.META.get("wsgi.input_terminated"):
+        return None
+    limit = settings.EVERIFIN_WEBHOOK.get("max_body_bytes") or LIBRARY_MAX_BODY_BYTES
+    stream = request.META["wsgi.input"]
+    parts = []
+    size = 0
+    while size <= limit:
+        part = stream.read(limit + 1 - size)  # a chunked input may return less than asked
+        if not part:
+            break
+        parts.append(part)
+        size += len(part)
+    return b"".join(parts)
+
+
 @csrf_exempt  # Everifin signs its requests; there is no browser session to protect
 @require_POST
 def everifin_webhook(request: HttpRequest) -> JsonResponse:
     verifier = get_verifier()
-    try:
-        body = request.body  # bounded by DATA_UPLOAD_MAX_MEMORY_SIZE before it is read
-    except RequestDataTooBig:
-        answer = {"error": "BODY_TOO_LARGE", "message": "the body is too large"}
-        return JsonResponse(answer, status=413)
+    if request.META.get("CONTENT_LENGTH"):
+        try:
+            body = request.body  # bounded by DATA_UPLOAD_MAX_MEMORY_SIZE before it is read
+        except RequestDataTooBig:
+            answer = {"error": "BODY_TOO_LARGE", "message": "the body is too large"}
+            return JsonResponse(answer, status=413)
+    else:  # chunked: request.body would be b"", and a genuine delivery would look forged
+        unsized = read_unsized_body(request)
+        if unsized is None:
+            answer = {
+                "error": "LENGTH_REQUIRED",
+                "message": "the request has no Content-Length and this WSGI server does not end "
+                "a chunked body (wsgi.input_terminated): run the shop under a server that does "
+                "(e.g. gunicorn) or behind a proxy that sends a Content-Length",
+            }
+            return JsonResponse(answer, status=411)
+        body = unsized
     try:
         event = verifier.verify(body, request.headers.get("Signature"))
     except WebhookError as exc:

@@ -3,6 +3,10 @@
 - ``EVERIFIN_WEBHOOK_SECRETS``: JSON array of hook secrets, oldest first (required).
 - ``EVERIFIN_SHOP_DB``: path of the SQLite database (default: in the temp directory).
 - ``DJANGO_SECRET_KEY``: Django's own key (a development default is used when absent).
+- ``DJANGO_ALLOWED_HOSTS``: comma-separated host names the shop answers to, e.g.
+  ``shop.example.com,.example.org`` (unset or empty: ``127.0.0.1,localhost,testserver``). A
+  deployed shop must list the host name of the webhook URL registered with Everifin: Django
+  answers any other Host 400 (DisallowedHost), and Everifin does not retry a 4xx.
 """
 
 from __future__ import annotations
@@ -24,7 +28,12 @@ if django.VERSION[:2] < REQUIRED_DJANGO:
 
 DEBUG = False
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "development-only-example-shop-key")
-ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
+LOCAL_HOSTS = "127.0.0.1,localhost,testserver"
+ALLOWED_HOSTS = [
+    host.strip()
+    for host in (os.environ.get("DJANGO_ALLOWED_HOSTS") or LOCAL_HOSTS).split(",")
+    if host.strip()
+]
 INSTALLED_APPS = ["shop"]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -45,8 +54,8 @@ DATABASES = {
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-# The webhook reads request.body: bound it (Everifin's events are far smaller; the library's own
-# limit is 1 MiB too). A larger body is refused before it is read.
+# The webhook reads request.body when there is a Content-Length: bound it (Everifin's events are
+# far smaller; the library's own limit is 1 MiB too). A larger body is refused before it is read.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 USE_TZ = True
 TIME_ZONE = "UTC"
@@ -56,4 +65,7 @@ EVERIFIN_WEBHOOK = {
     "secrets": json.loads(os.environ.get("EVERIFIN_WEBHOOK_SECRETS", "[]")),
     "tolerance_seconds": int(os.environ.get("EVERIFIN_WEBHOOK_TOLERANCE", "300")),
     "confirmed_is_paid": os.environ.get("EVERIFIN_CONFIRMED_IS_PAID") == "1",
+    # The verifier's limit, the same as Django's for a body with a Content-Length; a chunked body
+    # is read up to one byte more and answered 413 by the verifier (shop/views.py).
+    "max_body_bytes": DATA_UPLOAD_MAX_MEMORY_SIZE,
 }
