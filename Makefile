@@ -2,8 +2,10 @@
 # test (Rust, C, PHP, Python). Both install what is missing on a fresh Debian machine.
 
 SHELL := /bin/bash
-LIB := target/release/libeverifin_webhook.so
-export EVERIFIN_WEBHOOK_LIB := $(CURDIR)/$(LIB)
+# Cargo's output folder: CARGO_TARGET_DIR when set (as cargo does), else target/.
+TARGET_DIR := $(abspath $(or $(CARGO_TARGET_DIR),target))
+LIB := $(TARGET_DIR)/release/libeverifin_webhook.so
+export EVERIFIN_WEBHOOK_LIB := $(LIB)
 
 # make install: where, and a staging root for packagers.
 PREFIX ?= /usr/local
