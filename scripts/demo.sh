@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make demo: the product's main job end to end, on built-in defaults.
 #
+#   0. checks cargo is there (Rust comes from rustup),
 #   1. installs what is missing (php-cli, php-sqlite3; apt-get only when needed),
 #   2. builds the library and the command-line tool (cargo build --release --features cli),
 #   3. starts the demo shop (demo/shop/, PHP's built-in server with the PHP binding over FFI, orders
@@ -18,6 +19,15 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 say() { printf '\n== %s\n' "$*"; }
 
+# 0. Rust (rustup), the one prerequisite this script does not install.
+if ! command -v cargo >/dev/null 2>&1; then
+  # Debian's rustc is older than the crate's rust-version (1.85): no apt-get for this one.
+  printf '%s\n' "demo: cargo is not installed. Install Rust (1.85 or newer) with rustup, as the user who runs make:" \
+    "  curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y" \
+    "  . \"\$HOME/.cargo/env\"" >&2
+  exit 1
+fi
+
 # 1. PHP with PDO SQLite (the binding itself needs nothing else).
 need=()
 command -v php >/dev/null 2>&1 || need+=(php-cli php-sqlite3)
@@ -32,7 +42,6 @@ if [ "${#need[@]}" -gt 0 ]; then
   fi
   bash scripts/dist-tools.sh --apt-only "${need[@]}"
 fi
-command -v cargo >/dev/null 2>&1 || { echo "demo: cargo is not installed (install Rust with rustup)" >&2; exit 1; }
 
 # 2. The library (for PHP's FFI) and the CLI.
 # Cargo builds into CARGO_TARGET_DIR when it is set (a relative one is relative to $ROOT).
