@@ -18,7 +18,11 @@ require_once __DIR__ . '/shop.php';
 
 use Everifin\Webhook\Exception\WebhookException;
 use Everifin\Webhook\Request;
+use Everifin\Webhook\Status;
 use Everifin\Webhook\Verifier;
+
+/** Larger bodies are refused (413) before any HMAC, and never read whole (Request::fromGlobals). */
+const SHOP_MAX_BODY_BYTES = 1048576;
 
 function respond(int $status, array $payload): void
 {
@@ -27,16 +31,20 @@ function respond(int $status, array $payload): void
     echo json_encode($payload, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE), "\n";
 }
 
-/** Records a rejected request; the order and status it names are only what the body claims. */
+/**
+ * Records a rejected request. Its body is a stranger's, unverified and possibly huge: it is never
+ * parsed (no json_decode). For the history only, the order and status it claims are picked from
+ * its first 4 KiB with a plain pattern; nothing at all from a body refused as too large.
+ */
 function record_rejected(PDO $db, Request $request, WebhookException $e, string $backend): void
 {
-    $claimed = json_decode($request->body, true);
-    $data = is_array($claimed) && is_array($claimed['data'] ?? null) ? $claimed['data'] : [];
-    $text = static fn ($v): ?string => is_string($v) ? substr($v, 0, 200) : null;
-    $db->prepare('INSERT INTO deliveries (received_at, http_status, result, message, claimed_ref, claimed_status, event_id, backend)
-                  VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-        ->execute([shop_now(), $e->httpStatus(), $e->status(), $e->getMessage(), $text($data['externalId'] ?? null),
-                   $text($data['status'] ?? null), is_array($claimed) ? $text($claimed['eventId'] ?? null) : null, $backend]);
+    $prefix = $e->status() === Status::BODY_TOO_LARGE ? '' : substr($request->body, 0, 4096);
+    $claimed = static fn (string $key): ?string =>
+        preg_match('/"' . $key . '"\s*:\s*"([^"\\\\]{1,200})"/', $prefix, $m) === 1 ? $m[1] : null;
+    $db->prepare('INSERT INTO deliveries (received_at, http_status, result, message, claimed_ref, claimed_status, backend)
+                  VALUES (?, ?, ?, ?, ?, ?, ?)')
+        ->execute([shop_now(), $e->httpStatus(), $e->status(), $e->getMessage(), $claimed('externalId'),
+                   $claimed('status'), $backend]);
 }
 
 if (($_SERVER['REQUEST_METHOD'] ?? '') !== 'POST') {
@@ -52,8 +60,8 @@ try {
         return;
     }
     $db = shop_db();
-    $verifier = new Verifier($secrets);
-    $request = Request::fromGlobals();
+    $verifier = new Verifier($secrets, maxBodyBytes: SHOP_MAX_BODY_BYTES);
+    $request = Request::fromGlobals(SHOP_MAX_BODY_BYTES);
 
     try {
         $event = $verifier->verifyRequest($request);
