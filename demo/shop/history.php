@@ -103,10 +103,19 @@ foreach ($orders as $order) {
         $change = $d['state_before'] === $d['state_after']
             ? clean($d['state_after'])
             : clean($d['state_before']) . ' -> ' . clean($d['state_after']);
-        $rows[] = [(string) $d['id'], clean(substr((string) $d['event_time'], 11)), clean($d['event_status'] ?? '-'),
-                   clean($d['signed_with'] ?? '-'), $d['action'] . ' (' . $d['reason'] . ')', $change];
+        // The entity the status belongs to (a refund's BOOKED is not the payment's); an event type
+        // this library does not know is shown by its name.
+        $entity = $d['entity'] ?? null;
+        $what = $entity === null ? '-' : ($entity === 'unknown' ? clean($d['event_type'] ?? '-') . ' (unknown type)' : clean($entity));
+        $rows[] = [(string) $d['id'], clean(substr((string) $d['event_time'], 11)), $what, clean($d['event_status'] ?? '-'),
+                   clean($d['signed_with'] ?? '-'), $d['action'] . ' (' . $d['reason'] . ')', $change, clean($d['note'] ?? '', 90)];
     }
-    echo table(['#', 'event time', 'status', 'signed with', 'decision', 'shop state'], $rows);
+    $header = ['#', 'event time', 'event', 'status', 'signed with', 'decision', 'shop state', 'note'];
+    if (array_filter(array_column($rows, 7)) === []) {   // no notes: no note column
+        array_pop($header);
+        $rows = array_map(static fn ($r) => array_slice($r, 0, 7), $rows);
+    }
+    echo table($header, $rows);
 }
 
 echo "\nRejected requests (nothing applied; order and status are what the unverified body claimed):\n";

@@ -3,8 +3,9 @@
  * The demo shop's Everifin webhook endpoint: POST /webhook.php
  *
  * verify (the raw body and the Signature header) -> find the order (data.externalId) -> decide with
- * the order's stored state -> apply the suggested WooCommerce state -> store the new state, all in
- * one transaction with the database locked; every delivery is recorded. The answer is the binding's
+ * the order's stored state -> apply (shop_apply() in shop.php: the shop's own order state has the
+ * last word, as in the WooCommerce plugin) -> store the new state, all in one transaction with the
+ * database locked; every delivery is recorded. The answer is the binding's
  * httpStatus (200 also for skipped duplicates and stale events: they were received; 401 for forged,
  * tampered or too old requests: Everifin does not retry those) and a small JSON body. A verified
  * delivery is answered with the decision, in the shape `everifin-webhook send` checks
@@ -90,21 +91,17 @@ try {
         // status of the order (a late failure of another payment attempt never un-pays it).
         $orderOutcome = $decision->orderOutcome;
         $before = $order['shop_state'];
-        $after = $before;
-        if ($decision->shouldApply()) {
-            // apply: the event's outcome is the order's, so its suggested state is the order's.
-            $after = $event->suggestedFor('woocommerce') ?? $before; // null: leave the order as it is
-        }
+        [$after, $note] = $decision->shouldApply() ? shop_apply($before, $event) : [$before, null];
         $db->prepare('UPDATE orders SET shop_state = ?, everifin_status = ?, state_json = ?, updated_at = ? WHERE ref = ?')
             ->execute([$after, $decision->state['status'] ?? null, $decision->stateJson, shop_now(), $ref]);
 
         $sig = $event->signature;
-        $db->prepare('INSERT INTO deliveries (received_at, http_status, result, order_ref, event_id, event_status, event_time,
-                          signed_with, action, reason, state_before, state_after, backend)
-                      VALUES (?, 200, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-            ->execute([shop_now(), 'OK', $ref, $event->eventId, $event->status, $event->eventTimestamp,
-                       $sig === null ? null : sprintf('%s = secret #%d', $sig->key, $sig->secretIndex),
-                       $decision->action, $decision->reason, $before, $after, $verifier->backend()]);
+        $db->prepare('INSERT INTO deliveries (received_at, http_status, result, order_ref, event_id, event_type, entity,
+                          event_status, event_time, signed_with, action, reason, state_before, state_after, note, backend)
+                      VALUES (?, 200, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+            ->execute([shop_now(), 'OK', $ref, $event->eventId, $event->eventType, $event->entity, $event->status,
+                       $event->eventTimestamp, $sig === null ? null : sprintf('%s = secret #%d', $sig->key, $sig->secretIndex),
+                       $decision->action, $decision->reason, $before, $after, $note, $verifier->backend()]);
         $db->exec('COMMIT');
     } catch (\Throwable $e) {
         $db->exec('ROLLBACK');
