@@ -9,10 +9,12 @@
 #      (a rotation in progress),
 #   4. replays the shipped scenarios with `everifin-webhook send --scenario payment-flow` and
 #      `--scenario order-safety` (each step's decision is checked: --require-decisions),
-#   5. prints each order's state history and checks the final order states,
+#   5. prints each order's state history and checks it (demo/shop/history.php --check --expect):
+#      the final order states, and that what the last line says held in every recorded delivery
+#      (a skip never changes an order, a paid order is never un-paid or marked paid twice, ...),
 #   6. stops the server.
-# Exit status: 0 when every step got the answer the scenario expects and the orders ended as
-# expected; non-zero otherwise.
+# Exit status: 0 when every step got the answer the scenarios expect, the orders ended as expected
+# and the checks held; non-zero otherwise.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -105,9 +107,9 @@ say "everifin-webhook send --scenario order-safety --url http://127.0.0.1:$PORT/
 # 5. What the shop did with it.
 # 3001 stays processing after its refund is booked: the shop records a note, the merchant the
 # refund's amount (the shop's own state has the last word, as in the plugins).
-say "order history (php demo/shop/history.php)"
+say "order history (php demo/shop/history.php --check)"
 history_status=0
-php "$ROOT/demo/shop/history.php" "$EVERIFIN_DEMO_DB" \
+php "$ROOT/demo/shop/history.php" "$EVERIFIN_DEMO_DB" --check \
   --expect 1001-demo=processing --expect 1002-demo=failed --expect 1003-demo=processing \
   --expect 3001-demo=processing --expect 3002-demo=processing \
   | tee "$WORK/history.txt" || history_status=$?
@@ -127,4 +129,4 @@ if [ "$send_status" -ne 0 ] || [ "$history_status" -ne 0 ]; then
   echo "demo: FAILED (send exit $send_status, history check exit $history_status)" >&2
   exit 1
 fi
-say "demo passed: every step answered as the scenarios expect (status and decision); forged, tampered, replayed and unsigned requests were rejected, duplicates and stale events skipped, a paid order was never un-paid"
+say "demo passed: every step answered as the scenarios expect (status and decision); forged, tampered, replayed and unsigned requests were rejected, duplicates and stale events skipped without changing an order, a paid order was never un-paid (checked on every recorded delivery)"

@@ -3,10 +3,11 @@
  * The demo shop's order history: every order with each delivery's effect on its state, then the
  * rejected requests.
  *
- *   php history.php [DB-FILE] [--expect REF=STATE ...]      (CLI; DB default: EVERIFIN_DEMO_DB)
- *   GET /history.php                                          (in the demo server, text/plain)
+ *   php history.php [DB-FILE] [--check] [--expect REF=STATE ...]   (CLI; DB default: EVERIFIN_DEMO_DB)
+ *   GET /history.php                                                 (in the demo server, text/plain)
  *
- * --expect checks the final shop state of an order and exits 1 when it differs (make demo / make test).
+ * --expect checks the final shop state of an order, --check the promises make demo's last line
+ * makes (check_invariants()); either exits 1 when one fails (make demo / make test-demo).
  */
 
 declare(strict_types=1);
@@ -30,6 +31,66 @@ function clean(?string $s, int $max = 40): string
 {
     $s = preg_replace('/[\x00-\x1f\x7f]/', ' ', $s ?? '') ?? '';
     return u_len($s) > $max ? u_sub($s, $max - 1) . '…' : $s;
+}
+
+/**
+ * What make demo promises, checked on what the shop recorded (every delivery, in order):
+ * - a skipped event never changes the order;
+ * - an order's state changes only in recorded deliveries (each starts where the last one left it,
+ *   the order ends where its last one left it), and never in a rejected request;
+ * - an order that was paid (processing, completed, refunded) never goes back to an unpaid state
+ *   (pending, on-hold, failed, cancelled, checkout-draft), and is marked paid at most once.
+ *
+ * @param list<array<string, mixed>> $orders
+ * @param list<array<string, mixed>> $deliveries
+ * @return list<string> what broke, one line each (empty: all held)
+ */
+function check_invariants(array $orders, array $deliveries): array
+{
+    $wasPaid = array_merge(SHOP_PAID_STATES, ['refunded']);
+    $unpaid = array_merge(SHOP_OPEN_STATES, ['cancelled']);
+    $broken = [];
+    $state = [];   // order ref => the state its last delivery left
+    $paid = [];    // order ref => times it was moved into a paid state
+    $everPaid = [];
+    foreach ($deliveries as $d) {
+        $id = '#' . $d['id'];
+        if ($d['result'] !== 'OK') {
+            if ($d['order_ref'] !== null || $d['state_before'] !== $d['state_after']) {
+                $broken[] = "$id: a rejected request ({$d['result']}) was applied to an order";
+            }
+            continue;
+        }
+        $ref = (string) $d['order_ref'];
+        $before = (string) $d['state_before'];
+        $after = (string) $d['state_after'];
+        $expected = $state[$ref] ?? 'pending';
+        if ($before !== $expected) {
+            $broken[] = "$id ($ref): starts from $before, but the order's last delivery left it $expected (changed outside a recorded delivery)";
+        }
+        if ($d['action'] !== 'apply' && $before !== $after) {
+            $broken[] = "$id ($ref): {$d['action']} ({$d['reason']}) changed the order $before -> $after; a skipped event must leave it as it is";
+        }
+        if ((($everPaid[$ref] ?? false) || in_array($before, $wasPaid, true)) && $before !== $after && in_array($after, $unpaid, true)) {
+            $broken[] = "$id ($ref): the order was paid, and this delivery un-paid it ($before -> $after)";
+        }
+        if (in_array($after, SHOP_PAID_STATES, true) && !in_array($before, $wasPaid, true)) {
+            $paid[$ref] = ($paid[$ref] ?? 0) + 1;
+            if ($paid[$ref] > 1) {
+                $broken[] = "$id ($ref): the order was marked paid a second time ($before -> $after)";
+            }
+        }
+        $everPaid[$ref] = ($everPaid[$ref] ?? false) || in_array($before, $wasPaid, true) || in_array($after, $wasPaid, true);
+        $state[$ref] = $after;
+    }
+    foreach ($orders as $order) {
+        $last = $state[$order['ref']] ?? 'pending';
+        if ($order['shop_state'] !== $last) {
+            $broken[] = sprintf('order %s is %s, but its last delivery left it %s (changed outside a recorded delivery)',
+                $order['ref'], $order['shop_state'], $last);
+        }
+    }
+    return $broken;
 }
 
 /** @param list<list<string>> $rows */
@@ -59,16 +120,19 @@ function table(array $header, array $rows, string $indent = '  '): string
 $cli = PHP_SAPI === 'cli';
 $dbPath = null;
 $expect = [];
+$check = false;
 if ($cli) {
     $args = array_slice($argv, 1);
     for ($i = 0; $i < count($args); $i++) {
         if ($args[$i] === '--expect' && isset($args[$i + 1]) && str_contains($args[$i + 1], '=')) {
             [$ref, $state] = explode('=', $args[++$i], 2);
             $expect[$ref] = $state;
+        } elseif ($args[$i] === '--check') {
+            $check = true;
         } elseif ($dbPath === null && !str_starts_with($args[$i], '--')) {
             $dbPath = $args[$i];
         } else {
-            fwrite(STDERR, "usage: php history.php [DB-FILE] [--expect REF=STATE ...]\n");
+            fwrite(STDERR, "usage: php history.php [DB-FILE] [--check] [--expect REF=STATE ...]\n");
             exit(2);
         }
     }
@@ -143,8 +207,20 @@ foreach ($expect as $ref => $state) {
         $failed++;
     }
 }
-if ($cli && $expect !== []) {
-    echo "\n", $failed === 0 ? 'final order states as expected: ' . implode(', ', array_map(
-        static fn ($r, $s) => "$r $s", array_keys($expect), $expect)) . "\n" : '';
-    exit($failed === 0 ? 0 : 1);
+$broken = $check ? check_invariants($orders, $deliveries) : [];
+foreach ($broken as $line) {
+    fwrite(STDERR, "invariant broken: $line\n");
+}
+if ($cli && ($expect !== [] || $check)) {
+    echo "\n";
+    if ($expect !== [] && $failed === 0) {
+        echo 'final order states as expected: ', implode(', ', array_map(
+            static fn ($r, $s) => "$r $s", array_keys($expect), $expect)), "\n";
+    }
+    if ($check && $broken === []) {
+        echo "invariants held over all ", count($deliveries), " deliveries: every skip left its order as it was, states changed\n",
+             "only in recorded deliveries and never in a rejected request, no paid order went back to an unpaid\n",
+             "state or was marked paid twice\n";
+    }
+    exit($failed === 0 && $broken === [] ? 0 : 1);
 }
