@@ -85,7 +85,8 @@ preload=()
 if php "$ROOT/bindings/php/bin/ffi-header.php" --out="$WORK/everifin_webhook.ffi.h" >/dev/null 2>&1; then
   preload=(-d "ffi.preload=$WORK/everifin_webhook.ffi.h")
 fi
-php -d ffi.enable=1 "${preload[@]}" -S "127.0.0.1:$PORT" -t "$ROOT/demo/shop" >"$WORK/server.log" 2>&1 &
+# router.php: unknown paths answer 404 (php -S would answer them with index.php, 200).
+php -d ffi.enable=1 "${preload[@]}" -S "127.0.0.1:$PORT" -t "$ROOT/demo/shop" "$ROOT/demo/shop/router.php" >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 100); do
   if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then break; fi

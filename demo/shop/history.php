@@ -4,7 +4,8 @@
  * rejected requests.
  *
  *   php history.php [DB-FILE] [--check] [--expect REF=STATE ...]   (CLI; DB default: EVERIFIN_DEMO_DB)
- *   GET /history.php                                                 (in the demo server, text/plain)
+ *   GET /history.php, GET /                                          (in the demo server, text/plain;
+ *                                                                     any other method: 405)
  *
  * --expect checks the final shop state of an order, --check the promises make demo's last line
  * makes (check_invariants()); either exits 1 when one fails (make demo / make test-demo).
@@ -137,6 +138,15 @@ if ($cli) {
         }
     }
 } else {
+    $method = $_SERVER['REQUEST_METHOD'] ?? 'GET';
+    if ($method !== 'GET' && $method !== 'HEAD') {
+        // A webhook POSTed to the wrong URL must not look delivered (200).
+        http_response_code(405);
+        header('Allow: GET, HEAD');
+        header('Content-Type: application/json');
+        echo json_encode(['ok' => false, 'message' => 'this is the order history (GET); POST Everifin webhooks to /webhook.php']), "\n";
+        return;
+    }
     header('Content-Type: text/plain; charset=utf-8');
 }
 $dbPath ??= shop_db_path();
