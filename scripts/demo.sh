@@ -12,9 +12,12 @@
 #   5. prints each order's state history and checks it (demo/shop/history.php --check --expect):
 #      the final order states, and that what the last line says held in every recorded delivery
 #      (a skip never changes an order, a paid order is never un-paid or marked paid twice, ...),
-#   6. stops the server.
+#   6. stops the server and deletes the temporary files (EVERIFIN_DEMO_KEEP=1 keeps them).
 # Exit status: 0 when every step got the answer the scenarios expect, the orders ended as expected
 # and the checks held; non-zero otherwise.
+#
+# EVERIFIN_DEMO_SHOP_DIR serves another copy of demo/shop (make test-demo runs deliberately broken
+# copies through it: scripts/test-demo.sh); the checks are always this checkout's history.php.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -61,6 +64,8 @@ for built in "$BIN" "$EVERIFIN_WEBHOOK_LIB"; do
 done
 
 # 3. The shop: temp dir with the database, the secrets (mode 600) and the server log.
+SHOP="${EVERIFIN_DEMO_SHOP_DIR:-$ROOT/demo/shop}"
+[ -f "$SHOP/webhook.php" ] && [ -f "$SHOP/router.php" ] || { echo "demo: no demo shop in $SHOP" >&2; exit 1; }
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/everifin-demo.XXXXXX")"
 SERVER_PID=""
 cleanup() {
@@ -68,7 +73,13 @@ cleanup() {
     kill "$SERVER_PID" 2>/dev/null || true
     wait "$SERVER_PID" 2>/dev/null || true
   fi
-  rm -rf "$WORK"
+  if [ "${EVERIFIN_DEMO_KEEP:-0}" = "1" ]; then
+    rm -f "$WORK/secrets.txt"
+    echo "demo: kept $WORK (shop.sqlite, server.log; the secrets file is deleted):" >&2
+    echo "      php demo/shop/history.php $WORK/shop.sqlite" >&2
+  else
+    rm -rf "$WORK"
+  fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -79,14 +90,15 @@ export EVERIFIN_DEMO_DB="$WORK/shop.sqlite"
 unset EVERIFIN_WEBHOOK_SECRET EVERIFIN_WEBHOOK_BACKEND
 
 PORT="$(php -r '$s = stream_socket_server("tcp://127.0.0.1:0"); $n = stream_socket_get_name($s, false); echo substr($n, strrpos($n, ":") + 1);')"
-say "demo shop on http://127.0.0.1:$PORT (PHP built-in server, SQLite $EVERIFIN_DEMO_DB)"
+if [ "${EVERIFIN_DEMO_KEEP:-0}" = "1" ]; then kept="kept at exit"; else kept="deleted at exit; EVERIFIN_DEMO_KEEP=1 keeps it"; fi
+say "demo shop on http://127.0.0.1:$PORT (PHP built-in server, SQLite $EVERIFIN_DEMO_DB, $kept)"
 # FFI in the built-in server needs the library preloaded (bindings/php/README.md, "php -S").
 preload=()
 if php "$ROOT/bindings/php/bin/ffi-header.php" --out="$WORK/everifin_webhook.ffi.h" >/dev/null 2>&1; then
   preload=(-d "ffi.preload=$WORK/everifin_webhook.ffi.h")
 fi
 # router.php: unknown paths answer 404 (php -S would answer them with index.php, 200).
-php -d ffi.enable=1 "${preload[@]}" -S "127.0.0.1:$PORT" -t "$ROOT/demo/shop" "$ROOT/demo/shop/router.php" >"$WORK/server.log" 2>&1 &
+php -d ffi.enable=1 "${preload[@]}" -S "127.0.0.1:$PORT" -t "$SHOP" "$SHOP/router.php" >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 100); do
   if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then break; fi
