@@ -70,8 +70,10 @@ test-php: lib
 test-python: lib
 	bash bindings/python/tests/run.sh
 
+# The demo, broken copies of its shop that it must fail, and the shop against big and misdirected
+# POSTs (scripts/test-demo.sh).
 test-demo: deps-cargo
-	bash scripts/demo.sh
+	bash scripts/test-demo.sh
 
 # dist/: the C SDK tarball, the manylinux wheel, the WooCommerce plugin and PrestaShop module ZIPs,
 # every .so linked against glibc 2.17 with cargo-zigbuild (EVF_TARGET=<rust target> for another
