@@ -3,8 +3,9 @@
  * The demo shop's Everifin webhook endpoint: POST /webhook.php
  *
  * verify (the raw body and the Signature header) -> find the order (data.externalId) -> decide with
- * the order's stored state -> apply the suggested WooCommerce state -> store the new state, all in
- * one transaction with the database locked; every delivery is recorded. The answer is the binding's
+ * the order's stored state -> apply (shop_apply() in shop.php: the shop's own order state has the
+ * last word, as in the WooCommerce plugin) -> store the new state, all in one transaction with the
+ * database locked; every delivery is recorded. The answer is the binding's
  * httpStatus (200 also for skipped duplicates and stale events: they were received; 401 for forged,
  * tampered or too old requests: Everifin does not retry those) and a small JSON body. A verified
  * delivery is answered with the decision, in the shape `everifin-webhook send` checks
@@ -18,7 +19,11 @@ require_once __DIR__ . '/shop.php';
 
 use Everifin\Webhook\Exception\WebhookException;
 use Everifin\Webhook\Request;
+use Everifin\Webhook\Status;
 use Everifin\Webhook\Verifier;
+
+/** Larger bodies are refused (413) before any HMAC, and never read whole (Request::fromGlobals). */
+const SHOP_MAX_BODY_BYTES = 1048576;
 
 function respond(int $status, array $payload): void
 {
@@ -27,16 +32,20 @@ function respond(int $status, array $payload): void
     echo json_encode($payload, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE), "\n";
 }
 
-/** Records a rejected request; the order and status it names are only what the body claims. */
+/**
+ * Records a rejected request. Its body is a stranger's, unverified and possibly huge: it is never
+ * parsed (no json_decode). For the history only, the order and status it claims are picked from
+ * its first 4 KiB with a plain pattern; nothing at all from a body refused as too large.
+ */
 function record_rejected(PDO $db, Request $request, WebhookException $e, string $backend): void
 {
-    $claimed = json_decode($request->body, true);
-    $data = is_array($claimed) && is_array($claimed['data'] ?? null) ? $claimed['data'] : [];
-    $text = static fn ($v): ?string => is_string($v) ? substr($v, 0, 200) : null;
-    $db->prepare('INSERT INTO deliveries (received_at, http_status, result, message, claimed_ref, claimed_status, event_id, backend)
-                  VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-        ->execute([shop_now(), $e->httpStatus(), $e->status(), $e->getMessage(), $text($data['externalId'] ?? null),
-                   $text($data['status'] ?? null), is_array($claimed) ? $text($claimed['eventId'] ?? null) : null, $backend]);
+    $prefix = $e->status() === Status::BODY_TOO_LARGE ? '' : substr($request->body, 0, 4096);
+    $claimed = static fn (string $key): ?string =>
+        preg_match('/"' . $key . '"\s*:\s*"([^"\\\\]{1,200})"/', $prefix, $m) === 1 ? $m[1] : null;
+    $db->prepare('INSERT INTO deliveries (received_at, http_status, result, message, claimed_ref, claimed_status, backend)
+                  VALUES (?, ?, ?, ?, ?, ?, ?)')
+        ->execute([shop_now(), $e->httpStatus(), $e->status(), $e->getMessage(), $claimed('externalId'),
+                   $claimed('status'), $backend]);
 }
 
 if (($_SERVER['REQUEST_METHOD'] ?? '') !== 'POST') {
@@ -52,8 +61,8 @@ try {
         return;
     }
     $db = shop_db();
-    $verifier = new Verifier($secrets);
-    $request = Request::fromGlobals();
+    $verifier = new Verifier($secrets, maxBodyBytes: SHOP_MAX_BODY_BYTES);
+    $request = Request::fromGlobals(SHOP_MAX_BODY_BYTES);
 
     try {
         $event = $verifier->verifyRequest($request);
@@ -82,21 +91,17 @@ try {
         // status of the order (a late failure of another payment attempt never un-pays it).
         $orderOutcome = $decision->orderOutcome;
         $before = $order['shop_state'];
-        $after = $before;
-        if ($decision->shouldApply()) {
-            // apply: the event's outcome is the order's, so its suggested state is the order's.
-            $after = $event->suggestedFor('woocommerce') ?? $before; // null: leave the order as it is
-        }
+        [$after, $note] = $decision->shouldApply() ? shop_apply($before, $event) : [$before, null];
         $db->prepare('UPDATE orders SET shop_state = ?, everifin_status = ?, state_json = ?, updated_at = ? WHERE ref = ?')
             ->execute([$after, $decision->state['status'] ?? null, $decision->stateJson, shop_now(), $ref]);
 
         $sig = $event->signature;
-        $db->prepare('INSERT INTO deliveries (received_at, http_status, result, order_ref, event_id, event_status, event_time,
-                          signed_with, action, reason, state_before, state_after, backend)
-                      VALUES (?, 200, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-            ->execute([shop_now(), 'OK', $ref, $event->eventId, $event->status, $event->eventTimestamp,
-                       $sig === null ? null : sprintf('%s = secret #%d', $sig->key, $sig->secretIndex),
-                       $decision->action, $decision->reason, $before, $after, $verifier->backend()]);
+        $db->prepare('INSERT INTO deliveries (received_at, http_status, result, order_ref, event_id, event_type, entity,
+                          event_status, event_time, signed_with, action, reason, state_before, state_after, note, backend)
+                      VALUES (?, 200, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+            ->execute([shop_now(), 'OK', $ref, $event->eventId, $event->eventType, $event->entity, $event->status,
+                       $event->eventTimestamp, $sig === null ? null : sprintf('%s = secret #%d', $sig->key, $sig->secretIndex),
+                       $decision->action, $decision->reason, $before, $after, $note, $verifier->backend()]);
         $db->exec('COMMIT');
     } catch (\Throwable $e) {
         $db->exec('ROLLBACK');

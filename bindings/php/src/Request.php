@@ -22,10 +22,17 @@ final class Request
     /**
      * The current request: the body from php://input (exact bytes; never $_POST or a re-encoded
      * JSON) and the Signature header, found whatever the server's casing.
+     *
+     * @param int|null $maxBodyBytes the Verifier's maxBodyBytes: at most that many bytes plus one
+     *        are read, so a larger body never lands in memory whole; verify() then refuses it as
+     *        BODY_TOO_LARGE (its message names the bytes read, limit + 1). null reads the whole
+     *        body (as before; a stranger's POST can then be as large as the server lets it be).
      */
-    public static function fromGlobals(): self
+    public static function fromGlobals(?int $maxBodyBytes = null): self
     {
-        $body = @file_get_contents('php://input');
+        $body = $maxBodyBytes === null
+            ? @file_get_contents('php://input')
+            : @file_get_contents('php://input', false, null, 0, min(max(0, $maxBodyBytes), PHP_INT_MAX - 1) + 1);
         $body = is_string($body) ? $body : '';
         foreach (['HTTP_SIGNATURE', 'REDIRECT_HTTP_SIGNATURE'] as $key) {
             if (isset($_SERVER[$key]) && is_string($_SERVER[$key])) {

@@ -1,0 +1,30 @@
+<?php
+
+/*
+ * The endpoint RequestTest.php runs under php -S: Request::fromGlobals() with the limit given as
+ * ?max= (none: the old unbounded read), then verifyRequest(). Answers the binding's httpStatus and
+ * JSON with the status, the bytes read and the body's sha256 (the test checks the exact bytes).
+ */
+
+declare(strict_types=1);
+
+require dirname(__DIR__, 2) . '/autoload.php';
+
+use Everifin\Webhook\Exception\WebhookException;
+use Everifin\Webhook\Request;
+use Everifin\Webhook\Verifier;
+
+header('Content-Type: application/json');
+$max = isset($_GET['max']) ? (int) $_GET['max'] : null;
+$request = Request::fromGlobals($max);
+$answer = ['read' => strlen($request->body), 'sha256' => hash('sha256', $request->body)];
+try {
+    $verifier = new Verifier([(string) getenv('EVERIFIN_TEST_HOOK_SECRET')], maxBodyBytes: $max ?? 1048576);
+    $answer['backend'] = $verifier->backend();
+    $verifier->verifyRequest($request);
+    http_response_code(200);
+    echo json_encode($answer + ['status' => 'OK']);
+} catch (WebhookException $e) {
+    http_response_code($e->httpStatus());
+    echo json_encode($answer + ['status' => $e->status()]);
+}
