@@ -166,13 +166,14 @@ final class Verifier
 
     /**
      * Verifies the current request: reads php://input and the Signature header whatever the
-     * server's header casing ({@see Request::fromGlobals()}).
+     * server's header casing ({@see Request::fromGlobals()}). Without $request, at most this
+     * verifier's maxBodyBytes + 1 bytes are read: a larger body is BODY_TOO_LARGE, never in memory.
      *
      * @throws WebhookException
      */
     public function verifyRequest(?Request $request = null, ?\DateTimeInterface $now = null): Event
     {
-        $request ??= Request::fromGlobals();
+        $request ??= Request::fromGlobals($this->publicOptions['maxBodyBytes']);
         return $this->verify($request->body, $request->signatureHeader, $now);
     }
 

@@ -77,7 +77,7 @@ final class RequestTest extends TestCase
      *
      * @return array{0: int, 1: array<string, mixed>} HTTP status, the endpoint's JSON
      */
-    private static function post(string $body, ?int $max, bool $sign = true): array
+    private static function post(string $body, ?int $max, bool $sign = true, string $query = ''): array
     {
         $headers = "Content-Type: application/json\r\n";
         if ($sign) {
@@ -85,7 +85,7 @@ final class RequestTest extends TestCase
         }
         $context = stream_context_create(['http' => ['method' => 'POST', 'header' => $headers, 'content' => $body,
             'ignore_errors' => true, 'timeout' => 60]]);
-        $url = 'http://127.0.0.1:' . self::$port . '/request' . ($max === null ? '' : "?max=$max");
+        $url = 'http://127.0.0.1:' . self::$port . '/request' . ($query !== '' ? "?$query" : ($max === null ? '' : "?max=$max"));
         $answer = (string) @file_get_contents($url, false, $context);
         preg_match('{^HTTP/\S+ (\d{3})}', $http_response_header[0] ?? '', $m);
         $json = json_decode($answer, true);
@@ -122,6 +122,16 @@ final class RequestTest extends TestCase
 
         [$code, $json] = self::post(self::event(4097), 4096);
         $this->assertSame([413, 'BODY_TOO_LARGE', 4097], [$code, $json['status'] ?? null, $json['read'] ?? null], json_encode($json));
+    }
+
+    public function testVerifyRequestReadsTheBodyWithTheVerifiersLimit(): void
+    {
+        // 48 MB under memory_limit=32M: verifyRequest() without a Request reads limit + 1 bytes.
+        [$code, $json] = self::post(self::event(48 << 20), null, true, 'verifyRequest=1048576');
+        $this->assertSame([413, 'BODY_TOO_LARGE'], [$code, $json['status'] ?? null], json_encode($json));
+        $this->assertStringContainsString('1048577', (string) ($json['message'] ?? ''));
+        [$code, $json] = self::post(self::event(4096), null, true, 'verifyRequest=4096');
+        $this->assertSame([200, 'OK', self::$backend], [$code, $json['status'] ?? null, $json['backend'] ?? null], json_encode($json));
     }
 
     public function testWithoutALimitTheWholeBodyIsReadAsBefore(): void

@@ -15,6 +15,18 @@ use Everifin\Webhook\Request;
 use Everifin\Webhook\Verifier;
 
 header('Content-Type: application/json');
+if (isset($_GET['verifyRequest'])) {
+    // verifyRequest() reading the request itself, with the verifier's limit.
+    try {
+        $verifier = new Verifier([(string) getenv('EVERIFIN_TEST_HOOK_SECRET')], maxBodyBytes: (int) $_GET['verifyRequest']);
+        $verifier->verifyRequest();
+        echo json_encode(['status' => 'OK', 'backend' => $verifier->backend()]);
+    } catch (WebhookException $e) {
+        http_response_code($e->httpStatus());
+        echo json_encode(['status' => $e->status(), 'message' => $e->getMessage()]);
+    }
+    return;
+}
 $max = isset($_GET['max']) ? (int) $_GET['max'] : null;
 $request = Request::fromGlobals($max);
 $answer = ['read' => strlen($request->body), 'sha256' => hash('sha256', $request->body)];

@@ -17,10 +17,13 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
     public $ajax = true;
     public $ssl = true;
 
+    /** The largest body accepted (the verifier's default); at most one byte more is ever read. */
+    private const MAX_BODY_BYTES = 1048576;
+
     public function postProcess(): void
     {
         try {
-            $request = Request::fromGlobals();
+            $request = Request::fromGlobals(self::MAX_BODY_BYTES);
             [$code, $payload] = $this->handle($request->body, $request->signatureHeader);
         } catch (\Throwable $e) {
             [$code, $payload] = $this->failed($e);
@@ -40,7 +43,7 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
             if ($secrets === []) {
                 return [500, ['ok' => false, 'status' => 'INVALID_OPTIONS', 'message' => 'the Everifin hook secret is not configured in PrestaShop']];
             }
-            $verifier = new Verifier($secrets);
+            $verifier = new Verifier($secrets, maxBodyBytes: self::MAX_BODY_BYTES);
             $event = $verifier->verify($rawBody, $signatureHeader);
             foreach ($this->orderIds($event) as $idOrder) {
                 $answer = EverifinWebhook::withOrderLocked($idOrder, function () use ($idOrder, $verifier, $event): ?array {
