@@ -476,6 +476,70 @@ fn secrets_come_from_env_or_file_and_argv_only_with_the_explicit_flag() {
     spaced.assert_no_secret(&["spaced-secret"]);
 }
 
+/// A secret starting with '-' is a value of --secret, not an unknown option; and no usage error
+/// of the argument parser quotes a value given to a secret-bearing argument.
+#[test]
+fn secrets_in_argv_are_never_echoed_by_usage_errors() {
+    const DASHED: &str = "--top-secret-value";
+    let signed = run(
+        &[
+            "sign",
+            "--timestamp",
+            TS,
+            "--secret",
+            DASHED,
+            "--allow-secret-in-argv",
+        ],
+        &[],
+        Some(BODY.as_bytes()),
+    );
+    assert_eq!(signed.code, 0, "{}", signed.stderr);
+    assert_eq!(
+        signed.stdout.trim(),
+        header_for(DASHED, TS, BODY.as_bytes())
+    );
+    signed.assert_no_secret(&[DASHED]);
+
+    const S: &str = "s3cr3t-zq7w";
+    let dashed_s = format!("-{S}");
+    let attached = format!("--secret={S}");
+    let on_flag = format!("--allow-secret-in-argv={S}");
+    let cases: Vec<Vec<&str>> = vec![
+        // The operator's case, plus another usage error after it.
+        vec![
+            "sign",
+            "--secret",
+            DASHED,
+            "--allow-secret-in-argv",
+            "a.json",
+            "extra",
+        ],
+        vec!["sign", "--secret", &dashed_s, "--no-such-flag"],
+        // A command without --secret: clap names the argument it does not know.
+        vec!["normalize", &attached, "a.json"],
+        vec!["normalize", "--secret", S, "a.json"],
+        vec!["verify", "--secret", S],
+        // The secret given to the flag instead of to --secret.
+        vec!["sign", &on_flag, "a.json"],
+        vec!["sign", "--secret", S, "--timestamp"],
+        vec![
+            "send",
+            "--secret",
+            S,
+            "--timeout",
+            "0",
+            "--scenario",
+            "rotation",
+        ],
+    ];
+    for args in cases {
+        let out = run(&args, &[], None);
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains("error"), "{args:?}: {}", out.stderr);
+        out.assert_no_secret(&[S, DASHED]);
+    }
+}
+
 /// docs/cli.md: a warning when the secret file is world-readable, none for a file shared with a
 /// group only (640, the web server's group: a normal deployment) or private (600).
 #[cfg(unix)]

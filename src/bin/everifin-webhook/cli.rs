@@ -59,7 +59,9 @@ pub struct SecretArgs {
     #[arg(long, value_name = "PATH")]
     pub secret_file: Option<PathBuf>,
     /// A secret on the command line (repeat for several, oldest first); needs --allow-secret-in-argv
-    #[arg(long, value_name = "VALUE")]
+    // allow_hyphen_values: a secret may start with '-'; without it clap would take the secret for
+    // an unknown option and print it in its error.
+    #[arg(long, value_name = "VALUE", allow_hyphen_values = true)]
     pub secret: Vec<String>,
     /// Accept --secret although other users of the machine can read the command line
     #[arg(long)]
