@@ -1142,12 +1142,102 @@ fn send_usage_errors_and_listing() {
     assert_eq!(b.code, 2);
     assert!(b.stderr.contains("no template \"nope\""), "{}", b.stderr);
 
-    let url = run_with_secret(
-        &["send", "--scenario", "rotation", "--url", "ftp://shop"],
+    // (order-safety needs one secret: the URL is what is refused.)
+    for bad in ["ftp://shop", "localhost:8080/x", "127.0.0.1:8080/webhook"] {
+        let out = run_with_secret(
+            &["send", "--scenario", "order-safety", "--url", bad],
+            SECRET,
+            None,
+        );
+        assert_eq!(out.code, 2, "{bad}");
+        assert!(
+            out.stderr.contains("must start with http:// or https://"),
+            "{bad}: {}",
+            out.stderr
+        );
+    }
+
+    // A directory is said to be one (not "no scenario file").
+    let d = run_with_secret(
+        &[
+            "send",
+            "--scenario",
+            dir.0.to_str().expect("utf-8"),
+            "--dry-run",
+        ],
         SECRET,
         None,
     );
-    assert_eq!(url.code, 2);
+    assert_eq!(d.code, 2);
+    assert!(d.stderr.contains("is a directory"), "{}", d.stderr);
+}
+
+/// docs/cli.md: the whole scenario is checked before the first request. A literal `header` with
+/// CR, LF or another control character cannot be sent: refused at load (exit 2, no request sent),
+/// not a failure in the middle of the run.
+#[test]
+fn send_refuses_a_literal_header_with_control_characters_before_sending() {
+    let shop = start_shop(&[SECRET]);
+    let dir = TempDir::new("ctlheader");
+    let secrets = dir.file("secrets.txt", format!("{SECRET}\n").as_bytes());
+    for (i, bad) in [
+        "ts=1;v0=ab\r\nX-Injected: 1",
+        "ts=1;v0=ab\n",
+        "ts=1\u{0}",
+        "a\u{7f}b",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let scenario = serde_json::json!({
+            "name": "ctl",
+            "steps": [
+                {"name": "fine", "bodyRaw": "{}", "expect": 400},
+                {"name": "bad header", "bodyRaw": "{}", "header": bad, "expect": 401}
+            ]
+        });
+        let file = dir.file(&format!("s{i}.json"), scenario.to_string().as_bytes());
+        for extra in [&["--dry-run"][..], &["--url", &shop.url][..]] {
+            let mut args = vec!["send", "--scenario", &file, "--secret-file", &secrets];
+            args.extend_from_slice(extra);
+            let out = run(&args, &[], None);
+            assert_eq!(
+                out.code, 2,
+                "{bad:?} {extra:?}: {}{}",
+                out.stdout, out.stderr
+            );
+            assert!(
+                out.stderr.contains("step 2 (bad header)")
+                    && out
+                        .stderr
+                        .contains("\"header\" has the control character 0x"),
+                "{bad:?}: {}",
+                out.stderr
+            );
+        }
+    }
+    assert!(
+        shop.requests.lock().expect("log").is_empty(),
+        "nothing is sent"
+    );
+    // Tabs and spaces are fine (and so is a header that is not a valid signature).
+    let ok = serde_json::json!({"name": "ok", "steps": [
+        {"name": "odd", "bodyRaw": "{}", "header": "ts=1;\tv0=zz ", "expect": 401}]});
+    let file = dir.file("ok.json", ok.to_string().as_bytes());
+    let out = run(
+        &[
+            "send",
+            "--scenario",
+            &file,
+            "--secret-file",
+            &secrets,
+            "--url",
+            &shop.url,
+        ],
+        &[],
+        None,
+    );
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
 }
 
 #[test]

@@ -359,17 +359,15 @@ fn dry_run(scenario: &Scenario, configured: &[Secret], forged: &Secret) -> Resul
 }
 
 fn agent(url: &str, timeout: u64) -> Result<ureq::Agent, CliError> {
+    let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+    if !matches!(scheme.as_deref(), Some("http" | "https")) {
+        return Err(CliError::usage(format!(
+            "invalid --url {url:?}: it must start with http:// or https://"
+        )));
+    }
     let uri: ureq::http::Uri = url
         .parse()
         .map_err(|e| CliError::usage(format!("invalid --url {url:?}: {e}")))?;
-    match uri.scheme_str() {
-        Some("http") | Some("https") => {}
-        _ => {
-            return Err(CliError::usage(format!(
-                "invalid --url {url:?}: it must start with http:// or https://"
-            )))
-        }
-    }
     let host = uri.host().unwrap_or_default();
     let loopback = matches!(host, "localhost" | "127.0.0.1" | "[::1]" | "::1");
     let mut config = ureq::Agent::config_builder()
