@@ -777,13 +777,13 @@ fn start_shop_of(secrets: &[&str], kind: ShopKind) -> Shop {
 }
 
 fn serve(
-    stream: TcpStream,
+    stream: impl Read + Write,
     verifier: &everifin_webhook::Verifier,
     states: &mut HashMap<String, String>,
     log: &RequestLog,
     kind: ShopKind,
 ) -> std::io::Result<()> {
-    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut reader = BufReader::new(stream);
     let mut line = String::new();
     reader.read_line(&mut line)?;
     let mut length = 0usize;
@@ -834,7 +834,7 @@ fn serve(
             ),
         };
     log.lock().expect("log").push((signature, status));
-    let mut stream = stream;
+    let stream = reader.get_mut();
     write!(
         stream,
         "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
@@ -1335,6 +1335,292 @@ fn send_dry_run_prints_verifiable_requests() {
     }
     // 17 steps, one without a header; the forged one and the tampered one do not verify.
     assert_eq!(verified, 14, "{}", out.stdout);
+}
+
+/// A server that reads each request and answers `answer` as is (None: never answers, holds the
+/// connection for a few seconds). Returns its URL.
+fn start_canned(answer: Option<&'static str>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/webhook", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let _ = read_request(&mut stream);
+            match answer {
+                Some(a) => {
+                    let _ = stream.write_all(a.as_bytes());
+                }
+                None => {
+                    let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+                    let _ = stream.read(&mut [0u8; 1]);
+                }
+            }
+        }
+    });
+    url
+}
+
+/// Reads one request's head and body (Content-Length).
+fn read_request(stream: &mut TcpStream) -> std::io::Result<()> {
+    let mut reader = BufReader::new(stream);
+    let mut length = 0usize;
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h)? == 0 {
+            return Ok(());
+        }
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = h.split_once(':') {
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse().unwrap_or(0);
+            }
+        }
+    }
+    reader.read_exact(&mut vec![0u8; length])
+}
+
+/// One step, signed with the configured secret, expecting 200.
+const ONE_STEP: &[u8] =
+    br#"{"name": "one", "steps": [{"name": "paid", "body": {"eventId": "{{eventId}}",
+  "eventType": "payment.statusChange", "eventTimestamp": "{{eventTime}}", "data": {"paymentId":
+  "{{uuid:p}}", "externalId": "7-{{run}}", "status": "BOOKED"}}, "expect": 200}]}"#;
+
+fn send_one_step(url: &str, extra: &[&str]) -> Out {
+    let dir = TempDir::new("onestep");
+    let scenario = dir.file("one.json", ONE_STEP);
+    send(&scenario, url, &[SECRET], extra)
+}
+
+#[test]
+fn send_says_why_there_is_no_answer_redirects_and_timeouts() {
+    // A redirect is not followed: the answer column says where it points.
+    let url = start_canned(Some(
+        "HTTP/1.1 301 Moved Permanently\r\nLocation: https://shop.example/new/webhook\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+    ));
+    let out = send_one_step(&url, &["-q"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let row = out
+        .stdout
+        .lines()
+        .find(|l| l.contains("FAIL"))
+        .unwrap_or_else(|| panic!("{}", out.stdout));
+    assert!(
+        row.contains("301")
+            && row.contains(
+                "redirect to https://shop.example/new/webhook (not followed: use that URL)"
+            ),
+        "{row}"
+    );
+
+    // No answer within --timeout: said in the option's terms.
+    let url = start_canned(None);
+    let started = std::time::Instant::now();
+    let out = send_one_step(&url, &["-q", "--timeout", "1"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("no answer within 1 s (--timeout)"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("timeout: global"), "{}", out.stdout);
+    assert!(started.elapsed() < std::time::Duration::from_secs(4));
+}
+
+/// The server's certificate in a test of `send --cacert`.
+#[derive(Clone, Copy)]
+enum ServerCert {
+    /// Issued by a CA made here (`ca_pem`).
+    IssuedByCa,
+    /// The CA's own certificate (a CA used as end entity).
+    CaItself,
+    /// A self-signed certificate that is not a CA (`ca_pem` is that certificate).
+    SelfSigned,
+}
+
+/// A CA made here and a server certificate for 127.0.0.1 (and localhost).
+struct Pki {
+    ca_pem: String,
+    chain: Vec<rustls::pki_types::CertificateDer<'static>>,
+    key: rustls::pki_types::PrivateKeyDer<'static>,
+}
+
+fn make_pki(kind: ServerCert) -> Pki {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose};
+    let ca_key = KeyPair::generate().expect("CA key");
+    let mut ca = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+        .expect("CA params");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(DnType::CommonName, "everifin-webhook test CA");
+    ca.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    let ca_cert = ca.self_signed(&ca_key).expect("CA certificate");
+    if let ServerCert::SelfSigned = kind {
+        let mut leaf = CertificateParams::new(vec!["127.0.0.1".to_owned()]).expect("params");
+        leaf.is_ca = IsCa::ExplicitNoCa;
+        let cert = leaf.self_signed(&ca_key).expect("self-signed certificate");
+        return Pki {
+            ca_pem: cert.pem(),
+            chain: vec![cert.der().clone()],
+            key: rustls::pki_types::PrivatePkcs8KeyDer::from(ca_key.serialize_der()).into(),
+        };
+    }
+    if let ServerCert::CaItself = kind {
+        return Pki {
+            ca_pem: ca_cert.pem(),
+            chain: vec![ca_cert.der().clone()],
+            key: rustls::pki_types::PrivatePkcs8KeyDer::from(ca_key.serialize_der()).into(),
+        };
+    }
+    let key = KeyPair::generate().expect("server key");
+    let mut leaf = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+        .expect("server params");
+    leaf.is_ca = IsCa::ExplicitNoCa;
+    leaf.distinguished_name.push(DnType::CommonName, "shop");
+    let leaf_cert = leaf
+        .signed_by(&key, &ca_cert, &ca_key)
+        .expect("server certificate");
+    Pki {
+        ca_pem: ca_cert.pem(),
+        chain: vec![leaf_cert.der().clone()],
+        key: rustls::pki_types::PrivatePkcs8KeyDer::from(key.serialize_der()).into(),
+    }
+}
+
+/// The test shop (one state per order) behind TLS with the PKI's certificate. Returns its URL.
+fn start_tls_shop(secrets: &[&str], pki: &Pki) -> String {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = Arc::new(
+        rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("TLS versions")
+            .with_no_client_auth()
+            .with_single_cert(pki.chain.clone(), pki.key.clone_key())
+            .expect("server certificate and key"),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("https://{}/webhook", listener.local_addr().expect("addr"));
+    let options = serde_json::json!({ "secrets": secrets }).to_string();
+    let verifier = everifin_webhook::Verifier::new(options.as_bytes()).expect("verifier");
+    let log: RequestLog = Arc::new(Mutex::new(Vec::new()));
+    std::thread::spawn(move || {
+        let mut states: HashMap<String, String> = HashMap::new();
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let Ok(conn) = rustls::ServerConnection::new(Arc::clone(&config)) else {
+                continue;
+            };
+            let mut tls = rustls::StreamOwned::new(conn, stream);
+            if serve(&mut tls, &verifier, &mut states, &log, ShopKind::PerOrder).is_ok() {
+                tls.conn.send_close_notify();
+                let _ = tls.flush();
+            }
+        }
+    });
+    url
+}
+
+#[test]
+fn send_over_https_trusts_a_private_ca_given_with_cacert() {
+    let pki = make_pki(ServerCert::IssuedByCa);
+    let url = start_tls_shop(&[SECRET], &pki);
+    let dir = TempDir::new("cacert");
+    let ca = dir.file("ca.pem", pki.ca_pem.as_bytes());
+
+    // Not trusted by default: said so, with the way out, no rustls debug text.
+    let out = send_one_step(&url, &["-q"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("TLS: the server's certificate is not trusted (issued by an unknown CA")
+            && out.stdout.contains("--cacert FILE"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("UnknownIssuer"), "{}", out.stdout);
+
+    // Trusted with --cacert: the step reaches the shop and passes.
+    let out = send_one_step(&url, &["-q", "--cacert", &ca]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("summary: 1 passed, 0 failed of 1 steps"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains(r#""reason":"first""#), "{}", out.stdout);
+
+    // Mozilla's roots stay trusted next to the added CA: an unrelated CA does not help.
+    let other = make_pki(ServerCert::IssuedByCa);
+    let other_ca = dir.file("other.pem", other.ca_pem.as_bytes());
+    let out = send_one_step(&url, &["-q", "--cacert", &other_ca]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("not trusted"), "{}", out.stdout);
+
+    // A self-signed server certificate (not a CA) is trusted when given itself.
+    let own = make_pki(ServerCert::SelfSigned);
+    let url = start_tls_shop(&[SECRET], &own);
+    let cert = dir.file("self.pem", own.ca_pem.as_bytes());
+    let out = send_one_step(&url, &["-q"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let out = send_one_step(&url, &["-q", "--cacert", &cert]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+}
+
+#[test]
+fn send_explains_a_ca_certificate_used_as_the_server_certificate() {
+    // The operator's case: a self-signed CA certificate as the server's own certificate.
+    let pki = make_pki(ServerCert::CaItself);
+    let url = start_tls_shop(&[SECRET], &pki);
+    let dir = TempDir::new("caee");
+    let ca = dir.file("ca.pem", pki.ca_pem.as_bytes());
+    for extra in [&["-q"][..], &["-q", "--cacert", &ca][..]] {
+        let out = send_one_step(&url, extra);
+        assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+        assert!(
+            out.stdout.contains(
+                "TLS: the server's certificate is not trusted (the server presents a CA certificate as its own"
+            ),
+            "{extra:?}: {}",
+            out.stdout
+        );
+        assert!(!out.stdout.contains("OtherError"), "{}", out.stdout);
+    }
+}
+
+#[test]
+fn send_refuses_an_unusable_cacert_file() {
+    let dir = TempDir::new("badca");
+    let not_pem = dir.file("not.pem", b"just text\n");
+    let bad_base64 = dir.file(
+        "bad64.pem",
+        b"-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n",
+    );
+    let not_x509 = dir.file(
+        "junk.pem",
+        b"-----BEGIN CERTIFICATE-----\naGVsbG8gd29ybGQ=\n-----END CERTIFICATE-----\n",
+    );
+    let cases = [
+        ("/no/such/ca.pem", "cannot read --cacert /no/such/ca.pem"),
+        (not_pem.as_str(), "holds no certificate"),
+        (bad_base64.as_str(), "is not a valid PEM file"),
+        (
+            not_x509.as_str(),
+            "certificate 1 is not a usable X.509 CA certificate",
+        ),
+    ];
+    for (file, says) in cases {
+        let out = send_one_step("https://127.0.0.1:9/webhook", &["--cacert", file]);
+        assert_eq!(out.code, 2, "{file}: {}{}", out.stdout, out.stderr);
+        assert!(out.stderr.contains(says), "{file}: {}", out.stderr);
+        assert!(out.stdout.is_empty(), "nothing sent: {}", out.stdout);
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -270,6 +270,10 @@ pub struct SendArgs {
         value_parser = clap::value_parser!(u64).range(1..=3600)
     )]
     pub timeout: u64,
+    /// Also trust the CA certificate(s) in this PEM file, for an https:// endpoint with a private
+    /// CA or a self-signed certificate
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
     /// No progress lines, only the table
     #[arg(long, short)]
     pub quiet: bool,
