@@ -1686,7 +1686,12 @@ fn expected_mac(secret: &str, body: &[u8]) -> String {
 }
 
 fn signed_reencoded(received: &[u8], transform: &str) {
-    let header = header_for(SECRET, TS, BODY.as_bytes());
+    signed_reencoded_from(BODY.as_bytes(), received, transform);
+}
+
+/// The sender signed `signed`; the shop received `received`: explain names `transform`.
+fn signed_reencoded_from(signed: &[u8], received: &[u8], transform: &str) {
+    let header = header_for(SECRET, TS, signed);
     let e = explain(
         received,
         &header,
@@ -1708,6 +1713,46 @@ fn signed_reencoded(received: &[u8], transform: &str) {
         "{transform} not in {transforms:?}"
     );
     assert!(e.out.stderr.contains("body_reencoded"), "{}", e.out.stderr);
+}
+
+#[test]
+fn explain_finds_unescaped_unicode_and_a_reformatted_number() {
+    // Signed with \u escapes (ASCII only), received with the characters themselves.
+    let escaped = BODY.replace("order 1001/2", "caf\\u00e9 \\u20ac");
+    let literal = BODY.replace("order 1001/2", "café €");
+    signed_reencoded_from(escaped.as_bytes(), literal.as_bytes(), "unicode_unescaped");
+    // Signed as 1.5, received as 1.50: only the number's writing changed.
+    let short = BODY.replace(r#""cart":7"#, r#""cart":1.5"#);
+    let long = BODY.replace(r#""cart":7"#, r#""cart":1.50"#);
+    signed_reencoded_from(short.as_bytes(), long.as_bytes(), "reformatted");
+}
+
+/// docs/cli.md's findings table lists every `transform` of `body_reencoded` (docs/behaviour.md
+/// section 9; each is found by a test above or in src/explain/tests.rs).
+#[test]
+fn docs_list_every_body_reencoded_transform() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/cli.md"))
+        .expect("docs/cli.md");
+    let row = doc
+        .lines()
+        .find(|l| l.starts_with("| `body_reencoded`"))
+        .expect("the body_reencoded row");
+    for t in [
+        "pretty_printed",
+        "compacted",
+        "key_order",
+        "escaped_slashes",
+        "unescaped_slashes",
+        "unicode_escaped",
+        "unicode_unescaped",
+        "crlf",
+        "lf",
+        "bom",
+        "trailing_newline",
+        "reformatted",
+    ] {
+        assert!(row.contains(&format!("`{t}`")), "{t} is not in: {row}");
+    }
 }
 
 #[test]
