@@ -186,6 +186,79 @@ fn every_command_has_help_with_examples_and_exit_statuses() {
     assert_eq!(bad.code, 2, "clap usage errors exit 2");
 }
 
+/// The help and docs/cli.md never show a secret typed on a command line (it would stay in the
+/// shell history): they show `read -rs` or a file created with umask 077.
+#[test]
+fn help_and_docs_keep_secrets_out_of_the_shell_history() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/cli.md"))
+        .expect("docs/cli.md");
+    // The commands the docs show: the lines of their ```sh blocks.
+    let mut in_sh = false;
+    let mut shown = String::new();
+    for line in doc.lines() {
+        if line.starts_with("```") {
+            in_sh = line == "```sh";
+        } else if in_sh {
+            shown.push_str(line);
+            shown.push('\n');
+        }
+    }
+    assert!(
+        shown.contains("read -rs EVERIFIN_WEBHOOK_SECRET && export EVERIFIN_WEBHOOK_SECRET")
+            && shown.contains("(umask 077; cat > secrets.txt)"),
+        "{shown}"
+    );
+    let mut texts = vec![("docs/cli.md".to_owned(), shown)];
+    texts.push(("--help".to_owned(), run(&["--help"], &[], None).stdout));
+    for cmd in ["sign", "verify", "explain", "send"] {
+        let h = run(&[cmd, "--help"], &[], None).stdout;
+        assert!(
+            h.contains("read -rs EVERIFIN_WEBHOOK_SECRET && export EVERIFIN_WEBHOOK_SECRET")
+                && h.contains("(umask 077; cat > secrets.txt)"),
+            "{cmd} --help: {h}"
+        );
+        texts.push((format!("{cmd} --help"), h));
+    }
+    for (what, text) in &texts {
+        for line in text
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("(`read -s`"))
+        {
+            // An assignment of the secret itself (EVERIFIN_WEBHOOK_SECRET_FILE=path is fine).
+            assert!(
+                !line.contains("EVERIFIN_WEBHOOK_SECRET=")
+                    && !line.contains("export EVERIFIN_WEBHOOK_SECRET='"),
+                "{what}: {line}"
+            );
+            // A secret file written world-readable first, then chmod-ed.
+            assert!(!line.contains("&& chmod 600"), "{what}: {line}");
+        }
+    }
+}
+
+/// The top-level help says what each command reads and prints (not "every command reads the
+/// raw body and prints the result JSON": send reads a scenario, decide an event, sign prints
+/// a header).
+#[test]
+fn top_level_help_says_what_each_command_reads_and_prints() {
+    let h = run(&["--help"], &[], None).stdout;
+    assert!(!h.contains("Every command reads the raw body"), "{h}");
+    let about = h
+        .split("Usage:")
+        .next()
+        .unwrap_or_default()
+        .replace('\n', " ");
+    for part in [
+        "sign, verify, explain and normalize read a raw body from FILE or stdin",
+        "decide: an event JSON",
+        "send: a scenario",
+        "sign the Signature header",
+        "send a table",
+    ] {
+        assert!(about.contains(part), "{part:?} not in: {about}");
+    }
+}
+
 #[test]
 fn sign_makes_the_header_everifin_would_send() {
     let out = run_with_secret(&["sign", "--timestamp", TS], SECRET, Some(BODY.as_bytes()));
