@@ -85,7 +85,8 @@ dist: deps-rust
 sdk: deps-rust
 	bash scripts/dist.sh sdk
 
-# The C SDK into $(DESTDIR)$(PREFIX): include/, lib/ (.so.<version>, .so.1, .so, .a, pkgconfig/).
+# The C SDK into $(DESTDIR)$(PREFIX): bin/everifin-webhook, include/, lib/ (.so.<version>, .so.1,
+# .so, .a, pkgconfig/).
 # `make sdk`, then `sudo make install`: it copies the tarball, and builds it first only when dist/
 # has none of this version newer than its sources (scripts/install.sh). No Rust toolchain needed.
 install:

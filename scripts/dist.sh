@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds what ships, into dist/ (docs/release.md):
-#   sdk          everifin-webhook-<version>-<triple>.tar.gz     the C SDK (header, .so, .a, pkg-config)
+#   sdk          everifin-webhook-<version>-<triple>.tar.gz     the C SDK (header, .so, .a, pkg-config,
+#                                                               the everifin-webhook command)
 #   wheel        everifin_webhook-<version>-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl
 #   woocommerce  everifin-webhook-woocommerce-<version>.zip      the WordPress plugin
 #   prestashop   everifinwebhook-prestashop-<version>.zip        the PrestaShop module
@@ -50,8 +51,9 @@ SDK_NAME="everifin-webhook-$VERSION-$TRIPLE"
 SDK_LINKED_DOCS=(docs/behaviour.md docs/cli.md docs/design.md docs/performance.md docs/release.md
   tests/vectors/README.md tests/vectors/statuses.json bindings/php/README.md bindings/python/README.md)
 # What the SDK tarball is built from: newer files than the tarball make `make install` rebuild it.
+# (scenarios/: the command embeds them.)
 SDK_SOURCES=(src include build.rs Cargo.toml Cargo.lock packaging/c scripts/dist.sh README.md
-  LICENSE-MIT LICENSE-APACHE "${SDK_LINKED_DOCS[@]}")
+  scenarios LICENSE-MIT LICENSE-APACHE "${SDK_LINKED_DOCS[@]}")
 
 case "${what[*]}" in
   sdk-path) echo "$DIST/$SDK_NAME.tar.gz"; exit 0;;
@@ -80,11 +82,25 @@ build_lib() {
   [ -f "$OUT/libeverifin_webhook.so" ] && [ -f "$OUT/libeverifin_webhook.a" ] || die "the build produced no library in $OUT"
 }
 
-# The install tree: include/, lib/ (.so.<version>, .so.<abi>, .so, .a, pkgconfig/), share/doc/.
+# The command-line tool (docs/cli.md) for TARGET, linked like the library (glibc 2.17), in its own
+# target folder: with the `cli` feature cargo builds the library again, with other features, and
+# the library the SDK ships must stay the one of build_lib.
+build_cli() {
+  tools
+  say "cargo zigbuild --release --features cli --bin everifin-webhook --target $TARGET"
+  CARGO_TARGET_DIR="$ROOT/target/dist-cli" cargo-zigbuild zigbuild --quiet --release --features cli \
+    --bin everifin-webhook --target "$TARGET" >&2
+  CLI="$ROOT/target/dist-cli/$CARGO_TRIPLE/release/everifin-webhook"
+  [ -x "$CLI" ] || die "the build produced no everifin-webhook in ${CLI%/*}"
+}
+
+# The install tree: bin/, include/, lib/ (.so.<version>, .so.<abi>, .so, .a, pkgconfig/), share/doc/.
 stage_sdk() {
   local dest="$1"
   rm -rf "$dest"
-  mkdir -p "$dest/include" "$dest/lib/pkgconfig" "$dest/share/doc/everifin-webhook"
+  mkdir -p "$dest/bin" "$dest/include" "$dest/lib/pkgconfig" "$dest/share/doc/everifin-webhook"
+  install -m 0755 "$CLI" "$dest/bin/everifin-webhook"
+  strip "$dest/bin/everifin-webhook"
   install -m 0644 include/everifin_webhook.h "$dest/include/"
   install -m 0755 "$OUT/libeverifin_webhook.so" "$dest/lib/libeverifin_webhook.so.$VERSION"
   strip --strip-unneeded "$dest/lib/libeverifin_webhook.so.$VERSION"
@@ -109,6 +125,7 @@ stage_sdk() {
 }
 
 sdk() {
+  build_cli
   build_lib
   local name="$SDK_NAME"
   say "C SDK $name.tar.gz"

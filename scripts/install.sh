@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make install PREFIX=/usr/local [DESTDIR=/staging]: installs the C SDK, the same tree as the
-# tarball of `make sdk` / `make dist` (include/, lib/ with .so.<version>, .so.<abi>, .so, .a and
-# lib/pkgconfig/everifin_webhook.pc, share/doc/everifin-webhook/).
+# tarball of `make sdk` / `make dist` (bin/everifin-webhook, the command of docs/cli.md; include/,
+# lib/ with .so.<version>, .so.<abi>, .so, .a and lib/pkgconfig/everifin_webhook.pc,
+# share/doc/everifin-webhook/).
 #
 # Two steps, as usual: `make sdk` as yourself builds dist/everifin-webhook-<version>-<triple>.tar.gz,
 # then `sudo make install` only unpacks it into the prefix, without any Rust toolchain. When dist/
@@ -38,3 +39,4 @@ tar -xzf "$tarball" -C "$dest" --strip-components=1 --no-same-owner
 echo "installed $(basename "$tarball") into $dest"
 if [ -z "$DESTDIR" ] && [ "$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig || true; fi
 echo "use: cc app.c \$(PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig pkg-config --cflags --libs everifin_webhook)"
+echo "the command: $PREFIX/bin/everifin-webhook --help (docs/cli.md)"

@@ -186,6 +186,79 @@ fn every_command_has_help_with_examples_and_exit_statuses() {
     assert_eq!(bad.code, 2, "clap usage errors exit 2");
 }
 
+/// The help and docs/cli.md never show a secret typed on a command line (it would stay in the
+/// shell history): they show `read -rs` or a file created with umask 077.
+#[test]
+fn help_and_docs_keep_secrets_out_of_the_shell_history() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/cli.md"))
+        .expect("docs/cli.md");
+    // The commands the docs show: the lines of their ```sh blocks.
+    let mut in_sh = false;
+    let mut shown = String::new();
+    for line in doc.lines() {
+        if line.starts_with("```") {
+            in_sh = line == "```sh";
+        } else if in_sh {
+            shown.push_str(line);
+            shown.push('\n');
+        }
+    }
+    assert!(
+        shown.contains("read -rs EVERIFIN_WEBHOOK_SECRET && export EVERIFIN_WEBHOOK_SECRET")
+            && shown.contains("(umask 077; cat > secrets.txt)"),
+        "{shown}"
+    );
+    let mut texts = vec![("docs/cli.md".to_owned(), shown)];
+    texts.push(("--help".to_owned(), run(&["--help"], &[], None).stdout));
+    for cmd in ["sign", "verify", "explain", "send"] {
+        let h = run(&[cmd, "--help"], &[], None).stdout;
+        assert!(
+            h.contains("read -rs EVERIFIN_WEBHOOK_SECRET && export EVERIFIN_WEBHOOK_SECRET")
+                && h.contains("(umask 077; cat > secrets.txt)"),
+            "{cmd} --help: {h}"
+        );
+        texts.push((format!("{cmd} --help"), h));
+    }
+    for (what, text) in &texts {
+        for line in text
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("(`read -s`"))
+        {
+            // An assignment of the secret itself (EVERIFIN_WEBHOOK_SECRET_FILE=path is fine).
+            assert!(
+                !line.contains("EVERIFIN_WEBHOOK_SECRET=")
+                    && !line.contains("export EVERIFIN_WEBHOOK_SECRET='"),
+                "{what}: {line}"
+            );
+            // A secret file written world-readable first, then chmod-ed.
+            assert!(!line.contains("&& chmod 600"), "{what}: {line}");
+        }
+    }
+}
+
+/// The top-level help says what each command reads and prints (not "every command reads the
+/// raw body and prints the result JSON": send reads a scenario, decide an event, sign prints
+/// a header).
+#[test]
+fn top_level_help_says_what_each_command_reads_and_prints() {
+    let h = run(&["--help"], &[], None).stdout;
+    assert!(!h.contains("Every command reads the raw body"), "{h}");
+    let about = h
+        .split("Usage:")
+        .next()
+        .unwrap_or_default()
+        .replace('\n', " ");
+    for part in [
+        "sign, verify, explain and normalize read a raw body from FILE or stdin",
+        "decide: an event JSON",
+        "send: a scenario",
+        "sign the Signature header",
+        "send a table",
+    ] {
+        assert!(about.contains(part), "{part:?} not in: {about}");
+    }
+}
+
 #[test]
 fn sign_makes_the_header_everifin_would_send() {
     let out = run_with_secret(&["sign", "--timestamp", TS], SECRET, Some(BODY.as_bytes()));
@@ -476,6 +549,70 @@ fn secrets_come_from_env_or_file_and_argv_only_with_the_explicit_flag() {
     spaced.assert_no_secret(&["spaced-secret"]);
 }
 
+/// A secret starting with '-' is a value of --secret, not an unknown option; and no usage error
+/// of the argument parser quotes a value given to a secret-bearing argument.
+#[test]
+fn secrets_in_argv_are_never_echoed_by_usage_errors() {
+    const DASHED: &str = "--top-secret-value";
+    let signed = run(
+        &[
+            "sign",
+            "--timestamp",
+            TS,
+            "--secret",
+            DASHED,
+            "--allow-secret-in-argv",
+        ],
+        &[],
+        Some(BODY.as_bytes()),
+    );
+    assert_eq!(signed.code, 0, "{}", signed.stderr);
+    assert_eq!(
+        signed.stdout.trim(),
+        header_for(DASHED, TS, BODY.as_bytes())
+    );
+    signed.assert_no_secret(&[DASHED]);
+
+    const S: &str = "s3cr3t-zq7w";
+    let dashed_s = format!("-{S}");
+    let attached = format!("--secret={S}");
+    let on_flag = format!("--allow-secret-in-argv={S}");
+    let cases: Vec<Vec<&str>> = vec![
+        // The operator's case, plus another usage error after it.
+        vec![
+            "sign",
+            "--secret",
+            DASHED,
+            "--allow-secret-in-argv",
+            "a.json",
+            "extra",
+        ],
+        vec!["sign", "--secret", &dashed_s, "--no-such-flag"],
+        // A command without --secret: clap names the argument it does not know.
+        vec!["normalize", &attached, "a.json"],
+        vec!["normalize", "--secret", S, "a.json"],
+        vec!["verify", "--secret", S],
+        // The secret given to the flag instead of to --secret.
+        vec!["sign", &on_flag, "a.json"],
+        vec!["sign", "--secret", S, "--timestamp"],
+        vec![
+            "send",
+            "--secret",
+            S,
+            "--timeout",
+            "0",
+            "--scenario",
+            "rotation",
+        ],
+    ];
+    for args in cases {
+        let out = run(&args, &[], None);
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains("error"), "{args:?}: {}", out.stderr);
+        out.assert_no_secret(&[S, DASHED]);
+    }
+}
+
 /// docs/cli.md: a warning when the secret file is world-readable, none for a file shared with a
 /// group only (640, the web server's group: a normal deployment) or private (600).
 #[cfg(unix)]
@@ -713,13 +850,13 @@ fn start_shop_of(secrets: &[&str], kind: ShopKind) -> Shop {
 }
 
 fn serve(
-    stream: TcpStream,
+    stream: impl Read + Write,
     verifier: &everifin_webhook::Verifier,
     states: &mut HashMap<String, String>,
     log: &RequestLog,
     kind: ShopKind,
 ) -> std::io::Result<()> {
-    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut reader = BufReader::new(stream);
     let mut line = String::new();
     reader.read_line(&mut line)?;
     let mut length = 0usize;
@@ -770,7 +907,7 @@ fn serve(
             ),
         };
     log.lock().expect("log").push((signature, status));
-    let mut stream = stream;
+    let stream = reader.get_mut();
     write!(
         stream,
         "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
@@ -1078,12 +1215,102 @@ fn send_usage_errors_and_listing() {
     assert_eq!(b.code, 2);
     assert!(b.stderr.contains("no template \"nope\""), "{}", b.stderr);
 
-    let url = run_with_secret(
-        &["send", "--scenario", "rotation", "--url", "ftp://shop"],
+    // (order-safety needs one secret: the URL is what is refused.)
+    for bad in ["ftp://shop", "localhost:8080/x", "127.0.0.1:8080/webhook"] {
+        let out = run_with_secret(
+            &["send", "--scenario", "order-safety", "--url", bad],
+            SECRET,
+            None,
+        );
+        assert_eq!(out.code, 2, "{bad}");
+        assert!(
+            out.stderr.contains("must start with http:// or https://"),
+            "{bad}: {}",
+            out.stderr
+        );
+    }
+
+    // A directory is said to be one (not "no scenario file").
+    let d = run_with_secret(
+        &[
+            "send",
+            "--scenario",
+            dir.0.to_str().expect("utf-8"),
+            "--dry-run",
+        ],
         SECRET,
         None,
     );
-    assert_eq!(url.code, 2);
+    assert_eq!(d.code, 2);
+    assert!(d.stderr.contains("is a directory"), "{}", d.stderr);
+}
+
+/// docs/cli.md: the whole scenario is checked before the first request. A literal `header` with
+/// CR, LF or another control character cannot be sent: refused at load (exit 2, no request sent),
+/// not a failure in the middle of the run.
+#[test]
+fn send_refuses_a_literal_header_with_control_characters_before_sending() {
+    let shop = start_shop(&[SECRET]);
+    let dir = TempDir::new("ctlheader");
+    let secrets = dir.file("secrets.txt", format!("{SECRET}\n").as_bytes());
+    for (i, bad) in [
+        "ts=1;v0=ab\r\nX-Injected: 1",
+        "ts=1;v0=ab\n",
+        "ts=1\u{0}",
+        "a\u{7f}b",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let scenario = serde_json::json!({
+            "name": "ctl",
+            "steps": [
+                {"name": "fine", "bodyRaw": "{}", "expect": 400},
+                {"name": "bad header", "bodyRaw": "{}", "header": bad, "expect": 401}
+            ]
+        });
+        let file = dir.file(&format!("s{i}.json"), scenario.to_string().as_bytes());
+        for extra in [&["--dry-run"][..], &["--url", &shop.url][..]] {
+            let mut args = vec!["send", "--scenario", &file, "--secret-file", &secrets];
+            args.extend_from_slice(extra);
+            let out = run(&args, &[], None);
+            assert_eq!(
+                out.code, 2,
+                "{bad:?} {extra:?}: {}{}",
+                out.stdout, out.stderr
+            );
+            assert!(
+                out.stderr.contains("step 2 (bad header)")
+                    && out
+                        .stderr
+                        .contains("\"header\" has the control character 0x"),
+                "{bad:?}: {}",
+                out.stderr
+            );
+        }
+    }
+    assert!(
+        shop.requests.lock().expect("log").is_empty(),
+        "nothing is sent"
+    );
+    // Tabs and spaces are fine (and so is a header that is not a valid signature).
+    let ok = serde_json::json!({"name": "ok", "steps": [
+        {"name": "odd", "bodyRaw": "{}", "header": "ts=1;\tv0=zz ", "expect": 401}]});
+    let file = dir.file("ok.json", ok.to_string().as_bytes());
+    let out = run(
+        &[
+            "send",
+            "--scenario",
+            &file,
+            "--secret-file",
+            &secrets,
+            "--url",
+            &shop.url,
+        ],
+        &[],
+        None,
+    );
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
 }
 
 #[test]
@@ -1183,6 +1410,292 @@ fn send_dry_run_prints_verifiable_requests() {
     assert_eq!(verified, 14, "{}", out.stdout);
 }
 
+/// A server that reads each request and answers `answer` as is (None: never answers, holds the
+/// connection for a few seconds). Returns its URL.
+fn start_canned(answer: Option<&'static str>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/webhook", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let _ = read_request(&mut stream);
+            match answer {
+                Some(a) => {
+                    let _ = stream.write_all(a.as_bytes());
+                }
+                None => {
+                    let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+                    let _ = stream.read(&mut [0u8; 1]);
+                }
+            }
+        }
+    });
+    url
+}
+
+/// Reads one request's head and body (Content-Length).
+fn read_request(stream: &mut TcpStream) -> std::io::Result<()> {
+    let mut reader = BufReader::new(stream);
+    let mut length = 0usize;
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h)? == 0 {
+            return Ok(());
+        }
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = h.split_once(':') {
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse().unwrap_or(0);
+            }
+        }
+    }
+    reader.read_exact(&mut vec![0u8; length])
+}
+
+/// One step, signed with the configured secret, expecting 200.
+const ONE_STEP: &[u8] =
+    br#"{"name": "one", "steps": [{"name": "paid", "body": {"eventId": "{{eventId}}",
+  "eventType": "payment.statusChange", "eventTimestamp": "{{eventTime}}", "data": {"paymentId":
+  "{{uuid:p}}", "externalId": "7-{{run}}", "status": "BOOKED"}}, "expect": 200}]}"#;
+
+fn send_one_step(url: &str, extra: &[&str]) -> Out {
+    let dir = TempDir::new("onestep");
+    let scenario = dir.file("one.json", ONE_STEP);
+    send(&scenario, url, &[SECRET], extra)
+}
+
+#[test]
+fn send_says_why_there_is_no_answer_redirects_and_timeouts() {
+    // A redirect is not followed: the answer column says where it points.
+    let url = start_canned(Some(
+        "HTTP/1.1 301 Moved Permanently\r\nLocation: https://shop.example/new/webhook\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+    ));
+    let out = send_one_step(&url, &["-q"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let row = out
+        .stdout
+        .lines()
+        .find(|l| l.contains("FAIL"))
+        .unwrap_or_else(|| panic!("{}", out.stdout));
+    assert!(
+        row.contains("301")
+            && row.contains(
+                "redirect to https://shop.example/new/webhook (not followed: use that URL)"
+            ),
+        "{row}"
+    );
+
+    // No answer within --timeout: said in the option's terms.
+    let url = start_canned(None);
+    let started = std::time::Instant::now();
+    let out = send_one_step(&url, &["-q", "--timeout", "1"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("no answer within 1 s (--timeout)"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("timeout: global"), "{}", out.stdout);
+    assert!(started.elapsed() < std::time::Duration::from_secs(4));
+}
+
+/// The server's certificate in a test of `send --cacert`.
+#[derive(Clone, Copy)]
+enum ServerCert {
+    /// Issued by a CA made here (`ca_pem`).
+    IssuedByCa,
+    /// The CA's own certificate (a CA used as end entity).
+    CaItself,
+    /// A self-signed certificate that is not a CA (`ca_pem` is that certificate).
+    SelfSigned,
+}
+
+/// A CA made here and a server certificate for 127.0.0.1 (and localhost).
+struct Pki {
+    ca_pem: String,
+    chain: Vec<rustls::pki_types::CertificateDer<'static>>,
+    key: rustls::pki_types::PrivateKeyDer<'static>,
+}
+
+fn make_pki(kind: ServerCert) -> Pki {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose};
+    let ca_key = KeyPair::generate().expect("CA key");
+    let mut ca = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+        .expect("CA params");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(DnType::CommonName, "everifin-webhook test CA");
+    ca.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    let ca_cert = ca.self_signed(&ca_key).expect("CA certificate");
+    if let ServerCert::SelfSigned = kind {
+        let mut leaf = CertificateParams::new(vec!["127.0.0.1".to_owned()]).expect("params");
+        leaf.is_ca = IsCa::ExplicitNoCa;
+        let cert = leaf.self_signed(&ca_key).expect("self-signed certificate");
+        return Pki {
+            ca_pem: cert.pem(),
+            chain: vec![cert.der().clone()],
+            key: rustls::pki_types::PrivatePkcs8KeyDer::from(ca_key.serialize_der()).into(),
+        };
+    }
+    if let ServerCert::CaItself = kind {
+        return Pki {
+            ca_pem: ca_cert.pem(),
+            chain: vec![ca_cert.der().clone()],
+            key: rustls::pki_types::PrivatePkcs8KeyDer::from(ca_key.serialize_der()).into(),
+        };
+    }
+    let key = KeyPair::generate().expect("server key");
+    let mut leaf = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+        .expect("server params");
+    leaf.is_ca = IsCa::ExplicitNoCa;
+    leaf.distinguished_name.push(DnType::CommonName, "shop");
+    let leaf_cert = leaf
+        .signed_by(&key, &ca_cert, &ca_key)
+        .expect("server certificate");
+    Pki {
+        ca_pem: ca_cert.pem(),
+        chain: vec![leaf_cert.der().clone()],
+        key: rustls::pki_types::PrivatePkcs8KeyDer::from(key.serialize_der()).into(),
+    }
+}
+
+/// The test shop (one state per order) behind TLS with the PKI's certificate. Returns its URL.
+fn start_tls_shop(secrets: &[&str], pki: &Pki) -> String {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = Arc::new(
+        rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("TLS versions")
+            .with_no_client_auth()
+            .with_single_cert(pki.chain.clone(), pki.key.clone_key())
+            .expect("server certificate and key"),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("https://{}/webhook", listener.local_addr().expect("addr"));
+    let options = serde_json::json!({ "secrets": secrets }).to_string();
+    let verifier = everifin_webhook::Verifier::new(options.as_bytes()).expect("verifier");
+    let log: RequestLog = Arc::new(Mutex::new(Vec::new()));
+    std::thread::spawn(move || {
+        let mut states: HashMap<String, String> = HashMap::new();
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let Ok(conn) = rustls::ServerConnection::new(Arc::clone(&config)) else {
+                continue;
+            };
+            let mut tls = rustls::StreamOwned::new(conn, stream);
+            if serve(&mut tls, &verifier, &mut states, &log, ShopKind::PerOrder).is_ok() {
+                tls.conn.send_close_notify();
+                let _ = tls.flush();
+            }
+        }
+    });
+    url
+}
+
+#[test]
+fn send_over_https_trusts_a_private_ca_given_with_cacert() {
+    let pki = make_pki(ServerCert::IssuedByCa);
+    let url = start_tls_shop(&[SECRET], &pki);
+    let dir = TempDir::new("cacert");
+    let ca = dir.file("ca.pem", pki.ca_pem.as_bytes());
+
+    // Not trusted by default: said so, with the way out, no rustls debug text.
+    let out = send_one_step(&url, &["-q"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("TLS: the server's certificate is not trusted (issued by an unknown CA")
+            && out.stdout.contains("--cacert FILE"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("UnknownIssuer"), "{}", out.stdout);
+
+    // Trusted with --cacert: the step reaches the shop and passes.
+    let out = send_one_step(&url, &["-q", "--cacert", &ca]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("summary: 1 passed, 0 failed of 1 steps"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains(r#""reason":"first""#), "{}", out.stdout);
+
+    // Mozilla's roots stay trusted next to the added CA: an unrelated CA does not help.
+    let other = make_pki(ServerCert::IssuedByCa);
+    let other_ca = dir.file("other.pem", other.ca_pem.as_bytes());
+    let out = send_one_step(&url, &["-q", "--cacert", &other_ca]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("not trusted"), "{}", out.stdout);
+
+    // A self-signed server certificate (not a CA) is trusted when given itself.
+    let own = make_pki(ServerCert::SelfSigned);
+    let url = start_tls_shop(&[SECRET], &own);
+    let cert = dir.file("self.pem", own.ca_pem.as_bytes());
+    let out = send_one_step(&url, &["-q"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let out = send_one_step(&url, &["-q", "--cacert", &cert]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+}
+
+#[test]
+fn send_explains_a_ca_certificate_used_as_the_server_certificate() {
+    // The operator's case: a self-signed CA certificate as the server's own certificate.
+    let pki = make_pki(ServerCert::CaItself);
+    let url = start_tls_shop(&[SECRET], &pki);
+    let dir = TempDir::new("caee");
+    let ca = dir.file("ca.pem", pki.ca_pem.as_bytes());
+    for extra in [&["-q"][..], &["-q", "--cacert", &ca][..]] {
+        let out = send_one_step(&url, extra);
+        assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+        assert!(
+            out.stdout.contains(
+                "TLS: the server's certificate is not trusted (the server presents a CA certificate as its own"
+            ),
+            "{extra:?}: {}",
+            out.stdout
+        );
+        assert!(!out.stdout.contains("OtherError"), "{}", out.stdout);
+    }
+}
+
+#[test]
+fn send_refuses_an_unusable_cacert_file() {
+    let dir = TempDir::new("badca");
+    let not_pem = dir.file("not.pem", b"just text\n");
+    let bad_base64 = dir.file(
+        "bad64.pem",
+        b"-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n",
+    );
+    let not_x509 = dir.file(
+        "junk.pem",
+        b"-----BEGIN CERTIFICATE-----\naGVsbG8gd29ybGQ=\n-----END CERTIFICATE-----\n",
+    );
+    let cases = [
+        ("/no/such/ca.pem", "cannot read --cacert /no/such/ca.pem"),
+        (not_pem.as_str(), "holds no certificate"),
+        (bad_base64.as_str(), "is not a valid PEM file"),
+        (
+            not_x509.as_str(),
+            "certificate 1 is not a usable X.509 CA certificate",
+        ),
+    ];
+    for (file, says) in cases {
+        let out = send_one_step("https://127.0.0.1:9/webhook", &["--cacert", file]);
+        assert_eq!(out.code, 2, "{file}: {}{}", out.stdout, out.stderr);
+        assert!(out.stderr.contains(says), "{file}: {}", out.stderr);
+        assert!(out.stdout.is_empty(), "nothing sent: {}", out.stdout);
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // explain
 
@@ -1246,7 +1759,12 @@ fn expected_mac(secret: &str, body: &[u8]) -> String {
 }
 
 fn signed_reencoded(received: &[u8], transform: &str) {
-    let header = header_for(SECRET, TS, BODY.as_bytes());
+    signed_reencoded_from(BODY.as_bytes(), received, transform);
+}
+
+/// The sender signed `signed`; the shop received `received`: explain names `transform`.
+fn signed_reencoded_from(signed: &[u8], received: &[u8], transform: &str) {
+    let header = header_for(SECRET, TS, signed);
     let e = explain(
         received,
         &header,
@@ -1268,6 +1786,46 @@ fn signed_reencoded(received: &[u8], transform: &str) {
         "{transform} not in {transforms:?}"
     );
     assert!(e.out.stderr.contains("body_reencoded"), "{}", e.out.stderr);
+}
+
+#[test]
+fn explain_finds_unescaped_unicode_and_a_reformatted_number() {
+    // Signed with \u escapes (ASCII only), received with the characters themselves.
+    let escaped = BODY.replace("order 1001/2", "caf\\u00e9 \\u20ac");
+    let literal = BODY.replace("order 1001/2", "café €");
+    signed_reencoded_from(escaped.as_bytes(), literal.as_bytes(), "unicode_unescaped");
+    // Signed as 1.5, received as 1.50: only the number's writing changed.
+    let short = BODY.replace(r#""cart":7"#, r#""cart":1.5"#);
+    let long = BODY.replace(r#""cart":7"#, r#""cart":1.50"#);
+    signed_reencoded_from(short.as_bytes(), long.as_bytes(), "reformatted");
+}
+
+/// docs/cli.md's findings table lists every `transform` of `body_reencoded` (docs/behaviour.md
+/// section 9; each is found by a test above or in src/explain/tests.rs).
+#[test]
+fn docs_list_every_body_reencoded_transform() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/cli.md"))
+        .expect("docs/cli.md");
+    let row = doc
+        .lines()
+        .find(|l| l.starts_with("| `body_reencoded`"))
+        .expect("the body_reencoded row");
+    for t in [
+        "pretty_printed",
+        "compacted",
+        "key_order",
+        "escaped_slashes",
+        "unescaped_slashes",
+        "unicode_escaped",
+        "unicode_unescaped",
+        "crlf",
+        "lf",
+        "bom",
+        "trailing_newline",
+        "reformatted",
+    ] {
+        assert!(row.contains(&format!("`{t}`")), "{t} is not in: {row}");
+    }
 }
 
 #[test]

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every shipped shared library references no glibc symbol version above a maximum (default 2.17):
-# the .so in the C SDK tarball, in the wheel and in both plugin ZIPs. Reads the dynamic symbol
+# Every shipped shared library and program references no glibc symbol version above a maximum
+# (default 2.17): the .so and bin/everifin-webhook in the C SDK tarball, the .so in the wheel and in
+# both plugin ZIPs. Reads the dynamic symbol
 # table (objdump -T) and the version needs (readelf -V). Prints, per library, its highest GLIBC_
 # version; exit status 1 when one is above the maximum, or when a library has no GLIBC_ reference
 # at all (the check would then be checking nothing).
@@ -35,11 +36,12 @@ shopt -s nullglob
 for tgz in "$DIST"/everifin-webhook-*-linux-*.tar.gz; do
   mkdir -p "$TMP/sdk"; tar -xzf "$tgz" -C "$TMP/sdk"
   for so in "$TMP"/sdk/*/lib/libeverifin_webhook.so.*.*; do check_so "$so" "$(basename "$tgz"): ${so##*/}"; done
+  for exe in "$TMP"/sdk/*/bin/everifin-webhook; do check_so "$exe" "$(basename "$tgz"): bin/${exe##*/}"; done
 done
 for z in "$DIST"/*.zip "$DIST"/*.whl; do
   d="$TMP/$(basename "$z")"; mkdir -p "$d"; unzip -q -o "$z" -d "$d"
   while IFS= read -r so; do check_so "$so" "$(basename "$z"): ${so#$d/}"; done < <(find "$d" -name '*.so' -type f | sort)
 done
-if [ "$n" -lt 4 ]; then echo "FAIL  expected 4 shipped libraries (SDK, wheel, WooCommerce, PrestaShop), found $n"; fail=1; fi
-echo "glibc: $n shipped libraries checked against GLIBC_$MAX"
+if [ "$n" -lt 5 ]; then echo "FAIL  expected 5 shipped binaries (SDK library and command, wheel, WooCommerce, PrestaShop), found $n"; fail=1; fi
+echo "glibc: $n shipped binaries checked against GLIBC_$MAX"
 exit $fail

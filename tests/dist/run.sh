@@ -6,7 +6,9 @@
 #      link of its docs resolving inside it; the README's C example compiled through pkg-config, run
 #      with nothing but LD_LIBRARY_PATH (valid, forged, 1 MiB, over 1 MiB: 413 BODY_TOO_LARGE);
 #      statically linked; `make install PREFIX DESTDIR` gives the tarball's tree without running
-#      any Rust tool (a fake toolchain first on PATH), and builds first a stale or missing tarball
+#      any Rust tool (a fake toolchain first on PATH), and builds first a stale or missing tarball;
+#      the SDK's bin/everifin-webhook run from the unpacked tree (--version, sign then verify, its
+#      header checked with Python's hmac and accepted by the C example, a forged one rejected)
 #   4. PrestaShop: the module ZIP unpacked and loaded with its bundled binding and library
 #      (FFI and fallback) against the PrestaShop stubs (tests/dist/prestashop.php)
 #   5. Python: auditwheel show; LICENSE-MIT and LICENSE-APACHE in the wheel; the wheel installed
@@ -41,7 +43,7 @@ WHEEL="$DIST/everifin_webhook-$VERSION-py3-none-manylinux_2_17_x86_64.manylinux2
 PS_ZIP="$DIST/everifinwebhook-prestashop-$VERSION.zip"
 
 step "versions agree (Cargo.toml is the source)" python3 tests/dist/check_versions.py "$DIST"
-step "glibc: no shipped .so needs more than GLIBC_2.17" bash tests/dist/check_glibc.sh "$DIST" 2.17
+step "glibc: no shipped .so or program needs more than GLIBC_2.17" bash tests/dist/check_glibc.sh "$DIST" 2.17
 
 # A signed request the way Everifin sends it (Python's hmac, independent of the library).
 sign() { # secret, body file -> Signature header for now
@@ -79,7 +81,7 @@ sdk_layout() {
   local p="$TMP/sdk/prefix"; mkdir -p "$p"
   tar -xzf "$SDK_TGZ" -C "$p" --strip-components=1 || return 1
   local ok=0 f
-  for f in include/everifin_webhook.h "lib/libeverifin_webhook.so.$VERSION" lib/libeverifin_webhook.a lib/pkgconfig/everifin_webhook.pc share/doc/everifin-webhook/README.md; do
+  for f in bin/everifin-webhook include/everifin_webhook.h "lib/libeverifin_webhook.so.$VERSION" lib/libeverifin_webhook.a lib/pkgconfig/everifin_webhook.pc share/doc/everifin-webhook/README.md; do
     [ -f "$p/$f" ] && [ ! -L "$p/$f" ] || { echo "missing file: $f"; ok=1; }
   done
   [ "$(readlink "$p/lib/libeverifin_webhook.so.$ABI")" = "libeverifin_webhook.so.$VERSION" ] || { echo "lib/libeverifin_webhook.so.$ABI is not a link to .so.$VERSION"; ok=1; }
@@ -91,6 +93,11 @@ sdk_layout() {
   local needed; needed="$(readelf -d "$p/lib/libeverifin_webhook.so.$VERSION" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | LC_ALL=C sort | paste -sd' ')"
   echo "NEEDED: $needed"
   [ "$needed" = "ld-linux-x86-64.so.2 libc.so.6 libdl.so.2 libpthread.so.0" ] || { echo "NEEDED is not what packaging/c/README.md says"; ok=1; }
+  # The command: an executable needing nothing but glibc either (packaging/c/README.md).
+  [ -x "$p/bin/everifin-webhook" ] || { echo "bin/everifin-webhook is not executable"; ok=1; }
+  needed="$(readelf -d "$p/bin/everifin-webhook" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | LC_ALL=C sort | paste -sd' ')"
+  echo "bin/everifin-webhook NEEDED: $needed"
+  [ "$needed" = "libc.so.6 libdl.so.2 libpthread.so.0" ] || { echo "bin/everifin-webhook NEEDED is not what packaging/c/README.md says"; ok=1; }
   cmp -s "$p/include/everifin_webhook.h" include/everifin_webhook.h || { echo "the SDK header differs from include/"; ok=1; }
   for f in LICENSE-MIT LICENSE-APACHE; do
     if [ -f "$f" ]; then [ -f "$p/share/doc/everifin-webhook/$f" ] || { echo "$f is not in the SDK"; ok=1; }; fi
@@ -154,6 +161,39 @@ sdk_static() {
   out="$(cd "$TMP" && env -i ./webhook-static "$header" < body.json)"; rc=$?
   echo "static, valid (old secret): exit $rc: ${out:0:60}..."
   [ $rc -eq 0 ] && [[ "$out" == *'"outcome":"paid"'* ]]
+}
+
+# The SDK's command, run from the unpacked tree with an empty environment (no PATH, no secret).
+sdk_cli() {
+  local exe="$TMP/sdk/prefix/bin/everifin-webhook" out rc header
+  out="$(env -i "$exe" --version)" || return 1
+  echo "--version: $out"
+  [ "$out" = "everifin-webhook $VERSION" ] || { echo "expected 'everifin-webhook $VERSION'"; return 1; }
+  # The secrets as docs/cli.md shows them: a file created private, oldest first.
+  (umask 077; printf '%s\n' "old hook secret" "new hook secret" > "$TMP/cli-secrets.txt")
+  header="$(cd "$TMP" && env -i "$exe" sign --secret-file cli-secrets.txt body.json)" || return 1
+  echo "sign: ${header:0:40}..."
+  # Both signatures as Python's hmac computes them over "ts.body".
+  python3 - "$header" "$TMP/body.json" <<'PY' || return 1
+import hashlib, hmac, sys
+parts = dict(p.split("=", 1) for p in sys.argv[1].split(";"))
+body = open(sys.argv[2], "rb").read()
+for key, secret in (("v0", b"old hook secret"), ("v1", b"new hook secret")):
+    want = hmac.new(secret, parts["ts"].encode() + b"." + body, hashlib.sha256).hexdigest()
+    if parts.get(key) != want:
+        sys.exit("%s is not HMAC-SHA256(%s)" % (key, secret.decode()))
+PY
+  out="$(cd "$TMP" && env -i "$exe" verify --header "$header" --secret-file cli-secrets.txt body.json)"; rc=$?
+  echo "verify: exit $rc: ${out:0:100}..."
+  [ $rc -eq 0 ] && [[ "$out" == '{"ok":true'* ]] && [[ "$out" == *'"outcome":"paid"'* ]] || return 1
+  # The header the shipped command made, accepted by the shipped library (the C example).
+  out="$(cd "$TMP" && env -i LD_LIBRARY_PATH="$TMP/sdk/prefix/lib" ./webhook "$header" < body.json)"; rc=$?
+  echo "C example on the command's header: exit $rc: ${out:0:60}..."
+  [ $rc -eq 0 ] && [[ "$out" == "200 "* ]] || return 1
+  header="$(sign "someone else's secret" "$TMP/body.json")"
+  out="$(cd "$TMP" && env -i "$exe" verify --header "$header" --secret-file cli-secrets.txt body.json)"; rc=$?
+  echo "verify, forged: exit $rc: ${out:0:100}..."
+  [ $rc -eq 1 ] && [[ "$out" == *'"SIGNATURE_MISMATCH"'* ]]
 }
 
 # Stand-ins for the Rust toolchain and the build tools that record each call and fail, first on
@@ -250,6 +290,7 @@ if [ -f "$SDK_TGZ" ]; then
   step "README: the C example is a complete program" readme_example
   step "C SDK: README example via pkg-config, run with only LD_LIBRARY_PATH" sdk_pkgconfig_dynamic
   step "C SDK: static link with libeverifin_webhook.a" sdk_static
+  step "C SDK: bin/everifin-webhook: --version, sign then verify (Python's hmac, the C example agree)" sdk_cli
   step "make install PREFIX DESTDIR from a fresh tarball: no Rust toolchain, the tarball's tree" make_install
   step "make install from a stale or missing tarball builds it first, saying so" make_install_builds_when_needed
 else
@@ -268,7 +309,7 @@ else
   results+=("FAIL PrestaShop module: $PS_ZIP is missing"); fail=1
 fi
 if [ -f "$WHEEL" ]; then
-  # The binding's tests drive the examples with `everifin-webhook send` (a test tool, not shipped;
+  # The binding's tests drive the examples with `everifin-webhook send` (the checkout's build;
   # `make test` has built it in test-python already).
   (cargo build --release --features cli --quiet) || { results+=("FAIL cargo build --features cli"); fail=1; }
   step "wheel: auditwheel show" wheel_auditwheel

@@ -13,6 +13,9 @@ macro_rules! secrets_help {
             "  --secret-file PATH        one secret per line, oldest first (rotation: old, then new)\n",
             "  --secret VALUE            only with --allow-secret-in-argv: other users can read a\n",
             "                            command line (ps, /proc), and it stays in the shell history\n",
+            "Keep secrets out of the shell history: paste one with\n",
+            "  read -rs EVERIFIN_WEBHOOK_SECRET && export EVERIFIN_WEBHOOK_SECRET\n",
+            "or write the file with (umask 077; cat > secrets.txt), paste, then Ctrl-D.\n",
             "Secrets are used exactly as given (a trailing space is part of the secret); the tool\n",
             "warns about surrounding whitespace without showing the secret.\n"
         )
@@ -26,10 +29,13 @@ macro_rules! secrets_help {
     about = "Sign, verify, explain and replay Everifin Paygate webhooks",
     long_about = "Sign, verify, explain and replay Everifin Paygate webhooks.\n\n\
         Why does my signature fail? What would this event do to my order? Does my endpoint behave?\n\
-        Every command reads the raw body from FILE or stdin and prints the library's result JSON.",
+        sign, verify, explain and normalize read a raw body from FILE or stdin (decide: an event\n\
+        JSON; send: a scenario). verify, explain, normalize and decide print the library's result\n\
+        JSON, sign the Signature header, send a table of the endpoint's answers.",
     after_help = concat!(
         "Examples:\n",
-        "  export EVERIFIN_WEBHOOK_SECRET=...   # the hook secret from the Everifin Back Office\n",
+        "  read -rs EVERIFIN_WEBHOOK_SECRET && export EVERIFIN_WEBHOOK_SECRET\n",
+        "      # paste the hook secret from the Everifin Back Office (not shown, not in the history)\n",
         "  everifin-webhook sign body.json\n",
         "  everifin-webhook verify --header \"$SIG\" body.json\n",
         "  everifin-webhook explain --header \"$SIG\" body.json\n",
@@ -59,7 +65,9 @@ pub struct SecretArgs {
     #[arg(long, value_name = "PATH")]
     pub secret_file: Option<PathBuf>,
     /// A secret on the command line (repeat for several, oldest first); needs --allow-secret-in-argv
-    #[arg(long, value_name = "VALUE")]
+    // allow_hyphen_values: a secret may start with '-'; without it clap would take the secret for
+    // an unknown option and print it in its error.
+    #[arg(long, value_name = "VALUE", allow_hyphen_values = true)]
     pub secret: Vec<String>,
     /// Accept --secret although other users of the machine can read the command line
     #[arg(long)]
@@ -70,7 +78,8 @@ pub struct SecretArgs {
 #[derive(Args, Debug)]
 #[command(after_help = concat!(
     "Examples:\n",
-    "  EVERIFIN_WEBHOOK_SECRET=... everifin-webhook sign body.json\n",
+    "  read -rs EVERIFIN_WEBHOOK_SECRET && export EVERIFIN_WEBHOOK_SECRET   # paste the secret\n",
+    "  everifin-webhook sign body.json\n",
     "  everifin-webhook sign --secret-file secrets.txt --timestamp 2024-05-07T14:49:55.887Z \\\n",
     "      body.json\n",
     "  printf '%s' \"$BODY\" | everifin-webhook sign --json\n\n",
@@ -113,7 +122,7 @@ pub struct VerifierArgs {
 #[derive(Args, Debug)]
 #[command(after_help = concat!(
     "Examples:\n",
-    "  export EVERIFIN_WEBHOOK_SECRET=...\n",
+    "  read -rs EVERIFIN_WEBHOOK_SECRET && export EVERIFIN_WEBHOOK_SECRET   # paste the secret\n",
     "  everifin-webhook verify --header 'ts=2024-05-07T14:49:55.887Z;v0=9f2c...' body.json\n",
     "  everifin-webhook verify --header \"$SIG\" --now 2024-05-07T14:50:00Z \\\n",
     "      --secret-file secrets.txt < body.json\n\n",
@@ -142,7 +151,7 @@ pub struct VerifyArgs {
 #[derive(Args, Debug)]
 #[command(after_help = concat!(
     "Examples:\n",
-    "  export EVERIFIN_WEBHOOK_SECRET=...\n",
+    "  read -rs EVERIFIN_WEBHOOK_SECRET && export EVERIFIN_WEBHOOK_SECRET   # paste the secret\n",
     "  everifin-webhook explain --header \"$SIG\" body-as-logged.json\n",
     "  everifin-webhook explain --header \"$SIG\" --retired-secret-file old-secrets.txt body.json\n\n",
     "Looks for: a secret with surrounding whitespace or a newline; a re-encoded body (pretty-printed,\n",
@@ -268,6 +277,10 @@ pub struct SendArgs {
         value_parser = clap::value_parser!(u64).range(1..=3600)
     )]
     pub timeout: u64,
+    /// Also trust the CA certificate(s) in this PEM file, for an https:// endpoint with a private
+    /// CA or a self-signed certificate
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
     /// No progress lines, only the table
     #[arg(long, short)]
     pub quiet: bool,

@@ -47,7 +47,17 @@ pub const EXIT_REJECTED: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 
 fn main() -> ExitCode {
-    let args = cli::Cli::parse();
+    let args = match cli::Cli::try_parse() {
+        Ok(args) => args,
+        Err(e) if !e.use_stderr() => e.exit(), // --help, --version: stdout, status 0
+        Err(e) => {
+            let argv: Vec<String> = std::env::args_os()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect();
+            eprint!("{}", redact_secrets(&e.render().to_string(), &argv));
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
     match commands::run(args) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
@@ -55,6 +65,40 @@ fn main() -> ExitCode {
             ExitCode::from(e.code)
         }
     }
+}
+
+/// What stands for a secret in a message.
+const REDACTED: &str = "<secret withheld>";
+
+/// A usage error of the argument parser may quote an argument: every value given to a
+/// secret-bearing argument (`--secret VALUE`, `--secret=VALUE`, and a value wrongly attached to
+/// `--allow-secret-in-argv=`) is replaced in `message` before it is printed.
+pub fn redact_secrets(message: &str, argv: &[String]) -> String {
+    let mut secrets: Vec<&str> = Vec::new();
+    let mut args = argv.iter().skip(1);
+    while let Some(a) = args.next() {
+        if a == "--" {
+            break;
+        }
+        if a == "--secret" {
+            if let Some(v) = args.next() {
+                secrets.push(v);
+            }
+        } else if let Some(v) = a
+            .strip_prefix("--secret=")
+            .or_else(|| a.strip_prefix("--allow-secret-in-argv="))
+        {
+            secrets.push(v);
+        }
+    }
+    // Longest first, so that a secret containing another is replaced whole.
+    secrets.retain(|s| !s.is_empty());
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    let mut out = message.to_owned();
+    for s in secrets {
+        out = out.replace(s, REDACTED);
+    }
+    out
 }
 
 /// Writes one line to stdout; a closed pipe ends the process quietly, another error with status 2.

@@ -231,6 +231,12 @@ pub struct Scenario {
 /// Finds a scenario: an existing file path first, else a shipped name (with or without `.json`).
 pub fn source(spec: &str) -> Result<(String, String), CliError> {
     let path = Path::new(spec);
+    if path.is_dir() {
+        return Err(CliError::usage(format!(
+            "--scenario {spec:?} is a directory; give a scenario file in it or a shipped name \
+             (send --list)"
+        )));
+    }
     if path.is_file() {
         let text = std::fs::read_to_string(path).map_err(|e| {
             CliError::usage(format!("cannot read scenario file {}: {e}", path.display()))
@@ -351,7 +357,10 @@ pub fn load(origin: &str, text: &str, ctx: &mut Context) -> Result<Scenario, Cli
             (Some(_), Some(_)) => {
                 return Err(bad("give \"header\" or \"signWith\", not both".into()))
             }
-            (Some(h), None) => Signing::Literal(h.clone()),
+            (Some(h), None) => {
+                check_header_value(h).map_err(&bad)?;
+                Signing::Literal(h.clone())
+            }
             (None, Some(list)) => Signing::Sign(parse_sign_with(list, file.secrets).map_err(&bad)?),
             (None, None) => Signing::Sign(default_sign.clone()),
         };
@@ -421,6 +430,23 @@ pub fn load(origin: &str, text: &str, ctx: &mut Context) -> Result<Scenario, Cli
         secrets: file.secrets,
         steps,
     })
+}
+
+/// A literal `header` must be sendable: HTTP forbids control characters in a field value (CR or
+/// LF would end the header), so the request would fail when sent, after the earlier steps.
+fn check_header_value(h: &str) -> Result<(), String> {
+    match h
+        .bytes()
+        .enumerate()
+        .find(|&(_, b)| (b < 0x20 && b != b'\t') || b == 0x7f)
+    {
+        Some((i, b)) => Err(format!(
+            "\"header\" has the control character 0x{b:02x} at byte {i}: an HTTP header value \
+             cannot carry it (CR and LF would end the header); only visible characters, spaces \
+             and tabs can be sent"
+        )),
+        None => Ok(()),
+    }
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {

@@ -4,6 +4,7 @@
 //! the step expects; print progress and a summary table.
 
 use std::io::Write;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use everifin_webhook::{timestamp, Secret};
@@ -17,7 +18,10 @@ use crate::{secrets, CliError, EXIT_OK, EXIT_REJECTED};
 /// What happened to one step.
 struct Outcome {
     got: Option<u16>,
+    /// The endpoint's answer, or the tool's own account of what happened (`own`).
     answer: String,
+    /// `answer` is the tool's explanation (no answer, a redirect): shown whole, not clipped.
+    own: bool,
     millis: u128,
 }
 
@@ -155,7 +159,7 @@ pub fn run(args: SendArgs) -> Result<u8, CliError> {
         .url
         .as_deref()
         .ok_or_else(|| CliError::usage("--url URL is required"))?;
-    let agent = agent(url, args.timeout)?;
+    let agent = agent(url, args.timeout, args.cacert.as_deref())?;
 
     if !args.quiet {
         eprintln!(
@@ -176,7 +180,7 @@ pub fn run(args: SendArgs) -> Result<u8, CliError> {
         }
         let (header, body) = prepare(step, &configured, &forged)?;
         let started = Instant::now();
-        let outcome = post(&agent, url, header.as_deref(), &body);
+        let outcome = post(&agent, url, header.as_deref(), &body, args.timeout);
         let outcome = Outcome {
             millis: started.elapsed().as_millis(),
             ..outcome
@@ -255,7 +259,7 @@ fn table(scenario: &Scenario, outcomes: &[Outcome], require_decisions: bool) -> 
             exp,
             got,
             v,
-            clip(&o.answer, 90)
+            clip(&o.answer, if o.own { 400 } else { 90 })
         );
     }
     let passed = outcomes.len() - failed;
@@ -358,18 +362,16 @@ fn dry_run(scenario: &Scenario, configured: &[Secret], forged: &Secret) -> Resul
     Ok(EXIT_OK)
 }
 
-fn agent(url: &str, timeout: u64) -> Result<ureq::Agent, CliError> {
+fn agent(url: &str, timeout: u64, cacert: Option<&Path>) -> Result<ureq::Agent, CliError> {
+    let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+    if !matches!(scheme.as_deref(), Some("http" | "https")) {
+        return Err(CliError::usage(format!(
+            "invalid --url {url:?}: it must start with http:// or https://"
+        )));
+    }
     let uri: ureq::http::Uri = url
         .parse()
         .map_err(|e| CliError::usage(format!("invalid --url {url:?}: {e}")))?;
-    match uri.scheme_str() {
-        Some("http") | Some("https") => {}
-        _ => {
-            return Err(CliError::usage(format!(
-                "invalid --url {url:?}: it must start with http:// or https://"
-            )))
-        }
-    }
     let host = uri.host().unwrap_or_default();
     let loopback = matches!(host, "localhost" | "127.0.0.1" | "[::1]" | "::1");
     let mut config = ureq::Agent::config_builder()
@@ -381,10 +383,63 @@ fn agent(url: &str, timeout: u64) -> Result<ureq::Agent, CliError> {
     if loopback {
         config = config.proxy(None);
     }
+    if let Some(path) = cacert {
+        let tls = ureq::tls::TlsConfig::builder()
+            .root_certs(root_certs_with(path)?)
+            .build();
+        config = config.tls_config(tls);
+    }
     Ok(config.build().into())
 }
 
-fn post(agent: &ureq::Agent, url: &str, header: Option<&str>, body: &[u8]) -> Outcome {
+/// Mozilla's roots (what ureq trusts by default) plus the certificates of a PEM file.
+fn root_certs_with(path: &Path) -> Result<ureq::tls::RootCerts, CliError> {
+    let shown = path.display();
+    let pem = std::fs::read(path)
+        .map_err(|e| CliError::usage(format!("cannot read --cacert {shown}: {e}")))?;
+    let mut added = Vec::new();
+    for item in ureq::tls::parse_pem(&pem) {
+        match item {
+            Ok(ureq::tls::PemItem::Certificate(c)) => added.push(c),
+            Ok(_) => {} // a private key next to the certificate: not needed, not used
+            Err(e) => {
+                return Err(CliError::usage(format!(
+                    "--cacert {shown} is not a valid PEM file ({e})"
+                )))
+            }
+        }
+    }
+    if added.is_empty() {
+        return Err(CliError::usage(format!(
+            "--cacert {shown} holds no certificate (a PEM file with -----BEGIN CERTIFICATE-----)"
+        )));
+    }
+    // ureq would skip a certificate it cannot use without a word: refuse it here instead.
+    let mut check = rustls::RootCertStore::empty();
+    for (i, c) in added.iter().enumerate() {
+        check
+            .add(rustls::pki_types::CertificateDer::from(c.der()))
+            .map_err(|e| {
+                CliError::usage(format!(
+                    "--cacert {shown}: certificate {} is not a usable X.509 CA certificate ({e})",
+                    i + 1
+                ))
+            })?;
+    }
+    let roots = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+        .iter()
+        .map(|c| ureq::tls::Certificate::from_der(c.as_ref()))
+        .chain(added);
+    Ok(ureq::tls::RootCerts::from(roots))
+}
+
+fn post(
+    agent: &ureq::Agent,
+    url: &str,
+    header: Option<&str>,
+    body: &[u8],
+    timeout: u64,
+) -> Outcome {
     let mut request = agent.post(url).header("Content-Type", "application/json");
     if let Some(h) = header {
         request = request.header("Signature", h);
@@ -392,6 +447,21 @@ fn post(agent: &ureq::Agent, url: &str, header: Option<&str>, body: &[u8]) -> Ou
     match request.send(body) {
         Ok(mut response) => {
             let got = response.status().as_u16();
+            if response.status().is_redirection() {
+                let answer = match response.headers().get("location") {
+                    Some(l) => format!(
+                        "redirect to {} (not followed: use that URL)",
+                        String::from_utf8_lossy(l.as_bytes())
+                    ),
+                    None => "redirect without a Location header (not followed)".to_owned(),
+                };
+                return Outcome {
+                    got: Some(got),
+                    answer,
+                    own: true,
+                    millis: 0,
+                };
+            }
             let answer = response
                 .body_mut()
                 .with_config()
@@ -401,13 +471,52 @@ fn post(agent: &ureq::Agent, url: &str, header: Option<&str>, body: &[u8]) -> Ou
             Outcome {
                 got: Some(got),
                 answer: answer.trim().to_owned(),
+                own: false,
                 millis: 0,
             }
         }
         Err(e) => Outcome {
             got: None,
-            answer: format!("no answer: {e}"),
+            answer: failure(&e, timeout),
+            own: true,
             millis: 0,
         },
+    }
+}
+
+/// Why no answer came, in the terms of the command's options.
+fn failure(e: &ureq::Error, timeout: u64) -> String {
+    let tls = match e {
+        ureq::Error::Timeout(_) => return format!("no answer within {timeout} s (--timeout)"),
+        ureq::Error::Rustls(t) => Some(t),
+        ureq::Error::Io(io) => io
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>()),
+        _ => None,
+    };
+    match tls {
+        Some(rustls::Error::InvalidCertificate(c)) => format!(
+            "TLS: the server's certificate is not trusted ({})",
+            certificate_problem(c)
+        ),
+        Some(t) => format!("TLS: {t}"),
+        None => format!("no answer: {e}"),
+    }
+}
+
+fn certificate_problem(c: &rustls::CertificateError) -> String {
+    use rustls::CertificateError as C;
+    const CACERT: &str = "give the CA's certificate with --cacert FILE";
+    match c {
+        C::UnknownIssuer => format!(
+            "issued by an unknown CA: for a private CA or a self-signed certificate, {CACERT}"
+        ),
+        C::Other(o) if format!("{o:?}").contains("CaUsedAsEndEntity") => format!(
+            "the server presents a CA certificate as its own: a self-signed CA certificate cannot \
+             be trusted that way even with --cacert; the server needs a certificate issued by its \
+             CA, then {CACERT}"
+        ),
+        C::BadSignature => "its signature does not verify".to_owned(),
+        other => other.to_string(),
     }
 }
