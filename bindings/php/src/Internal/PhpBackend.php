@@ -254,7 +254,7 @@ final class PhpBackend implements Backend
     private static function checkSize(string $body, Options $o): void
     {
         if (strlen($body) > $o->maxBodyBytes) {
-            throw new Failure(Status::BODY_TOO_LARGE, sprintf('the body is %d bytes; at most %d are accepted', strlen($body), $o->maxBodyBytes));
+            throw new Failure(Status::BODY_TOO_LARGE, sprintf('the body is larger than the %d bytes accepted (%d bytes received)', $o->maxBodyBytes, strlen($body)));
         }
     }
 
