@@ -91,12 +91,51 @@ pub fn redact_secrets(message: &str, argv: &[String]) -> String {
             secrets.push(v);
         }
     }
-    // Longest first, so that a secret containing another is replaced whole.
     secrets.retain(|s| !s.is_empty());
-    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-    let mut out = message.to_owned();
-    for s in secrets {
-        out = out.replace(s, REDACTED);
+    if secrets.is_empty() {
+        return message.to_owned();
+    }
+    // The parser quotes what it names ('--bogus', 'VALUE'): a quoted part that holds a secret, or
+    // is a piece of one, is withheld; so is any other word equal to a secret. Replacing every
+    // occurrence instead would garble the message around a short secret ("e") and, by the
+    // letters it removed, show that secret.
+    let touches = |part: &str| {
+        !part.is_empty()
+            && secrets
+                .iter()
+                .any(|s| part.contains(*s) || s.contains(part))
+    };
+    let mut out = String::with_capacity(message.len());
+    for (i, part) in message.split('\'').enumerate() {
+        if i > 0 {
+            out.push('\'');
+        }
+        if i % 2 == 1 && touches(part) {
+            out.push_str(REDACTED);
+        } else {
+            out.push_str(&withhold_words(part, &secrets));
+        }
+    }
+    out
+}
+
+/// `text` with every whitespace-separated word equal to a secret replaced.
+fn withhold_words(text: &str, secrets: &[&str]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while !rest.is_empty() {
+        let word_end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let (word, after) = rest.split_at(word_end);
+        out.push_str(if secrets.contains(&word) {
+            REDACTED
+        } else {
+            word
+        });
+        let space_end = after
+            .find(|c: char| !c.is_whitespace())
+            .unwrap_or(after.len());
+        out.push_str(&after[..space_end]);
+        rest = &after[space_end..];
     }
     out
 }
@@ -109,5 +148,59 @@ pub fn stdout_line(args: std::fmt::Arguments<'_>) {
             eprintln!("everifin-webhook: cannot write to stdout: {e}");
         }
         std::process::exit(i32::from(EXIT_USAGE));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_secrets;
+
+    fn argv(args: &[&str]) -> Vec<String> {
+        std::iter::once("everifin-webhook")
+            .chain(args.iter().copied())
+            .map(String::from)
+            .collect()
+    }
+
+    #[test]
+    fn a_short_secret_does_not_garble_the_message() {
+        let message = "error: unexpected argument '--bogus' found\n\nUsage: everifin-webhook verify [OPTIONS]\n";
+        assert_eq!(
+            redact_secrets(message, &argv(&["verify", "--secret", "e", "--bogus"])),
+            message
+        );
+    }
+
+    #[test]
+    fn quoted_secrets_pieces_of_them_and_bare_words_are_withheld() {
+        let args = argv(&[
+            "sign",
+            "--secret",
+            "-Xs3cr3t-zq7w",
+            "--secret=k3y-9",
+            "a.json",
+        ]);
+        assert_eq!(
+            redact_secrets("error: unexpected argument '-Xs3cr3t-zq7w' found", &args),
+            "error: unexpected argument '<secret withheld>' found"
+        );
+        assert_eq!(
+            redact_secrets(
+                "error: unexpected argument '-X' found; tip: '-- -Xs3cr3t-zq7w'",
+                &args
+            ),
+            "error: unexpected argument '<secret withheld>' found; tip: '<secret withheld>'"
+        );
+        assert_eq!(
+            redact_secrets("error: k3y-9 is not a file", &args),
+            "error: <secret withheld> is not a file"
+        );
+        assert_eq!(
+            redact_secrets(
+                "error: a value is required for '--timestamp <TIMESTAMP>'",
+                &args
+            ),
+            "error: a value is required for '--timestamp <TIMESTAMP>'"
+        );
     }
 }
