@@ -1629,7 +1629,8 @@ fn send_over_https_trusts_a_private_ca_given_with_cacert() {
     );
     assert!(out.stdout.contains(r#""reason":"first""#), "{}", out.stdout);
 
-    // Mozilla's roots stay trusted next to the added CA: an unrelated CA does not help.
+    // An unrelated CA does not help (that Mozilla's roots stay trusted next to an added CA is
+    // send.rs's unit test).
     let other = make_pki(ServerCert::IssuedByCa);
     let other_ca = dir.file("other.pem", other.ca_pem.as_bytes());
     let out = send_one_step(&url, &["-q", "--cacert", &other_ca]);

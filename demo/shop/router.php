@@ -2,8 +2,8 @@
 /*
  * The demo shop's router for PHP's built-in server (php -S ... router.php, as scripts/demo.sh
  * starts it): the shop's two pages are served as they are, every other path answers 404. Without
- * it, php -S answers any unknown path with index.php, so a webhook POSTed to a mistyped URL
- * (/webhook, /hook.php) would get a 200 and look delivered.
+ * it, php -S answers an unknown path that names no .php file with index.php, so a webhook POSTed
+ * to a mistyped URL (/webhook, /webhooks/everifin) would get a 200 and look delivered.
  */
 
 declare(strict_types=1);

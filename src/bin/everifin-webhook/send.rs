@@ -520,3 +520,29 @@ fn certificate_problem(c: &rustls::CertificateError) -> String {
         other => other.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::root_certs_with;
+
+    /// docs/cli.md: `--cacert` adds to Mozilla's roots, it does not replace them.
+    #[test]
+    fn cacert_adds_its_certificates_to_mozillas_roots() {
+        let key = rcgen::KeyPair::generate().expect("key");
+        let mut params =
+            rcgen::CertificateParams::new(vec!["shop.test".to_owned()]).expect("params");
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let ca = params.self_signed(&key).expect("CA");
+        let path = std::env::temp_dir().join(format!("evf-cacert-unit-{}.pem", std::process::id()));
+        std::fs::write(&path, format!("{}{}", ca.pem(), ca.pem())).expect("write PEM");
+        let roots = root_certs_with(&path);
+        let _ = std::fs::remove_file(&path);
+        let ureq::tls::RootCerts::Specific(certs) = roots.expect("roots") else {
+            panic!("expected a specific root set");
+        };
+        let mozilla = webpki_root_certs::TLS_SERVER_ROOT_CERTS.len();
+        assert!(mozilla > 100, "{mozilla}");
+        assert_eq!(certs.len(), mozilla + 2);
+        assert_eq!(certs[mozilla].der(), ca.der().as_ref());
+    }
+}
