@@ -24,11 +24,7 @@ test: test-rust test-c test-php test-python test-demo test-dist test-wordpress t
 # Rust itself comes from rustup (Debian's rustc is older than the crate's rust-version, 1.85):
 # the one prerequisite the make targets do not install.
 deps-cargo:
-	@command -v cargo >/dev/null || { printf '%s\n' \
-	  "cargo is not installed. Install Rust (1.85 or newer) with rustup, as the user who runs make:" \
-	  "  curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y" \
-	  "  . \"\$$HOME/.cargo/env\"" \
-	  "(Debian's rustc package is too old for this crate.)" >&2; exit 1; }
+	@bash scripts/need-cargo.sh
 
 # Rust toolchain components used by lint (the machine's toolchain comes from rustup).
 deps-rust: deps-cargo

@@ -25,13 +25,7 @@ cd "$ROOT"
 say() { printf '\n== %s\n' "$*"; }
 
 # 0. Rust (rustup), the one prerequisite this script does not install.
-if ! command -v cargo >/dev/null 2>&1; then
-  # Debian's rustc is older than the crate's rust-version (1.85): no apt-get for this one.
-  printf '%s\n' "demo: cargo is not installed. Install Rust (1.85 or newer) with rustup, as the user who runs make:" \
-    "  curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y" \
-    "  . \"\$HOME/.cargo/env\"" >&2
-  exit 1
-fi
+bash "$ROOT/scripts/need-cargo.sh" demo
 
 # 1. PHP with PDO SQLite (the binding itself needs nothing else).
 need=()
