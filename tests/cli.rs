@@ -857,25 +857,7 @@ fn serve(
     kind: ShopKind,
 ) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream);
-    let mut line = String::new();
-    reader.read_line(&mut line)?;
-    let mut length = 0usize;
-    let mut signature = None;
-    loop {
-        let mut h = String::new();
-        reader.read_line(&mut h)?;
-        let h = h.trim_end();
-        if h.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = h.split_once(':') {
-            if name.eq_ignore_ascii_case("content-length") {
-                length = value.trim().parse().unwrap_or(0);
-            } else if name.eq_ignore_ascii_case("signature") {
-                signature = Some(value.trim().to_owned());
-            }
-        }
-    }
+    let (length, signature) = read_head(&mut reader)?;
     let mut body = vec![0u8; length];
     reader.read_exact(&mut body)?;
     let (status, answer) =
@@ -1436,23 +1418,37 @@ fn start_canned(answer: Option<&'static str>) -> String {
 /// Reads one request's head and body (Content-Length).
 fn read_request(stream: &mut TcpStream) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream);
+    let (length, _) = read_head(&mut reader)?;
+    reader.read_exact(&mut vec![0u8; length])
+}
+
+/// Reads a request line and headers: the Content-Length (0 when absent) and the Signature header.
+/// A connection closed before the blank line ends the head where it stopped.
+fn read_head(reader: &mut impl BufRead) -> std::io::Result<(usize, Option<String>)> {
     let mut length = 0usize;
+    let mut signature = None;
+    let mut first = true;
     loop {
         let mut h = String::new();
         if reader.read_line(&mut h)? == 0 {
-            return Ok(());
+            break;
         }
         let h = h.trim_end();
+        if std::mem::take(&mut first) {
+            continue; // the request line
+        }
         if h.is_empty() {
             break;
         }
         if let Some((name, value)) = h.split_once(':') {
             if name.eq_ignore_ascii_case("content-length") {
                 length = value.trim().parse().unwrap_or(0);
+            } else if name.eq_ignore_ascii_case("signature") {
+                signature = Some(value.trim().to_owned());
             }
         }
     }
-    reader.read_exact(&mut vec![0u8; length])
+    Ok((length, signature))
 }
 
 /// One step, signed with the configured secret, expecting 200.
