@@ -44,7 +44,9 @@ cli: deps-rust
 headers: deps-rust
 	EVF_WRITE_HEADERS=1 cargo build --release --lib
 
+# scripts/check-target-dir.sh: no script names cargo's output folder itself (scripts/target-dir.sh does).
 lint: deps-rust
+	bash scripts/check-target-dir.sh
 	cargo fmt --all -- --check
 	cargo clippy --all-targets --all-features -- -D warnings
 
