@@ -2,8 +2,10 @@
 # test (Rust, C, PHP, Python). Both install what is missing on a fresh Debian machine, except Rust itself (rustup).
 
 SHELL := /bin/bash
-# Cargo's output folder: CARGO_TARGET_DIR when set (as cargo does), else target/.
-TARGET_DIR := $(abspath $(or $(CARGO_TARGET_DIR),target))
+# Cargo's output folder: CARGO_TARGET_DIR when set (as cargo does; relative to this folder), else
+# target/. Every script finds it through scripts/target-dir.sh (given the value make sees, which
+# includes CARGO_TARGET_DIR=... on make's command line).
+TARGET_DIR := $(shell CARGO_TARGET_DIR='$(CARGO_TARGET_DIR)' bash scripts/target-dir.sh)
 LIB := $(TARGET_DIR)/release/libeverifin_webhook.so
 export EVERIFIN_WEBHOOK_LIB := $(LIB)
 
@@ -34,7 +36,7 @@ deps-rust: deps-cargo
 lib: deps-rust
 	cargo build --release --lib
 
-# The command-line tool: target/release/everifin-webhook (docs/cli.md).
+# The command-line tool: $(TARGET_DIR)/release/everifin-webhook (docs/cli.md).
 cli: deps-rust
 	cargo build --release --features cli
 
@@ -42,7 +44,9 @@ cli: deps-rust
 headers: deps-rust
 	EVF_WRITE_HEADERS=1 cargo build --release --lib
 
+# scripts/check-target-dir.sh: no script names cargo's output folder itself (scripts/target-dir.sh does).
 lint: deps-rust
+	bash scripts/check-target-dir.sh
 	cargo fmt --all -- --check
 	cargo clippy --all-targets --all-features -- -D warnings
 

@@ -18,7 +18,8 @@ web_install php-cli php-fpm php-mysql php-mbstring nginx mariadb-server mariadb-
 web_binaries || exit 1
 CLIENT="$(command -v mariadb || command -v mysql)"
 
-LIB="$ROOT/target/release/libeverifin_webhook.so"
+source "$ROOT/scripts/target-dir.sh"   # TARGET_DIR: CARGO_TARGET_DIR or target/
+LIB="$TARGET_DIR/release/libeverifin_webhook.so"
 if command -v cargo >/dev/null; then
   (cd "$ROOT" && cargo build --release --lib --quiet) || { echo "loadtest: cargo build failed" >&2; exit 1; }
 fi

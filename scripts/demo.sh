@@ -44,8 +44,7 @@ fi
 
 # 2. The library (for PHP's FFI) and the CLI.
 # Cargo builds into CARGO_TARGET_DIR when it is set (a relative one is relative to $ROOT).
-TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
-case "$TARGET_DIR" in /*) ;; *) TARGET_DIR="$ROOT/$TARGET_DIR" ;; esac
+source "$ROOT/scripts/target-dir.sh"
 say "cargo build --release --features cli (into $TARGET_DIR)"
 cargo build --release --features cli --quiet
 BIN="$TARGET_DIR/release/everifin-webhook"

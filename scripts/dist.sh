@@ -42,6 +42,10 @@ CARGO_TRIPLE="${TARGET%%.*}"
 # The name users see: x86_64-unknown-linux-gnu -> x86_64-linux-gnu.
 TRIPLE="${CARGO_TRIPLE/-unknown-/-}"
 DIST="$ROOT/dist"
+# Cargo builds the library (and the wheel's) into TARGET_DIR: CARGO_TARGET_DIR or target/.
+source "$ROOT/scripts/target-dir.sh"
+# dist.sh's own folders stay in this checkout's target/ whatever CARGO_TARGET_DIR says: the stage,
+# the tools (scripts/dist-tools.sh) and the command's separate cargo folder (build_cli).
 STAGE="$ROOT/target/dist-stage"
 TOOLS="$ROOT/target/dist-tools"
 SDK_NAME="everifin-webhook-$VERSION-$TRIPLE"
@@ -71,20 +75,20 @@ tools() {
   if ! command -v cargo >/dev/null 2>&1 && [ -x "$HOME/.cargo/bin/cargo" ]; then export PATH="$HOME/.cargo/bin:$PATH"; fi
 }
 
-# The native library and the static archive for TARGET, in target/<triple>/release/.
+# The native library and the static archive for TARGET, in $TARGET_DIR/<triple>/release/.
 build_lib() {
   tools
   say "cargo zigbuild --release --lib --target $TARGET"
   rustup target list --installed 2>/dev/null | grep -qx "$CARGO_TRIPLE" \
     || die "the Rust standard library for $CARGO_TRIPLE is not installed (rustup target add $CARGO_TRIPLE); see docs/release.md"
   cargo-zigbuild zigbuild --quiet --release --lib --target "$TARGET" >&2
-  OUT="$ROOT/target/$CARGO_TRIPLE/release"
+  OUT="$TARGET_DIR/$CARGO_TRIPLE/release"
   [ -f "$OUT/libeverifin_webhook.so" ] && [ -f "$OUT/libeverifin_webhook.a" ] || die "the build produced no library in $OUT"
 }
 
 # The command-line tool (docs/cli.md) for TARGET, linked like the library (glibc 2.17), in its own
-# target folder: with the `cli` feature cargo builds the library again, with other features, and
-# the library the SDK ships must stay the one of build_lib.
+# target folder (target/dist-cli of this checkout): with the `cli` feature cargo builds the library
+# again, with other features, and the library the SDK ships must stay the one of build_lib.
 build_cli() {
   tools
   say "cargo zigbuild --release --features cli --bin everifin-webhook --target $TARGET"
@@ -191,9 +195,10 @@ wheel() {
   esac
   say "Python wheel for $TARGET ($plat)"
   local tmp="$STAGE/wheel"; rm -rf "$tmp"; mkdir -p "$tmp"
-  # setuptools-rust runs $CARGO with --target $CARGO_BUILD_TARGET: cargo-zigbuild through a wrapper.
+  # setuptools-rust runs $CARGO with --target $CARGO_BUILD_TARGET: cargo-zigbuild through a wrapper,
+  # into build_lib's folder (not setup.py's default bindings/python/build/cargo-target).
   CARGO="$ROOT/scripts/cargo-zigbuild-wrapper.sh" CARGO_BUILD_TARGET="$TARGET" \
-    CARGO_TARGET_DIR="$ROOT/target" PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    CARGO_TARGET_DIR="$TARGET_DIR" PIP_DISABLE_PIP_VERSION_CHECK=1 \
     "$TOOLS/venv/bin/python" -m pip wheel -q --no-deps -w "$tmp/raw" "$ROOT/bindings/python" >&2
   local raw; raw="$(ls "$tmp"/raw/everifin_webhook-*.whl)"
   say "auditwheel show $(basename "$raw")"

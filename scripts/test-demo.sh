@@ -16,7 +16,7 @@
 #      - a webhook POSTed to a mistyped URL: POST /webhook 404, POST / 405; GET / 200 (the history),
 #        GET /webhook.php 405.
 # Exit status: non-zero when anything failed. Uses the same build as scripts/demo.sh
-# (CARGO_TARGET_DIR or target/).
+# (CARGO_TARGET_DIR or target/: scripts/target-dir.sh).
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -47,8 +47,7 @@ else
   echo "test-demo: the demo itself fails; the other checks need it" >&2
   exit 1
 fi
-TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
-case "$TARGET_DIR" in /*) ;; *) TARGET_DIR="$ROOT/$TARGET_DIR" ;; esac
+source "$ROOT/scripts/target-dir.sh"
 export EVERIFIN_WEBHOOK_LIB="$TARGET_DIR/release/libeverifin_webhook.so"
 
 # 2. Broken shops. A copy of the shop next to a link to the bindings (shop.php finds them at

@@ -5,8 +5,9 @@ package as ``everifin_webhook/_native<EXT_SUFFIX>`` and loaded with ctypes. Beca
 the Python C API, the wheel is tagged ``py3-none-<platform>``.
 
 Cargo's output goes to ``build/cargo-target`` next to this file (or ``$CARGO_TARGET_DIR`` when
-set), so building the package never touches the repository's own ``target/`` directory and leaves
-nothing in the source tree outside ``build/`` and ``*.egg-info/``.
+set; a relative one is relative to the repository root, as the repository's scripts take it), so
+building the package never touches the repository's own ``target`` directory and leaves nothing in
+the source tree outside ``build/`` and ``*.egg-info/``.
 
 The licence files are the repository's ``LICENSE-MIT`` and ``LICENSE-APACHE``: ``license-files``
 (pyproject.toml) can only name files inside this directory (PEP 639), so they are copied here for
@@ -52,7 +53,11 @@ def copy_licenses() -> List[Path]:
     return made
 
 
-CARGO_TARGET_DIR = os.environ.get("CARGO_TARGET_DIR") or str(HERE / "build" / "cargo-target")
+CARGO_TARGET_DIR = str(
+    MANIFEST.parent / os.environ["CARGO_TARGET_DIR"]
+    if os.environ.get("CARGO_TARGET_DIR")
+    else HERE / "build" / "cargo-target"
+)
 
 
 class PlatformWheel(bdist_wheel):

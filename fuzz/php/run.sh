@@ -7,11 +7,12 @@ set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 bash "$ROOT/scripts/dist-tools.sh" --apt-only php-cli php-mbstring \
   || { echo "php-differential: apt-get install failed" >&2; exit 1; }
+source "$ROOT/scripts/target-dir.sh"   # TARGET_DIR: CARGO_TARGET_DIR or target/
 (cd "$ROOT" && cargo build --release --lib --quiet) || { echo "php-differential: cargo build failed" >&2; exit 1; }
 SEED="${FUZZ_PHP_SEED:-$RANDOM$RANDOM}"
 CASES="$(mktemp /tmp/everifin-php-differential.XXXXXX.jsonl)"
 trap 'rm -f "$CASES"' EXIT
 python3 "$ROOT/fuzz/php/gen.py" "${FUZZ_PHP_CASES:-5000}" "$SEED" >"$CASES" || exit 1
 echo "php-differential: seed $SEED (FUZZ_PHP_SEED=$SEED reproduces)"
-EVERIFIN_WEBHOOK_LIB="$ROOT/target/release/libeverifin_webhook.so" \
+EVERIFIN_WEBHOOK_LIB="$TARGET_DIR/release/libeverifin_webhook.so" \
   php -d ffi.enable=1 -d memory_limit=1G "$ROOT/fuzz/php/differential.php" "$CASES"

@@ -41,12 +41,15 @@ cxx="${CXX:-g++}"
 if ! command -v "$cxx" >/dev/null 2>&1 && [ -z "${CXX:-}" ]; then apt_install g++; fi
 command -v "$cxx" >/dev/null 2>&1 || die "no C++ compiler ($cxx)"
 
-# 2. The library (cargo rebuilds only what changed).
-lib="$repo/target/release/libeverifin_webhook.so"
+# 2. The library (cargo rebuilds only what changed), in cargo's output folder (CARGO_TARGET_DIR
+# or target/).
+source "$repo/scripts/target-dir.sh"
+lib="$TARGET_DIR/release/libeverifin_webhook.so"
 if [ "${EVF_NO_BUILD:-0}" != 1 ]; then
     (cd "$repo" && cargo build --release --lib >&2) || die "cargo build --release --lib failed"
 fi
 [ -f "$lib" ] || die "$lib is missing"
+say "run.sh: library $lib"
 [ -f "$repo/include/everifin_webhook.h" ] || die "include/everifin_webhook.h is missing"
 
 # 3. The committed header alone, included twice (the guard), in every language level users
@@ -66,7 +69,7 @@ for std in c++98 c++11 c++17; do
 done
 
 # 4. A build dir whose names match the SONAME (libeverifin_webhook.so.1).
-build="$repo/target/c-harness"
+build="$TARGET_DIR/c-harness"
 mkdir -p "$build"
 ln -sfn "$lib" "$build/libeverifin_webhook.so"
 ln -sfn "$lib" "$build/libeverifin_webhook.so.1"

@@ -24,7 +24,8 @@ source "$ROOT/scripts/web-stack.sh"
 web_install php-cli php-fpm nginx wrk || { echo "bench-php-fpm: apt-get install failed" >&2; exit 1; }
 web_binaries || exit 1
 
-LIB="$ROOT/target/release/libeverifin_webhook.so"
+source "$ROOT/scripts/target-dir.sh"   # TARGET_DIR: CARGO_TARGET_DIR or target/
+LIB="$TARGET_DIR/release/libeverifin_webhook.so"
 if [ ! -f "$LIB" ]; then
   (cd "$ROOT" && cargo build --release --lib --quiet)
 fi

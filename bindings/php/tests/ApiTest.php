@@ -754,9 +754,14 @@ final class ApiTest extends TestCase
     {
         $committed = (string) file_get_contents(Native::headerPath());
         $this->assertStringNotContainsString('#', preg_replace('#/\*.*?\*/#s', '', $committed), 'FFI::cdef needs a header without preprocessor lines');
-        $generated = glob(dirname(__DIR__, 3) . '/target/*/build/everifin-webhook-*/out/everifin_webhook_php.h') ?: [];
+        // Cargo's output folder: $CARGO_TARGET_DIR (a relative one from the repository root) or target/.
+        $target = (string) getenv('CARGO_TARGET_DIR') ?: 'target';
+        if ($target[0] !== '/') {
+            $target = dirname(__DIR__, 3) . '/' . $target;
+        }
+        $generated = glob($target . '/*/build/everifin-webhook-*/out/everifin_webhook_php.h') ?: [];
         if ($generated === []) {
-            $this->markTestSkipped('no build output yet (cargo build)');
+            $this->markTestSkipped("no build output in $target yet (cargo build)");
         }
         usort($generated, static fn ($a, $b) => filemtime($b) <=> filemtime($a));
         $this->assertSame((string) file_get_contents($generated[0]), $committed, "stale: regenerate with EVF_WRITE_HEADERS=1 cargo build ($generated[0])");

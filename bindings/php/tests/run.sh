@@ -15,7 +15,8 @@ source "$ROOT/scripts/web-stack.sh"
 web_install php-cli php-fpm php-sqlite3 php-mbstring php-xml phpunit nginx composer \
   || { echo "apt-get install failed"; exit 1; }
 
-LIB="$ROOT/target/release/libeverifin_webhook.so"
+source "$ROOT/scripts/target-dir.sh"   # TARGET_DIR: CARGO_TARGET_DIR or target/
+LIB="$TARGET_DIR/release/libeverifin_webhook.so"
 if command -v cargo >/dev/null 2>&1; then
   echo "== cargo build --release --lib"
   (cd "$ROOT" && cargo build --release --lib --quiet) || { echo "cargo build failed"; exit 1; }
@@ -24,6 +25,7 @@ elif [ ! -f "$LIB" ]; then
 fi
 mkdir -p "$PKG_DIR/lib"
 cp -f "$LIB" "$PKG_DIR/lib/libeverifin_webhook.so"
+echo "== library: $LIB, copied to lib/"
 
 PHPUNIT="$(command -v phpunit)"
 PHP="$(command -v php)"

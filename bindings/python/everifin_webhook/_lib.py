@@ -12,8 +12,12 @@ Lookup order (the first one that loads and has the expected ABI version wins):
    the current directory, and made absolute before loading); when it is set, it is the only
    candidate (an explicit override that fails must not silently fall back to another library);
 2. the library built into the installed package (``everifin_webhook/_native*.so``);
-3. for development in a source checkout: ``<repo>/target/release/libeverifin_webhook.so`` (and
-   the ``debug`` build), where ``<repo>`` is three directories above this package.
+3. for development in a source checkout: ``<target>/release/libeverifin_webhook.so``, then the
+   ``debug`` build, in Cargo's output folder ``<target>``: ``$CARGO_TARGET_DIR`` when set (a
+   relative one is relative to ``<repo>``, as the repository's scripts take it), else
+   ``<repo>/target``; ``<repo>`` is three directories above this package. Only that folder: with
+   ``CARGO_TARGET_DIR`` set, cargo does not build into ``<repo>/target``, so a library found there
+   would be an old one.
 """
 
 from __future__ import annotations
@@ -154,12 +158,19 @@ def _package_candidates() -> List[Path]:
     return [here / "_native<EXT_SUFFIX>.so"]  # reported as "not found"
 
 
+def _cargo_target_dir(repo: Path) -> Path:
+    """Cargo's output folder for the checkout ``repo``: ``$CARGO_TARGET_DIR`` when set and not
+    empty (relative to ``repo`` when relative), else ``repo/target``."""
+    return repo / (os.environ.get("CARGO_TARGET_DIR") or "target")
+
+
 def _dev_candidates() -> List[Path]:
     repo = Path(__file__).resolve().parent.parent.parent.parent
     name = {"darwin": "libeverifin_webhook.dylib", "win32": "everifin_webhook.dll"}.get(
         sys.platform, "libeverifin_webhook.so"
     )
-    return [repo / "target" / "release" / name, repo / "target" / "debug" / name]
+    target = _cargo_target_dir(repo)
+    return [target / "release" / name, target / "debug" / name]
 
 
 def candidates() -> List[Tuple[str, str]]:

@@ -20,6 +20,9 @@ PYTHON="${PYTHON:-python3}"
 export PYTHONDONTWRITEBYTECODE=1   # no __pycache__ in the source tree
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 unset EVERIFIN_WEBHOOK_LIB
+# Cargo's output folder (TARGET_DIR; CARGO_TARGET_DIR exported absolute when set, so that pip's
+# build of the package, which runs cargo from another folder, builds there too).
+source "$REPO/scripts/target-dir.sh"
 
 say() { printf '\n=== %s\n' "$*"; }
 
@@ -59,9 +62,11 @@ VPY="$TMP/venv/bin/python"
 
 # The command-line tool, for `everifin-webhook send --scenario payment-flow` against the examples.
 if [ -z "${EVERIFIN_WEBHOOK_CLI:-}" ]; then
-    say "cargo build --release --features cli (the everifin-webhook tool)"
+    say "cargo build --release --features cli (the everifin-webhook tool, into $TARGET_DIR)"
     (cd "$REPO" && cargo build --release --features cli --quiet)
+    export EVERIFIN_WEBHOOK_CLI="$TARGET_DIR/release/everifin-webhook"
 fi
+echo "everifin-webhook: $EVERIFIN_WEBHOOK_CLI"
 
 # --- 2. types ----------------------------------------------------------------------------------
 say "mypy --strict"

@@ -660,18 +660,34 @@ def test_import_error_lists_every_path(monkeypatch: pytest.MonkeyPatch, tmp_path
 
 def test_candidates_order(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(_lib.ENV_VAR, raising=False)
+    monkeypatch.delenv("CARGO_TARGET_DIR", raising=False)
+    repo = Path(_lib.__file__).resolve().parents[3]
+    name = "libeverifin_webhook.so"
     cands = _lib.candidates()
     origins = [o for _, o in cands]
-    assert origins[0] == "installed package" and origins[-1] == "source checkout"
-    assert cands[-2][0].endswith("target/release/libeverifin_webhook.so")
+    assert origins[0] == "installed package" and origins[-2:] == ["source checkout"] * 2
+    assert [p for p, _ in cands[-2:]] == [
+        str(repo / "target" / "release" / name),
+        str(repo / "target" / "debug" / name),
+    ]
+    # Cargo's output folder: CARGO_TARGET_DIR (a relative one from the checkout), only there.
+    for value, folder in [("/x/td", "/x/td"), ("td", str(repo / "td")), ("", str(repo / "target"))]:
+        monkeypatch.setenv("CARGO_TARGET_DIR", value)
+        cands = _lib.candidates()
+        assert [o for _, o in cands] == origins
+        assert [p for p, _ in cands if p.endswith(name)] == [
+            f"{folder}/release/{name}",
+            f"{folder}/debug/{name}",
+        ], value
     monkeypatch.setenv(_lib.ENV_VAR, "/x/libeverifin_webhook.so")
     assert _lib.candidates() == [("/x/libeverifin_webhook.so", "$EVERIFIN_WEBHOOK_LIB")]
 
 
-def test_source_checkout_uses_target_release() -> None:
+def test_source_checkout_uses_the_cargo_release_build() -> None:
     """Imported from the source tree (no library inside the package dir), the package falls back
-    to the Cargo build of the checkout, or says that it tried it."""
-    dev_lib = PY_ROOT.parent.parent / "target" / "release" / "libeverifin_webhook.so"
+    to the Cargo build of the checkout (in $CARGO_TARGET_DIR when set), or says that it tried it."""
+    target = PY_ROOT.parent.parent / (os.environ.get("CARGO_TARGET_DIR") or "target")
+    dev_lib = target / "release" / "libeverifin_webhook.so"
     code = "import everifin_webhook as e; print(e.__file__); print(e.library_path())"
     out = run_python(code, PYTHONPATH=str(PY_ROOT), PYTHONDONTWRITEBYTECODE="1")
     if dev_lib.is_file():

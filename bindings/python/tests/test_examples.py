@@ -667,7 +667,9 @@ def test_django_allowed_hosts_come_from_the_environment(
 def cli_path() -> Path:
     from helpers import REPO_ROOT
 
-    default = REPO_ROOT / "target" / "release" / "everifin-webhook"
+    from everifin_webhook import _lib
+
+    default = _lib._cargo_target_dir(REPO_ROOT) / "release" / "everifin-webhook"
     path = Path(os.environ.get("EVERIFIN_WEBHOOK_CLI", default))
     if not path.exists():
         if os.environ.get("EVERIFIN_EXPECT_INSTALLED"):
