@@ -337,13 +337,8 @@ def test_django_example_over_http(django_ready: None) -> None:
 # --- bounded bodies ----------------------------------------------------------------------------
 
 
-def test_flask_refuses_an_oversized_body_before_reading_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import socket
-
-    from werkzeug.serving import make_server
-
+def spy_on_flask_bodies(monkeypatch: pytest.MonkeyPatch) -> List[int]:
+    """The length of every body the Flask example hands to its webhook handler, in order."""
     import flask_app
 
     handled: List[int] = []
@@ -354,6 +349,19 @@ def test_flask_refuses_an_oversized_body_before_reading_it(
         return real_handle(verifier, database, body, signature)
 
     monkeypatch.setattr(flask_app, "handle_webhook", spy)
+    return handled
+
+
+def test_flask_refuses_an_oversized_body_before_reading_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    from werkzeug.serving import make_server
+
+    import flask_app
+
+    handled = spy_on_flask_bodies(monkeypatch)
     app = flask_app.create_app(str(tmp_path / "shop.sqlite3"), SECRETS, max_body_bytes=4096)
     assert app.config["MAX_CONTENT_LENGTH"] == 4097
     client = app.test_client()
@@ -456,14 +464,7 @@ def test_flask_answers_an_oversized_chunked_body_413(
 
     import flask_app
 
-    handled: List[int] = []
-    real_handle = flask_app.handle_webhook
-
-    def spy(verifier: Any, database: str, body: bytes, signature: Optional[str]) -> Any:
-        handled.append(len(body))
-        return real_handle(verifier, database, body, signature)
-
-    monkeypatch.setattr(flask_app, "handle_webhook", spy)
+    handled = spy_on_flask_bodies(monkeypatch)
     db = str(tmp_path / "shop.sqlite3")
     app = flask_app.create_app(db, SECRETS, max_body_bytes=4096)
     # Werkzeug's server decodes a chunked body and sets wsgi.input_terminated (as gunicorn does)
