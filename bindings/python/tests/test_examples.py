@@ -3,6 +3,7 @@ through a real HTTP server on 127.0.0.1: verify, decide, persist in SQLite, answ
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -312,7 +313,10 @@ def test_django_example_with_test_client(django_ready: None) -> None:
     assert client.get(PATH).status_code == 405
 
 
-def test_django_example_over_http(django_ready: None) -> None:
+@contextlib.contextmanager
+def django_runserver() -> Iterator[int]:
+    """The Django example under Django's own threaded server (what ``runserver`` runs, quiet),
+    on a free port; yields the port."""
     from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
     from django.core.wsgi import get_wsgi_application
 
@@ -325,13 +329,18 @@ def test_django_example_over_http(django_ready: None) -> None:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        shop = django_shop(http_post(f"http://127.0.0.1:{server.server_port}"))
-        run_scenario(shop)
-        run_concurrent_duplicates(shop)
+        yield server.server_port
     finally:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+def test_django_example_over_http(django_ready: None) -> None:
+    with django_runserver() as port:
+        shop = django_shop(http_post(f"http://127.0.0.1:{port}"))
+        run_scenario(shop)
+        run_concurrent_duplicates(shop)
 
 
 # --- bounded bodies ----------------------------------------------------------------------------
@@ -573,7 +582,6 @@ def test_django_reads_a_chunked_body_when_the_server_ends_it(django_ready: None)
 
 
 def test_django_example_chunked_over_http(django_ready: None) -> None:
-    from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
     from django.core.wsgi import get_wsgi_application
     from werkzeug.serving import make_server
 
@@ -593,22 +601,10 @@ def test_django_example_chunked_over_http(django_ready: None) -> None:
         thread.join(timeout=10)
 
     # Django's own server (runserver, wsgiref) does neither: 411, the body left unread
-    class QuietHandler(WSGIRequestHandler):  # type: ignore[misc]
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    plain = ThreadedWSGIServer(("127.0.0.1", 0), QuietHandler, allow_reuse_address=False)
-    plain.set_app(get_wsgi_application())
-    thread = threading.Thread(target=plain.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with django_runserver() as port:
         raw = payment_body("BOOKED")
-        status, answer = post_chunked(plain.server_port, raw, signed_now(raw))
+        status, answer = post_chunked(port, raw, signed_now(raw))
         assert (status, answer["error"]) == (411, "LENGTH_REQUIRED"), answer
-    finally:
-        plain.shutdown()
-        plain.server_close()
-        thread.join(timeout=10)
 
 
 # --- deployment settings -----------------------------------------------------------------------
