@@ -26,6 +26,10 @@ else
   for s in "${sources[@]}"; do [ -e "$ROOT/$s" ] && existing+=("$s"); done
   newer="$(cd "$ROOT" && find "${existing[@]}" -newer "$tarball" -print -quit)"
   [ -z "$newer" ] || why="$newer is newer than dist/$(basename "$tarball")"
+  # A tarball made before the command was shipped (or by hand) is not this SDK either.
+  if [ -z "$why" ] && ! tar -tzf "$tarball" | grep -q '/bin/everifin-webhook$'; then
+    why="dist/$(basename "$tarball") has no bin/everifin-webhook"
+  fi
 fi
 if [ -n "$why" ]; then
   echo "install: $why: building the C SDK first (scripts/dist.sh sdk; run \`make sdk\` as yourself before \`sudo make install\` to only copy)" >&2
@@ -39,4 +43,5 @@ tar -xzf "$tarball" -C "$dest" --strip-components=1 --no-same-owner
 echo "installed $(basename "$tarball") into $dest"
 if [ -z "$DESTDIR" ] && [ "$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig || true; fi
 echo "use: cc app.c \$(PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig pkg-config --cflags --libs everifin_webhook)"
+[ -x "$dest/bin/everifin-webhook" ] || { echo "install: $(basename "$tarball") installed no bin/everifin-webhook" >&2; exit 1; }
 echo "the command: $PREFIX/bin/everifin-webhook --help (docs/cli.md)"

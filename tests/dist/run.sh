@@ -239,6 +239,17 @@ make_install_builds_when_needed() {
   [ $rc -ne 0 ] && grep -q 'is newer than dist/.*building the C SDK first' "$TMP/install.err" && [ -s "$calls" ] \
     || { echo "expected the build to be started (and to fail on the fake toolchain)"; cat "$TMP/install.err" "$calls"; return 1; }
   [ ! -e "$TMP/stale-root/opt/everifin-webhook/include" ] || { echo "the stale tarball was installed"; return 1; }
+  # A fresh tarball without the command (made before it was shipped, or by hand): built first too.
+  : > "$calls"
+  local top; top="$(tar -tzf "$SDK_TGZ" | head -n 1 | cut -d/ -f1)"
+  rm -rf "$TMP/nobin" && mkdir -p "$TMP/nobin" && tar -xzf "$SDK_TGZ" -C "$TMP/nobin" && rm -rf "$TMP/nobin/$top/bin" || return 1
+  mv "$SDK_TGZ" "$TMP/sdk-kept.tar.gz" && tar -czf "$SDK_TGZ" -C "$TMP/nobin" "$top" || return 1
+  make_install_without_rust "$TMP/nobin-root"; rc=$?
+  mv -f "$TMP/sdk-kept.tar.gz" "$SDK_TGZ"
+  echo "tarball without bin/: exit $rc: $(grep 'install:' "$TMP/install.err")"
+  [ $rc -ne 0 ] && grep -q 'has no bin/everifin-webhook: building the C SDK first' "$TMP/install.err" && [ -s "$calls" ] \
+    || { cat "$TMP/install.err" "$calls"; return 1; }
+  [ ! -e "$TMP/nobin-root/opt/everifin-webhook/include" ] || { echo "the tarball without the command was installed"; return 1; }
   # No tarball of the target: built first too.
   : > "$calls"
   make_install_without_rust "$TMP/missing-root" EVF_TARGET=aarch64-unknown-linux-gnu.2.17; rc=$?
