@@ -39,7 +39,7 @@ pub enum Action {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
-    /// Applied: nothing was applied to the order before.
+    /// Applied: the state held no event before (no entity recorded, no `lastEventTimestampMs`).
     First,
     /// Applied: the event moves the order.
     Newer,
