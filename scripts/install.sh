@@ -27,7 +27,8 @@ else
   newer="$(cd "$ROOT" && find "${existing[@]}" -newer "$tarball" -print -quit)"
   [ -z "$newer" ] || why="$newer is newer than dist/$(basename "$tarball")"
   # A tarball made before the command was shipped (or by hand) is not this SDK either.
-  if [ -z "$why" ] && ! tar -tzf "$tarball" | grep -q '/bin/everifin-webhook$'; then
+  # (The listing is read whole: grep -q ending a pipe early would fail tar under pipefail.)
+  if [ -z "$why" ] && ! grep -q '/bin/everifin-webhook$' <<<"$(tar -tzf "$tarball")"; then
     why="dist/$(basename "$tarball") has no bin/everifin-webhook"
   fi
 fi
