@@ -48,7 +48,6 @@ function clean(?string $s, int $max = 40): string
  */
 function check_invariants(array $orders, array $deliveries): array
 {
-    $wasPaid = array_merge(SHOP_PAID_STATES, ['refunded']);
     $unpaid = array_merge(SHOP_OPEN_STATES, ['cancelled']);
     $broken = [];
     $state = [];   // order ref => the state its last delivery left
@@ -72,16 +71,16 @@ function check_invariants(array $orders, array $deliveries): array
         if ($d['action'] !== 'apply' && $before !== $after) {
             $broken[] = "$id ($ref): {$d['action']} ({$d['reason']}) changed the order $before -> $after; a skipped event must leave it as it is";
         }
-        if ((($everPaid[$ref] ?? false) || in_array($before, $wasPaid, true)) && $before !== $after && in_array($after, $unpaid, true)) {
+        if ((($everPaid[$ref] ?? false) || in_array($before, SHOP_WAS_PAID_STATES, true)) && $before !== $after && in_array($after, $unpaid, true)) {
             $broken[] = "$id ($ref): the order was paid, and this delivery un-paid it ($before -> $after)";
         }
-        if (in_array($after, SHOP_PAID_STATES, true) && !in_array($before, $wasPaid, true)) {
+        if (in_array($after, SHOP_PAID_STATES, true) && !in_array($before, SHOP_WAS_PAID_STATES, true)) {
             $paid[$ref] = ($paid[$ref] ?? 0) + 1;
             if ($paid[$ref] > 1) {
                 $broken[] = "$id ($ref): the order was marked paid a second time ($before -> $after)";
             }
         }
-        $everPaid[$ref] = ($everPaid[$ref] ?? false) || in_array($before, $wasPaid, true) || in_array($after, $wasPaid, true);
+        $everPaid[$ref] = ($everPaid[$ref] ?? false) || in_array($before, SHOP_WAS_PAID_STATES, true) || in_array($after, SHOP_WAS_PAID_STATES, true);
         $state[$ref] = $after;
     }
     foreach ($orders as $order) {

@@ -16,8 +16,12 @@ require_once __DIR__ . '/../../bindings/php/autoload.php';
 
 use Everifin\Webhook\Event;
 
-/** Order states (WooCommerce names) of a paid order, and of one still waiting for its payment. */
+/**
+ * Order states (WooCommerce names) of a paid order, of one that has been paid (refunded since
+ * included), and of one still waiting for its payment.
+ */
 const SHOP_PAID_STATES = ['processing', 'completed'];
+const SHOP_WAS_PAID_STATES = [...SHOP_PAID_STATES, 'refunded'];
 const SHOP_OPEN_STATES = ['pending', 'on-hold', 'failed', 'checkout-draft'];
 
 /** Where the orders live. */
@@ -125,7 +129,7 @@ function shop_apply(string $state, Event $event): array
 {
     $suggested = $event->suggestedFor('woocommerce');
     if ($event->outcome === 'paid') {
-        return in_array($state, SHOP_PAID_STATES, true) || $state === 'refunded'
+        return in_array($state, SHOP_WAS_PAID_STATES, true)
             ? [$state, "the order is $state already; left as it is"]
             : [$suggested ?? $state, null];   // null (an override): leave the order as it is
     }
