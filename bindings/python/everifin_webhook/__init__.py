@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from . import _core
 from ._core import (
+    DEFAULT_MAX_BODY_BYTES,
     Verifier,
     abi_version,
     decide,
@@ -74,6 +75,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Verifier",
+    "DEFAULT_MAX_BODY_BYTES",
     "Event",
     "Decision",
     "SignatureInfo",

@@ -61,6 +61,8 @@ def lib() -> _lib.Lib:
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MS_END = 2**63  # now_ms must be in 1 .. 2**63 - 1
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+"""The body limit of a verifier without ``max_body_bytes``: the library's default (1 MiB)."""
 _ONE_MS = timedelta(milliseconds=1)
 
 
@@ -588,6 +590,7 @@ class Verifier:
         "_normalize_options",
         "_secrets_json",
         "_secret_count",
+        "_max_body_bytes",
         "__weakref__",
     )
 
@@ -630,6 +633,7 @@ class Verifier:
         self._calls = []
         self._secrets_json = b""
         self._secret_count = 0
+        self._max_body_bytes = DEFAULT_MAX_BODY_BYTES
         lib_ = lib()
         out = _lib.VerifierPtr()
         code = int(lib_.evf_verifier_new(options_json, len(options_json), ctypes.byref(out)))
@@ -669,6 +673,8 @@ class Verifier:
         self._normalize_options = _dumps(opts)
         self._secrets_json = _dumps(secrets)
         self._secret_count = len(secrets) if isinstance(secrets, list) else 0
+        limit = opts.get("maxBodyBytes", DEFAULT_MAX_BODY_BYTES)
+        self._max_body_bytes = limit if isinstance(limit, int) else DEFAULT_MAX_BODY_BYTES
 
     # --- lifetime -------------------------------------------------------------------------------
 
@@ -685,6 +691,13 @@ class Verifier:
     @property
     def closed(self) -> bool:
         return self._ptr is None
+
+    @property
+    def max_body_bytes(self) -> int:
+        """The largest body this verifier accepts: ``max_body_bytes`` as configured, else
+        :data:`DEFAULT_MAX_BODY_BYTES`. A server reading a body of unknown length reads at most
+        one byte more, so that a larger body is ``BODY_TOO_LARGE`` (413) rather than cut."""
+        return self._max_body_bytes
 
     def __enter__(self) -> "Verifier":
         self._check_open()

@@ -29,7 +29,9 @@ by Flask without being read; one of exactly ``max_body_bytes + 1`` bytes, and a 
 (``Transfer-Encoding: chunked``, no ``Content-Length``), are read up to ``MAX_CONTENT_LENGTH`` and
 the verifier sees the byte too many. (Werkzeug stops a chunked body at ``MAX_CONTENT_LENGTH``
 without an error: were that limit ``max_body_bytes``, a larger body would be cut to it and answered
-401, as if forged.)
+401, as if forged.) A request without a ``Content-Length`` under a WSGI server that does not end
+the input (no ``wsgi.input_terminated``; Werkzeug would hand over an empty body) is answered 411
+``LENGTH_REQUIRED``.
 """
 
 from __future__ import annotations
@@ -45,8 +47,6 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from everifin_webhook import Event, Verifier, WebhookError
-
-MAX_BODY_BYTES = 1024 * 1024  # the library's default limit; Everifin's events are far smaller
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS orders (
@@ -178,7 +178,7 @@ def create_app(
     *,
     tolerance_seconds: int = 300,
     confirmed_is_paid: bool = False,
-    max_body_bytes: int = MAX_BODY_BYTES,
+    max_body_bytes: Optional[int] = None,
 ) -> Flask:
     database = database or os.environ.get("EVERIFIN_SHOP_DB", "everifin-shop.sqlite3")
     if secrets is None:
@@ -190,6 +190,8 @@ def create_app(
         confirmed_is_paid=confirmed_is_paid,
         max_body_bytes=max_body_bytes,
     )
+    # None: the library's default (1 MiB); Everifin's events are far smaller.
+    max_body_bytes = verifier.max_body_bytes
     init_db(database)
     app = Flask(__name__)
     app.config["EVERIFIN_SHOP_DB"] = database
@@ -212,6 +214,16 @@ def create_app(
 
     @app.post("/webhooks/everifin")
     def everifin_webhook() -> Tuple[Response, int]:
+        if request.content_length is None and not request.environ.get("wsgi.input_terminated"):
+            # Chunked under a WSGI server that does not end the input: Werkzeug would hand over
+            # no body at all, and a genuine delivery would look forged (401).
+            answer = {
+                "error": "LENGTH_REQUIRED",
+                "message": "the request has no Content-Length and this WSGI server does not end "
+                "a chunked body (wsgi.input_terminated): run the shop under a server that does "
+                "(e.g. gunicorn) or behind a proxy that sends a Content-Length",
+            }
+            return jsonify(answer), 411
         # The raw bytes exactly as received: never request.json re-encoded.
         answer, status = handle_webhook(
             verifier, database, request.get_data(cache=False), request.headers.get("Signature")

@@ -153,6 +153,27 @@ def test_body_failures_after_an_authentic_signature(verifier: ew.Verifier) -> No
     assert (info2.value.status, info2.value.http_status) == ("BODY_TOO_LARGE", 413)
 
 
+def test_max_body_bytes_is_the_limit_the_library_applies() -> None:
+    # the default the binding reports is the one the library applies: at the limit the body is
+    # read (and found forged), one byte more is refused before any HMAC
+    for made, limit in (
+        (ew.Verifier(SECRET_OLD), ew.DEFAULT_MAX_BODY_BYTES),
+        (ew.Verifier(SECRET_OLD, max_body_bytes=None), ew.DEFAULT_MAX_BODY_BYTES),
+        (ew.Verifier(SECRET_OLD, max_body_bytes=300), 300),
+        (ew.Verifier.from_options_json('{"secrets":["s"],"maxBodyBytes":4096}'), 4096),
+        (ew.Verifier.from_options_json('{"secrets":["s"]}'), ew.DEFAULT_MAX_BODY_BYTES),
+    ):
+        with made as verifier:
+            assert verifier.max_body_bytes == limit
+            with pytest.raises(ew.WebhookError) as at_limit:
+                verifier.verify(b" " * limit, "ts=1,sig=00", now=T0)
+            assert at_limit.value.status != "BODY_TOO_LARGE"
+            with pytest.raises(ew.BodyError) as over:
+                verifier.verify(b" " * (limit + 1), "ts=1,sig=00", now=T0)
+            assert over.value.status == "BODY_TOO_LARGE"
+    assert ew.DEFAULT_MAX_BODY_BYTES == 1024 * 1024  # documented as 1 MiB
+
+
 def test_wrong_python_types(verifier: ew.Verifier) -> None:
     with pytest.raises(TypeError, match="raw request body"):
         verifier.verify("{}", "ts=x")  # type: ignore[arg-type]

@@ -19,6 +19,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 
+from everifin_webhook import DEFAULT_MAX_BODY_BYTES
 from helpers import EXAMPLES_DIR, SECRET_NEW, SECRET_OLD, iso_ms, payment_body, python_sign
 
 SECRETS = [SECRET_OLD, SECRET_NEW]
@@ -388,7 +389,7 @@ def test_flask_refuses_an_oversized_body_before_reading_it(
     # the default: the library's limit, 1 MiB (and one byte to see a larger body)
     assert flask_app.create_app(str(tmp_path / "d.sqlite3"), SECRETS).config[
         "MAX_CONTENT_LENGTH"
-    ] == flask_app.MAX_BODY_BYTES + 1 == 1024 * 1024 + 1
+    ] == DEFAULT_MAX_BODY_BYTES + 1 == 1024 * 1024 + 1
 
     # Over HTTP: a request announcing 64 MiB gets 413 after only its first bytes were sent, so the
     # server answered from the Content-Length alone, without reading the body.
@@ -489,6 +490,49 @@ def test_flask_answers_an_oversized_chunked_body_413(
         thread.join(timeout=10)
     # the verifier never saw more than one byte too many
     assert handled[1:] == [4096, 4097, 4097, 4097], handled
+
+
+def test_flask_answers_411_when_the_server_does_not_end_a_chunked_body(tmp_path: Path) -> None:
+    import io
+
+    from werkzeug.test import EnvironBuilder, run_wsgi_app
+
+    import flask_app
+
+    db = str(tmp_path / "shop.sqlite3")
+    app = flask_app.create_app(db, SECRETS)
+    ref = f"order-{uuid.uuid4().hex[:8]}"
+    flask_app.seed_orders(db, [ref])
+    raw = payment_body("BOOKED", external_id=ref)
+
+    def post(terminated: Optional[bool]) -> Tuple[int, Dict[str, Any]]:
+        environ = EnvironBuilder(
+            path=PATH,
+            method="POST",
+            input_stream=io.BytesIO(raw),
+            headers=[("Signature", signed_now(raw)), ("Transfer-Encoding", "chunked")],
+        ).get_environ()
+        del environ["CONTENT_LENGTH"]  # chunked: the server does not know the length
+        if terminated is not None:
+            environ["wsgi.input_terminated"] = terminated
+        body, status, _headers = run_wsgi_app(app, environ, buffered=True)
+        return int(status.split()[0]), json.loads(b"".join(body))
+
+    def payment_state() -> str:
+        with contextlib.closing(sqlite3.connect(db)) as conn:
+            row = conn.execute("SELECT payment_state FROM orders WHERE reference = ?", (ref,))
+            return str(row.fetchone()[0])
+
+    # a server that does not end the input (or does not say): 411, not a false "forged"
+    for terminated in (None, False):
+        status, answer = post(terminated)
+        assert (status, answer["error"]) == (411, "LENGTH_REQUIRED"), answer
+        assert "Content-Length" in answer["message"]
+        assert payment_state() == "new"
+    # a server that does: the genuine delivery is applied
+    status, answer = post(True)
+    assert status == 200 and decided(answer) == ("apply", "first"), answer
+    assert payment_state() == "paid"
 
 
 def test_test_extra_matches_the_django_the_examples_need(django_ready: None) -> None:

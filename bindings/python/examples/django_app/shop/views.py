@@ -47,16 +47,13 @@ def get_verifier() -> Verifier:
     return Verifier(options.pop("secrets"), **options)
 
 
-LIBRARY_MAX_BODY_BYTES = 1024 * 1024  # the verifier's limit when max_body_bytes is not set
-
-
 def read_unsized_body(request: HttpRequest) -> Optional[bytes]:
     """The body of a request without a ``Content-Length`` (chunked), read from ``wsgi.input`` when
     the server ends that input itself, up to one byte more than the verifier accepts (the verifier
     answers a longer body 413); None when the server does not say where the body ends."""
     if not request.META.get("wsgi.input_terminated"):
         return None
-    limit = settings.EVERIFIN_WEBHOOK.get("max_body_bytes") or LIBRARY_MAX_BODY_BYTES
+    limit = get_verifier().max_body_bytes
     stream = request.META["wsgi.input"]
     parts = []
     size = 0
