@@ -82,24 +82,19 @@ export EVERIFIN_WEBHOOK_SECRET_FILE="$WORK/secrets.txt"
 export EVERIFIN_DEMO_DB="$WORK/shop.sqlite"
 unset EVERIFIN_WEBHOOK_SECRET EVERIFIN_WEBHOOK_BACKEND
 
-PORT="$(php -r '$s = stream_socket_server("tcp://127.0.0.1:0"); $n = stream_socket_get_name($s, false); echo substr($n, strrpos($n, ":") + 1);')"
 if [ "${EVERIFIN_DEMO_KEEP:-0}" = "1" ]; then kept="kept at exit"; else kept="deleted at exit; EVERIFIN_DEMO_KEEP=1 keeps it"; fi
-say "demo shop on http://127.0.0.1:$PORT (PHP built-in server, SQLite $EVERIFIN_DEMO_DB, $kept)"
 # FFI in the built-in server needs the library preloaded (bindings/php/README.md, "php -S").
 preload=()
 if php "$ROOT/bindings/php/bin/ffi-header.php" --out="$WORK/everifin_webhook.ffi.h" >/dev/null 2>&1; then
   preload=(-d "ffi.preload=$WORK/everifin_webhook.ffi.h")
 fi
 # router.php: unknown paths answer 404 (php -S would answer them with index.php, 200).
-php -d ffi.enable=1 "${preload[@]}" -S "127.0.0.1:$PORT" -t "$SHOP" "$SHOP/router.php" >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 1 100); do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then break; fi
-  if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-    echo "demo: the PHP server did not start:" >&2; cat "$WORK/server.log" >&2; exit 1
-  fi
-  sleep 0.1
-done
+source "$ROOT/scripts/php-server.sh"
+if ! start_php_server "$WORK/server.log" php -d ffi.enable=1 "${preload[@]}" -- -t "$SHOP" "$SHOP/router.php"; then
+  echo "demo: the PHP server did not start" >&2
+  exit 1
+fi
+say "demo shop on http://127.0.0.1:$PORT (PHP built-in server, SQLite $EVERIFIN_DEMO_DB, $kept)"
 
 # 4. The scenario.
 say "everifin-webhook send --scenario payment-flow --url http://127.0.0.1:$PORT/webhook.php"

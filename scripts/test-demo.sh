@@ -48,6 +48,7 @@ else
   exit 1
 fi
 source "$ROOT/scripts/target-dir.sh"
+source "$ROOT/scripts/php-server.sh"
 export EVERIFIN_WEBHOOK_LIB="$TARGET_DIR/release/libeverifin_webhook.so"
 
 # 2. Broken shops. A copy of the shop next to a link to the bindings (shop.php finds them at
@@ -110,25 +111,16 @@ start_shop() { # backend (ffi|php)
   local dir="$TMP/shop-$backend"
   mkdir -p "$dir"
   (umask 077 && php -r 'echo "test-", bin2hex(random_bytes(16)), "\n";' >"$dir/secrets.txt")
-  PORT="$(php -r '$s = stream_socket_server("tcp://127.0.0.1:0"); $n = stream_socket_get_name($s, false); echo substr($n, strrpos($n, ":") + 1);')"
   local flags=(-d ffi.enable=0)
   if [ "$backend" = ffi ]; then
     php "$ROOT/bindings/php/bin/ffi-header.php" --out="$dir/everifin_webhook.ffi.h" >/dev/null
     flags=(-d ffi.enable=1 -d "ffi.preload=$dir/everifin_webhook.ffi.h")
   fi
   SERVER_LOG="$dir/server.log"
-  EVERIFIN_WEBHOOK_SECRET_FILE="$dir/secrets.txt" EVERIFIN_DEMO_DB="$dir/shop.sqlite" \
+  start_php_server "$SERVER_LOG" \
+    env EVERIFIN_WEBHOOK_SECRET_FILE="$dir/secrets.txt" EVERIFIN_DEMO_DB="$dir/shop.sqlite" \
     php "${flags[@]}" -d memory_limit=128M -d post_max_size=0 -d display_errors=0 -d log_errors=1 \
-    -S "127.0.0.1:$PORT" -t "$ROOT/demo/shop" "$ROOT/demo/shop/router.php" >"$SERVER_LOG" 2>&1 &
-  SERVER_PID=$!
-  for _ in $(seq 1 100); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then return 0; fi
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "test-demo: php -S did not start:" >&2
-  cat "$SERVER_LOG" >&2
-  return 1
+    -- -t "$ROOT/demo/shop" "$ROOT/demo/shop/router.php"
 }
 # METHOD PATH [BODY-FILE] -> "HTTP-STATUS CONTENT-TYPE SECONDS" and the body in $TMP/answer
 http() {

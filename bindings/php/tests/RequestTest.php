@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace Everifin\Webhook\Tests;
 
+use Everifin\Webhook\Tests\Support\PhpServer;
 use Everifin\Webhook\Verifier;
 use PHPUnit\Framework\TestCase;
 
@@ -18,8 +19,7 @@ final class RequestTest extends TestCase
 {
     private const SECRET = 'request-test-secret';
 
-    /** @var resource|null */
-    private static $server = null;
+    private static ?PhpServer $server = null;
     private static int $port = 0;
     private static string $dir = '';
     private static string $backend = '';
@@ -37,35 +37,19 @@ final class RequestTest extends TestCase
             self::assertSame(0, $rc, implode("\n", $out));
             $flags = ['-d', 'ffi.enable=1', '-d', "ffi.preload=$header"];
         }
-        $s = stream_socket_server('tcp://127.0.0.1:0');
-        $name = (string) stream_socket_get_name($s, false);
-        fclose($s);
-        self::$port = (int) substr($name, strrpos($name, ':') + 1);
         putenv('EVERIFIN_TEST_HOOK_SECRET=' . self::SECRET); // php -S passes its environment on
-        $cmd = array_merge([PHP_BINARY], $flags, ['-d', 'memory_limit=32M', '-d', 'post_max_size=0',
-            '-d', 'display_errors=0', '-d', 'log_errors=1',
-            '-S', '127.0.0.1:' . self::$port, __DIR__ . '/server/request.php']);
-        self::$server = proc_open($cmd, [0 => ['file', '/dev/null', 'r'], 1 => ['file', self::$dir . '/server.log', 'w'],
-            2 => ['file', self::$dir . '/server.log', 'a']], $pipes);
-        putenv('EVERIFIN_TEST_HOOK_SECRET');
-        self::assertIsResource(self::$server);
-        for ($i = 0; $i < 100; $i++) {
-            $c = @fsockopen('127.0.0.1', self::$port, $errno, $errstr, 0.1);
-            if ($c !== false) {
-                fclose($c);
-                return;
-            }
-            usleep(50000);
+        try {
+            self::$server = PhpServer::start(array_merge($flags, ['-d', 'memory_limit=32M', '-d', 'post_max_size=0',
+                '-d', 'display_errors=0', '-d', 'log_errors=1']), [__DIR__ . '/server/request.php'], self::$dir . '/server.log');
+        } finally {
+            putenv('EVERIFIN_TEST_HOOK_SECRET');
         }
-        self::fail("php -S did not start:\n" . @file_get_contents(self::$dir . '/server.log'));
+        self::$port = self::$server->port;
     }
 
     public static function tearDownAfterClass(): void
     {
-        if (is_resource(self::$server)) {
-            proc_terminate(self::$server);
-            proc_close(self::$server);
-        }
+        self::$server?->stop();
         foreach ((array) glob(self::$dir . '/*') as $f) {
             @unlink((string) $f);
         }

@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace Everifin\Webhook\Tests;
 
+use Everifin\Webhook\Tests\Support\PhpServer;
 use PHPUnit\Framework\TestCase;
 
 /**
@@ -16,48 +17,27 @@ final class WebRootTest extends TestCase
 {
     private const PACKAGE = __DIR__ . '/..';
 
-    /** @var resource|null */
-    private $server = null;
-    private int $port = 0;
+    private ?PhpServer $server = null;
 
     protected function setUp(): void
     {
-        $this->port = self::freePort();
-        $cmd = [PHP_BINARY, '-d', 'ffi.enable=1', '-d', 'register_argc_argv=1', '-S', "127.0.0.1:{$this->port}", '-t', realpath(self::PACKAGE)];
-        $this->server = proc_open($cmd, [0 => ['file', '/dev/null', 'r'], 1 => ['file', '/dev/null', 'w'], 2 => ['file', '/dev/null', 'w']], $pipes);
-        $this->assertIsResource($this->server);
-        for ($i = 0; $i < 100; $i++) {
-            $s = @fsockopen('127.0.0.1', $this->port, $errno, $errstr, 0.1);
-            if ($s !== false) {
-                fclose($s);
-                return;
-            }
-            usleep(50000);
-        }
-        $this->fail('php -S did not start');
+        $log = tempnam(sys_get_temp_dir(), 'evf-webroot-');
+        $this->server = PhpServer::start(['-d', 'ffi.enable=1', '-d', 'register_argc_argv=1'], ['-t', (string) realpath(self::PACKAGE)], (string) $log);
     }
 
     protected function tearDown(): void
     {
-        if (is_resource($this->server)) {
-            proc_terminate($this->server);
-            proc_close($this->server);
+        if ($this->server !== null) {
+            $this->server->stop();
+            @unlink($this->server->log);
         }
-    }
-
-    private static function freePort(): int
-    {
-        $s = stream_socket_server('tcp://127.0.0.1:0');
-        $name = stream_socket_get_name($s, false);
-        fclose($s);
-        return (int) substr((string) $name, strrpos((string) $name, ':') + 1);
     }
 
     /** @return array{0: int, 1: string} */
     private function get(string $path): array
     {
         $context = stream_context_create(['http' => ['ignore_errors' => true, 'timeout' => 10]]);
-        $body = (string) file_get_contents("http://127.0.0.1:{$this->port}$path", false, $context);
+        $body = (string) file_get_contents($this->server->url($path), false, $context);
         preg_match('{^HTTP/\S+ (\d{3})}', $http_response_header[0] ?? '', $m);
         return [(int) ($m[1] ?? 0), $body];
     }

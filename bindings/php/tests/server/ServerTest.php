@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace Everifin\Webhook\Tests\Server;
 
+use Everifin\Webhook\Tests\Support\PhpServer;
 use Everifin\Webhook\Verifier;
 use PHPUnit\Framework\TestCase;
 
@@ -257,10 +258,9 @@ final class ServerTest extends TestCase
         $header = self::$dir . '/everifin_webhook.ffi.h';
         putenv('EVERIFIN_TEST_HOOK_SECRET=' . self::SECRET); // php -S passes its environment on
         foreach (['plain' => [], 'readme' => ['-d', 'ffi.enable=1', '-d', "ffi.preload=$header"]] as $name => $flags) {
-            $port = self::freePort();
-            $proc = self::spawn(array_merge([PHP_BINARY], $flags, ['-S', "127.0.0.1:$port", __DIR__ . '/webhook.php']), self::$dir . "/cli-server-$name.log");
+            $server = PhpServer::start($flags, [__DIR__ . '/webhook.php'], self::$dir . "/cli-server-$name.log");
+            $port = $server->port;
             try {
-                $this->assertTrue(self::waitForPort($port, 15.0), "php -S did not start\n" . self::logs());
                 $d = json_decode((string) file_get_contents("http://127.0.0.1:$port/webhook?diagnose=1"), true);
                 $this->assertIsArray($d);
                 $this->assertSame('cli-server', $d['sapi']);
@@ -277,8 +277,7 @@ final class ServerTest extends TestCase
                 $json = json_decode((string) file_get_contents("http://127.0.0.1:$port/webhook", false, $ctx), true);
                 $this->assertSame(['OK', $d['backend']], [$json['status'] ?? null, $json['backend'] ?? null], json_encode($json));
             } finally {
-                proc_terminate($proc, 15);
-                proc_close($proc);
+                $server->stop();
             }
         }
         putenv('EVERIFIN_TEST_HOOK_SECRET');
