@@ -21,6 +21,7 @@ import hmac
 import json
 import os
 import random
+import re
 import sys
 from datetime import datetime, timezone
 
@@ -177,6 +178,11 @@ def mutate_header(rng, h):
         return h[:i] + h[i + 1:]
     if r < 0.75:
         return h.replace("ts=", rng.choice(["TS=", "t=", "ts = ", "ts=1715093395887;x="]))
+    if r < 0.85:
+        # another spelling of a signature key: a digit more or fewer, leading zeros, a letter
+        # (which of them are signature keys is grammar both backends must agree on)
+        key = rng.choice(["v", "v00", "v007", "v999", "v1000", "v1234", "v0a", "V12", "va"])
+        return re.sub(r"(?i)\bv\d+=", key + "=", h, count=rng.choice([0, 1]))
     return mutate_bytes(rng, h.encode()).decode("utf-8", "replace")
 
 

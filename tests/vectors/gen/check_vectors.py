@@ -7,8 +7,9 @@ Checks: file shape, unique case names, known functions and the inputs each one t
 BODY form where a body is needed, known status names with the httpStatus of tests/vectors/statuses.json,
 the shape of expected events, signatures and states, that no case secret appears in an expectation,
 that signed process cases are consistent with their headers (an independent HMAC check), that every
-sign header verifies in a matching process case of signature.json, and that each file is written as
-make_vectors.py writes it. Exits 1 and lists the problems when anything is wrong. Standard library only.
+sign header verifies in a matching process case of signature.json, and (for the default set) that
+each file is exactly what make_vectors.py writes now: a case edited by hand would be lost by the next
+`make vectors`. Exits 1 and lists the problems when anything is wrong. Standard library only.
 """
 
 import glob
@@ -16,7 +17,9 @@ import hashlib
 import hmac
 import json
 import os
+import subprocess
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 VECTOR_DIR = os.path.dirname(HERE)
@@ -371,6 +374,39 @@ class Checker:
                          "no process case in signature.json verifies this header (same body, secrets, header)")
 
 
+def check_generated(ch, names):
+    """Each file against what make_vectors.py writes now (into a temporary folder)."""
+    with tempfile.TemporaryDirectory(prefix="everifin-vectors-") as out:
+        run = subprocess.run([sys.executable, os.path.join(HERE, "make_vectors.py"), "--out", out],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
+        if run.returncode != 0:
+            ch.bad("make_vectors.py", "failed (exit %d):\n%s" % (run.returncode, run.stdout))
+            return
+        for name in sorted(names):
+            with open(os.path.join(VECTOR_DIR, name), "rb") as f:
+                committed = f.read()
+            try:
+                with open(os.path.join(out, name), "rb") as f:
+                    generated = f.read()
+            except OSError:
+                ch.bad(name, "make_vectors.py does not write this file")
+                continue
+            if committed != generated:
+                ch.bad(name, "differs from what make_vectors.py writes (%s): the case files are "
+                             "generated, never edited by hand; put the case in "
+                             "tests/vectors/gen/make_vectors.py and run `make vectors`"
+                       % first_difference(committed, generated))
+
+
+def first_difference(committed, generated):
+    a = committed.decode("utf-8", "replace").split("\n")
+    b = generated.decode("utf-8", "replace").split("\n")
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y:
+            return "first at line %d: %r, generated %r" % (i + 1, x.strip()[:80], y.strip()[:80])
+    return "%d lines, generated %d" % (len(a), len(b))
+
+
 def main(argv):
     # statuses.json is the status table, not a case file (HTTP above is read from it).
     paths = argv[1:] or sorted(p for p in glob.glob(os.path.join(VECTOR_DIR, "*.json"))
@@ -390,6 +426,8 @@ def main(argv):
             print("%-15s %4d cases" % (os.path.basename(p), len(doc["cases"])))
             total += len(doc["cases"])
     ch.check_sign_against_process(docs)
+    if not argv[1:]:
+        check_generated(ch, expected & set(docs))
     print("%-15s %4d cases" % ("total", total))
     if ch.problems:
         for pr in ch.problems:

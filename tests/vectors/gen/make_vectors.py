@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Write the shared test vectors of everifin-webhook (tests/vectors/*.json).
 
-Run:  python3 tests/vectors/gen/make_vectors.py
+Run:  python3 tests/vectors/gen/make_vectors.py [--out DIR]
+      (default DIR: tests/vectors; check_vectors.py writes to a temporary folder and compares)
 
 Standard library only. Every Signature header is computed here with Python's own hmac (an
 implementation independent of the library's), over the exact body bytes stored in the case.
@@ -11,16 +12,18 @@ milliseconds of a timestamp, the re-printed timestamp and the `suggested` object
 of docs/behaviour.md section 3). The output is deterministic.
 """
 
+import argparse
 import hashlib
 import hmac
 import json
 import os
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-OUT_DIR = os.path.dirname(HERE)
+VECTOR_DIR = os.path.dirname(HERE)
+OUT_DIR = VECTOR_DIR  # main() may send the files elsewhere (--out)
 
 # The one status table: name -> httpStatus (tests/vectors/statuses.json).
-with open(os.path.join(OUT_DIR, "statuses.json"), encoding="utf-8") as _f:
+with open(os.path.join(VECTOR_DIR, "statuses.json"), encoding="utf-8") as _f:
     HTTP = {s["name"]: s["httpStatus"] for s in json.load(_f)["statuses"]}
 
 # ---------------------------------------------------------------------------------------------
@@ -466,6 +469,10 @@ def signature_cases():
                   exp=expect("HEADER_MALFORMED", signature=None)))
     C.append(proc("only a v0a part (not a signature key): no vN, malformed", GOOD_BODY,
                   hdr="ts=%s;v0a=%s" % (SIG_TS, good_hex), exp=expect("HEADER_MALFORMED", signature=None)))
+    C.append(proc("only a v1234 part (four digits: not a signature key): no vN, malformed", GOOD_BODY,
+                  hdr="ts=%s;v1234=%s" % (SIG_TS, good_hex), exp=expect("HEADER_MALFORMED", signature=None)))
+    C.append(proc("a v1234 part (not a signature key) with a value that is no signature is ignored",
+                  GOOD_BODY, hdr="ts=%s;v0=%s;v1234=zz" % (SIG_TS, good_hex), exp=ok_sig(GOOD_EVENT)))
     C.append(proc("only a 'v' part without digits: no vN, malformed", GOOD_BODY,
                   hdr="ts=%s;v=%s" % (SIG_TS, good_hex), exp=expect("HEADER_MALFORMED", signature=None)))
     C.append(proc("vN with 63 hex digits", GOOD_BODY, hdr="ts=%s;v0=%s" % (SIG_TS, good_hex[:63]),
@@ -1976,6 +1983,10 @@ def sign_cases():
 
 
 def main():
+    global OUT_DIR
+    parser = argparse.ArgumentParser(description="Write the shared test vectors.")
+    parser.add_argument("--out", default=VECTOR_DIR, help="the folder to write (default: tests/vectors)")
+    OUT_DIR = parser.parse_args().out
     write("signature.json",
           "Signature header grammar, HMAC-SHA256 over ts + '.' + body, secret rotation (v0/v1, secretIndex), "
           "timestamp validity and the tolerance window (docs/behaviour.md sections 1 and 4). "
