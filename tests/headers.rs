@@ -4,9 +4,25 @@ fn check(committed_path: &str, generated: &str) {
     let root = env!("CARGO_MANIFEST_DIR");
     let committed = std::fs::read_to_string(format!("{root}/{committed_path}"))
         .unwrap_or_else(|e| panic!("{committed_path} is missing ({e}); run `make headers`"));
-    assert!(
-        committed == generated,
-        "{committed_path} is stale: src/ffi.rs changed but the committed header was not regenerated; run `make headers` and commit it"
+    if committed == generated {
+        return;
+    }
+    let (line, ours, theirs) = committed
+        .lines()
+        .zip(generated.lines())
+        .enumerate()
+        .find(|(_, (a, b))| a != b)
+        .map(|(i, (a, b))| (i + 1, a, b))
+        .unwrap_or((
+            committed.lines().count().min(generated.lines().count()) + 1,
+            "",
+            "",
+        ));
+    panic!(
+        "{committed_path} is not what build.rs generates from src/ffi.rs (the header was edited \
+         by hand, or src/ffi.rs changed without `make headers`); first difference at line \
+         {line}:\n  committed: {ours}\n  generated: {theirs}\nrun `make headers` and commit the \
+         header (a change belongs in src/ffi.rs or build.rs, never in the header)"
     );
 }
 

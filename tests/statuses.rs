@@ -48,6 +48,33 @@ fn table() -> BTreeMap<String, Row> {
     rows
 }
 
+/// Fails naming each status whose row in `what` differs from the table, and the file to fix.
+fn assert_matches_table<T: std::fmt::Debug + PartialEq>(
+    what: &str,
+    fix: &str,
+    ours: &BTreeMap<String, T>,
+    want: &BTreeMap<String, T>,
+) {
+    let mut problems = Vec::new();
+    for (name, row) in want {
+        match ours.get(name) {
+            None => problems.push(format!("{name} is missing")),
+            Some(got) if got != row => {
+                problems.push(format!("{name} is {got:?}, the table says {row:?}"))
+            }
+            Some(_) => {}
+        }
+    }
+    for name in ours.keys().filter(|n| !want.contains_key(*n)) {
+        problems.push(format!("{name} is not in the table"));
+    }
+    assert!(
+        problems.is_empty(),
+        "{what} differs from tests/vectors/statuses.json (the one status table):\n  {}\nfix: {fix}",
+        problems.join("\n  ")
+    );
+}
+
 #[test]
 fn the_rust_enum_is_the_table() {
     let mut ours = BTreeMap::new();
@@ -60,7 +87,12 @@ fn the_rust_enum_is_the_table() {
         ours.insert(s.name().to_owned(), row);
         assert_eq!(Status::from_code(s.code()), Some(s));
     }
-    assert_eq!(ours, table());
+    assert_matches_table(
+        "the Rust enum (src/status.rs)",
+        "change src/status.rs to match (codes are never reused or renumbered), then `make headers`",
+        &ours,
+        &table(),
+    );
 }
 
 #[test]
@@ -69,8 +101,16 @@ fn the_c_abi_answers_with_the_table() {
         let code = i32::try_from(row.code).unwrap();
         // SAFETY: evf_status_name returns a static NUL-terminated string.
         let got = unsafe { std::ffi::CStr::from_ptr(evf_status_name(code)) };
-        assert_eq!(got.to_str().unwrap(), name);
-        assert_eq!(i64::from(evf_status_http_status(code)), row.http, "{name}");
+        assert_eq!(
+            got.to_str().unwrap(),
+            name,
+            "evf_status_name({code}) differs from tests/vectors/statuses.json; fix src/status.rs"
+        );
+        assert_eq!(
+            i64::from(evf_status_http_status(code)),
+            row.http,
+            "evf_status_http_status of {name} differs from tests/vectors/statuses.json; fix src/status.rs"
+        );
     }
 }
 
@@ -103,7 +143,12 @@ fn the_c_header_defines_the_table() {
             include_str!(concat!(env!("OUT_DIR"), "/everifin_webhook.h")).to_owned(),
         ),
     ] {
-        assert_eq!(header_constants(&header), want, "{path}");
+        assert_matches_table(
+            path,
+            "change src/status.rs to match the table, then `make headers` (never edit the header)",
+            &header_constants(&header),
+            &want,
+        );
     }
 }
 
@@ -160,7 +205,12 @@ fn the_design_table_is_the_table() {
             (name, row)
         })
         .collect();
-    assert_eq!(rows, table());
+    assert_matches_table(
+        "the table under \"## Status codes\" in docs/design.md",
+        "edit that row of docs/design.md (code | HTTP | family)",
+        &rows,
+        &table(),
+    );
 }
 
 #[test]
@@ -173,5 +223,10 @@ fn the_readme_table_is_the_table() {
         .into_iter()
         .map(|(name, r)| (name, (r.code, r.http)))
         .collect();
-    assert_eq!(rows, want);
+    assert_matches_table(
+        "the table under \"## Status codes\" in README.md",
+        "edit that row of README.md (code | HTTP)",
+        &rows,
+        &want,
+    );
 }

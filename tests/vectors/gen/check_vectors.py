@@ -272,7 +272,9 @@ class Checker:
         if st not in HTTP:
             return self.bad(w, "unknown status %r" % (st,))
         if exp.get("httpStatus") != HTTP[st] or not is_int(exp.get("httpStatus")):
-            self.bad(w, "httpStatus %r, statuses.json says %d for %s" % (exp.get("httpStatus"), HTTP[st], st))
+            self.bad(w, "httpStatus %r, statuses.json says %d for %s (if the table is right: run "
+                        "`make vectors`, then make src/status.rs, docs/design.md and README.md agree)"
+                     % (exp.get("httpStatus"), HTTP[st], st))
         extra = set(exp) - EXPECT_KEYS[fn]
         if extra:
             self.bad(w, "expect keys not allowed for %s: %s" % (fn, sorted(extra)))
