@@ -13,6 +13,13 @@
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Before cd fuzz/: a relative CARGO_TARGET_DIR or FUZZ_TARGET_DIR is relative to the repository
+# root, where make runs, not to fuzz/ (target-dir.sh exports CARGO_TARGET_DIR absolute).
+source "$ROOT/scripts/target-dir.sh"
+case "${FUZZ_TARGET_DIR:-}" in
+  "" | /*) ;;
+  *) FUZZ_TARGET_DIR="$ROOT/$FUZZ_TARGET_DIR" ;;
+esac
 cd "$ROOT/fuzz"
 SECONDS_EACH="${FUZZ_SECONDS:-60}"
 SANITIZER="${FUZZ_SANITIZER:-address}"
