@@ -30,6 +30,8 @@ foreach (new RecursiveIteratorIterator(new RecursiveDirectoryIterator($dir . '/e
     }
 }
 $check('every folder of the module has an index.php (PrestaShop convention: no directory listing)', $missing === [], $missing);
+$logo = @getimagesize($dir . '/everifinwebhook/logo.png');
+$check('logo.png, the module\'s icon in the Back Office, is a 32x32 PNG', is_array($logo) && [$logo[0], $logo[1], $logo['mime']] === [32, 32, 'image/png'], $logo);
 
 $bundled = realpath($dir . '/everifinwebhook/vendor/everifin-webhook');
 $file = (new ReflectionClass(\Everifin\Webhook\Verifier::class))->getFileName();
