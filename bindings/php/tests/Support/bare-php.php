@@ -12,6 +12,12 @@
 
 declare(strict_types=1);
 
+// A command-line script: when vendor/ is under a web root, a request must not run it.
+if (PHP_SAPI !== 'cli') {
+    http_response_code(404);
+    exit;
+}
+
 set_error_handler(static function (int $no, string $message, string $file, int $line): bool {
     throw new \ErrorException($message, 0, $no, $file, $line);
 });
