@@ -283,6 +283,36 @@ final class ApiTest extends TestCase
         serialize($v);
     }
 
+    /**
+     * With zend.exception_ignore_args=0 (PHP's development php.ini) an exception's trace keeps its
+     * arguments, among them the native verifier and through it the FFI backend: a print_r() of the
+     * exception printed the backend's 4 KiB result buffer char by char (over 4000 lines).
+     *
+     * @dataProvider backends
+     */
+    public function testAnExceptionWithItsArgumentsPrintsShort(string $backend): void
+    {
+        // In a child PHP: here the trace would go on through PHPUnit's frames and their arguments.
+        $script = 'require ' . var_export(dirname(__DIR__) . '/autoload.php', true) . ';'
+            . '$body = ' . var_export(self::BODY, true) . ';'
+            . '$v = new Everifin\\Webhook\\Verifier(["s"], backend: ' . var_export($backend, true) . ');'
+            . '$v->verify($body, Everifin\\Webhook\\Verifier::sign($body, ["s"]));' // the buffer is made
+            . 'try { $v->verify($body, "ts=2024-05-07T14:49:55.884Z;v0=" . str_repeat("0", 64)); }'
+            . 'catch (Everifin\\Webhook\\Exception\\SignatureException $e) { print_r($e); echo "\\n--var_dump--\\n"; var_dump($e); }';
+        $out = (string) shell_exec(escapeshellarg(PHP_BINARY) . ' -d ffi.enable=1 -d zend.exception_ignore_args=0 -r ' . escapeshellarg($script) . ' 2>&1');
+        $parts = explode("\n--var_dump--\n", $out);
+        $this->assertCount(2, $parts, substr($out, 0, 2000));
+        [$printed, $dumped] = $parts;
+        $this->assertStringContainsString('SignatureException Object', $printed);
+        $this->assertStringContainsString('[args] => Array', $printed, 'the trace has its arguments');
+        if ($backend === 'ffi') {
+            $this->assertStringContainsString('FfiVerifier Object', $printed, 'the native verifier is an argument');
+        }
+        $this->assertSame(0, substr_count($out, 'char['), 'an FFI char buffer is printed');
+        $this->assertLessThan(600, substr_count($printed, "\n"), 'print_r lines');
+        $this->assertLessThan(600, substr_count($dumped, "\n"), 'var_dump lines');
+    }
+
     public function testAVerifierIsNeverMadeFromASerializedString(): void
     {
         $this->expectException(\LogicException::class);
