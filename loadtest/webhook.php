@@ -36,7 +36,7 @@ try {
     $verifier = new Verifier([(string) getenv('EVERIFIN_LOADTEST_SECRET')]);
     $event = $verifier->verifyRequest();
 
-    $orderNo = ($event->externalId !== null && ctype_digit($event->externalId)) ? (int) $event->externalId : null;
+    $orderNo = ($event->externalId !== null && preg_match('/\A[0-9]+\z/', $event->externalId) === 1) ? (int) $event->externalId : null;
     $pdo = new PDO('mysql:unix_socket=' . getenv('EVERIFIN_LOADTEST_DB_SOCKET') . ';dbname=shop;charset=utf8mb4', 'root', '', [
         PDO::ATTR_ERRMODE => PDO::ERRMODE_EXCEPTION,
         PDO::ATTR_EMULATE_PREPARES => false,

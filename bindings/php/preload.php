@@ -24,8 +24,10 @@
  *     the FFI_SCOPE/FFI_LIB lines; PHP refuses FFI::load when preloading runs as preload_user).
  * Requests then get the library through FFI::scope('EVERIFIN_WEBHOOK') without loading anything.
  * Library lookup: env EVERIFIN_WEBHOOK_LIB (of the PHP-FPM master), then this package's lib/.
- * Any failure is logged (error_log) and never stops the server: the binding then falls back to
- * its pure-PHP implementation, and Environment::diagnose() says why.
+ * Any failure this script finds is logged (error_log) and never stops the server: the binding then
+ * falls back to its pure-PHP implementation, and Environment::diagnose() says why. PHP itself does
+ * refuse to start when this file is missing, or when the ffi.preload header, or the library its
+ * FFI_LIB line names, is (README: keep both at a stable path; run php-fpm -t after each deploy).
  */
 
 declare(strict_types=1);

@@ -14,6 +14,12 @@
 
 declare(strict_types=1);
 
+// A command-line script: when vendor/ is under a web root, a request must not run it.
+if (PHP_SAPI !== 'cli') {
+    http_response_code(404);
+    exit;
+}
+
 require dirname(__DIR__) . '/autoload.php';
 require __DIR__ . '/lean.php';
 

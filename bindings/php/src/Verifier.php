@@ -16,14 +16,15 @@ use Everifin\Webhook\Internal\Fallback\Timestamp;
 /**
  * Verifies Everifin webhooks, normalizes their events and decides what to do with the order.
  *
- *     $verifier = new Verifier([$hookSecret]);
+ *     header('Content-Type: application/json');          // not text/html: messages quote the request
  *     try {
+ *         $verifier = new Verifier([$hookSecret]);
  *         $event = $verifier->verifyRequest();            // php://input + Signature header
  *         $decision = $verifier->decide($event, $storedState);
  *         ...
  *     } catch (WebhookException $e) {
  *         http_response_code($e->httpStatus());
- *         echo $e->getMessage();
+ *         echo json_encode(['ok' => false, 'status' => $e->status(), 'message' => $e->getMessage()]);
  *     }
  *
  * The native library is used through FFI when it can be ({@see backend()}); otherwise a pure-PHP

@@ -283,6 +283,36 @@ final class ApiTest extends TestCase
         serialize($v);
     }
 
+    /**
+     * With zend.exception_ignore_args=0 (PHP's development php.ini) an exception's trace keeps its
+     * arguments, among them the native verifier and through it the FFI backend: a print_r() of the
+     * exception printed the backend's 4 KiB result buffer char by char (over 4000 lines).
+     *
+     * @dataProvider backends
+     */
+    public function testAnExceptionWithItsArgumentsPrintsShort(string $backend): void
+    {
+        // In a child PHP: here the trace would go on through PHPUnit's frames and their arguments.
+        $script = 'require ' . var_export(dirname(__DIR__) . '/autoload.php', true) . ';'
+            . '$body = ' . var_export(self::BODY, true) . ';'
+            . '$v = new Everifin\\Webhook\\Verifier(["s"], backend: ' . var_export($backend, true) . ');'
+            . '$v->verify($body, Everifin\\Webhook\\Verifier::sign($body, ["s"]));' // the buffer is made
+            . 'try { $v->verify($body, "ts=2024-05-07T14:49:55.884Z;v0=" . str_repeat("0", 64)); }'
+            . 'catch (Everifin\\Webhook\\Exception\\SignatureException $e) { print_r($e); echo "\\n--var_dump--\\n"; var_dump($e); }';
+        $out = (string) shell_exec(escapeshellarg(PHP_BINARY) . ' -d ffi.enable=1 -d zend.exception_ignore_args=0 -r ' . escapeshellarg($script) . ' 2>&1');
+        $parts = explode("\n--var_dump--\n", $out);
+        $this->assertCount(2, $parts, substr($out, 0, 2000));
+        [$printed, $dumped] = $parts;
+        $this->assertStringContainsString('SignatureException Object', $printed);
+        $this->assertStringContainsString('[args] => Array', $printed, 'the trace has its arguments');
+        if ($backend === 'ffi') {
+            $this->assertStringContainsString('FfiVerifier Object', $printed, 'the native verifier is an argument');
+        }
+        $this->assertSame(0, substr_count($out, 'char['), 'an FFI char buffer is printed');
+        $this->assertLessThan(600, substr_count($printed, "\n"), 'print_r lines');
+        $this->assertLessThan(600, substr_count($dumped, "\n"), 'var_dump lines');
+    }
+
     public function testAVerifierIsNeverMadeFromASerializedString(): void
     {
         $this->expectException(\LogicException::class);
@@ -747,6 +777,48 @@ final class ApiTest extends TestCase
             $this->assertStringContainsString("EVERIFIN_WEBHOOK_LIB=$lib is not the everifin-webhook library this binding needs", implode("\n", $r['fix']), $out);
         }
         exec('rm -rf ' . escapeshellarg($dir));
+    }
+
+    /**
+     * No library anywhere: the reason names the path EVERIFIN_WEBHOOK_LIB gives when it is set (it
+     * said "set EVERIFIN_WEBHOOK_LIB" to a shop that had). Runs a copy of the package without lib/.
+     */
+    public function testAMissingLibraryReasonNamesTheEnvironmentVariablesPath(): void
+    {
+        if (!extension_loaded('ffi')) {
+            $this->markTestSkipped('needs the FFI extension');
+        }
+        $dir = sys_get_temp_dir() . '/evf-php-nolib-' . getmypid();
+        exec('rm -rf ' . escapeshellarg($dir) . ' && mkdir -p ' . escapeshellarg($dir) . ' && cp -R '
+            . implode(' ', array_map(static fn (string $f): string => escapeshellarg(dirname(__DIR__) . "/$f"), ['autoload.php', 'src', 'include'])) . ' ' . escapeshellarg($dir), $o, $rc);
+        $this->assertSame(0, $rc, implode("\n", $o));
+        mkdir("$dir/a-directory.so");
+        $script = 'require ' . var_export("$dir/autoload.php", true) . ';'
+            . '$d = Everifin\Webhook\Environment::diagnose();'
+            . 'echo json_encode(["backend" => $d["backend"], "reason" => $d["reason"], "fix" => $d["fix"]]);';
+        $run = function (string $env) use ($script): array {
+            $out = shell_exec(($env === '' ? 'env -u EVERIFIN_WEBHOOK_LIB ' : 'EVERIFIN_WEBHOOK_LIB=' . escapeshellarg($env) . ' ')
+                . escapeshellarg(PHP_BINARY) . ' -d ffi.enable=1 -r ' . escapeshellarg($script) . ' 2>&1');
+            $r = json_decode((string) $out, true);
+            $this->assertIsArray($r, (string) $out);
+            $this->assertSame('php', $r['backend'], (string) $out);
+            return $r;
+        };
+        try {
+            $r = $run('/nonexistent/x.so');
+            $this->assertSame("EVERIFIN_WEBHOOK_LIB points to /nonexistent/x.so, which does not exist, and $dir/lib/libeverifin_webhook.so does not exist either"
+                . " (point EVERIFIN_WEBHOOK_LIB at the library, or unset it and copy libeverifin_webhook.so into $dir/lib/)", $r['reason']);
+            $this->assertContains("EVERIFIN_WEBHOOK_LIB=/nonexistent/x.so does not exist: point it at libeverifin_webhook.so, or unset it and put the library into $dir/lib/.", $r['fix']);
+
+            $r = $run("$dir/a-directory.so");
+            $this->assertStringStartsWith("EVERIFIN_WEBHOOK_LIB points to $dir/a-directory.so, which is not a readable file, and ", $r['reason']);
+
+            $r = $run('');
+            $this->assertSame("the native library was not found (set EVERIFIN_WEBHOOK_LIB or copy libeverifin_webhook.so into $dir/lib/)", $r['reason']);
+            $this->assertContains("Put libeverifin_webhook.so into $dir/lib/ or set the environment variable EVERIFIN_WEBHOOK_LIB to its path.", $r['fix']);
+        } finally {
+            exec('rm -rf ' . escapeshellarg($dir));
+        }
     }
 
     /** The committed preprocessor-free header is the one build.rs generates (drift test). */

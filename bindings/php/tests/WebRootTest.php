@@ -9,9 +9,11 @@ use PHPUnit\Framework\TestCase;
 
 /**
  * The WooCommerce plugin and the PrestaShop module ZIPs put the whole package under the shop's web
- * root. Its two scripts (bin/ffi-header.php, a command-line tool that writes a file, and
- * preload.php, for opcache.preload) must do nothing when requested over HTTP: served here by PHP's
- * built-in web server, they answer 404 with an empty body and write nothing.
+ * root, and a shop that keeps Composer's vendor/ under its web root does too. Its two scripts
+ * (bin/ffi-header.php, a command-line tool that writes a file, and preload.php, for
+ * opcache.preload) must do nothing when requested over HTTP: served here by PHP's built-in web
+ * server, they answer 404 with an empty body and write nothing. So do the test and bench endpoints
+ * and scripts (tests/, bench/) unless their harness enabled them.
  */
 final class WebRootTest extends TestCase
 {
@@ -60,6 +62,65 @@ final class WebRootTest extends TestCase
     {
         [$code, $body] = $this->get('/preload.php');
         $this->assertSame([404, ''], [$code, $body]);
+    }
+
+    /**
+     * The scripts under tests/ and bench/ that answer requests or do work: their harness enables
+     * the endpoints with an environment variable (EVERIFIN_TEST_HOOK_SECRET: ServerTest.php,
+     * RequestTest.php; BENCH_HOOK_SECRET: bench/fpm.sh); the others run from the command line only.
+     */
+    private const HARNESS_SCRIPTS = [
+        '/tests/server/webhook.php',
+        '/tests/server/request.php',
+        '/tests/Support/bare-php.php',
+        '/bench/fpm/binding.php',
+        '/bench/fpm/lean.php',
+        '/bench/bench.php',
+    ];
+
+    /**
+     * Without their harness's environment the test and bench scripts answer 404 with an empty
+     * body: webhook.php?diagnose=1 answered the server's configuration (paths, PHP version, preload
+     * script, library candidates) to anyone.
+     */
+    public function testTheTestAndBenchScriptsAreNotEndpoints(): void
+    {
+        $this->assertFalse(getenv('EVERIFIN_TEST_HOOK_SECRET'), 'run without EVERIFIN_TEST_HOOK_SECRET: php -S passes it on');
+        $this->assertFalse(getenv('BENCH_HOOK_SECRET'), 'run without BENCH_HOOK_SECRET: php -S passes it on');
+        foreach (self::HARNESS_SCRIPTS as $path) {
+            $this->assertFileExists(self::PACKAGE . $path);
+            foreach (['', '?diagnose=1', '?verifyRequest=1000', '?max=10', '?backend=1', '?rounds=5'] as $query) {
+                [$code, $body] = $this->get($path . $query);
+                $this->assertSame([404, ''], [$code, $body], $path . $query);
+            }
+        }
+    }
+
+    /**
+     * Every other PHP file under tests/ and bench/ (test classes, stubs, helpers) says nothing over
+     * HTTP either: an error (a test class without PHPUnit) or an empty answer. A new endpoint
+     * script that is not guarded fails here.
+     */
+    public function testNoOtherFileUnderTestsOrBenchAnswers(): void
+    {
+        $root = (string) realpath(self::PACKAGE);
+        $files = [];
+        foreach (['tests', 'bench'] as $dir) {
+            foreach (new \RecursiveIteratorIterator(new \RecursiveDirectoryIterator("$root/$dir", \FilesystemIterator::SKIP_DOTS)) as $f) {
+                $path = substr((string) $f, strlen($root));
+                if (substr($path, -4) === '.php' && !in_array($path, self::HARNESS_SCRIPTS, true)) {
+                    $files[] = $path;
+                }
+            }
+        }
+        sort($files);
+        $this->assertContains('/tests/server/ServerTest.php', $files);
+        $this->assertContains('/tests/stubs/woocommerce.php', $files);
+        foreach ($files as $path) {
+            [$code, $body] = $this->get($path . '?diagnose=1');
+            $this->assertTrue($code !== 200 || $body === '', "$path answers $code: " . substr($body, 0, 300));
+            $this->assertStringNotContainsString($root, $body, $path);
+        }
     }
 
     /** The check is real: a plain file of the package is served. */

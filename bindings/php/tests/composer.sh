@@ -16,6 +16,11 @@ grep -q 'composer install' "$DIR/install.sh" || { echo "composer.sh: no install 
 mkdir "$DIR/shop"
 (cd "$DIR/shop" && COMPOSER_HOME="$DIR/composer-home" COMPOSER_ALLOW_SUPERUSER=1 COMPOSER_NO_INTERACTION=1 bash -e "$DIR/install.sh")
 test -f "$DIR/shop/vendor/autoload.php"
+# The version Composer installed is the package's own (composer.json "version"), as the README says.
+want="$(php -r 'echo json_decode(file_get_contents($argv[1]), true)["version"] ?? "";' "$PKG_DIR/composer.json")"
+got="$(php -r 'foreach (json_decode(file_get_contents($argv[1]), true)["packages"] ?? [] as $p) { if ($p["name"] === "everifin/webhook") { echo $p["version"]; } }' "$DIR/shop/vendor/composer/installed.json")"
+[ -n "$want" ] && [ "$got" = "$want" ] || { echo "composer.sh: installed everifin/webhook '$got'; composer.json's version is '$want'" >&2; exit 1; }
+echo "composer install: everifin/webhook $got, composer.json's version"
 cat > "$DIR/shop/check.php" <<'PHP'
 <?php
 require __DIR__ . '/vendor/autoload.php';

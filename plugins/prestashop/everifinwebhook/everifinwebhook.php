@@ -166,7 +166,7 @@ class EverifinWebhook extends Module
                 }
             }
             if ($error !== null) {
-                $out .= $this->displayError($error);
+                $out .= $this->displayError(htmlspecialchars($error, ENT_QUOTES)); // displayError() prints HTML as given
             } elseif ($secrets !== []) {
                 Configuration::updateValue(self::CONFIG_SECRETS, implode("\n", $secrets));
                 $out .= $this->displayConfirmation(sprintf('%d hook secret(s) saved.', count($secrets)));

@@ -3,6 +3,13 @@
 
 declare(strict_types=1);
 
+// A bench endpoint, not part of the binding: when vendor/ is under a web root, a request must find
+// nothing here. The harness (bench/fpm.sh) sets BENCH_HOOK_SECRET; nothing else does.
+if ((string) getenv('BENCH_HOOK_SECRET') === '') {
+    http_response_code(404);
+    exit;
+}
+
 require dirname(__DIR__) . '/lean.php';
 
 header('Content-Type: application/json');

@@ -10,8 +10,14 @@ use Everifin\Webhook\Status;
 /**
  * The base of every exception the binding throws. The message is safe to send back to Everifin
  * (the Back Office shows it to the merchant): it never contains a secret or an expected signature.
+ * It may quote the request (a header part, a field's text): answer it as JSON or text/plain, and
+ * escape it on an HTML page.
  *
- *     catch (WebhookException $e) { http_response_code($e->httpStatus()); echo $e->getMessage(); }
+ *     catch (WebhookException $e) {
+ *         http_response_code($e->httpStatus());
+ *         header('Content-Type: application/json');
+ *         echo json_encode(['ok' => false, 'status' => $e->status(), 'message' => $e->getMessage()]);
+ *     }
  */
 class WebhookException extends \RuntimeException
 {

@@ -26,8 +26,14 @@ final class FfiBackend implements Backend
      */
     private const BUFFER_BYTES = 4096;
 
-    /** @var \FFI\CData|null made on the first request */
-    private $buffer = null;
+    /**
+     * Made on the first request. Static, not a property of the backend: a dump of the backend (an
+     * exception's trace holds it, through the FfiVerifier argument, when zend.exception_ignore_args
+     * is off) would print every one of its 4096 chars.
+     *
+     * @var \FFI\CData|null
+     */
+    private static $buffer = null;
 
     /** False once the loaded header turned out to lack evf_verifier_process_into (a stale scope). */
     private bool $into = true;
@@ -122,7 +128,7 @@ final class FfiBackend implements Backend
         // to opcodes instead of looking for Everifin\Webhook\Internal\strlen() at run time.
         $len = self::BUFFER_BYTES + 1;
         if ($this->into) {
-            $buffer = $this->buffer ??= $ffi->new('char[' . self::BUFFER_BYTES . ']');
+            $buffer = self::$buffer ??= $ffi->new('char[' . self::BUFFER_BYTES . ']');
             try {
                 // One foreign call: the JSON lands in $buffer when it fits.
                 $len = $ffi->evf_verifier_process_into($ptr, $body, \strlen($body), $header, \strlen($header), $nowMs, $buffer, self::BUFFER_BYTES);

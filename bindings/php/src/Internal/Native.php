@@ -269,7 +269,7 @@ final class Native
                 self::$steps[] = 'library ' . $t;
             }
             if ($path === null) {
-                self::fail('the native library was not found (set ' . self::ENV_LIB . ' or copy ' . self::LIB_NAME . ' into ' . self::packageDir() . '/lib/)');
+                self::fail(self::notFoundReason());
                 return null;
             }
             $header = self::headerText();
@@ -301,6 +301,27 @@ final class Native
         }
         self::$steps[] = sprintf('ABI version %d: using FFI', $abi);
         return new FfiBackend($ffi);
+    }
+
+    /** Why no candidate library was found: the path EVERIFIN_WEBHOOK_LIB names, when it is set. */
+    private static function notFoundReason(): string
+    {
+        $env = getenv(self::ENV_LIB);
+        $lib = self::packageDir() . '/lib/' . self::LIB_NAME;
+        if (is_string($env) && $env !== '') {
+            return sprintf(
+                '%s points to %s, which %s, and %s %s either (point %s at the library, or unset it and copy %s into %s/lib/)',
+                self::ENV_LIB,
+                $env,
+                file_exists($env) ? 'is not a readable file' : 'does not exist',
+                $lib,
+                file_exists($lib) ? 'is not a readable file' : 'does not exist',
+                self::ENV_LIB,
+                self::LIB_NAME,
+                self::packageDir()
+            );
+        }
+        return 'the native library was not found (set ' . self::ENV_LIB . ' or copy ' . self::LIB_NAME . ' into ' . self::packageDir() . '/lib/)';
     }
 
     private static function describe(\Throwable $e): string

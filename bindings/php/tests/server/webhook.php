@@ -8,6 +8,13 @@
 
 declare(strict_types=1);
 
+// A test endpoint, not part of the binding: when vendor/ is under a web root, a request must find
+// nothing here. The harness (ServerTest.php) sets EVERIFIN_TEST_HOOK_SECRET; nothing else does.
+if ((string) getenv('EVERIFIN_TEST_HOOK_SECRET') === '') {
+    http_response_code(404);
+    exit;
+}
+
 require dirname(__DIR__, 2) . '/autoload.php';
 
 use Everifin\Webhook\Environment;

@@ -182,7 +182,7 @@ final class Everifin_Webhook_Plugin
     private static function candidateOrderIds(Event $event): array
     {
         $ids = [];
-        if ($event->externalId !== null && ctype_digit($event->externalId) && strlen($event->externalId) < 19) {
+        if ($event->externalId !== null && preg_match('/\A[0-9]+\z/', $event->externalId) === 1 && strlen($event->externalId) < 19) {
             $ids[] = (int) $event->externalId;
         }
         if ($event->hookData instanceof \stdClass && isset($event->hookData->orderId) && is_int($event->hookData->orderId) && $event->hookData->orderId > 0) {

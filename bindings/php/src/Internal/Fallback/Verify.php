@@ -73,7 +73,7 @@ final class Verify
                 if (count($sigs) === Constants::MAX_SIGNATURES) {
                     throw new Failure(Status::HEADER_MALFORMED, sprintf('the Signature header has more than %d signatures', Constants::MAX_SIGNATURES));
                 }
-                if (strlen($value) !== 64 || !ctype_xdigit($value)) {
+                if (strlen($value) !== 64 || strspn($value, '0123456789abcdefABCDEF') !== 64) { // not ctype_xdigit: ext-ctype may be missing
                     throw new Failure(Status::HEADER_MALFORMED, sprintf('Signature header part %s is not 64 hexadecimal digits', $key));
                 }
                 $sigs[] = [$key, strtolower($value)];

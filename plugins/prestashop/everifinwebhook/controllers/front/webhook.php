@@ -101,7 +101,7 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
     private function orderIds(Event $event): array
     {
         $ids = [];
-        if ($event->externalId !== null && ctype_digit($event->externalId) && strlen($event->externalId) <= 10) {
+        if ($event->externalId !== null && preg_match('/\A[0-9]+\z/', $event->externalId) === 1 && strlen($event->externalId) <= 10) {
             $ids[] = (int) $event->externalId;
         }
         if ($event->hookData instanceof \stdClass && isset($event->hookData->orderId) && is_int($event->hookData->orderId) && $event->hookData->orderId > 0) {
