@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace Everifin\Webhook\Tests;
 
+use Everifin\Webhook\Tests\Support\PhpServer;
 use Everifin\Webhook\Verifier;
 use PHPUnit\Framework\TestCase;
 
@@ -19,8 +20,7 @@ final class ReadmeTest extends TestCase
     private const NEW_SECRET = 'readme-new-hook-secret';
     private const BODY = '{"eventId":"c2949dfe-4585-46eb-9213-35f0f7faf055","eventType":"payment.statusChange","eventTimestamp":"2024-05-07T14:49:55.884Z","data":{"paymentId":"da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e21","status":"BOOKED"}}';
 
-    /** @var resource|null */
-    private static $server = null;
+    private static ?PhpServer $server = null;
     private static int $port = 0;
     private static string $dir = '';
 
@@ -52,40 +52,14 @@ final class ReadmeTest extends TestCase
             self::assertSame(0, $rc, implode("\n", $out));
             $flags = ['-d', 'ffi.enable=1', '-d', "ffi.preload=$header"];
         }
-        // A free port can be taken between choosing it and php -S binding it: then try another.
-        for ($attempt = 0; $attempt < 5; $attempt++) {
-            $s = stream_socket_server('tcp://127.0.0.1:0');
-            $name = (string) stream_socket_get_name($s, false);
-            fclose($s);
-            self::$port = (int) substr($name, strrpos($name, ':') + 1);
-            $cmd = array_merge([PHP_BINARY], $flags, ['-d', 'display_errors=0', '-d', 'log_errors=1',
-                '-S', '127.0.0.1:' . self::$port, '-t', self::$dir]);
-            self::$server = proc_open($cmd, [0 => ['file', '/dev/null', 'r'], 1 => ['file', self::$dir . '/server.log', 'w'],
-                2 => ['file', self::$dir . '/server.log', 'a']], $pipes);
-            self::assertIsResource(self::$server);
-            for ($i = 0; $i < 100 && proc_get_status(self::$server)['running']; $i++) {
-                $c = @fsockopen('127.0.0.1', self::$port, $errno, $errstr, 0.1);
-                if ($c !== false) {
-                    fclose($c);
-                    if (proc_get_status(self::$server)['running']) {
-                        return;
-                    }
-                }
-                usleep(50000);
-            }
-            proc_terminate(self::$server);
-            proc_close(self::$server);
-            self::$server = null;
-        }
-        self::fail("php -S did not start:\n" . @file_get_contents(self::$dir . '/server.log'));
+        self::$server = PhpServer::start(array_merge($flags, ['-d', 'display_errors=0', '-d', 'log_errors=1']),
+            ['-t', self::$dir], self::$dir . '/server.log');
+        self::$port = self::$server->port;
     }
 
     public static function tearDownAfterClass(): void
     {
-        if (is_resource(self::$server)) {
-            proc_terminate(self::$server);
-            proc_close(self::$server);
-        }
+        self::$server?->stop();
         foreach ((array) glob(self::$dir . '/*') as $f) {
             @unlink((string) $f);
         }
