@@ -590,6 +590,37 @@ final class ApiTest extends TestCase
     }
 
     /**
+     * Options (or sign's secrets) that are not UTF-8, as a secret typed in Latin-1 makes them, are
+     * INVALID_OPTIONS naming the offset of the first bad byte, never the secret.
+     *
+     * @dataProvider backends
+     */
+    public function testOptionsThatAreNotUtf8NameTheOffsetAndNeverTheSecret(string $backend): void
+    {
+        $b = Verifier::pickBackend($backend);
+        $options = "{\"secrets\":[\"TOPSECRET\xff\"]}";
+        $message = 'options are not valid UTF-8 (invalid byte at offset 22): secrets are text, used as their UTF-8 bytes';
+        [$handle, $error] = $b->newVerifier($options);
+        $this->assertNull($handle);
+        $results = [
+            'new verifier' => (string) $error,
+            'options check' => $b->optionsCheck($options),
+            'normalize' => $b->normalize(self::BODY, $options),
+            'explain' => $b->explain(self::BODY, '', $options, self::TS_MS),
+        ];
+        foreach ($results as $name => $json) {
+            $r = json_decode($json, true);
+            $this->assertSame(['INVALID_OPTIONS', $message], [$r['status'], $r['message']], "$name: $json");
+            $this->assertStringNotContainsString('TOPSECRET', $json);
+        }
+        $r = json_decode($b->sign('{}', self::TS, "[\"ok\",\"TOPSECRET\xe9\"]"), true);
+        $this->assertSame(['INVALID_OPTIONS', 'secrets are not valid UTF-8 (invalid byte at offset 16): secrets are text, used as their UTF-8 bytes'], [$r['status'], $r['message']]);
+        // Valid UTF-8 that is not JSON is still a JSON error.
+        $r = json_decode($b->optionsCheck('{"secrets":["kľúč"]'), true);
+        $this->assertStringStartsWith('options are not valid JSON (', $r['message']);
+    }
+
+    /**
      * A result longer than the FFI backend's buffer (4 KiB) is read through a result handle: the
      * same event either way, and a result that fits the buffer exactly is taken from it.
      *
