@@ -8,9 +8,12 @@
 //!   NULL: the library does not return on an allocation failure (Rust aborts the process, as for
 //!   any out-of-memory in Rust code). Free it with `evf_result_free`.
 //! - Every export catches panics (`EVF_ERR_INTERNAL`, retryable) so that no unwind crosses the ABI.
-//! - No thread-locals. The one global is the default suggested-state table, built once behind a
-//!   `OnceLock` and never changed after. An `evf_verifier` is immutable and may be shared by
-//!   any number of threads; an `evf_result` may be read from any thread but freed once.
+//! - No thread-locals in this crate's code. The one global is the default suggested-state table,
+//!   built once behind a `OnceLock` and never changed after. (The standard library and the
+//!   dependencies linked in have thread-locals, and relaxed atomics caching run-time CPU-feature
+//!   detection that helgrind reports as races: README "Threads".) An `evf_verifier` is
+//!   immutable and may be shared by any number of threads; an `evf_result` may be read from any
+//!   thread but freed once.
 //!
 //! `unsafe` lives in this module only (the crate denies `unsafe_code` everywhere else), and here it
 //! does three things, each argued once: borrowing a caller's `(pointer, length)` input
