@@ -240,8 +240,10 @@ struct evf_result *evf_normalize(const char *body,
                                  size_t options_len);
 
 /**
- * Decides what to do with an event (a normalized event, or a whole process/normalize result)
- * given the order's stored state (`{}` or empty for a new order). The result holds `decision`
+ * Decides what to do with an event (a normalized event, or a whole process/normalize result:
+ * the object, or the compact array of the option `compactResult`, layout version 1; another
+ * layout version is `EVENT_INVALID`, saying so) given the order's stored state (`{}` or empty
+ * for a new order). Both forms of a result give the same decision. The result holds `decision`
  * (`action` apply/skip, `reason`, the order's `orderOutcome` and the shop states `suggested` for
  * it) and the `state` to store.
  *

@@ -8,9 +8,12 @@
 //!   NULL: the library does not return on an allocation failure (Rust aborts the process, as for
 //!   any out-of-memory in Rust code). Free it with `evf_result_free`.
 //! - Every export catches panics (`EVF_ERR_INTERNAL`, retryable) so that no unwind crosses the ABI.
-//! - No thread-locals. The one global is the default suggested-state table, built once behind a
-//!   `OnceLock` and never changed after. An `evf_verifier` is immutable and may be shared by
-//!   any number of threads; an `evf_result` may be read from any thread but freed once.
+//! - No thread-locals in this crate's code. The one global is the default suggested-state table,
+//!   built once behind a `OnceLock` and never changed after. (The standard library and the
+//!   dependencies linked in have thread-locals, and relaxed atomics caching run-time CPU-feature
+//!   detection that helgrind reports as races: README "Threads".) An `evf_verifier` is
+//!   immutable and may be shared by any number of threads; an `evf_result` may be read from any
+//!   thread but freed once.
 //!
 //! `unsafe` lives in this module only (the crate denies `unsafe_code` everywhere else), and here it
 //! does three things, each argued once: borrowing a caller's `(pointer, length)` input
@@ -410,8 +413,10 @@ pub unsafe extern "C" fn evf_normalize(
     })
 }
 
-/// Decides what to do with an event (a normalized event, or a whole process/normalize result)
-/// given the order's stored state (`{}` or empty for a new order). The result holds `decision`
+/// Decides what to do with an event (a normalized event, or a whole process/normalize result:
+/// the object, or the compact array of the option `compactResult`, layout version 1; another
+/// layout version is `EVENT_INVALID`, saying so) given the order's stored state (`{}` or empty
+/// for a new order). Both forms of a result give the same decision. The result holds `decision`
 /// (`action` apply/skip, `reason`, the order's `orderOutcome` and the shop states `suggested` for
 /// it) and the `state` to store.
 ///

@@ -76,6 +76,14 @@ impl Options {
         if json.is_empty() {
             return Ok((options, retired_secrets));
         }
+        // A secret typed in another encoding (a Latin-1 byte) is a mistake of its own: said as
+        // such, with where it is but never what it is.
+        if let Err(e) = std::str::from_utf8(json) {
+            return Err(invalid(format!(
+                "options are not valid UTF-8 (invalid byte at offset {}): secrets are text, used as their UTF-8 bytes",
+                e.valid_up_to()
+            )));
+        }
         let mut de = serde_json::Deserializer::from_slice(json);
         let raw = de::Deserializer::deserialize_any(&mut de, RawVisitor { retired })
             .and_then(|raw| de.end().map(|()| raw))
@@ -320,5 +328,36 @@ mod tests {
         assert!(!format!("{o:?}").contains("top-secret-value"));
         let e = Options::for_verifier(br#"{"secrets":["top-secret-value",""]}"#).unwrap_err();
         assert!(!e.message.contains("top-secret-value"));
+    }
+
+    #[test]
+    fn a_byte_that_is_not_utf8_is_named_by_its_offset_not_its_value() {
+        // A secret with a Latin-1 byte: the mistake is the encoding, not the JSON syntax.
+        let json = b"{\"secrets\":[\"TOPSECRET\xff\"]}";
+        for e in [
+            Options::for_verifier(json).unwrap_err(),
+            Options::parse(json).unwrap_err(),
+            Options::parse_with(json, true).unwrap_err(),
+        ] {
+            assert_eq!(e.status, Status::InvalidOptions);
+            assert_eq!(
+                e.message,
+                "options are not valid UTF-8 (invalid byte at offset 22): secrets are text, used as their UTF-8 bytes"
+            );
+            assert!(!e.message.contains("TOPSECRET"));
+        }
+        // Where the first bad byte is (after valid multi-byte text), and a truncated sequence.
+        let json = ["{\"secrets\":[\"kľúč".as_bytes(), b"\xe2\x82\"]}"].concat();
+        let e = Options::parse(&json).unwrap_err();
+        assert!(e.message.contains("at offset 20)"), "{}", e.message);
+        let e = Options::parse(b"\xef\xbb").unwrap_err();
+        assert!(e.message.contains("at offset 0)"), "{}", e.message);
+        // Valid UTF-8 that is not JSON is still a JSON error.
+        let e = Options::parse("{\"secrets\":[\"kľúč\"]".as_bytes()).unwrap_err();
+        assert!(
+            e.message.starts_with("options are not valid JSON"),
+            "{}",
+            e.message
+        );
     }
 }

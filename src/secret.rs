@@ -100,6 +100,12 @@ impl SecretList {
 
 /// Parses a JSON array of 1 to 16 non-empty secret strings (`sign`'s `secrets_json`).
 pub(crate) fn parse_secrets(json: &[u8], what: &str) -> Result<Vec<Secret>, Error> {
+    if let Err(e) = std::str::from_utf8(json) {
+        return Err(invalid(format!(
+            "{what} are not valid UTF-8 (invalid byte at offset {}): secrets are text, used as their UTF-8 bytes",
+            e.valid_up_to()
+        )));
+    }
     let list: SecretList = serde_json::from_slice(json).map_err(|e| {
         invalid(format!(
             "{what} must be a JSON array of strings ({})",
@@ -263,6 +269,16 @@ mod tests {
         assert_eq!(
             e.message,
             "secrets holds 17 secrets; at most 16 are allowed"
+        );
+    }
+
+    #[test]
+    fn secrets_json_that_is_not_utf8_is_named_by_offset_only() {
+        let e = parse_secrets(b"[\"ok\",\"hidden-value\xe9\"]", "secrets").unwrap_err();
+        assert_eq!(e.status, Status::InvalidOptions);
+        assert_eq!(
+            e.message,
+            "secrets are not valid UTF-8 (invalid byte at offset 19): secrets are text, used as their UTF-8 bytes"
         );
     }
 }

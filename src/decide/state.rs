@@ -132,22 +132,87 @@ fn parse_members(
         })
 }
 
-fn parse_object(json: &[u8], what: &str, status: Status) -> Result<Map<String, Value>, Error> {
+/// The members of the compact process result of layout version 1 (docs/design.md "Compact process
+/// result", written by `write::compact_process`), each under its name in the object result.
+const COMPACT_V1: [&str; 25] = [
+    "layoutVersion",
+    "signature.timestamp",
+    "signature.key",
+    "signature.secretIndex",
+    "signature.ageMs",
+    "eventId",
+    "eventType",
+    "eventTimestamp",
+    "eventTimestampMs",
+    "entity",
+    "entityId",
+    "paymentId",
+    "refundId",
+    "orderId",
+    "instructionId",
+    "externalId",
+    "status",
+    "statusKnown",
+    "final",
+    "outcome",
+    "reasonCode",
+    "legacyFields",
+    "hookDataOffset",
+    "hookDataLength",
+    "suggested",
+];
+
+/// The event input as an object: an object as it is ('' = `{}`), a compact process result as the
+/// object of its members (named as in [`COMPACT_V1`]).
+fn event_object(json: &[u8]) -> Result<Map<String, Value>, Error> {
     if json.is_empty() {
         return Ok(Map::new());
     }
-    let make = |message: String| match status {
-        Status::EventInvalid => Error::event("", message),
-        _ => Error::new(status, message),
-    };
     match serde_json::from_slice::<Value>(json) {
         Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(make(format!("the {what} must be a JSON object"))),
-        Err(e) => Err(make(format!(
-            "the {what} is not valid JSON ({})",
-            json_error_kind(&e)
-        ))),
+        Ok(Value::Array(items)) => compact_members(items),
+        Ok(_) => Err(Error::event(
+            "",
+            "the event must be a JSON object (an event or a result), or the array of a compact process result",
+        )),
+        Err(e) => Err(Error::event(
+            "",
+            format!("the event is not valid JSON ({})", json_error_kind(&e)),
+        )),
     }
+}
+
+/// A compact process result's members by name: layout version 1 only, with all its members.
+fn compact_members(items: Vec<Value>) -> Result<Map<String, Value>, Error> {
+    let Some(version) = items.first().and_then(Value::as_i64) else {
+        return Err(Error::event(
+            "",
+            "the event is an array but not a compact process result (its first member must be the layout version, an integer)",
+        ));
+    };
+    if version != 1 {
+        return Err(Error::event(
+            "",
+            format!(
+                "the event is a compact result of layout version {version}; this library reads version 1"
+            ),
+        ));
+    }
+    if items.len() != COMPACT_V1.len() {
+        return Err(Error::event(
+            "",
+            format!(
+                "the event is a compact result of layout version 1 with {} members; that layout has {}",
+                items.len(),
+                COMPACT_V1.len()
+            ),
+        ));
+    }
+    Ok(COMPACT_V1
+        .iter()
+        .map(|name| (*name).to_owned())
+        .zip(items)
+        .collect())
 }
 
 type ErrFn<'a> = &'a dyn Fn(&str) -> Error;
@@ -176,9 +241,10 @@ fn opt_i64(map: &Map<String, Value>, key: &str, err: ErrFn) -> Result<Option<i64
     }
 }
 
-/// Parses the event: a normalized event, or a whole result whose `event` is used.
+/// Parses the event: a normalized event, a whole result whose `event` is used, or a compact
+/// process result (its members are read under their names in the object result).
 pub(super) fn parse_event(json: &[u8]) -> Result<EventFacts, Error> {
-    let mut map = parse_object(json, "event", Status::EventInvalid)?;
+    let mut map = event_object(json)?;
     if let Some(Value::Object(inner)) = map.get("event") {
         map = inner.clone();
     }

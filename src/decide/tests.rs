@@ -259,3 +259,104 @@ fn bad_inputs_name_their_status() {
         );
     }
 }
+
+/// The compact process result (option `compactResult`) of a BOOKED payment event, layout 1, with
+/// `version` as its first member; `extra` members appended.
+fn compact_booked(version: Value, id: &str, ts: i64, extra: &[Value]) -> Vec<u8> {
+    let mut items = vec![
+        version,
+        "2024-05-07T14:49:55.887Z".into(),
+        "v0".into(),
+        0.into(),
+        113.into(),
+        id.into(),
+        "payment.statusChange".into(),
+        "2024-05-07T14:49:55.884Z".into(),
+        ts.into(),
+        "payment".into(),
+        "p1".into(),
+        "p1".into(),
+        Value::Null,
+        Value::Null,
+        Value::Null,
+        Value::Null,
+        "BOOKED".into(),
+        true.into(),
+        true.into(),
+        "paid".into(),
+        Value::Null,
+        false.into(),
+        10.into(),
+        2.into(),
+        serde_json::json!({"woocommerce": "completed", "prestashop": "PS_OS_PAYMENT"}),
+    ];
+    items.extend_from_slice(extra);
+    serde_json::to_vec(&items).unwrap()
+}
+
+#[test]
+fn a_compact_process_result_decides_as_its_object_result() {
+    let object = br#"{"ok":true,"status":"OK","httpStatus":200,"signature":{"timestamp":"2024-05-07T14:49:55.887Z","key":"v0","secretIndex":0,"ageMs":113},"event":{"eventId":"e1","eventTimestampMs":100,"entity":"payment","entityId":"p1","status":"BOOKED","final":true,"outcome":"paid","suggested":{"woocommerce":"completed","prestashop":"PS_OS_PAYMENT"}}}"#;
+    let compact = compact_booked(1.into(), "e1", 100, &[]);
+    for state in ["", "{}"] {
+        let (a, b) = (run(object, state), run(&compact, state));
+        assert_eq!((a.action, a.reason), (b.action, b.reason));
+        assert_eq!((a.action, a.reason), (Action::Apply, Reason::First));
+        assert_eq!(a.suggested, b.suggested);
+        assert_eq!(b.suggested["woocommerce"], "completed");
+        assert_eq!(a.state_json(), b.state_json());
+    }
+    let processing = run(&event("e0", 50, "p1", "PROCESSING"), "");
+    let (a, b) = (
+        run(object, processing.state_json()),
+        run(&compact, processing.state_json()),
+    );
+    assert_eq!((b.action, b.reason), (Action::Apply, Reason::Newer));
+    assert_eq!(a.state_json(), b.state_json());
+    // The second delivery of the same event is a duplicate, whichever form it comes in.
+    assert_eq!(run(&compact, a.state_json()).reason, Reason::Duplicate);
+}
+
+#[test]
+fn a_compact_result_of_another_layout_or_shape_is_event_invalid() {
+    let cases: [(Vec<u8>, &str); 6] = [
+        (
+            compact_booked(2.into(), "e1", 100, &[]),
+            "the event is a compact result of layout version 2; this library reads version 1",
+        ),
+        (
+            compact_booked(1.into(), "e1", 100, &[Value::Null]),
+            "the event is a compact result of layout version 1 with 26 members; that layout has 25",
+        ),
+        (
+            b"[1,\"2024-05-07T14:49:55.887Z\"]".to_vec(),
+            "with 2 members; that layout has 25",
+        ),
+        (b"[]".to_vec(), "not a compact process result"),
+        (
+            compact_booked("1".into(), "e1", 100, &[]),
+            "not a compact process result",
+        ),
+        (
+            compact_booked(serde_json::json!(1.0), "e1", 100, &[]),
+            "not a compact process result",
+        ),
+    ];
+    for (json, message) in cases {
+        let e = decide_json(&json, b"").unwrap_err();
+        assert_eq!(e.status, Status::EventInvalid);
+        assert_eq!(e.field.as_deref(), Some(""));
+        assert!(e.message.contains(message), "{}", e.message);
+    }
+    // A member decide reads has the same type rules as in the object.
+    let mut bad: Value = serde_json::from_slice(&compact_booked(1.into(), "e1", 100, &[])).unwrap();
+    bad[8] = "100".into();
+    let e = decide_json(bad.to_string().as_bytes(), b"").unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("eventTimestampMs"));
+    let e = decide_json(b"\"BOOKED\"", b"").unwrap_err();
+    assert!(
+        e.message.contains("compact process result"),
+        "{}",
+        e.message
+    );
+}

@@ -563,6 +563,94 @@ final class ApiTest extends TestCase
     }
 
     /**
+     * decide() reads a compact process result (option compactResult) as the object result: the
+     * same decision and state, byte for byte; a compact result of another layout or length is
+     * EVENT_INVALID with a message that says so.
+     *
+     * @dataProvider backends
+     */
+    public function testDecideReadsTheCompactResultAsTheObjectResult(string $backend): void
+    {
+        $b = Verifier::pickBackend($backend);
+        $options = (string) json_encode(['secrets' => [self::SECRET], 'suggestedStates' => ['woocommerce' => ['paid' => 'completed']]]);
+        [$handle] = $b->newVerifier($options);
+        [$compactHandle] = $b->newVerifier(substr($options, 0, -1) . ',"compactResult":true}');
+        $head = '{"eventId":"c2949dfe-4585-46eb-9213-35f0f7faf055","eventType":"payment.statusChange","eventTimestamp":"2024-05-07T14:49:55.884Z",';
+        $bodies = [
+            'BOOKED with hookData' => self::BODY,
+            'PROCESSING' => $head . '"data":{"paymentId":"da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e21","status":"PROCESSING"}}',
+            'refund' => $head . '"data":{"refundId":"0b7e3f52-9c1a-4d8e-a6f4-2c5b8d7e9f01","status":"BOOKED"}}',
+            'unknown status' => $head . '"data":{"paymentId":"da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e21","status":"ON_HOLD"}}',
+        ];
+        $paid = '{"status":"BOOKED","entity":"payment","entityId":"0b7e3f52-9c1a-4d8e-a6f4-2c5b8d7e9f01","lastEventTimestampMs":1715093000000}';
+        $v = new Verifier([self::SECRET], backend: $backend);
+        foreach ($bodies as $name => $body) {
+            $header = Verifier::sign($body, [self::SECRET], self::TS);
+            $object = $b->process($handle, $body, $header, self::TS_MS + 250);
+            $compact = $b->process($compactHandle, $body, $header, self::TS_MS + 250);
+            $this->assertSame('[', $compact[0], "$name: $compact");
+            $first = $b->decide($object, '');
+            $this->assertStringStartsWith('{"ok":true,', $first, $name);
+            $after = (string) json_encode(json_decode($first)->state);
+            foreach (['' => '', '{}' => '{}', 'paid by another payment' => $paid, 'after this event' => $after] as $label => $state) {
+                $this->assertSame($b->decide($object, $state), $b->decide($compact, $state), "$name, state $label");
+            }
+            // Through the public API: the compact text, or its decoded list.
+            $this->assertSame($v->decide($object, $paid)->stateJson, $v->decide($compact, $paid)->stateJson, $name);
+            $this->assertSame($v->decide($object, $paid)->stateJson, $v->decide(json_decode($compact, true), $paid)->stateJson, $name);
+        }
+        $header = Verifier::sign(self::BODY, [self::SECRET], self::TS);
+        $items = json_decode($b->process($compactHandle, self::BODY, $header, self::TS_MS), true);
+        $invalid = [
+            'the event is a compact result of layout version 2; this library reads version 1' => [2] + $items,
+            'the event is a compact result of layout version 1 with 24 members; that layout has 25' => array_slice($items, 0, 24),
+            'the event is a compact result of layout version 1 with 26 members; that layout has 25' => array_merge($items, [null]),
+            'the event is an array but not a compact process result (its first member must be the layout version, an integer)' => ['1'] + $items,
+        ];
+        foreach ($invalid as $message => $event) {
+            try {
+                $v->decide((string) json_encode($event), '');
+                $this->fail("no exception: $message");
+            } catch (BodyException $x) {
+                $this->assertSame(['EVENT_INVALID', 400, '', $message], [$x->status(), $x->httpStatus(), $x->field(), $x->getMessage()]);
+            }
+        }
+        $b->freeVerifier($handle);
+        $b->freeVerifier($compactHandle);
+    }
+
+    /**
+     * Options (or sign's secrets) that are not UTF-8, as a secret typed in Latin-1 makes them, are
+     * INVALID_OPTIONS naming the offset of the first bad byte, never the secret.
+     *
+     * @dataProvider backends
+     */
+    public function testOptionsThatAreNotUtf8NameTheOffsetAndNeverTheSecret(string $backend): void
+    {
+        $b = Verifier::pickBackend($backend);
+        $options = "{\"secrets\":[\"TOPSECRET\xff\"]}";
+        $message = 'options are not valid UTF-8 (invalid byte at offset 22): secrets are text, used as their UTF-8 bytes';
+        [$handle, $error] = $b->newVerifier($options);
+        $this->assertNull($handle);
+        $results = [
+            'new verifier' => (string) $error,
+            'options check' => $b->optionsCheck($options),
+            'normalize' => $b->normalize(self::BODY, $options),
+            'explain' => $b->explain(self::BODY, '', $options, self::TS_MS),
+        ];
+        foreach ($results as $name => $json) {
+            $r = json_decode($json, true);
+            $this->assertSame(['INVALID_OPTIONS', $message], [$r['status'], $r['message']], "$name: $json");
+            $this->assertStringNotContainsString('TOPSECRET', $json);
+        }
+        $r = json_decode($b->sign('{}', self::TS, "[\"ok\",\"TOPSECRET\xe9\"]"), true);
+        $this->assertSame(['INVALID_OPTIONS', 'secrets are not valid UTF-8 (invalid byte at offset 16): secrets are text, used as their UTF-8 bytes'], [$r['status'], $r['message']]);
+        // Valid UTF-8 that is not JSON is still a JSON error.
+        $r = json_decode($b->optionsCheck('{"secrets":["kľúč"]'), true);
+        $this->assertStringStartsWith('options are not valid JSON (', $r['message']);
+    }
+
+    /**
      * A result longer than the FFI backend's buffer (4 KiB) is read through a result handle: the
      * same event either way, and a result that fits the buffer exactly is taken from it.
      *

@@ -556,7 +556,13 @@ def _compact_event(raw: bytes, body: bytes) -> Event:
 
 
 def _dumps(value: Any) -> bytes:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    # "surrogatepass", as for text (_text): a str with a lone surrogate (bytes of another encoding
+    # read with surrogateescape, e.g. a Latin-1 secret from os.environ) goes to the library as the
+    # invalid UTF-8 it is, and the library names the offset, never the text; a strict encode
+    # raised UnicodeEncodeError, whose args held the whole JSON, secrets included.
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8", "surrogatepass"
+    )
 
 
 class Verifier:

@@ -275,6 +275,28 @@ def test_from_options_json_rejects_unknown_keys_without_echoing_secrets() -> Non
     assert v.verify(body, signed(body, [SECRET_OLD])).outcome == "paid"
 
 
+def test_a_secret_read_in_another_encoding_is_named_by_offset_never_shown() -> None:
+    # A Latin-1 byte read from the environment under a UTF-8 locale: os.environ gives it as a
+    # lone surrogate (surrogateescape). The library says where the bad byte is, never the text.
+    secret = b"TOPSECRET\xff".decode("utf-8", "surrogateescape")
+    with pytest.raises(ew.ConfigurationError) as info:
+        ew.Verifier([secret])
+    assert info.value.status == "INVALID_OPTIONS"
+    assert info.value.message == (
+        "options are not valid UTF-8 (invalid byte at offset 22): "
+        "secrets are text, used as their UTF-8 bytes"
+    )
+    with pytest.raises(ew.ConfigurationError) as sign_info:
+        ew.sign(b"{}", ["ok", secret])
+    assert sign_info.value.message.startswith(
+        "secrets are not valid UTF-8 (invalid byte at offset 16)"
+    )
+    for exc in (info.value, sign_info.value):
+        shown = str(exc) + repr(exc) + repr(exc.args) + json.dumps(exc.result)
+        assert "TOPSECRET" not in shown
+        assert exc.__context__ is None and exc.__cause__ is None
+
+
 def test_secrets_never_shown(verifier: ew.Verifier) -> None:
     text = repr(verifier) + str(verifier)
     assert SECRET_OLD not in text and SECRET_NEW not in text

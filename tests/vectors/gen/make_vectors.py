@@ -1440,8 +1440,28 @@ def _rank(status, final, entity):
     return (ORDER_RANK if entity == "order" else RANK).get(status, 0)
 
 
+# The compact process result (option compactResult, docs/design.md "Compact process result"), layout
+# version 1: its members by their names in the object result.
+COMPACT_V1 = ["layoutVersion", "signature.timestamp", "signature.key", "signature.secretIndex", "signature.ageMs",
+              "eventId", "eventType", "eventTimestamp", "eventTimestampMs", "entity", "entityId", "paymentId",
+              "refundId", "orderId", "instructionId", "externalId", "status", "statusKnown", "final", "outcome",
+              "reasonCode", "legacyFields", "hookDataOffset", "hookDataLength", "suggested"]
+
+
+def compact_result(event, sig, hook_span=(None, None)):
+    """The compact process result of a full normalized event and its signature object (hookData is
+    not in it: only its byte range in the body, `hook_span`)."""
+    values = dict(event, layoutVersion=1, hookDataOffset=hook_span[0], hookDataLength=hook_span[1])
+    values.update({"signature." + k: v for k, v in sig.items()})
+    assert len(values) == len(COMPACT_V1) + 2, sorted(values)  # + schemaVersion and hookData
+    return [values[k] for k in COMPACT_V1]
+
+
 def model_decide(event, state):
     """(decision, new state) as docs/behaviour.md section 6 says; inputs already valid."""
+    if isinstance(event, list):  # a compact process result: its members by name
+        assert event[0] == 1 and len(event) == len(COMPACT_V1)
+        event = dict(zip(COMPACT_V1, event))
     e = event["event"] if isinstance(event.get("event"), dict) else event
     eid_ = e["eventId"].lower()
     ets = e["eventTimestampMs"]
@@ -1878,6 +1898,76 @@ def decide_cases():
         event={"eventId": e1, "eventTimestampMs": T1_MS, "entity": "payment", "entityId": PAYMENT_A,
                "status": "BOOKED", "outcome": "settled"}, state=s_processing)
 
+    # -- the event as the compact process result (option compactResult) -------------------------
+    # The same cases again with the event as evf_verifier_process answers it with compactResult: the
+    # same decision and the same state, byte for byte.
+    def compact_twin(name, hook_span=(None, None)):
+        orig = next((c for c in C if c["name"] == name), None)
+        assert orig is not None, name
+        event = orig["event"]
+        sig = event.get("signature") or sig_obj(SIG_TS, "v0", 0, NOW)
+        event = event.get("event", event)
+        kw = {}
+        if "stateRaw" in orig:
+            kw["state_raw"] = orig["stateRaw"]
+        elif "state" in orig:
+            kw["state"] = orig["state"]
+        d = orig["expect"]["decision"]
+        dec("compact process result: " + name, (d["action"], d["reason"], d["orderOutcome"]),
+            event=compact_result(event, sig, hook_span), **kw)
+        assert C[-1]["expect"] == orig["expect"], name
+
+    for name in [
+        "first event for a new order (state {}): apply first",
+        "first event, state input absent (empty)",
+        "newer event: PROCESSING then BOOKED applies",
+        "duplicate: eventId equals lastEventId",
+        "duplicate: upper-case eventId given, compared lower-cased",
+        "stale: an older event arrives after a newer one was applied",
+        "same_timestamp: PROCESSING at the same ms as stored CONFIRMED does not move it back",
+        "regression: BOOKED then FAILED for the same payment",
+        "unchanged: BOOKED again with a new eventId advances lastEventId and lastEventTimestampMs",
+        "confirmedIsPaid, CONFIRMED reversed by FAILED: CONFIRMED (paid) applies",
+        "confirmedIsPaid, CONFIRMED reversed by FAILED: PROCESSING later is a regression of a paid payment",
+        "confirmedIsPaid, CONFIRMED reversed by FAILED: another payment EXPIRED is skipped, the order stays paid",
+        "confirmedIsPaid, CONFIRMED reversed by FAILED: FAILED of the same payment reverses it: the order is failed",
+        "measured: P1 BOOKED, unknown event type, P2 EXPIRED: an event of an unknown type with a status but no ids "
+        "changes nothing",
+        "order PAID, then a payment FAILED: already_paid",
+        "refund BOOKED after a paid payment is applied (a refund is not a payment)",
+        "recorded: an older attempt's late CREATED does not move a failed order back",
+        "suggested: the event's own table (with overrides) when its outcome is the order's",
+        "suggested: the default table for orderOutcome when the event's outcome is not the order's",
+        "event without status on a new order: no_outcome",
+        "unknown state keys kept on a skip",
+        "round trip: a later event on the returned state",
+    ]:
+        compact_twin(name)
+    compact_twin("whole process result (with signature) given: its event is used", hook_span=(112, 48))
+    compact_twin("order PARTIALLY_PAID then PAID", hook_span=(0, 4))
+    booked_compact = compact_result(booked_t1, sig_obj(SIG_TS, "v0", 0, NOW))
+    dec("compact result of layout version 2: not read", event=[2] + booked_compact[1:], exp=invalid(""))
+    dec("compact result of layout version 0: not read", event=[0] + booked_compact[1:], exp=invalid(""))
+    dec("compact result of layout version 1 with a member missing (24)", event=booked_compact[:-1],
+        exp=invalid(""))
+    dec("compact result of layout version 1 with a member too many (26)", event=booked_compact + [None],
+        exp=invalid(""))
+    dec("compact result with only its layout version", event=[1], exp=invalid(""))
+    dec("array with the layout version as a string", event=["1"] + booked_compact[1:], exp=invalid(""))
+    dec("array with the layout version 1.0 (not an integer)", event_raw=compact([1.5] + booked_compact[1:]).replace(
+        "[1.5,", "[1.0,", 1), exp=invalid(""))
+    dec("empty array", event=[], exp=invalid(""))
+    dec("compact result with eventTimestampMs a string",
+        event=[str(v) if i == COMPACT_V1.index("eventTimestampMs") else v for i, v in enumerate(booked_compact)],
+        exp=invalid("eventTimestampMs"))
+    dec("compact result with eventId null", event=[None if i == COMPACT_V1.index("eventId") else v
+                                                   for i, v in enumerate(booked_compact)], exp=invalid("eventId"))
+    dec("compact result with final a string", event=["yes" if i == COMPACT_V1.index("final") else v
+                                                     for i, v in enumerate(booked_compact)], exp=invalid("final"))
+    dec("compact result with suggested an array", event=[[] if i == COMPACT_V1.index("suggested") else v
+                                                         for i, v in enumerate(booked_compact)],
+        exp=invalid("suggested"))
+
     # Invalid input
     dec("eventRaw malformed JSON", event_raw='{"eventId": "%s",' % e1, exp=expect("EVENT_INVALID"))
     dec("eventRaw empty", event_raw="", exp=expect("EVENT_INVALID"))
@@ -1895,7 +1985,8 @@ def decide_cases():
     dec("event with entityId an object", event={"eventId": e1, "eventTimestampMs": T1_MS, "entityId": {}},
         exp=invalid("entityId"))
     dec("event with suggested a string", event=dict(booked_t1, suggested="processing"), exp=invalid("suggested"))
-    dec("event an array", event=[booked_t1], exp=expect("EVENT_INVALID"))
+    dec("event an array of an event (not a compact process result)", event=[booked_t1], exp=invalid(""))
+    dec("event a string", event="BOOKED", exp=invalid(""))
     dec("stateRaw malformed JSON", event=booked_t1, state_raw='{"status":"BOOKED"', exp=expect("STATE_INVALID"))
     dec("state with lastEventTimestampMs a string", event=booked_t1,
         state={"status": "PROCESSING", "lastEventTimestampMs": str(T0_MS)}, exp=expect("STATE_INVALID"))

@@ -29,6 +29,14 @@ final class Decide
     private const RECORD_KEYS = ['entity', 'entityId', 'status', 'outcome', 'final', 'lastEventTimestampMs'];
     private const REFUND_OUTCOMES = ['refund_pending' => true, 'refunded' => true, 'refund_failed' => true];
     private const MONEY = ['payment' => true, 'order' => true];
+    /**
+     * state.rs COMPACT_V1: the members of the compact process result of layout version 1
+     * (docs/design.md "Compact process result"), each under its name in the object result.
+     */
+    private const COMPACT_V1 = ['layoutVersion', 'signature.timestamp', 'signature.key', 'signature.secretIndex',
+        'signature.ageMs', 'eventId', 'eventType', 'eventTimestamp', 'eventTimestampMs', 'entity', 'entityId', 'paymentId',
+        'refundId', 'orderId', 'instructionId', 'externalId', 'status', 'statusKnown', 'final', 'outcome', 'reasonCode',
+        'legacyFields', 'hookDataOffset', 'hookDataLength', 'suggested'];
 
     private function __construct()
     {
@@ -173,10 +181,59 @@ final class Decide
         return $o !== null && $o !== 'unknown' && in_array($o, Outcome::ALL, true);
     }
 
+    /**
+     * state.rs event_object: the event input as an object ('' = {}); a compact process result as
+     * the object of its members, named as in COMPACT_V1.
+     *
+     * @return \stdClass|array<array-key, mixed>
+     */
+    private static function eventObject(string $json)
+    {
+        if ($json === '') {
+            return new \stdClass();
+        }
+        [$ok, $v, $error] = JsonReader::decode($json, Constants::MAX_INPUT_DEPTH);
+        if (!$ok) {
+            throw new Failure(Status::EVENT_INVALID, sprintf('the event is not valid JSON (%s)', $error), '');
+        }
+        // The text says what it is: decoded as arrays (a key ext/json cannot make a property of),
+        // an object with the keys "0", "1", ... would look like a list.
+        $first = ltrim($json, " \t\n\r")[0];
+        if ($first === '{' && (is_array($v) || $v instanceof \stdClass)) {
+            return $v;
+        }
+        if ($first === '[' && is_array($v)) {
+            return self::compactMembers($v);
+        }
+        throw new Failure(Status::EVENT_INVALID, 'the event must be a JSON object (an event or a result), or the array of a compact process result', '');
+    }
+
+    /**
+     * state.rs compact_members: a compact process result's members by name, layout version 1
+     * only, with all its members.
+     *
+     * @param array<array-key, mixed> $items
+     * @return array<string, mixed>
+     */
+    private static function compactMembers(array $items): array
+    {
+        $version = $items[0] ?? null;
+        if (!is_int($version)) {
+            throw new Failure(Status::EVENT_INVALID, 'the event is an array but not a compact process result (its first member must be the layout version, an integer)', '');
+        }
+        if ($version !== 1) {
+            throw new Failure(Status::EVENT_INVALID, sprintf('the event is a compact result of layout version %d; this library reads version 1', $version), '');
+        }
+        if (count($items) !== count(self::COMPACT_V1)) {
+            throw new Failure(Status::EVENT_INVALID, sprintf('the event is a compact result of layout version 1 with %d members; that layout has %d', count($items), count(self::COMPACT_V1)), '');
+        }
+        return array_combine(self::COMPACT_V1, $items);
+    }
+
     /** @return array<string, mixed> decide::parse_event */
     private static function parseEvent(string $json): array
     {
-        $map = self::parseObject($json, 'event', Status::EVENT_INVALID);
+        $map = self::eventObject($json);
         $inner = self::get($map, 'event');
         if (self::isObject($inner)) {
             $map = $inner;

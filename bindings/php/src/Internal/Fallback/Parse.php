@@ -122,7 +122,7 @@ final class Parse
     }
 
     /** Where invalid UTF-8 starts (Utf8Error::valid_up_to), for the message. */
-    private static function validUpTo(string $s): int
+    public static function validUpTo(string $s): int
     {
         $i = 0;
         $n = strlen($s);
