@@ -44,14 +44,7 @@ final class ReadmeTest extends TestCase
             . "\$storedStateJsonOrArray = '';\n\n";
         file_put_contents(self::$dir . '/webhook.php', $prelude . self::readmeBlock('<!-- webhook-endpoint -->') . "\n");
 
-        $flags = ['-d', 'ffi.enable=0'];
-        if (Verifier::defaultBackend() === 'ffi') {
-            $header = self::$dir . '/everifin_webhook.ffi.h';
-            exec(escapeshellarg(PHP_BINARY) . ' ' . escapeshellarg(dirname(__DIR__) . '/bin/ffi-header.php')
-                . ' ' . escapeshellarg("--out=$header") . ' 2>&1', $out, $rc);
-            self::assertSame(0, $rc, implode("\n", $out));
-            $flags = ['-d', 'ffi.enable=1', '-d', "ffi.preload=$header"];
-        }
+        $flags = PhpServer::backendOptions(Verifier::defaultBackend(), self::$dir);
         self::$server = PhpServer::start(array_merge($flags, ['-d', 'display_errors=0', '-d', 'log_errors=1']),
             ['-t', self::$dir], self::$dir . '/server.log');
         self::$port = self::$server->port;

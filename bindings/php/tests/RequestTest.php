@@ -29,14 +29,7 @@ final class RequestTest extends TestCase
         self::$dir = sys_get_temp_dir() . '/evf-request-test-' . getmypid();
         @mkdir(self::$dir);
         self::$backend = (new Verifier([self::SECRET]))->backend();
-        $flags = ['-d', 'ffi.enable=0'];
-        if (self::$backend === 'ffi') {
-            $header = self::$dir . '/everifin_webhook.ffi.h';
-            exec(escapeshellarg(PHP_BINARY) . ' ' . escapeshellarg(dirname(__DIR__) . '/bin/ffi-header.php')
-                . ' ' . escapeshellarg("--out=$header") . ' 2>&1', $out, $rc);
-            self::assertSame(0, $rc, implode("\n", $out));
-            $flags = ['-d', 'ffi.enable=1', '-d', "ffi.preload=$header"];
-        }
+        $flags = PhpServer::backendOptions(self::$backend, self::$dir);
         putenv('EVERIFIN_TEST_HOOK_SECRET=' . self::SECRET); // php -S passes its environment on
         try {
             self::$server = PhpServer::start(array_merge($flags, ['-d', 'memory_limit=32M', '-d', 'post_max_size=0',

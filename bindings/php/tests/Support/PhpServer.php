@@ -51,6 +51,26 @@ final class PhpServer
         throw new \RuntimeException("php -S did not start:\n" . @file_get_contents($log, false, null, $before));
     }
 
+    /**
+     * php's options for a built-in server with $backend ('ffi' or 'php'): FFI in php -S needs the
+     * library preloaded (README, "php -S"), from a header bin/ffi-header.php writes into $dir.
+     *
+     * @return list<string>
+     */
+    public static function backendOptions(string $backend, string $dir): array
+    {
+        if ($backend !== 'ffi') {
+            return ['-d', 'ffi.enable=0'];
+        }
+        $header = $dir . '/everifin_webhook.ffi.h';
+        exec(escapeshellarg(PHP_BINARY) . ' ' . escapeshellarg(dirname(__DIR__, 2) . '/bin/ffi-header.php')
+            . ' ' . escapeshellarg("--out=$header") . ' 2>&1', $out, $rc);
+        if ($rc !== 0) {
+            throw new \RuntimeException("bin/ffi-header.php failed:\n" . implode("\n", $out));
+        }
+        return ['-d', 'ffi.enable=1', '-d', "ffi.preload=$header"];
+    }
+
     public function url(string $path = '/'): string
     {
         return "http://127.0.0.1:{$this->port}$path";
