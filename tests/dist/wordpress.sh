@@ -13,8 +13,9 @@
 # Steps: wp_install; upload the ZIP with WordPress's Plugin_Upgrader; activate_plugin; write the
 # FFI header with the bundled bin/ffi-header.php; log in as the admin and save a secret through the
 # settings screen; check the admin notice of each backend; send signed webhooks (wordpress/
-# webhooks.py): valid, duplicate, forged, stale, late, unknown order, concurrent duplicates; check
-# the answers and the stored order state.
+# webhooks.py): valid, duplicate, forged, stale, late, unknown order, bodies WordPress would run out
+# of memory decoding (memory_limit 128M), concurrent duplicates; check the answers and the stored
+# order state.
 # Prints "test-wordpress: N passed, M failed"; exit status 1 when anything failed.
 set -uo pipefail
 # Test what ships: the Makefile's EVERIFIN_WEBHOOK_LIB (the checkout's build) must not reach PHP-FPM.
@@ -109,7 +110,8 @@ start_web() {
     ini="$TMP/php-$pool.ini"
     {
       echo "error_log = $TMP/php-$pool.log"; echo "log_errors = On"; echo "display_errors = Off"
-      echo "opcache.enable = 1"; echo "opcache.enable_cli = 0"; echo "memory_limit = 256M"
+      # PHP's default memory_limit: what a stranger's body must not exhaust.
+      echo "opcache.enable = 1"; echo "opcache.enable_cli = 0"; echo "memory_limit = 128M"
       if [ "$pool" = ffi ]; then
         # What readme.txt tells the merchant: ffi.enable=preload (the default) + preloading.
         echo "ffi.enable = preload"
@@ -131,7 +133,8 @@ start_web() {
     listen 127.0.0.1:$port;
     root $WP;
     index index.php;
-    client_max_body_size 2m;
+    # Larger than the library's 1 MiB limit: big bodies reach WordPress and the plugin.
+    client_max_body_size 16m;
     location /wp-content/ { alias $TMP/wp-content/; }
     location / { try_files \$uri \$uri/ /index.php?\$args; }
     location ~ \\.php\$ {

@@ -73,11 +73,20 @@ final class ExamplesTest extends TestCase
 
     // ------------------------------------------------------------------ WooCommerce
 
+    /**
+     * A POST to the route as WordPress's REST server dispatches it: rest_pre_dispatch first (the
+     * plugin answers there, before WordPress would decode the body), the route's callback only
+     * when no filter answered.
+     */
     private function wooPost(string $body, array $headers): \WP_REST_Response
     {
         $route = \WpStub::$routes['everifin/v1/webhook'] ?? null;
         $this->assertNotNull($route, 'the plugin registers its REST route on rest_api_init');
-        return ($route['callback'])(new \WP_REST_Request($body, $headers));
+        $request = new \WP_REST_Request($body, $headers);
+        $response = apply_filters('rest_pre_dispatch', null, null, $request);
+        $this->assertInstanceOf(\WP_REST_Response::class, $response, 'the plugin answers its route in rest_pre_dispatch');
+        $this->assertSame('', $request->get_body(), 'nothing is left for WordPress to decode after dispatch');
+        return $response;
     }
 
     public function testWooCommercePluginRegistersAPublicPostRoute(): void
@@ -193,6 +202,38 @@ final class ExamplesTest extends TestCase
         $this->assertCount(1, $order->notes);
         $this->assertStringContainsString('record it with the Refund button', $order->notes[0]);
         $this->assertSame(0, $order->paymentCompleteCalls);
+    }
+
+    /**
+     * The plugin answers POST /everifin/v1/webhook in rest_pre_dispatch, before WordPress decodes a
+     * JSON body (a few MB of nested arrays nobody signed exhausted memory_limit: a fatal error);
+     * everything else is left to WordPress.
+     */
+    public function testWooCommerceAnswersItsRouteBeforeWordPressDecodesTheBody(): void
+    {
+        $this->assertContains([\Everifin_Webhook_Plugin::class, 'preDispatch'], \WpStub::$actions['rest_pre_dispatch'] ?? []);
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        // What made WordPress run out of memory: 3.3 MB of nested arrays, unsigned.
+        $nested = '[' . implode(',', array_fill(0, 300000, '[1,[2,[3]]]')) . ']';
+        foreach (['/everifin/v1/webhook', '/Everifin/V1/Webhook', '/everifin/v1/webhook/'] as $path) {
+            $request = new \WP_REST_Request($nested, [], 'POST', $path);
+            $r = \Everifin_Webhook_Plugin::preDispatch(null, null, $request);
+            $this->assertInstanceOf(\WP_REST_Response::class, $r, $path);
+            $this->assertSame([413, 'BODY_TOO_LARGE'], [$r->get_status(), $r->get_data()['status']], $path);
+            $this->assertSame('', $request->get_body(), 'the body is not left for rest_filter_response_fields to decode');
+        }
+        $forged = '[' . implode(',', array_fill(0, 80000, '[1,[2,[3]]]')) . ']';
+        $r = \Everifin_Webhook_Plugin::preDispatch(null, null, new \WP_REST_Request($forged, ['Signature' => Verifier::sign($forged, ['not the secret'])]));
+        $this->assertSame([401, 'SIGNATURE_MISMATCH'], [$r->get_status(), $r->get_data()['status']]);
+
+        // Other routes, other methods, and an answer another filter already gave: untouched.
+        foreach ([['POST', '/wp/v2/posts'], ['POST', '/everifin/v1/webhooks'], ['GET', '/everifin/v1/webhook']] as [$method, $path]) {
+            $request = new \WP_REST_Request($nested, [], $method, $path);
+            $this->assertNull(\Everifin_Webhook_Plugin::preDispatch(null, null, $request), "$method $path");
+            $this->assertSame($nested, $request->get_body());
+        }
+        $earlier = new \WP_REST_Response(['code' => 'blocked'], 403);
+        $this->assertSame($earlier, \Everifin_Webhook_Plugin::preDispatch($earlier, null, new \WP_REST_Request($nested, [])));
     }
 
     /** WordPress's own JSON check is lifted for the webhook route only: the signature is checked first. */

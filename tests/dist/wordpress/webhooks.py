@@ -7,8 +7,9 @@ a merchant, and the stored order state through the test's setup.php:
   - per pool: a valid payment BOOKED (order paid once), the same event again (duplicate), a forged
     signature, a stale signature, a late older event, no Signature header, bodies WordPress cannot
     parse, a booked refund (a note, no status change), orders paid or completed in the shop (never
-    moved back), an unknown order, and the same event delivered concurrently by many requests
-    (applied exactly once).
+    moved back), an unknown order, megabytes of nested JSON arrays (WordPress would decode them out of
+    memory before the route: answered 413/401, no fatal error), and the same event delivered
+    concurrently by many requests (applied exactly once).
 
 Signatures are made with Python's hmac (independent of the library). Exit status 1 on any failure.
 """
@@ -231,6 +232,20 @@ def webhooks(site: Site, concurrency: int) -> None:
     unknown = event(999999, "BOOKED", now)
     code, ans = site.webhook(unknown, sign(unknown, SECRETS[1]))
     check(f"{site.name}: unknown order -> 200 received, no order, no decision", (code, ans.get("received"), ans.get("order"), "decision" in ans) == (200, True, None, False), (code, ans))
+
+    # Bodies WordPress itself would json_decode before the route (WP_REST_Request::has_valid_params)
+    # and run out of memory on (memory_limit=128M): a PHP fatal error, 500, before any check.
+    nested = ("[" + ",".join(["[1,[2,[3]]]"] * 300000) + "]").encode()
+    code, ans = site.webhook(nested, None)
+    check(f"{site.name}: 3.3 MB of nested arrays, unsigned -> 413 BODY_TOO_LARGE (not a PHP fatal error)",
+          (code, ans.get("status")) == (413, "BODY_TOO_LARGE"), (code, ans))
+    nested = ("[" + ",".join(["[1,[2,[3]]]"] * 80000) + "]").encode()
+    code, ans = site.webhook(nested, sign(nested, "someone else's secret"))
+    check(f"{site.name}: 0.9 MB of nested arrays, forged signature -> 401 SIGNATURE_MISMATCH",
+          (code, ans.get("status")) == (401, "SIGNATURE_MISMATCH"), (code, ans))
+    body = event(site.new_order(), "BOOKED", now)
+    code, ans = site.webhook(body, sign(body, SECRETS[1]))
+    check(f"{site.name}: ... and a genuine delivery right after -> 200 apply", (code, dec(ans).get("action")) == (200, "apply"), (code, ans))
 
     # Everifin delivers the same event again while the first delivery is still running.
     order2 = site.new_order()

@@ -33,6 +33,8 @@ final class Everifin_Webhook_Plugin
     public static function register(): void
     {
         add_action('rest_api_init', [self::class, 'routes']);
+        // Early, before any other plugin's filter reads the request's parameters (which decodes the body).
+        add_filter('rest_pre_dispatch', [self::class, 'preDispatch'], 0, 3);
         add_filter('rest_request_before_callbacks', [self::class, 'keepInvalidJson'], 10, 3);
         // The plugin uses only the order API that works with High-Performance Order Storage.
         add_action('before_woocommerce_init', [self::class, 'declareCompatibility']);
@@ -64,9 +66,44 @@ final class Everifin_Webhook_Plugin
         ]);
     }
 
+    /** The route's path as WordPress matches it (case-insensitively, without a trailing slash). */
+    public static function isWebhookRoute(string $route): bool
+    {
+        return strcasecmp(rtrim($route, '/'), '/' . self::REST_NAMESPACE . self::REST_ROUTE) === 0;
+    }
+
     /**
-     * WordPress parses a JSON body before the route's callback and answers 400 rest_invalid_json
-     * when it cannot. The webhook route reads the raw body itself: the signature is checked first
+     * Answers a POST to the webhook route at the start of WP_REST_Server::dispatch(), before
+     * WordPress decodes an application/json body (WP_REST_Request::has_valid_params(), called
+     * next in dispatch(), and any read of a parameter do): decoding a few MB of deeply nested JSON
+     * that nobody signed exhausts PHP's memory_limit, a fatal error before the signature is
+     * checked. The handler reads the body raw; the library refuses one over maxBodyBytes (413
+     * BODY_TOO_LARGE) and checks the signature before it parses anything. The request's body is
+     * emptied afterwards, so that WordPress's filters after dispatch (rest_filter_response_fields
+     * reads $request['_fields']) have nothing to decode. The route stays registered (discovery,
+     * and the same callback when this filter is not run); other routes and methods are untouched.
+     *
+     * @param mixed $result
+     * @param mixed $server
+     * @param mixed $request
+     * @return mixed
+     */
+    public static function preDispatch($result, $server, $request)
+    {
+        if ($result !== null || !$request instanceof WP_REST_Request || strtoupper((string) $request->get_method()) !== 'POST'
+            || !self::isWebhookRoute((string) $request->get_route())) {
+            return $result;
+        }
+        $response = self::handle($request);
+        $request->set_body('');
+        return $response;
+    }
+
+    /**
+     * preDispatch() answers the route before WordPress parses the body. Should the callback be
+     * reached anyway (preDispatch removed by another plugin): WordPress parses a JSON body before
+     * the route's callback and answers 400 rest_invalid_json when it cannot. The webhook route
+     * reads the raw body itself: the signature is checked first
      * (an unsigned request is 401 whatever its body), then the library names the body's fault
      * (BODY_NOT_JSON, BODY_NOT_UTF8) with the contract's status. Other routes are untouched.
      *
