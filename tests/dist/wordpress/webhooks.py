@@ -143,6 +143,11 @@ def settings(site: Site) -> None:
     opt = json.loads(site.wp("option", "everifin_webhook_secrets"))
     check("option everifin_webhook_secrets: 2 secrets, autoload no", opt == {"autoload": "no", "count": 2}, opt)
 
+    # The error notice shows only what a save of this user left, never text from the URL (phishing).
+    _, _, html = site.get(page + "&everifin-error=" + urllib.parse.quote("Security alert: call +420 000 000 000"))
+    check("settings screen: a link cannot put text into the error notice",
+          "Security alert" not in html and "everifin-webhook-error" not in html, re.findall(r'notice-error[^>]*><p>([^<]*)', html))
+
 
 def remove_secrets(site: Site) -> None:
     """The merchant removes every secret (the checkbox): webhooks are then answered 500, retried."""

@@ -19,6 +19,8 @@ final class Everifin_Webhook_Admin
     public const PAGE = 'everifin-webhook';
     public const CAPABILITY = 'manage_options';
     private const ACTION = 'everifin_webhook_save';
+    /** A save error waits for the next page view in this transient, per user (plus the user id). */
+    private const ERROR_TRANSIENT = 'everifin_webhook_error_';
 
     public static function register(): void
     {
@@ -103,8 +105,11 @@ final class Everifin_Webhook_Admin
         $count = count(Everifin_Webhook_Plugin::secrets());
         $url = rest_url(Everifin_Webhook_Plugin::REST_NAMESPACE . Everifin_Webhook_Plugin::REST_ROUTE);
         echo '<div class="wrap"><h1>Everifin webhook</h1>';
-        if (isset($_GET['everifin-error'])) {
-            printf('<div class="notice notice-error"><p>%s</p></div>', esc_html(sanitize_text_field(wp_unslash((string) $_GET['everifin-error']))));
+        // The error of this user's last save, kept by save() for one page view. Never text from the
+        // URL: a link could otherwise put any message into this page.
+        $error = isset($_GET['everifin-error']) ? self::takeError() : null;
+        if ($error !== null) {
+            printf('<div class="notice notice-error everifin-webhook-error"><p>%s</p></div>', esc_html($error));
         } elseif (isset($_GET['updated'])) {
             echo '<div class="notice notice-success"><p>' . esc_html(sprintf('Saved: %d hook secret(s) configured.', $count)) . '</p></div>';
         }
@@ -155,13 +160,32 @@ final class Everifin_Webhook_Admin
             try {
                 new Verifier($secrets);
             } catch (WebhookException $e) {
-                // The message names the problem, never a secret.
-                wp_safe_redirect(self::pageUrl(['everifin-error' => rawurlencode($e->getMessage())]));
-                exit;
+                // The message names the problem, never a secret. The configured secrets stay.
+                self::failSave('Not saved: ' . rtrim($e->getMessage(), '.') . '. The configured secrets are unchanged.');
             }
         }
         Everifin_Webhook_Plugin::saveSecrets($secrets);
         wp_safe_redirect(self::pageUrl(['updated' => '1']));
         exit;
+    }
+
+    /** Back to the settings page with $message shown once to this user as an error; nothing saved. */
+    private static function failSave(string $message): never
+    {
+        set_transient(self::ERROR_TRANSIENT . get_current_user_id(), $message, 10 * MINUTE_IN_SECONDS);
+        wp_safe_redirect(self::pageUrl(['everifin-error' => '1']));
+        exit;
+    }
+
+    /** The error failSave() left for the current user, once; null when there is none. */
+    private static function takeError(): ?string
+    {
+        $key = self::ERROR_TRANSIENT . get_current_user_id();
+        $message = get_transient($key);
+        if (!is_string($message) || $message === '') {
+            return null;
+        }
+        delete_transient($key);
+        return $message;
     }
 }
