@@ -143,6 +143,22 @@ def settings(site: Site) -> None:
     opt = json.loads(site.wp("option", "everifin_webhook_secrets"))
     check("option everifin_webhook_secrets: 2 secrets, autoload no", opt == {"autoload": "no", "count": 2}, opt)
 
+    # A secret pasted with a blank at either end would make every genuine webhook a 401: refused,
+    # naming which secret, never showing it; the configured secrets stay.
+    for typed, which in (([SECRETS[0], SECRETS[1] + " "], "the second secret ends with a space"),
+                         (["\u00a0" + SECRETS[0], SECRETS[1]], "the first secret begins with a space")):
+        _, _, html = site.get(page)
+        nonce = re.search(r'name="_wpnonce" value="([0-9a-f]+)"', html)
+        _, url, html = site.post_form("/wp-admin/admin-post.php", {
+            "action": "everifin_webhook_save", "_wpnonce": nonce.group(1) if nonce else "",
+            "_wp_http_referer": page, "secrets": "\r\n".join(typed)})
+        shown = re.findall(r'everifin-webhook-error"><p>([^<]*)', html)
+        check(f"settings screen: refuses a secret with a blank at one end ({which}), keeps the configured ones",
+              "updated=1" not in url and len(shown) == 1 and which in shown[0] and "2 hook secret(s) configured." in html, (url, shown))
+        check("settings screen: ... without showing the secret", not any(s in html for s in SECRETS), "a secret is in the page")
+        _, _, html = site.get(page + "&everifin-error=1")
+        check("settings screen: ... and shows that error once", "everifin-webhook-error" not in html, re.findall(r'notice-error[^>]*><p>([^<]*)', html))
+
     # The error notice shows only what a save of this user left, never text from the URL (phishing).
     _, _, html = site.get(page + "&everifin-error=" + urllib.parse.quote("Security alert: call +420 000 000 000"))
     check("settings screen: a link cannot put text into the error notice",

@@ -164,9 +164,44 @@ final class Everifin_Webhook_Admin
                 self::failSave('Not saved: ' . rtrim($e->getMessage(), '.') . '. The configured secrets are unchanged.');
             }
         }
+        // A secret is used as its exact bytes, so a space pasted with it would make every genuine
+        // webhook a 401 SIGNATURE_MISMATCH, which Everifin does not retry. Everifin's secrets have
+        // no blank at either end: refuse one, naming which secret and never showing it.
+        foreach ($secrets as $i => $secret) {
+            $end = self::blankEnd($secret);
+            if ($end !== null) {
+                self::failSave(sprintf(
+                    'Not saved: the %s secret %s with a space or another blank character. Everifin signs with the exact secret, so every webhook would be rejected (401 SIGNATURE_MISMATCH). Paste it again without the blank. The configured secrets are unchanged.',
+                    self::ordinal($i),
+                    $end
+                ));
+            }
+        }
         Everifin_Webhook_Plugin::saveSecrets($secrets);
         wp_safe_redirect(self::pageUrl(['updated' => '1']));
         exit;
+    }
+
+    /** Blanks: whitespace, Unicode spaces (no-break space, ...), zero-width space, byte order mark. */
+    private const BLANK = '[\\s\\p{Z}\\x{200B}\\x{FEFF}]';
+
+    /** 'begins' or 'ends' when $secret begins or ends with a blank (else null; also for non-UTF-8). */
+    private static function blankEnd(string $secret): ?string
+    {
+        if (preg_match('/\\A' . self::BLANK . '/u', $secret) === 1) {
+            return 'begins';
+        }
+        if (preg_match('/' . self::BLANK . '\\z/u', $secret) === 1) {
+            return 'ends';
+        }
+        return null;
+    }
+
+    /** 'first', 'second', ... for the secret at index $i (the form's non-empty lines, in order). */
+    private static function ordinal(int $i): string
+    {
+        $words = ['first', 'second', 'third', 'fourth', 'fifth', 'sixth', 'seventh', 'eighth', 'ninth', 'tenth'];
+        return $words[$i] ?? ($i + 1) . 'th';
     }
 
     /** Back to the settings page with $message shown once to this user as an error; nothing saved. */
