@@ -283,13 +283,14 @@ final class ExamplesTest extends TestCase
         if (!defined('WP_UNINSTALL_PLUGIN')) {
             define('WP_UNINSTALL_PLUGIN', 'everifin-webhook/everifin-webhook.php');
         }
-        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = ['a secret'];
+        $ours = [\Everifin_Webhook_Plugin::OPTION_SECRETS, \Everifin_Webhook_Plugin::OPTION_LAST_REJECTED, \Everifin_Webhook_Plugin::OPTION_LAST_UNMATCHED];
+        \WpStub::$options = array_fill_keys($ours, ['set']) + ['other' => 1];
         require self::EXAMPLES . '/woocommerce/everifin-webhook/uninstall.php';
-        $this->assertArrayNotHasKey(\Everifin_Webhook_Plugin::OPTION_SECRETS, \WpStub::$options);
+        $this->assertSame(['other' => 1], \WpStub::$options);
 
         \WpStub::$sites = [1, 2, 5];
         foreach (\WpStub::$sites as $id) {
-            \WpStub::$siteOptions[$id] = [\Everifin_Webhook_Plugin::OPTION_SECRETS => ['secret of site ' . $id], 'other' => 1];
+            \WpStub::$siteOptions[$id] = array_fill_keys($ours, ['of site ' . $id]) + ['other' => 1];
         }
         require self::EXAMPLES . '/woocommerce/everifin-webhook/uninstall.php';
         $this->assertSame([1 => ['other' => 1], 2 => ['other' => 1], 5 => ['other' => 1]], \WpStub::$siteOptions);
@@ -334,6 +335,61 @@ final class ExamplesTest extends TestCase
         \WpStub::$options = [];
         $r = $this->wooPost($body, ['Signature' => self::signed($body)]);
         $this->assertSame(500, $r->get_status());
+    }
+
+    /**
+     * A delivery answered with an error and a verified one that matched no order leave a record for
+     * the settings page (autoload off; never a secret, the body or the header), at most one of each
+     * kind a minute.
+     */
+    public function testWooCommerceRecordsTheLastRejectedAndUnmatchedDeliveries(): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        $body = self::body('1a1a1a1a-1a1a-4a1a-8a1a-1a1a1a1a1a1a', 'BOOKED', gmdate('Y-m-d\TH:i:s.000\Z'), '999');
+        $forged = Verifier::sign($body, ['someone-elses-secret']);
+        $before = time();
+        $this->assertSame(401, $this->wooPost($body, ['Signature' => $forged])->get_status());
+        $rejected = \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_LAST_REJECTED];
+        $this->assertSame(['time', 'httpStatus', 'status', 'message'], array_keys($rejected));
+        $this->assertGreaterThanOrEqual($before, $rejected['time']);
+        $this->assertSame([401, 'SIGNATURE_MISMATCH'], [$rejected['httpStatus'], $rejected['status']]);
+        $this->assertStringContainsString('no signature in the Signature header matches', $rejected['message']);
+        [$stored, $autoload] = \WpStub::$stored[\Everifin_Webhook_Plugin::OPTION_LAST_REJECTED];
+        $this->assertFalse($autoload);
+        foreach ([self::SECRET, $forged, substr($forged, -64), '1a1a1a1a-1a1a-4a1a-8a1a-1a1a1a1a1a1a', '999'] as $never) {
+            $this->assertStringNotContainsString($never, $stored);
+        }
+
+        // Within the minute: a flood of rejected requests writes nothing more.
+        $this->assertSame(401, $this->wooPost($body, [])->get_status());
+        $this->assertSame($rejected, \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_LAST_REJECTED]);
+        // A minute later the next one is recorded.
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_LAST_REJECTED]['time'] -= \Everifin_Webhook_Plugin::TRACE_INTERVAL;
+        $this->assertSame(401, $this->wooPost($body, [])->get_status());
+        $this->assertSame('HEADER_MISSING', \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_LAST_REJECTED]['status']);
+
+        // Authentic, but no order 999: 200, and what was looked for is recorded.
+        $r = $this->wooPost($body, ['Signature' => self::signed($body)]);
+        $this->assertSame([200, null], [$r->get_status(), $r->get_data()['order']]);
+        $unmatched = \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_LAST_UNMATCHED];
+        unset($unmatched['time']);
+        $this->assertSame(['eventId' => '1a1a1a1a-1a1a-4a1a-8a1a-1a1a1a1a1a1a', 'eventType' => 'payment.statusChange', 'status' => 'BOOKED',
+            'externalId' => '999', 'hookDataOrderId' => null], $unmatched);
+        $this->assertFalse(\WpStub::$stored[\Everifin_Webhook_Plugin::OPTION_LAST_UNMATCHED][1]);
+        $this->assertStringNotContainsString(self::SECRET, \WpStub::$stored[\Everifin_Webhook_Plugin::OPTION_LAST_UNMATCHED][0]);
+
+        // Long texts are cut (a message quoting a long header part, an odd externalId), never
+        // inside a UTF-8 character.
+        \WpStub::$options = [\Everifin_Webhook_Plugin::OPTION_SECRETS => [self::SECRET]];
+        $this->wooPost($body, ['Signature' => 'ts=2024-05-07T14:49:55.000Z;' . str_repeat('x', 2000)]);
+        $message = \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_LAST_REJECTED]['message'];
+        $this->assertLessThanOrEqual(300, strlen($message), $message);
+        $this->assertStringNotContainsString(str_repeat('x', 300), $message);
+        $long = self::body('2b2b2b2b-2b2b-4b2b-8b2b-2b2b2b2b2b2b', 'BOOKED', gmdate('Y-m-d\TH:i:s.000\Z'), 'x' . str_repeat('ž', 80));
+        $this->wooPost($long, ['Signature' => self::signed($long)]);
+        $externalId = \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_LAST_UNMATCHED]['externalId'];
+        $this->assertSame('x' . str_repeat('ž', 47) . '...', $externalId);
     }
 
     public function testWooCommerceLoadsDecidesAndSavesWithTheOrderLocked(): void

@@ -8,6 +8,7 @@
  *   php setup.php WP_DIR order [STATUS]        a new shop_order, pending or STATUS (prints its id)
  *   php setup.php WP_DIR order-state ID        JSON: status, state meta, payment_complete count, ...
  *   php setup.php WP_DIR option NAME           JSON: the option's autoload flag, whether set
+ *   php setup.php WP_DIR option-raw NAME       JSON: the option's autoload flag and stored text
  * Exit status 1 with a message on failure.
  */
 
@@ -95,6 +96,11 @@ switch ($evf_cmd) {
         global $wpdb;
         $row = $wpdb->get_row($wpdb->prepare("SELECT autoload, option_value FROM {$wpdb->options} WHERE option_name = %s", $evf_arg));
         evf_out($row === null ? null : ['autoload' => $row->autoload, 'count' => count((array) maybe_unserialize($row->option_value))]);
+        break;
+    case 'option-raw':
+        global $wpdb;
+        $row = $wpdb->get_row($wpdb->prepare("SELECT autoload, option_value FROM {$wpdb->options} WHERE option_name = %s", $evf_arg));
+        evf_out($row === null ? null : ['autoload' => $row->autoload, 'value' => $row->option_value]);
         break;
     default:
         evf_fail("unknown command $evf_cmd");

@@ -196,7 +196,7 @@ def notice(site: Site, backend: str) -> None:
               cls == "warning" and "the pure-PHP fallback runs, because" in text and "ffi.enable=0" in text, text)
 
 
-def webhooks(site: Site, concurrency: int) -> None:
+def webhooks(site: Site, concurrency: int, first: bool) -> None:
     now = datetime.now(timezone.utc)
     order = site.new_order()
     booked = event(order, "BOOKED", now - timedelta(seconds=5))
@@ -212,10 +212,22 @@ def webhooks(site: Site, concurrency: int) -> None:
 
     code, ans = site.webhook(booked, sign(booked, SECRETS[0]))
     check(f"{site.name}: same event again (old secret) -> 200 skip duplicate", (code, dec(ans).get("action"), dec(ans).get("reason")) == (200, "skip", "duplicate"), (code, ans))
-    code, ans = site.webhook(booked, sign(booked, "someone else's secret"))
+    forged = sign(booked, "someone else's secret")
+    code, ans = site.webhook(booked, forged)
     check(f"{site.name}: forged signature -> 401 SIGNATURE_MISMATCH", (code, ans.get("status")) == (401, "SIGNATURE_MISMATCH"), (code, ans))
     code, ans = site.webhook(booked, sign(booked, SECRETS[1], now - timedelta(minutes=10)))
     check(f"{site.name}: stale signature (10 min old) -> 401 TIMESTAMP_TOO_OLD", (code, ans.get("status")) == (401, "TIMESTAMP_TOO_OLD"), (code, ans))
+    if first:
+        # The first rejected delivery of the run is on the settings page; the next, within the
+        # minute, is not recorded (a flood writes one row a minute). Never the body or the header.
+        _, _, html = site.get("/wp-admin/admin.php?page=everifin-webhook")
+        shown = re.findall(r'everifin-webhook-last-rejected">([^<]*)', html)
+        check(f"{site.name}: settings page shows the last rejected delivery: 401 SIGNATURE_MISMATCH, its message",
+              len(shown) == 1 and "HTTP 401 SIGNATURE_MISMATCH: no signature in the Signature header matches" in shown[0], shown)
+        raw = site.wp("option-raw", "everifin_webhook_last_rejected")
+        check(f"{site.name}: ... stored with autoload off, without a secret, the header or the body",
+              '"autoload":"no"' in raw and "SIGNATURE_MISMATCH" in raw
+              and not any(x in raw for x in SECRETS + [forged, forged.split("v0=")[1], eid]), raw)
     code, ans = site.webhook(booked, None)
     check(f"{site.name}: no Signature header -> 401 HEADER_MISSING", (code, ans.get("status")) == (401, "HEADER_MISSING"), (code, ans))
     late = event(order, "PROCESSING", now - timedelta(seconds=30))
@@ -253,6 +265,15 @@ def webhooks(site: Site, concurrency: int) -> None:
     unknown = event(999999, "BOOKED", now)
     code, ans = site.webhook(unknown, sign(unknown, SECRETS[1]))
     check(f"{site.name}: unknown order -> 200 received, no order, no decision", (code, ans.get("received"), ans.get("order"), "decision" in ans) == (200, True, None, False), (code, ans))
+    if first:
+        _, _, html = site.get("/wp-admin/admin.php?page=everifin-webhook")
+        shown = re.findall(r'everifin-webhook-last-unmatched">([^<]*)', html)
+        want = "event %s (payment.statusChange BOOKED), externalId &quot;999999&quot;" % json.loads(unknown)["eventId"]
+        check(f"{site.name}: settings page shows the last verified delivery that matched no order (event, externalId)",
+              len(shown) == 1 and want in shown[0], shown)
+        raw = site.wp("option-raw", "everifin_webhook_last_unmatched")
+        check(f"{site.name}: ... stored with autoload off, without a secret or the body's hookData",
+              '"autoload":"no"' in raw and not any(x in raw for x in SECRETS + ["objedn"]), raw)
 
     # Bodies WordPress itself would json_decode before the route (WP_REST_Request::has_valid_params)
     # and run out of memory on (memory_limit=128M): a PHP fatal error, 500, before any check.
@@ -311,7 +332,7 @@ def main() -> int:
         if i == 0:
             settings(site)
         notice(site, "ffi" if site.name == "ffi" else "php")
-        webhooks(site, args.concurrency)
+        webhooks(site, args.concurrency, i == 0)
     if sites and failures == 0:
         remove_secrets(sites[0])
     print(f"webhooks: {passed} passed, {failures} failed")

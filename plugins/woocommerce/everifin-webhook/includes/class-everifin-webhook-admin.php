@@ -129,12 +129,66 @@ final class Everifin_Webhook_Admin
         echo '</td></tr></table>';
         submit_button('Save secrets');
         echo '</form>';
+        self::renderDeliveries();
         [, $summary] = self::backendSummary();
         echo '<h2>Backend</h2><p>' . esc_html($summary) . '</p>';
         if (class_exists(Environment::class)) {
             echo '<pre class="everifin-webhook-report">' . esc_html(Environment::report()) . '</pre>';
         }
         echo '</div>';
+    }
+
+    /**
+     * What the endpoint recorded of deliveries that changed no order: the last one answered with
+     * an error (a wrong secret makes every genuine delivery a 401) and the last verified one that
+     * matched no order. At most one of each kind a minute is recorded.
+     */
+    private static function renderDeliveries(): void
+    {
+        echo '<h2>Deliveries that changed no order</h2>';
+        $rejected = get_option(Everifin_Webhook_Plugin::OPTION_LAST_REJECTED, null);
+        if (is_array($rejected) && isset($rejected['time'])) {
+            $http = (int) ($rejected['httpStatus'] ?? 0);
+            $status = (string) ($rejected['status'] ?? '');
+            printf(
+                '<p class="everifin-webhook-last-rejected">Last answered with an error: %s, HTTP %s: %s</p>',
+                esc_html(self::when((int) $rejected['time'])),
+                esc_html(trim($http . ' ' . $status)),
+                esc_html((string) ($rejected['message'] ?? ''))
+            );
+            $hint = $http >= 500
+                ? 'Everifin retries a 5xx answer a few times: fix the cause soon.'
+                : 'Everifin does not retry a 4xx answer. A stranger\'s request is rejected like this too; if Everifin\'s own deliveries are (its Back Office shows their answers), the hook secret here is not the one in the Back Office: enter it again.';
+            echo '<p class="description">' . esc_html($hint) . '</p>';
+        } else {
+            echo '<p class="everifin-webhook-last-rejected">No delivery answered with an error has been recorded.</p>';
+        }
+        $unmatched = get_option(Everifin_Webhook_Plugin::OPTION_LAST_UNMATCHED, null);
+        if (is_array($unmatched) && isset($unmatched['time'])) {
+            $looked = [];
+            $looked[] = 'externalId ' . (isset($unmatched['externalId']) ? '"' . (string) $unmatched['externalId'] . '"' : '(none)');
+            if (isset($unmatched['hookDataOrderId'])) {
+                $looked[] = 'hookData.orderId ' . (int) $unmatched['hookDataOrderId'];
+            }
+            printf(
+                '<p class="everifin-webhook-last-unmatched">Last verified delivery that matched no order: %s, event %s (%s %s), %s.</p>',
+                esc_html(self::when((int) $unmatched['time'])),
+                esc_html((string) ($unmatched['eventId'] ?? '')),
+                esc_html((string) ($unmatched['eventType'] ?? '')),
+                esc_html((string) ($unmatched['status'] ?? '')),
+                esc_html(implode(', ', $looked))
+            );
+            echo '<p class="description">' . esc_html('Answered 200 (Everifin does not send it again). The order is found by the payment\'s externalId, which must be the WooCommerce order ID (digits only, e.g. 1042, not "wc-1042"), or by hookData.orderId. A test hook from the Back Office matches no order.') . '</p>';
+        } else {
+            echo '<p class="everifin-webhook-last-unmatched">No verified delivery without a matching order has been recorded.</p>';
+        }
+        echo '<p class="description">At most one delivery of each kind is recorded a minute. Their bodies and Signature headers are not stored.</p>';
+    }
+
+    /** A recorded time in the site's time zone. */
+    private static function when(int $time): string
+    {
+        return function_exists('wp_date') ? (string) wp_date('Y-m-d H:i:s T', $time) : gmdate('Y-m-d H:i:s', $time) . ' UTC';
     }
 
     /** admin-post.php handler of the settings form. */
