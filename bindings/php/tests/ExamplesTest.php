@@ -443,6 +443,45 @@ final class ExamplesTest extends TestCase
         }
     }
 
+    /**
+     * Under PHP-FPM the binding's advice names php.ini lines in its own folder, here the plugin
+     * folder, which an update or deletion removes (PHP-FPM then does not start): the notice leaves
+     * it out and points to the settings page's "Native library" commands, which use copies in
+     * /opt/everifin-webhook.
+     */
+    public function testWooCommerceNeverAdvisesPhpIniLinesIntoThePluginFolder(): void
+    {
+        $pkg = '/var/www/html/wp-content/plugins/everifin-webhook/vendor/everifin-webhook';
+        $d = [
+            'backend' => 'php', 'via' => null, 'library' => null, 'libraryVersion' => null,
+            'reason' => "the EVERIFIN_WEBHOOK scope is not preloaded in fpm-fcgi (ffi.enable=preload); the pure-PHP backend is used instead of loading the library in every request (add to php.ini: ffi.preload=$pkg/lib/everifin_webhook.ffi.h, opcache.preload=$pkg/preload.php)",
+            'fix' => [
+                "Run php $pkg/bin/ffi-header.php once: it writes $pkg/lib/everifin_webhook.ffi.h (the header ffi.preload loads) and prints the php.ini lines.",
+                "Add to php.ini: ffi.preload=$pkg/lib/everifin_webhook.ffi.h",
+                "Add to php.ini: opcache.preload=$pkg/preload.php (and opcache.preload_user=<the pool user> when the master starts as root)",
+                'Then restart PHP-FPM/Apache (a reload with process_control_timeout = 10s in php-fpm.conf drops no request).',
+                'The pure-PHP fallback gives the same results; FFI is only faster.',
+            ],
+        ];
+        [$class, $text] = \Everifin_Webhook_Admin::backendSummary($d);
+        $this->assertSame('warning', $class);
+        $this->assertSame('Everifin webhook: the pure-PHP fallback runs, because the EVERIFIN_WEBHOOK scope is not preloaded in fpm-fcgi (ffi.enable=preload); '
+            . 'the pure-PHP backend is used instead of loading the library in every request. The pure-PHP fallback gives the same results; FFI is only faster. '
+            . 'To use the native library, follow "Native library" on the plugin\'s settings page (php.ini must not name files in the plugin folder).', $text);
+        // A fix that is not about php.ini stays.
+        $d['fix'] = ['Install and enable the FFI extension (Debian: it ships with php-common; extension=ffi).'] + $d['fix'];
+        $this->assertStringContainsString('Install and enable the FFI extension', \Everifin_Webhook_Admin::backendSummary($d)[1]);
+
+        $setup = \Everifin_Webhook_Admin::nativeSetup();
+        $plugin = dirname(EVERIFIN_WEBHOOK_PLUGIN_FILE);
+        foreach (['ffi.preload=', 'opcache.preload=', '--lib=', '--out='] as $key) {
+            $this->assertMatchesRegularExpression('~' . preg_quote($key, '~') . '/opt/everifin-webhook/~', $setup, $key);
+        }
+        $this->assertStringContainsString("\$file = '$plugin/vendor/everifin-webhook/preload.php';\nif (is_file(\$file)) {\n    require \$file;\n}", $setup);
+        $this->assertMatchesRegularExpression('~^sudo php-fpm\d+\.\d+ -t && sudo systemctl reload php\d+\.\d+-fpm$~m', $setup);
+        $this->assertSame([], \Everifin_Webhook_Admin::preloadsInPluginFolder(), 'PHPUnit names no preload in a plugin folder');
+    }
+
     // ------------------------------------------------------------------ PrestaShop
 
     public function testPrestaShopFrontControllerUpdatesTheOrderOnce(): void

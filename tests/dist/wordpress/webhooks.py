@@ -194,6 +194,54 @@ def notice(site: Site, backend: str) -> None:
     else:
         check(f"{site.name}: notice says the pure-PHP fallback runs and why (ffi.enable=0)",
               cls == "warning" and "the pure-PHP fallback runs, because" in text and "ffi.enable=0" in text, text)
+        # The binding's own advice names php.ini lines in its folder, here the plugin folder, which an
+        # update or deletion removes (PHP-FPM then does not start): the plugin points to its own.
+        check(f"{site.name}: notice names no php.ini line into the plugin folder, points to the settings page",
+              "ffi.preload=" not in text and "opcache.preload=" not in text and "/plugins/" not in text
+              and 'follow &quot;Native library&quot; on the plugin&#039;s settings page' in text, text)
+    check(f"{site.name}: no warning about php.ini naming files in a plugin folder", "everifin-webhook-preload-path" not in html,
+          re.findall(r'everifin-webhook-preload-path"><p>([^<]*)', html))
+
+
+def native_section(site: Site) -> None:
+    """The settings page's "Native library" commands: the library and header copied outside the plugin folder."""
+    _, _, html = site.get("/wp-admin/admin.php?page=everifin-webhook")
+    block = re.search(r'<pre class="everifin-webhook-native-setup">(.*?)</pre>', html, re.S)
+    report = re.search(r'<pre class="everifin-webhook-report">(.*?)</pre>', html, re.S)
+    text = block.group(1) if block else ""
+    check(f"{site.name}: settings page: native library commands with stable paths outside the plugin folder",
+          "ffi.preload=/opt/everifin-webhook/everifin_webhook.ffi.h" in text and "opcache.preload=/opt/everifin-webhook/preload.php" in text
+          and "--lib=/opt/everifin-webhook/libeverifin_webhook.so --out=/opt/everifin-webhook/everifin_webhook.ffi.h" in text
+          and " -t &amp;&amp; " in text, text)
+    check(f"{site.name}: settings page: the backend report names no php.ini line into the plugin folder",
+          report is not None and "Add to php.ini" not in report.group(1) and "add to php.ini" not in report.group(1), report.group(1) if report else html[:0])
+
+
+def configure(site: Site) -> None:
+    """Saves the two secrets (after remove_secrets() of an earlier run)."""
+    page = "/wp-admin/admin.php?page=everifin-webhook"
+    _, _, html = site.get(page)
+    nonce = re.search(r'name="_wpnonce" value="([0-9a-f]+)"', html)
+    _, url, html = site.post_form("/wp-admin/admin-post.php", {
+        "action": "everifin_webhook_save", "_wpnonce": nonce.group(1) if nonce else "",
+        "_wp_http_referer": page, "secrets": "\n".join(SECRETS)})
+    check(f"{site.name}: the two secrets saved again", "updated=1" in url and "2 hook secret(s) configured." in html, url)
+
+
+def genuine(site: Site) -> None:
+    order = site.new_order()
+    body = event(order, "BOOKED", datetime.now(timezone.utc))
+    code, ans = site.webhook(body, sign(body, SECRETS[1]))
+    check(f"{site.name}: a genuine BOOKED -> 200 apply, order paid", (code, dec(ans).get("action"), ans.get("orderState")) == (200, "apply", "processing"), (code, ans))
+
+
+def preload_warning(site: Site) -> None:
+    """php.ini names files in the plugin folder (the former readme's setup): an error notice on every admin page."""
+    _, _, html = site.get("/wp-admin/")
+    shown = re.findall(r'notice-error everifin-webhook-preload-path"><p>([^<]*)', html)
+    check(f"{site.name}: php.ini naming files in the plugin folder -> an error notice on the dashboard",
+          len(shown) == 1 and "ffi.preload=" in shown[0] and "/plugins/everifin-webhook/" in shown[0]
+          and "PHP-FPM then does not start at all" in shown[0], shown)
 
 
 def webhooks(site: Site, concurrency: int, first: bool) -> None:
@@ -322,15 +370,39 @@ def main() -> int:
     ap.add_argument("--admin-password", required=True)
     ap.add_argument("--db", default="")
     ap.add_argument("--concurrency", type=int, default=8)
+    ap.add_argument("--mode", choices=["full", "preload-warning", "after-update", "deactivated"], default="full",
+                    help="full: everything above; preload-warning: the notice of php.ini naming the plugin folder; "
+                         "after-update: backend notice, settings page and a genuine delivery after the plugin folder "
+                         "was replaced; deactivated: what the webhook URL answers while the plugin is deactivated")
     args = ap.parse_args()
     php = shlex.split(args.php)
     sites = [Site(s.split("=", 1)[0], s.split("=", 1)[1], php) for s in args.site]
+    if args.mode != "full":
+        for site in sites:
+            if args.mode == "deactivated":
+                body = event(site.new_order(), "BOOKED", datetime.now(timezone.utc))
+                code, ans = site.webhook(body, sign(body, SECRETS[1]))
+                check(f"{site.name}: plugin deactivated: a genuine delivery -> 404 rest_no_route (a 4xx: Everifin does not retry)",
+                      (code, ans.get("code")) == (404, "rest_no_route"), (code, ans))
+                continue
+            if not site.login(args.admin_password):
+                continue
+            if args.mode == "preload-warning":
+                preload_warning(site)
+            else:
+                notice(site, "ffi" if site.name == "ffi" else "php")
+                native_section(site)
+                configure(site)
+                genuine(site)
+        print(f"webhooks ({args.mode}): {passed} passed, {failures} failed")
+        return 1 if failures else 0
     for i, site in enumerate(sites):
         print(f"- {site.name}: {site.url}")
         if not site.login(args.admin_password):
             continue
         if i == 0:
             settings(site)
+            native_section(site)
         notice(site, "ffi" if site.name == "ffi" else "php")
         webhooks(site, args.concurrency, i == 0)
     if sites and failures == 0:

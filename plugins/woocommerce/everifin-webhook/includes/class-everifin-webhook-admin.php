@@ -50,16 +50,28 @@ final class Everifin_Webhook_Admin
     }
 
     /**
-     * The backend in one sentence, from Environment::diagnose(): [notice class, text].
+     * Where the native library and its header are copied for PHP-FPM: a folder outside
+     * wp-content/plugins that only root can write (PHP-FPM's master, which runs as root, loads them
+     * when it starts). php.ini must never name a file in the plugin folder: an update (WordPress
+     * replaces the folder) or a deletion removes it, and PHP-FPM then does not start at all.
+     */
+    public const NATIVE_DIR = '/opt/everifin-webhook';
+
+    /**
+     * The backend in one sentence, from Environment::diagnose() (or the given result of it):
+     * [notice class, text]. The binding's own php.ini advice names files in its package folder,
+     * here the plugin folder, which an update or a deletion removes: it is left out, and the
+     * settings page's "Native library" section says what to do instead.
      *
+     * @param array<string, mixed>|null $d
      * @return array{0: string, 1: string}
      */
-    public static function backendSummary(): array
+    public static function backendSummary(?array $d = null): array
     {
-        if (!class_exists(Environment::class)) {
+        if ($d === null && !class_exists(Environment::class)) {
             return ['error', 'Everifin webhook: the everifin-webhook library is missing from the plugin folder (vendor/everifin-webhook); reinstall the plugin.'];
         }
-        $d = Environment::diagnose();
+        $d ??= Environment::diagnose();
         if ($d['backend'] === 'ffi') {
             return ['info', sprintf(
                 'Everifin webhook: the native library runs (PHP FFI, %s, library %s).',
@@ -67,11 +79,121 @@ final class Everifin_Webhook_Admin
                 (string) $d['libraryVersion']
             )];
         }
-        $text = sprintf('Everifin webhook: the pure-PHP fallback runs, because %s.', rtrim((string) $d['reason'], '.'));
+        $text = sprintf('Everifin webhook: the pure-PHP fallback runs, because %s.', rtrim(self::withoutIniAdvice((string) $d['reason']), '.'));
         foreach ($d['fix'] as $fix) {
-            $text .= ' ' . $fix;
+            if (!self::isIniAdvice((string) $fix)) {
+                $text .= ' ' . $fix;
+            }
         }
+        $text .= ' To use the native library, follow "Native library" on the plugin\'s settings page (php.ini must not name files in the plugin folder).';
         return ['warning', $text];
+    }
+
+    /** A fix of Environment::diagnose() that names php.ini lines or a header path in the package folder. */
+    private static function isIniAdvice(string $fix): bool
+    {
+        foreach (['Add to php.ini: ', 'Run php ', 'php -S needs ', 'Then restart PHP-FPM'] as $start) {
+            if (str_starts_with($fix, $start)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A fallback reason without its closing "(add to php.ini: ...)" with the package folder's paths. */
+    private static function withoutIniAdvice(string $reason): string
+    {
+        return (string) preg_replace('/ \((?:add to php\.ini: |start the built-in server as ).*\)\z/s', '', $reason);
+    }
+
+    /**
+     * Environment::report() for the settings page, without the php.ini advice that names the
+     * plugin folder.
+     */
+    private static function report(): string
+    {
+        $lines = [];
+        foreach (explode("\n", Environment::report()) as $i => $line) {
+            if (str_starts_with($line, '  fix: ') && self::isIniAdvice(substr($line, 7))) {
+                continue;
+            }
+            $lines[] = $i === 0 ? (string) preg_replace('/ \((?:add to php\.ini: |start the built-in server as )[^\n]*\)(?=\)\z)/', '', $line) : $line;
+        }
+        return implode("\n", $lines);
+    }
+
+    /**
+     * The ffi.preload and opcache.preload entries of this PHP that name a file in a plugin folder:
+     * PHP-FPM does not start once an update or a deletion removed it.
+     *
+     * @return list<string> "ffi.preload=/path", ...
+     */
+    public static function preloadsInPluginFolder(): array
+    {
+        $plugins = defined('WP_PLUGIN_DIR') ? (string) WP_PLUGIN_DIR : dirname(EVERIFIN_WEBHOOK_PLUGIN_FILE, 2);
+        $roots = array_unique(array_filter([rtrim($plugins, '/'), rtrim((string) realpath($plugins), '/')]));
+        $found = [];
+        foreach (['ffi.preload', 'opcache.preload'] as $key) {
+            foreach (explode(PATH_SEPARATOR, (string) ini_get($key)) as $path) {
+                if ($path === '') {
+                    continue;
+                }
+                foreach (array_unique([$path, (string) realpath($path)]) as $p) {
+                    foreach ($roots as $root) {
+                        if ($p !== '' && str_starts_with($p, $root . '/')) {
+                            $found[] = $key . '=' . $path;
+                            continue 4;
+                        }
+                    }
+                }
+            }
+        }
+        return $found;
+    }
+
+    /**
+     * The commands that set up the native library for PHP-FPM with this site's paths (readme.txt,
+     * Installation step 3, gives the same with example paths): copies of the library and of its
+     * header in NATIVE_DIR, an opcache.preload script there that preloads the plugin's library
+     * classes only while the plugin is installed, the php.ini lines, a check that PHP-FPM starts
+     * (php-fpm -t), then the reload.
+     */
+    public static function nativeSetup(): string
+    {
+        $binding = dirname(EVERIFIN_WEBHOOK_PLUGIN_FILE) . '/vendor/everifin-webhook';
+        $dir = self::NATIVE_DIR;
+        $php = PHP_MAJOR_VERSION . '.' . PHP_MINOR_VERSION;
+        $user = 'www-data';
+        if (function_exists('posix_geteuid') && function_exists('posix_getpwuid')) {
+            $pw = posix_getpwuid(posix_geteuid());
+            if (is_array($pw) && isset($pw['name']) && is_string($pw['name']) && $pw['name'] !== '') {
+                $user = $pw['name'];
+            }
+        }
+        $sh = static fn (string $path): string => preg_match('~\A[A-Za-z0-9_./+-]+\z~', $path) === 1 ? $path : escapeshellarg($path);
+        $lines = [
+            "sudo install -d $dir",
+            'sudo install -m 0644 ' . $sh($binding . '/lib/libeverifin_webhook.so') . " $dir/",
+            'sudo php ' . $sh($binding . '/bin/ffi-header.php') . " --lib=$dir/libeverifin_webhook.so --out=$dir/everifin_webhook.ffi.h >/dev/null",
+            "sudo tee $dir/preload.php >/dev/null <<'PHP'",
+            '<?php',
+            '// opcache.preload of the Everifin webhook plugin: preloads its library classes while the',
+            '// plugin is installed. Without the plugin folder it does nothing, and PHP-FPM still starts.',
+            '$file = ' . var_export($binding . '/preload.php', true) . ';',
+            'if (is_file($file)) {',
+            '    require $file;',
+            '}',
+            'PHP',
+            "sudo tee /etc/php/$php/fpm/conf.d/90-everifin-webhook.ini >/dev/null <<'INI'",
+            'ffi.enable=preload',
+            "ffi.preload=$dir/everifin_webhook.ffi.h",
+            'opcache.enable=1',
+            "opcache.preload=$dir/preload.php",
+            "opcache.preload_user=$user",
+            'INI',
+            "sudo php-fpm$php -t && sudo systemctl reload php$php-fpm",
+        ];
+        return implode("\n", $lines) . "\n";
     }
 
     public static function notices(): void
@@ -86,6 +208,19 @@ final class Everifin_Webhook_Admin
         if ($ours) {
             [$class, $text] = self::backendSummary();
             printf('<div class="notice notice-%s everifin-webhook-backend"><p>%s</p></div>', esc_attr($class), esc_html($text));
+        }
+        $inside = self::preloadsInPluginFolder();
+        if ($inside !== []) {
+            printf(
+                '<div class="notice notice-error everifin-webhook-preload-path"><p>%s <a href="%s">%s</a></p></div>',
+                esc_html(sprintf(
+                    'Everifin webhook: php.ini names a file in a plugin folder (%s). Updating or deleting the plugin removes it, and PHP-FPM then does not start at all (every page of the site answers 502). Move it to %s as "Native library" on the settings page says, and check with php-fpm -t before PHP-FPM is next reloaded or restarted.',
+                    implode(', ', $inside),
+                    self::NATIVE_DIR
+                )),
+                esc_url(self::pageUrl()),
+                esc_html('Settings')
+            );
         }
         if (Everifin_Webhook_Plugin::secrets() === []) {
             printf(
@@ -133,8 +268,16 @@ final class Everifin_Webhook_Admin
         [, $summary] = self::backendSummary();
         echo '<h2>Backend</h2><p>' . esc_html($summary) . '</p>';
         if (class_exists(Environment::class)) {
-            echo '<pre class="everifin-webhook-report">' . esc_html(Environment::report()) . '</pre>';
+            echo '<pre class="everifin-webhook-report">' . esc_html(self::report()) . '</pre>';
         }
+        echo '<h2>Native library (optional, faster)</h2>';
+        echo '<p>' . esc_html('The pure-PHP fallback gives the same results; the native library is faster. Under PHP-FPM it is loaded when PHP-FPM starts, from files named in php.ini. Those files must not be in the plugin folder: updating the plugin replaces the folder and deleting it removes it, and PHP-FPM does not start at all with a missing file (every page of the site answers 502). As root, with this site\'s paths (Debian/Ubuntu; adapt the php.ini folder and the service name elsewhere):') . '</p>';
+        echo '<pre class="everifin-webhook-native-setup">' . esc_html(self::nativeSetup()) . '</pre>';
+        echo '<p class="description">' . esc_html(sprintf(
+            'PHP allows one opcache.preload: if php.ini has one already, leave out the opcache.preload line and add the line require \'%s/preload.php\'; to that file. After each plugin update, run the first three commands again (the new library and its header), then the last line: php-fpm -t must succeed before PHP-FPM is reloaded; until then the library copied before is used. To remove: delete 90-everifin-webhook.ini, run the last line, then delete %s.',
+            self::NATIVE_DIR,
+            self::NATIVE_DIR
+        )) . '</p>';
         echo '</div>';
     }
 
