@@ -18,8 +18,9 @@
 # WordPress would run out of memory decoding (memory_limit 128M), concurrent duplicates; check the
 # answers and the stored order state. Then update the plugin as WordPress does (its folder replaced): php-fpm -t and a
 # restart work with the documented setup and fail with the former one (header in the plugin
-# folder); deactivate (the webhook URL is 404) and delete it (uninstall.php: its options are gone;
-# PHP-FPM still starts).
+# folder); replay the order-safety scenario with `everifin-webhook send` (built here), as shipped and
+# as docs/cli.md says for WooCommerce; deactivate (the webhook URL is 404) and delete the plugin
+# (uninstall.php: its options are gone; PHP-FPM still starts).
 # Prints "test-wordpress: N passed, M failed"; exit status 1 when anything failed.
 set -uo pipefail
 # Test what ships: the Makefile's EVERIFIN_WEBHOOK_LIB (the checkout's build) must not reach PHP-FPM.
@@ -249,6 +250,53 @@ update_plugin() {
   return $ok
 }
 
+# docs/cli.md, "Against the WooCommerce plugin" (readme.txt's FAQ gives the same lines): the shipped
+# order-safety scenario changes no order (externalId "3001-<run>") and passes on its statuses alone,
+# --require-decisions fails it; the documented copy with two new orders' IDs moves them.
+send_recipe() {
+  local ok=0 cli url a b st
+  ( source scripts/target-dir.sh; cargo build --quiet --release --features cli --bin everifin-webhook ) || return 1
+  cli="$(bash scripts/target-dir.sh)/release/everifin-webhook"
+  url="http://127.0.0.1:$PORT_FFI/wp-json/everifin/v1/webhook"
+  # The secret webhooks.py configured (its SECRETS[1]).
+  printf '%s\n' "wp-test hook secret 2026 (new)" > "$TMP/send-secrets.txt"
+  "$cli" send --quiet --scenario order-safety --url "$url" --secret-file "$TMP/send-secrets.txt" > "$TMP/send-shipped.out" 2>&1 \
+    || { echo "the shipped scenario should pass on its statuses alone"; ok=1; }
+  echo "shipped order-safety: $(grep -E '^(summary|decisions):' "$TMP/send-shipped.out" | tr '\n' ' ')"
+  if "$cli" send --quiet --scenario order-safety --require-decisions --url "$url" --secret-file "$TMP/send-secrets.txt" > "$TMP/send-required.out" 2>&1; then
+    echo "--require-decisions should fail a run that changed no order"; ok=1
+  fi
+  echo "shipped order-safety --require-decisions: $(grep -E '^(summary|decisions):' "$TMP/send-required.out" | tr '\n' ' ')"
+  a="$(wpcli order)" && b="$(wpcli order)" || return 1
+  python3 - "$ROOT/docs/cli.md" "$ROOT/plugins/woocommerce/everifin-webhook/readme.txt" > "$TMP/send-recipe.sh" <<'PY' || return 1
+import re, sys, textwrap
+doc = open(sys.argv[1]).read()
+m = re.search(r"<!-- woocommerce-send[^>]*-->\n```sh\n(.*?)```\n<!-- /woocommerce-send -->", doc, re.S)
+if not m:
+    sys.exit("docs/cli.md: no woocommerce-send block")
+block = m.group(1)
+lines = open(sys.argv[2]).read().splitlines()
+first = block.splitlines()[0]
+i = next((n for n, l in enumerate(lines) if l.strip() == first), None)
+got = None if i is None else textwrap.dedent("\n".join(lines[i:i + len(block.splitlines())])) + "\n"
+if got != block:
+    sys.exit("readme.txt's FAQ does not give docs/cli.md's woocommerce-send lines:\n%s" % got)
+print(block, end="")
+PY
+  sed -i -e "s/4711/$a/g; s/4712/$b/g" -e "s#scenarios/order-safety.json#$ROOT/scenarios/order-safety.json#" \
+    -e "s#^everifin-webhook send#$cli send#" -e "s#https://shop.example#http://127.0.0.1:$PORT_FFI#" \
+    -e "s#secrets.txt#$TMP/send-secrets.txt#" "$TMP/send-recipe.sh"
+  ( cd "$TMP" && bash -e send-recipe.sh > send-recipe.out 2>&1 ) || { cat "$TMP/send-recipe.out"; ok=1; }
+  echo "documented copy: $(grep -E '^(summary|decisions):' "$TMP/send-recipe.out" | tr '\n' ' ')"
+  for o in "$a" "$b"; do
+    st="$(wpcli order-state "$o")"
+    python3 -c 'import json, sys; s = json.loads(sys.argv[1]); sys.exit(0 if s["status"] == "wc-processing" and s["paymentComplete"] == 1 else 1)' "$st" \
+      || { echo "order $o should be paid once: $st"; ok=1; }
+  done
+  wpcli order-state "$a" | grep -q 'record it with the Refund button' || { echo "order $a should have the refund note"; ok=1; }
+  return $ok
+}
+
 # Deactivated: the webhook URL is 404 (readme.txt's FAQ). Deleted (uninstall.php): the plugin's
 # options are gone, and PHP-FPM still starts with the documented setup.
 delete_plugin() {
@@ -278,6 +326,7 @@ step "webhooks through both backends (answers and stored order state)" \
     --site "ffi=http://127.0.0.1:$PORT_FFI" --site "fallback=http://127.0.0.1:$PORT_PHP" \
     --admin-password "$ADMIN_PW" --db "mariadb --no-defaults --socket=$SOCK -uroot wordpress" || true
 step "plugin updated (folder replaced), php-fpm -t, PHP-FPM restarted: still starts, FFI, webhooks" update_plugin || true
+step "everifin-webhook send: the shipped scenario moves no order (--require-decisions fails it), docs/cli.md's copy does" send_recipe || true
 step "plugin deactivated (404) and deleted (options gone), php-fpm -t, PHP-FPM restarted" delete_plugin || true
 # WordPress 6.1 on PHP 8.2 logs deprecations of its own; the plugin must log nothing, and nothing fatal.
 if [ -s "$TMP/wp-debug.log" ] && grep -E -i "fatal|everifin" "$TMP/wp-debug.log"; then
