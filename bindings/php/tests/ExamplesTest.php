@@ -468,6 +468,9 @@ final class ExamplesTest extends TestCase
         $this->assertSame('Everifin webhook: the pure-PHP fallback runs, because the EVERIFIN_WEBHOOK scope is not preloaded in fpm-fcgi (ffi.enable=preload); '
             . 'the pure-PHP backend is used instead of loading the library in every request. The pure-PHP fallback gives the same results; FFI is only faster. '
             . 'To use the native library, follow "Native library" on the plugin\'s settings page (php.ini must not name files in the plugin folder).', $text);
+        $report = "everifin-webhook backend: php ({$d['reason']})\n  via: -\n  fix: {$d['fix'][1]}\n  fix: {$d['fix'][4]}\n";
+        $this->assertSame("everifin-webhook backend: php (the EVERIFIN_WEBHOOK scope is not preloaded in fpm-fcgi (ffi.enable=preload); "
+            . "the pure-PHP backend is used instead of loading the library in every request)\n  via: -\n  fix: {$d['fix'][4]}\n", \Everifin_Webhook_Admin::report($report));
         // A fix that is not about php.ini stays.
         $d['fix'] = ['Install and enable the FFI extension (Debian: it ships with php-common; extension=ffi).'] + $d['fix'];
         $this->assertStringContainsString('Install and enable the FFI extension', \Everifin_Webhook_Admin::backendSummary($d)[1]);

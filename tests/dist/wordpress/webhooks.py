@@ -402,7 +402,7 @@ def main() -> int:
             continue
         if i == 0:
             settings(site)
-            native_section(site)
+        native_section(site)
         notice(site, "ffi" if site.name == "ffi" else "php")
         webhooks(site, args.concurrency, i == 0)
     if sites and failures == 0:

@@ -107,13 +107,13 @@ final class Everifin_Webhook_Admin
     }
 
     /**
-     * Environment::report() for the settings page, without the php.ini advice that names the
-     * plugin folder.
+     * Environment::report() (or the given text of it) for the settings page, without the php.ini
+     * advice that names the plugin folder.
      */
-    private static function report(): string
+    public static function report(?string $report = null): string
     {
         $lines = [];
-        foreach (explode("\n", Environment::report()) as $i => $line) {
+        foreach (explode("\n", $report ?? Environment::report()) as $i => $line) {
             if (str_starts_with($line, '  fix: ') && self::isIniAdvice(substr($line, 7))) {
                 continue;
             }
