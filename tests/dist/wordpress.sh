@@ -181,7 +181,6 @@ import difflib, sys, textwrap
 page, plugin, phpv = open(sys.argv[1]).read(), sys.argv[2], sys.argv[3]
 readme = open(sys.argv[4]).read().splitlines()
 want = (page.replace(plugin, "/var/www/html/wp-content/plugins/everifin-webhook")
-        .replace("opcache.preload_user=root", "opcache.preload_user=www-data")
         .replace("php-fpm" + phpv, "php-fpm8.2").replace("/etc/php/%s/" % phpv, "/etc/php/8.2/").replace("php%s-fpm" % phpv, "php8.2-fpm"))
 first, last = want.splitlines()[0], want.splitlines()[-1]
 i = next((n for n, l in enumerate(readme) if l.strip() == first), None)

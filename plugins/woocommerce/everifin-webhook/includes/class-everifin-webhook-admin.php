@@ -156,20 +156,14 @@ final class Everifin_Webhook_Admin
      * Installation step 3, gives the same with example paths): copies of the library and of its
      * header in NATIVE_DIR, an opcache.preload script there that preloads the plugin's library
      * classes only while the plugin is installed, the php.ini lines, a check that PHP-FPM starts
-     * (php-fpm -t), then the reload.
+     * (php-fpm -t), then the reload. The pool user is Debian's www-data (the plugin uses no
+     * extension to look it up): the text says to adapt it.
      */
     public static function nativeSetup(): string
     {
         $binding = dirname(EVERIFIN_WEBHOOK_PLUGIN_FILE) . '/vendor/everifin-webhook';
         $dir = self::NATIVE_DIR;
         $php = PHP_MAJOR_VERSION . '.' . PHP_MINOR_VERSION;
-        $user = 'www-data';
-        if (function_exists('posix_geteuid') && function_exists('posix_getpwuid')) {
-            $pw = posix_getpwuid(posix_geteuid());
-            if (is_array($pw) && isset($pw['name']) && is_string($pw['name']) && $pw['name'] !== '') {
-                $user = $pw['name'];
-            }
-        }
         $sh = static fn (string $path): string => preg_match('~\A[A-Za-z0-9_./+-]+\z~', $path) === 1 ? $path : escapeshellarg($path);
         $lines = [
             "sudo install -d $dir",
@@ -189,7 +183,7 @@ final class Everifin_Webhook_Admin
             "ffi.preload=$dir/everifin_webhook.ffi.h",
             'opcache.enable=1',
             "opcache.preload=$dir/preload.php",
-            "opcache.preload_user=$user",
+            'opcache.preload_user=www-data',
             'INI',
             "sudo php-fpm$php -t && sudo systemctl reload php$php-fpm",
         ];
@@ -271,7 +265,7 @@ final class Everifin_Webhook_Admin
             echo '<pre class="everifin-webhook-report">' . esc_html(self::report()) . '</pre>';
         }
         echo '<h2>Native library (optional, faster)</h2>';
-        echo '<p>' . esc_html('The pure-PHP fallback gives the same results; the native library is faster. Under PHP-FPM it is loaded when PHP-FPM starts, from files named in php.ini. Those files must not be in the plugin folder: updating the plugin replaces the folder and deleting it removes it, and PHP-FPM does not start at all with a missing file (every page of the site answers 502). As root, with this site\'s paths (Debian/Ubuntu; adapt the php.ini folder and the service name elsewhere):') . '</p>';
+        echo '<p>' . esc_html('The pure-PHP fallback gives the same results; the native library is faster. Under PHP-FPM it is loaded when PHP-FPM starts, from files named in php.ini. Those files must not be in the plugin folder: updating the plugin replaces the folder and deleting it removes it, and PHP-FPM does not start at all with a missing file (every page of the site answers 502). With sudo, with this site\'s paths (Debian/Ubuntu; elsewhere adapt the php.ini folder and the service name, and www-data to the user of your PHP-FPM pool):') . '</p>';
         echo '<pre class="everifin-webhook-native-setup">' . esc_html(self::nativeSetup()) . '</pre>';
         echo '<p class="description">' . esc_html(sprintf(
             'PHP allows one opcache.preload: if php.ini has one already, leave out the opcache.preload line and add the line require \'%s/preload.php\'; to that file. After each plugin update, run the first three commands again (the new library and its header), then the last line: php-fpm -t must succeed before PHP-FPM is reloaded; until then the library copied before is used. To remove: delete 90-everifin-webhook.ini, run the last line, then delete %s.',
