@@ -21,7 +21,7 @@ struct Delivery {
 
 fn body(event_id: &str, at: &str, status: &str) -> String {
     format!(
-        r#"{{"eventId":"{event_id}","eventType":"payment.statusChange","eventTimestamp":"{at}","data":{{"paymentId":"{PAYMENT}","status":"{status}","externalId":"wc-1042","hookData":{{"orderKey":"wc_order_7Hq2"}}}}}}"#
+        r#"{{"eventId":"{event_id}","eventType":"payment.statusChange","eventTimestamp":"{at}","data":{{"paymentId":"{PAYMENT}","status":"{status}","externalId":"1042","hookData":{{"orderKey":"wc_order_7Hq2"}}}}}}"#
     )
 }
 
@@ -50,7 +50,7 @@ fn deliveries() -> Vec<Delivery> {
         "2024-05-07T14:49:55.884Z",
         "BOOKED",
     );
-    let mut tampered = booked.replace("wc-1042", "wc-9999");
+    let mut tampered = booked.replace(r#""externalId":"1042""#, r#""externalId":"9999""#);
     tampered = tampered.replace("3d2f8c74", "4e3a9d85");
     let mut out = vec![
         Delivery {
@@ -97,7 +97,7 @@ fn deliveries() -> Vec<Delivery> {
         },
     ];
     // Secret rotation: Everifin signs with both secrets (v0 old, v1 new) for 24 hours.
-    let refund = r#"{"eventId":"5f4b0e96-a16e-4f72-8d95-4e8b6a1c2f55","eventType":"payment.statusChange","eventTimestamp":"2024-05-08T09:00:00.000Z","data":{"refundId":"6a5c1fa7-b27f-4083-9ea6-5f9c7b2d3066","status":"BOOKED","externalId":"wc-1042"}}"#.to_owned();
+    let refund = r#"{"eventId":"5f4b0e96-a16e-4f72-8d95-4e8b6a1c2f55","eventType":"payment.statusChange","eventTimestamp":"2024-05-08T09:00:00.000Z","data":{"refundId":"6a5c1fa7-b27f-4083-9ea6-5f9c7b2d3066","status":"BOOKED","externalId":"1042"}}"#.to_owned();
     out.push(Delivery {
         what: "refund booked, signed during secret rotation (v0+v1)",
         header: signed(
@@ -119,7 +119,7 @@ fn main() {
     )
     .expect("options");
     let mut state = String::from("{}");
-    println!("everifin-webhook demo: one WooCommerce order (wc-1042), secrets configured: 2 (oldest first)\n");
+    println!("everifin-webhook demo: one WooCommerce order (ID 1042), secrets configured: 2 (oldest first)\n");
     for (i, d) in deliveries().iter().enumerate() {
         let verified = verifier.process(d.body.as_bytes(), d.header.as_bytes(), d.now_ms);
         let json: Value = serde_json::from_str(&result::process(&verified)).expect("result JSON");

@@ -5,16 +5,22 @@
 #   - Debian's `wordpress` package (unmodified /usr/share/wordpress; its wp-config.php reads
 #     /etc/wordpress/config-<WORDPRESS_CONFIG>.php, which this test writes and removes);
 #   - MariaDB (own datadir, unix socket only), PHP-FPM (two masters: "ffi" with the default
-#     ffi.enable=preload + opcache.preload of the bundled binding, "fallback" with ffi.enable=0),
-#     nginx (one port per PHP-FPM master);
+#     ffi.enable=preload and the php.ini lines of readme.txt's Installation step 3 (ffi.preload and
+#     opcache.preload of copies outside the plugin folder), "fallback" with ffi.enable=0), nginx
+#     (one port per PHP-FPM master);
 #   - WooCommerce is not installable here: a must-use plugin of the test (wordpress/
 #     woocommerce-stand-in.php, marked as a test stand-in, never shipped) provides the few
 #     WooCommerce functions the plugin calls, storing orders as shop_order posts.
-# Steps: wp_install; upload the ZIP with WordPress's Plugin_Upgrader; activate_plugin; write the
-# FFI header with the bundled bin/ffi-header.php; log in as the admin and save a secret through the
-# settings screen; check the admin notice of each backend; send signed webhooks (wordpress/
-# webhooks.py): valid, duplicate, forged, stale, late, unknown order, concurrent duplicates; check
-# the answers and the stored order state.
+# Steps: wp_install; upload the ZIP with WordPress's Plugin_Upgrader; activate_plugin; run the
+# settings page's "Native library" commands (readme.txt must give the same); log in as the admin and
+# save a secret through the settings screen; check the admin notice of each backend; send signed
+# webhooks (wordpress/webhooks.py): valid, duplicate, forged, stale, late, unknown order, bodies
+# WordPress would run out of memory decoding (memory_limit 128M), concurrent duplicates; check the
+# answers and the stored order state. Then update the plugin as WordPress does (its folder replaced): php-fpm -t and a
+# restart work with the documented setup and fail with the former one (header in the plugin
+# folder); replay the order-safety scenario with `everifin-webhook send` (built here), as shipped and
+# as docs/cli.md says for WooCommerce; deactivate (the webhook URL is 404) and delete the plugin
+# (uninstall.php: its options are gone; PHP-FPM still starts).
 # Prints "test-wordpress: N passed, M failed"; exit status 1 when anything failed.
 set -uo pipefail
 # Test what ships: the Makefile's EVERIFIN_WEBHOOK_LIB (the checkout's build) must not reach PHP-FPM.
@@ -72,6 +78,11 @@ PORT_FFI="$(free_port)"; PORT_PHP="$(free_port)"; FPM_FFI="$(free_port)"; FPM_PH
 ADMIN_PW="admin-test-password-$$"
 PLUGIN_DIR="$TMP/wp-content/plugins/everifin-webhook"
 BINDING="$PLUGIN_DIR/vendor/everifin-webhook"
+# readme.txt's /opt/everifin-webhook and /etc/php/X.Y/fpm/conf.d/90-everifin-webhook.ini, here:
+# outside wp-content/plugins, and nothing of the machine's own PHP is touched.
+NATIVE_DIR="$TMP/opt/everifin-webhook"
+NATIVE_INI="$TMP/conf.d/90-everifin-webhook.ini"
+FFI_PID=""
 export WORDPRESS_CONFIG="$NAME" WP_TEST_HOST="127.0.0.1:$PORT_FFI"
 wpcli() { php -d ffi.enable=0 "$HERE/setup.php" "$WP" "$@"; }
 
@@ -109,19 +120,19 @@ start_web() {
     ini="$TMP/php-$pool.ini"
     {
       echo "error_log = $TMP/php-$pool.log"; echo "log_errors = On"; echo "display_errors = Off"
-      echo "opcache.enable = 1"; echo "opcache.enable_cli = 0"; echo "memory_limit = 256M"
+      # PHP's default memory_limit: what a stranger's body must not exhaust.
+      echo "opcache.enable = 1"; echo "opcache.enable_cli = 0"; echo "memory_limit = 128M"
       if [ "$pool" = ffi ]; then
-        # What readme.txt tells the merchant: ffi.enable=preload (the default) + preloading.
-        echo "ffi.enable = preload"
-        echo "ffi.preload = $BINDING/lib/everifin_webhook.ffi.h"
-        echo "opcache.preload = $BINDING/preload.php"
-        echo "opcache.preload_user = root"
+        # What readme.txt and the settings page tell the merchant (native_setup wrote it):
+        # ffi.enable=preload (the default), ffi.preload and opcache.preload of stable copies.
+        cat "$NATIVE_INI"
       else
         echo "ffi.enable = 0"
       fi
     } > "$ini"
     start_fpm "$TMP" "$pool" "$ini" "$port" 8 "clear_env = no"
     pids+=("$WEB_PID")
+    [ "$pool" = ffi ] && FFI_PID="$WEB_PID"
   done
   local server=""
   for pool in ffi fallback; do
@@ -131,7 +142,8 @@ start_web() {
     listen 127.0.0.1:$port;
     root $WP;
     index index.php;
-    client_max_body_size 2m;
+    # Larger than the library's 1 MiB limit: big bodies reach WordPress and the plugin.
+    client_max_body_size 16m;
     location /wp-content/ { alias $TMP/wp-content/; }
     location / { try_files \$uri \$uri/ /index.php?\$args; }
     location ~ \\.php\$ {
@@ -155,21 +167,166 @@ install_plugin() {
   wpcli activate everifin-webhook/everifin-webhook.php || return 1
   # The activation hook created the secrets option, not autoloaded.
   local opt; opt="$(wpcli option everifin_webhook_secrets)"; echo "option after activation: $opt"
-  [[ "$opt" == *'"autoload":"no"'* ]] || return 1
-  # What readme.txt tells the merchant to run once for FFI under PHP-FPM.
-  php "$BINDING/bin/ffi-header.php" | sed -n '1,3p'
-  [ -f "$BINDING/lib/everifin_webhook.ffi.h" ]
+  [[ "$opt" == *'"autoload":"no"'* ]]
+}
+
+# The settings page's "Native library" commands (Everifin_Webhook_Admin::nativeSetup(), this site's
+# paths), which readme.txt's Installation step 3 must give word for word with its example paths;
+# run as the merchant runs them, with /opt/everifin-webhook and the conf.d file moved into $TMP
+# and without sudo; the last line (php-fpm -t, reload) is start_web's and the update's business.
+native_setup() {
+  wpcli native-setup > "$TMP/native-setup.sh" || return 1
+  python3 - "$TMP/native-setup.sh" "$PLUGIN_DIR" "$PHPV" "$ROOT/plugins/woocommerce/everifin-webhook/readme.txt" <<'PY' || return 1
+import difflib, sys, textwrap
+page, plugin, phpv = open(sys.argv[1]).read(), sys.argv[2], sys.argv[3]
+readme = open(sys.argv[4]).read().splitlines()
+want = (page.replace(plugin, "/var/www/html/wp-content/plugins/everifin-webhook")
+        .replace("php-fpm" + phpv, "php-fpm8.2").replace("/etc/php/%s/" % phpv, "/etc/php/8.2/").replace("php%s-fpm" % phpv, "php8.2-fpm"))
+first, last = want.splitlines()[0], want.splitlines()[-1]
+i = next((n for n, l in enumerate(readme) if l.strip() == first), None)
+j = next((n for n in range(i or 0, len(readme)) if readme[n].strip() == last), None)
+got = "" if i is None or j is None else textwrap.dedent("\n".join(readme[i:j + 1])) + "\n"
+if got != want:
+    print("readme.txt's Installation step 3 differs from the settings page's commands (with readme.txt's example paths):")
+    sys.stdout.writelines(difflib.unified_diff(got.splitlines(True), want.splitlines(True), "readme.txt", "settings page"))
+    sys.exit(1)
+print("readme.txt step 3 = the settings page's commands")
+PY
+  mkdir -p "$(dirname "$NATIVE_DIR")" "$(dirname "$NATIVE_INI")"
+  sed -e '/^sudo php-fpm.* -t && /d' -e 's/^sudo //' -e "s#/opt/everifin-webhook#$NATIVE_DIR#g" \
+    -e "s#/etc/php/$PHPV/fpm/conf.d/90-everifin-webhook.ini#$NATIVE_INI#" "$TMP/native-setup.sh" > "$TMP/native-setup-run.sh"
+  bash -e "$TMP/native-setup-run.sh" || return 1
+  ls -l "$NATIVE_DIR"; cat "$NATIVE_INI"
+  [ -f "$NATIVE_DIR/libeverifin_webhook.so" ] && [ -f "$NATIVE_DIR/preload.php" ] || return 1
+  grep -qx "#define FFI_LIB \"$NATIVE_DIR/libeverifin_webhook.so\"" "$NATIVE_DIR/everifin_webhook.ffi.h" || { echo "FFI_LIB does not name the copy"; return 1; }
+  # Nothing PHP-FPM loads at start is in the plugin folder.
+  if grep -n "$TMP/wp-content" "$NATIVE_INI" "$NATIVE_DIR/everifin_webhook.ffi.h"; then return 1; fi
+  [ ! -e "$BINDING/lib/everifin_webhook.ffi.h" ]
+}
+
+fpm_test() { # INI: php-fpm -t of the ffi master with that php.ini (what readme.txt runs before a reload)
+  "$FPM" -t -R -c "$1" -y "$TMP/fpm-ffi.conf"
+}
+restart_ffi() { # INI: stops the ffi master, starts it again with that php.ini
+  if [ -n "$FFI_PID" ]; then kill "$FFI_PID" 2>/dev/null; wait "$FFI_PID" 2>/dev/null; fi
+  start_fpm "$TMP" ffi "$1" "$FPM_FFI" 8 "clear_env = no"
+  FFI_PID="$WEB_PID"; pids+=("$WEB_PID")
+  wait_for 30 curl -sf -o /dev/null "http://127.0.0.1:$PORT_FFI/wp-login.php" || { show_logs; return 1; }
+}
+site_check() { # MODE: webhooks.py's checks of that mode on the ffi site
+  python3 "$HERE/webhooks.py" --mode "$1" --php "php -d ffi.enable=0 $HERE/setup.php $WP" \
+    --site "ffi=http://127.0.0.1:$PORT_FFI" --admin-password "$ADMIN_PW"
+}
+
+# The former readme's setup (ffi-header.php without --lib/--out: the header in the plugin folder,
+# php.ini naming it and the plugin's preload.php), to show what an update does to it.
+former_layout() {
+  php "$BINDING/bin/ffi-header.php" >/dev/null || return 1
+  { grep -v -E '^(error_log|ffi\.preload|opcache\.preload) ?=' "$TMP/php-ffi.ini"
+    echo "error_log = $TMP/former-layout.log"
+    echo "ffi.preload = $BINDING/lib/everifin_webhook.ffi.h"
+    echo "opcache.preload = $BINDING/preload.php"; } > "$TMP/php-ffi-former.ini"
+}
+
+# An update the way WordPress does it ("Replace current with uploaded": the plugin folder deleted
+# and unpacked again), then php-fpm -t and a restart: the documented setup keeps PHP-FPM starting;
+# the former one does not.
+update_plugin() {
+  local ok=0 rc
+  former_layout || return 1
+  fpm_test "$TMP/php-ffi-former.ini" >/dev/null 2>&1 || { echo "php-fpm -t fails with the former layout before the update"; return 1; }
+  # While php.ini names files in a plugin folder, the plugin says so on every admin page.
+  restart_ffi "$TMP/php-ffi-former.ini" && site_check preload-warning || ok=1
+  wpcli replace "$ZIP" || return 1
+  [ ! -e "$BINDING/lib/everifin_webhook.ffi.h" ] || { echo "the replaced plugin folder still has the header"; ok=1; }
+  fpm_test "$TMP/php-ffi-former.ini" >/dev/null 2>&1; rc=$?
+  echo "former layout after the update: php-fpm -t exits $rc: $(grep -i 'fatal' "$TMP/former-layout.log" | tail -n 1)"
+  [ "$rc" != 0 ] && grep -q 'PHP Fatal error:  Unable to start FFI module' "$TMP/former-layout.log" \
+    || { echo "php-fpm -t should fail (Unable to start FFI module) for the former layout after an update"; ok=1; }
+  fpm_test "$TMP/php-ffi.ini" || { echo "php-fpm -t fails for the documented layout after an update"; return 1; }
+  restart_ffi "$TMP/php-ffi.ini" || return 1
+  site_check after-update || ok=1
+  return $ok
+}
+
+# docs/cli.md, "Against the WooCommerce plugin" (readme.txt's FAQ gives the same lines): the shipped
+# order-safety scenario changes no order (externalId "3001-<run>") and passes on its statuses alone,
+# --require-decisions fails it; the documented copy with two new orders' IDs moves them.
+send_recipe() {
+  local ok=0 cli url a b st
+  ( source scripts/target-dir.sh; cargo build --quiet --release --features cli --bin everifin-webhook ) || return 1
+  cli="$(bash scripts/target-dir.sh)/release/everifin-webhook"
+  url="http://127.0.0.1:$PORT_FFI/wp-json/everifin/v1/webhook"
+  # The secret webhooks.py configured (its SECRETS[1]).
+  printf '%s\n' "wp-test hook secret 2026 (new)" > "$TMP/send-secrets.txt"
+  "$cli" send --quiet --scenario order-safety --url "$url" --secret-file "$TMP/send-secrets.txt" > "$TMP/send-shipped.out" 2>&1 \
+    || { echo "the shipped scenario should pass on its statuses alone"; ok=1; }
+  echo "shipped order-safety: $(grep -E '^(summary|decisions):' "$TMP/send-shipped.out" | tr '\n' ' ')"
+  if "$cli" send --quiet --scenario order-safety --require-decisions --url "$url" --secret-file "$TMP/send-secrets.txt" > "$TMP/send-required.out" 2>&1; then
+    echo "--require-decisions should fail a run that changed no order"; ok=1
+  fi
+  echo "shipped order-safety --require-decisions: $(grep -E '^(summary|decisions):' "$TMP/send-required.out" | tr '\n' ' ')"
+  a="$(wpcli order)" && b="$(wpcli order)" || return 1
+  python3 - "$ROOT/docs/cli.md" "$ROOT/plugins/woocommerce/everifin-webhook/readme.txt" > "$TMP/send-recipe.sh" <<'PY' || return 1
+import re, sys, textwrap
+doc = open(sys.argv[1]).read()
+m = re.search(r"<!-- woocommerce-send[^>]*-->\n```sh\n(.*?)```\n<!-- /woocommerce-send -->", doc, re.S)
+if not m:
+    sys.exit("docs/cli.md: no woocommerce-send block")
+block = m.group(1)
+lines = open(sys.argv[2]).read().splitlines()
+first = block.splitlines()[0]
+i = next((n for n, l in enumerate(lines) if l.strip() == first), None)
+got = None if i is None else textwrap.dedent("\n".join(lines[i:i + len(block.splitlines())])) + "\n"
+if got != block:
+    sys.exit("readme.txt's FAQ does not give docs/cli.md's woocommerce-send lines:\n%s" % got)
+print(block, end="")
+PY
+  sed -i -e "s/4711/$a/g; s/4712/$b/g" -e "s#scenarios/order-safety.json#$ROOT/scenarios/order-safety.json#" \
+    -e "s#^everifin-webhook send#$cli send#" -e "s#https://shop.example#http://127.0.0.1:$PORT_FFI#" \
+    -e "s#secrets.txt#$TMP/send-secrets.txt#" "$TMP/send-recipe.sh"
+  ( cd "$TMP" && bash -e send-recipe.sh > send-recipe.out 2>&1 ) || { cat "$TMP/send-recipe.out"; ok=1; }
+  echo "documented copy: $(grep -E '^(summary|decisions):' "$TMP/send-recipe.out" | tr '\n' ' ')"
+  for o in "$a" "$b"; do
+    st="$(wpcli order-state "$o")"
+    python3 -c 'import json, sys; s = json.loads(sys.argv[1]); sys.exit(0 if s["status"] == "wc-processing" and s["paymentComplete"] == 1 else 1)' "$st" \
+      || { echo "order $o should be paid once: $st"; ok=1; }
+  done
+  wpcli order-state "$a" | grep -q 'record it with the Refund button' || { echo "order $a should have the refund note"; ok=1; }
+  return $ok
+}
+
+# Deactivated: the webhook URL is 404 (readme.txt's FAQ). Deleted (uninstall.php): the plugin's
+# options are gone, and PHP-FPM still starts with the documented setup.
+delete_plugin() {
+  local ok=0 o v
+  wpcli deactivate everifin-webhook/everifin-webhook.php || return 1
+  site_check deactivated || ok=1
+  wpcli delete everifin-webhook/everifin-webhook.php || return 1
+  [ ! -e "$PLUGIN_DIR" ] || { echo "the plugin folder is still there"; ok=1; }
+  for o in everifin_webhook_secrets everifin_webhook_last_rejected everifin_webhook_last_unmatched; do
+    v="$(wpcli option-raw "$o")"
+    [ "$v" = null ] || { echo "option $o left after uninstall: $v"; ok=1; }
+  done
+  if fpm_test "$TMP/php-ffi-former.ini" >/dev/null 2>&1; then echo "php-fpm -t should fail for the former layout"; ok=1; fi
+  fpm_test "$TMP/php-ffi.ini" || { echo "php-fpm -t fails for the documented layout without the plugin"; return 1; }
+  restart_ffi "$TMP/php-ffi.ini" || return 1
+  return $ok
 }
 
 step "MariaDB (own datadir, socket only)" start_db || true
 install_wp() { write_config && wpcli install "$ADMIN_PW"; }
 step "Debian's WordPress: /etc/wordpress/config-$NAME.php, wp_install" install_wp || true
 step "plugin ZIP: uploaded with Plugin_Upgrader, activated with activate_plugin" install_plugin || true
+step "native library as readme.txt and the settings page say: copies outside the plugin folder" native_setup || true
 step "nginx + PHP-FPM (ffi: preload, fallback: ffi.enable=0) on 127.0.0.1" start_web || true
 step "webhooks through both backends (answers and stored order state)" \
   python3 "$HERE/webhooks.py" --php "php -d ffi.enable=0 $HERE/setup.php $WP" \
     --site "ffi=http://127.0.0.1:$PORT_FFI" --site "fallback=http://127.0.0.1:$PORT_PHP" \
     --admin-password "$ADMIN_PW" --db "mariadb --no-defaults --socket=$SOCK -uroot wordpress" || true
+step "plugin updated (folder replaced), php-fpm -t, PHP-FPM restarted: still starts, FFI, webhooks" update_plugin || true
+step "everifin-webhook send: the shipped scenario moves no order (--require-decisions fails it), docs/cli.md's copy does" send_recipe || true
+step "plugin deactivated (404) and deleted (options gone), php-fpm -t, PHP-FPM restarted" delete_plugin || true
 # WordPress 6.1 on PHP 8.2 logs deprecations of its own; the plugin must log nothing, and nothing fatal.
 if [ -s "$TMP/wp-debug.log" ] && grep -E -i "fatal|everifin" "$TMP/wp-debug.log"; then
   results+=("FAIL PHP errors of the plugin in wp-debug.log"); fail=1

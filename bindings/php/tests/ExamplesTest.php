@@ -73,11 +73,20 @@ final class ExamplesTest extends TestCase
 
     // ------------------------------------------------------------------ WooCommerce
 
+    /**
+     * A POST to the route as WordPress's REST server dispatches it: rest_pre_dispatch first (the
+     * plugin answers there, before WordPress would decode the body), the route's callback only
+     * when no filter answered.
+     */
     private function wooPost(string $body, array $headers): \WP_REST_Response
     {
         $route = \WpStub::$routes['everifin/v1/webhook'] ?? null;
         $this->assertNotNull($route, 'the plugin registers its REST route on rest_api_init');
-        return ($route['callback'])(new \WP_REST_Request($body, $headers));
+        $request = new \WP_REST_Request($body, $headers);
+        $response = apply_filters('rest_pre_dispatch', null, null, $request);
+        $this->assertInstanceOf(\WP_REST_Response::class, $response, 'the plugin answers its route in rest_pre_dispatch');
+        $this->assertSame('', $request->get_body(), 'nothing is left for WordPress to decode after dispatch');
+        return $response;
     }
 
     public function testWooCommercePluginRegistersAPublicPostRoute(): void
@@ -195,6 +204,38 @@ final class ExamplesTest extends TestCase
         $this->assertSame(0, $order->paymentCompleteCalls);
     }
 
+    /**
+     * The plugin answers POST /everifin/v1/webhook in rest_pre_dispatch, before WordPress decodes a
+     * JSON body (a few MB of nested arrays nobody signed exhausted memory_limit: a fatal error);
+     * everything else is left to WordPress.
+     */
+    public function testWooCommerceAnswersItsRouteBeforeWordPressDecodesTheBody(): void
+    {
+        $this->assertContains([\Everifin_Webhook_Plugin::class, 'preDispatch'], \WpStub::$actions['rest_pre_dispatch'] ?? []);
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        // What made WordPress run out of memory: 3.3 MB of nested arrays, unsigned.
+        $nested = '[' . implode(',', array_fill(0, 300000, '[1,[2,[3]]]')) . ']';
+        foreach (['/everifin/v1/webhook', '/Everifin/V1/Webhook', '/everifin/v1/webhook/'] as $path) {
+            $request = new \WP_REST_Request($nested, [], 'POST', $path);
+            $r = \Everifin_Webhook_Plugin::preDispatch(null, null, $request);
+            $this->assertInstanceOf(\WP_REST_Response::class, $r, $path);
+            $this->assertSame([413, 'BODY_TOO_LARGE'], [$r->get_status(), $r->get_data()['status']], $path);
+            $this->assertSame('', $request->get_body(), 'the body is not left for rest_filter_response_fields to decode');
+        }
+        $forged = '[' . implode(',', array_fill(0, 80000, '[1,[2,[3]]]')) . ']';
+        $r = \Everifin_Webhook_Plugin::preDispatch(null, null, new \WP_REST_Request($forged, ['Signature' => Verifier::sign($forged, ['not the secret'])]));
+        $this->assertSame([401, 'SIGNATURE_MISMATCH'], [$r->get_status(), $r->get_data()['status']]);
+
+        // Other routes, other methods, and an answer another filter already gave: untouched.
+        foreach ([['POST', '/wp/v2/posts'], ['POST', '/everifin/v1/webhooks'], ['GET', '/everifin/v1/webhook']] as [$method, $path]) {
+            $request = new \WP_REST_Request($nested, [], $method, $path);
+            $this->assertNull(\Everifin_Webhook_Plugin::preDispatch(null, null, $request), "$method $path");
+            $this->assertSame($nested, $request->get_body());
+        }
+        $earlier = new \WP_REST_Response(['code' => 'blocked'], 403);
+        $this->assertSame($earlier, \Everifin_Webhook_Plugin::preDispatch($earlier, null, new \WP_REST_Request($nested, [])));
+    }
+
     /** WordPress's own JSON check is lifted for the webhook route only: the signature is checked first. */
     public function testWooCommerceRouteLeavesAnUnparsableBodyToTheLibrary(): void
     {
@@ -242,13 +283,14 @@ final class ExamplesTest extends TestCase
         if (!defined('WP_UNINSTALL_PLUGIN')) {
             define('WP_UNINSTALL_PLUGIN', 'everifin-webhook/everifin-webhook.php');
         }
-        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = ['a secret'];
+        $ours = [\Everifin_Webhook_Plugin::OPTION_SECRETS, \Everifin_Webhook_Plugin::OPTION_LAST_REJECTED, \Everifin_Webhook_Plugin::OPTION_LAST_UNMATCHED];
+        \WpStub::$options = array_fill_keys($ours, ['set']) + ['other' => 1];
         require self::EXAMPLES . '/woocommerce/everifin-webhook/uninstall.php';
-        $this->assertArrayNotHasKey(\Everifin_Webhook_Plugin::OPTION_SECRETS, \WpStub::$options);
+        $this->assertSame(['other' => 1], \WpStub::$options);
 
         \WpStub::$sites = [1, 2, 5];
         foreach (\WpStub::$sites as $id) {
-            \WpStub::$siteOptions[$id] = [\Everifin_Webhook_Plugin::OPTION_SECRETS => ['secret of site ' . $id], 'other' => 1];
+            \WpStub::$siteOptions[$id] = array_fill_keys($ours, ['of site ' . $id]) + ['other' => 1];
         }
         require self::EXAMPLES . '/woocommerce/everifin-webhook/uninstall.php';
         $this->assertSame([1 => ['other' => 1], 2 => ['other' => 1], 5 => ['other' => 1]], \WpStub::$siteOptions);
@@ -293,6 +335,61 @@ final class ExamplesTest extends TestCase
         \WpStub::$options = [];
         $r = $this->wooPost($body, ['Signature' => self::signed($body)]);
         $this->assertSame(500, $r->get_status());
+    }
+
+    /**
+     * A delivery answered with an error and a verified one that matched no order leave a record for
+     * the settings page (autoload off; never a secret, the body or the header), at most one of each
+     * kind a minute.
+     */
+    public function testWooCommerceRecordsTheLastRejectedAndUnmatchedDeliveries(): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        $body = self::body('1a1a1a1a-1a1a-4a1a-8a1a-1a1a1a1a1a1a', 'BOOKED', gmdate('Y-m-d\TH:i:s.000\Z'), '999');
+        $forged = Verifier::sign($body, ['someone-elses-secret']);
+        $before = time();
+        $this->assertSame(401, $this->wooPost($body, ['Signature' => $forged])->get_status());
+        $rejected = \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_LAST_REJECTED];
+        $this->assertSame(['time', 'httpStatus', 'status', 'message'], array_keys($rejected));
+        $this->assertGreaterThanOrEqual($before, $rejected['time']);
+        $this->assertSame([401, 'SIGNATURE_MISMATCH'], [$rejected['httpStatus'], $rejected['status']]);
+        $this->assertStringContainsString('no signature in the Signature header matches', $rejected['message']);
+        [$stored, $autoload] = \WpStub::$stored[\Everifin_Webhook_Plugin::OPTION_LAST_REJECTED];
+        $this->assertFalse($autoload);
+        foreach ([self::SECRET, $forged, substr($forged, -64), '1a1a1a1a-1a1a-4a1a-8a1a-1a1a1a1a1a1a', '999'] as $never) {
+            $this->assertStringNotContainsString($never, $stored);
+        }
+
+        // Within the minute: a flood of rejected requests writes nothing more.
+        $this->assertSame(401, $this->wooPost($body, [])->get_status());
+        $this->assertSame($rejected, \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_LAST_REJECTED]);
+        // A minute later the next one is recorded.
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_LAST_REJECTED]['time'] -= \Everifin_Webhook_Plugin::TRACE_INTERVAL;
+        $this->assertSame(401, $this->wooPost($body, [])->get_status());
+        $this->assertSame('HEADER_MISSING', \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_LAST_REJECTED]['status']);
+
+        // Authentic, but no order 999: 200, and what was looked for is recorded.
+        $r = $this->wooPost($body, ['Signature' => self::signed($body)]);
+        $this->assertSame([200, null], [$r->get_status(), $r->get_data()['order']]);
+        $unmatched = \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_LAST_UNMATCHED];
+        unset($unmatched['time']);
+        $this->assertSame(['eventId' => '1a1a1a1a-1a1a-4a1a-8a1a-1a1a1a1a1a1a', 'eventType' => 'payment.statusChange', 'status' => 'BOOKED',
+            'externalId' => '999', 'hookDataOrderId' => null], $unmatched);
+        $this->assertFalse(\WpStub::$stored[\Everifin_Webhook_Plugin::OPTION_LAST_UNMATCHED][1]);
+        $this->assertStringNotContainsString(self::SECRET, \WpStub::$stored[\Everifin_Webhook_Plugin::OPTION_LAST_UNMATCHED][0]);
+
+        // Long texts are cut (a message quoting a long header part, an odd externalId), never
+        // inside a UTF-8 character.
+        \WpStub::$options = [\Everifin_Webhook_Plugin::OPTION_SECRETS => [self::SECRET]];
+        $this->wooPost($body, ['Signature' => 'ts=2024-05-07T14:49:55.000Z;' . str_repeat('x', 2000)]);
+        $message = \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_LAST_REJECTED]['message'];
+        $this->assertLessThanOrEqual(300, strlen($message), $message);
+        $this->assertStringNotContainsString(str_repeat('x', 300), $message);
+        $long = self::body('2b2b2b2b-2b2b-4b2b-8b2b-2b2b2b2b2b2b', 'BOOKED', gmdate('Y-m-d\TH:i:s.000\Z'), 'x' . str_repeat('ž', 80));
+        $this->wooPost($long, ['Signature' => self::signed($long)]);
+        $externalId = \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_LAST_UNMATCHED]['externalId'];
+        $this->assertSame('x' . str_repeat('ž', 47) . '...', $externalId);
     }
 
     public function testWooCommerceLoadsDecidesAndSavesWithTheOrderLocked(): void
@@ -344,6 +441,48 @@ final class ExamplesTest extends TestCase
             $this->assertSame('warning', $class);
             $this->assertStringContainsString('the pure-PHP fallback runs, because ' . rtrim((string) $d['reason'], '.'), $text);
         }
+    }
+
+    /**
+     * Under PHP-FPM the binding's advice names php.ini lines in its own folder, here the plugin
+     * folder, which an update or deletion removes (PHP-FPM then does not start): the notice leaves
+     * it out and points to the settings page's "Native library" commands, which use copies in
+     * /opt/everifin-webhook.
+     */
+    public function testWooCommerceNeverAdvisesPhpIniLinesIntoThePluginFolder(): void
+    {
+        $pkg = '/var/www/html/wp-content/plugins/everifin-webhook/vendor/everifin-webhook';
+        $d = [
+            'backend' => 'php', 'via' => null, 'library' => null, 'libraryVersion' => null,
+            'reason' => "the EVERIFIN_WEBHOOK scope is not preloaded in fpm-fcgi (ffi.enable=preload); the pure-PHP backend is used instead of loading the library in every request (add to php.ini: ffi.preload=$pkg/lib/everifin_webhook.ffi.h, opcache.preload=$pkg/preload.php)",
+            'fix' => [
+                "Run php $pkg/bin/ffi-header.php once: it writes $pkg/lib/everifin_webhook.ffi.h (the header ffi.preload loads) and prints the php.ini lines.",
+                "Add to php.ini: ffi.preload=$pkg/lib/everifin_webhook.ffi.h",
+                "Add to php.ini: opcache.preload=$pkg/preload.php (and opcache.preload_user=<the pool user> when the master starts as root)",
+                'Then restart PHP-FPM/Apache (a reload with process_control_timeout = 10s in php-fpm.conf drops no request).',
+                'The pure-PHP fallback gives the same results; FFI is only faster.',
+            ],
+        ];
+        [$class, $text] = \Everifin_Webhook_Admin::backendSummary($d);
+        $this->assertSame('warning', $class);
+        $this->assertSame('Everifin webhook: the pure-PHP fallback runs, because the EVERIFIN_WEBHOOK scope is not preloaded in fpm-fcgi (ffi.enable=preload); '
+            . 'the pure-PHP backend is used instead of loading the library in every request. The pure-PHP fallback gives the same results; FFI is only faster. '
+            . 'To use the native library, follow "Native library" on the plugin\'s settings page (php.ini must not name files in the plugin folder).', $text);
+        $report = "everifin-webhook backend: php ({$d['reason']})\n  via: -\n  fix: {$d['fix'][1]}\n  fix: {$d['fix'][4]}\n";
+        $this->assertSame("everifin-webhook backend: php (the EVERIFIN_WEBHOOK scope is not preloaded in fpm-fcgi (ffi.enable=preload); "
+            . "the pure-PHP backend is used instead of loading the library in every request)\n  via: -\n  fix: {$d['fix'][4]}\n", \Everifin_Webhook_Admin::report($report));
+        // A fix that is not about php.ini stays.
+        $d['fix'] = ['Install and enable the FFI extension (Debian: it ships with php-common; extension=ffi).'] + $d['fix'];
+        $this->assertStringContainsString('Install and enable the FFI extension', \Everifin_Webhook_Admin::backendSummary($d)[1]);
+
+        $setup = \Everifin_Webhook_Admin::nativeSetup();
+        $plugin = dirname(EVERIFIN_WEBHOOK_PLUGIN_FILE);
+        foreach (['ffi.preload=', 'opcache.preload=', '--lib=', '--out='] as $key) {
+            $this->assertMatchesRegularExpression('~' . preg_quote($key, '~') . '/opt/everifin-webhook/~', $setup, $key);
+        }
+        $this->assertStringContainsString("\$file = '$plugin/vendor/everifin-webhook/preload.php';\nif (is_file(\$file)) {\n    require \$file;\n}", $setup);
+        $this->assertMatchesRegularExpression('~^sudo php-fpm\d+\.\d+ -t && sudo systemctl reload php\d+\.\d+-fpm$~m', $setup);
+        $this->assertSame([], \Everifin_Webhook_Admin::preloadsInPluginFolder(), 'PHPUnit names no preload in a plugin folder');
     }
 
     // ------------------------------------------------------------------ PrestaShop

@@ -1,7 +1,7 @@
 <?php
 /**
- * Deleting the plugin deletes its settings (the hook secrets) on every site of a network; order
- * notes and meta stay.
+ * Deleting the plugin deletes its settings (the hook secrets) and its records of the last
+ * deliveries that changed no order, on every site of a network; order notes and meta stay.
  */
 
 declare(strict_types=1);
@@ -9,12 +9,17 @@ declare(strict_types=1);
 if (!defined('WP_UNINSTALL_PLUGIN')) {
     exit;
 }
+$everifin_webhook_options = ['everifin_webhook_secrets', 'everifin_webhook_last_rejected', 'everifin_webhook_last_unmatched'];
 if (is_multisite()) {
     foreach (get_sites(['fields' => 'ids', 'number' => 0]) as $siteId) {
         switch_to_blog((int) $siteId);
-        delete_option('everifin_webhook_secrets');
+        foreach ($everifin_webhook_options as $option) {
+            delete_option($option);
+        }
         restore_current_blog();
     }
 } else {
-    delete_option('everifin_webhook_secrets');
+    foreach ($everifin_webhook_options as $option) {
+        delete_option($option);
+    }
 }

@@ -5,9 +5,15 @@
  *   php setup.php WP_DIR install PASSWORD      wp_install(), pretty permalinks
  *   php setup.php WP_DIR upload ZIP            Plugins > Add New > Upload: Plugin_Upgrader::install
  *   php setup.php WP_DIR activate PLUGIN       activate_plugin(), the way the Plugins screen does
+ *   php setup.php WP_DIR replace ZIP           Upload Plugin, "Replace current with uploaded":
+ *                                              Plugin_Upgrader::install with overwrite_package
+ *   php setup.php WP_DIR deactivate PLUGIN     deactivate_plugins()
+ *   php setup.php WP_DIR delete PLUGIN         delete_plugins(), the Plugins screen's Delete (runs uninstall.php)
+ *   php setup.php WP_DIR native-setup          the plugin's "Native library" commands (settings page)
  *   php setup.php WP_DIR order [STATUS]        a new shop_order, pending or STATUS (prints its id)
  *   php setup.php WP_DIR order-state ID        JSON: status, state meta, payment_complete count, ...
  *   php setup.php WP_DIR option NAME           JSON: the option's autoload flag, whether set
+ *   php setup.php WP_DIR option-raw NAME       JSON: the option's autoload flag and stored text
  * Exit status 1 with a message on failure.
  */
 
@@ -59,6 +65,42 @@ switch ($evf_cmd) {
         }
         evf_out(['installed' => $upgrader->plugin_info()]);
         break;
+    case 'replace':
+        require_once ABSPATH . 'wp-admin/includes/class-wp-upgrader.php';
+        require_once ABSPATH . 'wp-admin/includes/file.php';
+        require_once ABSPATH . 'wp-admin/includes/plugin.php';
+        wp_set_current_user(1);
+        $upgrader = new Plugin_Upgrader(new Automatic_Upgrader_Skin());
+        $r = $upgrader->install($evf_arg, ['overwrite_package' => true]);
+        if ($r !== true) {
+            evf_fail('Plugin_Upgrader::install (overwrite_package) failed: ' . (is_wp_error($r) ? $r->get_error_message() : var_export($r, true))
+                . ' ' . implode(' ', (array) $upgrader->skin->get_upgrade_messages()));
+        }
+        $plugin = $upgrader->plugin_info();
+        evf_out(['replaced' => $plugin, 'active' => is_plugin_active((string) $plugin)]);
+        break;
+    case 'deactivate':
+        require_once ABSPATH . 'wp-admin/includes/plugin.php';
+        wp_set_current_user(1);
+        deactivate_plugins($evf_arg);
+        evf_out(['active' => is_plugin_active($evf_arg)]);
+        break;
+    case 'delete':
+        require_once ABSPATH . 'wp-admin/includes/file.php';
+        require_once ABSPATH . 'wp-admin/includes/plugin.php';
+        wp_set_current_user(1);
+        $r = delete_plugins([$evf_arg]);
+        if ($r !== true) {
+            evf_fail('delete_plugins failed: ' . (is_wp_error($r) ? $r->get_error_message() : var_export($r, true)));
+        }
+        evf_out(['deleted' => $evf_arg, 'folderExists' => is_dir(WP_PLUGIN_DIR . '/' . dirname($evf_arg))]);
+        break;
+    case 'native-setup':
+        if (!class_exists('Everifin_Webhook_Admin')) {
+            evf_fail('the plugin is not active');
+        }
+        echo Everifin_Webhook_Admin::nativeSetup();
+        break;
     case 'activate':
         require_once ABSPATH . 'wp-admin/includes/plugin.php';
         wp_set_current_user(1);
@@ -95,6 +137,11 @@ switch ($evf_cmd) {
         global $wpdb;
         $row = $wpdb->get_row($wpdb->prepare("SELECT autoload, option_value FROM {$wpdb->options} WHERE option_name = %s", $evf_arg));
         evf_out($row === null ? null : ['autoload' => $row->autoload, 'count' => count((array) maybe_unserialize($row->option_value))]);
+        break;
+    case 'option-raw':
+        global $wpdb;
+        $row = $wpdb->get_row($wpdb->prepare("SELECT autoload, option_value FROM {$wpdb->options} WHERE option_name = %s", $evf_arg));
+        evf_out($row === null ? null : ['autoload' => $row->autoload, 'value' => $row->option_value]);
         break;
     default:
         evf_fail("unknown command $evf_cmd");

@@ -7,8 +7,9 @@ a merchant, and the stored order state through the test's setup.php:
   - per pool: a valid payment BOOKED (order paid once), the same event again (duplicate), a forged
     signature, a stale signature, a late older event, no Signature header, bodies WordPress cannot
     parse, a booked refund (a note, no status change), orders paid or completed in the shop (never
-    moved back), an unknown order, and the same event delivered concurrently by many requests
-    (applied exactly once).
+    moved back), an unknown order, megabytes of nested JSON arrays (WordPress would decode them out of
+    memory before the route: answered 413/401, no fatal error), and the same event delivered
+    concurrently by many requests (applied exactly once).
 
 Signatures are made with Python's hmac (independent of the library). Exit status 1 on any failure.
 """
@@ -142,6 +143,27 @@ def settings(site: Site) -> None:
     opt = json.loads(site.wp("option", "everifin_webhook_secrets"))
     check("option everifin_webhook_secrets: 2 secrets, autoload no", opt == {"autoload": "no", "count": 2}, opt)
 
+    # A secret pasted with a blank at either end would make every genuine webhook a 401: refused,
+    # naming which secret, never showing it; the configured secrets stay.
+    for typed, which in (([SECRETS[0], SECRETS[1] + " "], "the second secret ends with a space"),
+                         (["\u00a0" + SECRETS[0], SECRETS[1]], "the first secret begins with a space")):
+        _, _, html = site.get(page)
+        nonce = re.search(r'name="_wpnonce" value="([0-9a-f]+)"', html)
+        _, url, html = site.post_form("/wp-admin/admin-post.php", {
+            "action": "everifin_webhook_save", "_wpnonce": nonce.group(1) if nonce else "",
+            "_wp_http_referer": page, "secrets": "\r\n".join(typed)})
+        shown = re.findall(r'everifin-webhook-error"><p>([^<]*)', html)
+        check(f"settings screen: refuses a secret with a blank at one end ({which}), keeps the configured ones",
+              "updated=1" not in url and len(shown) == 1 and which in shown[0] and "2 hook secret(s) configured." in html, (url, shown))
+        check("settings screen: ... without showing the secret", not any(s in html for s in SECRETS), "a secret is in the page")
+        _, _, html = site.get(page + "&everifin-error=1")
+        check("settings screen: ... and shows that error once", "everifin-webhook-error" not in html, re.findall(r'notice-error[^>]*><p>([^<]*)', html))
+
+    # The error notice shows only what a save of this user left, never text from the URL (phishing).
+    _, _, html = site.get(page + "&everifin-error=" + urllib.parse.quote("Security alert: call +420 000 000 000"))
+    check("settings screen: a link cannot put text into the error notice",
+          "Security alert" not in html and "everifin-webhook-error" not in html, re.findall(r'notice-error[^>]*><p>([^<]*)', html))
+
 
 def remove_secrets(site: Site) -> None:
     """The merchant removes every secret (the checkbox): webhooks are then answered 500, retried."""
@@ -172,9 +194,57 @@ def notice(site: Site, backend: str) -> None:
     else:
         check(f"{site.name}: notice says the pure-PHP fallback runs and why (ffi.enable=0)",
               cls == "warning" and "the pure-PHP fallback runs, because" in text and "ffi.enable=0" in text, text)
+        # The binding's own advice names php.ini lines in its folder, here the plugin folder, which an
+        # update or deletion removes (PHP-FPM then does not start): the plugin points to its own.
+        check(f"{site.name}: notice names no php.ini line into the plugin folder, points to the settings page",
+              "ffi.preload=" not in text and "opcache.preload=" not in text and "/plugins/" not in text
+              and 'follow &quot;Native library&quot; on the plugin&#039;s settings page' in text, text)
+    check(f"{site.name}: no warning about php.ini naming files in a plugin folder", "everifin-webhook-preload-path" not in html,
+          re.findall(r'everifin-webhook-preload-path"><p>([^<]*)', html))
 
 
-def webhooks(site: Site, concurrency: int) -> None:
+def native_section(site: Site) -> None:
+    """The settings page's "Native library" commands: the library and header copied outside the plugin folder."""
+    _, _, html = site.get("/wp-admin/admin.php?page=everifin-webhook")
+    block = re.search(r'<pre class="everifin-webhook-native-setup">(.*?)</pre>', html, re.S)
+    report = re.search(r'<pre class="everifin-webhook-report">(.*?)</pre>', html, re.S)
+    text = block.group(1) if block else ""
+    check(f"{site.name}: settings page: native library commands with stable paths outside the plugin folder",
+          "ffi.preload=/opt/everifin-webhook/everifin_webhook.ffi.h" in text and "opcache.preload=/opt/everifin-webhook/preload.php" in text
+          and "--lib=/opt/everifin-webhook/libeverifin_webhook.so --out=/opt/everifin-webhook/everifin_webhook.ffi.h" in text
+          and " -t &amp;&amp; " in text, text)
+    check(f"{site.name}: settings page: the backend report names no php.ini line into the plugin folder",
+          report is not None and "Add to php.ini" not in report.group(1) and "add to php.ini" not in report.group(1), report.group(1) if report else html[:0])
+
+
+def configure(site: Site) -> None:
+    """Saves the two secrets (after remove_secrets() of an earlier run)."""
+    page = "/wp-admin/admin.php?page=everifin-webhook"
+    _, _, html = site.get(page)
+    nonce = re.search(r'name="_wpnonce" value="([0-9a-f]+)"', html)
+    _, url, html = site.post_form("/wp-admin/admin-post.php", {
+        "action": "everifin_webhook_save", "_wpnonce": nonce.group(1) if nonce else "",
+        "_wp_http_referer": page, "secrets": "\n".join(SECRETS)})
+    check(f"{site.name}: the two secrets saved again", "updated=1" in url and "2 hook secret(s) configured." in html, url)
+
+
+def genuine(site: Site) -> None:
+    order = site.new_order()
+    body = event(order, "BOOKED", datetime.now(timezone.utc))
+    code, ans = site.webhook(body, sign(body, SECRETS[1]))
+    check(f"{site.name}: a genuine BOOKED -> 200 apply, order paid", (code, dec(ans).get("action"), ans.get("orderState")) == (200, "apply", "processing"), (code, ans))
+
+
+def preload_warning(site: Site) -> None:
+    """php.ini names files in the plugin folder (the former readme's setup): an error notice on every admin page."""
+    _, _, html = site.get("/wp-admin/")
+    shown = re.findall(r'notice-error everifin-webhook-preload-path"><p>([^<]*)', html)
+    check(f"{site.name}: php.ini naming files in the plugin folder -> an error notice on the dashboard",
+          len(shown) == 1 and "ffi.preload=" in shown[0] and "/plugins/everifin-webhook/" in shown[0]
+          and "PHP-FPM then does not start at all" in shown[0], shown)
+
+
+def webhooks(site: Site, concurrency: int, first: bool) -> None:
     now = datetime.now(timezone.utc)
     order = site.new_order()
     booked = event(order, "BOOKED", now - timedelta(seconds=5))
@@ -190,10 +260,22 @@ def webhooks(site: Site, concurrency: int) -> None:
 
     code, ans = site.webhook(booked, sign(booked, SECRETS[0]))
     check(f"{site.name}: same event again (old secret) -> 200 skip duplicate", (code, dec(ans).get("action"), dec(ans).get("reason")) == (200, "skip", "duplicate"), (code, ans))
-    code, ans = site.webhook(booked, sign(booked, "someone else's secret"))
+    forged = sign(booked, "someone else's secret")
+    code, ans = site.webhook(booked, forged)
     check(f"{site.name}: forged signature -> 401 SIGNATURE_MISMATCH", (code, ans.get("status")) == (401, "SIGNATURE_MISMATCH"), (code, ans))
     code, ans = site.webhook(booked, sign(booked, SECRETS[1], now - timedelta(minutes=10)))
     check(f"{site.name}: stale signature (10 min old) -> 401 TIMESTAMP_TOO_OLD", (code, ans.get("status")) == (401, "TIMESTAMP_TOO_OLD"), (code, ans))
+    if first:
+        # The first rejected delivery of the run is on the settings page; the next, within the
+        # minute, is not recorded (a flood writes one row a minute). Never the body or the header.
+        _, _, html = site.get("/wp-admin/admin.php?page=everifin-webhook")
+        shown = re.findall(r'everifin-webhook-last-rejected">([^<]*)', html)
+        check(f"{site.name}: settings page shows the last rejected delivery: 401 SIGNATURE_MISMATCH, its message",
+              len(shown) == 1 and "HTTP 401 SIGNATURE_MISMATCH: no signature in the Signature header matches" in shown[0], shown)
+        raw = site.wp("option-raw", "everifin_webhook_last_rejected")
+        check(f"{site.name}: ... stored with autoload off, without a secret, the header or the body",
+              '"autoload":"no"' in raw and "SIGNATURE_MISMATCH" in raw
+              and not any(x in raw for x in SECRETS + [forged, forged.split("v0=")[1], eid]), raw)
     code, ans = site.webhook(booked, None)
     check(f"{site.name}: no Signature header -> 401 HEADER_MISSING", (code, ans.get("status")) == (401, "HEADER_MISSING"), (code, ans))
     late = event(order, "PROCESSING", now - timedelta(seconds=30))
@@ -231,6 +313,29 @@ def webhooks(site: Site, concurrency: int) -> None:
     unknown = event(999999, "BOOKED", now)
     code, ans = site.webhook(unknown, sign(unknown, SECRETS[1]))
     check(f"{site.name}: unknown order -> 200 received, no order, no decision", (code, ans.get("received"), ans.get("order"), "decision" in ans) == (200, True, None, False), (code, ans))
+    if first:
+        _, _, html = site.get("/wp-admin/admin.php?page=everifin-webhook")
+        shown = re.findall(r'everifin-webhook-last-unmatched">([^<]*)', html)
+        want = "event %s (payment.statusChange BOOKED), externalId &quot;999999&quot;" % json.loads(unknown)["eventId"]
+        check(f"{site.name}: settings page shows the last verified delivery that matched no order (event, externalId)",
+              len(shown) == 1 and want in shown[0], shown)
+        raw = site.wp("option-raw", "everifin_webhook_last_unmatched")
+        check(f"{site.name}: ... stored with autoload off, without a secret or the body's hookData",
+              '"autoload":"no"' in raw and not any(x in raw for x in SECRETS + ["objedn"]), raw)
+
+    # Bodies WordPress itself would json_decode before the route (WP_REST_Request::has_valid_params)
+    # and run out of memory on (memory_limit=128M): a PHP fatal error, 500, before any check.
+    nested = ("[" + ",".join(["[1,[2,[3]]]"] * 300000) + "]").encode()
+    code, ans = site.webhook(nested, None)
+    check(f"{site.name}: 3.3 MB of nested arrays, unsigned -> 413 BODY_TOO_LARGE (not a PHP fatal error)",
+          (code, ans.get("status")) == (413, "BODY_TOO_LARGE"), (code, ans))
+    nested = ("[" + ",".join(["[1,[2,[3]]]"] * 80000) + "]").encode()
+    code, ans = site.webhook(nested, sign(nested, "someone else's secret"))
+    check(f"{site.name}: 0.9 MB of nested arrays, forged signature -> 401 SIGNATURE_MISMATCH",
+          (code, ans.get("status")) == (401, "SIGNATURE_MISMATCH"), (code, ans))
+    body = event(site.new_order(), "BOOKED", now)
+    code, ans = site.webhook(body, sign(body, SECRETS[1]))
+    check(f"{site.name}: ... and a genuine delivery right after -> 200 apply", (code, dec(ans).get("action")) == (200, "apply"), (code, ans))
 
     # Everifin delivers the same event again while the first delivery is still running.
     order2 = site.new_order()
@@ -265,17 +370,41 @@ def main() -> int:
     ap.add_argument("--admin-password", required=True)
     ap.add_argument("--db", default="")
     ap.add_argument("--concurrency", type=int, default=8)
+    ap.add_argument("--mode", choices=["full", "preload-warning", "after-update", "deactivated"], default="full",
+                    help="full: everything above; preload-warning: the notice of php.ini naming the plugin folder; "
+                         "after-update: backend notice, settings page and a genuine delivery after the plugin folder "
+                         "was replaced; deactivated: what the webhook URL answers while the plugin is deactivated")
     args = ap.parse_args()
     php = shlex.split(args.php)
     sites = [Site(s.split("=", 1)[0], s.split("=", 1)[1], php) for s in args.site]
+    if args.mode != "full":
+        for site in sites:
+            if args.mode == "deactivated":
+                body = event(site.new_order(), "BOOKED", datetime.now(timezone.utc))
+                code, ans = site.webhook(body, sign(body, SECRETS[1]))
+                check(f"{site.name}: plugin deactivated: a genuine delivery -> 404 rest_no_route (a 4xx: Everifin does not retry)",
+                      (code, ans.get("code")) == (404, "rest_no_route"), (code, ans))
+                continue
+            if not site.login(args.admin_password):
+                continue
+            if args.mode == "preload-warning":
+                preload_warning(site)
+            else:
+                notice(site, "ffi" if site.name == "ffi" else "php")
+                native_section(site)
+                configure(site)
+                genuine(site)
+        print(f"webhooks ({args.mode}): {passed} passed, {failures} failed")
+        return 1 if failures else 0
     for i, site in enumerate(sites):
         print(f"- {site.name}: {site.url}")
         if not site.login(args.admin_password):
             continue
         if i == 0:
             settings(site)
+        native_section(site)
         notice(site, "ffi" if site.name == "ffi" else "php")
-        webhooks(site, args.concurrency)
+        webhooks(site, args.concurrency, i == 0)
     if sites and failures == 0:
         remove_secrets(sites[0])
     print(f"webhooks: {passed} passed, {failures} failed")

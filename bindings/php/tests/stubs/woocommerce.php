@@ -92,6 +92,15 @@ function add_filter(string $hook, callable $callback): void
     WpStub::$actions[$hook][] = $callback;
 }
 
+/** @return mixed the value after every callback of $hook, in the order they were added */
+function apply_filters(string $hook, $value, ...$args)
+{
+    foreach (WpStub::$actions[$hook] ?? [] as $cb) {
+        $value = $cb($value, ...$args);
+    }
+    return $value;
+}
+
 function plugin_basename(string $file): string
 {
     return basename(dirname($file)) . '/' . basename($file);
@@ -214,11 +223,15 @@ class WP_REST_Request
     private string $body;
     /** @var array<string, string> */
     private array $headers = [];
+    private string $method;
+    private string $route;
 
     /** @param array<string, string> $headers */
-    public function __construct(string $body, array $headers)
+    public function __construct(string $body, array $headers, string $method = 'POST', string $route = '/everifin/v1/webhook')
     {
         $this->body = $body;
+        $this->method = $method;
+        $this->route = $route;
         foreach ($headers as $k => $v) {
             // WordPress canonicalizes header names: lower case, '-' as '_'.
             $this->headers[strtolower(str_replace('-', '_', $k))] = $v;
@@ -228,6 +241,21 @@ class WP_REST_Request
     public function get_body(): string
     {
         return $this->body;
+    }
+
+    public function set_body(string $body): void
+    {
+        $this->body = $body;
+    }
+
+    public function get_method(): string
+    {
+        return $this->method;
+    }
+
+    public function get_route(): string
+    {
+        return $this->route;
     }
 
     public function get_header(string $key): ?string

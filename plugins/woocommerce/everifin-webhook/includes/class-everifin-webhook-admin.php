@@ -19,6 +19,8 @@ final class Everifin_Webhook_Admin
     public const PAGE = 'everifin-webhook';
     public const CAPABILITY = 'manage_options';
     private const ACTION = 'everifin_webhook_save';
+    /** A save error waits for the next page view in this transient, per user (plus the user id). */
+    private const ERROR_TRANSIENT = 'everifin_webhook_error_';
 
     public static function register(): void
     {
@@ -48,16 +50,28 @@ final class Everifin_Webhook_Admin
     }
 
     /**
-     * The backend in one sentence, from Environment::diagnose(): [notice class, text].
+     * Where the native library and its header are copied for PHP-FPM: a folder outside
+     * wp-content/plugins that only root can write (PHP-FPM's master, which runs as root, loads them
+     * when it starts). php.ini must never name a file in the plugin folder: an update (WordPress
+     * replaces the folder) or a deletion removes it, and PHP-FPM then does not start at all.
+     */
+    public const NATIVE_DIR = '/opt/everifin-webhook';
+
+    /**
+     * The backend in one sentence, from Environment::diagnose() (or the given result of it):
+     * [notice class, text]. The binding's own php.ini advice names files in its package folder,
+     * here the plugin folder, which an update or a deletion removes: it is left out, and the
+     * settings page's "Native library" section says what to do instead.
      *
+     * @param array<string, mixed>|null $d
      * @return array{0: string, 1: string}
      */
-    public static function backendSummary(): array
+    public static function backendSummary(?array $d = null): array
     {
-        if (!class_exists(Environment::class)) {
+        if ($d === null && !class_exists(Environment::class)) {
             return ['error', 'Everifin webhook: the everifin-webhook library is missing from the plugin folder (vendor/everifin-webhook); reinstall the plugin.'];
         }
-        $d = Environment::diagnose();
+        $d ??= Environment::diagnose();
         if ($d['backend'] === 'ffi') {
             return ['info', sprintf(
                 'Everifin webhook: the native library runs (PHP FFI, %s, library %s).',
@@ -65,11 +79,115 @@ final class Everifin_Webhook_Admin
                 (string) $d['libraryVersion']
             )];
         }
-        $text = sprintf('Everifin webhook: the pure-PHP fallback runs, because %s.', rtrim((string) $d['reason'], '.'));
+        $text = sprintf('Everifin webhook: the pure-PHP fallback runs, because %s.', rtrim(self::withoutIniAdvice((string) $d['reason']), '.'));
         foreach ($d['fix'] as $fix) {
-            $text .= ' ' . $fix;
+            if (!self::isIniAdvice((string) $fix)) {
+                $text .= ' ' . $fix;
+            }
         }
+        $text .= ' To use the native library, follow "Native library" on the plugin\'s settings page (php.ini must not name files in the plugin folder).';
         return ['warning', $text];
+    }
+
+    /** A fix of Environment::diagnose() that names php.ini lines or a header path in the package folder. */
+    private static function isIniAdvice(string $fix): bool
+    {
+        foreach (['Add to php.ini: ', 'Run php ', 'php -S needs ', 'Then restart PHP-FPM'] as $start) {
+            if (str_starts_with($fix, $start)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A fallback reason without its closing "(add to php.ini: ...)" with the package folder's paths. */
+    private static function withoutIniAdvice(string $reason): string
+    {
+        return (string) preg_replace('/ \((?:add to php\.ini: |start the built-in server as ).*\)\z/s', '', $reason);
+    }
+
+    /**
+     * Environment::report() (or the given text of it) for the settings page, without the php.ini
+     * advice that names the plugin folder.
+     */
+    public static function report(?string $report = null): string
+    {
+        $lines = [];
+        foreach (explode("\n", $report ?? Environment::report()) as $i => $line) {
+            if (str_starts_with($line, '  fix: ') && self::isIniAdvice(substr($line, 7))) {
+                continue;
+            }
+            $lines[] = $i === 0 ? (string) preg_replace('/ \((?:add to php\.ini: |start the built-in server as )[^\n]*\)(?=\)\z)/', '', $line) : $line;
+        }
+        return implode("\n", $lines);
+    }
+
+    /**
+     * The ffi.preload and opcache.preload entries of this PHP that name a file in a plugin folder:
+     * PHP-FPM does not start once an update or a deletion removed it.
+     *
+     * @return list<string> "ffi.preload=/path", ...
+     */
+    public static function preloadsInPluginFolder(): array
+    {
+        $plugins = defined('WP_PLUGIN_DIR') ? (string) WP_PLUGIN_DIR : dirname(EVERIFIN_WEBHOOK_PLUGIN_FILE, 2);
+        $roots = array_unique(array_filter([rtrim($plugins, '/'), rtrim((string) realpath($plugins), '/')]));
+        $found = [];
+        foreach (['ffi.preload', 'opcache.preload'] as $key) {
+            foreach (explode(PATH_SEPARATOR, (string) ini_get($key)) as $path) {
+                if ($path === '') {
+                    continue;
+                }
+                foreach (array_unique([$path, (string) realpath($path)]) as $p) {
+                    foreach ($roots as $root) {
+                        if ($p !== '' && str_starts_with($p, $root . '/')) {
+                            $found[] = $key . '=' . $path;
+                            continue 4;
+                        }
+                    }
+                }
+            }
+        }
+        return $found;
+    }
+
+    /**
+     * The commands that set up the native library for PHP-FPM with this site's paths (readme.txt,
+     * Installation step 3, gives the same with example paths): copies of the library and of its
+     * header in NATIVE_DIR, an opcache.preload script there that preloads the plugin's library
+     * classes only while the plugin is installed, the php.ini lines, a check that PHP-FPM starts
+     * (php-fpm -t), then the reload. The pool user is Debian's www-data (the plugin uses no
+     * extension to look it up): the text says to adapt it.
+     */
+    public static function nativeSetup(): string
+    {
+        $binding = dirname(EVERIFIN_WEBHOOK_PLUGIN_FILE) . '/vendor/everifin-webhook';
+        $dir = self::NATIVE_DIR;
+        $php = PHP_MAJOR_VERSION . '.' . PHP_MINOR_VERSION;
+        $sh = static fn (string $path): string => preg_match('~\A[A-Za-z0-9_./+-]+\z~', $path) === 1 ? $path : escapeshellarg($path);
+        $lines = [
+            "sudo install -d $dir",
+            'sudo install -m 0644 ' . $sh($binding . '/lib/libeverifin_webhook.so') . " $dir/",
+            'sudo php ' . $sh($binding . '/bin/ffi-header.php') . " --lib=$dir/libeverifin_webhook.so --out=$dir/everifin_webhook.ffi.h >/dev/null",
+            "sudo tee $dir/preload.php >/dev/null <<'PHP'",
+            '<?php',
+            '// opcache.preload of the Everifin webhook plugin: preloads its library classes while the',
+            '// plugin is installed. Without the plugin folder it does nothing, and PHP-FPM still starts.',
+            '$file = ' . var_export($binding . '/preload.php', true) . ';',
+            'if (is_file($file)) {',
+            '    require $file;',
+            '}',
+            'PHP',
+            "sudo tee /etc/php/$php/fpm/conf.d/90-everifin-webhook.ini >/dev/null <<'INI'",
+            'ffi.enable=preload',
+            "ffi.preload=$dir/everifin_webhook.ffi.h",
+            'opcache.enable=1',
+            "opcache.preload=$dir/preload.php",
+            'opcache.preload_user=www-data',
+            'INI',
+            "sudo php-fpm$php -t && sudo systemctl reload php$php-fpm",
+        ];
+        return implode("\n", $lines) . "\n";
     }
 
     public static function notices(): void
@@ -84,6 +202,19 @@ final class Everifin_Webhook_Admin
         if ($ours) {
             [$class, $text] = self::backendSummary();
             printf('<div class="notice notice-%s everifin-webhook-backend"><p>%s</p></div>', esc_attr($class), esc_html($text));
+        }
+        $inside = self::preloadsInPluginFolder();
+        if ($inside !== []) {
+            printf(
+                '<div class="notice notice-error everifin-webhook-preload-path"><p>%s <a href="%s">%s</a></p></div>',
+                esc_html(sprintf(
+                    'Everifin webhook: php.ini names a file in a plugin folder (%s). Updating or deleting the plugin removes it, and PHP-FPM then does not start at all (every page of the site answers 502). Move it to %s as "Native library" on the settings page says, and check with php-fpm -t before PHP-FPM is next reloaded or restarted.',
+                    implode(', ', $inside),
+                    self::NATIVE_DIR
+                )),
+                esc_url(self::pageUrl()),
+                esc_html('Settings')
+            );
         }
         if (Everifin_Webhook_Plugin::secrets() === []) {
             printf(
@@ -103,8 +234,11 @@ final class Everifin_Webhook_Admin
         $count = count(Everifin_Webhook_Plugin::secrets());
         $url = rest_url(Everifin_Webhook_Plugin::REST_NAMESPACE . Everifin_Webhook_Plugin::REST_ROUTE);
         echo '<div class="wrap"><h1>Everifin webhook</h1>';
-        if (isset($_GET['everifin-error'])) {
-            printf('<div class="notice notice-error"><p>%s</p></div>', esc_html(sanitize_text_field(wp_unslash((string) $_GET['everifin-error']))));
+        // The error of this user's last save, kept by save() for one page view. Never text from the
+        // URL: a link could otherwise put any message into this page.
+        $error = isset($_GET['everifin-error']) ? self::takeError() : null;
+        if ($error !== null) {
+            printf('<div class="notice notice-error everifin-webhook-error"><p>%s</p></div>', esc_html($error));
         } elseif (isset($_GET['updated'])) {
             echo '<div class="notice notice-success"><p>' . esc_html(sprintf('Saved: %d hook secret(s) configured.', $count)) . '</p></div>';
         }
@@ -124,12 +258,74 @@ final class Everifin_Webhook_Admin
         echo '</td></tr></table>';
         submit_button('Save secrets');
         echo '</form>';
+        self::renderDeliveries();
         [, $summary] = self::backendSummary();
         echo '<h2>Backend</h2><p>' . esc_html($summary) . '</p>';
         if (class_exists(Environment::class)) {
-            echo '<pre class="everifin-webhook-report">' . esc_html(Environment::report()) . '</pre>';
+            echo '<pre class="everifin-webhook-report">' . esc_html(self::report()) . '</pre>';
         }
+        echo '<h2>Native library (optional, faster)</h2>';
+        echo '<p>' . esc_html('The pure-PHP fallback gives the same results; the native library is faster. Under PHP-FPM it is loaded when PHP-FPM starts, from files named in php.ini. Those files must not be in the plugin folder: updating the plugin replaces the folder and deleting it removes it, and PHP-FPM does not start at all with a missing file (every page of the site answers 502). With sudo, with this site\'s paths (Debian/Ubuntu; elsewhere adapt the php.ini folder and the service name, and www-data to the user of your PHP-FPM pool):') . '</p>';
+        echo '<pre class="everifin-webhook-native-setup">' . esc_html(self::nativeSetup()) . '</pre>';
+        echo '<p class="description">' . esc_html(sprintf(
+            'PHP allows one opcache.preload: if php.ini has one already, leave out the opcache.preload line and add the line require \'%s/preload.php\'; to that file. After each plugin update, run the first three commands again (the new library and its header), then the last line: php-fpm -t must succeed before PHP-FPM is reloaded; until then the library copied before is used. To remove: delete 90-everifin-webhook.ini, run the last line, then delete %s.',
+            self::NATIVE_DIR,
+            self::NATIVE_DIR
+        )) . '</p>';
         echo '</div>';
+    }
+
+    /**
+     * What the endpoint recorded of deliveries that changed no order: the last one answered with
+     * an error (a wrong secret makes every genuine delivery a 401) and the last verified one that
+     * matched no order. At most one of each kind a minute is recorded.
+     */
+    private static function renderDeliveries(): void
+    {
+        echo '<h2>Deliveries that changed no order</h2>';
+        $rejected = get_option(Everifin_Webhook_Plugin::OPTION_LAST_REJECTED, null);
+        if (is_array($rejected) && isset($rejected['time'])) {
+            $http = (int) ($rejected['httpStatus'] ?? 0);
+            $status = (string) ($rejected['status'] ?? '');
+            printf(
+                '<p class="everifin-webhook-last-rejected">Last answered with an error: %s, HTTP %s: %s</p>',
+                esc_html(self::when((int) $rejected['time'])),
+                esc_html(trim($http . ' ' . $status)),
+                esc_html((string) ($rejected['message'] ?? ''))
+            );
+            $hint = $http >= 500
+                ? 'Everifin retries a 5xx answer a few times: fix the cause soon.'
+                : 'Everifin does not retry a 4xx answer. A stranger\'s request is rejected like this too; if Everifin\'s own deliveries are (its Back Office shows their answers), the hook secret here is not the one in the Back Office: enter it again.';
+            echo '<p class="description">' . esc_html($hint) . '</p>';
+        } else {
+            echo '<p class="everifin-webhook-last-rejected">No delivery answered with an error has been recorded.</p>';
+        }
+        $unmatched = get_option(Everifin_Webhook_Plugin::OPTION_LAST_UNMATCHED, null);
+        if (is_array($unmatched) && isset($unmatched['time'])) {
+            $looked = [];
+            $looked[] = 'externalId ' . (isset($unmatched['externalId']) ? '"' . (string) $unmatched['externalId'] . '"' : '(none)');
+            if (isset($unmatched['hookDataOrderId'])) {
+                $looked[] = 'hookData.orderId ' . (int) $unmatched['hookDataOrderId'];
+            }
+            printf(
+                '<p class="everifin-webhook-last-unmatched">Last verified delivery that matched no order: %s, event %s (%s %s), %s.</p>',
+                esc_html(self::when((int) $unmatched['time'])),
+                esc_html((string) ($unmatched['eventId'] ?? '')),
+                esc_html((string) ($unmatched['eventType'] ?? '')),
+                esc_html((string) ($unmatched['status'] ?? '')),
+                esc_html(implode(', ', $looked))
+            );
+            echo '<p class="description">' . esc_html('Answered 200 (Everifin does not send it again). The order is found by the payment\'s externalId, which must be the WooCommerce order ID (digits only, e.g. 1042, not "wc-1042"), or by hookData.orderId. A test hook from the Back Office matches no order.') . '</p>';
+        } else {
+            echo '<p class="everifin-webhook-last-unmatched">No verified delivery without a matching order has been recorded.</p>';
+        }
+        echo '<p class="description">At most one delivery of each kind is recorded a minute. Their bodies and Signature headers are not stored.</p>';
+    }
+
+    /** A recorded time in the site's time zone. */
+    private static function when(int $time): string
+    {
+        return function_exists('wp_date') ? (string) wp_date('Y-m-d H:i:s T', $time) : gmdate('Y-m-d H:i:s', $time) . ' UTC';
     }
 
     /** admin-post.php handler of the settings form. */
@@ -155,13 +351,67 @@ final class Everifin_Webhook_Admin
             try {
                 new Verifier($secrets);
             } catch (WebhookException $e) {
-                // The message names the problem, never a secret.
-                wp_safe_redirect(self::pageUrl(['everifin-error' => rawurlencode($e->getMessage())]));
-                exit;
+                // The message names the problem, never a secret. The configured secrets stay.
+                self::failSave('Not saved: ' . rtrim($e->getMessage(), '.') . '. The configured secrets are unchanged.');
+            }
+        }
+        // A secret is used as its exact bytes, so a space pasted with it would make every genuine
+        // webhook a 401 SIGNATURE_MISMATCH, which Everifin does not retry. Everifin's secrets have
+        // no blank at either end: refuse one, naming which secret and never showing it.
+        foreach ($secrets as $i => $secret) {
+            $end = self::blankEnd($secret);
+            if ($end !== null) {
+                self::failSave(sprintf(
+                    'Not saved: the %s secret %s with a space or another blank character. Everifin signs with the exact secret, so every webhook would be rejected (401 SIGNATURE_MISMATCH). Paste it again without the blank. The configured secrets are unchanged.',
+                    self::ordinal($i),
+                    $end
+                ));
             }
         }
         Everifin_Webhook_Plugin::saveSecrets($secrets);
         wp_safe_redirect(self::pageUrl(['updated' => '1']));
         exit;
+    }
+
+    /** Blanks: whitespace, Unicode spaces (no-break space, ...), zero-width space, byte order mark. */
+    private const BLANK = '[\\s\\p{Z}\\x{200B}\\x{FEFF}]';
+
+    /** 'begins' or 'ends' when $secret begins or ends with a blank (else null; also for non-UTF-8). */
+    private static function blankEnd(string $secret): ?string
+    {
+        if (preg_match('/\\A' . self::BLANK . '/u', $secret) === 1) {
+            return 'begins';
+        }
+        if (preg_match('/' . self::BLANK . '\\z/u', $secret) === 1) {
+            return 'ends';
+        }
+        return null;
+    }
+
+    /** 'first', 'second', ... for the secret at index $i (the form's non-empty lines, in order). */
+    private static function ordinal(int $i): string
+    {
+        $words = ['first', 'second', 'third', 'fourth', 'fifth', 'sixth', 'seventh', 'eighth', 'ninth', 'tenth'];
+        return $words[$i] ?? ($i + 1) . 'th';
+    }
+
+    /** Back to the settings page with $message shown once to this user as an error; nothing saved. */
+    private static function failSave(string $message): never
+    {
+        set_transient(self::ERROR_TRANSIENT . get_current_user_id(), $message, 10 * MINUTE_IN_SECONDS);
+        wp_safe_redirect(self::pageUrl(['everifin-error' => '1']));
+        exit;
+    }
+
+    /** The error failSave() left for the current user, once; null when there is none. */
+    private static function takeError(): ?string
+    {
+        $key = self::ERROR_TRANSIENT . get_current_user_id();
+        $message = get_transient($key);
+        if (!is_string($message) || $message === '') {
+            return null;
+        }
+        delete_transient($key);
+        return $message;
     }
 }

@@ -23,6 +23,12 @@ final class Everifin_Webhook_Plugin
 {
     public const META_STATE = '_everifin_webhook_state';
     public const OPTION_SECRETS = 'everifin_webhook_secrets';
+    /** The last delivery answered with an error (time, HTTP status, status name, message): never its body or header. */
+    public const OPTION_LAST_REJECTED = 'everifin_webhook_last_rejected';
+    /** The last verified delivery that matched no order (time, event id, the ids looked for). */
+    public const OPTION_LAST_UNMATCHED = 'everifin_webhook_last_unmatched';
+    /** Seconds between two records of one kind: a stranger's flood of requests writes at most one row a minute. */
+    public const TRACE_INTERVAL = 60;
     public const REST_NAMESPACE = 'everifin/v1';
     public const REST_ROUTE = '/webhook';
     /** Seconds a delivery waits for another delivery of the same order; then 503 and Everifin retries. */
@@ -33,6 +39,8 @@ final class Everifin_Webhook_Plugin
     public static function register(): void
     {
         add_action('rest_api_init', [self::class, 'routes']);
+        // Early, before any other plugin's filter reads the request's parameters (which decodes the body).
+        add_filter('rest_pre_dispatch', [self::class, 'preDispatch'], 0, 3);
         add_filter('rest_request_before_callbacks', [self::class, 'keepInvalidJson'], 10, 3);
         // The plugin uses only the order API that works with High-Performance Order Storage.
         add_action('before_woocommerce_init', [self::class, 'declareCompatibility']);
@@ -64,9 +72,44 @@ final class Everifin_Webhook_Plugin
         ]);
     }
 
+    /** The route's path as WordPress matches it (case-insensitively, without a trailing slash). */
+    public static function isWebhookRoute(string $route): bool
+    {
+        return strcasecmp(rtrim($route, '/'), '/' . self::REST_NAMESPACE . self::REST_ROUTE) === 0;
+    }
+
     /**
-     * WordPress parses a JSON body before the route's callback and answers 400 rest_invalid_json
-     * when it cannot. The webhook route reads the raw body itself: the signature is checked first
+     * Answers a POST to the webhook route at the start of WP_REST_Server::dispatch(), before
+     * WordPress decodes an application/json body (WP_REST_Request::has_valid_params(), called
+     * next in dispatch(), and any read of a parameter do): decoding a few MB of deeply nested JSON
+     * that nobody signed exhausts PHP's memory_limit, a fatal error before the signature is
+     * checked. The handler reads the body raw; the library refuses one over maxBodyBytes (413
+     * BODY_TOO_LARGE) and checks the signature before it parses anything. The request's body is
+     * emptied afterwards, so that WordPress's filters after dispatch (rest_filter_response_fields
+     * reads $request['_fields']) have nothing to decode. The route stays registered (discovery,
+     * and the same callback when this filter is not run); other routes and methods are untouched.
+     *
+     * @param mixed $result
+     * @param mixed $server
+     * @param mixed $request
+     * @return mixed
+     */
+    public static function preDispatch($result, $server, $request)
+    {
+        if ($result !== null || !$request instanceof WP_REST_Request || strtoupper((string) $request->get_method()) !== 'POST'
+            || !self::isWebhookRoute((string) $request->get_route())) {
+            return $result;
+        }
+        $response = self::handle($request);
+        $request->set_body('');
+        return $response;
+    }
+
+    /**
+     * preDispatch() answers the route before WordPress parses the body. Should the callback be
+     * reached anyway (preDispatch removed by another plugin): WordPress parses a JSON body before
+     * the route's callback and answers 400 rest_invalid_json when it cannot. The webhook route
+     * reads the raw body itself: the signature is checked first
      * (an unsigned request is 401 whatever its body), then the library names the body's fault
      * (BODY_NOT_JSON, BODY_NOT_UTF8) with the contract's status. Other routes are untouched.
      *
@@ -108,12 +151,12 @@ final class Everifin_Webhook_Plugin
     {
         try {
             if (!class_exists(Verifier::class)) {
-                return self::reply(['ok' => false, 'status' => 'INTERNAL', 'message' => 'the everifin-webhook library is missing from the plugin; reinstall it'], 500);
+                return self::refuse('INTERNAL', 'the everifin-webhook library is missing from the plugin; reinstall it', 500);
             }
             // Secrets: the hook secret, or during a rotation the old and the new one (oldest first).
             $secrets = self::secrets();
             if ($secrets === []) {
-                return self::reply(['ok' => false, 'status' => 'INVALID_OPTIONS', 'message' => 'the Everifin hook secret is not configured in WooCommerce'], 500);
+                return self::refuse('INVALID_OPTIONS', 'the Everifin hook secret is not configured in WooCommerce', 500);
             }
             $verifier = new Verifier($secrets);
             // get_body() is the raw body; WordPress finds the header whatever its casing.
@@ -146,15 +189,78 @@ final class Everifin_Webhook_Plugin
                 }
             }
             // Received and authentic, but not ours (e.g. a Back Office test hook): do not make Everifin retry.
+            // The settings page shows the last one: the ids it carried tell the merchant what was looked for.
+            $hookOrderId = $event->hookData instanceof \stdClass && isset($event->hookData->orderId) && is_int($event->hookData->orderId) ? $event->hookData->orderId : null;
+            self::trace(self::OPTION_LAST_UNMATCHED, [
+                'eventId' => $event->eventId,
+                'eventType' => self::clip((string) $event->eventType, 100),
+                'status' => self::clip((string) $event->status, 100),
+                'externalId' => $event->externalId === null ? null : self::clip($event->externalId, 100),
+                'hookDataOrderId' => $hookOrderId,
+            ]);
             return self::reply(['received' => true, 'order' => null, 'message' => 'no order of this shop matches the event; nothing changed'], 200);
         } catch (WebhookException $e) {
-            return self::reply(['ok' => false, 'status' => $e->status(), 'message' => $e->getMessage()], $e->httpStatus());
+            return self::refuse($e->status(), $e->getMessage(), $e->httpStatus());
         } catch (Everifin_Webhook_Order_Busy $e) {
-            return self::reply(['ok' => false, 'message' => 'the order is being updated by another request; it will be retried'], 503);
+            return self::refuse('', 'the order is being updated by another request; it will be retried', 503);
         } catch (\Throwable $e) {
             self::logFailure($e);
-            return self::reply(['ok' => false, 'status' => 'INTERNAL', 'message' => 'the shop could not process the webhook; it will be retried'], 500);
+            return self::refuse('INTERNAL', 'the shop could not process the webhook; it will be retried', 500);
         }
+    }
+
+    /**
+     * An error answer, recorded for the settings page (OPTION_LAST_REJECTED): the time, the HTTP
+     * status, the status name and the message, which names the fault and never a secret. Not the
+     * body, not the header.
+     */
+    private static function refuse(string $status, string $message, int $httpStatus): WP_REST_Response
+    {
+        self::trace(self::OPTION_LAST_REJECTED, ['httpStatus' => $httpStatus, 'status' => $status, 'message' => self::clip($message, 300)]);
+        $data = ['ok' => false];
+        if ($status !== '') {
+            $data['status'] = $status;
+        }
+        $data['message'] = $message;
+        return self::reply($data, $httpStatus);
+    }
+
+    /**
+     * Stores $record with the time in $option (autoload off), unless the last record of that kind
+     * is younger than TRACE_INTERVAL: at most one database write a minute per kind, whatever a
+     * stranger sends. Never changes the answer: a failure here is ignored.
+     *
+     * @param array<string, mixed> $record
+     */
+    private static function trace(string $option, array $record): void
+    {
+        try {
+            $now = time();
+            $last = get_option($option, null);
+            if (is_array($last) && isset($last['time']) && is_int($last['time']) && $last['time'] <= $now && $now - $last['time'] < self::TRACE_INTERVAL) {
+                return;
+            }
+            $record = ['time' => $now] + $record;
+            if ($last === null) {
+                add_option($option, $record, '', false);
+            } else {
+                update_option($option, $record, false);
+            }
+        } catch (\Throwable $e) {
+            // The record is for the merchant's information only.
+        }
+    }
+
+    /** $text cut to at most $max bytes (then ending with "..."), never inside a UTF-8 character. */
+    private static function clip(string $text, int $max): string
+    {
+        if (strlen($text) <= $max) {
+            return $text;
+        }
+        $cut = substr($text, 0, $max - 3);
+        // A UTF-8 lead byte at the end, with fewer continuation bytes than it needs: drop it.
+        $cut = (string) preg_replace('/[\xC0-\xFF][\x80-\xBF]*\z/', '', $cut);
+        return $cut . '...';
     }
 
     /**
