@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use crate::error::Error;
 use crate::outcome::Outcome;
-use crate::secret::{Secret, SecretList};
+use crate::secret::{require_utf8, Secret, SecretList};
 use crate::status::Status;
 use crate::suggested::SuggestedStates;
 use crate::text::{json_error_kind, truncate};
@@ -76,14 +76,7 @@ impl Options {
         if json.is_empty() {
             return Ok((options, retired_secrets));
         }
-        // A secret typed in another encoding (a Latin-1 byte) is a mistake of its own: said as
-        // such, with where it is but never what it is.
-        if let Err(e) = std::str::from_utf8(json) {
-            return Err(invalid(format!(
-                "options are not valid UTF-8 (invalid byte at offset {}): secrets are text, used as their UTF-8 bytes",
-                e.valid_up_to()
-            )));
-        }
+        require_utf8(json, "options")?;
         let mut de = serde_json::Deserializer::from_slice(json);
         let raw = de::Deserializer::deserialize_any(&mut de, RawVisitor { retired })
             .and_then(|raw| de.end().map(|()| raw))

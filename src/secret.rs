@@ -98,14 +98,22 @@ impl SecretList {
     }
 }
 
-/// Parses a JSON array of 1 to 16 non-empty secret strings (`sign`'s `secrets_json`).
-pub(crate) fn parse_secrets(json: &[u8], what: &str) -> Result<Vec<Secret>, Error> {
-    if let Err(e) = std::str::from_utf8(json) {
-        return Err(invalid(format!(
+/// JSON text that holds secrets (the options, `sign`'s `secrets_json`) must be UTF-8: a secret
+/// typed in another encoding (a Latin-1 byte) is a mistake of its own, said as such, with where it
+/// is but never what it is. `what`: "options" or "secrets".
+pub(crate) fn require_utf8(json: &[u8], what: &str) -> Result<(), Error> {
+    match std::str::from_utf8(json) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(invalid(format!(
             "{what} are not valid UTF-8 (invalid byte at offset {}): secrets are text, used as their UTF-8 bytes",
             e.valid_up_to()
-        )));
+        ))),
     }
+}
+
+/// Parses a JSON array of 1 to 16 non-empty secret strings (`sign`'s `secrets_json`).
+pub(crate) fn parse_secrets(json: &[u8], what: &str) -> Result<Vec<Secret>, Error> {
+    require_utf8(json, what)?;
     let list: SecretList = serde_json::from_slice(json).map_err(|e| {
         invalid(format!(
             "{what} must be a JSON array of strings ({})",

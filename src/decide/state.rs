@@ -93,43 +93,30 @@ impl<'de> Deserialize<'de> for RawObject {
     }
 }
 
-fn parse_members(
-    json: &[u8],
-    what: &str,
-    status: Status,
-) -> Result<Vec<(String, Box<RawValue>)>, Error> {
+/// The members of the stored state ('' = none), each kept raw.
+fn parse_members(json: &[u8]) -> Result<Vec<(String, Box<RawValue>)>, Error> {
     if json.is_empty() {
         return Ok(Vec::new());
     }
-    let make = |message: String| match status {
-        Status::EventInvalid => Error::event("", message),
-        _ => Error::new(status, message),
+    let invalid = |e: serde_json::Error| {
+        Error::new(
+            Status::StateInvalid,
+            format!("the state is not valid JSON ({})", json_error_kind(&e)),
+        )
     };
-    let raw: Box<RawValue> = serde_json::from_slice(json).map_err(|e| {
-        make(format!(
-            "the {what} is not valid JSON ({})",
-            json_error_kind(&e)
-        ))
-    })?;
+    let raw: Box<RawValue> = serde_json::from_slice(json).map_err(invalid)?;
     if !raw.get().starts_with('{') {
-        return Err(make(format!("the {what} must be a JSON object")));
+        return Err(Error::new(
+            Status::StateInvalid,
+            "the state must be a JSON object",
+        ));
     }
     // Members kept raw must still be strict JSON (no lone surrogate escape, no number beyond f64),
     // or the result that carries them would not be: a full parse checks that.
-    serde_json::from_str::<Value>(raw.get()).map_err(|e| {
-        make(format!(
-            "the {what} is not valid JSON ({})",
-            json_error_kind(&e)
-        ))
-    })?;
+    serde_json::from_str::<Value>(raw.get()).map_err(invalid)?;
     serde_json::from_str::<RawObject>(raw.get())
         .map(|o| o.0)
-        .map_err(|e| {
-            make(format!(
-                "the {what} is not valid JSON ({})",
-                json_error_kind(&e)
-            ))
-        })
+        .map_err(invalid)
 }
 
 /// The members of the compact process result of layout version 1 (docs/design.md "Compact process
@@ -295,7 +282,7 @@ fn parse_record(value: &Value, err: ErrFn) -> Result<Record, Error> {
 }
 
 pub(super) fn parse_state(json: &[u8]) -> Result<State, Error> {
-    let members = parse_members(json, "state", Status::StateInvalid)?;
+    let members = parse_members(json)?;
     let err = |key: &str| {
         Error::new(
             Status::StateInvalid,

@@ -21,7 +21,10 @@ final class ModuleMapTest extends TestCase
         $readme = (string) file_get_contents(dirname(__DIR__) . '/README.md');
         $at = strpos($readme, self::HEADING);
         self::assertNotFalse($at, 'README.md has no "' . self::HEADING . '" section');
-        $rows = array_filter(explode("\n", substr($readme, $at)), static fn (string $l): bool => str_starts_with($l, '|'));
+        $section = substr($readme, $at + strlen(self::HEADING));
+        $end = strpos($section, "\n## ");
+        $section = $end === false ? $section : substr($section, 0, $end); // this section only
+        $rows = array_filter(explode("\n", $section), static fn (string $l): bool => str_starts_with($l, '|'));
         preg_match_all('/`([^`]+)`/', implode("\n", $rows), $m);
         return $m[1];
     }

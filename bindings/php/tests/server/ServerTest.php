@@ -257,30 +257,33 @@ final class ServerTest extends TestCase
         $pkg = dirname(__DIR__, 2);
         $header = self::$dir . '/everifin_webhook.ffi.h';
         putenv('EVERIFIN_TEST_HOOK_SECRET=' . self::SECRET); // php -S passes its environment on
-        foreach (['plain' => [], 'readme' => ['-d', 'ffi.enable=1', '-d', "ffi.preload=$header"]] as $name => $flags) {
-            $server = PhpServer::start($flags, [__DIR__ . '/webhook.php'], self::$dir . "/cli-server-$name.log");
-            $port = $server->port;
-            try {
-                $d = json_decode((string) file_get_contents("http://127.0.0.1:$port/webhook?diagnose=1"), true);
-                $this->assertIsArray($d);
-                $this->assertSame('cli-server', $d['sapi']);
-                if ($name === 'plain') {
-                    $this->assertSame('php', $d['backend']);
-                    $this->assertStringContainsString("php -d ffi.enable=1 -d ffi.preload=$pkg/lib/everifin_webhook.ffi.h -S", (string) $d['reason']);
-                } else {
-                    $this->assertSame(['ffi', 'scope'], [$d['backend'], $d['via']], implode("\n", $d['steps']));
-                    $this->assertSame("$header (ffi.preload)", $d['header']);
+        try {
+            foreach (['plain' => [], 'readme' => ['-d', 'ffi.enable=1', '-d', "ffi.preload=$header"]] as $name => $flags) {
+                $server = PhpServer::start($flags, [__DIR__ . '/webhook.php'], self::$dir . "/cli-server-$name.log");
+                $port = $server->port;
+                try {
+                    $d = json_decode((string) file_get_contents("http://127.0.0.1:$port/webhook?diagnose=1"), true);
+                    $this->assertIsArray($d);
+                    $this->assertSame('cli-server', $d['sapi']);
+                    if ($name === 'plain') {
+                        $this->assertSame('php', $d['backend']);
+                        $this->assertStringContainsString("php -d ffi.enable=1 -d ffi.preload=$pkg/lib/everifin_webhook.ffi.h -S", (string) $d['reason']);
+                    } else {
+                        $this->assertSame(['ffi', 'scope'], [$d['backend'], $d['via']], implode("\n", $d['steps']));
+                        $this->assertSame("$header (ffi.preload)", $d['header']);
+                    }
+                    $body = self::body('4d5e6f7a-8b9c-4dad-8ebf-0a1b2c3d4e5f');
+                    $ctx = stream_context_create(['http' => ['method' => 'POST', 'ignore_errors' => true, 'content' => $body,
+                        'header' => "Content-Type: application/json\r\nSignature: " . Verifier::sign($body, [self::SECRET]) . "\r\n"]]);
+                    $json = json_decode((string) file_get_contents("http://127.0.0.1:$port/webhook", false, $ctx), true);
+                    $this->assertSame(['OK', $d['backend']], [$json['status'] ?? null, $json['backend'] ?? null], json_encode($json));
+                } finally {
+                    $server->stop();
                 }
-                $body = self::body('4d5e6f7a-8b9c-4dad-8ebf-0a1b2c3d4e5f');
-                $ctx = stream_context_create(['http' => ['method' => 'POST', 'ignore_errors' => true, 'content' => $body,
-                    'header' => "Content-Type: application/json\r\nSignature: " . Verifier::sign($body, [self::SECRET]) . "\r\n"]]);
-                $json = json_decode((string) file_get_contents("http://127.0.0.1:$port/webhook", false, $ctx), true);
-                $this->assertSame(['OK', $d['backend']], [$json['status'] ?? null, $json['backend'] ?? null], json_encode($json));
-            } finally {
-                $server->stop();
             }
+        } finally {
+            putenv('EVERIFIN_TEST_HOOK_SECRET'); // the gated test endpoints stay off for later tests
         }
-        putenv('EVERIFIN_TEST_HOOK_SECRET');
     }
 
     public function testBothPoolsGiveTheSameEventForTheSameRequest(): void

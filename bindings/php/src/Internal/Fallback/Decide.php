@@ -102,22 +102,21 @@ final class Decide
     }
 
     /**
-     * An object from JSON text ('' = {}); objects nested in it are \stdClass.
+     * The stored state from JSON text ('' = {}); objects nested in it are \stdClass.
      *
      * @return \stdClass|array<array-key, mixed>
      */
-    private static function parseObject(string $json, string $what, string $status)
+    private static function stateObject(string $json)
     {
         if ($json === '') {
             return new \stdClass();
         }
-        $field = $status === Status::EVENT_INVALID ? '' : null;
         [$ok, $v, $error] = JsonReader::decode($json, Constants::MAX_INPUT_DEPTH);
         if (!$ok) {
-            throw new Failure($status, sprintf('the %s is not valid JSON (%s)', $what, $error), $field);
+            throw new Failure(Status::STATE_INVALID, sprintf('the state is not valid JSON (%s)', $error));
         }
         if (!self::isObject($v)) {
-            throw new Failure($status, sprintf('the %s must be a JSON object', $what), $field);
+            throw new Failure(Status::STATE_INVALID, 'the state must be a JSON object');
         }
         return $v;
     }
@@ -270,7 +269,7 @@ final class Decide
     /** @return array<string, mixed> decide::parse_state (with the upgrade of a state without entities) */
     private static function parseState(string $json): array
     {
-        $map = self::parseObject($json, 'state', Status::STATE_INVALID);
+        $map = self::stateObject($json);
         $err = static fn (string $key): Failure => new Failure(Status::STATE_INVALID, sprintf('state field %s has the wrong type', $key));
         $s = [
             'status' => self::optString($map, 'status', $err),

@@ -81,7 +81,7 @@ final class Explain
         if ($json === '') {
             return [Options::forVerifier($json), []];
         }
-        Options::requireUtf8($json, 'options');
+        Secret::requireUtf8($json, 'options');
         [$ok, $value, $error] = JsonReader::decode($json, Constants::MAX_INPUT_DEPTH);
         if (!$ok) {
             throw new Failure(Status::INVALID_OPTIONS, 'options are not valid JSON (' . $error . ')');

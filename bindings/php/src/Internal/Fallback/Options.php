@@ -109,26 +109,12 @@ final class Options
         if ($json === '') {
             return $o;
         }
-        self::requireUtf8($json, 'options');
+        Secret::requireUtf8($json, 'options');
         [$ok, $value, $error] = JsonReader::decode($json, Constants::MAX_INPUT_DEPTH);
         if (!$ok) {
             throw self::invalid('options are not valid JSON (' . $error . ')');
         }
         return self::fromValue($value);
-    }
-
-    /**
-     * options.rs / secret.rs: JSON text that is not UTF-8 (a secret typed in Latin-1) is named by
-     * the offset of its first bad byte, never by its bytes.
-     *
-     * @param string $what "options" or "secrets"
-     * @throws Failure INVALID_OPTIONS
-     */
-    public static function requireUtf8(#[\SensitiveParameter] string $json, string $what): void
-    {
-        if (!preg_match('//u', $json)) {
-            throw self::invalid(sprintf('%s are not valid UTF-8 (invalid byte at offset %d): secrets are text, used as their UTF-8 bytes', $what, Parse::validUpTo($json)));
-        }
     }
 
     /**

@@ -23,6 +23,21 @@ final class Secret
     }
 
     /**
+     * secret::require_utf8: JSON text that holds secrets (the options, sign's secrets) must be
+     * UTF-8; a secret typed in Latin-1 is named by the offset of its first bad byte, never by its
+     * bytes.
+     *
+     * @param string $what "options" or "secrets"
+     * @throws Failure
+     */
+    public static function requireUtf8(#[\SensitiveParameter] string $json, string $what): void
+    {
+        if (!preg_match('//u', $json)) {
+            throw new Failure(Status::INVALID_OPTIONS, sprintf('%s are not valid UTF-8 (invalid byte at offset %d): secrets are text, used as their UTF-8 bytes', $what, Parse::validUpTo($json)));
+        }
+    }
+
+    /**
      * A JSON array of 1 to 16 non-empty secret strings (secret::parse_secrets). Messages name
      * positions, never values.
      *

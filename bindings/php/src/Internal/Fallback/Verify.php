@@ -151,7 +151,7 @@ final class Verify
      */
     public static function sign(string $body, string $timestamp, #[\SensitiveParameter] string $secretsJson, int $nowMs): string
     {
-        Options::requireUtf8($secretsJson, 'secrets');
+        Secret::requireUtf8($secretsJson, 'secrets');
         [$ok, $value, $error] = JsonReader::decode($secretsJson, Constants::MAX_INPUT_DEPTH);
         if (!$ok) {
             throw new Failure(Status::INVALID_OPTIONS, 'secrets must be a JSON array of strings (' . $error . ')');
