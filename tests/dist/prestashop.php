@@ -44,6 +44,60 @@ if ($expect === 'ffi') {
 [$ok, $summary] = EverifinWebhook::backendSummary();
 $check('the configuration page names the backend', $ok === ($expect === 'ffi') && str_contains($summary, $expect === 'ffi' ? 'native library runs' : 'pure-PHP fallback runs, because'), $summary);
 
+// The configuration page's "Native library" commands (docs/release.md): php.ini names only copies
+// in /opt/everifin-webhook, never the module folder, which an update or a deletion removes.
+$module = realpath($dir . '/everifinwebhook');
+$setup = EverifinWebhook::nativeSetup();
+$check('the native library commands name the unpacked module\'s binding', str_contains($setup, "\$file = '$module/vendor/everifin-webhook/preload.php';"), $setup);
+$ini = preg_match("~<<'INI'\n(.*?)\nINI\n~s", $setup, $m) === 1 ? $m[1] : '';
+$check('their php.ini lines name only /opt/everifin-webhook', $ini !== '' && !str_contains($ini, $module) && substr_count($ini, '=/opt/everifin-webhook/') === 2, $ini);
+$_SERVER['REQUEST_URI'] = '/admin/index.php?controller=AdminModules&configure=everifinwebhook';
+$page = (new EverifinWebhook())->getContent();
+$check('the configuration page shows them, escaped', str_contains($page, '<pre class="everifin-webhook-native-setup">' . htmlspecialchars($setup, ENT_QUOTES) . '</pre>') && !str_contains($page, '<?php'), $page);
+$check('the configuration page warns about php.ini naming the module folder', EverifinWebhook::preloadsInModuleFolder(['opcache.preload' => "$module/vendor/everifin-webhook/preload.php"]) === ["opcache.preload=$module/vendor/everifin-webhook/preload.php"]
+    && EverifinWebhook::preloadsInModuleFolder(['ffi.preload' => '/opt/everifin-webhook/everifin_webhook.ffi.h', 'opcache.preload' => '/opt/everifin-webhook/preload.php']) === [], $module);
+if ($expect === 'ffi') {
+    // Run them as the shop's admin would (without sudo, /opt/everifin-webhook and conf.d in a
+    // temporary folder, without the reload); then delete the module (its folder moved away): PHP
+    // still starts with the copies, and does not with the header of the former setup in the module folder.
+    $tmp = sys_get_temp_dir() . '/evf-ps-native-' . getmypid();
+    $php = PHP_MAJOR_VERSION . '.' . PHP_MINOR_VERSION;
+    $run = strtr(preg_replace(['/^sudo php-fpm.* -t && .*\n/m', '/^sudo /m'], '', $setup), [
+        '/opt/everifin-webhook' => "$tmp/opt", "/etc/php/$php/fpm/conf.d/90-everifin-webhook.ini" => "$tmp/90-everifin-webhook.ini"]);
+    $phpRun = static function (array $args): array {
+        $p = proc_open(array_merge([PHP_BINARY], $args), [0 => ['file', '/dev/null', 'r'], 1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes);
+        $out = stream_get_contents($pipes[1]) . stream_get_contents($pipes[2]);
+        fclose($pipes[1]);
+        fclose($pipes[2]);
+        return [proc_close($p), $out];
+    };
+    $scope = ['-d', 'ffi.enable=1', '-r', 'echo FFI::scope("EVERIFIN_WEBHOOK") ? "scope" : "none";'];
+    @mkdir($tmp, 0700, true);
+    file_put_contents("$tmp/setup.sh", $run);
+    exec('PATH=' . escapeshellarg(dirname(PHP_BINARY)) . ':"$PATH" bash -e ' . escapeshellarg("$tmp/setup.sh") . ' 2>&1', $out, $rc);
+    $header = (string) @file_get_contents("$tmp/opt/everifin_webhook.ffi.h");
+    $check('the commands copy the library, its header and the preload script', $rc === 0 && is_file("$tmp/opt/libeverifin_webhook.so") && is_file("$tmp/opt/preload.php")
+        && str_contains($header, "#define FFI_LIB \"$tmp/opt/libeverifin_webhook.so\"") && !str_contains((string) @file_get_contents("$tmp/90-everifin-webhook.ini"), $module), [$rc, $out]);
+    [$rc, $out] = $phpRun(array_merge(['-d', "ffi.preload=$tmp/opt/everifin_webhook.ffi.h"], $scope));
+    $check('PHP preloads the copied header', [$rc, $out] === [0, 'scope'], [$rc, $out]);
+    $former = $bundled . '/lib/everifin_webhook.ffi.h';
+    $shipped = file_exists($former);
+    $phpRun([$bundled . '/bin/ffi-header.php']);   // the former setup: the header in the module folder
+    rename($module, "$module.deleted");
+    try {
+        [$rc, $out] = $phpRun(array_merge(['-d', "ffi.preload=$tmp/opt/everifin_webhook.ffi.h"], $scope));
+        $check('with the module deleted, PHP still starts with the copies', [$rc, $out] === [0, 'scope'], [$rc, $out]);
+        [$rc2, $out2] = $phpRun(array_merge(['-d', "ffi.preload=$former"], $scope));
+        $check('with the module deleted, the former setup (header in the module folder) stops PHP', $rc2 !== 0 && str_contains($out2, 'Unable to start FFI module'), [$rc2, $out2]);
+    } finally {
+        rename("$module.deleted", $module);
+        if (!$shipped) {
+            @unlink($former);
+        }
+        exec('rm -rf ' . escapeshellarg($tmp));
+    }
+}
+
 $secret = 'prestashop test hook secret';
 PsStub::$config = [EverifinWebhook::CONFIG_SECRETS => "old secret\n$secret", 'PS_OS_PAYMENT' => 2, 'PS_OS_BANKWIRE' => 10];
 PsStub::$orders[77] = ['state' => 10];

@@ -13,6 +13,12 @@ use Everifin\Webhook\Internal\Native;
  */
 final class Environment
 {
+    /**
+     * The default stable folder of phpFpmSetup(): outside any release, plugin or module folder, and
+     * writable only by root (PHP-FPM's master, which runs as root, reads its files at start).
+     */
+    public const STABLE_DIR = '/opt/everifin-webhook';
+
     private function __construct()
     {
     }
@@ -88,6 +94,147 @@ final class Environment
             'steps' => $r['steps'],
             'fix' => $fix,
         ];
+    }
+
+    /**
+     * The shell commands (Debian/Ubuntu, with sudo) that set up the native library for PHP-FPM so
+     * that php.ini names only files in $stableDir, never in the package's folder: a deploy, or a
+     * plugin update or deletion, that removes a file php.ini names stops PHP-FPM from starting
+     * ("Unable to start FFI module"). They copy the library to $stableDir, write its header there
+     * (bin/ffi-header.php --lib --out), write an opcache.preload script there that requires the
+     * package's preload.php only while it exists, write the php.ini lines to
+     * /etc/php/X.Y/fpm/conf.d/90-$iniName.ini, check that PHP-FPM starts (php-fpmX.Y -t), then reload.
+     * After each upgrade of the package run the first three commands and the last line again.
+     *
+     * Paths that need it are shell-quoted; php.ini values with such characters are double-quoted.
+     *
+     * @param string|null $packageDir this package's folder as the server sees it (a plugin passes its
+     *   bundled copy, e.g. .../wp-content/plugins/everifin-webhook/vendor/everifin-webhook); default:
+     *   the folder these classes are loaded from
+     * @param string $owner what the package is part of, named in the preload script's comment:
+     *   "package" (Composer), "plugin" (WooCommerce), "module" (PrestaShop)
+     * @param string $poolUser opcache.preload_user: the user of the PHP-FPM pool
+     * @param string|null $phpVersion "8.2" (the php.ini folder and the service); default: this PHP's
+     * @param string $iniName the conf.d file is 90-$iniName.ini
+     * @throws \InvalidArgumentException for a relative folder, a path with a line break, ", \ or $,
+     *   or an owner, user, version or ini name that is not a plain word
+     */
+    public static function phpFpmSetup(
+        ?string $packageDir = null,
+        string $owner = 'package',
+        string $stableDir = self::STABLE_DIR,
+        string $poolUser = 'www-data',
+        ?string $phpVersion = null,
+        string $iniName = 'everifin-webhook'
+    ): string {
+        $package = rtrim($packageDir ?? Native::packageDir(), '/');
+        $dir = rtrim($stableDir, '/');
+        $php = $phpVersion ?? PHP_MAJOR_VERSION . '.' . PHP_MINOR_VERSION;
+        foreach (['packageDir' => $package, 'stableDir' => $dir] as $what => $path) {
+            if ($path === '' || $path[0] !== '/' || preg_match('/["$\\\\\x00-\x1f\x7f]/', $path) === 1) {
+                // Those would need escaping in a double-quoted php.ini value (or break the heredocs).
+                throw new \InvalidArgumentException("$what must be an absolute path without \", \\, \$ or control characters: " . json_encode($path));
+            }
+        }
+        foreach (['owner' => $owner, 'poolUser' => $poolUser, 'iniName' => $iniName] as $what => $word) {
+            if (preg_match('/\A[A-Za-z0-9_][A-Za-z0-9_.-]*\z/', $word) !== 1) {
+                throw new \InvalidArgumentException("$what must be a plain word (letters, digits, _ . -): " . json_encode($word));
+            }
+        }
+        if (preg_match('/\A\d+\.\d+\z/', $php) !== 1) {
+            throw new \InvalidArgumentException('phpVersion must be MAJOR.MINOR: ' . json_encode($php));
+        }
+        $plain = static fn (string $path): bool => preg_match('~\A[A-Za-z0-9_./+-]+\z~', $path) === 1;
+        $sh = static fn (string $path): string => $plain($path) ? $path : escapeshellarg($path);
+        $ini = static fn (string $path): string => $plain($path) ? $path : '"' . $path . '"';
+        $lib = $dir . '/' . Native::LIB_NAME;
+        $header = $dir . '/everifin_webhook.ffi.h';
+        $lines = [
+            'sudo install -d ' . $sh($dir),
+            'sudo install -m 0644 ' . $sh($package . '/lib/' . Native::LIB_NAME) . ' ' . $sh($dir . '/'),
+            'sudo php ' . $sh($package . '/bin/ffi-header.php') . ' --lib=' . $sh($lib) . ' --out=' . $sh($header) . ' >/dev/null',
+            'sudo tee ' . $sh($dir . '/preload.php') . " >/dev/null <<'PHP'",
+            '<?php',
+            "// opcache.preload of the Everifin webhook $owner: preloads its library classes while the",
+            "// $owner is installed. Without the $owner folder it does nothing, and PHP-FPM still starts.",
+            '$file = ' . var_export($package . '/preload.php', true) . ';',
+            'if (is_file($file)) {',
+            '    require $file;',
+            '}',
+            'PHP',
+            "sudo tee /etc/php/$php/fpm/conf.d/90-$iniName.ini >/dev/null <<'INI'",
+            'ffi.enable=preload',
+            'ffi.preload=' . $ini($header),
+            'opcache.enable=1',
+            'opcache.preload=' . $ini($dir . '/preload.php'),
+            'opcache.preload_user=' . $poolUser,
+            'INI',
+            "sudo php-fpm$php -t && sudo systemctl reload php$php-fpm",
+        ];
+        return implode("\n", $lines) . "\n";
+    }
+
+    /**
+     * The ffi.preload and opcache.preload entries of this PHP that name a file inside $folder (or a
+     * file whose real path is inside it): PHP-FPM does not start once a deploy, an update or a
+     * deletion of that folder removed it. phpFpmSetup() gives the setup without such entries.
+     *
+     * @param string|null $folder default: this package's folder; a plugin passes its plugin folder
+     *   (or the folder of all plugins)
+     * @param array<string, string>|null $settings the values to check, keyed 'ffi.preload' and
+     *   'opcache.preload' (each may list several paths separated by PATH_SEPARATOR); default: this
+     *   PHP's php.ini values
+     * @return list<string> "ffi.preload=/path", "opcache.preload=/path", ...
+     */
+    public static function preloadsInside(?string $folder = null, ?array $settings = null): array
+    {
+        $folder ??= Native::packageDir();
+        $roots = array_values(array_unique(array_filter([rtrim($folder, '/'), rtrim((string) realpath($folder), '/')], static fn (string $r): bool => $r !== '')));
+        $found = [];
+        foreach (['ffi.preload', 'opcache.preload'] as $key) {
+            $value = $settings !== null ? (string) ($settings[$key] ?? '') : (string) ini_get($key);
+            foreach (explode(PATH_SEPARATOR, $value) as $path) {
+                if ($path === '') {
+                    continue;
+                }
+                foreach (array_unique([$path, (string) realpath($path)]) as $p) {
+                    foreach ($roots as $root) {
+                        if ($p !== '' && str_starts_with($p, $root . '/')) {
+                            $found[] = $key . '=' . $path;
+                            continue 4;
+                        }
+                    }
+                }
+            }
+        }
+        return $found;
+    }
+
+    /**
+     * diagnose()'s result (or the given one) without its advice that names php.ini lines or a
+     * header in this package's folder: the reason's closing "(add to php.ini: ...)" or "(start the
+     * built-in server as ...)", and the fixes "Run php .../bin/ffi-header.php once", "Add to
+     * php.ini: ...", "php -S needs ..." and "Then restart PHP-FPM/Apache ...". For a plugin or a
+     * deploy whose package folder is replaced on updates, which shows phpFpmSetup() instead.
+     *
+     * @param array<string, mixed>|null $d
+     * @return array<string, mixed>
+     */
+    public static function withoutIniAdvice(?array $d = null): array
+    {
+        $d ??= self::diagnose();
+        if (isset($d['reason'])) {
+            $d['reason'] = (string) preg_replace('/ \((?:add to php\.ini: |start the built-in server as ).*\)\z/s', '', (string) $d['reason']);
+        }
+        $d['fix'] = array_values(array_filter((array) ($d['fix'] ?? []), static function ($fix): bool {
+            foreach (['Add to php.ini: ', 'Run php ', 'php -S needs ', 'Then restart PHP-FPM'] as $start) {
+                if (str_starts_with((string) $fix, $start)) {
+                    return false;
+                }
+            }
+            return true;
+        }));
+        return $d;
     }
 
     /** diagnose() as readable text (for a plugin's status page or the command line). */

@@ -655,6 +655,95 @@ final class ExamplesTest extends TestCase
         $this->assertStringNotContainsString('No hook secret is configured', $html);
     }
 
+    /**
+     * PHP-FPM does not start when php.ini names a file that an update or a deletion of the module
+     * removed: the configuration page gives commands that copy what PHP-FPM loads at start to
+     * /opt/everifin-webhook (docs/release.md gives the same with example paths), keeps the
+     * fallback's reason without the binding's php.ini lines into the module folder, and all of
+     * it is escaped.
+     */
+    public function testPrestaShopConfigurationPageGivesStableFolderCommands(): void
+    {
+        $module = realpath(self::EXAMPLES . '/prestashop/everifinwebhook');
+        $pkg = $module . '/vendor/everifin-webhook';
+        $setup = \EverifinWebhook::nativeSetup();
+        $this->assertSame(\Everifin\Webhook\Environment::phpFpmSetup($pkg, 'module', '/opt/everifin-webhook', 'www-data'), $setup);
+        $this->assertSame(1, preg_match("~<<'INI'\n(.*?)\nINI\n~s", $setup, $m));
+        $this->assertSame("ffi.enable=preload\nffi.preload=/opt/everifin-webhook/everifin_webhook.ffi.h\nopcache.enable=1\nopcache.preload=/opt/everifin-webhook/preload.php\nopcache.preload_user=www-data", $m[1]);
+        $this->assertStringContainsString("\$file = '$pkg/preload.php';\nif (is_file(\$file)) {", $setup);
+        $this->assertStringContainsString('sudo install -m 0644 ' . $pkg . '/lib/libeverifin_webhook.so /opt/everifin-webhook/', $setup);
+
+        $_SERVER['REQUEST_URI'] = '/admin/index.php?controller=AdminModules&configure=everifinwebhook';
+        $_POST = [];
+        $html = (new \EverifinWebhook())->getContent();
+        $this->assertStringContainsString('<h3>Native library (optional, faster)</h3>', $html);
+        $this->assertStringContainsString('<pre class="everifin-webhook-native-setup">' . htmlspecialchars($setup, ENT_QUOTES) . '</pre>', $html);
+        $this->assertStringNotContainsString('<?php', $html, 'the preload script is shown escaped');
+        $this->assertStringContainsString('After each module update, run the first three commands again', $html);
+        $this->assertStringNotContainsString('alert-danger', $html, 'PHPUnit names no preload in the module folder');
+
+        // docs/release.md gives the same commands with example paths.
+        $doc = (string) file_get_contents(self::EXAMPLES . '/../docs/release.md');
+        $this->assertSame(1, preg_match("~<!-- prestashop-native-setup -->\n```sh\n(.*?\n)```\n~s", $doc, $m));
+        $php = PHP_MAJOR_VERSION . '.' . PHP_MINOR_VERSION;
+        $this->assertSame(strtr($setup, [$module => '/var/www/html/modules/everifinwebhook', "/etc/php/$php/" => '/etc/php/8.2/', "php-fpm$php " => 'php-fpm8.2 ', "php$php-fpm" => 'php8.2-fpm']), $m[1],
+            'docs/release.md, "PrestaShop: the native library under PHP-FPM", differs from the configuration page');
+
+        // The fallback under PHP-FPM: the reason stays, the php.ini lines into the module folder go.
+        $d = [
+            'backend' => 'php', 'via' => null, 'library' => null, 'libraryVersion' => null,
+            'reason' => "the EVERIFIN_WEBHOOK scope is not preloaded in fpm-fcgi (ffi.enable=preload); the pure-PHP backend is used instead of loading the library in every request (add to php.ini: ffi.preload=$pkg/lib/everifin_webhook.ffi.h, opcache.preload=$pkg/preload.php)",
+            'fix' => [
+                "Run php $pkg/bin/ffi-header.php once: it writes $pkg/lib/everifin_webhook.ffi.h (the header ffi.preload loads) and prints the php.ini lines.",
+                "Add to php.ini: ffi.preload=$pkg/lib/everifin_webhook.ffi.h",
+                "Add to php.ini: opcache.preload=$pkg/preload.php (and opcache.preload_user=<the pool user> when the master starts as root)",
+                'Then restart PHP-FPM/Apache (a reload with process_control_timeout = 10s in php-fpm.conf drops no request).',
+                'The pure-PHP fallback gives the same results; FFI is only faster.',
+            ],
+        ];
+        $this->assertSame([false, 'The pure-PHP fallback runs, because the EVERIFIN_WEBHOOK scope is not preloaded in fpm-fcgi (ffi.enable=preload); '
+            . 'the pure-PHP backend is used instead of loading the library in every request. The pure-PHP fallback gives the same results; FFI is only faster. '
+            . 'To use the native library, follow "Native library" below (php.ini must not name files in the module folder).'], \EverifinWebhook::backendSummary($d));
+    }
+
+    /**
+     * An install that put the header or preload.php of the module folder into php.ini (what
+     * bin/ffi-header.php without --lib/--out prints) gets an error on the configuration page: the
+     * next update or deletion stops PHP-FPM. Run in a PHP started with such an opcache.preload
+     * (not preloaded: opcache is off in the CLI).
+     */
+    public function testPrestaShopConfigurationPageWarnsAboutPhpIniNamingTheModuleFolder(): void
+    {
+        $module = (string) realpath(self::EXAMPLES . '/prestashop/everifinwebhook');
+        $preload = $module . '/vendor/everifin-webhook/preload.php';
+        $this->assertSame(["opcache.preload=$preload"], \EverifinWebhook::preloadsInModuleFolder(['ffi.preload' => '/opt/everifin-webhook/everifin_webhook.ffi.h', 'opcache.preload' => $preload]));
+        $this->assertSame([], \EverifinWebhook::preloadsInModuleFolder(['ffi.preload' => '/opt/everifin-webhook/everifin_webhook.ffi.h', 'opcache.preload' => '/opt/everifin-webhook/preload.php']));
+
+        $script = sys_get_temp_dir() . '/evf-ps-page-' . getmypid() . '.php';
+        file_put_contents($script, "<?php\ndeclare(strict_types=1);\n"
+            . 'require ' . var_export(__DIR__ . '/stubs/prestashop.php', true) . ";\n"
+            . 'require ' . var_export(dirname(__DIR__) . '/autoload.php', true) . ";\n"
+            . 'require ' . var_export($module . '/everifinwebhook.php', true) . ";\n"
+            . "\$_SERVER['REQUEST_URI'] = '/admin/index.php?controller=AdminModules&configure=everifinwebhook';\n"
+            . "echo (new EverifinWebhook())->getContent();\n");
+        try {
+            $p = proc_open([PHP_BINARY, '-d', 'ffi.enable=0', '-d', 'opcache.enable_cli=0', '-d', 'opcache.preload=' . $preload, $script],
+                [0 => ['file', '/dev/null', 'r'], 1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes);
+            $this->assertIsResource($p);
+            $html = (string) stream_get_contents($pipes[1]);
+            $err = (string) stream_get_contents($pipes[2]);
+            fclose($pipes[1]);
+            fclose($pipes[2]);
+            $this->assertSame(0, proc_close($p), $html . $err);
+        } finally {
+            unlink($script);
+        }
+        $this->assertStringContainsString('<div class="alert alert-danger">php.ini names a file in the module folder (opcache.preload='
+            . htmlspecialchars($preload, ENT_QUOTES) . '). Updating or deleting the module removes it, and PHP-FPM then does not start at all', $html);
+        $this->assertStringContainsString('Move it to /opt/everifin-webhook as &quot;Native library&quot; below says', $html);
+        $this->assertStringContainsString('<pre class="everifin-webhook-native-setup">', $html);
+    }
+
     public function testPrestaShopPostProcessReadsTheRequestAndAnswers(): void
     {
         \PsStub::$config = [\EverifinWebhook::CONFIG_SECRETS => self::SECRET];

@@ -138,17 +138,88 @@ class EverifinWebhook extends Module
         return $result;
     }
 
-    /** The backend in one sentence, from Environment::diagnose(): [ok, text]. @return array{0: bool, 1: string} */
-    public static function backendSummary(): array
+    /**
+     * Where the native library and its header are copied for PHP-FPM: a folder outside modules/
+     * that only root can write (PHP-FPM's master, which runs as root, loads them when it starts).
+     * php.ini must never name a file in the module folder: updating the module can replace it and
+     * deleting the module removes it, and PHP-FPM then does not start at all.
+     */
+    public const NATIVE_DIR = '/opt/everifin-webhook';
+
+    /**
+     * The backend in one sentence, from Environment::diagnose() (or the given result of it):
+     * [ok, text]. The binding's own php.ini advice names files in its package folder, here the
+     * module folder: it is left out, and the "Native library" panel says what to do instead.
+     *
+     * @param array<string, mixed>|null $d
+     * @return array{0: bool, 1: string}
+     */
+    public static function backendSummary(?array $d = null): array
     {
-        if (!class_exists(\Everifin\Webhook\Environment::class)) {
+        if ($d === null && !class_exists(\Everifin\Webhook\Environment::class)) {
             return [false, 'The everifin-webhook library is missing from the module folder (vendor/everifin-webhook); reinstall the module.'];
         }
-        $d = \Everifin\Webhook\Environment::diagnose();
+        if ($d === null) {
+            $d = \Everifin\Webhook\Environment::diagnose();
+        }
         if ($d['backend'] === 'ffi') {
             return [true, sprintf('The native library runs (PHP FFI, %s, library %s).', $d['via'] === 'scope' ? 'preloaded at PHP start' : 'loaded from ' . (string) $d['library'], (string) $d['libraryVersion'])];
         }
-        return [false, sprintf('The pure-PHP fallback runs, because %s. %s', rtrim((string) $d['reason'], '.'), implode(' ', $d['fix']))];
+        if (method_exists(\Everifin\Webhook\Environment::class, 'withoutIniAdvice')) {
+            $d = \Everifin\Webhook\Environment::withoutIniAdvice($d);
+        }
+        $text = sprintf('The pure-PHP fallback runs, because %s.', rtrim((string) $d['reason'], '.'));
+        foreach ($d['fix'] as $fix) {
+            $text .= ' ' . $fix;
+        }
+        return [false, $text . ' To use the native library, follow "Native library" below (php.ini must not name files in the module folder).'];
+    }
+
+    /**
+     * The ffi.preload and opcache.preload entries of this PHP (or of $settings) that name a file in
+     * the module folder: PHP-FPM does not start once an update or a deletion removed it.
+     *
+     * @param array<string, string>|null $settings
+     * @return list<string> "ffi.preload=/path", ...
+     */
+    public static function preloadsInModuleFolder(?array $settings = null): array
+    {
+        if (!method_exists(\Everifin\Webhook\Environment::class, 'preloadsInside')) {
+            return [];
+        }
+        return \Everifin\Webhook\Environment::preloadsInside(__DIR__, $settings);
+    }
+
+    /**
+     * The commands that set up the native library for PHP-FPM with this shop's module folder, PHP
+     * version and Debian's www-data as the pool user (Environment::phpFpmSetup() of the bundled
+     * binding): copies of the library and its header in NATIVE_DIR, an opcache.preload script there
+     * that preloads the module's library classes only while the module is installed, the php.ini
+     * lines, php-fpm -t, then the reload. docs/release.md gives the same with example paths.
+     */
+    public static function nativeSetup(): string
+    {
+        return \Everifin\Webhook\Environment::phpFpmSetup(__DIR__ . '/vendor/everifin-webhook', 'module', self::NATIVE_DIR, 'www-data');
+    }
+
+    /** The "Native library" panel of the configuration page (HTML, everything escaped). */
+    private static function nativePanel(): string
+    {
+        $h = static function (string $text): string {
+            return htmlspecialchars($text, ENT_QUOTES);
+        };
+        $out = '<div class="panel everifin-webhook-native"><h3>Native library (optional, faster)</h3>'
+            . '<p>' . $h('The pure-PHP fallback gives the same results; the native library is faster. Under PHP-FPM it is loaded when PHP-FPM starts, from files named in php.ini. Those files must not be in the module folder: updating the module can replace the folder and deleting the module removes it, and PHP-FPM does not start at all with a missing file (every page of the shop answers 502). With sudo, with this shop\'s paths (Debian/Ubuntu; elsewhere adapt the php.ini folder and the service name, and www-data to the user of your PHP-FPM pool):') . '</p>';
+        if (method_exists(\Everifin\Webhook\Environment::class, 'phpFpmSetup')) {
+            $out .= '<pre class="everifin-webhook-native-setup">' . $h(self::nativeSetup()) . '</pre>';
+        } else {
+            $out .= '<p>' . $h('The commands need the library of this module version; reload PHP-FPM (the classes it preloaded at its start are of an older version) or reinstall the module.') . '</p>';
+        }
+        return $out . '<p>' . $h(sprintf(
+            'PHP allows one opcache.preload: if php.ini has one already, leave out the opcache.preload line and add the line require \'%s/preload.php\'; to that file. After each module update, run the first three commands again (the new library and its header), then the last line: php-fpm -t must succeed before PHP-FPM is reloaded; until then the library copied before is used. Before deleting the module: delete 90-everifin-webhook.ini, run the last line, then delete %s.',
+            self::NATIVE_DIR,
+            self::NATIVE_DIR
+        )) . '</p></div>';
     }
 
     /** The configuration page: the hook secrets (never shown back) and the backend notice. */
@@ -173,7 +244,16 @@ class EverifinWebhook extends Module
             }
         }
         [$ok, $summary] = self::backendSummary();
-        $out .= $ok ? $this->displayInformation($summary) : $this->displayWarning($summary);
+        // displayInformation(), displayWarning() and displayError() print HTML as given.
+        $out .= $ok ? $this->displayInformation(htmlspecialchars($summary, ENT_QUOTES)) : $this->displayWarning(htmlspecialchars($summary, ENT_QUOTES));
+        $inside = self::preloadsInModuleFolder();
+        if ($inside !== []) {
+            $out .= $this->displayError(htmlspecialchars(sprintf(
+                'php.ini names a file in the module folder (%s). Updating or deleting the module removes it, and PHP-FPM then does not start at all (every page of the shop answers 502). Move it to %s as "Native library" below says, and check with php-fpm -t before PHP-FPM is next reloaded or restarted.',
+                implode(', ', $inside),
+                self::NATIVE_DIR
+            ), ENT_QUOTES));
+        }
         if (self::secrets() === []) {
             $out .= $this->displayWarning('No hook secret is configured: webhooks are answered with HTTP 500 (Everifin retries them) until you set one.');
         }
@@ -185,6 +265,9 @@ class EverifinWebhook extends Module
             . '<textarea name="EVERIFIN_WEBHOOK_SECRETS" rows="3" cols="70" autocomplete="off"></textarea>'
             . '<button type="submit" name="submitEverifinWebhook" class="btn btn-primary">Save</button>'
             . '</form></div>';
+        if (class_exists(\Everifin\Webhook\Environment::class)) {
+            $out .= self::nativePanel();
+        }
         return $out;
     }
 }

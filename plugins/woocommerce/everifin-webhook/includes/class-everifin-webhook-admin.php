@@ -79,17 +79,21 @@ final class Everifin_Webhook_Admin
                 (string) $d['libraryVersion']
             )];
         }
-        $text = sprintf('Everifin webhook: the pure-PHP fallback runs, because %s.', rtrim(self::withoutIniAdvice((string) $d['reason']), '.'));
+        if (method_exists(Environment::class, 'withoutIniAdvice')) {
+            $d = Environment::withoutIniAdvice($d);
+        }
+        $text = sprintf('Everifin webhook: the pure-PHP fallback runs, because %s.', rtrim((string) $d['reason'], '.'));
         foreach ($d['fix'] as $fix) {
-            if (!self::isIniAdvice((string) $fix)) {
-                $text .= ' ' . $fix;
-            }
+            $text .= ' ' . $fix;
         }
         $text .= ' To use the native library, follow "Native library" on the plugin\'s settings page (php.ini must not name files in the plugin folder).';
         return ['warning', $text];
     }
 
-    /** A fix of Environment::diagnose() that names php.ini lines or a header path in the package folder. */
+    /**
+     * A fix line of Environment::report() that names php.ini lines or a header path in the package
+     * folder (the ones Environment::withoutIniAdvice() leaves out).
+     */
     private static function isIniAdvice(string $fix): bool
     {
         foreach (['Add to php.ini: ', 'Run php ', 'php -S needs ', 'Then restart PHP-FPM'] as $start) {
@@ -98,12 +102,6 @@ final class Everifin_Webhook_Admin
             }
         }
         return false;
-    }
-
-    /** A fallback reason without its closing "(add to php.ini: ...)" with the package folder's paths. */
-    private static function withoutIniAdvice(string $reason): string
-    {
-        return (string) preg_replace('/ \((?:add to php\.ini: |start the built-in server as ).*\)\z/s', '', $reason);
     }
 
     /**
@@ -130,25 +128,10 @@ final class Everifin_Webhook_Admin
      */
     public static function preloadsInPluginFolder(): array
     {
-        $plugins = defined('WP_PLUGIN_DIR') ? (string) WP_PLUGIN_DIR : dirname(EVERIFIN_WEBHOOK_PLUGIN_FILE, 2);
-        $roots = array_unique(array_filter([rtrim($plugins, '/'), rtrim((string) realpath($plugins), '/')]));
-        $found = [];
-        foreach (['ffi.preload', 'opcache.preload'] as $key) {
-            foreach (explode(PATH_SEPARATOR, (string) ini_get($key)) as $path) {
-                if ($path === '') {
-                    continue;
-                }
-                foreach (array_unique([$path, (string) realpath($path)]) as $p) {
-                    foreach ($roots as $root) {
-                        if ($p !== '' && str_starts_with($p, $root . '/')) {
-                            $found[] = $key . '=' . $path;
-                            continue 4;
-                        }
-                    }
-                }
-            }
+        if (!method_exists(Environment::class, 'preloadsInside')) {
+            return [];
         }
-        return $found;
+        return Environment::preloadsInside(defined('WP_PLUGIN_DIR') ? (string) WP_PLUGIN_DIR : dirname(EVERIFIN_WEBHOOK_PLUGIN_FILE, 2));
     }
 
     /**
@@ -156,38 +139,13 @@ final class Everifin_Webhook_Admin
      * Installation step 3, gives the same with example paths): copies of the library and of its
      * header in NATIVE_DIR, an opcache.preload script there that preloads the plugin's library
      * classes only while the plugin is installed, the php.ini lines, a check that PHP-FPM starts
-     * (php-fpm -t), then the reload. The pool user is Debian's www-data (the plugin uses no
-     * extension to look it up): the text says to adapt it.
+     * (php-fpm -t), then the reload: Environment::phpFpmSetup() of the bundled binding. The pool
+     * user is Debian's www-data (the plugin uses no extension to look it up): the text says to
+     * adapt it.
      */
     public static function nativeSetup(): string
     {
-        $binding = dirname(EVERIFIN_WEBHOOK_PLUGIN_FILE) . '/vendor/everifin-webhook';
-        $dir = self::NATIVE_DIR;
-        $php = PHP_MAJOR_VERSION . '.' . PHP_MINOR_VERSION;
-        $sh = static fn (string $path): string => preg_match('~\A[A-Za-z0-9_./+-]+\z~', $path) === 1 ? $path : escapeshellarg($path);
-        $lines = [
-            "sudo install -d $dir",
-            'sudo install -m 0644 ' . $sh($binding . '/lib/libeverifin_webhook.so') . " $dir/",
-            'sudo php ' . $sh($binding . '/bin/ffi-header.php') . " --lib=$dir/libeverifin_webhook.so --out=$dir/everifin_webhook.ffi.h >/dev/null",
-            "sudo tee $dir/preload.php >/dev/null <<'PHP'",
-            '<?php',
-            '// opcache.preload of the Everifin webhook plugin: preloads its library classes while the',
-            '// plugin is installed. Without the plugin folder it does nothing, and PHP-FPM still starts.',
-            '$file = ' . var_export($binding . '/preload.php', true) . ';',
-            'if (is_file($file)) {',
-            '    require $file;',
-            '}',
-            'PHP',
-            "sudo tee /etc/php/$php/fpm/conf.d/90-everifin-webhook.ini >/dev/null <<'INI'",
-            'ffi.enable=preload',
-            "ffi.preload=$dir/everifin_webhook.ffi.h",
-            'opcache.enable=1',
-            "opcache.preload=$dir/preload.php",
-            'opcache.preload_user=www-data',
-            'INI',
-            "sudo php-fpm$php -t && sudo systemctl reload php$php-fpm",
-        ];
-        return implode("\n", $lines) . "\n";
+        return Environment::phpFpmSetup(dirname(EVERIFIN_WEBHOOK_PLUGIN_FILE) . '/vendor/everifin-webhook', 'plugin', self::NATIVE_DIR, 'www-data');
     }
 
     public static function notices(): void
@@ -266,7 +224,11 @@ final class Everifin_Webhook_Admin
         }
         echo '<h2>Native library (optional, faster)</h2>';
         echo '<p>' . esc_html('The pure-PHP fallback gives the same results; the native library is faster. Under PHP-FPM it is loaded when PHP-FPM starts, from files named in php.ini. Those files must not be in the plugin folder: updating the plugin replaces the folder and deleting it removes it, and PHP-FPM does not start at all with a missing file (every page of the site answers 502). With sudo, with this site\'s paths (Debian/Ubuntu; elsewhere adapt the php.ini folder and the service name, and www-data to the user of your PHP-FPM pool):') . '</p>';
-        echo '<pre class="everifin-webhook-native-setup">' . esc_html(self::nativeSetup()) . '</pre>';
+        if (method_exists(Environment::class, 'phpFpmSetup')) {
+            echo '<pre class="everifin-webhook-native-setup">' . esc_html(self::nativeSetup()) . '</pre>';
+        } else {
+            echo '<p class="everifin-webhook-native-setup">' . esc_html('The commands need the library of this plugin version; reload PHP-FPM (the classes it preloaded at its start are of an older version) or reinstall the plugin.') . '</p>';
+        }
         echo '<p class="description">' . esc_html(sprintf(
             'PHP allows one opcache.preload: if php.ini has one already, leave out the opcache.preload line and add the line require \'%s/preload.php\'; to that file. After each plugin update, run the first three commands again (the new library and its header), then the last line: php-fpm -t must succeed before PHP-FPM is reloaded; until then the library copied before is used. To remove: delete 90-everifin-webhook.ini, run the last line, then delete %s.',
             self::NATIVE_DIR,
