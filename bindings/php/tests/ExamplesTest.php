@@ -444,15 +444,14 @@ final class ExamplesTest extends TestCase
     }
 
     /**
-     * Under PHP-FPM the binding's advice names php.ini lines in its own folder, here the plugin
-     * folder, which an update or deletion removes (PHP-FPM then does not start): the notice leaves
-     * it out and points to the settings page's "Native library" commands, which use copies in
-     * /opt/everifin-webhook.
+     * What Environment::diagnose() says in a PHP-FPM pool where the package at $pkg falls back
+     * (not preloaded): its reason and its php.ini advice, which names files inside $pkg.
+     *
+     * @return array<string, mixed>
      */
-    public function testWooCommerceNeverAdvisesPhpIniLinesIntoThePluginFolder(): void
+    private static function fpmFallbackDiagnosis(string $pkg): array
     {
-        $pkg = '/var/www/html/wp-content/plugins/everifin-webhook/vendor/everifin-webhook';
-        $d = [
+        return [
             'backend' => 'php', 'via' => null, 'library' => null, 'libraryVersion' => null,
             'reason' => "the EVERIFIN_WEBHOOK scope is not preloaded in fpm-fcgi (ffi.enable=preload); the pure-PHP backend is used instead of loading the library in every request (add to php.ini: ffi.preload=$pkg/lib/everifin_webhook.ffi.h, opcache.preload=$pkg/preload.php)",
             'fix' => [
@@ -463,6 +462,18 @@ final class ExamplesTest extends TestCase
                 'The pure-PHP fallback gives the same results; FFI is only faster.',
             ],
         ];
+    }
+
+    /**
+     * Under PHP-FPM the binding's advice names php.ini lines in its own folder, here the plugin
+     * folder, which an update or deletion removes (PHP-FPM then does not start): the notice leaves
+     * it out and points to the settings page's "Native library" commands, which use copies in
+     * /opt/everifin-webhook.
+     */
+    public function testWooCommerceNeverAdvisesPhpIniLinesIntoThePluginFolder(): void
+    {
+        $pkg = '/var/www/html/wp-content/plugins/everifin-webhook/vendor/everifin-webhook';
+        $d = self::fpmFallbackDiagnosis($pkg);
         [$class, $text] = \Everifin_Webhook_Admin::backendSummary($d);
         $this->assertSame('warning', $class);
         $this->assertSame('Everifin webhook: the pure-PHP fallback runs, because the EVERIFIN_WEBHOOK scope is not preloaded in fpm-fcgi (ffi.enable=preload); '
@@ -690,17 +701,7 @@ final class ExamplesTest extends TestCase
             'docs/release.md, "PrestaShop: the native library under PHP-FPM", differs from the configuration page');
 
         // The fallback under PHP-FPM: the reason stays, the php.ini lines into the module folder go.
-        $d = [
-            'backend' => 'php', 'via' => null, 'library' => null, 'libraryVersion' => null,
-            'reason' => "the EVERIFIN_WEBHOOK scope is not preloaded in fpm-fcgi (ffi.enable=preload); the pure-PHP backend is used instead of loading the library in every request (add to php.ini: ffi.preload=$pkg/lib/everifin_webhook.ffi.h, opcache.preload=$pkg/preload.php)",
-            'fix' => [
-                "Run php $pkg/bin/ffi-header.php once: it writes $pkg/lib/everifin_webhook.ffi.h (the header ffi.preload loads) and prints the php.ini lines.",
-                "Add to php.ini: ffi.preload=$pkg/lib/everifin_webhook.ffi.h",
-                "Add to php.ini: opcache.preload=$pkg/preload.php (and opcache.preload_user=<the pool user> when the master starts as root)",
-                'Then restart PHP-FPM/Apache (a reload with process_control_timeout = 10s in php-fpm.conf drops no request).',
-                'The pure-PHP fallback gives the same results; FFI is only faster.',
-            ],
-        ];
+        $d = self::fpmFallbackDiagnosis($pkg);
         $this->assertSame([false, 'The pure-PHP fallback runs, because the EVERIFIN_WEBHOOK scope is not preloaded in fpm-fcgi (ffi.enable=preload); '
             . 'the pure-PHP backend is used instead of loading the library in every request. The pure-PHP fallback gives the same results; FFI is only faster. '
             . 'To use the native library, follow "Native library" below (php.ini must not name files in the module folder).'], \EverifinWebhook::backendSummary($d));
