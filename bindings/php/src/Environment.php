@@ -50,7 +50,7 @@ final class Environment
             $envLib = (string) getenv(Native::ENV_LIB);
             if (Native::findLibrary() === null) {
                 $fix[] = $envLib !== ''
-                    ? sprintf('%s=%s %s: point it at %s, or unset it and put the library into %s/lib/.', Native::ENV_LIB, $envLib, file_exists($envLib) ? 'is not a readable file' : 'does not exist', Native::LIB_NAME, Native::packageDir())
+                    ? sprintf('%s=%s %s: point it at %s, or unset it and put the library into %s/lib/.', Native::ENV_LIB, $envLib, Native::unusable($envLib), Native::LIB_NAME, Native::packageDir())
                     : 'Put ' . Native::LIB_NAME . ' into ' . Native::packageDir() . '/lib/ or set the environment variable ' . Native::ENV_LIB . ' to its path.';
             } elseif ($envLib !== '' && $ffiLoaded && preg_match('/^FFI::cdef\(|ABI version/', (string) $r['reason'])) {
                 // The library it names was loaded and is not this binding's (another library, or another ABI).

@@ -199,7 +199,7 @@ final class Native
                 $tried[] = "$path ($source): found";
                 return $path;
             }
-            $tried[] = "$path ($source): " . (file_exists($path) ? 'not a readable file' : 'does not exist');
+            $tried[] = "$path ($source): " . self::unusable($path);
         }
         return null;
     }
@@ -303,6 +303,12 @@ final class Native
         return new FfiBackend($ffi);
     }
 
+    /** Why a library path that was tried is not used: "does not exist" or "is not a readable file". */
+    public static function unusable(string $path): string
+    {
+        return file_exists($path) ? 'is not a readable file' : 'does not exist';
+    }
+
     /** Why no candidate library was found: the path EVERIFIN_WEBHOOK_LIB names, when it is set. */
     private static function notFoundReason(): string
     {
@@ -313,9 +319,9 @@ final class Native
                 '%s points to %s, which %s, and %s %s either (point %s at the library, or unset it and copy %s into %s/lib/)',
                 self::ENV_LIB,
                 $env,
-                file_exists($env) ? 'is not a readable file' : 'does not exist',
+                self::unusable($env),
                 $lib,
-                file_exists($lib) ? 'is not a readable file' : 'does not exist',
+                self::unusable($lib),
                 self::ENV_LIB,
                 self::LIB_NAME,
                 self::packageDir()
