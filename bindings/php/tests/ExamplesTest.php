@@ -215,19 +215,28 @@ final class ExamplesTest extends TestCase
         \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
         // What made WordPress run out of memory: 3.3 MB of nested arrays, unsigned.
         $nested = '[' . implode(',', array_fill(0, 300000, '[1,[2,[3]]]')) . ']';
-        foreach (['/everifin/v1/webhook', '/Everifin/V1/Webhook', '/everifin/v1/webhook/'] as $path) {
+        // Every path WordPress matches to the route (preg_match('@^/everifin/v1/webhook$@i'), whose
+        // `$` also matches before a final "\n", as ?rest_route=/everifin/v1/webhook%0A gives it),
+        // after rest_api_loaded()'s untrailingslashit().
+        do_action('rest_api_init');
+        $server = new \WP_REST_Server();
+        foreach (['/everifin/v1/webhook', '/Everifin/V1/Webhook', '/everifin/v1/webhook/', "/everifin/v1/webhook\n", "/everifin/v1/webhook\\"] as $path) {
             $request = new \WP_REST_Request($nested, [], 'POST', $path);
-            $r = \Everifin_Webhook_Plugin::preDispatch(null, null, $request);
-            $this->assertInstanceOf(\WP_REST_Response::class, $r, $path);
-            $this->assertSame([413, 'BODY_TOO_LARGE'], [$r->get_status(), $r->get_data()['status']], $path);
+            $r = \Everifin_Webhook_Plugin::preDispatch(null, $server, $request);
+            $this->assertInstanceOf(\WP_REST_Response::class, $r, json_encode($path));
+            $this->assertSame([413, 'BODY_TOO_LARGE'], [$r->get_status(), $r->get_data()['status']], json_encode($path));
             $this->assertSame('', $request->get_body(), 'the body is not left for rest_filter_response_fields to decode');
+            // As respond_to_request() would: rest_send_allow_header() then adds "Allow: POST".
+            $this->assertSame('/everifin/v1/webhook', $r->get_matched_route());
+            $this->assertSame([\Everifin_Webhook_Plugin::class, 'handle'], $r->get_matched_handler()['callback'] ?? null);
         }
         $forged = '[' . implode(',', array_fill(0, 80000, '[1,[2,[3]]]')) . ']';
         $r = \Everifin_Webhook_Plugin::preDispatch(null, null, new \WP_REST_Request($forged, ['Signature' => Verifier::sign($forged, ['not the secret'])]));
         $this->assertSame([401, 'SIGNATURE_MISMATCH'], [$r->get_status(), $r->get_data()['status']]);
 
         // Other routes, other methods, and an answer another filter already gave: untouched.
-        foreach ([['POST', '/wp/v2/posts'], ['POST', '/everifin/v1/webhooks'], ['GET', '/everifin/v1/webhook']] as [$method, $path]) {
+        foreach ([['POST', '/wp/v2/posts'], ['POST', '/everifin/v1/webhooks'], ['GET', '/everifin/v1/webhook'], ['POST', "/everifin/v1/webhook\n\n"],
+            ['POST', "/everifin/v1/webhook\nx"], ['POST', "/x/everifin/v1/webhook"]] as [$method, $path]) {
             $request = new \WP_REST_Request($nested, [], $method, $path);
             $this->assertNull(\Everifin_Webhook_Plugin::preDispatch(null, null, $request), "$method $path");
             $this->assertSame($nested, $request->get_body());

@@ -264,11 +264,51 @@ class WP_REST_Request
     }
 }
 
+/** WordPress's REST server: the routes as register_rest_route() stored them (methods normalized). */
+class WP_REST_Server
+{
+    /** @return array<string, list<array<string, mixed>>> route => handlers */
+    public function get_routes(): array
+    {
+        $routes = [];
+        foreach (WpStub::$routes as $route => $args) {
+            $args['methods'] = [(string) $args['methods'] => true];
+            $routes['/' . $route] = [$args];
+        }
+        return $routes;
+    }
+}
+
 class WP_REST_Response
 {
     /** @var mixed */
     public $data;
     public int $status;
+    private ?string $matchedRoute = null;
+    /** @var array<string, mixed>|null */
+    private ?array $matchedHandler = null;
+
+    public function set_matched_route(string $route): void
+    {
+        $this->matchedRoute = $route;
+    }
+
+    public function get_matched_route(): ?string
+    {
+        return $this->matchedRoute;
+    }
+
+    /** @param array<string, mixed> $handler */
+    public function set_matched_handler(array $handler): void
+    {
+        $this->matchedHandler = $handler;
+    }
+
+    /** @return array<string, mixed>|null */
+    public function get_matched_handler(): ?array
+    {
+        return $this->matchedHandler;
+    }
 
     /** @param mixed $data */
     public function __construct($data = null, int $status = 200)

@@ -72,10 +72,22 @@ final class Everifin_Webhook_Plugin
         ]);
     }
 
-    /** The route's path as WordPress matches it (case-insensitively, without a trailing slash). */
+    /**
+     * Whether WordPress would dispatch $route to the webhook route: the same test as
+     * WP_REST_Server::match_request_to_handler(), preg_match('@^' . $route . '$@i', $path), whose
+     * `$` also matches before a final "\n" (?rest_route=/everifin/v1/webhook%0A), on the path
+     * without trailing slashes or backslashes (rest_api_loaded()'s untrailingslashit()). Every
+     * path WordPress would answer with handle() therefore goes through preDispatch().
+     */
     public static function isWebhookRoute(string $route): bool
     {
-        return strcasecmp(rtrim($route, '/'), '/' . self::REST_NAMESPACE . self::REST_ROUTE) === 0;
+        return preg_match('@^' . preg_quote(self::routePath(), '@') . '$@i', rtrim($route, '/\\')) === 1;
+    }
+
+    /** The route as WordPress registers it: "/everifin/v1/webhook". */
+    public static function routePath(): string
+    {
+        return '/' . self::REST_NAMESPACE . self::REST_ROUTE;
     }
 
     /**
@@ -88,6 +100,12 @@ final class Everifin_Webhook_Plugin
      * emptied afterwards, so that WordPress's filters after dispatch (rest_filter_response_fields
      * reads $request['_fields']) have nothing to decode. The route stays registered (discovery,
      * and the same callback when this filter is not run); other routes and methods are untouched.
+     * The response carries the matched route and handler, as respond_to_request() sets them
+     * (rest_post_dispatch's rest_send_allow_header() adds "Allow: POST"). The filters WordPress
+     * runs between the match and the answer, rest_request_before_callbacks,
+     * rest_dispatch_request and rest_request_after_callbacks, are not run for this route: in
+     * WordPress they come after has_valid_params() decoded the body, and a filter reading a
+     * parameter would decode it (readme.txt, "Which WordPress filters run for the webhook URL?").
      *
      * @param mixed $result
      * @param mixed $server
@@ -102,6 +120,13 @@ final class Everifin_Webhook_Plugin
         }
         $response = self::handle($request);
         $request->set_body('');
+        // What WP_REST_Server::respond_to_request() sets on a response: rest_send_allow_header()
+        // (rest_post_dispatch) adds "Allow: POST" only to a response with a matched route.
+        $response->set_matched_route(self::routePath());
+        $handler = $server instanceof WP_REST_Server ? ($server->get_routes()[self::routePath()][0] ?? null) : null;
+        if (is_array($handler)) {
+            $response->set_matched_handler($handler);
+        }
         return $response;
     }
 
