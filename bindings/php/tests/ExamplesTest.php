@@ -360,10 +360,10 @@ final class ExamplesTest extends TestCase
         $before = time();
         $this->assertSame(401, $this->wooPost($body, ['Signature' => $forged])->get_status());
         $rejected = \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_LAST_REJECTED];
-        $this->assertSame(['time', 'httpStatus', 'status', 'message'], array_keys($rejected));
+        $this->assertSame(['time', 'httpStatus', 'status'], array_keys($rejected), 'not the message: it quotes the request');
         $this->assertGreaterThanOrEqual($before, $rejected['time']);
         $this->assertSame([401, 'SIGNATURE_MISMATCH'], [$rejected['httpStatus'], $rejected['status']]);
-        $this->assertStringContainsString('no signature in the Signature header matches', $rejected['message']);
+        $this->assertSame('no signature in the Signature header matches a configured hook secret.', \Everifin_Webhook_Admin::describeRejection(401, 'SIGNATURE_MISMATCH'));
         [$stored, $autoload] = \WpStub::$stored[\Everifin_Webhook_Plugin::OPTION_LAST_REJECTED];
         $this->assertFalse($autoload);
         foreach ([self::SECRET, $forged, substr($forged, -64), '1a1a1a1a-1a1a-4a1a-8a1a-1a1a1a1a1a1a', '999'] as $never) {
@@ -388,13 +388,36 @@ final class ExamplesTest extends TestCase
         $this->assertFalse(\WpStub::$stored[\Everifin_Webhook_Plugin::OPTION_LAST_UNMATCHED][1]);
         $this->assertStringNotContainsString(self::SECRET, \WpStub::$stored[\Everifin_Webhook_Plugin::OPTION_LAST_UNMATCHED][0]);
 
-        // Long texts are cut (a message quoting a long header part, an odd externalId), never
-        // inside a UTF-8 character.
+        // The library's message quotes the request (a header part, a field's text): none of a
+        // stranger's text reaches the record, so none reaches the settings page.
+        foreach ([['Signature' => 'ts=2024-05-07T14:49:55.000Z;Call us +420 123 456 789 to unlock your shop'],
+            ['Signature' => self::signed('{"eventId":"Call us +420 123 456 789"}')]] as $i => $headers) {
+            \WpStub::$options = [\Everifin_Webhook_Plugin::OPTION_SECRETS => [self::SECRET]];
+            $r = $this->wooPost($i === 0 ? $body : '{"eventId":"Call us +420 123 456 789"}', $headers);
+            $this->assertStringContainsString('Call us', $r->get_data()['message'], 'the caller gets the library\'s message');
+            $this->assertStringNotContainsString('Call us', \WpStub::$stored[\Everifin_Webhook_Plugin::OPTION_LAST_REJECTED][0]);
+        }
+        foreach (\Everifin\Webhook\Status::names() as $name) {
+            if ($name !== 'OK') {
+                $this->assertStringNotContainsString('see the status name', \Everifin_Webhook_Admin::describeRejection(\Everifin\Webhook\Status::httpStatus($name), $name), $name);
+            }
+        }
+
+        // Parallel requests: one that finds another writing the record (its named lock held) writes nothing.
         \WpStub::$options = [\Everifin_Webhook_Plugin::OPTION_SECRETS => [self::SECRET]];
-        $this->wooPost($body, ['Signature' => 'ts=2024-05-07T14:49:55.000Z;' . str_repeat('x', 2000)]);
-        $message = \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_LAST_REJECTED]['message'];
-        $this->assertLessThanOrEqual(300, strlen($message), $message);
-        $this->assertStringNotContainsString(str_repeat('x', 300), $message);
+        \WpStub::$traceLockHeld = true;
+        \WpStub::$log = [];
+        $this->assertSame(401, $this->wooPost($body, [])->get_status());
+        $this->assertArrayNotHasKey(\Everifin_Webhook_Plugin::OPTION_LAST_REJECTED, \WpStub::$options);
+        $this->assertMatchesRegularExpression("/^SELECT GET_LOCK\\('everifin-webhook:[0-9a-f]{12}:everifin_webhook_last_rejected', 0\\)$/", \WpStub::$log[0] ?? '');
+        \WpStub::$traceLockHeld = false;
+        \WpStub::$log = [];
+        $this->assertSame(401, $this->wooPost($body, [])->get_status());
+        $this->assertSame('HEADER_MISSING', \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_LAST_REJECTED]['status']);
+        $this->assertSame("SELECT RELEASE_LOCK('everifin-webhook:", substr(end(\WpStub::$log), 0, 38), 'the lock is released');
+
+        // Long texts are cut (an odd externalId), never inside a UTF-8 character.
+        \WpStub::$options = [\Everifin_Webhook_Plugin::OPTION_SECRETS => [self::SECRET]];
         $long = self::body('2b2b2b2b-2b2b-4b2b-8b2b-2b2b2b2b2b2b', 'BOOKED', gmdate('Y-m-d\TH:i:s.000\Z'), 'x' . str_repeat('ž', 80));
         $this->wooPost($long, ['Signature' => self::signed($long)]);
         $externalId = \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_LAST_UNMATCHED]['externalId'];

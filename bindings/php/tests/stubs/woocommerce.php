@@ -24,8 +24,10 @@ final class WpStub
     public static array $orders = [];
     /** @var list<string> what happened, in order: SQL sent through $wpdb, wc_get_order, save */
     public static array $log = [];
-    /** @var bool GET_LOCK answers 0 (another request holds the order) when true */
+    /** @var bool GET_LOCK of an order answers 0 (another request holds the order) when true */
     public static bool $lockHeld = false;
+    /** @var bool GET_LOCK of a record of the settings page answers 0 (another request is writing it) when true */
+    public static bool $traceLockHeld = false;
     /** @var array<string, array{0: string, 1: bool}> option => [serialized value, autoload] as add_option/update_option stored it */
     public static array $stored = [];
     /** @var list<array{0: string, 1: string, 2: array<string, mixed>}> wc_get_logger(): [level, message, context] */
@@ -42,6 +44,7 @@ final class WpStub
         self::$orders = [];
         self::$log = [];
         self::$lockHeld = false;
+        self::$traceLockHeld = false;
         self::$stored = [];
         self::$logged = [];
         self::$sites = null;
@@ -69,7 +72,8 @@ final class WpdbStub
     {
         WpStub::$log[] = $query;
         if (str_starts_with($query, 'SELECT GET_LOCK(')) {
-            return WpStub::$lockHeld ? '0' : '1';
+            // An order's lock ends with its id; the settings page's records with the option name.
+            return (preg_match("/:[0-9]+', /", $query) === 1 ? WpStub::$lockHeld : WpStub::$traceLockHeld) ? '0' : '1';
         }
         if (str_starts_with($query, 'SELECT RELEASE_LOCK(')) {
             return '1';

@@ -253,7 +253,7 @@ final class Everifin_Webhook_Admin
                 '<p class="everifin-webhook-last-rejected">Last answered with an error: %s, HTTP %s: %s</p>',
                 esc_html(self::when((int) $rejected['time'])),
                 esc_html(trim($http . ' ' . $status)),
-                esc_html((string) ($rejected['message'] ?? ''))
+                esc_html(self::describeRejection($http, $status))
             );
             $hint = $http >= 500
                 ? 'Everifin retries a 5xx answer a few times: fix the cause soon.'
@@ -281,7 +281,39 @@ final class Everifin_Webhook_Admin
         } else {
             echo '<p class="everifin-webhook-last-unmatched">No verified delivery without a matching order has been recorded.</p>';
         }
-        echo '<p class="description">At most one delivery of each kind is recorded a minute. Their bodies and Signature headers are not stored.</p>';
+        echo '<p class="description">At most one delivery of each kind is recorded a minute. Their bodies and Signature headers are not stored, nor the error message sent back (it may quote them).</p>';
+    }
+
+    /**
+     * What a status of a rejected delivery means, in the plugin's own words: the record holds no
+     * text of the request (the library's message quotes it), so a stranger cannot put words on
+     * this page.
+     */
+    public static function describeRejection(int $httpStatus, string $status): string
+    {
+        $known = [
+            'HEADER_MISSING' => 'the request had no Signature header',
+            'HEADER_MALFORMED' => 'the Signature header was not in Everifin\'s format',
+            'HEADER_TIMESTAMP_INVALID' => 'the time in the Signature header was not a valid timestamp',
+            'SIGNATURE_MISMATCH' => 'no signature in the Signature header matches a configured hook secret',
+            'TIMESTAMP_TOO_OLD' => 'the signature was too old (a replay, or this server\'s clock is wrong)',
+            'TIMESTAMP_IN_FUTURE' => 'the signature was dated in the future (this server\'s clock may be wrong)',
+            'BODY_TOO_LARGE' => 'the body was larger than the library accepts',
+            'BODY_NOT_UTF8' => 'the signed body was not UTF-8 text',
+            'BODY_NOT_JSON' => 'the signed body was not JSON',
+            'EVENT_INVALID' => 'the signed body was not an Everifin event the library understands',
+            'STATE_INVALID' => 'the webhook state stored with the order could not be read',
+            'INVALID_OPTIONS' => 'the hook secrets are missing or not usable: save them on this page',
+            'INTERNAL' => 'the shop could not process the webhook (see WooCommerce > Status > Logs, source everifin-webhook)',
+            'NULL_ARGUMENT' => 'the shop could not process the webhook (see WooCommerce > Status > Logs, source everifin-webhook)',
+        ];
+        if (isset($known[$status])) {
+            return $known[$status] . '.';
+        }
+        if ($status === '' && $httpStatus === 503) {
+            return 'the order was being updated by another delivery; Everifin retries.';
+        }
+        return 'see the status name.';
     }
 
     /** A recorded time in the site's time zone. */

@@ -23,11 +23,15 @@ final class Everifin_Webhook_Plugin
 {
     public const META_STATE = '_everifin_webhook_state';
     public const OPTION_SECRETS = 'everifin_webhook_secrets';
-    /** The last delivery answered with an error (time, HTTP status, status name, message): never its body or header. */
+    /**
+     * The last delivery answered with an error: time, HTTP status and status name only. Not the
+     * library's message, which quotes the request (a header part, a field's text): a stranger could
+     * otherwise put text of their choice on the settings page. Never the body or the header.
+     */
     public const OPTION_LAST_REJECTED = 'everifin_webhook_last_rejected';
     /** The last verified delivery that matched no order (time, event id, the ids looked for). */
     public const OPTION_LAST_UNMATCHED = 'everifin_webhook_last_unmatched';
-    /** Seconds between two records of one kind: a stranger's flood of requests writes at most one row a minute. */
+    /** Seconds between two records of one kind: a stranger's flood of requests writes at most one row a minute (trace()). */
     public const TRACE_INTERVAL = 60;
     public const REST_NAMESPACE = 'everifin/v1';
     public const REST_ROUTE = '/webhook';
@@ -236,12 +240,12 @@ final class Everifin_Webhook_Plugin
 
     /**
      * An error answer, recorded for the settings page (OPTION_LAST_REJECTED): the time, the HTTP
-     * status, the status name and the message, which names the fault and never a secret. Not the
-     * body, not the header.
+     * status and the status name; the page describes the status in its own words. Not the message
+     * (it may quote the request), not the body, not the header.
      */
     private static function refuse(string $status, string $message, int $httpStatus): WP_REST_Response
     {
-        self::trace(self::OPTION_LAST_REJECTED, ['httpStatus' => $httpStatus, 'status' => $status, 'message' => self::clip($message, 300)]);
+        self::trace(self::OPTION_LAST_REJECTED, ['httpStatus' => $httpStatus, 'status' => $status]);
         $data = ['ok' => false];
         if ($status !== '') {
             $data['status'] = $status;
@@ -253,12 +257,24 @@ final class Everifin_Webhook_Plugin
     /**
      * Stores $record with the time in $option (autoload off), unless the last record of that kind
      * is younger than TRACE_INTERVAL: at most one database write a minute per kind, whatever a
-     * stranger sends. Never changes the answer: a failure here is ignored.
+     * stranger sends, also in parallel. The read, the check and the write hold a MySQL named lock
+     * taken without waiting (GET_LOCK(name, 0)): a request that finds it held writes nothing, and
+     * the next one reads the row the holder wrote. Never changes the answer: a failure here is
+     * ignored.
      *
      * @param array<string, mixed> $record
      */
     private static function trace(string $option, array $record): void
     {
+        global $wpdb;
+        try {
+            $name = 'everifin-webhook:' . substr(md5($wpdb->prefix . (defined('DB_NAME') ? DB_NAME : '')), 0, 12) . ':' . $option;
+            if ((string) $wpdb->get_var($wpdb->prepare('SELECT GET_LOCK(%s, %d)', $name, 0)) !== '1') {
+                return;
+            }
+        } catch (\Throwable $e) {
+            return;
+        }
         try {
             $now = time();
             $last = get_option($option, null);
@@ -273,6 +289,12 @@ final class Everifin_Webhook_Plugin
             }
         } catch (\Throwable $e) {
             // The record is for the merchant's information only.
+        } finally {
+            try {
+                $wpdb->get_var($wpdb->prepare('SELECT RELEASE_LOCK(%s)', $name));
+            } catch (\Throwable $e) {
+                // Released with the connection at the latest.
+            }
         }
     }
 
