@@ -511,12 +511,20 @@ final class ExamplesTest extends TestCase
         $this->assertSame('Everifin webhook: the pure-PHP fallback runs, because the EVERIFIN_WEBHOOK scope is not preloaded in fpm-fcgi (ffi.enable=preload); '
             . 'the pure-PHP backend is used instead of loading the library in every request. The pure-PHP fallback gives the same results; FFI is only faster. '
             . 'To use the native library, follow "Native library" on the plugin\'s settings page (php.ini must not name files in the plugin folder).', $text);
-        $report = "everifin-webhook backend: php ({$d['reason']})\n  via: -\n  fix: {$d['fix'][1]}\n  fix: {$d['fix'][4]}\n";
-        $this->assertSame("everifin-webhook backend: php (the EVERIFIN_WEBHOOK scope is not preloaded in fpm-fcgi (ffi.enable=preload); "
-            . "the pure-PHP backend is used instead of loading the library in every request)\n  via: -\n  fix: {$d['fix'][4]}\n", \Everifin_Webhook_Admin::report($report));
-        // A fix that is not about php.ini stays.
-        $d['fix'] = ['Install and enable the FFI extension (Debian: it ships with php-common; extension=ffi).'] + $d['fix'];
-        $this->assertStringContainsString('Install and enable the FFI extension', \Everifin_Webhook_Admin::backendSummary($d)[1]);
+        // The settings page's report: the binding's, of withoutIniAdvice().
+        $report = \Everifin_Webhook_Admin::report($d + \Everifin\Webhook\Environment::diagnose());
+        $this->assertStringStartsWith("everifin-webhook backend: php (the EVERIFIN_WEBHOOK scope is not preloaded in fpm-fcgi (ffi.enable=preload); "
+            . "the pure-PHP backend is used instead of loading the library in every request)\n  via: -\n", $report);
+        $this->assertStringEndsWith("\n  fix: {$d['fix'][4]}\n", $report);
+        $this->assertSame(1, substr_count($report, '  fix: '), $report);
+        $this->assertStringNotContainsString($pkg, $report);
+        // A fix that is not about php.ini stays, with the others of the kind.
+        $d['fix'] = array_merge(['Install and enable the FFI extension (Debian: it ships with php-common; extension=ffi).'], $d['fix']);
+        $this->assertSame(6, count($d['fix']));
+        $text = \Everifin_Webhook_Admin::backendSummary($d)[1];
+        $this->assertStringContainsString('because the EVERIFIN_WEBHOOK scope is not preloaded in fpm-fcgi (ffi.enable=preload); the pure-PHP backend is used instead of loading the library in every request. '
+            . 'Install and enable the FFI extension (Debian: it ships with php-common; extension=ffi). The pure-PHP fallback gives the same results; FFI is only faster. To use', $text);
+        $this->assertStringNotContainsString($pkg, $text);
 
         $setup = \Everifin_Webhook_Admin::nativeSetup();
         $plugin = dirname(EVERIFIN_WEBHOOK_PLUGIN_FILE);
@@ -526,6 +534,20 @@ final class ExamplesTest extends TestCase
         $this->assertStringContainsString("\$file = '$plugin/vendor/everifin-webhook/preload.php';\nif (is_file(\$file)) {\n    require \$file;\n}", $setup);
         $this->assertMatchesRegularExpression('~^sudo php-fpm\d+\.\d+ -t && sudo systemctl reload php\d+\.\d+-fpm$~m', $setup);
         $this->assertSame([], \Everifin_Webhook_Admin::preloadsInPluginFolder(), 'PHPUnit names no preload in a plugin folder');
+        $this->assertSame('/opt/everifin-webhook', \Everifin_Webhook_Admin::NATIVE_DIR);
+    }
+
+    /**
+     * Environment::phpFpmSetup() refuses a path with ", \ or $ (they would need escaping in php.ini):
+     * the settings page says so in a sentence instead of dying.
+     */
+    public function testWooCommerceSettingsPageSurvivesAPluginFolderTheCommandsCannotQuote(): void
+    {
+        foreach (['/srv/$site/wp-content/plugins/everifin-webhook', '/srv/a\\b/wp-content/plugins/everifin-webhook', '/srv/"x"/wp-content/plugins/everifin-webhook'] as $dir) {
+            $this->assertNull(\Everifin_Webhook_Admin::nativeSetup($dir), $dir);
+        }
+        $this->assertStringContainsString('The commands cannot be shown for this plugin folder', \Everifin_Webhook_Admin::nativeSetupUnavailable());
+        $this->assertIsString(\Everifin_Webhook_Admin::nativeSetup('/srv/my site/wp-content/plugins/everifin-webhook'), 'blanks are quoted');
     }
 
     // ------------------------------------------------------------------ PrestaShop
@@ -775,6 +797,46 @@ final class ExamplesTest extends TestCase
             . htmlspecialchars($preload, ENT_QUOTES) . '). Updating or deleting the module removes it, and PHP-FPM then does not start at all', $html);
         $this->assertStringContainsString('Move it to /opt/everifin-webhook as &quot;Native library&quot; below says', $html);
         $this->assertStringContainsString('<pre class="everifin-webhook-native-setup">', $html);
+    }
+
+    /**
+     * A module folder whose path Environment::phpFpmSetup() refuses (", \ or $): the configuration
+     * page still opens (secrets can be saved) and says why the commands are missing. The module
+     * file is run from a copy in such a folder, in a child PHP.
+     */
+    public function testPrestaShopConfigurationPageSurvivesAModuleFolderTheCommandsCannotQuote(): void
+    {
+        $this->assertNull(\EverifinWebhook::nativeSetup('/var/www/$shop/modules/everifinwebhook'));
+        $tmp = sys_get_temp_dir() . '/evf-ps-$dollar-' . getmypid();
+        $module = "$tmp/modules/everifinwebhook";
+        @mkdir($module, 0777, true);
+        copy(self::EXAMPLES . '/prestashop/everifinwebhook/everifinwebhook.php', "$module/everifinwebhook.php");
+        $script = "$tmp/page.php";
+        file_put_contents($script, "<?php\ndeclare(strict_types=1);\n"
+            . 'require ' . var_export(__DIR__ . '/stubs/prestashop.php', true) . ";\n"
+            . 'require ' . var_export(dirname(__DIR__) . '/autoload.php', true) . ";\n"
+            . 'require ' . var_export("$module/everifinwebhook.php", true) . ";\n"
+            . "\$_SERVER['REQUEST_URI'] = '/admin/index.php?controller=AdminModules&configure=everifinwebhook';\n"
+            . "\$_POST = ['submitEverifinWebhook' => '1', 'EVERIFIN_WEBHOOK_SECRETS' => 'whsec-new-2026'];\n"
+            . "echo (new EverifinWebhook())->getContent();\n");
+        try {
+            $p = proc_open([PHP_BINARY, '-d', 'ffi.enable=0', $script], [0 => ['file', '/dev/null', 'r'], 1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes);
+            $this->assertIsResource($p);
+            $html = (string) stream_get_contents($pipes[1]);
+            $err = (string) stream_get_contents($pipes[2]);
+            fclose($pipes[1]);
+            fclose($pipes[2]);
+            $this->assertSame(0, proc_close($p), $html . $err);
+        } finally {
+            @unlink($script);
+            @unlink("$module/everifinwebhook.php");
+            @rmdir($module);
+            @rmdir("$tmp/modules");
+            @rmdir($tmp);
+        }
+        $this->assertStringContainsString('1 hook secret(s) saved.', $html);
+        $this->assertStringContainsString('<p class="everifin-webhook-native-setup">The commands cannot be shown for this module folder', $html);
+        $this->assertStringNotContainsString('<pre class="everifin-webhook-native-setup">', $html);
     }
 
     public function testPrestaShopPostProcessReadsTheRequestAndAnswers(): void

@@ -144,7 +144,7 @@ class EverifinWebhook extends Module
      * php.ini must never name a file in the module folder: updating the module can replace it and
      * deleting the module removes it, and PHP-FPM then does not start at all.
      */
-    public const NATIVE_DIR = '/opt/everifin-webhook';
+    public const NATIVE_DIR = \Everifin\Webhook\Environment::STABLE_DIR;
 
     /**
      * The backend in one sentence, from Environment::diagnose() (or the given result of it):
@@ -196,10 +196,30 @@ class EverifinWebhook extends Module
      * binding): copies of the library and its header in NATIVE_DIR, an opcache.preload script there
      * that preloads the module's library classes only while the module is installed, the php.ini
      * lines, php-fpm -t, then the reload. docs/release.md gives the same with example paths.
+     * Null where they cannot be given: not on a server with "/" paths (Windows), or a module folder
+     * whose path phpFpmSetup() refuses (", \ or $ in it); nativeSetupUnavailable() says why.
+     *
+     * @param string|null $moduleDir default: this module's folder
      */
-    public static function nativeSetup(): string
+    public static function nativeSetup(?string $moduleDir = null): ?string
     {
-        return \Everifin\Webhook\Environment::phpFpmSetup(__DIR__ . '/vendor/everifin-webhook', 'module', self::NATIVE_DIR, 'www-data');
+        if (DIRECTORY_SEPARATOR !== '/') {
+            return null;
+        }
+        try {
+            return \Everifin\Webhook\Environment::phpFpmSetup(($moduleDir === null ? __DIR__ : $moduleDir) . '/vendor/everifin-webhook', 'module', self::NATIVE_DIR, 'www-data');
+        } catch (\InvalidArgumentException $e) {
+            return null;
+        }
+    }
+
+    /** Why nativeSetup() gives no commands, in one sentence. */
+    public static function nativeSetupUnavailable(): string
+    {
+        if (DIRECTORY_SEPARATOR !== '/') {
+            return 'The native library runs on Linux x86_64 only; on this server the pure-PHP fallback runs, with the same results.';
+        }
+        return 'The commands cannot be shown for this module folder: its path has a character they cannot quote (", \\ or $). Follow vendor/everifin-webhook/README.md in the module folder ("A broken ffi.preload or opcache.preload stops PHP-FPM") with your paths.';
     }
 
     /** The "Native library" panel of the configuration page (HTML, everything escaped). */
@@ -208,13 +228,16 @@ class EverifinWebhook extends Module
         $h = static function (string $text): string {
             return htmlspecialchars($text, ENT_QUOTES);
         };
-        $out = '<div class="panel everifin-webhook-native"><h3>Native library (optional, faster)</h3>'
-            . '<p>' . $h('The pure-PHP fallback gives the same results; the native library is faster. Under PHP-FPM it is loaded when PHP-FPM starts, from files named in php.ini. Those files must not be in the module folder: updating the module can replace the folder and deleting the module removes it, and PHP-FPM does not start at all with a missing file (every page of the shop answers 502). With sudo, with this shop\'s paths (Debian/Ubuntu; elsewhere adapt the php.ini folder and the service name, and www-data to the user of your PHP-FPM pool):') . '</p>';
-        if (method_exists(\Everifin\Webhook\Environment::class, 'phpFpmSetup')) {
-            $out .= '<pre class="everifin-webhook-native-setup">' . $h(self::nativeSetup()) . '</pre>';
-        } else {
-            $out .= '<p>' . $h('The commands need the library of this module version; reload PHP-FPM (the classes it preloaded at its start are of an older version) or reinstall the module.') . '</p>';
+        $out = '<div class="panel everifin-webhook-native"><h3>Native library (optional, faster)</h3>';
+        if (!method_exists(\Everifin\Webhook\Environment::class, 'phpFpmSetup')) {
+            return $out . '<p>' . $h('The commands need the library of this module version; reload PHP-FPM (the classes it preloaded at its start are of an older version) or reinstall the module.') . '</p></div>';
         }
+        $setup = self::nativeSetup();
+        if ($setup === null) {
+            return $out . '<p class="everifin-webhook-native-setup">' . $h(self::nativeSetupUnavailable()) . '</p></div>';
+        }
+        $out .= '<p>' . $h('The pure-PHP fallback gives the same results; the native library is faster. Under PHP-FPM it is loaded when PHP-FPM starts, from files named in php.ini. Those files must not be in the module folder: updating the module can replace the folder and deleting the module removes it, and PHP-FPM does not start at all with a missing file (every page of the shop answers 502). With sudo, with this shop\'s paths (Debian/Ubuntu; elsewhere adapt the php.ini folder and the service name, and www-data to the user of your PHP-FPM pool):') . '</p>'
+            . '<pre class="everifin-webhook-native-setup">' . $h($setup) . '</pre>';
         return $out . '<p>' . $h(sprintf(
             'PHP allows one opcache.preload: if php.ini has one already, leave out the opcache.preload line and add the line require \'%s/preload.php\'; to that file. After each module update, run the first three commands again (the new library and its header), then the last line: php-fpm -t must succeed before PHP-FPM is reloaded; until then the library copied before is used. Before deleting the module: delete 90-everifin-webhook.ini, run the last line, then delete %s.',
             self::NATIVE_DIR,

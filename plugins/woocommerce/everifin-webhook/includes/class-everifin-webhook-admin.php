@@ -55,7 +55,7 @@ final class Everifin_Webhook_Admin
      * when it starts). php.ini must never name a file in the plugin folder: an update (WordPress
      * replaces the folder) or a deletion removes it, and PHP-FPM then does not start at all.
      */
-    public const NATIVE_DIR = '/opt/everifin-webhook';
+    public const NATIVE_DIR = Environment::STABLE_DIR;
 
     /**
      * The backend in one sentence, from Environment::diagnose() (or the given result of it):
@@ -91,33 +91,19 @@ final class Everifin_Webhook_Admin
     }
 
     /**
-     * A fix line of Environment::report() that names php.ini lines or a header path in the package
-     * folder (the ones Environment::withoutIniAdvice() leaves out).
+     * Environment::report() of Environment::diagnose() (or of the given result of it) for the
+     * settings page, without the php.ini advice that names the plugin folder
+     * (Environment::withoutIniAdvice()).
+     *
+     * @param array<string, mixed>|null $d
      */
-    private static function isIniAdvice(string $fix): bool
+    public static function report(?array $d = null): string
     {
-        foreach (['Add to php.ini: ', 'Run php ', 'php -S needs ', 'Then restart PHP-FPM'] as $start) {
-            if (str_starts_with($fix, $start)) {
-                return true;
-            }
+        if (!method_exists(Environment::class, 'withoutIniAdvice')) {
+            // Classes of an older version, preloaded at PHP-FPM's start.
+            return Environment::report();
         }
-        return false;
-    }
-
-    /**
-     * Environment::report() (or the given text of it) for the settings page, without the php.ini
-     * advice that names the plugin folder.
-     */
-    public static function report(?string $report = null): string
-    {
-        $lines = [];
-        foreach (explode("\n", $report ?? Environment::report()) as $i => $line) {
-            if (str_starts_with($line, '  fix: ') && self::isIniAdvice(substr($line, 7))) {
-                continue;
-            }
-            $lines[] = $i === 0 ? (string) preg_replace('/ \((?:add to php\.ini: |start the built-in server as )[^\n]*\)(?=\)\z)/', '', $line) : $line;
-        }
-        return implode("\n", $lines);
+        return Environment::report(Environment::withoutIniAdvice($d ?? Environment::diagnose()));
     }
 
     /**
@@ -141,11 +127,31 @@ final class Everifin_Webhook_Admin
      * classes only while the plugin is installed, the php.ini lines, a check that PHP-FPM starts
      * (php-fpm -t), then the reload: Environment::phpFpmSetup() of the bundled binding. The pool
      * user is Debian's www-data (the plugin uses no extension to look it up): the text says to
-     * adapt it.
+     * adapt it. Null where they cannot be given: not on a server with "/" paths (Windows), or a
+     * plugin folder whose path phpFpmSetup() refuses (", \ or $ in it); nativeSetupUnavailable()
+     * says why.
+     *
+     * @param string|null $pluginDir default: this plugin's folder
      */
-    public static function nativeSetup(): string
+    public static function nativeSetup(?string $pluginDir = null): ?string
     {
-        return Environment::phpFpmSetup(dirname(EVERIFIN_WEBHOOK_PLUGIN_FILE) . '/vendor/everifin-webhook', 'plugin', self::NATIVE_DIR, 'www-data');
+        if (DIRECTORY_SEPARATOR !== '/') {
+            return null;
+        }
+        try {
+            return Environment::phpFpmSetup(($pluginDir ?? dirname(EVERIFIN_WEBHOOK_PLUGIN_FILE)) . '/vendor/everifin-webhook', 'plugin', self::NATIVE_DIR, 'www-data');
+        } catch (\InvalidArgumentException $e) {
+            return null;
+        }
+    }
+
+    /** Why nativeSetup() gives no commands, in one sentence. */
+    public static function nativeSetupUnavailable(): string
+    {
+        if (DIRECTORY_SEPARATOR !== '/') {
+            return 'The native library runs on Linux x86_64 only; on this server the pure-PHP fallback runs, with the same results.';
+        }
+        return 'The commands cannot be shown for this plugin folder: its path has a character they cannot quote (", \\ or $). Follow readme.txt, Installation step 3, with your paths.';
     }
 
     public static function notices(): void
@@ -223,12 +229,17 @@ final class Everifin_Webhook_Admin
             echo '<pre class="everifin-webhook-report">' . esc_html(self::report()) . '</pre>';
         }
         echo '<h2>Native library (optional, faster)</h2>';
-        echo '<p>' . esc_html('The pure-PHP fallback gives the same results; the native library is faster. Under PHP-FPM it is loaded when PHP-FPM starts, from files named in php.ini. Those files must not be in the plugin folder: updating the plugin replaces the folder and deleting it removes it, and PHP-FPM does not start at all with a missing file (every page of the site answers 502). With sudo, with this site\'s paths (Debian/Ubuntu; elsewhere adapt the php.ini folder and the service name, and www-data to the user of your PHP-FPM pool):') . '</p>';
-        if (method_exists(Environment::class, 'phpFpmSetup')) {
-            echo '<pre class="everifin-webhook-native-setup">' . esc_html(self::nativeSetup()) . '</pre>';
-        } else {
-            echo '<p class="everifin-webhook-native-setup">' . esc_html('The commands need the library of this plugin version; reload PHP-FPM (the classes it preloaded at its start are of an older version) or reinstall the plugin.') . '</p>';
+        if (!method_exists(Environment::class, 'phpFpmSetup')) {
+            echo '<p class="everifin-webhook-native-setup">' . esc_html('The commands need the library of this plugin version; reload PHP-FPM (the classes it preloaded at its start are of an older version) or reinstall the plugin.') . '</p></div>';
+            return;
         }
+        $setup = self::nativeSetup();
+        if ($setup === null) {
+            echo '<p class="everifin-webhook-native-setup">' . esc_html(self::nativeSetupUnavailable()) . '</p></div>';
+            return;
+        }
+        echo '<p>' . esc_html('The pure-PHP fallback gives the same results; the native library is faster. Under PHP-FPM it is loaded when PHP-FPM starts, from files named in php.ini. Those files must not be in the plugin folder: updating the plugin replaces the folder and deleting it removes it, and PHP-FPM does not start at all with a missing file (every page of the site answers 502). With sudo, with this site\'s paths (Debian/Ubuntu; elsewhere adapt the php.ini folder and the service name, and www-data to the user of your PHP-FPM pool):') . '</p>';
+        echo '<pre class="everifin-webhook-native-setup">' . esc_html($setup) . '</pre>';
         echo '<p class="description">' . esc_html(sprintf(
             'PHP allows one opcache.preload: if php.ini has one already, leave out the opcache.preload line and add the line require \'%s/preload.php\'; to that file. After each plugin update, run the first three commands again (the new library and its header), then the last line: php-fpm -t must succeed before PHP-FPM is reloaded; until then the library copied before is used. To remove: delete 90-everifin-webhook.ini, run the last line, then delete %s.',
             self::NATIVE_DIR,
