@@ -550,6 +550,45 @@ final class ExamplesTest extends TestCase
         $this->assertIsString(\Everifin_Webhook_Admin::nativeSetup('/srv/my site/wp-content/plugins/everifin-webhook'), 'blanks are quoted');
     }
 
+    /**
+     * A blank at either end of a pasted secret makes every genuine webhook a 401: both settings
+     * forms refuse it, also the invisible ones (word joiner, zero-width joiners, soft hyphen), and
+     * name the secret by its position.
+     *
+     * @return iterable<string, array{0: string, 1: ?string}>
+     */
+    public static function blankEnds(): iterable
+    {
+        yield 'plain' => ['whsec-91b7', null];
+        yield 'inner space' => ['whsec 91b7', null];
+        yield 'space' => [' whsec-91b7', 'begins'];
+        yield 'tab' => ["whsec-91b7\t", 'ends'];
+        yield 'no-break space' => ["whsec-91b7\u{00A0}", 'ends'];
+        yield 'zero-width space' => ["\u{200B}whsec-91b7", 'begins'];
+        yield 'byte order mark' => ["\u{FEFF}whsec-91b7", 'begins'];
+        yield 'word joiner' => ["whsec-91b7\u{2060}", 'ends'];
+        yield 'zero-width non-joiner' => ["\u{200C}whsec-91b7", 'begins'];
+        yield 'zero-width joiner' => ["whsec-91b7\u{200D}", 'ends'];
+        yield 'soft hyphen' => ["whsec-91b7\u{00AD}", 'ends'];
+    }
+
+    /** @dataProvider blankEnds */
+    public function testBothSettingsFormsFindABlankAtEitherEnd(string $secret, ?string $end): void
+    {
+        $this->assertSame($end, \Everifin_Webhook_Admin::blankEnd($secret));
+        $this->assertSame($end, \EverifinWebhook::blankEnd($secret));
+    }
+
+    public function testBothSettingsFormsNameTheSecretByItsPosition(): void
+    {
+        $want = [0 => 'first', 1 => 'second', 9 => 'tenth', 10 => '11th', 11 => '12th', 12 => '13th', 20 => '21st', 21 => '22nd', 22 => '23rd', 23 => '24th',
+            100 => '101st', 110 => '111th', 111 => '112th'];
+        foreach ($want as $i => $word) {
+            $this->assertSame($word, \Everifin_Webhook_Admin::ordinal($i), "index $i");
+            $this->assertSame($word, \EverifinWebhook::ordinal($i), "index $i");
+        }
+    }
+
     // ------------------------------------------------------------------ PrestaShop
 
     public function testPrestaShopFrontControllerUpdatesTheOrderOnce(): void
@@ -718,6 +757,17 @@ final class ExamplesTest extends TestCase
         $this->assertStringContainsString('2 hook secret(s) saved.', $html);
         $this->assertStringNotContainsString('secret 2025', $html, 'secrets are never printed back');
         $this->assertStringNotContainsString('No hook secret is configured', $html);
+
+        // A blank pasted with a secret: refused, naming which, the configured secrets unchanged.
+        $_POST = ['submitEverifinWebhook' => '1', 'EVERIFIN_WEBHOOK_SECRETS' => "newer secret 2027\nnewest secret 2028\u{2060}\n"];
+        try {
+            $html = $m->getContent();
+        } finally {
+            $_POST = [];
+        }
+        $this->assertStringContainsString('alert-danger">Not saved: the second secret ends with a space or another blank character.', $html);
+        $this->assertSame("old secret 2025\nnew secret 2026", \PsStub::$config[\EverifinWebhook::CONFIG_SECRETS]);
+        $this->assertStringNotContainsString('secret 2028', $html);
     }
 
     /**

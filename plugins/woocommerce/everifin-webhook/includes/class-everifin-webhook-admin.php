@@ -378,11 +378,17 @@ final class Everifin_Webhook_Admin
         exit;
     }
 
-    /** Blanks: whitespace, Unicode spaces (no-break space, ...), zero-width space, byte order mark. */
-    private const BLANK = '[\\s\\p{Z}\\x{200B}\\x{FEFF}]';
+    /**
+     * Blanks: whitespace, Unicode spaces (no-break space, ...) and format characters (zero-width
+     * space and joiners, word joiner, soft hyphen, byte order mark, ...): none of them shows when
+     * pasted. The PrestaShop module has the same rule (EverifinWebhook::blankEnd()); it is not in
+     * the binding, whose secrets are any exact bytes in every language: refusing them is the
+     * settings forms' policy.
+     */
+    private const BLANK = '[\\s\\p{Z}\\p{Cf}]';
 
     /** 'begins' or 'ends' when $secret begins or ends with a blank (else null; also for non-UTF-8). */
-    private static function blankEnd(string $secret): ?string
+    public static function blankEnd(string $secret): ?string
     {
         if (preg_match('/\\A' . self::BLANK . '/u', $secret) === 1) {
             return 'begins';
@@ -393,11 +399,16 @@ final class Everifin_Webhook_Admin
         return null;
     }
 
-    /** 'first', 'second', ... for the secret at index $i (the form's non-empty lines, in order). */
-    private static function ordinal(int $i): string
+    /** 'first', 'second', ..., 'tenth', then '11th', '21st', '22nd', '23rd', ... for the secret at index $i. */
+    public static function ordinal(int $i): string
     {
         $words = ['first', 'second', 'third', 'fourth', 'fifth', 'sixth', 'seventh', 'eighth', 'ninth', 'tenth'];
-        return $words[$i] ?? ($i + 1) . 'th';
+        if (isset($words[$i])) {
+            return $words[$i];
+        }
+        $n = $i + 1;
+        $suffix = in_array($n % 100, [11, 12, 13], true) ? 'th' : (['th', 'st', 'nd', 'rd'][$n % 10] ?? 'th');
+        return $n . $suffix;
     }
 
     /** Back to the settings page with $message shown once to this user as an error; nothing saved. */
