@@ -296,6 +296,10 @@ final class ExamplesTest extends TestCase
         \WpStub::$options = array_fill_keys($ours, ['set']) + ['other' => 1];
         require self::EXAMPLES . '/woocommerce/everifin-webhook/uninstall.php';
         $this->assertSame(['other' => 1], \WpStub::$options);
+        // The settings page's pending save errors (a transient per user) go too.
+        $deleteErrors = "DELETE FROM wp_options WHERE option_name LIKE '\\\\_transient\\\\_everifin\\\\_webhook\\\\_error\\\\_%'"
+            . " OR option_name LIKE '\\\\_transient\\\\_timeout\\\\_everifin\\\\_webhook\\\\_error\\\\_%'";
+        $this->assertSame([$deleteErrors], \WpStub::$log);
 
         \WpStub::$sites = [1, 2, 5];
         foreach (\WpStub::$sites as $id) {
@@ -303,6 +307,7 @@ final class ExamplesTest extends TestCase
         }
         require self::EXAMPLES . '/woocommerce/everifin-webhook/uninstall.php';
         $this->assertSame([1 => ['other' => 1], 2 => ['other' => 1], 5 => ['other' => 1]], \WpStub::$siteOptions);
+        $this->assertSame(array_fill(0, 4, $deleteErrors), \WpStub::$log, 'once more for each of the 3 sites');
         $this->assertSame(1, \WpStub::$blog, 'the current site is restored');
     }
 
@@ -713,20 +718,106 @@ final class ExamplesTest extends TestCase
     }
 
     /**
-     * PrestaShop's module list reads everifinwebhook.php on whatever PHP the shop runs (8.0 runs
-     * on PHP 7.2 and newer); install() then refuses a PHP older than 8.1 by name. The file must
-     * therefore parse on PHP 7.2: none of the syntax that came later.
+     * What of $code a PHP 7.1 cannot parse or run: the syntax that came later, and calls to the
+     * string functions of PHP 8.0, as "line N: what" (a token-level check, not a parser).
+     *
+     * @return list<string>
      */
-    public function testPrestaShopModuleFileParsesOnOldPhpAndRefusesItAtInstall(): void
+    private static function laterThanPhp71(string $code): array
     {
         $later = [T_FN => 'arrow function (7.4)', T_COALESCE_EQUAL => '??= (7.4)', T_MATCH => 'match (8.0)', T_NULLSAFE_OBJECT_OPERATOR => '?-> (8.0)',
             T_ATTRIBUTE => 'attribute (8.0)', T_READONLY => 'readonly (8.1)', T_ENUM => 'enum (8.1)'];
-        $file = self::EXAMPLES . '/prestashop/everifinwebhook/everifinwebhook.php';
-        foreach (token_get_all((string) file_get_contents($file)) as $t) {
-            if (is_array($t) && isset($later[$t[0]])) {
-                $this->fail(sprintf('%s:%d uses %s', $file, $t[2], $later[$t[0]]));
+        $functions = ['str_contains', 'str_starts_with', 'str_ends_with', 'array_is_list', 'get_debug_type', 'fdiv', 'array_key_first', 'array_key_last', 'is_countable'];
+        // The significant tokens: [id or char, text, line].
+        $tokens = [];
+        $line = 1;
+        foreach (token_get_all($code) as $t) {
+            if (is_array($t)) {
+                $line = $t[2];
+                if (!in_array($t[0], [T_WHITESPACE, T_COMMENT, T_DOC_COMMENT], true)) {
+                    $tokens[] = [$t[0], $t[1], $t[2]];
+                }
+            } else {
+                $tokens[] = [$t, $t, $line];
             }
         }
+        $found = [];
+        $parens = [];       // for each open "(": 'array' (array(...) takes a trailing comma), 'catch', 'signature' or 'other'
+        $inSignature = false;
+        foreach ($tokens as $i => [$id, $text, $ln]) {
+            $prev = $tokens[$i - 1] ?? [null, '', 0];
+            $next = $tokens[$i + 1] ?? [null, '', 0];
+            $what = $later[$id] ?? null;
+            if ($id === T_FUNCTION) {
+                $inSignature = true;
+            } elseif ($inSignature && ($id === '{' || $id === ';')) {
+                $inSignature = false;
+            }
+            if ($id === '(') {
+                $parens[] = $prev[0] === T_ARRAY ? 'array' : ($prev[0] === T_CATCH ? 'catch' : 'other');
+            } elseif ($id === ')') {
+                $open = array_pop($parens);
+                if ($open === 'catch' && $prev[0] !== T_VARIABLE) {
+                    $what = 'catch without a variable (8.0)';
+                }
+                if ($prev[0] === ',' && $open !== 'array') {
+                    $what = 'a trailing comma in a call or parameter list (7.3 / 8.0)';
+                }
+                if ($prev[0] === T_ELLIPSIS && ($tokens[$i - 2][0] ?? null) === '(') {
+                    $what = 'first-class callable syntax (8.1)';
+                }
+            } elseif ($id === T_STRING && $next[0] === ':' && in_array($prev[0], ['(', ','], true) && end($parens) !== 'array') {
+                $what = 'a named argument (8.0)';
+            } elseif ($inSignature && in_array($id, [T_PUBLIC, T_PROTECTED, T_PRIVATE], true)) {
+                $what = 'constructor property promotion (8.0)';
+            } elseif ($inSignature && $id === '|') {
+                $what = 'a union type (8.0)';
+            } elseif ($inSignature && $id === T_STRING && in_array(strtolower($text), ['mixed', 'never', 'object'], true)) {
+                $what = strtolower($text) . ' type (7.2 / 8.0 / 8.1)';
+            } elseif (in_array($id, [T_PUBLIC, T_PROTECTED, T_PRIVATE, T_VAR, T_STATIC], true) && !$inSignature
+                && in_array($tokens[$j = $i + ($next[0] === '?' ? 2 : 1)][0] ?? null, [T_STRING, T_ARRAY, T_CALLABLE, T_NAME_QUALIFIED, T_NAME_FULLY_QUALIFIED], true)
+                && ($tokens[$j + 1][0] ?? null) === T_VARIABLE) {
+                $what = 'a typed property (7.4)';
+            } elseif (($id === T_LNUMBER || $id === T_DNUMBER) && str_contains($text, '_')) {
+                $what = 'a numeric literal separator (7.4)';
+            } elseif (in_array($id, [T_STRING, T_NAME_FULLY_QUALIFIED], true) && in_array(strtolower(ltrim($text, '\\')), $functions, true) && $next[0] === '('
+                && !in_array($prev[0], [T_OBJECT_OPERATOR, T_DOUBLE_COLON, T_FUNCTION], true)) {
+                $what = ltrim($text, '\\') . '() (PHP 7.3 / 8.0)';
+            }
+            if ($what !== null) {
+                $found[] = "line $ln: $what";
+            }
+        }
+        return $found;
+    }
+
+    /** The check above finds each construct it is for, and nothing in code of PHP 7.1. */
+    public function testTheOldPhpCheckFindsWhatItLooksFor(): void
+    {
+        $later = [
+            'f(name: 1);', 'f($a, $b,);', 'function g($a, $b,) {}', 'function g(int|string $a) {}', 'function g(): mixed {}', 'function g(): never {}',
+            'function g(object $o) {}', 'try {} catch (Exception) {}', '$x = str_contains($a, "b");', '$x = \\str_starts_with($a, "b");', 'if (str_ends_with($a, "b")) {}',
+            'class A { private ?int $x = null; }', 'class A { public string $x; }', '$x = 1_000;', '$f = strlen(...);', '$x = fn ($a) => $a;', '$x ??= 1;',
+            '$x = $a?->b;', '$x = match ($a) { default => 1 };', 'class A { public function __construct(private $x) {} }',
+        ];
+        foreach ($later as $code) {
+            $this->assertNotSame([], self::laterThanPhp71("<?php\n$code\n"), $code);
+        }
+        $fine = "<?php\nclass A extends B {\n    public const C = 1;\n    private static \$d = [1, 2,];\n    public \$e;\n    public function f(?string \$a = null, array \$b = array(1, 2,), callable \$c = null): ?string\n    {\n"
+            . "        \$x = \$a ? PHP_EOL : ''; \$y = f(\$a ? A : B, \$b);\n        try { g(); } catch (\\Throwable \$e) { throw \$e; }\n        switch (\$a) { case 1: return 'a'; default: return A::C; }\n"
+            . "        \$f = static function (\$a) use (\$b): int { return \$a | \$b; };\n        return \$this->str_contains(\$a) . self::str_starts_with(\$a) . sprintf('%d', 1);\n    }\n}\n";
+        $this->assertSame([], self::laterThanPhp71($fine));
+    }
+
+    /**
+     * PrestaShop's module list reads everifinwebhook.php on whatever PHP the shop runs (8.0 runs
+     * on PHP 7.2 and newer; the module keeps to PHP 7.1); install() then refuses a PHP older than
+     * 8.1 by name. The file must therefore parse on PHP 7.1: none of the syntax that came later.
+     */
+    public function testPrestaShopModuleFileParsesOnOldPhpAndRefusesItAtInstall(): void
+    {
+        $file = self::EXAMPLES . '/prestashop/everifinwebhook/everifinwebhook.php';
+        $this->assertSame([], self::laterThanPhp71((string) file_get_contents($file)), $file);
         $m = new \EverifinWebhook();
         $this->assertSame('8.0.0', $m->ps_versions_compliancy['min']);
         $this->assertSame(80100, \EverifinWebhook::MIN_PHP_VERSION_ID);

@@ -57,6 +57,12 @@ final class WpStub
 final class WpdbStub
 {
     public string $prefix = 'wp_';
+    public string $options = 'wp_options';
+
+    public function esc_like(string $text): string
+    {
+        return addcslashes($text, '_%\\');
+    }
 
     public function prepare(string $query, ...$args): string
     {
