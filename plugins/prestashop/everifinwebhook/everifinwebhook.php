@@ -6,7 +6,7 @@
  * order with the order row locked. The configuration page takes the hook secrets and says which
  * backend of the bundled everifin-webhook library runs (native through FFI, or pure PHP) and why.
  *
- * This file is read by PrestaShop's module list on any PHP it runs on: it keeps to PHP 7.2 syntax
+ * This file is read by PrestaShop's module list on any PHP it runs on: it keeps to PHP 7.1 syntax
  * and loads the library (PHP 8.1) only where it can run, so an older PHP gets a clear refusal at
  * install time instead of a parse error.
  */
