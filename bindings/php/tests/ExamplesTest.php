@@ -849,6 +849,17 @@ final class ExamplesTest extends TestCase
         $this->assertStringNotContainsString('secret 2025', $html, 'secrets are never printed back');
         $this->assertStringNotContainsString('No hook secret is configured', $html);
 
+        // A secret with a non-ASCII letter whose UTF-8 bytes include 0x85 (which \R splits on) is one secret.
+        $_POST = ['submitEverifinWebhook' => '1', 'EVERIFIN_WEBHOOK_SECRETS' => "whsec-Å-ą-2026"];
+        try {
+            $html = $m->getContent();
+        } finally {
+            $_POST = [];
+        }
+        $this->assertSame(['whsec-Å-ą-2026'], \EverifinWebhook::secrets());
+        $this->assertStringContainsString('1 hook secret(s) saved.', $html);
+        \PsStub::$config[\EverifinWebhook::CONFIG_SECRETS] = "old secret 2025\nnew secret 2026";
+
         // A blank pasted with a secret: refused, naming which, the configured secrets unchanged.
         $_POST = ['submitEverifinWebhook' => '1', 'EVERIFIN_WEBHOOK_SECRETS' => "newer secret 2027\nnewest secret 2028\u{2060}\n"];
         try {

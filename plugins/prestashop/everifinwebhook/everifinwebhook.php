@@ -79,10 +79,14 @@ class EverifinWebhook extends Module
         return self::lines($raw);
     }
 
-    /** @return list<string> the non-empty lines of $text, as typed (a secret is its exact bytes) */
+    /**
+     * @return list<string> the non-empty lines of $text, as typed (a secret is its exact bytes).
+     * Split on CR LF, LF or CR only: \R also splits on the bytes 0x0B, 0x0C and 0x85, and 0x85 is
+     * the second byte of UTF-8 characters such as "Å" and "ą".
+     */
     private static function lines(string $text): array
     {
-        return array_values(array_filter(preg_split('/\R/', $text) ?: [], static function ($s) {
+        return array_values(array_filter(preg_split('/\r\n|\n|\r/', $text) ?: [], static function ($s) {
             return $s !== '';
         }));
     }
