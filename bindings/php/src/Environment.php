@@ -117,7 +117,9 @@ final class Environment
      * @param string|null $phpVersion "8.2" (the php.ini folder and the service); default: this PHP's
      * @param string $iniName the conf.d file is 90-$iniName.ini
      * @throws \InvalidArgumentException for a relative folder, a path with a line break, ", \ or $,
-     *   or an owner, user, version or ini name that is not a plain word
+     *   a stable folder with PATH_SEPARATOR (":", which splits ffi.preload into several paths: PHP
+     *   would not start), or an owner, user, version or ini name that is not a plain word. A plugin
+     *   page that shows the commands catches it and says why they are not shown.
      */
     public static function phpFpmSetup(
         ?string $packageDir = null,
@@ -135,6 +137,11 @@ final class Environment
                 // Those would need escaping in a double-quoted php.ini value (or break the heredocs).
                 throw new \InvalidArgumentException("$what must be an absolute path without \", \\, \$ or control characters: " . json_encode($path));
             }
+        }
+        if (str_contains($dir, PATH_SEPARATOR)) {
+            // ffi.preload is a PATH_SEPARATOR-separated list: the header's path would be cut in two,
+            // and PHP does not start ("Unable to start FFI module").
+            throw new \InvalidArgumentException('stableDir must not contain ' . json_encode(PATH_SEPARATOR) . ' (it splits ffi.preload): ' . json_encode($dir));
         }
         foreach (['owner' => $owner, 'poolUser' => $poolUser, 'iniName' => $iniName] as $what => $word) {
             if (preg_match('/\A[A-Za-z0-9_][A-Za-z0-9_.-]*\z/', $word) !== 1) {
@@ -181,9 +188,9 @@ final class Environment
      *
      * @param string|null $folder default: this package's folder; a plugin passes its plugin folder
      *   (or the folder of all plugins)
-     * @param array<string, string>|null $settings the values to check, keyed 'ffi.preload' and
-     *   'opcache.preload' (each may list several paths separated by PATH_SEPARATOR); default: this
-     *   PHP's php.ini values
+     * @param array<string, string>|null $settings the values to check, keyed 'ffi.preload' (it may
+     *   list several paths separated by PATH_SEPARATOR) and 'opcache.preload' (one path); default:
+     *   this PHP's php.ini values
      * @return list<string> "ffi.preload=/path", "opcache.preload=/path", ...
      */
     public static function preloadsInside(?string $folder = null, ?array $settings = null): array
@@ -193,7 +200,7 @@ final class Environment
         $found = [];
         foreach (['ffi.preload', 'opcache.preload'] as $key) {
             $value = $settings !== null ? (string) ($settings[$key] ?? '') : (string) ini_get($key);
-            foreach (explode(PATH_SEPARATOR, $value) as $path) {
+            foreach ($key === 'ffi.preload' ? explode(PATH_SEPARATOR, $value) : [$value] as $path) {
                 if ($path === '') {
                     continue;
                 }
@@ -215,7 +222,8 @@ final class Environment
      * header in this package's folder: the reason's closing "(add to php.ini: ...)" or "(start the
      * built-in server as ...)", and the fixes "Run php .../bin/ffi-header.php once", "Add to
      * php.ini: ...", "php -S needs ..." and "Then restart PHP-FPM/Apache ...". For a plugin or a
-     * deploy whose package folder is replaced on updates, which shows phpFpmSetup() instead.
+     * deploy whose package folder is replaced on updates, which shows phpFpmSetup() instead:
+     * report(withoutIniAdvice()) is its report.
      *
      * @param array<string, mixed>|null $d
      * @return array<string, mixed>
@@ -237,25 +245,32 @@ final class Environment
         return $d;
     }
 
-    /** diagnose() as readable text (for a plugin's status page or the command line). */
-    public static function report(): string
+    /**
+     * diagnose()'s result (or the given one) as readable text (for a plugin's status page or the
+     * command line). A plugin whose package folder is replaced on updates passes
+     * withoutIniAdvice().
+     *
+     * @param array<string, mixed>|null $d
+     */
+    public static function report(?array $d = null): string
     {
-        $d = self::diagnose();
-        $lines = [sprintf('everifin-webhook backend: %s%s', $d['backend'], $d['reason'] !== null ? ' (' . $d['reason'] . ')' : '')];
+        $d ??= self::diagnose();
+        $reason = $d['reason'] ?? null;
+        $lines = [sprintf('everifin-webhook backend: %s%s', (string) ($d['backend'] ?? '-'), $reason !== null ? ' (' . $reason . ')' : '')];
         foreach (['via', 'library', 'libraryVersion', 'header', 'php', 'sapi', 'ffiEnable', 'ffiPreload', 'opcacheEnable', 'opcachePreload', 'preloadScript'] as $k) {
-            $v = $d[$k];
+            $v = $d[$k] ?? null;
             $lines[] = sprintf('  %s: %s', $k, $v === null || $v === '' ? '-' : (string) $v);
         }
-        $lines[] = '  ffiExtension: ' . ($d['ffiExtension'] ? 'loaded' : 'missing');
+        $lines[] = '  ffiExtension: ' . (!empty($d['ffiExtension']) ? 'loaded' : 'missing');
         $lines[] = '  library paths tried:';
-        foreach ($d['libraryCandidates'] as $c) {
+        foreach ((array) ($d['libraryCandidates'] ?? []) as $c) {
             $lines[] = '    ' . $c;
         }
         $lines[] = '  steps:';
-        foreach ($d['steps'] as $s) {
+        foreach ((array) ($d['steps'] ?? []) as $s) {
             $lines[] = '    ' . $s;
         }
-        foreach ($d['fix'] as $f) {
+        foreach ((array) ($d['fix'] ?? []) as $f) {
             $lines[] = '  fix: ' . $f;
         }
         return implode("\n", $lines) . "\n";

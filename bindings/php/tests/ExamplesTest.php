@@ -215,19 +215,28 @@ final class ExamplesTest extends TestCase
         \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
         // What made WordPress run out of memory: 3.3 MB of nested arrays, unsigned.
         $nested = '[' . implode(',', array_fill(0, 300000, '[1,[2,[3]]]')) . ']';
-        foreach (['/everifin/v1/webhook', '/Everifin/V1/Webhook', '/everifin/v1/webhook/'] as $path) {
+        // Every path WordPress matches to the route (preg_match('@^/everifin/v1/webhook$@i'), whose
+        // `$` also matches before a final "\n", as ?rest_route=/everifin/v1/webhook%0A gives it),
+        // after rest_api_loaded()'s untrailingslashit().
+        do_action('rest_api_init');
+        $server = new \WP_REST_Server();
+        foreach (['/everifin/v1/webhook', '/Everifin/V1/Webhook', '/everifin/v1/webhook/', "/everifin/v1/webhook\n", "/everifin/v1/webhook\\"] as $path) {
             $request = new \WP_REST_Request($nested, [], 'POST', $path);
-            $r = \Everifin_Webhook_Plugin::preDispatch(null, null, $request);
-            $this->assertInstanceOf(\WP_REST_Response::class, $r, $path);
-            $this->assertSame([413, 'BODY_TOO_LARGE'], [$r->get_status(), $r->get_data()['status']], $path);
+            $r = \Everifin_Webhook_Plugin::preDispatch(null, $server, $request);
+            $this->assertInstanceOf(\WP_REST_Response::class, $r, json_encode($path));
+            $this->assertSame([413, 'BODY_TOO_LARGE'], [$r->get_status(), $r->get_data()['status']], json_encode($path));
             $this->assertSame('', $request->get_body(), 'the body is not left for rest_filter_response_fields to decode');
+            // As respond_to_request() would: rest_send_allow_header() then adds "Allow: POST".
+            $this->assertSame('/everifin/v1/webhook', $r->get_matched_route());
+            $this->assertSame([\Everifin_Webhook_Plugin::class, 'handle'], $r->get_matched_handler()['callback'] ?? null);
         }
         $forged = '[' . implode(',', array_fill(0, 80000, '[1,[2,[3]]]')) . ']';
         $r = \Everifin_Webhook_Plugin::preDispatch(null, null, new \WP_REST_Request($forged, ['Signature' => Verifier::sign($forged, ['not the secret'])]));
         $this->assertSame([401, 'SIGNATURE_MISMATCH'], [$r->get_status(), $r->get_data()['status']]);
 
         // Other routes, other methods, and an answer another filter already gave: untouched.
-        foreach ([['POST', '/wp/v2/posts'], ['POST', '/everifin/v1/webhooks'], ['GET', '/everifin/v1/webhook']] as [$method, $path]) {
+        foreach ([['POST', '/wp/v2/posts'], ['POST', '/everifin/v1/webhooks'], ['GET', '/everifin/v1/webhook'], ['POST', "/everifin/v1/webhook\n\n"],
+            ['POST', "/everifin/v1/webhook\nx"], ['POST', "/x/everifin/v1/webhook"]] as [$method, $path]) {
             $request = new \WP_REST_Request($nested, [], $method, $path);
             $this->assertNull(\Everifin_Webhook_Plugin::preDispatch(null, null, $request), "$method $path");
             $this->assertSame($nested, $request->get_body());
@@ -287,6 +296,10 @@ final class ExamplesTest extends TestCase
         \WpStub::$options = array_fill_keys($ours, ['set']) + ['other' => 1];
         require self::EXAMPLES . '/woocommerce/everifin-webhook/uninstall.php';
         $this->assertSame(['other' => 1], \WpStub::$options);
+        // The settings page's pending save errors (a transient per user) go too.
+        $deleteErrors = "DELETE FROM wp_options WHERE option_name LIKE '\\\\_transient\\\\_everifin\\\\_webhook\\\\_error\\\\_%'"
+            . " OR option_name LIKE '\\\\_transient\\\\_timeout\\\\_everifin\\\\_webhook\\\\_error\\\\_%'";
+        $this->assertSame([$deleteErrors], \WpStub::$log);
 
         \WpStub::$sites = [1, 2, 5];
         foreach (\WpStub::$sites as $id) {
@@ -294,6 +307,7 @@ final class ExamplesTest extends TestCase
         }
         require self::EXAMPLES . '/woocommerce/everifin-webhook/uninstall.php';
         $this->assertSame([1 => ['other' => 1], 2 => ['other' => 1], 5 => ['other' => 1]], \WpStub::$siteOptions);
+        $this->assertSame(array_fill(0, 4, $deleteErrors), \WpStub::$log, 'once more for each of the 3 sites');
         $this->assertSame(1, \WpStub::$blog, 'the current site is restored');
     }
 
@@ -351,10 +365,10 @@ final class ExamplesTest extends TestCase
         $before = time();
         $this->assertSame(401, $this->wooPost($body, ['Signature' => $forged])->get_status());
         $rejected = \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_LAST_REJECTED];
-        $this->assertSame(['time', 'httpStatus', 'status', 'message'], array_keys($rejected));
+        $this->assertSame(['time', 'httpStatus', 'status'], array_keys($rejected), 'not the message: it quotes the request');
         $this->assertGreaterThanOrEqual($before, $rejected['time']);
         $this->assertSame([401, 'SIGNATURE_MISMATCH'], [$rejected['httpStatus'], $rejected['status']]);
-        $this->assertStringContainsString('no signature in the Signature header matches', $rejected['message']);
+        $this->assertSame('no signature in the Signature header matches a configured hook secret.', \Everifin_Webhook_Admin::describeRejection(401, 'SIGNATURE_MISMATCH'));
         [$stored, $autoload] = \WpStub::$stored[\Everifin_Webhook_Plugin::OPTION_LAST_REJECTED];
         $this->assertFalse($autoload);
         foreach ([self::SECRET, $forged, substr($forged, -64), '1a1a1a1a-1a1a-4a1a-8a1a-1a1a1a1a1a1a', '999'] as $never) {
@@ -379,13 +393,36 @@ final class ExamplesTest extends TestCase
         $this->assertFalse(\WpStub::$stored[\Everifin_Webhook_Plugin::OPTION_LAST_UNMATCHED][1]);
         $this->assertStringNotContainsString(self::SECRET, \WpStub::$stored[\Everifin_Webhook_Plugin::OPTION_LAST_UNMATCHED][0]);
 
-        // Long texts are cut (a message quoting a long header part, an odd externalId), never
-        // inside a UTF-8 character.
+        // The library's message quotes the request (a header part, a field's text): none of a
+        // stranger's text reaches the record, so none reaches the settings page.
+        foreach ([['Signature' => 'ts=2024-05-07T14:49:55.000Z;Call us +420 123 456 789 to unlock your shop'],
+            ['Signature' => self::signed('{"eventId":"Call us +420 123 456 789"}')]] as $i => $headers) {
+            \WpStub::$options = [\Everifin_Webhook_Plugin::OPTION_SECRETS => [self::SECRET]];
+            $r = $this->wooPost($i === 0 ? $body : '{"eventId":"Call us +420 123 456 789"}', $headers);
+            $this->assertStringContainsString('Call us', $r->get_data()['message'], 'the caller gets the library\'s message');
+            $this->assertStringNotContainsString('Call us', \WpStub::$stored[\Everifin_Webhook_Plugin::OPTION_LAST_REJECTED][0]);
+        }
+        foreach (\Everifin\Webhook\Status::names() as $name) {
+            if ($name !== 'OK') {
+                $this->assertStringNotContainsString('see the status name', \Everifin_Webhook_Admin::describeRejection(\Everifin\Webhook\Status::httpStatus($name), $name), $name);
+            }
+        }
+
+        // Parallel requests: one that finds another writing the record (its named lock held) writes nothing.
         \WpStub::$options = [\Everifin_Webhook_Plugin::OPTION_SECRETS => [self::SECRET]];
-        $this->wooPost($body, ['Signature' => 'ts=2024-05-07T14:49:55.000Z;' . str_repeat('x', 2000)]);
-        $message = \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_LAST_REJECTED]['message'];
-        $this->assertLessThanOrEqual(300, strlen($message), $message);
-        $this->assertStringNotContainsString(str_repeat('x', 300), $message);
+        \WpStub::$traceLockHeld = true;
+        \WpStub::$log = [];
+        $this->assertSame(401, $this->wooPost($body, [])->get_status());
+        $this->assertArrayNotHasKey(\Everifin_Webhook_Plugin::OPTION_LAST_REJECTED, \WpStub::$options);
+        $this->assertMatchesRegularExpression("/^SELECT GET_LOCK\\('everifin-webhook:[0-9a-f]{12}:everifin_webhook_last_rejected', 0\\)$/", \WpStub::$log[0] ?? '');
+        \WpStub::$traceLockHeld = false;
+        \WpStub::$log = [];
+        $this->assertSame(401, $this->wooPost($body, [])->get_status());
+        $this->assertSame('HEADER_MISSING', \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_LAST_REJECTED]['status']);
+        $this->assertSame("SELECT RELEASE_LOCK('everifin-webhook:", substr(end(\WpStub::$log), 0, 38), 'the lock is released');
+
+        // Long texts are cut (an odd externalId), never inside a UTF-8 character.
+        \WpStub::$options = [\Everifin_Webhook_Plugin::OPTION_SECRETS => [self::SECRET]];
         $long = self::body('2b2b2b2b-2b2b-4b2b-8b2b-2b2b2b2b2b2b', 'BOOKED', gmdate('Y-m-d\TH:i:s.000\Z'), 'x' . str_repeat('ž', 80));
         $this->wooPost($long, ['Signature' => self::signed($long)]);
         $externalId = \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_LAST_UNMATCHED]['externalId'];
@@ -479,12 +516,20 @@ final class ExamplesTest extends TestCase
         $this->assertSame('Everifin webhook: the pure-PHP fallback runs, because the EVERIFIN_WEBHOOK scope is not preloaded in fpm-fcgi (ffi.enable=preload); '
             . 'the pure-PHP backend is used instead of loading the library in every request. The pure-PHP fallback gives the same results; FFI is only faster. '
             . 'To use the native library, follow "Native library" on the plugin\'s settings page (php.ini must not name files in the plugin folder).', $text);
-        $report = "everifin-webhook backend: php ({$d['reason']})\n  via: -\n  fix: {$d['fix'][1]}\n  fix: {$d['fix'][4]}\n";
-        $this->assertSame("everifin-webhook backend: php (the EVERIFIN_WEBHOOK scope is not preloaded in fpm-fcgi (ffi.enable=preload); "
-            . "the pure-PHP backend is used instead of loading the library in every request)\n  via: -\n  fix: {$d['fix'][4]}\n", \Everifin_Webhook_Admin::report($report));
-        // A fix that is not about php.ini stays.
-        $d['fix'] = ['Install and enable the FFI extension (Debian: it ships with php-common; extension=ffi).'] + $d['fix'];
-        $this->assertStringContainsString('Install and enable the FFI extension', \Everifin_Webhook_Admin::backendSummary($d)[1]);
+        // The settings page's report: the binding's, of withoutIniAdvice().
+        $report = \Everifin_Webhook_Admin::report($d + \Everifin\Webhook\Environment::diagnose());
+        $this->assertStringStartsWith("everifin-webhook backend: php (the EVERIFIN_WEBHOOK scope is not preloaded in fpm-fcgi (ffi.enable=preload); "
+            . "the pure-PHP backend is used instead of loading the library in every request)\n  via: -\n", $report);
+        $this->assertStringEndsWith("\n  fix: {$d['fix'][4]}\n", $report);
+        $this->assertSame(1, substr_count($report, '  fix: '), $report);
+        $this->assertStringNotContainsString($pkg, $report);
+        // A fix that is not about php.ini stays, with the others of the kind.
+        $d['fix'] = array_merge(['Install and enable the FFI extension (Debian: it ships with php-common; extension=ffi).'], $d['fix']);
+        $this->assertSame(6, count($d['fix']));
+        $text = \Everifin_Webhook_Admin::backendSummary($d)[1];
+        $this->assertStringContainsString('because the EVERIFIN_WEBHOOK scope is not preloaded in fpm-fcgi (ffi.enable=preload); the pure-PHP backend is used instead of loading the library in every request. '
+            . 'Install and enable the FFI extension (Debian: it ships with php-common; extension=ffi). The pure-PHP fallback gives the same results; FFI is only faster. To use', $text);
+        $this->assertStringNotContainsString($pkg, $text);
 
         $setup = \Everifin_Webhook_Admin::nativeSetup();
         $plugin = dirname(EVERIFIN_WEBHOOK_PLUGIN_FILE);
@@ -494,6 +539,59 @@ final class ExamplesTest extends TestCase
         $this->assertStringContainsString("\$file = '$plugin/vendor/everifin-webhook/preload.php';\nif (is_file(\$file)) {\n    require \$file;\n}", $setup);
         $this->assertMatchesRegularExpression('~^sudo php-fpm\d+\.\d+ -t && sudo systemctl reload php\d+\.\d+-fpm$~m', $setup);
         $this->assertSame([], \Everifin_Webhook_Admin::preloadsInPluginFolder(), 'PHPUnit names no preload in a plugin folder');
+        $this->assertSame('/opt/everifin-webhook', \Everifin_Webhook_Admin::NATIVE_DIR);
+    }
+
+    /**
+     * Environment::phpFpmSetup() refuses a path with ", \ or $ (they would need escaping in php.ini):
+     * the settings page says so in a sentence instead of dying.
+     */
+    public function testWooCommerceSettingsPageSurvivesAPluginFolderTheCommandsCannotQuote(): void
+    {
+        foreach (['/srv/$site/wp-content/plugins/everifin-webhook', '/srv/a\\b/wp-content/plugins/everifin-webhook', '/srv/"x"/wp-content/plugins/everifin-webhook'] as $dir) {
+            $this->assertNull(\Everifin_Webhook_Admin::nativeSetup($dir), $dir);
+        }
+        $this->assertStringContainsString('The commands cannot be shown for this plugin folder', \Everifin_Webhook_Admin::nativeSetupUnavailable());
+        $this->assertIsString(\Everifin_Webhook_Admin::nativeSetup('/srv/my site/wp-content/plugins/everifin-webhook'), 'blanks are quoted');
+    }
+
+    /**
+     * A blank at either end of a pasted secret makes every genuine webhook a 401: both settings
+     * forms refuse it, also the invisible ones (word joiner, zero-width joiners, soft hyphen), and
+     * name the secret by its position.
+     *
+     * @return iterable<string, array{0: string, 1: ?string}>
+     */
+    public static function blankEnds(): iterable
+    {
+        yield 'plain' => ['whsec-91b7', null];
+        yield 'inner space' => ['whsec 91b7', null];
+        yield 'space' => [' whsec-91b7', 'begins'];
+        yield 'tab' => ["whsec-91b7\t", 'ends'];
+        yield 'no-break space' => ["whsec-91b7\u{00A0}", 'ends'];
+        yield 'zero-width space' => ["\u{200B}whsec-91b7", 'begins'];
+        yield 'byte order mark' => ["\u{FEFF}whsec-91b7", 'begins'];
+        yield 'word joiner' => ["whsec-91b7\u{2060}", 'ends'];
+        yield 'zero-width non-joiner' => ["\u{200C}whsec-91b7", 'begins'];
+        yield 'zero-width joiner' => ["whsec-91b7\u{200D}", 'ends'];
+        yield 'soft hyphen' => ["whsec-91b7\u{00AD}", 'ends'];
+    }
+
+    /** @dataProvider blankEnds */
+    public function testBothSettingsFormsFindABlankAtEitherEnd(string $secret, ?string $end): void
+    {
+        $this->assertSame($end, \Everifin_Webhook_Admin::blankEnd($secret));
+        $this->assertSame($end, \EverifinWebhook::blankEnd($secret));
+    }
+
+    public function testBothSettingsFormsNameTheSecretByItsPosition(): void
+    {
+        $want = [0 => 'first', 1 => 'second', 9 => 'tenth', 10 => '11th', 11 => '12th', 12 => '13th', 20 => '21st', 21 => '22nd', 22 => '23rd', 23 => '24th',
+            100 => '101st', 110 => '111th', 111 => '112th'];
+        foreach ($want as $i => $word) {
+            $this->assertSame($word, \Everifin_Webhook_Admin::ordinal($i), "index $i");
+            $this->assertSame($word, \EverifinWebhook::ordinal($i), "index $i");
+        }
     }
 
     // ------------------------------------------------------------------ PrestaShop
@@ -620,20 +718,106 @@ final class ExamplesTest extends TestCase
     }
 
     /**
-     * PrestaShop's module list reads everifinwebhook.php on whatever PHP the shop runs (8.0 runs
-     * on PHP 7.2 and newer); install() then refuses a PHP older than 8.1 by name. The file must
-     * therefore parse on PHP 7.2: none of the syntax that came later.
+     * What of $code a PHP 7.1 cannot parse or run: the syntax that came later, and calls to the
+     * string functions of PHP 8.0, as "line N: what" (a token-level check, not a parser).
+     *
+     * @return list<string>
      */
-    public function testPrestaShopModuleFileParsesOnOldPhpAndRefusesItAtInstall(): void
+    private static function laterThanPhp71(string $code): array
     {
         $later = [T_FN => 'arrow function (7.4)', T_COALESCE_EQUAL => '??= (7.4)', T_MATCH => 'match (8.0)', T_NULLSAFE_OBJECT_OPERATOR => '?-> (8.0)',
             T_ATTRIBUTE => 'attribute (8.0)', T_READONLY => 'readonly (8.1)', T_ENUM => 'enum (8.1)'];
-        $file = self::EXAMPLES . '/prestashop/everifinwebhook/everifinwebhook.php';
-        foreach (token_get_all((string) file_get_contents($file)) as $t) {
-            if (is_array($t) && isset($later[$t[0]])) {
-                $this->fail(sprintf('%s:%d uses %s', $file, $t[2], $later[$t[0]]));
+        $functions = ['str_contains', 'str_starts_with', 'str_ends_with', 'array_is_list', 'get_debug_type', 'fdiv', 'array_key_first', 'array_key_last', 'is_countable'];
+        // The significant tokens: [id or char, text, line].
+        $tokens = [];
+        $line = 1;
+        foreach (token_get_all($code) as $t) {
+            if (is_array($t)) {
+                $line = $t[2];
+                if (!in_array($t[0], [T_WHITESPACE, T_COMMENT, T_DOC_COMMENT], true)) {
+                    $tokens[] = [$t[0], $t[1], $t[2]];
+                }
+            } else {
+                $tokens[] = [$t, $t, $line];
             }
         }
+        $found = [];
+        $parens = [];       // for each open "(": 'array' (array(...) takes a trailing comma), 'catch', 'signature' or 'other'
+        $inSignature = false;
+        foreach ($tokens as $i => [$id, $text, $ln]) {
+            $prev = $tokens[$i - 1] ?? [null, '', 0];
+            $next = $tokens[$i + 1] ?? [null, '', 0];
+            $what = $later[$id] ?? null;
+            if ($id === T_FUNCTION) {
+                $inSignature = true;
+            } elseif ($inSignature && ($id === '{' || $id === ';')) {
+                $inSignature = false;
+            }
+            if ($id === '(') {
+                $parens[] = $prev[0] === T_ARRAY ? 'array' : ($prev[0] === T_CATCH ? 'catch' : 'other');
+            } elseif ($id === ')') {
+                $open = array_pop($parens);
+                if ($open === 'catch' && $prev[0] !== T_VARIABLE) {
+                    $what = 'catch without a variable (8.0)';
+                }
+                if ($prev[0] === ',' && $open !== 'array') {
+                    $what = 'a trailing comma in a call or parameter list (7.3 / 8.0)';
+                }
+                if ($prev[0] === T_ELLIPSIS && ($tokens[$i - 2][0] ?? null) === '(') {
+                    $what = 'first-class callable syntax (8.1)';
+                }
+            } elseif ($id === T_STRING && $next[0] === ':' && in_array($prev[0], ['(', ','], true) && end($parens) !== 'array') {
+                $what = 'a named argument (8.0)';
+            } elseif ($inSignature && in_array($id, [T_PUBLIC, T_PROTECTED, T_PRIVATE], true)) {
+                $what = 'constructor property promotion (8.0)';
+            } elseif ($inSignature && $id === '|') {
+                $what = 'a union type (8.0)';
+            } elseif ($inSignature && $id === T_STRING && in_array(strtolower($text), ['mixed', 'never', 'object'], true)) {
+                $what = strtolower($text) . ' type (7.2 / 8.0 / 8.1)';
+            } elseif (in_array($id, [T_PUBLIC, T_PROTECTED, T_PRIVATE, T_VAR, T_STATIC], true) && !$inSignature
+                && in_array($tokens[$j = $i + ($next[0] === '?' ? 2 : 1)][0] ?? null, [T_STRING, T_ARRAY, T_CALLABLE, T_NAME_QUALIFIED, T_NAME_FULLY_QUALIFIED], true)
+                && ($tokens[$j + 1][0] ?? null) === T_VARIABLE) {
+                $what = 'a typed property (7.4)';
+            } elseif (($id === T_LNUMBER || $id === T_DNUMBER) && str_contains($text, '_')) {
+                $what = 'a numeric literal separator (7.4)';
+            } elseif (in_array($id, [T_STRING, T_NAME_FULLY_QUALIFIED], true) && in_array(strtolower(ltrim($text, '\\')), $functions, true) && $next[0] === '('
+                && !in_array($prev[0], [T_OBJECT_OPERATOR, T_DOUBLE_COLON, T_FUNCTION], true)) {
+                $what = ltrim($text, '\\') . '() (PHP 7.3 / 8.0)';
+            }
+            if ($what !== null) {
+                $found[] = "line $ln: $what";
+            }
+        }
+        return $found;
+    }
+
+    /** The check above finds each construct it is for, and nothing in code of PHP 7.1. */
+    public function testTheOldPhpCheckFindsWhatItLooksFor(): void
+    {
+        $later = [
+            'f(name: 1);', 'f($a, $b,);', 'function g($a, $b,) {}', 'function g(int|string $a) {}', 'function g(): mixed {}', 'function g(): never {}',
+            'function g(object $o) {}', 'try {} catch (Exception) {}', '$x = str_contains($a, "b");', '$x = \\str_starts_with($a, "b");', 'if (str_ends_with($a, "b")) {}',
+            'class A { private ?int $x = null; }', 'class A { public string $x; }', '$x = 1_000;', '$f = strlen(...);', '$x = fn ($a) => $a;', '$x ??= 1;',
+            '$x = $a?->b;', '$x = match ($a) { default => 1 };', 'class A { public function __construct(private $x) {} }',
+        ];
+        foreach ($later as $code) {
+            $this->assertNotSame([], self::laterThanPhp71("<?php\n$code\n"), $code);
+        }
+        $fine = "<?php\nclass A extends B {\n    public const C = 1;\n    private static \$d = [1, 2,];\n    public \$e;\n    public function f(?string \$a = null, array \$b = array(1, 2,), callable \$c = null): ?string\n    {\n"
+            . "        \$x = \$a ? PHP_EOL : ''; \$y = f(\$a ? A : B, \$b);\n        try { g(); } catch (\\Throwable \$e) { throw \$e; }\n        switch (\$a) { case 1: return 'a'; default: return A::C; }\n"
+            . "        \$f = static function (\$a) use (\$b): int { return \$a | \$b; };\n        return \$this->str_contains(\$a) . self::str_starts_with(\$a) . sprintf('%d', 1);\n    }\n}\n";
+        $this->assertSame([], self::laterThanPhp71($fine));
+    }
+
+    /**
+     * PrestaShop's module list reads everifinwebhook.php on whatever PHP the shop runs (8.0 runs
+     * on PHP 7.2 and newer; the module keeps to PHP 7.1); install() then refuses a PHP older than
+     * 8.1 by name. The file must therefore parse on PHP 7.1: none of the syntax that came later.
+     */
+    public function testPrestaShopModuleFileParsesOnOldPhpAndRefusesItAtInstall(): void
+    {
+        $file = self::EXAMPLES . '/prestashop/everifinwebhook/everifinwebhook.php';
+        $this->assertSame([], self::laterThanPhp71((string) file_get_contents($file)), $file);
         $m = new \EverifinWebhook();
         $this->assertSame('8.0.0', $m->ps_versions_compliancy['min']);
         $this->assertSame(80100, \EverifinWebhook::MIN_PHP_VERSION_ID);
@@ -664,6 +848,28 @@ final class ExamplesTest extends TestCase
         $this->assertStringContainsString('2 hook secret(s) saved.', $html);
         $this->assertStringNotContainsString('secret 2025', $html, 'secrets are never printed back');
         $this->assertStringNotContainsString('No hook secret is configured', $html);
+
+        // A secret with a non-ASCII letter whose UTF-8 bytes include 0x85 (which \R splits on) is one secret.
+        $_POST = ['submitEverifinWebhook' => '1', 'EVERIFIN_WEBHOOK_SECRETS' => "whsec-Å-ą-2026"];
+        try {
+            $html = $m->getContent();
+        } finally {
+            $_POST = [];
+        }
+        $this->assertSame(['whsec-Å-ą-2026'], \EverifinWebhook::secrets());
+        $this->assertStringContainsString('1 hook secret(s) saved.', $html);
+        \PsStub::$config[\EverifinWebhook::CONFIG_SECRETS] = "old secret 2025\nnew secret 2026";
+
+        // A blank pasted with a secret: refused, naming which, the configured secrets unchanged.
+        $_POST = ['submitEverifinWebhook' => '1', 'EVERIFIN_WEBHOOK_SECRETS' => "newer secret 2027\nnewest secret 2028\u{2060}\n"];
+        try {
+            $html = $m->getContent();
+        } finally {
+            $_POST = [];
+        }
+        $this->assertStringContainsString('alert-danger">Not saved: the second secret ends with a space or another blank character.', $html);
+        $this->assertSame("old secret 2025\nnew secret 2026", \PsStub::$config[\EverifinWebhook::CONFIG_SECRETS]);
+        $this->assertStringNotContainsString('secret 2028', $html);
     }
 
     /**
@@ -743,6 +949,46 @@ final class ExamplesTest extends TestCase
             . htmlspecialchars($preload, ENT_QUOTES) . '). Updating or deleting the module removes it, and PHP-FPM then does not start at all', $html);
         $this->assertStringContainsString('Move it to /opt/everifin-webhook as &quot;Native library&quot; below says', $html);
         $this->assertStringContainsString('<pre class="everifin-webhook-native-setup">', $html);
+    }
+
+    /**
+     * A module folder whose path Environment::phpFpmSetup() refuses (", \ or $): the configuration
+     * page still opens (secrets can be saved) and says why the commands are missing. The module
+     * file is run from a copy in such a folder, in a child PHP.
+     */
+    public function testPrestaShopConfigurationPageSurvivesAModuleFolderTheCommandsCannotQuote(): void
+    {
+        $this->assertNull(\EverifinWebhook::nativeSetup('/var/www/$shop/modules/everifinwebhook'));
+        $tmp = sys_get_temp_dir() . '/evf-ps-$dollar-' . getmypid();
+        $module = "$tmp/modules/everifinwebhook";
+        @mkdir($module, 0777, true);
+        copy(self::EXAMPLES . '/prestashop/everifinwebhook/everifinwebhook.php', "$module/everifinwebhook.php");
+        $script = "$tmp/page.php";
+        file_put_contents($script, "<?php\ndeclare(strict_types=1);\n"
+            . 'require ' . var_export(__DIR__ . '/stubs/prestashop.php', true) . ";\n"
+            . 'require ' . var_export(dirname(__DIR__) . '/autoload.php', true) . ";\n"
+            . 'require ' . var_export("$module/everifinwebhook.php", true) . ";\n"
+            . "\$_SERVER['REQUEST_URI'] = '/admin/index.php?controller=AdminModules&configure=everifinwebhook';\n"
+            . "\$_POST = ['submitEverifinWebhook' => '1', 'EVERIFIN_WEBHOOK_SECRETS' => 'whsec-new-2026'];\n"
+            . "echo (new EverifinWebhook())->getContent();\n");
+        try {
+            $p = proc_open([PHP_BINARY, '-d', 'ffi.enable=0', $script], [0 => ['file', '/dev/null', 'r'], 1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes);
+            $this->assertIsResource($p);
+            $html = (string) stream_get_contents($pipes[1]);
+            $err = (string) stream_get_contents($pipes[2]);
+            fclose($pipes[1]);
+            fclose($pipes[2]);
+            $this->assertSame(0, proc_close($p), $html . $err);
+        } finally {
+            @unlink($script);
+            @unlink("$module/everifinwebhook.php");
+            @rmdir($module);
+            @rmdir("$tmp/modules");
+            @rmdir($tmp);
+        }
+        $this->assertStringContainsString('1 hook secret(s) saved.', $html);
+        $this->assertStringContainsString('<p class="everifin-webhook-native-setup">The commands cannot be shown for this module folder', $html);
+        $this->assertStringNotContainsString('<pre class="everifin-webhook-native-setup">', $html);
     }
 
     public function testPrestaShopPostProcessReadsTheRequestAndAnswers(): void

@@ -107,6 +107,9 @@ final class PhpFpmSetupTest extends TestCase
         yield 'line break in a path' => [["/srv/shop\nPHP/vendor/everifin-webhook"]];
         yield 'double quote in a path' => [[self::PACKAGE, 'module', '/opt/"everifin"']];
         yield 'dollar in a path' => [['/srv/$HOME/vendor/everifin-webhook']];
+        yield 'backslash in a path (Windows)' => [['C:\\xampp\\htdocs\\wp-content\\plugins\\everifin-webhook\\vendor\\everifin-webhook']];
+        // ffi.preload is split on PATH_SEPARATOR: PHP would try "/opt/everifin" and not start.
+        yield 'PATH_SEPARATOR in the stable folder' => [[self::PACKAGE, 'module', '/opt/everifin' . PATH_SEPARATOR . 'webhook']];
         yield 'owner with a blank' => [[self::PACKAGE, 'my module']];
         yield 'pool user with a line break' => [[self::PACKAGE, 'module', '/opt/everifin-webhook', "www-data\nopcache.preload=/tmp/x.php"]];
         yield 'PHP version' => [[self::PACKAGE, 'module', '/opt/everifin-webhook', 'www-data', '8']];
@@ -121,6 +124,15 @@ final class PhpFpmSetupTest extends TestCase
     {
         $this->expectException(\InvalidArgumentException::class);
         Environment::phpFpmSetup(...$args);
+    }
+
+    /** The package folder is named only in the shell commands and the preload script: ":" is fine there. */
+    public function testAPackageFolderWithAColonIsAccepted(): void
+    {
+        $package = '/srv/shop:8080/modules/everifinwebhook/vendor/everifin-webhook';
+        $setup = Environment::phpFpmSetup($package, 'module', Environment::STABLE_DIR, 'www-data', '8.2');
+        $this->assertStringContainsString('$file = ' . var_export("$package/preload.php", true) . ";\n", self::heredoc($setup, 'PHP'));
+        $this->assertStringNotContainsString($package, self::heredoc($setup, 'INI'));
     }
 
     public function testPreloadsInsideFindsAPathInTheFolderAndIgnoresOthers(): void
@@ -142,6 +154,10 @@ final class PhpFpmSetupTest extends TestCase
         $this->assertSame([], Environment::preloadsInside($plugins, ['ffi.preload' => '', 'opcache.preload' => '']));
         $this->assertSame([], Environment::preloadsInside($plugins, []));
         $this->assertSame(["opcache.preload=$plugins/x.php"], Environment::preloadsInside("$plugins/", ['opcache.preload' => "$plugins/x.php"]), 'a trailing slash of the folder');
+        // opcache.preload is one path (PHP opens "/srv/a:/var/...", PATH_SEPARATOR and all); only
+        // ffi.preload is a list.
+        $this->assertSame([], Environment::preloadsInside($plugins, ['opcache.preload' => '/srv/a' . PATH_SEPARATOR . "$plugins/x.php"]));
+        $this->assertSame(["ffi.preload=$plugins/x.h"], Environment::preloadsInside($plugins, ['ffi.preload' => '/srv/a.h' . PATH_SEPARATOR . "$plugins/x.h"]));
     }
 
     /** A php.ini path through a symbolic link into the folder is found by its real path. */
@@ -164,12 +180,37 @@ final class PhpFpmSetupTest extends TestCase
         }
     }
 
-    /** Without $settings: this PHP's php.ini values; without a folder: this package's folder. */
+    /**
+     * Without $settings: this PHP's php.ini values; without a folder: this package's folder. Run in
+     * a PHP started with opcache.preload naming the package's preload.php (not preloaded: opcache is
+     * off in the CLI).
+     */
     public function testPreloadsInsideDefaultsToThisPhpAndThisPackage(): void
     {
-        $settings = ['ffi.preload' => (string) ini_get('ffi.preload'), 'opcache.preload' => (string) ini_get('opcache.preload')];
         $package = (string) realpath(__DIR__ . '/..');
-        $this->assertSame(Environment::preloadsInside($package, $settings), Environment::preloadsInside());
+        $code = 'require ' . var_export("$package/autoload.php", true) . '; echo json_encode(Everifin\\Webhook\\Environment::preloadsInside());';
+        $p = proc_open([PHP_BINARY, '-d', 'ffi.enable=0', '-d', 'opcache.enable_cli=0', '-d', "opcache.preload=$package/preload.php", '-r', $code],
+            [0 => ['file', '/dev/null', 'r'], 1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes);
+        $this->assertIsResource($p);
+        $out = (string) stream_get_contents($pipes[1]);
+        $err = (string) stream_get_contents($pipes[2]);
+        fclose($pipes[1]);
+        fclose($pipes[2]);
+        $this->assertSame(0, proc_close($p), $out . $err);
+        $this->assertSame(["opcache.preload=$package/preload.php"], json_decode($out, true), $err);
+    }
+
+    /** report() of a given diagnosis: a plugin shows report(withoutIniAdvice()). */
+    public function testReportOfAGivenDiagnosisWithoutIniAdvice(): void
+    {
+        $pkg = self::PACKAGE;
+        $d = ['backend' => 'php', 'reason' => "not preloaded (add to php.ini: ffi.preload=$pkg/lib/everifin_webhook.ffi.h)", 'via' => null,
+            'fix' => ["Add to php.ini: ffi.preload=$pkg/lib/everifin_webhook.ffi.h", 'The pure-PHP fallback gives the same results; FFI is only faster.']] + Environment::diagnose();
+        $report = Environment::report(Environment::withoutIniAdvice($d));
+        $this->assertStringStartsWith("everifin-webhook backend: php (not preloaded)\n  via: -\n", $report);
+        $this->assertStringEndsWith("\n  fix: The pure-PHP fallback gives the same results; FFI is only faster.\n", $report);
+        $this->assertStringNotContainsString('Add to php.ini', $report);
+        $this->assertSame(Environment::report(Environment::diagnose()), Environment::report());
     }
 
     public function testWithoutIniAdviceKeepsTheReasonAndDropsThePackageFoldersPhpIniLines(): void

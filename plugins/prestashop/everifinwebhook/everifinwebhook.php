@@ -6,7 +6,7 @@
  * order with the order row locked. The configuration page takes the hook secrets and says which
  * backend of the bundled everifin-webhook library runs (native through FFI, or pure PHP) and why.
  *
- * This file is read by PrestaShop's module list on any PHP it runs on: it keeps to PHP 7.2 syntax
+ * This file is read by PrestaShop's module list on any PHP it runs on: it keeps to PHP 7.1 syntax
  * and loads the library (PHP 8.1) only where it can run, so an older PHP gets a clear refusal at
  * install time instead of a parse error.
  */
@@ -79,12 +79,48 @@ class EverifinWebhook extends Module
         return self::lines($raw);
     }
 
-    /** @return list<string> the non-empty lines of $text, as typed (a secret is its exact bytes) */
+    /**
+     * @return list<string> the non-empty lines of $text, as typed (a secret is its exact bytes).
+     * Split on CR LF, LF or CR only: \R also splits on the bytes 0x0B, 0x0C and 0x85, and 0x85 is
+     * the second byte of UTF-8 characters such as "Å" and "ą".
+     */
     private static function lines(string $text): array
     {
-        return array_values(array_filter(preg_split('/\R/', $text) ?: [], static function ($s) {
+        return array_values(array_filter(preg_split('/\r\n|\n|\r/', $text) ?: [], static function ($s) {
             return $s !== '';
         }));
+    }
+
+    /**
+     * Blanks: whitespace, Unicode spaces (no-break space, ...) and format characters (zero-width
+     * space and joiners, word joiner, soft hyphen, byte order mark, ...): none of them shows when
+     * pasted. The WooCommerce plugin has the same rule (Everifin_Webhook_Admin::blankEnd()).
+     */
+    private const BLANK = '[\\s\\p{Z}\\p{Cf}]';
+
+    /** 'begins' or 'ends' when $secret begins or ends with a blank (else null; also for non-UTF-8). */
+    public static function blankEnd(string $secret): ?string
+    {
+        if (preg_match('/\\A' . self::BLANK . '/u', $secret) === 1) {
+            return 'begins';
+        }
+        if (preg_match('/' . self::BLANK . '\\z/u', $secret) === 1) {
+            return 'ends';
+        }
+        return null;
+    }
+
+    /** 'first', 'second', ..., 'tenth', then '11th', '21st', '22nd', '23rd', ... for the secret at index $i. */
+    public static function ordinal(int $i): string
+    {
+        $words = ['first', 'second', 'third', 'fourth', 'fifth', 'sixth', 'seventh', 'eighth', 'ninth', 'tenth'];
+        if (isset($words[$i])) {
+            return $words[$i];
+        }
+        $n = $i + 1;
+        $suffixes = ['th', 'st', 'nd', 'rd'];
+        $suffix = in_array($n % 100, [11, 12, 13], true) || !isset($suffixes[$n % 10]) ? 'th' : $suffixes[$n % 10];
+        return $n . $suffix;
     }
 
     /**
@@ -144,7 +180,7 @@ class EverifinWebhook extends Module
      * php.ini must never name a file in the module folder: updating the module can replace it and
      * deleting the module removes it, and PHP-FPM then does not start at all.
      */
-    public const NATIVE_DIR = '/opt/everifin-webhook';
+    public const NATIVE_DIR = \Everifin\Webhook\Environment::STABLE_DIR;
 
     /**
      * The backend in one sentence, from Environment::diagnose() (or the given result of it):
@@ -196,10 +232,30 @@ class EverifinWebhook extends Module
      * binding): copies of the library and its header in NATIVE_DIR, an opcache.preload script there
      * that preloads the module's library classes only while the module is installed, the php.ini
      * lines, php-fpm -t, then the reload. docs/release.md gives the same with example paths.
+     * Null where they cannot be given: not on a server with "/" paths (Windows), or a module folder
+     * whose path phpFpmSetup() refuses (", \ or $ in it); nativeSetupUnavailable() says why.
+     *
+     * @param string|null $moduleDir default: this module's folder
      */
-    public static function nativeSetup(): string
+    public static function nativeSetup(?string $moduleDir = null): ?string
     {
-        return \Everifin\Webhook\Environment::phpFpmSetup(__DIR__ . '/vendor/everifin-webhook', 'module', self::NATIVE_DIR, 'www-data');
+        if (DIRECTORY_SEPARATOR !== '/') {
+            return null;
+        }
+        try {
+            return \Everifin\Webhook\Environment::phpFpmSetup(($moduleDir === null ? __DIR__ : $moduleDir) . '/vendor/everifin-webhook', 'module', self::NATIVE_DIR, 'www-data');
+        } catch (\InvalidArgumentException $e) {
+            return null;
+        }
+    }
+
+    /** Why nativeSetup() gives no commands, in one sentence. */
+    public static function nativeSetupUnavailable(): string
+    {
+        if (DIRECTORY_SEPARATOR !== '/') {
+            return 'The native library runs on Linux x86_64 only; on this server the pure-PHP fallback runs, with the same results.';
+        }
+        return 'The commands cannot be shown for this module folder: its path has a character they cannot quote (", \\ or $). Follow vendor/everifin-webhook/README.md in the module folder ("A broken ffi.preload or opcache.preload stops PHP-FPM") with your paths.';
     }
 
     /** The "Native library" panel of the configuration page (HTML, everything escaped). */
@@ -208,13 +264,16 @@ class EverifinWebhook extends Module
         $h = static function (string $text): string {
             return htmlspecialchars($text, ENT_QUOTES);
         };
-        $out = '<div class="panel everifin-webhook-native"><h3>Native library (optional, faster)</h3>'
-            . '<p>' . $h('The pure-PHP fallback gives the same results; the native library is faster. Under PHP-FPM it is loaded when PHP-FPM starts, from files named in php.ini. Those files must not be in the module folder: updating the module can replace the folder and deleting the module removes it, and PHP-FPM does not start at all with a missing file (every page of the shop answers 502). With sudo, with this shop\'s paths (Debian/Ubuntu; elsewhere adapt the php.ini folder and the service name, and www-data to the user of your PHP-FPM pool):') . '</p>';
-        if (method_exists(\Everifin\Webhook\Environment::class, 'phpFpmSetup')) {
-            $out .= '<pre class="everifin-webhook-native-setup">' . $h(self::nativeSetup()) . '</pre>';
-        } else {
-            $out .= '<p>' . $h('The commands need the library of this module version; reload PHP-FPM (the classes it preloaded at its start are of an older version) or reinstall the module.') . '</p>';
+        $out = '<div class="panel everifin-webhook-native"><h3>Native library (optional, faster)</h3>';
+        if (!method_exists(\Everifin\Webhook\Environment::class, 'phpFpmSetup')) {
+            return $out . '<p>' . $h('The commands need the library of this module version; reload PHP-FPM (the classes it preloaded at its start are of an older version) or reinstall the module.') . '</p></div>';
         }
+        $setup = self::nativeSetup();
+        if ($setup === null) {
+            return $out . '<p class="everifin-webhook-native-setup">' . $h(self::nativeSetupUnavailable()) . '</p></div>';
+        }
+        $out .= '<p>' . $h('The pure-PHP fallback gives the same results; the native library is faster. Under PHP-FPM it is loaded when PHP-FPM starts, from files named in php.ini. Those files must not be in the module folder: updating the module can replace the folder and deleting the module removes it, and PHP-FPM does not start at all with a missing file (every page of the shop answers 502). With sudo, with this shop\'s paths (Debian/Ubuntu; elsewhere adapt the php.ini folder and the service name, and www-data to the user of your PHP-FPM pool):') . '</p>'
+            . '<pre class="everifin-webhook-native-setup">' . $h($setup) . '</pre>';
         return $out . '<p>' . $h(sprintf(
             'PHP allows one opcache.preload: if php.ini has one already, leave out the opcache.preload line and add the line require \'%s/preload.php\'; to that file. After each module update, run the first three commands again (the new library and its header), then the last line: php-fpm -t must succeed before PHP-FPM is reloaded; until then the library copied before is used. Before deleting the module: delete 90-everifin-webhook.ini, run the last line, then delete %s.',
             self::NATIVE_DIR,
@@ -234,6 +293,20 @@ class EverifinWebhook extends Module
                     new \Everifin\Webhook\Verifier($secrets);
                 } catch (\Everifin\Webhook\Exception\WebhookException $e) {
                     $error = $e->getMessage();   // names the problem, never a secret
+                }
+            }
+            // A secret is used as its exact bytes, so a blank pasted with it would make every
+            // genuine webhook a 401 SIGNATURE_MISMATCH, which Everifin does not retry. Everifin's
+            // secrets have no blank at either end: refuse one, naming which and never showing it.
+            foreach ($error === null ? $secrets : [] as $i => $secret) {
+                $end = self::blankEnd($secret);
+                if ($end !== null) {
+                    $error = sprintf(
+                        'Not saved: the %s secret %s with a space or another blank character. Everifin signs with the exact secret, so every webhook would be rejected (401 SIGNATURE_MISMATCH). Paste it again without the blank. The configured secrets are unchanged.',
+                        self::ordinal($i),
+                        $end
+                    );
+                    break;
                 }
             }
             if ($error !== null) {

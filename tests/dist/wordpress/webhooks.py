@@ -98,21 +98,25 @@ class Site:
             "redirect_to": self.url + "/wp-admin/"})
         return check(f"{self.name}: the admin logs in", "/wp-admin/" in url and "wp-login.php" not in url, url)
 
-    def webhook(self, body: bytes, signature: Optional[str]) -> Tuple[int, Dict[str, Any]]:
+    def webhook(self, body: bytes, signature: Optional[str], path: str = "/wp-json/everifin/v1/webhook") -> Tuple[int, Dict[str, Any]]:
+        code, ans, _ = self.webhook_with_headers(body, signature, path)
+        return code, ans
+
+    def webhook_with_headers(self, body: bytes, signature: Optional[str], path: str = "/wp-json/everifin/v1/webhook") -> Tuple[int, Dict[str, Any], Dict[str, str]]:
         # As Everifin sends it: WordPress parses such a body before the route unless told not to.
         headers = {"Content-Type": "application/json"}
         if signature is not None:
             headers["Signature"] = signature
-        req = urllib.request.Request(self.url + "/wp-json/everifin/v1/webhook", data=body, headers=headers, method="POST")
+        req = urllib.request.Request(self.url + path, data=body, headers=headers, method="POST")
         try:
             with urllib.request.urlopen(req, timeout=60) as r:
-                code, raw = r.status, r.read()
+                code, raw, got = r.status, r.read(), dict(r.headers)
         except urllib.error.HTTPError as e:
-            code, raw = e.code, e.read()
+            code, raw, got = e.code, e.read(), dict(e.headers)
         try:
-            return code, json.loads(raw)
+            return code, json.loads(raw), got
         except ValueError:
-            return code, {"raw": raw[:300].decode("utf-8", "replace")}
+            return code, {"raw": raw[:300].decode("utf-8", "replace")}, got
 
     def wp(self, *args: str) -> str:
         out = subprocess.run(self.php + list(args), check=True, capture_output=True, text=True)
@@ -258,7 +262,9 @@ def webhooks(site: Site, concurrency: int, first: bool) -> None:
     eid = json.loads(booked)["eventId"]
     check(f"{site.name}: the webhook state is stored in order meta", st["state"] is not None and eid in json.dumps(st["state"]), st["state"])
 
-    code, ans = site.webhook(booked, sign(booked, SECRETS[0]))
+    code, ans, headers = site.webhook_with_headers(booked, sign(booked, SECRETS[0]))
+    check(f"{site.name}: the answer carries WordPress's Allow: POST (rest_send_allow_header, a matched route)",
+          headers.get("Allow") == "POST", headers)
     check(f"{site.name}: same event again (old secret) -> 200 skip duplicate", (code, dec(ans).get("action"), dec(ans).get("reason")) == (200, "skip", "duplicate"), (code, ans))
     forged = sign(booked, "someone else's secret")
     code, ans = site.webhook(booked, forged)
@@ -270,11 +276,11 @@ def webhooks(site: Site, concurrency: int, first: bool) -> None:
         # minute, is not recorded (a flood writes one row a minute). Never the body or the header.
         _, _, html = site.get("/wp-admin/admin.php?page=everifin-webhook")
         shown = re.findall(r'everifin-webhook-last-rejected">([^<]*)', html)
-        check(f"{site.name}: settings page shows the last rejected delivery: 401 SIGNATURE_MISMATCH, its message",
-              len(shown) == 1 and "HTTP 401 SIGNATURE_MISMATCH: no signature in the Signature header matches" in shown[0], shown)
+        check(f"{site.name}: settings page shows the last rejected delivery: 401 SIGNATURE_MISMATCH, the plugin's description",
+              len(shown) == 1 and "HTTP 401 SIGNATURE_MISMATCH: no signature in the Signature header matches a configured hook secret." in shown[0], shown)
         raw = site.wp("option-raw", "everifin_webhook_last_rejected")
         check(f"{site.name}: ... stored with autoload off, without a secret, the header or the body",
-              '"autoload":"no"' in raw and "SIGNATURE_MISMATCH" in raw
+              '"autoload":"no"' in raw and "SIGNATURE_MISMATCH" in raw and "message" not in raw
               and not any(x in raw for x in SECRETS + [forged, forged.split("v0=")[1], eid]), raw)
     code, ans = site.webhook(booked, None)
     check(f"{site.name}: no Signature header -> 401 HEADER_MISSING", (code, ans.get("status")) == (401, "HEADER_MISSING"), (code, ans))
@@ -329,6 +335,12 @@ def webhooks(site: Site, concurrency: int, first: bool) -> None:
     code, ans = site.webhook(nested, None)
     check(f"{site.name}: 3.3 MB of nested arrays, unsigned -> 413 BODY_TOO_LARGE (not a PHP fatal error)",
           (code, ans.get("status")) == (413, "BODY_TOO_LARGE"), (code, ans))
+    # The same through every URL WordPress routes to the webhook: ?rest_route=, and a final "\n"
+    # (%0A), which the `$` of WordPress's route regex also matches.
+    for path in ("/?rest_route=/everifin/v1/webhook", "/?rest_route=/everifin/v1/webhook%0A", "/?rest_route=/Everifin/V1/Webhook/"):
+        code, ans = site.webhook(nested, None, path)
+        check(f"{site.name}: ... POST {path} -> 413 BODY_TOO_LARGE (answered before WordPress decodes the body)",
+              (code, ans.get("status")) == (413, "BODY_TOO_LARGE"), (code, ans))
     nested = ("[" + ",".join(["[1,[2,[3]]]"] * 80000) + "]").encode()
     code, ans = site.webhook(nested, sign(nested, "someone else's secret"))
     check(f"{site.name}: 0.9 MB of nested arrays, forged signature -> 401 SIGNATURE_MISMATCH",

@@ -24,8 +24,10 @@ final class WpStub
     public static array $orders = [];
     /** @var list<string> what happened, in order: SQL sent through $wpdb, wc_get_order, save */
     public static array $log = [];
-    /** @var bool GET_LOCK answers 0 (another request holds the order) when true */
+    /** @var bool GET_LOCK of an order answers 0 (another request holds the order) when true */
     public static bool $lockHeld = false;
+    /** @var bool GET_LOCK of a record of the settings page answers 0 (another request is writing it) when true */
+    public static bool $traceLockHeld = false;
     /** @var array<string, array{0: string, 1: bool}> option => [serialized value, autoload] as add_option/update_option stored it */
     public static array $stored = [];
     /** @var list<array{0: string, 1: string, 2: array<string, mixed>}> wc_get_logger(): [level, message, context] */
@@ -42,6 +44,7 @@ final class WpStub
         self::$orders = [];
         self::$log = [];
         self::$lockHeld = false;
+        self::$traceLockHeld = false;
         self::$stored = [];
         self::$logged = [];
         self::$sites = null;
@@ -54,6 +57,12 @@ final class WpStub
 final class WpdbStub
 {
     public string $prefix = 'wp_';
+    public string $options = 'wp_options';
+
+    public function esc_like(string $text): string
+    {
+        return addcslashes($text, '_%\\');
+    }
 
     public function prepare(string $query, ...$args): string
     {
@@ -69,7 +78,8 @@ final class WpdbStub
     {
         WpStub::$log[] = $query;
         if (str_starts_with($query, 'SELECT GET_LOCK(')) {
-            return WpStub::$lockHeld ? '0' : '1';
+            // An order's lock ends with its id; the settings page's records with the option name.
+            return (preg_match("/:[0-9]+', /", $query) === 1 ? WpStub::$lockHeld : WpStub::$traceLockHeld) ? '0' : '1';
         }
         if (str_starts_with($query, 'SELECT RELEASE_LOCK(')) {
             return '1';
@@ -264,11 +274,51 @@ class WP_REST_Request
     }
 }
 
+/** WordPress's REST server: the routes as register_rest_route() stored them (methods normalized). */
+class WP_REST_Server
+{
+    /** @return array<string, list<array<string, mixed>>> route => handlers */
+    public function get_routes(): array
+    {
+        $routes = [];
+        foreach (WpStub::$routes as $route => $args) {
+            $args['methods'] = [(string) $args['methods'] => true];
+            $routes['/' . $route] = [$args];
+        }
+        return $routes;
+    }
+}
+
 class WP_REST_Response
 {
     /** @var mixed */
     public $data;
     public int $status;
+    private ?string $matchedRoute = null;
+    /** @var array<string, mixed>|null */
+    private ?array $matchedHandler = null;
+
+    public function set_matched_route(string $route): void
+    {
+        $this->matchedRoute = $route;
+    }
+
+    public function get_matched_route(): ?string
+    {
+        return $this->matchedRoute;
+    }
+
+    /** @param array<string, mixed> $handler */
+    public function set_matched_handler(array $handler): void
+    {
+        $this->matchedHandler = $handler;
+    }
+
+    /** @return array<string, mixed>|null */
+    public function get_matched_handler(): ?array
+    {
+        return $this->matchedHandler;
+    }
 
     /** @param mixed $data */
     public function __construct($data = null, int $status = 200)

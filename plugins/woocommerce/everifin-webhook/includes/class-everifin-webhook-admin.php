@@ -55,7 +55,7 @@ final class Everifin_Webhook_Admin
      * when it starts). php.ini must never name a file in the plugin folder: an update (WordPress
      * replaces the folder) or a deletion removes it, and PHP-FPM then does not start at all.
      */
-    public const NATIVE_DIR = '/opt/everifin-webhook';
+    public const NATIVE_DIR = Environment::STABLE_DIR;
 
     /**
      * The backend in one sentence, from Environment::diagnose() (or the given result of it):
@@ -91,33 +91,19 @@ final class Everifin_Webhook_Admin
     }
 
     /**
-     * A fix line of Environment::report() that names php.ini lines or a header path in the package
-     * folder (the ones Environment::withoutIniAdvice() leaves out).
+     * Environment::report() of Environment::diagnose() (or of the given result of it) for the
+     * settings page, without the php.ini advice that names the plugin folder
+     * (Environment::withoutIniAdvice()).
+     *
+     * @param array<string, mixed>|null $d
      */
-    private static function isIniAdvice(string $fix): bool
+    public static function report(?array $d = null): string
     {
-        foreach (['Add to php.ini: ', 'Run php ', 'php -S needs ', 'Then restart PHP-FPM'] as $start) {
-            if (str_starts_with($fix, $start)) {
-                return true;
-            }
+        if (!method_exists(Environment::class, 'withoutIniAdvice')) {
+            // Classes of an older version, preloaded at PHP-FPM's start.
+            return Environment::report();
         }
-        return false;
-    }
-
-    /**
-     * Environment::report() (or the given text of it) for the settings page, without the php.ini
-     * advice that names the plugin folder.
-     */
-    public static function report(?string $report = null): string
-    {
-        $lines = [];
-        foreach (explode("\n", $report ?? Environment::report()) as $i => $line) {
-            if (str_starts_with($line, '  fix: ') && self::isIniAdvice(substr($line, 7))) {
-                continue;
-            }
-            $lines[] = $i === 0 ? (string) preg_replace('/ \((?:add to php\.ini: |start the built-in server as )[^\n]*\)(?=\)\z)/', '', $line) : $line;
-        }
-        return implode("\n", $lines);
+        return Environment::report(Environment::withoutIniAdvice($d ?? Environment::diagnose()));
     }
 
     /**
@@ -141,11 +127,31 @@ final class Everifin_Webhook_Admin
      * classes only while the plugin is installed, the php.ini lines, a check that PHP-FPM starts
      * (php-fpm -t), then the reload: Environment::phpFpmSetup() of the bundled binding. The pool
      * user is Debian's www-data (the plugin uses no extension to look it up): the text says to
-     * adapt it.
+     * adapt it. Null where they cannot be given: not on a server with "/" paths (Windows), or a
+     * plugin folder whose path phpFpmSetup() refuses (", \ or $ in it); nativeSetupUnavailable()
+     * says why.
+     *
+     * @param string|null $pluginDir default: this plugin's folder
      */
-    public static function nativeSetup(): string
+    public static function nativeSetup(?string $pluginDir = null): ?string
     {
-        return Environment::phpFpmSetup(dirname(EVERIFIN_WEBHOOK_PLUGIN_FILE) . '/vendor/everifin-webhook', 'plugin', self::NATIVE_DIR, 'www-data');
+        if (DIRECTORY_SEPARATOR !== '/') {
+            return null;
+        }
+        try {
+            return Environment::phpFpmSetup(($pluginDir ?? dirname(EVERIFIN_WEBHOOK_PLUGIN_FILE)) . '/vendor/everifin-webhook', 'plugin', self::NATIVE_DIR, 'www-data');
+        } catch (\InvalidArgumentException $e) {
+            return null;
+        }
+    }
+
+    /** Why nativeSetup() gives no commands, in one sentence. */
+    public static function nativeSetupUnavailable(): string
+    {
+        if (DIRECTORY_SEPARATOR !== '/') {
+            return 'The native library runs on Linux x86_64 only; on this server the pure-PHP fallback runs, with the same results.';
+        }
+        return 'The commands cannot be shown for this plugin folder: its path has a character they cannot quote (", \\ or $). Follow readme.txt, Installation step 3, with your paths.';
     }
 
     public static function notices(): void
@@ -223,12 +229,17 @@ final class Everifin_Webhook_Admin
             echo '<pre class="everifin-webhook-report">' . esc_html(self::report()) . '</pre>';
         }
         echo '<h2>Native library (optional, faster)</h2>';
-        echo '<p>' . esc_html('The pure-PHP fallback gives the same results; the native library is faster. Under PHP-FPM it is loaded when PHP-FPM starts, from files named in php.ini. Those files must not be in the plugin folder: updating the plugin replaces the folder and deleting it removes it, and PHP-FPM does not start at all with a missing file (every page of the site answers 502). With sudo, with this site\'s paths (Debian/Ubuntu; elsewhere adapt the php.ini folder and the service name, and www-data to the user of your PHP-FPM pool):') . '</p>';
-        if (method_exists(Environment::class, 'phpFpmSetup')) {
-            echo '<pre class="everifin-webhook-native-setup">' . esc_html(self::nativeSetup()) . '</pre>';
-        } else {
-            echo '<p class="everifin-webhook-native-setup">' . esc_html('The commands need the library of this plugin version; reload PHP-FPM (the classes it preloaded at its start are of an older version) or reinstall the plugin.') . '</p>';
+        if (!method_exists(Environment::class, 'phpFpmSetup')) {
+            echo '<p class="everifin-webhook-native-setup">' . esc_html('The commands need the library of this plugin version; reload PHP-FPM (the classes it preloaded at its start are of an older version) or reinstall the plugin.') . '</p></div>';
+            return;
         }
+        $setup = self::nativeSetup();
+        if ($setup === null) {
+            echo '<p class="everifin-webhook-native-setup">' . esc_html(self::nativeSetupUnavailable()) . '</p></div>';
+            return;
+        }
+        echo '<p>' . esc_html('The pure-PHP fallback gives the same results; the native library is faster. Under PHP-FPM it is loaded when PHP-FPM starts, from files named in php.ini. Those files must not be in the plugin folder: updating the plugin replaces the folder and deleting it removes it, and PHP-FPM does not start at all with a missing file (every page of the site answers 502). With sudo, with this site\'s paths (Debian/Ubuntu; elsewhere adapt the php.ini folder and the service name, and www-data to the user of your PHP-FPM pool):') . '</p>';
+        echo '<pre class="everifin-webhook-native-setup">' . esc_html($setup) . '</pre>';
         echo '<p class="description">' . esc_html(sprintf(
             'PHP allows one opcache.preload: if php.ini has one already, leave out the opcache.preload line and add the line require \'%s/preload.php\'; to that file. After each plugin update, run the first three commands again (the new library and its header), then the last line: php-fpm -t must succeed before PHP-FPM is reloaded; until then the library copied before is used. To remove: delete 90-everifin-webhook.ini, run the last line, then delete %s.',
             self::NATIVE_DIR,
@@ -253,7 +264,7 @@ final class Everifin_Webhook_Admin
                 '<p class="everifin-webhook-last-rejected">Last answered with an error: %s, HTTP %s: %s</p>',
                 esc_html(self::when((int) $rejected['time'])),
                 esc_html(trim($http . ' ' . $status)),
-                esc_html((string) ($rejected['message'] ?? ''))
+                esc_html(self::describeRejection($http, $status))
             );
             $hint = $http >= 500
                 ? 'Everifin retries a 5xx answer a few times: fix the cause soon.'
@@ -281,7 +292,39 @@ final class Everifin_Webhook_Admin
         } else {
             echo '<p class="everifin-webhook-last-unmatched">No verified delivery without a matching order has been recorded.</p>';
         }
-        echo '<p class="description">At most one delivery of each kind is recorded a minute. Their bodies and Signature headers are not stored.</p>';
+        echo '<p class="description">At most one delivery of each kind is recorded a minute. Their bodies and Signature headers are not stored, nor the error message sent back (it may quote them).</p>';
+    }
+
+    /**
+     * What a status of a rejected delivery means, in the plugin's own words: the record holds no
+     * text of the request (the library's message quotes it), so a stranger cannot put words on
+     * this page.
+     */
+    public static function describeRejection(int $httpStatus, string $status): string
+    {
+        $known = [
+            'HEADER_MISSING' => 'the request had no Signature header',
+            'HEADER_MALFORMED' => 'the Signature header was not in Everifin\'s format',
+            'HEADER_TIMESTAMP_INVALID' => 'the time in the Signature header was not a valid timestamp',
+            'SIGNATURE_MISMATCH' => 'no signature in the Signature header matches a configured hook secret',
+            'TIMESTAMP_TOO_OLD' => 'the signature was too old (a replay, or this server\'s clock is wrong)',
+            'TIMESTAMP_IN_FUTURE' => 'the signature was dated in the future (this server\'s clock may be wrong)',
+            'BODY_TOO_LARGE' => 'the body was larger than the library accepts',
+            'BODY_NOT_UTF8' => 'the signed body was not UTF-8 text',
+            'BODY_NOT_JSON' => 'the signed body was not JSON',
+            'EVENT_INVALID' => 'the signed body was not an Everifin event the library understands',
+            'STATE_INVALID' => 'the webhook state stored with the order could not be read',
+            'INVALID_OPTIONS' => 'the hook secrets are missing or not usable: save them on this page',
+            'INTERNAL' => 'the shop could not process the webhook (see WooCommerce > Status > Logs, source everifin-webhook)',
+            'NULL_ARGUMENT' => 'the shop could not process the webhook (see WooCommerce > Status > Logs, source everifin-webhook)',
+        ];
+        if (isset($known[$status])) {
+            return $known[$status] . '.';
+        }
+        if ($status === '' && $httpStatus === 503) {
+            return 'the order was being updated by another delivery; Everifin retries.';
+        }
+        return 'see the status name.';
     }
 
     /** A recorded time in the site's time zone. */
@@ -335,11 +378,17 @@ final class Everifin_Webhook_Admin
         exit;
     }
 
-    /** Blanks: whitespace, Unicode spaces (no-break space, ...), zero-width space, byte order mark. */
-    private const BLANK = '[\\s\\p{Z}\\x{200B}\\x{FEFF}]';
+    /**
+     * Blanks: whitespace, Unicode spaces (no-break space, ...) and format characters (zero-width
+     * space and joiners, word joiner, soft hyphen, byte order mark, ...): none of them shows when
+     * pasted. The PrestaShop module has the same rule (EverifinWebhook::blankEnd()); it is not in
+     * the binding, whose secrets are any exact bytes in every language: refusing them is the
+     * settings forms' policy.
+     */
+    private const BLANK = '[\\s\\p{Z}\\p{Cf}]';
 
     /** 'begins' or 'ends' when $secret begins or ends with a blank (else null; also for non-UTF-8). */
-    private static function blankEnd(string $secret): ?string
+    public static function blankEnd(string $secret): ?string
     {
         if (preg_match('/\\A' . self::BLANK . '/u', $secret) === 1) {
             return 'begins';
@@ -350,11 +399,16 @@ final class Everifin_Webhook_Admin
         return null;
     }
 
-    /** 'first', 'second', ... for the secret at index $i (the form's non-empty lines, in order). */
-    private static function ordinal(int $i): string
+    /** 'first', 'second', ..., 'tenth', then '11th', '21st', '22nd', '23rd', ... for the secret at index $i. */
+    public static function ordinal(int $i): string
     {
         $words = ['first', 'second', 'third', 'fourth', 'fifth', 'sixth', 'seventh', 'eighth', 'ninth', 'tenth'];
-        return $words[$i] ?? ($i + 1) . 'th';
+        if (isset($words[$i])) {
+            return $words[$i];
+        }
+        $n = $i + 1;
+        $suffix = in_array($n % 100, [11, 12, 13], true) ? 'th' : (['th', 'st', 'nd', 'rd'][$n % 10] ?? 'th');
+        return $n . $suffix;
     }
 
     /** Back to the settings page with $message shown once to this user as an error; nothing saved. */

@@ -23,11 +23,15 @@ final class Everifin_Webhook_Plugin
 {
     public const META_STATE = '_everifin_webhook_state';
     public const OPTION_SECRETS = 'everifin_webhook_secrets';
-    /** The last delivery answered with an error (time, HTTP status, status name, message): never its body or header. */
+    /**
+     * The last delivery answered with an error: time, HTTP status and status name only. Not the
+     * library's message, which quotes the request (a header part, a field's text): a stranger could
+     * otherwise put text of their choice on the settings page. Never the body or the header.
+     */
     public const OPTION_LAST_REJECTED = 'everifin_webhook_last_rejected';
     /** The last verified delivery that matched no order (time, event id, the ids looked for). */
     public const OPTION_LAST_UNMATCHED = 'everifin_webhook_last_unmatched';
-    /** Seconds between two records of one kind: a stranger's flood of requests writes at most one row a minute. */
+    /** Seconds between two records of one kind: a stranger's flood of requests writes at most one row a minute (trace()). */
     public const TRACE_INTERVAL = 60;
     public const REST_NAMESPACE = 'everifin/v1';
     public const REST_ROUTE = '/webhook';
@@ -72,10 +76,22 @@ final class Everifin_Webhook_Plugin
         ]);
     }
 
-    /** The route's path as WordPress matches it (case-insensitively, without a trailing slash). */
+    /**
+     * Whether WordPress would dispatch $route to the webhook route: the same test as
+     * WP_REST_Server::match_request_to_handler(), preg_match('@^' . $route . '$@i', $path), whose
+     * `$` also matches before a final "\n" (?rest_route=/everifin/v1/webhook%0A), on the path
+     * without trailing slashes or backslashes (rest_api_loaded()'s untrailingslashit()). Every
+     * path WordPress would answer with handle() therefore goes through preDispatch().
+     */
     public static function isWebhookRoute(string $route): bool
     {
-        return strcasecmp(rtrim($route, '/'), '/' . self::REST_NAMESPACE . self::REST_ROUTE) === 0;
+        return preg_match('@^' . preg_quote(self::routePath(), '@') . '$@i', rtrim($route, '/\\')) === 1;
+    }
+
+    /** The route as WordPress registers it: "/everifin/v1/webhook". */
+    public static function routePath(): string
+    {
+        return '/' . self::REST_NAMESPACE . self::REST_ROUTE;
     }
 
     /**
@@ -88,6 +104,12 @@ final class Everifin_Webhook_Plugin
      * emptied afterwards, so that WordPress's filters after dispatch (rest_filter_response_fields
      * reads $request['_fields']) have nothing to decode. The route stays registered (discovery,
      * and the same callback when this filter is not run); other routes and methods are untouched.
+     * The response carries the matched route and handler, as respond_to_request() sets them
+     * (rest_post_dispatch's rest_send_allow_header() adds "Allow: POST"). The filters WordPress
+     * runs between the match and the answer, rest_request_before_callbacks,
+     * rest_dispatch_request and rest_request_after_callbacks, are not run for this route: in
+     * WordPress they come after has_valid_params() decoded the body, and a filter reading a
+     * parameter would decode it (readme.txt, "Which WordPress filters run for the webhook URL?").
      *
      * @param mixed $result
      * @param mixed $server
@@ -102,6 +124,13 @@ final class Everifin_Webhook_Plugin
         }
         $response = self::handle($request);
         $request->set_body('');
+        // What WP_REST_Server::respond_to_request() sets on a response: rest_send_allow_header()
+        // (rest_post_dispatch) adds "Allow: POST" only to a response with a matched route.
+        $response->set_matched_route(self::routePath());
+        $handler = $server instanceof WP_REST_Server ? ($server->get_routes()[self::routePath()][0] ?? null) : null;
+        if (is_array($handler)) {
+            $response->set_matched_handler($handler);
+        }
         return $response;
     }
 
@@ -211,12 +240,12 @@ final class Everifin_Webhook_Plugin
 
     /**
      * An error answer, recorded for the settings page (OPTION_LAST_REJECTED): the time, the HTTP
-     * status, the status name and the message, which names the fault and never a secret. Not the
-     * body, not the header.
+     * status and the status name; the page describes the status in its own words. Not the message
+     * (it may quote the request), not the body, not the header.
      */
     private static function refuse(string $status, string $message, int $httpStatus): WP_REST_Response
     {
-        self::trace(self::OPTION_LAST_REJECTED, ['httpStatus' => $httpStatus, 'status' => $status, 'message' => self::clip($message, 300)]);
+        self::trace(self::OPTION_LAST_REJECTED, ['httpStatus' => $httpStatus, 'status' => $status]);
         $data = ['ok' => false];
         if ($status !== '') {
             $data['status'] = $status;
@@ -228,12 +257,24 @@ final class Everifin_Webhook_Plugin
     /**
      * Stores $record with the time in $option (autoload off), unless the last record of that kind
      * is younger than TRACE_INTERVAL: at most one database write a minute per kind, whatever a
-     * stranger sends. Never changes the answer: a failure here is ignored.
+     * stranger sends, also in parallel. The read, the check and the write hold a MySQL named lock
+     * taken without waiting (GET_LOCK(name, 0)): a request that finds it held writes nothing, and
+     * the next one reads the row the holder wrote. Never changes the answer: a failure here is
+     * ignored.
      *
      * @param array<string, mixed> $record
      */
     private static function trace(string $option, array $record): void
     {
+        global $wpdb;
+        try {
+            $name = 'everifin-webhook:' . substr(md5($wpdb->prefix . (defined('DB_NAME') ? DB_NAME : '')), 0, 12) . ':' . $option;
+            if ((string) $wpdb->get_var($wpdb->prepare('SELECT GET_LOCK(%s, %d)', $name, 0)) !== '1') {
+                return;
+            }
+        } catch (\Throwable $e) {
+            return;
+        }
         try {
             $now = time();
             $last = get_option($option, null);
@@ -248,6 +289,12 @@ final class Everifin_Webhook_Plugin
             }
         } catch (\Throwable $e) {
             // The record is for the merchant's information only.
+        } finally {
+            try {
+                $wpdb->get_var($wpdb->prepare('SELECT RELEASE_LOCK(%s)', $name));
+            } catch (\Throwable $e) {
+                // Released with the connection at the latest.
+            }
         }
     }
 
