@@ -19,6 +19,12 @@ final class Environment
      */
     public const STABLE_DIR = '/opt/everifin-webhook';
 
+    /** How diagnose()'s fixes that name files in this package's folder start (withoutIniAdvice()). */
+    private const FIX_WRITE_HEADER = 'Run php ';
+    private const FIX_CLI_SERVER = 'php -S needs ';
+    private const FIX_ADD_TO_INI = 'Add to php.ini: ';
+    private const FIX_RESTART = 'Then restart PHP-FPM';
+
     private function __construct()
     {
     }
@@ -59,15 +65,15 @@ final class Environment
             }
             if (!Native::isCommandLine()) {
                 if (!is_file(Native::preloadHeaderPath())) {
-                    $fix[] = 'Run php ' . Native::packageDir() . '/bin/ffi-header.php once: it writes ' . Native::preloadHeaderPath() . ' (the header ffi.preload loads) and prints the php.ini lines.';
+                    $fix[] = self::FIX_WRITE_HEADER . Native::packageDir() . '/bin/ffi-header.php once: it writes ' . Native::preloadHeaderPath() . ' (the header ffi.preload loads) and prints the php.ini lines.';
                 }
                 if (PHP_SAPI === 'cli-server') {
-                    $fix[] = 'php -S needs FFI enabled and the scope preloaded: php -d ffi.enable=1 -d ffi.preload=' . Native::preloadHeaderPath() . ' -S 127.0.0.1:8000 ...';
+                    $fix[] = self::FIX_CLI_SERVER . 'FFI enabled and the scope preloaded: php -d ffi.enable=1 -d ffi.preload=' . Native::preloadHeaderPath() . ' -S 127.0.0.1:8000 ...';
                 } else {
                     foreach (Native::missingIniLines() as $line) {
-                        $fix[] = 'Add to php.ini: ' . $line . ($line === 'opcache.preload=' . $preloadScript ? ' (and opcache.preload_user=<the pool user> when the master starts as root)' : '');
+                        $fix[] = self::FIX_ADD_TO_INI . $line . ($line === 'opcache.preload=' . $preloadScript ? ' (and opcache.preload_user=<the pool user> when the master starts as root)' : '');
                     }
-                    $fix[] = 'Then restart PHP-FPM/Apache (a reload with process_control_timeout = 10s in php-fpm.conf drops no request).';
+                    $fix[] = self::FIX_RESTART . '/Apache (a reload with process_control_timeout = 10s in php-fpm.conf drops no request).';
                 }
             } elseif ($ffiEnable !== '' && strtolower($ffiEnable) !== 'preload' && !Native::ffiFullyEnabled()) {
                 $fix[] = 'Run PHP with -d ffi.enable=1 (or ffi.enable=preload, the default, which allows FFI in the CLI).';
@@ -232,10 +238,11 @@ final class Environment
     {
         $d ??= self::diagnose();
         if (isset($d['reason'])) {
-            $d['reason'] = (string) preg_replace('/ \((?:add to php\.ini: |start the built-in server as ).*\)\z/s', '', (string) $d['reason']);
+            $how = preg_quote(Native::HOW_ADD_TO_INI, '/') . '|' . preg_quote(Native::HOW_START_CLI_SERVER, '/');
+            $d['reason'] = (string) preg_replace('/ \((?:' . $how . ').*\)\z/s', '', (string) $d['reason']);
         }
         $d['fix'] = array_values(array_filter((array) ($d['fix'] ?? []), static function ($fix): bool {
-            foreach (['Add to php.ini: ', 'Run php ', 'php -S needs ', 'Then restart PHP-FPM'] as $start) {
+            foreach ([self::FIX_ADD_TO_INI, self::FIX_WRITE_HEADER, self::FIX_CLI_SERVER, self::FIX_RESTART] as $start) {
                 if (str_starts_with((string) $fix, $start)) {
                     return false;
                 }

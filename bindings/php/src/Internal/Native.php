@@ -163,13 +163,20 @@ final class Native
         return [$header . ' (ffi.preload)', $lib];
     }
 
+    /**
+     * How missingScopeReason() starts its closing advice, which names files in this package's
+     * folder (Environment::withoutIniAdvice() removes it).
+     */
+    public const HOW_ADD_TO_INI = 'add to php.ini: ';
+    public const HOW_START_CLI_SERVER = 'start the built-in server as ';
+
     private static function missingScopeReason(string $mode): string
     {
         $why = sprintf('the %s scope is not preloaded in %s (ffi.enable=%s)', self::SCOPE, PHP_SAPI, $mode);
         $lines = self::missingIniLines();
-        $how = $lines === [] ? 'check the error log for what ffi.preload/preload.php reported' : 'add to php.ini: ' . implode(', ', $lines);
+        $how = $lines === [] ? 'check the error log for what ffi.preload/preload.php reported' : self::HOW_ADD_TO_INI . implode(', ', $lines);
         if (PHP_SAPI === 'cli-server') {
-            $how = 'start the built-in server as php -d ffi.enable=1 -d ffi.preload=' . self::preloadHeaderPath() . ' -S ...';
+            $how = self::HOW_START_CLI_SERVER . 'php -d ffi.enable=1 -d ffi.preload=' . self::preloadHeaderPath() . ' -S ...';
         }
         return $why . '; the pure-PHP backend is used instead of loading the library in every request (' . $how . ')';
     }
