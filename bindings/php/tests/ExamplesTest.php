@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace Everifin\Webhook\Tests;
 
+use Everifin\Webhook\SecretInput;
 use Everifin\Webhook\Verifier;
 use PHPUnit\Framework\TestCase;
 
@@ -557,8 +558,8 @@ final class ExamplesTest extends TestCase
 
     /**
      * A blank at either end of a pasted secret makes every genuine webhook a 401: both settings
-     * forms refuse it, also the invisible ones (word joiner, zero-width joiners, soft hyphen), and
-     * name the secret by its position.
+     * forms refuse it through the binding's SecretInput, also the invisible ones (word joiner,
+     * zero-width joiners, soft hyphen), and name the secret by its position.
      *
      * @return iterable<string, array{0: string, 1: ?string}>
      */
@@ -580,8 +581,7 @@ final class ExamplesTest extends TestCase
     /** @dataProvider blankEnds */
     public function testBothSettingsFormsFindABlankAtEitherEnd(string $secret, ?string $end): void
     {
-        $this->assertSame($end, \Everifin_Webhook_Admin::blankEnd($secret));
-        $this->assertSame($end, \EverifinWebhook::blankEnd($secret));
+        $this->assertSame($end, SecretInput::blankEnd($secret));
     }
 
     public function testBothSettingsFormsNameTheSecretByItsPosition(): void
@@ -589,8 +589,7 @@ final class ExamplesTest extends TestCase
         $want = [0 => 'first', 1 => 'second', 9 => 'tenth', 10 => '11th', 11 => '12th', 12 => '13th', 20 => '21st', 21 => '22nd', 22 => '23rd', 23 => '24th',
             100 => '101st', 110 => '111th', 111 => '112th'];
         foreach ($want as $i => $word) {
-            $this->assertSame($word, \Everifin_Webhook_Admin::ordinal($i), "index $i");
-            $this->assertSame($word, \EverifinWebhook::ordinal($i), "index $i");
+            $this->assertSame($word, SecretInput::ordinal($i), "index $i");
         }
     }
 

@@ -92,38 +92,6 @@ class EverifinWebhook extends Module
     }
 
     /**
-     * Blanks: whitespace, Unicode spaces (no-break space, ...) and format characters (zero-width
-     * space and joiners, word joiner, soft hyphen, byte order mark, ...): none of them shows when
-     * pasted. The WooCommerce plugin has the same rule (Everifin_Webhook_Admin::blankEnd()).
-     */
-    private const BLANK = '[\\s\\p{Z}\\p{Cf}]';
-
-    /** 'begins' or 'ends' when $secret begins or ends with a blank (else null; also for non-UTF-8). */
-    public static function blankEnd(string $secret): ?string
-    {
-        if (preg_match('/\\A' . self::BLANK . '/u', $secret) === 1) {
-            return 'begins';
-        }
-        if (preg_match('/' . self::BLANK . '\\z/u', $secret) === 1) {
-            return 'ends';
-        }
-        return null;
-    }
-
-    /** 'first', 'second', ..., 'tenth', then '11th', '21st', '22nd', '23rd', ... for the secret at index $i. */
-    public static function ordinal(int $i): string
-    {
-        $words = ['first', 'second', 'third', 'fourth', 'fifth', 'sixth', 'seventh', 'eighth', 'ninth', 'tenth'];
-        if (isset($words[$i])) {
-            return $words[$i];
-        }
-        $n = $i + 1;
-        $suffixes = ['th', 'st', 'nd', 'rd'];
-        $suffix = in_array($n % 100, [11, 12, 13], true) || !isset($suffixes[$n % 10]) ? 'th' : $suffixes[$n % 10];
-        return $n . $suffix;
-    }
-
-    /**
      * A line in Advanced Parameters > Logs about an order (severity 1: informative, 3: error).
      * PrestaShop refuses <, >, { and } in a log message: they are replaced.
      */
@@ -295,19 +263,11 @@ class EverifinWebhook extends Module
                     $error = $e->getMessage();   // names the problem, never a secret
                 }
             }
-            // A secret is used as its exact bytes, so a blank pasted with it would make every
-            // genuine webhook a 401 SIGNATURE_MISMATCH, which Everifin does not retry. Everifin's
-            // secrets have no blank at either end: refuse one, naming which and never showing it.
-            foreach ($error === null ? $secrets : [] as $i => $secret) {
-                $end = self::blankEnd($secret);
-                if ($end !== null) {
-                    $error = sprintf(
-                        'Not saved: the %s secret %s with a space or another blank character. Everifin signs with the exact secret, so every webhook would be rejected (401 SIGNATURE_MISMATCH). Paste it again without the blank. The configured secrets are unchanged.',
-                        self::ordinal($i),
-                        $end
-                    );
-                    break;
-                }
+            // A blank pasted with a secret would make every genuine webhook a 401 (SecretInput).
+            $blank = $error === null && class_exists(\Everifin\Webhook\SecretInput::class)
+                ? \Everifin\Webhook\SecretInput::blankProblem($secrets) : null;
+            if ($blank !== null) {
+                $error = 'Not saved: ' . $blank . ' The configured secrets are unchanged.';
             }
             if ($error !== null) {
                 $out .= $this->displayError(htmlspecialchars($error, ENT_QUOTES)); // displayError() prints HTML as given

@@ -8,6 +8,7 @@ declare(strict_types=1);
 
 use Everifin\Webhook\Environment;
 use Everifin\Webhook\Exception\WebhookException;
+use Everifin\Webhook\SecretInput;
 use Everifin\Webhook\Verifier;
 
 if (!defined('ABSPATH')) {
@@ -360,55 +361,14 @@ final class Everifin_Webhook_Admin
                 self::failSave('Not saved: ' . rtrim($e->getMessage(), '.') . '. The configured secrets are unchanged.');
             }
         }
-        // A secret is used as its exact bytes, so a space pasted with it would make every genuine
-        // webhook a 401 SIGNATURE_MISMATCH, which Everifin does not retry. Everifin's secrets have
-        // no blank at either end: refuse one, naming which secret and never showing it.
-        foreach ($secrets as $i => $secret) {
-            $end = self::blankEnd($secret);
-            if ($end !== null) {
-                self::failSave(sprintf(
-                    'Not saved: the %s secret %s with a space or another blank character. Everifin signs with the exact secret, so every webhook would be rejected (401 SIGNATURE_MISMATCH). Paste it again without the blank. The configured secrets are unchanged.',
-                    self::ordinal($i),
-                    $end
-                ));
-            }
+        // A blank pasted with a secret would make every genuine webhook a 401 (SecretInput).
+        $blank = class_exists(SecretInput::class) ? SecretInput::blankProblem($secrets) : null;
+        if ($blank !== null) {
+            self::failSave('Not saved: ' . $blank . ' The configured secrets are unchanged.');
         }
         Everifin_Webhook_Plugin::saveSecrets($secrets);
         wp_safe_redirect(self::pageUrl(['updated' => '1']));
         exit;
-    }
-
-    /**
-     * Blanks: whitespace, Unicode spaces (no-break space, ...) and format characters (zero-width
-     * space and joiners, word joiner, soft hyphen, byte order mark, ...): none of them shows when
-     * pasted. The PrestaShop module has the same rule (EverifinWebhook::blankEnd()); it is not in
-     * the binding, whose secrets are any exact bytes in every language: refusing them is the
-     * settings forms' policy.
-     */
-    private const BLANK = '[\\s\\p{Z}\\p{Cf}]';
-
-    /** 'begins' or 'ends' when $secret begins or ends with a blank (else null; also for non-UTF-8). */
-    public static function blankEnd(string $secret): ?string
-    {
-        if (preg_match('/\\A' . self::BLANK . '/u', $secret) === 1) {
-            return 'begins';
-        }
-        if (preg_match('/' . self::BLANK . '\\z/u', $secret) === 1) {
-            return 'ends';
-        }
-        return null;
-    }
-
-    /** 'first', 'second', ..., 'tenth', then '11th', '21st', '22nd', '23rd', ... for the secret at index $i. */
-    public static function ordinal(int $i): string
-    {
-        $words = ['first', 'second', 'third', 'fourth', 'fifth', 'sixth', 'seventh', 'eighth', 'ninth', 'tenth'];
-        if (isset($words[$i])) {
-            return $words[$i];
-        }
-        $n = $i + 1;
-        $suffix = in_array($n % 100, [11, 12, 13], true) ? 'th' : (['th', 'st', 'nd', 'rd'][$n % 10] ?? 'th');
-        return $n . $suffix;
     }
 
     /** Back to the settings page with $message shown once to this user as an error; nothing saved. */
