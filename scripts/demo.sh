@@ -90,10 +90,8 @@ if php "$ROOT/bindings/php/bin/ffi-header.php" --out="$WORK/everifin_webhook.ffi
 fi
 # router.php: unknown paths answer 404 (php -S would answer them with index.php, 200).
 source "$ROOT/scripts/php-server.sh"
-if ! start_php_server "$WORK/server.log" php -d ffi.enable=1 "${preload[@]}" -- -t "$SHOP" "$SHOP/router.php"; then
-  echo "demo: the PHP server did not start" >&2
-  exit 1
-fi
+# On failure start_php_server has printed why, with the server's log.
+start_php_server "$WORK/server.log" php -d ffi.enable=1 "${preload[@]}" -- -t "$SHOP" "$SHOP/router.php" || exit 1
 say "demo shop on http://127.0.0.1:$PORT (PHP built-in server, SQLite $EVERIFIN_DEMO_DB, $kept)"
 
 # 4. The scenario.

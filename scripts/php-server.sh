@@ -14,6 +14,8 @@ start_php_server() {
   while (($#)) && [ "$1" != "--" ]; do cmd+=("$1"); shift; done
   (($#)) && shift
   after=("$@")
+  # Emptied here, not only by the redirect below: that one happens in the background child, and
+  # the loop must not read a port from a previous run's log before the child has opened it.
   : >"$log"
   "${cmd[@]}" -S 127.0.0.1:0 "${after[@]}" >"$log" 2>&1 &
   SERVER_PID=$!
