@@ -176,22 +176,10 @@ install_plugin() {
 # and without sudo; the last line (php-fpm -t, reload) is start_web's and the update's business.
 native_setup() {
   wpcli native-setup > "$TMP/native-setup.sh" || return 1
-  python3 - "$TMP/native-setup.sh" "$PLUGIN_DIR" "$PHPV" "$ROOT/plugins/woocommerce/everifin-webhook/readme.txt" <<'PY' || return 1
-import difflib, sys, textwrap
-page, plugin, phpv = open(sys.argv[1]).read(), sys.argv[2], sys.argv[3]
-readme = open(sys.argv[4]).read().splitlines()
-want = (page.replace(plugin, "/var/www/html/wp-content/plugins/everifin-webhook")
-        .replace("php-fpm" + phpv, "php-fpm8.2").replace("/etc/php/%s/" % phpv, "/etc/php/8.2/").replace("php%s-fpm" % phpv, "php8.2-fpm"))
-first, last = want.splitlines()[0], want.splitlines()[-1]
-i = next((n for n, l in enumerate(readme) if l.strip() == first), None)
-j = next((n for n in range(i or 0, len(readme)) if readme[n].strip() == last), None)
-got = "" if i is None or j is None else textwrap.dedent("\n".join(readme[i:j + 1])) + "\n"
-if got != want:
-    print("readme.txt's Installation step 3 differs from the settings page's commands (with readme.txt's example paths):")
-    sys.stdout.writelines(difflib.unified_diff(got.splitlines(True), want.splitlines(True), "readme.txt", "settings page"))
-    sys.exit(1)
-print("readme.txt step 3 = the settings page's commands")
-PY
+  python3 "$ROOT/tests/dist/readme_block.py" "$ROOT/plugins/woocommerce/everifin-webhook/readme.txt" "$TMP/native-setup.sh" \
+    --what "the settings page's commands (Installation step 3)" \
+    --replace "$PLUGIN_DIR" /var/www/html/wp-content/plugins/everifin-webhook --replace "php-fpm$PHPV" php-fpm8.2 \
+    --replace "/etc/php/$PHPV/" /etc/php/8.2/ --replace "php$PHPV-fpm" php8.2-fpm > /dev/null || return 1
   mkdir -p "$(dirname "$NATIVE_DIR")" "$(dirname "$NATIVE_INI")"
   sed -e '/^sudo php-fpm.* -t && /d' -e 's/^sudo //' -e "s#/opt/everifin-webhook#$NATIVE_DIR#g" \
     -e "s#/etc/php/$PHPV/fpm/conf.d/90-everifin-webhook.ini#$NATIVE_INI#" "$TMP/native-setup.sh" > "$TMP/native-setup-run.sh"
@@ -267,21 +255,9 @@ send_recipe() {
   fi
   echo "shipped order-safety --require-decisions: $(grep -E '^(summary|decisions):' "$TMP/send-required.out" | tr '\n' ' ')"
   a="$(wpcli order)" && b="$(wpcli order)" || return 1
-  python3 - "$ROOT/docs/cli.md" "$ROOT/plugins/woocommerce/everifin-webhook/readme.txt" > "$TMP/send-recipe.sh" <<'PY' || return 1
-import re, sys, textwrap
-doc = open(sys.argv[1]).read()
-m = re.search(r"<!-- woocommerce-send[^>]*-->\n```sh\n(.*?)```\n<!-- /woocommerce-send -->", doc, re.S)
-if not m:
-    sys.exit("docs/cli.md: no woocommerce-send block")
-block = m.group(1)
-lines = open(sys.argv[2]).read().splitlines()
-first = block.splitlines()[0]
-i = next((n for n, l in enumerate(lines) if l.strip() == first), None)
-got = None if i is None else textwrap.dedent("\n".join(lines[i:i + len(block.splitlines())])) + "\n"
-if got != block:
-    sys.exit("readme.txt's FAQ does not give docs/cli.md's woocommerce-send lines:\n%s" % got)
-print(block, end="")
-PY
+  python3 "$ROOT/tests/dist/readme_block.py" --doc-block "$ROOT/docs/cli.md" woocommerce-send > "$TMP/send-block.sh" || return 1
+  python3 "$ROOT/tests/dist/readme_block.py" "$ROOT/plugins/woocommerce/everifin-webhook/readme.txt" "$TMP/send-block.sh" \
+    --what "docs/cli.md's woocommerce-send lines (FAQ)" > "$TMP/send-recipe.sh" || return 1
   sed -i -e "s/4711/$a/g; s/4712/$b/g" -e "s#scenarios/order-safety.json#$ROOT/scenarios/order-safety.json#" \
     -e "s#^everifin-webhook send#$cli send#" -e "s#https://shop.example#http://127.0.0.1:$PORT_FFI#" \
     -e "s#secrets.txt#$TMP/send-secrets.txt#" "$TMP/send-recipe.sh"
