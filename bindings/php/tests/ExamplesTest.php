@@ -615,13 +615,14 @@ final class ExamplesTest extends TestCase
         $this->assertCount(1, \PsStub::$history);
         $this->assertSame('BOOKED', json_decode(\PsStub::$stateTable[1042], true)['status']);
 
-        // The order row is locked (SELECT ... FOR UPDATE inside a transaction) before its state is read.
+        // The order row is locked (SELECT ... FOR UPDATE inside a transaction, sent unchanged by
+        // executeS) before its state is read (getValue: PrestaShop appends LIMIT 1).
         $log = array_values(array_filter(\PsStub::$log, static fn ($q) => !str_starts_with($q, 'CREATE TABLE')));
         $this->assertSame([
             'START TRANSACTION',
-            'SELECT `id_order` FROM `ps_orders` WHERE `id_order` = 1042 LIMIT 1 FOR UPDATE',
+            'SELECT `id_order` FROM `ps_orders` WHERE `id_order` = 1042 FOR UPDATE',
             'new Order(1042)',
-            'SELECT `state` FROM `ps_everifin_webhook_state` WHERE `id_order` = 1042',
+            'SELECT `state` FROM `ps_everifin_webhook_state` WHERE `id_order` = 1042 LIMIT 1',
         ], array_slice($log, -6, 4));
         $this->assertStringStartsWith('REPLACE INTO `ps_everifin_webhook_state`', $log[count($log) - 2]);
         $this->assertSame('COMMIT', $log[count($log) - 1]);
@@ -712,7 +713,7 @@ final class ExamplesTest extends TestCase
         $this->assertCount(1, \PsStub::$logs);
         [$message, $severity, $type, $id] = \PsStub::$logs[0];
         $this->assertSame([3, null, null], [$severity, $type, $id]);
-        $this->assertStringContainsString('RuntimeException: MySQL server has gone away', $message);
+        $this->assertStringContainsString('PDOException: SQLSTATE[HY000]: General error: 2006 MySQL server has gone away', $message);
         $this->assertStringNotContainsString(self::SECRET, $message);
     }
 

@@ -6,6 +6,12 @@
  * order with the order row locked. The configuration page takes the hook secrets and says which
  * backend of the bundled everifin-webhook library runs (native through FFI, or pure PHP) and why.
  *
+ * Every query goes through PrestaShop's Db as it is: Db::getRow() and Db::getValue() append
+ * " LIMIT 1" to whatever they are given (a query with its own LIMIT, or FOR UPDATE, is broken by
+ * it), so they only get plain SELECTs without LIMIT; the locking read goes through executeS(),
+ * which sends the query unchanged. Reads pass $use_cache = false (a cached answer would skip the
+ * lock or give an old state).
+ *
  * This file is read by PrestaShop's module list on any PHP it runs on: it keeps to PHP 7.1 syntax
  * and loads the library (PHP 8.1) only where it can run, so an older PHP gets a clear refusal at
  * install time instead of a parse error.
@@ -101,17 +107,24 @@ class EverifinWebhook extends Module
         PrestaShopLogger::addLog($message, $severity, null, $idOrder === null ? null : 'Order', $idOrder, true);
     }
 
-    /** Reads the state of an order; call with the order row locked (see the front controller). */
+    /**
+     * Reads the state of an order; call with the order row locked (see the front controller).
+     * getValue() appends " LIMIT 1" to the query: it has none.
+     */
     public static function loadState(int $idOrder): string
     {
         $v = Db::getInstance()->getValue('SELECT `state` FROM `' . _DB_PREFIX_ . self::STATE_TABLE . '` WHERE `id_order` = ' . (int) $idOrder, false);
         return is_string($v) ? $v : '';
     }
 
+    /**
+     * Stores the state JSON byte for byte: pSQL() with $htmlOK true (without it, PrestaShop's
+     * escape() runs strip_tags(nl2br()) and would cut a status such as "<x>" out of the JSON).
+     */
     public static function saveState(int $idOrder, string $stateJson): void
     {
         Db::getInstance()->execute('REPLACE INTO `' . _DB_PREFIX_ . self::STATE_TABLE . '` (`id_order`, `state`) VALUES ('
-            . (int) $idOrder . ", '" . pSQL($stateJson) . "')");
+            . (int) $idOrder . ", '" . pSQL($stateJson, true) . "')");
     }
 
     /**
@@ -129,9 +142,10 @@ class EverifinWebhook extends Module
             throw new RuntimeException('cannot start a transaction');
         }
         try {
-            // Db::getValue adds "LIMIT 1" unless the query has one: it must come before FOR UPDATE.
-            $locked = $db->getValue('SELECT `id_order` FROM `' . _DB_PREFIX_ . 'orders` WHERE `id_order` = ' . (int) $idOrder . ' LIMIT 1 FOR UPDATE', false);
-            $result = $locked ? $work() : null;
+            // executeS() sends the query as written. Not getValue()/getRow(): they always append
+            // " LIMIT 1", and "... FOR UPDATE LIMIT 1" is a syntax error. Not from the cache.
+            $locked = $db->executeS('SELECT `id_order` FROM `' . _DB_PREFIX_ . 'orders` WHERE `id_order` = ' . (int) $idOrder . ' FOR UPDATE', true, false);
+            $result = is_array($locked) && $locked !== [] ? $work() : null;
         } catch (\Throwable $e) {
             $db->execute('ROLLBACK');
             throw $e;
