@@ -1,11 +1,13 @@
 <?php
 /**
  * Everifin webhook endpoint (front controller of the everifinwebhook module):
- * verify -> lock the order row -> load state -> decide -> apply -> save state -> commit.
+ * verify -> find the order -> lock its row -> load state -> decide -> apply (or note a skip the
+ * merchant must see) -> save state and Everifin's ids -> commit.
  */
 
 declare(strict_types=1);
 
+use Everifin\Webhook\Decision;
 use Everifin\Webhook\Event;
 use Everifin\Webhook\Exception\WebhookException;
 use Everifin\Webhook\Request;
@@ -41,11 +43,19 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
         try {
             $secrets = EverifinWebhook::secrets();
             if ($secrets === []) {
-                return [500, ['ok' => false, 'status' => 'INVALID_OPTIONS', 'message' => 'the Everifin hook secret is not configured in PrestaShop']];
+                return $this->refuse(500, 'INVALID_OPTIONS', 'the Everifin hook secret is not configured in PrestaShop');
             }
+            // The tables of this version, for a shop whose files were replaced without an upgrade.
+            EverifinWebhook::ensureSchema();
             $verifier = new Verifier($secrets, maxBodyBytes: self::MAX_BODY_BYTES);
             $event = $verifier->verify($rawBody, $signatureHeader);
-            foreach ($this->orderIds($event) as $idOrder) {
+            $candidates = $this->orderIds($event);
+            if ($candidates === []) {
+                // No usable externalId or hookData.orderId (e.g. a refund): the order an earlier
+                // event of the same Everifin order, payment or refund was matched to.
+                $candidates = EverifinWebhook::ordersByEverifinIds($event);
+            }
+            foreach ($candidates as $idOrder) {
                 $answer = EverifinWebhook::withOrderLocked($idOrder, function () use ($idOrder, $verifier, $event): ?array {
                     // Loaded under the lock: the state read is the one the last delivery saved.
                     $order = new Order($idOrder);
@@ -55,8 +65,16 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
                     $decision = $verifier->decide($event, EverifinWebhook::loadState($idOrder));
                     if ($decision->shouldApply()) {
                         $this->apply($order, $event);
+                    } else {
+                        $note = self::skipNote($event, $decision);
+                        if ($note !== null) {
+                            // Never a state change: a note on the order and a log line.
+                            $noted = EverifinWebhook::addPrivateNote($order, $note);
+                            EverifinWebhook::log($note . ($noted ? '' : ' (the private message on the order could not be added)'), 2, $idOrder);
+                        }
                     }
                     EverifinWebhook::saveState($idOrder, $decision->stateJson);
+                    EverifinWebhook::rememberIds($idOrder, $event);
                     // The shape `everifin-webhook send` checks (docs/design.md, "What endpoints answer").
                     return [
                         'received' => true,
@@ -72,12 +90,86 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
                 }
             }
             // Authentic but not ours (e.g. a Back Office test hook): do not make Everifin retry.
+            $this->unmatched($event);
             return [200, ['received' => true, 'order' => null, 'message' => 'no order of this shop matches the event; nothing changed']];
         } catch (WebhookException $e) {
-            return [$e->httpStatus(), ['ok' => false, 'status' => $e->status(), 'message' => $e->getMessage()]];
+            return $this->refuse($e->httpStatus(), $e->status(), $e->getMessage());
         } catch (\Throwable $e) {
             return $this->failed($e);
         }
+    }
+
+    /**
+     * The note a skipped event of a matched order needs, or null. The order is never moved for it.
+     * - the event reports money (outcome paid) that was not applied, except a repeat of what is
+     *   recorded (duplicate, unchanged): e.g. BOOKED after PROCESSING_EXPIRED (regression), a
+     *   second payment BOOKED for a paid order (already_paid);
+     * - Everifin's order-level event says the order is only partially paid (outcome
+     *   partially_paid) while a payment was booked for it (already_paid).
+     * Only ids and status names of the verified event, never other text of the request.
+     */
+    public static function skipNote(Event $event, Decision $decision): ?string
+    {
+        if ($decision->shouldApply()) {
+            return null;
+        }
+        $what = sprintf('Everifin %s %s: %s (event %s)', $event->entity, (string) $event->entityId, (string) $event->status, $event->eventId);
+        if ($event->outcome === 'paid' && !in_array($decision->reason, ['duplicate', 'unchanged'], true)) {
+            return sprintf('%s reports a payment, but it was not applied to the order (skipped: %s). %s The order was left as it is: check the payment in the Everifin Back Office and change the order state yourself if the money arrived.', $what, $decision->reason, self::skipReason($decision->reason));
+        }
+        if ($decision->reason === 'already_paid' && $event->outcome === 'partially_paid') {
+            return sprintf('%s says the order is only partially paid, although a payment was booked for it (skipped: already_paid). The order was left as it is: check the amount received in the Everifin Back Office.', $what);
+        }
+        return null;
+    }
+
+    /** What a skip reason means, in a sentence (docs/design.md, "Decide"). */
+    private static function skipReason(string $reason): string
+    {
+        $known = [
+            'regression' => 'A final status of this payment was recorded before (e.g. PROCESSING_EXPIRED, bank status unknown), and the webhooks never move a final status.',
+            'already_paid' => 'The order was paid by another payment already: the customer may have paid twice.',
+            'stale' => 'A newer status of this payment was recorded before.',
+            'same_timestamp' => 'Another status of this payment with the same time was recorded before.',
+        ];
+        return $known[$reason] ?? 'See the reason in the module\'s documentation.';
+    }
+
+    /**
+     * A verified delivery that matched no order: answered 200 (Everifin does not send it again),
+     * so it is recorded for the configuration page and logged (at most once a minute, like every
+     * trace): its event id, type, status and the ids that were looked for.
+     */
+    private function unmatched(Event $event): void
+    {
+        $hookOrderId = $event->hookData instanceof \stdClass && isset($event->hookData->orderId) && is_int($event->hookData->orderId) ? $event->hookData->orderId : null;
+        $record = [
+            'eventId' => $event->eventId,
+            'eventType' => self::clip((string) $event->eventType),
+            'status' => self::clip((string) $event->status),
+            'externalId' => $event->externalId === null ? null : self::clip($event->externalId),
+            'hookDataOrderId' => $hookOrderId,
+        ] + EverifinWebhook::everifinIds($event);
+        if (EverifinWebhook::trace('unmatched', $record)) {
+            EverifinWebhook::log(sprintf('verified delivery matched no order, answered 200 (Everifin does not send it again): event %s (%s %s), looked for %s', $record['eventId'], $record['eventType'], $record['status'], EverifinWebhook::lookedFor($record)), 2);
+        }
+    }
+
+    private static function clip(string $s): string
+    {
+        return strlen($s) > 100 ? substr($s, 0, 100) . '...' : $s;
+    }
+
+    /**
+     * An error answer, recorded for the configuration page: HTTP status and status name only
+     * (the message may quote the request).
+     *
+     * @return array{0: int, 1: array<string, mixed>}
+     */
+    private function refuse(int $httpStatus, string $status, string $message): array
+    {
+        EverifinWebhook::trace('rejected', ['httpStatus' => $httpStatus, 'status' => $status]);
+        return [$httpStatus, ['ok' => false, 'status' => $status, 'message' => $message]];
     }
 
     /**
@@ -89,12 +181,13 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
     private function failed(\Throwable $e): array
     {
         EverifinWebhook::log(sprintf('webhook not processed (answered 500, Everifin retries): %s: %s at %s:%d', get_class($e), $e->getMessage(), $e->getFile(), $e->getLine()), 3);
-        return [500, ['ok' => false, 'status' => 'INTERNAL', 'message' => 'the shop could not process the webhook; it will be retried']];
+        return $this->refuse(500, 'INTERNAL', 'the shop could not process the webhook; it will be retried');
     }
 
     /**
      * The orders the event names, most specific first: its externalId (the shop's order id, set
-     * when the payment was created), else hookData.orderId.
+     * when the payment was created), else hookData.orderId. When it names none, handle() looks
+     * for the order by Everifin's ids recorded from earlier events (ordersByEverifinIds()).
      *
      * @return list<int>
      */
