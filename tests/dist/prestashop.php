@@ -9,7 +9,7 @@
  * folder has an index.php; install creates the tables; a payment BOOKED moves the order to
  * PS_OS_PAYMENT once; the duplicate is skipped; a forged request is 401 and recorded; a refund
  * without externalId finds its order by Everifin's orderId; a delivery that matches no order is
- * recorded and logged once a minute.
+ * logged and recorded once a minute.
  *
  *     [EVF_PS_MYSQL=/path/mysqld.sock:db] php -d ffi.enable=1|0 prestashop.php UNPACKED_DIR ffi|php
  * Prints one line per check; exit status 1 on any failure.
@@ -182,7 +182,7 @@ $refund = json_encode(['eventId' => '4e896aa3-bbba-4a75-a888-000000000026', 'eve
 $check("a refund without externalId finds its order by Everifin's orderId -> 200 apply, refunded, logged",
     [$code, $payload['order'] ?? null, $payload['orderOutcome'] ?? null] === [200, 77, 'refunded'] && str_contains((string) end(PsStub::$logs)[0], 'a refund was booked at the bank'), [$code, $payload]);
 
-// A verified delivery for no order of this shop: recorded and logged, at most once a minute.
+// A verified delivery for no order of this shop: logged, and recorded at most once a minute.
 $logs = count(PsStub::$logs);
 foreach (['43', '44'] as $i => $ext) {
     $stray = json_encode(['eventId' => "0f6f3a52-7f38-4c56-9d0e-1d8f1b0c2a8$i", 'eventType' => 'payment.statusChange', 'eventTimestamp' => $now->format('Y-m-d\TH:i:s.v\Z'),
@@ -190,8 +190,8 @@ foreach (['43', '44'] as $i => $ext) {
     [$code, $payload] = $c->handle($stray, $sign($stray, $secret));
 }
 $trace = array_column($rows('everifin_webhook_trace'), null, 0);
-$check('unmatched deliveries -> 200, the first recorded and logged, the second (same minute) not',
-    $code === 200 && array_key_exists('order', $payload) && $payload['order'] === null && count(PsStub::$logs) === $logs + 1
+$check('unmatched deliveries -> 200, both logged, the first recorded, the second (same minute) not',
+    $code === 200 && array_key_exists('order', $payload) && $payload['order'] === null && count(PsStub::$logs) === $logs + 2
     && str_contains(end(PsStub::$logs)[0], 'matched no order') && str_contains((string) ($trace['unmatched'][2] ?? ''), '"externalId":"43"'), [$trace, array_slice(PsStub::$logs, $logs)]);
 $page = (new EverifinWebhook())->getContent();
 $check('the configuration page shows the last rejected and unmatched deliveries', str_contains($page, 'HTTP 401 SIGNATURE_MISMATCH: no signature in the Signature header matches')

@@ -147,20 +147,23 @@ final class PrestaShopTest extends TestCase
         $this->assertCount(1, \PsStub::$logs);
         [$message, $severity, $type, $id] = \PsStub::$logs[0];
         $this->assertSame([2, null, null], [$severity, $type, $id]);
-        $this->assertSame('everifin-webhook: verified delivery matched no order, answered 200 (Everifin does not send it again): event 41414141-4141-4141-8141-414141414141 (payment.statusChange BOOKED), looked for externalId "4300", hookData.orderId 4301, Everifin paymentId ' . self::PAY_A, $message);
+        $this->assertSame('everifin-webhook: verified delivery matched no order, answered 200 (Everifin does not send it again): event 41414141-4141-4141-8141-414141414141 (payment.statusChange BOOKED), looked for externalId "4300", hookData.orderId 4301, Everifin paymentId ' . self::PAY_A
+            . ': money was reported for an order this shop cannot find. Check the payment in the Everifin Back Office.', $message);
         $record = \PsStub::$traces['unmatched']['record'];
         $this->assertStringNotContainsString('not stored', $record, 'no text of the request but ids and status names');
         $this->assertEqualsWithDelta(time(), \PsStub::$traces['unmatched']['time'], 5);
 
-        // A second one within the minute: neither recorded nor logged.
-        self::deliver('41414141-4141-4141-8141-414141414142', 'payment.statusChange', '2024-05-07T10:00:01.000Z', ['paymentId' => self::PAY_B, 'status' => 'BOOKED', 'externalId' => '4400']);
-        $this->assertCount(1, \PsStub::$logs);
+        // A second one within the minute: logged (informative: no money reported), not recorded.
+        self::deliver('41414141-4141-4141-8141-414141414142', 'payment.statusChange', '2024-05-07T10:00:01.000Z', ['paymentId' => self::PAY_B, 'status' => 'PROCESSING', 'externalId' => '4400']);
+        $this->assertCount(2, \PsStub::$logs);
+        $this->assertSame([1, null, null], array_slice(\PsStub::$logs[1], 1));
+        $this->assertStringEndsWith('looked for externalId "4400", Everifin paymentId ' . self::PAY_B, \PsStub::$logs[1][0]);
         $this->assertSame($record, \PsStub::$traces['unmatched']['record']);
-        // A minute later: both.
+        // A minute later: recorded again.
         \PsStub::$traces['unmatched']['time'] -= \EverifinWebhook::TRACE_INTERVAL;
         self::deliver('41414141-4141-4141-8141-414141414143', 'payment.statusChange', '2024-05-07T10:00:02.000Z', ['paymentId' => self::PAY_B, 'status' => 'BOOKED', 'externalId' => '4400']);
-        $this->assertCount(2, \PsStub::$logs);
-        $this->assertStringContainsString('event 41414141-4141-4141-8141-414141414143', \PsStub::$logs[1][0]);
+        $this->assertCount(3, \PsStub::$logs);
+        $this->assertStringContainsString('"eventId":"41414141-4141-4141-8141-414141414143"', \PsStub::$traces['unmatched']['record']);
 
         $html = self::page();
         $this->assertMatchesRegularExpression('~<p class="everifin-webhook-last-unmatched">Last verified delivery that matched no order: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d, event 41414141-4141-4141-8141-414141414143 \(payment.statusChange BOOKED\), looked for externalId &quot;4400&quot;, Everifin paymentId ' . self::PAY_B . '.</p>~', $html);
@@ -207,9 +210,10 @@ final class PrestaShopTest extends TestCase
         [, $p] = self::deliver('51515151-5151-4151-8151-515151515152', 'payment.statusChange', '2024-05-07T10:10:00.000Z', ['paymentId' => self::PAY_A, 'status' => 'BOOKED', 'externalId' => '42']);
         $this->assertSame(['skip', 'regression', 8], [$p['decision']['action'], $p['decision']['reason'], $p['orderState']]);
         $this->assertSame($history, \PsStub::$history, 'the order state is never changed for a note');
-        $note = 'Everifin payment ' . self::PAY_A . ': BOOKED (event 51515151-5151-4151-8151-515151515152) reports a payment, but it was not applied to the order (skipped: regression).';
+        $note = 'Everifin payment ' . self::PAY_A . ': BOOKED (event 51515151-5151-4151-8151-515151515152) was reported paid but not applied (regression): the money may have arrived although the order is in state 8. '
+            . 'Check the payment in the Everifin Back Office before you cancel the order, ship it or ask the customer to pay again. The order was left as it is.';
         $this->assertCount(1, \PsStub::$messages);
-        $this->assertStringStartsWith($note, \PsStub::$messages[0]['message']);
+        $this->assertSame($note, \PsStub::$messages[0]['message']);
         $this->assertSame([0, 1], [\PsStub::$messages[0]['id_employee'], \PsStub::$messages[0]['private']], 'a private message: employees only');
         $this->assertSame(['id_customer' => 1, 'id_order' => 42, 'email' => 'customer@shop.example', 'status' => 'open'], \PsStub::$threads[\PsStub::$messages[0]['id_customer_thread']]);
         $this->assertCount(1, \PsStub::$logs);
@@ -229,7 +233,8 @@ final class PrestaShopTest extends TestCase
         $this->assertSame(['skip', 'already_paid', 'paid'], [$p['decision']['action'], $p['decision']['reason'], $p['orderOutcome']]);
         $this->assertSame([[42, 2]], \PsStub::$history);
         $this->assertCount(1, \PsStub::$messages);
-        $note = 'Everifin order ' . self::EVF_ORDER . ': PARTIALLY_PAID (event 52525252-5252-4252-8252-525252525253) says the order is only partially paid, although a payment was booked for it (skipped: already_paid). The order was left as it is: check the amount received in the Everifin Back Office.';
+        $note = 'Everifin order ' . self::EVF_ORDER . ': PARTIALLY_PAID (event 52525252-5252-4252-8252-525252525253) was not applied (already_paid): Everifin reports the order as only partially paid although a payment was booked. '
+            . 'Check the amount received in the Everifin Back Office before you ship. The order was left as it is (state 2).';
         $this->assertSame($note, \PsStub::$messages[0]['message']);
         $this->assertSame(['everifin-webhook: ' . $note, 2, 'Order', 42], \PsStub::$logs[0]);
 
@@ -242,35 +247,37 @@ final class PrestaShopTest extends TestCase
         $this->assertCount(1, \PsStub::$threads, 'one customer service thread per order');
     }
 
-    /** @return array<string, array{0: string, 1: string, 2: ?string}> [event status, skip reason, the note's start] */
+    /** @return array<string, array{0: string, 1: string, 2: bool, 3: ?string, 4?: string}> [event status, skip reason, order paid, the note's start, the entity's recorded outcome] */
     public static function skipCases(): array
     {
-        $money = 'Everifin payment ' . self::PAY_A . ': BOOKED (event 54545454-5454-4454-8454-545454545454) reports a payment, but it was not applied to the order (skipped: ';
+        $money = 'Everifin payment ' . self::PAY_A . ': BOOKED (event 54545454-5454-4454-8454-545454545454) was reported paid but not applied (';
         return [
-            'paid, regression' => ['BOOKED', 'regression', $money . 'regression).'],
-            'paid, stale' => ['BOOKED', 'stale', $money . 'stale).'],
-            'paid, same_timestamp' => ['BOOKED', 'same_timestamp', $money . 'same_timestamp).'],
-            'paid, already_paid' => ['BOOKED', 'already_paid', $money . 'already_paid). The order was paid by another payment already: the customer may have paid twice.'],
-            'paid, duplicate' => ['BOOKED', 'duplicate', null],
-            'paid, unchanged' => ['BOOKED', 'unchanged', null],
-            'partially paid, already_paid' => ['PARTIALLY_PAID', 'already_paid', 'Everifin order ' . self::EVF_ORDER . ': PARTIALLY_PAID (event 54545454-5454-4454-8454-545454545454) says the order is only partially paid'],
-            'partially paid, regression' => ['PARTIALLY_PAID', 'regression', null],
-            'failed, already_paid' => ['FAILED', 'already_paid', null],
-            'pending, recorded' => ['PROCESSING', 'recorded', null],
+            'paid, regression' => ['BOOKED', 'regression', false, $money . 'regression): the money may have arrived although the order is in state 10.', 'review'],
+            'paid, stale' => ['BOOKED', 'stale', false, $money . 'stale): the money may have arrived'],
+            'paid, same_timestamp' => ['BOOKED', 'same_timestamp', false, $money . 'same_timestamp): the money may have arrived'],
+            'paid, order paid another way' => ['BOOKED', 'already_paid', true, $money . 'already_paid); the order has been paid already (state 10): the customer may have paid twice.'],
+            'paid, this payment recorded paid already' => ['BOOKED', 'stale', true, null, 'paid'],
+            'paid, duplicate' => ['BOOKED', 'duplicate', false, null],
+            'paid, unchanged' => ['BOOKED', 'unchanged', false, null],
+            'partially paid, already_paid' => ['PARTIALLY_PAID', 'already_paid', true, 'Everifin order ' . self::EVF_ORDER . ': PARTIALLY_PAID (event 54545454-5454-4454-8454-545454545454) was not applied (already_paid): Everifin reports the order as only partially paid'],
+            'partially paid, regression' => ['PARTIALLY_PAID', 'regression', true, null],
+            'failed, already_paid' => ['FAILED', 'already_paid', true, null],
+            'pending, recorded' => ['PROCESSING', 'recorded', false, null],
         ];
     }
 
     /** @dataProvider skipCases */
-    public function testWhichSkipsLeaveANote(string $status, string $reason, ?string $note): void
+    public function testWhichSkipsLeaveANote(string $status, string $reason, bool $paid, ?string $note, string $recorded = 'pending'): void
     {
-        $data = $status === 'PARTIALLY_PAID' ? ['orderId' => self::EVF_ORDER] : ['paymentId' => self::PAY_A];
-        $body = json_encode(['eventId' => '54545454-5454-4454-8454-545454545454', 'eventType' => $status === 'PARTIALLY_PAID' ? 'order.statusChange' : 'payment.statusChange',
+        $order = $status === 'PARTIALLY_PAID';
+        $data = $order ? ['orderId' => self::EVF_ORDER] : ['paymentId' => self::PAY_A];
+        $body = json_encode(['eventId' => '54545454-5454-4454-8454-545454545454', 'eventType' => $order ? 'order.statusChange' : 'payment.statusChange',
             'eventTimestamp' => '2024-05-07T10:00:00.000Z', 'data' => $data + ['status' => $status, 'externalId' => '42']]);
-        $verifier = new Verifier([self::SECRET]);
-        $event = $verifier->verify($body, Verifier::sign($body, [self::SECRET]));
-        $got = \EverifinWebhookWebhookModuleFrontController::skipNote($event, new \Everifin\Webhook\Decision('skip', $reason, [], '{}', 'paid'));
+        $event = (new Verifier([self::SECRET]))->verify($body, Verifier::sign($body, [self::SECRET]));
+        $state = ['entities' => [['entity' => $order ? 'order' : 'payment', 'entityId' => $order ? self::EVF_ORDER : self::PAY_A, 'status' => 'X', 'outcome' => $recorded]]];
+        $got = \EverifinWebhookWebhookModuleFrontController::skipNote($event, new \Everifin\Webhook\Decision('skip', $reason, $state, '{}', 'paid'), 10, $paid);
         $note === null ? $this->assertNull($got) : $this->assertStringStartsWith($note, (string) $got);
-        $this->assertNull(\EverifinWebhookWebhookModuleFrontController::skipNote($event, new \Everifin\Webhook\Decision('apply', 'newer', [], '{}', 'paid')));
+        $this->assertNull(\EverifinWebhookWebhookModuleFrontController::skipNote($event, new \Everifin\Webhook\Decision('apply', 'newer', $state, '{}', 'paid'), 10, $paid));
     }
 
     public function testANoteThatCannotBeWrittenIsLoggedAnyway(): void

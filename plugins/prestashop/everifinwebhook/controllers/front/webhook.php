@@ -66,7 +66,7 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
                     if ($decision->shouldApply()) {
                         $this->apply($order, $event);
                     } else {
-                        $note = self::skipNote($event, $decision);
+                        $note = self::skipNote($event, $decision, (int) $order->getCurrentState(), (bool) $order->hasBeenPaid());
                         if ($note !== null) {
                             // Never a state change: a note on the order and a log line.
                             $noted = EverifinWebhook::addPrivateNote($order, $note);
@@ -100,45 +100,49 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
     }
 
     /**
-     * The note a skipped event of a matched order needs, or null. The order is never moved for it.
+     * The note a skipped event of a matched order needs, or null (the WooCommerce plugin's policy
+     * and wording). The order is never moved for it.
      * - the event reports money (outcome paid) that was not applied, except a repeat of what is
-     *   recorded (duplicate, unchanged): e.g. BOOKED after PROCESSING_EXPIRED (regression), a
-     *   second payment BOOKED for a paid order (already_paid);
+     *   recorded (duplicate, unchanged) and a payment already recorded as paid (its own earlier
+     *   status): e.g. BOOKED after PROCESSING_EXPIRED (regression). The money may have arrived
+     *   while the order waits, or, for a paid order, the customer paid twice;
      * - Everifin's order-level event says the order is only partially paid (outcome
      *   partially_paid) while a payment was booked for it (already_paid).
      * Only ids and status names of the verified event, never other text of the request.
+     *
+     * @param int $state the order's state id
+     * @param bool $paid whether the order has been paid (Order::hasBeenPaid())
      */
-    public static function skipNote(Event $event, Decision $decision): ?string
+    public static function skipNote(Event $event, Decision $decision, int $state, bool $paid): ?string
     {
         if ($decision->shouldApply()) {
             return null;
         }
         $what = sprintf('Everifin %s %s: %s (event %s)', $event->entity, (string) $event->entityId, (string) $event->status, $event->eventId);
-        if ($event->outcome === 'paid' && !in_array($decision->reason, ['duplicate', 'unchanged'], true)) {
-            return sprintf('%s reports a payment, but it was not applied to the order (skipped: %s). %s The order was left as it is: check the payment in the Everifin Back Office and change the order state yourself if the money arrived.', $what, $decision->reason, self::skipReason($decision->reason));
+        $reason = $decision->reason;
+        if ($event->outcome === 'paid' && !in_array($reason, ['duplicate', 'unchanged'], true)) {
+            foreach ((array) ($decision->state['entities'] ?? []) as $record) {
+                $record = (array) $record;
+                if (($record['entity'] ?? null) === $event->entity && ($record['entityId'] ?? null) === $event->entityId && ($record['outcome'] ?? null) === 'paid') {
+                    return null;   // this payment was counted as paid already
+                }
+            }
+            return $paid
+                ? sprintf('%s was reported paid but not applied (%s); the order has been paid already (state %d): the customer may have paid twice. Check the payments in the Everifin Back Office and refund the extra one. The order was left as it is.', $what, $reason, $state)
+                : sprintf('%s was reported paid but not applied (%s): the money may have arrived although the order is in state %d. Check the payment in the Everifin Back Office before you cancel the order, ship it or ask the customer to pay again. The order was left as it is.', $what, $reason, $state);
         }
-        if ($decision->reason === 'already_paid' && $event->outcome === 'partially_paid') {
-            return sprintf('%s says the order is only partially paid, although a payment was booked for it (skipped: already_paid). The order was left as it is: check the amount received in the Everifin Back Office.', $what);
+        if ($reason === 'already_paid' && $event->outcome === 'partially_paid') {
+            return sprintf('%s was not applied (%s): Everifin reports the order as only partially paid although a payment was booked. Check the amount received in the Everifin Back Office before you ship. The order was left as it is (state %d).', $what, $reason, $state);
         }
         return null;
     }
 
-    /** What a skip reason means, in a sentence (docs/design.md, "Decide"). */
-    private static function skipReason(string $reason): string
-    {
-        $known = [
-            'regression' => 'A final status of this payment was recorded before (e.g. PROCESSING_EXPIRED, bank status unknown), and the webhooks never move a final status.',
-            'already_paid' => 'The order was paid by another payment already: the customer may have paid twice.',
-            'stale' => 'A newer status of this payment was recorded before.',
-            'same_timestamp' => 'Another status of this payment with the same time was recorded before.',
-        ];
-        return $known[$reason] ?? 'See the reason in the module\'s documentation.';
-    }
-
     /**
      * A verified delivery that matched no order: answered 200 (Everifin does not send it again),
-     * so it is recorded for the configuration page and logged (at most once a minute, like every
-     * trace): its event id, type, status and the ids that were looked for.
+     * so it is recorded for the configuration page (the last one, at most one a minute) and
+     * logged, every one (signed by Everifin: a stranger cannot fill the log): a warning when it
+     * reports a payment paid (the money may belong to an order the event does not name), else
+     * informative. Its event id, type, status and the ids that were looked for.
      */
     private function unmatched(Event $event): void
     {
@@ -150,8 +154,12 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
             'externalId' => $event->externalId === null ? null : self::clip($event->externalId),
             'hookDataOrderId' => $hookOrderId,
         ] + EverifinWebhook::everifinIds($event);
-        if (EverifinWebhook::trace('unmatched', $record)) {
-            EverifinWebhook::log(sprintf('verified delivery matched no order, answered 200 (Everifin does not send it again): event %s (%s %s), looked for %s', $record['eventId'], $record['eventType'], $record['status'], EverifinWebhook::lookedFor($record)), 2);
+        EverifinWebhook::trace('unmatched', $record);
+        $line = sprintf('verified delivery matched no order, answered 200 (Everifin does not send it again): event %s (%s %s), looked for %s', $record['eventId'], $record['eventType'], $record['status'], EverifinWebhook::lookedFor($record));
+        if ($event->outcome === 'paid') {
+            EverifinWebhook::log($line . ': money was reported for an order this shop cannot find. Check the payment in the Everifin Back Office.', 2);
+        } else {
+            EverifinWebhook::log($line, 1);
         }
     }
 
