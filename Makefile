@@ -93,7 +93,8 @@ install:
 	PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" bash scripts/install.sh
 
 # What dist/ ships, installed as users do: versions, glibc <= 2.17, the C SDK via pkg-config, the
-# wheel in fresh virtualenvs of the oldest and newest Python.
+# wheel in fresh virtualenvs of the oldest and newest Python, the PrestaShop module's SQL on a
+# private MariaDB (tests/dist/run.sh installs mariadb-server and php-mysql as wordpress.sh does).
 test-dist: deps-rust
 	bash tests/dist/run.sh
 

@@ -2,11 +2,16 @@
 /**
  * The PrestaShop module ZIP as shipped: unpacked by tests/dist/run.sh, loaded from there (with the
  * binding and the native library it bundles, not the checkout's), against the PrestaShop stubs of
- * bindings/php/tests/stubs (PrestaShop itself is not installable here). Every folder has an
- * index.php; a payment BOOKED moves the order to PS_OS_PAYMENT once; the duplicate is skipped; a
- * forged request is 401.
+ * bindings/php/tests/stubs (PrestaShop itself is not installable here). Their Db rewrites queries
+ * exactly as PrestaShop's Db does (getRow/getValue always append " LIMIT 1") and, with
+ * EVF_PS_MYSQL=SOCKET:DATABASE (tests/dist/run.sh starts a private MariaDB), sends them to MariaDB
+ * through PDO set up as PrestaShop's DbPDO does: the module's SQL runs in MySQL's dialect. Every
+ * folder has an index.php; install creates the tables; a payment BOOKED moves the order to
+ * PS_OS_PAYMENT once; the duplicate is skipped; a forged request is 401 and recorded; a refund
+ * without externalId finds its order by Everifin's orderId; a delivery that matches no order is
+ * logged and recorded once a minute.
  *
- *     php -d ffi.enable=1|0 prestashop.php UNPACKED_DIR ffi|php
+ *     [EVF_PS_MYSQL=/path/mysqld.sock:db] php -d ffi.enable=1|0 prestashop.php UNPACKED_DIR ffi|php
  * Prints one line per check; exit status 1 on any failure.
  */
 
@@ -22,6 +27,37 @@ $check = static function (string $what, bool $ok, $detail = '') use (&$failures)
 require __DIR__ . '/../../bindings/php/tests/stubs/prestashop.php';
 require $dir . '/everifinwebhook/everifinwebhook.php';
 require $dir . '/everifinwebhook/controllers/front/webhook.php';
+
+// MariaDB, connected as PrestaShop's DbPDOCore::getPDO() and connect() do (no PDO::ATTR_ERRMODE:
+// PHP 8's default, exceptions; sql_mode emptied).
+$mysql = null;
+if ((string) getenv('EVF_PS_MYSQL') !== '') {
+    [$sock, $dbName] = explode(':', (string) getenv('EVF_PS_MYSQL'), 2);
+    $mysql = new PDO("mysql:dbname=$dbName;unix_socket=$sock;charset=utf8mb4", 'root', '', [
+        PDO::ATTR_TIMEOUT => 5, PDO::MYSQL_ATTR_USE_BUFFERED_QUERY => true, PDO::MYSQL_ATTR_INIT_COMMAND => 'SET NAMES utf8mb4']);
+    $mysql->exec("SET SESSION sql_mode = ''");
+    $mysql->exec('CREATE TABLE `ps_orders` (`id_order` INT UNSIGNED NOT NULL PRIMARY KEY, `current_state` INT UNSIGNED NOT NULL) ENGINE=InnoDB');
+    Db::useLink($mysql);
+    echo 'database: ', $mysql->query('SELECT VERSION()')->fetchColumn(), " (EVF_PS_MYSQL)\n";
+} else {
+    echo "database: the stubs' in-memory tables (set EVF_PS_MYSQL for MariaDB)\n";
+}
+/** A shop order, in the stubs and in MariaDB's ps_orders (what the lock reads). */
+$order = static function (int $id, int $state) use ($mysql): void {
+    PsStub::$orders[$id] = ['state' => $state];
+    $mysql?->exec("INSERT INTO `ps_orders` VALUES ($id, $state)");
+};
+/** The rows of one of the module's tables (MariaDB) or of the stubs' in-memory one. */
+$rows = static function (string $table) use ($mysql): array {
+    if ($mysql !== null) {
+        return $mysql->query("SELECT * FROM `ps_$table` ORDER BY 1, 2")->fetchAll(PDO::FETCH_NUM);
+    }
+    return match ($table) {
+        'everifin_webhook_state' => array_map(null, array_keys(PsStub::$stateTable), array_values(PsStub::$stateTable)),
+        'everifin_webhook_ref' => array_map(static fn ($k, $v) => [...explode(' ', $k), $v], array_keys(PsStub::$refs), array_values(PsStub::$refs)),
+        'everifin_webhook_trace' => array_map(static fn ($k, $v) => [$k, $v['time'], $v['record']], array_keys(PsStub::$traces), array_values(PsStub::$traces)),
+    };
+};
 
 $missing = is_file($dir . '/everifinwebhook/index.php') ? [] : ['everifinwebhook'];
 foreach (new RecursiveIteratorIterator(new RecursiveDirectoryIterator($dir . '/everifinwebhook', FilesystemIterator::SKIP_DOTS), RecursiveIteratorIterator::SELF_FIRST) as $f) {
@@ -99,13 +135,24 @@ if ($expect === 'ffi') {
 }
 
 $secret = 'prestashop test hook secret';
-PsStub::$config = [EverifinWebhook::CONFIG_SECRETS => "old secret\n$secret", 'PS_OS_PAYMENT' => 2, 'PS_OS_BANKWIRE' => 10];
-PsStub::$orders[77] = ['state' => 10];
-$check('install() creates the state table', (new EverifinWebhook())->install());
+PsStub::$config = [EverifinWebhook::CONFIG_SECRETS => "old secret\n$secret", 'PS_OS_PAYMENT' => 2, 'PS_OS_BANKWIRE' => 10, 'PS_OS_REFUND' => 7, 'PS_OS_CANCELED' => 6];
+$order(77, 10);
+$check('install() creates the tables', (new EverifinWebhook())->install()
+    && ($mysql === null || $mysql->query("SHOW TABLES LIKE 'ps\\_everifin\\_webhook\\_%'")->fetchAll(PDO::FETCH_COLUMN) === ['ps_everifin_webhook_ref', 'ps_everifin_webhook_state', 'ps_everifin_webhook_trace']));
+if ($mysql !== null) {
+    // What the module sent before: Db::getValue() appends " LIMIT 1" after its "LIMIT 1 FOR UPDATE".
+    try {
+        Db::getInstance()->getValue('SELECT `id_order` FROM `ps_orders` WHERE `id_order` = 77 LIMIT 1 FOR UPDATE', false);
+        $check('the former lock query through Db::getValue() is a syntax error on MariaDB', false, end(PsStub::$log));
+    } catch (PDOException $e) {
+        $check('the former lock query through Db::getValue() is a syntax error on MariaDB', str_contains($e->getMessage(), '1064') && end(PsStub::$log) === 'SELECT `id_order` FROM `ps_orders` WHERE `id_order` = 77 LIMIT 1 FOR UPDATE LIMIT 1', $e->getMessage());
+    }
+}
 $now = new DateTimeImmutable('now', new DateTimeZone('UTC'));
+$evfOrder = '8840d948-12da-4ca1-8269-3cfdc10b73bc';
 $body = json_encode(['eventId' => '0f6f3a52-7f38-4c56-9d0e-1d8f1b0c2a77', 'eventType' => 'payment.statusChange',
     'eventTimestamp' => $now->format('Y-m-d\TH:i:s.v\Z'),
-    'data' => ['paymentId' => 'da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e21', 'status' => 'BOOKED', 'externalId' => '77']]);
+    'data' => ['paymentId' => 'da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e21', 'status' => 'BOOKED', 'externalId' => '77', 'orderId' => $evfOrder]]);
 $sign = static function (string $body, string $secret) use ($now): string {
     $ts = $now->format('Y-m-d\TH:i:s.v\Z');
     return "ts=$ts;v0=" . hash_hmac('sha256', "$ts.$body", $secret);
@@ -114,12 +161,43 @@ $c = new EverifinWebhookWebhookModuleFrontController();
 [$code, $payload] = $c->handle($body, $sign($body, $secret));
 $check('BOOKED -> 200 apply first, order in PS_OS_PAYMENT', [$code, $payload, PsStub::$orders[77]['state']]
     === [200, ['received' => true, 'order' => 77, 'decision' => ['action' => 'apply', 'reason' => 'first'], 'orderOutcome' => 'paid', 'orderState' => 2], 2], [$code, $payload]);
+$state = $rows('everifin_webhook_state');
+$check('the state is stored', count($state) === 1 && (int) $state[0][0] === 77 && json_decode($state[0][1], true)['status'] === 'BOOKED', $state);
+$check("Everifin's orderId and paymentId are recorded for the order", array_map(static fn ($r) => [$r[0], $r[1], (int) $r[2]], $rows('everifin_webhook_ref'))
+    === [['order', $evfOrder, 77], ['payment', 'da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e21', 77]], $rows('everifin_webhook_ref'));
 [$code, $payload] = $c->handle($body, $sign($body, 'old secret'));
 $check('the same event again -> 200 skip duplicate, one history row', [$code, $payload['decision']['reason'] ?? null, count(PsStub::$history)] === [200, 'duplicate', 1], [$code, $payload]);
 [$code, $payload] = $c->handle($body, $sign($body, 'not the secret'));
 $check('forged -> 401 SIGNATURE_MISMATCH', [$code, $payload['status'] ?? null] === [401, 'SIGNATURE_MISMATCH'], [$code, $payload]);
+$trace = $rows('everifin_webhook_trace');
+$check('the rejected delivery is recorded: status only', count($trace) === 1 && $trace[0][0] === 'rejected' && $trace[0][2] === '{"httpStatus":401,"status":"SIGNATURE_MISMATCH"}', $trace);
 $check('every order update ran inside a transaction with the row locked',
-    in_array('SELECT `id_order` FROM `ps_orders` WHERE `id_order` = 77 LIMIT 1 FOR UPDATE', PsStub::$log, true)
+    in_array('SELECT `id_order` FROM `ps_orders` WHERE `id_order` = 77 FOR UPDATE', PsStub::$log, true)
     && count(array_keys(PsStub::$log, 'START TRANSACTION')) === 2 && count(array_keys(PsStub::$log, 'COMMIT')) === 2, PsStub::$log);
+
+// A refund as Everifin sends it: refundId and Everifin's orderId, no externalId.
+$refund = json_encode(['eventId' => '4e896aa3-bbba-4a75-a888-000000000026', 'eventType' => 'payment.statusChange', 'eventTimestamp' => $now->modify('+1 second')->format('Y-m-d\TH:i:s.v\Z'),
+    'data' => ['refundId' => '7c1d9e2a-5b4f-4e3c-8a2d-1f0e9d8c7b6a', 'orderId' => $evfOrder, 'status' => 'BOOKED', 'instructionId' => 'refund-77-1']]);
+[$code, $payload] = $c->handle($refund, $sign($refund, $secret));
+$check("a refund without externalId finds its order by Everifin's orderId -> 200 apply, refunded, logged",
+    [$code, $payload['order'] ?? null, $payload['orderOutcome'] ?? null] === [200, 77, 'refunded'] && str_contains((string) end(PsStub::$logs)[0], 'a refund was booked at the bank'), [$code, $payload]);
+
+// A verified delivery for no order of this shop: logged, and recorded at most once a minute.
+$logs = count(PsStub::$logs);
+foreach (['43', '44'] as $i => $ext) {
+    $stray = json_encode(['eventId' => "0f6f3a52-7f38-4c56-9d0e-1d8f1b0c2a8$i", 'eventType' => 'payment.statusChange', 'eventTimestamp' => $now->format('Y-m-d\TH:i:s.v\Z'),
+        'data' => ['paymentId' => 'da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e22', 'status' => 'BOOKED', 'externalId' => $ext]]);
+    [$code, $payload] = $c->handle($stray, $sign($stray, $secret));
+}
+$trace = array_column($rows('everifin_webhook_trace'), null, 0);
+$check('unmatched deliveries -> 200, both logged, the first recorded, the second (same minute) not',
+    $code === 200 && array_key_exists('order', $payload) && $payload['order'] === null && count(PsStub::$logs) === $logs + 2
+    && str_contains(end(PsStub::$logs)[0], 'matched no order') && str_contains((string) ($trace['unmatched'][2] ?? ''), '"externalId":"43"'), [$trace, array_slice(PsStub::$logs, $logs)]);
+$page = (new EverifinWebhook())->getContent();
+$check('the configuration page shows the last rejected and unmatched deliveries', str_contains($page, 'HTTP 401 SIGNATURE_MISMATCH: no signature in the Signature header matches')
+    && str_contains($page, 'Last verified delivery that matched no order: ') && str_contains($page, 'looked for externalId &quot;43&quot;'), $page);
+$awkward = '{"status":"<b>\\n\'x\'","entities":[]}';
+EverifinWebhook::saveState(77, $awkward);
+$check('a state JSON with <, \\ and \' is stored byte for byte', EverifinWebhook::loadState(77) === $awkward, EverifinWebhook::loadState(77));
 echo "prestashop module ($expect): ", $failures === 0 ? 'all checks passed' : "$failures failed", "\n";
 exit($failures === 0 ? 0 : 1);

@@ -10,7 +10,9 @@
 #      the SDK's bin/everifin-webhook run from the unpacked tree (--version, sign then verify, its
 #      header checked with Python's hmac and accepted by the C example, a forged one rejected)
 #   4. PrestaShop: the module ZIP unpacked and loaded with its bundled binding and library
-#      (FFI and fallback) against the PrestaShop stubs (tests/dist/prestashop.php)
+#      (FFI and fallback) against the PrestaShop stubs (tests/dist/prestashop.php), whose Db
+#      rewrites queries as PrestaShop's does and sends them to a private MariaDB (own datadir,
+#      socket only): the module's SQL runs in MySQL's dialect
 #   5. Python: auditwheel show; LICENSE-MIT and LICENSE-APACHE in the wheel; the wheel installed
 #      into fresh virtualenvs of the oldest and the newest Python found (>= requires-python), the
 #      binding's tests run against site-packages
@@ -23,7 +25,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 DIST="$ROOT/dist"
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/everifin-dist.XXXXXX")"
-trap 'rm -rf "$TMP"' EXIT
+PS_DB_PID=""
+trap '[ -n "$PS_DB_PID" ] && { kill "$PS_DB_PID" 2>/dev/null; wait "$PS_DB_PID" 2>/dev/null; }; rm -rf "$TMP"' EXIT
 export PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
 results=(); fail=0
 step() { # name, command...
@@ -307,15 +310,33 @@ if [ -f "$SDK_TGZ" ]; then
 else
   results+=("FAIL C SDK: $SDK_TGZ is missing"); fail=1
 fi
-ps_module() { # ffi|php
+# A private MariaDB for the PrestaShop module's SQL (the one tests/dist/wordpress.sh starts too).
+PS_DB_SOCK="$TMP/psdb/mysqld.sock"
+ps_db() {
+  [ "$(id -u)" = 0 ] || { echo "needs root (mariadbd --user=root, apt-get)"; return 1; }
+  source scripts/web-stack.sh
+  web_install mariadb-server mariadb-client php-mysql || return 1
+  mkdir -p "$TMP/psdb"
+  start_mariadb "$TMP/psdb" --skip-networking --innodb-buffer-pool-size=32M || return 1
+  PS_DB_PID="$WEB_PID"
+  local i
+  for ((i = 0; i < 600; i++)); do
+    mariadb-admin --no-defaults --socket="$PS_DB_SOCK" -uroot ping >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  mariadb --no-defaults --socket="$PS_DB_SOCK" -uroot -e 'CREATE DATABASE prestashop1; CREATE DATABASE prestashop2' \
+    || { tail -n 20 "$TMP/psdb/mysqld.log"; return 1; }
+}
+ps_module() { # ffi|php, database
   local d="$TMP/prestashop"
   [ -d "$d" ] || { mkdir -p "$d" && unzip -q "$PS_ZIP" -d "$d"; } || return 1
-  php -d ffi.enable="$([ "$1" = ffi ] && echo 1 || echo 0)" tests/dist/prestashop.php "$d" "$1"
+  EVF_PS_MYSQL="$PS_DB_SOCK:$2" php -d ffi.enable="$([ "$1" = ffi ] && echo 1 || echo 0)" tests/dist/prestashop.php "$d" "$1"
 }
 if [ -f "$PS_ZIP" ]; then
   bash scripts/dist-tools.sh --apt-only php-cli >/dev/null
-  step "PrestaShop module ZIP with its bundled library (FFI)" ps_module ffi
-  step "PrestaShop module ZIP, pure-PHP fallback (ffi.enable=0)" ps_module php
+  step "PrestaShop: a private MariaDB for the module's SQL" ps_db
+  step "PrestaShop module ZIP with its bundled library (FFI), on MariaDB" ps_module ffi prestashop1
+  step "PrestaShop module ZIP, pure-PHP fallback (ffi.enable=0), on MariaDB" ps_module php prestashop2
 else
   results+=("FAIL PrestaShop module: $PS_ZIP is missing"); fail=1
 fi

@@ -615,15 +615,17 @@ final class ExamplesTest extends TestCase
         $this->assertCount(1, \PsStub::$history);
         $this->assertSame('BOOKED', json_decode(\PsStub::$stateTable[1042], true)['status']);
 
-        // The order row is locked (SELECT ... FOR UPDATE inside a transaction) before its state is read.
+        // The order row is locked (SELECT ... FOR UPDATE inside a transaction, sent unchanged by
+        // executeS) before its state is read (getValue: PrestaShop appends LIMIT 1).
         $log = array_values(array_filter(\PsStub::$log, static fn ($q) => !str_starts_with($q, 'CREATE TABLE')));
         $this->assertSame([
             'START TRANSACTION',
-            'SELECT `id_order` FROM `ps_orders` WHERE `id_order` = 1042 LIMIT 1 FOR UPDATE',
+            'SELECT `id_order` FROM `ps_orders` WHERE `id_order` = 1042 FOR UPDATE',
             'new Order(1042)',
-            'SELECT `state` FROM `ps_everifin_webhook_state` WHERE `id_order` = 1042',
-        ], array_slice($log, -6, 4));
-        $this->assertStringStartsWith('REPLACE INTO `ps_everifin_webhook_state`', $log[count($log) - 2]);
+            'SELECT `state` FROM `ps_everifin_webhook_state` WHERE `id_order` = 1042 LIMIT 1',
+        ], array_slice($log, -7, 4));
+        $this->assertStringStartsWith('REPLACE INTO `ps_everifin_webhook_state`', $log[count($log) - 3]);
+        $this->assertSame("INSERT IGNORE INTO `ps_everifin_webhook_ref` (`ref_type`, `ref_id`, `id_order`) VALUES ('payment', 'f0489615-fb8a-4c76-bb28-7f9726d815d6', 1042)", $log[count($log) - 2]);
         $this->assertSame('COMMIT', $log[count($log) - 1]);
 
         [$code, $payload] = $c->handle($booked, 'ts=2024-05-07T14:49:55.000Z;v0=' . str_repeat('0', 64));
@@ -708,11 +710,12 @@ final class ExamplesTest extends TestCase
         [$code, $payload] = (new \EverifinWebhookWebhookModuleFrontController())->handle($body, self::signed($body));
         $this->assertSame([500, 'INTERNAL'], [$code, $payload['status'] ?? null], json_encode($payload));
         $this->assertStringNotContainsString('gone away', json_encode($payload), 'the cause is for the merchant, not for the caller');
-        $this->assertSame('ROLLBACK', end(\PsStub::$log));
+        $this->assertSame('ROLLBACK', \PsStub::$log[count(\PsStub::$log) - 2]);
+        $this->assertStringStartsWith("INSERT INTO `ps_everifin_webhook_trace` (`kind`, `time`, `record`) VALUES ('rejected', ", end(\PsStub::$log), 'recorded for the configuration page, after the rollback');
         $this->assertCount(1, \PsStub::$logs);
         [$message, $severity, $type, $id] = \PsStub::$logs[0];
         $this->assertSame([3, null, null], [$severity, $type, $id]);
-        $this->assertStringContainsString('RuntimeException: MySQL server has gone away', $message);
+        $this->assertStringContainsString('PDOException: SQLSTATE[HY000]: General error: 2006 MySQL server has gone away', $message);
         $this->assertStringNotContainsString(self::SECRET, $message);
     }
 

@@ -3,8 +3,15 @@
  * Everifin webhook module for PrestaShop 8 (PHP 8.1 or newer): the front controller
  * controllers/front/webhook.php receives Everifin Paygate webhooks at
  * index.php?fc=module&module=everifinwebhook&controller=webhook, verifies them and updates the
- * order with the order row locked. The configuration page takes the hook secrets and says which
- * backend of the bundled everifin-webhook library runs (native through FFI, or pure PHP) and why.
+ * order with the order row locked. The configuration page takes the hook secrets, says which
+ * backend of the bundled everifin-webhook library runs (native through FFI, or pure PHP) and why,
+ * and shows the last deliveries that changed no order.
+ *
+ * Every query goes through PrestaShop's Db as it is: Db::getRow() and Db::getValue() append
+ * " LIMIT 1" to whatever they are given (a query with its own LIMIT, or FOR UPDATE, is broken by
+ * it), so they only get plain SELECTs without LIMIT; the locking read goes through executeS(),
+ * which sends the query unchanged. Reads pass $use_cache = false (a cached answer would skip the
+ * lock or give an old state).
  *
  * This file is read by PrestaShop's module list on any PHP it runs on: it keeps to PHP 7.1 syntax
  * and loads the library (PHP 8.1) only where it can run, so an older PHP gets a clear refusal at
@@ -26,6 +33,16 @@ class EverifinWebhook extends Module
 {
     public const CONFIG_SECRETS = 'EVERIFIN_WEBHOOK_SECRETS';
     public const STATE_TABLE = 'everifin_webhook_state';
+    /** Everifin's ids (its orderId, paymentId, refundId) of the shop orders events matched. */
+    public const REF_TABLE = 'everifin_webhook_ref';
+    /** The last delivery of each kind that changed no order ("rejected", "unmatched"). */
+    public const TRACE_TABLE = 'everifin_webhook_trace';
+    /** The version of the module's tables in this shop (global configuration value). */
+    public const CONFIG_SCHEMA = 'EVERIFIN_WEBHOOK_SCHEMA';
+    /** 1: the state table (0.1.0); 2: the ref and trace tables. */
+    public const SCHEMA_VERSION = 2;
+    /** Seconds between two traces of one kind: a flood of requests writes at most one row a minute. */
+    public const TRACE_INTERVAL = 60;
     /** The bundled library needs PHP 8.1. */
     public const MIN_PHP_VERSION_ID = 80100;
 
@@ -58,17 +75,49 @@ class EverifinWebhook extends Module
             $this->_errors[] = self::phpTooOld();
             return false;
         }
-        return parent::install() && Db::getInstance()->execute(
-            'CREATE TABLE IF NOT EXISTS `' . _DB_PREFIX_ . self::STATE_TABLE . '` (
+        return parent::install() && self::installSchema();
+    }
+
+    /**
+     * Creates the module's tables that are missing (install, upgrade/upgrade-0.2.0.php, and
+     * ensureSchema() for a shop whose files were replaced without PrestaShop running the upgrade),
+     * then records SCHEMA_VERSION. Never drops or alters anything.
+     */
+    public static function installSchema(): bool
+    {
+        $db = Db::getInstance();
+        $engine = ') ENGINE=' . _MYSQL_ENGINE_ . ' DEFAULT CHARSET=utf8mb4';
+        $ok = $db->execute('CREATE TABLE IF NOT EXISTS `' . _DB_PREFIX_ . self::STATE_TABLE . '` (
                 `id_order` INT UNSIGNED NOT NULL PRIMARY KEY,
                 `state` TEXT NOT NULL
-            ) ENGINE=' . _MYSQL_ENGINE_ . ' DEFAULT CHARSET=utf8mb4'
-        );
+            ' . $engine)
+            && $db->execute('CREATE TABLE IF NOT EXISTS `' . _DB_PREFIX_ . self::REF_TABLE . '` (
+                `ref_type` VARCHAR(8) NOT NULL,
+                `ref_id` VARCHAR(64) NOT NULL,
+                `id_order` INT UNSIGNED NOT NULL,
+                PRIMARY KEY (`ref_type`, `ref_id`),
+                KEY `id_order` (`id_order`)
+            ' . $engine)
+            && $db->execute('CREATE TABLE IF NOT EXISTS `' . _DB_PREFIX_ . self::TRACE_TABLE . '` (
+                `kind` VARCHAR(16) NOT NULL PRIMARY KEY,
+                `time` INT UNSIGNED NOT NULL,
+                `record` TEXT NOT NULL
+            ' . $engine);
+        return $ok && Configuration::updateGlobalValue(self::CONFIG_SCHEMA, self::SCHEMA_VERSION);
+    }
+
+    /** Creates the tables of this version unless the shop has them (one configuration read). */
+    public static function ensureSchema(): void
+    {
+        if ((int) Configuration::getGlobalValue(self::CONFIG_SCHEMA) < self::SCHEMA_VERSION && !self::installSchema()) {
+            throw new RuntimeException('cannot create the tables of the everifinwebhook module');
+        }
     }
 
     public function uninstall(): bool
     {
         Configuration::deleteByName(self::CONFIG_SECRETS);
+        Configuration::deleteByName(self::CONFIG_SCHEMA);
         return parent::uninstall();
     }
 
@@ -101,17 +150,163 @@ class EverifinWebhook extends Module
         PrestaShopLogger::addLog($message, $severity, null, $idOrder === null ? null : 'Order', $idOrder, true);
     }
 
-    /** Reads the state of an order; call with the order row locked (see the front controller). */
+    /**
+     * Reads the state of an order; call with the order row locked (see the front controller).
+     * getValue() appends " LIMIT 1" to the query: it has none.
+     */
     public static function loadState(int $idOrder): string
     {
         $v = Db::getInstance()->getValue('SELECT `state` FROM `' . _DB_PREFIX_ . self::STATE_TABLE . '` WHERE `id_order` = ' . (int) $idOrder, false);
         return is_string($v) ? $v : '';
     }
 
+    /**
+     * Stores the state JSON byte for byte: pSQL() with $htmlOK true (without it, PrestaShop's
+     * escape() runs strip_tags(nl2br()) and would cut a status such as "<x>" out of the JSON).
+     */
     public static function saveState(int $idOrder, string $stateJson): void
     {
         Db::getInstance()->execute('REPLACE INTO `' . _DB_PREFIX_ . self::STATE_TABLE . '` (`id_order`, `state`) VALUES ('
-            . (int) $idOrder . ", '" . pSQL($stateJson) . "')");
+            . (int) $idOrder . ", '" . pSQL($stateJson, true) . "')");
+    }
+
+    /**
+     * Everifin's ids an event carries, by kind, in the order they are looked up: its orderId, then
+     * paymentId, then refundId (UUIDs, lower-cased by the library).
+     *
+     * @return array<string, string>
+     */
+    public static function everifinIds(\Everifin\Webhook\Event $event): array
+    {
+        $ids = [];
+        foreach (['order' => $event->orderId, 'payment' => $event->paymentId, 'refund' => $event->refundId] as $type => $id) {
+            if (is_string($id) && $id !== '' && strlen($id) <= 64) {
+                $ids[$type] = $id;
+            }
+        }
+        return $ids;
+    }
+
+    /**
+     * Records that the event's Everifin ids belong to shop order $idOrder (the first order an id
+     * was matched to keeps it), so that a later event without a usable externalId or
+     * hookData.orderId -- a refund typically carries only refundId and Everifin's orderId -- finds it.
+     */
+    public static function rememberIds(int $idOrder, \Everifin\Webhook\Event $event): void
+    {
+        $rows = [];
+        foreach (self::everifinIds($event) as $type => $id) {
+            $rows[] = "('" . $type . "', '" . pSQL($id) . "', " . (int) $idOrder . ')';
+        }
+        if ($rows !== []) {
+            Db::getInstance()->execute('INSERT IGNORE INTO `' . _DB_PREFIX_ . self::REF_TABLE . '` (`ref_type`, `ref_id`, `id_order`) VALUES ' . implode(', ', $rows));
+        }
+    }
+
+    /**
+     * The shop orders earlier events tied to the event's Everifin ids: by its orderId, then its
+     * paymentId, then its refundId.
+     *
+     * @return list<int>
+     */
+    public static function ordersByEverifinIds(\Everifin\Webhook\Event $event): array
+    {
+        $found = [];
+        foreach (self::everifinIds($event) as $type => $id) {
+            $v = Db::getInstance()->getValue('SELECT `id_order` FROM `' . _DB_PREFIX_ . self::REF_TABLE . "` WHERE `ref_type` = '" . $type . "' AND `ref_id` = '" . pSQL($id) . "'", false);
+            if ($v !== false && (int) $v > 0) {
+                $found[] = (int) $v;
+            }
+        }
+        return array_values(array_unique($found));
+    }
+
+    /**
+     * Records a delivery that changed no order ($kind "rejected" or "unmatched") for the
+     * configuration page: the time and $record (ids and status names only, never the body, the
+     * header or a message quoting them). At most one write of a kind every TRACE_INTERVAL seconds,
+     * whatever a stranger sends, also in parallel: one INSERT ... ON DUPLICATE KEY UPDATE that
+     * replaces the row only when it is older (or dated in the future). Returns whether it wrote.
+     * Never throws: the record is for the merchant's information only.
+     *
+     * @param array<string, mixed> $record
+     */
+    public static function trace(string $kind, array $record): bool
+    {
+        try {
+            $now = time();
+            $json = pSQL((string) json_encode($record, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_INVALID_UTF8_SUBSTITUTE), true);
+            $stale = '`time` > ' . $now . ' OR `time` <= ' . ($now - self::TRACE_INTERVAL);
+            $db = Db::getInstance();
+            $db->execute('INSERT INTO `' . _DB_PREFIX_ . self::TRACE_TABLE . "` (`kind`, `time`, `record`) VALUES ('" . pSQL($kind) . "', " . $now . ", '" . $json . "')"
+                . " ON DUPLICATE KEY UPDATE `record` = IF(" . $stale . ", '" . $json . "', `record`), `time` = IF(" . $stale . ', ' . $now . ', `time`)');
+            return $db->Affected_Rows() > 0;
+        } catch (\Throwable $e) {
+            return false;
+        }
+    }
+
+    /**
+     * The traces recorded: kind => record with its 'time'. Empty when there are none or the table
+     * cannot be read.
+     *
+     * @return array<string, array<string, mixed>>
+     */
+    public static function traces(): array
+    {
+        try {
+            $rows = Db::getInstance()->executeS('SELECT `kind`, `time`, `record` FROM `' . _DB_PREFIX_ . self::TRACE_TABLE . '`', true, false);
+        } catch (\Throwable $e) {
+            return [];
+        }
+        $out = [];
+        foreach (is_array($rows) ? $rows : [] as $row) {
+            $record = json_decode((string) $row['record'], true);
+            if (is_array($record)) {
+                $out[(string) $row['kind']] = ['time' => (int) $row['time']] + $record;
+            }
+        }
+        return $out;
+    }
+
+    /**
+     * A private message on the order (employees only): the order page's "Messages" block, which
+     * shows the messages of the order's customer service thread, and Customers > Customer Service.
+     * The thread of the order is created when it has none. False when it cannot be written (the
+     * order's customer no longer exists, a validation error): the caller logs the text anyway.
+     */
+    public static function addPrivateNote(Order $order, string $text): bool
+    {
+        try {
+            $customer = new Customer((int) $order->id_customer);
+            if (!Validate::isLoadedObject($customer)) {
+                return false;
+            }
+            $idThread = (int) CustomerThread::getIdCustomerThreadByEmailAndIdOrder($customer->email, (int) $order->id);
+            if ($idThread <= 0) {
+                $thread = new CustomerThread();
+                $thread->id_contact = 0;
+                $thread->id_customer = (int) $order->id_customer;
+                $thread->id_shop = (int) $order->id_shop;
+                $thread->id_order = (int) $order->id;
+                $thread->id_lang = (int) $order->id_lang;
+                $thread->email = $customer->email;
+                $thread->status = 'open';
+                $thread->token = Tools::passwdGen(12);
+                if (!$thread->add()) {
+                    return false;
+                }
+                $idThread = (int) $thread->id;
+            }
+            $message = new CustomerMessage();
+            $message->id_customer_thread = $idThread;
+            $message->id_employee = 0;
+            $message->message = $text;
+            $message->private = 1;
+            return (bool) $message->add();
+        } catch (\Throwable $e) {
+            return false;
+        }
     }
 
     /**
@@ -129,9 +324,10 @@ class EverifinWebhook extends Module
             throw new RuntimeException('cannot start a transaction');
         }
         try {
-            // Db::getValue adds "LIMIT 1" unless the query has one: it must come before FOR UPDATE.
-            $locked = $db->getValue('SELECT `id_order` FROM `' . _DB_PREFIX_ . 'orders` WHERE `id_order` = ' . (int) $idOrder . ' LIMIT 1 FOR UPDATE', false);
-            $result = $locked ? $work() : null;
+            // executeS() sends the query as written. Not getValue()/getRow(): they always append
+            // " LIMIT 1", and "... FOR UPDATE LIMIT 1" is a syntax error. Not from the cache.
+            $locked = $db->executeS('SELECT `id_order` FROM `' . _DB_PREFIX_ . 'orders` WHERE `id_order` = ' . (int) $idOrder . ' FOR UPDATE', true, false);
+            $result = is_array($locked) && $locked !== [] ? $work() : null;
         } catch (\Throwable $e) {
             $db->execute('ROLLBACK');
             throw $e;
@@ -226,6 +422,92 @@ class EverifinWebhook extends Module
         return 'The commands cannot be shown for this module folder: its path has a character they cannot quote (", \\ or $). Follow vendor/everifin-webhook/README.md in the module folder ("A broken ffi.preload or opcache.preload stops PHP-FPM") with your paths.';
     }
 
+    /**
+     * The ids an unmatched delivery was looked up by, from its trace record: "externalId "43",
+     * hookData.orderId 7, Everifin orderId ...".
+     *
+     * @param array<string, mixed> $record
+     */
+    public static function lookedFor(array $record): string
+    {
+        $looked = ['externalId ' . (isset($record['externalId']) ? '"' . (string) $record['externalId'] . '"' : '(none)')];
+        if (isset($record['hookDataOrderId'])) {
+            $looked[] = 'hookData.orderId ' . (int) $record['hookDataOrderId'];
+        }
+        foreach (['order' => 'orderId', 'payment' => 'paymentId', 'refund' => 'refundId'] as $type => $name) {
+            if (isset($record[$type])) {
+                $looked[] = 'Everifin ' . $name . ' ' . (string) $record[$type];
+            }
+        }
+        return implode(', ', $looked);
+    }
+
+    /**
+     * What the status of a rejected delivery means, in the module's own words: the record holds no
+     * text of the request (the library's message quotes it), so a stranger cannot put words on
+     * the configuration page.
+     */
+    public static function describeRejection(int $httpStatus, string $status): string
+    {
+        $known = [
+            'HEADER_MISSING' => 'the request had no Signature header',
+            'HEADER_MALFORMED' => 'the Signature header was not in Everifin\'s format',
+            'HEADER_TIMESTAMP_INVALID' => 'the time in the Signature header was not a valid timestamp',
+            'SIGNATURE_MISMATCH' => 'no signature in the Signature header matches a configured hook secret',
+            'TIMESTAMP_TOO_OLD' => 'the signature was too old (a replay, or this server\'s clock is wrong)',
+            'TIMESTAMP_IN_FUTURE' => 'the signature was dated in the future (this server\'s clock may be wrong)',
+            'BODY_TOO_LARGE' => 'the body was larger than the library accepts',
+            'BODY_NOT_UTF8' => 'the signed body was not UTF-8 text',
+            'BODY_NOT_JSON' => 'the signed body was not JSON',
+            'EVENT_INVALID' => 'the signed body was not an Everifin event the library understands',
+            'STATE_INVALID' => 'the webhook state stored with the order could not be read',
+            'INVALID_OPTIONS' => 'the hook secrets are missing or not usable: save them on this page',
+            'INTERNAL' => 'the shop could not process the webhook (see Advanced Parameters > Logs, messages starting with everifin-webhook)',
+            'NULL_ARGUMENT' => 'the shop could not process the webhook (see Advanced Parameters > Logs, messages starting with everifin-webhook)',
+        ];
+        return isset($known[$status]) ? $known[$status] . '.' : 'see the status name.';
+    }
+
+    /** How an event finds its order, for the configuration page and the readme. */
+    public const MATCHING = 'An event is matched to an order by its externalId when it is the PrestaShop order ID (digits only, e.g. 1042, not "ps-1042"), else by hookData.orderId (a JSON number). An event that carries neither -- a refund usually carries only its refundId and Everifin\'s orderId -- is matched by the Everifin orderId, then paymentId, then refundId that earlier events of the order carried: the module records them for every event it matched to an order.';
+
+    /**
+     * The "Deliveries that changed no order" panel (HTML, everything escaped): the last delivery
+     * answered with an error (a wrong secret makes every genuine delivery a 401) and the last
+     * verified one that matched no order, at most one of each kind recorded a minute.
+     */
+    private static function deliveriesPanel(): string
+    {
+        $h = static function (string $text): string {
+            return htmlspecialchars($text, ENT_QUOTES);
+        };
+        $when = static function (int $time): string {
+            return date('Y-m-d H:i:s', $time);
+        };
+        $traces = self::traces();
+        $out = '<div class="panel everifin-webhook-deliveries"><h3>Deliveries that changed no order</h3>';
+        $rejected = $traces['rejected'] ?? null;
+        if ($rejected !== null) {
+            $http = (int) ($rejected['httpStatus'] ?? 0);
+            $status = (string) ($rejected['status'] ?? '');
+            $out .= '<p class="everifin-webhook-last-rejected">' . $h(sprintf('Last answered with an error: %s, HTTP %s: %s', $when((int) $rejected['time']), trim($http . ' ' . $status), self::describeRejection($http, $status))) . '</p>'
+                . '<p class="help-block">' . $h($http >= 500
+                    ? 'Everifin retries a 5xx answer a few times: fix the cause soon.'
+                    : 'Everifin does not retry a 4xx answer. A stranger\'s request is rejected like this too; if Everifin\'s own deliveries are (its Back Office shows their answers), the hook secret here is not the one in the Back Office: enter it again.') . '</p>';
+        } else {
+            $out .= '<p class="everifin-webhook-last-rejected">No delivery answered with an error has been recorded.</p>';
+        }
+        $unmatched = $traces['unmatched'] ?? null;
+        if ($unmatched !== null) {
+            $out .= '<p class="everifin-webhook-last-unmatched">' . $h(sprintf('Last verified delivery that matched no order: %s, event %s (%s %s), looked for %s.', $when((int) $unmatched['time']), (string) ($unmatched['eventId'] ?? ''), (string) ($unmatched['eventType'] ?? ''), (string) ($unmatched['status'] ?? ''), self::lookedFor($unmatched))) . '</p>'
+                . '<p class="help-block">' . $h('Answered 200 (Everifin does not send it again) and logged in Advanced Parameters > Logs. A test hook from the Back Office matches no order.') . '</p>';
+        } else {
+            $out .= '<p class="everifin-webhook-last-unmatched">No verified delivery without a matching order has been recorded.</p>';
+        }
+        return $out . '<p class="help-block">' . $h(self::MATCHING) . '</p>'
+            . '<p class="help-block">At most one delivery of each kind is recorded a minute. Their bodies and Signature headers are not stored, nor the error message sent back (it may quote them).</p></div>';
+    }
+
     /** The "Native library" panel of the configuration page (HTML, everything escaped). */
     private static function nativePanel(): string
     {
@@ -253,6 +535,11 @@ class EverifinWebhook extends Module
     public function getContent(): string
     {
         $out = '';
+        try {
+            self::ensureSchema();   // the tables of this version, as the front controller does
+        } catch (\Throwable $e) {
+            $out .= $this->displayError(htmlspecialchars('The module\'s tables could not be created: ' . $e->getMessage(), ENT_QUOTES));
+        }
         if (Tools::isSubmit('submitEverifinWebhook')) {
             $secrets = self::lines((string) Tools::getValue('EVERIFIN_WEBHOOK_SECRETS'));
             $error = null;
@@ -298,6 +585,7 @@ class EverifinWebhook extends Module
             . '<textarea name="EVERIFIN_WEBHOOK_SECRETS" rows="3" cols="70" autocomplete="off"></textarea>'
             . '<button type="submit" name="submitEverifinWebhook" class="btn btn-primary">Save</button>'
             . '</form></div>';
+        $out .= self::deliveriesPanel();
         if (class_exists(\Everifin\Webhook\Environment::class)) {
             $out .= self::nativePanel();
         }

@@ -2,8 +2,9 @@
 /**
  * Test stubs of the few PrestaShop classes and functions the module
  * plugins/prestashop/everifinwebhook calls (Module, ModuleFrontController, Configuration, Db,
- * Order, OrderHistory, PrestaShopLogger, Validate, pSQL). Not PrestaShop: just enough recorded
- * behaviour to test the module's request handling, its order lock and what it logs.
+ * Order, OrderHistory, Customer, CustomerThread, CustomerMessage, PrestaShopLogger, Validate,
+ * pSQL). Not PrestaShop: just enough recorded behaviour to test the module's request handling, its
+ * order lock, its notes and what it logs -- except Db, whose query rewriting is PrestaShop's own.
  */
 
 declare(strict_types=1);
@@ -18,17 +19,29 @@ final class PsStub
 {
     /** @var array<string, mixed> */
     public static array $config = [];
-    /** @var array<int, array{state: int}> */
+    /** @var array<int, array{state: int, customer?: int}> */
     public static array $orders = [];
     /** @var array<int, string> id_order => state JSON (the module's table) */
     public static array $stateTable = [];
+    /** @var array<string, int> "ref_type ref_id" => id_order (the module's table of Everifin ids) */
+    public static array $refs = [];
+    /** @var array<string, array{time: int, record: string}> kind => row (the module's table of traces) */
+    public static array $traces = [];
+    /** @var list<string> the module's tables created (CREATE TABLE IF NOT EXISTS) */
+    public static array $tables = [];
     /** @var list<array{0: int, 1: int}> [id_order, id_order_state] */
     public static array $history = [];
     /** @var list<string> the SQL sent, in order */
     public static array $log = [];
     /** @var list<array{0: string, 1: int, 2: ?string, 3: ?int}> PrestaShopLogger::addLog: [message, severity, object type, object id] */
     public static array $logs = [];
-    /** @var string|null Db::execute throws for SQL starting with this (a database failure) */
+    /** @var array<int, array{id_customer: int, id_order: int, email: string, status: string}> id_customer_thread => thread */
+    public static array $threads = [];
+    /** @var list<array{id_customer_thread: int, id_employee: int, message: string, private: int}> */
+    public static array $messages = [];
+    /** @var array<int, string> id_customer => e-mail; an order's customer absent here does not exist */
+    public static array $customers = [1 => 'customer@shop.example'];
+    /** @var string|null Db::query throws for SQL starting with this (a database failure) */
     public static ?string $failOn = null;
     /** States with PrestaShop's "paid" flag in a fresh install: payment accepted, processing in progress, shipped, delivered, refunded, remote payment accepted. */
     public const PAID_STATES = [2, 3, 4, 5, 7, 11];
@@ -38,10 +51,92 @@ final class PsStub
         self::$config = [];
         self::$orders = [];
         self::$stateTable = [];
+        self::$refs = [];
+        self::$traces = [];
+        self::$tables = [];
         self::$history = [];
         self::$log = [];
         self::$logs = [];
+        self::$threads = [];
+        self::$messages = [];
+        self::$customers = [1 => 'customer@shop.example'];
         self::$failOn = null;
+    }
+
+    /**
+     * The in-memory backend of Db::query(): the module's statements, exactly as it writes them,
+     * after PrestaShop's rewriting; anything else is the syntax error MySQL answers.
+     *
+     * @return PsResult
+     */
+    public static function run(string $sql): PsResult
+    {
+        $str = "'((?:[^'\\\\]|\\\\.)*)'";   // a quoted SQL string as pSQL() escapes it
+        if (in_array($sql, ['START TRANSACTION', 'COMMIT', 'ROLLBACK'], true)) {
+            return new PsResult();
+        }
+        if (preg_match('/^CREATE TABLE IF NOT EXISTS `ps_(everifin_webhook_\w+)` \(/', $sql, $m)) {
+            self::$tables[] = $m[1];
+            return new PsResult();
+        }
+        if (preg_match('/^SELECT `id_order` FROM `ps_orders` WHERE `id_order` = (\d+) FOR UPDATE$/', $sql, $m)) {
+            return new PsResult(isset(self::$orders[(int) $m[1]]) ? [['id_order' => $m[1]]] : []);
+        }
+        if (preg_match('/^SELECT `state` FROM `ps_everifin_webhook_state` WHERE `id_order` = (\d+) LIMIT 1$/', $sql, $m)) {
+            return new PsResult(isset(self::$stateTable[(int) $m[1]]) ? [['state' => self::$stateTable[(int) $m[1]]]] : []);
+        }
+        if (preg_match("/^REPLACE INTO `ps_everifin_webhook_state` \\(`id_order`, `state`\\) VALUES \\((\\d+), $str\\)$/s", $sql, $m)) {
+            self::$stateTable[(int) $m[1]] = self::unquote($m[2]);
+            return new PsResult([], 1);
+        }
+        if (preg_match("/^INSERT IGNORE INTO `ps_everifin_webhook_ref` \\(`ref_type`, `ref_id`, `id_order`\\) VALUES ((?:\\($str, $str, \\d+\\)(?:, )?)+)$/", $sql, $m)) {
+            preg_match_all("/\\($str, $str, (\\d+)\\)/", $m[1], $rows, PREG_SET_ORDER);
+            $n = 0;
+            foreach ($rows as [, $type, $id, $order]) {
+                $key = self::unquote($type) . ' ' . self::unquote($id);
+                if (!isset(self::$refs[$key])) {
+                    self::$refs[$key] = (int) $order;
+                    $n++;
+                }
+            }
+            return new PsResult([], $n);
+        }
+        if (preg_match("/^SELECT `id_order` FROM `ps_everifin_webhook_ref` WHERE `ref_type` = $str AND `ref_id` = $str LIMIT 1$/", $sql, $m)) {
+            $key = self::unquote($m[1]) . ' ' . self::unquote($m[2]);
+            return new PsResult(isset(self::$refs[$key]) ? [['id_order' => (string) self::$refs[$key]]] : []);
+        }
+        // The rate-limited trace: insert, or replace a row older than the interval (or from the future).
+        if (preg_match("/^INSERT INTO `ps_everifin_webhook_trace` \\(`kind`, `time`, `record`\\) VALUES \\($str, (\\d+), $str\\) ON DUPLICATE KEY UPDATE `record` = IF\\(`time` > (\\d+) OR `time` <= (\\d+), $str, `record`\\), `time` = IF\\(`time` > (\\d+) OR `time` <= (\\d+), (\\d+), `time`\\)$/", $sql, $m)) {
+            [, $kind, $now, $record, $after, $before, $record2, $after2, $before2, $now2] = $m;
+            if ([$record, $after, $before] !== [$record2, $after2, $before2] || $now2 !== $now) {
+                throw new RuntimeException("the trace's two IF() differ: $sql");
+            }
+            $kind = self::unquote($kind);
+            $old = self::$traces[$kind] ?? null;
+            if ($old === null) {
+                self::$traces[$kind] = ['time' => (int) $now, 'record' => self::unquote($record)];
+                return new PsResult([], 1);
+            }
+            if ($old['time'] > (int) $after || $old['time'] <= (int) $before) {
+                self::$traces[$kind] = ['time' => (int) $now, 'record' => self::unquote($record)];
+                return new PsResult([], 2);
+            }
+            return new PsResult([], 0);
+        }
+        if ($sql === 'SELECT `kind`, `time`, `record` FROM `ps_everifin_webhook_trace`') {
+            $rows = [];
+            foreach (self::$traces as $kind => $t) {
+                $rows[] = ['kind' => $kind, 'time' => (string) $t['time'], 'record' => $t['record']];
+            }
+            return new PsResult($rows);
+        }
+        throw new PDOException("SQLSTATE[42000]: Syntax error or access violation: 1064 You have an error in your SQL syntax (the PrestaShop stub knows only the module's statements): $sql");
+    }
+
+    /** The text of a quoted string pSQL() escaped (the inverse of DbPDOCore::_escape()). */
+    private static function unquote(string $s): string
+    {
+        return preg_replace_callback('/\\\\(.)/s', static fn ($m) => ['0' => "\0", 'n' => "\n", 'r' => "\r", 'Z' => "\x1a"][$m[1]] ?? $m[1], $s);
     }
 }
 
@@ -122,6 +217,11 @@ class Tools
     {
         return $_POST[$key] ?? $_GET[$key] ?? $default;
     }
+
+    public static function passwdGen($length = 8, $flag = 'ALPHANUMERIC'): string
+    {
+        return substr(bin2hex(random_bytes($length)), 0, $length);
+    }
 }
 
 class Configuration
@@ -143,70 +243,201 @@ class Configuration
     {
         return PsStub::$config[$key] ?? false;
     }
+
+    /** The value for every shop (the stub has one shop). */
+    public static function updateGlobalValue(string $key, $value, $html = false): bool
+    {
+        return self::updateValue($key, $value);
+    }
+
+    /** @return mixed */
+    public static function getGlobalValue(string $key)
+    {
+        return self::get($key);
+    }
 }
 
-function pSQL(string $s): string
+/**
+ * PrestaShop's pSQL() (config/alias.php) and DbCore::escape() + DbPDOCore::_escape(): backslash
+ * escaping of \ NUL LF CR ^Z ' ", and, unless $htmlOK, strip_tags(Tools::nl2br()) -- which drops
+ * every newline and anything that looks like an HTML tag.
+ */
+function pSQL($string, $htmlOK = false)
 {
-    return addslashes($s);
+    return Db::getInstance()->escape($string, $htmlOK);
 }
 
+class PrestaShopException extends Exception
+{
+}
+
+class PrestaShopDatabaseException extends PrestaShopException
+{
+}
+
+/**
+ * The query-rewriting and routing of PrestaShop's Db, exactly: DbCore in classes/db/Db.php of
+ * PrestaShop/PrestaShop as its current source has it (what is quoted here is the same back to 1.5
+ * but where said):
+ *   - getRow($sql, $use_cache = true):
+ *         $sql = rtrim($sql, " \t\n\r\0\x0B;") . ' LIMIT 1';
+ *     ALWAYS, whether or not the query has a LIMIT or a FOR UPDATE (1.5 already did
+ *     `$sql .= ' LIMIT 1';`): "SELECT ... LIMIT 1 FOR UPDATE" becomes
+ *     "SELECT ... LIMIT 1 FOR UPDATE LIMIT 1", a MySQL syntax error (1064);
+ *   - getValue($sql, $use_cache = true): array_shift() of getRow($sql, $use_cache), so the same
+ *     LIMIT 1 is appended;
+ *   - executeS($sql, $array = true, $use_cache = true): the query unchanged; refuses anything not
+ *     starting with select|show|explain|describe|desc|checksum (or containing outfile/dumpfile)
+ *     with PrestaShopDatabaseException (1.5: only with _PS_MODE_DEV_, else it ran it with
+ *     execute(); and without checksum or the outfile/dumpfile test);
+ *   - execute($sql, $use_cache = true): the query unchanged (query() + (bool));
+ *   - query($sql): DbPDOCore::_query() = PDO::query(); DbPDOCore::getPDO() sets no
+ *     PDO::ATTR_ERRMODE, so on PHP 8 a failing query throws PDOException.
+ * With $use_cache true and _PS_CACHE_ENABLED_, getRow/getValue/executeS may answer from the cache
+ * without asking the database: the stub refuses a read of the module's with $use_cache true (a
+ * locking read or the order's state must come from the database).
+ *
+ * Two backends: a real MariaDB/MySQL (Db::useLink(), tests/dist/prestashop.php), or, by
+ * default, PsStub's in-memory tables, which understand exactly the module's statements (below,
+ * PsStub::run()) and answer anything else with the 1064 syntax error MySQL gives.
+ */
 class Db
 {
     private static ?Db $instance = null;
+    public ?PDO $link = null;
+    /** @var PDOStatement|PsResult|false */
+    protected $result = false;
 
-    public static function getInstance(): Db
+    public static function getInstance($master = true): Db
     {
         return self::$instance ??= new Db();
     }
 
-    /** @return string|false */
-    public function getValue(string $sql, bool $useCache = true)
-    {
-        PsStub::$log[] = $sql;
-        // Like PrestaShop's Db::getValue: LIMIT 1 is appended unless the query has a LIMIT.
-        if (!preg_match('/\sLIMIT\s/i', $sql)) {
-            $sql .= ' LIMIT 1';
-        }
-        if (preg_match('/^SELECT `id_order` FROM `ps_orders` WHERE `id_order` = (\d+) LIMIT 1 FOR UPDATE$/', $sql, $m)) {
-            if ($useCache) {
-                throw new RuntimeException('a locking read must not be served from the query cache');
-            }
-            return isset(PsStub::$orders[(int) $m[1]]) ? $m[1] : false;
-        }
-        if (preg_match('/FROM `ps_everifin_webhook_state` WHERE `id_order` = (\d+) LIMIT 1$/', $sql, $m)) {
-            return PsStub::$stateTable[(int) $m[1]] ?? false;
-        }
-        throw new RuntimeException("unexpected query: $sql");
-    }
-
-    public function execute(string $sql): bool
+    /** @return PDOStatement|PsResult|false */
+    public function query($sql)
     {
         PsStub::$log[] = $sql;
         if (PsStub::$failOn !== null && str_starts_with($sql, PsStub::$failOn)) {
-            throw new RuntimeException('MySQL server has gone away');
+            throw new PDOException('SQLSTATE[HY000]: General error: 2006 MySQL server has gone away');
         }
-        if (in_array($sql, ['START TRANSACTION', 'COMMIT', 'ROLLBACK'], true)) {
-            return true;
+        $this->result = $this->link !== null ? $this->link->query($sql) : PsStub::run($sql);
+        return $this->result;
+    }
+
+    public function execute($sql, $use_cache = true)
+    {
+        $this->result = $this->query($sql);
+        return (bool) $this->result;
+    }
+
+    /** @return array<int, array<string, mixed>>|PDOStatement|PsResult|false */
+    public function executeS($sql, $array = true, $use_cache = true)
+    {
+        if (!preg_match('#^\s*\(?\s*(select|show|explain|describe|desc|checksum)\s#i', $sql)
+            || stripos($sql, 'outfile') !== false || stripos($sql, 'dumpfile') !== false) {
+            throw new PrestaShopDatabaseException('Db->executeS() must be used only with select, show, explain or describe queries');
         }
-        if (preg_match("/^REPLACE INTO `ps_everifin_webhook_state` \\(`id_order`, `state`\\) VALUES \\((\\d+), '(.*)'\\)$/s", $sql, $m)) {
-            PsStub::$stateTable[(int) $m[1]] = stripslashes($m[2]);
-            return true;
+        self::noCache($sql, $use_cache);
+        $this->result = $this->query($sql);
+        if (!$this->result) {
+            return false;
         }
-        if (str_starts_with($sql, 'CREATE TABLE IF NOT EXISTS `ps_everifin_webhook_state`')) {
-            return true;
+        return $array ? $this->result->fetchAll(PDO::FETCH_ASSOC) : $this->result;
+    }
+
+    /** @return array<string, mixed>|false */
+    public function getRow($sql, $use_cache = true)
+    {
+        $sql = rtrim($sql, " \t\n\r\0\x0B;") . ' LIMIT 1';
+        self::noCache($sql, $use_cache);
+        $this->result = $this->query($sql);
+        $result = $this->result ? $this->result->fetch(PDO::FETCH_ASSOC) : false;
+        return $result === null ? false : $result;
+    }
+
+    /** @return mixed|false */
+    public function getValue($sql, $use_cache = true)
+    {
+        if (!$result = $this->getRow($sql, $use_cache)) {
+            return false;
         }
-        throw new RuntimeException("unexpected query: $sql");
+        return array_shift($result);
+    }
+
+    /** DbPDOCore::Affected_Rows(): the row count of the last statement. */
+    public function Affected_Rows(): int
+    {
+        return $this->result->rowCount();
+    }
+
+    public function escape($string, $html_ok = false, $bq_sql = false)
+    {
+        if (!is_numeric($string)) {
+            $string = str_replace(['\\', "\0", "\n", "\r", "\x1a", "'", '"'], ['\\\\', '\\0', '\\n', '\\r', '\Z', "\'", '\"'], (string) $string);
+            if (!$html_ok) {
+                $string = strip_tags(str_replace(["\r\n", "\r", "\n"], '<br />', $string));
+            }
+            if ($bq_sql === true) {
+                $string = str_replace('`', '\`', $string);
+            }
+        }
+        return $string;
+    }
+
+    private static function noCache(string $sql, $useCache): void
+    {
+        if ($useCache && preg_match('/ps_orders|ps_everifin_webhook/', $sql)) {
+            throw new RuntimeException("the module must not read through PrestaShop's query cache: $sql");
+        }
+    }
+
+    /** Test helper: points Db at a MariaDB/MySQL connection (null: back to the in-memory tables). */
+    public static function useLink(?PDO $link): void
+    {
+        self::getInstance()->link = $link;
+    }
+}
+
+/** The in-memory backend's answer to a statement: PDOStatement's fetch/fetchAll/rowCount. */
+final class PsResult
+{
+    /** @param list<array<string, mixed>> $rows */
+    public function __construct(private array $rows = [], private int $affected = 0)
+    {
+    }
+
+    /** @return array<string, mixed>|false */
+    public function fetch($mode = PDO::FETCH_ASSOC)
+    {
+        return array_shift($this->rows) ?? false;
+    }
+
+    /** @return list<array<string, mixed>> */
+    public function fetchAll($mode = PDO::FETCH_ASSOC): array
+    {
+        $rows = $this->rows;
+        $this->rows = [];
+        return $rows;
+    }
+
+    public function rowCount(): int
+    {
+        return $this->affected;
     }
 }
 
 class Order
 {
     public $id;
+    public $id_customer;
+    public $id_shop = 1;
+    public $id_lang = 1;
 
     public function __construct(int $id)
     {
         PsStub::$log[] = 'new Order(' . $id . ')';
         $this->id = isset(PsStub::$orders[$id]) ? $id : null;
+        $this->id_customer = $this->id === null ? null : (PsStub::$orders[$id]['customer'] ?? 1);
     }
 
     public function getCurrentState(): int
@@ -249,6 +480,75 @@ class OrderHistory
     public function addWithemail(bool $autodate = true): bool
     {
         PsStub::$history[] = [(int) $this->id_order, (int) $this->newState];
+        return true;
+    }
+}
+
+class Customer
+{
+    public $id;
+    public $email;
+
+    public function __construct($id = null)
+    {
+        $this->id = isset(PsStub::$customers[(int) $id]) ? (int) $id : null;
+        $this->email = $this->id === null ? null : PsStub::$customers[(int) $id];
+    }
+}
+
+/** PrestaShop's customer service thread of an order (what the order page's "Messages" shows). */
+class CustomerThread
+{
+    public $id;
+    public $id_shop;
+    public $id_lang;
+    public $id_contact;
+    public $id_customer;
+    public $id_order;
+    public $email;
+    public $token;
+    public $status;
+
+    public static function getIdCustomerThreadByEmailAndIdOrder($email, $id_order)
+    {
+        foreach (PsStub::$threads as $id => $t) {
+            if ($t['email'] === $email && $t['id_order'] === (int) $id_order) {
+                return $id;
+            }
+        }
+        return false;
+    }
+
+    public function add($autoDate = true, $nullValues = false): bool
+    {
+        foreach (['id_lang', 'id_customer', 'id_order', 'email', 'token', 'status'] as $field) {
+            if ($this->$field === null || $this->$field === '') {
+                throw new PrestaShopException("CustomerThread->$field is empty");
+            }
+        }
+        $this->id = count(PsStub::$threads) + 1;
+        PsStub::$threads[$this->id] = ['id_customer' => (int) $this->id_customer, 'id_order' => (int) $this->id_order, 'email' => (string) $this->email, 'status' => (string) $this->status];
+        return true;
+    }
+}
+
+class CustomerMessage
+{
+    public $id;
+    public $id_customer_thread;
+    public $id_employee;
+    public $message;
+    public $private = 0;
+
+    public function add($autoDate = true, $nullValues = false): bool
+    {
+        // ObjectModel::add() validates the fields first: message is required and isCleanHtml.
+        if (!isset(PsStub::$threads[(int) $this->id_customer_thread]) || (string) $this->message === ''
+            || preg_match('/<\s*script|\bon\w+\s*=|javascript:/i', (string) $this->message)) {
+            throw new PrestaShopException('CustomerMessage: invalid fields');
+        }
+        $this->id = count(PsStub::$messages) + 1;
+        PsStub::$messages[] = ['id_customer_thread' => (int) $this->id_customer_thread, 'id_employee' => (int) $this->id_employee, 'message' => (string) $this->message, 'private' => (int) $this->private];
         return true;
     }
 }

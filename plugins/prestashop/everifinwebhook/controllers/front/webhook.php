@@ -1,11 +1,13 @@
 <?php
 /**
  * Everifin webhook endpoint (front controller of the everifinwebhook module):
- * verify -> lock the order row -> load state -> decide -> apply -> save state -> commit.
+ * verify -> find the order -> lock its row -> load state -> decide -> apply (or note a skip the
+ * merchant must see) -> save state and Everifin's ids -> commit.
  */
 
 declare(strict_types=1);
 
+use Everifin\Webhook\Decision;
 use Everifin\Webhook\Event;
 use Everifin\Webhook\Exception\WebhookException;
 use Everifin\Webhook\Request;
@@ -41,11 +43,19 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
         try {
             $secrets = EverifinWebhook::secrets();
             if ($secrets === []) {
-                return [500, ['ok' => false, 'status' => 'INVALID_OPTIONS', 'message' => 'the Everifin hook secret is not configured in PrestaShop']];
+                return $this->refuse(500, 'INVALID_OPTIONS', 'the Everifin hook secret is not configured in PrestaShop');
             }
+            // The tables of this version, for a shop whose files were replaced without an upgrade.
+            EverifinWebhook::ensureSchema();
             $verifier = new Verifier($secrets, maxBodyBytes: self::MAX_BODY_BYTES);
             $event = $verifier->verify($rawBody, $signatureHeader);
-            foreach ($this->orderIds($event) as $idOrder) {
+            $candidates = $this->orderIds($event);
+            if ($candidates === []) {
+                // No usable externalId or hookData.orderId (e.g. a refund): the order an earlier
+                // event of the same Everifin order, payment or refund was matched to.
+                $candidates = EverifinWebhook::ordersByEverifinIds($event);
+            }
+            foreach ($candidates as $idOrder) {
                 $answer = EverifinWebhook::withOrderLocked($idOrder, function () use ($idOrder, $verifier, $event): ?array {
                     // Loaded under the lock: the state read is the one the last delivery saved.
                     $order = new Order($idOrder);
@@ -55,8 +65,16 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
                     $decision = $verifier->decide($event, EverifinWebhook::loadState($idOrder));
                     if ($decision->shouldApply()) {
                         $this->apply($order, $event);
+                    } else {
+                        $note = self::skipNote($event, $decision, (int) $order->getCurrentState(), (bool) $order->hasBeenPaid());
+                        if ($note !== null) {
+                            // Never a state change: a note on the order and a log line.
+                            $noted = EverifinWebhook::addPrivateNote($order, $note);
+                            EverifinWebhook::log($note . ($noted ? '' : ' (the private message on the order could not be added)'), 2, $idOrder);
+                        }
                     }
                     EverifinWebhook::saveState($idOrder, $decision->stateJson);
+                    EverifinWebhook::rememberIds($idOrder, $event);
                     // The shape `everifin-webhook send` checks (docs/design.md, "What endpoints answer").
                     return [
                         'received' => true,
@@ -72,12 +90,94 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
                 }
             }
             // Authentic but not ours (e.g. a Back Office test hook): do not make Everifin retry.
+            $this->unmatched($event);
             return [200, ['received' => true, 'order' => null, 'message' => 'no order of this shop matches the event; nothing changed']];
         } catch (WebhookException $e) {
-            return [$e->httpStatus(), ['ok' => false, 'status' => $e->status(), 'message' => $e->getMessage()]];
+            return $this->refuse($e->httpStatus(), $e->status(), $e->getMessage());
         } catch (\Throwable $e) {
             return $this->failed($e);
         }
+    }
+
+    /**
+     * The note a skipped event of a matched order needs, or null (the WooCommerce plugin's policy
+     * and wording). The order is never moved for it.
+     * - the event reports money (outcome paid) that was not applied, except a repeat of what is
+     *   recorded (duplicate, unchanged) and a payment already recorded as paid (its own earlier
+     *   status): e.g. BOOKED after PROCESSING_EXPIRED (regression). The money may have arrived
+     *   while the order waits, or, for a paid order, the customer paid twice;
+     * - Everifin's order-level event says the order is only partially paid (outcome
+     *   partially_paid) while a payment was booked for it (already_paid).
+     * Only ids and status names of the verified event, never other text of the request.
+     *
+     * @param int $state the order's state id
+     * @param bool $paid whether the order has been paid (Order::hasBeenPaid())
+     */
+    public static function skipNote(Event $event, Decision $decision, int $state, bool $paid): ?string
+    {
+        if ($decision->shouldApply()) {
+            return null;
+        }
+        $what = sprintf('Everifin %s %s: %s (event %s)', $event->entity, (string) $event->entityId, (string) $event->status, $event->eventId);
+        $reason = $decision->reason;
+        if ($event->outcome === 'paid' && !in_array($reason, ['duplicate', 'unchanged'], true)) {
+            foreach ((array) ($decision->state['entities'] ?? []) as $record) {
+                $record = (array) $record;
+                if (($record['entity'] ?? null) === $event->entity && ($record['entityId'] ?? null) === $event->entityId && ($record['outcome'] ?? null) === 'paid') {
+                    return null;   // this payment was counted as paid already
+                }
+            }
+            return $paid
+                ? sprintf('%s was reported paid but not applied (%s); the order has been paid already (state %d): the customer may have paid twice. Check the payments in the Everifin Back Office and refund the extra one. The order was left as it is.', $what, $reason, $state)
+                : sprintf('%s was reported paid but not applied (%s): the money may have arrived although the order is in state %d. Check the payment in the Everifin Back Office before you cancel the order, ship it or ask the customer to pay again. The order was left as it is.', $what, $reason, $state);
+        }
+        if ($reason === 'already_paid' && $event->outcome === 'partially_paid') {
+            return sprintf('%s was not applied (%s): Everifin reports the order as only partially paid although a payment was booked. Check the amount received in the Everifin Back Office before you ship. The order was left as it is (state %d).', $what, $reason, $state);
+        }
+        return null;
+    }
+
+    /**
+     * A verified delivery that matched no order: answered 200 (Everifin does not send it again),
+     * so it is recorded for the configuration page (the last one, at most one a minute) and
+     * logged, every one (signed by Everifin: a stranger cannot fill the log): a warning when it
+     * reports a payment paid (the money may belong to an order the event does not name), else
+     * informative. Its event id, type, status and the ids that were looked for.
+     */
+    private function unmatched(Event $event): void
+    {
+        $hookOrderId = $event->hookData instanceof \stdClass && isset($event->hookData->orderId) && is_int($event->hookData->orderId) ? $event->hookData->orderId : null;
+        $record = [
+            'eventId' => $event->eventId,
+            'eventType' => self::clip((string) $event->eventType),
+            'status' => self::clip((string) $event->status),
+            'externalId' => $event->externalId === null ? null : self::clip($event->externalId),
+            'hookDataOrderId' => $hookOrderId,
+        ] + EverifinWebhook::everifinIds($event);
+        EverifinWebhook::trace('unmatched', $record);
+        $line = sprintf('verified delivery matched no order, answered 200 (Everifin does not send it again): event %s (%s %s), looked for %s', $record['eventId'], $record['eventType'], $record['status'], EverifinWebhook::lookedFor($record));
+        if ($event->outcome === 'paid') {
+            EverifinWebhook::log($line . ': money was reported for an order this shop cannot find. Check the payment in the Everifin Back Office.', 2);
+        } else {
+            EverifinWebhook::log($line, 1);
+        }
+    }
+
+    private static function clip(string $s): string
+    {
+        return strlen($s) > 100 ? substr($s, 0, 100) . '...' : $s;
+    }
+
+    /**
+     * An error answer, recorded for the configuration page: HTTP status and status name only
+     * (the message may quote the request).
+     *
+     * @return array{0: int, 1: array<string, mixed>}
+     */
+    private function refuse(int $httpStatus, string $status, string $message): array
+    {
+        EverifinWebhook::trace('rejected', ['httpStatus' => $httpStatus, 'status' => $status]);
+        return [$httpStatus, ['ok' => false, 'status' => $status, 'message' => $message]];
     }
 
     /**
@@ -89,12 +189,13 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
     private function failed(\Throwable $e): array
     {
         EverifinWebhook::log(sprintf('webhook not processed (answered 500, Everifin retries): %s: %s at %s:%d', get_class($e), $e->getMessage(), $e->getFile(), $e->getLine()), 3);
-        return [500, ['ok' => false, 'status' => 'INTERNAL', 'message' => 'the shop could not process the webhook; it will be retried']];
+        return $this->refuse(500, 'INTERNAL', 'the shop could not process the webhook; it will be retried');
     }
 
     /**
      * The orders the event names, most specific first: its externalId (the shop's order id, set
-     * when the payment was created), else hookData.orderId.
+     * when the payment was created), else hookData.orderId. When it names none, handle() looks
+     * for the order by Everifin's ids recorded from earlier events (ordersByEverifinIds()).
      *
      * @return list<int>
      */
