@@ -205,6 +205,144 @@ final class ExamplesTest extends TestCase
         $this->assertSame(0, $order->paymentCompleteCalls);
     }
 
+    /** A signed delivery of $data (payment.statusChange unless $type says otherwise) at $ts, through the route. */
+    private function wooSend(string $eventId, string $ts, array $data, string $type = 'payment.statusChange'): \WP_REST_Response
+    {
+        $body = json_encode(['eventId' => $eventId, 'eventType' => $type, 'eventTimestamp' => $ts, 'data' => $data], JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES);
+        $r = $this->wooPost($body, ['Signature' => self::signed($body)]);
+        $this->assertSame(200, $r->get_status(), json_encode($r->get_data()));
+        return $r;
+    }
+
+    /** @return list<string> the warnings the plugin logged (WooCommerce log, source everifin-webhook) */
+    private static function wooWarnings(): array
+    {
+        $lines = [];
+        foreach (\WpStub::$logged as [$level, $message, $context]) {
+            if ($level === 'warning') {
+                self::assertSame(['source' => 'everifin-webhook'], $context);
+                $lines[] = $message;
+            }
+        }
+        return $lines;
+    }
+
+    /**
+     * A payment BOOKED after PROCESSING_EXPIRED is skipped (regression: decide keeps the final
+     * review outcome), so the order stays on hold while the money may have arrived: the merchant
+     * gets a private note and a log line, the order is not moved, and Everifin's retry of the same
+     * event (a duplicate) adds nothing.
+     */
+    public function testWooCommerceTellsTheMerchantOfAPaymentReportedPaidButNotApplied(): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        $order = \WpStub::$orders[1042] = new \WC_Order(1042, 'pending');
+        $payment = ['paymentId' => 'f0489615-fb8a-4c76-bb28-7f9726d815d6', 'externalId' => '1042', 'hookData' => ['note' => 'Call us +420 123 456 789']];
+        $this->wooSend('21000000-0000-4000-8000-000000000001', '2024-05-07T14:40:00.000Z', $payment + ['status' => 'PROCESSING']);
+        $this->wooSend('21000000-0000-4000-8000-000000000002', '2024-05-07T14:50:00.000Z', $payment + ['status' => 'PROCESSING_EXPIRED']);
+        $this->assertSame('on-hold', $order->get_status());
+        $this->assertCount(1, $order->notes);
+        $this->assertSame([], self::wooWarnings(), 'an applied event is no warning');
+
+        $r = $this->wooSend('21000000-0000-4000-8000-000000000003', '2024-05-07T15:00:00.000Z', $payment + ['status' => 'BOOKED']);
+        $this->assertSame(['action' => 'skip', 'reason' => 'regression'], $r->get_data()['decision']);
+        $this->assertSame(['on-hold', 0], [$order->get_status(), $order->paymentCompleteCalls], 'the order is never moved by a warning');
+        $this->assertCount(2, $order->notes);
+        $this->assertSame('Everifin payment f0489615-fb8a-4c76-bb28-7f9726d815d6: BOOKED (event 21000000-0000-4000-8000-000000000003) was reported paid but not applied (regression): '
+            . 'the money may have arrived although the order is on-hold. Check the payment in the Everifin Back Office before you cancel the order, ship it or ask the customer to pay again. The order was left as it is.', $order->notes[1]);
+        $this->assertSame([], $order->customerNotes, 'a private note: WooCommerce e-mails customer notes');
+        $this->assertSame(['order 1042: ' . $order->notes[1]], self::wooWarnings());
+        $this->assertStringNotContainsString('Call us', implode("\n", $order->notes), 'no text of the request beyond ids and status names');
+
+        // Everifin retries the same event: a duplicate, no second note or log line.
+        $r = $this->wooSend('21000000-0000-4000-8000-000000000003', '2024-05-07T15:00:00.000Z', $payment + ['status' => 'BOOKED']);
+        $this->assertSame('duplicate', $r->get_data()['decision']['reason']);
+        $this->assertCount(2, $order->notes);
+        $this->assertCount(1, self::wooWarnings());
+        // Another event of the same status (unchanged) and unpaid skips: no warning either.
+        $this->wooSend('21000000-0000-4000-8000-000000000004', '2024-05-07T15:10:00.000Z', $payment + ['status' => 'PROCESSING_EXPIRED']);
+        $this->wooSend('21000000-0000-4000-8000-000000000005', '2024-05-07T15:20:00.000Z', $payment + ['status' => 'FAILED']);
+        $this->assertCount(2, $order->notes);
+        $this->assertCount(1, self::wooWarnings());
+    }
+
+    /**
+     * Everifin's order-level PARTIALLY_PAID and a booked payment, in either order: decide counts the
+     * order paid, and the merchant is told to check the amount before shipping.
+     */
+    public function testWooCommerceWarnsOfAnOrderPartiallyPaidAtEverifin(): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        $everifinOrder = '8840d948-12da-4ca1-8269-3cfdc10b73bc';
+        $booked = ['paymentId' => 'f0489615-fb8a-4c76-bb28-7f9726d815d6', 'orderId' => $everifinOrder, 'externalId' => '1042', 'status' => 'BOOKED'];
+        $partial = ['orderId' => $everifinOrder, 'externalId' => '1042', 'status' => 'PARTIALLY_PAID'];
+
+        // The payment first, then the order-level status: skipped (already_paid).
+        $order = \WpStub::$orders[1042] = new \WC_Order(1042, 'pending');
+        $this->wooSend('22000000-0000-4000-8000-000000000001', '2024-05-07T14:50:00.000Z', $booked);
+        $r = $this->wooSend('22000000-0000-4000-8000-000000000002', '2024-05-07T14:50:05.000Z', $partial, 'order.statusChange');
+        $this->assertSame(['action' => 'skip', 'reason' => 'already_paid'], $r->get_data()['decision']);
+        $this->assertSame(['processing', 1], [$order->get_status(), $order->paymentCompleteCalls]);
+        $this->assertCount(2, $order->notes);
+        $this->assertSame("Everifin order $everifinOrder: PARTIALLY_PAID (event 22000000-0000-4000-8000-000000000002) was not applied (already_paid): "
+            . 'Everifin reports the order as only partially paid although a payment was booked. Check the amount received in the Everifin Back Office before you ship. The order was left as it is (processing).', $order->notes[1]);
+        $this->assertSame(['order 1042: ' . $order->notes[1]], self::wooWarnings());
+        $this->wooSend('22000000-0000-4000-8000-000000000002', '2024-05-07T14:50:05.000Z', $partial, 'order.statusChange');
+        $this->assertCount(2, $order->notes, 'a retry is a duplicate: no second note');
+
+        // The order-level status first, then the payment: applied (the order is paid), with the warning.
+        \WpStub::reset();
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        $order = \WpStub::$orders[1042] = new \WC_Order(1042, 'pending');
+        $this->wooSend('22000000-0000-4000-8000-000000000003', '2024-05-07T14:50:00.000Z', $partial, 'order.statusChange');
+        $this->assertSame('on-hold', $order->get_status());
+        $r = $this->wooSend('22000000-0000-4000-8000-000000000004', '2024-05-07T14:50:05.000Z', $booked);
+        $this->assertSame(['apply', 'processing'], [$r->get_data()['decision']['action'], $order->get_status()]);
+        $this->assertCount(3, $order->notes);
+        $this->assertSame('Everifin payment f0489615-fb8a-4c76-bb28-7f9726d815d6: BOOKED (event 22000000-0000-4000-8000-000000000004) was applied, '
+            . "but Everifin's last status of order $everifinOrder is PARTIALLY_PAID: the order may be only partially paid. Check the amount received in the Everifin Back Office before you ship.", $order->notes[2]);
+        $this->assertSame(['order 1042: ' . $order->notes[2]], self::wooWarnings());
+        // Everifin then says the order is paid: a note, no warning (Everifin's order-level PAID names no second payment).
+        $this->wooSend('22000000-0000-4000-8000-000000000005', '2024-05-07T14:50:10.000Z', ['status' => 'PAID'] + $partial, 'order.statusChange');
+        $this->assertCount(4, $order->notes);
+        $this->assertStringEndsWith('(the order is processing already; left as it is)', $order->notes[3]);
+        $this->assertCount(1, self::wooWarnings());
+    }
+
+    /**
+     * A second payment booked for a paid order (the customer paid twice, or the order was paid
+     * another way): the order is not paid again, and the merchant is told to refund one. Another
+     * paid status of the payment that paid the order is no second payment.
+     */
+    public function testWooCommerceWarnsOfASecondPaymentForAPaidOrder(): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        $order = \WpStub::$orders[1042] = new \WC_Order(1042, 'pending');
+        $a = 'f0489615-fb8a-4c76-bb28-7f9726d815d6';
+        $b = '0b7e5a4c-3d2e-4f1a-9b8c-7d6e5f4a3b2c';
+        $this->wooSend('23000000-0000-4000-8000-000000000001', '2024-05-07T14:50:00.000Z', ['paymentId' => $a, 'externalId' => '1042', 'status' => 'BOOKED']);
+        $r = $this->wooSend('23000000-0000-4000-8000-000000000002', '2024-05-07T14:55:00.000Z', ['paymentId' => $b, 'externalId' => '1042', 'status' => 'BOOKED']);
+        $this->assertSame(['paid', 'processing', 1], [$r->get_data()['orderOutcome'], $order->get_status(), $order->paymentCompleteCalls]);
+        $this->assertCount(2, $order->notes);
+        $this->assertSame("Everifin payment $b: BOOKED (event 23000000-0000-4000-8000-000000000002) (the order is processing already, paid by payment $a; left as it is): "
+            . 'the customer may have paid twice. Check the payments in the Everifin Back Office and refund the extra one.', $order->notes[1]);
+        $this->assertSame(['order 1042: ' . $order->notes[1]], self::wooWarnings());
+
+        // The first payment in another paid status (skipped or applied): not a second payment.
+        $this->wooSend('23000000-0000-4000-8000-000000000003', '2024-05-07T15:00:00.000Z', ['paymentId' => $a, 'externalId' => '1042', 'status' => 'FINISHED']);
+        $this->assertCount(1, self::wooWarnings());
+
+        // An order paid another way in the shop (no Everifin transaction id), then a payment booked.
+        \WpStub::$orders[1043] = $paid = new \WC_Order(1043, 'completed');
+        $this->wooSend('23000000-0000-4000-8000-000000000004', '2024-05-07T15:00:00.000Z', ['paymentId' => $a, 'externalId' => '1043', 'status' => 'BOOKED']);
+        $this->assertSame(['completed', 0], [$paid->get_status(), $paid->paymentCompleteCalls]);
+        $this->assertStringContainsString('(the order is completed already, paid another way; left as it is): the customer may have paid twice.', $paid->notes[0]);
+        $this->assertCount(2, self::wooWarnings());
+    }
+
     /**
      * The plugin answers POST /everifin/v1/webhook in rest_pre_dispatch, before WordPress decodes a
      * JSON body (a few MB of nested arrays nobody signed exhausted memory_limit: a fatal error);

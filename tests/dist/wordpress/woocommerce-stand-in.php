@@ -3,9 +3,10 @@
  * Plugin Name: TEST STAND-IN for WooCommerce (everifin-webhook tests only, never shipped)
  * Description: WooCommerce cannot be installed from the package registries reachable by the test
  *              machines. This must-use plugin of tests/dist/wordpress.sh provides the few
- *              WooCommerce functions and WC_Order methods the Everifin plugin calls: wc_get_order,
- *              get_status, is_paid, payment_complete, update_status, add_order_note, get_meta,
- *              update_meta_data, save. Orders are posts of type shop_order with post meta
+ *              WooCommerce functions and WC_Order methods the Everifin plugin calls: wc_get_logger,
+ *              wc_get_order,
+ *              get_status, is_paid, get_transaction_id, payment_complete, update_status,
+ *              add_order_note, get_meta, update_meta_data, save. Orders are posts of type shop_order with post meta
  *              (WooCommerce's posts storage). It records what the test checks: every
  *              payment_complete() that marked an order paid (stock and e-mails happen there in
  *              WooCommerce) and every status change.
@@ -15,6 +16,24 @@ declare(strict_types=1);
 
 if (!defined('ABSPATH')) {
     exit;
+}
+
+/**
+ * WooCommerce's logger (WooCommerce > Status > Logs): each line is kept in an option row of its own
+ * (_test_wc_log_*, not autoloaded), read by setup.php's "log" command.
+ */
+final class WC_Test_Logger
+{
+    public function __call(string $level, array $args): void
+    {
+        [$message, $context] = $args + ['', []];
+        add_option('_test_wc_log_' . str_replace('.', '', uniqid('', true)), ['level' => $level, 'message' => (string) $message, 'context' => (array) $context], '', false);
+    }
+}
+
+function wc_get_logger(): WC_Test_Logger
+{
+    return new WC_Test_Logger();
 }
 
 function wc_get_order($id)
@@ -42,6 +61,11 @@ class WC_Order
     public function get_status(): string
     {
         return preg_replace('/^wc-/', '', (string) get_post_status($this->id));
+    }
+
+    public function get_transaction_id(): string
+    {
+        return (string) get_post_meta($this->id, '_transaction_id', true);
     }
 
     public function is_paid(): bool

@@ -200,6 +200,11 @@ final class WcLoggerStub
     {
         WpStub::$logged[] = ['error', $message, $context];
     }
+
+    public function warning(string $message, array $context = []): void
+    {
+        WpStub::$logged[] = ['warning', $message, $context];
+    }
 }
 
 function wc_get_logger(): WcLoggerStub
@@ -349,6 +354,8 @@ class WC_Order
     private array $pendingMeta = [];
     /** @var list<string> */
     public array $notes = [];
+    /** @var list<string> */
+    public array $customerNotes = [];
     public int $paymentCompleteCalls = 0;
     public ?string $transactionId = null;
     public int $saves = 0;
@@ -374,10 +381,17 @@ class WC_Order
         return in_array($this->status, ['processing', 'completed'], true);
     }
 
+    public function get_transaction_id(): string
+    {
+        return (string) $this->transactionId;
+    }
+
     public function payment_complete(string $transactionId = ''): bool
     {
         $this->paymentCompleteCalls++;
-        $this->transactionId = $transactionId;
+        if ($transactionId !== '') {
+            $this->transactionId = $transactionId;
+        }
         $this->status = 'processing';
         return true;
     }
@@ -389,9 +403,13 @@ class WC_Order
         return true;
     }
 
-    public function add_order_note(string $note): int
+    /** WooCommerce sends a customer note (is_customer_note 1) to the customer by e-mail; $customerNotes records those. */
+    public function add_order_note(string $note, $isCustomerNote = 0, bool $addedByUser = false): int
     {
         $this->notes[] = $note;
+        if ($isCustomerNote) {
+            $this->customerNotes[] = $note;
+        }
         return count($this->notes);
     }
 

@@ -201,6 +201,9 @@ final class Everifin_Webhook_Plugin
                     $decision = $verifier->decide($event, (string) $order->get_meta(self::META_STATE, true));
                     if ($decision->shouldApply()) {
                         self::apply($order, $event);
+                        self::notePartiallyPaid($order, $event, $decision->state);
+                    } else {
+                        self::noteSkipped($order, $event, $decision->reason);
                     }
                     $order->update_meta_data(self::META_STATE, $decision->stateJson);
                     $order->save();
@@ -378,10 +381,103 @@ final class Everifin_Webhook_Plugin
     }
 
     /**
+     * A skipped event the merchant must know about leaves a private order note and a WooCommerce
+     * log line (warning, source everifin-webhook); the order is never moved by it:
+     * - a payment reported paid that decide did not apply (any reason but duplicate and
+     *   unchanged, e.g. BOOKED after PROCESSING_EXPIRED is a regression): the money may have
+     *   arrived while the order waits, or the customer paid twice. Not for the payment that paid
+     *   the order already (its transaction id);
+     * - Everifin's order-level PARTIALLY_PAID after a booked payment (already_paid): the
+     *   amount received may be short, so the order must not be shipped unchecked.
+     * A retry of the same event is a duplicate (decide remembers an order's last 32 event ids):
+     * no second note. The texts hold ids and status names of the verified event only.
+     */
+    private static function noteSkipped(WC_Order $order, Event $event, string $reason): void
+    {
+        $what = sprintf('Everifin %s %s: %s (event %s)', $event->entity, (string) $event->entityId, (string) $event->status, $event->eventId);
+        $status = $order->get_status();
+        if ($event->outcome === 'paid' && !in_array($reason, ['duplicate', 'unchanged'], true)) {
+            if ($order->is_paid() && !self::isAnotherPayment($order, $event)) {
+                return;
+            }
+            $text = $order->is_paid()
+                ? sprintf('%s was reported paid but not applied (%s); the order is %s already, paid %s: the customer may have paid twice. Check the payments in the Everifin Back Office and refund the extra one. The order was left as it is.',
+                    $what, $reason, $status, self::paidBy($order))
+                : sprintf('%s was reported paid but not applied (%s): the money may have arrived although the order is %s. Check the payment in the Everifin Back Office before you cancel the order, ship it or ask the customer to pay again. The order was left as it is.',
+                    $what, $reason, $status);
+            self::warn($order, $text);
+            return;
+        }
+        if ($reason === 'already_paid' && $event->outcome === 'partially_paid') {
+            self::warn($order, sprintf('%s was not applied (%s): Everifin reports the order as only partially paid although a payment was booked. Check the amount received in the Everifin Back Office before you ship. The order was left as it is (%s).',
+                $what, $reason, $status));
+        }
+    }
+
+    /**
+     * A payment applied as paid while Everifin's last order-level status of the order is
+     * PARTIALLY_PAID (decide counts a booked payment as paid whatever the order-level status):
+     * the same warning as the order-level event skipped after the payment (noteSkipped()).
+     *
+     * @param array<string, mixed> $state the state decide returned
+     */
+    private static function notePartiallyPaid(WC_Order $order, Event $event, array $state): void
+    {
+        if ($event->outcome !== 'paid') {
+            return;
+        }
+        foreach ((array) ($state['entities'] ?? []) as $entity) {
+            $entity = (array) $entity;
+            if (($entity['entity'] ?? null) === 'order' && ($entity['outcome'] ?? null) === 'partially_paid') {
+                self::warn($order, sprintf('Everifin %s %s: %s (event %s) was applied, but Everifin\'s last status of order %s is %s: the order may be only partially paid. Check the amount received in the Everifin Back Office before you ship.',
+                    $event->entity, (string) $event->entityId, (string) $event->status, $event->eventId,
+                    is_string($entity['entityId'] ?? null) ? $entity['entityId'] : '(unknown)', 'PARTIALLY_PAID'));
+                return;
+            }
+        }
+    }
+
+    /**
+     * Whether $event is about a payment other than the one that paid the order (its transaction
+     * id, which payment_complete() set): for a paid order, money paid a second time. An
+     * order-level event names no payment.
+     */
+    private static function isAnotherPayment(WC_Order $order, Event $event): bool
+    {
+        return $event->paymentId !== null && (string) $order->get_transaction_id() !== $event->paymentId;
+    }
+
+    /** "by payment <id>", "by transaction <id>" or "another way": what paid the order, from its transaction id. */
+    private static function paidBy(WC_Order $order): string
+    {
+        $transaction = (string) $order->get_transaction_id();
+        if ($transaction === '') {
+            return 'another way';
+        }
+        return preg_match('/\A[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\z/', $transaction) === 1
+            ? 'by payment ' . $transaction
+            : 'by transaction ' . self::clip($transaction, 100);
+    }
+
+    /** A private order note (not sent to the customer) and the same text in WooCommerce's log, with the order id. */
+    private static function warn(WC_Order $order, string $text): void
+    {
+        $order->add_order_note($text);
+        $line = sprintf('order %d: %s', $order->get_id(), $text);
+        if (function_exists('wc_get_logger')) {
+            wc_get_logger()->warning($line, ['source' => 'everifin-webhook']);
+        } else {
+            error_log('everifin-webhook: ' . $line);
+        }
+    }
+
+    /**
      * Moves the order when decide said apply. Decide knows only what earlier webhooks did; the
      * shop order may have moved since (paid by another gateway, completed, cancelled or refunded
      * by the merchant), so the order's own status is the last word:
-     * - paid: payment_complete() once, for an order that is not paid or refunded yet;
+     * - paid: payment_complete() once, for an order that is not paid or refunded yet. A payment
+     *   booked for an order paid another way, or refunded, is told with warn(): the customer
+     *   may have paid twice;
      * - refund booked: a note only. The webhook does not say the amount, and WooCommerce books a
      *   move to "refunded" as a full refund; the merchant records the amount with the Refund
      *   button (a full refund sets the order to Refunded);
@@ -397,7 +493,14 @@ final class Everifin_Webhook_Plugin
         if ($event->outcome === 'paid') {
             // Stock, e-mails and the paid date, once: never for an order that is already paid.
             if ($order->is_paid() || $status === 'refunded') {
-                $order->add_order_note(sprintf('%s (the order is %s already; left as it is)', $note, $status));
+                if ($order->is_paid() && !self::isAnotherPayment($order, $event)) {
+                    // The payment that paid the order in another paid status, or Everifin's order-level PAID: nothing new.
+                    $order->add_order_note(sprintf('%s (the order is %s already; left as it is)', $note, $status));
+                    return;
+                }
+                self::warn($order, $status === 'refunded'
+                    ? sprintf('%s (the order is %s already; left as it is): money was booked for a refunded order. Check the payment in the Everifin Back Office and refund it if it is not owed.', $note, $status)
+                    : sprintf('%s (the order is %s already, paid %s; left as it is): the customer may have paid twice. Check the payments in the Everifin Back Office and refund the extra one.', $note, $status, self::paidBy($order)));
                 return;
             }
             $order->payment_complete((string) $event->paymentId);
