@@ -344,6 +344,88 @@ final class ExamplesTest extends TestCase
     }
 
     /**
+     * A refund event carries Everifin's orderId but no externalId: the plugin stores Everifin's
+     * orderId and paymentId with the order an event matched, and finds later events that name no
+     * order of the shop by them (orderId first, then paymentId). The query works on WooCommerce's
+     * posts storage (the stub drops a meta_query argument, as it does).
+     */
+    public function testWooCommerceMatchesEventsWithoutExternalIdByTheEverifinIdsOfAnEarlierEvent(): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        \WpStub::$orders[7] = new \WC_Order(7, 'pending');
+        $order = \WpStub::$orders[1042] = new \WC_Order(1042, 'pending');
+        $everifinOrder = '8840d948-12da-4ca1-8269-3cfdc10b73bc';
+        $payment = 'da96bc8f-2b1e-4c0d-9f3a-6e5d4c3b2a19';
+        $refund = ['refundId' => '7c1d9e2a-5b4f-4e3c-8a2d-1f0e9d8c7b6a', 'orderId' => $everifinOrder, 'instructionId' => 'refund-42-1', 'status' => 'BOOKED'];
+
+        // Before any event of that Everifin order matched: no order matches the refund.
+        $r = $this->wooSend('24000000-0000-4000-8000-000000000001', '2024-05-07T14:00:00.000Z', $refund);
+        $this->assertSame([null, 'pending'], [$r->get_data()['order'], $order->get_status()]);
+        $unmatched = \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_LAST_UNMATCHED];
+        $this->assertSame([null, null, $everifinOrder, null], [$unmatched['externalId'], $unmatched['hookDataOrderId'], $unmatched['orderId'], $unmatched['paymentId']]);
+
+        $r = $this->wooSend('24000000-0000-4000-8000-000000000002', '2024-05-07T14:50:00.000Z', ['paymentId' => $payment, 'orderId' => $everifinOrder, 'externalId' => '1042', 'status' => 'BOOKED']);
+        $this->assertSame([1042, 'processing'], [$r->get_data()['order'], $order->get_status()]);
+        $this->assertSame([$everifinOrder], array_column($order->get_meta(\Everifin_Webhook_Plugin::META_EVERIFIN_ORDER, false), 'value'));
+        $this->assertSame([$payment], array_column($order->get_meta(\Everifin_Webhook_Plugin::META_EVERIFIN_PAYMENT, false), 'value'));
+
+        // The refund, as Everifin sends it: refundId and Everifin's orderId.
+        $r = $this->wooSend('24000000-0000-4000-8000-000000000003', '2024-05-08T09:00:00.000Z', $refund);
+        $this->assertSame([1042, 'apply', 'refunded'], [$r->get_data()['order'], $r->get_data()['decision']['action'], $r->get_data()['orderOutcome']]);
+        $this->assertStringContainsString('record it with the Refund button', end($order->notes));
+        $this->assertSame([], array_column(\WpStub::$orderQueries, 'meta_query'), 'meta_key / meta_value: the posts storage drops a meta_query');
+        $this->assertSame([\Everifin_Webhook_Plugin::META_EVERIFIN_ORDER, $everifinOrder], [\WpStub::$orderQueries[1]['meta_key'], \WpStub::$orderQueries[1]['meta_value']]);
+
+        // An event with neither externalId nor Everifin's orderId: found by its paymentId.
+        $r = $this->wooSend('24000000-0000-4000-8000-000000000004', '2024-05-08T09:10:00.000Z', ['paymentId' => $payment, 'status' => 'FINISHED']);
+        $this->assertSame(1042, $r->get_data()['order']);
+        $this->assertSame([$everifinOrder], array_column($order->get_meta(\Everifin_Webhook_Plugin::META_EVERIFIN_ORDER, false), 'value'), 'each id once');
+        $this->assertSame([$payment], array_column($order->get_meta(\Everifin_Webhook_Plugin::META_EVERIFIN_PAYMENT, false), 'value'));
+        $this->assertSame([], \WpStub::$orders[7]->get_meta(\Everifin_Webhook_Plugin::META_EVERIFIN_ORDER, false), 'only with its order');
+
+        // An unknown Everifin order, on a storage that ignored the meta condition: the orders it
+        // returned are checked, none carries the id, nothing matches (never order 7 or 1042).
+        \WpStub::$ordersQueryIgnoresMeta = true;
+        $stateBefore = $order->get_meta(\Everifin_Webhook_Plugin::META_STATE);
+        $r = $this->wooSend('24000000-0000-4000-8000-000000000005', '2024-05-08T09:20:00.000Z', ['orderId' => '0b7e5a4c-3d2e-4f1a-9b8c-7d6e5f4a3b2c', 'status' => 'PAID'], 'order.statusChange');
+        $this->assertNull($r->get_data()['order']);
+        $this->assertSame([$stateBefore, ''], [$order->get_meta(\Everifin_Webhook_Plugin::META_STATE), \WpStub::$orders[7]->get_meta(\Everifin_Webhook_Plugin::META_STATE)]);
+        // ... and a known one is still found.
+        $r = $this->wooSend('24000000-0000-4000-8000-000000000006', '2024-05-08T09:30:00.000Z', $refund + ['refundId' => '2b1f0c4e-5d6a-4b7c-8d9e-0f1a2b3c4d5e']);
+        $this->assertSame(1042, $r->get_data()['order']);
+    }
+
+    /** Two orders that carry one Everifin id: an event naming only that id matches neither, and the log says so. */
+    public function testWooCommerceDoesNotGuessBetweenTwoOrdersWithOneEverifinId(): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        $everifinOrder = '8840d948-12da-4ca1-8269-3cfdc10b73bc';
+        foreach ([1042, 1043] as $i => $id) {
+            \WpStub::$orders[$id] = new \WC_Order($id, 'pending');
+            $this->wooSend('25000000-0000-4000-8000-00000000000' . $i, '2024-05-07T14:50:00.000Z', ['orderId' => $everifinOrder, 'externalId' => (string) $id, 'status' => 'UNPAID'], 'order.statusChange');
+        }
+        $r = $this->wooSend('25000000-0000-4000-8000-000000000009', '2024-05-08T09:00:00.000Z', ['refundId' => '7c1d9e2a-5b4f-4e3c-8a2d-1f0e9d8c7b6a', 'orderId' => $everifinOrder, 'status' => 'BOOKED']);
+        $this->assertNull($r->get_data()['order']);
+        $this->assertSame(["orders 1042 and 1043 both carry Everifin order $everifinOrder: an event naming only it matches neither (answered 200, nothing changed)"], self::wooWarnings());
+    }
+
+    /** At most MAX_IDS payment ids are kept with one order; the first ones stay. */
+    public function testWooCommerceKeepsABoundedNumberOfEverifinIdsPerOrder(): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        $order = \WpStub::$orders[1042] = new \WC_Order(1042, 'pending');
+        $payments = [];
+        for ($i = 10; $i < 10 + \Everifin_Webhook_Plugin::MAX_IDS + 2; $i++) {
+            $payments[] = $payment = "da96bc8f-2b1e-4c0d-9f3a-6e5d4c3b2a$i";
+            $this->wooSend("26000000-0000-4000-8000-0000000000$i", "2024-05-07T14:50:$i.000Z", ['paymentId' => $payment, 'externalId' => '1042', 'status' => 'FAILED']);
+        }
+        $this->assertSame(array_slice($payments, 0, \Everifin_Webhook_Plugin::MAX_IDS), array_column($order->get_meta(\Everifin_Webhook_Plugin::META_EVERIFIN_PAYMENT, false), 'value'));
+    }
+
+    /**
      * The plugin answers POST /everifin/v1/webhook in rest_pre_dispatch, before WordPress decodes a
      * JSON body (a few MB of nested arrays nobody signed exhausted memory_limit: a fatal error);
      * everything else is left to WordPress.
@@ -528,7 +610,7 @@ final class ExamplesTest extends TestCase
         $unmatched = \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_LAST_UNMATCHED];
         unset($unmatched['time']);
         $this->assertSame(['eventId' => '1a1a1a1a-1a1a-4a1a-8a1a-1a1a1a1a1a1a', 'eventType' => 'payment.statusChange', 'status' => 'BOOKED',
-            'externalId' => '999', 'hookDataOrderId' => null], $unmatched);
+            'externalId' => '999', 'hookDataOrderId' => null, 'orderId' => null, 'paymentId' => 'f0489615-fb8a-4c76-bb28-7f9726d815d6'], $unmatched);
         $this->assertFalse(\WpStub::$stored[\Everifin_Webhook_Plugin::OPTION_LAST_UNMATCHED][1]);
         $this->assertStringNotContainsString(self::SECRET, \WpStub::$stored[\Everifin_Webhook_Plugin::OPTION_LAST_UNMATCHED][0]);
 

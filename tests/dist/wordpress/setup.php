@@ -132,6 +132,8 @@ switch ($evf_cmd) {
             'statusChanges' => get_post_meta($id, '_test_status_change'),
             'transactionId' => get_post_meta($id, '_transaction_id', true),
             'notes' => get_post_meta($id, '_test_order_note'),
+            'everifinOrderIds' => get_post_meta($id, '_everifin_webhook_order_id'),
+            'everifinPaymentIds' => get_post_meta($id, '_everifin_webhook_payment_id'),
         ]);
         break;
     case 'option':

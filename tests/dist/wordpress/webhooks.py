@@ -8,7 +8,8 @@ a merchant, and the stored order state through the test's setup.php:
     signature, a stale signature, a late older event, no Signature header, bodies WordPress cannot
     parse, a booked refund (a note, no status change), orders paid or completed in the shop (never
     moved back), a payment booked but not applied and a second payment of a paid order (a warning
-    note and log line, once), an unknown order, megabytes of nested JSON arrays (WordPress would decode them out of
+    note and log line, once), a refund without externalId (found by the Everifin orderId an earlier
+    event stored with the order), an unknown order, megabytes of nested JSON arrays (WordPress would decode them out of
     memory before the route: answered 413/401, no fatal error), and the same event delivered
     concurrently by many requests (applied exactly once).
 
@@ -329,8 +330,8 @@ def webhooks(site: Site, concurrency: int, first: bool) -> None:
     if first:
         _, _, html = site.get("/wp-admin/admin.php?page=everifin-webhook")
         shown = re.findall(r'everifin-webhook-last-unmatched">([^<]*)', html)
-        want = "event %s (payment.statusChange BOOKED), externalId &quot;999999&quot;" % json.loads(unknown)["eventId"]
-        check(f"{site.name}: settings page shows the last verified delivery that matched no order (event, externalId)",
+        want = "event %s (payment.statusChange BOOKED), externalId &quot;999999&quot;, Everifin payment %s." % (json.loads(unknown)["eventId"], PAYMENT)
+        check(f"{site.name}: settings page shows the last verified delivery that matched no order (event, externalId, Everifin payment)",
               len(shown) == 1 and want in shown[0], shown)
         raw = site.wp("option-raw", "everifin_webhook_last_unmatched")
         check(f"{site.name}: ... stored with autoload off, without a secret or the body's hookData",
@@ -380,6 +381,36 @@ def webhooks(site: Site, concurrency: int, first: bool) -> None:
     st = site.order(order2)
     check(f"{site.name}: ... and the order was paid exactly once", st["status"] == "wc-processing" and st["paymentComplete"] == 1
           and st["statusChanges"] == ["pending>processing"], st)
+
+
+def everifin_ids(site: Site) -> None:
+    """A refund event carries refundId and Everifin's orderId, no externalId: the plugin finds the
+    order by the Everifin orderId an earlier event stored with it (post meta on this storage, found
+    with wc_get_orders meta_key/meta_value, which the posts storage passes to WP_Query)."""
+    now = datetime.now(timezone.utc)
+    other = site.new_order()
+    order = site.new_order()
+    everifin_order, payment = str(uuid.uuid4()), str(uuid.uuid4())
+    booked = event_of({"paymentId": payment, "orderId": everifin_order, "externalId": str(order), "status": "BOOKED"}, now - timedelta(minutes=3))
+    code, ans = site.webhook(booked, sign(booked, SECRETS[1]))
+    st = site.order(order)
+    check(f"{site.name}: BOOKED with Everifin's orderId -> order paid; Everifin's order and payment ids stored with it",
+          (code, ans.get("order"), st["status"], st["everifinOrderIds"], st["everifinPaymentIds"]) == (200, order, "wc-processing", [everifin_order], [payment]), (code, ans, st))
+    refund = event_of({"refundId": str(uuid.uuid4()), "orderId": everifin_order, "instructionId": "refund-%d-1" % order, "status": "BOOKED"}, now - timedelta(minutes=2))
+    code, ans = site.webhook(refund, sign(refund, SECRETS[1]))
+    st = site.order(order)
+    check(f"{site.name}: refund BOOKED without externalId (refundId, Everifin's orderId) -> 200 apply refunded for that order, a note",
+          (code, ans.get("order"), dec(ans).get("action"), ans.get("orderOutcome"), st["status"]) == (200, order, "apply", "refunded", "wc-processing")
+          and "record it with the Refund button" in st["notes"][-1], (code, ans, st))
+    late = event_of({"paymentId": payment, "status": "FINISHED"}, now - timedelta(minutes=1))
+    code, ans = site.webhook(late, sign(late, SECRETS[1]))
+    check(f"{site.name}: a payment event with neither externalId nor Everifin's orderId -> found by its paymentId",
+          (code, ans.get("order")) == (200, order), (code, ans))
+    unknown = event_of({"refundId": str(uuid.uuid4()), "orderId": str(uuid.uuid4()), "status": "BOOKED"}, now)
+    code, ans = site.webhook(unknown, sign(unknown, SECRETS[1]))
+    st = site.order(other)
+    check(f"{site.name}: a refund of an Everifin order no event matched -> 200, no order (no other order touched)",
+          (code, ans.get("order"), "decision" in ans, st["state"], st["everifinOrderIds"]) == (200, None, False, None, []), (code, ans, st))
 
 
 def warnings(site: Site) -> None:
@@ -466,6 +497,7 @@ def main() -> int:
         notice(site, "ffi" if site.name == "ffi" else "php")
         webhooks(site, args.concurrency, i == 0)
         warnings(site)
+        everifin_ids(site)
     if sites and failures == 0:
         remove_secrets(sites[0])
     print(f"webhooks: {passed} passed, {failures} failed")

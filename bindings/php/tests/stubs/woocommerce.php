@@ -24,6 +24,10 @@ final class WpStub
     public static array $orders = [];
     /** @var list<string> what happened, in order: SQL sent through $wpdb, wc_get_order, save */
     public static array $log = [];
+    /** @var bool wc_get_orders() ignores meta_key / meta_value (a storage that does not know them) when true */
+    public static bool $ordersQueryIgnoresMeta = false;
+    /** @var list<array<string, mixed>> the arguments of each wc_get_orders() call */
+    public static array $orderQueries = [];
     /** @var bool GET_LOCK of an order answers 0 (another request holds the order) when true */
     public static bool $lockHeld = false;
     /** @var bool GET_LOCK of a record of the settings page answers 0 (another request is writing it) when true */
@@ -44,6 +48,8 @@ final class WpStub
         self::$orders = [];
         self::$log = [];
         self::$lockHeld = false;
+        self::$ordersQueryIgnoresMeta = false;
+        self::$orderQueries = [];
         self::$traceLockHeld = false;
         self::$stored = [];
         self::$logged = [];
@@ -227,6 +233,37 @@ class WP_Error
     }
 }
 
+/**
+ * wc_get_orders() as WooCommerce's posts storage runs it (WC_Order_Data_Store_CPT): meta_key /
+ * meta_value / meta_compare '=' select by saved meta (WP_Query's), a meta_query argument is
+ * dropped (WC_Data_Store_WP::get_wp_query_args() skips it). With WpStub::$ordersQueryIgnoresMeta,
+ * a storage that ignores the meta condition too: the first orders. Only 'return' => 'ids'.
+ *
+ * @param array<string, mixed> $args
+ * @return list<int>
+ */
+function wc_get_orders(array $args): array
+{
+    WpStub::$log[] = 'wc_get_orders(' . json_encode($args) . ')';
+    WpStub::$orderQueries[] = $args;
+    if (($args['return'] ?? null) !== 'ids') {
+        throw new RuntimeException('the stub answers return => ids only');
+    }
+    $ids = [];
+    foreach (WpStub::$orders as $id => $order) {
+        if (!WpStub::$ordersQueryIgnoresMeta && isset($args['meta_key'])) {
+            if (($args['meta_compare'] ?? '=') !== '=') {
+                throw new RuntimeException('the stub compares with = only');
+            }
+            if (!in_array($args['meta_value'] ?? null, $order->savedMeta[$args['meta_key']] ?? [], true)) {
+                continue;
+            }
+        }
+        $ids[] = $id;
+    }
+    return array_slice($ids, 0, (int) ($args['limit'] ?? 10));
+}
+
 function wc_get_order($id)
 {
     WpStub::$log[] = 'wc_get_order(' . (int) $id . ')';
@@ -348,10 +385,10 @@ class WC_Order
 {
     private int $id;
     private string $status;
-    /** @var array<string, mixed> */
+    /** @var array<string, list<mixed>> the meta rows as the object holds them, saved or not (as WC_Data does) */
     private array $meta = [];
-    /** @var array<string, mixed> */
-    private array $pendingMeta = [];
+    /** @var array<string, list<mixed>> the meta rows as last saved: what wc_get_orders() finds */
+    public array $savedMeta = [];
     /** @var list<string> */
     public array $notes = [];
     /** @var list<string> */
@@ -413,22 +450,34 @@ class WC_Order
         return count($this->notes);
     }
 
-    /** @return mixed */
+    /** @return mixed the first value ('' when none), or with $single false every row as an object with ->key and ->value (WC_Meta_Data) */
     public function get_meta(string $key, bool $single = true)
     {
-        return $this->meta[$key] ?? '';
+        $values = $this->meta[$key] ?? [];
+        if ($single) {
+            return $values[0] ?? '';
+        }
+        return array_map(static fn ($v) => (object) ['key' => $key, 'value' => $v], $values);
     }
 
     /** @param mixed $value */
     public function update_meta_data(string $key, $value): void
     {
-        $this->pendingMeta[$key] = $value;
+        $this->meta[$key] = [$value];
+    }
+
+    /** @param mixed $value */
+    public function add_meta_data(string $key, $value, bool $unique = false): void
+    {
+        if ($unique && isset($this->meta[$key])) {
+            return;
+        }
+        $this->meta[$key][] = $value;
     }
 
     public function save(): int
     {
-        $this->meta = $this->pendingMeta + $this->meta;
-        $this->pendingMeta = [];
+        $this->savedMeta = $this->meta;
         $this->saves++;
         WpStub::$log[] = 'save(' . $this->id . ')';
         return $this->id;

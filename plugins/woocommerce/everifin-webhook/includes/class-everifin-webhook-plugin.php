@@ -22,6 +22,15 @@ final class Everifin_Webhook_Order_Busy extends RuntimeException
 final class Everifin_Webhook_Plugin
 {
     public const META_STATE = '_everifin_webhook_state';
+    /**
+     * Everifin's order ids and payment ids of the events that matched the order, one meta row
+     * each: later events that name no order of the shop (a refund carries only Everifin's
+     * orderId) are matched by them.
+     */
+    public const META_EVERIFIN_ORDER = '_everifin_webhook_order_id';
+    public const META_EVERIFIN_PAYMENT = '_everifin_webhook_payment_id';
+    /** At most this many ids of each kind are kept with one order (each payment attempt has its own). */
+    public const MAX_IDS = 16;
     public const OPTION_SECRETS = 'everifin_webhook_secrets';
     /**
      * The last delivery answered with an error: time, HTTP status and status name only. Not the
@@ -192,30 +201,16 @@ final class Everifin_Webhook_Plugin
             $event = $verifier->verify($request->get_body(), (string) $request->get_header('signature'));
 
             foreach (self::candidateOrderIds($event) as $orderId) {
-                $answer = self::withOrderLock($orderId, static function () use ($orderId, $verifier, $event): ?array {
-                    // Loaded only now, under the lock: the state read is the one the last delivery saved.
-                    $order = wc_get_order($orderId);
-                    if (!$order instanceof WC_Order) {
-                        return null;
-                    }
-                    $decision = $verifier->decide($event, (string) $order->get_meta(self::META_STATE, true));
-                    if ($decision->shouldApply()) {
-                        self::apply($order, $event);
-                        self::notePartiallyPaid($order, $event, $decision->state);
-                    } else {
-                        self::noteSkipped($order, $event, $decision->reason);
-                    }
-                    $order->update_meta_data(self::META_STATE, $decision->stateJson);
-                    $order->save();
-                    // The shape `everifin-webhook send` checks (docs/design.md, "What endpoints answer").
-                    return [
-                        'received' => true,
-                        'order' => $orderId,
-                        'decision' => ['action' => $decision->action, 'reason' => $decision->reason],
-                        'orderOutcome' => $decision->orderOutcome,
-                        'orderState' => $order->get_status(),
-                    ];
-                });
+                $answer = self::update($orderId, $verifier, $event, null, null);
+                if ($answer !== null) {
+                    return self::reply($answer, 200);
+                }
+            }
+            // No order named by externalId or hookData.orderId (a refund carries only Everifin's
+            // orderId): the order an earlier event of the same Everifin order, else payment, matched.
+            foreach ([self::META_EVERIFIN_ORDER => $event->orderId, self::META_EVERIFIN_PAYMENT => $event->paymentId] as $key => $everifinId) {
+                $orderId = $everifinId === null ? null : self::orderByEverifinId($key, $everifinId);
+                $answer = $orderId === null ? null : self::update($orderId, $verifier, $event, $key, $everifinId);
                 if ($answer !== null) {
                     return self::reply($answer, 200);
                 }
@@ -229,6 +224,9 @@ final class Everifin_Webhook_Plugin
                 'status' => self::clip((string) $event->status, 100),
                 'externalId' => $event->externalId === null ? null : self::clip($event->externalId, 100),
                 'hookDataOrderId' => $hookOrderId,
+                // UUIDs (the library checks them): Everifin's order and payment looked for.
+                'orderId' => $event->orderId,
+                'paymentId' => $event->paymentId,
             ]);
             return self::reply(['received' => true, 'order' => null, 'message' => 'no order of this shop matches the event; nothing changed'], 200);
         } catch (WebhookException $e) {
@@ -239,6 +237,103 @@ final class Everifin_Webhook_Plugin
             self::logFailure($e);
             return self::refuse('INTERNAL', 'the shop could not process the webhook; it will be retried', 500);
         }
+    }
+
+    /**
+     * Decides and applies $event for order $orderId with the order locked; null when there is no
+     * such order (or, found by an Everifin id, it no longer carries it).
+     *
+     * @param string|null $byKey the meta key the order was found by (META_EVERIFIN_*), null for its id
+     * @return array<string, mixed>|null the answer
+     */
+    private static function update(int $orderId, Verifier $verifier, Event $event, ?string $byKey, ?string $byId): ?array
+    {
+        return self::withOrderLock($orderId, static function () use ($orderId, $verifier, $event, $byKey, $byId): ?array {
+            // Loaded only now, under the lock: the state read is the one the last delivery saved.
+            $order = wc_get_order($orderId);
+            if (!$order instanceof WC_Order || ($byKey !== null && !in_array($byId, self::everifinIds($order, $byKey), true))) {
+                return null;
+            }
+            $decision = $verifier->decide($event, (string) $order->get_meta(self::META_STATE, true));
+            if ($decision->shouldApply()) {
+                self::apply($order, $event);
+                self::notePartiallyPaid($order, $event, $decision->state);
+            } else {
+                self::noteSkipped($order, $event, $decision->reason);
+            }
+            $order->update_meta_data(self::META_STATE, $decision->stateJson);
+            self::rememberEverifinIds($order, $event);
+            $order->save();
+            // The shape `everifin-webhook send` checks (docs/design.md, "What endpoints answer").
+            return [
+                'received' => true,
+                'order' => $orderId,
+                'decision' => ['action' => $decision->action, 'reason' => $decision->reason],
+                'orderOutcome' => $decision->orderOutcome,
+                'orderState' => $order->get_status(),
+            ];
+        });
+    }
+
+    /**
+     * Stores the event's Everifin orderId and paymentId with the order (a meta row each, once,
+     * at most MAX_IDS of a kind), saved with the state: later events that name no order of the
+     * shop are matched by them (orderByEverifinId()). Both are UUIDs the library checked.
+     */
+    private static function rememberEverifinIds(WC_Order $order, Event $event): void
+    {
+        foreach ([self::META_EVERIFIN_ORDER => $event->orderId, self::META_EVERIFIN_PAYMENT => $event->paymentId] as $key => $everifinId) {
+            if ($everifinId === null || $everifinId === '') {
+                continue;
+            }
+            $known = self::everifinIds($order, $key);
+            if (!in_array($everifinId, $known, true) && count($known) < self::MAX_IDS) {
+                $order->add_meta_data($key, $everifinId, false);
+            }
+        }
+    }
+
+    /** @return list<string> the ids stored with the order under $key (META_EVERIFIN_*) */
+    private static function everifinIds(WC_Order $order, string $key): array
+    {
+        $ids = [];
+        // get_meta(key, false): every row of the key, as WC_Meta_Data objects.
+        foreach ((array) $order->get_meta($key, false) as $meta) {
+            $value = is_object($meta) ? $meta->value : $meta;
+            if (is_string($value)) {
+                $ids[] = $value;
+            }
+        }
+        return $ids;
+    }
+
+    /**
+     * The one shop order that carries Everifin id $everifinId under $key, or null (none, or
+     * several: the plugin does not guess). Queried with meta_key and meta_value, which both order
+     * storages honour: WooCommerce's posts storage passes them to WP_Query (it drops a meta_query
+     * argument), HPOS's OrdersTableQuery turns them into its meta query. Each order found is
+     * checked for the id again, so a storage that ignored them could not match another order.
+     */
+    private static function orderByEverifinId(string $key, string $everifinId): ?int
+    {
+        if (!function_exists('wc_get_orders')) {
+            return null;
+        }
+        $found = [];
+        foreach ((array) wc_get_orders(['limit' => 2, 'return' => 'ids', 'meta_key' => $key, 'meta_value' => $everifinId, 'meta_compare' => '=']) as $id) {
+            $order = wc_get_order($id);
+            if ($order instanceof WC_Order && in_array($everifinId, self::everifinIds($order, $key), true)) {
+                $found[] = $order->get_id();
+            }
+        }
+        if (count($found) > 1) {
+            $line = sprintf('orders %s both carry Everifin %s %s: an event naming only it matches neither (answered 200, nothing changed)',
+                implode(' and ', $found), $key === self::META_EVERIFIN_ORDER ? 'order' : 'payment', $everifinId);
+            if (function_exists('wc_get_logger')) {
+                wc_get_logger()->warning($line, ['source' => 'everifin-webhook']);
+            }
+        }
+        return count($found) === 1 ? $found[0] : null;
     }
 
     /**
