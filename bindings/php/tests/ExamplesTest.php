@@ -566,6 +566,15 @@ final class ExamplesTest extends TestCase
         $this->assertTrue($r->get_data()['received']);
         $this->assertNull($r->get_data()['order']);
         $this->assertArrayNotHasKey('decision', $r->get_data());
+        // Every one in WooCommerce's log (the settings page keeps the last one a minute); a warning when money was reported.
+        $this->assertSame(['no order matches Everifin payment f0489615-fb8a-4c76-bb28-7f9726d815d6: BOOKED (event 77777777-7777-4777-8777-777777777777; externalId "999", '
+            . 'hookData.orderId (none), Everifin order (none), payment f0489615-fb8a-4c76-bb28-7f9726d815d6); answered 200, nothing changed: '
+            . 'money was reported for an order this shop cannot find. Check the payment in the Everifin Back Office.'], self::wooWarnings());
+        $failed = self::body('77777777-7777-4777-8777-777777777778', 'FAILED', '2024-05-07T14:49:56.000Z', 'wc-1042');
+        $this->assertSame(200, $this->wooPost($failed, ['Signature' => self::signed($failed)])->get_status());
+        $this->assertSame(['info', 'no order matches Everifin payment f0489615-fb8a-4c76-bb28-7f9726d815d6: FAILED (event 77777777-7777-4777-8777-777777777778; externalId "wc-1042", '
+            . 'hookData.orderId (none), Everifin order (none), payment f0489615-fb8a-4c76-bb28-7f9726d815d6); answered 200, nothing changed', ['source' => 'everifin-webhook']], end(\WpStub::$logged));
+        $this->assertCount(2, \WpStub::$logged);
 
         \WpStub::$options = [];
         $r = $this->wooPost($body, ['Signature' => self::signed($body)]);

@@ -211,6 +211,11 @@ final class WcLoggerStub
     {
         WpStub::$logged[] = ['warning', $message, $context];
     }
+
+    public function info(string $message, array $context = []): void
+    {
+        WpStub::$logged[] = ['info', $message, $context];
+    }
 }
 
 function wc_get_logger(): WcLoggerStub

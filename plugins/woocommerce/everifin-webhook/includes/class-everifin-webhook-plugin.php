@@ -228,6 +228,7 @@ final class Everifin_Webhook_Plugin
                 'orderId' => $event->orderId,
                 'paymentId' => $event->paymentId,
             ]);
+            self::logUnmatched($event, $hookOrderId);
             return self::reply(['received' => true, 'order' => null, 'message' => 'no order of this shop matches the event; nothing changed'], 200);
         } catch (WebhookException $e) {
             return self::refuse($e->status(), $e->getMessage(), $e->httpStatus());
@@ -236,6 +237,29 @@ final class Everifin_Webhook_Plugin
         } catch (\Throwable $e) {
             self::logFailure($e);
             return self::refuse('INTERNAL', 'the shop could not process the webhook; it will be retried', 500);
+        }
+    }
+
+    /**
+     * A verified delivery that matched no order, in WooCommerce's log (source everifin-webhook):
+     * every one, where the settings page keeps the last one a minute. A warning when it reports a
+     * payment paid (the money may belong to an order of this shop that the event does not name),
+     * else information (a Back Office test hook). Signed by Everifin, so a stranger cannot fill
+     * the log. Ids and known status names only; the externalId cut and quoted.
+     */
+    private static function logUnmatched(Event $event, ?int $hookOrderId): void
+    {
+        if (!function_exists('wc_get_logger')) {
+            return;
+        }
+        $line = sprintf('no order matches Everifin %s %s: %s (event %s; externalId %s, hookData.orderId %s, Everifin order %s, payment %s); answered 200, nothing changed',
+            $event->entity, $event->entityId ?? '(none)', $event->statusKnown ? (string) $event->status : 'an unknown status', $event->eventId,
+            $event->externalId === null ? '(none)' : (string) json_encode(self::clip($event->externalId, 100), JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES | JSON_INVALID_UTF8_SUBSTITUTE),
+            $hookOrderId ?? '(none)', $event->orderId ?? '(none)', $event->paymentId ?? '(none)');
+        if ($event->outcome === 'paid') {
+            wc_get_logger()->warning($line . ': money was reported for an order this shop cannot find. Check the payment in the Everifin Back Office.', ['source' => 'everifin-webhook']);
+        } else {
+            wc_get_logger()->info($line, ['source' => 'everifin-webhook']);
         }
     }
 
