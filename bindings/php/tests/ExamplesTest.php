@@ -249,8 +249,8 @@ final class ExamplesTest extends TestCase
         $this->assertSame(['action' => 'skip', 'reason' => 'regression'], $r->get_data()['decision']);
         $this->assertSame(['on-hold', 0], [$order->get_status(), $order->paymentCompleteCalls], 'the order is never moved by a warning');
         $this->assertCount(2, $order->notes);
-        $this->assertSame('Everifin payment f0489615-fb8a-4c76-bb28-7f9726d815d6: BOOKED (event 21000000-0000-4000-8000-000000000003) was reported paid but not applied (regression): '
-            . 'the money may have arrived although the order is on-hold. Check the payment in the Everifin Back Office before you cancel the order, ship it or ask the customer to pay again. The order was left as it is.', $order->notes[1]);
+        $this->assertSame('Everifin payment f0489615-fb8a-4c76-bb28-7f9726d815d6: BOOKED (event 21000000-0000-4000-8000-000000000003) reports a payment, but it was not applied to the order (skipped: regression): '
+            . 'the money may have arrived although the order is on-hold. The order was left as it is: check the payment in the Everifin Back Office before you cancel the order, ship it or ask the customer to pay again.', $order->notes[1]);
         $this->assertSame([], $order->customerNotes, 'a private note: WooCommerce e-mails customer notes');
         $this->assertSame(['order 1042: ' . $order->notes[1]], self::wooWarnings());
         $this->assertStringNotContainsString('Call us', implode("\n", $order->notes), 'no text of the request beyond ids and status names');
@@ -286,8 +286,8 @@ final class ExamplesTest extends TestCase
         $this->assertSame(['action' => 'skip', 'reason' => 'already_paid'], $r->get_data()['decision']);
         $this->assertSame(['processing', 1], [$order->get_status(), $order->paymentCompleteCalls]);
         $this->assertCount(2, $order->notes);
-        $this->assertSame("Everifin order $everifinOrder: PARTIALLY_PAID (event 22000000-0000-4000-8000-000000000002) was not applied (already_paid): "
-            . 'Everifin reports the order as only partially paid although a payment was booked. Check the amount received in the Everifin Back Office before you ship. The order was left as it is (processing).', $order->notes[1]);
+        $this->assertSame("Everifin order $everifinOrder: PARTIALLY_PAID (event 22000000-0000-4000-8000-000000000002) says the order is only partially paid, although a payment was booked for it (skipped: already_paid). "
+            . 'The order was left as it is (processing): check the amount received in the Everifin Back Office before you ship.', $order->notes[1]);
         $this->assertSame(['order 1042: ' . $order->notes[1]], self::wooWarnings());
         $this->wooSend('22000000-0000-4000-8000-000000000002', '2024-05-07T14:50:05.000Z', $partial, 'order.statusChange');
         $this->assertCount(2, $order->notes, 'a retry is a duplicate: no second note');
@@ -363,7 +363,7 @@ final class ExamplesTest extends TestCase
         $r = $this->wooSend('24000000-0000-4000-8000-000000000001', '2024-05-07T14:00:00.000Z', $refund);
         $this->assertSame([null, 'pending'], [$r->get_data()['order'], $order->get_status()]);
         $unmatched = \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_LAST_UNMATCHED];
-        $this->assertSame([null, null, $everifinOrder, null], [$unmatched['externalId'], $unmatched['hookDataOrderId'], $unmatched['orderId'], $unmatched['paymentId']]);
+        $this->assertSame([null, null, $everifinOrder, null, $refund['refundId']], [$unmatched['externalId'], $unmatched['hookDataOrderId'], $unmatched['orderId'], $unmatched['paymentId'], $unmatched['refundId']]);
 
         $r = $this->wooSend('24000000-0000-4000-8000-000000000002', '2024-05-07T14:50:00.000Z', ['paymentId' => $payment, 'orderId' => $everifinOrder, 'externalId' => '1042', 'status' => 'BOOKED']);
         $this->assertSame([1042, 'processing'], [$r->get_data()['order'], $order->get_status()]);
@@ -375,7 +375,7 @@ final class ExamplesTest extends TestCase
         $this->assertSame([1042, 'apply', 'refunded'], [$r->get_data()['order'], $r->get_data()['decision']['action'], $r->get_data()['orderOutcome']]);
         $this->assertStringContainsString('record it with the Refund button', end($order->notes));
         $this->assertSame([], array_column(\WpStub::$orderQueries, 'meta_query'), 'meta_key / meta_value: the posts storage drops a meta_query');
-        $this->assertSame([\Everifin_Webhook_Plugin::META_EVERIFIN_ORDER, $everifinOrder], [\WpStub::$orderQueries[1]['meta_key'], \WpStub::$orderQueries[1]['meta_value']]);
+        $this->assertSame([\Everifin_Webhook_Plugin::META_EVERIFIN_ORDER, $everifinOrder], [end(\WpStub::$orderQueries)['meta_key'], end(\WpStub::$orderQueries)['meta_value']], 'found by Everifin\'s orderId');
 
         // An event with neither externalId nor Everifin's orderId: found by its paymentId.
         $r = $this->wooSend('24000000-0000-4000-8000-000000000004', '2024-05-08T09:10:00.000Z', ['paymentId' => $payment, 'status' => 'FINISHED']);
@@ -392,7 +392,13 @@ final class ExamplesTest extends TestCase
         $this->assertNull($r->get_data()['order']);
         $this->assertSame([$stateBefore, ''], [$order->get_meta(\Everifin_Webhook_Plugin::META_STATE), \WpStub::$orders[7]->get_meta(\Everifin_Webhook_Plugin::META_STATE)]);
         // ... and a known one is still found.
-        $r = $this->wooSend('24000000-0000-4000-8000-000000000006', '2024-05-08T09:30:00.000Z', $refund + ['refundId' => '2b1f0c4e-5d6a-4b7c-8d9e-0f1a2b3c4d5e']);
+        $r = $this->wooSend('24000000-0000-4000-8000-000000000006', '2024-05-08T09:30:00.000Z', ['refundId' => '2b1f0c4e-5d6a-4b7c-8d9e-0f1a2b3c4d5e'] + $refund);
+        $this->assertSame(1042, $r->get_data()['order']);
+        \WpStub::$ordersQueryIgnoresMeta = false;
+
+        // A refund event with its refundId only: found by the refundId an earlier event of it left.
+        $this->assertSame([$refund['refundId'], '2b1f0c4e-5d6a-4b7c-8d9e-0f1a2b3c4d5e'], array_column($order->get_meta(\Everifin_Webhook_Plugin::META_EVERIFIN_REFUND, false), 'value'));
+        $r = $this->wooSend('24000000-0000-4000-8000-000000000007', '2024-05-08T09:40:00.000Z', ['refundId' => $refund['refundId'], 'status' => 'FINISHED']);
         $this->assertSame(1042, $r->get_data()['order']);
     }
 
@@ -568,12 +574,12 @@ final class ExamplesTest extends TestCase
         $this->assertArrayNotHasKey('decision', $r->get_data());
         // Every one in WooCommerce's log (the settings page keeps the last one a minute); a warning when money was reported.
         $this->assertSame(['no order matches Everifin payment f0489615-fb8a-4c76-bb28-7f9726d815d6: BOOKED (event 77777777-7777-4777-8777-777777777777; externalId "999", '
-            . 'hookData.orderId (none), Everifin order (none), payment f0489615-fb8a-4c76-bb28-7f9726d815d6); answered 200, nothing changed: '
+            . 'hookData.orderId (none), Everifin order (none), payment f0489615-fb8a-4c76-bb28-7f9726d815d6, refund (none)); answered 200, nothing changed: '
             . 'money was reported for an order this shop cannot find. Check the payment in the Everifin Back Office.'], self::wooWarnings());
         $failed = self::body('77777777-7777-4777-8777-777777777778', 'FAILED', '2024-05-07T14:49:56.000Z', 'wc-1042');
         $this->assertSame(200, $this->wooPost($failed, ['Signature' => self::signed($failed)])->get_status());
         $this->assertSame(['info', 'no order matches Everifin payment f0489615-fb8a-4c76-bb28-7f9726d815d6: FAILED (event 77777777-7777-4777-8777-777777777778; externalId "wc-1042", '
-            . 'hookData.orderId (none), Everifin order (none), payment f0489615-fb8a-4c76-bb28-7f9726d815d6); answered 200, nothing changed', ['source' => 'everifin-webhook']], end(\WpStub::$logged));
+            . 'hookData.orderId (none), Everifin order (none), payment f0489615-fb8a-4c76-bb28-7f9726d815d6, refund (none)); answered 200, nothing changed', ['source' => 'everifin-webhook']], end(\WpStub::$logged));
         $this->assertCount(2, \WpStub::$logged);
 
         \WpStub::$options = [];
@@ -619,7 +625,7 @@ final class ExamplesTest extends TestCase
         $unmatched = \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_LAST_UNMATCHED];
         unset($unmatched['time']);
         $this->assertSame(['eventId' => '1a1a1a1a-1a1a-4a1a-8a1a-1a1a1a1a1a1a', 'eventType' => 'payment.statusChange', 'status' => 'BOOKED',
-            'externalId' => '999', 'hookDataOrderId' => null, 'orderId' => null, 'paymentId' => 'f0489615-fb8a-4c76-bb28-7f9726d815d6'], $unmatched);
+            'externalId' => '999', 'hookDataOrderId' => null, 'orderId' => null, 'paymentId' => 'f0489615-fb8a-4c76-bb28-7f9726d815d6', 'refundId' => null], $unmatched);
         $this->assertFalse(\WpStub::$stored[\Everifin_Webhook_Plugin::OPTION_LAST_UNMATCHED][1]);
         $this->assertStringNotContainsString(self::SECRET, \WpStub::$stored[\Everifin_Webhook_Plugin::OPTION_LAST_UNMATCHED][0]);
 

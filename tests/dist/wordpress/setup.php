@@ -134,6 +134,7 @@ switch ($evf_cmd) {
             'notes' => get_post_meta($id, '_test_order_note'),
             'everifinOrderIds' => get_post_meta($id, '_everifin_webhook_order_id'),
             'everifinPaymentIds' => get_post_meta($id, '_everifin_webhook_payment_id'),
+            'everifinRefundIds' => get_post_meta($id, '_everifin_webhook_refund_id'),
         ]);
         break;
     case 'option':

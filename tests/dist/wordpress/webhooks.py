@@ -425,7 +425,7 @@ def warnings(site: Site) -> None:
     booked = event_of({**pay, "status": "BOOKED"}, now - timedelta(minutes=5))
     code, ans = site.webhook(booked, sign(booked, SECRETS[1]))
     st = site.order(order)
-    note = "Everifin payment %s: BOOKED (event %s) was reported paid but not applied (regression): the money may have arrived although the order is on-hold." % (
+    note = "Everifin payment %s: BOOKED (event %s) reports a payment, but it was not applied to the order (skipped: regression): the money may have arrived although the order is on-hold." % (
         pay["paymentId"], json.loads(booked)["eventId"])
     check(f"{site.name}: BOOKED after PROCESSING_EXPIRED -> 200 skip regression; the order stays on hold, with a note saying the money may have arrived",
           (code, dec(ans).get("reason"), st["status"], st["paymentComplete"]) == (200, "regression", "wc-on-hold", 0)

@@ -23,12 +23,13 @@ final class Everifin_Webhook_Plugin
 {
     public const META_STATE = '_everifin_webhook_state';
     /**
-     * Everifin's order ids and payment ids of the events that matched the order, one meta row
+     * Everifin's order, payment and refund ids of the events that matched the order, one meta row
      * each: later events that name no order of the shop (a refund carries only Everifin's
-     * orderId) are matched by them.
+     * orderId and its refundId) are matched by them.
      */
     public const META_EVERIFIN_ORDER = '_everifin_webhook_order_id';
     public const META_EVERIFIN_PAYMENT = '_everifin_webhook_payment_id';
+    public const META_EVERIFIN_REFUND = '_everifin_webhook_refund_id';
     /** At most this many ids of each kind are kept with one order (each payment attempt has its own). */
     public const MAX_IDS = 16;
     public const OPTION_SECRETS = 'everifin_webhook_secrets';
@@ -207,8 +208,9 @@ final class Everifin_Webhook_Plugin
                 }
             }
             // No order named by externalId or hookData.orderId (a refund carries only Everifin's
-            // orderId): the order an earlier event of the same Everifin order, else payment, matched.
-            foreach ([self::META_EVERIFIN_ORDER => $event->orderId, self::META_EVERIFIN_PAYMENT => $event->paymentId] as $key => $everifinId) {
+            // orderId): the order an earlier event of the same Everifin order, else payment, else
+            // refund, matched.
+            foreach (self::everifinIdsOf($event) as $key => $everifinId) {
                 $orderId = $everifinId === null ? null : self::orderByEverifinId($key, $everifinId);
                 $answer = $orderId === null ? null : self::update($orderId, $verifier, $event, $key, $everifinId);
                 if ($answer !== null) {
@@ -224,9 +226,10 @@ final class Everifin_Webhook_Plugin
                 'status' => self::clip((string) $event->status, 100),
                 'externalId' => $event->externalId === null ? null : self::clip($event->externalId, 100),
                 'hookDataOrderId' => $hookOrderId,
-                // UUIDs (the library checks them): Everifin's order and payment looked for.
+                // UUIDs (the library checks them): Everifin's order, payment and refund looked for.
                 'orderId' => $event->orderId,
                 'paymentId' => $event->paymentId,
+                'refundId' => $event->refundId,
             ]);
             self::logUnmatched($event, $hookOrderId);
             return self::reply(['received' => true, 'order' => null, 'message' => 'no order of this shop matches the event; nothing changed'], 200);
@@ -252,10 +255,10 @@ final class Everifin_Webhook_Plugin
         if (!function_exists('wc_get_logger')) {
             return;
         }
-        $line = sprintf('no order matches Everifin %s %s: %s (event %s; externalId %s, hookData.orderId %s, Everifin order %s, payment %s); answered 200, nothing changed',
+        $line = sprintf('no order matches Everifin %s %s: %s (event %s; externalId %s, hookData.orderId %s, Everifin order %s, payment %s, refund %s); answered 200, nothing changed',
             $event->entity, $event->entityId ?? '(none)', $event->statusKnown ? (string) $event->status : 'an unknown status', $event->eventId,
             $event->externalId === null ? '(none)' : (string) json_encode(self::clip($event->externalId, 100), JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES | JSON_INVALID_UTF8_SUBSTITUTE),
-            $hookOrderId ?? '(none)', $event->orderId ?? '(none)', $event->paymentId ?? '(none)');
+            $hookOrderId ?? '(none)', $event->orderId ?? '(none)', $event->paymentId ?? '(none)', $event->refundId ?? '(none)');
         if ($event->outcome === 'paid') {
             wc_get_logger()->warning($line . ': money was reported for an order this shop cannot find. Check the payment in the Everifin Back Office.', ['source' => 'everifin-webhook']);
         } else {
@@ -300,13 +303,13 @@ final class Everifin_Webhook_Plugin
     }
 
     /**
-     * Stores the event's Everifin orderId and paymentId with the order (a meta row each, once,
+     * Stores the event's Everifin orderId, paymentId and refundId with the order (a meta row each, once,
      * at most MAX_IDS of a kind), saved with the state: later events that name no order of the
      * shop are matched by them (orderByEverifinId()). Both are UUIDs the library checked.
      */
     private static function rememberEverifinIds(WC_Order $order, Event $event): void
     {
-        foreach ([self::META_EVERIFIN_ORDER => $event->orderId, self::META_EVERIFIN_PAYMENT => $event->paymentId] as $key => $everifinId) {
+        foreach (self::everifinIdsOf($event) as $key => $everifinId) {
             if ($everifinId === null || $everifinId === '') {
                 continue;
             }
@@ -315,6 +318,12 @@ final class Everifin_Webhook_Plugin
                 $order->add_meta_data($key, $everifinId, false);
             }
         }
+    }
+
+    /** @return array<string, ?string> the event's Everifin ids by meta key, in the order they are looked up */
+    private static function everifinIdsOf(Event $event): array
+    {
+        return [self::META_EVERIFIN_ORDER => $event->orderId, self::META_EVERIFIN_PAYMENT => $event->paymentId, self::META_EVERIFIN_REFUND => $event->refundId];
     }
 
     /** @return list<string> the ids stored with the order under $key (META_EVERIFIN_*) */
@@ -352,7 +361,7 @@ final class Everifin_Webhook_Plugin
         }
         if (count($found) > 1) {
             $line = sprintf('orders %s both carry Everifin %s %s: an event naming only it matches neither (answered 200, nothing changed)',
-                implode(' and ', $found), $key === self::META_EVERIFIN_ORDER ? 'order' : 'payment', $everifinId);
+                implode(' and ', $found), [self::META_EVERIFIN_ORDER => 'order', self::META_EVERIFIN_PAYMENT => 'payment', self::META_EVERIFIN_REFUND => 'refund'][$key], $everifinId);
             if (function_exists('wc_get_logger')) {
                 wc_get_logger()->warning($line, ['source' => 'everifin-webhook']);
             }
@@ -520,15 +529,15 @@ final class Everifin_Webhook_Plugin
                 return;
             }
             $text = $order->is_paid()
-                ? sprintf('%s was reported paid but not applied (%s); the order is %s already, paid %s: the customer may have paid twice. Check the payments in the Everifin Back Office and refund the extra one. The order was left as it is.',
+                ? sprintf('%s reports a payment, but it was not applied to the order (skipped: %s). The order is %s already, paid %s: the customer may have paid twice. The order was left as it is: check the payments in the Everifin Back Office and refund the extra one.',
                     $what, $reason, $status, self::paidBy($order))
-                : sprintf('%s was reported paid but not applied (%s): the money may have arrived although the order is %s. Check the payment in the Everifin Back Office before you cancel the order, ship it or ask the customer to pay again. The order was left as it is.',
+                : sprintf('%s reports a payment, but it was not applied to the order (skipped: %s): the money may have arrived although the order is %s. The order was left as it is: check the payment in the Everifin Back Office before you cancel the order, ship it or ask the customer to pay again.',
                     $what, $reason, $status);
             self::warn($order, $text);
             return;
         }
         if ($reason === 'already_paid' && $event->outcome === 'partially_paid') {
-            self::warn($order, sprintf('%s was not applied (%s): Everifin reports the order as only partially paid although a payment was booked. Check the amount received in the Everifin Back Office before you ship. The order was left as it is (%s).',
+            self::warn($order, sprintf('%s says the order is only partially paid, although a payment was booked for it (skipped: %s). The order was left as it is (%s): check the amount received in the Everifin Back Office before you ship.',
                 $what, $reason, $status));
         }
     }
