@@ -205,6 +205,232 @@ final class ExamplesTest extends TestCase
         $this->assertSame(0, $order->paymentCompleteCalls);
     }
 
+    /** A signed delivery of $data (payment.statusChange unless $type says otherwise) at $ts, through the route. */
+    private function wooSend(string $eventId, string $ts, array $data, string $type = 'payment.statusChange'): \WP_REST_Response
+    {
+        $body = json_encode(['eventId' => $eventId, 'eventType' => $type, 'eventTimestamp' => $ts, 'data' => $data], JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES);
+        $r = $this->wooPost($body, ['Signature' => self::signed($body)]);
+        $this->assertSame(200, $r->get_status(), json_encode($r->get_data()));
+        return $r;
+    }
+
+    /** @return list<string> the warnings the plugin logged (WooCommerce log, source everifin-webhook) */
+    private static function wooWarnings(): array
+    {
+        $lines = [];
+        foreach (\WpStub::$logged as [$level, $message, $context]) {
+            if ($level === 'warning') {
+                self::assertSame(['source' => 'everifin-webhook'], $context);
+                $lines[] = $message;
+            }
+        }
+        return $lines;
+    }
+
+    /**
+     * A payment BOOKED after PROCESSING_EXPIRED is skipped (regression: decide keeps the final
+     * review outcome), so the order stays on hold while the money may have arrived: the merchant
+     * gets a private note and a log line, the order is not moved, and Everifin's retry of the same
+     * event (a duplicate) adds nothing.
+     */
+    public function testWooCommerceTellsTheMerchantOfAPaymentReportedPaidButNotApplied(): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        $order = \WpStub::$orders[1042] = new \WC_Order(1042, 'pending');
+        $payment = ['paymentId' => 'f0489615-fb8a-4c76-bb28-7f9726d815d6', 'externalId' => '1042', 'hookData' => ['note' => 'Call us +420 123 456 789']];
+        $this->wooSend('21000000-0000-4000-8000-000000000001', '2024-05-07T14:40:00.000Z', $payment + ['status' => 'PROCESSING']);
+        $this->wooSend('21000000-0000-4000-8000-000000000002', '2024-05-07T14:50:00.000Z', $payment + ['status' => 'PROCESSING_EXPIRED']);
+        $this->assertSame('on-hold', $order->get_status());
+        $this->assertCount(1, $order->notes);
+        $this->assertSame([], self::wooWarnings(), 'an applied event is no warning');
+
+        $r = $this->wooSend('21000000-0000-4000-8000-000000000003', '2024-05-07T15:00:00.000Z', $payment + ['status' => 'BOOKED']);
+        $this->assertSame(['action' => 'skip', 'reason' => 'regression'], $r->get_data()['decision']);
+        $this->assertSame(['on-hold', 0], [$order->get_status(), $order->paymentCompleteCalls], 'the order is never moved by a warning');
+        $this->assertCount(2, $order->notes);
+        $this->assertSame('Everifin payment f0489615-fb8a-4c76-bb28-7f9726d815d6: BOOKED (event 21000000-0000-4000-8000-000000000003) reports a payment, but it was not applied to the order (skipped: regression): '
+            . 'the money may have arrived although the order is on-hold. The order was left as it is: check the payment in the Everifin Back Office before you cancel the order, ship it or ask the customer to pay again.', $order->notes[1]);
+        $this->assertSame([], $order->customerNotes, 'a private note: WooCommerce e-mails customer notes');
+        $this->assertSame(['order 1042: ' . $order->notes[1]], self::wooWarnings());
+        $this->assertStringNotContainsString('Call us', implode("\n", $order->notes), 'no text of the request beyond ids and status names');
+
+        // Everifin retries the same event: a duplicate, no second note or log line.
+        $r = $this->wooSend('21000000-0000-4000-8000-000000000003', '2024-05-07T15:00:00.000Z', $payment + ['status' => 'BOOKED']);
+        $this->assertSame('duplicate', $r->get_data()['decision']['reason']);
+        $this->assertCount(2, $order->notes);
+        $this->assertCount(1, self::wooWarnings());
+        // Another event of the same status (unchanged) and unpaid skips: no warning either.
+        $this->wooSend('21000000-0000-4000-8000-000000000004', '2024-05-07T15:10:00.000Z', $payment + ['status' => 'PROCESSING_EXPIRED']);
+        $this->wooSend('21000000-0000-4000-8000-000000000005', '2024-05-07T15:20:00.000Z', $payment + ['status' => 'FAILED']);
+        $this->assertCount(2, $order->notes);
+        $this->assertCount(1, self::wooWarnings());
+    }
+
+    /**
+     * Everifin's order-level PARTIALLY_PAID and a booked payment, in either order: decide counts the
+     * order paid, and the merchant is told to check the amount before shipping.
+     */
+    public function testWooCommerceWarnsOfAnOrderPartiallyPaidAtEverifin(): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        $everifinOrder = '8840d948-12da-4ca1-8269-3cfdc10b73bc';
+        $booked = ['paymentId' => 'f0489615-fb8a-4c76-bb28-7f9726d815d6', 'orderId' => $everifinOrder, 'externalId' => '1042', 'status' => 'BOOKED'];
+        $partial = ['orderId' => $everifinOrder, 'externalId' => '1042', 'status' => 'PARTIALLY_PAID'];
+
+        // The payment first, then the order-level status: skipped (already_paid).
+        $order = \WpStub::$orders[1042] = new \WC_Order(1042, 'pending');
+        $this->wooSend('22000000-0000-4000-8000-000000000001', '2024-05-07T14:50:00.000Z', $booked);
+        $r = $this->wooSend('22000000-0000-4000-8000-000000000002', '2024-05-07T14:50:05.000Z', $partial, 'order.statusChange');
+        $this->assertSame(['action' => 'skip', 'reason' => 'already_paid'], $r->get_data()['decision']);
+        $this->assertSame(['processing', 1], [$order->get_status(), $order->paymentCompleteCalls]);
+        $this->assertCount(2, $order->notes);
+        $this->assertSame("Everifin order $everifinOrder: PARTIALLY_PAID (event 22000000-0000-4000-8000-000000000002) says the order is only partially paid, although a payment was booked for it (skipped: already_paid). "
+            . 'The order was left as it is (processing): check the amount received in the Everifin Back Office before you ship.', $order->notes[1]);
+        $this->assertSame(['order 1042: ' . $order->notes[1]], self::wooWarnings());
+        $this->wooSend('22000000-0000-4000-8000-000000000002', '2024-05-07T14:50:05.000Z', $partial, 'order.statusChange');
+        $this->assertCount(2, $order->notes, 'a retry is a duplicate: no second note');
+
+        // The order-level status first, then the payment: applied (the order is paid), with the warning.
+        \WpStub::reset();
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        $order = \WpStub::$orders[1042] = new \WC_Order(1042, 'pending');
+        $this->wooSend('22000000-0000-4000-8000-000000000003', '2024-05-07T14:50:00.000Z', $partial, 'order.statusChange');
+        $this->assertSame('on-hold', $order->get_status());
+        $r = $this->wooSend('22000000-0000-4000-8000-000000000004', '2024-05-07T14:50:05.000Z', $booked);
+        $this->assertSame(['apply', 'processing'], [$r->get_data()['decision']['action'], $order->get_status()]);
+        $this->assertCount(3, $order->notes);
+        $this->assertSame('Everifin payment f0489615-fb8a-4c76-bb28-7f9726d815d6: BOOKED (event 22000000-0000-4000-8000-000000000004) was applied, '
+            . "but Everifin's last status of order $everifinOrder is PARTIALLY_PAID: the order may be only partially paid. Check the amount received in the Everifin Back Office before you ship.", $order->notes[2]);
+        $this->assertSame(['order 1042: ' . $order->notes[2]], self::wooWarnings());
+        // Everifin then says the order is paid: a note, no warning (Everifin's order-level PAID names no second payment).
+        $this->wooSend('22000000-0000-4000-8000-000000000005', '2024-05-07T14:50:10.000Z', ['status' => 'PAID'] + $partial, 'order.statusChange');
+        $this->assertCount(4, $order->notes);
+        $this->assertStringEndsWith('(the order is processing already; left as it is)', $order->notes[3]);
+        $this->assertCount(1, self::wooWarnings());
+    }
+
+    /**
+     * A second payment booked for a paid order (the customer paid twice, or the order was paid
+     * another way): the order is not paid again, and the merchant is told to refund one. Another
+     * paid status of the payment that paid the order is no second payment.
+     */
+    public function testWooCommerceWarnsOfASecondPaymentForAPaidOrder(): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        $order = \WpStub::$orders[1042] = new \WC_Order(1042, 'pending');
+        $a = 'f0489615-fb8a-4c76-bb28-7f9726d815d6';
+        $b = '0b7e5a4c-3d2e-4f1a-9b8c-7d6e5f4a3b2c';
+        $this->wooSend('23000000-0000-4000-8000-000000000001', '2024-05-07T14:50:00.000Z', ['paymentId' => $a, 'externalId' => '1042', 'status' => 'BOOKED']);
+        $r = $this->wooSend('23000000-0000-4000-8000-000000000002', '2024-05-07T14:55:00.000Z', ['paymentId' => $b, 'externalId' => '1042', 'status' => 'BOOKED']);
+        $this->assertSame(['paid', 'processing', 1], [$r->get_data()['orderOutcome'], $order->get_status(), $order->paymentCompleteCalls]);
+        $this->assertCount(2, $order->notes);
+        $this->assertSame("Everifin payment $b: BOOKED (event 23000000-0000-4000-8000-000000000002) (the order is processing already, paid by payment $a; left as it is): "
+            . 'the customer may have paid twice. Check the payments in the Everifin Back Office and refund the extra one.', $order->notes[1]);
+        $this->assertSame(['order 1042: ' . $order->notes[1]], self::wooWarnings());
+
+        // The first payment in another paid status (skipped or applied): not a second payment.
+        $this->wooSend('23000000-0000-4000-8000-000000000003', '2024-05-07T15:00:00.000Z', ['paymentId' => $a, 'externalId' => '1042', 'status' => 'FINISHED']);
+        $this->assertCount(1, self::wooWarnings());
+
+        // An order paid another way in the shop (no Everifin transaction id), then a payment booked.
+        \WpStub::$orders[1043] = $paid = new \WC_Order(1043, 'completed');
+        $this->wooSend('23000000-0000-4000-8000-000000000004', '2024-05-07T15:00:00.000Z', ['paymentId' => $a, 'externalId' => '1043', 'status' => 'BOOKED']);
+        $this->assertSame(['completed', 0], [$paid->get_status(), $paid->paymentCompleteCalls]);
+        $this->assertStringContainsString('(the order is completed already, paid another way; left as it is): the customer may have paid twice.', $paid->notes[0]);
+        $this->assertCount(2, self::wooWarnings());
+    }
+
+    /**
+     * A refund event carries Everifin's orderId but no externalId: the plugin stores Everifin's
+     * orderId and paymentId with the order an event matched, and finds later events that name no
+     * order of the shop by them (orderId first, then paymentId). The query works on WooCommerce's
+     * posts storage (the stub drops a meta_query argument, as it does).
+     */
+    public function testWooCommerceMatchesEventsWithoutExternalIdByTheEverifinIdsOfAnEarlierEvent(): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        \WpStub::$orders[7] = new \WC_Order(7, 'pending');
+        $order = \WpStub::$orders[1042] = new \WC_Order(1042, 'pending');
+        $everifinOrder = '8840d948-12da-4ca1-8269-3cfdc10b73bc';
+        $payment = 'da96bc8f-2b1e-4c0d-9f3a-6e5d4c3b2a19';
+        $refund = ['refundId' => '7c1d9e2a-5b4f-4e3c-8a2d-1f0e9d8c7b6a', 'orderId' => $everifinOrder, 'instructionId' => 'refund-42-1', 'status' => 'BOOKED'];
+
+        // Before any event of that Everifin order matched: no order matches the refund.
+        $r = $this->wooSend('24000000-0000-4000-8000-000000000001', '2024-05-07T14:00:00.000Z', $refund);
+        $this->assertSame([null, 'pending'], [$r->get_data()['order'], $order->get_status()]);
+        $unmatched = \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_LAST_UNMATCHED];
+        $this->assertSame([null, null, $everifinOrder, null, $refund['refundId']], [$unmatched['externalId'], $unmatched['hookDataOrderId'], $unmatched['orderId'], $unmatched['paymentId'], $unmatched['refundId']]);
+
+        $r = $this->wooSend('24000000-0000-4000-8000-000000000002', '2024-05-07T14:50:00.000Z', ['paymentId' => $payment, 'orderId' => $everifinOrder, 'externalId' => '1042', 'status' => 'BOOKED']);
+        $this->assertSame([1042, 'processing'], [$r->get_data()['order'], $order->get_status()]);
+        $this->assertSame([$everifinOrder], array_column($order->get_meta(\Everifin_Webhook_Plugin::META_EVERIFIN_ORDER, false), 'value'));
+        $this->assertSame([$payment], array_column($order->get_meta(\Everifin_Webhook_Plugin::META_EVERIFIN_PAYMENT, false), 'value'));
+
+        // The refund, as Everifin sends it: refundId and Everifin's orderId.
+        $r = $this->wooSend('24000000-0000-4000-8000-000000000003', '2024-05-08T09:00:00.000Z', $refund);
+        $this->assertSame([1042, 'apply', 'refunded'], [$r->get_data()['order'], $r->get_data()['decision']['action'], $r->get_data()['orderOutcome']]);
+        $this->assertStringContainsString('record it with the Refund button', end($order->notes));
+        $this->assertSame([], array_column(\WpStub::$orderQueries, 'meta_query'), 'meta_key / meta_value: the posts storage drops a meta_query');
+        $this->assertSame([\Everifin_Webhook_Plugin::META_EVERIFIN_ORDER, $everifinOrder], [end(\WpStub::$orderQueries)['meta_key'], end(\WpStub::$orderQueries)['meta_value']], 'found by Everifin\'s orderId');
+
+        // An event with neither externalId nor Everifin's orderId: found by its paymentId.
+        $r = $this->wooSend('24000000-0000-4000-8000-000000000004', '2024-05-08T09:10:00.000Z', ['paymentId' => $payment, 'status' => 'FINISHED']);
+        $this->assertSame(1042, $r->get_data()['order']);
+        $this->assertSame([$everifinOrder], array_column($order->get_meta(\Everifin_Webhook_Plugin::META_EVERIFIN_ORDER, false), 'value'), 'each id once');
+        $this->assertSame([$payment], array_column($order->get_meta(\Everifin_Webhook_Plugin::META_EVERIFIN_PAYMENT, false), 'value'));
+        $this->assertSame([], \WpStub::$orders[7]->get_meta(\Everifin_Webhook_Plugin::META_EVERIFIN_ORDER, false), 'only with its order');
+
+        // An unknown Everifin order, on a storage that ignored the meta condition: the orders it
+        // returned are checked, none carries the id, nothing matches (never order 7 or 1042).
+        \WpStub::$ordersQueryIgnoresMeta = true;
+        $stateBefore = $order->get_meta(\Everifin_Webhook_Plugin::META_STATE);
+        $r = $this->wooSend('24000000-0000-4000-8000-000000000005', '2024-05-08T09:20:00.000Z', ['orderId' => '0b7e5a4c-3d2e-4f1a-9b8c-7d6e5f4a3b2c', 'status' => 'PAID'], 'order.statusChange');
+        $this->assertNull($r->get_data()['order']);
+        $this->assertSame([$stateBefore, ''], [$order->get_meta(\Everifin_Webhook_Plugin::META_STATE), \WpStub::$orders[7]->get_meta(\Everifin_Webhook_Plugin::META_STATE)]);
+        // ... and a known one is still found.
+        $r = $this->wooSend('24000000-0000-4000-8000-000000000006', '2024-05-08T09:30:00.000Z', ['refundId' => '2b1f0c4e-5d6a-4b7c-8d9e-0f1a2b3c4d5e'] + $refund);
+        $this->assertSame(1042, $r->get_data()['order']);
+        \WpStub::$ordersQueryIgnoresMeta = false;
+
+        // A refund event with its refundId only: found by the refundId an earlier event of it left.
+        $this->assertSame([$refund['refundId'], '2b1f0c4e-5d6a-4b7c-8d9e-0f1a2b3c4d5e'], array_column($order->get_meta(\Everifin_Webhook_Plugin::META_EVERIFIN_REFUND, false), 'value'));
+        $r = $this->wooSend('24000000-0000-4000-8000-000000000007', '2024-05-08T09:40:00.000Z', ['refundId' => $refund['refundId'], 'status' => 'FINISHED']);
+        $this->assertSame(1042, $r->get_data()['order']);
+    }
+
+    /** Two orders that carry one Everifin id: an event naming only that id matches neither, and the log says so. */
+    public function testWooCommerceDoesNotGuessBetweenTwoOrdersWithOneEverifinId(): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        $everifinOrder = '8840d948-12da-4ca1-8269-3cfdc10b73bc';
+        foreach ([1042, 1043] as $i => $id) {
+            \WpStub::$orders[$id] = new \WC_Order($id, 'pending');
+            $this->wooSend('25000000-0000-4000-8000-00000000000' . $i, '2024-05-07T14:50:00.000Z', ['orderId' => $everifinOrder, 'externalId' => (string) $id, 'status' => 'UNPAID'], 'order.statusChange');
+        }
+        $r = $this->wooSend('25000000-0000-4000-8000-000000000009', '2024-05-08T09:00:00.000Z', ['refundId' => '7c1d9e2a-5b4f-4e3c-8a2d-1f0e9d8c7b6a', 'orderId' => $everifinOrder, 'status' => 'BOOKED']);
+        $this->assertNull($r->get_data()['order']);
+        $this->assertSame(["orders 1042 and 1043 both carry Everifin order $everifinOrder: an event naming only it matches neither (answered 200, nothing changed)"], self::wooWarnings());
+    }
+
+    /** At most MAX_IDS payment ids are kept with one order; the first ones stay. */
+    public function testWooCommerceKeepsABoundedNumberOfEverifinIdsPerOrder(): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        $order = \WpStub::$orders[1042] = new \WC_Order(1042, 'pending');
+        $payments = [];
+        for ($i = 10; $i < 10 + \Everifin_Webhook_Plugin::MAX_IDS + 2; $i++) {
+            $payments[] = $payment = "da96bc8f-2b1e-4c0d-9f3a-6e5d4c3b2a$i";
+            $this->wooSend("26000000-0000-4000-8000-0000000000$i", "2024-05-07T14:50:$i.000Z", ['paymentId' => $payment, 'externalId' => '1042', 'status' => 'FAILED']);
+        }
+        $this->assertSame(array_slice($payments, 0, \Everifin_Webhook_Plugin::MAX_IDS), array_column($order->get_meta(\Everifin_Webhook_Plugin::META_EVERIFIN_PAYMENT, false), 'value'));
+    }
+
     /**
      * The plugin answers POST /everifin/v1/webhook in rest_pre_dispatch, before WordPress decodes a
      * JSON body (a few MB of nested arrays nobody signed exhausted memory_limit: a fatal error);
@@ -346,6 +572,15 @@ final class ExamplesTest extends TestCase
         $this->assertTrue($r->get_data()['received']);
         $this->assertNull($r->get_data()['order']);
         $this->assertArrayNotHasKey('decision', $r->get_data());
+        // Every one in WooCommerce's log (the settings page keeps the last one a minute); a warning when money was reported.
+        $this->assertSame(['no order matches Everifin payment f0489615-fb8a-4c76-bb28-7f9726d815d6: BOOKED (event 77777777-7777-4777-8777-777777777777; externalId "999", '
+            . 'hookData.orderId (none), Everifin order (none), payment f0489615-fb8a-4c76-bb28-7f9726d815d6, refund (none)); answered 200, nothing changed: '
+            . 'money was reported for an order this shop cannot find. Check the payment in the Everifin Back Office.'], self::wooWarnings());
+        $failed = self::body('77777777-7777-4777-8777-777777777778', 'FAILED', '2024-05-07T14:49:56.000Z', 'wc-1042');
+        $this->assertSame(200, $this->wooPost($failed, ['Signature' => self::signed($failed)])->get_status());
+        $this->assertSame(['info', 'no order matches Everifin payment f0489615-fb8a-4c76-bb28-7f9726d815d6: FAILED (event 77777777-7777-4777-8777-777777777778; externalId "wc-1042", '
+            . 'hookData.orderId (none), Everifin order (none), payment f0489615-fb8a-4c76-bb28-7f9726d815d6, refund (none)); answered 200, nothing changed', ['source' => 'everifin-webhook']], end(\WpStub::$logged));
+        $this->assertCount(2, \WpStub::$logged);
 
         \WpStub::$options = [];
         $r = $this->wooPost($body, ['Signature' => self::signed($body)]);
@@ -390,7 +625,7 @@ final class ExamplesTest extends TestCase
         $unmatched = \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_LAST_UNMATCHED];
         unset($unmatched['time']);
         $this->assertSame(['eventId' => '1a1a1a1a-1a1a-4a1a-8a1a-1a1a1a1a1a1a', 'eventType' => 'payment.statusChange', 'status' => 'BOOKED',
-            'externalId' => '999', 'hookDataOrderId' => null], $unmatched);
+            'externalId' => '999', 'hookDataOrderId' => null, 'orderId' => null, 'paymentId' => 'f0489615-fb8a-4c76-bb28-7f9726d815d6', 'refundId' => null], $unmatched);
         $this->assertFalse(\WpStub::$stored[\Everifin_Webhook_Plugin::OPTION_LAST_UNMATCHED][1]);
         $this->assertStringNotContainsString(self::SECRET, \WpStub::$stored[\Everifin_Webhook_Plugin::OPTION_LAST_UNMATCHED][0]);
 

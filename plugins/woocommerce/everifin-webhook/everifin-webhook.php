@@ -14,10 +14,12 @@
  * Text Domain:          everifin-webhook
  *
  * The order is found by the event's externalId (the shop's own order id, set when the payment was
- * created), or hookData.orderId as a fallback. The webhook state of each order (duplicates,
- * out-of-order events) is kept in order meta, read and written with the order locked.
- * Only the HPOS-compatible order API is used (wc_get_order, update_status, payment_complete,
- * update_meta_data + save), so the plugin works with both order storages.
+ * created), or hookData.orderId as a fallback, else by Everifin's orderId, paymentId or refundId
+ * that an earlier event left with the order (a refund carries only Everifin's orderId). The webhook state
+ * of each order (duplicates, out-of-order events) is kept in order meta, read and written with the
+ * order locked. Only the HPOS-compatible order API is used (wc_get_order, wc_get_orders,
+ * update_status, payment_complete, update_meta_data / add_meta_data + save), so the plugin works
+ * with both order storages.
  */
 
 declare(strict_types=1);

@@ -14,6 +14,7 @@
  *   php setup.php WP_DIR order-state ID        JSON: status, state meta, payment_complete count, ...
  *   php setup.php WP_DIR option NAME           JSON: the option's autoload flag, whether set
  *   php setup.php WP_DIR option-raw NAME       JSON: the option's autoload flag and stored text
+ *   php setup.php WP_DIR log                   JSON: the lines written to WooCommerce's log (stand-in), oldest first
  * Exit status 1 with a message on failure.
  */
 
@@ -131,6 +132,9 @@ switch ($evf_cmd) {
             'statusChanges' => get_post_meta($id, '_test_status_change'),
             'transactionId' => get_post_meta($id, '_transaction_id', true),
             'notes' => get_post_meta($id, '_test_order_note'),
+            'everifinOrderIds' => get_post_meta($id, '_everifin_webhook_order_id'),
+            'everifinPaymentIds' => get_post_meta($id, '_everifin_webhook_payment_id'),
+            'everifinRefundIds' => get_post_meta($id, '_everifin_webhook_refund_id'),
         ]);
         break;
     case 'option':
@@ -142,6 +146,11 @@ switch ($evf_cmd) {
         global $wpdb;
         $row = $wpdb->get_row($wpdb->prepare("SELECT autoload, option_value FROM {$wpdb->options} WHERE option_name = %s", $evf_arg));
         evf_out($row === null ? null : ['autoload' => $row->autoload, 'value' => $row->option_value]);
+        break;
+    case 'log':
+        global $wpdb;
+        $rows = $wpdb->get_col($wpdb->prepare("SELECT option_value FROM {$wpdb->options} WHERE option_name LIKE %s ORDER BY option_id", $wpdb->esc_like('_test_wc_log_') . '%'));
+        evf_out(array_map('maybe_unserialize', $rows));
         break;
     default:
         evf_fail("unknown command $evf_cmd");

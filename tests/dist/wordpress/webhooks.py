@@ -7,7 +7,9 @@ a merchant, and the stored order state through the test's setup.php:
   - per pool: a valid payment BOOKED (order paid once), the same event again (duplicate), a forged
     signature, a stale signature, a late older event, no Signature header, bodies WordPress cannot
     parse, a booked refund (a note, no status change), orders paid or completed in the shop (never
-    moved back), an unknown order, megabytes of nested JSON arrays (WordPress would decode them out of
+    moved back), a payment booked but not applied and a second payment of a paid order (a warning
+    note and log line, once), a refund without externalId (found by the Everifin orderId an earlier
+    event stored with the order), an unknown order, megabytes of nested JSON arrays (WordPress would decode them out of
     memory before the route: answered 413/401, no fatal error), and the same event delivered
     concurrently by many requests (applied exactly once).
 
@@ -68,6 +70,12 @@ def event(order_id: int, status: str, at: datetime, event_id: Optional[str] = No
         "data": {**entity, "status": status, "externalId": str(order_id),
                  "hookData": {"note": "objednávka %d" % order_id}},
     }, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def event_of(data: Dict[str, Any], at: datetime, event_type: str = "payment.statusChange", event_id: Optional[str] = None) -> bytes:
+    """An event with the given data (any entity: payment, refund, Everifin's order)."""
+    return json.dumps({"eventId": event_id or str(uuid.uuid4()), "eventType": event_type, "eventTimestamp": iso(at), "data": data},
+                      ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def dec(answer: Dict[str, Any]) -> Dict[str, Any]:
@@ -322,8 +330,8 @@ def webhooks(site: Site, concurrency: int, first: bool) -> None:
     if first:
         _, _, html = site.get("/wp-admin/admin.php?page=everifin-webhook")
         shown = re.findall(r'everifin-webhook-last-unmatched">([^<]*)', html)
-        want = "event %s (payment.statusChange BOOKED), externalId &quot;999999&quot;" % json.loads(unknown)["eventId"]
-        check(f"{site.name}: settings page shows the last verified delivery that matched no order (event, externalId)",
+        want = "event %s (payment.statusChange BOOKED), externalId &quot;999999&quot;, Everifin payment %s." % (json.loads(unknown)["eventId"], PAYMENT)
+        check(f"{site.name}: settings page shows the last verified delivery that matched no order (event, externalId, Everifin payment)",
               len(shown) == 1 and want in shown[0], shown)
         raw = site.wp("option-raw", "everifin_webhook_last_unmatched")
         check(f"{site.name}: ... stored with autoload off, without a secret or the body's hookData",
@@ -375,6 +383,77 @@ def webhooks(site: Site, concurrency: int, first: bool) -> None:
           and st["statusChanges"] == ["pending>processing"], st)
 
 
+def everifin_ids(site: Site) -> None:
+    """A refund event carries refundId and Everifin's orderId, no externalId: the plugin finds the
+    order by the Everifin orderId an earlier event stored with it (post meta on this storage, found
+    with wc_get_orders meta_key/meta_value, which the posts storage passes to WP_Query)."""
+    now = datetime.now(timezone.utc)
+    other = site.new_order()
+    order = site.new_order()
+    everifin_order, payment = str(uuid.uuid4()), str(uuid.uuid4())
+    booked = event_of({"paymentId": payment, "orderId": everifin_order, "externalId": str(order), "status": "BOOKED"}, now - timedelta(minutes=3))
+    code, ans = site.webhook(booked, sign(booked, SECRETS[1]))
+    st = site.order(order)
+    check(f"{site.name}: BOOKED with Everifin's orderId -> order paid; Everifin's order and payment ids stored with it",
+          (code, ans.get("order"), st["status"], st["everifinOrderIds"], st["everifinPaymentIds"]) == (200, order, "wc-processing", [everifin_order], [payment]), (code, ans, st))
+    refund = event_of({"refundId": str(uuid.uuid4()), "orderId": everifin_order, "instructionId": "refund-%d-1" % order, "status": "BOOKED"}, now - timedelta(minutes=2))
+    code, ans = site.webhook(refund, sign(refund, SECRETS[1]))
+    st = site.order(order)
+    check(f"{site.name}: refund BOOKED without externalId (refundId, Everifin's orderId) -> 200 apply refunded for that order, a note",
+          (code, ans.get("order"), dec(ans).get("action"), ans.get("orderOutcome"), st["status"]) == (200, order, "apply", "refunded", "wc-processing")
+          and "record it with the Refund button" in st["notes"][-1], (code, ans, st))
+    late = event_of({"paymentId": payment, "status": "FINISHED"}, now - timedelta(minutes=1))
+    code, ans = site.webhook(late, sign(late, SECRETS[1]))
+    check(f"{site.name}: a payment event with neither externalId nor Everifin's orderId -> found by its paymentId",
+          (code, ans.get("order")) == (200, order), (code, ans))
+    unknown = event_of({"refundId": str(uuid.uuid4()), "orderId": str(uuid.uuid4()), "status": "BOOKED"}, now)
+    code, ans = site.webhook(unknown, sign(unknown, SECRETS[1]))
+    st = site.order(other)
+    check(f"{site.name}: a refund of an Everifin order no event matched -> 200, no order (no other order touched)",
+          (code, ans.get("order"), "decision" in ans, st["state"], st["everifinOrderIds"]) == (200, None, False, None, []), (code, ans, st))
+
+
+def warnings(site: Site) -> None:
+    """Events that leave the order as it is but need the merchant: a private order note and a
+    warning in WooCommerce's log (source everifin-webhook) with the order id, once per event."""
+    now = datetime.now(timezone.utc)
+    order = site.new_order()
+    pay = {"paymentId": str(uuid.uuid4()), "externalId": str(order), "hookData": {"note": "Call us +420 123 456 789"}}
+    for minutes, status in ((10, "PROCESSING"), (8, "PROCESSING_EXPIRED")):
+        body = event_of({**pay, "status": status}, now - timedelta(minutes=minutes))
+        site.webhook(body, sign(body, SECRETS[1]))
+    booked = event_of({**pay, "status": "BOOKED"}, now - timedelta(minutes=5))
+    code, ans = site.webhook(booked, sign(booked, SECRETS[1]))
+    st = site.order(order)
+    note = "Everifin payment %s: BOOKED (event %s) reports a payment, but it was not applied to the order (skipped: regression): the money may have arrived although the order is on-hold." % (
+        pay["paymentId"], json.loads(booked)["eventId"])
+    check(f"{site.name}: BOOKED after PROCESSING_EXPIRED -> 200 skip regression; the order stays on hold, with a note saying the money may have arrived",
+          (code, dec(ans).get("reason"), st["status"], st["paymentComplete"]) == (200, "regression", "wc-on-hold", 0)
+          and st["notes"][-1].startswith(note) and "Call us" not in json.dumps(st["notes"]), (code, ans, st))
+    log = json.loads(site.wp("log"))
+    mine = [line for line in log if line["message"].startswith("order %d: " % order)]
+    check(f"{site.name}: ... and one warning in WooCommerce's log, source everifin-webhook, with the order id",
+          [(line["level"], line["context"], line["message"]) for line in mine] == [("warning", {"source": "everifin-webhook"}, "order %d: %s" % (order, st["notes"][-1]))], mine)
+    code, ans = site.webhook(booked, sign(booked, SECRETS[1]))
+    again = site.order(order)
+    check(f"{site.name}: ... Everifin's retry of that event -> duplicate: no second note, no second log line",
+          (code, dec(ans).get("reason"), len(again["notes"]), len(json.loads(site.wp("log")))) == (200, "duplicate", len(st["notes"]), len(log)), (code, ans, again))
+
+    order = site.new_order()
+    first = event(order, "BOOKED", now - timedelta(minutes=2))
+    site.webhook(first, sign(first, SECRETS[1]))
+    second_payment = str(uuid.uuid4())
+    second = event_of({"paymentId": second_payment, "externalId": str(order), "status": "BOOKED"}, now - timedelta(minutes=1))
+    code, ans = site.webhook(second, sign(second, SECRETS[1]))
+    st = site.order(order)
+    check(f"{site.name}: a second payment BOOKED for the paid order -> paid once, a note saying the customer may have paid twice",
+          (code, st["status"], st["paymentComplete"]) == (200, "wc-processing", 1)
+          and ("Everifin payment %s: BOOKED" % second_payment) in st["notes"][-1]
+          and ("paid by payment %s; left as it is): the customer may have paid twice." % PAYMENT) in st["notes"][-1], (code, ans, st))
+    mine = [line for line in json.loads(site.wp("log")) if line["message"].startswith("order %d: " % order)]
+    check(f"{site.name}: ... and a warning in WooCommerce's log", [line["level"] for line in mine] == ["warning"], mine)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--php", required=True, help="command running setup.php with its WordPress dir")
@@ -417,6 +496,8 @@ def main() -> int:
         native_section(site)
         notice(site, "ffi" if site.name == "ffi" else "php")
         webhooks(site, args.concurrency, i == 0)
+        warnings(site)
+        everifin_ids(site)
     if sites and failures == 0:
         remove_secrets(sites[0])
     print(f"webhooks: {passed} passed, {failures} failed")

@@ -3,10 +3,11 @@
  * Plugin Name: TEST STAND-IN for WooCommerce (everifin-webhook tests only, never shipped)
  * Description: WooCommerce cannot be installed from the package registries reachable by the test
  *              machines. This must-use plugin of tests/dist/wordpress.sh provides the few
- *              WooCommerce functions and WC_Order methods the Everifin plugin calls: wc_get_order,
- *              get_status, is_paid, payment_complete, update_status, add_order_note, get_meta,
- *              update_meta_data, save. Orders are posts of type shop_order with post meta
- *              (WooCommerce's posts storage). It records what the test checks: every
+ *              WooCommerce functions and WC_Order methods the Everifin plugin calls: wc_get_logger,
+ *              wc_get_orders (as the posts storage runs it), wc_get_order, get_status, is_paid,
+ *              get_transaction_id, payment_complete, update_status, add_order_note, get_meta,
+ *              update_meta_data, add_meta_data, save. Orders are posts of type shop_order with
+ *              post meta (WooCommerce's posts storage). It records what the test checks: every
  *              payment_complete() that marked an order paid (stock and e-mails happen there in
  *              WooCommerce) and every status change.
  */
@@ -15,6 +16,44 @@ declare(strict_types=1);
 
 if (!defined('ABSPATH')) {
     exit;
+}
+
+/**
+ * WooCommerce's logger (WooCommerce > Status > Logs): each line is kept in an option row of its own
+ * (_test_wc_log_*, not autoloaded), read by setup.php's "log" command.
+ */
+final class WC_Test_Logger
+{
+    public function __call(string $level, array $args): void
+    {
+        [$message, $context] = $args + ['', []];
+        add_option('_test_wc_log_' . str_replace('.', '', uniqid('', true)), ['level' => $level, 'message' => (string) $message, 'context' => (array) $context], '', false);
+    }
+}
+
+function wc_get_logger(): WC_Test_Logger
+{
+    return new WC_Test_Logger();
+}
+
+/**
+ * wc_get_orders() as WooCommerce's posts storage runs it (WC_Order_Data_Store_CPT::query()): a
+ * WP_Query of shop_order posts to which meta_key, meta_value and meta_compare pass unchanged,
+ * while a meta_query argument is dropped (WC_Data_Store_WP::get_wp_query_args() skips it).
+ * Supports the arguments the plugin gives: limit, return => ids, meta_key/meta_value/meta_compare.
+ *
+ * @param array<string, mixed> $args
+ * @return list<int>
+ */
+function wc_get_orders(array $args): array
+{
+    $query = ['post_type' => 'shop_order', 'post_status' => 'any', 'posts_per_page' => (int) ($args['limit'] ?? 10), 'fields' => 'ids', 'no_found_rows' => true];
+    foreach (['meta_key', 'meta_value', 'meta_compare'] as $key) {
+        if (isset($args[$key])) {
+            $query[$key] = $args[$key];
+        }
+    }
+    return array_map('intval', get_posts($query));
 }
 
 function wc_get_order($id)
@@ -28,6 +67,8 @@ class WC_Order
     private int $id;
     /** @var array<string, mixed> meta set but not saved yet */
     private array $pendingMeta = [];
+    /** @var array<string, list<mixed>> meta rows added but not saved yet */
+    private array $addedMeta = [];
 
     public function __construct(int $id)
     {
@@ -42,6 +83,11 @@ class WC_Order
     public function get_status(): string
     {
         return preg_replace('/^wc-/', '', (string) get_post_status($this->id));
+    }
+
+    public function get_transaction_id(): string
+    {
+        return (string) get_post_meta($this->id, '_transaction_id', true);
     }
 
     public function is_paid(): bool
@@ -76,13 +122,23 @@ class WC_Order
         return (int) add_post_meta($this->id, '_test_order_note', wp_slash($note));
     }
 
-    /** @return mixed */
+    /** @return mixed with $single false, every row of $key as an object with ->key and ->value (WC_Meta_Data) */
     public function get_meta(string $key = '', bool $single = true)
     {
-        if (array_key_exists($key, $this->pendingMeta)) {
-            return $this->pendingMeta[$key];
+        if ($single) {
+            if (array_key_exists($key, $this->pendingMeta)) {
+                return $this->pendingMeta[$key];
+            }
+            return get_post_meta($this->id, $key, true);
         }
-        return get_post_meta($this->id, $key, $single);
+        $values = array_key_exists($key, $this->pendingMeta) ? [$this->pendingMeta[$key]] : get_post_meta($this->id, $key, false);
+        return array_map(static fn ($v) => (object) ['key' => $key, 'value' => $v], array_merge($values, $this->addedMeta[$key] ?? []));
+    }
+
+    /** @param mixed $value */
+    public function add_meta_data(string $key, $value, bool $unique = false): void
+    {
+        $this->addedMeta[$key][] = $value;
     }
 
     /** @param mixed $value */
@@ -96,7 +152,13 @@ class WC_Order
         foreach ($this->pendingMeta as $key => $value) {
             update_post_meta($this->id, $key, wp_slash($value));
         }
+        foreach ($this->addedMeta as $key => $values) {
+            foreach ($values as $value) {
+                add_post_meta($this->id, $key, wp_slash($value));
+            }
+        }
         $this->pendingMeta = [];
+        $this->addedMeta = [];
         return $this->id;
     }
 

@@ -24,6 +24,10 @@ final class WpStub
     public static array $orders = [];
     /** @var list<string> what happened, in order: SQL sent through $wpdb, wc_get_order, save */
     public static array $log = [];
+    /** @var bool wc_get_orders() ignores meta_key / meta_value (a storage that does not know them) when true */
+    public static bool $ordersQueryIgnoresMeta = false;
+    /** @var list<array<string, mixed>> the arguments of each wc_get_orders() call */
+    public static array $orderQueries = [];
     /** @var bool GET_LOCK of an order answers 0 (another request holds the order) when true */
     public static bool $lockHeld = false;
     /** @var bool GET_LOCK of a record of the settings page answers 0 (another request is writing it) when true */
@@ -44,6 +48,8 @@ final class WpStub
         self::$orders = [];
         self::$log = [];
         self::$lockHeld = false;
+        self::$ordersQueryIgnoresMeta = false;
+        self::$orderQueries = [];
         self::$traceLockHeld = false;
         self::$stored = [];
         self::$logged = [];
@@ -200,6 +206,16 @@ final class WcLoggerStub
     {
         WpStub::$logged[] = ['error', $message, $context];
     }
+
+    public function warning(string $message, array $context = []): void
+    {
+        WpStub::$logged[] = ['warning', $message, $context];
+    }
+
+    public function info(string $message, array $context = []): void
+    {
+        WpStub::$logged[] = ['info', $message, $context];
+    }
 }
 
 function wc_get_logger(): WcLoggerStub
@@ -220,6 +236,37 @@ class WP_Error
     {
         return $this->code;
     }
+}
+
+/**
+ * wc_get_orders() as WooCommerce's posts storage runs it (WC_Order_Data_Store_CPT): meta_key /
+ * meta_value / meta_compare '=' select by saved meta (WP_Query's), a meta_query argument is
+ * dropped (WC_Data_Store_WP::get_wp_query_args() skips it). With WpStub::$ordersQueryIgnoresMeta,
+ * a storage that ignores the meta condition too: the first orders. Only 'return' => 'ids'.
+ *
+ * @param array<string, mixed> $args
+ * @return list<int>
+ */
+function wc_get_orders(array $args): array
+{
+    WpStub::$log[] = 'wc_get_orders(' . json_encode($args) . ')';
+    WpStub::$orderQueries[] = $args;
+    if (($args['return'] ?? null) !== 'ids') {
+        throw new RuntimeException('the stub answers return => ids only');
+    }
+    $ids = [];
+    foreach (WpStub::$orders as $id => $order) {
+        if (!WpStub::$ordersQueryIgnoresMeta && isset($args['meta_key'])) {
+            if (($args['meta_compare'] ?? '=') !== '=') {
+                throw new RuntimeException('the stub compares with = only');
+            }
+            if (!in_array($args['meta_value'] ?? null, $order->savedMeta[$args['meta_key']] ?? [], true)) {
+                continue;
+            }
+        }
+        $ids[] = $id;
+    }
+    return array_slice($ids, 0, (int) ($args['limit'] ?? 10));
 }
 
 function wc_get_order($id)
@@ -343,12 +390,14 @@ class WC_Order
 {
     private int $id;
     private string $status;
-    /** @var array<string, mixed> */
+    /** @var array<string, list<mixed>> the meta rows as the object holds them, saved or not (as WC_Data does) */
     private array $meta = [];
-    /** @var array<string, mixed> */
-    private array $pendingMeta = [];
+    /** @var array<string, list<mixed>> the meta rows as last saved: what wc_get_orders() finds */
+    public array $savedMeta = [];
     /** @var list<string> */
     public array $notes = [];
+    /** @var list<string> */
+    public array $customerNotes = [];
     public int $paymentCompleteCalls = 0;
     public ?string $transactionId = null;
     public int $saves = 0;
@@ -374,10 +423,17 @@ class WC_Order
         return in_array($this->status, ['processing', 'completed'], true);
     }
 
+    public function get_transaction_id(): string
+    {
+        return (string) $this->transactionId;
+    }
+
     public function payment_complete(string $transactionId = ''): bool
     {
         $this->paymentCompleteCalls++;
-        $this->transactionId = $transactionId;
+        if ($transactionId !== '') {
+            $this->transactionId = $transactionId;
+        }
         $this->status = 'processing';
         return true;
     }
@@ -389,28 +445,44 @@ class WC_Order
         return true;
     }
 
-    public function add_order_note(string $note): int
+    /** WooCommerce sends a customer note (is_customer_note 1) to the customer by e-mail; $customerNotes records those. */
+    public function add_order_note(string $note, $isCustomerNote = 0, bool $addedByUser = false): int
     {
         $this->notes[] = $note;
+        if ($isCustomerNote) {
+            $this->customerNotes[] = $note;
+        }
         return count($this->notes);
     }
 
-    /** @return mixed */
+    /** @return mixed the first value ('' when none), or with $single false every row as an object with ->key and ->value (WC_Meta_Data) */
     public function get_meta(string $key, bool $single = true)
     {
-        return $this->meta[$key] ?? '';
+        $values = $this->meta[$key] ?? [];
+        if ($single) {
+            return $values[0] ?? '';
+        }
+        return array_map(static fn ($v) => (object) ['key' => $key, 'value' => $v], $values);
     }
 
     /** @param mixed $value */
     public function update_meta_data(string $key, $value): void
     {
-        $this->pendingMeta[$key] = $value;
+        $this->meta[$key] = [$value];
+    }
+
+    /** @param mixed $value */
+    public function add_meta_data(string $key, $value, bool $unique = false): void
+    {
+        if ($unique && isset($this->meta[$key])) {
+            return;
+        }
+        $this->meta[$key][] = $value;
     }
 
     public function save(): int
     {
-        $this->meta = $this->pendingMeta + $this->meta;
-        $this->pendingMeta = [];
+        $this->savedMeta = $this->meta;
         $this->saves++;
         WpStub::$log[] = 'save(' . $this->id . ')';
         return $this->id;

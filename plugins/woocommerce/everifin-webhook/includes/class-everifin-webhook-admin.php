@@ -281,6 +281,12 @@ final class Everifin_Webhook_Admin
             if (isset($unmatched['hookDataOrderId'])) {
                 $looked[] = 'hookData.orderId ' . (int) $unmatched['hookDataOrderId'];
             }
+            // UUIDs the library checked; records written by earlier versions have neither.
+            foreach (['orderId' => 'Everifin order', 'paymentId' => 'Everifin payment', 'refundId' => 'Everifin refund'] as $key => $label) {
+                if (isset($unmatched[$key]) && is_string($unmatched[$key])) {
+                    $looked[] = $label . ' ' . $unmatched[$key];
+                }
+            }
             printf(
                 '<p class="everifin-webhook-last-unmatched">Last verified delivery that matched no order: %s, event %s (%s %s), %s.</p>',
                 esc_html(self::when((int) $unmatched['time'])),
@@ -289,7 +295,7 @@ final class Everifin_Webhook_Admin
                 esc_html((string) ($unmatched['status'] ?? '')),
                 esc_html(implode(', ', $looked))
             );
-            echo '<p class="description">' . esc_html('Answered 200 (Everifin does not send it again). The order is found by the payment\'s externalId, which must be the WooCommerce order ID (digits only, e.g. 1042, not "wc-1042"), or by hookData.orderId. A test hook from the Back Office matches no order.') . '</p>';
+            echo '<p class="description">' . esc_html('Answered 200 (Everifin does not send it again). The order is found by the payment\'s externalId, which must be the WooCommerce order ID (digits only, e.g. 1042, not "wc-1042"), or by hookData.orderId; else by the Everifin order, payment or refund ID of an earlier event that matched the order (a refund carries only the Everifin order ID and its own). A test hook from the Back Office matches no order.') . '</p>';
         } else {
             echo '<p class="everifin-webhook-last-unmatched">No verified delivery without a matching order has been recorded.</p>';
         }

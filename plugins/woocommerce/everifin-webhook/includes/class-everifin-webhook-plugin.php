@@ -22,6 +22,16 @@ final class Everifin_Webhook_Order_Busy extends RuntimeException
 final class Everifin_Webhook_Plugin
 {
     public const META_STATE = '_everifin_webhook_state';
+    /**
+     * Everifin's order, payment and refund ids of the events that matched the order, one meta row
+     * each: later events that name no order of the shop (a refund carries only Everifin's
+     * orderId and its refundId) are matched by them.
+     */
+    public const META_EVERIFIN_ORDER = '_everifin_webhook_order_id';
+    public const META_EVERIFIN_PAYMENT = '_everifin_webhook_payment_id';
+    public const META_EVERIFIN_REFUND = '_everifin_webhook_refund_id';
+    /** At most this many ids of each kind are kept with one order (each payment attempt has its own). */
+    public const MAX_IDS = 16;
     public const OPTION_SECRETS = 'everifin_webhook_secrets';
     /**
      * The last delivery answered with an error: time, HTTP status and status name only. Not the
@@ -192,27 +202,17 @@ final class Everifin_Webhook_Plugin
             $event = $verifier->verify($request->get_body(), (string) $request->get_header('signature'));
 
             foreach (self::candidateOrderIds($event) as $orderId) {
-                $answer = self::withOrderLock($orderId, static function () use ($orderId, $verifier, $event): ?array {
-                    // Loaded only now, under the lock: the state read is the one the last delivery saved.
-                    $order = wc_get_order($orderId);
-                    if (!$order instanceof WC_Order) {
-                        return null;
-                    }
-                    $decision = $verifier->decide($event, (string) $order->get_meta(self::META_STATE, true));
-                    if ($decision->shouldApply()) {
-                        self::apply($order, $event);
-                    }
-                    $order->update_meta_data(self::META_STATE, $decision->stateJson);
-                    $order->save();
-                    // The shape `everifin-webhook send` checks (docs/design.md, "What endpoints answer").
-                    return [
-                        'received' => true,
-                        'order' => $orderId,
-                        'decision' => ['action' => $decision->action, 'reason' => $decision->reason],
-                        'orderOutcome' => $decision->orderOutcome,
-                        'orderState' => $order->get_status(),
-                    ];
-                });
+                $answer = self::update($orderId, $verifier, $event, null, null);
+                if ($answer !== null) {
+                    return self::reply($answer, 200);
+                }
+            }
+            // No order named by externalId or hookData.orderId (a refund carries only Everifin's
+            // orderId): the order an earlier event of the same Everifin order, else payment, else
+            // refund, matched.
+            foreach (self::everifinIdsOf($event) as $key => $everifinId) {
+                $orderId = $everifinId === null ? null : self::orderByEverifinId($key, $everifinId);
+                $answer = $orderId === null ? null : self::update($orderId, $verifier, $event, $key, $everifinId);
                 if ($answer !== null) {
                     return self::reply($answer, 200);
                 }
@@ -226,7 +226,12 @@ final class Everifin_Webhook_Plugin
                 'status' => self::clip((string) $event->status, 100),
                 'externalId' => $event->externalId === null ? null : self::clip($event->externalId, 100),
                 'hookDataOrderId' => $hookOrderId,
+                // UUIDs (the library checks them): Everifin's order, payment and refund looked for.
+                'orderId' => $event->orderId,
+                'paymentId' => $event->paymentId,
+                'refundId' => $event->refundId,
             ]);
+            self::logUnmatched($event, $hookOrderId);
             return self::reply(['received' => true, 'order' => null, 'message' => 'no order of this shop matches the event; nothing changed'], 200);
         } catch (WebhookException $e) {
             return self::refuse($e->status(), $e->getMessage(), $e->httpStatus());
@@ -236,6 +241,132 @@ final class Everifin_Webhook_Plugin
             self::logFailure($e);
             return self::refuse('INTERNAL', 'the shop could not process the webhook; it will be retried', 500);
         }
+    }
+
+    /**
+     * A verified delivery that matched no order, in WooCommerce's log (source everifin-webhook):
+     * every one, where the settings page keeps the last one a minute. A warning when it reports a
+     * payment paid (the money may belong to an order of this shop that the event does not name),
+     * else information (a Back Office test hook). Signed by Everifin, so a stranger cannot fill
+     * the log. Ids and known status names only; the externalId cut and quoted.
+     */
+    private static function logUnmatched(Event $event, ?int $hookOrderId): void
+    {
+        if (!function_exists('wc_get_logger')) {
+            return;
+        }
+        $line = sprintf('no order matches Everifin %s %s: %s (event %s; externalId %s, hookData.orderId %s, Everifin order %s, payment %s, refund %s); answered 200, nothing changed',
+            $event->entity, $event->entityId ?? '(none)', $event->statusKnown ? (string) $event->status : 'an unknown status', $event->eventId,
+            $event->externalId === null ? '(none)' : (string) json_encode(self::clip($event->externalId, 100), JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES | JSON_INVALID_UTF8_SUBSTITUTE),
+            $hookOrderId ?? '(none)', $event->orderId ?? '(none)', $event->paymentId ?? '(none)', $event->refundId ?? '(none)');
+        if ($event->outcome === 'paid') {
+            wc_get_logger()->warning($line . ': money was reported for an order this shop cannot find. Check the payment in the Everifin Back Office.', ['source' => 'everifin-webhook']);
+        } else {
+            wc_get_logger()->info($line, ['source' => 'everifin-webhook']);
+        }
+    }
+
+    /**
+     * Decides and applies $event for order $orderId with the order locked; null when there is no
+     * such order (or, found by an Everifin id, it no longer carries it).
+     *
+     * @param string|null $byKey the meta key the order was found by (META_EVERIFIN_*), null for its id
+     * @return array<string, mixed>|null the answer
+     */
+    private static function update(int $orderId, Verifier $verifier, Event $event, ?string $byKey, ?string $byId): ?array
+    {
+        return self::withOrderLock($orderId, static function () use ($orderId, $verifier, $event, $byKey, $byId): ?array {
+            // Loaded only now, under the lock: the state read is the one the last delivery saved.
+            $order = wc_get_order($orderId);
+            if (!$order instanceof WC_Order || ($byKey !== null && !in_array($byId, self::everifinIds($order, $byKey), true))) {
+                return null;
+            }
+            $decision = $verifier->decide($event, (string) $order->get_meta(self::META_STATE, true));
+            if ($decision->shouldApply()) {
+                self::apply($order, $event);
+                self::notePartiallyPaid($order, $event, $decision->state);
+            } else {
+                self::noteSkipped($order, $event, $decision->reason);
+            }
+            $order->update_meta_data(self::META_STATE, $decision->stateJson);
+            self::rememberEverifinIds($order, $event);
+            $order->save();
+            // The shape `everifin-webhook send` checks (docs/design.md, "What endpoints answer").
+            return [
+                'received' => true,
+                'order' => $orderId,
+                'decision' => ['action' => $decision->action, 'reason' => $decision->reason],
+                'orderOutcome' => $decision->orderOutcome,
+                'orderState' => $order->get_status(),
+            ];
+        });
+    }
+
+    /**
+     * Stores the event's Everifin orderId, paymentId and refundId with the order (a meta row each, once,
+     * at most MAX_IDS of a kind), saved with the state: later events that name no order of the
+     * shop are matched by them (orderByEverifinId()). Both are UUIDs the library checked.
+     */
+    private static function rememberEverifinIds(WC_Order $order, Event $event): void
+    {
+        foreach (self::everifinIdsOf($event) as $key => $everifinId) {
+            if ($everifinId === null || $everifinId === '') {
+                continue;
+            }
+            $known = self::everifinIds($order, $key);
+            if (!in_array($everifinId, $known, true) && count($known) < self::MAX_IDS) {
+                $order->add_meta_data($key, $everifinId, false);
+            }
+        }
+    }
+
+    /** @return array<string, ?string> the event's Everifin ids by meta key, in the order they are looked up */
+    private static function everifinIdsOf(Event $event): array
+    {
+        return [self::META_EVERIFIN_ORDER => $event->orderId, self::META_EVERIFIN_PAYMENT => $event->paymentId, self::META_EVERIFIN_REFUND => $event->refundId];
+    }
+
+    /** @return list<string> the ids stored with the order under $key (META_EVERIFIN_*) */
+    private static function everifinIds(WC_Order $order, string $key): array
+    {
+        $ids = [];
+        // get_meta(key, false): every row of the key, as WC_Meta_Data objects.
+        foreach ((array) $order->get_meta($key, false) as $meta) {
+            $value = is_object($meta) ? $meta->value : $meta;
+            if (is_string($value)) {
+                $ids[] = $value;
+            }
+        }
+        return $ids;
+    }
+
+    /**
+     * The one shop order that carries Everifin id $everifinId under $key, or null (none, or
+     * several: the plugin does not guess). Queried with meta_key and meta_value, which both order
+     * storages honour: WooCommerce's posts storage passes them to WP_Query (it drops a meta_query
+     * argument), HPOS's OrdersTableQuery turns them into its meta query. Each order found is
+     * checked for the id again, so a storage that ignored them could not match another order.
+     */
+    private static function orderByEverifinId(string $key, string $everifinId): ?int
+    {
+        if (!function_exists('wc_get_orders')) {
+            return null;
+        }
+        $found = [];
+        foreach ((array) wc_get_orders(['limit' => 2, 'return' => 'ids', 'meta_key' => $key, 'meta_value' => $everifinId, 'meta_compare' => '=']) as $id) {
+            $order = wc_get_order($id);
+            if ($order instanceof WC_Order && in_array($everifinId, self::everifinIds($order, $key), true)) {
+                $found[] = $order->get_id();
+            }
+        }
+        if (count($found) > 1) {
+            $line = sprintf('orders %s both carry Everifin %s %s: an event naming only it matches neither (answered 200, nothing changed)',
+                implode(' and ', $found), [self::META_EVERIFIN_ORDER => 'order', self::META_EVERIFIN_PAYMENT => 'payment', self::META_EVERIFIN_REFUND => 'refund'][$key], $everifinId);
+            if (function_exists('wc_get_logger')) {
+                wc_get_logger()->warning($line, ['source' => 'everifin-webhook']);
+            }
+        }
+        return count($found) === 1 ? $found[0] : null;
     }
 
     /**
@@ -378,10 +509,103 @@ final class Everifin_Webhook_Plugin
     }
 
     /**
+     * A skipped event the merchant must know about leaves a private order note and a WooCommerce
+     * log line (warning, source everifin-webhook); the order is never moved by it:
+     * - a payment reported paid that decide did not apply (any reason but duplicate and
+     *   unchanged, e.g. BOOKED after PROCESSING_EXPIRED is a regression): the money may have
+     *   arrived while the order waits, or the customer paid twice. Not for the payment that paid
+     *   the order already (its transaction id);
+     * - Everifin's order-level PARTIALLY_PAID after a booked payment (already_paid): the
+     *   amount received may be short, so the order must not be shipped unchecked.
+     * A retry of the same event is a duplicate (decide remembers an order's last 32 event ids):
+     * no second note. The texts hold ids and status names of the verified event only.
+     */
+    private static function noteSkipped(WC_Order $order, Event $event, string $reason): void
+    {
+        $what = sprintf('Everifin %s %s: %s (event %s)', $event->entity, (string) $event->entityId, (string) $event->status, $event->eventId);
+        $status = $order->get_status();
+        if ($event->outcome === 'paid' && !in_array($reason, ['duplicate', 'unchanged'], true)) {
+            if ($order->is_paid() && !self::isAnotherPayment($order, $event)) {
+                return;
+            }
+            $text = $order->is_paid()
+                ? sprintf('%s reports a payment, but it was not applied to the order (skipped: %s). The order is %s already, paid %s: the customer may have paid twice. The order was left as it is: check the payments in the Everifin Back Office and refund the extra one.',
+                    $what, $reason, $status, self::paidBy($order))
+                : sprintf('%s reports a payment, but it was not applied to the order (skipped: %s): the money may have arrived although the order is %s. The order was left as it is: check the payment in the Everifin Back Office before you cancel the order, ship it or ask the customer to pay again.',
+                    $what, $reason, $status);
+            self::warn($order, $text);
+            return;
+        }
+        if ($reason === 'already_paid' && $event->outcome === 'partially_paid') {
+            self::warn($order, sprintf('%s says the order is only partially paid, although a payment was booked for it (skipped: %s). The order was left as it is (%s): check the amount received in the Everifin Back Office before you ship.',
+                $what, $reason, $status));
+        }
+    }
+
+    /**
+     * A payment applied as paid while Everifin's last order-level status of the order is
+     * PARTIALLY_PAID (decide counts a booked payment as paid whatever the order-level status):
+     * the same warning as the order-level event skipped after the payment (noteSkipped()).
+     *
+     * @param array<string, mixed> $state the state decide returned
+     */
+    private static function notePartiallyPaid(WC_Order $order, Event $event, array $state): void
+    {
+        if ($event->outcome !== 'paid') {
+            return;
+        }
+        foreach ((array) ($state['entities'] ?? []) as $entity) {
+            $entity = (array) $entity;
+            if (($entity['entity'] ?? null) === 'order' && ($entity['outcome'] ?? null) === 'partially_paid') {
+                self::warn($order, sprintf('Everifin %s %s: %s (event %s) was applied, but Everifin\'s last status of order %s is %s: the order may be only partially paid. Check the amount received in the Everifin Back Office before you ship.',
+                    $event->entity, (string) $event->entityId, (string) $event->status, $event->eventId,
+                    is_string($entity['entityId'] ?? null) ? $entity['entityId'] : '(unknown)', 'PARTIALLY_PAID'));
+                return;
+            }
+        }
+    }
+
+    /**
+     * Whether $event is about a payment other than the one that paid the order (its transaction
+     * id, which payment_complete() set): for a paid order, money paid a second time. An
+     * order-level event names no payment.
+     */
+    private static function isAnotherPayment(WC_Order $order, Event $event): bool
+    {
+        return $event->paymentId !== null && (string) $order->get_transaction_id() !== $event->paymentId;
+    }
+
+    /** "by payment <id>", "by transaction <id>" or "another way": what paid the order, from its transaction id. */
+    private static function paidBy(WC_Order $order): string
+    {
+        $transaction = (string) $order->get_transaction_id();
+        if ($transaction === '') {
+            return 'another way';
+        }
+        return preg_match('/\A[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\z/', $transaction) === 1
+            ? 'by payment ' . $transaction
+            : 'by transaction ' . self::clip($transaction, 100);
+    }
+
+    /** A private order note (not sent to the customer) and the same text in WooCommerce's log, with the order id. */
+    private static function warn(WC_Order $order, string $text): void
+    {
+        $order->add_order_note($text);
+        $line = sprintf('order %d: %s', $order->get_id(), $text);
+        if (function_exists('wc_get_logger')) {
+            wc_get_logger()->warning($line, ['source' => 'everifin-webhook']);
+        } else {
+            error_log('everifin-webhook: ' . $line);
+        }
+    }
+
+    /**
      * Moves the order when decide said apply. Decide knows only what earlier webhooks did; the
      * shop order may have moved since (paid by another gateway, completed, cancelled or refunded
      * by the merchant), so the order's own status is the last word:
-     * - paid: payment_complete() once, for an order that is not paid or refunded yet;
+     * - paid: payment_complete() once, for an order that is not paid or refunded yet. A payment
+     *   booked for an order paid another way, or refunded, is told with warn(): the customer
+     *   may have paid twice;
      * - refund booked: a note only. The webhook does not say the amount, and WooCommerce books a
      *   move to "refunded" as a full refund; the merchant records the amount with the Refund
      *   button (a full refund sets the order to Refunded);
@@ -397,7 +621,14 @@ final class Everifin_Webhook_Plugin
         if ($event->outcome === 'paid') {
             // Stock, e-mails and the paid date, once: never for an order that is already paid.
             if ($order->is_paid() || $status === 'refunded') {
-                $order->add_order_note(sprintf('%s (the order is %s already; left as it is)', $note, $status));
+                if ($order->is_paid() && !self::isAnotherPayment($order, $event)) {
+                    // The payment that paid the order in another paid status, or Everifin's order-level PAID: nothing new.
+                    $order->add_order_note(sprintf('%s (the order is %s already; left as it is)', $note, $status));
+                    return;
+                }
+                self::warn($order, $status === 'refunded'
+                    ? sprintf('%s (the order is %s already; left as it is): money was booked for a refunded order. Check the payment in the Everifin Back Office and refund it if it is not owed.', $note, $status)
+                    : sprintf('%s (the order is %s already, paid %s; left as it is): the customer may have paid twice. Check the payments in the Everifin Back Office and refund the extra one.', $note, $status, self::paidBy($order)));
                 return;
             }
             $order->payment_complete((string) $event->paymentId);
