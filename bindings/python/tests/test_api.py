@@ -750,3 +750,86 @@ def test_running_the_installed_package() -> None:
     assert PY_ROOT not in pkg.parents, f"tests imported the source tree {pkg}"
     assert Path(ew.library_path()).resolve().parent == pkg  # the library built into the package
     assert (pkg / "py.typed").is_file()
+
+
+# --- secrets from the environment (everifin_webhook.config) --------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text,secrets",
+    [
+        (json.dumps([SECRET_OLD, SECRET_NEW]), [SECRET_OLD, SECRET_NEW]),  # oldest first
+        (json.dumps(SECRET_OLD), [SECRET_OLD]),  # one JSON string: one secret, not its characters
+        (' [ "' + SECRET_OLD + '" ]\n', [SECRET_OLD]),
+    ],
+)
+def test_secrets_from_env_reads_an_array_or_one_string(text: str, secrets: List[str]) -> None:
+    environ = {"EVERIFIN_WEBHOOK_SECRETS": text}
+    assert ew.secrets_from_env(environ=environ) == secrets
+    assert ew.secrets_from_json(text) == secrets
+    # what it returns is what Verifier takes: a delivery signed with the last secret verifies
+    body = payment_body(event_time=T0)
+    v = ew.Verifier(ew.secrets_from_env(environ=environ))
+    assert "with %d secret(s)" % len(secrets) in repr(v)
+    sig = v.verify(body, signed(body, [secrets[-1]]), now=T0).signature
+    assert sig is not None and sig.secret_index == len(secrets) - 1
+
+
+@pytest.mark.parametrize(
+    "text,why",
+    [
+        (None, "EVERIFIN_WEBHOOK_SECRETS is not set"),
+        ("", "EVERIFIN_WEBHOOK_SECRETS is not set"),
+        ("  \n", "EVERIFIN_WEBHOOK_SECRETS is not set"),
+        (SECRET_OLD, "EVERIFIN_WEBHOOK_SECRETS is not JSON"),  # the secret without its quotes
+        ("['" + SECRET_OLD + "']", "EVERIFIN_WEBHOOK_SECRETS is not JSON"),
+        ("[]", "EVERIFIN_WEBHOOK_SECRETS is an empty array"),
+        ("12345678", "EVERIFIN_WEBHOOK_SECRETS is a number"),
+        ("null", "EVERIFIN_WEBHOOK_SECRETS is null"),
+        ('{"secrets": ["' + SECRET_OLD + '"]}', "EVERIFIN_WEBHOOK_SECRETS is an object"),
+        ('["' + SECRET_OLD + '", 7]', "EVERIFIN_WEBHOOK_SECRETS[1] is a number"),
+        ('[["' + SECRET_OLD + '"]]', "EVERIFIN_WEBHOOK_SECRETS[0] is an array"),
+    ],
+)
+def test_secrets_from_env_refuses_other_forms_without_showing_them(
+    text: Any, why: str
+) -> None:
+    environ = {} if text is None else {"EVERIFIN_WEBHOOK_SECRETS": text}
+    with pytest.raises(ew.ConfigurationError) as info:
+        ew.secrets_from_env(environ=environ)
+    exc = info.value
+    assert (exc.status, exc.http_status) == ("INVALID_OPTIONS", 500)
+    assert exc.message.startswith(why), exc.message
+    assert isinstance(exc, ValueError)
+    shown = str(exc) + repr(exc) + json.dumps(exc.to_dict())
+    assert SECRET_OLD not in shown and "12345678" not in shown
+    # no chained decoder error in a traceback: its message quotes the text
+    assert exc.__cause__ is None and (exc.__context__ is None or exc.__suppress_context__)
+
+
+def test_secrets_from_env_names_the_variable_and_reads_os_environ(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SHOP_HOOK_SECRETS", json.dumps(SECRET_NEW))
+    assert ew.secrets_from_env("SHOP_HOOK_SECRETS") == [SECRET_NEW]
+    monkeypatch.setenv("SHOP_HOOK_SECRETS", "[true]")
+    with pytest.raises(ew.ConfigurationError, match=r"SHOP_HOOK_SECRETS\[0\] is a boolean"):
+        ew.secrets_from_env("SHOP_HOOK_SECRETS")
+    # an empty secret is the Verifier's to refuse, as from options JSON
+    monkeypatch.setenv("EVERIFIN_WEBHOOK_SECRETS", '""')
+    with pytest.raises(ew.ConfigurationError, match="secret 0 is empty"):
+        ew.Verifier(ew.secrets_from_env())
+
+
+def test_every_entry_point_takes_a_str_as_one_secret() -> None:
+    body = payment_body(event_time=T0)
+    header = signed(body, [SECRET_OLD])
+    assert repr(ew.Verifier(SECRET_OLD)).endswith("with 1 secret(s)>")
+    assert ew.sign(body, SECRET_OLD, timestamp=TS0) == header
+    report = ew.Verifier([SECRET_NEW]).explain(body, header, retired_secrets=SECRET_OLD, now=T0)
+    assert report["findings"][0]["code"] == "retired_secret", report
+    # a str-like object that is not a str is refused, not split into characters
+    from collections import UserString
+
+    with pytest.raises(TypeError, match="each secret must be a str"):
+        ew.Verifier(UserString(SECRET_OLD))  # type: ignore[arg-type]
