@@ -704,7 +704,12 @@ def test_import_error_lists_every_path(monkeypatch: pytest.MonkeyPatch, tmp_path
 def test_candidates_order(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(_lib.ENV_VAR, raising=False)
     monkeypatch.delenv("CARGO_TARGET_DIR", raising=False)
-    repo = Path(_lib.__file__).resolve().parents[3]
+    if os.environ.get("EVERIFIN_EXPECT_INSTALLED"):  # tests/run.sh: the installed package
+        assert _lib._checkout_root() is None
+        assert [o for _, o in _lib.candidates()] == ["installed package"]
+    # imported from a source checkout: then the checkout's Cargo builds
+    repo = PY_ROOT.parent.parent
+    monkeypatch.setattr(_lib, "_checkout_root", lambda: repo)
     name = "libeverifin_webhook.so"
     cands = _lib.candidates()
     origins = [o for _, o in cands]
@@ -724,6 +729,43 @@ def test_candidates_order(monkeypatch: pytest.MonkeyPatch) -> None:
         ], value
     monkeypatch.setenv(_lib.ENV_VAR, "/x/libeverifin_webhook.so")
     assert _lib.candidates() == [("/x/libeverifin_webhook.so", "$EVERIFIN_WEBHOOK_LIB")]
+
+
+def copy_package(dest: Path) -> Path:
+    """The package's Python files (not its library) copied into ``dest``/everifin_webhook."""
+    pkg = dest / "everifin_webhook"
+    pkg.mkdir(parents=True)
+    for src in Path(ew.__file__).resolve().parent.glob("*.py"):
+        shutil.copyfile(src, pkg / src.name)
+    return pkg
+
+
+def test_import_error_of_an_installed_package_without_its_library(tmp_path: Path) -> None:
+    # An installed package (site-packages) whose library is missing: only its own place is tried,
+    # and the advice is to reinstall (pip builds nothing from a wheel).
+    pkg = copy_package(tmp_path / "site-packages")
+    bad = run_python("import everifin_webhook", PYTHONPATH=str(pkg.parent),
+                     PYTHONDONTWRITEBYTECODE="1")  # fmt: skip
+    assert bad.returncode != 0
+    tried = [line for line in bad.stderr.splitlines() if line.startswith("  - ")]
+    assert len(tried) == 1 and str(pkg.resolve() / "_native") in tried[0], bad.stderr
+    assert "(installed package): file not found" in tried[0]
+    assert "target" not in bad.stderr and "cargo" not in bad.stderr, bad.stderr
+    assert "reinstall the package" in bad.stderr and "EVERIFIN_WEBHOOK_LIB" in bad.stderr
+
+    # The same files in a source checkout's bindings/python/: the Cargo builds are tried too
+    repo = tmp_path / "repo"
+    pkg = copy_package(repo / "bindings" / "python")
+    (repo / "Cargo.toml").write_text("[package]\n")
+    (repo / "bindings" / "python" / "pyproject.toml").write_text("[project]\n")
+    bad = run_python("import everifin_webhook", PYTHONPATH=str(pkg.parent),
+                     PYTHONDONTWRITEBYTECODE="1", CARGO_TARGET_DIR="")  # fmt: skip
+    assert bad.returncode != 0
+    real = repo.resolve()
+    for build in ("release", "debug"):
+        line = f"{real}/target/{build}/libeverifin_webhook.so (source checkout): file not found"
+        assert line in bad.stderr, bad.stderr
+    assert "cargo build --release --lib" in bad.stderr and "reinstall" not in bad.stderr
 
 
 def test_source_checkout_uses_the_cargo_release_build() -> None:
