@@ -1,8 +1,10 @@
 """Build script: compiles the Rust core (the repository's Cargo.toml) as a plain C library.
 
 The library has no Python bindings of its own (``Binding.NoBinding``): it is copied into the
-package as ``everifin_webhook/_native<EXT_SUFFIX>`` and loaded with ctypes. Because it does not use
-the Python C API, the wheel is tagged ``py3-none-<platform>``.
+package as ``everifin_webhook/_native.so`` and loaded with ctypes. Because it does not use the
+Python C API, the wheel is tagged ``py3-none-<platform>``, and the file name has no interpreter tag
+(setuptools-rust would name it as an extension module of the building Python,
+``_native.cpython-311-x86_64-linux-gnu.so``, though any Python 3 loads it).
 
 Cargo's output goes to ``build/cargo-target`` next to this file (or ``$CARGO_TARGET_DIR`` when
 set; a relative one is relative to the repository root, as the repository's scripts take it), so
@@ -25,6 +27,7 @@ from typing import List
 from setuptools import setup
 from setuptools.command.bdist_wheel import bdist_wheel
 from setuptools_rust import Binding, RustExtension
+from setuptools_rust.build import build_rust
 
 HERE = Path(__file__).resolve().parent
 MANIFEST = HERE.parent.parent / "Cargo.toml"
@@ -36,6 +39,7 @@ if not MANIFEST.is_file():
         "from an sdist is not supported."
     )
 
+LICENSE = "MIT OR Apache-2.0"
 LICENSES = ("LICENSE-MIT", "LICENSE-APACHE")  # the names license-files in pyproject.toml gives
 
 
@@ -60,6 +64,25 @@ CARGO_TARGET_DIR = str(
 )
 
 
+class BuildPlainLibrary(build_rust):
+    """Name the library ``_native`` + the platform's plain suffix (``.so``; ``.pyd`` on Windows):
+    not an extension module, so no interpreter tag in its name."""
+
+    def run(self) -> None:
+        # A library of an earlier build named otherwise (_native.cpython-311-...so) would be
+        # packed next to the new one.
+        build_lib = Path(self.get_finalized_command("build_ext").build_lib)
+        for old in (build_lib / "everifin_webhook").glob("_native.*"):
+            old.unlink()
+        super().run()
+
+    def get_dylib_ext_path(self, ext: RustExtension, target_fname: str) -> str:
+        path = str(super().get_dylib_ext_path(ext, target_fname))
+        folder, name = os.path.split(path)
+        stem, suffix = name.split(".", 1)[0], name.rsplit(".", 1)[-1]
+        return os.path.join(folder, f"{stem}.{suffix}")
+
+
 class PlatformWheel(bdist_wheel):
     """The native library does not link against Python: any Python 3, this platform."""
 
@@ -71,6 +94,8 @@ class PlatformWheel(bdist_wheel):
 made = copy_licenses()
 try:
     setup(
+        # The License field (pyproject.toml says why not License-Expression): an SPDX expression.
+        license=LICENSE,
         rust_extensions=[
             RustExtension(
                 "everifin_webhook._native",
@@ -80,7 +105,7 @@ try:
                 env={**os.environ, "CARGO_TARGET_DIR": CARGO_TARGET_DIR},
             )
         ],
-        cmdclass={"bdist_wheel": PlatformWheel},
+        cmdclass={"bdist_wheel": PlatformWheel, "build_rust": BuildPlainLibrary},
     )
 finally:
     for copy in made:

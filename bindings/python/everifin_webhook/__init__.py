@@ -46,6 +46,7 @@ from ._core import (
     status_name,
     version,
 )
+from .config import SECRETS_ENV_VAR, secrets_from_env, secrets_from_json
 from .errors import (
     STATUSES,
     BodyError,
@@ -107,4 +108,7 @@ __all__ = [
     "sign_raw",
     "options_check_raw",
     "explain_raw",
+    "SECRETS_ENV_VAR",
+    "secrets_from_env",
+    "secrets_from_json",
 ]

@@ -12,10 +12,11 @@ Lookup order (the first one that loads and has the expected ABI version wins):
    the current directory, and made absolute before loading); when it is set, it is the only
    candidate (an explicit override that fails must not silently fall back to another library);
 2. the library built into the installed package (``everifin_webhook/_native*.so``);
-3. for development in a source checkout: ``<target>/release/libeverifin_webhook.so``, then the
-   ``debug`` build, in Cargo's output folder ``<target>``: ``$CARGO_TARGET_DIR`` when set (a
-   relative one is relative to ``<repo>``, as the repository's scripts take it), else
-   ``<repo>/target``; ``<repo>`` is three directories above this package. Only that folder: with
+3. only when this package is imported from a source checkout (``<repo>/bindings/python/
+   everifin_webhook``, ``<repo>`` holding ``Cargo.toml``; not an installed package):
+   ``<target>/release/libeverifin_webhook.so``, then the ``debug`` build, in Cargo's output folder
+   ``<target>``: ``$CARGO_TARGET_DIR`` when set (a relative one is relative to ``<repo>``, as the
+   repository's scripts take it), else ``<repo>/target``. Only that folder: with
    ``CARGO_TARGET_DIR`` set, cargo does not build into ``<repo>/target``, so a library found there
    would be an old one.
 """
@@ -164,8 +165,22 @@ def _cargo_target_dir(repo: Path) -> Path:
     return repo / (os.environ.get("CARGO_TARGET_DIR") or "target")
 
 
+def _checkout_root() -> Optional[Path]:
+    """The repository when this package is imported from a source checkout (it is
+    ``<repo>/bindings/python/everifin_webhook`` and ``<repo>`` has the crate's ``Cargo.toml``),
+    else None (an installed package)."""
+    here = Path(__file__).resolve().parent
+    repo = here.parent.parent.parent
+    if here.parent.name == "python" and here.parent.parent.name == "bindings":
+        if (here.parent / "pyproject.toml").is_file() and (repo / "Cargo.toml").is_file():
+            return repo
+    return None
+
+
 def _dev_candidates() -> List[Path]:
-    repo = Path(__file__).resolve().parent.parent.parent.parent
+    repo = _checkout_root()
+    if repo is None:
+        return []
     name = {"darwin": "libeverifin_webhook.dylib", "win32": "everifin_webhook.dll"}.get(
         sys.platform, "libeverifin_webhook.so"
     )
@@ -216,9 +231,21 @@ def load(dll_type: Type[ctypes.CDLL] = ctypes.CDLL, paths: Optional[Sequence[str
             return _try_load(path, dll_type)
         except OSError as exc:
             failures.append(f"  - {path} ({origin}): {exc}")
+    if paths is None and os.environ.get(ENV_VAR):
+        advice = f"Correct {ENV_VAR}, or unset it to use the library inside the package."
+    elif _checkout_root() is not None:
+        advice = (
+            "In this source checkout, build the library (cargo build --release --lib) or install "
+            f"the package (pip install ./bindings/python builds it into the package), or set "
+            f"{ENV_VAR} to the path of libeverifin_webhook.so."
+        )
+    else:
+        advice = (
+            "The package's own library is missing or damaged: reinstall the package (pip install "
+            "--force-reinstall with the wheel for this platform), or set "
+            f"{ENV_VAR} to the path of libeverifin_webhook.so (e.g. from the C SDK)."
+        )
     raise ImportError(
         "everifin_webhook: cannot load the native everifin-webhook library.\n"
-        "Paths tried:\n" + "\n".join(failures) + "\n"
-        f"Install the package with pip (it builds the library), or set {ENV_VAR} to the path of "
-        "libeverifin_webhook.so (cargo build --release --lib)."
+        "Paths tried:\n" + "\n".join(failures) + "\n" + advice
     )

@@ -1,6 +1,6 @@
 """A Flask shop backend that receives Everifin Paygate webhooks.
 
-    export EVERIFIN_WEBHOOK_SECRETS='["hook secret from the Back Office"]'
+    export EVERIFIN_WEBHOOK_SECRETS='["hook secret from the Back Office"]'  # or '"one secret"'
     export EVERIFIN_SHOP_DB=/var/lib/shop/orders.sqlite3
     flask --app flask_app seed-orders 1001-demo 1002-demo   # create orders (a shop's checkout does)
     flask --app flask_app run
@@ -36,17 +36,16 @@ the input (no ``wsgi.input_terminated``; Werkzeug would hand over an empty body)
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 from datetime import datetime, timezone
-from typing import Any, Dict, Optional, Sequence, Tuple
+from typing import Any, Dict, Optional, Sequence, Tuple, Union
 
 import click
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from everifin_webhook import Event, Verifier, WebhookError
+from everifin_webhook import Event, Verifier, WebhookError, secrets_from_env
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS orders (
@@ -174,18 +173,22 @@ def ignored(event: Event, why: str) -> Dict[str, Any]:
 
 def create_app(
     database: Optional[str] = None,
-    secrets: Optional[Sequence[str]] = None,
+    secrets: Union[str, Sequence[str], None] = None,
     *,
     tolerance_seconds: int = 300,
     confirmed_is_paid: bool = False,
     max_body_bytes: Optional[int] = None,
 ) -> Flask:
+    """The shop. ``secrets``: a list or tuple of ``str`` (oldest first) or one ``str`` (one
+    secret), as :class:`Verifier` takes them; None reads ``EVERIFIN_WEBHOOK_SECRETS`` (a JSON
+    array of secrets or one JSON string, ``everifin_webhook.secrets_from_env``). A missing or
+    malformed setting raises ``ConfigurationError`` here, at startup, not at the first webhook."""
     database = database or os.environ.get("EVERIFIN_SHOP_DB", "everifin-shop.sqlite3")
     if secrets is None:
-        secrets = json.loads(os.environ["EVERIFIN_WEBHOOK_SECRETS"])
+        secrets = secrets_from_env()
     # One verifier per process: immutable, thread-safe, created (and validated) at startup.
     verifier = Verifier(
-        list(secrets),
+        secrets,  # as given: list(secrets) would make a str one secret per character
         tolerance_seconds=tolerance_seconds,
         confirmed_is_paid=confirmed_is_paid,
         max_body_bytes=max_body_bytes,

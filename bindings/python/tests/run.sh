@@ -90,13 +90,24 @@ WHEEL="$(ls "$TMP"/dist/everifin_webhook-*.whl)"
 echo "built $(basename "$WHEEL")"
 "$VPY" - "$WHEEL" <<'EOF'
 import sys, zipfile
-names = zipfile.ZipFile(sys.argv[1]).namelist()
-assert any(n.startswith("everifin_webhook/_native") and n.endswith(".so") for n in names), names
+wheel = zipfile.ZipFile(sys.argv[1])
+names = wheel.namelist()
+# one library, named without an interpreter tag (the wheel is py3-none: any Python 3 loads it)
+assert [n for n in names if n.startswith("everifin_webhook/_native")] == [
+    "everifin_webhook/_native.so"
+], names
 assert "everifin_webhook/py.typed" in names, names
+meta = wheel.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
+# the License field, which every pip shows (pip < 25.1 shows no License-Expression)
+assert "\nLicense: MIT OR Apache-2.0\n" in meta, meta
 EOF
 "$VPY" "$REPO/tests/dist/check_wheel_licenses.py" "$WHEEL"
 "$PYTHON" -m venv "$TMP/clean"
 "$TMP/clean/bin/python" -m pip install -q --no-index "$WHEEL"
+# What `pip show` says with the pip of a fresh virtualenv (23.x on Python 3.11 and older).
+"$TMP/clean/bin/python" -m pip --version
+"$TMP/clean/bin/python" -m pip show everifin-webhook | grep -x 'License: MIT OR Apache-2.0' \
+    || { echo "pip show: no 'License: MIT OR Apache-2.0'" >&2; exit 1; }
 (cd / && "$TMP/clean/bin/python" - <<'EOF'
 import hashlib, hmac, json, os
 from datetime import datetime, timezone

@@ -704,7 +704,12 @@ def test_import_error_lists_every_path(monkeypatch: pytest.MonkeyPatch, tmp_path
 def test_candidates_order(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(_lib.ENV_VAR, raising=False)
     monkeypatch.delenv("CARGO_TARGET_DIR", raising=False)
-    repo = Path(_lib.__file__).resolve().parents[3]
+    if os.environ.get("EVERIFIN_EXPECT_INSTALLED"):  # tests/run.sh: the installed package
+        assert _lib._checkout_root() is None
+        assert [o for _, o in _lib.candidates()] == ["installed package"]
+    # imported from a source checkout: then the checkout's Cargo builds
+    repo = PY_ROOT.parent.parent
+    monkeypatch.setattr(_lib, "_checkout_root", lambda: repo)
     name = "libeverifin_webhook.so"
     cands = _lib.candidates()
     origins = [o for _, o in cands]
@@ -724,6 +729,43 @@ def test_candidates_order(monkeypatch: pytest.MonkeyPatch) -> None:
         ], value
     monkeypatch.setenv(_lib.ENV_VAR, "/x/libeverifin_webhook.so")
     assert _lib.candidates() == [("/x/libeverifin_webhook.so", "$EVERIFIN_WEBHOOK_LIB")]
+
+
+def copy_package(dest: Path) -> Path:
+    """The package's Python files (not its library) copied into ``dest``/everifin_webhook."""
+    pkg = dest / "everifin_webhook"
+    pkg.mkdir(parents=True)
+    for src in Path(ew.__file__).resolve().parent.glob("*.py"):
+        shutil.copyfile(src, pkg / src.name)
+    return pkg
+
+
+def test_import_error_of_an_installed_package_without_its_library(tmp_path: Path) -> None:
+    # An installed package (site-packages) whose library is missing: only its own place is tried,
+    # and the advice is to reinstall (pip builds nothing from a wheel).
+    pkg = copy_package(tmp_path / "site-packages")
+    bad = run_python("import everifin_webhook", PYTHONPATH=str(pkg.parent),
+                     PYTHONDONTWRITEBYTECODE="1")  # fmt: skip
+    assert bad.returncode != 0
+    tried = [line for line in bad.stderr.splitlines() if line.startswith("  - ")]
+    assert len(tried) == 1 and str(pkg.resolve() / "_native") in tried[0], bad.stderr
+    assert "(installed package): file not found" in tried[0]
+    assert "target" not in bad.stderr and "cargo" not in bad.stderr, bad.stderr
+    assert "reinstall the package" in bad.stderr and "EVERIFIN_WEBHOOK_LIB" in bad.stderr
+
+    # The same files in a source checkout's bindings/python/: the Cargo builds are tried too
+    repo = tmp_path / "repo"
+    pkg = copy_package(repo / "bindings" / "python")
+    (repo / "Cargo.toml").write_text("[package]\n")
+    (repo / "bindings" / "python" / "pyproject.toml").write_text("[project]\n")
+    bad = run_python("import everifin_webhook", PYTHONPATH=str(pkg.parent),
+                     PYTHONDONTWRITEBYTECODE="1", CARGO_TARGET_DIR="")  # fmt: skip
+    assert bad.returncode != 0
+    real = repo.resolve()
+    for build in ("release", "debug"):
+        line = f"{real}/target/{build}/libeverifin_webhook.so (source checkout): file not found"
+        assert line in bad.stderr, bad.stderr
+    assert "cargo build --release --lib" in bad.stderr and "reinstall" not in bad.stderr
 
 
 def test_source_checkout_uses_the_cargo_release_build() -> None:
@@ -750,3 +792,86 @@ def test_running_the_installed_package() -> None:
     assert PY_ROOT not in pkg.parents, f"tests imported the source tree {pkg}"
     assert Path(ew.library_path()).resolve().parent == pkg  # the library built into the package
     assert (pkg / "py.typed").is_file()
+
+
+# --- secrets from the environment (everifin_webhook.config) --------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text,secrets",
+    [
+        (json.dumps([SECRET_OLD, SECRET_NEW]), [SECRET_OLD, SECRET_NEW]),  # oldest first
+        (json.dumps(SECRET_OLD), [SECRET_OLD]),  # one JSON string: one secret, not its characters
+        (' [ "' + SECRET_OLD + '" ]\n', [SECRET_OLD]),
+    ],
+)
+def test_secrets_from_env_reads_an_array_or_one_string(text: str, secrets: List[str]) -> None:
+    environ = {"EVERIFIN_WEBHOOK_SECRETS": text}
+    assert ew.secrets_from_env(environ=environ) == secrets
+    assert ew.secrets_from_json(text) == secrets
+    # what it returns is what Verifier takes: a delivery signed with the last secret verifies
+    body = payment_body(event_time=T0)
+    v = ew.Verifier(ew.secrets_from_env(environ=environ))
+    assert "with %d secret(s)" % len(secrets) in repr(v)
+    sig = v.verify(body, signed(body, [secrets[-1]]), now=T0).signature
+    assert sig is not None and sig.secret_index == len(secrets) - 1
+
+
+@pytest.mark.parametrize(
+    "text,why",
+    [
+        (None, "EVERIFIN_WEBHOOK_SECRETS is not set"),
+        ("", "EVERIFIN_WEBHOOK_SECRETS is not set"),
+        ("  \n", "EVERIFIN_WEBHOOK_SECRETS is not set"),
+        (SECRET_OLD, "EVERIFIN_WEBHOOK_SECRETS is not JSON"),  # the secret without its quotes
+        ("['" + SECRET_OLD + "']", "EVERIFIN_WEBHOOK_SECRETS is not JSON"),
+        ("[]", "EVERIFIN_WEBHOOK_SECRETS is an empty array"),
+        ("12345678", "EVERIFIN_WEBHOOK_SECRETS is a number"),
+        ("null", "EVERIFIN_WEBHOOK_SECRETS is null"),
+        ('{"secrets": ["' + SECRET_OLD + '"]}', "EVERIFIN_WEBHOOK_SECRETS is an object"),
+        ('["' + SECRET_OLD + '", 7]', "EVERIFIN_WEBHOOK_SECRETS[1] is a number"),
+        ('[["' + SECRET_OLD + '"]]', "EVERIFIN_WEBHOOK_SECRETS[0] is an array"),
+    ],
+)
+def test_secrets_from_env_refuses_other_forms_without_showing_them(
+    text: Any, why: str
+) -> None:
+    environ = {} if text is None else {"EVERIFIN_WEBHOOK_SECRETS": text}
+    with pytest.raises(ew.ConfigurationError) as info:
+        ew.secrets_from_env(environ=environ)
+    exc = info.value
+    assert (exc.status, exc.http_status) == ("INVALID_OPTIONS", 500)
+    assert exc.message.startswith(why), exc.message
+    assert isinstance(exc, ValueError)
+    shown = str(exc) + repr(exc) + json.dumps(exc.to_dict())
+    assert SECRET_OLD not in shown and "12345678" not in shown
+    # no chained decoder error in a traceback: its message quotes the text
+    assert exc.__cause__ is None and (exc.__context__ is None or exc.__suppress_context__)
+
+
+def test_secrets_from_env_names_the_variable_and_reads_os_environ(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SHOP_HOOK_SECRETS", json.dumps(SECRET_NEW))
+    assert ew.secrets_from_env("SHOP_HOOK_SECRETS") == [SECRET_NEW]
+    monkeypatch.setenv("SHOP_HOOK_SECRETS", "[true]")
+    with pytest.raises(ew.ConfigurationError, match=r"SHOP_HOOK_SECRETS\[0\] is a boolean"):
+        ew.secrets_from_env("SHOP_HOOK_SECRETS")
+    # an empty secret is the Verifier's to refuse, as from options JSON
+    monkeypatch.setenv("EVERIFIN_WEBHOOK_SECRETS", '""')
+    with pytest.raises(ew.ConfigurationError, match="secret 0 is empty"):
+        ew.Verifier(ew.secrets_from_env())
+
+
+def test_every_entry_point_takes_a_str_as_one_secret() -> None:
+    body = payment_body(event_time=T0)
+    header = signed(body, [SECRET_OLD])
+    assert repr(ew.Verifier(SECRET_OLD)).endswith("with 1 secret(s)>")
+    assert ew.sign(body, SECRET_OLD, timestamp=TS0) == header
+    report = ew.Verifier([SECRET_NEW]).explain(body, header, retired_secrets=SECRET_OLD, now=T0)
+    assert report["findings"][0]["code"] == "retired_secret", report
+    # a str-like object that is not a str is refused, not split into characters
+    from collections import UserString
+
+    with pytest.raises(TypeError, match="each secret must be a str"):
+        ew.Verifier(UserString(SECRET_OLD))  # type: ignore[arg-type]

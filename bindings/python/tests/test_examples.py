@@ -546,7 +546,7 @@ def test_test_extra_matches_the_django_the_examples_need(django_ready: None) -> 
     from django.conf import settings
 
     pyproject = (EXAMPLES_DIR.parent / "pyproject.toml").read_text(encoding="utf-8")
-    extra = re.search(r"^test = \[(.*)\]$", pyproject, re.M)
+    extra = re.search(r"^test = \[(.*?)^\]$", pyproject, re.M | re.S)
     assert extra is not None, "no test extra in pyproject.toml"
     specs = re.findall(r'"([^"]+)"', extra.group(1))
     django_spec = [s for s in specs if s.lower().startswith("django")]
@@ -691,8 +691,7 @@ def test_django_allowed_hosts_come_from_the_environment(
         from django.test import Client
         for host in ("shop.example.com", "www.example.org", "localhost"):
             resp = Client().post("%s", b"{}", content_type="application/json", HTTP_HOST=host)
-            error = json.loads(resp.content)["error"] if resp.status_code != 400 else ""
-            print(host, resp.status_code, error)
+            print(host, resp.status_code, json.loads(resp.content)["error"])
     """ % PATH
     env = dict(os.environ, DJANGO_ALLOWED_HOSTS="shop.example.com,.example.org")
     env["DJANGO_SETTINGS_MODULE"] = "shopsite.settings"
@@ -702,9 +701,256 @@ def test_django_allowed_hosts_come_from_the_environment(
     assert proc.stdout.split("\n") == [
         "shop.example.com 401 HEADER_MISSING",
         "www.example.org 401 HEADER_MISSING",
-        "localhost 400 ",
+        "localhost 400 BAD_REQUEST",
         "",
     ], proc.stdout + proc.stderr
+
+
+# --- configuration: the same secrets settings for both examples ---------------------------------
+
+# EVERIFIN_WEBHOOK_SECRETS as a user may set it -> the secrets both examples verify with (None:
+# both refuse to start, with the same message).
+SECRETS_SETTINGS: List[Tuple[Optional[str], Optional[List[str]]]] = [
+    (json.dumps(SECRETS), SECRETS),
+    (json.dumps(SECRET_OLD), [SECRET_OLD]),  # one JSON string: one secret, not its characters
+    (None, None),
+    ("", None),
+    (SECRET_OLD, None),  # not JSON (the secret without its quotes)
+    ("[]", None),
+    (json.dumps({"secrets": SECRETS}), None),
+    ('""', None),  # an empty secret (the Verifier's rule)
+]
+
+DJANGO_STARTUP_PROBE = """if True:
+    import json, os, sys
+    import django
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+    os.environ["DJANGO_SETTINGS_MODULE"] = "shopsite.settings"
+    django.setup()
+    out = {}
+    try:
+        call_command("check")  # manage.py check (also run by runserver and migrate)
+        out["check"] = None
+    except SystemCheckError as exc:
+        out["check"] = str(exc)
+    try:
+        import shopsite.wsgi  # what gunicorn loads
+    except Exception as exc:
+        out["start"] = "%s: %s" % (type(exc).__name__, getattr(exc, "message", exc))
+    else:
+        from django.test import Client
+        body, header = json.loads(sys.stdin.read())
+        resp = Client().post("/webhooks/everifin", body.encode(), content_type="application/json",
+                             headers={"Signature": header})
+        out["start"] = None
+        out["delivery"] = [resp.status_code, json.loads(resp.content)]
+    print(json.dumps(out))
+"""
+
+
+def django_probe(
+    env: Dict[str, Optional[str]], stdin: str = "[]", probe: str = DJANGO_STARTUP_PROBE
+) -> Tuple[Any, str]:
+    """Run ``probe`` in a fresh Python in the Django project with ``env`` (None: unset);
+    returns (its JSON output, its stderr)."""
+    import subprocess
+
+    full = dict(os.environ)
+    for key, value in env.items():
+        if value is None:
+            full.pop(key, None)
+        else:
+            full[key] = value
+    proc = subprocess.run(
+        [sys.executable, "-c", probe], cwd=EXAMPLES_DIR / "django_app", env=full, input=stdin,
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return json.loads(proc.stdout.strip().splitlines()[-1]), proc.stderr
+
+
+@pytest.mark.parametrize("setting,secrets", SECRETS_SETTINGS)
+def test_both_examples_read_the_secrets_setting_alike(
+    setting: Optional[str],
+    secrets: Optional[List[str]],
+    django_ready: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import flask_app
+
+    from everifin_webhook import ConfigurationError
+
+    # A genuine delivery, signed with the newest configured secret, for an order no shop knows:
+    # 200 once verified, 401 with any other secrets.
+    body = payment_body("BOOKED", external_id="order-of-another-shop")
+    header = signed_now(body, [(secrets or SECRETS)[-1]])
+
+    if setting is None:
+        monkeypatch.delenv("EVERIFIN_WEBHOOK_SECRETS", raising=False)
+    else:
+        monkeypatch.setenv("EVERIFIN_WEBHOOK_SECRETS", setting)
+    try:
+        app = flask_app.create_app(str(tmp_path / "shop.sqlite3"))
+    except ConfigurationError as exc:
+        flask_refused: Optional[str] = exc.message
+    else:
+        flask_refused = None
+        resp = app.test_client().post(
+            PATH, data=body, headers={"Signature": header}, content_type="application/json"
+        )
+        flask_answer = [resp.status_code, resp.get_json()]
+
+    django, _stderr = django_probe(
+        {"EVERIFIN_WEBHOOK_SECRETS": setting}, json.dumps([body.decode(), header])
+    )
+    if secrets is None:
+        # both refuse to start, with the same message; Django's system check says it too
+        assert flask_refused, setting
+        assert django["start"] == "ConfigurationError: " + flask_refused, django
+        assert "(shop.E001)" in django["check"] and flask_refused in django["check"], django
+        assert SECRET_OLD not in flask_refused + django["check"]
+    else:
+        assert flask_refused is None and django["start"] is None and django["check"] is None
+        assert flask_answer == django["delivery"], (flask_answer, django)
+        status, answer = flask_answer
+        assert status == 200 and answer["message"].startswith("unknown order"), answer
+
+
+def test_flask_example_takes_one_secret_as_a_str(tmp_path: Path) -> None:
+    """``create_app(secrets="...")``: one secret, as ``Verifier`` takes it (not one per
+    character)."""
+    import flask_app
+
+    db = str(tmp_path / "shop.sqlite3")
+    ref = f"order-{uuid.uuid4().hex[:8]}"
+    flask_app.seed_orders(db, [ref])
+    client = flask_app.create_app(db, SECRET_OLD).test_client()
+    raw = payment_body("BOOKED", external_id=ref)
+    resp = client.post(
+        PATH, data=raw, headers={"Signature": signed_now(raw, [SECRET_OLD])},
+        content_type="application/json",
+    )  # fmt: skip
+    assert resp.status_code == 200 and decided(resp.get_json()) == ("apply", "first"), resp.json
+
+
+DJANGO_ERRORS_PROBE = """if True:
+    import json, sys
+    import django
+    django.setup()
+    from django.test import Client
+    body, header = json.loads(sys.stdin.read())
+    client = Client(raise_request_exception=False)
+    out = []
+    for host in ("localhost", "shop.example.net"):
+        resp = client.post("/webhooks/everifin", body.encode(), content_type="application/json",
+                           headers={"Signature": header}, HTTP_HOST=host)
+        out.append([resp.status_code, resp["Content-Type"], json.loads(resp.content)])
+    resp = client.get("/no-such-page")
+    out.append([resp.status_code, resp["Content-Type"], json.loads(resp.content)])
+    print(json.dumps(out))
+"""
+
+
+def test_django_logs_errors_and_answers_them_in_json(django_ready: None, tmp_path: Path) -> None:
+    # A database without the shop's tables: the view fails on its first query (500, which
+    # Everifin retries); the traceback must reach stderr (the server's log) with DEBUG off.
+    raw = payment_body("BOOKED", external_id="order-1")
+    answers, stderr = django_probe(
+        {"EVERIFIN_SHOP_DB": str(tmp_path / "not-migrated.sqlite3"),
+         "DJANGO_SETTINGS_MODULE": "shopsite.settings"},
+        json.dumps([raw.decode(), signed_now(raw)]),
+        DJANGO_ERRORS_PROBE,
+    )  # fmt: skip
+    (s500, t500, a500), (s400, t400, a400), (s404, t404, a404) = answers
+    assert (s500, t500, a500["error"]) == (500, "application/json", "INTERNAL_SERVER_ERROR")
+    assert "ERROR django.request: Internal Server Error: /webhooks/everifin" in stderr, stderr
+    assert "no such table: shop_order" in stderr, stderr
+    # a Host not in DJANGO_ALLOWED_HOSTS (400, not retried by Everifin): said in the answer and
+    # logged
+    assert (s400, t400, a400["error"]) == (400, "application/json", "BAD_REQUEST"), a400
+    assert "DJANGO_ALLOWED_HOSTS" in a400["message"]
+    assert "Invalid HTTP_HOST header: 'shop.example.net'" in stderr, stderr
+    assert (s404, t404, a404["error"]) == (404, "application/json", "NOT_FOUND"), a404
+    assert SECRET_OLD not in stderr and SECRET_NEW not in stderr
+
+
+# --- Django under ASGI (uvicorn) ----------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def uvicorn_django(env: Optional[Dict[str, Optional[str]]] = None) -> Iterator[int]:
+    """``uvicorn shopsite.asgi:application`` on a free port of 127.0.0.1; yields the port."""
+    import socket
+    import subprocess
+    import time
+
+    try:
+        import uvicorn  # noqa: F401
+    except ImportError:
+        if os.environ.get("EVERIFIN_EXPECT_INSTALLED"):
+            pytest.fail("uvicorn is missing: the package's test extra installs it")
+        pytest.skip("uvicorn is not installed (pip install uvicorn)")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    full = dict(os.environ, DJANGO_SETTINGS_MODULE="shopsite.settings")
+    for key, value in (env or {}).items():
+        if value is None:
+            full.pop(key, None)
+        else:
+            full[key] = value
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port),
+         "--log-level", "warning", "shopsite.asgi:application"],
+        cwd=EXAMPLES_DIR / "django_app", env=full, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise UvicornExited(proc.stderr.read() if proc.stderr else "")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "uvicorn did not start"
+                time.sleep(0.1)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        if proc.stderr:
+            proc.stderr.close()
+
+
+class UvicornExited(Exception):
+    pass
+
+
+def test_django_example_under_asgi(django_ready: None) -> None:
+    from shop.models import Order
+
+    def create_order(ref: str) -> None:
+        Order.objects.create(reference=ref)
+
+    with uvicorn_django() as port:
+        # Django's ASGI handler has read the whole body: a chunked delivery is verified (not 411),
+        # one larger than the limit is answered 413
+        run_chunked_deliveries(port, 1024 * 1024, create_order)
+        shop = django_shop(http_post(f"http://127.0.0.1:{port}"))
+        run_scenario(shop)
+        run_concurrent_duplicates(shop)
+
+
+def test_django_under_asgi_does_not_start_without_secrets(django_ready: None) -> None:
+    with pytest.raises(UvicornExited) as info:
+        with uvicorn_django({"EVERIFIN_WEBHOOK_SECRETS": None}):
+            pass
+    assert "ConfigurationError: INVALID_OPTIONS: EVERIFIN_WEBHOOK_SECRETS is not set" in str(
+        info.value
+    ), info.value
 
 
 # --- `everifin-webhook send --scenario payment-flow` against the examples ------------------------

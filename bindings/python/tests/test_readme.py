@@ -246,3 +246,21 @@ def test_snippet_annotations_run_on_the_oldest_claimed_python() -> None:
     broken = code.replace("Optional[str]", "str | None")
     assert broken != code
     assert runtime_unions(broken) == ["everifin_webhook: str | None"]
+
+
+def test_the_documents_the_readme_names_ship_in_the_sdk() -> None:
+    """The README is the wheel's description: the documents it names are where it says a wheel
+    user finds them, in the C SDK's share/doc/everifin-webhook/ (scripts/dist.sh
+    SDK_LINKED_DOCS)."""
+    text = README.read_text(encoding="utf-8")
+    dist = (PY_ROOT.parent.parent / "scripts" / "dist.sh").read_text(encoding="utf-8")
+    m = re.search(r"^SDK_LINKED_DOCS=\((.*?)\)", dist, re.M | re.S)
+    assert m is not None, "SDK_LINKED_DOCS not found in scripts/dist.sh"
+    shipped = set(m.group(1).split())
+    assert "`share/doc/everifin-webhook/` folder at those paths" in text
+    named = set(re.findall(r"\bdocs/[a-z_]+\.md\b", text))
+    named |= {"tests/vectors/README.md", "tests/vectors/statuses.json"}
+    assert named <= shipped, named - shipped
+    # the vector files it names that do not ship are said to be in the source repository only
+    if set(re.findall(r"\btests/vectors/[a-z_]+\.json\b", text)) - shipped:
+        assert "The other vector files\n(`tests/vectors/*.json`)" in text

@@ -12,49 +12,57 @@
 
 The body: with a ``Content-Length``, ``request.body`` (bounded by ``DATA_UPLOAD_MAX_MEMORY_SIZE``:
 a larger one is answered 413 before it is read). Without one (``Transfer-Encoding: chunked``)
-Django's ``request.body`` is empty, and verifying it would answer a genuine delivery 401 as if
-forged. So when the WSGI server says it ends the input itself (``wsgi.input_terminated``, set
-for chunked requests by gunicorn, Werkzeug's server and others) the body is read from
-``wsgi.input``, at most ``max_body_bytes`` + 1 bytes: a larger body reaches the verifier one byte
-too long and is answered 413 ``BODY_TOO_LARGE``. When the server does not (Django's
-``runserver``, wsgiref), where the body ends is unknown: the answer is 411 ``LENGTH_REQUIRED``,
-which says what is wrong instead of a false "forged". Everifin does not retry it (a 4xx), but a
-retry would arrive chunked again and fail the same way; the cure is the server (gunicorn, or a
-proxy that buffers the body and sends a ``Content-Length``), and the error names it.
+Django's ``request.body`` is empty under WSGI, and verifying it would answer a genuine delivery 401
+as if forged. So the body is read from the request's input, at most ``max_body_bytes`` + 1 bytes
+(a larger body reaches the verifier one byte too long and is answered 413 ``BODY_TOO_LARGE``),
+when where it ends is known:
+
+- under ASGI (uvicorn, daphne, hypercorn: ``shopsite/asgi.py``), Django's handler has read the
+  whole body before the view runs;
+- under WSGI, when the server says it ends the input itself (``wsgi.input_terminated``, set for
+  chunked requests by gunicorn, Werkzeug's server and others).
+
+Under a WSGI server that does not (Django's ``runserver``, wsgiref), where the body ends is
+unknown: the answer is 411 ``LENGTH_REQUIRED``, which says what is wrong instead of a false
+"forged". Everifin does not retry it (a 4xx), but a retry would arrive chunked again and fail the
+same way; the cure is the server (gunicorn, an ASGI server, or a proxy that buffers the body and
+sends a ``Content-Length``), and the error names it.
+
+Errors outside the view (an unknown URL, a Host not in ``ALLOWED_HOSTS``, an exception) are
+answered in JSON too, ``{"error": ..., "message": ...}`` (``shopsite/urls.py``), and logged to
+stderr (``LOGGING`` in the settings).
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+from http import HTTPStatus
 from typing import Any, Dict, Optional
 
-from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import DisallowedHost, RequestDataTooBig
+from django.core.handlers.asgi import ASGIRequest
 from django.db import transaction
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from everifin_webhook import Verifier, WebhookError
+from everifin_webhook import WebhookError
 
 from .models import Order, WebhookLog
-
-
-@lru_cache(maxsize=1)
-def get_verifier() -> Verifier:
-    """One verifier per process (immutable and thread-safe), from settings.EVERIFIN_WEBHOOK."""
-    options = dict(settings.EVERIFIN_WEBHOOK)
-    return Verifier(options.pop("secrets"), **options)
+from .verifier import get_verifier
 
 
 def read_unsized_body(request: HttpRequest) -> Optional[bytes]:
-    """The body of a request without a ``Content-Length`` (chunked), read from ``wsgi.input`` when
-    the server ends that input itself, up to one byte more than the verifier accepts (the verifier
-    answers a longer body 413); None when the server does not say where the body ends."""
-    if not request.META.get("wsgi.input_terminated"):
+    """The body of a request without a ``Content-Length`` (chunked), up to one byte more than the
+    verifier accepts (the verifier answers a longer body 413): under ASGI from the body Django's
+    handler has read whole; under WSGI from ``wsgi.input`` when the server ends that input itself.
+    None when the server does not say where the body ends."""
+    if isinstance(request, ASGIRequest):
+        stream: Any = request  # HttpRequest.read(): the body Django's ASGI handler received
+    elif request.META.get("wsgi.input_terminated"):
+        stream = request.META["wsgi.input"]
+    else:
         return None
     limit = get_verifier().max_body_bytes
-    stream = request.META["wsgi.input"]
     parts = []
     size = 0
     while size <= limit:
@@ -76,14 +84,15 @@ def everifin_webhook(request: HttpRequest) -> JsonResponse:
         except RequestDataTooBig:
             answer = {"error": "BODY_TOO_LARGE", "message": "the body is too large"}
             return JsonResponse(answer, status=413)
-    else:  # chunked: request.body would be b"", and a genuine delivery would look forged
+    else:  # chunked: under WSGI request.body would be b"", a genuine delivery would look forged
         unsized = read_unsized_body(request)
         if unsized is None:
             answer = {
                 "error": "LENGTH_REQUIRED",
                 "message": "the request has no Content-Length and this WSGI server does not end "
                 "a chunked body (wsgi.input_terminated): run the shop under a server that does "
-                "(e.g. gunicorn) or behind a proxy that sends a Content-Length",
+                "(e.g. gunicorn), under ASGI (e.g. uvicorn shopsite.asgi:application) or behind "
+                "a proxy that sends a Content-Length",
             }
             return JsonResponse(answer, status=411)
         body = unsized
@@ -137,3 +146,27 @@ def ignored(event_id: str, why: str) -> Dict[str, Any]:
         "eventId": event_id,
         "message": f"{why}; nothing changed",
     }
+
+
+def error_answer(status: int, message: str) -> JsonResponse:
+    """The JSON answer of an error outside the webhook view: ``{"error": "NOT_FOUND", ...}``."""
+    return JsonResponse({"error": HTTPStatus(status).name, "message": message}, status=status)
+
+
+def bad_request(request: HttpRequest, exception: Optional[Exception] = None) -> JsonResponse:
+    if isinstance(exception, DisallowedHost):  # logged by django.security.DisallowedHost
+        return error_answer(400, "this Host is not in DJANGO_ALLOWED_HOSTS")
+    return error_answer(400, "bad request")
+
+
+def permission_denied(request: HttpRequest, exception: Optional[Exception] = None) -> JsonResponse:
+    return error_answer(403, "forbidden")
+
+
+def not_found(request: HttpRequest, exception: Optional[Exception] = None) -> JsonResponse:
+    return error_answer(404, "no such page: the webhook is POST /webhooks/everifin")
+
+
+def server_error(request: HttpRequest) -> JsonResponse:
+    # Everifin retries a 500; the traceback is in the server's log (django.request).
+    return error_answer(500, "the shop failed to handle the request; see its server log")

@@ -1,6 +1,8 @@
 """Settings of the example shop. Configuration comes from the environment:
 
-- ``EVERIFIN_WEBHOOK_SECRETS``: JSON array of hook secrets, oldest first (required).
+- ``EVERIFIN_WEBHOOK_SECRETS``: the hook secrets, a JSON array, oldest first, or one JSON string
+  (required; ``everifin_webhook.secrets_from_env``, the rule of the Flask example too). Missing or
+  malformed, it fails the system check ``shop.E001`` and stops gunicorn/uvicorn at startup.
 - ``EVERIFIN_SHOP_DB``: path of the SQLite database (default: in the temp directory).
 - ``DJANGO_SECRET_KEY``: Django's own key (a development default is used when absent).
 - ``DJANGO_ALLOWED_HOSTS``: comma-separated host names the shop answers to, e.g.
@@ -11,7 +13,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 
@@ -42,6 +43,7 @@ MIDDLEWARE = [
 ]
 ROOT_URLCONF = "shopsite.urls"
 WSGI_APPLICATION = "shopsite.wsgi.application"
+ASGI_APPLICATION = "shopsite.asgi.application"
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
@@ -60,9 +62,23 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 USE_TZ = True
 TIME_ZONE = "UTC"
 
-# Options for everifin_webhook.Verifier (see shop/views.py).
+# Errors reach stderr (the server's log: gunicorn's error log, uvicorn's output) also with DEBUG off:
+# Django's default sends them only to the console with DEBUG on, else to mail_admins (no e-mail
+# configured here), so a 500 or a refused Host would leave no trace.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["stderr"], "level": "INFO"},
+    # Django's own handlers (console only with DEBUG, mail_admins) replaced by the root's.
+    "loggers": {"django": {"handlers": [], "level": "INFO", "propagate": True}},
+}
+
+# Options for everifin_webhook.Verifier (shop/verifier.py builds it).
 EVERIFIN_WEBHOOK = {
-    "secrets": json.loads(os.environ.get("EVERIFIN_WEBHOOK_SECRETS", "[]")),
+    # None: from EVERIFIN_WEBHOOK_SECRETS (above); or a list of str, oldest first, or one str.
+    "secrets": None,
     "tolerance_seconds": int(os.environ.get("EVERIFIN_WEBHOOK_TOLERANCE", "300")),
     "confirmed_is_paid": os.environ.get("EVERIFIN_CONFIRMED_IS_PAID") == "1",
     # The verifier's limit, the same as Django's for a body with a Content-Length; a chunked body
