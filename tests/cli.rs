@@ -409,7 +409,9 @@ fn usage_and_io_errors_exit_2() {
     );
     assert_eq!(missing.code, 2);
     assert!(
-        missing.stderr.contains("/no/such/body.json"),
+        missing
+            .stderr
+            .contains("cannot read the body: no such file"),
         "{}",
         missing.stderr
     );
@@ -611,6 +613,116 @@ fn secrets_in_argv_are_never_echoed_by_usage_errors() {
         assert!(out.stderr.contains("error"), "{args:?}: {}", out.stderr);
         out.assert_no_secret(&[S, DASHED]);
     }
+}
+
+/// A secret typed where a path is expected (`--secret-file SECRET`, `sign SECRET`) is not echoed
+/// by the "no such file" error: the option or the input is named instead.
+#[test]
+fn a_secret_typed_in_place_of_a_path_is_not_echoed() {
+    const TYPED: &str = "whsec_test_LEAKME_9f8e7d6c5b4a";
+    let dir = TempDir::new("typed");
+    let secrets = dir.file("secrets.txt", format!("{SECRET}\n").as_bytes());
+    let body = dir.file("body.json", BODY.as_bytes());
+    let header = header_for(SECRET, TS, BODY.as_bytes());
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["sign", "--secret-file", TYPED, &body], "--secret-file"),
+        (
+            vec!["verify", "--header", &header, "--secret-file", TYPED, &body],
+            "--secret-file",
+        ),
+        (
+            vec![
+                "explain",
+                "--header",
+                &header,
+                "--secret-file",
+                &secrets,
+                "--retired-secret-file",
+                TYPED,
+                &body,
+            ],
+            "--retired-secret-file",
+        ),
+        (vec!["sign", "--secret-file", &secrets, TYPED], "the body"),
+        (
+            vec![
+                "explain",
+                "--header",
+                &header,
+                "--secret-file",
+                &secrets,
+                TYPED,
+            ],
+            "the body",
+        ),
+    ];
+    for (args, named) in cases {
+        let out = run(&args, &[], None);
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("no such file"),
+            "{args:?}: {}",
+            out.stderr
+        );
+        assert!(out.stderr.contains(named), "{args:?}: {}", out.stderr);
+        out.assert_no_secret(&[TYPED, SECRET]);
+    }
+}
+
+/// A secret file saved by Windows Notepad (a UTF-8 BOM first), or with quotes or `NAME=` around
+/// the secret, gets a warning that never shows the secret, and explain finds the BOM.
+#[test]
+fn a_secret_file_with_a_byte_order_mark_or_quotes_gets_a_warning() {
+    let dir = TempDir::new("bom");
+    let header = header_for(SECRET, TS, BODY.as_bytes());
+    let bom = dir.file("bom.txt", format!("\u{feff}{SECRET}\r\n").as_bytes());
+    let out = run(
+        &[
+            "explain",
+            "--header",
+            &header,
+            "--now",
+            NOW,
+            "--secret-file",
+            &bom,
+        ],
+        &[],
+        Some(BODY.as_bytes()),
+    );
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("byte order mark"), "{}", out.stderr);
+    assert_eq!(
+        out.json()["findings"][0]["code"],
+        "secret_bom",
+        "{}",
+        out.stdout
+    );
+    out.assert_no_secret(&[SECRET]);
+    for (content, warning) in [
+        (format!("\"{SECRET}\"\n"), "quotes"),
+        (format!("'{SECRET}'\n"), "quotes"),
+        (
+            format!("EVERIFIN_WEBHOOK_SECRET={SECRET}\n"),
+            "variable assignment",
+        ),
+    ] {
+        let file = dir.file("wrapped.txt", content.as_bytes());
+        let out = run(
+            &["sign", "--timestamp", TS, "--secret-file", &file],
+            &[],
+            Some(BODY.as_bytes()),
+        );
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert!(out.stderr.contains(warning), "{content:?}: {}", out.stderr);
+        out.assert_no_secret(&[SECRET]);
+    }
+    let plain = dir.file("plain.txt", format!("{SECRET}\n").as_bytes());
+    let out = run(
+        &["sign", "--timestamp", TS, "--secret-file", &plain],
+        &[],
+        Some(BODY.as_bytes()),
+    );
+    assert_eq!(out.stderr, "");
 }
 
 /// docs/cli.md: a warning when the secret file is world-readable, none for a file shared with a

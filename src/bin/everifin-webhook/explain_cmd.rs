@@ -16,7 +16,7 @@ pub fn run(a: ExplainArgs) -> Result<u8, CliError> {
     let secrets = secrets::load(&a.secrets)?;
     let extra = match &a.retired_secret_file {
         Some(path) => {
-            let retired = secrets::read_file(path)?;
+            let retired = secrets::read_file(path, "--retired-secret-file")?;
             let mut member = zeroize::Zeroizing::new(String::from("\"retiredSecrets\":"));
             member.push_str(&json_array(&retired));
             member
