@@ -186,6 +186,70 @@ fn every_command_has_help_with_examples_and_exit_statuses() {
     assert_eq!(bad.code, 2, "clap usage errors exit 2");
 }
 
+/// A logged delivery verified without --now is an old delivery, not a clock years off: verify
+/// points to --now, explain says the delivery is old. A mangled header gets a hint.
+#[test]
+fn an_old_delivery_and_a_mangled_header_get_a_hint() {
+    let header = header_for(SECRET, TS, BODY.as_bytes());
+    let verify = run_with_secret(
+        &["verify", "--header", &header],
+        SECRET,
+        Some(BODY.as_bytes()),
+    );
+    assert_eq!(verify.code, 1);
+    assert!(verify.stderr.contains("--now"), "{}", verify.stderr);
+    let e = explain(BODY.as_bytes(), &header, SECRET, &[], &[]);
+    let skew = e.finding("clock_skew");
+    assert!(
+        skew["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("old delivery"),
+        "{skew}"
+    );
+    assert!(!e.out.stderr.contains("clock is"), "{}", e.out.stderr);
+    for (mangled, hint) in [
+        (format!("\"{header}\""), "quotes"),
+        (format!("{header}, {header}"), "joined with a comma"),
+        (format!("HTTP_SIGNATURE: {header}"), "HTTP_SIGNATURE"),
+    ] {
+        let out = run_with_secret(
+            &["verify", "--header", &mangled, "--now", NOW],
+            SECRET,
+            Some(BODY.as_bytes()),
+        );
+        assert_eq!(out.code, 1);
+        assert!(out.stderr.contains(hint), "{mangled}: {}", out.stderr);
+        let out = run_with_secret(
+            &["explain", "--header", &mangled, "--now", NOW],
+            SECRET,
+            Some(BODY.as_bytes()),
+        );
+        assert!(out.stderr.contains(hint), "{mangled}: {}", out.stderr);
+    }
+}
+
+/// explain's output names the secrets by fingerprint: its help, and its line in the top-level
+/// help, say it is for administrators only and why.
+#[test]
+fn explain_help_says_it_is_for_administrators_only() {
+    let top = run(&["--help"], &[], None).stdout;
+    let line = top
+        .lines()
+        .find(|l| l.trim_start().starts_with("explain "))
+        .unwrap_or_else(|| panic!("no explain line in: {top}"));
+    assert!(line.contains("administrators only"), "{line}");
+    let h = run(&["explain", "--help"], &[], None).stdout;
+    for part in [
+        "administrators only",
+        "fingerprints",
+        "Never send it back",
+        "--now",
+    ] {
+        assert!(h.contains(part), "{part:?} not in: {h}");
+    }
+}
+
 /// The help and docs/cli.md never show a secret typed on a command line (it would stay in the
 /// shell history): they show `read -rs` or a file created with umask 077.
 #[test]

@@ -147,18 +147,26 @@ pub struct VerifyArgs {
     pub pretty: bool,
 }
 
-/// Tell why a signature fails, without ever revealing the expected signature.
+/// Tell why a signature fails; for administrators only (its output names the secrets by fingerprint)
 #[derive(Args, Debug)]
 #[command(after_help = concat!(
     "Examples:\n",
     "  read -rs EVERIFIN_WEBHOOK_SECRET && export EVERIFIN_WEBHOOK_SECRET   # paste the secret\n",
-    "  everifin-webhook explain --header \"$SIG\" body-as-logged.json\n",
+    "  everifin-webhook explain --header \"$SIG\" body.json\n",
+    "  everifin-webhook explain --header \"$SIG\" --now 2024-05-07T14:49:56Z body-as-logged.json\n",
+    "      # a logged delivery: --now is the time it was received\n",
     "  everifin-webhook explain --header \"$SIG\" --retired-secret-file old-secrets.txt body.json\n\n",
-    "Looks for: a secret with surrounding whitespace or a newline; a re-encoded body (pretty-printed,\n",
-    "compacted, keys reordered, escaped slashes, CRLF, BOM, trailing newline); the wrong concatenation\n",
-    "order; a re-formatted ts; clock skew (size and direction); a signature made with a retired secret\n",
-    "(named by fingerprint). Prints the result JSON (the verify result plus \"findings\" and \"secrets\")\n",
-    "on stdout and a summary for humans on stderr.\n\n",
+    "For administrators only: the output holds fingerprints of the configured and retired secrets\n",
+    "(unsalted 32-bit SHA-256 prefixes) and says what the sender signed. Never send it back to\n",
+    "whoever called the webhook URL, nor show it on a page others can see.\n\n",
+    "Looks for: a secret with surrounding whitespace, a newline or a byte order mark; a re-encoded\n",
+    "body (pretty-printed, compacted, keys reordered, escaped slashes, CRLF, BOM, trailing newline,\n",
+    "decimals shortened such as 1.50 written 1.5); the wrong concatenation order; a re-formatted ts;\n",
+    "clock skew (size and direction; an age over a day is an old delivery: pass --now); a signature\n",
+    "made with a retired secret (named by fingerprint). When nothing matches, it says what it could\n",
+    "not try (a body that is not JSON, over 256 KiB, or with numbers a decoder may have rewritten).\n",
+    "Prints the result JSON (the verify result plus \"findings\" and \"secrets\") on stdout and a\n",
+    "summary for humans on stderr.\n\n",
     secrets_help!(),
     "\n",
     "Exit status: 0 the webhook verifies, 1 it does not (see the findings), 2 usage or I/O error."
