@@ -1129,6 +1129,79 @@ fn send_replays_the_payment_flow_against_a_local_shop() {
     );
 }
 
+/// Every signed step refused with 401 (the endpoint has other secrets): a hint says the secrets
+/// probably differ; a run that passes has no such hint.
+#[test]
+fn send_says_the_secrets_differ_when_every_signed_step_gets_401() {
+    let shop = start_shop(&[OLD_SECRET, SECRET]);
+    let out = send(
+        "rotation",
+        &shop.url,
+        &["another-old-secret", "another-new-secret"],
+        &["-q"],
+    );
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("every signed step got 401") && out.stderr.contains("secrets"),
+        "{}",
+        out.stderr
+    );
+    out.assert_no_secret(&["another-old-secret", "another-new-secret"]);
+    let ok = send("rotation", &shop.url, &[OLD_SECRET, SECRET], &["-q"]);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    assert!(!ok.stderr.contains("401"), "{}", ok.stderr);
+}
+
+/// `--print-scenario` writes a shipped scenario's file byte for byte (docs/cli.md's WooCommerce
+/// recipe adapts it with sed); an unknown name, an empty --run-id and a scenario that is not an
+/// object are usage errors with plain messages.
+#[test]
+fn send_prints_a_shipped_scenario_and_refuses_odd_input() {
+    for name in ["payment-flow", "order-safety", "rotation"] {
+        let out = run(&["send", "--print-scenario", name], &[], None);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let file = std::fs::read_to_string(format!(
+            "{}/scenarios/{name}.json",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .expect("the scenario file");
+        assert_eq!(out.stdout, file, "{name}");
+    }
+    let unknown = run(&["send", "--print-scenario", "nope"], &[], None);
+    assert_eq!(unknown.code, 2);
+    assert!(
+        unknown.stderr.contains("order-safety"),
+        "{}",
+        unknown.stderr
+    );
+    let empty = run_with_secret(
+        &[
+            "send",
+            "--scenario",
+            "rotation",
+            "--dry-run",
+            "--run-id",
+            "",
+        ],
+        SECRET,
+        None,
+    );
+    assert_eq!(empty.code, 2);
+    assert!(empty.stderr.contains("--run-id"), "{}", empty.stderr);
+    let dir = TempDir::new("array");
+    for text in ["[]", "[{\"name\":\"x\"}]", "\"steps\""] {
+        let file = dir.file("s.json", text.as_bytes());
+        let out = run_with_secret(&["send", "--scenario", &file, "--dry-run"], SECRET, None);
+        assert_eq!(out.code, 2);
+        assert!(
+            out.stderr.contains("a scenario is a JSON object"),
+            "{}",
+            out.stderr
+        );
+        assert!(!out.stderr.contains("FileFormat"), "{}", out.stderr);
+    }
+}
+
 #[test]
 fn send_rotation_scenario_passes() {
     let shop = start_shop(&[OLD_SECRET, SECRET]);

@@ -247,7 +247,8 @@ pub struct DecideArgs {
     "  everifin-webhook send --list\n",
     "  everifin-webhook send --scenario payment-flow --secret-file secrets.txt \\\n",
     "      --url http://127.0.0.1:8080/webhook.php\n",
-    "  everifin-webhook send --scenario ./my-scenario.json --dry-run\n\n",
+    "  everifin-webhook send --scenario ./my-scenario.json --dry-run\n",
+    "  everifin-webhook send --print-scenario order-safety > my-scenario.json   # to adapt it\n\n",
     "SCENARIO is the name of a shipped scenario (see --list) or the path of a scenario file\n",
     "(format: docs/cli.md). Each step is signed when it is sent; the table compares the HTTP status\n",
     "the endpoint answered with the one the scenario expects and, when the endpoint answers with its\n",
@@ -260,21 +261,24 @@ pub struct DecideArgs {
 ))]
 pub struct SendArgs {
     /// A shipped scenario name or a scenario file path
-    #[arg(long, value_name = "NAME|PATH", required_unless_present = "list")]
+    #[arg(long, value_name = "NAME|PATH", required_unless_present_any = ["list", "print_scenario"])]
     pub scenario: Option<String>,
     /// The endpoint to POST to
-    #[arg(long, value_name = "URL", required_unless_present_any = ["list", "dry_run"])]
+    #[arg(long, value_name = "URL", required_unless_present_any = ["list", "dry_run", "print_scenario"])]
     pub url: Option<String>,
     /// List the shipped scenarios and exit
     #[arg(long)]
     pub list: bool,
+    /// Print a shipped scenario's file (to adapt it, then give it to --scenario) and exit
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["list", "scenario"])]
+    pub print_scenario: Option<String>,
     /// Print each request (Signature header and body) instead of sending it
     #[arg(long)]
     pub dry_run: bool,
     /// Fail a step that expects a decision when the endpoint answers without one
     #[arg(long)]
     pub require_decisions: bool,
-    /// A tag mixed into order references so that runs do not collide (default: random)
+    /// A tag mixed into order references so that runs do not collide (default: random; not empty)
     #[arg(long, value_name = "ID")]
     pub run_id: Option<String>,
     /// Seconds to wait for each answer, 1 to 3600
