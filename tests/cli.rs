@@ -2068,6 +2068,7 @@ fn docs_list_every_body_reencoded_transform() {
         "lf",
         "bom",
         "trailing_newline",
+        "decimals_shortened",
         "reformatted",
     ] {
         assert!(row.contains(&format!("`{t}`")), "{t} is not in: {row}");

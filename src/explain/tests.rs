@@ -342,3 +342,73 @@ fn decimals_are_padded_outside_strings_only() {
     );
     assert_eq!(pad_decimals(r#"{"a":[12.34,1e2],"b":"1.5"}"#, true), None);
 }
+
+/// docs/behaviour.md section 9: which keys the result has, case by case.
+#[test]
+fn the_result_keys_by_case() {
+    let keys = |json: &str| -> Vec<String> {
+        let v: Value = serde_json::from_str(json).unwrap();
+        v.as_object().unwrap().keys().cloned().collect()
+    };
+    let header = header_for(BODY.as_bytes(), TS, SECRET);
+    let seventeen: Vec<String> = (0..17).map(|i| format!("retired-{i}")).collect();
+    for options in [
+        serde_json::json!({"secrets": []}),
+        serde_json::json!({"secrets": [SECRET], "retiredSecrets": [""]}),
+        serde_json::json!({"secrets": [SECRET], "retiredSecrets": [42]}),
+        serde_json::json!({"secrets": [SECRET], "retiredSecrets": seventeen}),
+    ] {
+        let r = explain(
+            BODY.as_bytes(),
+            header.as_bytes(),
+            options.to_string().as_bytes(),
+            NOW,
+        );
+        let json = crate::result::explain(&r);
+        assert_eq!(
+            keys(&json),
+            ["ok", "status", "httpStatus", "message"],
+            "{json}"
+        );
+        assert!(json.contains("INVALID_OPTIONS"), "{json}");
+    }
+    let sixteen: Vec<String> = (0..16).map(|i| format!("retired-{i}")).collect();
+    let with_sixteen =
+        serde_json::json!({"secrets": [SECRET], "retiredSecrets": sixteen}).to_string();
+    let ok = explain(
+        BODY.as_bytes(),
+        header.as_bytes(),
+        with_sixteen.as_bytes(),
+        NOW,
+    );
+    assert_eq!(
+        keys(&crate::result::explain(&ok)),
+        [
+            "ok",
+            "status",
+            "httpStatus",
+            "signature",
+            "event",
+            "findings",
+            "secrets"
+        ]
+    );
+    let missing = explain(BODY.as_bytes(), b"", &options(SECRET), NOW);
+    let json = crate::result::explain(&missing);
+    assert_eq!(
+        keys(&json),
+        [
+            "ok",
+            "status",
+            "httpStatus",
+            "message",
+            "findings",
+            "secrets"
+        ],
+        "{json}"
+    );
+    assert!(
+        json.contains(r#""findings":[],"secrets":[{"index":0,"#),
+        "{json}"
+    );
+}
