@@ -160,7 +160,7 @@ fn check(values: &[Zeroizing<String>], origin: &str) -> Result<(), CliError> {
         if let Some(what) = looks_wrapped(s) {
             eprintln!(
                 "everifin-webhook: warning: secret {i} from {origin} {what}; it is used as is \
-                 (the file holds the bare secrets, one per line)"
+                 (give the bare secret, as shown in the Back Office)"
             );
         }
         if s.trim() != s.as_str() {
