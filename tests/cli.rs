@@ -186,6 +186,70 @@ fn every_command_has_help_with_examples_and_exit_statuses() {
     assert_eq!(bad.code, 2, "clap usage errors exit 2");
 }
 
+/// A logged delivery verified without --now is an old delivery, not a clock years off: verify
+/// points to --now, explain says the delivery is old. A mangled header gets a hint.
+#[test]
+fn an_old_delivery_and_a_mangled_header_get_a_hint() {
+    let header = header_for(SECRET, TS, BODY.as_bytes());
+    let verify = run_with_secret(
+        &["verify", "--header", &header],
+        SECRET,
+        Some(BODY.as_bytes()),
+    );
+    assert_eq!(verify.code, 1);
+    assert!(verify.stderr.contains("--now"), "{}", verify.stderr);
+    let e = explain(BODY.as_bytes(), &header, SECRET, &[], &[]);
+    let skew = e.finding("clock_skew");
+    assert!(
+        skew["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("old delivery"),
+        "{skew}"
+    );
+    assert!(!e.out.stderr.contains("clock is"), "{}", e.out.stderr);
+    for (mangled, hint) in [
+        (format!("\"{header}\""), "quotes"),
+        (format!("{header}, {header}"), "joined with a comma"),
+        (format!("HTTP_SIGNATURE: {header}"), "HTTP_SIGNATURE"),
+    ] {
+        let out = run_with_secret(
+            &["verify", "--header", &mangled, "--now", NOW],
+            SECRET,
+            Some(BODY.as_bytes()),
+        );
+        assert_eq!(out.code, 1);
+        assert!(out.stderr.contains(hint), "{mangled}: {}", out.stderr);
+        let out = run_with_secret(
+            &["explain", "--header", &mangled, "--now", NOW],
+            SECRET,
+            Some(BODY.as_bytes()),
+        );
+        assert!(out.stderr.contains(hint), "{mangled}: {}", out.stderr);
+    }
+}
+
+/// explain's output names the secrets by fingerprint: its help, and its line in the top-level
+/// help, say it is for administrators only and why.
+#[test]
+fn explain_help_says_it_is_for_administrators_only() {
+    let top = run(&["--help"], &[], None).stdout;
+    let line = top
+        .lines()
+        .find(|l| l.trim_start().starts_with("explain "))
+        .unwrap_or_else(|| panic!("no explain line in: {top}"));
+    assert!(line.contains("administrators only"), "{line}");
+    let h = run(&["explain", "--help"], &[], None).stdout;
+    for part in [
+        "administrators only",
+        "fingerprints",
+        "Never send it back",
+        "--now",
+    ] {
+        assert!(h.contains(part), "{part:?} not in: {h}");
+    }
+}
+
 /// The help and docs/cli.md never show a secret typed on a command line (it would stay in the
 /// shell history): they show `read -rs` or a file created with umask 077.
 #[test]
@@ -409,7 +473,9 @@ fn usage_and_io_errors_exit_2() {
     );
     assert_eq!(missing.code, 2);
     assert!(
-        missing.stderr.contains("/no/such/body.json"),
+        missing
+            .stderr
+            .contains("cannot read the body: no such file"),
         "{}",
         missing.stderr
     );
@@ -611,6 +677,116 @@ fn secrets_in_argv_are_never_echoed_by_usage_errors() {
         assert!(out.stderr.contains("error"), "{args:?}: {}", out.stderr);
         out.assert_no_secret(&[S, DASHED]);
     }
+}
+
+/// A secret typed where a path is expected (`--secret-file SECRET`, `sign SECRET`) is not echoed
+/// by the "no such file" error: the option or the input is named instead.
+#[test]
+fn a_secret_typed_in_place_of_a_path_is_not_echoed() {
+    const TYPED: &str = "whsec_test_LEAKME_9f8e7d6c5b4a";
+    let dir = TempDir::new("typed");
+    let secrets = dir.file("secrets.txt", format!("{SECRET}\n").as_bytes());
+    let body = dir.file("body.json", BODY.as_bytes());
+    let header = header_for(SECRET, TS, BODY.as_bytes());
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["sign", "--secret-file", TYPED, &body], "--secret-file"),
+        (
+            vec!["verify", "--header", &header, "--secret-file", TYPED, &body],
+            "--secret-file",
+        ),
+        (
+            vec![
+                "explain",
+                "--header",
+                &header,
+                "--secret-file",
+                &secrets,
+                "--retired-secret-file",
+                TYPED,
+                &body,
+            ],
+            "--retired-secret-file",
+        ),
+        (vec!["sign", "--secret-file", &secrets, TYPED], "the body"),
+        (
+            vec![
+                "explain",
+                "--header",
+                &header,
+                "--secret-file",
+                &secrets,
+                TYPED,
+            ],
+            "the body",
+        ),
+    ];
+    for (args, named) in cases {
+        let out = run(&args, &[], None);
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("no such file"),
+            "{args:?}: {}",
+            out.stderr
+        );
+        assert!(out.stderr.contains(named), "{args:?}: {}", out.stderr);
+        out.assert_no_secret(&[TYPED, SECRET]);
+    }
+}
+
+/// A secret file saved by Windows Notepad (a UTF-8 BOM first), or with quotes or `NAME=` around
+/// the secret, gets a warning that never shows the secret, and explain finds the BOM.
+#[test]
+fn a_secret_file_with_a_byte_order_mark_or_quotes_gets_a_warning() {
+    let dir = TempDir::new("bom");
+    let header = header_for(SECRET, TS, BODY.as_bytes());
+    let bom = dir.file("bom.txt", format!("\u{feff}{SECRET}\r\n").as_bytes());
+    let out = run(
+        &[
+            "explain",
+            "--header",
+            &header,
+            "--now",
+            NOW,
+            "--secret-file",
+            &bom,
+        ],
+        &[],
+        Some(BODY.as_bytes()),
+    );
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("byte order mark"), "{}", out.stderr);
+    assert_eq!(
+        out.json()["findings"][0]["code"],
+        "secret_bom",
+        "{}",
+        out.stdout
+    );
+    out.assert_no_secret(&[SECRET]);
+    for (content, warning) in [
+        (format!("\"{SECRET}\"\n"), "quotes"),
+        (format!("'{SECRET}'\n"), "quotes"),
+        (
+            format!("EVERIFIN_WEBHOOK_SECRET={SECRET}\n"),
+            "variable assignment",
+        ),
+    ] {
+        let file = dir.file("wrapped.txt", content.as_bytes());
+        let out = run(
+            &["sign", "--timestamp", TS, "--secret-file", &file],
+            &[],
+            Some(BODY.as_bytes()),
+        );
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert!(out.stderr.contains(warning), "{content:?}: {}", out.stderr);
+        out.assert_no_secret(&[SECRET]);
+    }
+    let plain = dir.file("plain.txt", format!("{SECRET}\n").as_bytes());
+    let out = run(
+        &["sign", "--timestamp", TS, "--secret-file", &plain],
+        &[],
+        Some(BODY.as_bytes()),
+    );
+    assert_eq!(out.stderr, "");
 }
 
 /// docs/cli.md: a warning when the secret file is world-readable, none for a file shared with a
@@ -951,6 +1127,79 @@ fn send_replays_the_payment_flow_against_a_local_shop() {
             .any(|(h, _)| h.as_deref().is_some_and(|h| h.contains(";v1="))),
         "the rotation steps carry v0 and v1"
     );
+}
+
+/// Every signed step refused with 401 (the endpoint has other secrets): a hint says the secrets
+/// probably differ; a run that passes has no such hint.
+#[test]
+fn send_says_the_secrets_differ_when_every_signed_step_gets_401() {
+    let shop = start_shop(&[OLD_SECRET, SECRET]);
+    let out = send(
+        "rotation",
+        &shop.url,
+        &["another-old-secret", "another-new-secret"],
+        &["-q"],
+    );
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("every signed step got 401") && out.stderr.contains("secrets"),
+        "{}",
+        out.stderr
+    );
+    out.assert_no_secret(&["another-old-secret", "another-new-secret"]);
+    let ok = send("rotation", &shop.url, &[OLD_SECRET, SECRET], &["-q"]);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    assert!(!ok.stderr.contains("401"), "{}", ok.stderr);
+}
+
+/// `--print-scenario` writes a shipped scenario's file byte for byte (docs/cli.md's WooCommerce
+/// recipe adapts it with sed); an unknown name, an empty --run-id and a scenario that is not an
+/// object are usage errors with plain messages.
+#[test]
+fn send_prints_a_shipped_scenario_and_refuses_odd_input() {
+    for name in ["payment-flow", "order-safety", "rotation"] {
+        let out = run(&["send", "--print-scenario", name], &[], None);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let file = std::fs::read_to_string(format!(
+            "{}/scenarios/{name}.json",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .expect("the scenario file");
+        assert_eq!(out.stdout, file, "{name}");
+    }
+    let unknown = run(&["send", "--print-scenario", "nope"], &[], None);
+    assert_eq!(unknown.code, 2);
+    assert!(
+        unknown.stderr.contains("order-safety"),
+        "{}",
+        unknown.stderr
+    );
+    let empty = run_with_secret(
+        &[
+            "send",
+            "--scenario",
+            "rotation",
+            "--dry-run",
+            "--run-id",
+            "",
+        ],
+        SECRET,
+        None,
+    );
+    assert_eq!(empty.code, 2);
+    assert!(empty.stderr.contains("--run-id"), "{}", empty.stderr);
+    let dir = TempDir::new("array");
+    for text in ["[]", "[{\"name\":\"x\"}]", "\"steps\""] {
+        let file = dir.file("s.json", text.as_bytes());
+        let out = run_with_secret(&["send", "--scenario", &file, "--dry-run"], SECRET, None);
+        assert_eq!(out.code, 2);
+        assert!(
+            out.stderr.contains("a scenario is a JSON object"),
+            "{}",
+            out.stderr
+        );
+        assert!(!out.stderr.contains("FileFormat"), "{}", out.stderr);
+    }
 }
 
 #[test]
@@ -1819,6 +2068,7 @@ fn docs_list_every_body_reencoded_transform() {
         "lf",
         "bom",
         "trailing_newline",
+        "decimals_shortened",
         "reformatted",
     ] {
         assert!(row.contains(&format!("`{t}`")), "{t} is not in: {row}");

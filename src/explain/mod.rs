@@ -123,6 +123,10 @@ pub fn explain(
     })
 }
 
+/// Beyond this age (one day) a `clock_skew` finding no longer blames a clock: no clock drifts that
+/// far unnoticed, so the delivery is old (or the now given is wrong).
+pub const MAX_PLAUSIBLE_SKEW_MS: u64 = 86_400_000;
+
 /// A clock-skew finding when the signature is authentic but not fresh (or more than a minute off).
 fn skew_finding(info: &SignatureInfo, tolerance_seconds: u32) -> Option<Finding> {
     let age = info.age_ms;
@@ -132,24 +136,33 @@ fn skew_finding(info: &SignatureInfo, tolerance_seconds: u32) -> Option<Finding>
     }
     // `unsigned_abs`: no overflow even for an age of i64::MIN (a `now_ms` of i64::MIN).
     let seconds = age.unsigned_abs() as f64 / 1000.0;
-    let (direction, message) = if age >= 0 {
-        (
+    let far = age.unsigned_abs() > MAX_PLAUSIBLE_SKEW_MS;
+    let days = seconds / 86_400.0;
+    let (direction, message) = match (age >= 0, far) {
+        (true, false) => (
             "behind",
             format!(
-                "the signature is authentic and was made {:.1} s before this server's now: the request was delayed or replayed, or this server's clock is {:.1} s ahead of Everifin's",
-                seconds,
-                seconds
+                "the signature is authentic and was made {seconds:.1} s before this server's now: the request was delayed or replayed, or this server's clock is {seconds:.1} s ahead of Everifin's"
             ),
-        )
-    } else {
-        (
+        ),
+        (true, true) => (
+            "behind",
+            format!(
+                "the signature is authentic and the delivery is {seconds:.1} s ({days:.1} days) old: far more than any clock difference, so this is an old delivery (replayed, or examined from a log); to explain a logged delivery, give the time it was received as now (--now with everifin-webhook explain)"
+            ),
+        ),
+        (false, false) => (
             "ahead",
             format!(
-                "the signature is authentic but dated {:.1} s after this server's now: this server's clock is {:.1} s behind Everifin's (check NTP)",
-                seconds,
-                seconds
+                "the signature is authentic but dated {seconds:.1} s after this server's now: this server's clock is {seconds:.1} s behind Everifin's (check NTP)"
             ),
-        )
+        ),
+        (false, true) => (
+            "ahead",
+            format!(
+                "the signature is authentic but dated {seconds:.1} s ({days:.1} days) after the now used: far more than any clock difference; when explaining a logged delivery, give the time it was received as now (--now with everifin-webhook explain), otherwise check this server's clock"
+            ),
+        ),
     };
     Some(finding(
         "clock_skew",

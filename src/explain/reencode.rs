@@ -6,10 +6,10 @@ use serde_json::{Map, Value};
 
 use super::render::{documented_order, render, sort_keys, Format};
 use super::search::Search;
-use super::text::{contains, has_whitespace_outside_strings, replace};
+use super::text::{contains, has_whitespace_outside_strings, pad_decimals, replace};
 
 /// Bodies larger than this are not re-encoded in search of a cause (the plain checks still run).
-const MAX_REENCODE_BYTES: usize = 256 * 1024;
+pub(super) const MAX_REENCODE_BYTES: usize = 256 * 1024;
 /// Objects with at most this many keys have every key order tried (up to 2 x 720 bodies, built
 /// one at a time and within the search's byte budget)...
 const MAX_PERMUTED_KEYS: usize = 6;
@@ -67,19 +67,25 @@ fn json_reencoding(body: &[u8], search: &Search) -> Option<Vec<&'static str>> {
     let received_escapes_unicode = text.contains("\\u");
     let received_escapes_slashes = text.contains("\\/");
 
+    let received_flags = Received {
+        pretty: received_pretty,
+        escapes_unicode: received_escapes_unicode,
+        escapes_slashes: received_escapes_slashes,
+    };
     let orders = [
         ("received", None),
         ("sorted", Some(sort_keys(&received))),
         ("documented", Some(documented_order(&received))),
     ];
+    const FORMATS: [Format; 4] = [
+        Format::Compact,
+        Format::Spaced,
+        Format::Pretty2,
+        Format::Pretty4,
+    ];
     for (order, reordered) in &orders {
         let value = reordered.as_ref().unwrap_or(&received);
-        for format in [
-            Format::Compact,
-            Format::Spaced,
-            Format::Pretty2,
-            Format::Pretty4,
-        ] {
+        for format in FORMATS {
             for ascii in [false, true] {
                 for slashes in [false, true] {
                     if search.stopped() {
@@ -90,35 +96,64 @@ fn json_reencoding(body: &[u8], search: &Search) -> Option<Vec<&'static str>> {
                     {
                         continue;
                     }
-                    let mut t = Vec::new();
-                    if *order != "received" && !same_order(&received, value) {
-                        t.push("key_order");
-                    }
-                    match (format, received_pretty) {
-                        (Format::Compact, true) => t.push("pretty_printed"),
-                        (Format::Spaced | Format::Pretty2 | Format::Pretty4, false) => {
-                            t.push("compacted")
-                        }
-                        (Format::Spaced | Format::Pretty2 | Format::Pretty4, true) => {
-                            t.push("pretty_printed")
-                        }
-                        _ => {}
-                    }
-                    if !ascii && received_escapes_unicode {
-                        t.push("unicode_escaped");
-                    }
-                    if ascii && !received_escapes_unicode {
-                        t.push("unicode_unescaped");
-                    }
-                    if !slashes && received_escapes_slashes {
-                        t.push("escaped_slashes");
-                    }
-                    if slashes && !received_escapes_slashes {
-                        t.push("unescaped_slashes");
-                    }
+                    let mut t = labels(
+                        &received,
+                        value,
+                        order,
+                        format,
+                        ascii,
+                        slashes,
+                        &received_flags,
+                    );
                     if t.is_empty() {
                         t.push("reformatted");
                     }
+                    return Some(t);
+                }
+            }
+        }
+    }
+    // The renderings in the received key order (decoders keep it) with the amounts a JSON
+    // decoder shortened written with two decimals again: one-digit fractions padded (`1.5` ->
+    // `1.50`, Python's `100.0` -> `100.00`), then integers too (PHP's and JavaScript's `100` ->
+    // `100.00`). Numbers are rendered alike whatever the layout, so one rendering tells whether
+    // a variant changes anything.
+    let compact = render(&received, Format::Compact, false, false);
+    let fractions = pad_decimals(&compact, false);
+    let integers = pad_decimals(&compact, true);
+    let variants = [
+        (false, fractions.is_some()),
+        (true, integers.is_some() && integers != fractions),
+    ];
+    for (pad_integers, applies) in variants {
+        if !applies {
+            continue;
+        }
+        for format in FORMATS {
+            for ascii in [false, true] {
+                for slashes in [false, true] {
+                    if search.stopped() {
+                        return None;
+                    }
+                    let Some(candidate) =
+                        pad_decimals(&render(&received, format, ascii, slashes), pad_integers)
+                    else {
+                        continue;
+                    };
+                    if candidate.as_bytes() == body || !search.body_matches(&[candidate.as_bytes()])
+                    {
+                        continue;
+                    }
+                    let mut t = labels(
+                        &received,
+                        &received,
+                        "received",
+                        format,
+                        ascii,
+                        slashes,
+                        &received_flags,
+                    );
+                    t.push("decimals_shortened");
                     return Some(t);
                 }
             }
@@ -142,6 +177,48 @@ fn json_reencoding(body: &[u8], search: &Search) -> Option<Vec<&'static str>> {
         true => vec!["key_order", "pretty_printed"],
         false => vec!["key_order"],
     })
+}
+
+/// How the received body is written.
+struct Received {
+    pretty: bool,
+    escapes_unicode: bool,
+    escapes_slashes: bool,
+}
+
+/// What a rendering changed from the received body: key order, layout, escapings.
+fn labels(
+    received: &Value,
+    value: &Value,
+    order: &str,
+    format: Format,
+    ascii: bool,
+    slashes: bool,
+    r: &Received,
+) -> Vec<&'static str> {
+    let mut t = Vec::new();
+    if order != "received" && !same_order(received, value) {
+        t.push("key_order");
+    }
+    match (format, r.pretty) {
+        (Format::Compact, true) => t.push("pretty_printed"),
+        (Format::Spaced | Format::Pretty2 | Format::Pretty4, false) => t.push("compacted"),
+        (Format::Spaced | Format::Pretty2 | Format::Pretty4, true) => t.push("pretty_printed"),
+        _ => {}
+    }
+    if !ascii && r.escapes_unicode {
+        t.push("unicode_escaped");
+    }
+    if ascii && !r.escapes_unicode {
+        t.push("unicode_unescaped");
+    }
+    if !slashes && r.escapes_slashes {
+        t.push("escaped_slashes");
+    }
+    if slashes && !r.escapes_slashes {
+        t.push("unescaped_slashes");
+    }
+    t
 }
 
 /// Whether two values have the same key order everywhere.

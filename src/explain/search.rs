@@ -6,9 +6,11 @@ use std::cell::Cell;
 
 use subtle::ConstantTimeEq;
 
-use super::reencode::reencoding;
+use super::reencode::{reencoding, MAX_REENCODE_BYTES};
+use super::text::has_fraction_or_exponent;
 use super::{finding, fingerprint, Finding};
 use crate::secret::Secret;
+use crate::status::Status;
 use crate::timestamp;
 use crate::verify::{mac_over, parse_header};
 
@@ -17,6 +19,8 @@ use crate::verify::{mac_over, parse_header};
 enum KeyKind {
     Configured,
     Trimmed(usize),
+    /// A configured secret without its leading byte order mark (and surrounding whitespace).
+    Bom(usize),
     Retired(usize),
 }
 
@@ -94,6 +98,16 @@ pub(super) fn search(
             }
         }
     }
+    for (i, s) in configured.iter().enumerate() {
+        if let Some(rest) = s.expose().strip_prefix(BOM) {
+            if let Ok(text) = std::str::from_utf8(rest) {
+                let trimmed = text.trim();
+                if !trimmed.is_empty() {
+                    keys.push((KeyKind::Bom(i), Secret::new(trimmed.as_bytes())));
+                }
+            }
+        }
+    }
     keys.extend(
         retired
             .iter()
@@ -120,6 +134,13 @@ pub(super) fn search(
                 "secret_whitespace",
                 format!("configured secret {i} {what}; the signature matches without it: remove the whitespace from the configured secret"),
                 serde_json::json!({"secretIndex": i, "whitespace": what}),
+            ));
+        }
+        Some(KeyKind::Bom(i)) => {
+            findings.push(finding(
+                "secret_bom",
+                format!("configured secret {i} starts with a byte order mark (U+FEFF, which Windows Notepad writes at the start of a UTF-8 file); the signature matches without it: save the secret without it (UTF-8 without BOM, or paste it again)"),
+                serde_json::json!({"secretIndex": i}),
             ));
         }
         Some(KeyKind::Retired(i)) => {
@@ -184,11 +205,7 @@ pub(super) fn search(
                 serde_json::json!({"signatures": n, "configuredSecrets": configured.len()}),
             ));
         } else if !stopped {
-            findings.push(finding(
-                "no_cause_found",
-                "no common cause matched: check that the configured secret is this shop's current hook secret (compare the fingerprints) and that the raw, unmodified body is verified".to_owned(),
-                serde_json::json!({}),
-            ));
+            findings.push(no_cause_found(body));
         }
     }
     if stopped {
@@ -200,6 +217,64 @@ pub(super) fn search(
         ));
     }
     findings
+}
+
+/// The UTF-8 byte order mark.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// What the search could not try on this body, worst first: the body is not JSON (cut short?),
+/// too large for JSON re-encodings, or has numbers a JSON decoder may have rewritten.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum BodyNote {
+    NotJson,
+    TooLargeToReencode,
+    NumbersMayBeRewritten,
+}
+
+impl BodyNote {
+    pub(super) fn of(body: &[u8]) -> Option<BodyNote> {
+        let json = body.strip_prefix(BOM).unwrap_or(body);
+        if let Err(e) = crate::parse::parse(json) {
+            if matches!(e.status, Status::BodyNotJson | Status::BodyNotUtf8) {
+                return Some(BodyNote::NotJson);
+            }
+        }
+        if body.len() > MAX_REENCODE_BYTES {
+            return Some(BodyNote::TooLargeToReencode);
+        }
+        has_fraction_or_exponent(json).then_some(BodyNote::NumbersMayBeRewritten)
+    }
+
+    fn code(self) -> &'static str {
+        match self {
+            BodyNote::NotJson => "not_json",
+            BodyNote::TooLargeToReencode => "too_large_to_reencode",
+            BodyNote::NumbersMayBeRewritten => "numbers_may_be_rewritten",
+        }
+    }
+}
+
+const CHECK_SECRET: &str = "check that the configured secret is this shop's current hook secret (compare the fingerprints) and that the raw, unmodified body is verified";
+
+/// `no_cause_found`, with what the search could not try on this body (`"body"`) first.
+fn no_cause_found(body: &[u8]) -> Finding {
+    let Some(note) = BodyNote::of(body) else {
+        return finding(
+            "no_cause_found",
+            format!("no common cause matched: {CHECK_SECRET}"),
+            serde_json::json!({}),
+        );
+    };
+    let why = match note {
+        BodyNote::NotJson => "the body is not valid JSON, while Everifin signs a complete JSON event: it was probably cut short (truncated by a proxy, a body size limit or a log) or is not the body that was received; verify the whole raw body exactly as received. Otherwise".to_owned(),
+        BodyNote::TooLargeToReencode => format!("the body is larger than {MAX_REENCODE_BYTES} bytes, so JSON re-encodings (pretty printing, key order, escapes, numbers) were not tried; verify the raw body exactly as received. Otherwise"),
+        BodyNote::NumbersMayBeRewritten => "the body has numbers with a fraction or an exponent: a JSON decoder that re-encoded the body may have rewritten them in a way that cannot be undone (1.50 written 1.5 was tried; 1.500, 1E2 and the like cannot be rebuilt), so verify the raw body exactly as received (php://input, request.get_data()), never a decoded and re-encoded one. Otherwise".to_owned(),
+    };
+    finding(
+        "no_cause_found",
+        format!("no common cause matched: {why}, {CHECK_SECRET}"),
+        serde_json::json!({"body": note.code()}),
+    )
 }
 
 fn describe_whitespace(secret: &str) -> String {

@@ -34,3 +34,85 @@ pub(super) fn has_whitespace_outside_strings(json: &[u8]) -> bool {
     }
     false
 }
+
+/// `json` (valid JSON) with its numbers written with two decimals as Everifin writes amounts,
+/// undoing what a JSON decoder shortened: a one-digit fraction gets a second digit (`1.5` ->
+/// `1.50`, Python's `100.0` -> `100.00`) and, with `integers`, an integer gets `.00` (PHP's and
+/// JavaScript's `100` -> `100.00`). Numbers with an exponent or a longer fraction stay as they
+/// are. `None` when no number changes.
+pub(super) fn pad_decimals(json: &str, integers: bool) -> Option<String> {
+    let b = json.as_bytes();
+    let mut out: Option<Vec<u8>> = None;
+    let mut copied = 0;
+    let (mut in_string, mut escaped) = (false, false);
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if in_string {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        if c == b'"' {
+            in_string = true;
+            i += 1;
+            continue;
+        }
+        if c != b'-' && !c.is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        // A number (outside strings, `-` and digits start nothing else).
+        let end = b[i..]
+            .iter()
+            .position(|x| !matches!(x, b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-'))
+            .map_or(b.len(), |n| i + n);
+        let number = &b[i..end];
+        let suffix: &[u8] = match number.iter().position(|&x| x == b'.') {
+            _ if number.iter().any(|x| matches!(x, b'e' | b'E')) => b"",
+            Some(dot) if number.len() - dot == 2 => b"0",
+            None if integers => b".00",
+            _ => b"",
+        };
+        if !suffix.is_empty() {
+            let buf = out.get_or_insert_with(|| Vec::with_capacity(b.len() + 16));
+            buf.extend_from_slice(&b[copied..end]);
+            buf.extend_from_slice(suffix);
+            copied = end;
+        }
+        i = end;
+    }
+    let mut buf = out?;
+    buf.extend_from_slice(&b[copied..]);
+    String::from_utf8(buf).ok()
+}
+
+/// Whether `json` has a number with a fraction or an exponent (outside strings), whose spelling a
+/// JSON decoder may change (`1.50` -> `1.5`, `1E2` -> `100.0`).
+pub(super) fn has_fraction_or_exponent(json: &[u8]) -> bool {
+    let (mut in_string, mut escaped) = (false, false);
+    let mut previous = 0u8;
+    for &b in json {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+        } else if b == b'"' {
+            in_string = true;
+        } else if b == b'.' || (matches!(b, b'e' | b'E') && previous.is_ascii_digit()) {
+            // Outside strings a dot is always in a number, and so is an `e` after a digit (the
+            // `e` of `true` and `false` follows a letter).
+            return true;
+        }
+        previous = b;
+    }
+    false
+}

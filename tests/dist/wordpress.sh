@@ -258,7 +258,7 @@ send_recipe() {
   python3 "$ROOT/tests/dist/readme_block.py" --doc-block "$ROOT/docs/cli.md" woocommerce-send > "$TMP/send-block.sh" || return 1
   python3 "$ROOT/tests/dist/readme_block.py" "$ROOT/plugins/woocommerce/everifin-webhook/readme.txt" "$TMP/send-block.sh" \
     --what "docs/cli.md's woocommerce-send lines (FAQ)" > "$TMP/send-recipe.sh" || return 1
-  sed -i -e "s/4711/$a/g; s/4712/$b/g" -e "s#scenarios/order-safety.json#$ROOT/scenarios/order-safety.json#" \
+  sed -i -e "s/4711/$a/g; s/4712/$b/g" \
     -e "s#^everifin-webhook send#$cli send#" -e "s#https://shop.example#http://127.0.0.1:$PORT_FFI#" \
     -e "s#secrets.txt#$TMP/send-secrets.txt#" "$TMP/send-recipe.sh"
   ( cd "$TMP" && bash -e send-recipe.sh > send-recipe.out 2>&1 ) || { cat "$TMP/send-recipe.out"; ok=1; }

@@ -194,6 +194,25 @@ final class ExplainTest extends TestCase
             'unicode unescaped' => $reencoded(self::asciiCompact($b), $b, ['unicode_unescaped']),
             'Python json.dumps default, then pretty printed' => $reencoded(self::pythonDefault(json_decode($b)), self::pretty4($b), ['pretty_printed', 'unicode_unescaped']),
             'number re-formatted' => $reencoded(str_replace('"items":[]', '"items":[1.5,100.0,1e+20]', $b), str_replace('"items":[]', '"items":[1.50,1E2,100000000000000000000]', $b), ['reformatted']),
+            'decimals shortened by json_encode(json_decode())' => $reencoded(
+                str_replace('"items":[]', '"items":[1.50,100.00]', $b),
+                json_encode(json_decode(str_replace('"items":[]', '"items":[1.50,100.00]', $b))),
+                ['unicode_escaped', 'escaped_slashes', 'decimals_shortened']
+            ),
+            'decimals shortened by json.dumps (Python)' => $reencoded(
+                str_replace('"items":[]', '"items":[1.50,100.00,7]', $b),
+                str_replace('"items": [1.5, 100, 7]', '"items": [1.5, 100.0, 7]', self::pythonDefault(json_decode(str_replace('"items":[]', '"items":[1.50,100.00,7]', $b)))),
+                ['pretty_printed', 'unicode_escaped', 'decimals_shortened']
+            ),
+            'decimals shortened and pretty printed' => $reencoded(
+                str_replace('"items":[]', '"items":[0.10,12.34]', $b),
+                self::pretty4(str_replace('"items":[]', '"items":[0.10,12.34]', $b)),
+                ['pretty_printed', 'decimals_shortened']
+            ),
+            'secret saved with a byte order mark' => [["\xEF\xBB\xBF" . self::SECRET], $b, $h, 'secret_bom', ['secretIndex' => 0]],
+            'no cause found, numbers a decoder may have rewritten' => [[self::SECRET], str_replace('"items":[]', '"items":[1.5]', $b),
+                self::header(str_replace('"items":[]', '"items":[1.5]', $b), 'a-guessed-secret'), 'no_cause_found', ['body' => 'numbers_may_be_rewritten']],
+            'no cause found, body cut short' => [[self::SECRET], substr($b, 0, 150), $h, 'no_cause_found', ['body' => 'not_json']],
             'signed body.ts' => [[self::SECRET], $b, self::headerOver($b . '.' . self::TS), 'concatenation_order', ['variant' => 'body.ts']],
             'signed ts+body' => [[self::SECRET], $b, self::headerOver(self::TS . $b), 'concatenation_order', ['variant' => 'ts+body']],
             'signed the body alone' => [[self::SECRET], $b, self::headerOver($b), 'concatenation_order', ['variant' => 'body']],
@@ -328,6 +347,16 @@ final class ExplainTest extends TestCase
         $this->assertTrue($off['ok']);
         $this->assertSame([7200000, 'behind', 0, false], [$off['findings'][0]['ageMs'], $off['findings'][0]['direction'],
             $off['findings'][0]['toleranceSeconds'], $off['findings'][0]['outsideTolerance']]);
+        // Beyond a day no clock is that far off: an old delivery, explained with --now.
+        $old = self::explain($backend, [self::SECRET], self::BODY, $h, self::TS_MS + 86400001);
+        $this->assertSame(['clock_skew', 'behind'], [$old['findings'][0]['code'], $old['findings'][0]['direction']]);
+        $this->assertStringContainsString('old delivery', $old['findings'][0]['message']);
+        $this->assertStringContainsString('--now', $old['findings'][0]['message']);
+        $this->assertStringNotContainsString('clock is', $old['findings'][0]['message']);
+        $day = self::explain($backend, [self::SECRET], self::BODY, $h, self::TS_MS + 86400000);
+        $this->assertStringContainsString('clock is 86400.0 s ahead', $day['findings'][0]['message']);
+        $future = self::explain($backend, [self::SECRET], self::BODY, $h, self::TS_MS - 86400001);
+        $this->assertStringContainsString('--now', $future['findings'][0]['message']);
         // Under a minute and inside the tolerance: nothing to say.
         $this->assertSame([], self::explain($backend, [self::SECRET], self::BODY, $h, self::TS_MS + 59999)['findings']);
         $this->assertSame([], self::explain($backend, [self::SECRET], self::BODY, $h, self::TS_MS - 59999)['findings']);
@@ -381,8 +410,10 @@ final class ExplainTest extends TestCase
         $h = self::header($big);
         $v = new Verifier([self::SECRET], maxBodyBytes: 4 << 20, backend: $backend);
         $now = self::atMs(self::NOW_MS);
-        // Pretty printing needs a JSON re-encoding: not tried above 256 KiB.
-        $this->assertSame('no_cause_found', $v->explain(self::pretty4($big), $h, [], $now)['findings'][0]['code']);
+        // Pretty printing needs a JSON re-encoding: not tried above 256 KiB, and the finding says so.
+        $f = $v->explain(self::pretty4($big), $h, [], $now)['findings'][0];
+        $this->assertSame(['no_cause_found', 'too_large_to_reencode'], [$f['code'], $f['body']]);
+        $this->assertStringContainsString('262144', $f['message']);
         // The plain checks still run.
         $this->assertSame(['bom'], $v->explain("\xEF\xBB\xBF" . $big, $h, [], $now)['findings'][0]['transforms']);
         // Just under the limit the re-encodings are tried.

@@ -147,18 +147,26 @@ pub struct VerifyArgs {
     pub pretty: bool,
 }
 
-/// Tell why a signature fails, without ever revealing the expected signature.
+/// Tell why a signature fails; for administrators only (its output names the secrets by fingerprint)
 #[derive(Args, Debug)]
 #[command(after_help = concat!(
     "Examples:\n",
     "  read -rs EVERIFIN_WEBHOOK_SECRET && export EVERIFIN_WEBHOOK_SECRET   # paste the secret\n",
-    "  everifin-webhook explain --header \"$SIG\" body-as-logged.json\n",
+    "  everifin-webhook explain --header \"$SIG\" body.json\n",
+    "  everifin-webhook explain --header \"$SIG\" --now 2024-05-07T14:49:56Z body-as-logged.json\n",
+    "      # a logged delivery: --now is the time it was received\n",
     "  everifin-webhook explain --header \"$SIG\" --retired-secret-file old-secrets.txt body.json\n\n",
-    "Looks for: a secret with surrounding whitespace or a newline; a re-encoded body (pretty-printed,\n",
-    "compacted, keys reordered, escaped slashes, CRLF, BOM, trailing newline); the wrong concatenation\n",
-    "order; a re-formatted ts; clock skew (size and direction); a signature made with a retired secret\n",
-    "(named by fingerprint). Prints the result JSON (the verify result plus \"findings\" and \"secrets\")\n",
-    "on stdout and a summary for humans on stderr.\n\n",
+    "For administrators only: the output holds fingerprints of the configured and retired secrets\n",
+    "(unsalted 32-bit SHA-256 prefixes) and says what the sender signed. Never send it back to\n",
+    "whoever called the webhook URL, nor show it on a page others can see.\n\n",
+    "Looks for: a secret with surrounding whitespace, a newline or a byte order mark; a re-encoded\n",
+    "body (pretty-printed, compacted, keys reordered, escaped slashes, CRLF, BOM, trailing newline,\n",
+    "decimals shortened such as 1.50 written 1.5); the wrong concatenation order; a re-formatted ts;\n",
+    "clock skew (size and direction; an age over a day is an old delivery: pass --now); a signature\n",
+    "made with a retired secret (named by fingerprint). When nothing matches, it says what it could\n",
+    "not try (a body that is not JSON, over 256 KiB, or with numbers a decoder may have rewritten).\n",
+    "Prints the result JSON (the verify result plus \"findings\" and \"secrets\") on stdout and a\n",
+    "summary for humans on stderr.\n\n",
     secrets_help!(),
     "\n",
     "Exit status: 0 the webhook verifies, 1 it does not (see the findings), 2 usage or I/O error."
@@ -239,7 +247,8 @@ pub struct DecideArgs {
     "  everifin-webhook send --list\n",
     "  everifin-webhook send --scenario payment-flow --secret-file secrets.txt \\\n",
     "      --url http://127.0.0.1:8080/webhook.php\n",
-    "  everifin-webhook send --scenario ./my-scenario.json --dry-run\n\n",
+    "  everifin-webhook send --scenario ./my-scenario.json --dry-run\n",
+    "  everifin-webhook send --print-scenario order-safety > my-scenario.json   # to adapt it\n\n",
     "SCENARIO is the name of a shipped scenario (see --list) or the path of a scenario file\n",
     "(format: docs/cli.md). Each step is signed when it is sent; the table compares the HTTP status\n",
     "the endpoint answered with the one the scenario expects and, when the endpoint answers with its\n",
@@ -252,21 +261,24 @@ pub struct DecideArgs {
 ))]
 pub struct SendArgs {
     /// A shipped scenario name or a scenario file path
-    #[arg(long, value_name = "NAME|PATH", required_unless_present = "list")]
+    #[arg(long, value_name = "NAME|PATH", required_unless_present_any = ["list", "print_scenario"])]
     pub scenario: Option<String>,
     /// The endpoint to POST to
-    #[arg(long, value_name = "URL", required_unless_present_any = ["list", "dry_run"])]
+    #[arg(long, value_name = "URL", required_unless_present_any = ["list", "dry_run", "print_scenario"])]
     pub url: Option<String>,
     /// List the shipped scenarios and exit
     #[arg(long)]
     pub list: bool,
+    /// Print a shipped scenario's file (to adapt it, then give it to --scenario) and exit
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["list", "scenario"])]
+    pub print_scenario: Option<String>,
     /// Print each request (Signature header and body) instead of sending it
     #[arg(long)]
     pub dry_run: bool,
     /// Fail a step that expects a decision when the endpoint answers without one
     #[arg(long)]
     pub require_decisions: bool,
-    /// A tag mixed into order references so that runs do not collide (default: random)
+    /// A tag mixed into order references so that runs do not collide (default: random; not empty)
     #[arg(long, value_name = "ID")]
     pub run_id: Option<String>,
     /// Seconds to wait for each answer, 1 to 3600

@@ -52,6 +52,57 @@ pub fn header_value(h: &str) -> &str {
     }
 }
 
+/// What is wrong with a header the library refused as malformed, when it looks mangled in a
+/// known way (quoted, two headers merged, copied from a PHP `$_SERVER` dump).
+pub fn header_hint(header: &str) -> Option<&'static str> {
+    let h = header_value(header).trim();
+    let upper = h.to_ascii_uppercase();
+    if upper.starts_with("HTTP_SIGNATURE") {
+        return Some(
+            "the header starts with HTTP_SIGNATURE (as PHP's $_SERVER names it): pass only its \
+             value, from ts= on",
+        );
+    }
+    let quoted = |q: char| h.len() >= 2 && h.starts_with(q) && h.ends_with(q);
+    if quoted('"') || quoted('\'') {
+        return Some("the header value is wrapped in quotes: pass it without them");
+    }
+    if h.matches("ts=").count() > 1 {
+        return Some(
+            "the value holds more than one ts=: two Signature headers were joined with a comma \
+             (a proxy merges repeated headers so); pass one of them",
+        );
+    }
+    None
+}
+
+/// The hint after a rejection: a mangled header, or how to find out why with `explain` (with
+/// `--now` for a logged delivery).
+pub fn rejection_hint(
+    status: everifin_webhook::Status,
+    header: &str,
+    now_given: bool,
+) -> Option<String> {
+    use everifin_webhook::Status;
+    match status {
+        Status::HeaderMalformed | Status::HeaderTimestampInvalid | Status::HeaderMissing => {
+            header_hint(header).map(str::to_owned)
+        }
+        Status::SignatureMismatch => Some(
+            "run `everifin-webhook explain` with the same arguments to find out why".to_owned(),
+        ),
+        Status::TimestampTooOld | Status::TimestampInFuture if !now_given => Some(
+            "for a logged or replayed delivery, verify with --now set to the time it was \
+             received; run `everifin-webhook explain` with the same arguments to find out more"
+                .to_owned(),
+        ),
+        Status::TimestampTooOld | Status::TimestampInFuture => Some(
+            "run `everifin-webhook explain` with the same arguments to find out why".to_owned(),
+        ),
+        _ => None,
+    }
+}
+
 /// `--now` in Unix milliseconds (0 = the system clock, as the library takes it).
 pub fn now_ms(now: Option<&str>) -> Result<i64, CliError> {
     match now {
@@ -110,16 +161,8 @@ fn verify(a: VerifyArgs) -> Result<u8, CliError> {
                 e.status.http_status(),
                 e.message
             );
-            if matches!(
-                e.status,
-                everifin_webhook::Status::SignatureMismatch
-                    | everifin_webhook::Status::TimestampTooOld
-                    | everifin_webhook::Status::TimestampInFuture
-            ) {
-                eprintln!(
-                    "everifin-webhook: run `everifin-webhook explain` with the same arguments to \
-                     find out why"
-                );
+            if let Some(hint) = rejection_hint(e.status, &a.header, a.verifier.now.is_some()) {
+                eprintln!("everifin-webhook: {hint}");
             }
             Ok(EXIT_REJECTED)
         }

@@ -16,7 +16,7 @@ pub fn run(a: ExplainArgs) -> Result<u8, CliError> {
     let secrets = secrets::load(&a.secrets)?;
     let extra = match &a.retired_secret_file {
         Some(path) => {
-            let retired = secrets::read_file(path)?;
+            let retired = secrets::read_file(path, "--retired-secret-file")?;
             let mut member = zeroize::Zeroizing::new(String::from("\"retiredSecrets\":"));
             member.push_str(&json_array(&retired));
             member
@@ -33,6 +33,13 @@ pub fn run(a: ExplainArgs) -> Result<u8, CliError> {
             print_json(&json, a.pretty);
             if !a.quiet {
                 eprint!("{}", summary(x));
+                if let Err(e) = &x.verification {
+                    if let Some(hint) = crate::commands::header_hint(&a.header)
+                        .filter(|_| e.signature.is_none() && x.findings.is_empty())
+                    {
+                        eprintln!("hint: {hint}");
+                    }
+                }
             }
             Ok(if x.verification.is_ok() {
                 EXIT_OK
@@ -88,17 +95,7 @@ fn summary(x: &Explanation) -> String {
     out.push_str("findings:\n");
     for f in &x.findings {
         let detail = match f.code {
-            "body_reencoded" => f
-                .details
-                .get("transforms")
-                .and_then(|t| t.as_array())
-                .map(|t| {
-                    t.iter()
-                        .filter_map(|v| v.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                })
-                .unwrap_or_default(),
+            // body_reencoded: the message lists the transforms already.
             "clock_skew" => format!(
                 "{} ms, {}",
                 f.details

@@ -26,9 +26,20 @@ pub fn read(file: Option<&PathBuf>, what: &str) -> Result<Vec<u8>, CliError> {
     }
 }
 
+/// Reads a file. A path that does not exist is not printed: it may be a secret typed where a
+/// FILE is expected (`sign SECRET`), and secrets are never printed.
 pub fn read_path(path: &Path, what: &str) -> Result<Vec<u8>, CliError> {
-    std::fs::read(path)
-        .map_err(|e| CliError::usage(format!("cannot read the {what} {}: {e}", path.display())))
+    std::fs::read(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            CliError::usage(format!(
+                "cannot read the {what}: no such file (the name given is not shown, in case it is \
+                 a secret typed in place of a file name; secrets go in {} or --secret-file)",
+                crate::secrets::ENV_SECRET
+            ))
+        } else {
+            CliError::usage(format!("cannot read the {what} {}: {e}", path.display()))
+        }
+    })
 }
 
 /// Prints a result JSON line, or with `pretty` the same text re-indented.

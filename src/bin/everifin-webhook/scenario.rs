@@ -257,6 +257,25 @@ pub fn source(spec: &str) -> Result<(String, String), CliError> {
     }
 }
 
+/// The file of a shipped scenario, as shipped (`--print-scenario`).
+pub fn shipped_text(name: &str) -> Result<&'static str, CliError> {
+    let name = name.strip_suffix(".json").unwrap_or(name);
+    SHIPPED
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, text)| *text)
+        .ok_or_else(|| {
+            CliError::usage(format!(
+                "no shipped scenario {name:?} (shipped: {})",
+                SHIPPED
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })
+}
+
 /// The shipped scenarios with their descriptions.
 pub fn list() -> Vec<(String, String, usize, usize)> {
     SHIPPED
@@ -289,6 +308,16 @@ impl Context {
 /// is sent.
 pub fn load(origin: &str, text: &str, ctx: &mut Context) -> Result<Scenario, CliError> {
     let bad = |msg: String| CliError::usage(format!("scenario {origin}: {msg}"));
+    // Not an object: say so rather than name the parser's internal type.
+    if let Ok(value) = serde_json::from_str::<serde_json::Value>(text) {
+        if !value.is_object() {
+            return Err(bad(
+                "a scenario is a JSON object ({\"name\": ..., \"steps\": [...]}, see \
+                 docs/cli.md, Scenario files), not an array or a single value"
+                    .into(),
+            ));
+        }
+    }
     let file: FileFormat = serde_json::from_str(text).map_err(|e| bad(format!("{e}")))?;
     let _ = &file.comment;
     if file.steps.is_empty() {

@@ -67,7 +67,10 @@ pub fn load(args: &SecretArgs) -> Result<Secrets, CliError> {
         ));
     }
     let (values, origin) = if let Some(path) = &args.secret_file {
-        (read_file(path)?, format!("{}", path.display()))
+        (
+            read_file(path, "--secret-file")?,
+            format!("{}", path.display()),
+        )
     } else if !args.secret.is_empty() {
         (
             args.secret
@@ -100,10 +103,18 @@ pub fn load(args: &SecretArgs) -> Result<Secrets, CliError> {
 }
 
 /// Reads a secret file: one secret per line, oldest first; line ends (LF or CRLF) are not part of
-/// a secret; empty lines are skipped.
-pub fn read_file(path: &Path) -> Result<Vec<Zeroizing<String>>, CliError> {
+/// a secret; empty lines are skipped. `option` names the option that gave the path: a path that
+/// does not exist is never printed, for it may be a secret typed in place of the path.
+pub fn read_file(path: &Path, option: &str) -> Result<Vec<Zeroizing<String>>, CliError> {
     let bytes = Zeroizing::new(std::fs::read(path).map_err(|e| {
-        CliError::usage(format!("cannot read secret file {}: {e}", path.display()))
+        if e.kind() == std::io::ErrorKind::NotFound {
+            CliError::usage(format!(
+                "cannot read the file given to {option}: no such file (the value is not shown, in \
+                 case it is a secret typed where the path of a file holding it is expected)"
+            ))
+        } else {
+            CliError::usage(format!("cannot read secret file {}: {e}", path.display()))
+        }
     })?);
     warn_if_readable_by_others(path);
     let text = std::str::from_utf8(&bytes).map_err(|_| {
@@ -139,6 +150,19 @@ fn check(values: &[Zeroizing<String>], origin: &str) -> Result<(), CliError> {
         if s.is_empty() {
             return Err(CliError::usage(format!("{origin}: secret {i} is empty")));
         }
+        if s.starts_with('\u{feff}') {
+            eprintln!(
+                "everifin-webhook: warning: secret {i} from {origin} starts with a byte order mark \
+                 (U+FEFF, which Windows Notepad writes at the start of a UTF-8 file); it is used as \
+                 is and will not match: save the file as UTF-8 without BOM"
+            );
+        }
+        if let Some(what) = looks_wrapped(s) {
+            eprintln!(
+                "everifin-webhook: warning: secret {i} from {origin} {what}; it is used as is \
+                 (give the bare secret, as shown in the Back Office)"
+            );
+        }
         if s.trim() != s.as_str() {
             eprintln!(
                 "everifin-webhook: warning: secret {i} from {origin} has leading or trailing \
@@ -148,6 +172,20 @@ fn check(values: &[Zeroizing<String>], origin: &str) -> Result<(), CliError> {
         }
     }
     Ok(())
+}
+
+/// Whether a secret looks copied with what surrounds it in a shell or an env file (never showing
+/// it): quotes, or `EVERIFIN_WEBHOOK_SECRET=` / `export` in front.
+fn looks_wrapped(s: &str) -> Option<&'static str> {
+    let s = s.trim_start_matches('\u{feff}').trim();
+    let quoted = |q: char| s.len() >= 2 && s.starts_with(q) && s.ends_with(q);
+    if quoted('"') || quoted('\'') {
+        return Some("is wrapped in quotes");
+    }
+    if s.starts_with(&format!("{ENV_SECRET}=")) || s.starts_with("export ") {
+        return Some("starts with a variable assignment (NAME=)");
+    }
+    None
 }
 
 #[cfg(unix)]

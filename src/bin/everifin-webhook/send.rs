@@ -125,14 +125,30 @@ pub fn run(args: SendArgs) -> Result<u8, CliError> {
         }
         return Ok(EXIT_OK);
     }
+    if let Some(name) = &args.print_scenario {
+        let text = scenario::shipped_text(name)?;
+        let mut out = std::io::stdout().lock();
+        if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                return Err(CliError::usage(format!("cannot write to stdout: {e}")));
+            }
+        }
+        return Ok(EXIT_OK);
+    }
     let spec = args
         .scenario
         .as_deref()
         .ok_or_else(|| CliError::usage("--scenario NAME|PATH is required"))?;
     let (origin, text) = scenario::source(spec)?;
     let run_id = match &args.run_id {
-        Some(id) if !id.is_empty() => id.clone(),
-        _ => crate::random::hex(6),
+        Some(id) if id.is_empty() => {
+            return Err(CliError::usage(
+                "--run-id is empty: give a tag (letters, digits) or leave --run-id out for a \
+                 random one",
+            ))
+        }
+        Some(id) => id.clone(),
+        None => crate::random::hex(6),
     };
     let mut ctx = scenario::Context::new(run_id, timestamp::now_ms());
     let scenario = scenario::load(&origin, &text, &mut ctx)?;
@@ -204,7 +220,29 @@ pub fn run(args: SendArgs) -> Result<u8, CliError> {
         outcomes.push(outcome);
     }
     let failed = table(&scenario, &outcomes, args.require_decisions);
+    if failed > 0 && every_signed_step_got_401(&scenario, &outcomes) {
+        eprintln!(
+            "everifin-webhook: every signed step got 401: the endpoint refuses these signatures. \
+             The secrets given (--secret-file or {}) are probably not the ones the endpoint is \
+             configured with (the same secrets, oldest first), or the endpoint does not verify \
+             the raw body",
+            secrets::ENV_SECRET
+        );
+    }
     Ok(if failed == 0 { EXIT_OK } else { EXIT_REJECTED })
+}
+
+/// Whether every step signed with the configured secrets that expected 200 got 401.
+fn every_signed_step_got_401(scenario: &Scenario, outcomes: &[Outcome]) -> bool {
+    let mut signed = scenario
+        .steps
+        .iter()
+        .zip(outcomes)
+        .filter(|(s, _)| {
+            s.expect == 200 && s.tamper.is_none() && matches!(s.signing, Signing::Sign(_))
+        })
+        .peekable();
+    signed.peek().is_some() && signed.all(|(_, o)| o.got == Some(401))
 }
 
 /// Prints the summary table on stdout; returns the number of failed steps.

@@ -33,6 +33,11 @@ final class Explain
      * and says so with `search_stopped`): bounds its time and memory whatever the body.
      */
     public const MAX_CANDIDATE_BYTES = 16777216;
+    /**
+     * Beyond this age (one day) a clock_skew finding no longer blames a clock: the delivery is
+     * old (or the now given is wrong).
+     */
+    public const MAX_PLAUSIBLE_SKEW_MS = 86400000;
 
     private const COMPACT = JsonWriter::COMPACT;
     private const SPACED = JsonWriter::SPACED;
@@ -41,6 +46,7 @@ final class Explain
 
     private const CONFIGURED = 'configured';
     private const TRIMMED = 'trimmed';
+    private const BOM = 'bom';
     private const RETIRED = 'retired';
 
     /** Rust's char::is_whitespace (Unicode White_Space), which str::trim removes. */
@@ -115,14 +121,19 @@ final class Explain
         if (!$outside && $abs < 60000) {
             return null;
         }
+        $far = $abs > self::MAX_PLAUSIBLE_SKEW_MS;
+        $s = sprintf('%.1f', $ageMs >= 0 ? $ageMs / 1000 : -($ageMs / 1000));
+        $days = sprintf('%.1f', ($ageMs >= 0 ? $ageMs / 1000 : -($ageMs / 1000)) / 86400);
         if ($ageMs >= 0) {
-            $s = sprintf('%.1f', $ageMs / 1000);
             $direction = 'behind';
-            $message = "the signature is authentic and was made $s s before this server's now: the request was delayed or replayed, or this server's clock is $s s ahead of Everifin's";
+            $message = $far
+                ? "the signature is authentic and the delivery is $s s ($days days) old: far more than any clock difference, so this is an old delivery (replayed, or examined from a log); to explain a logged delivery, give the time it was received as now (--now with everifin-webhook explain)"
+                : "the signature is authentic and was made $s s before this server's now: the request was delayed or replayed, or this server's clock is $s s ahead of Everifin's";
         } else {
-            $s = sprintf('%.1f', -($ageMs / 1000));
             $direction = 'ahead';
-            $message = "the signature is authentic but dated $s s after this server's now: this server's clock is $s s behind Everifin's (check NTP)";
+            $message = $far
+                ? "the signature is authentic but dated $s s ($days days) after the now used: far more than any clock difference; when explaining a logged delivery, give the time it was received as now (--now with everifin-webhook explain), otherwise check this server's clock"
+                : "the signature is authentic but dated $s s after this server's now: this server's clock is $s s behind Everifin's (check NTP)";
         }
         return self::finding('clock_skew', $message, [
             'ageMs' => $ageMs,
@@ -158,6 +169,14 @@ final class Explain
                 }
             }
         }
+        foreach ($configured as $i => $s) {
+            if (strncmp($s, "\xEF\xBB\xBF", 3) === 0 && preg_match('//u', substr($s, 3))) {
+                $trimmed = (string) preg_replace('/\A[' . self::WS . ']+|[' . self::WS . ']+\z/u', '', substr($s, 3));
+                if ($trimmed !== '') {
+                    $keys[] = [self::BOM, $i, $trimmed];
+                }
+            }
+        }
         foreach ($retired as $i => $s) {
             $keys[] = [self::RETIRED, $i, $s];
         }
@@ -173,6 +192,13 @@ final class Explain
                 'secret_whitespace',
                 "configured secret $i $what; the signature matches without it: remove the whitespace from the configured secret",
                 ['secretIndex' => $i, 'whitespace' => $what]
+            );
+        } elseif ($m !== null && $m[0] === self::BOM) {
+            $i = $m[1];
+            $findings[] = self::finding(
+                'secret_bom',
+                "configured secret $i starts with a byte order mark (U+FEFF, which Windows Notepad writes at the start of a UTF-8 file); the signature matches without it: save the secret without it (UTF-8 without BOM, or paste it again)",
+                ['secretIndex' => $i]
             );
         } elseif ($m !== null && $m[0] === self::RETIRED) {
             $fp = self::fingerprint($retired[$m[1]]);
@@ -236,11 +262,7 @@ final class Explain
                     ['signatures' => $n, 'configuredSecrets' => $c]
                 );
             } elseif (!$stopped) {
-                $findings[] = self::finding(
-                    'no_cause_found',
-                    'no common cause matched: check that the configured secret is this shop\'s current hook secret (compare the fingerprints) and that the raw, unmodified body is verified',
-                    []
-                );
+                $findings[] = self::noCauseFound($body);
             }
         }
         if ($stopped) {
@@ -253,6 +275,48 @@ final class Explain
             );
         }
         return $findings;
+    }
+
+    private const CHECK_SECRET = 'check that the configured secret is this shop\'s current hook secret (compare the fingerprints) and that the raw, unmodified body is verified';
+
+    /**
+     * What the search could not try on this body, worst first: not JSON (cut short?), too large
+     * for JSON re-encodings, numbers a JSON decoder may have rewritten; null for none.
+     */
+    public static function bodyNote(string $body): ?string
+    {
+        $json = strncmp($body, "\xEF\xBB\xBF", 3) === 0 ? substr($body, 3) : $body;
+        try {
+            Parse::body($json);
+        } catch (Failure $f) {
+            if ($f->status === Status::BODY_NOT_JSON || $f->status === Status::BODY_NOT_UTF8) {
+                return 'not_json';
+            }
+        }
+        if (strlen($body) > self::MAX_REENCODE_BYTES) {
+            return 'too_large_to_reencode';
+        }
+        return self::hasFractionOrExponent($json) ? 'numbers_may_be_rewritten' : null;
+    }
+
+    /** no_cause_found, with what the search could not try on this body ("body") first. */
+    private static function noCauseFound(string $body): \stdClass
+    {
+        $note = self::bodyNote($body);
+        if ($note === null) {
+            return self::finding('no_cause_found', 'no common cause matched: ' . self::CHECK_SECRET, []);
+        }
+        switch ($note) {
+            case 'not_json':
+                $why = 'the body is not valid JSON, while Everifin signs a complete JSON event: it was probably cut short (truncated by a proxy, a body size limit or a log) or is not the body that was received; verify the whole raw body exactly as received. Otherwise';
+                break;
+            case 'too_large_to_reencode':
+                $why = 'the body is larger than ' . self::MAX_REENCODE_BYTES . ' bytes, so JSON re-encodings (pretty printing, key order, escapes, numbers) were not tried; verify the raw body exactly as received. Otherwise';
+                break;
+            default:
+                $why = 'the body has numbers with a fraction or an exponent: a JSON decoder that re-encoded the body may have rewritten them in a way that cannot be undone (1.50 written 1.5 was tried; 1.500, 1E2 and the like cannot be rebuilt), so verify the raw body exactly as received (php://input, request.get_data()), never a decoded and re-encoded one. Otherwise';
+        }
+        return self::finding('no_cause_found', "no common cause matched: $why, " . self::CHECK_SECRET, ['body' => $note]);
     }
 
     /** @param array<string, mixed> $details */
@@ -428,8 +492,9 @@ final class Explain
             ['sorted', self::sortKeys($received)],
             ['documented', self::documentedOrder($received)],
         ];
+        $formats = [self::COMPACT, self::SPACED, self::PRETTY2, self::PRETTY4];
         foreach ($orders as [$order, $value]) {
-            foreach ([self::COMPACT, self::SPACED, self::PRETTY2, self::PRETTY4] as $format) {
+            foreach ($formats as $format) {
                 foreach ([false, true] as $ascii) {
                     foreach ([false, true] as $slashes) {
                         if ($this->stopped) {
@@ -439,32 +504,38 @@ final class Explain
                         if ($candidate === $body || !$this->bodyMatches($candidate)) {
                             continue;
                         }
-                        $t = [];
-                        if ($order !== 'received' && !self::sameOrder($received, $value)) {
-                            $t[] = 'key_order';
-                        }
-                        if ($format === self::COMPACT) {
-                            if ($receivedPretty) {
-                                $t[] = 'pretty_printed';
-                            }
-                        } else {
-                            $t[] = $receivedPretty ? 'pretty_printed' : 'compacted';
-                        }
-                        if (!$ascii && $escapesUnicode) {
-                            $t[] = 'unicode_escaped';
-                        }
-                        if ($ascii && !$escapesUnicode) {
-                            $t[] = 'unicode_unescaped';
-                        }
-                        if (!$slashes && $escapesSlashes) {
-                            $t[] = 'escaped_slashes';
-                        }
-                        if ($slashes && !$escapesSlashes) {
-                            $t[] = 'unescaped_slashes';
-                        }
+                        $t = self::labels($received, $value, $order, $format, $ascii, $slashes, $receivedPretty, $escapesUnicode, $escapesSlashes);
                         if ($t === []) {
                             $t[] = 'reformatted';
                         }
+                        return $t;
+                    }
+                }
+            }
+        }
+        // The renderings in the received key order (decoders keep it) with the amounts a JSON
+        // decoder shortened written with two decimals again: one-digit fractions padded (1.5 ->
+        // 1.50, Python's 100.0 -> 100.00), then integers too (PHP's and JavaScript's 100 ->
+        // 100.00). One rendering tells whether a variant changes anything.
+        $compact = self::render($received, self::COMPACT, false, false);
+        $fractions = self::padDecimals($compact, false);
+        $integers = self::padDecimals($compact, true);
+        foreach ([[false, $fractions !== null], [true, $integers !== null && $integers !== $fractions]] as [$padIntegers, $applies]) {
+            if (!$applies) {
+                continue;
+            }
+            foreach ($formats as $format) {
+                foreach ([false, true] as $ascii) {
+                    foreach ([false, true] as $slashes) {
+                        if ($this->stopped) {
+                            return null;
+                        }
+                        $candidate = self::padDecimals(self::render($received, $format, $ascii, $slashes), $padIntegers);
+                        if ($candidate === null || $candidate === $body || !$this->bodyMatches($candidate)) {
+                            continue;
+                        }
+                        $t = self::labels($received, $received, 'received', $format, $ascii, $slashes, $receivedPretty, $escapesUnicode, $escapesSlashes);
+                        $t[] = 'decimals_shortened';
                         return $t;
                     }
                 }
@@ -485,6 +556,128 @@ final class Explain
             }
         }
         return null;
+    }
+
+    /**
+     * What a rendering changed from the received body: key order, layout, escapings.
+     *
+     * @param mixed $received
+     * @param mixed $value
+     * @return list<string>
+     */
+    private static function labels($received, $value, string $order, int $format, bool $ascii, bool $slashes, bool $receivedPretty, bool $escapesUnicode, bool $escapesSlashes): array
+    {
+        $t = [];
+        if ($order !== 'received' && !self::sameOrder($received, $value)) {
+            $t[] = 'key_order';
+        }
+        if ($format === self::COMPACT) {
+            if ($receivedPretty) {
+                $t[] = 'pretty_printed';
+            }
+        } else {
+            $t[] = $receivedPretty ? 'pretty_printed' : 'compacted';
+        }
+        if (!$ascii && $escapesUnicode) {
+            $t[] = 'unicode_escaped';
+        }
+        if ($ascii && !$escapesUnicode) {
+            $t[] = 'unicode_unescaped';
+        }
+        if (!$slashes && $escapesSlashes) {
+            $t[] = 'escaped_slashes';
+        }
+        if ($slashes && !$escapesSlashes) {
+            $t[] = 'unescaped_slashes';
+        }
+        return $t;
+    }
+
+    /**
+     * explain/text.rs pad_decimals: $json (valid JSON) with its numbers written with two
+     * decimals: a one-digit fraction gets a second digit (1.5 -> 1.50, 100.0 -> 100.00) and, with
+     * $integers, an integer gets .00; numbers with an exponent or a longer fraction stay as they
+     * are. Null when no number changes.
+     */
+    public static function padDecimals(string $json, bool $integers): ?string
+    {
+        $out = null;
+        $copied = 0;
+        $inString = false;
+        $escaped = false;
+        $n = strlen($json);
+        $i = 0;
+        while ($i < $n) {
+            $c = $json[$i];
+            if ($inString) {
+                if ($escaped) {
+                    $escaped = false;
+                } elseif ($c === '\\') {
+                    $escaped = true;
+                } elseif ($c === '"') {
+                    $inString = false;
+                }
+                $i++;
+                continue;
+            }
+            if ($c === '"') {
+                $inString = true;
+                $i++;
+                continue;
+            }
+            if ($c !== '-' && !ctype_digit($c)) {
+                $i++;
+                continue;
+            }
+            $end = $i + strspn($json, '0123456789.eE+-', $i);
+            $number = substr($json, $i, $end - $i);
+            $dot = strpos($number, '.');
+            $suffix = '';
+            if (strpbrk($number, 'eE') === false) {
+                if ($dot !== false && strlen($number) - $dot === 2) {
+                    $suffix = '0';
+                } elseif ($dot === false && $integers) {
+                    $suffix = '.00';
+                }
+            }
+            if ($suffix !== '') {
+                $out[] = substr($json, $copied, $end - $copied) . $suffix;
+                $copied = $end;
+            }
+            $i = $end;
+        }
+        if ($out === null) {
+            return null;
+        }
+        $out[] = substr($json, $copied);
+        return implode('', $out);
+    }
+
+    /** explain/text.rs has_fraction_or_exponent: a number with a fraction or an exponent, outside strings. */
+    private static function hasFractionOrExponent(string $json): bool
+    {
+        $inString = false;
+        $escaped = false;
+        $previous = '';
+        $n = strlen($json);
+        for ($i = 0; $i < $n; $i++) {
+            $b = $json[$i];
+            if ($inString) {
+                if ($escaped) {
+                    $escaped = false;
+                } elseif ($b === '\\') {
+                    $escaped = true;
+                } elseif ($b === '"') {
+                    $inString = false;
+                }
+            } elseif ($b === '"') {
+                $inString = true;
+            } elseif ($b === '.' || (($b === 'e' || $b === 'E') && $previous !== '' && ctype_digit($previous))) {
+                return true;
+            }
+            $previous = $b;
+        }
+        return false;
     }
 
     /**
