@@ -211,10 +211,12 @@ final class Verifier
      * Verifies the request as verify() does and returns the decoded result: the process result
      * ("ok", "status", "httpStatus", "message", "signature", "event", ...) plus
      *   - "findings": list of ["code" => ..., "message" => ..., details...]: secret_whitespace
-     *     (secretIndex, whitespace), body_reencoded (transform, transforms), concatenation_order
-     *     (variant), ts_reformatted (signedTs, headerTs), clock_skew (ageMs, direction,
-     *     toleranceSeconds, outsideTolerance), retired_secret (fingerprint), rotation_in_progress
-     *     (signatures, configuredSecrets), no_cause_found;
+     *     (secretIndex, whitespace), secret_bom (secretIndex), body_reencoded (transform,
+     *     transforms), concatenation_order (variant), ts_reformatted (signedTs, headerTs),
+     *     clock_skew (ageMs, direction, toleranceSeconds, outsideTolerance), retired_secret
+     *     (fingerprint), rotation_in_progress (signatures, configuredSecrets), no_cause_found
+     *     (body, when the search could not try everything), search_stopped (candidateBytes,
+     *     limitBytes); the README's table says when each appears;
      *   - "secrets": list of ["index" => i, "fingerprint" => "sha256:" + 8 hex digits].
      * The result never contains a secret or an expected signature.
      *

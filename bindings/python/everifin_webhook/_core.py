@@ -862,9 +862,10 @@ class Verifier:
         now_ms: Optional[int] = None,
     ) -> Dict[str, Any]:
         """Why does this request fail? The process result for the request plus ``findings``
-        (``[{"code": ..., "message": ...}]``: secret_whitespace, body_reencoded,
+        (``[{"code": ..., "message": ...}]``: secret_whitespace, secret_bom, body_reencoded,
         concatenation_order, ts_reformatted, clock_skew, retired_secret, rotation_in_progress,
-        no_cause_found) and ``secrets`` (fingerprints). Never raises for a rejected request and
+        no_cause_found, search_stopped) and ``secrets`` (fingerprints). For a logged delivery,
+        give the time it was received as ``now``. Never raises for a rejected request and
         never contains a secret or an expected signature. For diagnosis, not for verifying."""
         self._check_open()
         options = json.loads(self._normalize_options)
