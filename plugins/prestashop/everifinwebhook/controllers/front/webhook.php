@@ -205,7 +205,9 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
      *   moved: not back to awaiting payment, cancelled or error, and not to payment accepted
      *   again (a second history row and e-mail);
      * - a cancelled or refunded order is moved only by its payment being booked (the money
-     *   arrived).
+     *   arrived); the Everifin payment the order is marked paid for is recorded (rememberPaidBy).
+     * A payment left out because the order was paid by something else or refunded ($attention
+     * SECOND_PAYMENT, REFUNDED_ORDER) gets the caller's warning instead of the informative line.
      */
     private function apply(Order $order, Event $event, ?Attention $attention): void
     {
