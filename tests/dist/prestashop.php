@@ -7,7 +7,8 @@
  * EVF_PS_MYSQL=SOCKET:DATABASE (tests/dist/run.sh starts a private MariaDB), sends them to MariaDB
  * through PDO set up as PrestaShop's DbPDO does: the module's SQL runs in MySQL's dialect. Every
  * folder has an index.php; install creates the tables; a payment BOOKED moves the order to
- * PS_OS_PAYMENT once; the duplicate is skipped; a forged request is 401 and recorded; a refund
+ * PS_OS_PAYMENT once; the duplicate is skipped; a second payment is told, naming the payment that
+ * paid the order; a forged request is 401 and recorded; a refund
  * without externalId finds its order by Everifin's orderId; a delivery that matches no order is
  * logged and recorded once a minute.
  *
@@ -163,8 +164,10 @@ $check('BOOKED -> 200 apply first, order in PS_OS_PAYMENT', [$code, $payload, Ps
     === [200, ['received' => true, 'order' => 77, 'decision' => ['action' => 'apply', 'reason' => 'first'], 'orderOutcome' => 'paid', 'orderState' => 2], 2], [$code, $payload]);
 $state = $rows('everifin_webhook_state');
 $check('the state is stored', count($state) === 1 && (int) $state[0][0] === 77 && json_decode($state[0][1], true)['status'] === 'BOOKED', $state);
-$check("Everifin's orderId and paymentId are recorded for the order", array_map(static fn ($r) => [$r[0], $r[1], (int) $r[2]], $rows('everifin_webhook_ref'))
-    === [['order', $evfOrder, 77], ['payment', 'da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e21', 77]], $rows('everifin_webhook_ref'));
+$refs = array_map(static fn ($r) => [$r[0], $r[1], (int) $r[2]], $rows('everifin_webhook_ref'));
+sort($refs);
+$check("Everifin's orderId and paymentId, and the payment the order was marked paid for, are recorded for the order", $refs
+    === [['order', $evfOrder, 77], ['paid', 'da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e21', 77], ['payment', 'da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e21', 77]], $refs);
 [$code, $payload] = $c->handle($body, $sign($body, 'old secret'));
 $check('the same event again -> 200 skip duplicate, one history row', [$code, $payload['decision']['reason'] ?? null, count(PsStub::$history)] === [200, 'duplicate', 1], [$code, $payload]);
 [$code, $payload] = $c->handle($body, $sign($body, 'not the secret'));
@@ -174,6 +177,12 @@ $check('the rejected delivery is recorded: status only', count($trace) === 1 && 
 $check('every order update ran inside a transaction with the row locked',
     in_array('SELECT `id_order` FROM `ps_orders` WHERE `id_order` = 77 FOR UPDATE', PsStub::$log, true)
     && count(array_keys(PsStub::$log, 'START TRANSACTION')) === 2 && count(array_keys(PsStub::$log, 'COMMIT')) === 2, PsStub::$log);
+$second = json_encode(['eventId' => '0f6f3a52-7f38-4c56-9d0e-1d8f1b0c2a78', 'eventType' => 'payment.statusChange', 'eventTimestamp' => $now->format('Y-m-d\TH:i:s.v\Z'),
+    'data' => ['paymentId' => 'da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e23', 'status' => 'BOOKED', 'externalId' => '77']]);
+[$code, $payload] = $c->handle($second, $sign($second, $secret));
+$check('a second payment for the paid order -> 200 apply, not paid again, a warning naming the payment that paid it',
+    [$code, $payload['decision']['action'] ?? null, count(PsStub::$history), end(PsStub::$logs)[1]] === [200, 'apply', 1, 2]
+    && str_contains(end(PsStub::$logs)[0], 'paid by payment da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e21; left as it is): the customer may have paid twice'), [$code, $payload, end(PsStub::$logs)]);
 
 // A refund as Everifin sends it: refundId and Everifin's orderId, no externalId.
 $refund = json_encode(['eventId' => '4e896aa3-bbba-4a75-a888-000000000026', 'eventType' => 'payment.statusChange', 'eventTimestamp' => $now->modify('+1 second')->format('Y-m-d\TH:i:s.v\Z'),

@@ -851,14 +851,16 @@ final class ExamplesTest extends TestCase
         $this->assertSame('BOOKED', json_decode(\PsStub::$stateTable[1042], true)['status']);
 
         // The order row is locked (SELECT ... FOR UPDATE inside a transaction, sent unchanged by
-        // executeS) before its state is read (getValue: PrestaShop appends LIMIT 1).
+        // executeS) before its state is read (getValue: PrestaShop appends LIMIT 1). For a paid
+        // order and a payment reported paid, the payment the webhook marked it paid for is read.
         $log = array_values(array_filter(\PsStub::$log, static fn ($q) => !str_starts_with($q, 'CREATE TABLE')));
         $this->assertSame([
             'START TRANSACTION',
             'SELECT `id_order` FROM `ps_orders` WHERE `id_order` = 1042 FOR UPDATE',
             'new Order(1042)',
             'SELECT `state` FROM `ps_everifin_webhook_state` WHERE `id_order` = 1042 LIMIT 1',
-        ], array_slice($log, -7, 4));
+            "SELECT `ref_id` FROM `ps_everifin_webhook_ref` WHERE `ref_type` = 'paid' AND `id_order` = 1042 LIMIT 1",
+        ], array_slice($log, -8, 5));
         $this->assertStringStartsWith('REPLACE INTO `ps_everifin_webhook_state`', $log[count($log) - 3]);
         $this->assertSame("INSERT IGNORE INTO `ps_everifin_webhook_ref` (`ref_type`, `ref_id`, `id_order`) VALUES ('payment', 'f0489615-fb8a-4c76-bb28-7f9726d815d6', 1042)", $log[count($log) - 2]);
         $this->assertSame('COMMIT', $log[count($log) - 1]);
@@ -906,10 +908,17 @@ final class ExamplesTest extends TestCase
         $this->assertSame([200, ['action' => 'apply', 'reason' => 'first']], [$code, $payload['decision'] ?? $payload]);
         $this->assertSame($after, \PsStub::$orders[1042]['state']);
         $this->assertSame($history, \PsStub::$history, 'no history row (and no customer e-mail) when the order is left as it is');
-        if ($before === $after) {
+        if ($before === 7 && $status === 'BOOKED') {
+            // Money booked for a refunded order: a warning and a private note instead (Attention).
+            $this->assertCount(1, \PsStub::$logs);
+            $this->assertSame([2, 'Order', 1042], array_slice(\PsStub::$logs[0], 1));
+            $this->assertStringContainsString('(the order is in state 7 already; left as it is): money was booked for a refunded order.', \PsStub::$logs[0][0]);
+            $this->assertSame(['everifin-webhook: ' . \PsStub::$messages[0]['message']], [\PsStub::$logs[0][0]]);
+        } elseif ($before === $after) {
             $this->assertCount(1, \PsStub::$logs);
             $this->assertSame([1, 'Order', 1042], array_slice(\PsStub::$logs[0], 1));
             $this->assertStringContainsString("the order (state $before) has been paid, cancelled or refunded in the shop; left as it is", \PsStub::$logs[0][0]);
+            $this->assertSame([], \PsStub::$messages);
         }
     }
 

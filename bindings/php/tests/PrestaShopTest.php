@@ -113,7 +113,8 @@ final class PrestaShopTest extends TestCase
         \PsStub::$orders[43] = ['state' => 10];
         [, $p] = self::deliver('31313131-3131-4131-8131-313131313131', 'payment.statusChange', '2024-05-07T10:00:00.000Z', ['paymentId' => self::PAY_A, 'status' => 'BOOKED', 'externalId' => '42', 'orderId' => self::EVF_ORDER]);
         $this->assertSame([42, 2], [$p['order'], $p['orderState']]);
-        $this->assertSame(['order ' . self::EVF_ORDER => 42, 'payment ' . self::PAY_A => 42], \PsStub::$refs);
+        // The payment the order was marked paid for, then the event's Everifin ids.
+        $this->assertSame(['paid ' . self::PAY_A => 42, 'order ' . self::EVF_ORDER => 42, 'payment ' . self::PAY_A => 42], \PsStub::$refs);
 
         // The refund as Everifin sends it (tests/vectors/events.json): refundId, orderId, instructionId.
         [$code, $p] = self::deliver('31313131-3131-4131-8131-313131313132', 'payment.statusChange', '2024-05-08T09:00:00.000Z', ['refundId' => self::REFUND, 'orderId' => self::EVF_ORDER, 'instructionId' => 'refund-42-1', 'status' => 'BOOKED']);
@@ -210,8 +211,8 @@ final class PrestaShopTest extends TestCase
         [, $p] = self::deliver('51515151-5151-4151-8151-515151515152', 'payment.statusChange', '2024-05-07T10:10:00.000Z', ['paymentId' => self::PAY_A, 'status' => 'BOOKED', 'externalId' => '42']);
         $this->assertSame(['skip', 'regression', 8], [$p['decision']['action'], $p['decision']['reason'], $p['orderState']]);
         $this->assertSame($history, \PsStub::$history, 'the order state is never changed for a note');
-        $note = 'Everifin payment ' . self::PAY_A . ': BOOKED (event 51515151-5151-4151-8151-515151515152) was reported paid but not applied (regression): the money may have arrived although the order is in state 8. '
-            . 'Check the payment in the Everifin Back Office before you cancel the order, ship it or ask the customer to pay again. The order was left as it is.';
+        $note = 'Everifin payment ' . self::PAY_A . ': BOOKED (event 51515151-5151-4151-8151-515151515152) reports a payment, but it was not applied to the order (skipped: regression): the money may have arrived although the order is in state 8. '
+            . 'The order was left as it is: check the payment in the Everifin Back Office before you cancel the order, ship it or ask the customer to pay again.';
         $this->assertCount(1, \PsStub::$messages);
         $this->assertSame($note, \PsStub::$messages[0]['message']);
         $this->assertSame([0, 1], [\PsStub::$messages[0]['id_employee'], \PsStub::$messages[0]['private']], 'a private message: employees only');
@@ -233,8 +234,8 @@ final class PrestaShopTest extends TestCase
         $this->assertSame(['skip', 'already_paid', 'paid'], [$p['decision']['action'], $p['decision']['reason'], $p['orderOutcome']]);
         $this->assertSame([[42, 2]], \PsStub::$history);
         $this->assertCount(1, \PsStub::$messages);
-        $note = 'Everifin order ' . self::EVF_ORDER . ': PARTIALLY_PAID (event 52525252-5252-4252-8252-525252525253) was not applied (already_paid): Everifin reports the order as only partially paid although a payment was booked. '
-            . 'Check the amount received in the Everifin Back Office before you ship. The order was left as it is (state 2).';
+        $note = 'Everifin order ' . self::EVF_ORDER . ': PARTIALLY_PAID (event 52525252-5252-4252-8252-525252525253) says the order is only partially paid, although a payment was booked for it (skipped: already_paid). '
+            . 'The order was left as it is (in state 2): check the amount received in the Everifin Back Office before you ship.';
         $this->assertSame($note, \PsStub::$messages[0]['message']);
         $this->assertSame(['everifin-webhook: ' . $note, 2, 'Order', 42], \PsStub::$logs[0]);
 
@@ -247,37 +248,81 @@ final class PrestaShopTest extends TestCase
         $this->assertCount(1, \PsStub::$threads, 'one customer service thread per order');
     }
 
-    /** @return array<string, array{0: string, 1: string, 2: bool, 3: ?string, 4?: string}> [event status, skip reason, order paid, the note's start, the entity's recorded outcome] */
-    public static function skipCases(): array
+    /** @return list<string> the warnings logged (severity 2), without the module's prefix */
+    private static function warnings(): array
     {
-        $money = 'Everifin payment ' . self::PAY_A . ': BOOKED (event 54545454-5454-4454-8454-545454545454) was reported paid but not applied (';
-        return [
-            'paid, regression' => ['BOOKED', 'regression', false, $money . 'regression): the money may have arrived although the order is in state 10.', 'review'],
-            'paid, stale' => ['BOOKED', 'stale', false, $money . 'stale): the money may have arrived'],
-            'paid, same_timestamp' => ['BOOKED', 'same_timestamp', false, $money . 'same_timestamp): the money may have arrived'],
-            'paid, order paid another way' => ['BOOKED', 'already_paid', true, $money . 'already_paid); the order has been paid already (state 10): the customer may have paid twice.'],
-            'paid, this payment recorded paid already' => ['BOOKED', 'stale', true, null, 'paid'],
-            'paid, duplicate' => ['BOOKED', 'duplicate', false, null],
-            'paid, unchanged' => ['BOOKED', 'unchanged', false, null],
-            'partially paid, already_paid' => ['PARTIALLY_PAID', 'already_paid', true, 'Everifin order ' . self::EVF_ORDER . ': PARTIALLY_PAID (event 54545454-5454-4454-8454-545454545454) was not applied (already_paid): Everifin reports the order as only partially paid'],
-            'partially paid, regression' => ['PARTIALLY_PAID', 'regression', true, null],
-            'failed, already_paid' => ['FAILED', 'already_paid', true, null],
-            'pending, recorded' => ['PROCESSING', 'recorded', false, null],
-        ];
+        return array_values(array_map(static fn ($l) => substr($l[0], strlen('everifin-webhook: ')), array_filter(\PsStub::$logs, static fn ($l) => $l[1] === 2)));
     }
 
-    /** @dataProvider skipCases */
-    public function testWhichSkipsLeaveANote(string $status, string $reason, bool $paid, ?string $note, string $recorded = 'pending'): void
+    /** A payment paid while Everifin's last order-level status is PARTIALLY_PAID: applied, with the warning the WooCommerce plugin gives. */
+    public function testAPaymentAppliedWhileEverifinSaysPartiallyPaidLeavesANote(): void
     {
-        $order = $status === 'PARTIALLY_PAID';
-        $data = $order ? ['orderId' => self::EVF_ORDER] : ['paymentId' => self::PAY_A];
-        $body = json_encode(['eventId' => '54545454-5454-4454-8454-545454545454', 'eventType' => $order ? 'order.statusChange' : 'payment.statusChange',
-            'eventTimestamp' => '2024-05-07T10:00:00.000Z', 'data' => $data + ['status' => $status, 'externalId' => '42']]);
-        $event = (new Verifier([self::SECRET]))->verify($body, Verifier::sign($body, [self::SECRET]));
-        $state = ['entities' => [['entity' => $order ? 'order' : 'payment', 'entityId' => $order ? self::EVF_ORDER : self::PAY_A, 'status' => 'X', 'outcome' => $recorded]]];
-        $got = \EverifinWebhookWebhookModuleFrontController::skipNote($event, new \Everifin\Webhook\Decision('skip', $reason, $state, '{}', 'paid'), 10, $paid);
-        $note === null ? $this->assertNull($got) : $this->assertStringStartsWith($note, (string) $got);
-        $this->assertNull(\EverifinWebhookWebhookModuleFrontController::skipNote($event, new \Everifin\Webhook\Decision('apply', 'newer', $state, '{}', 'paid'), 10, $paid));
+        self::deliver('55555555-5555-4555-8555-555555555551', 'order.statusChange', '2024-05-07T10:00:00.000Z', ['orderId' => self::EVF_ORDER, 'status' => 'PARTIALLY_PAID', 'externalId' => '42']);
+        $this->assertSame([], \PsStub::$messages);
+        [, $p] = self::deliver('55555555-5555-4555-8555-555555555552', 'payment.statusChange', '2024-05-07T10:01:00.000Z', ['paymentId' => self::PAY_A, 'status' => 'BOOKED', 'externalId' => '42', 'orderId' => self::EVF_ORDER]);
+        $this->assertSame(['apply', 2], [$p['decision']['action'], $p['orderState']]);
+        $this->assertSame([[42, 2]], \PsStub::$history, 'applied: the order is paid');
+        $note = 'Everifin payment ' . self::PAY_A . ': BOOKED (event 55555555-5555-4555-8555-555555555552) was applied, but Everifin\'s last status of order ' . self::EVF_ORDER
+            . ' is PARTIALLY_PAID: the order may be only partially paid. Check the amount received in the Everifin Back Office before you ship.';
+        $this->assertSame([$note], array_column(\PsStub::$messages, 'message'));
+        $this->assertSame([$note], self::warnings());
+    }
+
+    /**
+     * A second payment for an order the webhook marked paid, or for an order paid or refunded in
+     * the shop: never applied again; a private note and a warning instead of the informative line.
+     * Another paid status of the payment that paid it is nothing new.
+     */
+    public function testASecondPaymentOrMoneyForARefundedOrderLeavesANote(): void
+    {
+        self::deliver('56565656-5656-4656-8656-565656565651', 'payment.statusChange', '2024-05-07T10:00:00.000Z', ['paymentId' => self::PAY_A, 'status' => 'BOOKED', 'externalId' => '42']);
+        $this->assertSame(self::PAY_A, \EverifinWebhook::paidBy(42));
+        // Another paid status of the same payment (regression, skipped): no note.
+        self::deliver('56565656-5656-4656-8656-565656565652', 'payment.statusChange', '2024-05-07T10:01:00.000Z', ['paymentId' => self::PAY_A, 'status' => 'FINISHED', 'externalId' => '42']);
+        $this->assertSame([], \PsStub::$messages);
+        [, $p] = self::deliver('56565656-5656-4656-8656-565656565653', 'payment.statusChange', '2024-05-07T10:02:00.000Z', ['paymentId' => self::PAY_B, 'status' => 'BOOKED', 'externalId' => '42']);
+        $this->assertSame(['apply', 2], [$p['decision']['action'], $p['orderState']]);
+        $this->assertSame([[42, 2]], \PsStub::$history, 'not paid again');
+        $note = 'Everifin payment ' . self::PAY_B . ': BOOKED (event 56565656-5656-4656-8656-565656565653) (the order is in state 2 already, paid by payment ' . self::PAY_A . '; left as it is): '
+            . 'the customer may have paid twice. Check the payments in the Everifin Back Office and refund the extra one.';
+        $this->assertSame([$note], array_column(\PsStub::$messages, 'message'));
+        $this->assertSame([$note], self::warnings());
+        $this->assertCount(1, \PsStub::$logs, 'the warning replaces the informative line');
+        $this->assertSame(self::PAY_A, \EverifinWebhook::paidBy(42), 'the payment that paid the order is kept');
+
+        // Paid in the shop another way (no payment recorded by the webhook), then a payment booked.
+        \PsStub::$orders[43] = ['state' => 2];
+        self::deliver('56565656-5656-4656-8656-565656565654', 'payment.statusChange', '2024-05-07T10:03:00.000Z', ['paymentId' => self::PAY_A, 'status' => 'BOOKED', 'externalId' => '43']);
+        $this->assertStringContainsString('(the order is in state 2 already, paid another way; left as it is): the customer may have paid twice.', self::warnings()[1]);
+        // Refunded in the shop, then a payment booked: the refunded order's warning.
+        \PsStub::$orders[44] = ['state' => 7];
+        self::deliver('56565656-5656-4656-8656-565656565655', 'payment.statusChange', '2024-05-07T10:04:00.000Z', ['paymentId' => self::PAY_B, 'status' => 'BOOKED', 'externalId' => '44']);
+        $this->assertStringContainsString('(the order is in state 7 already; left as it is): money was booked for a refunded order.', self::warnings()[2]);
+        $this->assertCount(3, \PsStub::$messages);
+        $this->assertSame([2, 2, 7], [\PsStub::$orders[42]['state'], \PsStub::$orders[43]['state'], \PsStub::$orders[44]['state']]);
+    }
+
+    /** The order as Attention reads it: state, whether it has been paid and by which payment, refunded. */
+    public function testTheModuleTellsAttentionWhatTheShopKnows(): void
+    {
+        $verifier = new Verifier([self::SECRET]);
+        $body = json_encode(['eventId' => '57575757-5757-4757-8757-575757575757', 'eventType' => 'payment.statusChange', 'eventTimestamp' => '2024-05-07T10:00:00.000Z',
+            'data' => ['paymentId' => self::PAY_B, 'status' => 'BOOKED', 'externalId' => '42']]);
+        $event = $verifier->normalize($body);
+        $decision = $verifier->decide($event);
+        $attention = static fn () => \EverifinWebhookWebhookModuleFrontController::attention(new \Order(42), $event, $decision);
+        \PsStub::$orders[42] = ['state' => 10];
+        $this->assertNull($attention(), 'never paid: paid by this payment');
+        \PsStub::$orders[42] = ['state' => 4];
+        $this->assertStringContainsString('(the order is in state 4 already, paid another way;', (string) $attention()?->text);
+        \PsStub::$refs['paid ' . self::PAY_A] = 42;
+        $this->assertStringContainsString('(the order is in state 4 already, paid by payment ' . self::PAY_A . ';', (string) $attention()?->text);
+        \PsStub::$refs = ['paid ' . self::PAY_B => 42];
+        $this->assertNull($attention(), 'the payment that paid it');
+        \PsStub::$orders[42] = ['state' => 7];
+        $this->assertNull($attention(), 'refunded after this payment paid it');
+        \PsStub::$refs = [];
+        $this->assertSame(\Everifin\Webhook\Attention::REFUNDED_ORDER, $attention()?->kind);
     }
 
     public function testANoteThatCannotBeWrittenIsLoggedAnyway(): void

@@ -204,6 +204,25 @@ class EverifinWebhook extends Module
     }
 
     /**
+     * Records that Everifin payment $paymentId paid order $idOrder (a row of kind "paid"; the
+     * webhook moved the order to PS_OS_PAYMENT for it): a later paid status of the same payment
+     * is no second payment (Attention).
+     */
+    public static function rememberPaidBy(int $idOrder, string $paymentId): void
+    {
+        if ($paymentId !== '' && strlen($paymentId) <= 64) {
+            Db::getInstance()->execute('INSERT IGNORE INTO `' . _DB_PREFIX_ . self::REF_TABLE . "` (`ref_type`, `ref_id`, `id_order`) VALUES ('paid', '" . pSQL($paymentId) . "', " . (int) $idOrder . ')');
+        }
+    }
+
+    /** The Everifin payment the webhook marked order $idOrder paid for (rememberPaidBy()), or null. */
+    public static function paidBy(int $idOrder): ?string
+    {
+        $v = Db::getInstance()->getValue('SELECT `ref_id` FROM `' . _DB_PREFIX_ . self::REF_TABLE . "` WHERE `ref_type` = 'paid' AND `id_order` = " . (int) $idOrder, false);
+        return is_string($v) && $v !== '' ? $v : null;
+    }
+
+    /**
      * The shop orders earlier events tied to the event's Everifin ids: by its orderId, then its
      * paymentId, then its refundId.
      *

@@ -105,6 +105,14 @@ final class PsStub
             $key = self::unquote($m[1]) . ' ' . self::unquote($m[2]);
             return new PsResult(isset(self::$refs[$key]) ? [['id_order' => (string) self::$refs[$key]]] : []);
         }
+        if (preg_match("/^SELECT `ref_id` FROM `ps_everifin_webhook_ref` WHERE `ref_type` = 'paid' AND `id_order` = (\\d+) LIMIT 1$/", $sql, $m)) {
+            foreach (self::$refs as $key => $idOrder) {
+                if ($idOrder === (int) $m[1] && str_starts_with($key, 'paid ')) {
+                    return new PsResult([['ref_id' => substr($key, 5)]]);
+                }
+            }
+            return new PsResult([]);
+        }
         // The rate-limited trace: insert, or replace a row older than the interval (or from the future).
         if (preg_match("/^INSERT INTO `ps_everifin_webhook_trace` \\(`kind`, `time`, `record`\\) VALUES \\($str, (\\d+), $str\\) ON DUPLICATE KEY UPDATE `record` = IF\\(`time` > (\\d+) OR `time` <= (\\d+), $str, `record`\\), `time` = IF\\(`time` > (\\d+) OR `time` <= (\\d+), (\\d+), `time`\\)$/", $sql, $m)) {
             [, $kind, $now, $record, $after, $before, $record2, $after2, $before2, $now2] = $m;

@@ -6,6 +6,7 @@
 
 declare(strict_types=1);
 
+use Everifin\Webhook\Attention;
 use Everifin\Webhook\Event;
 use Everifin\Webhook\Exception\WebhookException;
 use Everifin\Webhook\Verifier;
@@ -282,11 +283,17 @@ final class Everifin_Webhook_Plugin
                 return null;
             }
             $decision = $verifier->decide($event, (string) $order->get_meta(self::META_STATE, true));
+            // What needs the merchant's attention (Attention: the policy both shop plugins share),
+            // read before the order is moved. A site whose Composer loaded an older binding
+            // without it gets no warnings rather than a failing webhook.
+            $attention = class_exists(Attention::class)
+                ? Attention::of($event, $decision, $order->get_status(), self::paidBy($order), $order->get_status() === 'refunded')
+                : null;
             if ($decision->shouldApply()) {
-                self::apply($order, $event);
-                self::notePartiallyPaid($order, $event, $decision->state);
-            } else {
-                self::noteSkipped($order, $event, $decision->reason);
+                self::apply($order, $event, $attention);
+            }
+            if ($attention !== null && !in_array($attention->kind, [Attention::SECOND_PAYMENT, Attention::REFUNDED_ORDER], true)) {
+                self::warn($order, $attention->text);
             }
             $order->update_meta_data(self::META_STATE, $decision->stateJson);
             self::rememberEverifinIds($order, $event);
@@ -509,82 +516,13 @@ final class Everifin_Webhook_Plugin
     }
 
     /**
-     * A skipped event the merchant must know about leaves a private order note and a WooCommerce
-     * log line (warning, source everifin-webhook); the order is never moved by it:
-     * - a payment reported paid that decide did not apply (any reason but duplicate and
-     *   unchanged, e.g. BOOKED after PROCESSING_EXPIRED is a regression): the money may have
-     *   arrived while the order waits, or the customer paid twice. Not for the payment that paid
-     *   the order already (its transaction id);
-     * - Everifin's order-level PARTIALLY_PAID after a booked payment (already_paid): the
-     *   amount received may be short, so the order must not be shipped unchecked.
-     * A retry of the same event is a duplicate (decide remembers an order's last 32 event ids):
-     * no second note. The texts hold ids and status names of the verified event only.
+     * What paid the order, for Attention::of(): its transaction id (the Everifin payment id
+     * payment_complete() set, another gateway's, or '' when it was paid another way) when the
+     * order is paid or refunded; null when WooCommerce does not count it paid.
      */
-    private static function noteSkipped(WC_Order $order, Event $event, string $reason): void
+    private static function paidBy(WC_Order $order): ?string
     {
-        $what = sprintf('Everifin %s %s: %s (event %s)', $event->entity, (string) $event->entityId, (string) $event->status, $event->eventId);
-        $status = $order->get_status();
-        if ($event->outcome === 'paid' && !in_array($reason, ['duplicate', 'unchanged'], true)) {
-            if ($order->is_paid() && !self::isAnotherPayment($order, $event)) {
-                return;
-            }
-            $text = $order->is_paid()
-                ? sprintf('%s reports a payment, but it was not applied to the order (skipped: %s). The order is %s already, paid %s: the customer may have paid twice. The order was left as it is: check the payments in the Everifin Back Office and refund the extra one.',
-                    $what, $reason, $status, self::paidBy($order))
-                : sprintf('%s reports a payment, but it was not applied to the order (skipped: %s): the money may have arrived although the order is %s. The order was left as it is: check the payment in the Everifin Back Office before you cancel the order, ship it or ask the customer to pay again.',
-                    $what, $reason, $status);
-            self::warn($order, $text);
-            return;
-        }
-        if ($reason === 'already_paid' && $event->outcome === 'partially_paid') {
-            self::warn($order, sprintf('%s says the order is only partially paid, although a payment was booked for it (skipped: %s). The order was left as it is (%s): check the amount received in the Everifin Back Office before you ship.',
-                $what, $reason, $status));
-        }
-    }
-
-    /**
-     * A payment applied as paid while Everifin's last order-level status of the order is
-     * PARTIALLY_PAID (decide counts a booked payment as paid whatever the order-level status):
-     * the same warning as the order-level event skipped after the payment (noteSkipped()).
-     *
-     * @param array<string, mixed> $state the state decide returned
-     */
-    private static function notePartiallyPaid(WC_Order $order, Event $event, array $state): void
-    {
-        if ($event->outcome !== 'paid') {
-            return;
-        }
-        foreach ((array) ($state['entities'] ?? []) as $entity) {
-            $entity = (array) $entity;
-            if (($entity['entity'] ?? null) === 'order' && ($entity['outcome'] ?? null) === 'partially_paid') {
-                self::warn($order, sprintf('Everifin %s %s: %s (event %s) was applied, but Everifin\'s last status of order %s is %s: the order may be only partially paid. Check the amount received in the Everifin Back Office before you ship.',
-                    $event->entity, (string) $event->entityId, (string) $event->status, $event->eventId,
-                    is_string($entity['entityId'] ?? null) ? $entity['entityId'] : '(unknown)', 'PARTIALLY_PAID'));
-                return;
-            }
-        }
-    }
-
-    /**
-     * Whether $event is about a payment other than the one that paid the order (its transaction
-     * id, which payment_complete() set): for a paid order, money paid a second time. An
-     * order-level event names no payment.
-     */
-    private static function isAnotherPayment(WC_Order $order, Event $event): bool
-    {
-        return $event->paymentId !== null && (string) $order->get_transaction_id() !== $event->paymentId;
-    }
-
-    /** "by payment <id>", "by transaction <id>" or "another way": what paid the order, from its transaction id. */
-    private static function paidBy(WC_Order $order): string
-    {
-        $transaction = (string) $order->get_transaction_id();
-        if ($transaction === '') {
-            return 'another way';
-        }
-        return preg_match('/\A[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\z/', $transaction) === 1
-            ? 'by payment ' . $transaction
-            : 'by transaction ' . self::clip($transaction, 100);
+        return $order->is_paid() || $order->get_status() === 'refunded' ? (string) $order->get_transaction_id() : null;
     }
 
     /** A private order note (not sent to the customer) and the same text in WooCommerce's log, with the order id. */
@@ -603,8 +541,9 @@ final class Everifin_Webhook_Plugin
      * Moves the order when decide said apply. Decide knows only what earlier webhooks did; the
      * shop order may have moved since (paid by another gateway, completed, cancelled or refunded
      * by the merchant), so the order's own status is the last word:
-     * - paid: payment_complete() once, for an order that is not paid or refunded yet. A payment
-     *   booked for an order paid another way, or refunded, is told with warn(): the customer
+     * - paid: payment_complete() once, for an order that is not paid or refunded yet. A second
+     *   payment for a paid order, or a payment booked for a refunded order ($attention
+     *   SECOND_PAYMENT, REFUNDED_ORDER), is told with warn() instead of the note: the customer
      *   may have paid twice;
      * - refund booked: a note only. The webhook does not say the amount, and WooCommerce books a
      *   move to "refunded" as a full refund; the merchant records the amount with the Refund
@@ -614,21 +553,19 @@ final class Everifin_Webhook_Plugin
      * Every event it is called for leaves a note, also when the order is left as it is, except
      * one whose suggested status the order has already.
      */
-    private static function apply(WC_Order $order, Event $event): void
+    private static function apply(WC_Order $order, Event $event, ?Attention $attention): void
     {
         $note = sprintf('Everifin %s %s: %s (event %s)', $event->entity, (string) $event->entityId, (string) $event->status, $event->eventId);
         $status = $order->get_status();
         if ($event->outcome === 'paid') {
             // Stock, e-mails and the paid date, once: never for an order that is already paid.
             if ($order->is_paid() || $status === 'refunded') {
-                if ($order->is_paid() && !self::isAnotherPayment($order, $event)) {
-                    // The payment that paid the order in another paid status, or Everifin's order-level PAID: nothing new.
-                    $order->add_order_note(sprintf('%s (the order is %s already; left as it is)', $note, $status));
+                if ($attention !== null && in_array($attention->kind, [Attention::SECOND_PAYMENT, Attention::REFUNDED_ORDER], true)) {
+                    self::warn($order, $attention->text);
                     return;
                 }
-                self::warn($order, $status === 'refunded'
-                    ? sprintf('%s (the order is %s already; left as it is): money was booked for a refunded order. Check the payment in the Everifin Back Office and refund it if it is not owed.', $note, $status)
-                    : sprintf('%s (the order is %s already, paid %s; left as it is): the customer may have paid twice. Check the payments in the Everifin Back Office and refund the extra one.', $note, $status, self::paidBy($order)));
+                // The payment that paid the order in another paid status, or Everifin's order-level PAID: nothing new.
+                $order->add_order_note(sprintf('%s (the order is %s already; left as it is)', $note, $status));
                 return;
             }
             $order->payment_complete((string) $event->paymentId);

@@ -1,12 +1,13 @@
 <?php
 /**
  * Everifin webhook endpoint (front controller of the everifinwebhook module):
- * verify -> find the order -> lock its row -> load state -> decide -> apply (or note a skip the
- * merchant must see) -> save state and Everifin's ids -> commit.
+ * verify -> find the order -> lock its row -> load state -> decide -> apply, and note what the
+ * merchant must see (Attention) -> save state and Everifin's ids -> commit.
  */
 
 declare(strict_types=1);
 
+use Everifin\Webhook\Attention;
 use Everifin\Webhook\Decision;
 use Everifin\Webhook\Event;
 use Everifin\Webhook\Exception\WebhookException;
@@ -63,15 +64,14 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
                         return null;
                     }
                     $decision = $verifier->decide($event, EverifinWebhook::loadState($idOrder));
+                    $attention = self::attention($order, $event, $decision);
                     if ($decision->shouldApply()) {
-                        $this->apply($order, $event);
-                    } else {
-                        $note = self::skipNote($event, $decision, (int) $order->getCurrentState(), (bool) $order->hasBeenPaid());
-                        if ($note !== null) {
-                            // Never a state change: a note on the order and a log line.
-                            $noted = EverifinWebhook::addPrivateNote($order, $note);
-                            EverifinWebhook::log($note . ($noted ? '' : ' (the private message on the order could not be added)'), 2, $idOrder);
-                        }
+                        $this->apply($order, $event, $attention);
+                    }
+                    if ($attention !== null) {
+                        // Never a state change: a private note on the order and a warning log line.
+                        $noted = EverifinWebhook::addPrivateNote($order, $attention->text);
+                        EverifinWebhook::log($attention->text . ($noted ? '' : ' (the private message on the order could not be added)'), 2, $idOrder);
                     }
                     EverifinWebhook::saveState($idOrder, $decision->stateJson);
                     EverifinWebhook::rememberIds($idOrder, $event);
@@ -100,41 +100,24 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
     }
 
     /**
-     * The note a skipped event of a matched order needs, or null (the WooCommerce plugin's policy
-     * and wording). The order is never moved for it.
-     * - the event reports money (outcome paid) that was not applied, except a repeat of what is
-     *   recorded (duplicate, unchanged) and a payment already recorded as paid (its own earlier
-     *   status): e.g. BOOKED after PROCESSING_EXPIRED (regression). The money may have arrived
-     *   while the order waits, or, for a paid order, the customer paid twice;
-     * - Everifin's order-level event says the order is only partially paid (outcome
-     *   partially_paid) while a payment was booked for it (already_paid).
-     * Only ids and status names of the verified event, never other text of the request.
-     *
-     * @param int $state the order's state id
-     * @param bool $paid whether the order has been paid (Order::hasBeenPaid())
+     * What the decision needs the merchant's attention for (Attention: the policy both shop
+     * plugins share), from the order as the event found it (before apply() moves it): its state,
+     * whether it has been paid and by which Everifin payment (recorded by apply(), '' when it was
+     * paid another way), whether it is refunded. Null when nothing needs it, and on a shop whose
+     * Composer loaded an older binding without Attention (no warnings rather than a failing webhook).
      */
-    public static function skipNote(Event $event, Decision $decision, int $state, bool $paid): ?string
+    public static function attention(Order $order, Event $event, Decision $decision): ?Attention
     {
-        if ($decision->shouldApply()) {
+        if (!class_exists(Attention::class)) {
             return null;
         }
-        $what = sprintf('Everifin %s %s: %s (event %s)', $event->entity, (string) $event->entityId, (string) $event->status, $event->eventId);
-        $reason = $decision->reason;
-        if ($event->outcome === 'paid' && !in_array($reason, ['duplicate', 'unchanged'], true)) {
-            foreach ((array) ($decision->state['entities'] ?? []) as $record) {
-                $record = (array) $record;
-                if (($record['entity'] ?? null) === $event->entity && ($record['entityId'] ?? null) === $event->entityId && ($record['outcome'] ?? null) === 'paid') {
-                    return null;   // this payment was counted as paid already
-                }
-            }
-            return $paid
-                ? sprintf('%s was reported paid but not applied (%s); the order has been paid already (state %d): the customer may have paid twice. Check the payments in the Everifin Back Office and refund the extra one. The order was left as it is.', $what, $reason, $state)
-                : sprintf('%s was reported paid but not applied (%s): the money may have arrived although the order is in state %d. Check the payment in the Everifin Back Office before you cancel the order, ship it or ask the customer to pay again. The order was left as it is.', $what, $reason, $state);
+        $state = (int) $order->getCurrentState();
+        $paidBy = null;
+        if ($order->hasBeenPaid()) {
+            // Which payment paid it is read only for an event that reports a payment paid.
+            $paidBy = $event->outcome === 'paid' ? (EverifinWebhook::paidBy((int) $order->id) ?? '') : '';
         }
-        if ($reason === 'already_paid' && $event->outcome === 'partially_paid') {
-            return sprintf('%s was not applied (%s): Everifin reports the order as only partially paid although a payment was booked. Check the amount received in the Everifin Back Office before you ship. The order was left as it is (state %d).', $what, $reason, $state);
-        }
-        return null;
+        return Attention::of($event, $decision, 'in state ' . $state, $paidBy, $state === (int) Configuration::get('PS_OS_REFUND'));
     }
 
     /**
@@ -222,9 +205,11 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
      *   moved: not back to awaiting payment, cancelled or error, and not to payment accepted
      *   again (a second history row and e-mail);
      * - a cancelled or refunded order is moved only by its payment being booked (the money
-     *   arrived).
+     *   arrived); the Everifin payment the order is marked paid for is recorded (rememberPaidBy).
+     * A payment left out because the order was paid by something else or refunded ($attention
+     * SECOND_PAYMENT, REFUNDED_ORDER) gets the caller's warning instead of the informative line.
      */
-    private function apply(Order $order, Event $event): void
+    private function apply(Order $order, Event $event, ?Attention $attention): void
     {
         $id = (int) $order->id;
         $what = sprintf('%s %s: %s (event %s)', $event->entity, (string) $event->entityId, (string) $event->status, $event->eventId);
@@ -243,13 +228,19 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
         }
         $closed = in_array($current, [(int) Configuration::get('PS_OS_CANCELED'), (int) Configuration::get('PS_OS_REFUND')], true);
         if ($order->hasBeenPaid() || ($closed && $configKey !== 'PS_OS_PAYMENT')) {
-            EverifinWebhook::log(sprintf('%s: the order (state %d) has been paid, cancelled or refunded in the shop; left as it is', $what, $current), 1, $id);
+            // A second payment or money for a refunded order: the caller's warning says it.
+            if ($attention === null || !in_array($attention->kind, [Attention::SECOND_PAYMENT, Attention::REFUNDED_ORDER], true)) {
+                EverifinWebhook::log(sprintf('%s: the order (state %d) has been paid, cancelled or refunded in the shop; left as it is', $what, $current), 1, $id);
+            }
             return;
         }
         $history = new OrderHistory();
         $history->id_order = $id;
         $history->changeIdOrderState($idState, $order, true);
         $history->addWithemail(true);
+        if ($configKey === 'PS_OS_PAYMENT' && $event->entity === 'payment' && $event->paymentId !== null) {
+            EverifinWebhook::rememberPaidBy($id, $event->paymentId);
+        }
     }
 
     /** @param array<string, mixed> $payload */
