@@ -15,6 +15,8 @@ namespace Everifin\Webhook;
  *   booked after Everifin's refund is recorded): the money may have arrived while the order
  *   waits, or, for an order paid already, the customer paid twice. Not for another paid status
  *   of the payment that paid the order, nor Everifin's order-level PAID of a paid order.
+ *   (Everifin's order-level PAID that paid the order counts as the money of its payments: a
+ *   payment of it booked later is not new money, unless another payment of it was booked.)
  * - PARTIALLY_PAID: Everifin's order-level PARTIALLY_PAID skipped after a booked payment
  *   (already_paid); or a payment applied as paid while Everifin's last order-level status of the
  *   order (a state record with entity order) is PARTIALLY_PAID: the amount received may be
@@ -66,7 +68,8 @@ final class Attention
         $reason = $decision->reason;
         // Another paid status of the payment that paid the order, or Everifin's order-level PAID
         // (it names no payment) of an order the shop counts paid: no new money.
-        $paidAlready = $paidBy !== null && ($event->entity !== 'payment' || $event->paymentId === $paidBy);
+        $paidAlready = $paidBy !== null && ($event->entity !== 'payment' || $event->paymentId === $paidBy
+            || ($paidBy === '' && self::paidByEverifinOrder($event, $decision)));
         if (!$decision->shouldApply()) {
             if ($event->outcome === 'paid' && !in_array($reason, ['duplicate', 'unchanged'], true)) {
                 if ($paidAlready) {
@@ -107,6 +110,31 @@ final class Attention
                 $what, $orderStatus, self::paidBy($paidBy)));
         }
         return null;
+    }
+
+    /**
+     * Whether Everifin's order-level PAID is what paid the order (the shop records no payment id
+     * for it, so its $paidBy is ''), and the payment of $event is part of that money: decide's
+     * state has a paid order record, and no other payment of the order is paid. A payment of
+     * that order booked after its order-level PAID is then the money already counted, not a
+     * second payment.
+     */
+    private static function paidByEverifinOrder(Event $event, Decision $decision): bool
+    {
+        $orderPaid = false;
+        foreach ((array) ($decision->state['entities'] ?? []) as $record) {
+            $record = (array) $record;
+            if (($record['outcome'] ?? null) !== 'paid') {
+                continue;
+            }
+            $entity = $record['entity'] ?? null;
+            if ($entity === 'order') {
+                $orderPaid = true;
+            } elseif ($entity === 'payment' && ($record['entityId'] ?? null) !== $event->paymentId) {
+                return false;
+            }
+        }
+        return $orderPaid;
     }
 
     /** "by payment <id>", "by transaction <id>" or "another way": what paid the order. */

@@ -211,6 +211,21 @@ final class AttentionTest extends TestCase
         $this->assertNull(Attention::of($e, $d, 'processing', self::A));
     }
 
+    public function testAPaymentBookedAfterEverifinsOrderLevelPaidIsTheSameMoney(): void
+    {
+        // The order was paid by Everifin's order-level PAID (no payment id recorded: $paidBy '').
+        [$e, $d] = self::decided([['order', self::ORDER, 'PAID'], ['payment', self::A, 'BOOKED']]);
+        $this->assertSame('apply', $d->action);
+        $this->assertNull(Attention::of($e, $d, 'processing', ''), 'the payment of the order Everifin reported paid');
+        // A second payment booked after one was: the customer may have paid twice.
+        [$e, $d] = self::decided([['order', self::ORDER, 'PAID'], ['payment', self::A, 'BOOKED'], ['payment', self::B, 'BOOKED']]);
+        $this->assertSame('apply', $d->action);
+        $this->assertSame(Attention::SECOND_PAYMENT, Attention::of($e, $d, 'processing', '')?->kind);
+        // Paid another way, with no order-level PAID from Everifin: still told.
+        [$e, $d] = self::decided([['order', self::ORDER, 'UNPAID'], ['payment', self::A, 'BOOKED']]);
+        $this->assertSame(Attention::SECOND_PAYMENT, Attention::of($e, $d, 'completed', '')?->kind);
+    }
+
     public function testAPaymentAppliedToARefundedOrderIsTold(): void
     {
         [$e, $d] = self::decided([['payment', self::B, 'BOOKED']]);
