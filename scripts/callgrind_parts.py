@@ -7,8 +7,9 @@ Usage: callgrind_parts.py FILE REQUESTS [MIN]  (functions below MIN per request 
 Each function of the count either has a part of its own (PARTS, by name) or is a helper: the
 standard library's generics, malloc/free/memcpy, the dependencies. A helper's cost, with all it
 calls, goes to the part of the function that called it (so malloc goes to whoever allocated).
-Inside a function with a part, the lines whose source (inlined) is one of FILES go to that file's
-part: normalize inlines the JSON pass, for one.
+normalize_view inlines the JSON pass: its lines are split by source file (FILES), and the
+standard library's lines inlined there go with the last line of this crate before them (callgrind
+lists a function's lines in address order, and inlined code sits in its caller's).
 """
 
 import re
@@ -35,7 +36,8 @@ PARTS = [
     (r"^everifin_webhook::(write|result|ffi)::|^evf_|ffi_requests", RESULT),
     (r"^everifin_webhook::verifier::|process_requests", ENTRY),
 ]
-# Source files whose lines go to their own part wherever they are inlined.
+# Functions whose lines are split by source file, and the parts of those files.
+SPLIT = r"^everifin_webhook::normalize::normalize_(view|body)"
 FILES = [
     (r"/src/(scan|parse)\.rs$", JSON),
     (r"/src/(normalize|outcome)\.rs$", NORMALIZE),
@@ -48,13 +50,13 @@ def part_of(name, rules):
 
 
 def read(path):
-    """Self cost per (function, source file), inclusive cost per call edge, and whether each
-    function ran in the counted loop."""
+    """Self cost per (function, source file, the last file of this crate before it), and
+    inclusive cost per call edge."""
     names = defaultdict(dict)
     self_cost = defaultdict(int)
     edges = defaultdict(int)
     fn = callee = None
-    file = fn_file = None
+    file = fn_file = own = None
     pending_call = False
 
     def name(kind, text):
@@ -78,7 +80,7 @@ def read(path):
                 file = name("fl", rest)
             elif head == "fn":
                 fn = name("fn", rest)
-                file = fn_file
+                file, own = fn_file, None
             elif head in ("cfi", "cfl"):
                 name("fl", rest)
             elif head == "cfn":
@@ -92,7 +94,9 @@ def read(path):
                     edges[(fn, callee)] += cost
                     pending_call = False
                 else:
-                    self_cost[(fn, file)] += cost
+                    if re.search(SPLIT, fn) and part_of(file or "", FILES):
+                        own = file
+                    self_cost[(fn, file, own)] += cost
     return self_cost, edges
 
 
@@ -101,14 +105,16 @@ def main():
     least = float(sys.argv[3]) if len(sys.argv) > 3 else 20
     self_cost, edges = read(path)
     total = sum(self_cost.values())
-    ran = {fn for (fn, _), c in self_cost.items() if c}
+    ran = {fn for (fn, _, _), c in self_cost.items() if c}
 
     by_part = defaultdict(int)
     by_function = defaultdict(int)
-    for (fn, file), cost in self_cost.items():
+    for (fn, file, own), cost in self_cost.items():
         part = part_of(fn, PARTS)
         if part:
-            by_part[part_of(file or "", FILES) or part] += cost
+            if re.search(SPLIT, fn):
+                part = part_of(file or "", FILES) or part_of(own or "", FILES) or part
+            by_part[part] += cost
             by_function[fn] += cost
     for (caller, callee), cost in edges.items():
         part = part_of(caller, PARTS)
