@@ -7,9 +7,10 @@ Usage: callgrind_parts.py FILE REQUESTS [MIN]  (functions below MIN per request 
 Each function of the count either has a part of its own (PARTS, by name) or is a helper: the
 standard library's generics, malloc/free/memcpy, the dependencies. A helper's cost, with all it
 calls, goes to the part of the function that called it (so malloc goes to whoever allocated).
-normalize_view inlines the JSON pass: its lines are split by source file (FILES), and the
-standard library's lines inlined there go with the last line of this crate before them (callgrind
-lists a function's lines in address order, and inlined code sits in its caller's).
+normalize_view inlines the JSON pass: its lines, and the calls made from them, are split by source
+file (FILES), and the standard library's lines inlined there go with the last line of this crate
+before them (callgrind lists a function's lines in address order, and inlined code sits in its
+caller's).
 """
 
 import re
@@ -28,7 +29,7 @@ RESULT = "the result JSON of the C ABI (write.rs, result.rs, ffi.rs)"
 # First match wins: function name (as callgrind demangles it) -> part.
 PARTS = [
     (r"^sha2::sha256::(compress|soft)", SHA),
-    (r"^everifin_webhook::(scan|parse)::|^simdutf8::", JSON),
+    (r"^everifin_webhook::(scan|parse)::", JSON),
     (r"into_event|::to_info|drop_in_place<.*(Verified|normalize::Event>|SignatureInfo>)", OWNED),
     (r"^everifin_webhook::(normalize|outcome)::", NORMALIZE),
     (r"^everifin_webhook::verify::(mac_over|compute_mac)|^(hmac|digest|block_buffer)::", HMAC),
@@ -51,7 +52,7 @@ def part_of(name, rules):
 
 def read(path):
     """Self cost per (function, source file, the last file of this crate before it), and
-    inclusive cost per call edge."""
+    inclusive cost per (caller, callee, source file and last file of the call)."""
     names = defaultdict(dict)
     self_cost = defaultdict(int)
     edges = defaultdict(int)
@@ -90,12 +91,12 @@ def read(path):
             elif line[0] in "0123456789+-*":
                 fields = line.split()
                 cost = int(fields[1]) if len(fields) > 1 else 0
+                if re.search(SPLIT, fn) and part_of(file or "", FILES):
+                    own = file
                 if pending_call:
-                    edges[(fn, callee)] += cost
+                    edges[(fn, callee, file, own)] += cost
                     pending_call = False
                 else:
-                    if re.search(SPLIT, fn) and part_of(file or "", FILES):
-                        own = file
                     self_cost[(fn, file, own)] += cost
     return self_cost, edges
 
@@ -109,15 +110,19 @@ def main():
 
     by_part = defaultdict(int)
     by_function = defaultdict(int)
-    for (fn, file, own), cost in self_cost.items():
+    def part_at(fn, file, own):
         part = part_of(fn, PARTS)
+        if part and re.search(SPLIT, fn):
+            return part_of(file or "", FILES) or part_of(own or "", FILES) or part
+        return part
+
+    for (fn, file, own), cost in self_cost.items():
+        part = part_at(fn, file, own)
         if part:
-            if re.search(SPLIT, fn):
-                part = part_of(file or "", FILES) or part_of(own or "", FILES) or part
             by_part[part] += cost
             by_function[fn] += cost
-    for (caller, callee), cost in edges.items():
-        part = part_of(caller, PARTS)
+    for (caller, callee, file, own), cost in edges.items():
+        part = part_at(caller, file, own)
         # Calls into the counted loop from outside it are not part of a request.
         if caller in ran and part and not part_of(callee, PARTS):
             by_part[part] += cost
