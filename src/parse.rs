@@ -108,7 +108,7 @@ impl<'a> Fields<'a> {
 
     /// Keeps `value` if `key` is one of the known keys (the last duplicate wins); `plain`: it is
     /// a string without escapes.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn set(&mut self, key: &[u8], value: &'a str, plain: bool) {
         if let Some(i) = self.keys.index(key) {
             self.values[i] = Some(value);
