@@ -7,8 +7,8 @@ Usage: callgrind_parts.py FILE REQUESTS [MIN]  (functions below MIN per request 
 Each function of the count either has a part of its own (PARTS, by name) or is a helper: the
 standard library's generics, malloc/free/memcpy, the dependencies. A helper's cost, with all it
 calls, goes to the part of the function that called it (so malloc goes to whoever allocated).
-normalize_view inlines the JSON pass: its lines, and the calls made from them, are split by source
-file (FILES), and the standard library's lines inlined there go with the last line of this crate
+A few functions inline other steps (SPLIT): their lines, and the calls made from them, are split by
+source file; in normalize_view the standard library's lines go with the last line of this crate
 before them (callgrind lists a function's lines in address order, and inlined code sits in its
 caller's).
 """
@@ -20,10 +20,10 @@ from collections import defaultdict
 SHA = "SHA-256 (sha2's compress, software under valgrind)"
 JSON = "parse: UTF-8 check, strict JSON pass, keeping the members (parse.rs, scan.rs)"
 NORMALIZE = "normalize: fallbacks, UUIDs, the event's timestamp, entity, outcome"
-OWNED = "owned results: Event and SignatureInfo strings allocated, copied, freed"
+OWNED = "owned results: Event and SignatureInfo strings allocated, copied, freed; moves"
 SIGNATURE = "Signature header, its timestamp, MAC compare (verify.rs)"
 HMAC = "HMAC around SHA-256: keyed state copied, buffered, finalized, wiped"
-ENTRY = "the entry point: moves between the steps (verifier.rs), the loop"
+ENTRY = "the entry point (verifier.rs), the loop"
 RESULT = "the result JSON of the C ABI (write.rs, result.rs, ffi.rs)"
 
 # First match wins: function name (as callgrind demangles it) -> part.
@@ -35,15 +35,27 @@ PARTS = [
     (r"^everifin_webhook::verify::(mac_over|compute_mac)|^(hmac|digest|block_buffer)::", HMAC),
     (r"^everifin_webhook::verify::", SIGNATURE),
     (r"^everifin_webhook::(write|result|ffi)::|^evf_|ffi_requests", RESULT),
+    (r"^everifin_webhook::verifier::Verifier::process$", OWNED),
     (r"^everifin_webhook::verifier::|process_requests", ENTRY),
 ]
-# Functions whose lines are split by source file, and the parts of those files.
-SPLIT = r"^everifin_webhook::normalize::normalize_(view|body)"
-FILES = [
-    (r"/src/(scan|parse)\.rs$", JSON),
-    (r"/src/(normalize|outcome)\.rs$", NORMALIZE),
-    (r"/src/verify\.rs$", SIGNATURE),
+# Functions whose lines (and the calls made from them) are split by source file: (function,
+# [(file, part)], whether the standard library's lines go with the line of this crate before them
+# rather than with the function's part). normalize_view inlines the JSON pass; Verifier::process
+# builds the owned results.
+SPLIT = [
+    (r"^everifin_webhook::normalize::normalize_(view|body)", [
+        (r"/src/(scan|parse)\.rs$", JSON),
+        (r"/src/(normalize|outcome)\.rs$", NORMALIZE),
+    ], True),
+    (r"^everifin_webhook::verifier::Verifier::process$", [
+        (r"/src/verifier\.rs$", ENTRY),
+    ], False),
 ]
+
+
+def split_of(fn):
+    return next(((files, inherit) for pattern, files, inherit in SPLIT if re.search(pattern, fn)),
+                (None, False))
 
 
 def part_of(name, rules):
@@ -91,7 +103,8 @@ def read(path):
             elif line[0] in "0123456789+-*":
                 fields = line.split()
                 cost = int(fields[1]) if len(fields) > 1 else 0
-                if re.search(SPLIT, fn) and part_of(file or "", FILES):
+                files, inherit = split_of(fn)
+                if inherit and part_of(file or "", files):
                     own = file
                 if pending_call:
                     edges[(fn, callee, file, own)] += cost
@@ -112,8 +125,9 @@ def main():
     by_function = defaultdict(int)
     def part_at(fn, file, own):
         part = part_of(fn, PARTS)
-        if part and re.search(SPLIT, fn):
-            return part_of(file or "", FILES) or part_of(own or "", FILES) or part
+        files, _ = split_of(fn)
+        if part and files:
+            return part_of(file or "", files) or part_of(own or "", files) or part
         return part
 
     for (fn, file, own), cost in self_cost.items():
