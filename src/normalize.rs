@@ -132,7 +132,9 @@ pub(crate) struct EventView<'a> {
 }
 
 impl EventView<'_> {
-    /// The owned event (every borrowed string copied once, `hookData` included).
+    /// The owned event (every borrowed string copied once, `hookData` included). Inlined: the
+    /// view is large, and a call would copy it once more.
+    #[inline(always)]
     pub(crate) fn into_event(self) -> Event {
         let owned = |s: Option<Cow<str>>| s.map(Cow::into_owned);
         Event {
