@@ -30,7 +30,7 @@ pub fn parse_utc_ms(s: &str) -> Result<i64, TimestampError> {
     let second = digits(&b[17..19]).ok_or(FORM)?;
 
     let mut rest = &b[19..];
-    let mut nanos = 0u32;
+    let mut millis = 0;
     if let Some(after_dot) = rest.strip_prefix(b".") {
         let n = after_dot.iter().take_while(|c| c.is_ascii_digit()).count();
         if n == 0 || n > 9 {
@@ -38,8 +38,9 @@ pub fn parse_utc_ms(s: &str) -> Result<i64, TimestampError> {
                 "needs 1 to 9 digits after the decimal point",
             ));
         }
-        let frac = digits(&after_dot[..n]).ok_or(FORM)?;
-        nanos = frac * 10u32.pow(9 - n as u32);
+        // Milliseconds: the first three digits (padded), the others truncated.
+        let first = digits(&after_dot[..n.min(3)]).ok_or(FORM)?;
+        millis = first * [100, 10, 1][n.min(3) - 1];
         rest = &after_dot[n..];
     }
     match rest {
@@ -60,7 +61,7 @@ pub fn parse_utc_ms(s: &str) -> Result<i64, TimestampError> {
     }
     let seconds =
         days_from_civil(year, month, day) * 86_400 + i64::from(hour * 3600 + minute * 60 + second);
-    Ok(seconds * 1000 + i64::from(nanos / 1_000_000))
+    Ok(seconds * 1000 + i64::from(millis))
 }
 
 /// Days in `month` (1-12) of `year` (proleptic Gregorian).
