@@ -131,6 +131,7 @@ impl<'a> Fields<'a> {
     }
 
     /// Whether the object has member `key` (one of the known keys), whatever its value.
+    #[inline(always)]
     pub(crate) fn contains(&self, key: &str) -> bool {
         self.get(key).is_some()
     }
