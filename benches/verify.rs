@@ -24,13 +24,9 @@ use sha2::Sha256;
 mod counting;
 use counting::{adversarial_body, peak_extra};
 
-const SECRET: &str = "bench-hook-secret-3f9a";
-const TS: &str = "2024-05-07T14:49:55.887Z";
-const NOW: i64 = 1_715_093_396_000;
-
-fn typical_body() -> String {
-    r#"{"eventId":"c2949dfe-4585-46eb-9213-35f0f7faf055","eventType":"payment.statusChange","eventTimestamp":"2024-05-07T14:49:55.884Z","data":{"paymentId":"da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e21","orderId":"8840d948-12da-4ca1-8269-3cfdc10b73bc","status":"BOOKED","instructionId":"302d7603-f5ce-45fb-82b3-a1a90ee26aca","hookData":{"customId":12341234,"note":"order x54352"}}}"#.to_owned()
-}
+#[path = "../tests/support/typical.rs"]
+mod typical;
+use typical::{typical_body, NOW, SECRET, TS};
 
 /// An event of exactly `size` bytes: its hookData carries an array of order lines.
 fn large_body(size: usize) -> String {

@@ -91,6 +91,7 @@ impl<'a> Scanner<'a> {
     /// Skips the member value at the current position and keeps its text in `fields` when `key`
     /// is one of theirs (a value starts and ends on UTF-8 boundaries: its first byte and just
     /// after its last are ASCII).
+    #[inline(always)]
     fn keep(&mut self, fields: &mut Fields<'a>, key: &[u8]) -> Option<()> {
         let start = self.i;
         let plain = if self.peek()? == b'"' {

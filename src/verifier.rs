@@ -46,11 +46,25 @@ impl Verifier {
         signature_header: &[u8],
         now_ms: i64,
     ) -> Result<Verified, Error> {
-        let (signature, event) = self.process_view(body, signature_header, now_ms)?;
-        Ok(Verified {
-            signature: signature.to_info(),
-            event: event.into_event(),
-        })
+        // Not through process_view: the owned results are made as each step ends, without
+        // moving the two large views out of it first.
+        let o = &self.options;
+        check_body_size(body, o)?;
+        let signature = verify::verify(
+            signature_header,
+            body,
+            &o.secrets,
+            o.tolerance_seconds,
+            resolve_now(now_ms),
+        )?
+        .to_info();
+        match normalize::normalize_view(body, o) {
+            Ok(event) => Ok(Verified {
+                signature,
+                event: event.into_event(),
+            }),
+            Err(e) => Err(e.with_signature(&signature)),
+        }
     }
 
     /// [`Verifier::process`] without copying: the signature borrows from the header, the event
@@ -65,21 +79,25 @@ impl Verifier {
     ) -> Result<(SignatureView<'a>, EventView<'a>), Error> {
         let o = &self.options;
         check_body_size(body, o)?;
-        let now_ms = if now_ms == 0 {
-            timestamp::now_ms()
-        } else {
-            now_ms
-        };
         let signature = verify::verify(
             signature_header,
             body,
             &o.secrets,
             o.tolerance_seconds,
-            now_ms,
+            resolve_now(now_ms),
         )?;
         let event = normalize::normalize_view(body, o)
             .map_err(|e| e.with_signature(&signature.to_info()))?;
         Ok((signature, event))
+    }
+}
+
+/// `now_ms` as given, or the system clock for 0.
+fn resolve_now(now_ms: i64) -> i64 {
+    if now_ms == 0 {
+        timestamp::now_ms()
+    } else {
+        now_ms
     }
 }
 
@@ -116,10 +134,5 @@ pub fn sign(
     now_ms: i64,
 ) -> Result<String, Error> {
     let secrets = parse_secrets(secrets_json, "secrets")?;
-    let now_ms = if now_ms == 0 {
-        timestamp::now_ms()
-    } else {
-        now_ms
-    };
-    verify::sign(body, timestamp, &secrets, now_ms)
+    verify::sign(body, timestamp, &secrets, resolve_now(now_ms))
 }
