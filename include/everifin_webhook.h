@@ -102,7 +102,9 @@ typedef int32_t evf_status;
 #define EVF_ERR_BODY_NOT_UTF8 21
 
 /**
- * The body is not JSON (or nests deeper than 64 levels).
+ * The body is not strict JSON: a syntax error (a leading UTF-8 byte-order mark included), nesting
+ * deeper than 64 levels, a lone surrogate escape (`\uD800` without its pair), or a number beyond
+ * the range of a 64-bit float.
  */
 #define EVF_ERR_BODY_NOT_JSON 22
 
@@ -207,8 +209,13 @@ struct evf_result *evf_verifier_process(const struct evf_verifier *verifier,
  * Returns the length in bytes of the result JSON (not NUL-terminated; its `status` says how the
  * request went). The JSON is written to `out` only when it fits (`length <= out_cap`); otherwise
  * nothing is written and the caller may call again with a buffer of that length, or call
- * `evf_verifier_process`. `out` may be NULL when `out_cap` is 0. A NULL `verifier`, or a NULL
- * input with a non-zero length, gives the `NULL_ARGUMENT` result; a caught panic, `INTERNAL`.
+ * `evf_verifier_process`. `out` may be NULL when `out_cap` is 0 (to ask for the length). A NULL
+ * `verifier`, or a NULL input with a non-zero length, gives the `NULL_ARGUMENT` result; a caught
+ * panic, `INTERNAL`.
+ *
+ * A NULL `out` with a non-zero `out_cap` is `EVF_ERR_NULL_ARGUMENT` too, but that result has
+ * nowhere to go: the call returns 0 (no result JSON is empty, so 0 is never a length), processes
+ * nothing and writes nothing.
  *
  * # Safety
  * As [`evf_verifier_process`]; and `out` must be NULL or point to `out_cap` writable bytes that
@@ -226,7 +233,10 @@ size_t evf_verifier_process_into(const struct evf_verifier *verifier,
 /**
  * Validates and normalizes a body without checking any signature (for bodies verified elsewhere
  * and for tests). `options_json` may be empty (defaults); `secrets` in it are validated as for a
- * verifier (`EVF_ERR_INVALID_OPTIONS` when malformed) and otherwise unused.
+ * verifier (`EVF_ERR_INVALID_OPTIONS` when malformed) and otherwise unused. The checks of
+ * `evf_verifier_process` that are not about the signature apply, in its order: first the size
+ * limit, a body longer than `maxBodyBytes` (default 1048576) being `EVF_ERR_BODY_TOO_LARGE` (HTTP
+ * 413) before it is read, then UTF-8, JSON and the event.
  *
  * Never NULL; free the result with `evf_result_free`. `EVF_ERR_NULL_ARGUMENT` when `body` or
  * `options_json` is NULL with a non-zero length.
@@ -243,7 +253,9 @@ struct evf_result *evf_normalize(const char *body,
  * Decides what to do with an event (a normalized event, or a whole process/normalize result:
  * the object, or the compact array of the option `compactResult`, layout version 1; another
  * layout version is `EVENT_INVALID`, saying so) given the order's stored state (`{}` or empty
- * for a new order). Both forms of a result give the same decision. The result holds `decision`
+ * for a new order). An empty `event_json` (length 0) is read as `{}`, so it is `EVENT_INVALID`
+ * with the field `eventId`; text that is not JSON (whitespace only included) is `EVENT_INVALID`
+ * with the field `""`. Both forms of a result give the same decision. The result holds `decision`
  * (`action` apply/skip, `reason`, the order's `orderOutcome` and the shop states `suggested` for
  * it) and the `state` to store.
  *

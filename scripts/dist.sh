@@ -54,10 +54,16 @@ SDK_NAME="everifin-webhook-$VERSION-$TRIPLE"
 # (tests/dist/check_links.py, in make test-dist).
 SDK_LINKED_DOCS=(docs/behaviour.md docs/cli.md docs/design.md docs/performance.md docs/release.md
   tests/vectors/README.md tests/vectors/statuses.json bindings/php/README.md bindings/python/README.md)
+# Also in share/doc/everifin-webhook/, at the same paths: the shared test vectors (docs/design.md
+# "Shared test vectors": what a binding written against the header alone runs) and the changelog.
+SDK_MORE_DOCS=(CHANGELOG.md)
+for f in "$ROOT"/tests/vectors/*.json; do
+  case "${f##*/}" in statuses.json) ;; *) SDK_MORE_DOCS+=("tests/vectors/${f##*/}");; esac
+done
 # What the SDK tarball is built from: newer files than the tarball make `make install` rebuild it.
 # (scenarios/: the command embeds them.)
 SDK_SOURCES=(src include build.rs Cargo.toml Cargo.lock packaging/c scripts/dist.sh README.md
-  scenarios LICENSE-MIT LICENSE-APACHE "${SDK_LINKED_DOCS[@]}")
+  scenarios LICENSE-MIT LICENSE-APACHE "${SDK_LINKED_DOCS[@]}" "${SDK_MORE_DOCS[@]}")
 
 case "${what[*]}" in
   sdk-path) echo "$DIST/$SDK_NAME.tar.gz"; exit 0;;
@@ -118,7 +124,7 @@ stage_sdk() {
   install -m 0644 packaging/c/README.md "$dest/share/doc/everifin-webhook/README.md"
   install -m 0644 README.md "$dest/share/doc/everifin-webhook/README-project.md"
   local doc
-  for doc in "${SDK_LINKED_DOCS[@]}"; do
+  for doc in "${SDK_LINKED_DOCS[@]}" "${SDK_MORE_DOCS[@]}"; do
     install -D -m 0644 "$doc" "$dest/share/doc/everifin-webhook/$doc"
   done
   local lic found=0

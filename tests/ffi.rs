@@ -189,6 +189,47 @@ fn every_input_pointer_null_with_a_length_is_null_argument() {
     }
 }
 
+/// `evf_verifier_process_into` has no result to carry `NULL_ARGUMENT` when its `out` is NULL with
+/// a non-zero `out_cap`: it returns 0 (never the length of a result) and processes nothing. NULL
+/// with `out_cap` 0 asks for the length; NULL inputs are the `NULL_ARGUMENT` result, written out.
+#[test]
+fn process_into_with_a_null_out_and_a_capacity_returns_0() {
+    unsafe {
+        let v = verifier();
+        let hdr = header();
+        let (b, bl, h, hl) = (s(BODY), BODY.len(), s(&hdr), hdr.len());
+        let r = evf_verifier_process(v, b, bl, h, hl, NOW);
+        assert_eq!(evf_result_status(r), EVF_OK);
+        let len = evf_result_json_len(r);
+        let (_, object) = take(r);
+        let into = |out: *mut c_char, cap: usize| {
+            evf_verifier_process_into(v, b, bl, h, hl, NOW, out, cap)
+        };
+        assert_eq!(into(ptr::null_mut(), 100_000), 0);
+        assert_eq!(into(ptr::null_mut(), 1), 0);
+        assert_eq!(into(ptr::null_mut(), usize::MAX), 0);
+        assert_eq!(
+            into(ptr::null_mut(), 0),
+            len,
+            "NULL with 0 asks for the length"
+        );
+        let mut buf = vec![0u8; len];
+        assert_eq!(into(buf.as_mut_ptr().cast(), len), len);
+        assert_eq!(
+            serde_json::from_slice::<serde_json::Value>(&buf).unwrap(),
+            object
+        );
+        // A NULL input with a length: the NULL_ARGUMENT result, in the buffer.
+        let mut buf = vec![0u8; 4096];
+        let n =
+            evf_verifier_process_into(v, ptr::null(), 1, h, hl, NOW, buf.as_mut_ptr().cast(), 4096);
+        let json: serde_json::Value = serde_json::from_slice(&buf[..n]).unwrap();
+        assert_eq!(json["status"], "NULL_ARGUMENT", "{json}");
+        assert_eq!(json["message"], "body is NULL");
+        evf_verifier_free(v);
+    }
+}
+
 #[test]
 fn versions_and_status_names() {
     let version = unsafe { CStr::from_ptr(evf_version()) }.to_str().unwrap();

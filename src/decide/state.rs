@@ -169,9 +169,28 @@ fn event_object(json: &[u8]) -> Result<Map<String, Value>, Error> {
     }
 }
 
+/// Whether `v` is an integer outside the range of `i64` (`2**70`, `-2**64`): serde_json reads
+/// one as a `u64` up to `u64::MAX`, and beyond that as a whole `f64` of magnitude `2**63` or more.
+fn integer_beyond_i64(v: &Value) -> bool {
+    match v {
+        Value::Number(n) if n.is_u64() => n.as_i64().is_none(),
+        Value::Number(n) if n.is_f64() => n
+            .as_f64()
+            .is_some_and(|f| f.fract() == 0.0 && f.abs() >= 9_223_372_036_854_775_808.0),
+        _ => false,
+    }
+}
+
 /// A compact process result's members by name: layout version 1 only, with all its members.
 fn compact_members(items: Vec<Value>) -> Result<Map<String, Value>, Error> {
-    let Some(version) = items.first().and_then(Value::as_i64) else {
+    let first = items.first();
+    if first.is_some_and(integer_beyond_i64) {
+        return Err(Error::event(
+            "",
+            "the event is a compact result of a layout version beyond a 64-bit integer; this library reads version 1",
+        ));
+    }
+    let Some(version) = first.and_then(Value::as_i64) else {
         return Err(Error::event(
             "",
             "the event is an array but not a compact process result (its first member must be the layout version, an integer)",

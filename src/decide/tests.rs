@@ -319,7 +319,8 @@ fn a_compact_process_result_decides_as_its_object_result() {
 
 #[test]
 fn a_compact_result_of_another_layout_or_shape_is_event_invalid() {
-    let cases: [(Vec<u8>, &str); 6] = [
+    let beyond = "a layout version beyond a 64-bit integer; this library reads version 1";
+    let cases: [(Vec<u8>, &str); 10] = [
         (
             compact_booked(2.into(), "e1", 100, &[]),
             "the event is a compact result of layout version 2; this library reads version 1",
@@ -340,6 +341,13 @@ fn a_compact_result_of_another_layout_or_shape_is_event_invalid() {
         (
             compact_booked(serde_json::json!(1.0), "e1", 100, &[]),
             "not a compact process result",
+        ),
+        (b"[1180591620717411303424,1]".to_vec(), beyond),
+        (b"[18446744073709551615,1]".to_vec(), beyond),
+        (b"[-9223372036854775809,1]".to_vec(), beyond),
+        (
+            b"[-9223372036854775808,1]".to_vec(),
+            "layout version -9223372036854775808; this library reads version 1",
         ),
     ];
     for (json, message) in cases {

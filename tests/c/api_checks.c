@@ -645,6 +645,17 @@ static void check_process_into(void)
                                 hdr, strlen(hdr));
         check_process_into_case("process_into: a NULL body with a length is NULL_ARGUMENT", v, NULL,
                                 blen, hdr, strlen(hdr));
+        /* A NULL out with a capacity is NULL_ARGUMENT, whose result has nowhere to go: 0 (a result
+         * is never empty), and nothing processed. */
+        check_true("process_into: NULL out with capacity 4096 returns 0",
+                   evf_verifier_process_into(v, BODY, blen, hdr, strlen(hdr), NOW_MS, NULL, 4096) == 0,
+                   "a length was returned for a buffer that does not exist");
+        check_true("process_into: NULL out with capacity 1 returns 0",
+                   evf_verifier_process_into(compact, BODY, blen, hdr, strlen(hdr), NOW_MS, NULL, 1) == 0,
+                   "a length was returned for a buffer that does not exist");
+        check_true("process_into: NULL out with capacity SIZE_MAX returns 0",
+                   evf_verifier_process_into(NULL, NULL, 1, NULL, 1, NOW_MS, NULL, (size_t)-1) == 0,
+                   "a length was returned for a buffer that does not exist");
     }
     evf_verifier_free(v);
     evf_verifier_free(compact);

@@ -105,6 +105,19 @@ sdk_layout() {
   for f in LICENSE-MIT LICENSE-APACHE; do
     if [ -f "$f" ]; then [ -f "$p/share/doc/everifin-webhook/$f" ] || { echo "$f is not in the SDK"; ok=1; }; fi
   done
+  # The changelog and the shared test vectors (docs/design.md "Shared test vectors"), byte for byte
+  # those of the repository: every case file, the status table and their README, nothing else.
+  local doc="$p/share/doc/everifin-webhook"
+  cmp -s "$doc/CHANGELOG.md" CHANGELOG.md || { echo "CHANGELOG.md is missing from the SDK or differs"; ok=1; }
+  local repo_vectors shipped_vectors
+  repo_vectors="$(cd tests/vectors && ls -1 README.md ./*.json | sed 's|^\./||' | LC_ALL=C sort | paste -sd' ')"
+  shipped_vectors="$(cd "$doc/tests/vectors" 2>/dev/null && ls -1A | LC_ALL=C sort | paste -sd' ')"
+  echo "vectors: $shipped_vectors"
+  [ "$shipped_vectors" = "$repo_vectors" ] || { echo "the SDK's tests/vectors/ holds '$shipped_vectors', the repository '$repo_vectors'"; ok=1; }
+  for f in $repo_vectors; do
+    cmp -s "$doc/tests/vectors/$f" "tests/vectors/$f" || { echo "tests/vectors/$f in the SDK differs from the repository's"; ok=1; }
+  done
+  [ "$(echo "$repo_vectors" | wc -w)" -ge 9 ] || { echo "too few vector files: $repo_vectors"; ok=1; }
   return $ok
 }
 

@@ -101,10 +101,41 @@ def run_raw(case: Dict[str, Any]) -> ew.RawResult:
     raise AssertionError(f"unknown function {fn!r}")
 
 
+# The compact process result (option compactResult, docs/design.md "Compact process result"):
+# its members by their names in the object result.
+COMPACT_V1 = ["layoutVersion", "signature.timestamp", "signature.key", "signature.secretIndex",
+              "signature.ageMs", "eventId", "eventType", "eventTimestamp", "eventTimestampMs", "entity",
+              "entityId", "paymentId", "refundId", "orderId", "instructionId", "externalId", "status",
+              "statusKnown", "final", "outcome", "reasonCode", "legacyFields", "hookDataOffset",
+              "hookDataLength", "suggested"]  # fmt: skip
+
+
+def expand_compact(array: List[Any], body: bytes) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+    """(event, signature) of a compact process result, hookData decoded from its range in body."""
+    m = dict(zip(COMPACT_V1, array))
+    at, n = m["hookDataOffset"], m["hookDataLength"]
+    hook = None if at is None else json.loads(body[at : at + n].decode("utf-8"))
+    event: Dict[str, Any] = {"schemaVersion": 1}
+    for key in ("eventId", "eventType", "eventTimestamp", "eventTimestampMs", "entity", "entityId",
+                "paymentId", "refundId", "orderId", "instructionId", "externalId", "status",
+                "statusKnown", "final", "outcome", "reasonCode"):  # fmt: skip
+        event[key] = m[key]
+    event.update(hookData=hook, legacyFields=m["legacyFields"], suggested=m["suggested"])
+    sig = {k: m["signature." + k] for k in ("timestamp", "key", "secretIndex", "ageMs")}
+    return event, sig
+
+
 @pytest.mark.parametrize("file,case", CASES)
 def test_vector_raw(file: str, case: Dict[str, Any]) -> None:
     expect = case["expect"]
     result = run_raw(case)
+    if "compact" in expect:
+        # a success as the compact array: exactly the expected one
+        assert result.code == STATUS_CODES["OK"] == 0
+        assert json.loads(result.text) == expect["compact"], result.text
+        for secret in case_secrets(case):
+            assert secret not in result.text, "a secret appears in the result"
+        return
     data = result.data  # one JSON object
     assert isinstance(data, dict)
     assert data["status"] == expect["status"], data
@@ -205,6 +236,12 @@ def test_vector_typed(file: str, case: Dict[str, Any]) -> None:
         return
     assert kind == "ok", f"expected OK, got {value!r}"
     fn = case["function"]
+    if "compact" in expect:
+        # The typed API answers the Event the compact array stands for.
+        want_event, want_sig = expand_compact(expect["compact"], body_of(case))
+        assert value.to_dict() == want_event
+        assert value.signature is not None and value.signature.to_dict() == want_sig
+        return
     if fn in ("process", "normalize"):
         event: ew.Event = value
         if "event" in expect:

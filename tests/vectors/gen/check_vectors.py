@@ -36,7 +36,7 @@ INPUTS = {
     "sign": ({"timestamp", "secrets", "secretsRaw"}, True),
 }
 EXPECT_KEYS = {
-    "process": {"status", "httpStatus", "field", "event", "signature"},
+    "process": {"status", "httpStatus", "field", "event", "signature", "compact"},
     "normalize": {"status", "httpStatus", "field", "event", "signature"},
     "decide": {"status", "httpStatus", "field", "decision", "state", "resultContains"},
     "sign": {"status", "httpStatus", "header"},
@@ -54,6 +54,11 @@ OUTCOMES = {"pending", "authorized", "partially_paid", "paid", "failed", "expire
             "refund_pending", "refunded", "refund_failed", "unknown"}
 ENTITIES = {"payment", "refund", "order", "unknown"}
 SIG_KEYS = ["timestamp", "key", "secretIndex", "ageMs"]
+# The compact process result, layout version 1 (docs/design.md "Compact process result").
+COMPACT_V1 = ["layoutVersion", "signature.timestamp", "signature.key", "signature.secretIndex", "signature.ageMs",
+              "eventId", "eventType", "eventTimestamp", "eventTimestampMs", "entity", "entityId", "paymentId",
+              "refundId", "orderId", "instructionId", "externalId", "status", "statusKnown", "final", "outcome",
+              "reasonCode", "legacyFields", "hookDataOffset", "hookDataLength", "suggested"]
 WS = " \t\r\n"
 
 
@@ -193,6 +198,30 @@ class Checker:
             if not isinstance(r, dict) or list(r) != RECORD_KEYS:
                 self.bad(w, "each record of entities has exactly the keys %s in order" % RECORD_KEYS)
 
+    def check_compact(self, w, c, a):
+        """The compact array: layout version 1, its members typed as in the event, hookData's range
+        inside the body and holding one JSON value."""
+        if not (isinstance(a, list) and len(a) == len(COMPACT_V1)):
+            return self.bad(w, "expect.compact must be an array of %d members" % len(COMPACT_V1))
+        m = dict(zip(COMPACT_V1, a))
+        if m["layoutVersion"] != 1 or not is_int(m["layoutVersion"]):
+            self.bad(w, "compact layout version must be 1")
+        self.check_signature_obj(w, {k: m["signature." + k] for k in SIG_KEYS})
+        event = {k: m.get(k) for k in EVENT_KEYS}
+        event.update(schemaVersion=1, hookData=None)
+        self.check_event(w, event)
+        at, n = m["hookDataOffset"], m["hookDataLength"]
+        if (at is None) != (n is None):
+            return self.bad(w, "hookDataOffset and hookDataLength are both null or both integers")
+        if at is not None:
+            body = body_bytes(c)
+            if not (is_int(at) and is_int(n) and at >= 0 and n > 0 and at + n <= len(body)):
+                return self.bad(w, "hookData's range is not inside the body")
+            try:
+                json.loads(body[at:at + n].decode("utf-8"))
+            except ValueError:
+                self.bad(w, "hookData's range does not hold one JSON value")
+
     # -- signed process cases -------------------------------------------------------------------
     def check_hmac(self, w, c):
         """A signature expectation must agree with an independent HMAC over the case's inputs."""
@@ -216,6 +245,8 @@ class Checker:
             if match:
                 break
         sig = exp.get("signature", "absent")
+        if isinstance(exp.get("compact"), list) and len(exp["compact"]) == len(COMPACT_V1):
+            sig = {"key": exp["compact"][2], "secretIndex": exp["compact"][3]}
         if isinstance(sig, dict):
             if match is None:
                 self.bad(w, "expects an authentic signature but no vN matches")
@@ -284,7 +315,17 @@ class Checker:
                 self.bad(w, "field only for EVENT_INVALID, as a string")
         elif st == "EVENT_INVALID" and fn in ("process", "normalize"):
             self.bad(w, "EVENT_INVALID needs a field")
-        if fn in ("process", "normalize"):
+        compact_option = fn == "process" and isinstance(c.get("options"), dict) and \
+            c["options"].get("compactResult") is True
+        if "compact" in exp:
+            if not (ok and compact_option) or "event" in exp or "signature" in exp:
+                self.bad(w, "compact only for OK process cases with the option compactResult true, "
+                            "without event and signature")
+            elif self.check_body(w, c):
+                self.check_compact(w, c, exp["compact"])
+        elif ok and compact_option:
+            self.bad(w, "an OK case with the option compactResult needs the expected compact array")
+        if fn in ("process", "normalize") and "compact" not in exp:
             if ok and "event" not in exp:
                 self.bad(w, "an OK %s case needs the full expected event" % fn)
             if "event" in exp:
@@ -299,8 +340,8 @@ class Checker:
                                                            "HEADER_TIMESTAMP_INVALID", "SIGNATURE_MISMATCH",
                                                            "BODY_TOO_LARGE", "INVALID_OPTIONS"):
                     self.bad(w, "%s comes before the signature is known: signature must be null" % st)
-            if fn == "process" and body_ok:
-                self.check_hmac(w, c)
+        if fn == "process" and body_ok:
+            self.check_hmac(w, c)
         if fn == "decide":
             if ok and not ("decision" in exp and "state" in exp):
                 self.bad(w, "an OK decide case needs decision and state")
@@ -413,7 +454,8 @@ def main(argv):
     # statuses.json is the status table, not a case file (HTTP above is read from it).
     paths = argv[1:] or sorted(p for p in glob.glob(os.path.join(VECTOR_DIR, "*.json"))
                                if os.path.basename(p) != "statuses.json")
-    expected = {"signature.json", "body.json", "events.json", "options.json", "decide.json", "sign.json"}
+    expected = {"signature.json", "body.json", "events.json", "options.json", "decide.json", "compact.json",
+                "sign.json"}
     ch = Checker()
     if not argv[1:]:
         missing = expected - {os.path.basename(p) for p in paths}

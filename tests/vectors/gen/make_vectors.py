@@ -277,13 +277,16 @@ def proc(name, body=None, *, hdr=_ABSENT, now=NOW, options=_ABSENT, options_raw=
     return c
 
 
-def norm(name, body, exp, *, options=_ABSENT, options_raw=None):
+def norm(name, body, exp, *, options=_ABSENT, options_raw=None, body_parts=None):
     c = {"name": name, "function": "normalize"}
     if options_raw is not None:
         c["optionsRaw"] = options_raw
     elif options is not _ABSENT:
         c["options"] = options
-    c["body"] = body
+    if body_parts is not None:
+        c["bodyParts"] = body_parts
+    else:
+        c["body"] = body
     c["expect"] = exp
     return c
 
@@ -647,6 +650,13 @@ def body_cases():
                   exp=expect("BODY_TOO_LARGE", signature=None)))
     C.append(proc("maxBodyBytes counts bytes, not characters (a JSON string of 62 characters, 122 bytes > 100)",
                   '"%s"' % ("č" * 60), options=small, exp=expect("BODY_TOO_LARGE", signature=None)))
+    # evf_normalize checks no signature but applies the same size limit, first.
+    C.append(norm("normalize: maxBodyBytes 100 applies too (a body of 101 bytes is too large)", note101,
+                  options={"maxBodyBytes": 100}, exp=expect("BODY_TOO_LARGE", signature=None)))
+    C.append(norm("normalize: a body of exactly maxBodyBytes 100 passes the size check (then no eventId)", note100,
+                  options={"maxBodyBytes": 100}, exp=invalid("eventId", signature=None)))
+    C.append(norm("normalize: the default maxBodyBytes 1048576 applies (a body of 1048577 bytes is too large)",
+                  None, body_parts=pad_to(GOOD_BODY, 1048577), exp=expect("BODY_TOO_LARGE", signature=None)))
 
     # UTF-8
     def hexbody(prefix, raw, suffix):
@@ -1276,6 +1286,10 @@ def option_cases():
     opt_fail("suggestedStates value a number",
              {"secrets": [SECRET_PRIMARY], "suggestedStates": {"prestashop": {"paid": 2}}})
     opt_fail("suggestedStates an array", {"secrets": [SECRET_PRIMARY], "suggestedStates": []})
+    opt_fail("compactResult a number (1)", {"secrets": [SECRET_PRIMARY], "compactResult": 1})
+    opt_fail("compactResult a string (\"true\")", {"secrets": [SECRET_PRIMARY], "compactResult": "true"})
+    opt_fail("compactResult null", {"secrets": [SECRET_PRIMARY], "compactResult": None})
+    opt_fail("compactResult an array", {"secrets": [SECRET_PRIMARY], "compactResult": [True]})
 
     # Accepted edge values (verifier)
     C.append(proc("toleranceSeconds 31536000 (one year) is accepted", body,
@@ -1295,6 +1309,18 @@ def option_cases():
                   options={"secrets": [SECRET_PRIMARY], "toleranceSeconds": 300, "confirmedIsPaid": False,
                            "maxBodyBytes": 1048576, "suggestedStates": {}},
                   exp=ok_sig(GOOD_EVENT)))
+    C.append(proc("compactResult false: the result is the object", body,
+                  options={"secrets": [SECRET_PRIMARY], "compactResult": False}, exp=ok_sig(GOOD_EVENT)))
+    # Duplicate keys in the options: the last one wins, as in a body (no error).
+    C.append(proc("duplicate option keys: the last secrets win (the body is signed with it)", body,
+                  options_raw='{"secrets":["%s"],"secrets":["%s"]}' % (SECRET_OTHER_SHOP, SECRET_PRIMARY),
+                  exp=ok_sig(GOOD_EVENT)))
+    C.append(proc("duplicate option keys: the last secrets win (the first one, which signed, is not used)", body,
+                  options_raw='{"secrets":["%s"],"secrets":["%s"]}' % (SECRET_PRIMARY, SECRET_OTHER_SHOP),
+                  exp=expect("SIGNATURE_MISMATCH", signature=None)))
+    C.append(proc("duplicate option keys: the last toleranceSeconds wins (0 turns the check off)", body,
+                  options_raw='{"secrets":["%s"],"toleranceSeconds":300,"toleranceSeconds":0}' % SECRET_PRIMARY,
+                  now=SIG_TS_MS + 3600 * 1000, exp=ok_sig(GOOD_EVENT, now=SIG_TS_MS + 3600 * 1000)))
     C.append(proc("options with surrounding whitespace in optionsRaw", body,
                   options_raw=' \n{"secrets": ["%s"]}\n ' % SECRET_PRIMARY, exp=ok_sig(GOOD_EVENT)))
     C.append(proc("the secret is used exactly: a configured secret with a trailing space does not match", body,
@@ -1957,6 +1983,10 @@ def decide_cases():
     dec("array with the layout version 1.0 (not an integer)", event_raw=compact([1.5] + booked_compact[1:]).replace(
         "[1.5,", "[1.0,", 1), exp=invalid(""))
     dec("empty array", event=[], exp=invalid(""))
+    dec("compact result of layout version 2**70 (beyond a 64-bit integer): not read",
+        event=[2 ** 70] + booked_compact[1:], exp=invalid(""))
+    dec("compact result of layout version 2**64 - 1: not read", event=[2 ** 64 - 1] + booked_compact[1:],
+        exp=invalid(""))
     dec("compact result with eventTimestampMs a string",
         event=[str(v) if i == COMPACT_V1.index("eventTimestampMs") else v for i, v in enumerate(booked_compact)],
         exp=invalid("eventTimestampMs"))
@@ -1970,7 +2000,8 @@ def decide_cases():
 
     # Invalid input
     dec("eventRaw malformed JSON", event_raw='{"eventId": "%s",' % e1, exp=expect("EVENT_INVALID"))
-    dec("eventRaw empty", event_raw="", exp=expect("EVENT_INVALID"))
+    dec("eventRaw empty", event_raw="", exp=invalid("eventId"))  # read as {}: no eventId
+    dec("eventRaw whitespace only: not JSON (not read as {})", event_raw=" \n", exp=invalid(""))
     dec("event without eventId", event={"eventTimestampMs": T1_MS, "status": "BOOKED"}, exp=invalid("eventId"))
     dec("event with eventId a number", event={"eventId": 42, "eventTimestampMs": T1_MS}, exp=invalid("eventId"))
     dec("event without eventTimestampMs", event={"eventId": e1, "status": "BOOKED"}, exp=invalid("eventTimestampMs"))
@@ -2073,6 +2104,111 @@ def sign_cases():
     return C
 
 
+# =============================================================================================
+# compact.json
+
+
+def hook_span(body, value_text, last=False):
+    """(offset, length) in bytes of hookData's value `value_text` in `body`: the text after the
+    first (or last) "hookData" key and its colon, whitespace around the value not included."""
+    b, v, key = body.encode("utf-8"), value_text.encode("utf-8"), b'"hookData"'
+    k = b.rfind(key) if last else b.find(key)
+    assert k >= 0, body
+    i = b.index(v, k + len(key))
+    assert b[k + len(key):i].strip(b" \t\r\n") == b":", (body, value_text)
+    return i, len(v)
+
+
+def compact_cases():
+    C = []
+    opts = {"secrets": [SECRET_PRIMARY], "compactResult": True}
+    authentic = sig_obj(SIG_TS, "v0", 0, NOW)
+
+    def ok(name, body, event, span=(None, None), *, options=opts, sig=authentic, **kw):
+        C.append(proc(name, body, options=options,
+                      exp=expect("OK", compact=compact_result(event, sig, span)), **kw))
+
+    ok("typical body: hookData an object, as its byte range", GOOD_BODY, GOOD_EVENT,
+       hook_span(GOOD_BODY, compact(GOOD_DATA["hookData"])))
+    b = body_of(eid(1001), "payment.statusChange", EVENT_TS, {"paymentId": PAYMENT_A, "status": "SEEN"})
+    ok("no hookData: offset and length null", b,
+       ev(eid(1001), "payment.statusChange", "payment", "SEEN", "pending", False, payment=PAYMENT_A))
+    b = body_of(eid(1002), "payment.statusChange", EVENT_TS, {"paymentId": PAYMENT_A, "status": "BOOKED",
+                                                               "hookData": None})
+    ok("hookData null: offset and length null", b,
+       ev(eid(1002), "payment.statusChange", "payment", "BOOKED", "paid", True, payment=PAYMENT_A))
+    ok("non-ASCII text before hookData: offset and length count bytes", UTF8_BODY, UTF8_EVENT,
+       hook_span(UTF8_BODY, compact(UTF8_DATA["hookData"])))
+    b = ('{"eventId": "%s", "eventType": "payment.statusChange", "eventTimestamp": "%s",\n "data": {\n'
+         '  "paymentId": "%s", "status": "BOOKED",\n  "hookData" :\t12.50 \n }\n}\n' % (eid(1003), EVENT_TS, PAYMENT_A))
+    ok("hookData 12.50 in a pretty-printed body: the range is its exact text, no whitespace", b,
+       ev(eid(1003), "payment.statusChange", "payment", "BOOKED", "paid", True, payment=PAYMENT_A),
+       hook_span(b, "12.50"))
+    b = body_of(eid(1004), "payment.statusChange", EVENT_TS, {"paymentId": PAYMENT_A, "status": "BOOKED",
+                                                               "hookData": False})
+    ok("hookData false is a value: its range, not null", b,
+       ev(eid(1004), "payment.statusChange", "payment", "BOOKED", "paid", True, payment=PAYMENT_A),
+       hook_span(b, "false"))
+    i, j = eid(1005), eid(1006)
+    b = ('{"eventId":"%s","eventType":"payment.statusChange","eventTimestamp":"%s","eventId":"%s",'
+         '"data":{"paymentId":"%s","status":"PROCESSING","hookData":{"a":1},"status":"BOOKED",'
+         '"hookData":["č",2]}}' % (i, EVENT_TS, j, PAYMENT_A))
+    ok("duplicate keys: the last eventId, status and hookData win", b,
+       ev(j, "payment.statusChange", "payment", "BOOKED", "paid", True, payment=PAYMENT_A),
+       hook_span(b, '["č",2]', last=True))
+    b = ('{"eventId":"%s","eventType":"payment.statusChange","eventTimestamp":"%s",'
+         '"data":{"paymentId":"%s","status":"BOOKED","hookData":"first"},'
+         '"data":{"paymentId":"%s","status":"SEEN","hookData":"second"}}' % (eid(1007), EVENT_TS, PAYMENT_A, PAYMENT_B))
+    ok("duplicate data objects: the last one is read, hookData's range is in it", b,
+       ev(eid(1007), "payment.statusChange", "payment", "SEEN", "pending", False, payment=PAYMENT_B),
+       hook_span(b, '"second"', last=True))
+    b = body_of(eid(1008), "payment.statusChange", EVENT_TS, {"paymentId": PAYMENT_A, "status": "BOOKED",
+                                                               "hookData": {"orderId": 1}})
+    ok("hookData null after an object: null wins, offset and length null",
+       b[:-2] + ',"hookData":null}}',
+       ev(eid(1008), "payment.statusChange", "payment", "BOOKED", "paid", True, payment=PAYMENT_A))
+    legacy_ts = "2023-12-21T20:34:59.895Z"
+    b = compact({"clientId": CLIENT_ID, "eventId": eid(1009).upper(), "hookType": "payment.statusChange",
+                 "timestamp": legacy_ts, "data": {"paymentId": PAYMENT_A.upper(), "status": "BOOKED",
+                                                  "hookData": {"orderId": 1042}}})
+    ok("legacy body (hookType, timestamp, upper-case UUIDs): legacyFields true, ids lower-cased", b,
+       ev(eid(1009), "payment.statusChange", "payment", "BOOKED", "paid", True, ts=legacy_ts, payment=PAYMENT_A,
+          legacy=True), hook_span(b, '{"orderId":1042}'))
+    b = body_of(eid(1010), "payment.statusChange", EVENT_TS, {"refundId": REFUND_R, "status": "BOOKED"})
+    ok("refund signed with the new secret as v1 (secretIndex 1)", b,
+       ev(eid(1010), "payment.statusChange", "refund", "BOOKED", "refunded", True, refund=REFUND_R),
+       options={"secrets": [SECRET_PRIMARY, SECRET_ROTATED], "compactResult": True},
+       sig=sig_obj(SIG_TS, "v1", 1, NOW), signers=(SECRET_OTHER_SHOP, SECRET_ROTATED))
+    overrides = {"woocommerce": {"paid": "completed"}, "shoptet": {"paid": "Vyřízena"}}
+    b = body_of(eid(1011), "payment.statusChange", EVENT_TS, {"paymentId": PAYMENT_A, "status": "CONFIRMED",
+                                                               "reasonCode": "OK"})
+    ok("confirmedIsPaid and suggestedStates: suggested as the object result has it", b,
+       ev(eid(1011), "payment.statusChange", "payment", "CONFIRMED", "paid", False, payment=PAYMENT_A,
+          reason="OK", overrides=overrides),
+       options={"secrets": [SECRET_PRIMARY], "compactResult": True, "confirmedIsPaid": True,
+                "suggestedStates": overrides})
+    b = body_of(eid(1012), "merchant.somethingNew", EVENT_TS, {"note": "x"})
+    ok("unknown event type without ids: entity unknown, statusKnown false, outcome unknown", b,
+       ev(eid(1012), "merchant.somethingNew", "unknown", None, "unknown", False))
+
+    # Failures stay the object of every other result.
+    C.append(proc("a failure stays the object: SIGNATURE_MISMATCH", GOOD_BODY, options=opts,
+                  signers=(SECRET_OTHER_SHOP,), exp=expect("SIGNATURE_MISMATCH", signature=None)))
+    C.append(proc("a failure stays the object: HEADER_MISSING", GOOD_BODY, options=opts, hdr=None,
+                  exp=expect("HEADER_MISSING", signature=None)))
+    C.append(proc("a failure stays the object: TIMESTAMP_TOO_OLD, with its signature", GOOD_BODY, options=opts,
+                  now=SIG_TS_MS + 300001, exp=expect("TIMESTAMP_TOO_OLD", signature=sig_obj(SIG_TS, "v0", 0,
+                                                                                             SIG_TS_MS + 300001))))
+    C.append(proc("a failure stays the object: BODY_TOO_LARGE", '{"note":"%s"}' % ("x" * 90),
+                  options=dict(opts, maxBodyBytes=100), exp=expect("BODY_TOO_LARGE", signature=None)))
+    b = body_of(eid(1013), "payment.statusChange", EVENT_TS, {"paymentId": PAYMENT_A, "hookData": {"a": 1}})
+    C.append(proc("a failure stays the object: EVENT_INVALID, with its signature", b, options=opts,
+                  exp=invalid("data.status", signature=authentic)))
+    C.append(proc("a failure stays the object: BODY_NOT_JSON, with its signature", '{"eventId":', options=opts,
+                  exp=expect("BODY_NOT_JSON", signature=authentic)))
+    return C
+
+
 def main():
     global OUT_DIR
     parser = argparse.ArgumentParser(description="Write the shared test vectors.")
@@ -2098,6 +2234,11 @@ def main():
           "already_paid / recorded / first / newer, orderOutcome and suggested, the new state to store (key "
           "order, bounded recentEventIds and entities, states of release 0.1 upgraded, unknown keys byte-exact) "
           "and invalid inputs (docs/behaviour.md section 6).", decide_cases())
+    write("compact.json",
+          "The compact process result (option compactResult, docs/design.md \"Compact process result\"): "
+          "the array of layout version 1 for successes (hookData as its byte range in the body, null when "
+          "absent or null; duplicate keys, legacy bodies, rotation, options), and failures, which stay the "
+          "result object (docs/behaviour.md section 5).", compact_cases())
     write("sign.json",
           "evf_sign: header creation with one or several secrets (v0 oldest), timestamp and secrets validation "
           "(docs/behaviour.md section 7). Each expected header also verifies in a process case of "

@@ -217,6 +217,9 @@ final class Decide
     private static function compactMembers(array $items): array
     {
         $version = $items[0] ?? null;
+        if (self::integerBeyondI64($version)) {
+            throw new Failure(Status::EVENT_INVALID, 'the event is a compact result of a layout version beyond a 64-bit integer; this library reads version 1', '');
+        }
         if (!is_int($version)) {
             throw new Failure(Status::EVENT_INVALID, 'the event is an array but not a compact process result (its first member must be the layout version, an integer)', '');
         }
@@ -227,6 +230,17 @@ final class Decide
             throw new Failure(Status::EVENT_INVALID, sprintf('the event is a compact result of layout version 1 with %d members; that layout has %d', count($items), count(self::COMPACT_V1)), '');
         }
         return array_combine(self::COMPACT_V1, $items);
+    }
+
+    /**
+     * state.rs integer_beyond_i64: an integer outside the 64-bit range (2**70), which ext/json
+     * decodes as a whole float of magnitude 2**63 or more.
+     *
+     * @param mixed $v
+     */
+    private static function integerBeyondI64($v): bool
+    {
+        return is_float($v) && floor($v) === $v && abs($v) >= 9223372036854775808.0;
     }
 
     /** @return array<string, mixed> decide::parse_event */
