@@ -488,11 +488,14 @@ pub unsafe extern "C" fn evf_sign(
 }
 
 /// Explains a request: verifies it like `evf_verifier_process` and, when the signature does not
-/// match, searches for the usual causes (secret with stray whitespace, re-encoded body, wrong
-/// concatenation, re-formatted `ts`, a retired secret, a rotation in progress); reports clock
-/// skew when the signature is authentic. The result is the process result plus `findings`
-/// (`[{"code":...,"message":...}]`) and `secrets` (`[{"index":0,"fingerprint":"sha256:..."}]`).
-/// `options_json` is the verifier options plus an optional `"retiredSecrets": [...]`. It never
+/// match, searches for the usual causes (secret with stray whitespace or a byte-order mark,
+/// re-encoded body, wrong concatenation, re-formatted `ts`, a retired secret, a rotation in
+/// progress); reports clock skew when the signature is authentic. The result is the process
+/// result plus `findings` (`[{"code":...,"message":...}]`, possibly `[]`, e.g. for
+/// `EVF_ERR_HEADER_MISSING`) and `secrets` (`[{"index":0,"fingerprint":"sha256:..."}]`); with
+/// `EVF_ERR_NULL_ARGUMENT` or options refused (`EVF_ERR_INVALID_OPTIONS`) it is the error result
+/// alone, without `findings` and `secrets`. `options_json` is the verifier options plus an
+/// optional `"retiredSecrets": [...]` (0 to 16 non-empty strings). It never
 /// contains a secret or an expected signature. Slower than processing (bounded: at most 16 MiB of
 /// candidate bodies, then a `search_stopped` finding). For administrators only: findings and
 /// fingerprints (unsalted 32-bit SHA-256 prefixes) must never go back to the webhook's caller.
