@@ -15,9 +15,9 @@
 #include <stdint.h>
 
 #define EVF_VERSION_MAJOR 0
-#define EVF_VERSION_MINOR 1
+#define EVF_VERSION_MINOR 2
 #define EVF_VERSION_PATCH 0
-#define EVF_VERSION "0.1.0"
+#define EVF_VERSION "0.2.0"
 
 
 /**

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """One version source: Cargo.toml. Checks that every other place that states the version agrees:
-the C header's EVF_VERSION (and MAJOR/MINOR/PATCH), composer.json, pyproject.toml, the WooCommerce
+the C header's EVF_VERSION (and MAJOR/MINOR/PATCH), composer.json, pyproject.toml, the Python package's __version__, the WooCommerce
 plugin header and readme.txt, the PrestaShop module and config.xml, and -- given dist/ -- the
 artifact names and the versions inside them (pkg-config file, wheel METADATA, plugin headers in
 the ZIPs). Prints one line per check; exit status 1 when any disagrees.
@@ -59,6 +59,7 @@ check(
 )
 check("bindings/php/composer.json version", json.loads(read("bindings/php/composer.json")).get("version"), version)
 check("bindings/python/pyproject.toml version", first(r'^version\s*=\s*"([^"]+)"', read("bindings/python/pyproject.toml")), version)
+check("bindings/python/everifin_webhook/__init__.py __version__", first(r'^__version__\s*=\s*"([^"]+)"', read("bindings/python/everifin_webhook/__init__.py")), version)
 WOO = "plugins/woocommerce/everifin-webhook"
 PS = "plugins/prestashop/everifinwebhook"
 check(f"{WOO}/everifin-webhook.php Version:", first(r"^\s*\*\s*Version:\s*(\S+)", read(f"{WOO}/everifin-webhook.php")), version)

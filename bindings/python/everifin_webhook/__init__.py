@@ -72,7 +72,7 @@ from .types import (
 
 _core.lib()  # load now: a missing or incompatible library fails the import, not the first call
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "Verifier",

@@ -341,7 +341,7 @@ def _raise_for(result: RawResult) -> Dict[str, Any]:
 
 
 def version() -> str:
-    """The library's version, e.g. ``"0.1.0"``."""
+    """The library's version, e.g. ``"0.2.0"``."""
     raw = lib().evf_version()
     return raw.decode("ascii") if raw else ""
 

@@ -50,7 +50,7 @@ class EverifinWebhook extends Module
     {
         $this->name = 'everifinwebhook';
         $this->tab = 'payments_gateways';
-        $this->version = '0.1.0';
+        $this->version = '0.2.0';
         $this->author = 'Everifin';
         $this->need_instance = 0;
         // PrestaShop 8.0 is the first that runs on PHP 8.1.

@@ -3,7 +3,7 @@
  * Plugin Name:          Everifin Webhook for WooCommerce
  * Plugin URI:           https://www.everifin.com/
  * Description:          Receives Everifin Paygate webhooks at /wp-json/everifin/v1/webhook: verifies the signature, ignores duplicates and out-of-order events and moves the WooCommerce order to the right state, with the order locked. Native library through PHP FFI, pure-PHP fallback.
- * Version:              0.1.0
+ * Version:              0.2.0
  * Requires at least:    6.0
  * Requires PHP:         8.1
  * Requires Plugins:     woocommerce
