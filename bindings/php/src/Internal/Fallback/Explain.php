@@ -625,7 +625,7 @@ final class Explain
                 $i++;
                 continue;
             }
-            if ($c !== '-' && !ctype_digit($c)) {
+            if ($c !== '-' && ($c < '0' || $c > '9')) { // not ctype_digit: ext-ctype may be missing
                 $i++;
                 continue;
             }
@@ -672,7 +672,7 @@ final class Explain
                 }
             } elseif ($b === '"') {
                 $inString = true;
-            } elseif ($b === '.' || (($b === 'e' || $b === 'E') && $previous !== '' && ctype_digit($previous))) {
+            } elseif ($b === '.' || (($b === 'e' || $b === 'E') && $previous >= '0' && $previous <= '9')) {
                 return true;
             }
             $previous = $b;
