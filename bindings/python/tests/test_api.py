@@ -763,7 +763,7 @@ def test_import_error_of_an_installed_package_without_its_library(tmp_path: Path
     assert bad.returncode != 0
     real = repo.resolve()
     for build in ("release", "debug"):
-        line = f"{real}/target/{build}/libeverifin_webhook.so (source checkout): file not found"
+        line = f"{real / 'target' / build / 'libeverifin_webhook.so'} (source checkout): file not found"
         assert line in bad.stderr, bad.stderr
     assert "cargo build --release --lib" in bad.stderr and "reinstall" not in bad.stderr
 
