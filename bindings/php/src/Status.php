@@ -73,6 +73,34 @@ final class Status
         return isset(self::TABLE[$name]) ? self::TABLE[$name][2] : 'internal';
     }
 
+    /**
+     * What a delivery rejected with status $name means, for a settings page that records it (both
+     * shop plugins show the last one): the plugin's own words, so nothing of the request (which
+     * the library's message may quote) reaches the page. No trailing full stop; null for OK and
+     * an unknown name. For the internal family the shop adds where its log is.
+     */
+    public static function rejectionMeaning(string $name): ?string
+    {
+        return self::REJECTION_MEANINGS[$name] ?? null;
+    }
+
+    private const REJECTION_MEANINGS = [
+        'NULL_ARGUMENT' => 'the shop could not process the webhook',
+        'INVALID_OPTIONS' => 'the hook secrets are missing or not usable: save them on this page',
+        'INTERNAL' => 'the shop could not process the webhook',
+        'HEADER_MISSING' => 'the request had no Signature header',
+        'HEADER_MALFORMED' => 'the Signature header was not in Everifin\'s format',
+        'HEADER_TIMESTAMP_INVALID' => 'the time in the Signature header was not a valid timestamp',
+        'SIGNATURE_MISMATCH' => 'no signature in the Signature header matches a configured hook secret',
+        'TIMESTAMP_TOO_OLD' => 'the signature was too old (a replay, or this server\'s clock is wrong)',
+        'TIMESTAMP_IN_FUTURE' => 'the signature was dated in the future (this server\'s clock may be wrong)',
+        'BODY_TOO_LARGE' => 'the body was larger than the library accepts',
+        'BODY_NOT_UTF8' => 'the signed body was not UTF-8 text',
+        'BODY_NOT_JSON' => 'the signed body was not JSON',
+        'EVENT_INVALID' => 'the signed body was not an Everifin event the library understands',
+        'STATE_INVALID' => 'the webhook state stored with the order could not be read',
+    ];
+
     public static function nameOf(int $code): ?string
     {
         foreach (self::TABLE as $name => [$c]) {

@@ -789,6 +789,22 @@ final class ApiTest extends TestCase
         $this->assertInstanceOf(InternalException::class, WebhookException::forStatus('NO_SUCH_STATUS', 'm'));
     }
 
+    /** Every status a delivery can be rejected with has the plugins' sentence; OK and unknown names none. */
+    public function testEveryRejectionStatusHasAMeaning(): void
+    {
+        foreach (Status::names() as $name) {
+            $meaning = Status::rejectionMeaning($name);
+            if ($name === 'OK') {
+                $this->assertNull($meaning);
+                continue;
+            }
+            $this->assertIsString($meaning, $name);
+            $this->assertStringEndsNotWith('.', $meaning, 'the plugins add the full stop');
+        }
+        $this->assertSame('no signature in the Signature header matches a configured hook secret', Status::rejectionMeaning('SIGNATURE_MISMATCH'));
+        $this->assertNull(Status::rejectionMeaning('NO_SUCH_STATUS'));
+    }
+
     public function testStatusTableMatchesTheLibrary(): void
     {
         if (Verifier::defaultBackend() !== 'ffi') {

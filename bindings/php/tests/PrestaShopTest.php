@@ -184,6 +184,12 @@ final class PrestaShopTest extends TestCase
         $html = self::page();
         $this->assertMatchesRegularExpression('~<p class="everifin-webhook-last-rejected">Last answered with an error: [0-9: -]+, HTTP 401 SIGNATURE_MISMATCH: no signature in the Signature header matches a configured hook secret.</p>~', $html);
         $this->assertStringNotContainsString('script', $html);
+        foreach (\Everifin\Webhook\Status::names() as $name) {
+            if ($name !== 'OK') {
+                $this->assertStringNotContainsString('see the status name', \EverifinWebhook::describeRejection(\Everifin\Webhook\Status::httpStatus($name), $name), $name);
+            }
+        }
+        $this->assertStringEndsWith('(see Advanced Parameters > Logs, messages starting with everifin-webhook).', \EverifinWebhook::describeRejection(500, 'INTERNAL'));
 
         // No secret: 500 INVALID_OPTIONS is recorded too (a minute later: the trace is rate limited).
         \PsStub::$traces['rejected']['time'] -= \EverifinWebhook::TRACE_INTERVAL;

@@ -9,6 +9,7 @@ declare(strict_types=1);
 use Everifin\Webhook\Environment;
 use Everifin\Webhook\Exception\WebhookException;
 use Everifin\Webhook\SecretInput;
+use Everifin\Webhook\Status;
 use Everifin\Webhook\Verifier;
 
 if (!defined('ABSPATH')) {
@@ -309,24 +310,10 @@ final class Everifin_Webhook_Admin
      */
     public static function describeRejection(int $httpStatus, string $status): string
     {
-        $known = [
-            'HEADER_MISSING' => 'the request had no Signature header',
-            'HEADER_MALFORMED' => 'the Signature header was not in Everifin\'s format',
-            'HEADER_TIMESTAMP_INVALID' => 'the time in the Signature header was not a valid timestamp',
-            'SIGNATURE_MISMATCH' => 'no signature in the Signature header matches a configured hook secret',
-            'TIMESTAMP_TOO_OLD' => 'the signature was too old (a replay, or this server\'s clock is wrong)',
-            'TIMESTAMP_IN_FUTURE' => 'the signature was dated in the future (this server\'s clock may be wrong)',
-            'BODY_TOO_LARGE' => 'the body was larger than the library accepts',
-            'BODY_NOT_UTF8' => 'the signed body was not UTF-8 text',
-            'BODY_NOT_JSON' => 'the signed body was not JSON',
-            'EVENT_INVALID' => 'the signed body was not an Everifin event the library understands',
-            'STATE_INVALID' => 'the webhook state stored with the order could not be read',
-            'INVALID_OPTIONS' => 'the hook secrets are missing or not usable: save them on this page',
-            'INTERNAL' => 'the shop could not process the webhook (see WooCommerce > Status > Logs, source everifin-webhook)',
-            'NULL_ARGUMENT' => 'the shop could not process the webhook (see WooCommerce > Status > Logs, source everifin-webhook)',
-        ];
-        if (isset($known[$status])) {
-            return $known[$status] . '.';
+        // The binding's sentence (an older copy of the binding loaded by another plugin may lack it).
+        $meaning = method_exists(Status::class, 'rejectionMeaning') ? Status::rejectionMeaning($status) : null;
+        if ($meaning !== null) {
+            return Status::family($status) === 'internal' ? $meaning . ' (see WooCommerce > Status > Logs, source everifin-webhook).' : $meaning . '.';
         }
         if ($status === '' && $httpStatus === 503) {
             return 'the order was being updated by another delivery; Everifin retries.';
