@@ -16,23 +16,37 @@ pub(super) fn replace(haystack: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
     out
 }
 
-pub(super) fn has_whitespace_outside_strings(json: &[u8]) -> bool {
-    let (mut in_string, mut escaped) = (false, false);
-    for &b in json {
-        if in_string {
-            match (escaped, b) {
-                (true, _) => escaped = false,
-                (false, b'\\') => escaped = true,
-                (false, b'"') => in_string = false,
+/// Follows valid JSON byte by byte: whether each byte is outside its strings (a quote is inside).
+#[derive(Default)]
+struct Strings {
+    inside: bool,
+    escaped: bool,
+}
+
+impl Strings {
+    /// Takes the next byte; true when it is outside every string.
+    fn outside(&mut self, b: u8) -> bool {
+        if self.inside {
+            match (self.escaped, b) {
+                (true, _) => self.escaped = false,
+                (false, b'\\') => self.escaped = true,
+                (false, b'"') => self.inside = false,
                 _ => {}
             }
+            false
         } else if b == b'"' {
-            in_string = true;
-        } else if matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
-            return true;
+            self.inside = true;
+            false
+        } else {
+            true
         }
     }
-    false
+}
+
+pub(super) fn has_whitespace_outside_strings(json: &[u8]) -> bool {
+    let mut strings = Strings::default();
+    json.iter()
+        .any(|&b| strings.outside(b) && matches!(b, b' ' | b'\n' | b'\r' | b'\t'))
 }
 
 /// `json` (valid JSON) with its numbers written with two decimals as Everifin writes amounts,
@@ -44,26 +58,11 @@ pub(super) fn pad_decimals(json: &str, integers: bool) -> Option<String> {
     let b = json.as_bytes();
     let mut out: Option<Vec<u8>> = None;
     let mut copied = 0;
-    let (mut in_string, mut escaped) = (false, false);
+    let mut strings = Strings::default();
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
-        if in_string {
-            match (escaped, c) {
-                (true, _) => escaped = false,
-                (false, b'\\') => escaped = true,
-                (false, b'"') => in_string = false,
-                _ => {}
-            }
-            i += 1;
-            continue;
-        }
-        if c == b'"' {
-            in_string = true;
-            i += 1;
-            continue;
-        }
-        if c != b'-' && !c.is_ascii_digit() {
+        if !strings.outside(c) || (c != b'-' && !c.is_ascii_digit()) {
             i += 1;
             continue;
         }
@@ -95,19 +94,12 @@ pub(super) fn pad_decimals(json: &str, integers: bool) -> Option<String> {
 /// Whether `json` has a number with a fraction or an exponent (outside strings), whose spelling a
 /// JSON decoder may change (`1.50` -> `1.5`, `1E2` -> `100.0`).
 pub(super) fn has_fraction_or_exponent(json: &[u8]) -> bool {
-    let (mut in_string, mut escaped) = (false, false);
+    let mut strings = Strings::default();
     let mut previous = 0u8;
     for &b in json {
-        if in_string {
-            match (escaped, b) {
-                (true, _) => escaped = false,
-                (false, b'\\') => escaped = true,
-                (false, b'"') => in_string = false,
-                _ => {}
-            }
-        } else if b == b'"' {
-            in_string = true;
-        } else if b == b'.' || (matches!(b, b'e' | b'E') && previous.is_ascii_digit()) {
+        if strings.outside(b)
+            && (b == b'.' || (matches!(b, b'e' | b'E') && previous.is_ascii_digit()))
+        {
             // Outside strings a dot is always in a number, and so is an `e` after a digit (the
             // `e` of `true` and `false` follows a letter).
             return true;

@@ -603,29 +603,12 @@ final class Explain
     {
         $out = null;
         $copied = 0;
-        $inString = false;
-        $escaped = false;
+        $inside = $escaped = false;
         $n = strlen($json);
         $i = 0;
         while ($i < $n) {
             $c = $json[$i];
-            if ($inString) {
-                if ($escaped) {
-                    $escaped = false;
-                } elseif ($c === '\\') {
-                    $escaped = true;
-                } elseif ($c === '"') {
-                    $inString = false;
-                }
-                $i++;
-                continue;
-            }
-            if ($c === '"') {
-                $inString = true;
-                $i++;
-                continue;
-            }
-            if ($c !== '-' && ($c < '0' || $c > '9')) { // not ctype_digit: ext-ctype may be missing
+            if (!self::outside($c, $inside, $escaped) || ($c !== '-' && ($c < '0' || $c > '9'))) { // not ctype_digit: ext-ctype may be missing
                 $i++;
                 continue;
             }
@@ -656,28 +639,40 @@ final class Explain
     /** explain/text.rs has_fraction_or_exponent: a number with a fraction or an exponent, outside strings. */
     private static function hasFractionOrExponent(string $json): bool
     {
-        $inString = false;
-        $escaped = false;
+        $inside = $escaped = false;
         $previous = '';
         $n = strlen($json);
         for ($i = 0; $i < $n; $i++) {
             $b = $json[$i];
-            if ($inString) {
-                if ($escaped) {
-                    $escaped = false;
-                } elseif ($b === '\\') {
-                    $escaped = true;
-                } elseif ($b === '"') {
-                    $inString = false;
-                }
-            } elseif ($b === '"') {
-                $inString = true;
-            } elseif ($b === '.' || (($b === 'e' || $b === 'E') && $previous >= '0' && $previous <= '9')) {
+            if (self::outside($b, $inside, $escaped) && ($b === '.' || (($b === 'e' || $b === 'E') && $previous >= '0' && $previous <= '9'))) {
                 return true;
             }
             $previous = $b;
         }
         return false;
+    }
+
+    /**
+     * explain/text.rs Strings::outside: follows valid JSON byte by byte ($inside and $escaped
+     * carry the state); true when $b is outside every string (a quote is inside).
+     */
+    private static function outside(string $b, bool &$inside, bool &$escaped): bool
+    {
+        if ($inside) {
+            if ($escaped) {
+                $escaped = false;
+            } elseif ($b === '\\') {
+                $escaped = true;
+            } elseif ($b === '"') {
+                $inside = false;
+            }
+            return false;
+        }
+        if ($b === '"') {
+            $inside = true;
+            return false;
+        }
+        return true;
     }
 
     /**
@@ -850,22 +845,11 @@ final class Explain
 
     private static function hasWhitespaceOutsideStrings(string $json): bool
     {
-        $inString = false;
-        $escaped = false;
+        $inside = $escaped = false;
         $n = strlen($json);
         for ($i = 0; $i < $n; $i++) {
             $b = $json[$i];
-            if ($inString) {
-                if ($escaped) {
-                    $escaped = false;
-                } elseif ($b === '\\') {
-                    $escaped = true;
-                } elseif ($b === '"') {
-                    $inString = false;
-                }
-            } elseif ($b === '"') {
-                $inString = true;
-            } elseif ($b === ' ' || $b === "\n" || $b === "\r" || $b === "\t") {
+            if (self::outside($b, $inside, $escaped) && ($b === ' ' || $b === "\n" || $b === "\r" || $b === "\t")) {
                 return true;
             }
         }
