@@ -771,7 +771,7 @@ def django_probe(
 
 
 @pytest.mark.parametrize("setting,secrets", SECRETS_SETTINGS)
-def test_both_examples_read_the_secrets_setting_alike(
+def test_flask_and_django_examples_read_the_secrets_setting_alike(
     setting: Optional[str],
     secrets: Optional[List[str]],
     django_ready: None,
