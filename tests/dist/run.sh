@@ -299,7 +299,8 @@ wheel_in_venv() { # python
   "$venv/bin/python" -m pip install -q --no-index "$WHEEL" || return 1
   # The Django example needs Django >= 5.1 (SQLite transaction_mode), which needs Python >= 3.10:
   # on older Pythons the library and the Flask example are tested, the Django example is not.
-  local django=(django) select=()
+  # uvicorn: the Django example under ASGI (the package's test extra has it).
+  local django=(django uvicorn) select=()
   if [ "$("$py" -c 'import sys; print(int(sys.version_info >= (3, 10)))')" = 0 ]; then
     django=(); select=(-k "not django")
     echo "Python $v: Django >= 5.1 is not available; the Django example's tests are deselected"
