@@ -335,11 +335,13 @@ final class ExamplesTest extends TestCase
         $this->wooSend('23000000-0000-4000-8000-000000000003', '2024-05-07T15:00:00.000Z', ['paymentId' => $a, 'externalId' => '1042', 'status' => 'FINISHED']);
         $this->assertCount(1, self::wooWarnings());
 
-        // An order paid another way in the shop (no Everifin transaction id), then a payment booked.
+        // An order marked paid in the shop without a transaction id (by the merchant, or by a
+        // checkout module with this very payment), then a payment booked: a check, not a refund.
         \WpStub::$orders[1043] = $paid = new \WC_Order(1043, 'completed');
         $this->wooSend('23000000-0000-4000-8000-000000000004', '2024-05-07T15:00:00.000Z', ['paymentId' => $a, 'externalId' => '1043', 'status' => 'BOOKED']);
         $this->assertSame(['completed', 0], [$paid->get_status(), $paid->paymentCompleteCalls]);
-        $this->assertStringContainsString('(the order is completed already, paid another way; left as it is): the customer may have paid twice.', $paid->notes[0]);
+        $this->assertStringContainsString('(the order is completed already, marked paid without a payment id this shop knows; left as it is): if that was not this payment, the customer may have paid twice. '
+            . 'Check the payments in the Everifin Back Office before you refund anything.', $paid->notes[0]);
         $this->assertCount(2, self::wooWarnings());
     }
 

@@ -223,6 +223,40 @@ class EverifinWebhook extends Module
     }
 
     /**
+     * What paid order $order as PrestaShop records it, for an event of Everifin payment
+     * $paymentId, when the webhook did not mark it paid itself (no paidBy() row): a checkout
+     * payment module marks the order paid on the customer's return (validateOrder() with its
+     * transaction_id), the merchant by hand. Read from the order's payments (table order_payment,
+     * the rows of OrderPayment::getByOrderReference(), shared by the orders of one cart through
+     * their reference): $paymentId when a payment's transaction_id is it (case aside), else the
+     * first other transaction id (not $everifinOrderId: an Everifin order holds several payments),
+     * else '' (no id recorded: PrestaShop's own payment row of a move to a paid state has none).
+     * Not through PrestaShop's query cache, like every read of the module.
+     */
+    public static function paidByOrderPayments(Order $order, ?string $paymentId, ?string $everifinOrderId): string
+    {
+        $reference = (string) $order->reference;
+        if ($reference === '') {
+            return '';
+        }
+        $rows = Db::getInstance()->executeS('SELECT `transaction_id` FROM `' . _DB_PREFIX_ . "order_payment` WHERE `order_reference` = '" . pSQL($reference) . "' ORDER BY `id_order_payment`", true, false);
+        $other = '';
+        foreach (is_array($rows) ? $rows : [] as $row) {
+            $id = trim((string) ($row['transaction_id'] ?? ''));
+            if ($id === '') {
+                continue;
+            }
+            if ($paymentId !== null && strcasecmp($id, $paymentId) === 0) {
+                return $paymentId;
+            }
+            if ($other === '' && ($everifinOrderId === null || strcasecmp($id, $everifinOrderId) !== 0)) {
+                $other = $id;
+            }
+        }
+        return $other;
+    }
+
+    /**
      * The shop orders earlier events tied to the event's Everifin ids: by its orderId, then its
      * paymentId, then its refundId.
      *

@@ -102,8 +102,8 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
     /**
      * What the decision needs the merchant's attention for (Attention: the policy both shop
      * plugins share), from the order as the event found it (before apply() moves it): its state,
-     * whether it has been paid and by which Everifin payment (recorded by apply(), '' when it was
-     * paid another way), whether it is refunded. Null when nothing needs it, and on a shop whose
+     * whether it has been paid and by what (the Everifin payment apply() recorded, else what the
+     * order's payments record: EverifinWebhook::paidByOrderPayments()), whether it is refunded. Null when nothing needs it, and on a shop whose
      * Composer loaded an older binding without Attention (no warnings rather than a failing webhook).
      */
     public static function attention(Order $order, Event $event, Decision $decision): ?Attention
@@ -115,7 +115,9 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
         $paidBy = null;
         if ($order->hasBeenPaid()) {
             // Which payment paid it is read only for an event that reports a payment paid.
-            $paidBy = $event->outcome === 'paid' ? (EverifinWebhook::paidBy((int) $order->id) ?? '') : '';
+            $paidBy = $event->outcome === 'paid'
+                ? (EverifinWebhook::paidBy((int) $order->id) ?? EverifinWebhook::paidByOrderPayments($order, $event->paymentId, $event->orderId))
+                : '';
         }
         return Attention::of($event, $decision, 'in state ' . $state, $paidBy, $state === (int) Configuration::get('PS_OS_REFUND'));
     }
