@@ -132,6 +132,25 @@ final class PrestaShopTest extends TestCase
         $this->assertSame(42, \PsStub::$refs['order ' . self::EVF_ORDER], 'the first order an Everifin id was matched to keeps it');
     }
 
+    /** As in the WooCommerce plugin: an externalId of no order of this shop falls back to the Everifin ids too. */
+    public function testAnEventNamingAMissingOrderFindsItsOrderByEverifinsIds(): void
+    {
+        self::deliver('33333333-3333-4333-8333-333333333331', 'payment.statusChange', '2024-05-07T10:00:00.000Z', ['paymentId' => self::PAY_A, 'status' => 'BOOKED', 'externalId' => '42', 'orderId' => self::EVF_ORDER]);
+        // A refund whose externalId (digits) names no order of this shop.
+        [$code, $p] = self::deliver('33333333-3333-4333-8333-333333333332', 'payment.statusChange', '2024-05-08T09:00:00.000Z', ['refundId' => self::REFUND, 'orderId' => self::EVF_ORDER, 'externalId' => '9042', 'status' => 'BOOKED']);
+        $this->assertSame([200, 42, 'refunded'], [$code, $p['order'], $p['orderOutcome']]);
+        $this->assertContains('SELECT `id_order` FROM `ps_orders` WHERE `id_order` = 9042 FOR UPDATE', \PsStub::$log, 'the named order first');
+        // An existing named order wins; the Everifin ids are not even looked up.
+        \PsStub::$orders[43] = ['state' => 10];
+        \PsStub::$log = [];
+        [, $p] = self::deliver('33333333-3333-4333-8333-333333333333', 'payment.statusChange', '2024-05-08T09:01:00.000Z', ['paymentId' => self::PAY_B, 'status' => 'PROCESSING', 'externalId' => '43', 'orderId' => self::EVF_ORDER]);
+        $this->assertSame(43, $p['order']);
+        $this->assertSame([], preg_grep('/everifin_webhook_ref` WHERE `ref_type` = \'order\'/', \PsStub::$log));
+        // Neither the named order nor the Everifin ids: unmatched.
+        [, $p] = self::deliver('33333333-3333-4333-8333-333333333334', 'payment.statusChange', '2024-05-08T09:02:00.000Z', ['paymentId' => '5d5d5d5d-5d5d-4d5d-8d5d-5d5d5d5d5d5d', 'status' => 'BOOKED', 'externalId' => '9043']);
+        $this->assertNull($p['order']);
+    }
+
     public function testARefundOfAnOrderNoEventMatchedBeforeIsUnmatched(): void
     {
         [$code, $p] = self::deliver('32323232-3232-4232-8232-323232323232', 'payment.statusChange', '2024-05-08T09:00:00.000Z', ['refundId' => self::REFUND, 'orderId' => self::EVF_ORDER, 'status' => 'BOOKED']);
@@ -402,6 +421,24 @@ final class PrestaShopTest extends TestCase
         $this->assertSame(\EverifinWebhook::SCHEMA_VERSION, \PsStub::$config[\EverifinWebhook::CONFIG_SCHEMA]);
         self::deliver('61616161-6161-4161-8161-616161616162', 'payment.statusChange', '2024-05-07T10:01:00.000Z', ['paymentId' => self::PAY_A, 'status' => 'BOOKED', 'externalId' => '42']);
         $this->assertCount(3, \PsStub::$tables, 'created once');
+
+        // A stranger's request costs nothing: no configuration read for the tables, no CREATE,
+        // no log line, also on a shop whose database user cannot create them.
+        \PsStub::$tables = [];
+        \PsStub::$log = [];
+        unset(\PsStub::$config[\EverifinWebhook::CONFIG_SCHEMA]);
+        \PsStub::$failOn = 'CREATE TABLE';
+        $body = '{"eventId":"61616161-6161-4161-8161-616161616163"}';
+        [$code] = (new \EverifinWebhookWebhookModuleFrontController())->handle($body, Verifier::sign($body, ['not-the-secret']));
+        $this->assertSame(401, $code);
+        $this->assertSame([[], []], [\PsStub::$tables, \PsStub::$logs]);
+        $this->assertSame([], preg_grep('/^CREATE/', \PsStub::$log));
+        // Everifin's delivery on that shop: the tables are created first; failing, 500 (retried) and the cause logged.
+        [$code] = self::deliver('61616161-6161-4161-8161-616161616164', 'payment.statusChange', '2024-05-07T10:02:00.000Z', ['paymentId' => self::PAY_A, 'status' => 'BOOKED', 'externalId' => '42']);
+        $this->assertSame(500, $code);
+        $this->assertCount(1, preg_grep('/^CREATE TABLE IF NOT EXISTS `ps_everifin_webhook_state`/', \PsStub::$log));
+        $this->assertStringStartsWith('everifin-webhook: webhook not processed (answered 500, Everifin retries)', \PsStub::$logs[0][0]);
+        \PsStub::$failOn = null;
 
         // PrestaShop's own upgrade path: upgrade/upgrade-X.Y.Z.php, function upgrade_module_X_Y_Z($module).
         \PsStub::$tables = [];
