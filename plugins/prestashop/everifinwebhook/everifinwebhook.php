@@ -476,23 +476,18 @@ class EverifinWebhook extends Module
     }
 
     /**
-     * The ids an unmatched delivery was looked up by, from its trace record: "externalId "43",
-     * hookData.orderId 7, Everifin orderId ...".
+     * An unmatched delivery's trace record for the page: "event E (type STATUS), looked for
+     * externalId "43", hookData.orderId 7, Everifin orderId ..." (the binding's Unmatched; an older
+     * copy of the binding loaded by another module may lack it).
      *
      * @param array<string, mixed> $record
      */
-    public static function lookedFor(array $record): string
+    public static function describeUnmatched(array $record): string
     {
-        $looked = ['externalId ' . (isset($record['externalId']) ? '"' . (string) $record['externalId'] . '"' : '(none)')];
-        if (isset($record['hookDataOrderId'])) {
-            $looked[] = 'hookData.orderId ' . (int) $record['hookDataOrderId'];
+        if (class_exists(\Everifin\Webhook\Unmatched::class)) {
+            return \Everifin\Webhook\Unmatched::describe($record);
         }
-        foreach (['order' => 'orderId', 'payment' => 'paymentId', 'refund' => 'refundId'] as $type => $name) {
-            if (isset($record[$type])) {
-                $looked[] = 'Everifin ' . $name . ' ' . (string) $record[$type];
-            }
-        }
-        return implode(', ', $looked);
+        return 'event ' . (string) ($record['eventId'] ?? '');
     }
 
     /**
@@ -510,8 +505,14 @@ class EverifinWebhook extends Module
         return 'see the status name.';
     }
 
-    /** How an event finds its order, for the configuration page and the readme. */
-    public const MATCHING = 'An event is matched to an order by its externalId when it is the PrestaShop order ID (digits only, e.g. 1042, not "ps-1042"), else by hookData.orderId (a JSON number). An event that carries neither -- a refund usually carries only its refundId and Everifin\'s orderId -- is matched by the Everifin orderId, then paymentId, then refundId that earlier events of the order carried: the module records them for every event it matched to an order.';
+    /** How an event finds its order, for the configuration page (the binding's sentence, as the WooCommerce plugin shows it). */
+    public static function matching(): string
+    {
+        if (class_exists(\Everifin\Webhook\Unmatched::class)) {
+            return \Everifin\Webhook\Unmatched::matching('PrestaShop', 'ps-1042');
+        }
+        return 'An event is matched to an order by its externalId when it is the PrestaShop order ID (digits only), else by hookData.orderId.';
+    }
 
     /**
      * The "Deliveries that changed no order" panel (HTML, everything escaped): the last delivery
@@ -541,12 +542,12 @@ class EverifinWebhook extends Module
         }
         $unmatched = $traces['unmatched'] ?? null;
         if ($unmatched !== null) {
-            $out .= '<p class="everifin-webhook-last-unmatched">' . $h(sprintf('Last verified delivery that matched no order: %s, event %s (%s %s), looked for %s.', $when((int) $unmatched['time']), (string) ($unmatched['eventId'] ?? ''), (string) ($unmatched['eventType'] ?? ''), (string) ($unmatched['status'] ?? ''), self::lookedFor($unmatched))) . '</p>'
-                . '<p class="help-block">' . $h('Answered 200 (Everifin does not send it again) and logged in Advanced Parameters > Logs. A test hook from the Back Office matches no order.') . '</p>';
+            $out .= '<p class="everifin-webhook-last-unmatched">' . $h(sprintf('Last verified delivery that matched no order: %s, %s.', $when((int) $unmatched['time']), self::describeUnmatched($unmatched))) . '</p>'
+                . '<p class="help-block">' . $h('Answered 200 (Everifin does not send it again) and logged in Advanced Parameters > Logs.') . '</p>';
         } else {
             $out .= '<p class="everifin-webhook-last-unmatched">No verified delivery without a matching order has been recorded.</p>';
         }
-        return $out . '<p class="help-block">' . $h(self::MATCHING) . '</p>'
+        return $out . '<p class="help-block">' . $h(self::matching()) . '</p>'
             . '<p class="help-block">At most one delivery of each kind is recorded a minute. Their bodies and Signature headers are not stored, nor the error message sent back (it may quote them).</p></div>';
     }
 

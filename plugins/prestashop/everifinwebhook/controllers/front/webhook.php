@@ -12,6 +12,7 @@ use Everifin\Webhook\Decision;
 use Everifin\Webhook\Event;
 use Everifin\Webhook\Exception\WebhookException;
 use Everifin\Webhook\Request;
+use Everifin\Webhook\Unmatched;
 use Everifin\Webhook\Verifier;
 
 class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
@@ -144,30 +145,18 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
      * so it is recorded for the configuration page (the last one, at most one a minute) and
      * logged, every one (signed by Everifin: a stranger cannot fill the log): a warning when it
      * reports a payment paid (the money may belong to an order the event does not name), else
-     * informative. Its event id, type, status and the ids that were looked for.
+     * informative. The record and the line are the binding's (Unmatched: the same in the
+     * WooCommerce plugin); an older copy of the binding loaded by another module may lack it.
      */
     private function unmatched(Event $event): void
     {
-        $hookOrderId = $event->hookData instanceof \stdClass && isset($event->hookData->orderId) && is_int($event->hookData->orderId) ? $event->hookData->orderId : null;
-        $record = [
-            'eventId' => $event->eventId,
-            'eventType' => self::clip((string) $event->eventType),
-            'status' => self::clip((string) $event->status),
-            'externalId' => $event->externalId === null ? null : self::clip($event->externalId),
-            'hookDataOrderId' => $hookOrderId,
-        ] + EverifinWebhook::everifinIds($event);
-        EverifinWebhook::trace('unmatched', $record);
-        $line = sprintf('verified delivery matched no order, answered 200 (Everifin does not send it again): event %s (%s %s), looked for %s', $record['eventId'], $record['eventType'], $record['status'], EverifinWebhook::lookedFor($record));
-        if ($event->outcome === 'paid') {
-            EverifinWebhook::log($line . ': money was reported for an order this shop cannot find. Check the payment in the Everifin Back Office.', 2);
-        } else {
-            EverifinWebhook::log($line, 1);
+        if (!class_exists(Unmatched::class)) {
+            EverifinWebhook::trace('unmatched', ['eventId' => $event->eventId]);
+            EverifinWebhook::log('verified delivery matched no order, answered 200 (Everifin does not send it again): event ' . $event->eventId, $event->outcome === 'paid' ? 2 : 1);
+            return;
         }
-    }
-
-    private static function clip(string $s): string
-    {
-        return strlen($s) > 100 ? substr($s, 0, 100) . '...' : $s;
+        EverifinWebhook::trace('unmatched', Unmatched::record($event));
+        EverifinWebhook::log(Unmatched::logLine($event), Unmatched::isWarning($event) ? 2 : 1);
     }
 
     /**
