@@ -203,7 +203,7 @@ $order(79, 2);
 $payment(79, '');
 $logs = count(PsStub::$logs);
 foreach (['78' => 'da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e24', '79' => 'da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e25'] as $ext => $pay) {
-    $paid = json_encode(['eventId' => '0f6f3a52-7f38-4c56-9d0e-1d8f1b0c2a9' . substr($ext, 1), 'eventType' => 'payment.statusChange', 'eventTimestamp' => $now->format('Y-m-d\TH:i:s.v\Z'),
+    $paid = json_encode(['eventId' => '0f6f3a52-7f38-4c56-9d0e-1d8f1b0c2a9' . substr((string) $ext, 1), 'eventType' => 'payment.statusChange', 'eventTimestamp' => $now->format('Y-m-d\TH:i:s.v\Z'),
         'data' => ['paymentId' => $pay, 'status' => 'BOOKED', 'externalId' => (string) $ext]]);
     [$code, $payload] = $c->handle($paid, $sign($paid, $secret));
 }
