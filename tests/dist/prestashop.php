@@ -38,6 +38,11 @@ if ((string) getenv('EVF_PS_MYSQL') !== '') {
         PDO::ATTR_TIMEOUT => 5, PDO::MYSQL_ATTR_USE_BUFFERED_QUERY => true, PDO::MYSQL_ATTR_INIT_COMMAND => 'SET NAMES utf8mb4']);
     $mysql->exec("SET SESSION sql_mode = ''");
     $mysql->exec('CREATE TABLE `ps_orders` (`id_order` INT UNSIGNED NOT NULL PRIMARY KEY, `current_state` INT UNSIGNED NOT NULL) ENGINE=InnoDB');
+    // PrestaShop's order_payment (install-dev/data/db_structure.sql), what OrderPayment reads and writes.
+    $mysql->exec('CREATE TABLE `ps_order_payment` (`id_order_payment` INT NOT NULL AUTO_INCREMENT PRIMARY KEY, `order_reference` VARCHAR(9),
+        `id_currency` INT UNSIGNED NOT NULL, `amount` DECIMAL(20,6) NOT NULL, `payment_method` VARCHAR(255) NOT NULL, `conversion_rate` DECIMAL(13,6) NOT NULL DEFAULT 1,
+        `transaction_id` VARCHAR(254) NULL, `card_number` VARCHAR(254) NULL, `card_brand` VARCHAR(254) NULL, `card_expiration` CHAR(7) NULL, `card_holder` VARCHAR(254) NULL,
+        `date_add` DATETIME NOT NULL, KEY `order_reference` (`order_reference`)) ENGINE=InnoDB');
     Db::useLink($mysql);
     echo 'database: ', $mysql->query('SELECT VERSION()')->fetchColumn(), " (EVF_PS_MYSQL)\n";
 } else {
@@ -47,6 +52,12 @@ if ((string) getenv('EVF_PS_MYSQL') !== '') {
 $order = static function (int $id, int $state) use ($mysql): void {
     PsStub::$orders[$id] = ['state' => $state];
     $mysql?->exec("INSERT INTO `ps_orders` VALUES ($id, $state)");
+};
+/** A payment of order $id as a payment module's validateOrder() records it (OrderPayment), in the stubs and in MariaDB. */
+$payment = static function (int $id, string $transactionId) use ($mysql): void {
+    PsStub::addPayment($id, $transactionId);
+    $mysql?->exec("INSERT INTO `ps_order_payment` (`order_reference`, `id_currency`, `amount`, `payment_method`, `transaction_id`, `date_add`) VALUES ('"
+        . PsStub::reference($id) . "', 1, 10, 'Everifin', " . $mysql->quote($transactionId) . ', NOW())');
 };
 /** The rows of one of the module's tables (MariaDB) or of the stubs' in-memory one. */
 $rows = static function (string $table) use ($mysql): array {
@@ -183,6 +194,23 @@ $second = json_encode(['eventId' => '0f6f3a52-7f38-4c56-9d0e-1d8f1b0c2a78', 'eve
 $check('a second payment for the paid order -> 200 apply, not paid again, a warning naming the payment that paid it',
     [$code, $payload['decision']['action'] ?? null, count(PsStub::$history), end(PsStub::$logs)[1]] === [200, 'apply', 1, 2]
     && str_contains(end(PsStub::$logs)[0], 'paid by payment da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e21; left as it is): the customer may have paid twice'), [$code, $payload, end(PsStub::$logs)]);
+
+// Orders the shop's checkout module marked paid before the webhook came: its payment's
+// transaction id is read from order_payment (no note), a payment without one gets the check.
+$order(78, 2);
+$payment(78, 'da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e24');
+$order(79, 2);
+$payment(79, '');
+$logs = count(PsStub::$logs);
+foreach (['78' => 'da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e24', '79' => 'da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e25'] as $ext => $pay) {
+    $paid = json_encode(['eventId' => '0f6f3a52-7f38-4c56-9d0e-1d8f1b0c2a9' . substr((string) $ext, 1), 'eventType' => 'payment.statusChange', 'eventTimestamp' => $now->format('Y-m-d\TH:i:s.v\Z'),
+        'data' => ['paymentId' => $pay, 'status' => 'BOOKED', 'externalId' => (string) $ext]]);
+    [$code, $payload] = $c->handle($paid, $sign($paid, $secret));
+}
+$new = array_slice(PsStub::$logs, $logs);
+$check('orders paid before the webhook: the payment recorded with its transaction id -> no warning; without one -> "check before you refund anything"',
+    $code === 200 && count($new) === 1 && $new[0][3] === 79 && str_contains($new[0][0], 'marked paid without a payment id this shop knows')
+    && str_contains($new[0][0], 'before you refund anything') && PsStub::$orders[78]['state'] === 2, [$payload, $new]);
 
 // A refund as Everifin sends it: refundId and Everifin's orderId, no externalId.
 $refund = json_encode(['eventId' => '4e896aa3-bbba-4a75-a888-000000000026', 'eventType' => 'payment.statusChange', 'eventTimestamp' => $now->modify('+1 second')->format('Y-m-d\TH:i:s.v\Z'),

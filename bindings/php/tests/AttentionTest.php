@@ -80,7 +80,13 @@ final class AttentionTest extends TestCase
         $this->assertSame(Attention::NOT_APPLIED, $byB?->kind);
         $this->assertSame(self::what($e) . ' reports a payment, but it was not applied to the order (skipped: regression). The order is processing already, paid by payment ' . self::B
             . ': the customer may have paid twice. The order was left as it is: check the payments in the Everifin Back Office and refund the extra one.', $byB->text);
-        $this->assertStringContainsString('The order is in state 2 already, paid another way: the customer may have paid twice.', (string) Attention::of($e, $d, 'in state 2', '')?->text);
+        // Marked paid without an id the shop knows (often this very payment, marked paid by a
+        // checkout module): a check, not "refund the extra one".
+        $unknown = Attention::of($e, $d, 'in state 2', '');
+        $this->assertSame(Attention::NOT_APPLIED, $unknown?->kind);
+        $this->assertSame(self::what($e) . ' reports a payment, but it was not applied to the order (skipped: regression). The order is in state 2 already, marked paid without a payment id this shop knows: '
+            . 'if that was not this payment, the customer may have paid twice. The order was left as it is: check the payments in the Everifin Back Office before you refund anything.', $unknown->text);
+        $this->assertStringNotContainsString('refund the extra one', $unknown->text);
         // Refunded in the shop: the money may have arrived, not "paid twice".
         $refunded = Attention::of($e, $d, 'refunded', self::B, true);
         $this->assertSame(Attention::NOT_APPLIED, $refunded?->kind);
@@ -93,9 +99,19 @@ final class AttentionTest extends TestCase
         $this->assertSame(['skip', 'regression'], [$d->action, $d->reason]);
         $this->assertNull(Attention::of($e, $d, 'processing', self::A));
         $this->assertNull(Attention::of($e, $d, 'refunded', self::A, true), 'refunded after this payment paid it');
-        // The shop knows nothing of A paying the order: told.
-        $this->assertSame(Attention::NOT_APPLIED, Attention::of($e, $d, 'processing', '')?->kind);
+        // The shop recorded no id of what paid it, or another payment: decide saw A paid before
+        // (what that needed was told then), so FINISHED of A is nothing new either.
+        $this->assertNull(Attention::of($e, $d, 'processing', ''));
+        $this->assertNull(Attention::of($e, $d, 'processing', self::B));
+        // The order waits although A was booked: told.
         $this->assertSame(Attention::NOT_APPLIED, Attention::of($e, $d, 'pending', null)?->kind);
+        // A stale or same-time paid status of A is nothing new either; a payment decide never saw
+        // paid (BOOKED after PROCESSING_EXPIRED) is told.
+        [$e, $d] = self::decided([['payment', self::A, 'BOOKED', null, 10], ['payment', self::A, 'FINISHED', null, 5]]);
+        $this->assertSame(['skip', 'stale'], [$d->action, $d->reason]);
+        $this->assertNull(Attention::of($e, $d, 'processing', ''));
+        [$e, $d] = self::decided([['payment', self::A, 'PROCESSING_EXPIRED'], ['payment', self::A, 'BOOKED']]);
+        $this->assertSame(Attention::NOT_APPLIED, Attention::of($e, $d, 'processing', '')?->kind);
     }
 
     public function testEverifinsOrderLevelPaidSkippedIsToldOnlyForAnOrderTheShopDoesNotCountPaid(): void
@@ -196,7 +212,10 @@ final class AttentionTest extends TestCase
     {
         [$e, $d] = self::decided([['payment', self::A, 'BOOKED']]);
         $this->assertSame(['apply', 'first'], [$d->action, $d->reason]);
-        $this->assertStringContainsString('(the order is completed already, paid another way; left as it is): the customer may have paid twice.', (string) Attention::of($e, $d, 'completed', '')?->text);
+        $unknown = Attention::of($e, $d, 'completed', '');
+        $this->assertSame(Attention::SECOND_PAYMENT, $unknown?->kind);
+        $this->assertSame(self::what($e) . ' (the order is completed already, marked paid without a payment id this shop knows; left as it is): '
+            . 'if that was not this payment, the customer may have paid twice. Check the payments in the Everifin Back Office before you refund anything.', $unknown->text);
         $this->assertStringContainsString('(the order is in state 2 already, paid by transaction pi_3P2x; left as it is)', (string) Attention::of($e, $d, 'in state 2', 'pi_3P2x')?->text);
         // A long transaction id is cut at 100 bytes, never inside a UTF-8 character.
         $long = Attention::of($e, $d, 'processing', str_repeat('a', 95) . str_repeat('é', 10));

@@ -335,11 +335,13 @@ final class ExamplesTest extends TestCase
         $this->wooSend('23000000-0000-4000-8000-000000000003', '2024-05-07T15:00:00.000Z', ['paymentId' => $a, 'externalId' => '1042', 'status' => 'FINISHED']);
         $this->assertCount(1, self::wooWarnings());
 
-        // An order paid another way in the shop (no Everifin transaction id), then a payment booked.
+        // An order marked paid in the shop without a transaction id (by the merchant, or by a
+        // checkout module with this very payment), then a payment booked: a check, not a refund.
         \WpStub::$orders[1043] = $paid = new \WC_Order(1043, 'completed');
         $this->wooSend('23000000-0000-4000-8000-000000000004', '2024-05-07T15:00:00.000Z', ['paymentId' => $a, 'externalId' => '1043', 'status' => 'BOOKED']);
         $this->assertSame(['completed', 0], [$paid->get_status(), $paid->paymentCompleteCalls]);
-        $this->assertStringContainsString('(the order is completed already, paid another way; left as it is): the customer may have paid twice.', $paid->notes[0]);
+        $this->assertStringContainsString('(the order is completed already, marked paid without a payment id this shop knows; left as it is): if that was not this payment, the customer may have paid twice. '
+            . 'Check the payments in the Everifin Back Office before you refund anything.', $paid->notes[0]);
         $this->assertCount(2, self::wooWarnings());
     }
 
@@ -573,13 +575,13 @@ final class ExamplesTest extends TestCase
         $this->assertNull($r->get_data()['order']);
         $this->assertArrayNotHasKey('decision', $r->get_data());
         // Every one in WooCommerce's log (the settings page keeps the last one a minute); a warning when money was reported.
-        $this->assertSame(['no order matches Everifin payment f0489615-fb8a-4c76-bb28-7f9726d815d6: BOOKED (event 77777777-7777-4777-8777-777777777777; externalId "999", '
-            . 'hookData.orderId (none), Everifin order (none), payment f0489615-fb8a-4c76-bb28-7f9726d815d6, refund (none)); answered 200, nothing changed: '
+        $this->assertSame(['verified delivery matched no order, answered 200 (Everifin does not send it again): event 77777777-7777-4777-8777-777777777777 (payment.statusChange BOOKED), '
+            . 'looked for externalId "999", Everifin paymentId f0489615-fb8a-4c76-bb28-7f9726d815d6: '
             . 'money was reported for an order this shop cannot find. Check the payment in the Everifin Back Office.'], self::wooWarnings());
         $failed = self::body('77777777-7777-4777-8777-777777777778', 'FAILED', '2024-05-07T14:49:56.000Z', 'wc-1042');
         $this->assertSame(200, $this->wooPost($failed, ['Signature' => self::signed($failed)])->get_status());
-        $this->assertSame(['info', 'no order matches Everifin payment f0489615-fb8a-4c76-bb28-7f9726d815d6: FAILED (event 77777777-7777-4777-8777-777777777778; externalId "wc-1042", '
-            . 'hookData.orderId (none), Everifin order (none), payment f0489615-fb8a-4c76-bb28-7f9726d815d6, refund (none)); answered 200, nothing changed', ['source' => 'everifin-webhook']], end(\WpStub::$logged));
+        $this->assertSame(['info', 'verified delivery matched no order, answered 200 (Everifin does not send it again): event 77777777-7777-4777-8777-777777777778 (payment.statusChange FAILED), '
+            . 'looked for externalId "wc-1042", Everifin paymentId f0489615-fb8a-4c76-bb28-7f9726d815d6', ['source' => 'everifin-webhook']], end(\WpStub::$logged));
         $this->assertCount(2, \WpStub::$logged);
 
         \WpStub::$options = [];
@@ -662,7 +664,11 @@ final class ExamplesTest extends TestCase
         $long = self::body('2b2b2b2b-2b2b-4b2b-8b2b-2b2b2b2b2b2b', 'BOOKED', gmdate('Y-m-d\TH:i:s.000\Z'), 'x' . str_repeat('ž', 80));
         $this->wooPost($long, ['Signature' => self::signed($long)]);
         $externalId = \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_LAST_UNMATCHED]['externalId'];
-        $this->assertSame('x' . str_repeat('ž', 47) . '...', $externalId);
+        $this->assertSame('x' . str_repeat('ž', 48) . '...', $externalId, '100 bytes');
+        $long = self::body('2b2b2b2b-2b2b-4b2b-8b2b-2b2b2b2b2b2c', 'BOOKED', gmdate('Y-m-d\TH:i:s.000\Z'), 'xy' . str_repeat('ž', 80));
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_LAST_UNMATCHED]['time'] -= \Everifin_Webhook_Plugin::TRACE_INTERVAL;
+        $this->wooPost($long, ['Signature' => self::signed($long)]);
+        $this->assertSame('xy' . str_repeat('ž', 47) . '...', \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_LAST_UNMATCHED]['externalId'], 'the half character left out');
     }
 
     public function testWooCommerceLoadsDecidesAndSavesWithTheOrderLocked(): void

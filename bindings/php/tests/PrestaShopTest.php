@@ -132,6 +132,25 @@ final class PrestaShopTest extends TestCase
         $this->assertSame(42, \PsStub::$refs['order ' . self::EVF_ORDER], 'the first order an Everifin id was matched to keeps it');
     }
 
+    /** As in the WooCommerce plugin: an externalId of no order of this shop falls back to the Everifin ids too. */
+    public function testAnEventNamingAMissingOrderFindsItsOrderByEverifinsIds(): void
+    {
+        self::deliver('33333333-3333-4333-8333-333333333331', 'payment.statusChange', '2024-05-07T10:00:00.000Z', ['paymentId' => self::PAY_A, 'status' => 'BOOKED', 'externalId' => '42', 'orderId' => self::EVF_ORDER]);
+        // A refund whose externalId (digits) names no order of this shop.
+        [$code, $p] = self::deliver('33333333-3333-4333-8333-333333333332', 'payment.statusChange', '2024-05-08T09:00:00.000Z', ['refundId' => self::REFUND, 'orderId' => self::EVF_ORDER, 'externalId' => '9042', 'status' => 'BOOKED']);
+        $this->assertSame([200, 42, 'refunded'], [$code, $p['order'], $p['orderOutcome']]);
+        $this->assertContains('SELECT `id_order` FROM `ps_orders` WHERE `id_order` = 9042 FOR UPDATE', \PsStub::$log, 'the named order first');
+        // An existing named order wins; the Everifin ids are not even looked up.
+        \PsStub::$orders[43] = ['state' => 10];
+        \PsStub::$log = [];
+        [, $p] = self::deliver('33333333-3333-4333-8333-333333333333', 'payment.statusChange', '2024-05-08T09:01:00.000Z', ['paymentId' => self::PAY_B, 'status' => 'PROCESSING', 'externalId' => '43', 'orderId' => self::EVF_ORDER]);
+        $this->assertSame(43, $p['order']);
+        $this->assertSame([], preg_grep('/everifin_webhook_ref` WHERE `ref_type` = \'order\'/', \PsStub::$log));
+        // Neither the named order nor the Everifin ids: unmatched.
+        [, $p] = self::deliver('33333333-3333-4333-8333-333333333334', 'payment.statusChange', '2024-05-08T09:02:00.000Z', ['paymentId' => '5d5d5d5d-5d5d-4d5d-8d5d-5d5d5d5d5d5d', 'status' => 'BOOKED', 'externalId' => '9043']);
+        $this->assertNull($p['order']);
+    }
+
     public function testARefundOfAnOrderNoEventMatchedBeforeIsUnmatched(): void
     {
         [$code, $p] = self::deliver('32323232-3232-4232-8232-323232323232', 'payment.statusChange', '2024-05-08T09:00:00.000Z', ['refundId' => self::REFUND, 'orderId' => self::EVF_ORDER, 'status' => 'BOOKED']);
@@ -296,10 +315,11 @@ final class PrestaShopTest extends TestCase
         $this->assertCount(1, \PsStub::$logs, 'the warning replaces the informative line');
         $this->assertSame(self::PAY_A, \EverifinWebhook::paidBy(42), 'the payment that paid the order is kept');
 
-        // Paid in the shop another way (no payment recorded by the webhook), then a payment booked.
+        // Paid in the shop by another gateway's transaction, then a payment booked.
         \PsStub::$orders[43] = ['state' => 2];
+        \PsStub::addPayment(43, 'pi_3P2x');
         self::deliver('56565656-5656-4656-8656-565656565654', 'payment.statusChange', '2024-05-07T10:03:00.000Z', ['paymentId' => self::PAY_A, 'status' => 'BOOKED', 'externalId' => '43']);
-        $this->assertStringContainsString('(the order is in state 2 already, paid another way; left as it is): the customer may have paid twice.', self::warnings()[1]);
+        $this->assertStringContainsString('(the order is in state 2 already, paid by transaction pi_3P2x; left as it is): the customer may have paid twice. Check the payments in the Everifin Back Office and refund the extra one.', self::warnings()[1]);
         // Refunded in the shop, then a payment booked: the refunded order's warning.
         \PsStub::$orders[44] = ['state' => 7];
         self::deliver('56565656-5656-4656-8656-565656565655', 'payment.statusChange', '2024-05-07T10:04:00.000Z', ['paymentId' => self::PAY_B, 'status' => 'BOOKED', 'externalId' => '44']);
@@ -308,19 +328,68 @@ final class PrestaShopTest extends TestCase
         $this->assertSame([2, 2, 7], [\PsStub::$orders[42]['state'], \PsStub::$orders[43]['state'], \PsStub::$orders[44]['state']]);
     }
 
+    /**
+     * An order the shop's checkout payment module (or the merchant) put in PS_OS_PAYMENT before
+     * the webhook came: the BOOKED of that very payment is no second payment. Recorded with its
+     * transaction id (validateOrder()'s OrderPayment): nothing to tell. Without an id: a check,
+     * never "refund the extra one". Its FINISHED afterwards: nothing new.
+     */
+    public function testAnOrderPaidBeforeTheWebhookIsNoSecondPaymentOfItsOwnPayment(): void
+    {
+        \PsStub::$orders[42] = ['state' => 2];
+        \PsStub::addPayment(42, self::PAY_A);
+        [, $p] = self::deliver('58585858-5858-4858-8858-585858585851', 'payment.statusChange', '2024-05-07T10:00:00.000Z', ['paymentId' => self::PAY_A, 'status' => 'BOOKED', 'externalId' => '42']);
+        $this->assertSame(['apply', 'first', 2], [$p['decision']['action'], $p['decision']['reason'], $p['orderState']]);
+        $this->assertSame([[], []], [\PsStub::$messages, self::warnings()]);
+        $this->assertSame([], \PsStub::$history, 'not paid again');
+
+        \PsStub::$orders[43] = ['state' => 2];
+        \PsStub::addPayment(43, '');
+        self::deliver('58585858-5858-4858-8858-585858585852', 'payment.statusChange', '2024-05-07T10:00:00.000Z', ['paymentId' => self::PAY_B, 'status' => 'BOOKED', 'externalId' => '43']);
+        $note = 'Everifin payment ' . self::PAY_B . ': BOOKED (event 58585858-5858-4858-8858-585858585852) (the order is in state 2 already, marked paid without a payment id this shop knows; left as it is): '
+            . 'if that was not this payment, the customer may have paid twice. Check the payments in the Everifin Back Office before you refund anything.';
+        $this->assertSame([$note], array_column(\PsStub::$messages, 'message'));
+        $this->assertSame([$note], self::warnings());
+        [, $p] = self::deliver('58585858-5858-4858-8858-585858585853', 'payment.statusChange', '2024-05-07T10:01:00.000Z', ['paymentId' => self::PAY_B, 'status' => 'FINISHED', 'externalId' => '43']);
+        $this->assertSame(['skip', 'regression'], [$p['decision']['action'], $p['decision']['reason']]);
+        $this->assertCount(1, \PsStub::$messages, 'told once');
+
+        // Paid by the 0.1.0 webhook (no record of the payment it was paid for), then FINISHED.
+        \PsStub::$orders[44] = ['state' => 10];
+        self::deliver('58585858-5858-4858-8858-585858585854', 'payment.statusChange', '2024-05-07T10:00:00.000Z', ['paymentId' => self::PAY_A, 'status' => 'BOOKED', 'externalId' => '44']);
+        unset(\PsStub::$refs['paid ' . self::PAY_A]);
+        $this->assertSame([44, 2], end(\PsStub::$history));
+        self::deliver('58585858-5858-4858-8858-585858585855', 'payment.statusChange', '2024-05-07T10:01:00.000Z', ['paymentId' => self::PAY_A, 'status' => 'FINISHED', 'externalId' => '44']);
+        $this->assertCount(1, \PsStub::$messages);
+    }
+
     /** The order as Attention reads it: state, whether it has been paid and by which payment, refunded. */
     public function testTheModuleTellsAttentionWhatTheShopKnows(): void
     {
         $verifier = new Verifier([self::SECRET]);
         $body = json_encode(['eventId' => '57575757-5757-4757-8757-575757575757', 'eventType' => 'payment.statusChange', 'eventTimestamp' => '2024-05-07T10:00:00.000Z',
-            'data' => ['paymentId' => self::PAY_B, 'status' => 'BOOKED', 'externalId' => '42']]);
+            'data' => ['paymentId' => self::PAY_B, 'status' => 'BOOKED', 'externalId' => '42', 'orderId' => self::EVF_ORDER]]);
         $event = $verifier->normalize($body);
         $decision = $verifier->decide($event);
         $attention = static fn () => \EverifinWebhookWebhookModuleFrontController::attention(new \Order(42), $event, $decision);
         \PsStub::$orders[42] = ['state' => 10];
         $this->assertNull($attention(), 'never paid: paid by this payment');
         \PsStub::$orders[42] = ['state' => 4];
-        $this->assertStringContainsString('(the order is in state 4 already, paid another way;', (string) $attention()?->text);
+        $this->assertStringContainsString('(the order is in state 4 already, marked paid without a payment id this shop knows;', (string) $attention()?->text);
+        // The order's payments as PrestaShop records them (order_payment, by the order's reference).
+        \PsStub::addPayment(42, '');
+        $this->assertStringContainsString('marked paid without a payment id this shop knows;', (string) $attention()?->text, 'a payment without transaction id');
+        \PsStub::addPayment(42, self::EVF_ORDER);
+        $this->assertStringContainsString('marked paid without a payment id this shop knows;', (string) $attention()?->text, "Everifin's order id is not another payment");
+        \PsStub::addPayment(42, 'pi_3P2x');
+        $this->assertStringContainsString('(the order is in state 4 already, paid by transaction pi_3P2x;', (string) $attention()?->text);
+        \PsStub::addPayment(42, strtoupper(self::PAY_B));
+        $this->assertNull($attention(), 'a payment whose transaction id is this one (case aside)');
+        \PsStub::$payments = [];
+        \PsStub::$orders[43] = ['state' => 4, 'reference' => \PsStub::reference(42)];
+        \PsStub::addPayment(43, self::PAY_B);
+        $this->assertNull($attention(), 'the orders of one cart share their reference, and its payments');
+        \PsStub::$payments = [];
         \PsStub::$refs['paid ' . self::PAY_A] = 42;
         $this->assertStringContainsString('(the order is in state 4 already, paid by payment ' . self::PAY_A . ';', (string) $attention()?->text);
         \PsStub::$refs = ['paid ' . self::PAY_B => 42];
@@ -352,6 +421,24 @@ final class PrestaShopTest extends TestCase
         $this->assertSame(\EverifinWebhook::SCHEMA_VERSION, \PsStub::$config[\EverifinWebhook::CONFIG_SCHEMA]);
         self::deliver('61616161-6161-4161-8161-616161616162', 'payment.statusChange', '2024-05-07T10:01:00.000Z', ['paymentId' => self::PAY_A, 'status' => 'BOOKED', 'externalId' => '42']);
         $this->assertCount(3, \PsStub::$tables, 'created once');
+
+        // A stranger's request costs nothing: no configuration read for the tables, no CREATE,
+        // no log line, also on a shop whose database user cannot create them.
+        \PsStub::$tables = [];
+        \PsStub::$log = [];
+        unset(\PsStub::$config[\EverifinWebhook::CONFIG_SCHEMA]);
+        \PsStub::$failOn = 'CREATE TABLE';
+        $body = '{"eventId":"61616161-6161-4161-8161-616161616163"}';
+        [$code] = (new \EverifinWebhookWebhookModuleFrontController())->handle($body, Verifier::sign($body, ['not-the-secret']));
+        $this->assertSame(401, $code);
+        $this->assertSame([[], []], [\PsStub::$tables, \PsStub::$logs]);
+        $this->assertSame([], preg_grep('/^CREATE/', \PsStub::$log));
+        // Everifin's delivery on that shop: the tables are created first; failing, 500 (retried) and the cause logged.
+        [$code] = self::deliver('61616161-6161-4161-8161-616161616164', 'payment.statusChange', '2024-05-07T10:02:00.000Z', ['paymentId' => self::PAY_A, 'status' => 'BOOKED', 'externalId' => '42']);
+        $this->assertSame(500, $code);
+        $this->assertCount(1, preg_grep('/^CREATE TABLE IF NOT EXISTS `ps_everifin_webhook_state`/', \PsStub::$log));
+        $this->assertStringStartsWith('everifin-webhook: webhook not processed (answered 500, Everifin retries)', \PsStub::$logs[0][0]);
+        \PsStub::$failOn = null;
 
         // PrestaShop's own upgrade path: upgrade/upgrade-X.Y.Z.php, function upgrade_module_X_Y_Z($module).
         \PsStub::$tables = [];

@@ -223,6 +223,40 @@ class EverifinWebhook extends Module
     }
 
     /**
+     * What paid order $order as PrestaShop records it, for an event of Everifin payment
+     * $paymentId, when the webhook did not mark it paid itself (no paidBy() row): a checkout
+     * payment module marks the order paid on the customer's return (validateOrder() with its
+     * transaction_id), the merchant by hand. Read from the order's payments (table order_payment,
+     * the rows of OrderPayment::getByOrderReference(), shared by the orders of one cart through
+     * their reference): $paymentId when a payment's transaction_id is it (case aside), else the
+     * first other transaction id (not $everifinOrderId: an Everifin order holds several payments),
+     * else '' (no id recorded: PrestaShop's own payment row of a move to a paid state has none).
+     * Not through PrestaShop's query cache, like every read of the module.
+     */
+    public static function paidByOrderPayments(Order $order, ?string $paymentId, ?string $everifinOrderId): string
+    {
+        $reference = (string) $order->reference;
+        if ($reference === '') {
+            return '';
+        }
+        $rows = Db::getInstance()->executeS('SELECT `transaction_id` FROM `' . _DB_PREFIX_ . "order_payment` WHERE `order_reference` = '" . pSQL($reference) . "' ORDER BY `id_order_payment`", true, false);
+        $other = '';
+        foreach (is_array($rows) ? $rows : [] as $row) {
+            $id = trim((string) ($row['transaction_id'] ?? ''));
+            if ($id === '') {
+                continue;
+            }
+            if ($paymentId !== null && strcasecmp($id, $paymentId) === 0) {
+                return $paymentId;
+            }
+            if ($other === '' && ($everifinOrderId === null || strcasecmp($id, $everifinOrderId) !== 0)) {
+                $other = $id;
+            }
+        }
+        return $other;
+    }
+
+    /**
      * The shop orders earlier events tied to the event's Everifin ids: by its orderId, then its
      * paymentId, then its refundId.
      *
@@ -442,23 +476,18 @@ class EverifinWebhook extends Module
     }
 
     /**
-     * The ids an unmatched delivery was looked up by, from its trace record: "externalId "43",
-     * hookData.orderId 7, Everifin orderId ...".
+     * An unmatched delivery's trace record for the page: "event E (type STATUS), looked for
+     * externalId "43", hookData.orderId 7, Everifin orderId ..." (the binding's Unmatched; an older
+     * copy of the binding loaded by another module may lack it).
      *
      * @param array<string, mixed> $record
      */
-    public static function lookedFor(array $record): string
+    public static function describeUnmatched(array $record): string
     {
-        $looked = ['externalId ' . (isset($record['externalId']) ? '"' . (string) $record['externalId'] . '"' : '(none)')];
-        if (isset($record['hookDataOrderId'])) {
-            $looked[] = 'hookData.orderId ' . (int) $record['hookDataOrderId'];
+        if (class_exists(\Everifin\Webhook\Unmatched::class)) {
+            return \Everifin\Webhook\Unmatched::describe($record);
         }
-        foreach (['order' => 'orderId', 'payment' => 'paymentId', 'refund' => 'refundId'] as $type => $name) {
-            if (isset($record[$type])) {
-                $looked[] = 'Everifin ' . $name . ' ' . (string) $record[$type];
-            }
-        }
-        return implode(', ', $looked);
+        return 'event ' . (string) ($record['eventId'] ?? '');
     }
 
     /**
@@ -476,8 +505,14 @@ class EverifinWebhook extends Module
         return 'see the status name.';
     }
 
-    /** How an event finds its order, for the configuration page and the readme. */
-    public const MATCHING = 'An event is matched to an order by its externalId when it is the PrestaShop order ID (digits only, e.g. 1042, not "ps-1042"), else by hookData.orderId (a JSON number). An event that carries neither -- a refund usually carries only its refundId and Everifin\'s orderId -- is matched by the Everifin orderId, then paymentId, then refundId that earlier events of the order carried: the module records them for every event it matched to an order.';
+    /** How an event finds its order, for the configuration page (the binding's sentence, as the WooCommerce plugin shows it). */
+    public static function matching(): string
+    {
+        if (class_exists(\Everifin\Webhook\Unmatched::class)) {
+            return \Everifin\Webhook\Unmatched::matching('PrestaShop', 'ps-1042');
+        }
+        return 'An event is matched to an order by its externalId when it is the PrestaShop order ID (digits only), else by hookData.orderId.';
+    }
 
     /**
      * The "Deliveries that changed no order" panel (HTML, everything escaped): the last delivery
@@ -507,12 +542,12 @@ class EverifinWebhook extends Module
         }
         $unmatched = $traces['unmatched'] ?? null;
         if ($unmatched !== null) {
-            $out .= '<p class="everifin-webhook-last-unmatched">' . $h(sprintf('Last verified delivery that matched no order: %s, event %s (%s %s), looked for %s.', $when((int) $unmatched['time']), (string) ($unmatched['eventId'] ?? ''), (string) ($unmatched['eventType'] ?? ''), (string) ($unmatched['status'] ?? ''), self::lookedFor($unmatched))) . '</p>'
-                . '<p class="help-block">' . $h('Answered 200 (Everifin does not send it again) and logged in Advanced Parameters > Logs. A test hook from the Back Office matches no order.') . '</p>';
+            $out .= '<p class="everifin-webhook-last-unmatched">' . $h(sprintf('Last verified delivery that matched no order: %s, %s.', $when((int) $unmatched['time']), self::describeUnmatched($unmatched))) . '</p>'
+                . '<p class="help-block">' . $h('Answered 200 (Everifin does not send it again) and logged in Advanced Parameters > Logs.') . '</p>';
         } else {
             $out .= '<p class="everifin-webhook-last-unmatched">No verified delivery without a matching order has been recorded.</p>';
         }
-        return $out . '<p class="help-block">' . $h(self::MATCHING) . '</p>'
+        return $out . '<p class="help-block">' . $h(self::matching()) . '</p>'
             . '<p class="help-block">At most one delivery of each kind is recorded a minute. Their bodies and Signature headers are not stored, nor the error message sent back (it may quote them).</p></div>';
     }
 

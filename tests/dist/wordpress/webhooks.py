@@ -330,8 +330,8 @@ def webhooks(site: Site, concurrency: int, first: bool) -> None:
     if first:
         _, _, html = site.get("/wp-admin/admin.php?page=everifin-webhook")
         shown = re.findall(r'everifin-webhook-last-unmatched">([^<]*)', html)
-        want = "event %s (payment.statusChange BOOKED), externalId &quot;999999&quot;, Everifin payment %s." % (json.loads(unknown)["eventId"], PAYMENT)
-        check(f"{site.name}: settings page shows the last verified delivery that matched no order (event, externalId, Everifin payment)",
+        want = "event %s (payment.statusChange BOOKED), looked for externalId &quot;999999&quot;, Everifin paymentId %s." % (json.loads(unknown)["eventId"], PAYMENT)
+        check(f"{site.name}: settings page shows the last verified delivery that matched no order (event, externalId, Everifin paymentId)",
               len(shown) == 1 and want in shown[0], shown)
         raw = site.wp("option-raw", "everifin_webhook_last_unmatched")
         check(f"{site.name}: ... stored with autoload off, without a secret or the body's hookData",

@@ -3,7 +3,7 @@
  * Test stubs of the few PrestaShop classes and functions the module
  * plugins/prestashop/everifinwebhook calls (Module, ModuleFrontController, Configuration, Db,
  * Order, OrderHistory, Customer, CustomerThread, CustomerMessage, PrestaShopLogger, Validate,
- * pSQL). Not PrestaShop: just enough recorded behaviour to test the module's request handling, its
+ * pSQL), and PrestaShop's order_payment table (OrderPayment rows). Not PrestaShop: just enough recorded behaviour to test the module's request handling, its
  * order lock, its notes and what it logs -- except Db, whose query rewriting is PrestaShop's own.
  */
 
@@ -19,8 +19,17 @@ final class PsStub
 {
     /** @var array<string, mixed> */
     public static array $config = [];
-    /** @var array<int, array{state: int, customer?: int}> */
+    /** @var array<int, array{state: int, customer?: int, reference?: string}> (reference: default reference(id)) */
     public static array $orders = [];
+    /**
+     * PrestaShop's order_payment table (OrderPayment): the payments of an order, keyed by the
+     * order's reference (the orders of one cart share it), each with the transaction_id its
+     * payment module gave (validateOrder()'s extra_vars) or '' (the row PrestaShop adds itself
+     * when an order without payments moves to a paid state).
+     *
+     * @var list<array{id_order_payment: int, order_reference: string, transaction_id: string}>
+     */
+    public static array $payments = [];
     /** @var array<int, string> id_order => state JSON (the module's table) */
     public static array $stateTable = [];
     /** @var array<string, int> "ref_type ref_id" => id_order (the module's table of Everifin ids) */
@@ -50,6 +59,7 @@ final class PsStub
     {
         self::$config = [];
         self::$orders = [];
+        self::$payments = [];
         self::$stateTable = [];
         self::$refs = [];
         self::$traces = [];
@@ -61,6 +71,18 @@ final class PsStub
         self::$messages = [];
         self::$customers = [1 => 'customer@shop.example'];
         self::$failOn = null;
+    }
+
+    /** An order's reference as PrestaShop makes them (9 capital letters), unless the test set one. */
+    public static function reference(int $idOrder): string
+    {
+        return self::$orders[$idOrder]['reference'] ?? substr('ORDER' . strtr(sprintf('%04d', $idOrder), '0123456789', 'ABCDEFGHIJ'), 0, 9);
+    }
+
+    /** A payment recorded for order $idOrder (OrderPayment, what a payment module's validateOrder() adds). */
+    public static function addPayment(int $idOrder, string $transactionId): void
+    {
+        self::$payments[] = ['id_order_payment' => count(self::$payments) + 1, 'order_reference' => self::reference($idOrder), 'transaction_id' => $transactionId];
     }
 
     /**
@@ -104,6 +126,15 @@ final class PsStub
         if (preg_match("/^SELECT `id_order` FROM `ps_everifin_webhook_ref` WHERE `ref_type` = $str AND `ref_id` = $str LIMIT 1$/", $sql, $m)) {
             $key = self::unquote($m[1]) . ' ' . self::unquote($m[2]);
             return new PsResult(isset(self::$refs[$key]) ? [['id_order' => (string) self::$refs[$key]]] : []);
+        }
+        if (preg_match("/^SELECT `transaction_id` FROM `ps_order_payment` WHERE `order_reference` = $str ORDER BY `id_order_payment`$/", $sql, $m)) {
+            $rows = [];
+            foreach (self::$payments as $p) {
+                if ($p['order_reference'] === self::unquote($m[1])) {
+                    $rows[] = ['transaction_id' => $p['transaction_id']];
+                }
+            }
+            return new PsResult($rows);
         }
         if (preg_match("/^SELECT `ref_id` FROM `ps_everifin_webhook_ref` WHERE `ref_type` = 'paid' AND `id_order` = (\\d+) LIMIT 1$/", $sql, $m)) {
             foreach (self::$refs as $key => $idOrder) {
@@ -440,12 +471,15 @@ class Order
     public $id_customer;
     public $id_shop = 1;
     public $id_lang = 1;
+    /** @var string|null the reference its payments (order_payment) are recorded under */
+    public $reference;
 
     public function __construct(int $id)
     {
         PsStub::$log[] = 'new Order(' . $id . ')';
         $this->id = isset(PsStub::$orders[$id]) ? $id : null;
         $this->id_customer = $this->id === null ? null : (PsStub::$orders[$id]['customer'] ?? 1);
+        $this->reference = $this->id === null ? null : PsStub::reference($id);
     }
 
     public function getCurrentState(): int
@@ -479,10 +513,18 @@ class OrderHistory
     public $id_order;
     private ?int $newState = null;
 
+    /**
+     * Like PrestaShop's: moving to a state with the paid flag records a payment without a
+     * transaction id (PrestaShop adds an OrderPayment for what its invoice has left to pay: the
+     * stub, for an order without payments).
+     */
     public function changeIdOrderState(int $idState, $order, bool $useExistingPayment = false): void
     {
         $this->newState = $idState;
         PsStub::$orders[(int) $order->id]['state'] = $idState;
+        if (in_array($idState, PsStub::PAID_STATES, true) && !in_array($order->reference, array_column(PsStub::$payments, 'order_reference'), true)) {
+            PsStub::addPayment((int) $order->id, '');
+        }
     }
 
     public function addWithemail(bool $autodate = true): bool

@@ -277,26 +277,16 @@ final class Everifin_Webhook_Admin
         }
         $unmatched = get_option(Everifin_Webhook_Plugin::OPTION_LAST_UNMATCHED, null);
         if (is_array($unmatched) && isset($unmatched['time'])) {
-            $looked = [];
-            $looked[] = 'externalId ' . (isset($unmatched['externalId']) ? '"' . (string) $unmatched['externalId'] . '"' : '(none)');
-            if (isset($unmatched['hookDataOrderId'])) {
-                $looked[] = 'hookData.orderId ' . (int) $unmatched['hookDataOrderId'];
-            }
-            // UUIDs the library checked; records written by earlier versions have neither.
-            foreach (['orderId' => 'Everifin order', 'paymentId' => 'Everifin payment', 'refundId' => 'Everifin refund'] as $key => $label) {
-                if (isset($unmatched[$key]) && is_string($unmatched[$key])) {
-                    $looked[] = $label . ' ' . $unmatched[$key];
-                }
-            }
+            // The binding's words, as the PrestaShop module shows them (an older copy of the
+            // binding loaded by another plugin may lack them).
+            $known = class_exists(\Everifin\Webhook\Unmatched::class);
             printf(
-                '<p class="everifin-webhook-last-unmatched">Last verified delivery that matched no order: %s, event %s (%s %s), %s.</p>',
+                '<p class="everifin-webhook-last-unmatched">Last verified delivery that matched no order: %s, %s.</p>',
                 esc_html(self::when((int) $unmatched['time'])),
-                esc_html((string) ($unmatched['eventId'] ?? '')),
-                esc_html((string) ($unmatched['eventType'] ?? '')),
-                esc_html((string) ($unmatched['status'] ?? '')),
-                esc_html(implode(', ', $looked))
+                esc_html($known ? \Everifin\Webhook\Unmatched::describe($unmatched) : 'event ' . (string) ($unmatched['eventId'] ?? ''))
             );
-            echo '<p class="description">' . esc_html('Answered 200 (Everifin does not send it again). The order is found by the payment\'s externalId, which must be the WooCommerce order ID (digits only, e.g. 1042, not "wc-1042"), or by hookData.orderId; else by the Everifin order, payment or refund ID of an earlier event that matched the order (a refund carries only the Everifin order ID and its own). A test hook from the Back Office matches no order.') . '</p>';
+            echo '<p class="description">' . esc_html('Answered 200 (Everifin does not send it again) and written to WooCommerce > Status > Logs, source everifin-webhook. '
+                . ($known ? \Everifin\Webhook\Unmatched::matching('WooCommerce', 'wc-1042') : 'The order is found by the payment\'s externalId, which must be the WooCommerce order ID (digits only).')) . '</p>';
         } else {
             echo '<p class="everifin-webhook-last-unmatched">No verified delivery without a matching order has been recorded.</p>';
         }

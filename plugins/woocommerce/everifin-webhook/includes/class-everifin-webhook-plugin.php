@@ -9,6 +9,7 @@ declare(strict_types=1);
 use Everifin\Webhook\Attention;
 use Everifin\Webhook\Event;
 use Everifin\Webhook\Exception\WebhookException;
+use Everifin\Webhook\Unmatched;
 use Everifin\Webhook\Verifier;
 
 if (!defined('ABSPATH')) {
@@ -220,19 +221,7 @@ final class Everifin_Webhook_Plugin
             }
             // Received and authentic, but not ours (e.g. a Back Office test hook): do not make Everifin retry.
             // The settings page shows the last one: the ids it carried tell the merchant what was looked for.
-            $hookOrderId = $event->hookData instanceof \stdClass && isset($event->hookData->orderId) && is_int($event->hookData->orderId) ? $event->hookData->orderId : null;
-            self::trace(self::OPTION_LAST_UNMATCHED, [
-                'eventId' => $event->eventId,
-                'eventType' => self::clip((string) $event->eventType, 100),
-                'status' => self::clip((string) $event->status, 100),
-                'externalId' => $event->externalId === null ? null : self::clip($event->externalId, 100),
-                'hookDataOrderId' => $hookOrderId,
-                // UUIDs (the library checks them): Everifin's order, payment and refund looked for.
-                'orderId' => $event->orderId,
-                'paymentId' => $event->paymentId,
-                'refundId' => $event->refundId,
-            ]);
-            self::logUnmatched($event, $hookOrderId);
+            self::unmatched($event);
             return self::reply(['received' => true, 'order' => null, 'message' => 'no order of this shop matches the event; nothing changed'], 200);
         } catch (WebhookException $e) {
             return self::refuse($e->status(), $e->getMessage(), $e->httpStatus());
@@ -245,23 +234,24 @@ final class Everifin_Webhook_Plugin
     }
 
     /**
-     * A verified delivery that matched no order, in WooCommerce's log (source everifin-webhook):
-     * every one, where the settings page keeps the last one a minute. A warning when it reports a
-     * payment paid (the money may belong to an order of this shop that the event does not name),
-     * else information (a Back Office test hook). Signed by Everifin, so a stranger cannot fill
-     * the log. Ids and known status names only; the externalId cut and quoted.
+     * A verified delivery that matched no order: recorded for the settings page
+     * (OPTION_LAST_UNMATCHED, the last one a minute) and written to WooCommerce's log (source
+     * everifin-webhook), every one: a warning when it reports a payment paid (the money may belong
+     * to an order of this shop that the event does not name), else information. Signed by
+     * Everifin, so a stranger cannot fill the log. The record and the line are the binding's
+     * (Unmatched: the same in the PrestaShop module); an older copy of the binding loaded by
+     * another plugin may lack it.
      */
-    private static function logUnmatched(Event $event, ?int $hookOrderId): void
+    private static function unmatched(Event $event): void
     {
+        $known = class_exists(Unmatched::class);
+        self::trace(self::OPTION_LAST_UNMATCHED, $known ? Unmatched::record($event) : ['eventId' => $event->eventId]);
         if (!function_exists('wc_get_logger')) {
             return;
         }
-        $line = sprintf('no order matches Everifin %s %s: %s (event %s; externalId %s, hookData.orderId %s, Everifin order %s, payment %s, refund %s); answered 200, nothing changed',
-            $event->entity, $event->entityId ?? '(none)', $event->statusKnown ? (string) $event->status : 'an unknown status', $event->eventId,
-            $event->externalId === null ? '(none)' : (string) json_encode(self::clip($event->externalId, 100), JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES | JSON_INVALID_UTF8_SUBSTITUTE),
-            $hookOrderId ?? '(none)', $event->orderId ?? '(none)', $event->paymentId ?? '(none)', $event->refundId ?? '(none)');
-        if ($event->outcome === 'paid') {
-            wc_get_logger()->warning($line . ': money was reported for an order this shop cannot find. Check the payment in the Everifin Back Office.', ['source' => 'everifin-webhook']);
+        $line = $known ? Unmatched::logLine($event) : 'verified delivery matched no order, answered 200 (Everifin does not send it again): event ' . $event->eventId;
+        if ($known ? Unmatched::isWarning($event) : $event->outcome === 'paid') {
+            wc_get_logger()->warning($line, ['source' => 'everifin-webhook']);
         } else {
             wc_get_logger()->info($line, ['source' => 'everifin-webhook']);
         }
@@ -434,18 +424,6 @@ final class Everifin_Webhook_Plugin
                 // Released with the connection at the latest.
             }
         }
-    }
-
-    /** $text cut to at most $max bytes (then ending with "..."), never inside a UTF-8 character. */
-    private static function clip(string $text, int $max): string
-    {
-        if (strlen($text) <= $max) {
-            return $text;
-        }
-        $cut = substr($text, 0, $max - 3);
-        // A UTF-8 lead byte at the end, with fewer continuation bytes than it needs: drop it.
-        $cut = (string) preg_replace('/[\xC0-\xFF][\x80-\xBF]*\z/', '', $cut);
-        return $cut . '...';
     }
 
     /**

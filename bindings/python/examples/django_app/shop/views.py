@@ -18,9 +18,15 @@ as if forged. So the body is read from the request's input, at most ``max_body_b
 when where it ends is known:
 
 - under ASGI (uvicorn, daphne, hypercorn: ``shopsite/asgi.py``), Django's handler has read the
-  whole body before the view runs;
+  whole body before the view runs (``ASGIHandler.read_body``: into a ``SpooledTemporaryFile``,
+  in memory up to ``FILE_UPLOAD_MAX_MEMORY_SIZE``, then on disk, without any limit;
+  ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is checked against the ``Content-Length`` header, which a
+  chunked request has not). The view's limit bounds only what it reads back into memory: what
+  the server receives and stores is bounded by what is in front of it (uvicorn has no body limit;
+  e.g. nginx's ``client_max_body_size``, which counts chunked bodies too);
 - under WSGI, when the server says it ends the input itself (``wsgi.input_terminated``, set for
-  chunked requests by gunicorn, Werkzeug's server and others).
+  chunked requests by gunicorn, Werkzeug's server and others): nothing beyond
+  ``max_body_bytes`` + 1 bytes is read.
 
 Under a WSGI server that does not (Django's ``runserver``, wsgiref), where the body ends is
 unknown: the answer is 411 ``LENGTH_REQUIRED``, which says what is wrong instead of a false
@@ -54,8 +60,10 @@ from .verifier import get_verifier
 def read_unsized_body(request: HttpRequest) -> Optional[bytes]:
     """The body of a request without a ``Content-Length`` (chunked), up to one byte more than the
     verifier accepts (the verifier answers a longer body 413): under ASGI from the body Django's
-    handler has read whole; under WSGI from ``wsgi.input`` when the server ends that input itself.
-    None when the server does not say where the body ends."""
+    handler has already received whole (spooled to disk beyond ``FILE_UPLOAD_MAX_MEMORY_SIZE``,
+    unbounded: the limit here bounds only what is read back); under WSGI from ``wsgi.input`` when
+    the server ends that input itself (nothing more is read). None when the server does not say
+    where the body ends."""
     if isinstance(request, ASGIRequest):
         stream: Any = request  # HttpRequest.read(): the body Django's ASGI handler received
     elif request.META.get("wsgi.input_terminated"):

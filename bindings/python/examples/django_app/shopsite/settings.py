@@ -82,6 +82,8 @@ EVERIFIN_WEBHOOK = {
     "tolerance_seconds": int(os.environ.get("EVERIFIN_WEBHOOK_TOLERANCE", "300")),
     "confirmed_is_paid": os.environ.get("EVERIFIN_CONFIRMED_IS_PAID") == "1",
     # The verifier's limit, the same as Django's for a body with a Content-Length; a chunked body
-    # is read up to one byte more and answered 413 by the verifier (shop/views.py).
+    # is read up to one byte more and answered 413 by the verifier (shop/views.py). Under ASGI
+    # Django has received a chunked body whole before the view: only a limit in front of the
+    # server (e.g. nginx's client_max_body_size) bounds that.
     "max_body_bytes": DATA_UPLOAD_MAX_MEMORY_SIZE,
 }

@@ -12,6 +12,7 @@ use Everifin\Webhook\Decision;
 use Everifin\Webhook\Event;
 use Everifin\Webhook\Exception\WebhookException;
 use Everifin\Webhook\Request;
+use Everifin\Webhook\Unmatched;
 use Everifin\Webhook\Verifier;
 
 class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
@@ -46,45 +47,23 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
             if ($secrets === []) {
                 return $this->refuse(500, 'INVALID_OPTIONS', 'the Everifin hook secret is not configured in PrestaShop');
             }
-            // The tables of this version, for a shop whose files were replaced without an upgrade.
-            EverifinWebhook::ensureSchema();
             $verifier = new Verifier($secrets, maxBodyBytes: self::MAX_BODY_BYTES);
             $event = $verifier->verify($rawBody, $signatureHeader);
-            $candidates = $this->orderIds($event);
-            if ($candidates === []) {
-                // No usable externalId or hookData.orderId (e.g. a refund): the order an earlier
-                // event of the same Everifin order, payment or refund was matched to.
-                $candidates = EverifinWebhook::ordersByEverifinIds($event);
+            // The tables of this version, for a shop whose files were replaced without an upgrade:
+            // only for a delivery Everifin signed (a stranger's request costs no query).
+            EverifinWebhook::ensureSchema();
+            // The orders the event names; then, when none of them exists (no usable externalId or
+            // hookData.orderId, e.g. a refund, or an id of no order of this shop), the order an
+            // earlier event of the same Everifin order, payment or refund was matched to.
+            $named = $this->orderIds($event);
+            foreach ($named as $idOrder) {
+                $answer = $this->update($idOrder, $verifier, $event);
+                if ($answer !== null) {
+                    return [200, $answer];
+                }
             }
-            foreach ($candidates as $idOrder) {
-                $answer = EverifinWebhook::withOrderLocked($idOrder, function () use ($idOrder, $verifier, $event): ?array {
-                    // Loaded under the lock: the state read is the one the last delivery saved.
-                    $order = new Order($idOrder);
-                    if (!Validate::isLoadedObject($order)) {
-                        return null;
-                    }
-                    $decision = $verifier->decide($event, EverifinWebhook::loadState($idOrder));
-                    $attention = self::attention($order, $event, $decision);
-                    if ($decision->shouldApply()) {
-                        $this->apply($order, $event, $attention);
-                    }
-                    if ($attention !== null) {
-                        // Never a state change: a private note on the order and a warning log line.
-                        $noted = EverifinWebhook::addPrivateNote($order, $attention->text);
-                        EverifinWebhook::log($attention->text . ($noted ? '' : ' (the private message on the order could not be added)'), 2, $idOrder);
-                    }
-                    EverifinWebhook::saveState($idOrder, $decision->stateJson);
-                    EverifinWebhook::rememberIds($idOrder, $event);
-                    // The shape `everifin-webhook send` checks (docs/design.md, "What endpoints answer").
-                    return [
-                        'received' => true,
-                        'order' => $idOrder,
-                        'decision' => ['action' => $decision->action, 'reason' => $decision->reason],
-                        'orderOutcome' => $decision->orderOutcome,
-                        // The order's state id now (changeIdOrderState updates the object).
-                        'orderState' => (int) $order->getCurrentState(),
-                    ];
-                });
+            foreach (EverifinWebhook::ordersByEverifinIds($event) as $idOrder) {
+                $answer = in_array($idOrder, $named, true) ? null : $this->update($idOrder, $verifier, $event);
                 if ($answer !== null) {
                     return [200, $answer];
                 }
@@ -100,11 +79,50 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
     }
 
     /**
+     * Decides and applies $event for order $idOrder with its row locked; null when there is no
+     * such order.
+     *
+     * @return array<string, mixed>|null the answer
+     */
+    private function update(int $idOrder, Verifier $verifier, Event $event): ?array
+    {
+        return EverifinWebhook::withOrderLocked($idOrder, function () use ($idOrder, $verifier, $event): ?array {
+            // Loaded under the lock: the state read is the one the last delivery saved.
+            $order = new Order($idOrder);
+            if (!Validate::isLoadedObject($order)) {
+                return null;
+            }
+            $decision = $verifier->decide($event, EverifinWebhook::loadState($idOrder));
+            $attention = self::attention($order, $event, $decision);
+            if ($decision->shouldApply()) {
+                $this->apply($order, $event, $attention);
+            }
+            if ($attention !== null) {
+                // Never a state change: a private note on the order and a warning log line.
+                $noted = EverifinWebhook::addPrivateNote($order, $attention->text);
+                EverifinWebhook::log($attention->text . ($noted ? '' : ' (the private message on the order could not be added)'), 2, $idOrder);
+            }
+            EverifinWebhook::saveState($idOrder, $decision->stateJson);
+            EverifinWebhook::rememberIds($idOrder, $event);
+            // The shape `everifin-webhook send` checks (docs/design.md, "What endpoints answer").
+            return [
+                'received' => true,
+                'order' => $idOrder,
+                'decision' => ['action' => $decision->action, 'reason' => $decision->reason],
+                'orderOutcome' => $decision->orderOutcome,
+                // The order's state id now (changeIdOrderState updates the object).
+                'orderState' => (int) $order->getCurrentState(),
+            ];
+        });
+    }
+
+    /**
      * What the decision needs the merchant's attention for (Attention: the policy both shop
      * plugins share), from the order as the event found it (before apply() moves it): its state,
-     * whether it has been paid and by which Everifin payment (recorded by apply(), '' when it was
-     * paid another way), whether it is refunded. Null when nothing needs it, and on a shop whose
-     * Composer loaded an older binding without Attention (no warnings rather than a failing webhook).
+     * whether it has been paid and by what (the Everifin payment apply() recorded, else what the
+     * order's payments record: EverifinWebhook::paidByOrderPayments()), whether it is refunded.
+     * Null when nothing needs it, and on a shop whose Composer loaded an older binding without
+     * Attention (no warnings rather than a failing webhook).
      */
     public static function attention(Order $order, Event $event, Decision $decision): ?Attention
     {
@@ -115,7 +133,9 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
         $paidBy = null;
         if ($order->hasBeenPaid()) {
             // Which payment paid it is read only for an event that reports a payment paid.
-            $paidBy = $event->outcome === 'paid' ? (EverifinWebhook::paidBy((int) $order->id) ?? '') : '';
+            $paidBy = $event->outcome === 'paid'
+                ? (EverifinWebhook::paidBy((int) $order->id) ?? EverifinWebhook::paidByOrderPayments($order, $event->paymentId, $event->orderId))
+                : '';
         }
         return Attention::of($event, $decision, 'in state ' . $state, $paidBy, $state === (int) Configuration::get('PS_OS_REFUND'));
     }
@@ -125,30 +145,18 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
      * so it is recorded for the configuration page (the last one, at most one a minute) and
      * logged, every one (signed by Everifin: a stranger cannot fill the log): a warning when it
      * reports a payment paid (the money may belong to an order the event does not name), else
-     * informative. Its event id, type, status and the ids that were looked for.
+     * informative. The record and the line are the binding's (Unmatched: the same in the
+     * WooCommerce plugin); an older copy of the binding loaded by another module may lack it.
      */
     private function unmatched(Event $event): void
     {
-        $hookOrderId = $event->hookData instanceof \stdClass && isset($event->hookData->orderId) && is_int($event->hookData->orderId) ? $event->hookData->orderId : null;
-        $record = [
-            'eventId' => $event->eventId,
-            'eventType' => self::clip((string) $event->eventType),
-            'status' => self::clip((string) $event->status),
-            'externalId' => $event->externalId === null ? null : self::clip($event->externalId),
-            'hookDataOrderId' => $hookOrderId,
-        ] + EverifinWebhook::everifinIds($event);
-        EverifinWebhook::trace('unmatched', $record);
-        $line = sprintf('verified delivery matched no order, answered 200 (Everifin does not send it again): event %s (%s %s), looked for %s', $record['eventId'], $record['eventType'], $record['status'], EverifinWebhook::lookedFor($record));
-        if ($event->outcome === 'paid') {
-            EverifinWebhook::log($line . ': money was reported for an order this shop cannot find. Check the payment in the Everifin Back Office.', 2);
-        } else {
-            EverifinWebhook::log($line, 1);
+        if (!class_exists(Unmatched::class)) {
+            EverifinWebhook::trace('unmatched', ['eventId' => $event->eventId]);
+            EverifinWebhook::log('verified delivery matched no order, answered 200 (Everifin does not send it again): event ' . $event->eventId, $event->outcome === 'paid' ? 2 : 1);
+            return;
         }
-    }
-
-    private static function clip(string $s): string
-    {
-        return strlen($s) > 100 ? substr($s, 0, 100) . '...' : $s;
+        EverifinWebhook::trace('unmatched', Unmatched::record($event));
+        EverifinWebhook::log(Unmatched::logLine($event), Unmatched::isWarning($event) ? 2 : 1);
     }
 
     /**
@@ -177,8 +185,8 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
 
     /**
      * The orders the event names, most specific first: its externalId (the shop's order id, set
-     * when the payment was created), else hookData.orderId. When it names none, handle() looks
-     * for the order by Everifin's ids recorded from earlier events (ordersByEverifinIds()).
+     * when the payment was created), else hookData.orderId. When none of them exists, handle()
+     * looks for the order by Everifin's ids recorded from earlier events (ordersByEverifinIds()).
      *
      * @return list<int>
      */

@@ -1,0 +1,59 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Everifin\Webhook\Tests;
+
+use Everifin\Webhook\Event;
+use Everifin\Webhook\Unmatched;
+use Everifin\Webhook\Verifier;
+use PHPUnit\Framework\TestCase;
+
+/** Unmatched, what both shop plugins keep, show and log of a verified delivery that matched no order. */
+final class UnmatchedTest extends TestCase
+{
+    private const PAY = 'f0489615-fb8a-4c76-bb28-7f9726d815d6';
+    private const ORDER = '8840d948-12da-4ca1-8269-3cfdc10b73bc';
+
+    /** @param array<string, mixed> $data */
+    private static function event(array $data, string $type = 'payment.statusChange'): Event
+    {
+        return (new Verifier(['unmatched-test-secret']))->normalize((string) json_encode([
+            'eventId' => '41414141-4141-4141-8141-414141414141', 'eventType' => $type, 'eventTimestamp' => '2024-05-07T10:00:00.000Z', 'data' => $data]));
+    }
+
+    public function testTheRecordHoldsIdsAndStatusNamesOnly(): void
+    {
+        $e = self::event(['paymentId' => self::PAY, 'orderId' => self::ORDER, 'status' => 'BOOKED', 'externalId' => '4300', 'hookData' => ['orderId' => 4301, 'note' => 'Call me +420 123']]);
+        $this->assertSame(['eventId' => '41414141-4141-4141-8141-414141414141', 'eventType' => 'payment.statusChange', 'status' => 'BOOKED', 'externalId' => '4300',
+            'hookDataOrderId' => 4301, 'orderId' => self::ORDER, 'paymentId' => self::PAY, 'refundId' => null], Unmatched::record($e));
+        // hookData.orderId counts only as a JSON integer.
+        $this->assertNull(Unmatched::record(self::event(['paymentId' => self::PAY, 'status' => 'BOOKED', 'hookData' => ['orderId' => '4301']]))['hookDataOrderId']);
+        // A long externalId: 100 bytes at most, never half a UTF-8 character.
+        $this->assertSame('x' . str_repeat('ž', 48) . '...', Unmatched::record(self::event(['paymentId' => self::PAY, 'status' => 'BOOKED', 'externalId' => 'x' . str_repeat('ž', 80)]))['externalId']);
+        $this->assertSame('xy' . str_repeat('ž', 47) . '...', Unmatched::record(self::event(['paymentId' => self::PAY, 'status' => 'BOOKED', 'externalId' => 'xy' . str_repeat('ž', 80)]))['externalId']);
+    }
+
+    public function testLookedForAndTheLogLine(): void
+    {
+        $e = self::event(['paymentId' => self::PAY, 'orderId' => self::ORDER, 'status' => 'BOOKED', 'externalId' => "43\"\nx", 'hookData' => ['orderId' => 7]]);
+        $looked = 'externalId "43\"\nx", hookData.orderId 7, Everifin orderId ' . self::ORDER . ', Everifin paymentId ' . self::PAY;
+        $this->assertSame($looked, Unmatched::lookedFor(Unmatched::record($e)), 'the externalId quoted as a JSON string: no line break');
+        $this->assertTrue(Unmatched::isWarning($e));
+        $this->assertSame('verified delivery matched no order, answered 200 (Everifin does not send it again): event 41414141-4141-4141-8141-414141414141 (payment.statusChange BOOKED), looked for '
+            . $looked . ': money was reported for an order this shop cannot find. Check the payment in the Everifin Back Office.', Unmatched::logLine($e));
+        $refund = self::event(['refundId' => '7c1d9e2a-5b4f-4e3c-8a2d-1f0e9d8c7b6a', 'orderId' => self::ORDER, 'status' => 'BOOKED']);
+        $this->assertFalse(Unmatched::isWarning($refund));
+        $this->assertStringEndsWith('looked for externalId (none), Everifin orderId ' . self::ORDER . ', Everifin refundId 7c1d9e2a-5b4f-4e3c-8a2d-1f0e9d8c7b6a', Unmatched::logLine($refund));
+        // A record stored by an earlier version, read back (keys missing, or of other types).
+        $this->assertSame('event e1 (payment.statusChange BOOKED), looked for externalId "43"', Unmatched::describe(['eventId' => 'e1', 'eventType' => 'payment.statusChange', 'status' => 'BOOKED', 'externalId' => '43', 'hookDataOrderId' => '7']));
+        $this->assertSame('event  ( ), looked for externalId (none)', Unmatched::describe([]));
+    }
+
+    public function testTheMatchingSentenceNamesTheShop(): void
+    {
+        $text = Unmatched::matching('PrestaShop', 'ps-1042');
+        $this->assertStringContainsString('the PrestaShop order ID (digits only, e.g. 1042, not "ps-1042")', $text);
+        $this->assertStringContainsString('matched by the Everifin orderId, then paymentId, then refundId', $text);
+    }
+}
