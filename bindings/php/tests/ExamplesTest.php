@@ -6,6 +6,7 @@ namespace Everifin\Webhook\Tests;
 
 use Everifin\Webhook\SecretInput;
 use Everifin\Webhook\Verifier;
+use Everifin\Webhook\Tests\Support\Command;
 use PHPUnit\Framework\TestCase;
 
 /**
@@ -1186,14 +1187,8 @@ final class ExamplesTest extends TestCase
             . "\$_SERVER['REQUEST_URI'] = '/admin/index.php?controller=AdminModules&configure=everifinwebhook';\n"
             . "echo (new EverifinWebhook())->getContent();\n");
         try {
-            $p = proc_open([PHP_BINARY, '-d', 'ffi.enable=0', '-d', 'opcache.enable_cli=0', '-d', 'opcache.preload=' . $preload, $script],
-                [0 => ['file', '/dev/null', 'r'], 1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes);
-            $this->assertIsResource($p);
-            $html = (string) stream_get_contents($pipes[1]);
-            $err = (string) stream_get_contents($pipes[2]);
-            fclose($pipes[1]);
-            fclose($pipes[2]);
-            $this->assertSame(0, proc_close($p), $html . $err);
+            [$rc, $html, $err] = Command::run([PHP_BINARY, '-d', 'ffi.enable=0', '-d', 'opcache.enable_cli=0', '-d', 'opcache.preload=' . $preload, $script]);
+            $this->assertSame(0, $rc, $html . $err);
         } finally {
             unlink($script);
         }
@@ -1224,13 +1219,8 @@ final class ExamplesTest extends TestCase
             . "\$_POST = ['submitEverifinWebhook' => '1', 'EVERIFIN_WEBHOOK_SECRETS' => 'whsec-new-2026'];\n"
             . "echo (new EverifinWebhook())->getContent();\n");
         try {
-            $p = proc_open([PHP_BINARY, '-d', 'ffi.enable=0', $script], [0 => ['file', '/dev/null', 'r'], 1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes);
-            $this->assertIsResource($p);
-            $html = (string) stream_get_contents($pipes[1]);
-            $err = (string) stream_get_contents($pipes[2]);
-            fclose($pipes[1]);
-            fclose($pipes[2]);
-            $this->assertSame(0, proc_close($p), $html . $err);
+            [$rc, $html, $err] = Command::run([PHP_BINARY, '-d', 'ffi.enable=0', $script]);
+            $this->assertSame(0, $rc, $html . $err);
         } finally {
             @unlink($script);
             @unlink("$module/everifinwebhook.php");

@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace Everifin\Webhook\Tests;
 
+use Everifin\Webhook\Tests\Support\Command;
 use PHPUnit\Framework\TestCase;
 
 /**
@@ -229,13 +230,7 @@ final class ExtensionsTest extends TestCase
     public function testThePurePhpBackendRunsWithoutPhpIni(): void
     {
         $cmd = [PHP_BINARY, '-n', '-d', 'memory_limit=1G', __DIR__ . '/Support/bare-php.php'];
-        $p = proc_open($cmd, [0 => ['file', '/dev/null', 'r'], 1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes);
-        $this->assertIsResource($p);
-        $out = (string) stream_get_contents($pipes[1]);
-        $err = (string) stream_get_contents($pipes[2]);
-        fclose($pipes[1]);
-        fclose($pipes[2]);
-        $rc = proc_close($p);
+        [$rc, $out, $err] = Command::run($cmd);
         $this->assertSame(0, $rc, "php -n bare-php.php failed:\n$out\n$err");
         $r = json_decode($out, true);
         $this->assertIsArray($r, "not JSON:\n$out\n$err");

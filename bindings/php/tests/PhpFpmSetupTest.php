@@ -5,6 +5,7 @@ declare(strict_types=1);
 namespace Everifin\Webhook\Tests;
 
 use Everifin\Webhook\Environment;
+use Everifin\Webhook\Tests\Support\Command;
 use PHPUnit\Framework\TestCase;
 
 /**
@@ -27,13 +28,8 @@ final class PhpFpmSetupTest extends TestCase
     /** @return list<string> the words bash makes of $line: how the shell reads its quoting */
     private static function shellWords(string $line): array
     {
-        $p = proc_open(['bash', '-c', 'printf "%s\n" ' . $line], [0 => ['file', '/dev/null', 'r'], 1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes);
-        self::assertIsResource($p);
-        $out = (string) stream_get_contents($pipes[1]);
-        $err = (string) stream_get_contents($pipes[2]);
-        fclose($pipes[1]);
-        fclose($pipes[2]);
-        self::assertSame(0, proc_close($p), $err);
+        [$rc, $out, $err] = Command::run(['bash', '-c', 'printf "%s\n" ' . $line]);
+        self::assertSame(0, $rc, $err);
         return explode("\n", rtrim($out, "\n"));
     }
 
@@ -189,14 +185,8 @@ final class PhpFpmSetupTest extends TestCase
     {
         $package = (string) realpath(__DIR__ . '/..');
         $code = 'require ' . var_export("$package/autoload.php", true) . '; echo json_encode(Everifin\\Webhook\\Environment::preloadsInside());';
-        $p = proc_open([PHP_BINARY, '-d', 'ffi.enable=0', '-d', 'opcache.enable_cli=0', '-d', "opcache.preload=$package/preload.php", '-r', $code],
-            [0 => ['file', '/dev/null', 'r'], 1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes);
-        $this->assertIsResource($p);
-        $out = (string) stream_get_contents($pipes[1]);
-        $err = (string) stream_get_contents($pipes[2]);
-        fclose($pipes[1]);
-        fclose($pipes[2]);
-        $this->assertSame(0, proc_close($p), $out . $err);
+        [$rc, $out, $err] = Command::run([PHP_BINARY, '-d', 'ffi.enable=0', '-d', 'opcache.enable_cli=0', '-d', "opcache.preload=$package/preload.php", '-r', $code]);
+        $this->assertSame(0, $rc, $out . $err);
         $this->assertSame(["opcache.preload=$package/preload.php"], json_decode($out, true), $err);
     }
 
