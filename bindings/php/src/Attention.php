@@ -4,6 +4,8 @@ declare(strict_types=1);
 
 namespace Everifin\Webhook;
 
+use Everifin\Webhook\Internal\Clip;
+
 /**
  * A webhook decision the merchant must look at (the WooCommerce and PrestaShop plugins use it:
  * each leaves the sentence as a private order note and a warning log line; the order is never
@@ -181,11 +183,6 @@ final class Attention
         if (preg_match('/\A[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\z/', $paidBy) === 1) {
             return 'by payment ' . $paidBy;
         }
-        if (strlen($paidBy) > 100) {
-            // Cut to 100 bytes, never inside a UTF-8 character: a lead byte at the end with
-            // fewer continuation bytes than it needs is dropped.
-            $paidBy = (string) preg_replace('/(?:[\xC0-\xDF]|[\xE0-\xEF][\x80-\xBF]?|[\xF0-\xF7][\x80-\xBF]{0,2})\z/', '', substr($paidBy, 0, 97)) . '...';
-        }
-        return 'by transaction ' . $paidBy;
+        return 'by transaction ' . Clip::text($paidBy);
     }
 }

@@ -4,6 +4,8 @@ declare(strict_types=1);
 
 namespace Everifin\Webhook;
 
+use Everifin\Webhook\Internal\Clip;
+
 /**
  * A verified delivery that matched no order of the shop (the WooCommerce and PrestaShop plugins
  * use it): answered 200, so Everifin does not send it again; each plugin keeps the last one for
@@ -30,9 +32,9 @@ final class Unmatched
         $hookData = $event->hookData;
         return [
             'eventId' => $event->eventId,
-            'eventType' => self::clip((string) $event->eventType),
-            'status' => self::clip((string) $event->status),
-            'externalId' => $event->externalId === null ? null : self::clip($event->externalId),
+            'eventType' => Clip::text((string) $event->eventType),
+            'status' => Clip::text((string) $event->status),
+            'externalId' => $event->externalId === null ? null : Clip::text($event->externalId),
             'hookDataOrderId' => $hookData instanceof \stdClass && isset($hookData->orderId) && is_int($hookData->orderId) ? $hookData->orderId : null,
             'orderId' => $event->orderId,
             'paymentId' => $event->paymentId,
@@ -52,14 +54,14 @@ final class Unmatched
     {
         $externalId = $record['externalId'] ?? null;
         $looked = ['externalId ' . (is_string($externalId)
-            ? (string) json_encode(self::clip($externalId), JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES | JSON_INVALID_UTF8_SUBSTITUTE)
+            ? (string) json_encode(Clip::text($externalId), JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES | JSON_INVALID_UTF8_SUBSTITUTE)
             : '(none)')];
         if (isset($record['hookDataOrderId']) && is_int($record['hookDataOrderId'])) {
             $looked[] = 'hookData.orderId ' . $record['hookDataOrderId'];
         }
         foreach (['orderId', 'paymentId', 'refundId'] as $key) {
             if (isset($record[$key]) && is_string($record[$key])) {
-                $looked[] = 'Everifin ' . $key . ' ' . self::clip($record[$key]);
+                $looked[] = 'Everifin ' . $key . ' ' . Clip::text($record[$key]);
             }
         }
         return implode(', ', $looked);
@@ -73,7 +75,7 @@ final class Unmatched
      */
     public static function describe(array $record): string
     {
-        $text = static fn (string $key): string => is_string($record[$key] ?? null) ? self::clip($record[$key]) : '';
+        $text = static fn (string $key): string => is_string($record[$key] ?? null) ? Clip::text($record[$key]) : '';
         return sprintf('event %s (%s %s), looked for %s', $text('eventId'), $text('eventType'), $text('status'), self::lookedFor($record));
     }
 
@@ -104,15 +106,5 @@ final class Unmatched
         return sprintf('An event is matched to an order by its externalId when it is the %s order ID (digits only, e.g. 1042, not "%s"), else by hookData.orderId (a JSON number). '
             . 'An event that names no order of this shop -- a refund usually carries only its refundId and Everifin\'s orderId -- is matched by the Everifin orderId, then paymentId, then refundId '
             . 'that earlier events of the order carried: they are recorded for every event matched to an order. A test hook from the Everifin Back Office matches no order.', $shop, $example);
-    }
-
-    /** $text cut to at most 100 bytes (then ending with "..."), never inside a UTF-8 character. */
-    private static function clip(string $text): string
-    {
-        if (strlen($text) <= 100) {
-            return $text;
-        }
-        // A UTF-8 lead byte at the end, with fewer continuation bytes than it needs: dropped.
-        return (string) preg_replace('/(?:[\xC0-\xDF]|[\xE0-\xEF][\x80-\xBF]?|[\xF0-\xF7][\x80-\xBF]{0,2})\z/', '', substr($text, 0, 97)) . '...';
     }
 }
