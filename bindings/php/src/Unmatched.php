@@ -21,7 +21,8 @@ final class Unmatched
 
     /**
      * The record a plugin keeps of it: eventId, eventType, status, externalId (each text cut to
-     * 100 bytes, never inside a UTF-8 character), hookDataOrderId (hookData.orderId when it is a
+     * 100 bytes, never inside a UTF-8 character; in eventType and status a control character or
+     * line break is written as its JSON escape, the externalId is kept as sent), hookDataOrderId (hookData.orderId when it is a
      * JSON integer, else null), and Everifin's orderId, paymentId and refundId (UUIDs the library
      * checked, or null). Nothing else of the request (no hookData, no body, no header).
      *
@@ -34,7 +35,7 @@ final class Unmatched
             'eventId' => $event->eventId,
             'eventType' => Clip::text((string) $event->eventType),
             'status' => Clip::text((string) $event->status),
-            'externalId' => $event->externalId === null ? null : Clip::text($event->externalId),
+            'externalId' => $event->externalId === null ? null : Clip::cut($event->externalId),
             'hookDataOrderId' => $hookData instanceof \stdClass && isset($hookData->orderId) && is_int($hookData->orderId) ? $hookData->orderId : null,
             'orderId' => $event->orderId,
             'paymentId' => $event->paymentId,
@@ -54,7 +55,7 @@ final class Unmatched
     {
         $externalId = $record['externalId'] ?? null;
         $looked = ['externalId ' . (is_string($externalId)
-            ? (string) json_encode(Clip::text($externalId), JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES | JSON_INVALID_UTF8_SUBSTITUTE)
+            ? (string) json_encode(Clip::cut($externalId), JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES | JSON_INVALID_UTF8_SUBSTITUTE)
             : '(none)')];
         if (isset($record['hookDataOrderId']) && is_int($record['hookDataOrderId'])) {
             $looked[] = 'hookData.orderId ' . $record['hookDataOrderId'];
@@ -69,7 +70,9 @@ final class Unmatched
 
     /**
      * "event E (eventType STATUS), looked for ...": the delivery of a record, for a settings page
-     * ("Last verified delivery that matched no order: <time>, <this>.") and the log line.
+     * ("Last verified delivery that matched no order: <time>, <this>.") and the log line. One
+     * line: every text of the record is escaped (Clip::text), a record stored by an earlier
+     * version too.
      *
      * @param array<string, mixed> $record
      */
