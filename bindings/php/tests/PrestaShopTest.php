@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace Everifin\Webhook\Tests;
 
+use Everifin\Webhook\Tests\Support\Command;
 use Everifin\Webhook\Verifier;
 use PHPUnit\Framework\TestCase;
 
@@ -408,6 +409,91 @@ final class PrestaShopTest extends TestCase
         $this->assertSame(200, $code);
         $this->assertSame([], \PsStub::$messages);
         $this->assertStringEndsWith('(the private message on the order could not be added)', \PsStub::$logs[0][0]);
+    }
+
+    // ------------------------------------------------------------- the library not the bundled one
+
+    /**
+     * Runs $code after the stubs in a PHP of its own (a class cannot be unloaded) and returns what
+     * it printed as JSON.
+     *
+     * @return array<string, mixed>
+     */
+    private static function runIsolated(string $code): array
+    {
+        $script = sys_get_temp_dir() . '/evf-ps-isolated-' . getmypid() . '.php';
+        file_put_contents($script, "<?php\ndeclare(strict_types=1);\nrequire " . var_export(__DIR__ . '/stubs/prestashop.php', true) . ";\n" . $code);
+        try {
+            [$rc, $out, $err] = Command::run([PHP_BINARY, '-d', 'ffi.enable=' . (string) ini_get('ffi.enable'), '-d', 'display_errors=stderr', $script]);
+        } finally {
+            unlink($script);
+        }
+        $result = json_decode($out, true);
+        self::assertIsArray($result, "exit $rc, stdout: $out, stderr: $err");
+        self::assertSame('', $err);
+        return $result;
+    }
+
+    /**
+     * Without the library (PHP older than 8.1, where the module file does not load it, or
+     * vendor/everifin-webhook missing from the module folder): PrestaShop makes the module object
+     * for its module list and for every request to the webhook (ModuleFrontController's
+     * constructor), catching no Error. The module is made, install() refuses by name, the
+     * configuration page says it, and the endpoint answers 500 (Everifin retries) with the reason logged.
+     */
+    public function testWithoutItsLibraryTheModuleRefusesClearly(): void
+    {
+        $this->assertDirectoryDoesNotExist(self::PLUGIN . '/vendor', 'the checkout\'s module has no bundled library');
+        $r = self::runIsolated('require ' . var_export(self::PLUGIN . '/everifinwebhook.php', true) . ";\n"
+            . 'require ' . var_export(self::PLUGIN . '/controllers/front/webhook.php', true) . ";\n"
+            . '$out = ["library" => class_exists(\'Everifin\\\\Webhook\\\\Verifier\')];' . "\n"
+            . '$m = Module::getInstanceByName("everifinwebhook");' . "\n"
+            . '$out["warning"] = $m->warning; $out["install"] = $m->install(); $out["errors"] = $m->getErrors();' . "\n"
+            . '$_SERVER["REQUEST_URI"] = "/admin/index.php?controller=AdminModules&configure=everifinwebhook";' . "\n"
+            . '$out["page"] = $m->getContent();' . "\n"
+            . 'PsStub::$config[EverifinWebhook::CONFIG_SECRETS] = "whsec-prestashop-shop-5e1d";' . "\n"
+            . '$c = new EverifinWebhookWebhookModuleFrontController();' . "\n"
+            . 'register_shutdown_function(static function () use (&$out): void { $out["answer"] = ob_get_clean(); $out["logs"] = PsStub::$logs; echo json_encode($out); });' . "\n"
+            . 'ob_start();' . "\n"
+            . '$c->postProcess();' . "\n");
+        $missing = 'The everifin-webhook library is missing from the module folder (vendor/everifin-webhook); reinstall the module.';
+        $this->assertSame([false, $missing, false, [$missing]], [$r['library'], $r['warning'], $r['install'], $r['errors']]);
+        $this->assertStringContainsString('<div class="alert alert-warning">' . $missing . '</div>', $r['page']);
+        $this->assertSame(['ok' => false, 'status' => 'INTERNAL', 'message' => 'the shop could not process the webhook; it will be retried'], json_decode($r['answer'], true));
+        $this->assertSame([['everifin-webhook: webhook not processed (answered 500, Everifin retries): ' . $missing, 3, null, null]], $r['logs']);
+    }
+
+    /**
+     * PHP-FPM that preloaded the binding of an earlier module version (its opcache.preload) keeps
+     * those classes until it is reloaded, also after the module files were updated: an Environment
+     * without STABLE_DIR and phpFpmSetup(). The module object, the webhook and the configuration
+     * page work; the page asks for the reload.
+     */
+    public function testAnEarlierLibraryLoadedFirstStopsNeitherTheWebhookNorThePage(): void
+    {
+        $this->assertSame(\Everifin\Webhook\Environment::STABLE_DIR, \EverifinWebhook::NATIVE_DIR, 'the folder the binding names');
+        $body = json_encode(['eventId' => '71717171-7171-4171-8171-717171717171', 'eventType' => 'payment.statusChange', 'eventTimestamp' => '2024-05-07T10:00:00.000Z',
+            'data' => ['paymentId' => self::PAY_A, 'status' => 'BOOKED', 'externalId' => '42']]);
+        $r = self::runIsolated(
+            // Environment as the 0.1.0 binding had it: diagnose() and report() only.
+            'eval(' . var_export('namespace Everifin\\Webhook; final class Environment { public static function diagnose(): array { return '
+                . "['backend' => 'php', 'reason' => 'FFI is disabled (ffi.enable=0)', 'via' => null, 'library' => null, 'libraryVersion' => null, 'fix' => ['The pure-PHP fallback gives the same results; FFI is only faster.']]; }"
+                . ' public static function report(): string { return ""; } }', true) . ");\n"
+            . 'require ' . var_export(dirname(__DIR__) . '/autoload.php', true) . ";\n"
+            . 'require ' . var_export(self::PLUGIN . '/everifinwebhook.php', true) . ";\n"
+            . 'require ' . var_export(self::PLUGIN . '/controllers/front/webhook.php', true) . ";\n"
+            . '$out = ["stableDir" => defined(\'Everifin\\\\Webhook\\\\Environment::STABLE_DIR\')];' . "\n"
+            . '$m = Module::getInstanceByName("everifinwebhook");' . "\n"
+            . '$_SERVER["REQUEST_URI"] = "/admin/index.php?controller=AdminModules&configure=everifinwebhook";' . "\n"
+            . '$out["page"] = $m->getContent();' . "\n"
+            . 'PsStub::$config = [EverifinWebhook::CONFIG_SECRETS => "whsec-prestashop-shop-5e1d", "PS_OS_PAYMENT" => 2];' . "\n"
+            . 'PsStub::$orders[42] = ["state" => 10];' . "\n"
+            . '$out["handled"] = (new EverifinWebhookWebhookModuleFrontController())->handle(' . var_export($body, true) . ', ' . var_export(Verifier::sign($body, [self::SECRET]), true) . ');' . "\n"
+            . 'echo json_encode($out);' . "\n");
+        $this->assertFalse($r['stableDir']);
+        $this->assertStringContainsString('<p>The commands need the library of this module version; reload PHP-FPM (the classes it preloaded at its start are of an older version) or reinstall the module.</p>', $r['page']);
+        $this->assertStringContainsString('The pure-PHP fallback runs, because FFI is disabled (ffi.enable=0).', $r['page']);
+        $this->assertSame([200, 42, 2], [$r['handled'][0], $r['handled'][1]['order'], $r['handled'][1]['orderState']]);
     }
 
     // ------------------------------------------------------------- installed 0.1.0 modules

@@ -59,8 +59,9 @@ class EverifinWebhook extends Module
         parent::__construct();
         $this->displayName = 'Everifin webhook';
         $this->description = 'Verifies Everifin Paygate webhooks and updates orders.';
-        if (PHP_VERSION_ID < self::MIN_PHP_VERSION_ID) {
-            $this->warning = self::phpTooOld();
+        $problem = self::libraryProblem();
+        if ($problem !== null) {
+            $this->warning = $problem;
         }
     }
 
@@ -69,10 +70,29 @@ class EverifinWebhook extends Module
         return sprintf('This module needs PHP 8.1 or newer; this shop runs PHP %s.', PHP_VERSION);
     }
 
-    public function install(): bool
+    /**
+     * Why the module cannot run here, in one sentence, or null: a PHP older than 8.1 (this file
+     * does not load the library there), or the library missing from the module folder.
+     * PrestaShop makes the module object for its module list and for every request to the
+     * webhook, catching no Error: nothing of the class may need the library before this check
+     * (no class constant taken from it either).
+     */
+    public static function libraryProblem(): ?string
     {
         if (PHP_VERSION_ID < self::MIN_PHP_VERSION_ID) {
-            $this->_errors[] = self::phpTooOld();
+            return self::phpTooOld();
+        }
+        if (!class_exists(\Everifin\Webhook\Verifier::class)) {
+            return 'The everifin-webhook library is missing from the module folder (vendor/everifin-webhook); reinstall the module.';
+        }
+        return null;
+    }
+
+    public function install(): bool
+    {
+        $problem = self::libraryProblem();
+        if ($problem !== null) {
+            $this->_errors[] = $problem;
             return false;
         }
         return parent::install() && self::installSchema();
@@ -395,9 +415,12 @@ class EverifinWebhook extends Module
      * Where the native library and its header are copied for PHP-FPM: a folder outside modules/
      * that only root can write (PHP-FPM's master, which runs as root, loads them when it starts).
      * php.ini must never name a file in the module folder: updating the module can replace it and
-     * deleting the module removes it, and PHP-FPM then does not start at all.
+     * deleting the module removes it, and PHP-FPM then does not start at all. The binding's
+     * Environment::STABLE_DIR, written out: PHP evaluates a class's constants when the first object
+     * is made, and a constant taken from the library made that a fatal Error wherever the
+     * library is missing or an earlier copy of it (without STABLE_DIR) was loaded first.
      */
-    public const NATIVE_DIR = \Everifin\Webhook\Environment::STABLE_DIR;
+    public const NATIVE_DIR = '/opt/everifin-webhook';
 
     /**
      * The backend in one sentence, from Environment::diagnose() (or the given result of it):
@@ -409,8 +432,8 @@ class EverifinWebhook extends Module
      */
     public static function backendSummary(?array $d = null): array
     {
-        if ($d === null && !class_exists(\Everifin\Webhook\Environment::class)) {
-            return [false, 'The everifin-webhook library is missing from the module folder (vendor/everifin-webhook); reinstall the module.'];
+        if ($d === null && self::libraryProblem() !== null) {
+            return [false, (string) self::libraryProblem()];
         }
         if ($d === null) {
             $d = \Everifin\Webhook\Environment::diagnose();

@@ -52,6 +52,8 @@ final class PsStub
     public static array $customers = [1 => 'customer@shop.example'];
     /** @var string|null Db::query throws for SQL starting with this (a database failure) */
     public static ?string $failOn = null;
+    /** The module of the request's URL (fc=module&module=...) when $_GET has none. */
+    public static string $requestModule = 'everifinwebhook';
     /** States with PrestaShop's "paid" flag in a fresh install: payment accepted, processing in progress, shipped, delivered, refunded, remote payment accepted. */
     public const PAID_STATES = [2, 3, 4, 5, 7, 11];
 
@@ -192,12 +194,36 @@ class Module
     public $description;
     public $context;
     public $warning;
+    /** @var bool installed and enabled (PrestaShop reads it from its module table) */
+    public $active = true;
     /** @var list<string> */
     protected $_errors = [];
 
     public function __construct()
     {
         $this->context = (object) ['link' => new Link()];
+    }
+
+    /**
+     * Like PrestaShop's: the module's instance, made with `new` from the class its file declares
+     * (false for no such module). ModuleFrontController::__construct() calls it for every request
+     * to a module's controller, the Back Office module list for every module: whatever `new`
+     * throws is not caught.
+     *
+     * @return Module|false
+     */
+    public static function getInstanceByName($moduleName)
+    {
+        if (!is_string($moduleName) || !preg_match('/^[a-zA-Z0-9_-]+$/', $moduleName) || !class_exists($moduleName, false)) {
+            return false;
+        }
+        return new $moduleName();
+    }
+
+    /** @return list<string> what install() refused, for the Back Office */
+    public function getErrors(): array
+    {
+        return $this->_errors;
     }
 
     public function displayError($m): string
@@ -230,9 +256,20 @@ class ModuleFrontController
 {
     public $ajax = false;
     public $ssl = false;
+    /** @var Module */
+    public $module;
 
+    /**
+     * Like PrestaShop's: the instance of the module named by the URL (the Dispatcher routes
+     * fc=module&module=NAME&controller=... here; PsStub::$requestModule when the test gives no
+     * $_GET['module']), before anything of the controller runs.
+     */
     public function __construct()
     {
+        $this->module = Module::getInstanceByName(Tools::getValue('module', PsStub::$requestModule));
+        if (!$this->module || !$this->module->active) {
+            throw new RuntimeException('PrestaShop redirects to the home page: the module is not active');
+        }
     }
 }
 

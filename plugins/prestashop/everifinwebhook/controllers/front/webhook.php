@@ -26,6 +26,13 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
 
     public function postProcess(): void
     {
+        $problem = EverifinWebhook::libraryProblem();
+        if ($problem !== null) {
+            // Request and Verifier are the library's: 500 (Everifin retries), and why in the log.
+            EverifinWebhook::log('webhook not processed (answered 500, Everifin retries): ' . $problem, 3);
+            $this->respond(500, ['ok' => false, 'status' => 'INTERNAL', 'message' => 'the shop could not process the webhook; it will be retried']);
+            return;
+        }
         try {
             $request = Request::fromGlobals(self::MAX_BODY_BYTES);
             [$code, $payload] = $this->handle($request->body, $request->signatureHeader);
