@@ -147,7 +147,9 @@ if ($expect === 'ffi') {
 }
 
 $secret = 'prestashop test hook secret';
-PsStub::$config = [EverifinWebhook::CONFIG_SECRETS => "old secret\n$secret", 'PS_OS_PAYMENT' => 2, 'PS_OS_BANKWIRE' => 10, 'PS_OS_REFUND' => 7, 'PS_OS_CANCELED' => 6];
+PsStub::$config = ['PS_OS_PAYMENT' => 2, 'PS_OS_BANKWIRE' => 10, 'PS_OS_REFUND' => 7, 'PS_OS_CANCELED' => 6];
+EverifinWebhook::saveSecrets(['old secret', $secret]);
+PsStub::newRequest();
 $order(77, 10);
 $check('install() creates the tables', (new EverifinWebhook())->install()
     && ($mysql === null || $mysql->query("SHOW TABLES LIKE 'ps\\_everifin\\_webhook\\_%'")->fetchAll(PDO::FETCH_COLUMN) === ['ps_everifin_webhook_ref', 'ps_everifin_webhook_state', 'ps_everifin_webhook_trace']));

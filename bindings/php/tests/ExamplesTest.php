@@ -1096,7 +1096,7 @@ final class ExamplesTest extends TestCase
         } finally {
             $_POST = [];
         }
-        $this->assertSame("old secret 2025\nnew secret 2026", \PsStub::$config[\EverifinWebhook::CONFIG_SECRETS]);
+        \PsStub::newRequest();   // read from the configuration table
         $this->assertSame(['old secret 2025', 'new secret 2026'], \EverifinWebhook::secrets());
         $this->assertStringContainsString('2 hook secret(s) saved.', $html);
         $this->assertStringNotContainsString('secret 2025', $html, 'secrets are never printed back');
@@ -1109,9 +1109,9 @@ final class ExamplesTest extends TestCase
         } finally {
             $_POST = [];
         }
+        \PsStub::newRequest();
         $this->assertSame(['whsec-Å-ą-2026'], \EverifinWebhook::secrets());
         $this->assertStringContainsString('1 hook secret(s) saved.', $html);
-        \PsStub::$config[\EverifinWebhook::CONFIG_SECRETS] = "old secret 2025\nnew secret 2026";
 
         // A blank pasted with a secret: refused, naming which, the configured secrets unchanged.
         $_POST = ['submitEverifinWebhook' => '1', 'EVERIFIN_WEBHOOK_SECRETS' => "newer secret 2027\nnewest secret 2028\u{2060}\n"];
@@ -1121,7 +1121,8 @@ final class ExamplesTest extends TestCase
             $_POST = [];
         }
         $this->assertStringContainsString('alert-danger">Not saved: the second secret ends with a space or another blank character.', $html);
-        $this->assertSame("old secret 2025\nnew secret 2026", \PsStub::$config[\EverifinWebhook::CONFIG_SECRETS]);
+        \PsStub::newRequest();
+        $this->assertSame(['whsec-Å-ą-2026'], \EverifinWebhook::secrets());
         $this->assertStringNotContainsString('secret 2028', $html);
     }
 

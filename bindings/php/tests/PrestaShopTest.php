@@ -87,7 +87,7 @@ final class PrestaShopTest extends TestCase
     {
         $this->assertTrue((new \EverifinWebhook())->install());
         $this->assertSame(['everifin_webhook_state', 'everifin_webhook_ref', 'everifin_webhook_trace'], \PsStub::$tables);
-        $this->assertSame(2, \PsStub::$config[\EverifinWebhook::CONFIG_SCHEMA]);
+        $this->assertSame('2', \PsStub::$config[\EverifinWebhook::CONFIG_SCHEMA], 'the configuration table holds text');
         [$code] = self::deliver('21212121-2121-4121-8121-212121212121', 'payment.statusChange', '2024-05-07T10:00:00.000Z', ['paymentId' => self::PAY_A, 'status' => 'BOOKED', 'externalId' => '42', 'orderId' => self::EVF_ORDER]);
         $this->assertSame(200, $code);
         self::deliver('21212121-2121-4121-8121-212121212122', 'payment.statusChange', '2024-05-07T10:05:00.000Z', ['refundId' => self::REFUND, 'status' => 'BOOKED', 'orderId' => self::EVF_ORDER]);
@@ -217,6 +217,61 @@ final class PrestaShopTest extends TestCase
         [$code] = (new \EverifinWebhookWebhookModuleFrontController())->handle('{}', 'ts=x');
         $this->assertSame(500, $code);
         $this->assertSame(['httpStatus' => 500, 'status' => 'INVALID_OPTIONS'], json_decode(\PsStub::$traces['rejected']['record'], true));
+    }
+
+    /**
+     * PrestaShop's Configuration::updateValue() stores pSQL($value) -- strip_tags() of it -- and
+     * Tools::getValue() drops NUL and a backslash followed by zeros: a secret saved through them
+     * came back cut on the next request ("a<b" as "a"), while the page that saved it read the
+     * cached value and said "saved". Each secret is kept as typed, the next request included, and
+     * signs deliveries that verify; the page never prints one.
+     */
+    public function testHookSecretsAreKeptAsTypedAcrossRequests(): void
+    {
+        $typed = ["whsec_old<2024\nwhsec_new", 'Kx8<r!m2Qz', 'Kx8<>m2Qz', 'ab\\0123cd', "ab\0cd", 'a&b"c\'d\\n<!-- e -->'];
+        foreach ($typed as $i => $text) {
+            \PsStub::newRequest();
+            $_SERVER['REQUEST_URI'] = '/admin/index.php?controller=AdminModules&configure=everifinwebhook';
+            $_POST = ['submitEverifinWebhook' => '1', 'EVERIFIN_WEBHOOK_SECRETS' => $text];
+            try {
+                $html = (new \EverifinWebhook())->getContent();
+            } finally {
+                $_POST = [];
+            }
+            $secrets = preg_split('/\n/', $text);
+            $this->assertStringContainsString(count($secrets) . ' hook secret(s) saved.', $html, "secret $i");
+            foreach ($secrets as $secret) {
+                $this->assertStringNotContainsString(htmlspecialchars($secret, ENT_QUOTES), $html, "secret $i is not printed");
+            }
+            \PsStub::newRequest();   // the next request reads the configuration table
+            $this->assertSame($secrets, \EverifinWebhook::secrets(), "secret $i");
+            foreach ($secrets as $j => $secret) {
+                $body = json_encode(['eventId' => sprintf('81818181-8181-4181-8181-8181818181%02d', 10 * $i + $j), 'eventType' => 'payment.statusChange', 'eventTimestamp' => '2024-05-07T10:00:00.000Z',
+                    'data' => ['paymentId' => self::PAY_A, 'status' => 'PROCESSING', 'externalId' => '42']]);
+                [$code] = (new \EverifinWebhookWebhookModuleFrontController())->handle($body, Verifier::sign($body, [$secret]));
+                $this->assertSame(200, $code, "a delivery signed with secret $i/$j");
+            }
+        }
+    }
+
+    /** Secrets saved by 0.1.0 or 0.2.0 (the configuration value as typed) are read until new ones are saved. */
+    public function testSecretsSavedByEarlierVersionsAreStillRead(): void
+    {
+        \PsStub::$config = [\EverifinWebhook::CONFIG_SECRETS => "old secret 2025\nnew secret 2026"];
+        $this->assertSame(['old secret 2025', 'new secret 2026'], \EverifinWebhook::secrets());
+        $_SERVER['REQUEST_URI'] = '/admin/index.php?controller=AdminModules&configure=everifinwebhook';
+        $_POST = ['submitEverifinWebhook' => '1', 'EVERIFIN_WEBHOOK_SECRETS' => 'newest <secret> 2027'];
+        try {
+            (new \EverifinWebhook())->getContent();
+        } finally {
+            $_POST = [];
+        }
+        \PsStub::newRequest();
+        $this->assertSame(['newest <secret> 2027'], \EverifinWebhook::secrets());
+        $this->assertArrayNotHasKey(\EverifinWebhook::CONFIG_SECRETS, \PsStub::$config, 'the former value is deleted');
+        $this->assertStringNotContainsString('newest', implode("\n", array_map('strval', \PsStub::$config)), 'not stored as typed');
+        (new \EverifinWebhook())->uninstall();
+        $this->assertSame([], \PsStub::$config);
     }
 
     private static function page(): string
@@ -504,7 +559,7 @@ final class PrestaShopTest extends TestCase
         [$code] = self::deliver('61616161-6161-4161-8161-616161616161', 'payment.statusChange', '2024-05-07T10:00:00.000Z', ['paymentId' => self::PAY_A, 'status' => 'BOOKED', 'externalId' => '42']);
         $this->assertSame(200, $code);
         $this->assertSame(['everifin_webhook_state', 'everifin_webhook_ref', 'everifin_webhook_trace'], \PsStub::$tables);
-        $this->assertSame(\EverifinWebhook::SCHEMA_VERSION, \PsStub::$config[\EverifinWebhook::CONFIG_SCHEMA]);
+        $this->assertSame((string) \EverifinWebhook::SCHEMA_VERSION, \PsStub::$config[\EverifinWebhook::CONFIG_SCHEMA]);
         self::deliver('61616161-6161-4161-8161-616161616162', 'payment.statusChange', '2024-05-07T10:01:00.000Z', ['paymentId' => self::PAY_A, 'status' => 'BOOKED', 'externalId' => '42']);
         $this->assertCount(3, \PsStub::$tables, 'created once');
 
@@ -513,6 +568,7 @@ final class PrestaShopTest extends TestCase
         \PsStub::$tables = [];
         \PsStub::$log = [];
         unset(\PsStub::$config[\EverifinWebhook::CONFIG_SCHEMA]);
+        \PsStub::newRequest();
         \PsStub::$failOn = 'CREATE TABLE';
         $body = '{"eventId":"61616161-6161-4161-8161-616161616163"}';
         [$code] = (new \EverifinWebhookWebhookModuleFrontController())->handle($body, Verifier::sign($body, ['not-the-secret']));

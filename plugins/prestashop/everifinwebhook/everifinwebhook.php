@@ -31,6 +31,13 @@ if (PHP_VERSION_ID >= EverifinWebhook::MIN_PHP_VERSION_ID && !class_exists(\Ever
 
 class EverifinWebhook extends Module
 {
+    /**
+     * The hook secrets, one per line, base64-encoded: Configuration::updateValue() stores
+     * pSQL($value), which without $html runs strip_tags() ("a<b" would be stored as "a"), and with
+     * $html Tools::purifyHTML(); base64 has no character either changes.
+     */
+    public const CONFIG_SECRETS_ENCODED = 'EVERIFIN_WEBHOOK_SECRETS_B64';
+    /** The hook secrets as 0.1.0 and 0.2.0 saved them (as typed, through pSQL()): read until new ones are saved. */
     public const CONFIG_SECRETS = 'EVERIFIN_WEBHOOK_SECRETS';
     public const STATE_TABLE = 'everifin_webhook_state';
     /** Everifin's ids (its orderId, paymentId, refundId) of the shop orders events matched. */
@@ -136,16 +143,39 @@ class EverifinWebhook extends Module
 
     public function uninstall(): bool
     {
+        Configuration::deleteByName(self::CONFIG_SECRETS_ENCODED);
         Configuration::deleteByName(self::CONFIG_SECRETS);
         Configuration::deleteByName(self::CONFIG_SCHEMA);
         return parent::uninstall();
     }
 
-    /** @return list<string> the hook secrets, oldest first (one per line in the configuration) */
+    /**
+     * @return list<string> the hook secrets, oldest first: CONFIG_SECRETS_ENCODED, else what 0.1.0
+     * or 0.2.0 saved (CONFIG_SECRETS); none when the encoded value is not base64.
+     */
     public static function secrets(): array
     {
-        $raw = (string) Configuration::get(self::CONFIG_SECRETS);
-        return self::lines($raw);
+        $encoded = Configuration::get(self::CONFIG_SECRETS_ENCODED);
+        if (is_string($encoded) && $encoded !== '') {
+            $text = base64_decode($encoded, true);
+            return is_string($text) ? self::lines($text) : [];
+        }
+        return self::lines((string) Configuration::get(self::CONFIG_SECRETS));
+    }
+
+    /**
+     * Replaces the hook secrets (saveSecrets(['a', 'b'])): stored base64-encoded, so that PrestaShop
+     * stores their exact bytes; the value of an earlier version is deleted.
+     *
+     * @param list<string> $secrets
+     */
+    public static function saveSecrets(array $secrets): bool
+    {
+        if (!Configuration::updateValue(self::CONFIG_SECRETS_ENCODED, base64_encode(implode("\n", $secrets)))) {
+            return false;
+        }
+        Configuration::deleteByName(self::CONFIG_SECRETS);
+        return true;
     }
 
     /**
@@ -607,7 +637,10 @@ class EverifinWebhook extends Module
             $out .= $this->displayError(htmlspecialchars('The module\'s tables could not be created: ' . $e->getMessage(), ENT_QUOTES));
         }
         if (Tools::isSubmit('submitEverifinWebhook')) {
-            $secrets = self::lines((string) Tools::getValue('EVERIFIN_WEBHOOK_SECRETS'));
+            // As posted: not through Tools::getValue(), which removes NUL bytes and a backslash
+            // followed by zeros.
+            $posted = $_POST['EVERIFIN_WEBHOOK_SECRETS'] ?? '';
+            $secrets = self::lines(is_string($posted) ? $posted : '');
             $error = null;
             if ($secrets !== [] && class_exists(\Everifin\Webhook\Verifier::class)) {
                 try {
@@ -624,8 +657,9 @@ class EverifinWebhook extends Module
             }
             if ($error !== null) {
                 $out .= $this->displayError(htmlspecialchars($error, ENT_QUOTES)); // displayError() prints HTML as given
+            } elseif ($secrets !== [] && !self::saveSecrets($secrets)) {
+                $out .= $this->displayError('Not saved: the configuration could not be written. The configured secrets are unchanged.');
             } elseif ($secrets !== []) {
-                Configuration::updateValue(self::CONFIG_SECRETS, implode("\n", $secrets));
                 $out .= $this->displayConfirmation(sprintf('%d hook secret(s) saved.', count($secrets)));
             }
         }

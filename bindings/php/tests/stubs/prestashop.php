@@ -17,8 +17,13 @@ if (!defined('_PS_VERSION_')) {
 
 final class PsStub
 {
-    /** @var array<string, mixed> */
+    /** @var array<string, mixed> the configuration table: each value as the database holds it */
     public static array $config = [];
+    /**
+     * @var array<string, mixed> Configuration's cache of this request: the values updateValue()
+     * was given, as given (newRequest() empties it: the next request reads the table)
+     */
+    public static array $configCache = [];
     /** @var array<int, array{state: int, customer?: int, reference?: string}> (reference: default reference(id)) */
     public static array $orders = [];
     /**
@@ -60,6 +65,7 @@ final class PsStub
     public static function reset(): void
     {
         self::$config = [];
+        self::$configCache = [];
         self::$orders = [];
         self::$payments = [];
         self::$stateTable = [];
@@ -73,6 +79,12 @@ final class PsStub
         self::$messages = [];
         self::$customers = [1 => 'customer@shop.example'];
         self::$failOn = null;
+    }
+
+    /** What the next request sees: the configuration as the database holds it, no cache of this one. */
+    public static function newRequest(): void
+    {
+        self::$configCache = [];
     }
 
     /** An order's reference as PrestaShop makes them (9 capital letters), unless the test set one. */
@@ -174,8 +186,8 @@ final class PsStub
         throw new PDOException("SQLSTATE[42000]: Syntax error or access violation: 1064 You have an error in your SQL syntax (the PrestaShop stub knows only the module's statements): $sql");
     }
 
-    /** The text of a quoted string pSQL() escaped (the inverse of DbPDOCore::_escape()). */
-    private static function unquote(string $s): string
+    /** The text of a quoted string pSQL() escaped (the inverse of DbPDOCore::_escape()): what MySQL stores. */
+    public static function unquote(string $s): string
     {
         return preg_replace_callback('/\\\\(.)/s', static fn ($m) => ['0' => "\0", 'n' => "\n", 'r' => "\r", 'Z' => "\x1a"][$m[1]] ?? $m[1], $s);
     }
@@ -250,6 +262,11 @@ class Module
     {
         return true;
     }
+
+    public function uninstall(): bool
+    {
+        return true;
+    }
 }
 
 class ModuleFrontController
@@ -288,10 +305,19 @@ class Tools
         return isset($_POST[$key]) || isset($_GET[$key]);
     }
 
-    /** @return mixed */
+    /**
+     * Like PrestaShop 8's ToolsCore::getValue(): $_POST, then $_GET, and a string loses every NUL
+     * and every backslash followed by zeros ("\\0", "\\00"...).
+     *
+     * @return mixed
+     */
     public static function getValue(string $key, $default = false)
     {
-        return $_POST[$key] ?? $_GET[$key] ?? $default;
+        $value = $_POST[$key] ?? $_GET[$key] ?? $default;
+        if (is_string($value)) {
+            return urldecode(preg_replace('/((\%5C0+)|(\%00+))/i', '', urlencode($value)));
+        }
+        return $value;
     }
 
     public static function passwdGen($length = 8, $flag = 'ALPHANUMERIC'): string
@@ -300,30 +326,48 @@ class Tools
     }
 }
 
+/**
+ * Like PrestaShop's ConfigurationCore for one shop and no language: updateValue() writes
+ * pSQL($value, $html) into the configuration table -- without $html, strip_tags(nl2br()) of the
+ * escaped text, so "<" cuts the value ("a<b" is stored as "a", "a<>b" as "ab") -- and caches the
+ * value as given for the rest of the request (set()); get() answers from that cache, else from the
+ * table. $html true runs Tools::purifyHTML() first, which the stub does not model.
+ */
 class Configuration
 {
-    public static function updateValue(string $key, $value): bool
+    public static function updateValue(string $key, $value, $html = false, $idShopGroup = null, $idShop = null): bool
     {
-        PsStub::$config[$key] = $value;
+        if ($html) {
+            throw new LogicException('Configuration::updateValue($key, $value, true) runs Tools::purifyHTML(), which the stub does not model');
+        }
+        if (is_int($value) || is_float($value)) {
+            $value = (string) $value;
+        }
+        $escaped = pSQL($value, false);
+        PsStub::$config[$key] = is_numeric($escaped) ? (string) $escaped : PsStub::unquote((string) $escaped);
+        PsStub::$configCache[$key] = $value;
         return true;
     }
 
     public static function deleteByName(string $key): bool
     {
-        unset(PsStub::$config[$key]);
+        unset(PsStub::$config[$key], PsStub::$configCache[$key]);
         return true;
     }
 
     /** @return mixed */
     public static function get(string $key)
     {
+        if (array_key_exists($key, PsStub::$configCache)) {
+            return PsStub::$configCache[$key];
+        }
         return PsStub::$config[$key] ?? false;
     }
 
     /** The value for every shop (the stub has one shop). */
     public static function updateGlobalValue(string $key, $value, $html = false): bool
     {
-        return self::updateValue($key, $value);
+        return self::updateValue($key, $value, $html);
     }
 
     /** @return mixed */
