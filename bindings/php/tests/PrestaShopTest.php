@@ -281,6 +281,34 @@ final class PrestaShopTest extends TestCase
         return (new \EverifinWebhook())->getContent();
     }
 
+    // ------------------------------------------------------------- e-mails to the customer
+
+    /**
+     * A state change e-mails the customer when the state has "send_email": Awaiting bank wire
+     * payment's e-mail gives the shop's bank details and asks for the whole amount, wrong for a
+     * payment made through Everifin (pending, authorized, partially paid): that move is recorded
+     * without e-mail. Payment accepted, payment error and cancelled e-mail as PrestaShop does.
+     */
+    public function testOnlyTheAwaitingStateIsRecordedWithoutAnEmail(): void
+    {
+        \PsStub::$orders[42] = ['state' => 8];
+        [, $p] = self::deliver('91919191-9191-4191-8191-919191919191', 'payment.statusChange', '2024-05-07T10:00:00.000Z', ['paymentId' => self::PAY_A, 'status' => 'PROCESSING', 'externalId' => '42']);
+        $this->assertSame(['apply', 10], [$p['decision']['action'], $p['orderState']]);
+        $this->assertSame([[42, 10]], \PsStub::$history);
+        $this->assertSame([], \PsStub::$mails, 'no bank wire instructions');
+        self::deliver('91919191-9191-4191-8191-919191919192', 'order.statusChange', '2024-05-07T10:01:00.000Z', ['orderId' => self::EVF_ORDER, 'status' => 'PARTIALLY_PAID', 'externalId' => '42']);
+        $this->assertSame([], \PsStub::$mails);
+        self::deliver('91919191-9191-4191-8191-919191919193', 'payment.statusChange', '2024-05-07T10:02:00.000Z', ['paymentId' => self::PAY_A, 'status' => 'BOOKED', 'externalId' => '42']);
+        $this->assertSame([[42, 'payment']], \PsStub::$mails);
+
+        \PsStub::$orders[43] = ['state' => 10];
+        \PsStub::$orders[44] = ['state' => 10];
+        self::deliver('91919191-9191-4191-8191-919191919194', 'payment.statusChange', '2024-05-07T10:00:00.000Z', ['paymentId' => self::PAY_B, 'status' => 'FAILED', 'externalId' => '43']);
+        self::deliver('91919191-9191-4191-8191-919191919195', 'payment.statusChange', '2024-05-07T10:00:00.000Z', ['paymentId' => '5d5d5d5d-5d5d-4d5d-8d5d-5d5d5d5d5d5d', 'status' => 'EXPIRED', 'externalId' => '44']);
+        $this->assertSame([[42, 'payment'], [43, 'payment_error'], [44, 'order_canceled']], \PsStub::$mails);
+        $this->assertSame([[42, 10], [42, 2], [43, 8], [44, 6]], \PsStub::$history);
+    }
+
     // ------------------------------------------------------------- notes on skipped payments
 
     public function testMoneyReportedButNotAppliedLeavesAPrivateNoteAndALogLine(): void

@@ -45,6 +45,8 @@ final class PsStub
     public static array $tables = [];
     /** @var list<array{0: int, 1: int}> [id_order, id_order_state] */
     public static array $history = [];
+    /** @var list<array{0: int, 1: string}> e-mails to customers (Mail::Send): [id_order, template] */
+    public static array $mails = [];
     /** @var list<string> the SQL sent, in order */
     public static array $log = [];
     /** @var list<array{0: string, 1: int, 2: ?string, 3: ?int}> PrestaShopLogger::addLog: [message, severity, object type, object id] */
@@ -61,6 +63,13 @@ final class PsStub
     public static string $requestModule = 'everifinwebhook';
     /** States with PrestaShop's "paid" flag in a fresh install: payment accepted, processing in progress, shipped, delivered, refunded, remote payment accepted. */
     public const PAID_STATES = [2, 3, 4, 5, 7, 11];
+    /**
+     * The e-mail template of each state with "send_email" in a fresh install
+     * (install-dev/data/xml/order_state.xml, langs/en/data/order_state.xml): OrderHistory's
+     * sendEmail() sends it to the customer. 5 (Delivered) and 13 (Awaiting cash on delivery) send none.
+     */
+    public const MAIL_TEMPLATES = [1 => 'cheque', 2 => 'payment', 3 => 'preparation', 4 => 'shipped', 6 => 'order_canceled', 7 => 'refund',
+        8 => 'payment_error', 9 => 'outofstock', 10 => 'bankwire', 11 => 'payment', 12 => 'outofstock'];
 
     public static function reset(): void
     {
@@ -73,6 +82,7 @@ final class PsStub
         self::$traces = [];
         self::$tables = [];
         self::$history = [];
+        self::$mails = [];
         self::$log = [];
         self::$logs = [];
         self::$threads = [];
@@ -568,6 +578,11 @@ class Order
         return PsStub::$orders[(int) $this->id]['state'];
     }
 
+    /** Empties the cache of the orders' history (PrestaShop's addWithemail() calls it after add()). */
+    public static function cleanHistoryCache(): void
+    {
+    }
+
     /** Like PrestaShop's: whether the order's history has a state with the paid flag (the current one included). */
     public function hasBeenPaid(): int
     {
@@ -591,8 +606,9 @@ class Validate
 
 class OrderHistory
 {
+    public $id;
     public $id_order;
-    private ?int $newState = null;
+    public $id_order_state;
 
     /**
      * Like PrestaShop's: moving to a state with the paid flag records a payment without a
@@ -601,16 +617,44 @@ class OrderHistory
      */
     public function changeIdOrderState(int $idState, $order, bool $useExistingPayment = false): void
     {
-        $this->newState = $idState;
+        $this->id_order_state = $idState;
         PsStub::$orders[(int) $order->id]['state'] = $idState;
         if (in_array($idState, PsStub::PAID_STATES, true) && !in_array($order->reference, array_column(PsStub::$payments, 'order_reference'), true)) {
             PsStub::addPayment((int) $order->id, '');
         }
     }
 
-    public function addWithemail(bool $autodate = true): bool
+    /** Like PrestaShop's: the history row (ObjectModel::add()), no e-mail. */
+    public function add($autodate = true, $nullValues = false): bool
     {
-        PsStub::$history[] = [(int) $this->id_order, (int) $this->newState];
+        PsStub::$history[] = [(int) $this->id_order, (int) $this->id_order_state];
+        $this->id = count(PsStub::$history);
+        return true;
+    }
+
+    /** Like PrestaShop's: add(), then sendEmail(). */
+    public function addWithemail($autodate = true, $templateVars = false, $context = null): bool
+    {
+        $order = new Order((int) $this->id_order);
+        if (!$this->add($autodate)) {
+            return false;
+        }
+        Order::cleanHistoryCache();
+        return $this->sendEmail($order, $templateVars);
+    }
+
+    /**
+     * Like PrestaShop's: the e-mail of this history row's state to the order's customer (the
+     * state's template, when the state has send_email), through Mail::Send(), which sends at once.
+     */
+    public function sendEmail($order, $templateVars = false): bool
+    {
+        [$idOrder, $idState] = PsStub::$history[(int) $this->id - 1] ?? [0, 0];
+        $template = PsStub::MAIL_TEMPLATES[$idState] ?? null;
+        if ($template !== null) {
+            PsStub::$mails[] = [$idOrder, $template];
+            PsStub::$log[] = "Mail::Send($template) for order $idOrder";
+        }
         return true;
     }
 }

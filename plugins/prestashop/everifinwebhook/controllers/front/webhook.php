@@ -24,6 +24,15 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
     /** The largest body accepted (the verifier's default); at most one byte more is ever read. */
     private const MAX_BODY_BYTES = 1048576;
 
+    /**
+     * The states the webhook moves an order to without PrestaShop's e-mail of the state:
+     * "Awaiting bank wire payment" (Everifin's pending, authorized and partially paid) e-mails
+     * the shop's bank details and asks the customer to wire the whole amount, wrong for a payment
+     * made through Everifin (the customer could pay twice). The other states e-mail as
+     * PrestaShop does (each state's "Send email to customer").
+     */
+    private const STATES_WITHOUT_EMAIL = ['PS_OS_BANKWIRE'];
+
     public function postProcess(): void
     {
         $problem = EverifinWebhook::libraryProblem();
@@ -220,7 +229,9 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
      *   moved: not back to awaiting payment, cancelled or error, and not to payment accepted
      *   again (a second history row and e-mail);
      * - a cancelled or refunded order is moved only by its payment being booked (the money
-     *   arrived); the Everifin payment the order is marked paid for is recorded (rememberPaidBy).
+     *   arrived); the Everifin payment the order is marked paid for is recorded (rememberPaidBy);
+     * - a move e-mails the customer as PrestaShop does, but to "Awaiting bank wire payment"
+     *   (STATES_WITHOUT_EMAIL).
      * A payment left out because the order was paid by something else or refunded ($attention
      * SECOND_PAYMENT, REFUNDED_ORDER) gets the caller's warning instead of the informative line.
      */
@@ -252,7 +263,12 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
         $history = new OrderHistory();
         $history->id_order = $id;
         $history->changeIdOrderState($idState, $order, true);
-        $history->addWithemail(true);
+        if (in_array($configKey, self::STATES_WITHOUT_EMAIL, true)) {
+            $history->add();                   // the history row, without the state's e-mail
+            Order::cleanHistoryCache();        // as addWithemail() does after add()
+        } else {
+            $history->addWithemail(true);      // the state's e-mail, when it has one (send_email)
+        }
         if ($configKey === 'PS_OS_PAYMENT' && $event->entity === 'payment' && $event->paymentId !== null) {
             EverifinWebhook::rememberPaidBy($id, $event->paymentId);
         }
