@@ -8,7 +8,8 @@
  * through PDO set up as PrestaShop's DbPDO does: the module's SQL runs in MySQL's dialect. Every
  * folder has an index.php; install creates the tables; a payment BOOKED moves the order to
  * PS_OS_PAYMENT once; the duplicate is skipped; a second payment is told, naming the payment that
- * paid the order; a forged request is 401 and recorded; a refund
+ * paid the order; a forged request is 401 and recorded, and the next ones, while that record is
+ * fresh, cost one read and no write statement; a refund
  * without externalId finds its order by Everifin's orderId; a delivery that matches no order is
  * logged and recorded once a minute.
  *
@@ -187,6 +188,24 @@ $check('the same event again -> 200 skip duplicate, one history row', [$code, $p
 $check('forged -> 401 SIGNATURE_MISMATCH', [$code, $payload['status'] ?? null] === [401, 'SIGNATURE_MISMATCH'], [$code, $payload]);
 $trace = $rows('everifin_webhook_trace');
 $check('the rejected delivery is recorded: status only', count($trace) === 1 && $trace[0][0] === 'rejected' && $trace[0][2] === '{"httpStatus":401,"status":"SIGNATURE_MISMATCH"}', $trace);
+// While that record is fresh, a stranger's request costs one read and no write statement: the
+// statements sent, and MariaDB's own count of the write statements it ran in this session.
+$writes = static function () use ($mysql): int {
+    $n = 0;
+    foreach ($mysql->query("SHOW SESSION STATUS WHERE `Variable_name` IN ('Com_insert', 'Com_insert_select', 'Com_update', 'Com_update_multi', 'Com_replace', 'Com_replace_select', 'Com_delete', 'Com_delete_multi')")->fetchAll(PDO::FETCH_NUM) as [, $v]) {
+        $n += (int) $v;
+    }
+    return $n;
+};
+$writesBefore = $mysql === null ? 0 : $writes();
+$from = count(PsStub::$log);
+for ($i = 0; $i < 20; $i++) {
+    $c->handle('{"a":' . $i . '}', 'ts=' . $now->format('Y-m-d\TH:i:s.v\Z') . ';v0=' . str_repeat('0', 64));
+}
+$sent = array_slice(PsStub::$log, $from);
+$writesAfter = $mysql === null ? 0 : $writes();
+$check('20 forged requests while the rejected record is fresh: one read each, no write statement' . ($mysql === null ? '' : ' (MariaDB counted none)'),
+    count($sent) === 20 && preg_grep('/^SELECT `time` FROM `ps_everifin_webhook_trace`/', $sent, PREG_GREP_INVERT) === [] && $writesAfter === $writesBefore, [$sent, $writesBefore, $writesAfter]);
 $check('every order update ran inside a transaction with the row locked',
     in_array('SELECT `id_order` FROM `ps_orders` WHERE `id_order` = 77 FOR UPDATE', PsStub::$log, true)
     && count(array_keys(PsStub::$log, 'START TRANSACTION')) === 2 && count(array_keys(PsStub::$log, 'COMMIT')) === 2, PsStub::$log);

@@ -961,7 +961,8 @@ final class ExamplesTest extends TestCase
         [$code, $payload] = (new \EverifinWebhookWebhookModuleFrontController())->handle($body, self::signed($body));
         $this->assertSame([500, 'INTERNAL'], [$code, $payload['status'] ?? null], json_encode($payload));
         $this->assertStringNotContainsString('gone away', json_encode($payload), 'the cause is for the merchant, not for the caller');
-        $this->assertSame('ROLLBACK', \PsStub::$log[count(\PsStub::$log) - 2]);
+        $this->assertSame('ROLLBACK', \PsStub::$log[count(\PsStub::$log) - 3]);
+        $this->assertSame("SELECT `time` FROM `ps_everifin_webhook_trace` WHERE `kind` = 'rejected' LIMIT 1", \PsStub::$log[count(\PsStub::$log) - 2]);
         $this->assertStringStartsWith("INSERT INTO `ps_everifin_webhook_trace` (`kind`, `time`, `record`) VALUES ('rejected', ", end(\PsStub::$log), 'recorded for the configuration page, after the rollback');
         $this->assertCount(1, \PsStub::$logs);
         [$message, $severity, $type, $id] = \PsStub::$logs[0];

@@ -274,6 +274,33 @@ final class PrestaShopTest extends TestCase
         $this->assertSame([], \PsStub::$config);
     }
 
+    /**
+     * What a stranger's request costs the database: while the last rejected delivery recorded is
+     * fresh (less than TRACE_INTERVAL seconds old), one read and no write statement (a write per
+     * request would grow the binary log, and the replicas' work, with every forged POST). Once it
+     * is old, the next one writes it, once.
+     */
+    public function testAnUnsignedRequestCostsOneReadAndNoWriteWhileTheTraceIsFresh(): void
+    {
+        $forged = static fn (int $i): int => (new \EverifinWebhookWebhookModuleFrontController())->handle('{"a":' . $i . '}', 'ts=2024-05-07T10:00:00.000Z;v0=' . str_repeat('0', 64))[0];
+        $this->assertSame(401, $forged(0));
+        $this->assertSame(['httpStatus' => 401, 'status' => 'SIGNATURE_MISMATCH'], json_decode(\PsStub::$traces['rejected']['record'], true));
+        \PsStub::$log = [];
+        for ($i = 1; $i <= 50; $i++) {
+            $this->assertSame(401, $forged($i));
+        }
+        $this->assertSame([], array_values(preg_grep('/^SELECT /', \PsStub::$log, PREG_GREP_INVERT)), 'no write statement');
+        $this->assertSame(array_fill(0, 50, "SELECT `time` FROM `ps_everifin_webhook_trace` WHERE `kind` = 'rejected' LIMIT 1"), \PsStub::$log, 'one read each');
+
+        \PsStub::$traces['rejected']['time'] -= \EverifinWebhook::TRACE_INTERVAL;
+        \PsStub::$log = [];
+        $this->assertSame(401, $forged(51));
+        $this->assertSame(401, $forged(52));
+        $this->assertCount(1, preg_grep('/^INSERT INTO `ps_everifin_webhook_trace`/', \PsStub::$log), 'written once');
+        $this->assertCount(3, \PsStub::$log);
+        $this->assertEqualsWithDelta(time(), \PsStub::$traces['rejected']['time'], 5);
+    }
+
     private static function page(): string
     {
         $_SERVER['REQUEST_URI'] = '/admin/index.php?controller=AdminModules&configure=everifinwebhook';

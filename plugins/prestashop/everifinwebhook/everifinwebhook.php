@@ -327,10 +327,13 @@ class EverifinWebhook extends Module
     /**
      * Records a delivery that changed no order ($kind "rejected" or "unmatched") for the
      * configuration page: the time and $record (ids and status names only, never the body, the
-     * header or a message quoting them). At most one write of a kind every TRACE_INTERVAL seconds,
-     * whatever a stranger sends, also in parallel: one INSERT ... ON DUPLICATE KEY UPDATE that
-     * replaces the row only when it is older (or dated in the future). Returns whether it wrote.
-     * Never throws: the record is for the merchant's information only.
+     * header or a message quoting them). At most one record of a kind every TRACE_INTERVAL
+     * seconds, whatever a stranger sends: first one read of the kind's record; while it is fresh
+     * the request costs nothing more (no write statement, nothing in the binary log). Only when
+     * it is missing or older (or dated in the future), one INSERT ... ON DUPLICATE KEY UPDATE that
+     * replaces the row only when it is still older, so that requests which read the old record
+     * at the same moment replace it once. Returns whether it wrote. Never throws: the record is
+     * for the merchant's information only.
      *
      * @param array<string, mixed> $record
      */
@@ -338,9 +341,14 @@ class EverifinWebhook extends Module
     {
         try {
             $now = time();
+            $db = Db::getInstance();
+            // getValue() appends " LIMIT 1"; not from the cache (the row changes between requests).
+            $time = $db->getValue('SELECT `time` FROM `' . _DB_PREFIX_ . self::TRACE_TABLE . "` WHERE `kind` = '" . pSQL($kind) . "'", false);
+            if (is_numeric($time) && (int) $time > $now - self::TRACE_INTERVAL && (int) $time <= $now) {
+                return false;
+            }
             $json = pSQL((string) json_encode($record, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_INVALID_UTF8_SUBSTITUTE), true);
             $stale = '`time` > ' . $now . ' OR `time` <= ' . ($now - self::TRACE_INTERVAL);
-            $db = Db::getInstance();
             $db->execute('INSERT INTO `' . _DB_PREFIX_ . self::TRACE_TABLE . "` (`kind`, `time`, `record`) VALUES ('" . pSQL($kind) . "', " . $now . ", '" . $json . "')"
                 . " ON DUPLICATE KEY UPDATE `record` = IF(" . $stale . ", '" . $json . "', `record`), `time` = IF(" . $stale . ', ' . $now . ', `time`)');
             return $db->Affected_Rows() > 0;

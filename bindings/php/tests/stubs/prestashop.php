@@ -168,6 +168,10 @@ final class PsStub
             }
             return new PsResult([]);
         }
+        if (preg_match("/^SELECT `time` FROM `ps_everifin_webhook_trace` WHERE `kind` = $str LIMIT 1$/", $sql, $m)) {
+            $t = self::$traces[self::unquote($m[1])] ?? null;
+            return new PsResult($t === null ? [] : [['time' => (string) $t['time']]]);
+        }
         // The rate-limited trace: insert, or replace a row older than the interval (or from the future).
         if (preg_match("/^INSERT INTO `ps_everifin_webhook_trace` \\(`kind`, `time`, `record`\\) VALUES \\($str, (\\d+), $str\\) ON DUPLICATE KEY UPDATE `record` = IF\\(`time` > (\\d+) OR `time` <= (\\d+), $str, `record`\\), `time` = IF\\(`time` > (\\d+) OR `time` <= (\\d+), (\\d+), `time`\\)$/", $sql, $m)) {
             [, $kind, $now, $record, $after, $before, $record2, $after2, $before2, $now2] = $m;

@@ -66,7 +66,9 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
             $verifier = new Verifier($secrets, maxBodyBytes: self::MAX_BODY_BYTES);
             $event = $verifier->verify($rawBody, $signatureHeader);
             // The tables of this version, for a shop whose files were replaced without an upgrade:
-            // only for a delivery Everifin signed (a stranger's request costs no query).
+            // only for a delivery Everifin signed. A stranger's request costs the database one
+            // read of the last rejected delivery recorded (refuse(), EverifinWebhook::trace()), and
+            // one write at most once a minute.
             EverifinWebhook::ensureSchema();
             // The orders the event names; then, when none of them exists (no usable externalId or
             // hookData.orderId, e.g. a refund, or an id of no order of this shop), the order an
