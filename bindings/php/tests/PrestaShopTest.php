@@ -308,6 +308,42 @@ final class PrestaShopTest extends TestCase
         return (new \EverifinWebhook())->getContent();
     }
 
+    // ------------------------------------------------------------- what PrestaShop runs before postProcess()
+
+    /**
+     * FrontController::init() runs before postProcess(): while the shop is in maintenance it
+     * answers every address but the listed ones with the maintenance page (503 HTML), and with
+     * geolocation on, a visitor from a country the shop does not allow with the restricted-country
+     * page (403 HTML). Everifin gives up after a few retries: the webhook is answered whatever
+     * they say. Controller::__construct() sets $ajax from the request's ajax parameter: the
+     * webhook sets it again (no theme header and footer).
+     */
+    public function testTheWebhookIsAnsweredDuringMaintenanceAndFromAnyCountry(): void
+    {
+        $_SERVER['REMOTE_ADDR'] = '198.51.100.7';
+        \PsStub::$config += ['PS_SHOP_ENABLE' => '0', 'PS_MAINTENANCE_IP' => '203.0.113.9', 'PS_GEOLOCATION_ENABLED' => '1', 'PS_OS_PAYMENT' => 2];
+        \PsStub::$visitorCountryAllowed = false;
+        $page = static function (\ModuleFrontController $c): ?int {
+            try {
+                $c->init();
+                return null;
+            } catch (\PsStubExit $e) {
+                return $e->httpStatus;
+            }
+        };
+        $this->assertSame(503, $page(new \ModuleFrontController()), 'another module\'s page during maintenance');
+        \PsStub::$config['PS_SHOP_ENABLE'] = '1';
+        $this->assertSame(403, $page(new \ModuleFrontController()), 'another module\'s page from a country the shop does not allow');
+        \PsStub::$config['PS_SHOP_ENABLE'] = '0';
+
+        $c = new \EverifinWebhookWebhookModuleFrontController();
+        $this->assertTrue($c->ajax);
+        $this->assertNull($page($c));
+        $this->assertSame([false, false], [$c->display_header, $c->display_footer]);
+        [$code, $p] = self::deliver('a1a1a1a1-a1a1-41a1-81a1-a1a1a1a1a1a1', 'payment.statusChange', '2024-05-07T10:00:00.000Z', ['paymentId' => self::PAY_A, 'status' => 'BOOKED', 'externalId' => '42']);
+        $this->assertSame([200, 2], [$code, $p['orderState']]);
+    }
+
     // ------------------------------------------------------------- e-mails to the customer
 
     /**

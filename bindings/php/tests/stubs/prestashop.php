@@ -61,6 +61,8 @@ final class PsStub
     public static ?string $failOn = null;
     /** The module of the request's URL (fc=module&module=...) when $_GET has none. */
     public static string $requestModule = 'everifinwebhook';
+    /** With PS_GEOLOCATION_ENABLED: whether the visitor's address is in a country the shop allows. */
+    public static bool $visitorCountryAllowed = true;
     /** States with PrestaShop's "paid" flag in a fresh install: payment accepted, processing in progress, shipped, delivered, refunded, remote payment accepted. */
     public const PAID_STATES = [2, 3, 4, 5, 7, 11];
     /**
@@ -89,6 +91,7 @@ final class PsStub
         self::$messages = [];
         self::$customers = [1 => 'customer@shop.example'];
         self::$failOn = null;
+        self::$visitorCountryAllowed = true;
     }
 
     /** What the next request sees: the configuration as the database holds it, no cache of this one. */
@@ -283,12 +286,27 @@ class Module
     }
 }
 
+/** What ends a PrestaShop request before the controller's postProcess() (PrestaShop prints the page and exits). */
+final class PsStubExit extends RuntimeException
+{
+    public function __construct(public readonly int $httpStatus, string $page)
+    {
+        parent::__construct("HTTP $httpStatus: $page");
+    }
+}
+
 class ModuleFrontController
 {
+    public const GEOLOC_ALLOWED = 0;
+    public const GEOLOC_FORBIDDEN = 2;
     public $ajax = false;
     public $ssl = false;
+    public $display_header = true;
+    public $display_footer = true;
     /** @var Module */
     public $module;
+    protected $maintenance = false;
+    protected $restrictedCountry = self::GEOLOC_ALLOWED;
 
     /**
      * Like PrestaShop's: the instance of the module named by the URL (the Dispatcher routes
@@ -301,6 +319,56 @@ class ModuleFrontController
         if (!$this->module || !$this->module->active) {
             throw new RuntimeException('PrestaShop redirects to the home page: the module is not active');
         }
+        // Controller::__construct(): "Usage of ajax parameter is deprecated".
+        $this->ajax = Tools::getValue('ajax') || Tools::isSubmit('ajax');
+    }
+
+    /**
+     * Like PrestaShop 8's FrontController::init(), the parts that answer before postProcess():
+     * no theme header and footer for $ajax; with PS_GEOLOCATION_ENABLED, geolocationManagement()
+     * (a visitor whose country the shop does not allow: PsStub::$visitorCountryAllowed false)
+     * and the restricted-country page (403); the maintenance page (503) while PS_SHOP_ENABLE is 0,
+     * for every address not in PS_MAINTENANCE_IP. A page ends the request: PsStubExit. (Not
+     * modelled: the context, cookie and cart init() makes, and 8.1's maintenance exception for
+     * a logged-in employee, which a webhook has not.)
+     */
+    public function init()
+    {
+        if ($this->ajax) {
+            $this->display_header = false;
+            $this->display_footer = false;
+        }
+        if (Configuration::get('PS_GEOLOCATION_ENABLED')) {
+            $this->geolocationManagement(null);
+        }
+        $this->displayMaintenancePage();
+        if ($this->restrictedCountry === self::GEOLOC_FORBIDDEN) {
+            $this->displayRestrictedCountryPage();
+        }
+    }
+
+    /** @return false */
+    protected function geolocationManagement($defaultCountry)
+    {
+        if (!PsStub::$visitorCountryAllowed) {
+            $this->restrictedCountry = self::GEOLOC_FORBIDDEN;
+        }
+        return false;
+    }
+
+    protected function displayMaintenancePage()
+    {
+        if ($this->maintenance == true || !(int) Configuration::get('PS_SHOP_ENABLE')) {
+            $this->maintenance = true;
+            if (!in_array(Tools::getRemoteAddr(), explode(',', (string) Configuration::get('PS_MAINTENANCE_IP')), true)) {
+                throw new PsStubExit(503, 'the maintenance page (HTML, Retry-After: 3600)');
+            }
+        }
+    }
+
+    protected function displayRestrictedCountryPage()
+    {
+        throw new PsStubExit(403, 'the restricted-country page (HTML)');
     }
 }
 
@@ -332,6 +400,11 @@ class Tools
             return urldecode(preg_replace('/((\%5C0+)|(\%00+))/i', '', urlencode($value)));
         }
         return $value;
+    }
+
+    public static function getRemoteAddr(): string
+    {
+        return (string) ($_SERVER['REMOTE_ADDR'] ?? '');
     }
 
     public static function passwdGen($length = 8, $flag = 'ALPHANUMERIC'): string

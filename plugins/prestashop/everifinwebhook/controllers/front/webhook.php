@@ -15,9 +15,15 @@ use Everifin\Webhook\Request;
 use Everifin\Webhook\Unmatched;
 use Everifin\Webhook\Verifier;
 
+/**
+ * PrestaShop runs FrontController::init() before postProcess(): the context, the visitor's cookie
+ * and cart as for any page, then the maintenance and restricted-country pages, which this
+ * controller turns off. postProcess() writes the JSON answer and ends the request: the theme
+ * never renders anything.
+ */
 class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
 {
-    /** @var bool no theme, no cart, no customer session */
+    /** @var bool no theme header and footer, nor their media (set again by the constructor) */
     public $ajax = true;
     public $ssl = true;
 
@@ -32,6 +38,29 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
      * PrestaShop does (each state's "Send email to customer").
      */
     private const STATES_WITHOUT_EMAIL = ['PS_OS_BANKWIRE'];
+
+    public function __construct()
+    {
+        parent::__construct();
+        // Controller::__construct() sets $ajax from the request's "ajax" parameter.
+        $this->ajax = true;
+    }
+
+    /**
+     * No maintenance page: PrestaShop answers it (503, HTML) to every address not listed in its
+     * maintenance settings, and Everifin gives up on a delivery after a few retries.
+     */
+    protected function displayMaintenancePage(): void
+    {
+    }
+
+    /**
+     * No restricted-country page (403, HTML, with geolocation on): Everifin's servers are not a
+     * visitor of the shop, and the request is authenticated by its signature.
+     */
+    protected function displayRestrictedCountryPage(): void
+    {
+    }
 
     public function postProcess(): void
     {
