@@ -372,6 +372,34 @@ final class PrestaShopTest extends TestCase
         $this->assertSame([[42, 10], [42, 2], [43, 8], [44, 6]], \PsStub::$history);
     }
 
+    /**
+     * The state's e-mail goes out after the order update is committed: an update rolled back (a
+     * deadlock, the database gone) and retried by Everifin e-mails once, and a delivery answered
+     * 500 none. A mail that cannot be sent leaves the committed update as it is, with a warning.
+     */
+    public function testTheStateEmailIsSentOnceAfterTheCommit(): void
+    {
+        \PsStub::$failOn = 'REPLACE INTO';   // the webhook state cannot be saved, after the order was moved
+        [$code] = self::deliver('92929292-9292-4292-8292-929292929291', 'payment.statusChange', '2024-05-07T10:00:00.000Z', ['paymentId' => self::PAY_A, 'status' => 'BOOKED', 'externalId' => '42']);
+        $this->assertSame(500, $code);
+        $this->assertSame([], \PsStub::$mails, 'rolled back: no e-mail');
+        $this->assertSame([10, []], [\PsStub::$orders[42]['state'], \PsStub::$history], 'rolled back');
+        \PsStub::$failOn = null;
+        \PsStub::$log = [];
+        [$code, $p] = self::deliver('92929292-9292-4292-8292-929292929291', 'payment.statusChange', '2024-05-07T10:00:00.000Z', ['paymentId' => self::PAY_A, 'status' => 'BOOKED', 'externalId' => '42']);
+        $this->assertSame([200, 'apply', 2], [$code, $p['decision']['action'], $p['orderState']]);
+        $this->assertSame([[42, 'payment']], \PsStub::$mails, 'Everifin\'s retry: one e-mail');
+        $this->assertSame(['COMMIT', 'new Order(42)', 'Mail::Send(payment) for order 42'], array_slice(\PsStub::$log, -3), 'after the commit');
+
+        \PsStub::$orders[43] = ['state' => 10];
+        \PsStub::$logs = [];
+        \PsStub::$failOn = 'Mail::Send';
+        [$code, $p] = self::deliver('92929292-9292-4292-8292-929292929292', 'payment.statusChange', '2024-05-07T10:00:00.000Z', ['paymentId' => self::PAY_B, 'status' => 'FAILED', 'externalId' => '43']);
+        $this->assertSame([200, 8], [$code, $p['orderState']]);
+        $this->assertSame([[42, 'payment']], \PsStub::$mails);
+        $this->assertSame([['everifin-webhook: the order was moved to state 8, but PrestaShop could not send the customer the e-mail of that state (see the e-mail settings and their log).', 2, 'Order', 43]], \PsStub::$logs);
+    }
+
     // ------------------------------------------------------------- notes on skipped payments
 
     public function testMoneyReportedButNotAppliedLeavesAPrivateNoteAndALogLine(): void

@@ -92,6 +92,30 @@ final class PsStub
         self::$customers = [1 => 'customer@shop.example'];
         self::$failOn = null;
         self::$visitorCountryAllowed = true;
+        self::$snapshot = null;
+    }
+
+    /** @var array<string, mixed>|null the in-memory tables at START TRANSACTION, until COMMIT or ROLLBACK */
+    private static ?array $snapshot = null;
+    /** The in-memory tables a transaction covers: PrestaShop's (orders, history, payments, threads, messages, log) and the module's. */
+    private const TRANSACTIONAL = ['orders', 'history', 'payments', 'stateTable', 'refs', 'traces', 'threads', 'messages', 'logs'];
+
+    /** START TRANSACTION, COMMIT, ROLLBACK of the in-memory tables (Db::query() sends them to MariaDB too): an e-mail sent is not rolled back. */
+    public static function transaction(string $sql): void
+    {
+        if ($sql === 'START TRANSACTION') {
+            self::$snapshot = [];
+            foreach (self::TRANSACTIONAL as $table) {
+                self::$snapshot[$table] = self::$$table;
+            }
+        } elseif ($sql === 'ROLLBACK' && self::$snapshot !== null) {
+            foreach (self::$snapshot as $table => $rows) {
+                self::$$table = $rows;
+            }
+            self::$snapshot = null;
+        } elseif ($sql === 'COMMIT') {
+            self::$snapshot = null;
+        }
     }
 
     /** What the next request sees: the configuration as the database holds it, no cache of this one. */
@@ -527,6 +551,7 @@ class Db
         if (PsStub::$failOn !== null && str_starts_with($sql, PsStub::$failOn)) {
             throw new PDOException('SQLSTATE[HY000]: General error: 2006 MySQL server has gone away');
         }
+        PsStub::transaction($sql);
         $this->result = $this->link !== null ? $this->link->query($sql) : PsStub::run($sql);
         return $this->result;
     }
@@ -729,8 +754,11 @@ class OrderHistory
         [$idOrder, $idState] = PsStub::$history[(int) $this->id - 1] ?? [0, 0];
         $template = PsStub::MAIL_TEMPLATES[$idState] ?? null;
         if ($template !== null) {
-            PsStub::$mails[] = [$idOrder, $template];
             PsStub::$log[] = "Mail::Send($template) for order $idOrder";
+            if (PsStub::$failOn === 'Mail::Send') {
+                return false;   // Mail::Send() returns false when the mail cannot be sent
+            }
+            PsStub::$mails[] = [$idOrder, $template];
         }
         return true;
     }

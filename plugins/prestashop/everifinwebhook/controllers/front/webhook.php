@@ -133,7 +133,8 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
      */
     private function update(int $idOrder, Verifier $verifier, Event $event): ?array
     {
-        return EverifinWebhook::withOrderLocked($idOrder, function () use ($idOrder, $verifier, $event): ?array {
+        $mail = null;   // the history row whose e-mail is sent once the update is committed
+        $answer = EverifinWebhook::withOrderLocked($idOrder, function () use ($idOrder, $verifier, $event, &$mail): ?array {
             // Loaded under the lock: the state read is the one the last delivery saved.
             $order = new Order($idOrder);
             if (!Validate::isLoadedObject($order)) {
@@ -142,7 +143,7 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
             $decision = $verifier->decide($event, EverifinWebhook::loadState($idOrder));
             $attention = self::attention($order, $event, $decision);
             if ($decision->shouldApply()) {
-                $this->apply($order, $event, $attention);
+                $mail = $this->apply($order, $event, $attention);
             }
             if ($attention !== null) {
                 // Never a state change: a private note on the order and a warning log line.
@@ -161,6 +162,28 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
                 'orderState' => (int) $order->getCurrentState(),
             ];
         });
+        if ($mail !== null) {
+            self::sendStateEmail($mail, $idOrder);
+        }
+        return $answer;
+    }
+
+    /**
+     * The e-mail of the state the order was moved to (OrderHistory::sendEmail(): the state's
+     * template, when the state has "Send email to customer"), sent after the update was
+     * committed: an update rolled back (a deadlock) and delivered again by Everifin e-mails
+     * once. The update stands when the mail cannot be sent: a warning says so.
+     */
+    private static function sendStateEmail(OrderHistory $history, int $idOrder): void
+    {
+        try {
+            $sent = $history->sendEmail(new Order($idOrder));
+        } catch (\Throwable $e) {
+            $sent = false;
+        }
+        if (!$sent) {
+            EverifinWebhook::log(sprintf('the order was moved to state %d, but PrestaShop could not send the customer the e-mail of that state (see the e-mail settings and their log).', (int) $history->id_order_state), 2, $idOrder);
+        }
     }
 
     /**
@@ -265,23 +288,25 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
      *   (STATES_WITHOUT_EMAIL).
      * A payment left out because the order was paid by something else or refunded ($attention
      * SECOND_PAYMENT, REFUNDED_ORDER) gets the caller's warning instead of the informative line.
+     * The history row is added in the caller's transaction; its e-mail is the caller's to send
+     * after the commit (the row returned; null: no e-mail).
      */
-    private function apply(Order $order, Event $event, ?Attention $attention): void
+    private function apply(Order $order, Event $event, ?Attention $attention): ?OrderHistory
     {
         $id = (int) $order->id;
         $what = sprintf('%s %s: %s (event %s)', $event->entity, (string) $event->entityId, (string) $event->status, $event->eventId);
         if ($event->outcome === 'refunded') {
             EverifinWebhook::log($what . ': a refund was booked at the bank. The webhook does not say its amount: record it on the order (a partial refund, or the Refunded state for a full one).', 1, $id);
-            return;
+            return null;
         }
         $configKey = $event->suggestedFor('prestashop');     // e.g. PS_OS_PAYMENT
         if ($configKey === null) {
-            return;                                           // leave the order as it is
+            return null;                                      // leave the order as it is
         }
         $idState = (int) Configuration::get($configKey);
         $current = (int) $order->getCurrentState();
         if ($idState <= 0 || $current === $idState) {
-            return;
+            return null;
         }
         $closed = in_array($current, [(int) Configuration::get('PS_OS_CANCELED'), (int) Configuration::get('PS_OS_REFUND')], true);
         if ($order->hasBeenPaid() || ($closed && $configKey !== 'PS_OS_PAYMENT')) {
@@ -289,20 +314,21 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
             if ($attention === null || !in_array($attention->kind, [Attention::SECOND_PAYMENT, Attention::REFUNDED_ORDER], true)) {
                 EverifinWebhook::log(sprintf('%s: the order (state %d) has been paid, cancelled or refunded in the shop; left as it is', $what, $current), 1, $id);
             }
-            return;
+            return null;
         }
+        // What OrderHistory::addWithemail() does, but its sendEmail(), which the caller runs
+        // after the commit, and not for the states without e-mail.
         $history = new OrderHistory();
         $history->id_order = $id;
         $history->changeIdOrderState($idState, $order, true);
-        if (in_array($configKey, self::STATES_WITHOUT_EMAIL, true)) {
-            $history->add();                   // the history row, without the state's e-mail
-            Order::cleanHistoryCache();        // as addWithemail() does after add()
-        } else {
-            $history->addWithemail(true);      // the state's e-mail, when it has one (send_email)
+        if (!$history->add()) {
+            throw new RuntimeException(sprintf('the order history row (state %d) could not be added', $idState));
         }
+        Order::cleanHistoryCache();
         if ($configKey === 'PS_OS_PAYMENT' && $event->entity === 'payment' && $event->paymentId !== null) {
             EverifinWebhook::rememberPaidBy($id, $event->paymentId);
         }
+        return in_array($configKey, self::STATES_WITHOUT_EMAIL, true) ? null : $history;
     }
 
     /** @param array<string, mixed> $payload */
