@@ -44,6 +44,12 @@ if ((string) getenv('EVF_PS_MYSQL') !== '') {
         `id_currency` INT UNSIGNED NOT NULL, `amount` DECIMAL(20,6) NOT NULL, `payment_method` VARCHAR(255) NOT NULL, `conversion_rate` DECIMAL(13,6) NOT NULL DEFAULT 1,
         `transaction_id` VARCHAR(254) NULL, `card_number` VARCHAR(254) NULL, `card_brand` VARCHAR(254) NULL, `card_expiration` CHAR(7) NULL, `card_holder` VARCHAR(254) NULL,
         `date_add` DATETIME NOT NULL, KEY `order_reference` (`order_reference`)) ENGINE=InnoDB');
+    // PrestaShop's customer_thread (db_structure.sql): the module looks up an order's thread in it;
+    // the stubs' CustomerThread::add() writes its rows there too.
+    $mysql->exec("CREATE TABLE `ps_customer_thread` (`id_customer_thread` INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, `id_shop` INT UNSIGNED NOT NULL DEFAULT 1,
+        `id_lang` INT UNSIGNED NOT NULL, `id_contact` INT UNSIGNED NOT NULL, `id_customer` INT UNSIGNED NULL, `id_order` INT UNSIGNED NULL, `id_product` INT UNSIGNED NULL,
+        `status` ENUM('open', 'closed', 'pending1', 'pending2') NOT NULL DEFAULT 'open', `email` VARCHAR(255) NOT NULL, `token` VARCHAR(12) NULL,
+        `date_add` DATETIME NOT NULL, `date_upd` DATETIME NOT NULL, KEY `id_order` (`id_order`)) ENGINE=InnoDB");
     Db::useLink($mysql);
     echo 'database: ', $mysql->query('SELECT VERSION()')->fetchColumn(), " (EVF_PS_MYSQL)\n";
 } else {
@@ -215,6 +221,8 @@ $second = json_encode(['eventId' => '0f6f3a52-7f38-4c56-9d0e-1d8f1b0c2a78', 'eve
 $check('a second payment for the paid order -> 200 apply, not paid again, a warning naming the payment that paid it',
     [$code, $payload['decision']['action'] ?? null, count(PsStub::$history), end(PsStub::$logs)[1]] === [200, 'apply', 1, 2]
     && str_contains(end(PsStub::$logs)[0], 'paid by payment da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e21; left as it is): the customer may have paid twice'), [$code, $payload, end(PsStub::$logs)]);
+$check('... and a private message on the order, in its customer service thread', count(PsStub::$messages) === 1 && !str_contains(end(PsStub::$logs)[0], 'could not be added')
+    && ($mysql === null || $mysql->query('SELECT `id_order`, `id_shop` FROM `ps_customer_thread`')->fetchAll(PDO::FETCH_NUM) === [[77, 1]]), [PsStub::$messages, end(PsStub::$logs)]);
 
 // Orders the shop's checkout module marked paid before the webhook came: its payment's
 // transaction id is read from order_payment (no note), a payment without one gets the check.

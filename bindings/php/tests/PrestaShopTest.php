@@ -416,7 +416,7 @@ final class PrestaShopTest extends TestCase
         $this->assertCount(1, \PsStub::$messages);
         $this->assertSame($note, \PsStub::$messages[0]['message']);
         $this->assertSame([0, 1], [\PsStub::$messages[0]['id_employee'], \PsStub::$messages[0]['private']], 'a private message: employees only');
-        $this->assertSame(['id_customer' => 1, 'id_order' => 42, 'email' => 'customer@shop.example', 'status' => 'open'], \PsStub::$threads[\PsStub::$messages[0]['id_customer_thread']]);
+        $this->assertSame(['id_customer' => 1, 'id_order' => 42, 'email' => 'customer@shop.example', 'status' => 'open', 'id_shop' => 1], \PsStub::$threads[\PsStub::$messages[0]['id_customer_thread']]);
         $this->assertCount(1, \PsStub::$logs);
         $this->assertSame(['everifin-webhook: ' . \PsStub::$messages[0]['message'], 2, 'Order', 42], \PsStub::$logs[0]);
 
@@ -446,6 +446,25 @@ final class PrestaShopTest extends TestCase
         $this->assertSame('skip', $p['decision']['action']);
         $this->assertCount(1, \PsStub::$messages);
         $this->assertCount(1, \PsStub::$threads, 'one customer service thread per order');
+    }
+
+    /**
+     * Multistore: a webhook URL of one shop may deliver an event of another shop's order. The
+     * notes of an order go to its one customer service thread, in the order's shop (PrestaShop's
+     * CustomerThread::getIdCustomerThreadByEmailAndIdOrder() looks in the shop of the URL).
+     */
+    public function testTheNotesOfAnOrderOfAnotherShopGoToOneThread(): void
+    {
+        \PsStub::$orders[42] = ['state' => 10, 'shop' => 2];
+        \PsStub::$contextShop = 1;
+        self::deliver('b1b1b1b1-b1b1-41b1-81b1-b1b1b1b1b1b1', 'payment.statusChange', '2024-05-07T10:00:00.000Z', ['paymentId' => self::PAY_A, 'status' => 'PROCESSING_EXPIRED', 'externalId' => '42']);
+        self::deliver('b1b1b1b1-b1b1-41b1-81b1-b1b1b1b1b1b2', 'payment.statusChange', '2024-05-07T10:10:00.000Z', ['paymentId' => self::PAY_A, 'status' => 'BOOKED', 'externalId' => '42']);
+        self::deliver('b1b1b1b1-b1b1-41b1-81b1-b1b1b1b1b1b3', 'payment.statusChange', '2024-05-07T10:11:00.000Z', ['paymentId' => self::PAY_B, 'status' => 'BOOKED', 'externalId' => '42']);
+        self::deliver('b1b1b1b1-b1b1-41b1-81b1-b1b1b1b1b1b4', 'payment.statusChange', '2024-05-07T10:12:00.000Z', ['paymentId' => self::PAY_A, 'status' => 'FINISHED', 'externalId' => '42']);
+        $this->assertCount(2, \PsStub::$messages, 'two notes');
+        $this->assertCount(1, \PsStub::$threads, 'one thread for the order');
+        $this->assertSame([2, 42], [\PsStub::$threads[1]['id_shop'], \PsStub::$threads[1]['id_order']]);
+        $this->assertSame([1, 1], array_column(\PsStub::$messages, 'id_customer_thread'));
     }
 
     /** @return list<string> the warnings logged (severity 2), without the module's prefix */

@@ -393,7 +393,12 @@ class EverifinWebhook extends Module
             if (!Validate::isLoadedObject($customer)) {
                 return false;
             }
-            $idThread = (int) CustomerThread::getIdCustomerThreadByEmailAndIdOrder($customer->email, (int) $order->id);
+            // The thread in the order's shop: CustomerThread::getIdCustomerThreadByEmailAndIdOrder()
+            // looks in the shop of the request's URL, and with multistore a webhook URL of one
+            // shop may deliver an event of another's order (a new thread for every note).
+            // getValue() appends " LIMIT 1"; not from the cache.
+            $idThread = (int) Db::getInstance()->getValue('SELECT `id_customer_thread` FROM `' . _DB_PREFIX_ . "customer_thread` WHERE `email` = '" . pSQL((string) $customer->email)
+                . "' AND `id_shop` = " . (int) $order->id_shop . ' AND `id_order` = ' . (int) $order->id, false);
             if ($idThread <= 0) {
                 $thread = new CustomerThread();
                 $thread->id_contact = 0;

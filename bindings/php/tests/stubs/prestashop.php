@@ -24,7 +24,7 @@ final class PsStub
      * was given, as given (newRequest() empties it: the next request reads the table)
      */
     public static array $configCache = [];
-    /** @var array<int, array{state: int, customer?: int, reference?: string}> (reference: default reference(id)) */
+    /** @var array<int, array{state: int, customer?: int, reference?: string, shop?: int}> (reference: default reference(id); shop: default 1) */
     public static array $orders = [];
     /**
      * PrestaShop's order_payment table (OrderPayment): the payments of an order, keyed by the
@@ -51,7 +51,7 @@ final class PsStub
     public static array $log = [];
     /** @var list<array{0: string, 1: int, 2: ?string, 3: ?int}> PrestaShopLogger::addLog: [message, severity, object type, object id] */
     public static array $logs = [];
-    /** @var array<int, array{id_customer: int, id_order: int, email: string, status: string}> id_customer_thread => thread */
+    /** @var array<int, array{id_customer: int, id_order: int, email: string, status: string, id_shop?: int}> id_customer_thread => thread (id_shop: default 1) */
     public static array $threads = [];
     /** @var list<array{id_customer_thread: int, id_employee: int, message: string, private: int}> */
     public static array $messages = [];
@@ -61,6 +61,8 @@ final class PsStub
     public static ?string $failOn = null;
     /** The module of the request's URL (fc=module&module=...) when $_GET has none. */
     public static string $requestModule = 'everifinwebhook';
+    /** The shop of the request's URL (Context::getContext()->shop->id); with multistore, not always the order's. */
+    public static int $contextShop = 1;
     /** With PS_GEOLOCATION_ENABLED: whether the visitor's address is in a country the shop allows. */
     public static bool $visitorCountryAllowed = true;
     /** States with PrestaShop's "paid" flag in a fresh install: payment accepted, processing in progress, shipped, delivered, refunded, remote payment accepted. */
@@ -93,6 +95,7 @@ final class PsStub
         self::$failOn = null;
         self::$visitorCountryAllowed = true;
         self::$snapshot = null;
+        self::$contextShop = 1;
     }
 
     /** @var array<string, mixed>|null the in-memory tables at START TRANSACTION, until COMMIT or ROLLBACK */
@@ -216,6 +219,14 @@ final class PsStub
                 return new PsResult([], 2);
             }
             return new PsResult([], 0);
+        }
+        if (preg_match("/^SELECT `id_customer_thread` FROM `ps_customer_thread` WHERE `email` = $str AND `id_shop` = (\\d+) AND `id_order` = (\\d+) LIMIT 1$/", $sql, $m)) {
+            foreach (self::$threads as $id => $t) {
+                if ($t['email'] === self::unquote($m[1]) && ($t['id_shop'] ?? 1) === (int) $m[2] && $t['id_order'] === (int) $m[3]) {
+                    return new PsResult([['id_customer_thread' => (string) $id]]);
+                }
+            }
+            return new PsResult([]);
         }
         if ($sql === 'SELECT `kind`, `time`, `record` FROM `ps_everifin_webhook_trace`') {
             $rows = [];
@@ -673,6 +684,7 @@ class Order
         $this->id = isset(PsStub::$orders[$id]) ? $id : null;
         $this->id_customer = $this->id === null ? null : (PsStub::$orders[$id]['customer'] ?? 1);
         $this->reference = $this->id === null ? null : PsStub::reference($id);
+        $this->id_shop = $this->id === null ? null : (PsStub::$orders[$id]['shop'] ?? 1);
     }
 
     public function getCurrentState(): int
@@ -789,10 +801,11 @@ class CustomerThread
     public $token;
     public $status;
 
+    /** Like PrestaShop's: the thread of that e-mail and order in the shop of the request's URL (Context::getContext()->shop->id), else false. */
     public static function getIdCustomerThreadByEmailAndIdOrder($email, $id_order)
     {
         foreach (PsStub::$threads as $id => $t) {
-            if ($t['email'] === $email && $t['id_order'] === (int) $id_order) {
+            if ($t['email'] === $email && ($t['id_shop'] ?? 1) === PsStub::$contextShop && $t['id_order'] === (int) $id_order) {
                 return $id;
             }
         }
@@ -807,7 +820,11 @@ class CustomerThread
             }
         }
         $this->id = count(PsStub::$threads) + 1;
-        PsStub::$threads[$this->id] = ['id_customer' => (int) $this->id_customer, 'id_order' => (int) $this->id_order, 'email' => (string) $this->email, 'status' => (string) $this->status];
+        PsStub::$threads[$this->id] = ['id_customer' => (int) $this->id_customer, 'id_order' => (int) $this->id_order, 'email' => (string) $this->email, 'status' => (string) $this->status, 'id_shop' => (int) $this->id_shop];
+        // On MariaDB (Db::useLink()), the row in PrestaShop's customer_thread too, where a query reads it.
+        Db::getInstance()->link?->exec('INSERT INTO `ps_customer_thread` (`id_customer_thread`, `id_shop`, `id_lang`, `id_contact`, `id_customer`, `id_order`, `status`, `email`, `token`, `date_add`, `date_upd`) VALUES ('
+            . $this->id . ', ' . (int) $this->id_shop . ', ' . (int) $this->id_lang . ', ' . (int) $this->id_contact . ', ' . (int) $this->id_customer . ', ' . (int) $this->id_order
+            . ", 'open', " . Db::getInstance()->link->quote((string) $this->email) . ', ' . Db::getInstance()->link->quote((string) $this->token) . ', NOW(), NOW())');
         return true;
     }
 }
