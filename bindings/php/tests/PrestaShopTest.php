@@ -82,6 +82,25 @@ final class PrestaShopTest extends TestCase
         $this->assertSame("x<b>\\ny", pSQL("x<b>\ny", true));
     }
 
+    /**
+     * The stub's orders as PrestaShop keeps them: the states with the paid flag of a fresh install
+     * (On backorder (paid) has it, Refunded has not), and the payment a move to a paid state adds
+     * for what the invoice has left to pay (OrderInvoice::getRestPaid()), also after a partial payment.
+     */
+    public function testTheStubPaysOrdersAsPrestaShopDoes(): void
+    {
+        \PsStub::$orders = [1 => ['state' => 9], 2 => ['state' => 7], 3 => ['state' => 10, 'total' => 25.5], 4 => ['state' => 10]];
+        $this->assertSame([1, 0], [(new \Order(1))->hasBeenPaid(), (new \Order(2))->hasBeenPaid()]);
+        \PsStub::addPayment(3, 'pi_part', 20.0);
+        \PsStub::addPayment(4, 'pi_all');
+        foreach ([3, 4] as $id) {
+            $history = new \OrderHistory();
+            $history->id_order = $id;
+            $history->changeIdOrderState(2, new \Order($id), true);
+        }
+        $this->assertSame([['pi_part', 20.0], ['pi_all', 10.0], ['', 5.5]], array_map(static fn ($p) => [$p['transaction_id'], $p['amount']], \PsStub::$payments));
+    }
+
     /** Every read of the module, after PrestaShop's rewriting, is a statement MySQL accepts (the stub's in-memory tables know each one). */
     public function testEveryStatementOfADeliverySequenceIsValidAfterPrestaShopsRewriting(): void
     {
@@ -514,8 +533,10 @@ final class PrestaShopTest extends TestCase
         \PsStub::addPayment(43, 'pi_3P2x');
         self::deliver('56565656-5656-4656-8656-565656565654', 'payment.statusChange', '2024-05-07T10:03:00.000Z', ['paymentId' => self::PAY_A, 'status' => 'BOOKED', 'externalId' => '43']);
         $this->assertStringContainsString('(the order is in state 2 already, paid by transaction pi_3P2x; left as it is): the customer may have paid twice. Check the payments in the Everifin Back Office and refund the extra one.', self::warnings()[1]);
-        // Refunded in the shop, then a payment booked: the refunded order's warning.
+        // Refunded in the shop after it was paid (Refunded has no paid flag: the paid state is in
+        // its history), then a payment booked: the refunded order's warning.
         \PsStub::$orders[44] = ['state' => 7];
+        \PsStub::$history[] = [44, 2];
         self::deliver('56565656-5656-4656-8656-565656565655', 'payment.statusChange', '2024-05-07T10:04:00.000Z', ['paymentId' => self::PAY_B, 'status' => 'BOOKED', 'externalId' => '44']);
         $this->assertStringContainsString('(the order is in state 7 already; left as it is): money was booked for a refunded order.', self::warnings()[2]);
         $this->assertCount(3, \PsStub::$messages);
@@ -589,6 +610,7 @@ final class PrestaShopTest extends TestCase
         \PsStub::$refs = ['paid ' . self::PAY_B => 42];
         $this->assertNull($attention(), 'the payment that paid it');
         \PsStub::$orders[42] = ['state' => 7];
+        \PsStub::$history[] = [42, 4];   // the paid state before the refund
         $this->assertNull($attention(), 'refunded after this payment paid it');
         \PsStub::$refs = [];
         $this->assertSame(\Everifin\Webhook\Attention::REFUNDED_ORDER, $attention()?->kind);

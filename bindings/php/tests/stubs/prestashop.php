@@ -1,10 +1,15 @@
 <?php
 /**
  * Test stubs of the few PrestaShop classes and functions the module
- * plugins/prestashop/everifinwebhook calls (Module, ModuleFrontController, Configuration, Db,
- * Order, OrderHistory, Customer, CustomerThread, CustomerMessage, PrestaShopLogger, Validate,
- * pSQL), and PrestaShop's order_payment table (OrderPayment rows). Not PrestaShop: just enough recorded behaviour to test the module's request handling, its
- * order lock, its notes and what it logs -- except Db, whose query rewriting is PrestaShop's own.
+ * plugins/prestashop/everifinwebhook calls (Module, ModuleFrontController, Configuration, Tools,
+ * Db, Order, OrderHistory, Customer, CustomerThread, CustomerMessage, PrestaShopLogger, Validate,
+ * pSQL), and PrestaShop's order_payment table (OrderPayment rows). Not PrestaShop: just enough
+ * recorded behaviour to test the module's request handling, its order lock, its notes and what it
+ * logs; where PrestaShop's behaviour matters to the module it is PrestaShop's own, as its source
+ * has it: Db's query rewriting, pSQL(), what Configuration stores and Tools::getValue() returns,
+ * the module object ModuleFrontController makes, the pages FrontController::init() ends a request
+ * with, which states e-mail the customer and have the paid flag, the payment a paid state adds, a
+ * rollback (PsStub::transaction()), the shop a thread is looked up in.
  */
 
 declare(strict_types=1);
@@ -24,7 +29,7 @@ final class PsStub
      * was given, as given (newRequest() empties it: the next request reads the table)
      */
     public static array $configCache = [];
-    /** @var array<int, array{state: int, customer?: int, reference?: string, shop?: int}> (reference: default reference(id); shop: default 1) */
+    /** @var array<int, array{state: int, customer?: int, reference?: string, shop?: int, total?: float}> (reference: default reference(id); shop: default 1; total: default 10.0, total_paid_tax_incl) */
     public static array $orders = [];
     /**
      * PrestaShop's order_payment table (OrderPayment): the payments of an order, keyed by the
@@ -32,7 +37,7 @@ final class PsStub
      * payment module gave (validateOrder()'s extra_vars) or '' (the row PrestaShop adds itself
      * when an order without payments moves to a paid state).
      *
-     * @var list<array{id_order_payment: int, order_reference: string, transaction_id: string}>
+     * @var list<array{id_order_payment: int, order_reference: string, transaction_id: string, amount: float}>
      */
     public static array $payments = [];
     /** @var array<int, string> id_order => state JSON (the module's table) */
@@ -65,8 +70,13 @@ final class PsStub
     public static int $contextShop = 1;
     /** With PS_GEOLOCATION_ENABLED: whether the visitor's address is in a country the shop allows. */
     public static bool $visitorCountryAllowed = true;
-    /** States with PrestaShop's "paid" flag in a fresh install: payment accepted, processing in progress, shipped, delivered, refunded, remote payment accepted. */
-    public const PAID_STATES = [2, 3, 4, 5, 7, 11];
+    /**
+     * States with PrestaShop's "paid" flag in a fresh install (install-dev/data/xml/order_state.xml):
+     * payment accepted, processing in progress, shipped, delivered, on backorder (paid), remote
+     * payment accepted. Not Refunded (7): an order refunded after it was paid has been paid
+     * through the paid state in its history.
+     */
+    public const PAID_STATES = [2, 3, 4, 5, 9, 11];
     /**
      * The e-mail template of each state with "send_email" in a fresh install
      * (install-dev/data/xml/order_state.xml, langs/en/data/order_state.xml): OrderHistory's
@@ -133,10 +143,30 @@ final class PsStub
         return self::$orders[$idOrder]['reference'] ?? substr('ORDER' . strtr(sprintf('%04d', $idOrder), '0123456789', 'ABCDEFGHIJ'), 0, 9);
     }
 
-    /** A payment recorded for order $idOrder (OrderPayment, what a payment module's validateOrder() adds). */
-    public static function addPayment(int $idOrder, string $transactionId): void
+    /**
+     * A payment recorded for order $idOrder (OrderPayment, what a payment module's validateOrder()
+     * adds), of $amount (default: the order's whole total).
+     */
+    public static function addPayment(int $idOrder, string $transactionId, ?float $amount = null): void
     {
-        self::$payments[] = ['id_order_payment' => count(self::$payments) + 1, 'order_reference' => self::reference($idOrder), 'transaction_id' => $transactionId];
+        self::$payments[] = ['id_order_payment' => count(self::$payments) + 1, 'order_reference' => self::reference($idOrder), 'transaction_id' => $transactionId,
+            'amount' => $amount ?? self::total($idOrder)];
+    }
+
+    /** The order's total (total_paid_tax_incl), 10.0 unless the test set one. */
+    public static function total(int $idOrder): float
+    {
+        return (float) (self::$orders[$idOrder]['total'] ?? 10.0);
+    }
+
+    /** What the order's invoice has left to pay (OrderInvoice::getRestPaid()): its total less the payments recorded. */
+    public static function restPaid(int $idOrder): float
+    {
+        $paid = 0.0;
+        foreach (self::$payments as $p) {
+            $paid += $p['order_reference'] === self::reference($idOrder) ? $p['amount'] : 0.0;
+        }
+        return round(self::total($idOrder) - $paid, 6);
     }
 
     /**
@@ -726,15 +756,16 @@ class OrderHistory
 
     /**
      * Like PrestaShop's: moving to a state with the paid flag records a payment without a
-     * transaction id (PrestaShop adds an OrderPayment for what its invoice has left to pay: the
-     * stub, for an order without payments).
+     * transaction id for what the order's invoice has left to pay (getRestPaid() > 0: nothing
+     * when its payments cover the total, the rest when they cover part of it).
      */
     public function changeIdOrderState(int $idState, $order, bool $useExistingPayment = false): void
     {
         $this->id_order_state = $idState;
         PsStub::$orders[(int) $order->id]['state'] = $idState;
-        if (in_array($idState, PsStub::PAID_STATES, true) && !in_array($order->reference, array_column(PsStub::$payments, 'order_reference'), true)) {
-            PsStub::addPayment((int) $order->id, '');
+        $rest = PsStub::restPaid((int) $order->id);
+        if (in_array($idState, PsStub::PAID_STATES, true) && $rest > 0) {
+            PsStub::addPayment((int) $order->id, '', $rest);
         }
     }
 
