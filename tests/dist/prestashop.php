@@ -8,7 +8,8 @@
  * through PDO set up as PrestaShop's DbPDO does: the module's SQL runs in MySQL's dialect. Every
  * folder has an index.php; install creates the tables; a payment BOOKED moves the order to
  * PS_OS_PAYMENT once; the duplicate is skipped; a second payment is told, naming the payment that
- * paid the order; a forged request is 401 and recorded; a refund
+ * paid the order; a forged request is 401 and recorded, and the next ones, while that record is
+ * fresh, cost one read and no write statement; a refund
  * without externalId finds its order by Everifin's orderId; a delivery that matches no order is
  * logged and recorded once a minute.
  *
@@ -43,6 +44,12 @@ if ((string) getenv('EVF_PS_MYSQL') !== '') {
         `id_currency` INT UNSIGNED NOT NULL, `amount` DECIMAL(20,6) NOT NULL, `payment_method` VARCHAR(255) NOT NULL, `conversion_rate` DECIMAL(13,6) NOT NULL DEFAULT 1,
         `transaction_id` VARCHAR(254) NULL, `card_number` VARCHAR(254) NULL, `card_brand` VARCHAR(254) NULL, `card_expiration` CHAR(7) NULL, `card_holder` VARCHAR(254) NULL,
         `date_add` DATETIME NOT NULL, KEY `order_reference` (`order_reference`)) ENGINE=InnoDB');
+    // PrestaShop's customer_thread (db_structure.sql): the module looks up an order's thread in it;
+    // the stubs' CustomerThread::add() writes its rows there too.
+    $mysql->exec("CREATE TABLE `ps_customer_thread` (`id_customer_thread` INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, `id_shop` INT UNSIGNED NOT NULL DEFAULT 1,
+        `id_lang` INT UNSIGNED NOT NULL, `id_contact` INT UNSIGNED NOT NULL, `id_customer` INT UNSIGNED NULL, `id_order` INT UNSIGNED NULL, `id_product` INT UNSIGNED NULL,
+        `status` ENUM('open', 'closed', 'pending1', 'pending2') NOT NULL DEFAULT 'open', `email` VARCHAR(255) NOT NULL, `token` VARCHAR(12) NULL,
+        `date_add` DATETIME NOT NULL, `date_upd` DATETIME NOT NULL, KEY `id_order` (`id_order`)) ENGINE=InnoDB");
     Db::useLink($mysql);
     echo 'database: ', $mysql->query('SELECT VERSION()')->fetchColumn(), " (EVF_PS_MYSQL)\n";
 } else {
@@ -147,7 +154,9 @@ if ($expect === 'ffi') {
 }
 
 $secret = 'prestashop test hook secret';
-PsStub::$config = [EverifinWebhook::CONFIG_SECRETS => "old secret\n$secret", 'PS_OS_PAYMENT' => 2, 'PS_OS_BANKWIRE' => 10, 'PS_OS_REFUND' => 7, 'PS_OS_CANCELED' => 6];
+PsStub::$config = ['PS_OS_PAYMENT' => 2, 'PS_OS_BANKWIRE' => 10, 'PS_OS_REFUND' => 7, 'PS_OS_CANCELED' => 6];
+EverifinWebhook::saveSecrets(['old secret', $secret]);
+PsStub::newRequest();
 $order(77, 10);
 $check('install() creates the tables', (new EverifinWebhook())->install()
     && ($mysql === null || $mysql->query("SHOW TABLES LIKE 'ps\\_everifin\\_webhook\\_%'")->fetchAll(PDO::FETCH_COLUMN) === ['ps_everifin_webhook_ref', 'ps_everifin_webhook_state', 'ps_everifin_webhook_trace']));
@@ -185,6 +194,24 @@ $check('the same event again -> 200 skip duplicate, one history row', [$code, $p
 $check('forged -> 401 SIGNATURE_MISMATCH', [$code, $payload['status'] ?? null] === [401, 'SIGNATURE_MISMATCH'], [$code, $payload]);
 $trace = $rows('everifin_webhook_trace');
 $check('the rejected delivery is recorded: status only', count($trace) === 1 && $trace[0][0] === 'rejected' && $trace[0][2] === '{"httpStatus":401,"status":"SIGNATURE_MISMATCH"}', $trace);
+// While that record is fresh, a stranger's request costs one read and no write statement: the
+// statements sent, and MariaDB's own count of the write statements it ran in this session.
+$writes = static function () use ($mysql): int {
+    $n = 0;
+    foreach ($mysql->query("SHOW SESSION STATUS WHERE `Variable_name` IN ('Com_insert', 'Com_insert_select', 'Com_update', 'Com_update_multi', 'Com_replace', 'Com_replace_select', 'Com_delete', 'Com_delete_multi')")->fetchAll(PDO::FETCH_NUM) as [, $v]) {
+        $n += (int) $v;
+    }
+    return $n;
+};
+$writesBefore = $mysql === null ? 0 : $writes();
+$from = count(PsStub::$log);
+for ($i = 0; $i < 20; $i++) {
+    $c->handle('{"a":' . $i . '}', 'ts=' . $now->format('Y-m-d\TH:i:s.v\Z') . ';v0=' . str_repeat('0', 64));
+}
+$sent = array_slice(PsStub::$log, $from);
+$writesAfter = $mysql === null ? 0 : $writes();
+$check('20 forged requests while the rejected record is fresh: one read each, no write statement' . ($mysql === null ? '' : ' (MariaDB counted none)'),
+    count($sent) === 20 && preg_grep('/^SELECT `time` FROM `ps_everifin_webhook_trace`/', $sent, PREG_GREP_INVERT) === [] && $writesAfter === $writesBefore, [$sent, $writesBefore, $writesAfter]);
 $check('every order update ran inside a transaction with the row locked',
     in_array('SELECT `id_order` FROM `ps_orders` WHERE `id_order` = 77 FOR UPDATE', PsStub::$log, true)
     && count(array_keys(PsStub::$log, 'START TRANSACTION')) === 2 && count(array_keys(PsStub::$log, 'COMMIT')) === 2, PsStub::$log);
@@ -194,6 +221,8 @@ $second = json_encode(['eventId' => '0f6f3a52-7f38-4c56-9d0e-1d8f1b0c2a78', 'eve
 $check('a second payment for the paid order -> 200 apply, not paid again, a warning naming the payment that paid it',
     [$code, $payload['decision']['action'] ?? null, count(PsStub::$history), end(PsStub::$logs)[1]] === [200, 'apply', 1, 2]
     && str_contains(end(PsStub::$logs)[0], 'paid by payment da96bc8f-3c3e-4b7a-9d1e-0c1f3b5a7e21; left as it is): the customer may have paid twice'), [$code, $payload, end(PsStub::$logs)]);
+$check('... and a private message on the order, in its customer service thread', count(PsStub::$messages) === 1 && !str_contains(end(PsStub::$logs)[0], 'could not be added')
+    && ($mysql === null || $mysql->query('SELECT `id_order`, `id_shop` FROM `ps_customer_thread`')->fetchAll(PDO::FETCH_NUM) === [[77, 1]]), [PsStub::$messages, end(PsStub::$logs)]);
 
 // Orders the shop's checkout module marked paid before the webhook came: its payment's
 // transaction id is read from order_payment (no note), a payment without one gets the check.

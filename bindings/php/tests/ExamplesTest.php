@@ -907,6 +907,9 @@ final class ExamplesTest extends TestCase
     {
         \PsStub::$config = [\EverifinWebhook::CONFIG_SECRETS => self::SECRET, 'PS_OS_PAYMENT' => 2, 'PS_OS_BANKWIRE' => 10, 'PS_OS_ERROR' => 8, 'PS_OS_CANCELED' => 6, 'PS_OS_REFUND' => 7];
         \PsStub::$orders[1042] = ['state' => $before];
+        // A refunded order was paid first: the paid state is in its history (Refunded has no paid flag).
+        $prior = $before === 7 ? [[1042, 2]] : [];
+        \PsStub::$history = $prior;
         $data = $type === 'order.statusChange'
             ? ['orderId' => '5e0c1f2a-3b4c-4d5e-8f60-718293a4b5c6', 'status' => $status, 'externalId' => '1042']
             : ['paymentId' => 'f0489615-fb8a-4c76-bb28-7f9726d815d6', 'status' => $status, 'externalId' => '1042'];
@@ -914,7 +917,7 @@ final class ExamplesTest extends TestCase
         [$code, $payload] = (new \EverifinWebhookWebhookModuleFrontController())->handle($body, self::signed($body));
         $this->assertSame([200, ['action' => 'apply', 'reason' => 'first']], [$code, $payload['decision'] ?? $payload]);
         $this->assertSame($after, \PsStub::$orders[1042]['state']);
-        $this->assertSame($history, \PsStub::$history, 'no history row (and no customer e-mail) when the order is left as it is');
+        $this->assertSame(array_merge($prior, $history), \PsStub::$history, 'no history row (and no customer e-mail) when the order is left as it is');
         if ($before === 7 && $status === 'BOOKED') {
             // Money booked for a refunded order: a warning and a private note instead (Attention).
             $this->assertCount(1, \PsStub::$logs);
@@ -961,7 +964,8 @@ final class ExamplesTest extends TestCase
         [$code, $payload] = (new \EverifinWebhookWebhookModuleFrontController())->handle($body, self::signed($body));
         $this->assertSame([500, 'INTERNAL'], [$code, $payload['status'] ?? null], json_encode($payload));
         $this->assertStringNotContainsString('gone away', json_encode($payload), 'the cause is for the merchant, not for the caller');
-        $this->assertSame('ROLLBACK', \PsStub::$log[count(\PsStub::$log) - 2]);
+        $this->assertSame('ROLLBACK', \PsStub::$log[count(\PsStub::$log) - 3]);
+        $this->assertSame("SELECT `time` FROM `ps_everifin_webhook_trace` WHERE `kind` = 'rejected' LIMIT 1", \PsStub::$log[count(\PsStub::$log) - 2]);
         $this->assertStringStartsWith("INSERT INTO `ps_everifin_webhook_trace` (`kind`, `time`, `record`) VALUES ('rejected', ", end(\PsStub::$log), 'recorded for the configuration page, after the rollback');
         $this->assertCount(1, \PsStub::$logs);
         [$message, $severity, $type, $id] = \PsStub::$logs[0];
@@ -1096,7 +1100,7 @@ final class ExamplesTest extends TestCase
         } finally {
             $_POST = [];
         }
-        $this->assertSame("old secret 2025\nnew secret 2026", \PsStub::$config[\EverifinWebhook::CONFIG_SECRETS]);
+        \PsStub::newRequest();   // read from the configuration table
         $this->assertSame(['old secret 2025', 'new secret 2026'], \EverifinWebhook::secrets());
         $this->assertStringContainsString('2 hook secret(s) saved.', $html);
         $this->assertStringNotContainsString('secret 2025', $html, 'secrets are never printed back');
@@ -1109,9 +1113,9 @@ final class ExamplesTest extends TestCase
         } finally {
             $_POST = [];
         }
+        \PsStub::newRequest();
         $this->assertSame(['whsec-Å-ą-2026'], \EverifinWebhook::secrets());
         $this->assertStringContainsString('1 hook secret(s) saved.', $html);
-        \PsStub::$config[\EverifinWebhook::CONFIG_SECRETS] = "old secret 2025\nnew secret 2026";
 
         // A blank pasted with a secret: refused, naming which, the configured secrets unchanged.
         $_POST = ['submitEverifinWebhook' => '1', 'EVERIFIN_WEBHOOK_SECRETS' => "newer secret 2027\nnewest secret 2028\u{2060}\n"];
@@ -1121,7 +1125,8 @@ final class ExamplesTest extends TestCase
             $_POST = [];
         }
         $this->assertStringContainsString('alert-danger">Not saved: the second secret ends with a space or another blank character.', $html);
-        $this->assertSame("old secret 2025\nnew secret 2026", \PsStub::$config[\EverifinWebhook::CONFIG_SECRETS]);
+        \PsStub::newRequest();
+        $this->assertSame(['whsec-Å-ą-2026'], \EverifinWebhook::secrets());
         $this->assertStringNotContainsString('secret 2028', $html);
     }
 

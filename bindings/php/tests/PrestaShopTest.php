@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace Everifin\Webhook\Tests;
 
+use Everifin\Webhook\Tests\Support\Command;
 use Everifin\Webhook\Verifier;
 use PHPUnit\Framework\TestCase;
 
@@ -81,12 +82,31 @@ final class PrestaShopTest extends TestCase
         $this->assertSame("x<b>\\ny", pSQL("x<b>\ny", true));
     }
 
+    /**
+     * The stub's orders as PrestaShop keeps them: the states with the paid flag of a fresh install
+     * (On backorder (paid) has it, Refunded has not), and the payment a move to a paid state adds
+     * for what the invoice has left to pay (OrderInvoice::getRestPaid()), also after a partial payment.
+     */
+    public function testTheStubPaysOrdersAsPrestaShopDoes(): void
+    {
+        \PsStub::$orders = [1 => ['state' => 9], 2 => ['state' => 7], 3 => ['state' => 10, 'total' => 25.5], 4 => ['state' => 10]];
+        $this->assertSame([1, 0], [(new \Order(1))->hasBeenPaid(), (new \Order(2))->hasBeenPaid()]);
+        \PsStub::addPayment(3, 'pi_part', 20.0);
+        \PsStub::addPayment(4, 'pi_all');
+        foreach ([3, 4] as $id) {
+            $history = new \OrderHistory();
+            $history->id_order = $id;
+            $history->changeIdOrderState(2, new \Order($id), true);
+        }
+        $this->assertSame([['pi_part', 20.0], ['pi_all', 10.0], ['', 5.5]], array_map(static fn ($p) => [$p['transaction_id'], $p['amount']], \PsStub::$payments));
+    }
+
     /** Every read of the module, after PrestaShop's rewriting, is a statement MySQL accepts (the stub's in-memory tables know each one). */
     public function testEveryStatementOfADeliverySequenceIsValidAfterPrestaShopsRewriting(): void
     {
         $this->assertTrue((new \EverifinWebhook())->install());
         $this->assertSame(['everifin_webhook_state', 'everifin_webhook_ref', 'everifin_webhook_trace'], \PsStub::$tables);
-        $this->assertSame(2, \PsStub::$config[\EverifinWebhook::CONFIG_SCHEMA]);
+        $this->assertSame('2', \PsStub::$config[\EverifinWebhook::CONFIG_SCHEMA], 'the configuration table holds text');
         [$code] = self::deliver('21212121-2121-4121-8121-212121212121', 'payment.statusChange', '2024-05-07T10:00:00.000Z', ['paymentId' => self::PAY_A, 'status' => 'BOOKED', 'externalId' => '42', 'orderId' => self::EVF_ORDER]);
         $this->assertSame(200, $code);
         self::deliver('21212121-2121-4121-8121-212121212122', 'payment.statusChange', '2024-05-07T10:05:00.000Z', ['refundId' => self::REFUND, 'status' => 'BOOKED', 'orderId' => self::EVF_ORDER]);
@@ -218,11 +238,185 @@ final class PrestaShopTest extends TestCase
         $this->assertSame(['httpStatus' => 500, 'status' => 'INVALID_OPTIONS'], json_decode(\PsStub::$traces['rejected']['record'], true));
     }
 
+    /**
+     * PrestaShop's Configuration::updateValue() stores pSQL($value) -- strip_tags() of it -- and
+     * Tools::getValue() drops NUL and a backslash followed by zeros: a secret saved through them
+     * came back cut on the next request ("a<b" as "a"), while the page that saved it read the
+     * cached value and said "saved". Each secret is kept as typed, the next request included, and
+     * signs deliveries that verify; the page never prints one.
+     */
+    public function testHookSecretsAreKeptAsTypedAcrossRequests(): void
+    {
+        $typed = ["whsec_old<2024\nwhsec_new", 'Kx8<r!m2Qz', 'Kx8<>m2Qz', 'ab\\0123cd', "ab\0cd", 'a&b"c\'d\\n<!-- e -->'];
+        foreach ($typed as $i => $text) {
+            \PsStub::newRequest();
+            $_SERVER['REQUEST_URI'] = '/admin/index.php?controller=AdminModules&configure=everifinwebhook';
+            $_POST = ['submitEverifinWebhook' => '1', 'EVERIFIN_WEBHOOK_SECRETS' => $text];
+            try {
+                $html = (new \EverifinWebhook())->getContent();
+            } finally {
+                $_POST = [];
+            }
+            $secrets = preg_split('/\n/', $text);
+            $this->assertStringContainsString(count($secrets) . ' hook secret(s) saved.', $html, "secret $i");
+            foreach ($secrets as $secret) {
+                $this->assertStringNotContainsString(htmlspecialchars($secret, ENT_QUOTES), $html, "secret $i is not printed");
+            }
+            \PsStub::newRequest();   // the next request reads the configuration table
+            $this->assertSame($secrets, \EverifinWebhook::secrets(), "secret $i");
+            foreach ($secrets as $j => $secret) {
+                $body = json_encode(['eventId' => sprintf('81818181-8181-4181-8181-8181818181%02d', 10 * $i + $j), 'eventType' => 'payment.statusChange', 'eventTimestamp' => '2024-05-07T10:00:00.000Z',
+                    'data' => ['paymentId' => self::PAY_A, 'status' => 'PROCESSING', 'externalId' => '42']]);
+                [$code] = (new \EverifinWebhookWebhookModuleFrontController())->handle($body, Verifier::sign($body, [$secret]));
+                $this->assertSame(200, $code, "a delivery signed with secret $i/$j");
+            }
+        }
+    }
+
+    /** Secrets saved by 0.1.0 or 0.2.0 (the configuration value as typed) are read until new ones are saved. */
+    public function testSecretsSavedByEarlierVersionsAreStillRead(): void
+    {
+        \PsStub::$config = [\EverifinWebhook::CONFIG_SECRETS => "old secret 2025\nnew secret 2026"];
+        $this->assertSame(['old secret 2025', 'new secret 2026'], \EverifinWebhook::secrets());
+        $_SERVER['REQUEST_URI'] = '/admin/index.php?controller=AdminModules&configure=everifinwebhook';
+        $_POST = ['submitEverifinWebhook' => '1', 'EVERIFIN_WEBHOOK_SECRETS' => 'newest <secret> 2027'];
+        try {
+            (new \EverifinWebhook())->getContent();
+        } finally {
+            $_POST = [];
+        }
+        \PsStub::newRequest();
+        $this->assertSame(['newest <secret> 2027'], \EverifinWebhook::secrets());
+        $this->assertArrayNotHasKey(\EverifinWebhook::CONFIG_SECRETS, \PsStub::$config, 'the former value is deleted');
+        $this->assertStringNotContainsString('newest', implode("\n", array_map('strval', \PsStub::$config)), 'not stored as typed');
+        (new \EverifinWebhook())->uninstall();
+        $this->assertSame([], \PsStub::$config);
+    }
+
+    /**
+     * What a stranger's request costs the database: while the last rejected delivery recorded is
+     * fresh (less than TRACE_INTERVAL seconds old), one read and no write statement (a write per
+     * request would grow the binary log, and the replicas' work, with every forged POST). Once it
+     * is old, the next one writes it, once.
+     */
+    public function testAnUnsignedRequestCostsOneReadAndNoWriteWhileTheTraceIsFresh(): void
+    {
+        $forged = static fn (int $i): int => (new \EverifinWebhookWebhookModuleFrontController())->handle('{"a":' . $i . '}', 'ts=2024-05-07T10:00:00.000Z;v0=' . str_repeat('0', 64))[0];
+        $this->assertSame(401, $forged(0));
+        $this->assertSame(['httpStatus' => 401, 'status' => 'SIGNATURE_MISMATCH'], json_decode(\PsStub::$traces['rejected']['record'], true));
+        \PsStub::$log = [];
+        for ($i = 1; $i <= 50; $i++) {
+            $this->assertSame(401, $forged($i));
+        }
+        $this->assertSame([], array_values(preg_grep('/^SELECT /', \PsStub::$log, PREG_GREP_INVERT)), 'no write statement');
+        $this->assertSame(array_fill(0, 50, "SELECT `time` FROM `ps_everifin_webhook_trace` WHERE `kind` = 'rejected' LIMIT 1"), \PsStub::$log, 'one read each');
+
+        \PsStub::$traces['rejected']['time'] -= \EverifinWebhook::TRACE_INTERVAL;
+        \PsStub::$log = [];
+        $this->assertSame(401, $forged(51));
+        $this->assertSame(401, $forged(52));
+        $this->assertCount(1, preg_grep('/^INSERT INTO `ps_everifin_webhook_trace`/', \PsStub::$log), 'written once');
+        $this->assertCount(3, \PsStub::$log);
+        $this->assertEqualsWithDelta(time(), \PsStub::$traces['rejected']['time'], 5);
+    }
+
     private static function page(): string
     {
         $_SERVER['REQUEST_URI'] = '/admin/index.php?controller=AdminModules&configure=everifinwebhook';
         $_POST = [];
         return (new \EverifinWebhook())->getContent();
+    }
+
+    // ------------------------------------------------------------- what PrestaShop runs before postProcess()
+
+    /**
+     * FrontController::init() runs before postProcess(): while the shop is in maintenance it
+     * answers every address but the listed ones with the maintenance page (503 HTML), and with
+     * geolocation on, a visitor from a country the shop does not allow with the restricted-country
+     * page (403 HTML). Everifin gives up after a few retries: the webhook is answered whatever
+     * they say. Controller::__construct() sets $ajax from the request's ajax parameter: the
+     * webhook sets it again (no theme header and footer).
+     */
+    public function testTheWebhookIsAnsweredDuringMaintenanceAndFromAnyCountry(): void
+    {
+        $_SERVER['REMOTE_ADDR'] = '198.51.100.7';
+        \PsStub::$config += ['PS_SHOP_ENABLE' => '0', 'PS_MAINTENANCE_IP' => '203.0.113.9', 'PS_GEOLOCATION_ENABLED' => '1', 'PS_OS_PAYMENT' => 2];
+        \PsStub::$visitorCountryAllowed = false;
+        $page = static function (\ModuleFrontController $c): ?int {
+            try {
+                $c->init();
+                return null;
+            } catch (\PsStubExit $e) {
+                return $e->httpStatus;
+            }
+        };
+        $this->assertSame(503, $page(new \ModuleFrontController()), 'another module\'s page during maintenance');
+        \PsStub::$config['PS_SHOP_ENABLE'] = '1';
+        $this->assertSame(403, $page(new \ModuleFrontController()), 'another module\'s page from a country the shop does not allow');
+        \PsStub::$config['PS_SHOP_ENABLE'] = '0';
+
+        $c = new \EverifinWebhookWebhookModuleFrontController();
+        $this->assertTrue($c->ajax);
+        $this->assertNull($page($c));
+        $this->assertSame([false, false], [$c->display_header, $c->display_footer]);
+        [$code, $p] = self::deliver('a1a1a1a1-a1a1-41a1-81a1-a1a1a1a1a1a1', 'payment.statusChange', '2024-05-07T10:00:00.000Z', ['paymentId' => self::PAY_A, 'status' => 'BOOKED', 'externalId' => '42']);
+        $this->assertSame([200, 2], [$code, $p['orderState']]);
+    }
+
+    // ------------------------------------------------------------- e-mails to the customer
+
+    /**
+     * A state change e-mails the customer when the state has "send_email": Awaiting bank wire
+     * payment's e-mail gives the shop's bank details and asks for the whole amount, wrong for a
+     * payment made through Everifin (pending, authorized, partially paid): that move is recorded
+     * without e-mail. Payment accepted, payment error and cancelled e-mail as PrestaShop does.
+     */
+    public function testOnlyTheAwaitingStateIsRecordedWithoutAnEmail(): void
+    {
+        \PsStub::$orders[42] = ['state' => 8];
+        [, $p] = self::deliver('91919191-9191-4191-8191-919191919191', 'payment.statusChange', '2024-05-07T10:00:00.000Z', ['paymentId' => self::PAY_A, 'status' => 'PROCESSING', 'externalId' => '42']);
+        $this->assertSame(['apply', 10], [$p['decision']['action'], $p['orderState']]);
+        $this->assertSame([[42, 10]], \PsStub::$history);
+        $this->assertSame([], \PsStub::$mails, 'no bank wire instructions');
+        self::deliver('91919191-9191-4191-8191-919191919192', 'order.statusChange', '2024-05-07T10:01:00.000Z', ['orderId' => self::EVF_ORDER, 'status' => 'PARTIALLY_PAID', 'externalId' => '42']);
+        $this->assertSame([], \PsStub::$mails);
+        self::deliver('91919191-9191-4191-8191-919191919193', 'payment.statusChange', '2024-05-07T10:02:00.000Z', ['paymentId' => self::PAY_A, 'status' => 'BOOKED', 'externalId' => '42']);
+        $this->assertSame([[42, 'payment']], \PsStub::$mails);
+
+        \PsStub::$orders[43] = ['state' => 10];
+        \PsStub::$orders[44] = ['state' => 10];
+        self::deliver('91919191-9191-4191-8191-919191919194', 'payment.statusChange', '2024-05-07T10:00:00.000Z', ['paymentId' => self::PAY_B, 'status' => 'FAILED', 'externalId' => '43']);
+        self::deliver('91919191-9191-4191-8191-919191919195', 'payment.statusChange', '2024-05-07T10:00:00.000Z', ['paymentId' => '5d5d5d5d-5d5d-4d5d-8d5d-5d5d5d5d5d5d', 'status' => 'EXPIRED', 'externalId' => '44']);
+        $this->assertSame([[42, 'payment'], [43, 'payment_error'], [44, 'order_canceled']], \PsStub::$mails);
+        $this->assertSame([[42, 10], [42, 2], [43, 8], [44, 6]], \PsStub::$history);
+    }
+
+    /**
+     * The state's e-mail goes out after the order update is committed: an update rolled back (a
+     * deadlock, the database gone) and retried by Everifin e-mails once, and a delivery answered
+     * 500 none. A mail that cannot be sent leaves the committed update as it is, with a warning.
+     */
+    public function testTheStateEmailIsSentOnceAfterTheCommit(): void
+    {
+        \PsStub::$failOn = 'REPLACE INTO';   // the webhook state cannot be saved, after the order was moved
+        [$code] = self::deliver('92929292-9292-4292-8292-929292929291', 'payment.statusChange', '2024-05-07T10:00:00.000Z', ['paymentId' => self::PAY_A, 'status' => 'BOOKED', 'externalId' => '42']);
+        $this->assertSame(500, $code);
+        $this->assertSame([], \PsStub::$mails, 'rolled back: no e-mail');
+        $this->assertSame([10, []], [\PsStub::$orders[42]['state'], \PsStub::$history], 'rolled back');
+        \PsStub::$failOn = null;
+        \PsStub::$log = [];
+        [$code, $p] = self::deliver('92929292-9292-4292-8292-929292929291', 'payment.statusChange', '2024-05-07T10:00:00.000Z', ['paymentId' => self::PAY_A, 'status' => 'BOOKED', 'externalId' => '42']);
+        $this->assertSame([200, 'apply', 2], [$code, $p['decision']['action'], $p['orderState']]);
+        $this->assertSame([[42, 'payment']], \PsStub::$mails, 'Everifin\'s retry: one e-mail');
+        $this->assertSame(['COMMIT', 'new Order(42)', 'Mail::Send(payment) for order 42'], array_slice(\PsStub::$log, -3), 'after the commit');
+
+        \PsStub::$orders[43] = ['state' => 10];
+        \PsStub::$logs = [];
+        \PsStub::$failOn = 'Mail::Send';
+        [$code, $p] = self::deliver('92929292-9292-4292-8292-929292929292', 'payment.statusChange', '2024-05-07T10:00:00.000Z', ['paymentId' => self::PAY_B, 'status' => 'FAILED', 'externalId' => '43']);
+        $this->assertSame([200, 8], [$code, $p['orderState']]);
+        $this->assertSame([[42, 'payment']], \PsStub::$mails);
+        $this->assertSame([['everifin-webhook: the order was moved to state 8, but PrestaShop could not send the customer the e-mail of that state (see the e-mail settings and their log).', 2, 'Order', 43]], \PsStub::$logs);
     }
 
     // ------------------------------------------------------------- notes on skipped payments
@@ -241,7 +435,7 @@ final class PrestaShopTest extends TestCase
         $this->assertCount(1, \PsStub::$messages);
         $this->assertSame($note, \PsStub::$messages[0]['message']);
         $this->assertSame([0, 1], [\PsStub::$messages[0]['id_employee'], \PsStub::$messages[0]['private']], 'a private message: employees only');
-        $this->assertSame(['id_customer' => 1, 'id_order' => 42, 'email' => 'customer@shop.example', 'status' => 'open'], \PsStub::$threads[\PsStub::$messages[0]['id_customer_thread']]);
+        $this->assertSame(['id_customer' => 1, 'id_order' => 42, 'email' => 'customer@shop.example', 'status' => 'open', 'id_shop' => 1], \PsStub::$threads[\PsStub::$messages[0]['id_customer_thread']]);
         $this->assertCount(1, \PsStub::$logs);
         $this->assertSame(['everifin-webhook: ' . \PsStub::$messages[0]['message'], 2, 'Order', 42], \PsStub::$logs[0]);
 
@@ -271,6 +465,25 @@ final class PrestaShopTest extends TestCase
         $this->assertSame('skip', $p['decision']['action']);
         $this->assertCount(1, \PsStub::$messages);
         $this->assertCount(1, \PsStub::$threads, 'one customer service thread per order');
+    }
+
+    /**
+     * Multistore: a webhook URL of one shop may deliver an event of another shop's order. The
+     * notes of an order go to its one customer service thread, in the order's shop (PrestaShop's
+     * CustomerThread::getIdCustomerThreadByEmailAndIdOrder() looks in the shop of the URL).
+     */
+    public function testTheNotesOfAnOrderOfAnotherShopGoToOneThread(): void
+    {
+        \PsStub::$orders[42] = ['state' => 10, 'shop' => 2];
+        \PsStub::$contextShop = 1;
+        self::deliver('b1b1b1b1-b1b1-41b1-81b1-b1b1b1b1b1b1', 'payment.statusChange', '2024-05-07T10:00:00.000Z', ['paymentId' => self::PAY_A, 'status' => 'PROCESSING_EXPIRED', 'externalId' => '42']);
+        self::deliver('b1b1b1b1-b1b1-41b1-81b1-b1b1b1b1b1b2', 'payment.statusChange', '2024-05-07T10:10:00.000Z', ['paymentId' => self::PAY_A, 'status' => 'BOOKED', 'externalId' => '42']);
+        self::deliver('b1b1b1b1-b1b1-41b1-81b1-b1b1b1b1b1b3', 'payment.statusChange', '2024-05-07T10:11:00.000Z', ['paymentId' => self::PAY_B, 'status' => 'BOOKED', 'externalId' => '42']);
+        self::deliver('b1b1b1b1-b1b1-41b1-81b1-b1b1b1b1b1b4', 'payment.statusChange', '2024-05-07T10:12:00.000Z', ['paymentId' => self::PAY_A, 'status' => 'FINISHED', 'externalId' => '42']);
+        $this->assertCount(2, \PsStub::$messages, 'two notes');
+        $this->assertCount(1, \PsStub::$threads, 'one thread for the order');
+        $this->assertSame([2, 42], [\PsStub::$threads[1]['id_shop'], \PsStub::$threads[1]['id_order']]);
+        $this->assertSame([1, 1], array_column(\PsStub::$messages, 'id_customer_thread'));
     }
 
     /** @return list<string> the warnings logged (severity 2), without the module's prefix */
@@ -320,8 +533,10 @@ final class PrestaShopTest extends TestCase
         \PsStub::addPayment(43, 'pi_3P2x');
         self::deliver('56565656-5656-4656-8656-565656565654', 'payment.statusChange', '2024-05-07T10:03:00.000Z', ['paymentId' => self::PAY_A, 'status' => 'BOOKED', 'externalId' => '43']);
         $this->assertStringContainsString('(the order is in state 2 already, paid by transaction pi_3P2x; left as it is): the customer may have paid twice. Check the payments in the Everifin Back Office and refund the extra one.', self::warnings()[1]);
-        // Refunded in the shop, then a payment booked: the refunded order's warning.
+        // Refunded in the shop after it was paid (Refunded has no paid flag: the paid state is in
+        // its history), then a payment booked: the refunded order's warning.
         \PsStub::$orders[44] = ['state' => 7];
+        \PsStub::$history[] = [44, 2];
         self::deliver('56565656-5656-4656-8656-565656565655', 'payment.statusChange', '2024-05-07T10:04:00.000Z', ['paymentId' => self::PAY_B, 'status' => 'BOOKED', 'externalId' => '44']);
         $this->assertStringContainsString('(the order is in state 7 already; left as it is): money was booked for a refunded order.', self::warnings()[2]);
         $this->assertCount(3, \PsStub::$messages);
@@ -395,6 +610,7 @@ final class PrestaShopTest extends TestCase
         \PsStub::$refs = ['paid ' . self::PAY_B => 42];
         $this->assertNull($attention(), 'the payment that paid it');
         \PsStub::$orders[42] = ['state' => 7];
+        \PsStub::$history[] = [42, 4];   // the paid state before the refund
         $this->assertNull($attention(), 'refunded after this payment paid it');
         \PsStub::$refs = [];
         $this->assertSame(\Everifin\Webhook\Attention::REFUNDED_ORDER, $attention()?->kind);
@@ -410,6 +626,91 @@ final class PrestaShopTest extends TestCase
         $this->assertStringEndsWith('(the private message on the order could not be added)', \PsStub::$logs[0][0]);
     }
 
+    // ------------------------------------------------------------- the library not the bundled one
+
+    /**
+     * Runs $code after the stubs in a PHP of its own (a class cannot be unloaded) and returns what
+     * it printed as JSON.
+     *
+     * @return array<string, mixed>
+     */
+    private static function runIsolated(string $code): array
+    {
+        $script = sys_get_temp_dir() . '/evf-ps-isolated-' . getmypid() . '.php';
+        file_put_contents($script, "<?php\ndeclare(strict_types=1);\nrequire " . var_export(__DIR__ . '/stubs/prestashop.php', true) . ";\n" . $code);
+        try {
+            [$rc, $out, $err] = Command::run([PHP_BINARY, '-d', 'ffi.enable=' . (string) ini_get('ffi.enable'), '-d', 'display_errors=stderr', $script]);
+        } finally {
+            unlink($script);
+        }
+        $result = json_decode($out, true);
+        self::assertIsArray($result, "exit $rc, stdout: $out, stderr: $err");
+        self::assertSame('', $err);
+        return $result;
+    }
+
+    /**
+     * Without the library (PHP older than 8.1, where the module file does not load it, or
+     * vendor/everifin-webhook missing from the module folder): PrestaShop makes the module object
+     * for its module list and for every request to the webhook (ModuleFrontController's
+     * constructor), catching no Error. The module is made, install() refuses by name, the
+     * configuration page says it, and the endpoint answers 500 (Everifin retries) with the reason logged.
+     */
+    public function testWithoutItsLibraryTheModuleRefusesClearly(): void
+    {
+        $this->assertDirectoryDoesNotExist(self::PLUGIN . '/vendor', 'the checkout\'s module has no bundled library');
+        $r = self::runIsolated('require ' . var_export(self::PLUGIN . '/everifinwebhook.php', true) . ";\n"
+            . 'require ' . var_export(self::PLUGIN . '/controllers/front/webhook.php', true) . ";\n"
+            . '$out = ["library" => class_exists(\'Everifin\\\\Webhook\\\\Verifier\')];' . "\n"
+            . '$m = Module::getInstanceByName("everifinwebhook");' . "\n"
+            . '$out["warning"] = $m->warning; $out["install"] = $m->install(); $out["errors"] = $m->getErrors();' . "\n"
+            . '$_SERVER["REQUEST_URI"] = "/admin/index.php?controller=AdminModules&configure=everifinwebhook";' . "\n"
+            . '$out["page"] = $m->getContent();' . "\n"
+            . 'PsStub::$config[EverifinWebhook::CONFIG_SECRETS] = "whsec-prestashop-shop-5e1d";' . "\n"
+            . '$c = new EverifinWebhookWebhookModuleFrontController();' . "\n"
+            . 'register_shutdown_function(static function () use (&$out): void { $out["answer"] = ob_get_clean(); $out["logs"] = PsStub::$logs; echo json_encode($out); });' . "\n"
+            . 'ob_start();' . "\n"
+            . '$c->postProcess();' . "\n");
+        $missing = 'The everifin-webhook library is missing from the module folder (vendor/everifin-webhook); reinstall the module.';
+        $this->assertSame([false, $missing, false, [$missing]], [$r['library'], $r['warning'], $r['install'], $r['errors']]);
+        $this->assertStringContainsString('<div class="alert alert-warning">' . $missing . '</div>', $r['page']);
+        $this->assertSame(['ok' => false, 'status' => 'INTERNAL', 'message' => 'the shop could not process the webhook; it will be retried'], json_decode($r['answer'], true));
+        $this->assertSame([['everifin-webhook: webhook not processed (answered 500, Everifin retries): ' . $missing, 3, null, null]], $r['logs']);
+    }
+
+    /**
+     * PHP-FPM that preloaded the binding of an earlier module version (its opcache.preload) keeps
+     * those classes until it is reloaded, also after the module files were updated: an Environment
+     * without STABLE_DIR and phpFpmSetup(). The module object, the webhook and the configuration
+     * page work; the page asks for the reload.
+     */
+    public function testAnEarlierLibraryLoadedFirstStopsNeitherTheWebhookNorThePage(): void
+    {
+        $this->assertSame(\Everifin\Webhook\Environment::STABLE_DIR, \EverifinWebhook::NATIVE_DIR, 'the folder the binding names');
+        $body = json_encode(['eventId' => '71717171-7171-4171-8171-717171717171', 'eventType' => 'payment.statusChange', 'eventTimestamp' => '2024-05-07T10:00:00.000Z',
+            'data' => ['paymentId' => self::PAY_A, 'status' => 'BOOKED', 'externalId' => '42']]);
+        $r = self::runIsolated(
+            // Environment as the 0.1.0 binding had it: diagnose() and report() only.
+            'eval(' . var_export('namespace Everifin\\Webhook; final class Environment { public static function diagnose(): array { return '
+                . "['backend' => 'php', 'reason' => 'FFI is disabled (ffi.enable=0)', 'via' => null, 'library' => null, 'libraryVersion' => null, 'fix' => ['The pure-PHP fallback gives the same results; FFI is only faster.']]; }"
+                . ' public static function report(): string { return ""; } }', true) . ");\n"
+            . 'require ' . var_export(dirname(__DIR__) . '/autoload.php', true) . ";\n"
+            . 'require ' . var_export(self::PLUGIN . '/everifinwebhook.php', true) . ";\n"
+            . 'require ' . var_export(self::PLUGIN . '/controllers/front/webhook.php', true) . ";\n"
+            . '$out = ["stableDir" => defined(\'Everifin\\\\Webhook\\\\Environment::STABLE_DIR\')];' . "\n"
+            . '$m = Module::getInstanceByName("everifinwebhook");' . "\n"
+            . '$_SERVER["REQUEST_URI"] = "/admin/index.php?controller=AdminModules&configure=everifinwebhook";' . "\n"
+            . '$out["page"] = $m->getContent();' . "\n"
+            . 'PsStub::$config = [EverifinWebhook::CONFIG_SECRETS => "whsec-prestashop-shop-5e1d", "PS_OS_PAYMENT" => 2];' . "\n"
+            . 'PsStub::$orders[42] = ["state" => 10];' . "\n"
+            . '$out["handled"] = (new EverifinWebhookWebhookModuleFrontController())->handle(' . var_export($body, true) . ', ' . var_export(Verifier::sign($body, [self::SECRET]), true) . ');' . "\n"
+            . 'echo json_encode($out);' . "\n");
+        $this->assertFalse($r['stableDir']);
+        $this->assertStringContainsString('<p>The commands need the library of this module version; reload PHP-FPM (the classes it preloaded at its start are of an older version) or reinstall the module.</p>', $r['page']);
+        $this->assertStringContainsString('The pure-PHP fallback runs, because FFI is disabled (ffi.enable=0).', $r['page']);
+        $this->assertSame([200, 42, 2], [$r['handled'][0], $r['handled'][1]['order'], $r['handled'][1]['orderState']]);
+    }
+
     // ------------------------------------------------------------- installed 0.1.0 modules
 
     public function testAShopWithTheFormerTablesGetsTheNewOnes(): void
@@ -418,7 +719,7 @@ final class PrestaShopTest extends TestCase
         [$code] = self::deliver('61616161-6161-4161-8161-616161616161', 'payment.statusChange', '2024-05-07T10:00:00.000Z', ['paymentId' => self::PAY_A, 'status' => 'BOOKED', 'externalId' => '42']);
         $this->assertSame(200, $code);
         $this->assertSame(['everifin_webhook_state', 'everifin_webhook_ref', 'everifin_webhook_trace'], \PsStub::$tables);
-        $this->assertSame(\EverifinWebhook::SCHEMA_VERSION, \PsStub::$config[\EverifinWebhook::CONFIG_SCHEMA]);
+        $this->assertSame((string) \EverifinWebhook::SCHEMA_VERSION, \PsStub::$config[\EverifinWebhook::CONFIG_SCHEMA]);
         self::deliver('61616161-6161-4161-8161-616161616162', 'payment.statusChange', '2024-05-07T10:01:00.000Z', ['paymentId' => self::PAY_A, 'status' => 'BOOKED', 'externalId' => '42']);
         $this->assertCount(3, \PsStub::$tables, 'created once');
 
@@ -427,6 +728,7 @@ final class PrestaShopTest extends TestCase
         \PsStub::$tables = [];
         \PsStub::$log = [];
         unset(\PsStub::$config[\EverifinWebhook::CONFIG_SCHEMA]);
+        \PsStub::newRequest();
         \PsStub::$failOn = 'CREATE TABLE';
         $body = '{"eventId":"61616161-6161-4161-8161-616161616163"}';
         [$code] = (new \EverifinWebhookWebhookModuleFrontController())->handle($body, Verifier::sign($body, ['not-the-secret']));

@@ -31,6 +31,13 @@ if (PHP_VERSION_ID >= EverifinWebhook::MIN_PHP_VERSION_ID && !class_exists(\Ever
 
 class EverifinWebhook extends Module
 {
+    /**
+     * The hook secrets, one per line, base64-encoded: Configuration::updateValue() stores
+     * pSQL($value), which without $html runs strip_tags() ("a<b" would be stored as "a"), and with
+     * $html Tools::purifyHTML(); base64 has no character either changes.
+     */
+    public const CONFIG_SECRETS_ENCODED = 'EVERIFIN_WEBHOOK_SECRETS_B64';
+    /** The hook secrets as 0.1.0 and 0.2.0 saved them (as typed, through pSQL()): read until new ones are saved. */
     public const CONFIG_SECRETS = 'EVERIFIN_WEBHOOK_SECRETS';
     public const STATE_TABLE = 'everifin_webhook_state';
     /** Everifin's ids (its orderId, paymentId, refundId) of the shop orders events matched. */
@@ -59,8 +66,9 @@ class EverifinWebhook extends Module
         parent::__construct();
         $this->displayName = 'Everifin webhook';
         $this->description = 'Verifies Everifin Paygate webhooks and updates orders.';
-        if (PHP_VERSION_ID < self::MIN_PHP_VERSION_ID) {
-            $this->warning = self::phpTooOld();
+        $problem = self::libraryProblem();
+        if ($problem !== null) {
+            $this->warning = $problem;
         }
     }
 
@@ -69,10 +77,29 @@ class EverifinWebhook extends Module
         return sprintf('This module needs PHP 8.1 or newer; this shop runs PHP %s.', PHP_VERSION);
     }
 
-    public function install(): bool
+    /**
+     * Why the module cannot run here, in one sentence, or null: a PHP older than 8.1 (this file
+     * does not load the library there), or the library missing from the module folder.
+     * PrestaShop makes the module object for its module list and for every request to the
+     * webhook, catching no Error: nothing of the class may need the library before this check
+     * (no class constant taken from it either).
+     */
+    public static function libraryProblem(): ?string
     {
         if (PHP_VERSION_ID < self::MIN_PHP_VERSION_ID) {
-            $this->_errors[] = self::phpTooOld();
+            return self::phpTooOld();
+        }
+        if (!class_exists(\Everifin\Webhook\Verifier::class)) {
+            return 'The everifin-webhook library is missing from the module folder (vendor/everifin-webhook); reinstall the module.';
+        }
+        return null;
+    }
+
+    public function install(): bool
+    {
+        $problem = self::libraryProblem();
+        if ($problem !== null) {
+            $this->_errors[] = $problem;
             return false;
         }
         return parent::install() && self::installSchema();
@@ -116,16 +143,39 @@ class EverifinWebhook extends Module
 
     public function uninstall(): bool
     {
+        Configuration::deleteByName(self::CONFIG_SECRETS_ENCODED);
         Configuration::deleteByName(self::CONFIG_SECRETS);
         Configuration::deleteByName(self::CONFIG_SCHEMA);
         return parent::uninstall();
     }
 
-    /** @return list<string> the hook secrets, oldest first (one per line in the configuration) */
+    /**
+     * @return list<string> the hook secrets, oldest first: CONFIG_SECRETS_ENCODED, else what 0.1.0
+     * or 0.2.0 saved (CONFIG_SECRETS); none when the encoded value is not base64.
+     */
     public static function secrets(): array
     {
-        $raw = (string) Configuration::get(self::CONFIG_SECRETS);
-        return self::lines($raw);
+        $encoded = Configuration::get(self::CONFIG_SECRETS_ENCODED);
+        if (is_string($encoded) && $encoded !== '') {
+            $text = base64_decode($encoded, true);
+            return is_string($text) ? self::lines($text) : [];
+        }
+        return self::lines((string) Configuration::get(self::CONFIG_SECRETS));
+    }
+
+    /**
+     * Replaces the hook secrets (saveSecrets(['a', 'b'])): stored base64-encoded, so that PrestaShop
+     * stores their exact bytes; the value of an earlier version is deleted.
+     *
+     * @param list<string> $secrets
+     */
+    public static function saveSecrets(array $secrets): bool
+    {
+        if (!Configuration::updateValue(self::CONFIG_SECRETS_ENCODED, base64_encode(implode("\n", $secrets)))) {
+            return false;
+        }
+        Configuration::deleteByName(self::CONFIG_SECRETS);
+        return true;
     }
 
     /**
@@ -277,10 +327,13 @@ class EverifinWebhook extends Module
     /**
      * Records a delivery that changed no order ($kind "rejected" or "unmatched") for the
      * configuration page: the time and $record (ids and status names only, never the body, the
-     * header or a message quoting them). At most one write of a kind every TRACE_INTERVAL seconds,
-     * whatever a stranger sends, also in parallel: one INSERT ... ON DUPLICATE KEY UPDATE that
-     * replaces the row only when it is older (or dated in the future). Returns whether it wrote.
-     * Never throws: the record is for the merchant's information only.
+     * header or a message quoting them). At most one record of a kind every TRACE_INTERVAL
+     * seconds, whatever a stranger sends: first one read of the kind's record; while it is fresh
+     * the request costs nothing more (no write statement, nothing in the binary log). Only when
+     * it is missing or older (or dated in the future), one INSERT ... ON DUPLICATE KEY UPDATE that
+     * replaces the row only when it is still older, so that requests which read the old record
+     * at the same moment replace it once. Returns whether it wrote. Never throws: the record is
+     * for the merchant's information only.
      *
      * @param array<string, mixed> $record
      */
@@ -288,9 +341,14 @@ class EverifinWebhook extends Module
     {
         try {
             $now = time();
+            $db = Db::getInstance();
+            // getValue() appends " LIMIT 1"; not from the cache (the row changes between requests).
+            $time = $db->getValue('SELECT `time` FROM `' . _DB_PREFIX_ . self::TRACE_TABLE . "` WHERE `kind` = '" . pSQL($kind) . "'", false);
+            if (is_numeric($time) && (int) $time > $now - self::TRACE_INTERVAL && (int) $time <= $now) {
+                return false;
+            }
             $json = pSQL((string) json_encode($record, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_INVALID_UTF8_SUBSTITUTE), true);
             $stale = '`time` > ' . $now . ' OR `time` <= ' . ($now - self::TRACE_INTERVAL);
-            $db = Db::getInstance();
             $db->execute('INSERT INTO `' . _DB_PREFIX_ . self::TRACE_TABLE . "` (`kind`, `time`, `record`) VALUES ('" . pSQL($kind) . "', " . $now . ", '" . $json . "')"
                 . " ON DUPLICATE KEY UPDATE `record` = IF(" . $stale . ", '" . $json . "', `record`), `time` = IF(" . $stale . ', ' . $now . ', `time`)');
             return $db->Affected_Rows() > 0;
@@ -335,7 +393,12 @@ class EverifinWebhook extends Module
             if (!Validate::isLoadedObject($customer)) {
                 return false;
             }
-            $idThread = (int) CustomerThread::getIdCustomerThreadByEmailAndIdOrder($customer->email, (int) $order->id);
+            // The thread in the order's shop: CustomerThread::getIdCustomerThreadByEmailAndIdOrder()
+            // looks in the shop of the request's URL, and with multistore a webhook URL of one
+            // shop may deliver an event of another's order (a new thread for every note).
+            // getValue() appends " LIMIT 1"; not from the cache.
+            $idThread = (int) Db::getInstance()->getValue('SELECT `id_customer_thread` FROM `' . _DB_PREFIX_ . "customer_thread` WHERE `email` = '" . pSQL((string) $customer->email)
+                . "' AND `id_shop` = " . (int) $order->id_shop . ' AND `id_order` = ' . (int) $order->id, false);
             if ($idThread <= 0) {
                 $thread = new CustomerThread();
                 $thread->id_contact = 0;
@@ -395,9 +458,12 @@ class EverifinWebhook extends Module
      * Where the native library and its header are copied for PHP-FPM: a folder outside modules/
      * that only root can write (PHP-FPM's master, which runs as root, loads them when it starts).
      * php.ini must never name a file in the module folder: updating the module can replace it and
-     * deleting the module removes it, and PHP-FPM then does not start at all.
+     * deleting the module removes it, and PHP-FPM then does not start at all. The binding's
+     * Environment::STABLE_DIR, written out: PHP evaluates a class's constants when the first object
+     * is made, and a constant taken from the library made that a fatal Error wherever the
+     * library is missing or an earlier copy of it (without STABLE_DIR) was loaded first.
      */
-    public const NATIVE_DIR = \Everifin\Webhook\Environment::STABLE_DIR;
+    public const NATIVE_DIR = '/opt/everifin-webhook';
 
     /**
      * The backend in one sentence, from Environment::diagnose() (or the given result of it):
@@ -409,8 +475,8 @@ class EverifinWebhook extends Module
      */
     public static function backendSummary(?array $d = null): array
     {
-        if ($d === null && !class_exists(\Everifin\Webhook\Environment::class)) {
-            return [false, 'The everifin-webhook library is missing from the module folder (vendor/everifin-webhook); reinstall the module.'];
+        if ($d === null && self::libraryProblem() !== null) {
+            return [false, (string) self::libraryProblem()];
         }
         if ($d === null) {
             $d = \Everifin\Webhook\Environment::diagnose();
@@ -584,7 +650,10 @@ class EverifinWebhook extends Module
             $out .= $this->displayError(htmlspecialchars('The module\'s tables could not be created: ' . $e->getMessage(), ENT_QUOTES));
         }
         if (Tools::isSubmit('submitEverifinWebhook')) {
-            $secrets = self::lines((string) Tools::getValue('EVERIFIN_WEBHOOK_SECRETS'));
+            // As posted: not through Tools::getValue(), which removes NUL bytes and a backslash
+            // followed by zeros.
+            $posted = $_POST['EVERIFIN_WEBHOOK_SECRETS'] ?? '';
+            $secrets = self::lines(is_string($posted) ? $posted : '');
             $error = null;
             if ($secrets !== [] && class_exists(\Everifin\Webhook\Verifier::class)) {
                 try {
@@ -601,8 +670,9 @@ class EverifinWebhook extends Module
             }
             if ($error !== null) {
                 $out .= $this->displayError(htmlspecialchars($error, ENT_QUOTES)); // displayError() prints HTML as given
+            } elseif ($secrets !== [] && !self::saveSecrets($secrets)) {
+                $out .= $this->displayError('Not saved: the configuration could not be written. The configured secrets are unchanged.');
             } elseif ($secrets !== []) {
-                Configuration::updateValue(self::CONFIG_SECRETS, implode("\n", $secrets));
                 $out .= $this->displayConfirmation(sprintf('%d hook secret(s) saved.', count($secrets)));
             }
         }

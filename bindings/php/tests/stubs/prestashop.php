@@ -1,10 +1,15 @@
 <?php
 /**
  * Test stubs of the few PrestaShop classes and functions the module
- * plugins/prestashop/everifinwebhook calls (Module, ModuleFrontController, Configuration, Db,
- * Order, OrderHistory, Customer, CustomerThread, CustomerMessage, PrestaShopLogger, Validate,
- * pSQL), and PrestaShop's order_payment table (OrderPayment rows). Not PrestaShop: just enough recorded behaviour to test the module's request handling, its
- * order lock, its notes and what it logs -- except Db, whose query rewriting is PrestaShop's own.
+ * plugins/prestashop/everifinwebhook calls (Module, ModuleFrontController, Configuration, Tools,
+ * Db, Order, OrderHistory, Customer, CustomerThread, CustomerMessage, PrestaShopLogger, Validate,
+ * pSQL), and PrestaShop's order_payment table (OrderPayment rows). Not PrestaShop: just enough
+ * recorded behaviour to test the module's request handling, its order lock, its notes and what it
+ * logs; where PrestaShop's behaviour matters to the module it is PrestaShop's own, as its source
+ * has it: Db's query rewriting, pSQL(), what Configuration stores and Tools::getValue() returns,
+ * the module object ModuleFrontController makes, the pages FrontController::init() ends a request
+ * with, which states e-mail the customer and have the paid flag, the payment a paid state adds, a
+ * rollback (PsStub::transaction()), the shop a thread is looked up in.
  */
 
 declare(strict_types=1);
@@ -17,9 +22,14 @@ if (!defined('_PS_VERSION_')) {
 
 final class PsStub
 {
-    /** @var array<string, mixed> */
+    /** @var array<string, mixed> the configuration table: each value as the database holds it */
     public static array $config = [];
-    /** @var array<int, array{state: int, customer?: int, reference?: string}> (reference: default reference(id)) */
+    /**
+     * @var array<string, mixed> Configuration's cache of this request: the values updateValue()
+     * was given, as given (newRequest() empties it: the next request reads the table)
+     */
+    public static array $configCache = [];
+    /** @var array<int, array{state: int, customer?: int, reference?: string, shop?: int, total?: float}> (reference: default reference(id); shop: default 1; total: default 10.0, total_paid_tax_incl) */
     public static array $orders = [];
     /**
      * PrestaShop's order_payment table (OrderPayment): the payments of an order, keyed by the
@@ -27,7 +37,7 @@ final class PsStub
      * payment module gave (validateOrder()'s extra_vars) or '' (the row PrestaShop adds itself
      * when an order without payments moves to a paid state).
      *
-     * @var list<array{id_order_payment: int, order_reference: string, transaction_id: string}>
+     * @var list<array{id_order_payment: int, order_reference: string, transaction_id: string, amount: float}>
      */
     public static array $payments = [];
     /** @var array<int, string> id_order => state JSON (the module's table) */
@@ -40,11 +50,13 @@ final class PsStub
     public static array $tables = [];
     /** @var list<array{0: int, 1: int}> [id_order, id_order_state] */
     public static array $history = [];
+    /** @var list<array{0: int, 1: string}> e-mails to customers (Mail::Send): [id_order, template] */
+    public static array $mails = [];
     /** @var list<string> the SQL sent, in order */
     public static array $log = [];
     /** @var list<array{0: string, 1: int, 2: ?string, 3: ?int}> PrestaShopLogger::addLog: [message, severity, object type, object id] */
     public static array $logs = [];
-    /** @var array<int, array{id_customer: int, id_order: int, email: string, status: string}> id_customer_thread => thread */
+    /** @var array<int, array{id_customer: int, id_order: int, email: string, status: string, id_shop?: int}> id_customer_thread => thread (id_shop: default 1) */
     public static array $threads = [];
     /** @var list<array{id_customer_thread: int, id_employee: int, message: string, private: int}> */
     public static array $messages = [];
@@ -52,12 +64,31 @@ final class PsStub
     public static array $customers = [1 => 'customer@shop.example'];
     /** @var string|null Db::query throws for SQL starting with this (a database failure) */
     public static ?string $failOn = null;
-    /** States with PrestaShop's "paid" flag in a fresh install: payment accepted, processing in progress, shipped, delivered, refunded, remote payment accepted. */
-    public const PAID_STATES = [2, 3, 4, 5, 7, 11];
+    /** The module of the request's URL (fc=module&module=...) when $_GET has none. */
+    public static string $requestModule = 'everifinwebhook';
+    /** The shop of the request's URL (Context::getContext()->shop->id); with multistore, not always the order's. */
+    public static int $contextShop = 1;
+    /** With PS_GEOLOCATION_ENABLED: whether the visitor's address is in a country the shop allows. */
+    public static bool $visitorCountryAllowed = true;
+    /**
+     * States with PrestaShop's "paid" flag in a fresh install (install-dev/data/xml/order_state.xml):
+     * payment accepted, processing in progress, shipped, delivered, on backorder (paid), remote
+     * payment accepted. Not Refunded (7): an order refunded after it was paid has been paid
+     * through the paid state in its history.
+     */
+    public const PAID_STATES = [2, 3, 4, 5, 9, 11];
+    /**
+     * The e-mail template of each state with "send_email" in a fresh install
+     * (install-dev/data/xml/order_state.xml, langs/en/data/order_state.xml): OrderHistory's
+     * sendEmail() sends it to the customer. 5 (Delivered) and 13 (Awaiting cash on delivery) send none.
+     */
+    public const MAIL_TEMPLATES = [1 => 'cheque', 2 => 'payment', 3 => 'preparation', 4 => 'shipped', 6 => 'order_canceled', 7 => 'refund',
+        8 => 'payment_error', 9 => 'outofstock', 10 => 'bankwire', 11 => 'payment', 12 => 'outofstock'];
 
     public static function reset(): void
     {
         self::$config = [];
+        self::$configCache = [];
         self::$orders = [];
         self::$payments = [];
         self::$stateTable = [];
@@ -65,12 +96,45 @@ final class PsStub
         self::$traces = [];
         self::$tables = [];
         self::$history = [];
+        self::$mails = [];
         self::$log = [];
         self::$logs = [];
         self::$threads = [];
         self::$messages = [];
         self::$customers = [1 => 'customer@shop.example'];
         self::$failOn = null;
+        self::$visitorCountryAllowed = true;
+        self::$snapshot = null;
+        self::$contextShop = 1;
+    }
+
+    /** @var array<string, mixed>|null the in-memory tables at START TRANSACTION, until COMMIT or ROLLBACK */
+    private static ?array $snapshot = null;
+    /** The in-memory tables a transaction covers: PrestaShop's (orders, history, payments, threads, messages, log) and the module's. */
+    private const TRANSACTIONAL = ['orders', 'history', 'payments', 'stateTable', 'refs', 'traces', 'threads', 'messages', 'logs'];
+
+    /** START TRANSACTION, COMMIT, ROLLBACK of the in-memory tables (Db::query() sends them to MariaDB too): an e-mail sent is not rolled back. */
+    public static function transaction(string $sql): void
+    {
+        if ($sql === 'START TRANSACTION') {
+            self::$snapshot = [];
+            foreach (self::TRANSACTIONAL as $table) {
+                self::$snapshot[$table] = self::$$table;
+            }
+        } elseif ($sql === 'ROLLBACK' && self::$snapshot !== null) {
+            foreach (self::$snapshot as $table => $rows) {
+                self::$$table = $rows;
+            }
+            self::$snapshot = null;
+        } elseif ($sql === 'COMMIT') {
+            self::$snapshot = null;
+        }
+    }
+
+    /** What the next request sees: the configuration as the database holds it, no cache of this one. */
+    public static function newRequest(): void
+    {
+        self::$configCache = [];
     }
 
     /** An order's reference as PrestaShop makes them (9 capital letters), unless the test set one. */
@@ -79,10 +143,30 @@ final class PsStub
         return self::$orders[$idOrder]['reference'] ?? substr('ORDER' . strtr(sprintf('%04d', $idOrder), '0123456789', 'ABCDEFGHIJ'), 0, 9);
     }
 
-    /** A payment recorded for order $idOrder (OrderPayment, what a payment module's validateOrder() adds). */
-    public static function addPayment(int $idOrder, string $transactionId): void
+    /**
+     * A payment recorded for order $idOrder (OrderPayment, what a payment module's validateOrder()
+     * adds), of $amount (default: the order's whole total).
+     */
+    public static function addPayment(int $idOrder, string $transactionId, ?float $amount = null): void
     {
-        self::$payments[] = ['id_order_payment' => count(self::$payments) + 1, 'order_reference' => self::reference($idOrder), 'transaction_id' => $transactionId];
+        self::$payments[] = ['id_order_payment' => count(self::$payments) + 1, 'order_reference' => self::reference($idOrder), 'transaction_id' => $transactionId,
+            'amount' => $amount ?? self::total($idOrder)];
+    }
+
+    /** The order's total (total_paid_tax_incl), 10.0 unless the test set one. */
+    public static function total(int $idOrder): float
+    {
+        return (float) (self::$orders[$idOrder]['total'] ?? 10.0);
+    }
+
+    /** What the order's invoice has left to pay (OrderInvoice::getRestPaid()): its total less the payments recorded. */
+    public static function restPaid(int $idOrder): float
+    {
+        $paid = 0.0;
+        foreach (self::$payments as $p) {
+            $paid += $p['order_reference'] === self::reference($idOrder) ? $p['amount'] : 0.0;
+        }
+        return round(self::total($idOrder) - $paid, 6);
     }
 
     /**
@@ -144,6 +228,10 @@ final class PsStub
             }
             return new PsResult([]);
         }
+        if (preg_match("/^SELECT `time` FROM `ps_everifin_webhook_trace` WHERE `kind` = $str LIMIT 1$/", $sql, $m)) {
+            $t = self::$traces[self::unquote($m[1])] ?? null;
+            return new PsResult($t === null ? [] : [['time' => (string) $t['time']]]);
+        }
         // The rate-limited trace: insert, or replace a row older than the interval (or from the future).
         if (preg_match("/^INSERT INTO `ps_everifin_webhook_trace` \\(`kind`, `time`, `record`\\) VALUES \\($str, (\\d+), $str\\) ON DUPLICATE KEY UPDATE `record` = IF\\(`time` > (\\d+) OR `time` <= (\\d+), $str, `record`\\), `time` = IF\\(`time` > (\\d+) OR `time` <= (\\d+), (\\d+), `time`\\)$/", $sql, $m)) {
             [, $kind, $now, $record, $after, $before, $record2, $after2, $before2, $now2] = $m;
@@ -162,6 +250,14 @@ final class PsStub
             }
             return new PsResult([], 0);
         }
+        if (preg_match("/^SELECT `id_customer_thread` FROM `ps_customer_thread` WHERE `email` = $str AND `id_shop` = (\\d+) AND `id_order` = (\\d+) LIMIT 1$/", $sql, $m)) {
+            foreach (self::$threads as $id => $t) {
+                if ($t['email'] === self::unquote($m[1]) && ($t['id_shop'] ?? 1) === (int) $m[2] && $t['id_order'] === (int) $m[3]) {
+                    return new PsResult([['id_customer_thread' => (string) $id]]);
+                }
+            }
+            return new PsResult([]);
+        }
         if ($sql === 'SELECT `kind`, `time`, `record` FROM `ps_everifin_webhook_trace`') {
             $rows = [];
             foreach (self::$traces as $kind => $t) {
@@ -172,8 +268,8 @@ final class PsStub
         throw new PDOException("SQLSTATE[42000]: Syntax error or access violation: 1064 You have an error in your SQL syntax (the PrestaShop stub knows only the module's statements): $sql");
     }
 
-    /** The text of a quoted string pSQL() escaped (the inverse of DbPDOCore::_escape()). */
-    private static function unquote(string $s): string
+    /** The text of a quoted string pSQL() escaped (the inverse of DbPDOCore::_escape()): what MySQL stores. */
+    public static function unquote(string $s): string
     {
         return preg_replace_callback('/\\\\(.)/s', static fn ($m) => ['0' => "\0", 'n' => "\n", 'r' => "\r", 'Z' => "\x1a"][$m[1]] ?? $m[1], $s);
     }
@@ -192,12 +288,36 @@ class Module
     public $description;
     public $context;
     public $warning;
+    /** @var bool installed and enabled (PrestaShop reads it from its module table) */
+    public $active = true;
     /** @var list<string> */
     protected $_errors = [];
 
     public function __construct()
     {
         $this->context = (object) ['link' => new Link()];
+    }
+
+    /**
+     * Like PrestaShop's: the module's instance, made with `new` from the class its file declares
+     * (false for no such module). ModuleFrontController::__construct() calls it for every request
+     * to a module's controller, the Back Office module list for every module: whatever `new`
+     * throws is not caught.
+     *
+     * @return Module|false
+     */
+    public static function getInstanceByName($moduleName)
+    {
+        if (!is_string($moduleName) || !preg_match('/^[a-zA-Z0-9_-]+$/', $moduleName) || !class_exists($moduleName, false)) {
+            return false;
+        }
+        return new $moduleName();
+    }
+
+    /** @return list<string> what install() refused, for the Back Office */
+    public function getErrors(): array
+    {
+        return $this->_errors;
     }
 
     public function displayError($m): string
@@ -224,15 +344,96 @@ class Module
     {
         return true;
     }
+
+    public function uninstall(): bool
+    {
+        return true;
+    }
+}
+
+/** What ends a PrestaShop request before the controller's postProcess() (PrestaShop prints the page and exits). */
+final class PsStubExit extends RuntimeException
+{
+    public function __construct(public readonly int $httpStatus, string $page)
+    {
+        parent::__construct("HTTP $httpStatus: $page");
+    }
 }
 
 class ModuleFrontController
 {
+    public const GEOLOC_ALLOWED = 0;
+    public const GEOLOC_FORBIDDEN = 2;
     public $ajax = false;
     public $ssl = false;
+    public $display_header = true;
+    public $display_footer = true;
+    /** @var Module */
+    public $module;
+    protected $maintenance = false;
+    protected $restrictedCountry = self::GEOLOC_ALLOWED;
 
+    /**
+     * Like PrestaShop's: the instance of the module named by the URL (the Dispatcher routes
+     * fc=module&module=NAME&controller=... here; PsStub::$requestModule when the test gives no
+     * $_GET['module']), before anything of the controller runs.
+     */
     public function __construct()
     {
+        $this->module = Module::getInstanceByName(Tools::getValue('module', PsStub::$requestModule));
+        if (!$this->module || !$this->module->active) {
+            throw new RuntimeException('PrestaShop redirects to the home page: the module is not active');
+        }
+        // Controller::__construct(): "Usage of ajax parameter is deprecated".
+        $this->ajax = Tools::getValue('ajax') || Tools::isSubmit('ajax');
+    }
+
+    /**
+     * Like PrestaShop 8's FrontController::init(), the parts that answer before postProcess():
+     * no theme header and footer for $ajax; with PS_GEOLOCATION_ENABLED, geolocationManagement()
+     * (a visitor whose country the shop does not allow: PsStub::$visitorCountryAllowed false)
+     * and the restricted-country page (403); the maintenance page (503) while PS_SHOP_ENABLE is 0,
+     * for every address not in PS_MAINTENANCE_IP. A page ends the request: PsStubExit. (Not
+     * modelled: the context, cookie and cart init() makes, and 8.1's maintenance exception for
+     * a logged-in employee, which a webhook has not.)
+     */
+    public function init()
+    {
+        if ($this->ajax) {
+            $this->display_header = false;
+            $this->display_footer = false;
+        }
+        if (Configuration::get('PS_GEOLOCATION_ENABLED')) {
+            $this->geolocationManagement(null);
+        }
+        $this->displayMaintenancePage();
+        if ($this->restrictedCountry === self::GEOLOC_FORBIDDEN) {
+            $this->displayRestrictedCountryPage();
+        }
+    }
+
+    /** @return false */
+    protected function geolocationManagement($defaultCountry)
+    {
+        if (!PsStub::$visitorCountryAllowed) {
+            $this->restrictedCountry = self::GEOLOC_FORBIDDEN;
+        }
+        return false;
+    }
+
+    protected function displayMaintenancePage()
+    {
+        if ($this->maintenance == true || !(int) Configuration::get('PS_SHOP_ENABLE')) {
+            $this->maintenance = true;
+            if (!in_array(Tools::getRemoteAddr(), explode(',', (string) Configuration::get('PS_MAINTENANCE_IP')), true)) {
+                throw new PsStubExit(503, 'the maintenance page (HTML, Retry-After: 3600)');
+            }
+        }
+    }
+
+    protected function displayRestrictedCountryPage()
+    {
+        throw new PsStubExit(403, 'the restricted-country page (HTML)');
     }
 }
 
@@ -251,10 +452,24 @@ class Tools
         return isset($_POST[$key]) || isset($_GET[$key]);
     }
 
-    /** @return mixed */
+    /**
+     * Like PrestaShop 8's ToolsCore::getValue(): $_POST, then $_GET, and a string loses every NUL
+     * and every backslash followed by zeros ("\\0", "\\00"...).
+     *
+     * @return mixed
+     */
     public static function getValue(string $key, $default = false)
     {
-        return $_POST[$key] ?? $_GET[$key] ?? $default;
+        $value = $_POST[$key] ?? $_GET[$key] ?? $default;
+        if (is_string($value)) {
+            return urldecode(preg_replace('/((\%5C0+)|(\%00+))/i', '', urlencode($value)));
+        }
+        return $value;
+    }
+
+    public static function getRemoteAddr(): string
+    {
+        return (string) ($_SERVER['REMOTE_ADDR'] ?? '');
     }
 
     public static function passwdGen($length = 8, $flag = 'ALPHANUMERIC'): string
@@ -263,30 +478,48 @@ class Tools
     }
 }
 
+/**
+ * Like PrestaShop's ConfigurationCore for one shop and no language: updateValue() writes
+ * pSQL($value, $html) into the configuration table -- without $html, strip_tags(nl2br()) of the
+ * escaped text, so "<" cuts the value ("a<b" is stored as "a", "a<>b" as "ab") -- and caches the
+ * value as given for the rest of the request (set()); get() answers from that cache, else from the
+ * table. $html true runs Tools::purifyHTML() first, which the stub does not model.
+ */
 class Configuration
 {
-    public static function updateValue(string $key, $value): bool
+    public static function updateValue(string $key, $value, $html = false, $idShopGroup = null, $idShop = null): bool
     {
-        PsStub::$config[$key] = $value;
+        if ($html) {
+            throw new LogicException('Configuration::updateValue($key, $value, true) runs Tools::purifyHTML(), which the stub does not model');
+        }
+        if (is_int($value) || is_float($value)) {
+            $value = (string) $value;
+        }
+        $escaped = pSQL($value, false);
+        PsStub::$config[$key] = is_numeric($escaped) ? (string) $escaped : PsStub::unquote((string) $escaped);
+        PsStub::$configCache[$key] = $value;
         return true;
     }
 
     public static function deleteByName(string $key): bool
     {
-        unset(PsStub::$config[$key]);
+        unset(PsStub::$config[$key], PsStub::$configCache[$key]);
         return true;
     }
 
     /** @return mixed */
     public static function get(string $key)
     {
+        if (array_key_exists($key, PsStub::$configCache)) {
+            return PsStub::$configCache[$key];
+        }
         return PsStub::$config[$key] ?? false;
     }
 
     /** The value for every shop (the stub has one shop). */
     public static function updateGlobalValue(string $key, $value, $html = false): bool
     {
-        return self::updateValue($key, $value);
+        return self::updateValue($key, $value, $html);
     }
 
     /** @return mixed */
@@ -359,6 +592,7 @@ class Db
         if (PsStub::$failOn !== null && str_starts_with($sql, PsStub::$failOn)) {
             throw new PDOException('SQLSTATE[HY000]: General error: 2006 MySQL server has gone away');
         }
+        PsStub::transaction($sql);
         $this->result = $this->link !== null ? $this->link->query($sql) : PsStub::run($sql);
         return $this->result;
     }
@@ -480,11 +714,17 @@ class Order
         $this->id = isset(PsStub::$orders[$id]) ? $id : null;
         $this->id_customer = $this->id === null ? null : (PsStub::$orders[$id]['customer'] ?? 1);
         $this->reference = $this->id === null ? null : PsStub::reference($id);
+        $this->id_shop = $this->id === null ? null : (PsStub::$orders[$id]['shop'] ?? 1);
     }
 
     public function getCurrentState(): int
     {
         return PsStub::$orders[(int) $this->id]['state'];
+    }
+
+    /** Empties the cache of the orders' history (PrestaShop's addWithemail() calls it after add()). */
+    public static function cleanHistoryCache(): void
+    {
     }
 
     /** Like PrestaShop's: whether the order's history has a state with the paid flag (the current one included). */
@@ -510,26 +750,59 @@ class Validate
 
 class OrderHistory
 {
+    public $id;
     public $id_order;
-    private ?int $newState = null;
+    public $id_order_state;
 
     /**
      * Like PrestaShop's: moving to a state with the paid flag records a payment without a
-     * transaction id (PrestaShop adds an OrderPayment for what its invoice has left to pay: the
-     * stub, for an order without payments).
+     * transaction id for what the order's invoice has left to pay (getRestPaid() > 0: nothing
+     * when its payments cover the total, the rest when they cover part of it).
      */
     public function changeIdOrderState(int $idState, $order, bool $useExistingPayment = false): void
     {
-        $this->newState = $idState;
+        $this->id_order_state = $idState;
         PsStub::$orders[(int) $order->id]['state'] = $idState;
-        if (in_array($idState, PsStub::PAID_STATES, true) && !in_array($order->reference, array_column(PsStub::$payments, 'order_reference'), true)) {
-            PsStub::addPayment((int) $order->id, '');
+        $rest = PsStub::restPaid((int) $order->id);
+        if (in_array($idState, PsStub::PAID_STATES, true) && $rest > 0) {
+            PsStub::addPayment((int) $order->id, '', $rest);
         }
     }
 
-    public function addWithemail(bool $autodate = true): bool
+    /** Like PrestaShop's: the history row (ObjectModel::add()), no e-mail. */
+    public function add($autodate = true, $nullValues = false): bool
     {
-        PsStub::$history[] = [(int) $this->id_order, (int) $this->newState];
+        PsStub::$history[] = [(int) $this->id_order, (int) $this->id_order_state];
+        $this->id = count(PsStub::$history);
+        return true;
+    }
+
+    /** Like PrestaShop's: add(), then sendEmail(). */
+    public function addWithemail($autodate = true, $templateVars = false, $context = null): bool
+    {
+        $order = new Order((int) $this->id_order);
+        if (!$this->add($autodate)) {
+            return false;
+        }
+        Order::cleanHistoryCache();
+        return $this->sendEmail($order, $templateVars);
+    }
+
+    /**
+     * Like PrestaShop's: the e-mail of this history row's state to the order's customer (the
+     * state's template, when the state has send_email), through Mail::Send(), which sends at once.
+     */
+    public function sendEmail($order, $templateVars = false): bool
+    {
+        [$idOrder, $idState] = PsStub::$history[(int) $this->id - 1] ?? [0, 0];
+        $template = PsStub::MAIL_TEMPLATES[$idState] ?? null;
+        if ($template !== null) {
+            PsStub::$log[] = "Mail::Send($template) for order $idOrder";
+            if (PsStub::$failOn === 'Mail::Send') {
+                return false;   // Mail::Send() returns false when the mail cannot be sent
+            }
+            PsStub::$mails[] = [$idOrder, $template];
+        }
         return true;
     }
 }
@@ -559,10 +832,11 @@ class CustomerThread
     public $token;
     public $status;
 
+    /** Like PrestaShop's: the thread of that e-mail and order in the shop of the request's URL (Context::getContext()->shop->id), else false. */
     public static function getIdCustomerThreadByEmailAndIdOrder($email, $id_order)
     {
         foreach (PsStub::$threads as $id => $t) {
-            if ($t['email'] === $email && $t['id_order'] === (int) $id_order) {
+            if ($t['email'] === $email && ($t['id_shop'] ?? 1) === PsStub::$contextShop && $t['id_order'] === (int) $id_order) {
                 return $id;
             }
         }
@@ -577,7 +851,11 @@ class CustomerThread
             }
         }
         $this->id = count(PsStub::$threads) + 1;
-        PsStub::$threads[$this->id] = ['id_customer' => (int) $this->id_customer, 'id_order' => (int) $this->id_order, 'email' => (string) $this->email, 'status' => (string) $this->status];
+        PsStub::$threads[$this->id] = ['id_customer' => (int) $this->id_customer, 'id_order' => (int) $this->id_order, 'email' => (string) $this->email, 'status' => (string) $this->status, 'id_shop' => (int) $this->id_shop];
+        // On MariaDB (Db::useLink()), the row in PrestaShop's customer_thread too, where a query reads it.
+        Db::getInstance()->link?->exec('INSERT INTO `ps_customer_thread` (`id_customer_thread`, `id_shop`, `id_lang`, `id_contact`, `id_customer`, `id_order`, `status`, `email`, `token`, `date_add`, `date_upd`) VALUES ('
+            . $this->id . ', ' . (int) $this->id_shop . ', ' . (int) $this->id_lang . ', ' . (int) $this->id_contact . ', ' . (int) $this->id_customer . ', ' . (int) $this->id_order
+            . ", 'open', " . Db::getInstance()->link->quote((string) $this->email) . ', ' . Db::getInstance()->link->quote((string) $this->token) . ', NOW(), NOW())');
         return true;
     }
 }

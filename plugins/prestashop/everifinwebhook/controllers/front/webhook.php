@@ -15,17 +15,62 @@ use Everifin\Webhook\Request;
 use Everifin\Webhook\Unmatched;
 use Everifin\Webhook\Verifier;
 
+/**
+ * PrestaShop runs FrontController::init() before postProcess(): the context, the visitor's cookie
+ * and cart as for any page, then the maintenance and restricted-country pages, which this
+ * controller turns off. postProcess() writes the JSON answer and ends the request: the theme
+ * never renders anything.
+ */
 class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
 {
-    /** @var bool no theme, no cart, no customer session */
+    /** @var bool no theme header and footer, nor their media (set again by the constructor) */
     public $ajax = true;
     public $ssl = true;
 
     /** The largest body accepted (the verifier's default); at most one byte more is ever read. */
     private const MAX_BODY_BYTES = 1048576;
 
+    /**
+     * The states the webhook moves an order to without PrestaShop's e-mail of the state:
+     * "Awaiting bank wire payment" (Everifin's pending, authorized and partially paid) e-mails
+     * the shop's bank details and asks the customer to wire the whole amount, wrong for a payment
+     * made through Everifin (the customer could pay twice). The other states e-mail as
+     * PrestaShop does (each state's "Send email to customer").
+     */
+    private const STATES_WITHOUT_EMAIL = ['PS_OS_BANKWIRE'];
+
+    public function __construct()
+    {
+        parent::__construct();
+        // Controller::__construct() sets $ajax from the request's "ajax" parameter.
+        $this->ajax = true;
+    }
+
+    /**
+     * No maintenance page: PrestaShop answers it (503, HTML) to every address not listed in its
+     * maintenance settings, and Everifin gives up on a delivery after a few retries.
+     */
+    protected function displayMaintenancePage(): void
+    {
+    }
+
+    /**
+     * No restricted-country page (403, HTML, with geolocation on): Everifin's servers are not a
+     * visitor of the shop, and the request is authenticated by its signature.
+     */
+    protected function displayRestrictedCountryPage(): void
+    {
+    }
+
     public function postProcess(): void
     {
+        $problem = EverifinWebhook::libraryProblem();
+        if ($problem !== null) {
+            // Request and Verifier are the library's: 500 (Everifin retries), and why in the log.
+            EverifinWebhook::log('webhook not processed (answered 500, Everifin retries): ' . $problem, 3);
+            $this->respond(500, ['ok' => false, 'status' => 'INTERNAL', 'message' => 'the shop could not process the webhook; it will be retried']);
+            return;
+        }
         try {
             $request = Request::fromGlobals(self::MAX_BODY_BYTES);
             [$code, $payload] = $this->handle($request->body, $request->signatureHeader);
@@ -50,7 +95,9 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
             $verifier = new Verifier($secrets, maxBodyBytes: self::MAX_BODY_BYTES);
             $event = $verifier->verify($rawBody, $signatureHeader);
             // The tables of this version, for a shop whose files were replaced without an upgrade:
-            // only for a delivery Everifin signed (a stranger's request costs no query).
+            // only for a delivery Everifin signed. A stranger's request costs the database one
+            // read of the last rejected delivery recorded (refuse(), EverifinWebhook::trace()), and
+            // one write at most once a minute.
             EverifinWebhook::ensureSchema();
             // The orders the event names; then, when none of them exists (no usable externalId or
             // hookData.orderId, e.g. a refund, or an id of no order of this shop), the order an
@@ -86,7 +133,8 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
      */
     private function update(int $idOrder, Verifier $verifier, Event $event): ?array
     {
-        return EverifinWebhook::withOrderLocked($idOrder, function () use ($idOrder, $verifier, $event): ?array {
+        $mail = null;   // the history row whose e-mail is sent once the update is committed
+        $answer = EverifinWebhook::withOrderLocked($idOrder, function () use ($idOrder, $verifier, $event, &$mail): ?array {
             // Loaded under the lock: the state read is the one the last delivery saved.
             $order = new Order($idOrder);
             if (!Validate::isLoadedObject($order)) {
@@ -95,7 +143,7 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
             $decision = $verifier->decide($event, EverifinWebhook::loadState($idOrder));
             $attention = self::attention($order, $event, $decision);
             if ($decision->shouldApply()) {
-                $this->apply($order, $event, $attention);
+                $mail = $this->apply($order, $event, $attention);
             }
             if ($attention !== null) {
                 // Never a state change: a private note on the order and a warning log line.
@@ -114,6 +162,28 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
                 'orderState' => (int) $order->getCurrentState(),
             ];
         });
+        if ($mail !== null) {
+            self::sendStateEmail($mail, $idOrder);
+        }
+        return $answer;
+    }
+
+    /**
+     * The e-mail of the state the order was moved to (OrderHistory::sendEmail(): the state's
+     * template, when the state has "Send email to customer"), sent after the update was
+     * committed: an update rolled back (a deadlock) and delivered again by Everifin e-mails
+     * once. The update stands when the mail cannot be sent: a warning says so.
+     */
+    private static function sendStateEmail(OrderHistory $history, int $idOrder): void
+    {
+        try {
+            $sent = $history->sendEmail(new Order($idOrder));
+        } catch (\Throwable $e) {
+            $sent = false;
+        }
+        if (!$sent) {
+            EverifinWebhook::log(sprintf('the order was moved to state %d, but PrestaShop could not send the customer the e-mail of that state (see the e-mail settings and their log).', (int) $history->id_order_state), 2, $idOrder);
+        }
     }
 
     /**
@@ -213,26 +283,30 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
      *   moved: not back to awaiting payment, cancelled or error, and not to payment accepted
      *   again (a second history row and e-mail);
      * - a cancelled or refunded order is moved only by its payment being booked (the money
-     *   arrived); the Everifin payment the order is marked paid for is recorded (rememberPaidBy).
+     *   arrived); the Everifin payment the order is marked paid for is recorded (rememberPaidBy);
+     * - a move e-mails the customer as PrestaShop does, but to "Awaiting bank wire payment"
+     *   (STATES_WITHOUT_EMAIL).
      * A payment left out because the order was paid by something else or refunded ($attention
      * SECOND_PAYMENT, REFUNDED_ORDER) gets the caller's warning instead of the informative line.
+     * The history row is added in the caller's transaction; its e-mail is the caller's to send
+     * after the commit (the row returned; null: no e-mail).
      */
-    private function apply(Order $order, Event $event, ?Attention $attention): void
+    private function apply(Order $order, Event $event, ?Attention $attention): ?OrderHistory
     {
         $id = (int) $order->id;
         $what = sprintf('%s %s: %s (event %s)', $event->entity, (string) $event->entityId, (string) $event->status, $event->eventId);
         if ($event->outcome === 'refunded') {
             EverifinWebhook::log($what . ': a refund was booked at the bank. The webhook does not say its amount: record it on the order (a partial refund, or the Refunded state for a full one).', 1, $id);
-            return;
+            return null;
         }
         $configKey = $event->suggestedFor('prestashop');     // e.g. PS_OS_PAYMENT
         if ($configKey === null) {
-            return;                                           // leave the order as it is
+            return null;                                      // leave the order as it is
         }
         $idState = (int) Configuration::get($configKey);
         $current = (int) $order->getCurrentState();
         if ($idState <= 0 || $current === $idState) {
-            return;
+            return null;
         }
         $closed = in_array($current, [(int) Configuration::get('PS_OS_CANCELED'), (int) Configuration::get('PS_OS_REFUND')], true);
         if ($order->hasBeenPaid() || ($closed && $configKey !== 'PS_OS_PAYMENT')) {
@@ -240,15 +314,21 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
             if ($attention === null || !in_array($attention->kind, [Attention::SECOND_PAYMENT, Attention::REFUNDED_ORDER], true)) {
                 EverifinWebhook::log(sprintf('%s: the order (state %d) has been paid, cancelled or refunded in the shop; left as it is', $what, $current), 1, $id);
             }
-            return;
+            return null;
         }
+        // What OrderHistory::addWithemail() does, but its sendEmail(), which the caller runs
+        // after the commit, and not for the states without e-mail.
         $history = new OrderHistory();
         $history->id_order = $id;
         $history->changeIdOrderState($idState, $order, true);
-        $history->addWithemail(true);
+        if (!$history->add()) {
+            throw new RuntimeException(sprintf('the order history row (state %d) could not be added', $idState));
+        }
+        Order::cleanHistoryCache();
         if ($configKey === 'PS_OS_PAYMENT' && $event->entity === 'payment' && $event->paymentId !== null) {
             EverifinWebhook::rememberPaidBy($id, $event->paymentId);
         }
+        return in_array($configKey, self::STATES_WITHOUT_EMAIL, true) ? null : $history;
     }
 
     /** @param array<string, mixed> $payload */
