@@ -614,6 +614,18 @@ final class PrestaShopTest extends TestCase
         $this->assertNull($attention(), 'refunded after this payment paid it');
         \PsStub::$refs = [];
         $this->assertSame(\Everifin\Webhook\Attention::REFUNDED_ORDER, $attention()?->kind);
+        \PsStub::$history = [];
+        $this->assertNull($attention(), 'refunded but never paid: apply() moves it to payment accepted, nothing is left as it is');
+    }
+
+    /** A refunded order that was never paid, then its payment booked: paid, no "left as it is" warning. */
+    public function testARefundedOrderNeverPaidIsPaidByItsPayment(): void
+    {
+        \PsStub::$orders[42] = ['state' => 7];
+        [, $p] = self::deliver('59595959-5959-4959-8959-595959595951', 'payment.statusChange', '2024-05-07T10:00:00.000Z', ['paymentId' => self::PAY_A, 'status' => 'BOOKED', 'externalId' => '42']);
+        $this->assertSame(['apply', 2], [$p['decision']['action'], $p['orderState']]);
+        $this->assertSame([[42, 2]], \PsStub::$history);
+        $this->assertSame([[], []], [\PsStub::$messages, self::warnings()]);
     }
 
     public function testANoteThatCannotBeWrittenIsLoggedAnyway(): void

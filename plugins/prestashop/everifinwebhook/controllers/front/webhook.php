@@ -207,7 +207,9 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
                 ? (EverifinWebhook::paidBy((int) $order->id) ?? EverifinWebhook::paidByOrderPayments($order, $event->paymentId, $event->orderId))
                 : '';
         }
-        return Attention::of($event, $decision, 'in state ' . $state, $paidBy, $state === (int) Configuration::get('PS_OS_REFUND'));
+        // Refunded counts only for an order that was paid: apply() moves a refunded order that
+        // never was (the merchant's choice of state, no money returned) to payment accepted.
+        return Attention::of($event, $decision, 'in state ' . $state, $paidBy, $paidBy !== null && $state === (int) Configuration::get('PS_OS_REFUND'));
     }
 
     /**
