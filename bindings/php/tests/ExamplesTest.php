@@ -495,6 +495,36 @@ final class ExamplesTest extends TestCase
         $this->assertSame([400, 'BODY_NOT_UTF8'], [$r->get_status(), $r->get_data()['status']]);
     }
 
+    /**
+     * WordPress's batch endpoint (POST /batch/v1, {"requests":[{"method":"POST","path":"/everifin/v1/webhook"}, ...]})
+     * runs rest_pre_dispatch for each sub-request, which it builds without a raw body, before it
+     * refuses a route that does not allow batching: the plugin leaves them to WordPress (400
+     * rest_batch_not_allowed). Should the route's callback get such a request anyway (a plugin
+     * that allows batching, rest_do_request()), it is a stranger's unsigned request: 401, recorded
+     * at most once a minute, nothing in the error log.
+     */
+    public function testWooCommerceLeavesBatchSubRequestsToWordPress(): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        $server = new \WP_REST_Server();
+        $forged = Verifier::sign('', ['someone-elses-secret']);
+        for ($i = 0; $i < 25; $i++) {
+            $sub = new \WP_REST_Request(null, $i % 2 === 0 ? [] : ['Signature' => $forged], 'POST', $i % 3 === 0 ? '/everifin/v1/webhook/' : '/everifin/v1/webhook');
+            $this->assertNull(\Everifin_Webhook_Plugin::preDispatch(null, $server, $sub), "sub-request $i is WordPress's to answer");
+        }
+        $this->assertSame([], \WpStub::$logged);
+        $this->assertArrayNotHasKey(\Everifin_Webhook_Plugin::OPTION_LAST_REJECTED, \WpStub::$options);
+
+        foreach ([[[], [401, 'HEADER_MISSING']], [['Signature' => $forged], [401, 'SIGNATURE_MISMATCH']]] as [$headers, $want]) {
+            $r = \Everifin_Webhook_Plugin::handle(new \WP_REST_Request(null, $headers));
+            $this->assertSame($want, [$r->get_status(), $r->get_data()['status']]);
+        }
+        $this->assertSame([], \WpStub::$logged, 'nothing in the error log');
+        $rejected = \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_LAST_REJECTED];
+        $this->assertSame([401, 'HEADER_MISSING'], [$rejected['httpStatus'], $rejected['status']], 'the first one, as any unsigned request; never a 500');
+    }
+
     public function testWooCommerceLogsAnUnexpectedFailureAndAnswers500(): void
     {
         do_action('rest_api_init');

@@ -305,6 +305,22 @@ def webhooks(site: Site, concurrency: int, first: bool) -> None:
     code, ans = site.webhook(b"not json", None)
     check(f"{site.name}: unsigned non-JSON body -> 401 HEADER_MISSING (not WordPress's 400 rest_invalid_json)",
           (code, ans.get("status")) == (401, "HEADER_MISSING"), (code, ans))
+    # WordPress's batch endpoint runs rest_pre_dispatch for each sub-request (built without a raw
+    # body) before it refuses a route that does not allow batching: a stranger's batch of 25
+    # webhook sub-requests is WordPress's 400 rest_batch_not_allowed each, and reaches neither the
+    # library nor WooCommerce's log.
+    log_before = json.loads(site.wp("log"))
+    rejected_before = site.wp("option-raw", "everifin_webhook_last_rejected")
+    subs = [{"method": "POST", "path": "/everifin/v1/webhook"}] * 24 + [{"method": "POST", "path": "/everifin/v1/webhook", "headers": {"Signature": forged}}]
+    for path, batch in (("/wp-json/batch/v1", {"requests": subs}), ("/?rest_route=/batch/v1", {"requests": subs}),
+                        ("/wp-json/batch/v1", {"validation": "require-all-validate", "requests": subs})):
+        code, ans = site.webhook(json.dumps(batch).encode(), None, path)
+        got = [(r.get("status"), (r.get("body") or {}).get("code")) for r in ans.get("responses", []) if isinstance(r, dict)]
+        check(f"{site.name}: POST {path} with 25 webhook sub-requests{' (require-all-validate)' if 'validation' in batch else ''} -> 207, each 400 rest_batch_not_allowed",
+              code == 207 and got == [(400, "rest_batch_not_allowed")] * 25, (code, str(ans)[:300]))
+    log_after = json.loads(site.wp("log"))
+    check(f"{site.name}: ... nothing written to WooCommerce's log, the last rejected delivery unchanged",
+          len(log_after) == len(log_before) and site.wp("option-raw", "everifin_webhook_last_rejected") == rejected_before, log_after[len(log_before):][:2])
     latin1 = b'{"eventId":"caf\xe9"}'
     code, ans = site.webhook(latin1, sign(latin1, SECRETS[1]))
     check(f"{site.name}: signed non-UTF-8 JSON body -> 400 BODY_NOT_UTF8", (code, ans.get("status")) == (400, "BODY_NOT_UTF8"), (code, ans))

@@ -277,14 +277,15 @@ function wc_get_order($id)
 
 class WP_REST_Request
 {
-    private string $body;
+    /** null: no raw body, as WordPress builds a batch sub-request (WP_REST_Request's default) */
+    private ?string $body;
     /** @var array<string, string> */
     private array $headers = [];
     private string $method;
     private string $route;
 
     /** @param array<string, string> $headers */
-    public function __construct(string $body, array $headers, string $method = 'POST', string $route = '/everifin/v1/webhook')
+    public function __construct(?string $body, array $headers, string $method = 'POST', string $route = '/everifin/v1/webhook')
     {
         $this->body = $body;
         $this->method = $method;
@@ -295,7 +296,7 @@ class WP_REST_Request
         }
     }
 
-    public function get_body(): string
+    public function get_body(): ?string
     {
         return $this->body;
     }

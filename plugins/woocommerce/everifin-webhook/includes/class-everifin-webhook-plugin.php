@@ -122,6 +122,12 @@ final class Everifin_Webhook_Plugin
      * rest_dispatch_request and rest_request_after_callbacks, are not run for this route: in
      * WordPress they come after has_valid_params() decoded the body, and a filter reading a
      * parameter would decode it (readme.txt, "Which WordPress filters run for the webhook URL?").
+     * A request without a raw body (get_body() null) did not come over HTTP: WordPress's batch
+     * endpoint (/batch/v1) builds its sub-requests so (WP_REST_Server::serve_batch_request_v1(),
+     * body parameters only) and runs this filter for each before it refuses a route that does
+     * not allow batching. Such a request is left to WordPress, which answers it as for any such
+     * route (400 rest_batch_not_allowed) without calling the route's callback: it is not a
+     * delivery, and a stranger's batch of them must not reach the library or the logs.
      *
      * @param mixed $result
      * @param mixed $server
@@ -131,7 +137,7 @@ final class Everifin_Webhook_Plugin
     public static function preDispatch($result, $server, $request)
     {
         if ($result !== null || !$request instanceof WP_REST_Request || strtoupper((string) $request->get_method()) !== 'POST'
-            || !self::isWebhookRoute((string) $request->get_route())) {
+            || !self::isWebhookRoute((string) $request->get_route()) || !is_string($request->get_body())) {
             return $result;
         }
         $response = self::handle($request);
@@ -200,8 +206,11 @@ final class Everifin_Webhook_Plugin
                 return self::refuse('INVALID_OPTIONS', 'the Everifin hook secret is not configured in WooCommerce', 500);
             }
             $verifier = new Verifier($secrets);
-            // get_body() is the raw body; WordPress finds the header whatever its casing.
-            $event = $verifier->verify($request->get_body(), (string) $request->get_header('signature'));
+            // get_body() is the raw body; WordPress finds the header whatever its casing. A request
+            // built inside WordPress (rest_do_request(), a batch sub-request when a plugin allows
+            // batching) may have none: an empty body, refused like any unsigned request.
+            $body = $request->get_body();
+            $event = $verifier->verify(is_string($body) ? $body : '', (string) $request->get_header('signature'));
 
             foreach (self::candidateOrderIds($event) as $orderId) {
                 $answer = self::update($orderId, $verifier, $event, null, null);
