@@ -713,9 +713,56 @@ final class ExamplesTest extends TestCase
         $this->assertSame(['action' => 'apply', 'reason' => 'first'], $r->get_data()['decision']);
         $log = \WpStub::$log;
         $this->assertMatchesRegularExpression("/^SELECT GET_LOCK\\('everifin-webhook:[0-9a-f]{12}:1042', 10\\)$/", $log[0]);
-        $this->assertSame(['START TRANSACTION', 'wc_get_order(1042)', 'save(1042)', 'COMMIT'], array_slice($log, 1, 4));
-        $this->assertSame(str_replace('GET_LOCK', 'RELEASE_LOCK', preg_replace('/, 10\)$/', ')', $log[0])), $log[5]);
-        $this->assertCount(6, $log);
+        // WooCommerce's cached copies of the order are dropped before it is read (self::FORGET_1042).
+        $this->assertSame(array_merge(['START TRANSACTION'], self::FORGET_1042, ['wc_get_order(1042)', 'save(1042)', 'COMMIT']), array_slice($log, 1, 9));
+        $this->assertSame(str_replace('GET_LOCK', 'RELEASE_LOCK', preg_replace('/, 10\)$/', ')', $log[0])), $log[10]);
+        $this->assertCount(11, $log);
+    }
+
+    /** What forgetOrder() drops for order 1042: the post cache, WC_Data's meta rows and items list, HPOS's OrderCache and data store cache. */
+    private const FORGET_1042 = ['clean_post_cache(1042)', 'wp_cache_delete(orders-object_1042-object_meta_1042, orders)', 'wp_cache_delete(order-items-1042, orders)',
+        'OrderCache::remove(1042)', 'clear_cached_data(1042)'];
+
+    /** @return array<string, array{0: bool}> */
+    public static function orderStorages(): array
+    {
+        return ['posts storage' => [false], 'HPOS' => [true]];
+    }
+
+    /**
+     * An event that names no order of the shop is matched by the Everifin ids an earlier event
+     * left with the order. The lookup reads ids only; the order is read under its lock, after
+     * WooCommerce's cached copies of it are dropped (the post cache, HPOS's OrderCache): a copy
+     * cached before (by the lookup, or by another request while the last delivery was still
+     * saving) would hide what the last delivery saved, and the same event would be applied twice.
+     *
+     * @dataProvider orderStorages
+     */
+    public function testWooCommerceReadsTheOrderUnderItsLockPastTheObjectCache(bool $hpos): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$hpos = $hpos;
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        $order = \WpStub::$orders[1042] = new \WC_Order(1042, 'pending');
+        $ids = ['paymentId' => 'da96bc8f-2b1e-4c0d-9f3a-6e5d4c3b2a19', 'orderId' => '8840d948-12da-4ca1-8269-3cfdc10b73bc'];
+        $this->wooSend('27000000-0000-4000-8000-000000000001', '2024-05-07T14:49:00.000Z', $ids + ['externalId' => '1042', 'status' => 'PROCESSING']);
+        // The order as a request read it, and the object cache kept it, before the delivery below saved.
+        $before = clone $order;
+
+        \WpStub::$log = [];
+        $r = $this->wooSend('27000000-0000-4000-8000-000000000002', '2024-05-07T14:49:55.000Z', $ids + ['status' => 'BOOKED']);
+        $this->assertSame([1042, ['action' => 'apply', 'reason' => 'newer'], 'processing', 1], [$r->get_data()['order'], $r->get_data()['decision'], $order->get_status(), $order->paymentCompleteCalls]);
+        $log = \WpStub::$log;
+        $lock = (int) array_key_first(preg_grep('/^SELECT GET_LOCK\(.*:1042\'/', $log));
+        $this->assertSame('wc_get_orders', substr($log[0], 0, 13), 'found by its Everifin orderId');
+        $this->assertSame(['wc_get_order(1042)'], array_values(preg_grep('/^wc_get_order\(/', $log)), 'read once');
+        $this->assertSame(array_merge(['START TRANSACTION'], self::FORGET_1042, ['wc_get_order(1042)']), array_slice($log, $lock + 1, 7), 'only under the lock, past the cache');
+
+        // Everifin delivers the event again; the object cache holds the copy from before the first delivery saved.
+        \WpStub::$cachedOrders[1042] = $before;
+        $r = $this->wooSend('27000000-0000-4000-8000-000000000002', '2024-05-07T14:49:55.000Z', $ids + ['status' => 'BOOKED']);
+        $this->assertSame([['action' => 'skip', 'reason' => 'duplicate'], 'processing'], [$r->get_data()['decision'], $r->get_data()['orderState']]);
+        $this->assertSame([1, 0], [$order->paymentCompleteCalls, $before->paymentCompleteCalls], 'paid once');
     }
 
     public function testWooCommerceAnswers503WhileAnotherDeliveryHoldsTheOrder(): void

@@ -10,8 +10,9 @@ a merchant, and the stored order state through the test's setup.php:
     moved back), a payment booked but not applied and a second payment of a paid order (a warning
     note and log line, once), a refund without externalId (found by the Everifin orderId an earlier
     event stored with the order), an unknown order, megabytes of nested JSON arrays (WordPress would decode them out of
-    memory before the route: answered 413/401, no fatal error), and the same event delivered
-    concurrently by many requests (applied exactly once).
+    memory before the route: answered 413/401, no fatal error), a batch of webhook sub-requests
+    (WordPress's 400 rest_batch_not_allowed), and the same event delivered concurrently by many
+    requests, named by its externalId or found by Everifin's ids (applied exactly once).
 
 Signatures are made with Python's hmac (independent of the library). Exit status 1 on any failure.
 """
@@ -376,9 +377,20 @@ def webhooks(site: Site, concurrency: int, first: bool) -> None:
     # Everifin delivers the same event again while the first delivery is still running.
     order2 = site.new_order()
     body = event(order2, "BOOKED", now)
+    answers = concurrently(site, body, concurrency)
+    got = sorted((c, dec(a).get("action"), dec(a).get("reason")) for c, a in answers)
+    want = sorted([(200, "apply", "first")] + [(200, "skip", "duplicate")] * (concurrency - 1))
+    check(f"{site.name}: {concurrency} concurrent deliveries of one event -> 1 apply, {concurrency - 1} duplicate", got == want, got)
+    st = site.order(order2)
+    check(f"{site.name}: ... and the order was paid exactly once", st["status"] == "wc-processing" and st["paymentComplete"] == 1
+          and st["statusChanges"] == ["pending>processing"], st)
+
+
+def concurrently(site: Site, body: bytes, n: int) -> List[Tuple[int, Dict[str, Any]]]:
+    """The answers to n deliveries of one signed body, all sent at once."""
     answers: List[Tuple[int, Dict[str, Any]]] = []
     lock = threading.Lock()
-    start = threading.Barrier(concurrency)
+    start = threading.Barrier(n)
 
     def deliver() -> None:
         start.wait()
@@ -386,17 +398,33 @@ def webhooks(site: Site, concurrency: int, first: bool) -> None:
         with lock:
             answers.append(r)
 
-    threads = [threading.Thread(target=deliver) for _ in range(concurrency)]
+    threads = [threading.Thread(target=deliver) for _ in range(n)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    got = sorted((c, dec(a).get("action"), dec(a).get("reason")) for c, a in answers)
-    want = sorted([(200, "apply", "first")] + [(200, "skip", "duplicate")] * (concurrency - 1))
-    check(f"{site.name}: {concurrency} concurrent deliveries of one event -> 1 apply, {concurrency - 1} duplicate", got == want, got)
-    st = site.order(order2)
-    check(f"{site.name}: ... and the order was paid exactly once", st["status"] == "wc-processing" and st["paymentComplete"] == 1
-          and st["statusChanges"] == ["pending>processing"], st)
+    return answers
+
+
+def concurrent_everifin_ids(site: Site, concurrency: int) -> None:
+    """The same event delivered concurrently, matched by the Everifin ids an earlier event stored
+    with the order (no externalId): the order is read under its lock past the copies a request
+    read before (the lookup reads them too), so it is applied exactly once."""
+    now = datetime.now(timezone.utc)
+    order = site.new_order()
+    ids = {"paymentId": str(uuid.uuid4()), "orderId": str(uuid.uuid4())}
+    first = event_of({**ids, "externalId": str(order), "status": "PROCESSING"}, now - timedelta(minutes=1))
+    code, ans = site.webhook(first, sign(first, SECRETS[1]))
+    check(f"{site.name}: PROCESSING with externalId -> 200 apply; Everifin's ids stored with the order", (code, dec(ans).get("action")) == (200, "apply"), (code, ans))
+    booked = event_of({**ids, "status": "BOOKED"}, now)
+    got = sorted((c, a.get("order"), dec(a).get("action"), dec(a).get("reason")) for c, a in concurrently(site, booked, concurrency))
+    want = sorted([(200, order, "apply", "newer")] + [(200, order, "skip", "duplicate")] * (concurrency - 1))
+    check(f"{site.name}: {concurrency} concurrent deliveries of one BOOKED without externalId (found by Everifin's ids) -> 1 apply, {concurrency - 1} duplicate",
+          got == want, got)
+    st = site.order(order)
+    check(f"{site.name}: ... and the order was paid exactly once, with one BOOKED note",
+          st["status"] == "wc-processing" and st["paymentComplete"] == 1 and st["statusChanges"] == ["pending>processing"]
+          and len([n for n in st["notes"] if ": BOOKED (event " in n]) == 1, st)
 
 
 def everifin_ids(site: Site) -> None:
@@ -514,6 +542,7 @@ def main() -> int:
         webhooks(site, args.concurrency, i == 0)
         warnings(site)
         everifin_ids(site)
+        concurrent_everifin_ids(site, args.concurrency)
     if sites and failures == 0:
         remove_secrets(sites[0])
     print(f"webhooks: {passed} passed, {failures} failed")

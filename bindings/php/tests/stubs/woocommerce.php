@@ -20,8 +20,17 @@ final class WpStub
     public static array $routes = [];
     /** @var array<string, mixed> */
     public static array $options = [];
-    /** @var array<int, WC_Order> */
+    /** @var array<int, WC_Order> the orders as the database holds them */
     public static array $orders = [];
+    /**
+     * @var array<int, WC_Order> the copies of orders WordPress's object cache holds (a persistent
+     * cache shares them between requests): wc_get_order() returns the copy when there is one and
+     * keeps the order it read. Dropped by clean_post_cache() on the posts storage, by
+     * OrderCache::remove() with HPOS ($hpos).
+     */
+    public static array $cachedOrders = [];
+    /** @var bool the orders are in HPOS's tables (OrderCache), else posts (the post cache) */
+    public static bool $hpos = false;
     /** @var list<string> what happened, in order: SQL sent through $wpdb, wc_get_order, save */
     public static array $log = [];
     /** @var bool wc_get_orders() ignores meta_key / meta_value (a storage that does not know them) when true */
@@ -46,6 +55,8 @@ final class WpStub
     {
         self::$options = [];
         self::$orders = [];
+        self::$cachedOrders = [];
+        self::$hpos = false;
         self::$log = [];
         self::$lockHeld = false;
         self::$ordersQueryIgnoresMeta = false;
@@ -269,10 +280,75 @@ function wc_get_orders(array $args): array
     return array_slice($ids, 0, (int) ($args['limit'] ?? 10));
 }
 
+/**
+ * WC_Order_Factory::get_order(): the copy the object cache holds (HPOS: OrderCache; posts: the
+ * post and its meta through get_post() and WC_Data::read_meta_data()), else the order as stored,
+ * which is then cached.
+ */
 function wc_get_order($id)
 {
     WpStub::$log[] = 'wc_get_order(' . (int) $id . ')';
-    return WpStub::$orders[(int) $id] ?? false;
+    $id = (int) $id;
+    if (isset(WpStub::$cachedOrders[$id])) {
+        return WpStub::$cachedOrders[$id];
+    }
+    if (!isset(WpStub::$orders[$id])) {
+        return false;
+    }
+    return WpStub::$cachedOrders[$id] = WpStub::$orders[$id];
+}
+
+/** WordPress: drops a post's cached copies (the order's, on the posts storage). */
+function clean_post_cache($post): void
+{
+    $id = is_object($post) ? (int) $post->ID : (int) $post;
+    WpStub::$log[] = 'clean_post_cache(' . $id . ')';
+    if (!WpStub::$hpos) {
+        unset(WpStub::$cachedOrders[$id]);
+    }
+}
+
+function wp_cache_delete($key, string $group = ''): bool
+{
+    WpStub::$log[] = 'wp_cache_delete(' . $key . ', ' . $group . ')';
+    return true;
+}
+
+require_once __DIR__ . '/woocommerce-caches.php';
+
+/** WooCommerce's dependency container: only the order cache. */
+function wc_get_container(): object
+{
+    return new class () {
+        public function get(string $id): object
+        {
+            if ($id !== \Automattic\WooCommerce\Caches\OrderCache::class) {
+                throw new RuntimeException("the stub container has no $id");
+            }
+            return new \Automattic\WooCommerce\Caches\OrderCache();
+        }
+    };
+}
+
+/** WC_Data_Store::load('order'): the HPOS data store's cache, when it has one (clear_cached_data()). */
+final class WC_Data_Store
+{
+    public static function load(string $type): self
+    {
+        return new self();
+    }
+
+    public function has_callable(string $method): bool
+    {
+        return $method === 'clear_cached_data';
+    }
+
+    /** @param list<int> $ids */
+    public function clear_cached_data(array $ids): array
+    {
+        WpStub::$log[] = 'clear_cached_data(' . implode(',', $ids) . ')';
+        return array_fill_keys($ids, true);
+    }
 }
 
 class WP_REST_Request
@@ -412,6 +488,12 @@ class WC_Order
     public function get_id(): int
     {
         return $this->id;
+    }
+
+    /** WC_Data::generate_meta_cache_key(): the key WC_Data::read_meta_data() caches the meta rows under. */
+    public static function generate_meta_cache_key($id, string $group): string
+    {
+        return $group . '-object_' . $id . '-object_meta_' . $id;
     }
 
     public function get_status(): string

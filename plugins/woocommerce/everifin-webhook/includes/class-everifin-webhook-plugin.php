@@ -276,7 +276,9 @@ final class Everifin_Webhook_Plugin
     private static function update(int $orderId, Verifier $verifier, Event $event, ?string $byKey, ?string $byId): ?array
     {
         return self::withOrderLock($orderId, static function () use ($orderId, $verifier, $event, $byKey, $byId): ?array {
-            // Loaded only now, under the lock: the state read is the one the last delivery saved.
+            // Loaded only now, under the lock, with WooCommerce's cached copies of the order
+            // dropped (withOrderLock()): the status and the state read are the ones the last
+            // delivery saved.
             $order = wc_get_order($orderId);
             if (!$order instanceof WC_Order || ($byKey !== null && !in_array($byId, self::everifinIds($order, $byKey), true))) {
                 return null;
@@ -350,17 +352,23 @@ final class Everifin_Webhook_Plugin
      * The one shop order that carries Everifin id $everifinId under $key, or null (none, or
      * several: the plugin does not guess). Queried with meta_key and meta_value, which both order
      * storages honour: WooCommerce's posts storage passes them to WP_Query (it drops a meta_query
-     * argument), HPOS's OrdersTableQuery turns them into its meta query. Each order found is
-     * checked for the id again, so a storage that ignored them could not match another order.
+     * argument), HPOS's OrdersTableQuery turns them into its meta query. Only the order's id:
+     * update() loads it under the lock and checks it carries the id, so a storage that ignored
+     * the meta condition could not match another order. Only when the query finds two are they
+     * loaded here (as freshOrder() reads them) to see which carry it.
      */
     private static function orderByEverifinId(string $key, string $everifinId): ?int
     {
         if (!function_exists('wc_get_orders')) {
             return null;
         }
+        $ids = array_values(array_map('intval', (array) wc_get_orders(['limit' => 2, 'return' => 'ids', 'meta_key' => $key, 'meta_value' => $everifinId, 'meta_compare' => '='])));
+        if (count($ids) < 2) {
+            return $ids[0] ?? null;
+        }
         $found = [];
-        foreach ((array) wc_get_orders(['limit' => 2, 'return' => 'ids', 'meta_key' => $key, 'meta_value' => $everifinId, 'meta_compare' => '=']) as $id) {
-            $order = wc_get_order($id);
+        foreach ($ids as $id) {
+            $order = self::freshOrder($id);
             if ($order instanceof WC_Order && in_array($everifinId, self::everifinIds($order, $key), true)) {
                 $found[] = $order->get_id();
             }
@@ -470,10 +478,55 @@ final class Everifin_Webhook_Plugin
     }
 
     /**
+     * Drops the copies of order $orderId that WordPress's object cache holds (a persistent one,
+     * Redis or Memcached, shares them between requests; WordPress's own lives for one request),
+     * so that the next wc_get_order() reads the database. Only public WordPress and WooCommerce
+     * functions, each where the installed version has it:
+     * - posts storage: the post and its post meta (clean_post_cache(), which
+     *   Abstract_WC_Order_Data_Store_CPT::clear_caches() calls after every save);
+     * - both storages: the meta rows WC_Data::read_meta_data() caches in group "orders" under
+     *   WC_Data::generate_meta_cache_key() (WooCommerce 4.7+), and the order's items list;
+     * - HPOS: the order object WC_Order_Factory::get_order() returns from OrderCache when the
+     *   orders cache is on (Automattic\WooCommerce\Caches\OrderCache::remove()), and the HPOS
+     *   data store's own cache when it has one (clear_cached_data(), through WC_Data_Store).
+     */
+    private static function forgetOrder(int $orderId): void
+    {
+        if (function_exists('clean_post_cache')) {
+            clean_post_cache($orderId);
+        }
+        if (function_exists('wp_cache_delete')) {
+            if (method_exists(WC_Order::class, 'generate_meta_cache_key')) {
+                wp_cache_delete(WC_Order::generate_meta_cache_key($orderId, 'orders'), 'orders');
+            }
+            wp_cache_delete('order-items-' . $orderId, 'orders');
+        }
+        if (function_exists('wc_get_container') && class_exists(\Automattic\WooCommerce\Caches\OrderCache::class)) {
+            wc_get_container()->get(\Automattic\WooCommerce\Caches\OrderCache::class)->remove($orderId);
+        }
+        if (class_exists(WC_Data_Store::class) && method_exists(WC_Data_Store::class, 'has_callable')) {
+            $store = WC_Data_Store::load('order');
+            if ($store->has_callable('clear_cached_data')) {
+                $store->clear_cached_data([$orderId]);
+            }
+        }
+    }
+
+    /** Order $orderId as the database holds it (forgetOrder(), then wc_get_order()), or false. */
+    private static function freshOrder(int $orderId)
+    {
+        self::forgetOrder($orderId);
+        return wc_get_order($orderId);
+    }
+
+    /**
      * Runs $work with the order locked: a MySQL named lock (GET_LOCK, released when the connection
      * ends, so a killed PHP worker never leaves it held) around a transaction, so two deliveries of
      * one order (or a delivery and the customer's return) never both read the old state.
-     * Works with both order storages: the lock names the order, not a table row.
+     * Works with both order storages: the lock names the order, not a table row. The order's
+     * cached copies are dropped once the lock is held (forgetOrder()): a copy cached before, by
+     * this request (the lookup by Everifin id) or by another one while the last holder was
+     * still working, would otherwise hide what the last holder saved.
      *
      * @template T
      * @param callable(): T $work
@@ -490,6 +543,7 @@ final class Everifin_Webhook_Plugin
         try {
             $wpdb->query('START TRANSACTION');
             try {
+                self::forgetOrder($orderId);
                 $result = $work();
             } catch (\Throwable $e) {
                 $wpdb->query('ROLLBACK');
