@@ -713,10 +713,10 @@ final class ExamplesTest extends TestCase
         $this->assertSame(['action' => 'apply', 'reason' => 'first'], $r->get_data()['decision']);
         $log = \WpStub::$log;
         $this->assertMatchesRegularExpression("/^SELECT GET_LOCK\\('everifin-webhook:[0-9a-f]{12}:1042', 10\\)$/", $log[0]);
-        // WooCommerce's cached copies of the order are dropped before it is read (self::FORGET_1042).
-        $this->assertSame(array_merge(['START TRANSACTION'], self::FORGET_1042, ['wc_get_order(1042)', 'save(1042)', 'COMMIT']), array_slice($log, 1, 9));
-        $this->assertSame(str_replace('GET_LOCK', 'RELEASE_LOCK', preg_replace('/, 10\)$/', ')', $log[0])), $log[10]);
-        $this->assertCount(11, $log);
+        // WooCommerce's cached copies of the order are dropped before it is read, and again after COMMIT (self::FORGET_1042).
+        $this->assertSame(array_merge(['START TRANSACTION'], self::FORGET_1042, ['wc_get_order(1042)', 'save(1042)', 'COMMIT'], self::FORGET_1042), array_slice($log, 1, 14));
+        $this->assertSame(str_replace('GET_LOCK', 'RELEASE_LOCK', preg_replace('/, 10\)$/', ')', $log[0])), $log[15]);
+        $this->assertCount(16, $log);
     }
 
     /** What forgetOrder() drops for order 1042: the post cache, WC_Data's meta rows and items list, HPOS's OrderCache and data store cache. */
@@ -763,6 +763,51 @@ final class ExamplesTest extends TestCase
         $r = $this->wooSend('27000000-0000-4000-8000-000000000002', '2024-05-07T14:49:55.000Z', $ids + ['status' => 'BOOKED']);
         $this->assertSame([['action' => 'skip', 'reason' => 'duplicate'], 'processing'], [$r->get_data()['decision'], $r->get_data()['orderState']]);
         $this->assertSame([1, 0], [$order->paymentCompleteCalls, $before->paymentCompleteCalls], 'paid once');
+    }
+
+    /**
+     * WordPress and WooCommerce drop an order's cached copies when they write it, not when the
+     * delivery's transaction commits: a request reading the order meanwhile (the customer's
+     * return page) caches it as committed before, and a persistent object cache would keep that
+     * "pending" for the paid order. After a ROLLBACK the cache would keep what the delivery read
+     * of its own writes. The plugin drops the copies again once the transaction has ended.
+     *
+     * @dataProvider orderStorages
+     */
+    public function testWooCommerceLeavesNoStaleOrderInTheObjectCache(bool $hpos): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$hpos = $hpos;
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        $order = \WpStub::$orders[1042] = new \WC_Order(1042, 'pending');
+        $committed = clone $order;
+        // Another request reads the order while the delivery's transaction is open (here, in a
+        // hook of payment_complete(), after WooCommerce dropped the cached copies): it gets the
+        // order as committed, and its object cache keeps it.
+        add_action('woocommerce_payment_complete', static function (int $id) use ($committed): void {
+            if ($id === 1042) {
+                \WpStub::$cachedOrders[$id] = $committed;
+            }
+        });
+        $booked = self::body('28000000-0000-4000-8000-000000000001', 'BOOKED', '2024-05-07T14:49:55.000Z');
+        $r = $this->wooPost($booked, ['Signature' => self::signed($booked)]);
+        $this->assertSame([200, 'apply', 'processing'], [$r->get_status(), $r->get_data()['decision']['action'], $order->get_status()]);
+        $this->assertSame('processing', wc_get_order(1042)->get_status(), 'the next request reads the order as committed');
+        $log = \WpStub::$log;
+        $this->assertSame(self::FORGET_1042, array_slice($log, (int) array_search('COMMIT', $log, true) + 1, 5), 'dropped after COMMIT, before the lock is released');
+
+        // A delivery that fails after payment_complete(): rolled back, and not left cached paid.
+        \WpStub::$orders[1043] = new class (1043, 'pending') extends \WC_Order {
+            public function save(): int
+            {
+                throw new \RuntimeException('Deadlock found when trying to get lock');
+            }
+        };
+        $booked = self::body('28000000-0000-4000-8000-000000000002', 'BOOKED', '2024-05-07T14:49:55.000Z', '1043');
+        $this->assertSame(500, $this->wooPost($booked, ['Signature' => self::signed($booked)])->get_status());
+        $this->assertSame('pending', \WpStub::$orders[1043]->get_status(), 'rolled back');
+        $this->assertSame('pending', wc_get_order(1043)->get_status(), 'and read so');
+        $this->assertSame(1, \WpStub::$orders[1042]->paymentCompleteCalls, 'the other order untouched');
     }
 
     public function testWooCommerceAnswers503WhileAnotherDeliveryHoldsTheOrder(): void

@@ -29,6 +29,7 @@ import shlex
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -427,6 +428,32 @@ def concurrent_everifin_ids(site: Site, concurrency: int) -> None:
           and len([n for n in st["notes"] if ": BOOKED (event " in n]) == 1, st)
 
 
+def object_cache(site: Site) -> None:
+    """With a persistent object cache (wordpress.sh's Redis drop-in): WordPress and WooCommerce drop
+    an order's cached copies when they write it, not when the delivery's transaction commits. A
+    request that reads the order in between (the customer's return page) caches it as committed
+    before, pending; the plugin drops the copies again once the transaction ended."""
+    order = int(site.wp("order", "pending", "_test_pause_on_update=3"))
+    body = event(order, "BOOKED", datetime.now(timezone.utc))
+    answer: Dict[str, Tuple[int, Dict[str, Any]]] = {}
+    delivery = threading.Thread(target=lambda: answer.update(a=site.webhook(body, sign(body, SECRETS[1]))))
+    delivery.start()
+    for _ in range(300):
+        if json.loads(site.wp("paused", str(order))):
+            break
+        time.sleep(0.1)
+    during = json.loads(site.wp("cached-status", str(order)))
+    delivery.join()
+    code, ans = answer.get("a", (0, {}))
+    check(f"{site.name}: BOOKED -> 200 apply, order processing (a hook after the last save took 3 s)",
+          (code, dec(ans).get("action"), ans.get("orderState")) == (200, "apply", "processing"), (code, ans))
+    check(f"{site.name}: ... a request reading the order meanwhile got it as committed before: pending",
+          during == {"cached": "pending", "db": "wc-pending"}, during)
+    after = json.loads(site.wp("cached-status", str(order)))
+    check(f"{site.name}: ... after the delivery the object cache says what the database says: processing",
+          after == {"cached": "processing", "db": "wc-processing"}, after)
+
+
 def everifin_ids(site: Site) -> None:
     """A refund event carries refundId and Everifin's orderId, no externalId: the plugin finds the
     order by the Everifin orderId an earlier event stored with it (post meta on this storage, found
@@ -505,8 +532,9 @@ def main() -> int:
     ap.add_argument("--admin-password", required=True)
     ap.add_argument("--db", default="")
     ap.add_argument("--concurrency", type=int, default=8)
-    ap.add_argument("--mode", choices=["full", "preload-warning", "after-update", "deactivated"], default="full",
+    ap.add_argument("--mode", choices=["full", "preload-warning", "after-update", "deactivated", "object-cache"], default="full",
                     help="full: everything above; preload-warning: the notice of php.ini naming the plugin folder; "
+                         "object-cache: no stale order left in a persistent object cache (Redis drop-in installed); "
                          "after-update: backend notice, settings page and a genuine delivery after the plugin folder "
                          "was replaced; deactivated: what the webhook URL answers while the plugin is deactivated")
     args = ap.parse_args()
@@ -524,6 +552,9 @@ def main() -> int:
                 continue
             if args.mode == "preload-warning":
                 preload_warning(site)
+            elif args.mode == "object-cache":
+                configure(site)
+                object_cache(site)
             else:
                 notice(site, "ffi" if site.name == "ffi" else "php")
                 native_section(site)

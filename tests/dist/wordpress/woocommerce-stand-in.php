@@ -7,9 +7,10 @@
  *              wc_get_orders (as the posts storage runs it), wc_get_order, get_status, is_paid,
  *              get_transaction_id, payment_complete, update_status, add_order_note, get_meta,
  *              update_meta_data, add_meta_data, save. Orders are posts of type shop_order with
- *              post meta (WooCommerce's posts storage). It records what the test checks: every
- *              payment_complete() that marked an order paid (stock and e-mails happen there in
- *              WooCommerce) and every status change.
+ *              post meta (WooCommerce's posts storage), read through WordPress's object cache and
+ *              written as WooCommerce writes them (WC_Order::save()). It records what the test
+ *              checks: every payment_complete() that marked an order paid (stock and e-mails
+ *              happen there in WooCommerce) and every status change.
  */
 
 declare(strict_types=1);
@@ -56,23 +57,35 @@ function wc_get_orders(array $args): array
     return array_map('intval', get_posts($query));
 }
 
+/** WC_Order_Factory::get_order(): the order read through WordPress's object cache (get_post()). */
 function wc_get_order($id)
 {
     $post = get_post((int) $id);
-    return $post instanceof WP_Post && $post->post_type === 'shop_order' ? new WC_Order((int) $post->ID) : false;
+    return $post instanceof WP_Post && $post->post_type === 'shop_order' ? new WC_Order($post) : false;
 }
 
+/**
+ * The order object as WooCommerce's posts storage has it: its status is read once, with the post
+ * (WC_Data keeps the props Abstract_WC_Order_Data_Store_CPT::read() set), and written by save(),
+ * which does what the data store's update() and WC_Order::save() do in that order: the post, the
+ * meta, clear_caches() (clean_post_cache()), the action woocommerce_update_order, then the status
+ * transition hooks (woocommerce_order_status_changed, where WooCommerce sends its e-mails).
+ */
 class WC_Order
 {
     private int $id;
+    private string $status;
+    /** the status set but not saved yet (WC_Data's changes) */
+    private ?string $newStatus = null;
     /** @var array<string, mixed> meta set but not saved yet */
     private array $pendingMeta = [];
     /** @var array<string, list<mixed>> meta rows added but not saved yet */
     private array $addedMeta = [];
 
-    public function __construct(int $id)
+    public function __construct(WP_Post $post)
     {
-        $this->id = $id;
+        $this->id = (int) $post->ID;
+        $this->status = preg_replace('/^wc-/', '', (string) $post->post_status);
     }
 
     public function get_id(): int
@@ -82,7 +95,7 @@ class WC_Order
 
     public function get_status(): string
     {
-        return preg_replace('/^wc-/', '', (string) get_post_status($this->id));
+        return $this->newStatus ?? $this->status;
     }
 
     public function get_transaction_id(): string
@@ -103,7 +116,9 @@ class WC_Order
         update_post_meta($this->id, '_transaction_id', wp_slash($transactionId));
         // One row per call: the test counts them (WooCommerce reduces stock and sends e-mails here).
         add_post_meta($this->id, '_test_payment_complete', wp_slash($transactionId));
-        $this->setStatus('processing');
+        $this->newStatus = 'processing';
+        $this->save();
+        do_action('woocommerce_payment_complete', $this->id, $transactionId);
         return true;
     }
 
@@ -113,7 +128,8 @@ class WC_Order
         if ($note !== '') {
             $this->add_order_note($note);
         }
-        $this->setStatus($newStatus);
+        $this->newStatus = $newStatus;
+        $this->save();
         return true;
     }
 
@@ -149,6 +165,13 @@ class WC_Order
 
     public function save(): int
     {
+        $transition = null;
+        if ($this->newStatus !== null && $this->newStatus !== $this->status) {
+            wp_update_post(['ID' => $this->id, 'post_status' => 'wc-' . $this->newStatus]);
+            $transition = [$this->status, $this->newStatus];
+            $this->status = $this->newStatus;
+        }
+        $this->newStatus = null;
         foreach ($this->pendingMeta as $key => $value) {
             update_post_meta($this->id, $key, wp_slash($value));
         }
@@ -159,16 +182,17 @@ class WC_Order
         }
         $this->pendingMeta = [];
         $this->addedMeta = [];
-        return $this->id;
-    }
-
-    private function setStatus(string $status): void
-    {
-        $old = $this->get_status();
-        if ($old === $status) {
-            return;
+        clean_post_cache($this->id);
+        do_action('woocommerce_update_order', $this->id, $this);
+        if ($transition !== null) {
+            add_post_meta($this->id, '_test_status_change', $transition[0] . '>' . $transition[1]);
+            // WC_Order::status_transition() catches what its hooks throw and leaves a note.
+            try {
+                do_action('woocommerce_order_status_changed', $this->id, $transition[0], $transition[1], $this);
+            } catch (Exception $e) {
+                $this->add_order_note('Error during status transition. ' . $e->getMessage());
+            }
         }
-        wp_update_post(['ID' => $this->id, 'post_status' => 'wc-' . $status]);
-        add_post_meta($this->id, '_test_status_change', $old . '>' . $status);
+        return $this->id;
     }
 }

@@ -31,6 +31,8 @@ final class WpStub
     public static array $cachedOrders = [];
     /** @var bool the orders are in HPOS's tables (OrderCache), else posts (the post cache) */
     public static bool $hpos = false;
+    /** @var array<int, WC_Order>|null the orders as committed, while a transaction is open */
+    public static ?array $committed = null;
     /** @var list<string> what happened, in order: SQL sent through $wpdb, wc_get_order, save */
     public static array $log = [];
     /** @var bool wc_get_orders() ignores meta_key / meta_value (a storage that does not know them) when true */
@@ -57,6 +59,13 @@ final class WpStub
         self::$orders = [];
         self::$cachedOrders = [];
         self::$hpos = false;
+        self::$committed = null;
+        // The hooks a test added to WooCommerce's actions (the plugin's own stay).
+        foreach (array_keys(self::$actions) as $hook) {
+            if (str_starts_with($hook, 'woocommerce_')) {
+                unset(self::$actions[$hook]);
+            }
+        }
         self::$log = [];
         self::$lockHeld = false;
         self::$ordersQueryIgnoresMeta = false;
@@ -104,10 +113,23 @@ final class WpdbStub
         throw new RuntimeException("unexpected query: $query");
     }
 
-    /** @return int|bool */
+    /**
+     * A transaction over the orders: START TRANSACTION keeps a copy of each as stored, ROLLBACK
+     * puts the copies back (the objects in WpStub::$orders are replaced), COMMIT drops them.
+     *
+     * @return int|bool
+     */
     public function query(string $query)
     {
         WpStub::$log[] = $query;
+        if ($query === 'START TRANSACTION') {
+            WpStub::$committed = array_map(static fn (WC_Order $o): WC_Order => clone $o, WpStub::$orders);
+        } elseif ($query === 'ROLLBACK' && WpStub::$committed !== null) {
+            WpStub::$orders = WpStub::$committed;
+            WpStub::$committed = null;
+        } elseif ($query === 'COMMIT') {
+            WpStub::$committed = null;
+        }
         return true;
     }
 }
@@ -156,10 +178,10 @@ function add_action(string $hook, callable $callback): void
     WpStub::$actions[$hook][] = $callback;
 }
 
-function do_action(string $hook): void
+function do_action(string $hook, ...$args): void
 {
     foreach (WpStub::$actions[$hook] ?? [] as $cb) {
-        $cb();
+        $cb(...$args);
     }
 }
 
@@ -518,6 +540,7 @@ class WC_Order
             $this->transactionId = $transactionId;
         }
         $this->status = 'processing';
+        do_action('woocommerce_payment_complete', $this->id, $transactionId);
         return true;
     }
 

@@ -512,6 +512,26 @@ final class Everifin_Webhook_Plugin
         }
     }
 
+    /**
+     * forgetOrder() once the transaction has ended. The delivery's answer stands whatever
+     * happens here: a failure is written to WooCommerce's log as a warning (pages may show the
+     * order as it was until the cache expires).
+     */
+    private static function forgetOrderAfter(int $orderId, string $end): void
+    {
+        try {
+            self::forgetOrder($orderId);
+        } catch (\Throwable $e) {
+            $line = sprintf('order %d: its cached copies could not be dropped after %s (%s: %s); pages may show the order as it was until the cache expires',
+                $orderId, $end, get_class($e), $e->getMessage());
+            if (function_exists('wc_get_logger')) {
+                wc_get_logger()->warning($line, ['source' => 'everifin-webhook']);
+            } else {
+                error_log('everifin-webhook: ' . $line);
+            }
+        }
+    }
+
     /** Order $orderId as the database holds it (forgetOrder(), then wc_get_order()), or false. */
     private static function freshOrder(int $orderId)
     {
@@ -526,7 +546,13 @@ final class Everifin_Webhook_Plugin
      * Works with both order storages: the lock names the order, not a table row. The order's
      * cached copies are dropped once the lock is held (forgetOrder()): a copy cached before, by
      * this request (the lookup by Everifin id) or by another one while the last holder was
-     * still working, would otherwise hide what the last holder saved.
+     * still working, would otherwise hide what the last holder saved. They are dropped again
+     * when the transaction has ended: WordPress and WooCommerce drop them when they write the
+     * order, not at COMMIT, and a persistent object cache (Redis, Memcached) would otherwise keep
+     * what another request read meanwhile (the order as committed before: "pending" for an order
+     * now paid) or, after a ROLLBACK, what this request read of its own writes. Only what
+     * another request reads between the COMMIT and that second drop can still be cached old,
+     * as with any write WordPress makes.
      *
      * @template T
      * @param callable(): T $work
@@ -547,9 +573,11 @@ final class Everifin_Webhook_Plugin
                 $result = $work();
             } catch (\Throwable $e) {
                 $wpdb->query('ROLLBACK');
+                self::forgetOrderAfter($orderId, 'ROLLBACK');
                 throw $e;
             }
             $wpdb->query('COMMIT');
+            self::forgetOrderAfter($orderId, 'COMMIT');
             return $result;
         } finally {
             $wpdb->get_var($wpdb->prepare('SELECT RELEASE_LOCK(%s)', $name));
