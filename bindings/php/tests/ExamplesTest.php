@@ -547,6 +547,48 @@ final class ExamplesTest extends TestCase
         $this->assertContains('ROLLBACK', \WpStub::$log);
     }
 
+    /** @return array<string, array{0: string, 1: string, 2: string, 3: string}> [hook that throws, event status, status after, what the log names] */
+    public static function wooFailingHooks(): array
+    {
+        return [
+            'payment_complete(): a woocommerce_payment_complete hook' => ['woocommerce_payment_complete', 'BOOKED', 'processing', "WooCommerce's payment_complete() failed for order 1042"],
+            'payment_complete(): a woocommerce_pre_payment_complete hook' => ['woocommerce_pre_payment_complete', 'BOOKED', 'processing', "WooCommerce's payment_complete() failed for order 1042"],
+            'update_status(): a woocommerce_before_order_object_save hook' => ['woocommerce_before_order_object_save', 'FAILED', 'failed', "WooCommerce's update_status('failed') failed for order 1042"],
+        ];
+    }
+
+    /**
+     * WooCommerce's payment_complete() and update_status() catch what a hook throws, leave a note
+     * and return false: the order did not move as the event says. The delivery is rolled back
+     * (the webhook state with it) and answered 500, logged, so that Everifin delivers it again;
+     * once the hook works, the retry applies the event.
+     *
+     * @dataProvider wooFailingHooks
+     */
+    public function testWooCommerceHasEverifinRetryWhatWooCommerceDidNotApply(string $hook, string $eventStatus, string $after, string $logged): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        \WpStub::$orders[1042] = new \WC_Order(1042, 'pending');
+        add_action($hook, static function (): void {
+            throw new \RuntimeException('the warehouse did not answer');
+        });
+        $body = self::body('29000000-0000-4000-8000-000000000001', $eventStatus, '2024-05-07T14:49:55.000Z');
+        $r = $this->wooPost($body, ['Signature' => self::signed($body)]);
+        $this->assertSame([500, 'INTERNAL'], [$r->get_status(), $r->get_data()['status'] ?? null], json_encode($r->get_data()));
+        $this->assertContains('ROLLBACK', \WpStub::$log);
+        $order = \WpStub::$orders[1042];
+        $this->assertSame(['pending', '', []], [$order->get_status(), $order->get_meta(\Everifin_Webhook_Plugin::META_STATE), $order->notes], 'nothing of the delivery kept');
+        $this->assertCount(1, \WpStub::$logged);
+        [$level, $message] = \WpStub::$logged[0];
+        $this->assertSame('error', $level);
+        $this->assertStringContainsString('webhook not processed (answered 500, Everifin retries): Everifin_Webhook_Not_Applied: ' . $logged, $message);
+
+        unset(\WpStub::$actions[$hook]);
+        $r = $this->wooPost($body, ['Signature' => self::signed($body)]);
+        $this->assertSame([200, ['action' => 'apply', 'reason' => 'first'], $after], [$r->get_status(), $r->get_data()['decision'], \WpStub::$orders[1042]->get_status()]);
+    }
+
     public function testWooCommerceUninstallDeletesTheSecretsOfEverySite(): void
     {
         if (!defined('WP_UNINSTALL_PLUGIN')) {

@@ -16,6 +16,7 @@
  *   php setup.php WP_DIR cached-status ID      JSON: the status as a page reads it (wc_get_order(),
  *                                              through the object cache) and as the database holds it
  *   php setup.php WP_DIR paused ID             JSON: whether a delivery paused in test-hooks.php
+ *   php setup.php WP_DIR delete-meta ID KEY    deletes the order's post meta KEY
  *   php setup.php WP_DIR option NAME           JSON: the option's autoload flag, whether set
  *   php setup.php WP_DIR option-raw NAME       JSON: the option's autoload flag and stored text
  *   php setup.php WP_DIR log                   JSON: the lines written to WooCommerce's log (stand-in), oldest first
@@ -137,6 +138,9 @@ switch ($evf_cmd) {
             'cached' => $order ? $order->get_status() : null,
             'db' => $wpdb->get_var($wpdb->prepare("SELECT post_status FROM {$wpdb->posts} WHERE ID = %d", (int) $evf_arg)),
         ]);
+        break;
+    case 'delete-meta':
+        evf_out(delete_post_meta((int) $evf_arg, (string) ($argv[4] ?? '')));
         break;
     case 'paused':
         evf_out(file_exists(evf_test_paused_marker((int) $evf_arg)));

@@ -11,8 +11,9 @@ a merchant, and the stored order state through the test's setup.php:
     note and log line, once), a refund without externalId (found by the Everifin orderId an earlier
     event stored with the order), an unknown order, megabytes of nested JSON arrays (WordPress would decode them out of
     memory before the route: answered 413/401, no fatal error), a batch of webhook sub-requests
-    (WordPress's 400 rest_batch_not_allowed), and the same event delivered concurrently by many
-    requests, named by its externalId or found by Everifin's ids (applied exactly once).
+    (WordPress's 400 rest_batch_not_allowed), the same event delivered concurrently by many
+    requests, named by its externalId or found by Everifin's ids (applied exactly once), and a
+    payment_complete() that fails because a hook throws (500, rolled back, applied on the retry).
 
 Signatures are made with Python's hmac (independent of the library). Exit status 1 on any failure.
 """
@@ -387,6 +388,28 @@ def webhooks(site: Site, concurrency: int, first: bool) -> None:
           and st["statusChanges"] == ["pending>processing"], st)
 
 
+def failing_hook(site: Site) -> None:
+    """WooCommerce's payment_complete() catches what a hook throws and returns false (test-hooks.php's
+    _test_payment_hook_throws): the delivery is rolled back and answered 500, logged, so that
+    Everifin delivers it again; once the hook works, the retry marks the order paid."""
+    order = int(site.wp("order", "pending", "_test_payment_hook_throws=1"))
+    body = event(order, "BOOKED", datetime.now(timezone.utc))
+    log_before = len(json.loads(site.wp("log")))
+    code, ans = site.webhook(body, sign(body, SECRETS[1]))
+    st = site.order(order)
+    check(f"{site.name}: BOOKED while a woocommerce_payment_complete hook throws -> 500 INTERNAL; nothing kept (pending, no webhook state, no note)",
+          (code, ans.get("status"), st["status"], st["state"], st["paymentComplete"], st["notes"]) == (500, "INTERNAL", "wc-pending", None, 0, []), (code, ans, st))
+    new = json.loads(site.wp("log"))[log_before:]
+    check(f"{site.name}: ... and one error in WooCommerce's log naming payment_complete() and the order",
+          [line["level"] for line in new] == ["error"] and len(new) == 1
+          and ("Everifin_Webhook_Not_Applied: WooCommerce's payment_complete() failed for order %d" % order) in new[0]["message"], new)
+    site.wp("delete-meta", str(order), "_test_payment_hook_throws")
+    code, ans = site.webhook(body, sign(body, SECRETS[1]))
+    st = site.order(order)
+    check(f"{site.name}: ... Everifin's retry once the hook works -> 200 apply first, the order paid once",
+          (code, dec(ans).get("reason"), st["status"], st["paymentComplete"]) == (200, "first", "wc-processing", 1), (code, ans, st))
+
+
 def concurrently(site: Site, body: bytes, n: int) -> List[Tuple[int, Dict[str, Any]]]:
     """The answers to n deliveries of one signed body, all sent at once."""
     answers: List[Tuple[int, Dict[str, Any]]] = []
@@ -452,6 +475,14 @@ def object_cache(site: Site) -> None:
     after = json.loads(site.wp("cached-status", str(order)))
     check(f"{site.name}: ... after the delivery the object cache says what the database says: processing",
           after == {"cached": "processing", "db": "wc-processing"}, after)
+
+    # A delivery rolled back after payment_complete() wrote the order (a hook threw after reading it).
+    order = int(site.wp("order", "pending", "_test_payment_hook_throws=1"))
+    body = event(order, "BOOKED", datetime.now(timezone.utc))
+    code, ans = site.webhook(body, sign(body, SECRETS[1]))
+    after = json.loads(site.wp("cached-status", str(order)))
+    check(f"{site.name}: a delivery rolled back after payment_complete() (500 INTERNAL) leaves the order pending in the object cache too",
+          (code, ans.get("status"), after) == (500, "INTERNAL", {"cached": "pending", "db": "wc-pending"}), (code, ans, after))
 
 
 def everifin_ids(site: Site) -> None:
@@ -574,6 +605,7 @@ def main() -> int:
         warnings(site)
         everifin_ids(site)
         concurrent_everifin_ids(site, args.concurrency)
+        failing_hook(site)
     if sites and failures == 0:
         remove_secrets(sites[0])
     print(f"webhooks: {passed} passed, {failures} failed")

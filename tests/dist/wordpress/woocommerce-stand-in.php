@@ -108,28 +108,47 @@ class WC_Order
         return in_array($this->get_status(), ['processing', 'completed'], true);
     }
 
+    /**
+     * As WC_Order::payment_complete(): woocommerce_pre_payment_complete, the status and save(),
+     * woocommerce_payment_complete; what a hook throws is caught, logged and noted, and the
+     * answer is false.
+     */
     public function payment_complete(string $transactionId = ''): bool
     {
-        if ($this->is_paid()) {
+        try {
+            do_action('woocommerce_pre_payment_complete', $this->id, $transactionId);
+            if ($this->is_paid()) {
+                return false;
+            }
+            update_post_meta($this->id, '_transaction_id', wp_slash($transactionId));
+            // One row per call: the test counts them (WooCommerce reduces stock and sends e-mails here).
+            add_post_meta($this->id, '_test_payment_complete', wp_slash($transactionId));
+            $this->newStatus = 'processing';
+            $this->save();
+            do_action('woocommerce_payment_complete', $this->id, $transactionId);
+        } catch (Exception $e) {
+            wc_get_logger()->error(sprintf('Error completing payment for order #%d', $this->id), ['order' => $this->id, 'error' => $e->getMessage()]);
+            $this->add_order_note('Payment complete event failed. ' . $e->getMessage());
             return false;
         }
-        update_post_meta($this->id, '_transaction_id', wp_slash($transactionId));
-        // One row per call: the test counts them (WooCommerce reduces stock and sends e-mails here).
-        add_post_meta($this->id, '_test_payment_complete', wp_slash($transactionId));
-        $this->newStatus = 'processing';
-        $this->save();
-        do_action('woocommerce_payment_complete', $this->id, $transactionId);
         return true;
     }
 
+    /** As WC_Order::update_status(): the status and save(); what is thrown is caught, logged and noted, and the answer is false. */
     public function update_status(string $newStatus, string $note = ''): bool
     {
-        $newStatus = preg_replace('/^wc-/', '', $newStatus);
-        if ($note !== '') {
-            $this->add_order_note($note);
+        try {
+            $newStatus = preg_replace('/^wc-/', '', $newStatus);
+            if ($note !== '') {
+                $this->add_order_note($note);
+            }
+            $this->newStatus = $newStatus;
+            $this->save();
+        } catch (Exception $e) {
+            wc_get_logger()->error(sprintf('Error updating status for order #%d', $this->id), ['order' => $this->id, 'error' => $e->getMessage()]);
+            $this->add_order_note('Update status event failed. ' . $e->getMessage());
+            return false;
         }
-        $this->newStatus = $newStatus;
-        $this->save();
         return true;
     }
 
@@ -165,6 +184,8 @@ class WC_Order
 
     public function save(): int
     {
+        // WC_Data::save() runs this action before the data store writes anything.
+        do_action('woocommerce_before_order_object_save', $this);
         $transition = null;
         if ($this->newStatus !== null && $this->newStatus !== $this->status) {
             wp_update_post(['ID' => $this->id, 'post_status' => 'wc-' . $this->newStatus]);

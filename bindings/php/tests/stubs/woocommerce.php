@@ -533,21 +533,41 @@ class WC_Order
         return (string) $this->transactionId;
     }
 
+    /**
+     * As WC_Order::payment_complete(): woocommerce_pre_payment_complete, the status (saved),
+     * woocommerce_payment_complete; what a hook throws is caught and noted, and the answer is false.
+     */
     public function payment_complete(string $transactionId = ''): bool
     {
         $this->paymentCompleteCalls++;
-        if ($transactionId !== '') {
-            $this->transactionId = $transactionId;
+        try {
+            do_action('woocommerce_pre_payment_complete', $this->id, $transactionId);
+            if ($transactionId !== '') {
+                $this->transactionId = $transactionId;
+            }
+            $this->status = 'processing';
+            do_action('woocommerce_payment_complete', $this->id, $transactionId);
+        } catch (Exception $e) {
+            $this->notes[] = 'Payment complete event failed. ' . $e->getMessage();
+            return false;
         }
-        $this->status = 'processing';
-        do_action('woocommerce_payment_complete', $this->id, $transactionId);
         return true;
     }
 
+    /**
+     * As WC_Order::update_status(): set_status() and save(), whose woocommerce_before_order_object_save
+     * runs before anything is written; what is thrown is caught and noted, and the answer is false.
+     */
     public function update_status(string $status, string $note = ''): bool
     {
-        $this->status = $status;
-        $this->notes[] = $note;
+        try {
+            do_action('woocommerce_before_order_object_save', $this);
+            $this->status = $status;
+            $this->notes[] = $note;
+        } catch (Exception $e) {
+            $this->notes[] = 'Update status event failed. ' . $e->getMessage();
+            return false;
+        }
         return true;
     }
 

@@ -21,6 +21,15 @@ final class Everifin_Webhook_Order_Busy extends RuntimeException
 {
 }
 
+/**
+ * Thrown when WooCommerce did not do what the event needs: payment_complete() or update_status()
+ * returned false (they catch what a hook throws, leave an order note and return false). The
+ * delivery is rolled back and answered 500, so that Everifin delivers it again.
+ */
+final class Everifin_Webhook_Not_Applied extends RuntimeException
+{
+}
+
 final class Everifin_Webhook_Plugin
 {
     public const META_STATE = '_everifin_webhook_state';
@@ -620,7 +629,10 @@ final class Everifin_Webhook_Plugin
      * - any other outcome: the suggested status, only for an order still waiting for its payment
      *   (OPEN_STATUSES). A paid, completed, cancelled or refunded order is never moved by it.
      * Every event it is called for leaves a note, also when the order is left as it is, except
-     * one whose suggested status the order has already.
+     * one whose suggested status the order has already. When payment_complete() or
+     * update_status() returns false (WooCommerce caught what a hook threw), it throws
+     * Everifin_Webhook_Not_Applied: withOrderLock() rolls the delivery back (the webhook state
+     * too) and handle() answers 500, logged, so that Everifin delivers it again.
      */
     private static function apply(WC_Order $order, Event $event, ?Attention $attention): void
     {
@@ -637,7 +649,9 @@ final class Everifin_Webhook_Plugin
                 $order->add_order_note(sprintf('%s (the order is %s already; left as it is)', $note, $status));
                 return;
             }
-            $order->payment_complete((string) $event->paymentId);
+            if (!$order->payment_complete((string) $event->paymentId)) {
+                throw new Everifin_Webhook_Not_Applied(sprintf("WooCommerce's payment_complete() failed for order %d (%s); nothing of this delivery was kept", $order->get_id(), self::failureHint()));
+            }
             $order->add_order_note($note);
             return;
         }
@@ -657,6 +671,14 @@ final class Everifin_Webhook_Plugin
             $order->add_order_note(sprintf('%s (the order is %s; left as it is)', $note, $status));
             return;
         }
-        $order->update_status($target, $note);
+        if (!$order->update_status($target, $note)) {
+            throw new Everifin_Webhook_Not_Applied(sprintf("WooCommerce's update_status('%s') failed for order %d (%s); nothing of this delivery was kept", $target, $order->get_id(), self::failureHint()));
+        }
+    }
+
+    /** Why payment_complete() or update_status() answers false, and where the cause is. */
+    private static function failureHint(): string
+    {
+        return 'a hook threw; WooCommerce wrote the cause to its own log';
     }
 }
