@@ -190,6 +190,42 @@ final class ExamplesTest extends TestCase
         $this->assertSame($eventStatus, json_decode((string) $order->get_meta(\Everifin_Webhook_Plugin::META_STATE), true)['status'], 'the webhook state records the event either way');
     }
 
+    /** @return array<string, array{0: string}> order statuses payment_complete() leaves as they are */
+    public static function wooStatusesPaymentCompleteLeaves(): array
+    {
+        return ['a checkout draft' => ['checkout-draft'], 'a trashed order' => ['trash'], 'a draft' => ['draft'], "another plugin's status" => ['awaiting-pickup']];
+    }
+
+    /**
+     * WooCommerce's payment_complete() marks paid only an order in a status of
+     * woocommerce_valid_order_statuses_for_payment_complete (pending, on-hold, failed, cancelled);
+     * any other it leaves as it is, answering true. The money has arrived: the merchant gets a
+     * private note and a warning instead of the usual note; the event stays applied (a retry is a
+     * duplicate, no second warning) and the answer says the order's status.
+     *
+     * @dataProvider wooStatusesPaymentCompleteLeaves
+     */
+    public function testWooCommerceTellsTheMerchantOfAPaymentWooCommerceDidNotMarkPaid(string $status): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        $order = \WpStub::$orders[1042] = new \WC_Order(1042, $status);
+        $body = self::body('2a000000-0000-4000-8000-000000000001', 'BOOKED', '2024-05-07T14:49:55.000Z');
+        $r = $this->wooPost($body, ['Signature' => self::signed($body)]);
+        $this->assertSame([200, ['action' => 'apply', 'reason' => 'first'], 'paid', $status], [$r->get_status(), $r->get_data()['decision'], $r->get_data()['orderOutcome'], $r->get_data()['orderState']]);
+        $this->assertSame([$status, 1], [$order->get_status(), $order->paymentCompleteCalls]);
+        $text = "Everifin payment f0489615-fb8a-4c76-bb28-7f9726d815d6: BOOKED (event 2a000000-0000-4000-8000-000000000001) reports a payment, but WooCommerce did not mark the order paid: it is $status, "
+            . 'a status payment_complete() leaves as it is. The money has arrived: check the order, then mark it paid by hand or refund the payment.';
+        $this->assertSame([$text], $order->notes);
+        $this->assertSame([], $order->customerNotes, 'a private note');
+        $this->assertSame(["order 1042: $text"], self::wooWarnings());
+        $this->assertSame('BOOKED', json_decode((string) $order->get_meta(\Everifin_Webhook_Plugin::META_STATE), true)['status']);
+
+        $r = $this->wooPost($body, ['Signature' => self::signed($body)]);
+        $this->assertSame(['action' => 'skip', 'reason' => 'duplicate'], $r->get_data()['decision']);
+        $this->assertSame([1, 1], [count($order->notes), count(self::wooWarnings())], 'told once');
+    }
+
     public function testWooCommerceRefundBookedLeavesANoteAndTheStatus(): void
     {
         do_action('rest_api_init');

@@ -121,7 +121,10 @@ switch ($evf_cmd) {
         evf_out(['active' => $evf_arg, 'name' => $data['Name'], 'version' => $data['Version']]);
         break;
     case 'order':
-        $id = wp_insert_post(['post_type' => 'shop_order', 'post_status' => 'wc-' . ($evf_arg ?? 'pending'), 'post_title' => 'Order', 'post_author' => 1], true);
+        // As WooCommerce's posts storage stores a status: wc-<status>, except trash, draft and auto-draft.
+        $evf_status = $evf_arg ?? 'pending';
+        $evf_status = in_array($evf_status, ['trash', 'draft', 'auto-draft'], true) ? $evf_status : 'wc-' . $evf_status;
+        $id = wp_insert_post(['post_type' => 'shop_order', 'post_status' => $evf_status, 'post_title' => 'Order', 'post_author' => 1], true);
         if (is_wp_error($id)) {
             evf_fail($id->get_error_message());
         }

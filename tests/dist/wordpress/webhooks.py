@@ -7,8 +7,9 @@ a merchant, and the stored order state through the test's setup.php:
   - per pool: a valid payment BOOKED (order paid once), the same event again (duplicate), a forged
     signature, a stale signature, a late older event, no Signature header, bodies WordPress cannot
     parse, a booked refund (a note, no status change), orders paid or completed in the shop (never
-    moved back), a payment booked but not applied and a second payment of a paid order (a warning
-    note and log line, once), a refund without externalId (found by the Everifin orderId an earlier
+    moved back), a payment booked but not applied, a second payment of a paid order and a payment
+    for an order payment_complete() does not mark paid (checkout draft, trash) (a warning note and
+    log line, once), a refund without externalId (found by the Everifin orderId an earlier
     event stored with the order), an unknown order, megabytes of nested JSON arrays (WordPress would decode them out of
     memory before the route: answered 413/401, no fatal error), a batch of webhook sub-requests
     (WordPress's 400 rest_batch_not_allowed), the same event delivered concurrently by many
@@ -554,6 +555,21 @@ def warnings(site: Site) -> None:
           and ("paid by payment %s; left as it is): the customer may have paid twice." % PAYMENT) in st["notes"][-1], (code, ans, st))
     mine = [line for line in json.loads(site.wp("log")) if line["message"].startswith("order %d: " % order)]
     check(f"{site.name}: ... and a warning in WooCommerce's log", [line["level"] for line in mine] == ["warning"], mine)
+
+    # payment_complete() leaves an order of another status as it is (a checkout draft, a trashed
+    # order): the money has arrived, so a warning instead of the usual note; the event stays applied.
+    for status in ("checkout-draft", "trash"):
+        order = site.new_order(status)
+        body = event(order, "BOOKED", now)
+        code, ans = site.webhook(body, sign(body, SECRETS[1]))
+        st = site.order(order)
+        text = ("Everifin payment %s: BOOKED (event %s) reports a payment, but WooCommerce did not mark the order paid: it is %s, a status payment_complete() leaves as it is. "
+                "The money has arrived: check the order, then mark it paid by hand or refund the payment.") % (PAYMENT, json.loads(body)["eventId"], status)
+        want_status = status if status == "trash" else "wc-" + status
+        check(f"{site.name}: BOOKED for a {status} order -> 200 apply, the order left {status}, a note saying WooCommerce did not mark it paid",
+              (code, dec(ans).get("action"), ans.get("orderState"), st["status"], st["paymentComplete"], st["notes"]) == (200, "apply", status, want_status, 0, [text]), (code, ans, st))
+        mine = [line for line in json.loads(site.wp("log")) if line["message"].startswith("order %d: " % order)]
+        check(f"{site.name}: ... and the same warning in WooCommerce's log", [(line["level"], line["message"]) for line in mine] == [("warning", "order %d: %s" % (order, text))], mine)
 
 
 def main() -> int:

@@ -103,25 +103,31 @@ class WC_Order
         return (string) get_post_meta($this->id, '_transaction_id', true);
     }
 
+    /** As WC_Order::is_paid(): a status of wc_get_is_paid_statuses(). */
     public function is_paid(): bool
     {
-        return in_array($this->get_status(), ['processing', 'completed'], true);
+        return in_array($this->get_status(), apply_filters('woocommerce_order_is_paid_statuses', ['processing', 'completed']), true);
     }
 
     /**
-     * As WC_Order::payment_complete(): woocommerce_pre_payment_complete, the status and save(),
-     * woocommerce_payment_complete; what a hook throws is caught, logged and noted, and the
+     * As WC_Order::payment_complete(): woocommerce_pre_payment_complete; then, only for an order
+     * in a status of woocommerce_valid_order_statuses_for_payment_complete (on-hold, pending,
+     * failed, cancelled), the transaction id, the status processing and save(), and
+     * woocommerce_payment_complete; for any other status (paid, a checkout draft, a trashed
+     * order, a custom one) only woocommerce_payment_complete_order_status_<status>, and the order
+     * stays as it is. Either way true; what a hook throws is caught, logged and noted, and the
      * answer is false.
      */
     public function payment_complete(string $transactionId = ''): bool
     {
         try {
             do_action('woocommerce_pre_payment_complete', $this->id, $transactionId);
-            if ($this->is_paid()) {
-                return false;
+            if (!in_array($this->get_status(), apply_filters('woocommerce_valid_order_statuses_for_payment_complete', ['on-hold', 'pending', 'failed', 'cancelled'], $this), true)) {
+                do_action('woocommerce_payment_complete_order_status_' . $this->get_status(), $this->id, $transactionId);
+                return true;
             }
             update_post_meta($this->id, '_transaction_id', wp_slash($transactionId));
-            // One row per call: the test counts them (WooCommerce reduces stock and sends e-mails here).
+            // One row per order marked paid: the test counts them (WooCommerce reduces stock and sends e-mails here).
             add_post_meta($this->id, '_test_payment_complete', wp_slash($transactionId));
             $this->newStatus = 'processing';
             $this->save();

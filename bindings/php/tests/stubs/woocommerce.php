@@ -523,9 +523,10 @@ class WC_Order
         return $this->status;
     }
 
+    /** As WC_Order::is_paid(): a status of wc_get_is_paid_statuses(). */
     public function is_paid(): bool
     {
-        return in_array($this->status, ['processing', 'completed'], true);
+        return in_array($this->status, apply_filters('woocommerce_order_is_paid_statuses', ['processing', 'completed']), true);
     }
 
     public function get_transaction_id(): string
@@ -534,14 +535,22 @@ class WC_Order
     }
 
     /**
-     * As WC_Order::payment_complete(): woocommerce_pre_payment_complete, the status (saved),
-     * woocommerce_payment_complete; what a hook throws is caught and noted, and the answer is false.
+     * As WC_Order::payment_complete(): woocommerce_pre_payment_complete; then, only for an order
+     * in a status of woocommerce_valid_order_statuses_for_payment_complete (on-hold, pending,
+     * failed, cancelled), the transaction id and the status (saved), and
+     * woocommerce_payment_complete; any other order stays as it is (only
+     * woocommerce_payment_complete_order_status_<status>). Either way true; what a hook throws
+     * is caught and noted, and the answer is false. $paymentCompleteCalls counts the calls.
      */
     public function payment_complete(string $transactionId = ''): bool
     {
         $this->paymentCompleteCalls++;
         try {
             do_action('woocommerce_pre_payment_complete', $this->id, $transactionId);
+            if (!in_array($this->status, apply_filters('woocommerce_valid_order_statuses_for_payment_complete', ['on-hold', 'pending', 'failed', 'cancelled'], $this), true)) {
+                do_action('woocommerce_payment_complete_order_status_' . $this->status, $this->id, $transactionId);
+                return true;
+            }
             if ($transactionId !== '') {
                 $this->transactionId = $transactionId;
             }

@@ -622,7 +622,10 @@ final class Everifin_Webhook_Plugin
      * - paid: payment_complete() once, for an order that is not paid or refunded yet. A second
      *   payment for a paid order, or a payment booked for a refunded order ($attention
      *   SECOND_PAYMENT, REFUNDED_ORDER), is told with warn() instead of the note: the customer
-     *   may have paid twice;
+     *   may have paid twice. So is an order that payment_complete() left unpaid (a status it
+     *   does not move: a checkout draft, a trashed order, a custom status): the event stays
+     *   applied (its retries are duplicates) and the answer 200, with the order's status, since
+     *   WooCommerce would leave the order so on every retry;
      * - refund booked: a note only. The webhook does not say the amount, and WooCommerce books a
      *   move to "refunded" as a full refund; the merchant records the amount with the Refund
      *   button (a full refund sets the order to Refunded);
@@ -651,6 +654,15 @@ final class Everifin_Webhook_Plugin
             }
             if (!$order->payment_complete((string) $event->paymentId)) {
                 throw new Everifin_Webhook_Not_Applied(sprintf("WooCommerce's payment_complete() failed for order %d (%s); nothing of this delivery was kept", $order->get_id(), self::failureHint()));
+            }
+            if (!$order->is_paid()) {
+                // payment_complete() marks paid only an order in a status of
+                // woocommerce_valid_order_statuses_for_payment_complete (pending, on-hold, failed,
+                // cancelled) and leaves any other as it is (a checkout draft, a trashed order, a
+                // custom status), answering true. The money has arrived: the merchant decides.
+                self::warn($order, sprintf('%s reports a payment, but WooCommerce did not mark the order paid: it is %s, a status payment_complete() leaves as it is. '
+                    . 'The money has arrived: check the order, then mark it paid by hand or refund the payment.', $note, $order->get_status()));
+                return;
             }
             $order->add_order_note($note);
             return;
