@@ -10,13 +10,16 @@
 #     (one port per PHP-FPM master);
 #   - WooCommerce is not installable here: a must-use plugin of the test (wordpress/
 #     woocommerce-stand-in.php, marked as a test stand-in, never shipped) provides the few
-#     WooCommerce functions the plugin calls, storing orders as shop_order posts.
+#     WooCommerce functions the plugin calls, storing orders as shop_order posts; another one
+#     (wordpress/test-hooks.php) does in WooCommerce's order hooks what other plugins do;
+#   - for one step, a persistent object cache: Redis (own unix socket) and the test's drop-in
+#     (wordpress/object-cache.php).
 # Steps: wp_install; upload the ZIP with WordPress's Plugin_Upgrader; activate_plugin; run the
 # settings page's "Native library" commands (readme.txt must give the same); log in as the admin and
 # save a secret through the settings screen; check the admin notice of each backend; send signed
 # webhooks (wordpress/webhooks.py): valid, duplicate, forged, stale, late, unknown order, bodies
 # WordPress would run out of memory decoding (memory_limit 128M), concurrent duplicates; check the
-# answers and the stored order state. Then update the plugin as WordPress does (its folder replaced): php-fpm -t and a
+# answers and the stored order state; with the Redis object cache, no stale order left in it. Then update the plugin as WordPress does (its folder replaced): php-fpm -t and a
 # restart work with the documented setup and fail with the former one (header in the plugin
 # folder); replay the order-safety scenario with `everifin-webhook send` (built here), as shipped and
 # as docs/cli.md says for WooCommerce; deactivate (the webhook URL is 404) and delete the plugin
@@ -34,6 +37,12 @@ source scripts/web-stack.sh
 web_install wordpress php-fpm php-cli php-mysql mariadb-server mariadb-client nginx curl \
   || { echo "test-wordpress: installing packages failed"; exit 1; }
 web_binaries || exit 1
+# A persistent object cache for one step (Redis, as shops run it; the drop-in is the test's).
+redis_was_installed=1; dpkg -s redis-server >/dev/null 2>&1 || redis_was_installed=0
+web_install redis-server "php$PHPV-redis" || { echo "test-wordpress: installing redis-server and php$PHPV-redis failed"; exit 1; }
+if [ "$redis_was_installed" = 0 ] && command -v service >/dev/null && service redis-server status >/dev/null 2>&1; then
+  service redis-server stop >/dev/null 2>&1 || true
+fi
 
 VERSION="$(bash scripts/version.sh)"
 ZIP="$ROOT/dist/everifin-webhook-woocommerce-$VERSION.zip"
@@ -88,7 +97,7 @@ wpcli() { php -d ffi.enable=0 "$HERE/setup.php" "$WP" "$@"; }
 
 write_config() {
   mkdir -p "$TMP/wp-content/plugins" "$TMP/wp-content/mu-plugins" "$TMP/wp-content/uploads" "$TMP/wp-content/themes"
-  install -m 0644 "$HERE/woocommerce-stand-in.php" "$TMP/wp-content/mu-plugins/"
+  install -m 0644 "$HERE/woocommerce-stand-in.php" "$HERE/test-hooks.php" "$TMP/wp-content/mu-plugins/"
   local salts; salts="$(python3 -c 'import secrets; print("".join("define(%r, %r);\n" % (k, secrets.token_hex(32)) for k in ["AUTH_KEY","SECURE_AUTH_KEY","LOGGED_IN_KEY","NONCE_KEY","AUTH_SALT","SECURE_AUTH_SALT","LOGGED_IN_SALT","NONCE_SALT"]))')"
   cat > "$CONFIG" <<PHP
 <?php
@@ -109,6 +118,8 @@ define('AUTOMATIC_UPDATER_DISABLED', true);
 define('WP_DEBUG', true);
 define('WP_DEBUG_DISPLAY', false);
 define('WP_DEBUG_LOG', '$TMP/wp-debug.log');
+// The test's Redis, for wordpress/object-cache.php while object_cache() installs it.
+define('EVF_TEST_REDIS_SOCKET', '$TMP/redis.sock');
 $salts
 PHP
 }
@@ -272,6 +283,20 @@ send_recipe() {
   return $ok
 }
 
+# A persistent object cache shared by every request (Redis behind the test's drop-in, as Redis
+# Object Cache works): webhooks.py's object-cache checks, then the drop-in is removed.
+object_cache() {
+  local ok=0
+  redis-server --port 0 --unixsocket "$TMP/redis.sock" --unixsocketperm 700 --save '' --appendonly no \
+    --logfile "$TMP/redis.log" > /dev/null 2>&1 &
+  pids+=("$!")
+  wait_for 10 redis-cli -s "$TMP/redis.sock" ping || { show_logs; return 1; }
+  install -m 0644 "$HERE/object-cache.php" "$TMP/wp-content/object-cache.php"
+  site_check object-cache || ok=1
+  rm -f "$TMP/wp-content/object-cache.php"
+  return $ok
+}
+
 # Deactivated: the webhook URL is 404 (readme.txt's FAQ). Deleted (uninstall.php): the plugin's
 # options are gone, and PHP-FPM still starts with the documented setup.
 delete_plugin() {
@@ -300,6 +325,7 @@ step "webhooks through both backends (answers and stored order state)" \
   python3 "$HERE/webhooks.py" --php "php -d ffi.enable=0 $HERE/setup.php $WP" \
     --site "ffi=http://127.0.0.1:$PORT_FFI" --site "fallback=http://127.0.0.1:$PORT_PHP" \
     --admin-password "$ADMIN_PW" --db "mariadb --no-defaults --socket=$SOCK -uroot wordpress" || true
+step "persistent object cache (Redis drop-in): no order left stale in it after a delivery" object_cache || true
 step "plugin updated (folder replaced), php-fpm -t, PHP-FPM restarted: still starts, FFI, webhooks" update_plugin || true
 step "everifin-webhook send: the shipped scenario moves no order (--require-decisions fails it), docs/cli.md's copy does" send_recipe || true
 step "plugin deactivated (404) and deleted (options gone), php-fpm -t, PHP-FPM restarted" delete_plugin || true

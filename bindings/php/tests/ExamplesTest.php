@@ -190,6 +190,42 @@ final class ExamplesTest extends TestCase
         $this->assertSame($eventStatus, json_decode((string) $order->get_meta(\Everifin_Webhook_Plugin::META_STATE), true)['status'], 'the webhook state records the event either way');
     }
 
+    /** @return array<string, array{0: string}> order statuses payment_complete() leaves as they are */
+    public static function wooStatusesPaymentCompleteLeaves(): array
+    {
+        return ['a checkout draft' => ['checkout-draft'], 'a trashed order' => ['trash'], 'a draft' => ['draft'], "another plugin's status" => ['awaiting-pickup']];
+    }
+
+    /**
+     * WooCommerce's payment_complete() marks paid only an order in a status of
+     * woocommerce_valid_order_statuses_for_payment_complete (pending, on-hold, failed, cancelled);
+     * any other it leaves as it is, answering true. The money has arrived: the merchant gets a
+     * private note and a warning instead of the usual note; the event stays applied (a retry is a
+     * duplicate, no second warning) and the answer says the order's status.
+     *
+     * @dataProvider wooStatusesPaymentCompleteLeaves
+     */
+    public function testWooCommerceTellsTheMerchantOfAPaymentWooCommerceDidNotMarkPaid(string $status): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        $order = \WpStub::$orders[1042] = new \WC_Order(1042, $status);
+        $body = self::body('2a000000-0000-4000-8000-000000000001', 'BOOKED', '2024-05-07T14:49:55.000Z');
+        $r = $this->wooPost($body, ['Signature' => self::signed($body)]);
+        $this->assertSame([200, ['action' => 'apply', 'reason' => 'first'], 'paid', $status], [$r->get_status(), $r->get_data()['decision'], $r->get_data()['orderOutcome'], $r->get_data()['orderState']]);
+        $this->assertSame([$status, 1], [$order->get_status(), $order->paymentCompleteCalls]);
+        $text = "Everifin payment f0489615-fb8a-4c76-bb28-7f9726d815d6: BOOKED (event 2a000000-0000-4000-8000-000000000001) reports a payment, but WooCommerce did not mark the order paid: it is $status, "
+            . 'a status payment_complete() leaves as it is. The money has arrived: check the order, then mark it paid by hand or refund the payment.';
+        $this->assertSame([$text], $order->notes);
+        $this->assertSame([], $order->customerNotes, 'a private note');
+        $this->assertSame(["order 1042: $text"], self::wooWarnings());
+        $this->assertSame('BOOKED', json_decode((string) $order->get_meta(\Everifin_Webhook_Plugin::META_STATE), true)['status']);
+
+        $r = $this->wooPost($body, ['Signature' => self::signed($body)]);
+        $this->assertSame(['action' => 'skip', 'reason' => 'duplicate'], $r->get_data()['decision']);
+        $this->assertSame([1, 1], [count($order->notes), count(self::wooWarnings())], 'told once');
+    }
+
     public function testWooCommerceRefundBookedLeavesANoteAndTheStatus(): void
     {
         do_action('rest_api_init');
@@ -495,6 +531,36 @@ final class ExamplesTest extends TestCase
         $this->assertSame([400, 'BODY_NOT_UTF8'], [$r->get_status(), $r->get_data()['status']]);
     }
 
+    /**
+     * WordPress's batch endpoint (POST /batch/v1, {"requests":[{"method":"POST","path":"/everifin/v1/webhook"}, ...]})
+     * runs rest_pre_dispatch for each sub-request, which it builds without a raw body, before it
+     * refuses a route that does not allow batching: the plugin leaves them to WordPress (400
+     * rest_batch_not_allowed). Should the route's callback get such a request anyway (a plugin
+     * that allows batching, rest_do_request()), it is a stranger's unsigned request: 401, recorded
+     * at most once a minute, nothing in the error log.
+     */
+    public function testWooCommerceLeavesBatchSubRequestsToWordPress(): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        $server = new \WP_REST_Server();
+        $forged = Verifier::sign('', ['someone-elses-secret']);
+        for ($i = 0; $i < 25; $i++) {
+            $sub = new \WP_REST_Request(null, $i % 2 === 0 ? [] : ['Signature' => $forged], 'POST', $i % 3 === 0 ? '/everifin/v1/webhook/' : '/everifin/v1/webhook');
+            $this->assertNull(\Everifin_Webhook_Plugin::preDispatch(null, $server, $sub), "sub-request $i is WordPress's to answer");
+        }
+        $this->assertSame([], \WpStub::$logged);
+        $this->assertArrayNotHasKey(\Everifin_Webhook_Plugin::OPTION_LAST_REJECTED, \WpStub::$options);
+
+        foreach ([[[], [401, 'HEADER_MISSING']], [['Signature' => $forged], [401, 'SIGNATURE_MISMATCH']]] as [$headers, $want]) {
+            $r = \Everifin_Webhook_Plugin::handle(new \WP_REST_Request(null, $headers));
+            $this->assertSame($want, [$r->get_status(), $r->get_data()['status']]);
+        }
+        $this->assertSame([], \WpStub::$logged, 'nothing in the error log');
+        $rejected = \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_LAST_REJECTED];
+        $this->assertSame([401, 'HEADER_MISSING'], [$rejected['httpStatus'], $rejected['status']], 'the first one, as any unsigned request; never a 500');
+    }
+
     public function testWooCommerceLogsAnUnexpectedFailureAndAnswers500(): void
     {
         do_action('rest_api_init');
@@ -515,6 +581,48 @@ final class ExamplesTest extends TestCase
         $this->assertStringContainsString('RuntimeException: Deadlock found when trying to get lock', $message);
         $this->assertStringNotContainsString(self::SECRET, $message);
         $this->assertContains('ROLLBACK', \WpStub::$log);
+    }
+
+    /** @return array<string, array{0: string, 1: string, 2: string, 3: string}> [hook that throws, event status, status after, what the log names] */
+    public static function wooFailingHooks(): array
+    {
+        return [
+            'payment_complete(): a woocommerce_payment_complete hook' => ['woocommerce_payment_complete', 'BOOKED', 'processing', "WooCommerce's payment_complete() failed for order 1042"],
+            'payment_complete(): a woocommerce_pre_payment_complete hook' => ['woocommerce_pre_payment_complete', 'BOOKED', 'processing', "WooCommerce's payment_complete() failed for order 1042"],
+            'update_status(): a woocommerce_before_order_object_save hook' => ['woocommerce_before_order_object_save', 'FAILED', 'failed', "WooCommerce's update_status('failed') failed for order 1042"],
+        ];
+    }
+
+    /**
+     * WooCommerce's payment_complete() and update_status() catch what a hook throws, leave a note
+     * and return false: the order did not move as the event says. The delivery is rolled back
+     * (the webhook state with it) and answered 500, logged, so that Everifin delivers it again;
+     * once the hook works, the retry applies the event.
+     *
+     * @dataProvider wooFailingHooks
+     */
+    public function testWooCommerceHasEverifinRetryWhatWooCommerceDidNotApply(string $hook, string $eventStatus, string $after, string $logged): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        \WpStub::$orders[1042] = new \WC_Order(1042, 'pending');
+        add_action($hook, static function (): void {
+            throw new \RuntimeException('the warehouse did not answer');
+        });
+        $body = self::body('29000000-0000-4000-8000-000000000001', $eventStatus, '2024-05-07T14:49:55.000Z');
+        $r = $this->wooPost($body, ['Signature' => self::signed($body)]);
+        $this->assertSame([500, 'INTERNAL'], [$r->get_status(), $r->get_data()['status'] ?? null], json_encode($r->get_data()));
+        $this->assertContains('ROLLBACK', \WpStub::$log);
+        $order = \WpStub::$orders[1042];
+        $this->assertSame(['pending', '', []], [$order->get_status(), $order->get_meta(\Everifin_Webhook_Plugin::META_STATE), $order->notes], 'nothing of the delivery kept');
+        $this->assertCount(1, \WpStub::$logged);
+        [$level, $message] = \WpStub::$logged[0];
+        $this->assertSame('error', $level);
+        $this->assertStringContainsString('webhook not processed (answered 500, Everifin retries): Everifin_Webhook_Not_Applied: ' . $logged, $message);
+
+        unset(\WpStub::$actions[$hook]);
+        $r = $this->wooPost($body, ['Signature' => self::signed($body)]);
+        $this->assertSame([200, ['action' => 'apply', 'reason' => 'first'], $after], [$r->get_status(), $r->get_data()['decision'], \WpStub::$orders[1042]->get_status()]);
     }
 
     public function testWooCommerceUninstallDeletesTheSecretsOfEverySite(): void
@@ -683,9 +791,101 @@ final class ExamplesTest extends TestCase
         $this->assertSame(['action' => 'apply', 'reason' => 'first'], $r->get_data()['decision']);
         $log = \WpStub::$log;
         $this->assertMatchesRegularExpression("/^SELECT GET_LOCK\\('everifin-webhook:[0-9a-f]{12}:1042', 10\\)$/", $log[0]);
-        $this->assertSame(['START TRANSACTION', 'wc_get_order(1042)', 'save(1042)', 'COMMIT'], array_slice($log, 1, 4));
-        $this->assertSame(str_replace('GET_LOCK', 'RELEASE_LOCK', preg_replace('/, 10\)$/', ')', $log[0])), $log[5]);
-        $this->assertCount(6, $log);
+        // WooCommerce's cached copies of the order are dropped before it is read, and again after COMMIT (self::FORGET_1042).
+        $this->assertSame(array_merge(['START TRANSACTION'], self::FORGET_1042, ['wc_get_order(1042)', 'save(1042)', 'COMMIT'], self::FORGET_1042), array_slice($log, 1, 14));
+        $this->assertSame(str_replace('GET_LOCK', 'RELEASE_LOCK', preg_replace('/, 10\)$/', ')', $log[0])), $log[15]);
+        $this->assertCount(16, $log);
+    }
+
+    /** What forgetOrder() drops for order 1042: the post cache, WC_Data's meta rows and items list, HPOS's OrderCache and data store cache. */
+    private const FORGET_1042 = ['clean_post_cache(1042)', 'wp_cache_delete(orders-object_1042-object_meta_1042, orders)', 'wp_cache_delete(order-items-1042, orders)',
+        'OrderCache::remove(1042)', 'clear_cached_data(1042)'];
+
+    /** @return array<string, array{0: bool}> */
+    public static function orderStorages(): array
+    {
+        return ['posts storage' => [false], 'HPOS' => [true]];
+    }
+
+    /**
+     * An event that names no order of the shop is matched by the Everifin ids an earlier event
+     * left with the order. The lookup reads ids only; the order is read under its lock, after
+     * WooCommerce's cached copies of it are dropped (the post cache, HPOS's OrderCache): a copy
+     * cached before (by the lookup, or by another request while the last delivery was still
+     * saving) would hide what the last delivery saved, and the same event would be applied twice.
+     *
+     * @dataProvider orderStorages
+     */
+    public function testWooCommerceReadsTheOrderUnderItsLockPastTheObjectCache(bool $hpos): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$hpos = $hpos;
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        $order = \WpStub::$orders[1042] = new \WC_Order(1042, 'pending');
+        $ids = ['paymentId' => 'da96bc8f-2b1e-4c0d-9f3a-6e5d4c3b2a19', 'orderId' => '8840d948-12da-4ca1-8269-3cfdc10b73bc'];
+        $this->wooSend('27000000-0000-4000-8000-000000000001', '2024-05-07T14:49:00.000Z', $ids + ['externalId' => '1042', 'status' => 'PROCESSING']);
+        // The order as a request read it, and the object cache kept it, before the delivery below saved.
+        $before = clone $order;
+
+        \WpStub::$log = [];
+        $r = $this->wooSend('27000000-0000-4000-8000-000000000002', '2024-05-07T14:49:55.000Z', $ids + ['status' => 'BOOKED']);
+        $this->assertSame([1042, ['action' => 'apply', 'reason' => 'newer'], 'processing', 1], [$r->get_data()['order'], $r->get_data()['decision'], $order->get_status(), $order->paymentCompleteCalls]);
+        $log = \WpStub::$log;
+        $lock = (int) array_key_first(preg_grep('/^SELECT GET_LOCK\(.*:1042\'/', $log));
+        $this->assertSame('wc_get_orders', substr($log[0], 0, 13), 'found by its Everifin orderId');
+        $this->assertSame(['wc_get_order(1042)'], array_values(preg_grep('/^wc_get_order\(/', $log)), 'read once');
+        $this->assertSame(array_merge(['START TRANSACTION'], self::FORGET_1042, ['wc_get_order(1042)']), array_slice($log, $lock + 1, 7), 'only under the lock, past the cache');
+
+        // Everifin delivers the event again; the object cache holds the copy from before the first delivery saved.
+        \WpStub::$cachedOrders[1042] = $before;
+        $r = $this->wooSend('27000000-0000-4000-8000-000000000002', '2024-05-07T14:49:55.000Z', $ids + ['status' => 'BOOKED']);
+        $this->assertSame([['action' => 'skip', 'reason' => 'duplicate'], 'processing'], [$r->get_data()['decision'], $r->get_data()['orderState']]);
+        $this->assertSame([1, 0], [$order->paymentCompleteCalls, $before->paymentCompleteCalls], 'paid once');
+    }
+
+    /**
+     * WordPress and WooCommerce drop an order's cached copies when they write it, not when the
+     * delivery's transaction commits: a request reading the order meanwhile (the customer's
+     * return page) caches it as committed before, and a persistent object cache would keep that
+     * "pending" for the paid order. After a ROLLBACK the cache would keep what the delivery read
+     * of its own writes. The plugin drops the copies again once the transaction has ended.
+     *
+     * @dataProvider orderStorages
+     */
+    public function testWooCommerceLeavesNoStaleOrderInTheObjectCache(bool $hpos): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$hpos = $hpos;
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        $order = \WpStub::$orders[1042] = new \WC_Order(1042, 'pending');
+        $committed = clone $order;
+        // Another request reads the order while the delivery's transaction is open (here, in a
+        // hook of payment_complete(), after WooCommerce dropped the cached copies): it gets the
+        // order as committed, and its object cache keeps it.
+        add_action('woocommerce_payment_complete', static function (int $id) use ($committed): void {
+            if ($id === 1042) {
+                \WpStub::$cachedOrders[$id] = $committed;
+            }
+        });
+        $booked = self::body('28000000-0000-4000-8000-000000000001', 'BOOKED', '2024-05-07T14:49:55.000Z');
+        $r = $this->wooPost($booked, ['Signature' => self::signed($booked)]);
+        $this->assertSame([200, 'apply', 'processing'], [$r->get_status(), $r->get_data()['decision']['action'], $order->get_status()]);
+        $this->assertSame('processing', wc_get_order(1042)->get_status(), 'the next request reads the order as committed');
+        $log = \WpStub::$log;
+        $this->assertSame(self::FORGET_1042, array_slice($log, (int) array_search('COMMIT', $log, true) + 1, 5), 'dropped after COMMIT, before the lock is released');
+
+        // A delivery that fails after payment_complete(): rolled back, and not left cached paid.
+        \WpStub::$orders[1043] = new class (1043, 'pending') extends \WC_Order {
+            public function save(): int
+            {
+                throw new \RuntimeException('Deadlock found when trying to get lock');
+            }
+        };
+        $booked = self::body('28000000-0000-4000-8000-000000000002', 'BOOKED', '2024-05-07T14:49:55.000Z', '1043');
+        $this->assertSame(500, $this->wooPost($booked, ['Signature' => self::signed($booked)])->get_status());
+        $this->assertSame('pending', \WpStub::$orders[1043]->get_status(), 'rolled back');
+        $this->assertSame('pending', wc_get_order(1043)->get_status(), 'and read so');
+        $this->assertSame(1, \WpStub::$orders[1042]->paymentCompleteCalls, 'the other order untouched');
     }
 
     public function testWooCommerceAnswers503WhileAnotherDeliveryHoldsTheOrder(): void

@@ -10,8 +10,13 @@
  *   php setup.php WP_DIR deactivate PLUGIN     deactivate_plugins()
  *   php setup.php WP_DIR delete PLUGIN         delete_plugins(), the Plugins screen's Delete (runs uninstall.php)
  *   php setup.php WP_DIR native-setup          the plugin's "Native library" commands (settings page)
- *   php setup.php WP_DIR order [STATUS]        a new shop_order, pending or STATUS (prints its id)
+ *   php setup.php WP_DIR order [STATUS [KEY=VALUE]]  a new shop_order, pending or STATUS, with post
+ *                                              meta KEY if given (test-hooks.php's) (prints its id)
  *   php setup.php WP_DIR order-state ID        JSON: status, state meta, payment_complete count, ...
+ *   php setup.php WP_DIR cached-status ID      JSON: the status as a page reads it (wc_get_order(),
+ *                                              through the object cache) and as the database holds it
+ *   php setup.php WP_DIR paused ID             JSON: whether a delivery paused in test-hooks.php
+ *   php setup.php WP_DIR delete-meta ID KEY    deletes the order's post meta KEY
  *   php setup.php WP_DIR option NAME           JSON: the option's autoload flag, whether set
  *   php setup.php WP_DIR option-raw NAME       JSON: the option's autoload flag and stored text
  *   php setup.php WP_DIR log                   JSON: the lines written to WooCommerce's log (stand-in), oldest first
@@ -116,11 +121,32 @@ switch ($evf_cmd) {
         evf_out(['active' => $evf_arg, 'name' => $data['Name'], 'version' => $data['Version']]);
         break;
     case 'order':
-        $id = wp_insert_post(['post_type' => 'shop_order', 'post_status' => 'wc-' . ($evf_arg ?? 'pending'), 'post_title' => 'Order', 'post_author' => 1], true);
+        // As WooCommerce's posts storage stores a status: wc-<status>, except trash, draft and auto-draft.
+        $evf_status = $evf_arg ?? 'pending';
+        $evf_status = in_array($evf_status, ['trash', 'draft', 'auto-draft'], true) ? $evf_status : 'wc-' . $evf_status;
+        $id = wp_insert_post(['post_type' => 'shop_order', 'post_status' => $evf_status, 'post_title' => 'Order', 'post_author' => 1], true);
         if (is_wp_error($id)) {
             evf_fail($id->get_error_message());
         }
+        if (isset($argv[4])) {
+            [$key, $value] = explode('=', $argv[4], 2) + ['', ''];
+            add_post_meta($id, $key, $value);
+        }
         echo $id, "\n";
+        break;
+    case 'cached-status':
+        global $wpdb;
+        $order = wc_get_order((int) $evf_arg);
+        evf_out([
+            'cached' => $order ? $order->get_status() : null,
+            'db' => $wpdb->get_var($wpdb->prepare("SELECT post_status FROM {$wpdb->posts} WHERE ID = %d", (int) $evf_arg)),
+        ]);
+        break;
+    case 'delete-meta':
+        evf_out(delete_post_meta((int) $evf_arg, (string) ($argv[4] ?? '')));
+        break;
+    case 'paused':
+        evf_out(file_exists(evf_test_paused_marker((int) $evf_arg)));
         break;
     case 'order-state':
         $id = (int) $evf_arg;

@@ -7,11 +7,14 @@ a merchant, and the stored order state through the test's setup.php:
   - per pool: a valid payment BOOKED (order paid once), the same event again (duplicate), a forged
     signature, a stale signature, a late older event, no Signature header, bodies WordPress cannot
     parse, a booked refund (a note, no status change), orders paid or completed in the shop (never
-    moved back), a payment booked but not applied and a second payment of a paid order (a warning
-    note and log line, once), a refund without externalId (found by the Everifin orderId an earlier
+    moved back), a payment booked but not applied, a second payment of a paid order and a payment
+    for an order payment_complete() does not mark paid (checkout draft, trash) (a warning note and
+    log line, once), a refund without externalId (found by the Everifin orderId an earlier
     event stored with the order), an unknown order, megabytes of nested JSON arrays (WordPress would decode them out of
-    memory before the route: answered 413/401, no fatal error), and the same event delivered
-    concurrently by many requests (applied exactly once).
+    memory before the route: answered 413/401, no fatal error), a batch of webhook sub-requests
+    (WordPress's 400 rest_batch_not_allowed), the same event delivered concurrently by many
+    requests, named by its externalId or found by Everifin's ids (applied exactly once), and a
+    payment_complete() that fails because a hook throws (500, rolled back, applied on the retry).
 
 Signatures are made with Python's hmac (independent of the library). Exit status 1 on any failure.
 """
@@ -28,6 +31,7 @@ import shlex
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -305,6 +309,22 @@ def webhooks(site: Site, concurrency: int, first: bool) -> None:
     code, ans = site.webhook(b"not json", None)
     check(f"{site.name}: unsigned non-JSON body -> 401 HEADER_MISSING (not WordPress's 400 rest_invalid_json)",
           (code, ans.get("status")) == (401, "HEADER_MISSING"), (code, ans))
+    # WordPress's batch endpoint runs rest_pre_dispatch for each sub-request (built without a raw
+    # body) before it refuses a route that does not allow batching: a stranger's batch of 25
+    # webhook sub-requests is WordPress's 400 rest_batch_not_allowed each, and reaches neither the
+    # library nor WooCommerce's log.
+    log_before = json.loads(site.wp("log"))
+    rejected_before = site.wp("option-raw", "everifin_webhook_last_rejected")
+    subs = [{"method": "POST", "path": "/everifin/v1/webhook"}] * 24 + [{"method": "POST", "path": "/everifin/v1/webhook", "headers": {"Signature": forged}}]
+    for path, batch in (("/wp-json/batch/v1", {"requests": subs}), ("/?rest_route=/batch/v1", {"requests": subs}),
+                        ("/wp-json/batch/v1", {"validation": "require-all-validate", "requests": subs})):
+        code, ans = site.webhook(json.dumps(batch).encode(), None, path)
+        got = [(r.get("status"), (r.get("body") or {}).get("code")) for r in ans.get("responses", []) if isinstance(r, dict)]
+        check(f"{site.name}: POST {path} with 25 webhook sub-requests{' (require-all-validate)' if 'validation' in batch else ''} -> 207, each 400 rest_batch_not_allowed",
+              code == 207 and got == [(400, "rest_batch_not_allowed")] * 25, (code, str(ans)[:300]))
+    log_after = json.loads(site.wp("log"))
+    check(f"{site.name}: ... nothing written to WooCommerce's log, the last rejected delivery unchanged",
+          len(log_after) == len(log_before) and site.wp("option-raw", "everifin_webhook_last_rejected") == rejected_before, log_after[len(log_before):][:2])
     latin1 = b'{"eventId":"caf\xe9"}'
     code, ans = site.webhook(latin1, sign(latin1, SECRETS[1]))
     check(f"{site.name}: signed non-UTF-8 JSON body -> 400 BODY_NOT_UTF8", (code, ans.get("status")) == (400, "BODY_NOT_UTF8"), (code, ans))
@@ -360,9 +380,42 @@ def webhooks(site: Site, concurrency: int, first: bool) -> None:
     # Everifin delivers the same event again while the first delivery is still running.
     order2 = site.new_order()
     body = event(order2, "BOOKED", now)
+    answers = concurrently(site, body, concurrency)
+    got = sorted((c, dec(a).get("action"), dec(a).get("reason")) for c, a in answers)
+    want = sorted([(200, "apply", "first")] + [(200, "skip", "duplicate")] * (concurrency - 1))
+    check(f"{site.name}: {concurrency} concurrent deliveries of one event -> 1 apply, {concurrency - 1} duplicate", got == want, got)
+    st = site.order(order2)
+    check(f"{site.name}: ... and the order was paid exactly once", st["status"] == "wc-processing" and st["paymentComplete"] == 1
+          and st["statusChanges"] == ["pending>processing"], st)
+
+
+def failing_hook(site: Site) -> None:
+    """WooCommerce's payment_complete() catches what a hook throws and returns false (test-hooks.php's
+    _test_payment_hook_throws): the delivery is rolled back and answered 500, logged, so that
+    Everifin delivers it again; once the hook works, the retry marks the order paid."""
+    order = int(site.wp("order", "pending", "_test_payment_hook_throws=1"))
+    body = event(order, "BOOKED", datetime.now(timezone.utc))
+    log_before = len(json.loads(site.wp("log")))
+    code, ans = site.webhook(body, sign(body, SECRETS[1]))
+    st = site.order(order)
+    check(f"{site.name}: BOOKED while a woocommerce_payment_complete hook throws -> 500 INTERNAL; nothing kept (pending, no webhook state, no note)",
+          (code, ans.get("status"), st["status"], st["state"], st["paymentComplete"], st["notes"]) == (500, "INTERNAL", "wc-pending", None, 0, []), (code, ans, st))
+    new = json.loads(site.wp("log"))[log_before:]
+    check(f"{site.name}: ... and one error in WooCommerce's log naming payment_complete() and the order",
+          [line["level"] for line in new] == ["error"] and len(new) == 1
+          and ("Everifin_Webhook_Not_Applied: WooCommerce's payment_complete() failed for order %d" % order) in new[0]["message"], new)
+    site.wp("delete-meta", str(order), "_test_payment_hook_throws")
+    code, ans = site.webhook(body, sign(body, SECRETS[1]))
+    st = site.order(order)
+    check(f"{site.name}: ... Everifin's retry once the hook works -> 200 apply first, the order paid once",
+          (code, dec(ans).get("reason"), st["status"], st["paymentComplete"]) == (200, "first", "wc-processing", 1), (code, ans, st))
+
+
+def concurrently(site: Site, body: bytes, n: int) -> List[Tuple[int, Dict[str, Any]]]:
+    """The answers to n deliveries of one signed body, all sent at once."""
     answers: List[Tuple[int, Dict[str, Any]]] = []
     lock = threading.Lock()
-    start = threading.Barrier(concurrency)
+    start = threading.Barrier(n)
 
     def deliver() -> None:
         start.wait()
@@ -370,17 +423,67 @@ def webhooks(site: Site, concurrency: int, first: bool) -> None:
         with lock:
             answers.append(r)
 
-    threads = [threading.Thread(target=deliver) for _ in range(concurrency)]
+    threads = [threading.Thread(target=deliver) for _ in range(n)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    got = sorted((c, dec(a).get("action"), dec(a).get("reason")) for c, a in answers)
-    want = sorted([(200, "apply", "first")] + [(200, "skip", "duplicate")] * (concurrency - 1))
-    check(f"{site.name}: {concurrency} concurrent deliveries of one event -> 1 apply, {concurrency - 1} duplicate", got == want, got)
-    st = site.order(order2)
-    check(f"{site.name}: ... and the order was paid exactly once", st["status"] == "wc-processing" and st["paymentComplete"] == 1
-          and st["statusChanges"] == ["pending>processing"], st)
+    return answers
+
+
+def concurrent_everifin_ids(site: Site, concurrency: int) -> None:
+    """The same event delivered concurrently, matched by the Everifin ids an earlier event stored
+    with the order (no externalId): the order is read under its lock past the copies a request
+    read before (the lookup reads them too), so it is applied exactly once."""
+    now = datetime.now(timezone.utc)
+    order = site.new_order()
+    ids = {"paymentId": str(uuid.uuid4()), "orderId": str(uuid.uuid4())}
+    first = event_of({**ids, "externalId": str(order), "status": "PROCESSING"}, now - timedelta(minutes=1))
+    code, ans = site.webhook(first, sign(first, SECRETS[1]))
+    check(f"{site.name}: PROCESSING with externalId -> 200 apply; Everifin's ids stored with the order", (code, dec(ans).get("action")) == (200, "apply"), (code, ans))
+    booked = event_of({**ids, "status": "BOOKED"}, now)
+    got = sorted((c, a.get("order"), dec(a).get("action"), dec(a).get("reason")) for c, a in concurrently(site, booked, concurrency))
+    want = sorted([(200, order, "apply", "newer")] + [(200, order, "skip", "duplicate")] * (concurrency - 1))
+    check(f"{site.name}: {concurrency} concurrent deliveries of one BOOKED without externalId (found by Everifin's ids) -> 1 apply, {concurrency - 1} duplicate",
+          got == want, got)
+    st = site.order(order)
+    check(f"{site.name}: ... and the order was paid exactly once, with one BOOKED note",
+          st["status"] == "wc-processing" and st["paymentComplete"] == 1 and st["statusChanges"] == ["pending>processing"]
+          and len([n for n in st["notes"] if ": BOOKED (event " in n]) == 1, st)
+
+
+def object_cache(site: Site) -> None:
+    """With a persistent object cache (wordpress.sh's Redis drop-in): WordPress and WooCommerce drop
+    an order's cached copies when they write it, not when the delivery's transaction commits. A
+    request that reads the order in between (the customer's return page) caches it as committed
+    before, pending; the plugin drops the copies again once the transaction ended."""
+    order = int(site.wp("order", "pending", "_test_pause_on_update=3"))
+    body = event(order, "BOOKED", datetime.now(timezone.utc))
+    answer: Dict[str, Tuple[int, Dict[str, Any]]] = {}
+    delivery = threading.Thread(target=lambda: answer.update(a=site.webhook(body, sign(body, SECRETS[1]))))
+    delivery.start()
+    for _ in range(300):
+        if json.loads(site.wp("paused", str(order))):
+            break
+        time.sleep(0.1)
+    during = json.loads(site.wp("cached-status", str(order)))
+    delivery.join()
+    code, ans = answer.get("a", (0, {}))
+    check(f"{site.name}: BOOKED -> 200 apply, order processing (a hook after the last save took 3 s)",
+          (code, dec(ans).get("action"), ans.get("orderState")) == (200, "apply", "processing"), (code, ans))
+    check(f"{site.name}: ... a request reading the order meanwhile got it as committed before: pending",
+          during == {"cached": "pending", "db": "wc-pending"}, during)
+    after = json.loads(site.wp("cached-status", str(order)))
+    check(f"{site.name}: ... after the delivery the object cache says what the database says: processing",
+          after == {"cached": "processing", "db": "wc-processing"}, after)
+
+    # A delivery rolled back after payment_complete() wrote the order (a hook threw after reading it).
+    order = int(site.wp("order", "pending", "_test_payment_hook_throws=1"))
+    body = event(order, "BOOKED", datetime.now(timezone.utc))
+    code, ans = site.webhook(body, sign(body, SECRETS[1]))
+    after = json.loads(site.wp("cached-status", str(order)))
+    check(f"{site.name}: a delivery rolled back after payment_complete() (500 INTERNAL) leaves the order pending in the object cache too",
+          (code, ans.get("status"), after) == (500, "INTERNAL", {"cached": "pending", "db": "wc-pending"}), (code, ans, after))
 
 
 def everifin_ids(site: Site) -> None:
@@ -453,6 +556,21 @@ def warnings(site: Site) -> None:
     mine = [line for line in json.loads(site.wp("log")) if line["message"].startswith("order %d: " % order)]
     check(f"{site.name}: ... and a warning in WooCommerce's log", [line["level"] for line in mine] == ["warning"], mine)
 
+    # payment_complete() leaves an order of another status as it is (a checkout draft, a trashed
+    # order): the money has arrived, so a warning instead of the usual note; the event stays applied.
+    for status in ("checkout-draft", "trash"):
+        order = site.new_order(status)
+        body = event(order, "BOOKED", now)
+        code, ans = site.webhook(body, sign(body, SECRETS[1]))
+        st = site.order(order)
+        text = ("Everifin payment %s: BOOKED (event %s) reports a payment, but WooCommerce did not mark the order paid: it is %s, a status payment_complete() leaves as it is. "
+                "The money has arrived: check the order, then mark it paid by hand or refund the payment.") % (PAYMENT, json.loads(body)["eventId"], status)
+        want_status = status if status == "trash" else "wc-" + status
+        check(f"{site.name}: BOOKED for a {status} order -> 200 apply, the order left {status}, a note saying WooCommerce did not mark it paid",
+              (code, dec(ans).get("action"), ans.get("orderState"), st["status"], st["paymentComplete"], st["notes"]) == (200, "apply", status, want_status, 0, [text]), (code, ans, st))
+        mine = [line for line in json.loads(site.wp("log")) if line["message"].startswith("order %d: " % order)]
+        check(f"{site.name}: ... and the same warning in WooCommerce's log", [(line["level"], line["message"]) for line in mine] == [("warning", "order %d: %s" % (order, text))], mine)
+
 
 def main() -> int:
     ap = argparse.ArgumentParser()
@@ -461,8 +579,9 @@ def main() -> int:
     ap.add_argument("--admin-password", required=True)
     ap.add_argument("--db", default="")
     ap.add_argument("--concurrency", type=int, default=8)
-    ap.add_argument("--mode", choices=["full", "preload-warning", "after-update", "deactivated"], default="full",
+    ap.add_argument("--mode", choices=["full", "preload-warning", "after-update", "deactivated", "object-cache"], default="full",
                     help="full: everything above; preload-warning: the notice of php.ini naming the plugin folder; "
+                         "object-cache: no stale order left in a persistent object cache (Redis drop-in installed); "
                          "after-update: backend notice, settings page and a genuine delivery after the plugin folder "
                          "was replaced; deactivated: what the webhook URL answers while the plugin is deactivated")
     args = ap.parse_args()
@@ -480,6 +599,9 @@ def main() -> int:
                 continue
             if args.mode == "preload-warning":
                 preload_warning(site)
+            elif args.mode == "object-cache":
+                configure(site)
+                object_cache(site)
             else:
                 notice(site, "ffi" if site.name == "ffi" else "php")
                 native_section(site)
@@ -498,6 +620,8 @@ def main() -> int:
         webhooks(site, args.concurrency, i == 0)
         warnings(site)
         everifin_ids(site)
+        concurrent_everifin_ids(site, args.concurrency)
+        failing_hook(site)
     if sites and failures == 0:
         remove_secrets(sites[0])
     print(f"webhooks: {passed} passed, {failures} failed")

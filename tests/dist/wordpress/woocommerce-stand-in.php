@@ -7,9 +7,10 @@
  *              wc_get_orders (as the posts storage runs it), wc_get_order, get_status, is_paid,
  *              get_transaction_id, payment_complete, update_status, add_order_note, get_meta,
  *              update_meta_data, add_meta_data, save. Orders are posts of type shop_order with
- *              post meta (WooCommerce's posts storage). It records what the test checks: every
- *              payment_complete() that marked an order paid (stock and e-mails happen there in
- *              WooCommerce) and every status change.
+ *              post meta (WooCommerce's posts storage), read through WordPress's object cache and
+ *              written as WooCommerce writes them (WC_Order::save()). It records what the test
+ *              checks: every payment_complete() that marked an order paid (stock and e-mails
+ *              happen there in WooCommerce) and every status change.
  */
 
 declare(strict_types=1);
@@ -56,23 +57,35 @@ function wc_get_orders(array $args): array
     return array_map('intval', get_posts($query));
 }
 
+/** WC_Order_Factory::get_order(): the order read through WordPress's object cache (get_post()). */
 function wc_get_order($id)
 {
     $post = get_post((int) $id);
-    return $post instanceof WP_Post && $post->post_type === 'shop_order' ? new WC_Order((int) $post->ID) : false;
+    return $post instanceof WP_Post && $post->post_type === 'shop_order' ? new WC_Order($post) : false;
 }
 
+/**
+ * The order object as WooCommerce's posts storage has it: its status is read once, with the post
+ * (WC_Data keeps the props Abstract_WC_Order_Data_Store_CPT::read() set), and written by save(),
+ * which does what the data store's update() and WC_Order::save() do in that order: the post, the
+ * meta, clear_caches() (clean_post_cache()), the action woocommerce_update_order, then the status
+ * transition hooks (woocommerce_order_status_changed, where WooCommerce sends its e-mails).
+ */
 class WC_Order
 {
     private int $id;
+    private string $status;
+    /** the status set but not saved yet (WC_Data's changes) */
+    private ?string $newStatus = null;
     /** @var array<string, mixed> meta set but not saved yet */
     private array $pendingMeta = [];
     /** @var array<string, list<mixed>> meta rows added but not saved yet */
     private array $addedMeta = [];
 
-    public function __construct(int $id)
+    public function __construct(WP_Post $post)
     {
-        $this->id = $id;
+        $this->id = (int) $post->ID;
+        $this->status = preg_replace('/^wc-/', '', (string) $post->post_status);
     }
 
     public function get_id(): int
@@ -82,7 +95,7 @@ class WC_Order
 
     public function get_status(): string
     {
-        return preg_replace('/^wc-/', '', (string) get_post_status($this->id));
+        return $this->newStatus ?? $this->status;
     }
 
     public function get_transaction_id(): string
@@ -90,30 +103,58 @@ class WC_Order
         return (string) get_post_meta($this->id, '_transaction_id', true);
     }
 
+    /** As WC_Order::is_paid(): a status of wc_get_is_paid_statuses(). */
     public function is_paid(): bool
     {
-        return in_array($this->get_status(), ['processing', 'completed'], true);
+        return in_array($this->get_status(), apply_filters('woocommerce_order_is_paid_statuses', ['processing', 'completed']), true);
     }
 
+    /**
+     * As WC_Order::payment_complete(): woocommerce_pre_payment_complete; then, only for an order
+     * in a status of woocommerce_valid_order_statuses_for_payment_complete (on-hold, pending,
+     * failed, cancelled), the transaction id, the status processing and save(), and
+     * woocommerce_payment_complete; for any other status (paid, a checkout draft, a trashed
+     * order, a custom one) only woocommerce_payment_complete_order_status_<status>, and the order
+     * stays as it is. Either way true; what a hook throws is caught, logged and noted, and the
+     * answer is false.
+     */
     public function payment_complete(string $transactionId = ''): bool
     {
-        if ($this->is_paid()) {
+        try {
+            do_action('woocommerce_pre_payment_complete', $this->id, $transactionId);
+            if (!in_array($this->get_status(), apply_filters('woocommerce_valid_order_statuses_for_payment_complete', ['on-hold', 'pending', 'failed', 'cancelled'], $this), true)) {
+                do_action('woocommerce_payment_complete_order_status_' . $this->get_status(), $this->id, $transactionId);
+                return true;
+            }
+            update_post_meta($this->id, '_transaction_id', wp_slash($transactionId));
+            // One row per order marked paid: the test counts them (WooCommerce reduces stock and sends e-mails here).
+            add_post_meta($this->id, '_test_payment_complete', wp_slash($transactionId));
+            $this->newStatus = 'processing';
+            $this->save();
+            do_action('woocommerce_payment_complete', $this->id, $transactionId);
+        } catch (Exception $e) {
+            wc_get_logger()->error(sprintf('Error completing payment for order #%d', $this->id), ['order' => $this->id, 'error' => $e->getMessage()]);
+            $this->add_order_note('Payment complete event failed. ' . $e->getMessage());
             return false;
         }
-        update_post_meta($this->id, '_transaction_id', wp_slash($transactionId));
-        // One row per call: the test counts them (WooCommerce reduces stock and sends e-mails here).
-        add_post_meta($this->id, '_test_payment_complete', wp_slash($transactionId));
-        $this->setStatus('processing');
         return true;
     }
 
+    /** As WC_Order::update_status(): the status and save(); what is thrown is caught, logged and noted, and the answer is false. */
     public function update_status(string $newStatus, string $note = ''): bool
     {
-        $newStatus = preg_replace('/^wc-/', '', $newStatus);
-        if ($note !== '') {
-            $this->add_order_note($note);
+        try {
+            $newStatus = preg_replace('/^wc-/', '', $newStatus);
+            if ($note !== '') {
+                $this->add_order_note($note);
+            }
+            $this->newStatus = $newStatus;
+            $this->save();
+        } catch (Exception $e) {
+            wc_get_logger()->error(sprintf('Error updating status for order #%d', $this->id), ['order' => $this->id, 'error' => $e->getMessage()]);
+            $this->add_order_note('Update status event failed. ' . $e->getMessage());
+            return false;
         }
-        $this->setStatus($newStatus);
         return true;
     }
 
@@ -149,6 +190,15 @@ class WC_Order
 
     public function save(): int
     {
+        // WC_Data::save() runs this action before the data store writes anything.
+        do_action('woocommerce_before_order_object_save', $this);
+        $transition = null;
+        if ($this->newStatus !== null && $this->newStatus !== $this->status) {
+            wp_update_post(['ID' => $this->id, 'post_status' => 'wc-' . $this->newStatus]);
+            $transition = [$this->status, $this->newStatus];
+            $this->status = $this->newStatus;
+        }
+        $this->newStatus = null;
         foreach ($this->pendingMeta as $key => $value) {
             update_post_meta($this->id, $key, wp_slash($value));
         }
@@ -159,16 +209,17 @@ class WC_Order
         }
         $this->pendingMeta = [];
         $this->addedMeta = [];
-        return $this->id;
-    }
-
-    private function setStatus(string $status): void
-    {
-        $old = $this->get_status();
-        if ($old === $status) {
-            return;
+        clean_post_cache($this->id);
+        do_action('woocommerce_update_order', $this->id, $this);
+        if ($transition !== null) {
+            add_post_meta($this->id, '_test_status_change', $transition[0] . '>' . $transition[1]);
+            // WC_Order::status_transition() catches what its hooks throw and leaves a note.
+            try {
+                do_action('woocommerce_order_status_changed', $this->id, $transition[0], $transition[1], $this);
+            } catch (Exception $e) {
+                $this->add_order_note('Error during status transition. ' . $e->getMessage());
+            }
         }
-        wp_update_post(['ID' => $this->id, 'post_status' => 'wc-' . $status]);
-        add_post_meta($this->id, '_test_status_change', $old . '>' . $status);
+        return $this->id;
     }
 }

@@ -20,8 +20,19 @@ final class WpStub
     public static array $routes = [];
     /** @var array<string, mixed> */
     public static array $options = [];
-    /** @var array<int, WC_Order> */
+    /** @var array<int, WC_Order> the orders as the database holds them */
     public static array $orders = [];
+    /**
+     * @var array<int, WC_Order> the copies of orders WordPress's object cache holds (a persistent
+     * cache shares them between requests): wc_get_order() returns the copy when there is one and
+     * keeps the order it read. Dropped by clean_post_cache() on the posts storage, by
+     * OrderCache::remove() with HPOS ($hpos).
+     */
+    public static array $cachedOrders = [];
+    /** @var bool the orders are in HPOS's tables (OrderCache), else posts (the post cache) */
+    public static bool $hpos = false;
+    /** @var array<int, WC_Order>|null the orders as committed, while a transaction is open */
+    public static ?array $committed = null;
     /** @var list<string> what happened, in order: SQL sent through $wpdb, wc_get_order, save */
     public static array $log = [];
     /** @var bool wc_get_orders() ignores meta_key / meta_value (a storage that does not know them) when true */
@@ -46,6 +57,15 @@ final class WpStub
     {
         self::$options = [];
         self::$orders = [];
+        self::$cachedOrders = [];
+        self::$hpos = false;
+        self::$committed = null;
+        // The hooks a test added to WooCommerce's actions (the plugin's own stay).
+        foreach (array_keys(self::$actions) as $hook) {
+            if (str_starts_with($hook, 'woocommerce_')) {
+                unset(self::$actions[$hook]);
+            }
+        }
         self::$log = [];
         self::$lockHeld = false;
         self::$ordersQueryIgnoresMeta = false;
@@ -93,10 +113,23 @@ final class WpdbStub
         throw new RuntimeException("unexpected query: $query");
     }
 
-    /** @return int|bool */
+    /**
+     * A transaction over the orders: START TRANSACTION keeps a copy of each as stored, ROLLBACK
+     * puts the copies back (the objects in WpStub::$orders are replaced), COMMIT drops them.
+     *
+     * @return int|bool
+     */
     public function query(string $query)
     {
         WpStub::$log[] = $query;
+        if ($query === 'START TRANSACTION') {
+            WpStub::$committed = array_map(static fn (WC_Order $o): WC_Order => clone $o, WpStub::$orders);
+        } elseif ($query === 'ROLLBACK' && WpStub::$committed !== null) {
+            WpStub::$orders = WpStub::$committed;
+            WpStub::$committed = null;
+        } elseif ($query === 'COMMIT') {
+            WpStub::$committed = null;
+        }
         return true;
     }
 }
@@ -145,10 +178,10 @@ function add_action(string $hook, callable $callback): void
     WpStub::$actions[$hook][] = $callback;
 }
 
-function do_action(string $hook): void
+function do_action(string $hook, ...$args): void
 {
     foreach (WpStub::$actions[$hook] ?? [] as $cb) {
-        $cb();
+        $cb(...$args);
     }
 }
 
@@ -269,22 +302,88 @@ function wc_get_orders(array $args): array
     return array_slice($ids, 0, (int) ($args['limit'] ?? 10));
 }
 
+/**
+ * WC_Order_Factory::get_order(): the copy the object cache holds (HPOS: OrderCache; posts: the
+ * post and its meta through get_post() and WC_Data::read_meta_data()), else the order as stored,
+ * which is then cached.
+ */
 function wc_get_order($id)
 {
     WpStub::$log[] = 'wc_get_order(' . (int) $id . ')';
-    return WpStub::$orders[(int) $id] ?? false;
+    $id = (int) $id;
+    if (isset(WpStub::$cachedOrders[$id])) {
+        return WpStub::$cachedOrders[$id];
+    }
+    if (!isset(WpStub::$orders[$id])) {
+        return false;
+    }
+    return WpStub::$cachedOrders[$id] = WpStub::$orders[$id];
+}
+
+/** WordPress: drops a post's cached copies (the order's, on the posts storage). */
+function clean_post_cache($post): void
+{
+    $id = is_object($post) ? (int) $post->ID : (int) $post;
+    WpStub::$log[] = 'clean_post_cache(' . $id . ')';
+    if (!WpStub::$hpos) {
+        unset(WpStub::$cachedOrders[$id]);
+    }
+}
+
+function wp_cache_delete($key, string $group = ''): bool
+{
+    WpStub::$log[] = 'wp_cache_delete(' . $key . ', ' . $group . ')';
+    return true;
+}
+
+require_once __DIR__ . '/woocommerce-caches.php';
+
+/** WooCommerce's dependency container: only the order cache. */
+function wc_get_container(): object
+{
+    return new class () {
+        public function get(string $id): object
+        {
+            if ($id !== \Automattic\WooCommerce\Caches\OrderCache::class) {
+                throw new RuntimeException("the stub container has no $id");
+            }
+            return new \Automattic\WooCommerce\Caches\OrderCache();
+        }
+    };
+}
+
+/** WC_Data_Store::load('order'): the HPOS data store's cache, when it has one (clear_cached_data()). */
+final class WC_Data_Store
+{
+    public static function load(string $type): self
+    {
+        return new self();
+    }
+
+    public function has_callable(string $method): bool
+    {
+        return $method === 'clear_cached_data';
+    }
+
+    /** @param list<int> $ids */
+    public function clear_cached_data(array $ids): array
+    {
+        WpStub::$log[] = 'clear_cached_data(' . implode(',', $ids) . ')';
+        return array_fill_keys($ids, true);
+    }
 }
 
 class WP_REST_Request
 {
-    private string $body;
+    /** null: no raw body, as WordPress builds a batch sub-request (WP_REST_Request's default) */
+    private ?string $body;
     /** @var array<string, string> */
     private array $headers = [];
     private string $method;
     private string $route;
 
     /** @param array<string, string> $headers */
-    public function __construct(string $body, array $headers, string $method = 'POST', string $route = '/everifin/v1/webhook')
+    public function __construct(?string $body, array $headers, string $method = 'POST', string $route = '/everifin/v1/webhook')
     {
         $this->body = $body;
         $this->method = $method;
@@ -295,7 +394,7 @@ class WP_REST_Request
         }
     }
 
-    public function get_body(): string
+    public function get_body(): ?string
     {
         return $this->body;
     }
@@ -413,14 +512,21 @@ class WC_Order
         return $this->id;
     }
 
+    /** WC_Data::generate_meta_cache_key(): the key WC_Data::read_meta_data() caches the meta rows under. */
+    public static function generate_meta_cache_key($id, string $group): string
+    {
+        return $group . '-object_' . $id . '-object_meta_' . $id;
+    }
+
     public function get_status(): string
     {
         return $this->status;
     }
 
+    /** As WC_Order::is_paid(): a status of wc_get_is_paid_statuses(). */
     public function is_paid(): bool
     {
-        return in_array($this->status, ['processing', 'completed'], true);
+        return in_array($this->status, apply_filters('woocommerce_order_is_paid_statuses', ['processing', 'completed']), true);
     }
 
     public function get_transaction_id(): string
@@ -428,20 +534,49 @@ class WC_Order
         return (string) $this->transactionId;
     }
 
+    /**
+     * As WC_Order::payment_complete(): woocommerce_pre_payment_complete; then, only for an order
+     * in a status of woocommerce_valid_order_statuses_for_payment_complete (on-hold, pending,
+     * failed, cancelled), the transaction id and the status (saved), and
+     * woocommerce_payment_complete; any other order stays as it is (only
+     * woocommerce_payment_complete_order_status_<status>). Either way true; what a hook throws
+     * is caught and noted, and the answer is false. $paymentCompleteCalls counts the calls.
+     */
     public function payment_complete(string $transactionId = ''): bool
     {
         $this->paymentCompleteCalls++;
-        if ($transactionId !== '') {
-            $this->transactionId = $transactionId;
+        try {
+            do_action('woocommerce_pre_payment_complete', $this->id, $transactionId);
+            if (!in_array($this->status, apply_filters('woocommerce_valid_order_statuses_for_payment_complete', ['on-hold', 'pending', 'failed', 'cancelled'], $this), true)) {
+                do_action('woocommerce_payment_complete_order_status_' . $this->status, $this->id, $transactionId);
+                return true;
+            }
+            if ($transactionId !== '') {
+                $this->transactionId = $transactionId;
+            }
+            $this->status = 'processing';
+            do_action('woocommerce_payment_complete', $this->id, $transactionId);
+        } catch (Exception $e) {
+            $this->notes[] = 'Payment complete event failed. ' . $e->getMessage();
+            return false;
         }
-        $this->status = 'processing';
         return true;
     }
 
+    /**
+     * As WC_Order::update_status(): set_status() and save(), whose woocommerce_before_order_object_save
+     * runs before anything is written; what is thrown is caught and noted, and the answer is false.
+     */
     public function update_status(string $status, string $note = ''): bool
     {
-        $this->status = $status;
-        $this->notes[] = $note;
+        try {
+            do_action('woocommerce_before_order_object_save', $this);
+            $this->status = $status;
+            $this->notes[] = $note;
+        } catch (Exception $e) {
+            $this->notes[] = 'Update status event failed. ' . $e->getMessage();
+            return false;
+        }
         return true;
     }
 

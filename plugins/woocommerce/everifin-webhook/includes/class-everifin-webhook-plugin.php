@@ -21,6 +21,15 @@ final class Everifin_Webhook_Order_Busy extends RuntimeException
 {
 }
 
+/**
+ * Thrown when WooCommerce did not do what the event needs: payment_complete() or update_status()
+ * returned false (they catch what a hook throws, leave an order note and return false). The
+ * delivery is rolled back and answered 500, so that Everifin delivers it again.
+ */
+final class Everifin_Webhook_Not_Applied extends RuntimeException
+{
+}
+
 final class Everifin_Webhook_Plugin
 {
     public const META_STATE = '_everifin_webhook_state';
@@ -122,6 +131,12 @@ final class Everifin_Webhook_Plugin
      * rest_dispatch_request and rest_request_after_callbacks, are not run for this route: in
      * WordPress they come after has_valid_params() decoded the body, and a filter reading a
      * parameter would decode it (readme.txt, "Which WordPress filters run for the webhook URL?").
+     * A request without a raw body (get_body() null) did not come over HTTP: WordPress's batch
+     * endpoint (/batch/v1) builds its sub-requests so (WP_REST_Server::serve_batch_request_v1(),
+     * body parameters only) and runs this filter for each before it refuses a route that does
+     * not allow batching. Such a request is left to WordPress, which answers it as for any such
+     * route (400 rest_batch_not_allowed) without calling the route's callback: it is not a
+     * delivery, and a stranger's batch of them must not reach the library or the logs.
      *
      * @param mixed $result
      * @param mixed $server
@@ -131,7 +146,7 @@ final class Everifin_Webhook_Plugin
     public static function preDispatch($result, $server, $request)
     {
         if ($result !== null || !$request instanceof WP_REST_Request || strtoupper((string) $request->get_method()) !== 'POST'
-            || !self::isWebhookRoute((string) $request->get_route())) {
+            || !self::isWebhookRoute((string) $request->get_route()) || !is_string($request->get_body())) {
             return $result;
         }
         $response = self::handle($request);
@@ -200,8 +215,11 @@ final class Everifin_Webhook_Plugin
                 return self::refuse('INVALID_OPTIONS', 'the Everifin hook secret is not configured in WooCommerce', 500);
             }
             $verifier = new Verifier($secrets);
-            // get_body() is the raw body; WordPress finds the header whatever its casing.
-            $event = $verifier->verify($request->get_body(), (string) $request->get_header('signature'));
+            // get_body() is the raw body; WordPress finds the header whatever its casing. A request
+            // built inside WordPress (rest_do_request(), a batch sub-request when a plugin allows
+            // batching) may have none: an empty body, refused like any unsigned request.
+            $body = $request->get_body();
+            $event = $verifier->verify(is_string($body) ? $body : '', (string) $request->get_header('signature'));
 
             foreach (self::candidateOrderIds($event) as $orderId) {
                 $answer = self::update($orderId, $verifier, $event, null, null);
@@ -267,7 +285,9 @@ final class Everifin_Webhook_Plugin
     private static function update(int $orderId, Verifier $verifier, Event $event, ?string $byKey, ?string $byId): ?array
     {
         return self::withOrderLock($orderId, static function () use ($orderId, $verifier, $event, $byKey, $byId): ?array {
-            // Loaded only now, under the lock: the state read is the one the last delivery saved.
+            // Loaded only now, under the lock, with WooCommerce's cached copies of the order
+            // dropped (withOrderLock()): the status and the state read are the ones the last
+            // delivery saved.
             $order = wc_get_order($orderId);
             if (!$order instanceof WC_Order || ($byKey !== null && !in_array($byId, self::everifinIds($order, $byKey), true))) {
                 return null;
@@ -341,17 +361,23 @@ final class Everifin_Webhook_Plugin
      * The one shop order that carries Everifin id $everifinId under $key, or null (none, or
      * several: the plugin does not guess). Queried with meta_key and meta_value, which both order
      * storages honour: WooCommerce's posts storage passes them to WP_Query (it drops a meta_query
-     * argument), HPOS's OrdersTableQuery turns them into its meta query. Each order found is
-     * checked for the id again, so a storage that ignored them could not match another order.
+     * argument), HPOS's OrdersTableQuery turns them into its meta query. Only the order's id:
+     * update() loads it under the lock and checks it carries the id, so a storage that ignored
+     * the meta condition could not match another order. Only when the query finds two are they
+     * loaded here (as freshOrder() reads them) to see which carry it.
      */
     private static function orderByEverifinId(string $key, string $everifinId): ?int
     {
         if (!function_exists('wc_get_orders')) {
             return null;
         }
+        $ids = array_values(array_map('intval', (array) wc_get_orders(['limit' => 2, 'return' => 'ids', 'meta_key' => $key, 'meta_value' => $everifinId, 'meta_compare' => '='])));
+        if (count($ids) < 2) {
+            return $ids[0] ?? null;
+        }
         $found = [];
-        foreach ((array) wc_get_orders(['limit' => 2, 'return' => 'ids', 'meta_key' => $key, 'meta_value' => $everifinId, 'meta_compare' => '=']) as $id) {
-            $order = wc_get_order($id);
+        foreach ($ids as $id) {
+            $order = self::freshOrder($id);
             if ($order instanceof WC_Order && in_array($everifinId, self::everifinIds($order, $key), true)) {
                 $found[] = $order->get_id();
             }
@@ -461,10 +487,81 @@ final class Everifin_Webhook_Plugin
     }
 
     /**
+     * Drops the copies of order $orderId that WordPress's object cache holds (a persistent one,
+     * Redis or Memcached, shares them between requests; WordPress's own lives for one request),
+     * so that the next wc_get_order() reads the database. Only public WordPress and WooCommerce
+     * functions, each where the installed version has it:
+     * - posts storage: the post and its post meta (clean_post_cache(), which
+     *   Abstract_WC_Order_Data_Store_CPT::clear_caches() calls after every save);
+     * - both storages: the meta rows WC_Data::read_meta_data() caches in group "orders" under
+     *   WC_Data::generate_meta_cache_key() (WooCommerce 4.7+), and the order's items list;
+     * - HPOS: the order object WC_Order_Factory::get_order() returns from OrderCache when the
+     *   orders cache is on (Automattic\WooCommerce\Caches\OrderCache::remove()), and the HPOS
+     *   data store's own cache when it has one (clear_cached_data(), through WC_Data_Store).
+     */
+    private static function forgetOrder(int $orderId): void
+    {
+        if (function_exists('clean_post_cache')) {
+            clean_post_cache($orderId);
+        }
+        if (function_exists('wp_cache_delete')) {
+            if (method_exists(WC_Order::class, 'generate_meta_cache_key')) {
+                wp_cache_delete(WC_Order::generate_meta_cache_key($orderId, 'orders'), 'orders');
+            }
+            wp_cache_delete('order-items-' . $orderId, 'orders');
+        }
+        if (function_exists('wc_get_container') && class_exists(\Automattic\WooCommerce\Caches\OrderCache::class)) {
+            wc_get_container()->get(\Automattic\WooCommerce\Caches\OrderCache::class)->remove($orderId);
+        }
+        if (class_exists(WC_Data_Store::class) && method_exists(WC_Data_Store::class, 'has_callable')) {
+            $store = WC_Data_Store::load('order');
+            if ($store->has_callable('clear_cached_data')) {
+                $store->clear_cached_data([$orderId]);
+            }
+        }
+    }
+
+    /**
+     * forgetOrder() once the transaction has ended. The delivery's answer stands whatever
+     * happens here: a failure is written to WooCommerce's log as a warning (pages may show the
+     * order as it was until the cache expires).
+     */
+    private static function forgetOrderAfter(int $orderId, string $end): void
+    {
+        try {
+            self::forgetOrder($orderId);
+        } catch (\Throwable $e) {
+            $line = sprintf('order %d: its cached copies could not be dropped after %s (%s: %s); pages may show the order as it was until the cache expires',
+                $orderId, $end, get_class($e), $e->getMessage());
+            if (function_exists('wc_get_logger')) {
+                wc_get_logger()->warning($line, ['source' => 'everifin-webhook']);
+            } else {
+                error_log('everifin-webhook: ' . $line);
+            }
+        }
+    }
+
+    /** Order $orderId as the database holds it (forgetOrder(), then wc_get_order()), or false. */
+    private static function freshOrder(int $orderId)
+    {
+        self::forgetOrder($orderId);
+        return wc_get_order($orderId);
+    }
+
+    /**
      * Runs $work with the order locked: a MySQL named lock (GET_LOCK, released when the connection
      * ends, so a killed PHP worker never leaves it held) around a transaction, so two deliveries of
      * one order (or a delivery and the customer's return) never both read the old state.
-     * Works with both order storages: the lock names the order, not a table row.
+     * Works with both order storages: the lock names the order, not a table row. The order's
+     * cached copies are dropped once the lock is held (forgetOrder()): a copy cached before, by
+     * this request (the lookup by Everifin id) or by another one while the last holder was
+     * still working, would otherwise hide what the last holder saved. They are dropped again
+     * when the transaction has ended: WordPress and WooCommerce drop them when they write the
+     * order, not at COMMIT, and a persistent object cache (Redis, Memcached) would otherwise keep
+     * what another request read meanwhile (the order as committed before: "pending" for an order
+     * now paid) or, after a ROLLBACK, what this request read of its own writes. Only what
+     * another request reads between the COMMIT and that second drop can still be cached old,
+     * as with any write WordPress makes.
      *
      * @template T
      * @param callable(): T $work
@@ -481,12 +578,15 @@ final class Everifin_Webhook_Plugin
         try {
             $wpdb->query('START TRANSACTION');
             try {
+                self::forgetOrder($orderId);
                 $result = $work();
             } catch (\Throwable $e) {
                 $wpdb->query('ROLLBACK');
+                self::forgetOrderAfter($orderId, 'ROLLBACK');
                 throw $e;
             }
             $wpdb->query('COMMIT');
+            self::forgetOrderAfter($orderId, 'COMMIT');
             return $result;
         } finally {
             $wpdb->get_var($wpdb->prepare('SELECT RELEASE_LOCK(%s)', $name));
@@ -522,14 +622,20 @@ final class Everifin_Webhook_Plugin
      * - paid: payment_complete() once, for an order that is not paid or refunded yet. A second
      *   payment for a paid order, or a payment booked for a refunded order ($attention
      *   SECOND_PAYMENT, REFUNDED_ORDER), is told with warn() instead of the note: the customer
-     *   may have paid twice;
+     *   may have paid twice. So is an order that payment_complete() left unpaid (a status it
+     *   does not move: a checkout draft, a trashed order, a custom status): the event stays
+     *   applied (its retries are duplicates) and the answer 200, with the order's status, since
+     *   WooCommerce would leave the order so on every retry;
      * - refund booked: a note only. The webhook does not say the amount, and WooCommerce books a
      *   move to "refunded" as a full refund; the merchant records the amount with the Refund
      *   button (a full refund sets the order to Refunded);
      * - any other outcome: the suggested status, only for an order still waiting for its payment
      *   (OPEN_STATUSES). A paid, completed, cancelled or refunded order is never moved by it.
      * Every event it is called for leaves a note, also when the order is left as it is, except
-     * one whose suggested status the order has already.
+     * one whose suggested status the order has already. When payment_complete() or
+     * update_status() returns false (WooCommerce caught what a hook threw), it throws
+     * Everifin_Webhook_Not_Applied: withOrderLock() rolls the delivery back (the webhook state
+     * too) and handle() answers 500, logged, so that Everifin delivers it again.
      */
     private static function apply(WC_Order $order, Event $event, ?Attention $attention): void
     {
@@ -546,7 +652,18 @@ final class Everifin_Webhook_Plugin
                 $order->add_order_note(sprintf('%s (the order is %s already; left as it is)', $note, $status));
                 return;
             }
-            $order->payment_complete((string) $event->paymentId);
+            if (!$order->payment_complete((string) $event->paymentId)) {
+                throw new Everifin_Webhook_Not_Applied(sprintf("WooCommerce's payment_complete() failed for order %d (%s); nothing of this delivery was kept", $order->get_id(), self::failureHint()));
+            }
+            if (!$order->is_paid()) {
+                // payment_complete() marks paid only an order in a status of
+                // woocommerce_valid_order_statuses_for_payment_complete (pending, on-hold, failed,
+                // cancelled) and leaves any other as it is (a checkout draft, a trashed order, a
+                // custom status), answering true. The money has arrived: the merchant decides.
+                self::warn($order, sprintf('%s reports a payment, but WooCommerce did not mark the order paid: it is %s, a status payment_complete() leaves as it is. '
+                    . 'The money has arrived: check the order, then mark it paid by hand or refund the payment.', $note, $order->get_status()));
+                return;
+            }
             $order->add_order_note($note);
             return;
         }
@@ -566,6 +683,14 @@ final class Everifin_Webhook_Plugin
             $order->add_order_note(sprintf('%s (the order is %s; left as it is)', $note, $status));
             return;
         }
-        $order->update_status($target, $note);
+        if (!$order->update_status($target, $note)) {
+            throw new Everifin_Webhook_Not_Applied(sprintf("WooCommerce's update_status('%s') failed for order %d (%s); nothing of this delivery was kept", $target, $order->get_id(), self::failureHint()));
+        }
+    }
+
+    /** Why payment_complete() or update_status() answers false, and where the cause is. */
+    private static function failureHint(): string
+    {
+        return 'a hook threw; WooCommerce wrote the cause to its own log';
     }
 }

@@ -1,0 +1,38 @@
+<?php
+/**
+ * Plugin Name: TEST HOOKS (everifin-webhook tests only, never shipped)
+ * Description: What other code does in WooCommerce's order hooks, for the orders of
+ *              tests/dist/wordpress.sh that carry these post meta (setup.php's "order STATUS KEY=VALUE"):
+ *              _test_pause_on_update SECONDS: the save that follows payment_complete() runs
+ *                  woocommerce_update_order for that long (a plugin sending the order elsewhere),
+ *                  after WooCommerce dropped the order's cached copies; the request marks
+ *                  uploads/everifin-test-paused-ID first (setup.php's "paused ID");
+ *              _test_payment_hook_throws 1: a woocommerce_payment_complete hook reads the order
+ *                  (as the e-mails and stock syncs do) and throws: payment_complete() returns false.
+ */
+
+declare(strict_types=1);
+
+if (!defined('ABSPATH')) {
+    exit;
+}
+
+function evf_test_paused_marker(int $orderId): string
+{
+    return WP_CONTENT_DIR . '/uploads/everifin-test-paused-' . $orderId;
+}
+
+add_action('woocommerce_update_order', static function ($orderId): void {
+    $seconds = (int) get_post_meta((int) $orderId, '_test_pause_on_update', true);
+    if ($seconds > 0 && did_action('woocommerce_payment_complete') > 0) {
+        touch(evf_test_paused_marker((int) $orderId));
+        sleep($seconds);
+    }
+});
+
+add_action('woocommerce_payment_complete', static function ($orderId): void {
+    if (get_post_meta((int) $orderId, '_test_payment_hook_throws', true) !== '') {
+        $order = wc_get_order((int) $orderId);
+        throw new Exception('test hook: the warehouse did not answer (order ' . ($order ? $order->get_status() : '?') . ')');
+    }
+});
