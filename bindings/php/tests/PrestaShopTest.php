@@ -233,6 +233,7 @@ final class PrestaShopTest extends TestCase
         // No secret: 500 INVALID_OPTIONS is recorded too (a minute later: the trace is rate limited).
         \PsStub::$traces['rejected']['time'] -= \EverifinWebhook::TRACE_INTERVAL;
         \PsStub::$config[\EverifinWebhook::CONFIG_SECRETS] = '';
+        \PsStub::newRequest();
         [$code] = (new \EverifinWebhookWebhookModuleFrontController())->handle('{}', 'ts=x');
         $this->assertSame(500, $code);
         $this->assertSame(['httpStatus' => 500, 'status' => 'INVALID_OPTIONS'], json_decode(\PsStub::$traces['rejected']['record'], true));
@@ -291,6 +292,87 @@ final class PrestaShopTest extends TestCase
         $this->assertStringNotContainsString('newest', implode("\n", array_map('strval', \PsStub::$config)), 'not stored as typed');
         (new \EverifinWebhook())->uninstall();
         $this->assertSame([], \PsStub::$config);
+    }
+
+    // ------------------------------------------------------------- multistore
+
+    /** @return list<string> the rows of configuration key $key, sorted: "global", "group 2", "shop 1"... */
+    private static function rowsOf(string $key): array
+    {
+        $rows = array_key_exists($key, \PsStub::$config) ? ['global'] : [];
+        foreach (['group' => \PsStub::$configGroup, 'shop' => \PsStub::$configShop] as $level => $table) {
+            foreach ($table as $id => $values) {
+                if (array_key_exists($key, $values)) {
+                    $rows[] = "$level $id";
+                }
+            }
+        }
+        sort($rows);
+        return $rows;
+    }
+
+    /** Multistore on: shops 1 and 2 in group 1, shop 3 in group 2. */
+    private static function multistore(): void
+    {
+        \PsStub::$shops = [1 => 1, 2 => 1, 3 => 2];
+        \PsStub::$config['PS_MULTISHOP_FEATURE_ACTIVE'] = '1';
+    }
+
+    /**
+     * The stub's Configuration is PrestaShop's where the module relies on it: get() reads the
+     * shop's row, else its group's, else the global one; updateValue() writes the row of the shop
+     * context (the global one with multistore off); deleteByName() deletes the rows of every
+     * shop; the first read of a request caches the table, and a statement sent through Db does not
+     * change what it read.
+     */
+    public function testTheStubConfigurationIsPrestaShopsInEveryShopContext(): void
+    {
+        \PsStub::$config = [];
+        self::multistore();
+        \PsStub::$config['K'] = 'global';
+        \PsStub::$configGroup[1]['K'] = 'group 1';
+        \PsStub::$configShop[2]['K'] = 'shop 2';
+        $read = static function (int $context, ?int $id): string {
+            \Shop::setContext($context, $id);
+            return (string) \Configuration::get('K');
+        };
+        $this->assertSame(['group 1', 'shop 2', 'global', 'group 1', 'global', 'global'],
+            [$read(\Shop::CONTEXT_SHOP, 1), $read(\Shop::CONTEXT_SHOP, 2), $read(\Shop::CONTEXT_SHOP, 3), $read(\Shop::CONTEXT_GROUP, 1), $read(\Shop::CONTEXT_GROUP, 2), $read(\Shop::CONTEXT_ALL, null)]);
+        $this->assertSame('global', \Configuration::getGlobalValue('K'));
+
+        \Shop::setContext(\Shop::CONTEXT_SHOP, 3);
+        \Configuration::updateValue('K', 'a<b');
+        $this->assertSame(['a', 'a<b'], [\PsStub::$configShop[3]['K'], \Configuration::get('K')], 'stored through pSQL(), cached as given');
+        \Shop::setContext(\Shop::CONTEXT_GROUP, 2);
+        \Configuration::updateValue('K', 'global');
+        $this->assertArrayNotHasKey(2, \PsStub::$configGroup, 'the value get() reads already: nothing written');
+        \Shop::setContext(\Shop::CONTEXT_ALL);
+        \Configuration::updateValue('K', 'all');
+        $this->assertSame('all', \PsStub::$config['K']);
+
+        // The first read cached the table: a row added behind Configuration's back is not seen,
+        // and updateValue() for that row finds it in the table (getIdByName()) and writes nothing.
+        \PsStub::$configShop[1]['L'] = 'in the table';
+        \Shop::setContext(\Shop::CONTEXT_SHOP, 1);
+        $this->assertFalse(\Configuration::get('L'));
+        \Configuration::updateValue('L', 'new');
+        $this->assertSame(['in the table', 'new'], [\PsStub::$configShop[1]['L'], \Configuration::get('L')]);
+        \PsStub::newRequest();
+        $this->assertSame('in the table', \Configuration::get('L'));
+
+        // deleteByName(): DELETE ... WHERE name = ...: every shop's row, and the cache emptied.
+        \Configuration::deleteByName('K');
+        $this->assertSame([[], ['shop 1']], [self::rowsOf('K'), self::rowsOf('L')]);
+        \PsStub::$configShop[2]['L'] = 'added';
+        \Shop::setContext(\Shop::CONTEXT_SHOP, 2);
+        $this->assertSame('added', \Configuration::get('L'), 'read from the table again');
+
+        // Multistore off: only the global row is read and written, whatever the context says.
+        \PsStub::$config['PS_MULTISHOP_FEATURE_ACTIVE'] = '0';
+        \PsStub::newRequest();
+        $this->assertFalse(\Configuration::get('L'));
+        \Configuration::updateValue('L', 'global now', false, 1, 2);
+        $this->assertSame(['global now', 'added'], [\PsStub::$config['L'], \PsStub::$configShop[2]['L']]);
     }
 
     /**
@@ -352,8 +434,10 @@ final class PrestaShopTest extends TestCase
         };
         $this->assertSame(503, $page(new \ModuleFrontController()), 'another module\'s page during maintenance');
         \PsStub::$config['PS_SHOP_ENABLE'] = '1';
+        \PsStub::newRequest();
         $this->assertSame(403, $page(new \ModuleFrontController()), 'another module\'s page from a country the shop does not allow');
         \PsStub::$config['PS_SHOP_ENABLE'] = '0';
+        \PsStub::newRequest();
 
         $c = new \EverifinWebhookWebhookModuleFrontController();
         $this->assertTrue($c->ajax);
@@ -679,6 +763,7 @@ final class PrestaShopTest extends TestCase
             . '$_SERVER["REQUEST_URI"] = "/admin/index.php?controller=AdminModules&configure=everifinwebhook";' . "\n"
             . '$out["page"] = $m->getContent();' . "\n"
             . 'PsStub::$config[EverifinWebhook::CONFIG_SECRETS] = "whsec-prestashop-shop-5e1d";' . "\n"
+            . 'PsStub::newRequest();' . "\n"
             . '$c = new EverifinWebhookWebhookModuleFrontController();' . "\n"
             . 'register_shutdown_function(static function () use (&$out): void { $out["answer"] = ob_get_clean(); $out["logs"] = PsStub::$logs; echo json_encode($out); });' . "\n"
             . 'ob_start();' . "\n"
@@ -714,6 +799,7 @@ final class PrestaShopTest extends TestCase
             . '$_SERVER["REQUEST_URI"] = "/admin/index.php?controller=AdminModules&configure=everifinwebhook";' . "\n"
             . '$out["page"] = $m->getContent();' . "\n"
             . 'PsStub::$config = [EverifinWebhook::CONFIG_SECRETS => "whsec-prestashop-shop-5e1d", "PS_OS_PAYMENT" => 2];' . "\n"
+            . 'PsStub::newRequest();' . "\n"
             . 'PsStub::$orders[42] = ["state" => 10];' . "\n"
             . '$out["handled"] = (new EverifinWebhookWebhookModuleFrontController())->handle(' . var_export($body, true) . ', ' . var_export(Verifier::sign($body, [self::SECRET]), true) . ');' . "\n"
             . 'echo json_encode($out);' . "\n");
