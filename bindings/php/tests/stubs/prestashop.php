@@ -3,7 +3,7 @@
  * Test stubs of the few PrestaShop classes and functions the module
  * plugins/prestashop/everifinwebhook calls (Module, ModuleFrontController, Configuration, Shop,
  * Tools, Db, Order, OrderHistory, Customer, CustomerThread, CustomerMessage, PrestaShopLogger,
- * Validate, pSQL), and PrestaShop's order_payment table (OrderPayment rows). Not PrestaShop:
+ * Validate, pSQL), and PrestaShop's order_payment, configuration and shop tables. Not PrestaShop:
  * just enough recorded behaviour to test the module's request handling, its order lock, its notes
  * and what it logs; where PrestaShop's behaviour matters to the module it is PrestaShop's own, as
  * its source has it: Db's query rewriting, pSQL(), what Configuration stores, caches and reads in
@@ -283,6 +283,41 @@ final class PsStub
             }
             return new PsResult([]);
         }
+        // The configuration rows of some keys, with the group of each row's shop (LEFT JOIN: NULL for no such shop).
+        if (preg_match("/^SELECT c\\.`name`, c\\.`id_shop_group`, c\\.`id_shop`, c\\.`value`, s\\.`id_shop_group` AS `group_of_shop` FROM `ps_configuration` c LEFT JOIN `ps_shop` s ON s\\.`id_shop` = c\\.`id_shop` WHERE c\\.`name` IN \\(((?:$str(?:, )?)+)\\)$/", $sql, $m)) {
+            preg_match_all("/$str/", $m[1], $names);
+            $names = array_map([self::class, 'unquote'], $names[1]);
+            $rows = [];
+            foreach (self::configurationRows() as [$group, $shop, $name, $value]) {
+                if (in_array($name, $names, true)) {
+                    $rows[] = ['name' => $name, 'id_shop_group' => $group, 'id_shop' => $shop, 'value' => $value,
+                        'group_of_shop' => $shop === null || !isset(self::$shops[(int) $shop]) ? null : (string) self::$shops[(int) $shop]];
+                }
+            }
+            return new PsResult($rows);
+        }
+        // A key's row of one shop, group or the global one renamed and given a value, as
+        // Configuration::sqlRestriction() tells the levels apart.
+        if (preg_match("/^UPDATE `ps_configuration` SET `name` = $str, `value` = $str, `date_upd` = NOW\\(\\) WHERE `name` = $str AND (?:`id_shop` = (\\d+)|`id_shop_group` = (\\d+) AND \\(`id_shop` IS NULL OR `id_shop` = 0\\)|(\\(`id_shop_group` IS NULL OR `id_shop_group` = 0\\) AND \\(`id_shop` IS NULL OR `id_shop` = 0\\)))$/", $sql, $m)) {
+            [$to, $value, $from] = [self::unquote($m[1]), self::unquote($m[2]), self::unquote($m[3])];
+            if (($m[4] ?? '') !== '') {
+                $table = &self::$configShop[(int) $m[4]];
+            } elseif (($m[5] ?? '') !== '') {
+                $table = &self::$configGroup[(int) $m[5]];
+            } else {
+                $table = &self::$config;
+            }
+            $table ??= [];
+            if (!array_key_exists($from, $table)) {
+                return new PsResult([], 0);
+            }
+            if ($to !== $from && array_key_exists($to, $table)) {
+                throw new RuntimeException("two rows of $to for one shop context: Configuration reads only one of them ($sql)");
+            }
+            unset($table[$from]);
+            $table[$to] = $value;
+            return new PsResult([], 1);
+        }
         if ($sql === 'SELECT `kind`, `time`, `record` FROM `ps_everifin_webhook_trace`') {
             $rows = [];
             foreach (self::$traces as $kind => $t) {
@@ -291,6 +326,66 @@ final class PsStub
             return new PsResult($rows);
         }
         throw new PDOException("SQLSTATE[42000]: Syntax error or access violation: 1064 You have an error in your SQL syntax (the PrestaShop stub knows only the module's statements): $sql");
+    }
+
+    /**
+     * The configuration table's rows as the database holds them: [id_shop_group, id_shop, name,
+     * value], NULL as null, ids as strings (a shop's row has its shop's group, as updateValue()
+     * writes it in the shop's context).
+     *
+     * @return list<array{0: ?string, 1: ?string, 2: string, 3: string}>
+     */
+    public static function configurationRows(): array
+    {
+        $rows = [];
+        foreach (self::$config as $name => $value) {
+            $rows[] = [null, null, (string) $name, (string) $value];
+        }
+        foreach (self::$configGroup as $idGroup => $values) {
+            foreach ($values as $name => $value) {
+                $rows[] = [(string) $idGroup, null, (string) $name, (string) $value];
+            }
+        }
+        foreach (self::$configShop as $idShop => $values) {
+            foreach ($values as $name => $value) {
+                $rows[] = [isset(self::$shops[$idShop]) ? (string) self::$shops[$idShop] : null, (string) $idShop, (string) $name, (string) $value];
+            }
+        }
+        return $rows;
+    }
+
+    /**
+     * With Db::useLink(), before a statement on the configuration table: the in-memory
+     * configuration and shop tables written to MariaDB's (tests/dist/prestashop.php creates them
+     * as PrestaShop's install does), so that the statement runs on them there.
+     */
+    public static function configurationToDatabase(PDO $link): void
+    {
+        $link->exec('DELETE FROM `ps_configuration`');
+        $link->exec('DELETE FROM `ps_shop`');
+        $shop = $link->prepare('INSERT INTO `ps_shop` (`id_shop`, `id_shop_group`, `name`, `id_category`, `theme_name`, `active`, `deleted`) VALUES (?, ?, ?, 2, \'classic\', 1, 0)');
+        foreach (self::$shops as $idShop => $idGroup) {
+            $shop->execute([$idShop, $idGroup, "Shop $idShop"]);
+        }
+        $row = $link->prepare('INSERT INTO `ps_configuration` (`id_shop_group`, `id_shop`, `name`, `value`, `date_add`, `date_upd`) VALUES (?, ?, ?, ?, NOW(), NOW())');
+        foreach (self::configurationRows() as $values) {
+            $row->execute($values);
+        }
+    }
+
+    /** After it: the configuration table read back from MariaDB, each row at its level as Configuration::loadConfiguration() sorts them. */
+    public static function configurationFromDatabase(PDO $link): void
+    {
+        self::$config = self::$configGroup = self::$configShop = [];
+        foreach ($link->query('SELECT `id_shop_group`, `id_shop`, `name`, `value` FROM `ps_configuration` ORDER BY `id_configuration`')->fetchAll(PDO::FETCH_ASSOC) as $r) {
+            if ((int) $r['id_shop'] > 0) {
+                self::$configShop[(int) $r['id_shop']][$r['name']] = (string) $r['value'];
+            } elseif ((int) $r['id_shop_group'] > 0) {
+                self::$configGroup[(int) $r['id_shop_group']][$r['name']] = (string) $r['value'];
+            } else {
+                self::$config[$r['name']] = (string) $r['value'];
+            }
+        }
     }
 
     /** The text of a quoted string pSQL() escaped (the inverse of DbPDOCore::_escape()): what MySQL stores. */
@@ -776,7 +871,15 @@ class Db
             throw new PDOException('SQLSTATE[HY000]: General error: 2006 MySQL server has gone away');
         }
         PsStub::transaction($sql);
+        // On MariaDB, a statement on the configuration table runs on a copy of the stubs' one.
+        $configuration = $this->link !== null && str_contains($sql, '`' . _DB_PREFIX_ . 'configuration`');
+        if ($configuration) {
+            PsStub::configurationToDatabase($this->link);
+        }
         $this->result = $this->link !== null ? $this->link->query($sql) : PsStub::run($sql);
+        if ($configuration) {
+            PsStub::configurationFromDatabase($this->link);
+        }
         return $this->result;
     }
 
