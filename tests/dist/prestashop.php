@@ -11,7 +11,8 @@
  * paid the order; a forged request is 401 and recorded, and the next ones, while that record is
  * fresh, cost one read and no write statement; a refund
  * without externalId finds its order by Everifin's orderId; a delivery that matches no order is
- * logged and recorded once a minute.
+ * logged and recorded once a minute; with multistore, saving hook secrets in one shop moves the
+ * ones earlier versions saved for the others where they are.
  *
  *     [EVF_PS_MYSQL=/path/mysqld.sock:db] php -d ffi.enable=1|0 prestashop.php UNPACKED_DIR ffi|php
  * Prints one line per check; exit status 1 on any failure.
@@ -50,6 +51,15 @@ if ((string) getenv('EVF_PS_MYSQL') !== '') {
         `id_lang` INT UNSIGNED NOT NULL, `id_contact` INT UNSIGNED NOT NULL, `id_customer` INT UNSIGNED NULL, `id_order` INT UNSIGNED NULL, `id_product` INT UNSIGNED NULL,
         `status` ENUM('open', 'closed', 'pending1', 'pending2') NOT NULL DEFAULT 'open', `email` VARCHAR(255) NOT NULL, `token` VARCHAR(12) NULL,
         `date_add` DATETIME NOT NULL, `date_upd` DATETIME NOT NULL, KEY `id_order` (`id_order`)) ENGINE=InnoDB");
+    // PrestaShop's configuration and shop tables (db_structure.sql; ps_shop without its unused
+    // columns): the module moves the hook secrets of earlier versions with SQL; the stubs copy
+    // their configuration there for each such statement.
+    $mysql->exec('CREATE TABLE `ps_configuration` (`id_configuration` INT(11) UNSIGNED NOT NULL AUTO_INCREMENT, `id_shop_group` INT(11) UNSIGNED DEFAULT NULL,
+        `id_shop` INT(11) UNSIGNED DEFAULT NULL, `name` VARCHAR(254) NOT NULL, `value` TEXT, `date_add` DATETIME NOT NULL, `date_upd` DATETIME NOT NULL,
+        PRIMARY KEY (`id_configuration`), KEY `name` (`name`), KEY `id_shop` (`id_shop`), KEY `id_shop_group` (`id_shop_group`)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4');
+    $mysql->exec('CREATE TABLE `ps_shop` (`id_shop` INT(11) UNSIGNED NOT NULL AUTO_INCREMENT, `id_shop_group` INT(11) UNSIGNED NOT NULL, `name` VARCHAR(64) NOT NULL,
+        `id_category` INT(11) UNSIGNED NOT NULL, `theme_name` VARCHAR(255) NOT NULL, `active` TINYINT(1) NOT NULL, `deleted` TINYINT(1) NOT NULL,
+        PRIMARY KEY (`id_shop`), KEY `IDX_SHOP_GROUP` (`id_shop_group`, `deleted`)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4');
     Db::useLink($mysql);
     echo 'database: ', $mysql->query('SELECT VERSION()')->fetchColumn(), " (EVF_PS_MYSQL)\n";
 } else {
@@ -265,5 +275,29 @@ $check('the configuration page shows the last rejected and unmatched deliveries'
 $awkward = '{"status":"<b>\\n\'x\'","entities":[]}';
 EverifinWebhook::saveState(77, $awkward);
 $check('a state JSON with <, \\ and \' is stored byte for byte', EverifinWebhook::loadState(77) === $awkward, EverifinWebhook::loadState(77));
+// Multistore: hook secrets 0.1.0 and 0.2.0 saved per shop stay each shop's when new ones are saved
+// in one shop (moved where they are: the same shop's, group's or global row).
+PsStub::$shops = [1 => 1, 2 => 1, 3 => 2];
+PsStub::$config = ['PS_MULTISHOP_FEATURE_ACTIVE' => '1', 'PS_OS_PAYMENT' => 2, EverifinWebhook::CONFIG_SECRETS => 'former secret of the other shops'];
+PsStub::$configShop = [1 => [EverifinWebhook::CONFIG_SECRETS => 'former secret of shop 1'], 2 => [EverifinWebhook::CONFIG_SECRETS => 'former secret of shop 2']];
+PsStub::$configGroup = [2 => [EverifinWebhook::CONFIG_SECRETS => 'former secret of group 2']];
+PsStub::newRequest();
+Shop::setContext(Shop::CONTEXT_SHOP, 1);
+$saved = EverifinWebhook::saveSecrets(['new secret of shop 1']);
+$moved = $mysql === null ? null : $mysql->query('SELECT `id_shop_group`, `id_shop`, `name`, `value` FROM `ps_configuration` WHERE `name` LIKE \'EVERIFIN\\_WEBHOOK\\_SECRETS%\' ORDER BY 2, 1')->fetchAll(PDO::FETCH_NUM);
+$moved = $moved === null ? null : array_map(static fn ($r) => array_map(static fn ($v) => $v === null ? null : (string) $v, $r), $moved);
+$each = [];
+foreach ([1, 2, 3] as $idShop) {
+    PsStub::newRequest();
+    Shop::setContext(Shop::CONTEXT_SHOP, $idShop);
+    $each[$idShop] = EverifinWebhook::secrets();
+}
+$check('multistore: secrets saved in shop 1 keep shop 2\'s and group 2\'s (shop 3) former ones', $saved
+    && $each === [1 => ['new secret of shop 1'], 2 => ['former secret of shop 2'], 3 => ['former secret of group 2']], $each);
+$b64 = EverifinWebhook::CONFIG_SECRETS_ENCODED;
+$check('multistore: on MariaDB, each former row renamed where it was, base64-encoded', $mysql === null || $moved === [
+    [null, null, $b64, base64_encode('former secret of the other shops')], ['2', null, $b64, base64_encode('former secret of group 2')],
+    ['1', '1', $b64, base64_encode('former secret of shop 1')], ['1', '2', $b64, base64_encode('former secret of shop 2')]], $moved);
+
 echo "prestashop module ($expect): ", $failures === 0 ? 'all checks passed' : "$failures failed", "\n";
 exit($failures === 0 ? 0 : 1);

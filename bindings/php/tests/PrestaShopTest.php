@@ -233,6 +233,7 @@ final class PrestaShopTest extends TestCase
         // No secret: 500 INVALID_OPTIONS is recorded too (a minute later: the trace is rate limited).
         \PsStub::$traces['rejected']['time'] -= \EverifinWebhook::TRACE_INTERVAL;
         \PsStub::$config[\EverifinWebhook::CONFIG_SECRETS] = '';
+        \PsStub::newRequest();
         [$code] = (new \EverifinWebhookWebhookModuleFrontController())->handle('{}', 'ts=x');
         $this->assertSame(500, $code);
         $this->assertSame(['httpStatus' => 500, 'status' => 'INVALID_OPTIONS'], json_decode(\PsStub::$traces['rejected']['record'], true));
@@ -291,6 +292,297 @@ final class PrestaShopTest extends TestCase
         $this->assertStringNotContainsString('newest', implode("\n", array_map('strval', \PsStub::$config)), 'not stored as typed');
         (new \EverifinWebhook())->uninstall();
         $this->assertSame([], \PsStub::$config);
+    }
+
+    // ------------------------------------------------------------- multistore
+
+    /** @return list<string> the rows of configuration key $key, sorted: "global", "group 2", "shop 1"... */
+    private static function rowsOf(string $key): array
+    {
+        $rows = array_key_exists($key, \PsStub::$config) ? ['global'] : [];
+        foreach (['group' => \PsStub::$configGroup, 'shop' => \PsStub::$configShop] as $level => $table) {
+            foreach ($table as $id => $values) {
+                if (array_key_exists($key, $values)) {
+                    $rows[] = "$level $id";
+                }
+            }
+        }
+        sort($rows);
+        return $rows;
+    }
+
+    /** Multistore on: shops 1 and 2 in group 1, shop 3 in group 2. */
+    private static function multistore(): void
+    {
+        \PsStub::$shops = [1 => 1, 2 => 1, 3 => 2];
+        \PsStub::$config['PS_MULTISHOP_FEATURE_ACTIVE'] = '1';
+    }
+
+    /** @return list<string> the secrets a request to shop $idShop's webhook URL reads */
+    private static function secretsOf(int $idShop): array
+    {
+        \PsStub::newRequest();
+        \Shop::setContext(\Shop::CONTEXT_SHOP, $idShop);
+        return \EverifinWebhook::secrets();
+    }
+
+    /** The HTTP status of a delivery signed with $secret to shop $idShop's webhook URL. */
+    private static function deliverTo(int $idShop, string $secret): int
+    {
+        static $n = 0;
+        \PsStub::newRequest();
+        \Shop::setContext(\Shop::CONTEXT_SHOP, $idShop);
+        $body = json_encode(['eventId' => sprintf('92929292-9292-4292-8292-%012d', ++$n), 'eventType' => 'payment.statusChange', 'eventTimestamp' => '2024-05-07T10:00:00.000Z',
+            'data' => ['paymentId' => self::PAY_A, 'status' => 'PROCESSING', 'externalId' => '42']]);
+        return (new \EverifinWebhookWebhookModuleFrontController())->handle($body, Verifier::sign($body, [$secret]))[0];
+    }
+
+    /** The configuration page of a Back Office request in a shop context, saving $typed. */
+    private static function saveIn(int $context, ?int $id, string $typed): string
+    {
+        \PsStub::newRequest();
+        \Shop::setContext($context, $id);
+        $_SERVER['REQUEST_URI'] = '/admin/index.php?controller=AdminModules&configure=everifinwebhook';
+        $_POST = ['submitEverifinWebhook' => '1', 'EVERIFIN_WEBHOOK_SECRETS' => $typed];
+        try {
+            return (new \EverifinWebhook())->getContent();
+        } finally {
+            $_POST = [];
+        }
+    }
+
+    /** The secrets of each shop of multistore(): [shop 1, shop 2, shop 3]. */
+    private static function secretsOfEachShop(): array
+    {
+        return [self::secretsOf(1), self::secretsOf(2), self::secretsOf(3)];
+    }
+
+    /**
+     * The stub's Configuration is PrestaShop's where the module relies on it: get() reads the
+     * shop's row, else its group's, else the global one; updateValue() writes the row of the shop
+     * context (the global one with multistore off); deleteByName() deletes the rows of every
+     * shop; the first read of a request caches the table, and a statement sent through Db does not
+     * change what it read.
+     */
+    public function testTheStubConfigurationIsPrestaShopsInEveryShopContext(): void
+    {
+        \PsStub::$config = [];
+        self::multistore();
+        \PsStub::$config['K'] = 'global';
+        \PsStub::$configGroup[1]['K'] = 'group 1';
+        \PsStub::$configShop[2]['K'] = 'shop 2';
+        $read = static function (int $context, ?int $id): string {
+            \Shop::setContext($context, $id);
+            return (string) \Configuration::get('K');
+        };
+        $this->assertSame(['group 1', 'shop 2', 'global', 'group 1', 'global', 'global'],
+            [$read(\Shop::CONTEXT_SHOP, 1), $read(\Shop::CONTEXT_SHOP, 2), $read(\Shop::CONTEXT_SHOP, 3), $read(\Shop::CONTEXT_GROUP, 1), $read(\Shop::CONTEXT_GROUP, 2), $read(\Shop::CONTEXT_ALL, null)]);
+        $this->assertSame('global', \Configuration::getGlobalValue('K'));
+
+        \Shop::setContext(\Shop::CONTEXT_SHOP, 3);
+        \Configuration::updateValue('K', 'a<b');
+        $this->assertSame(['a', 'a<b'], [\PsStub::$configShop[3]['K'], \Configuration::get('K')], 'stored through pSQL(), cached as given');
+        \Shop::setContext(\Shop::CONTEXT_GROUP, 2);
+        \Configuration::updateValue('K', 'global');
+        $this->assertArrayNotHasKey(2, \PsStub::$configGroup, 'the value get() reads already: nothing written');
+        \Shop::setContext(\Shop::CONTEXT_ALL);
+        \Configuration::updateValue('K', 'all');
+        $this->assertSame('all', \PsStub::$config['K']);
+
+        // The first read cached the table: a row added behind Configuration's back is not seen,
+        // and updateValue() for that row finds it in the table (getIdByName()) and writes nothing.
+        \PsStub::$configShop[1]['L'] = 'in the table';
+        \Shop::setContext(\Shop::CONTEXT_SHOP, 1);
+        $this->assertFalse(\Configuration::get('L'));
+        \Configuration::updateValue('L', 'new');
+        $this->assertSame(['in the table', 'new'], [\PsStub::$configShop[1]['L'], \Configuration::get('L')]);
+        \PsStub::newRequest();
+        $this->assertSame('in the table', \Configuration::get('L'));
+
+        // deleteByName(): DELETE ... WHERE name = ...: every shop's row, and the cache emptied.
+        \Configuration::deleteByName('K');
+        $this->assertSame([[], ['shop 1']], [self::rowsOf('K'), self::rowsOf('L')]);
+        \PsStub::$configShop[2]['L'] = 'added';
+        \Shop::setContext(\Shop::CONTEXT_SHOP, 2);
+        $this->assertSame('added', \Configuration::get('L'), 'read from the table again');
+
+        // Multistore off: only the global row is read and written, whatever the context says.
+        \PsStub::$config['PS_MULTISHOP_FEATURE_ACTIVE'] = '0';
+        \PsStub::newRequest();
+        $this->assertFalse(\Configuration::get('L'));
+        \Configuration::updateValue('L', 'global now', false, 1, 2);
+        $this->assertSame(['global now', 'added'], [\PsStub::$config['L'], \PsStub::$configShop[2]['L']]);
+    }
+
+    /**
+     * Secrets a former version saved per shop (multistore) stay each shop's when new ones are
+     * saved in one shop: they are moved to the new key where they are. Configuration::deleteByName()
+     * deletes the rows of every shop; deleting the former key after saving shop 1's left shops 2
+     * and 3 without secrets, and every delivery to them answered 500.
+     */
+    public function testSavingSecretsInOneShopKeepsTheOtherShopsSecrets(): void
+    {
+        self::multistore();
+        $former = \EverifinWebhook::CONFIG_SECRETS;
+        \PsStub::$configShop = [1 => [$former => 'secret of shop 1'], 2 => [$former => "old secret of shop 2\nsecret of shop 2"]];
+        \PsStub::$config[$former] = 'secret of the other shops';
+        $this->assertSame([['secret of shop 1'], ['old secret of shop 2', 'secret of shop 2'], ['secret of the other shops']], self::secretsOfEachShop());
+
+        $html = self::saveIn(\Shop::CONTEXT_SHOP, 1, 'new secret of shop 1');
+        $this->assertStringContainsString('alert-success">1 hook secret(s) saved.</div>', $html);
+        $this->assertSame([['new secret of shop 1'], ['old secret of shop 2', 'secret of shop 2'], ['secret of the other shops']], self::secretsOfEachShop());
+        $this->assertSame([401, 200, 200, 401, 200, 401], [self::deliverTo(1, 'secret of shop 1'), self::deliverTo(1, 'new secret of shop 1'), self::deliverTo(2, 'secret of shop 2'),
+            self::deliverTo(2, 'new secret of shop 1'), self::deliverTo(3, 'secret of the other shops'), self::deliverTo(3, 'secret of shop 2')]);
+        // Each value moved where it was, base64-encoded; nothing of the former key is left.
+        $encoded = \EverifinWebhook::CONFIG_SECRETS_ENCODED;
+        $this->assertSame([[$encoded => base64_encode('secret of the other shops')], [1 => [$encoded => base64_encode('new secret of shop 1')], 2 => [$encoded => base64_encode("old secret of shop 2\nsecret of shop 2")]]],
+            [array_diff_key(\PsStub::$config, ['PS_MULTISHOP_FEATURE_ACTIVE' => 1, 'PS_OS_PAYMENT' => 1, 'PS_OS_BANKWIRE' => 1, 'PS_OS_ERROR' => 1, 'PS_OS_CANCELED' => 1, 'PS_OS_REFUND' => 1, \EverifinWebhook::CONFIG_SCHEMA => 1]), \PsStub::$configShop]);
+        $this->assertSame([], array_values(preg_grep('/SECRETS(?!_B64)/', array_map('strval', \PsStub::$config))), 'no secret stored as typed');
+
+        // A second save moves nothing: one read of the rows, then Configuration.
+        \PsStub::$log = [];
+        self::saveIn(\Shop::CONTEXT_SHOP, 2, 'new secret of shop 2');
+        $sent = array_values(preg_grep('/`ps_configuration`/', \PsStub::$log));
+        $this->assertCount(1, $sent);
+        $this->assertStringStartsWith('SELECT c.`name`, c.`id_shop_group`, c.`id_shop`, c.`value`, s.`id_shop_group` AS `group_of_shop` FROM `ps_configuration` c', $sent[0]);
+        $this->assertSame([['new secret of shop 1'], ['new secret of shop 2'], ['secret of the other shops']], self::secretsOfEachShop());
+
+        // Uninstall deletes both keys in every shop.
+        \PsStub::$configGroup[2][$former] = 'group 2';
+        $this->assertSame([['group 2'], ['global', 'shop 1', 'shop 2']], [self::rowsOf($former), self::rowsOf($encoded)]);
+        (new \EverifinWebhook())->uninstall();
+        $this->assertSame([[], []], [self::rowsOf($former), self::rowsOf($encoded)]);
+    }
+
+    /**
+     * Saved for all shops or for a shop group, the secrets are that context's value, as
+     * PrestaShop's own settings: a shop (or group) with secrets of its own -- moved from the
+     * former key too -- keeps them, and the page says how many do.
+     */
+    public function testSavingSecretsForAllShopsOrAGroupKeepsTheSecretsOfItsShops(): void
+    {
+        self::multistore();
+        $former = \EverifinWebhook::CONFIG_SECRETS;
+        unset(\PsStub::$config[$former]);
+        \PsStub::$configShop = [1 => [$former => 'secret of shop 1'], 2 => [$former => 'secret of shop 2']];
+        $this->assertSame([['secret of shop 1'], ['secret of shop 2'], []], self::secretsOfEachShop());
+        $this->assertSame(500, self::deliverTo(3, 'secret of shop 1'), 'shop 3 has none');
+
+        $html = self::saveIn(\Shop::CONTEXT_ALL, null, 'secret of all shops');
+        $this->assertStringContainsString('alert-success">1 hook secret(s) saved. 2 shop(s) or shop group(s) with hook secrets of their own keep them: select one at the top of the page to change its secrets.</div>', $html);
+        $this->assertSame([['secret of shop 1'], ['secret of shop 2'], ['secret of all shops']], self::secretsOfEachShop());
+        $this->assertSame([200, 200, 200, 401], [self::deliverTo(1, 'secret of shop 1'), self::deliverTo(2, 'secret of shop 2'), self::deliverTo(3, 'secret of all shops'), self::deliverTo(1, 'secret of all shops')]);
+
+        // Shop 3's group (2), then shop 1's (1): shop 1 keeps its own.
+        $html = self::saveIn(\Shop::CONTEXT_GROUP, 2, 'secret of group 2');
+        $this->assertStringContainsString('alert-success">1 hook secret(s) saved.</div>', $html);
+        $html = self::saveIn(\Shop::CONTEXT_GROUP, 1, 'secret of group 1');
+        $this->assertStringContainsString('alert-success">1 hook secret(s) saved. 2 shop(s) of the group with hook secrets of their own keep them', $html);
+        $this->assertSame([['secret of shop 1'], ['secret of shop 2'], ['secret of group 2']], self::secretsOfEachShop());
+        \PsStub::newRequest();
+        \Shop::setContext(\Shop::CONTEXT_ALL);
+        $this->assertSame(['secret of all shops'], \EverifinWebhook::secrets());
+        \Shop::setContext(\Shop::CONTEXT_GROUP, 1);
+        $this->assertSame(['secret of group 1'], \EverifinWebhook::secrets());
+        $this->assertSame(base64_encode('secret of group 1'), \PsStub::$configGroup[1][\EverifinWebhook::CONFIG_SECRETS_ENCODED]);
+    }
+
+    /**
+     * A fresh install: the secrets saved are the context's value (the global one without
+     * multistore), nothing moved; with multistore, a shop without any has none until it gets some.
+     */
+    public function testSecretsSavedOnAFreshInstall(): void
+    {
+        \PsStub::$config = ['PS_OS_PAYMENT' => 2];
+        $this->assertTrue((new \EverifinWebhook())->install());
+        \PsStub::$log = [];
+        $html = self::saveIn(\Shop::CONTEXT_SHOP, 1, "first secret\nsecond secret");
+        $this->assertStringContainsString('alert-success">2 hook secret(s) saved.</div>', $html);
+        $this->assertSame(base64_encode("first secret\nsecond secret"), \PsStub::$config[\EverifinWebhook::CONFIG_SECRETS_ENCODED], 'multistore off: the global value');
+        $this->assertSame([['global'], 1], [self::rowsOf(\EverifinWebhook::CONFIG_SECRETS_ENCODED), count(preg_grep('/`ps_configuration`/', \PsStub::$log))]);
+        $this->assertSame(['first secret', 'second secret'], self::secretsOf(1));
+
+        \PsStub::$config = ['PS_OS_PAYMENT' => 2];
+        self::multistore();
+        self::saveIn(\Shop::CONTEXT_SHOP, 2, 'secret of shop 2');
+        $this->assertSame([[], ['secret of shop 2'], []], self::secretsOfEachShop());
+        $this->assertSame([500, 200], [self::deliverTo(1, 'secret of shop 2'), self::deliverTo(2, 'secret of shop 2')]);
+        \PsStub::newRequest();
+        \Shop::setContext(\Shop::CONTEXT_SHOP, 1);
+        $this->assertStringContainsString('No hook secret is configured', (new \EverifinWebhook())->getContent());
+    }
+
+    /**
+     * Former rows the new key already hides stay hidden: secrets() reads the former key only when
+     * the new one has no value for the shop (its own, its group's or the global one), so such a
+     * row is deleted, not moved in front of the value it never overrode. Rows of shops and groups
+     * saved while multistore was on are moved also while it is off, for when it is on again.
+     */
+    public function testFormerSecretsAreMovedOnlyWhereTheyWereRead(): void
+    {
+        self::multistore();
+        \PsStub::$shops[4] = 2;
+        $former = \EverifinWebhook::CONFIG_SECRETS;
+        $encoded = \EverifinWebhook::CONFIG_SECRETS_ENCODED;
+        // The new key for all shops and for shop 3; the former one for shop 2, group 2 and all shops.
+        \PsStub::$config = [$encoded => base64_encode('new global'), $former => 'former global', 'PS_MULTISHOP_FEATURE_ACTIVE' => '1', 'PS_OS_PAYMENT' => 2];
+        \PsStub::$configShop = [2 => [$former => 'former shop 2'], 3 => [$encoded => base64_encode('new shop 3')]];
+        \PsStub::$configGroup = [2 => [$former => 'former group 2']];
+        $before = [self::secretsOf(1), self::secretsOf(2), self::secretsOf(3), self::secretsOf(4)];
+        $this->assertSame([['new global'], ['new global'], ['new shop 3'], ['new global']], $before);
+        self::saveIn(\Shop::CONTEXT_SHOP, 1, 'new shop 1');
+        $this->assertSame([['new shop 1'], ['new global'], ['new shop 3'], ['new global']], [self::secretsOf(1), self::secretsOf(2), self::secretsOf(3), self::secretsOf(4)]);
+        $this->assertSame([[], ['global', 'shop 1', 'shop 3']], [self::rowsOf($former), self::rowsOf($encoded)]);
+
+        // The new key for group 1: shop 2 (in it) reads that, not its former row.
+        \PsStub::$config = [$former => 'former global', 'PS_MULTISHOP_FEATURE_ACTIVE' => '1'];
+        \PsStub::$configShop = [2 => [$former => 'former shop 2']];
+        \PsStub::$configGroup = [1 => [$encoded => base64_encode('new group 1')]];
+        $this->assertSame([['new group 1'], ['new group 1'], ['former global']], self::secretsOfEachShop());
+        self::saveIn(\Shop::CONTEXT_SHOP, 3, 'new shop 3');
+        $this->assertSame([['new group 1'], ['new group 1'], ['new shop 3']], self::secretsOfEachShop());
+        $this->assertSame([[], ['global', 'group 1', 'shop 3']], [self::rowsOf($former), self::rowsOf($encoded)]);
+
+        // Without the new key anywhere: moved, group 2's too (shop 4 reads it, shop 3 its own).
+        \PsStub::$config = [$former => 'former global', 'PS_MULTISHOP_FEATURE_ACTIVE' => '1'];
+        \PsStub::$configShop = [2 => [$former => 'former shop 2'], 3 => [$encoded => base64_encode('new shop 3')]];
+        \PsStub::$configGroup = [2 => [$former => 'former group 2']];
+        self::saveIn(\Shop::CONTEXT_SHOP, 1, 'new shop 1');
+        $this->assertSame([['new shop 1'], ['former shop 2'], ['new shop 3'], ['former group 2']], [self::secretsOf(1), self::secretsOf(2), self::secretsOf(3), self::secretsOf(4)]);
+
+        // Multistore off: saved as the global value; shop 2's row kept, read again once it is on.
+        \PsStub::$config = [$former => 'former global', 'PS_MULTISHOP_FEATURE_ACTIVE' => '0'];
+        \PsStub::$configShop = [2 => [$former => 'former shop 2']];
+        \PsStub::$configGroup = [];
+        $this->assertSame([['former global'], ['former global']], [self::secretsOf(1), self::secretsOf(2)]);
+        self::saveIn(\Shop::CONTEXT_SHOP, 1, 'new global');
+        $this->assertSame([['new global'], ['new global']], [self::secretsOf(1), self::secretsOf(2)]);
+        \PsStub::$config['PS_MULTISHOP_FEATURE_ACTIVE'] = '1';
+        $this->assertSame([['new global'], ['former shop 2']], [self::secretsOf(1), self::secretsOf(2)]);
+    }
+
+    /**
+     * The former rows are moved one statement at a time, shops' first, then groups', then the
+     * global one: a save that fails on the way (here at group 2's row; had the global row been
+     * moved first, shop 3 would read it instead of its group's) leaves every shop reading what it
+     * read, and says so.
+     */
+    public function testASaveThatFailsHalfWayChangesNoShopsSecrets(): void
+    {
+        self::multistore();
+        $former = \EverifinWebhook::CONFIG_SECRETS;
+        \PsStub::$configShop = [2 => [$former => 'former shop 2']];
+        \PsStub::$configGroup = [2 => [$former => 'former group 2']];
+        \PsStub::$config[$former] = 'former global';
+        \PsStub::$failOn = "UPDATE `ps_configuration` SET `name` = 'EVERIFIN_WEBHOOK_SECRETS_B64', `value` = '" . base64_encode('former group 2') . "'";
+        $html = self::saveIn(\Shop::CONTEXT_SHOP, 1, 'new shop 1');
+        $this->assertStringContainsString('alert-danger">Not saved: the configuration could not be written. The configured secrets are unchanged.</div>', $html);
+        $this->assertStringNotContainsString('gone away', $html);
+        $this->assertSame([['former global'], ['former shop 2'], ['former group 2']], self::secretsOfEachShop());
+        $this->assertSame([\EverifinWebhook::CONFIG_SECRETS_ENCODED => base64_encode('former shop 2')], \PsStub::$configShop[2], 'shop 2\'s row was moved');
+        \PsStub::$failOn = null;
+        self::saveIn(\Shop::CONTEXT_SHOP, 1, 'new shop 1');
+        $this->assertSame([['new shop 1'], ['former shop 2'], ['former group 2']], self::secretsOfEachShop());
     }
 
     /**
@@ -352,8 +644,10 @@ final class PrestaShopTest extends TestCase
         };
         $this->assertSame(503, $page(new \ModuleFrontController()), 'another module\'s page during maintenance');
         \PsStub::$config['PS_SHOP_ENABLE'] = '1';
+        \PsStub::newRequest();
         $this->assertSame(403, $page(new \ModuleFrontController()), 'another module\'s page from a country the shop does not allow');
         \PsStub::$config['PS_SHOP_ENABLE'] = '0';
+        \PsStub::newRequest();
 
         $c = new \EverifinWebhookWebhookModuleFrontController();
         $this->assertTrue($c->ajax);
@@ -679,6 +973,7 @@ final class PrestaShopTest extends TestCase
             . '$_SERVER["REQUEST_URI"] = "/admin/index.php?controller=AdminModules&configure=everifinwebhook";' . "\n"
             . '$out["page"] = $m->getContent();' . "\n"
             . 'PsStub::$config[EverifinWebhook::CONFIG_SECRETS] = "whsec-prestashop-shop-5e1d";' . "\n"
+            . 'PsStub::newRequest();' . "\n"
             . '$c = new EverifinWebhookWebhookModuleFrontController();' . "\n"
             . 'register_shutdown_function(static function () use (&$out): void { $out["answer"] = ob_get_clean(); $out["logs"] = PsStub::$logs; echo json_encode($out); });' . "\n"
             . 'ob_start();' . "\n"
@@ -714,6 +1009,7 @@ final class PrestaShopTest extends TestCase
             . '$_SERVER["REQUEST_URI"] = "/admin/index.php?controller=AdminModules&configure=everifinwebhook";' . "\n"
             . '$out["page"] = $m->getContent();' . "\n"
             . 'PsStub::$config = [EverifinWebhook::CONFIG_SECRETS => "whsec-prestashop-shop-5e1d", "PS_OS_PAYMENT" => 2];' . "\n"
+            . 'PsStub::newRequest();' . "\n"
             . 'PsStub::$orders[42] = ["state" => 10];' . "\n"
             . '$out["handled"] = (new EverifinWebhookWebhookModuleFrontController())->handle(' . var_export($body, true) . ', ' . var_export(Verifier::sign($body, [self::SECRET]), true) . ');' . "\n"
             . 'echo json_encode($out);' . "\n");

@@ -164,18 +164,139 @@ class EverifinWebhook extends Module
     }
 
     /**
-     * Replaces the hook secrets (saveSecrets(['a', 'b'])): stored base64-encoded, so that PrestaShop
-     * stores their exact bytes; the value of an earlier version is deleted.
+     * Replaces the hook secrets (saveSecrets(['a', 'b'])) of the shop context the Back Office is in
+     * -- a shop, a shop group or all shops: Configuration::updateValue() writes that context's
+     * value, as for PrestaShop's own settings, and a shop or group with a value of its own keeps
+     * it -- stored base64-encoded, so that PrestaShop stores their exact bytes. What 0.1.0 and
+     * 0.2.0 saved is moved to the new key first, every value where it is (moveFormerSecrets()).
+     * Throws what Db throws.
      *
      * @param list<string> $secrets
      */
     public static function saveSecrets(array $secrets): bool
     {
-        if (!Configuration::updateValue(self::CONFIG_SECRETS_ENCODED, base64_encode(implode("\n", $secrets)))) {
+        return self::moveFormerSecrets()
+            && Configuration::updateValue(self::CONFIG_SECRETS_ENCODED, base64_encode(implode("\n", $secrets)));
+    }
+
+    /**
+     * The configuration rows of the hook secrets, both keys, of every shop, group and the global
+     * one: name, level ("shop 2", "group 1", "global") and rank (0, 1, 2), the levels
+     * Configuration::get() reads in that level's stead when it has no row (the shop's group and
+     * global; for a group, global), value, and the restriction of an UPDATE of that level's row
+     * (Configuration::sqlRestriction()). The levels as Configuration::loadConfiguration() tells
+     * them apart: id_shop set, a shop's; else id_shop_group set, a group's; else the global one.
+     * Null when the query fails.
+     *
+     * @return list<array{name: string, level: string, rank: int, above: list<string>, value: string, where: string}>|null
+     */
+    private static function secretRows(): ?array
+    {
+        $rows = Db::getInstance()->executeS('SELECT c.`name`, c.`id_shop_group`, c.`id_shop`, c.`value`, s.`id_shop_group` AS `group_of_shop` FROM `'
+            . _DB_PREFIX_ . 'configuration` c LEFT JOIN `' . _DB_PREFIX_ . 'shop` s ON s.`id_shop` = c.`id_shop` WHERE c.`name` IN (\''
+            . self::CONFIG_SECRETS . "', '" . self::CONFIG_SECRETS_ENCODED . "')", true, false);
+        if (!is_array($rows)) {
+            return null;
+        }
+        $out = [];
+        foreach ($rows as $row) {
+            $shop = (int) $row['id_shop'];
+            $group = (int) $row['id_shop_group'];
+            if ($shop > 0) {
+                // The group the shop is in now (its row was written with the group it was in then).
+                $groupOfShop = (int) ($row['group_of_shop'] ?? 0) ?: $group;
+                [$level, $rank, $above, $where] = ["shop $shop", 0, ["group $groupOfShop", 'global'], ' AND `id_shop` = ' . $shop];
+            } elseif ($group > 0) {
+                [$level, $rank, $above, $where] = ["group $group", 1, ['global'], ' AND `id_shop_group` = ' . $group . ' AND (`id_shop` IS NULL OR `id_shop` = 0)'];
+            } else {
+                [$level, $rank, $above, $where] = ['global', 2, [], ' AND (`id_shop_group` IS NULL OR `id_shop_group` = 0) AND (`id_shop` IS NULL OR `id_shop` = 0)'];
+            }
+            $out[] = ['name' => (string) $row['name'], 'level' => $level, 'rank' => $rank, 'above' => $above, 'value' => (string) $row['value'], 'where' => $where];
+        }
+        return $out;
+    }
+
+    /**
+     * Moves the hook secrets 0.1.0 and 0.2.0 saved (CONFIG_SECRETS) to CONFIG_SECRETS_ENCODED,
+     * base64-encoded, each row where it is: the same shop's, group's or global row. Saving only
+     * the new key in the current context and deleting the former one, whose
+     * Configuration::deleteByName() deletes the rows of every shop, left the other shops without
+     * secrets (every delivery to them answered 500).
+     *
+     * Every shop reads the same secrets before, after and at each step. Configuration::get() reads
+     * a shop's row, else its group's, else the global one, and secrets() the former key only when
+     * the new one has none of them: a former row is moved unless the new key has a row at its level
+     * or one get() reads in its stead (then it was never read and is deleted). Shops' rows first,
+     * then groups', then the global one: moving a row changes nothing for a shop that has a row of
+     * its own, or whose group has. The rows are moved with SQL (Configuration reads and writes the
+     * current shop context; updateValue() ignores the ids given while multistore is off, when the
+     * rows of shops and groups stay for when it is on again), then Configuration::deleteByName()
+     * deletes the former rows left and empties Configuration's cache, which the UPDATEs bypassed
+     * (with its cache as it was, updateValue() would take a moved row for absent, find it in the
+     * table and write nothing).
+     */
+    private static function moveFormerSecrets(): bool
+    {
+        $rows = self::secretRows();
+        if ($rows === null) {
             return false;
         }
-        Configuration::deleteByName(self::CONFIG_SECRETS);
-        return true;
+        $new = [];
+        $former = [];
+        foreach ($rows as $row) {
+            if ($row['name'] === self::CONFIG_SECRETS_ENCODED) {
+                $new[$row['level']] = true;
+            } else {
+                $former[] = $row;
+            }
+        }
+        if ($former === []) {
+            return true;
+        }
+        usort($former, static function (array $a, array $b): int {
+            return $a['rank'] <=> $b['rank'];
+        });
+        $db = Db::getInstance();
+        foreach ($former as $row) {
+            $read = array_filter(array_merge([$row['level']], $row['above']), static function ($level) use ($new) {
+                return isset($new[$level]);
+            });
+            if ($read !== []) {
+                continue;   // the new key's value is read instead
+            }
+            $new[$row['level']] = true;
+            if (!$db->execute('UPDATE `' . _DB_PREFIX_ . 'configuration` SET `name` = \'' . self::CONFIG_SECRETS_ENCODED . "', `value` = '"
+                . pSQL(base64_encode($row['value'])) . "', `date_upd` = NOW() WHERE `name` = '" . self::CONFIG_SECRETS . "'" . $row['where'])) {
+                return false;
+            }
+        }
+        return Configuration::deleteByName(self::CONFIG_SECRETS);
+    }
+
+    /**
+     * After a save for all shops or a shop group, with multistore: how many of the shops and
+     * groups it covers have hook secrets of their own, which they keep (Configuration::get()
+     * reads them first), as a sentence; else ''.
+     */
+    private static function ownSecretsKept(): string
+    {
+        if (!Shop::isFeatureActive() || (int) Shop::getContext() === Shop::CONTEXT_SHOP) {
+            return '';
+        }
+        $group = (int) Shop::getContext() === Shop::CONTEXT_GROUP ? 'group ' . (int) Shop::getContextShopGroupID() : null;
+        $own = 0;
+        try {
+            $rows = self::secretRows() ?? [];
+        } catch (\Throwable $e) {
+            $rows = [];   // the secrets are saved: only this sentence is left out
+        }
+        foreach ($rows as $row) {
+            if ($row['name'] === self::CONFIG_SECRETS_ENCODED && $row['level'] !== 'global' && $row['level'] !== $group
+                && ($group === null || $row['above'][0] === $group)) {
+                $own++;
+            }
+        }
+        return $own === 0 ? '' : sprintf(' %d %s with hook secrets of their own keep them: select one at the top of the page to change its secrets.', $own, $group === null ? 'shop(s) or shop group(s)' : 'shop(s) of the group');
     }
 
     /**
@@ -670,10 +791,15 @@ class EverifinWebhook extends Module
             }
             if ($error !== null) {
                 $out .= $this->displayError(htmlspecialchars($error, ENT_QUOTES)); // displayError() prints HTML as given
-            } elseif ($secrets !== [] && !self::saveSecrets($secrets)) {
-                $out .= $this->displayError('Not saved: the configuration could not be written. The configured secrets are unchanged.');
             } elseif ($secrets !== []) {
-                $out .= $this->displayConfirmation(sprintf('%d hook secret(s) saved.', count($secrets)));
+                try {
+                    $saved = self::saveSecrets($secrets);
+                } catch (\Throwable $e) {
+                    $saved = false;   // not shown: a database error may quote the statement, and so the secrets
+                }
+                $out .= $saved
+                    ? $this->displayConfirmation(sprintf('%d hook secret(s) saved.', count($secrets)) . self::ownSecretsKept())
+                    : $this->displayError('Not saved: the configuration could not be written. The configured secrets are unchanged.');
             }
         }
         [$ok, $summary] = self::backendSummary();

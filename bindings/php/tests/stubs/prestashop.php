@@ -1,15 +1,16 @@
 <?php
 /**
  * Test stubs of the few PrestaShop classes and functions the module
- * plugins/prestashop/everifinwebhook calls (Module, ModuleFrontController, Configuration, Tools,
- * Db, Order, OrderHistory, Customer, CustomerThread, CustomerMessage, PrestaShopLogger, Validate,
- * pSQL), and PrestaShop's order_payment table (OrderPayment rows). Not PrestaShop: just enough
- * recorded behaviour to test the module's request handling, its order lock, its notes and what it
- * logs; where PrestaShop's behaviour matters to the module it is PrestaShop's own, as its source
- * has it: Db's query rewriting, pSQL(), what Configuration stores and Tools::getValue() returns,
- * the module object ModuleFrontController makes, the pages FrontController::init() ends a request
- * with, which states e-mail the customer and have the paid flag, the payment a paid state adds, a
- * rollback (PsStub::transaction()), the shop a thread is looked up in.
+ * plugins/prestashop/everifinwebhook calls (Module, ModuleFrontController, Configuration, Shop,
+ * Tools, Db, Order, OrderHistory, Customer, CustomerThread, CustomerMessage, PrestaShopLogger,
+ * Validate, pSQL), and PrestaShop's order_payment, configuration and shop tables. Not PrestaShop:
+ * just enough recorded behaviour to test the module's request handling, its order lock, its notes
+ * and what it logs; where PrestaShop's behaviour matters to the module it is PrestaShop's own, as
+ * its source has it: Db's query rewriting, pSQL(), what Configuration stores, caches and reads in
+ * which shop context (multistore) and Tools::getValue() returns, the module object
+ * ModuleFrontController makes, the pages FrontController::init() ends a request with, which
+ * states e-mail the customer and have the paid flag, the payment a paid state adds, a rollback
+ * (PsStub::transaction()), the shop a thread is looked up in.
  */
 
 declare(strict_types=1);
@@ -22,13 +23,32 @@ if (!defined('_PS_VERSION_')) {
 
 final class PsStub
 {
-    /** @var array<string, mixed> the configuration table: each value as the database holds it */
-    public static array $config = [];
     /**
-     * @var array<string, mixed> Configuration's cache of this request: the values updateValue()
-     * was given, as given (newRequest() empties it: the next request reads the table)
+     * @var array<string, mixed> the configuration table's global rows (id_shop_group and id_shop
+     * NULL), name => value as the database holds it
      */
-    public static array $configCache = [];
+    public static array $config = [];
+    /** @var array<int, array<string, mixed>> its rows of a shop group (id_shop NULL): id_shop_group => name => value */
+    public static array $configGroup = [];
+    /** @var array<int, array<string, mixed>> its rows of a shop (id_shop_group: the shop's group): id_shop => name => value */
+    public static array $configShop = [];
+    /**
+     * @var array{global: array<string, mixed>, group: array<int, array<string, mixed>>, shop: array<int, array<string, mixed>>}
+     * Configuration's cache of this request (its $_new_cache_global/group/shop): the table as
+     * loaded by the first read, and the values updateValue() was given, as given
+     */
+    public static array $configCache = ['global' => [], 'group' => [], 'shop' => []];
+    /** Whether the cache holds the table (Configuration::$_initialized): newRequest() and Configuration::deleteByName() clear it. */
+    public static bool $configLoaded = false;
+    /** @var array<int, int> the shop table: id_shop => id_shop_group (multistore is on with PS_MULTISHOP_FEATURE_ACTIVE and two shops or more) */
+    public static array $shops = [1 => 1];
+    /**
+     * The shop context (Shop::setContext()): Shop::CONTEXT_SHOP, CONTEXT_GROUP or CONTEXT_ALL,
+     * with its shop and group ids (null where the context has none)
+     *
+     * @var array{0: int, 1: ?int, 2: ?int}
+     */
+    public static array $shopContext = [1, 1, 1];
     /** @var array<int, array{state: int, customer?: int, reference?: string, shop?: int, total?: float}> (reference: default reference(id); shop: default 1; total: default 10.0, total_paid_tax_incl) */
     public static array $orders = [];
     /**
@@ -88,7 +108,11 @@ final class PsStub
     public static function reset(): void
     {
         self::$config = [];
-        self::$configCache = [];
+        self::$configGroup = [];
+        self::$configShop = [];
+        self::newRequest();
+        self::$shops = [1 => 1];
+        self::$shopContext = [1, 1, 1];
         self::$orders = [];
         self::$payments = [];
         self::$stateTable = [];
@@ -134,7 +158,8 @@ final class PsStub
     /** What the next request sees: the configuration as the database holds it, no cache of this one. */
     public static function newRequest(): void
     {
-        self::$configCache = [];
+        self::$configCache = ['global' => [], 'group' => [], 'shop' => []];
+        self::$configLoaded = false;
     }
 
     /** An order's reference as PrestaShop makes them (9 capital letters), unless the test set one. */
@@ -258,6 +283,41 @@ final class PsStub
             }
             return new PsResult([]);
         }
+        // The configuration rows of some keys, with the group of each row's shop (LEFT JOIN: NULL for no such shop).
+        if (preg_match("/^SELECT c\\.`name`, c\\.`id_shop_group`, c\\.`id_shop`, c\\.`value`, s\\.`id_shop_group` AS `group_of_shop` FROM `ps_configuration` c LEFT JOIN `ps_shop` s ON s\\.`id_shop` = c\\.`id_shop` WHERE c\\.`name` IN \\(((?:$str(?:, )?)+)\\)$/", $sql, $m)) {
+            preg_match_all("/$str/", $m[1], $names);
+            $names = array_map([self::class, 'unquote'], $names[1]);
+            $rows = [];
+            foreach (self::configurationRows() as [$group, $shop, $name, $value]) {
+                if (in_array($name, $names, true)) {
+                    $rows[] = ['name' => $name, 'id_shop_group' => $group, 'id_shop' => $shop, 'value' => $value,
+                        'group_of_shop' => $shop === null || !isset(self::$shops[(int) $shop]) ? null : (string) self::$shops[(int) $shop]];
+                }
+            }
+            return new PsResult($rows);
+        }
+        // A key's row of one shop, group or the global one renamed and given a value, as
+        // Configuration::sqlRestriction() tells the levels apart.
+        if (preg_match("/^UPDATE `ps_configuration` SET `name` = $str, `value` = $str, `date_upd` = NOW\\(\\) WHERE `name` = $str AND (?:`id_shop` = (\\d+)|`id_shop_group` = (\\d+) AND \\(`id_shop` IS NULL OR `id_shop` = 0\\)|(\\(`id_shop_group` IS NULL OR `id_shop_group` = 0\\) AND \\(`id_shop` IS NULL OR `id_shop` = 0\\)))$/", $sql, $m)) {
+            [$to, $value, $from] = [self::unquote($m[1]), self::unquote($m[2]), self::unquote($m[3])];
+            if (($m[4] ?? '') !== '') {
+                $table = &self::$configShop[(int) $m[4]];
+            } elseif (($m[5] ?? '') !== '') {
+                $table = &self::$configGroup[(int) $m[5]];
+            } else {
+                $table = &self::$config;
+            }
+            $table ??= [];
+            if (!array_key_exists($from, $table)) {
+                return new PsResult([], 0);
+            }
+            if ($to !== $from && array_key_exists($to, $table)) {
+                throw new RuntimeException("two rows of $to for one shop context: Configuration reads only one of them ($sql)");
+            }
+            unset($table[$from]);
+            $table[$to] = $value;
+            return new PsResult([], 1);
+        }
         if ($sql === 'SELECT `kind`, `time`, `record` FROM `ps_everifin_webhook_trace`') {
             $rows = [];
             foreach (self::$traces as $kind => $t) {
@@ -266,6 +326,66 @@ final class PsStub
             return new PsResult($rows);
         }
         throw new PDOException("SQLSTATE[42000]: Syntax error or access violation: 1064 You have an error in your SQL syntax (the PrestaShop stub knows only the module's statements): $sql");
+    }
+
+    /**
+     * The configuration table's rows as the database holds them: [id_shop_group, id_shop, name,
+     * value], NULL as null, ids as strings (a shop's row has its shop's group, as updateValue()
+     * writes it in the shop's context).
+     *
+     * @return list<array{0: ?string, 1: ?string, 2: string, 3: string}>
+     */
+    public static function configurationRows(): array
+    {
+        $rows = [];
+        foreach (self::$config as $name => $value) {
+            $rows[] = [null, null, (string) $name, (string) $value];
+        }
+        foreach (self::$configGroup as $idGroup => $values) {
+            foreach ($values as $name => $value) {
+                $rows[] = [(string) $idGroup, null, (string) $name, (string) $value];
+            }
+        }
+        foreach (self::$configShop as $idShop => $values) {
+            foreach ($values as $name => $value) {
+                $rows[] = [isset(self::$shops[$idShop]) ? (string) self::$shops[$idShop] : null, (string) $idShop, (string) $name, (string) $value];
+            }
+        }
+        return $rows;
+    }
+
+    /**
+     * With Db::useLink(), before a statement on the configuration table: the in-memory
+     * configuration and shop tables written to MariaDB's (tests/dist/prestashop.php creates them
+     * as PrestaShop's install does), so that the statement runs on them there.
+     */
+    public static function configurationToDatabase(PDO $link): void
+    {
+        $link->exec('DELETE FROM `ps_configuration`');
+        $link->exec('DELETE FROM `ps_shop`');
+        $shop = $link->prepare('INSERT INTO `ps_shop` (`id_shop`, `id_shop_group`, `name`, `id_category`, `theme_name`, `active`, `deleted`) VALUES (?, ?, ?, 2, \'classic\', 1, 0)');
+        foreach (self::$shops as $idShop => $idGroup) {
+            $shop->execute([$idShop, $idGroup, "Shop $idShop"]);
+        }
+        $row = $link->prepare('INSERT INTO `ps_configuration` (`id_shop_group`, `id_shop`, `name`, `value`, `date_add`, `date_upd`) VALUES (?, ?, ?, ?, NOW(), NOW())');
+        foreach (self::configurationRows() as $values) {
+            $row->execute($values);
+        }
+    }
+
+    /** After it: the configuration table read back from MariaDB, each row at its level as Configuration::loadConfiguration() sorts them. */
+    public static function configurationFromDatabase(PDO $link): void
+    {
+        self::$config = self::$configGroup = self::$configShop = [];
+        foreach ($link->query('SELECT `id_shop_group`, `id_shop`, `name`, `value` FROM `ps_configuration` ORDER BY `id_configuration`')->fetchAll(PDO::FETCH_ASSOC) as $r) {
+            if ((int) $r['id_shop'] > 0) {
+                self::$configShop[(int) $r['id_shop']][$r['name']] = (string) $r['value'];
+            } elseif ((int) $r['id_shop_group'] > 0) {
+                self::$configGroup[(int) $r['id_shop_group']][$r['name']] = (string) $r['value'];
+            } else {
+                self::$config[$r['name']] = (string) $r['value'];
+            }
+        }
     }
 
     /** The text of a quoted string pSQL() escaped (the inverse of DbPDOCore::_escape()): what MySQL stores. */
@@ -479,11 +599,26 @@ class Tools
 }
 
 /**
- * Like PrestaShop's ConfigurationCore for one shop and no language: updateValue() writes
- * pSQL($value, $html) into the configuration table -- without $html, strip_tags(nl2br()) of the
- * escaped text, so "<" cuts the value ("a<b" is stored as "a", "a<>b" as "ab") -- and caches the
- * value as given for the rest of the request (set()); get() answers from that cache, else from the
- * table. $html true runs Tools::purifyHTML() first, which the stub does not model.
+ * Like PrestaShop's ConfigurationCore (classes/Configuration.php) for the calls the module makes,
+ * without languages, multistore included:
+ *   - the table: global rows (PsStub::$config), rows of a shop group (PsStub::$configGroup) and of
+ *     a shop (PsStub::$configShop), each value as the database holds it;
+ *   - the cache: the first read of a request loads the whole table (loadConfiguration());
+ *     updateValue() writes the table and caches the value as given (set()); deleteByName() empties
+ *     the cache and the next read loads the table again. A statement sent through Db does not
+ *     touch the cache;
+ *   - get($key): in the shop context (Shop::getContextShopID(true) and getContextShopGroupID(true),
+ *     null without multistore), the shop's row, else its group's, else the global one, from the
+ *     cache; getGlobalValue() the global one;
+ *   - updateValue($key, $value, $html, $idShopGroup, $idShop): the row of the shop context, or of
+ *     the ids given when multistore is on. Nothing when get() for them already answers that value
+ *     (also from the group's or the global row); the row's UPDATE when the cache has it; else an
+ *     INSERT, unless the table has a row there that the cache has not (getIdByName()): then
+ *     nothing is written. It stores pSQL($value, $html): without $html, strip_tags(nl2br()) of the
+ *     escaped text, so "<" cuts the value ("a<b" is stored as "a", "a<>b" as "ab"); $html true
+ *     runs Tools::purifyHTML() first, which the stub does not model;
+ *   - deleteByName($key): DELETE ... WHERE `name` = ...: the rows of every shop and group and the
+ *     global one.
  */
 class Configuration
 {
@@ -492,40 +627,183 @@ class Configuration
         if ($html) {
             throw new LogicException('Configuration::updateValue($key, $value, true) runs Tools::purifyHTML(), which the stub does not model');
         }
-        if (is_int($value) || is_float($value)) {
-            $value = (string) $value;
+        if ($idShop === null || !Shop::isFeatureActive()) {
+            $idShop = Shop::getContextShopID(true);
+        }
+        if ($idShopGroup === null || !Shop::isFeatureActive()) {
+            $idShopGroup = Shop::getContextShopGroupID(true);
+        }
+        $stored = self::get($key, null, $idShopGroup, $idShop);
+        if ((!is_numeric($value) && $value === $stored) || (is_numeric($value) && $value == $stored && self::hasKey($key))) {
+            return true;
         }
         $escaped = pSQL($value, false);
-        PsStub::$config[$key] = is_numeric($escaped) ? (string) $escaped : PsStub::unquote((string) $escaped);
-        PsStub::$configCache[$key] = $value;
+        $text = is_numeric($escaped) ? (string) $escaped : PsStub::unquote((string) $escaped);
+        if (self::hasKey($key, null, $idShopGroup, $idShop) || !array_key_exists($key, self::table($idShopGroup, $idShop))) {
+            if ($idShop) {
+                PsStub::$configShop[(int) $idShop][$key] = $text;
+            } elseif ($idShopGroup) {
+                PsStub::$configGroup[(int) $idShopGroup][$key] = $text;
+            } else {
+                PsStub::$config[$key] = $text;
+            }
+        }
+        self::set($key, $value, $idShopGroup, $idShop);
         return true;
+    }
+
+    /** The cache only, at the level of the ids given (the shop's row, else the group's, else the global one). */
+    public static function set(string $key, $value, $idShopGroup = null, $idShop = null): void
+    {
+        if ($idShop === null) {
+            $idShop = Shop::getContextShopID(true);
+        }
+        if ($idShopGroup === null) {
+            $idShopGroup = Shop::getContextShopGroupID(true);
+        }
+        if ($idShop) {
+            PsStub::$configCache['shop'][(int) $idShop][$key] = $value;
+        } elseif ($idShopGroup) {
+            PsStub::$configCache['group'][(int) $idShopGroup][$key] = $value;
+        } else {
+            PsStub::$configCache['global'][$key] = $value;
+        }
     }
 
     public static function deleteByName(string $key): bool
     {
-        unset(PsStub::$config[$key], PsStub::$configCache[$key]);
+        unset(PsStub::$config[$key]);
+        foreach (PsStub::$configGroup as $idGroup => $_) {
+            unset(PsStub::$configGroup[$idGroup][$key]);
+        }
+        foreach (PsStub::$configShop as $idShop => $_) {
+            unset(PsStub::$configShop[$idShop][$key]);
+        }
+        PsStub::newRequest();   // the cache emptied: the next read loads the table
         return true;
     }
 
     /** @return mixed */
-    public static function get(string $key)
+    public static function get(string $key, $idLang = null, $idShopGroup = null, $idShop = null, $default = false)
     {
-        if (array_key_exists($key, PsStub::$configCache)) {
-            return PsStub::$configCache[$key];
+        self::load();
+        if ($idShop === null || !Shop::isFeatureActive()) {
+            $idShop = Shop::getContextShopID(true);
         }
-        return PsStub::$config[$key] ?? false;
+        if ($idShopGroup === null || !Shop::isFeatureActive()) {
+            $idShopGroup = Shop::getContextShopGroupID(true);
+        }
+        if ($idShop && self::hasKey($key, null, null, $idShop)) {
+            return PsStub::$configCache['shop'][(int) $idShop][$key];
+        } elseif ($idShopGroup && self::hasKey($key, null, $idShopGroup)) {
+            return PsStub::$configCache['group'][(int) $idShopGroup][$key];
+        } elseif (self::hasKey($key)) {
+            return PsStub::$configCache['global'][$key];
+        }
+        return $default;
     }
 
-    /** The value for every shop (the stub has one shop). */
+    /** Whether the cache has the key at that level (the shop's row, else the group's, else the global one). */
+    public static function hasKey(string $key, $idLang = null, $idShopGroup = null, $idShop = null): bool
+    {
+        if ($idShop) {
+            return isset(PsStub::$configCache['shop'][(int) $idShop][$key]);
+        } elseif ($idShopGroup) {
+            return isset(PsStub::$configCache['group'][(int) $idShopGroup][$key]);
+        }
+        return isset(PsStub::$configCache['global'][$key]);
+    }
+
     public static function updateGlobalValue(string $key, $value, $html = false): bool
     {
-        return self::updateValue($key, $value, $html);
+        return self::updateValue($key, $value, $html, 0, 0);
     }
 
     /** @return mixed */
     public static function getGlobalValue(string $key)
     {
-        return self::get($key);
+        return self::get($key, null, 0, 0);
+    }
+
+    /** loadConfiguration(): every row of the table into the cache (over what set() put there). */
+    private static function load(): void
+    {
+        if (PsStub::$configLoaded) {
+            return;
+        }
+        PsStub::$configCache['global'] = PsStub::$config + PsStub::$configCache['global'];
+        foreach (PsStub::$configGroup as $idGroup => $values) {
+            PsStub::$configCache['group'][$idGroup] = $values + (PsStub::$configCache['group'][$idGroup] ?? []);
+        }
+        foreach (PsStub::$configShop as $idShop => $values) {
+            PsStub::$configCache['shop'][$idShop] = $values + (PsStub::$configCache['shop'][$idShop] ?? []);
+        }
+        PsStub::$configLoaded = true;
+    }
+
+    /** @return array<string, mixed> the table's rows at the level of the ids given */
+    private static function table($idShopGroup, $idShop): array
+    {
+        if ($idShop) {
+            return PsStub::$configShop[(int) $idShop] ?? [];
+        }
+        return $idShopGroup ? PsStub::$configGroup[(int) $idShopGroup] ?? [] : PsStub::$config;
+    }
+}
+
+/**
+ * Like PrestaShop's ShopCore (classes/shop/Shop.php), its context only: setContext() (the Back
+ * Office's shop selector, the shop of a front request's URL), getContextShopID() and
+ * getContextShopGroupID() (null with $null_value_without_multishop when multistore is off), and
+ * isFeatureActive(): PS_MULTISHOP_FEATURE_ACTIVE and more than one shop (PsStub::$shops).
+ */
+class Shop
+{
+    public const CONTEXT_SHOP = 1;
+    public const CONTEXT_GROUP = 2;
+    public const CONTEXT_ALL = 4;
+
+    /** In a shop's context, Context::getContext()->shop is that shop too (PsStub::$contextShop), as PrestaShop sets it. */
+    public static function setContext($type, $id = null): void
+    {
+        PsStub::$shopContext = match ($type) {
+            self::CONTEXT_ALL => [self::CONTEXT_ALL, null, null],
+            self::CONTEXT_GROUP => [self::CONTEXT_GROUP, null, (int) $id],
+            self::CONTEXT_SHOP => [self::CONTEXT_SHOP, (int) $id, self::getGroupFromShop($id)],
+            default => throw new PrestaShopException('Unknown context for shop'),
+        };
+        if ($type === self::CONTEXT_SHOP) {
+            PsStub::$contextShop = (int) $id;
+        }
+    }
+
+    public static function getContext(): int
+    {
+        return PsStub::$shopContext[0];
+    }
+
+    public static function getContextShopID($null_value_without_multishop = false): ?int
+    {
+        return $null_value_without_multishop && !self::isFeatureActive() ? null : PsStub::$shopContext[1];
+    }
+
+    public static function getContextShopGroupID($null_value_without_multishop = false): ?int
+    {
+        return $null_value_without_multishop && !self::isFeatureActive() ? null : PsStub::$shopContext[2];
+    }
+
+    /** @return int|false */
+    public static function getGroupFromShop($shop_id, $as_id = true)
+    {
+        if (!$as_id) {
+            throw new LogicException('Shop::getGroupFromShop($id, false) (the group\'s data) is not modelled');
+        }
+        return PsStub::$shops[(int) $shop_id] ?? false;
+    }
+
+    public static function isFeatureActive(): bool
+    {
+        return (bool) (PsStub::$config['PS_MULTISHOP_FEATURE_ACTIVE'] ?? false) && count(PsStub::$shops) > 1;
     }
 }
 
@@ -593,7 +871,15 @@ class Db
             throw new PDOException('SQLSTATE[HY000]: General error: 2006 MySQL server has gone away');
         }
         PsStub::transaction($sql);
+        // On MariaDB, a statement on the configuration table runs on a copy of the stubs' one.
+        $configuration = $this->link !== null && str_contains($sql, '`' . _DB_PREFIX_ . 'configuration`');
+        if ($configuration) {
+            PsStub::configurationToDatabase($this->link);
+        }
         $this->result = $this->link !== null ? $this->link->query($sql) : PsStub::run($sql);
+        if ($configuration) {
+            PsStub::configurationFromDatabase($this->link);
+        }
         return $this->result;
     }
 
