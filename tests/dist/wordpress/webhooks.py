@@ -9,7 +9,8 @@ a merchant, and the stored order state through the test's setup.php:
     parse, a booked refund (a note, no status change), orders paid or completed in the shop (never
     moved back), a payment booked but not applied, a second payment of a paid order and a payment
     for an order payment_complete() does not mark paid (checkout draft, trash) (a warning note and
-    log line, once), a refund without externalId (found by the Everifin orderId an earlier
+    log line, once), an order that needs no processing (completed), Everifin's order-level PAID
+    (the checkout's transaction id kept), a refund without externalId (found by the Everifin orderId an earlier
     event stored with the order), an unknown order, megabytes of nested JSON arrays (WordPress would decode them out of
     memory before the route: answered 413/401, no fatal error), a batch of webhook sub-requests
     (WordPress's 400 rest_batch_not_allowed), the same event delivered concurrently by many
@@ -389,6 +390,25 @@ def webhooks(site: Site, concurrency: int, first: bool) -> None:
           and st["statusChanges"] == ["pending>processing"], st)
 
 
+def payment_complete_paths(site: Site) -> None:
+    """WooCommerce's payment_complete() completes an order that needs no processing (virtual,
+    downloadable products only), and an empty transaction id (Everifin's order-level PAID names no
+    payment) leaves the one the checkout recorded."""
+    now = datetime.now(timezone.utc)
+    order = int(site.wp("order", "pending", "_test_needs_processing=no"))
+    body = event(order, "BOOKED", now)
+    code, ans = site.webhook(body, sign(body, SECRETS[1]))
+    st = site.order(order)
+    check(f"{site.name}: BOOKED for an order that needs no processing -> 200 apply, the order completed (paid once)",
+          (code, dec(ans).get("action"), ans.get("orderState"), st["status"], st["paymentComplete"]) == (200, "apply", "completed", "wc-completed", 1), (code, ans, st))
+    order = int(site.wp("order", "on-hold", "_transaction_id=checkout-attempt-7"))
+    body = event_of({"orderId": str(uuid.uuid4()), "externalId": str(order), "status": "PAID"}, now, "order.statusChange")
+    code, ans = site.webhook(body, sign(body, SECRETS[1]))
+    st = site.order(order)
+    check(f"{site.name}: Everifin's order-level PAID (no payment id) -> 200 apply, paid, the checkout's transaction id kept",
+          (code, dec(ans).get("action"), st["status"], st["paymentComplete"], st["transactionId"]) == (200, "apply", "wc-processing", 1, "checkout-attempt-7"), (code, ans, st))
+
+
 def failing_hook(site: Site) -> None:
     """WooCommerce's payment_complete() catches what a hook throws and returns false (test-hooks.php's
     _test_payment_hook_throws): the delivery is rolled back and answered 500, logged, so that
@@ -619,6 +639,7 @@ def main() -> int:
         notice(site, "ffi" if site.name == "ffi" else "php")
         webhooks(site, args.concurrency, i == 0)
         warnings(site)
+        payment_complete_paths(site)
         everifin_ids(site)
         concurrent_everifin_ids(site, args.concurrency)
         failing_hook(site)
