@@ -632,7 +632,6 @@ final class ExamplesTest extends TestCase
     public static function wooFailingHooks(): array
     {
         return [
-            'payment_complete(): a woocommerce_payment_complete hook' => ['woocommerce_payment_complete', 'BOOKED', 'processing', 'Error completing payment for order #1042', "WooCommerce's payment_complete() failed for order 1042"],
             'payment_complete(): a woocommerce_pre_payment_complete hook' => ['woocommerce_pre_payment_complete', 'BOOKED', 'processing', 'Error completing payment for order #1042', "WooCommerce's payment_complete() failed for order 1042"],
             'update_status(): a woocommerce_before_order_object_save hook' => ['woocommerce_before_order_object_save', 'FAILED', 'failed', 'Error updating status for order #1042', "WooCommerce's update_status('failed') failed for order 1042"],
         ];
@@ -640,7 +639,8 @@ final class ExamplesTest extends TestCase
 
     /**
      * WooCommerce's payment_complete() and update_status() catch what a hook throws, leave a note
-     * and return false: the order did not move as the event says. The delivery is rolled back
+     * and return false. When the order did not move as the event says (a hook before
+     * payment_complete() saves the order, or update_status()'s), the delivery is rolled back
      * (the webhook state with it) and answered 500, logged, so that Everifin delivers it again;
      * once the hook works, the retry applies the event.
      *
@@ -669,6 +669,80 @@ final class ExamplesTest extends TestCase
         unset(\WpStub::$actions[$hook]);
         $r = $this->wooPost($body, ['Signature' => self::signed($body)]);
         $this->assertSame([200, ['action' => 'apply', 'reason' => 'first'], $after], [$r->get_status(), $r->get_data()['decision'], \WpStub::$orders[1042]->get_status()]);
+    }
+
+    /**
+     * WooCommerce's payment_complete() saves the order paid (its e-mails, its stock) and only then
+     * runs woocommerce_payment_complete; a hook there that throws (another plugin's stock sync)
+     * makes it return false although the order is paid. The event stays applied and the answer is
+     * 200: a 500 would roll the order back to pending, and each of Everifin's retries would save it
+     * paid and send its e-mails again, until Everifin gives up and leaves the money arrived and the
+     * order pending. The merchant is told (a private note and a warning in WooCommerce's log);
+     * Everifin's retries are duplicates.
+     */
+    public function testWooCommerceKeepsAnOrderWooCommerceSavedPaidBeforeAHookFailed(): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        $order = \WpStub::$orders[1042] = new \WC_Order(1042, 'pending');
+        $savedPaid = 0;
+        add_action('woocommerce_payment_complete', static function (int $id) use (&$savedPaid): void {
+            $savedPaid += \WpStub::$orders[$id]->get_changes() === [] && \WpStub::$orders[$id]->is_paid() ? 1 : 0;
+            throw new \RuntimeException('ERP sync: unknown SKU');
+        });
+        $body = self::body('2d000000-0000-4000-8000-000000000001', 'BOOKED', '2024-05-07T14:49:55.000Z');
+        $answers = [];
+        for ($i = 0; $i < 8; $i++) {
+            $r = $this->wooPost($body, ['Signature' => self::signed($body)]);
+            $answers[] = [$r->get_status(), $r->get_data()['decision']['reason'] ?? null, $r->get_data()['orderState'] ?? null];
+        }
+        $this->assertSame(array_merge([[200, 'first', 'processing']], array_fill(0, 7, [200, 'duplicate', 'processing'])), $answers, 'applied once; the retries are duplicates');
+        $order = \WpStub::$orders[1042];
+        $this->assertSame(['processing', 1, 1], [$order->get_status(), $order->paymentCompleteCalls, $savedPaid], 'saved paid once: no second e-mail');
+        $this->assertSame('f0489615-fb8a-4c76-bb28-7f9726d815d6', $order->get_transaction_id());
+        $this->assertNotContains('ROLLBACK', \WpStub::$log);
+        $this->assertSame('BOOKED', json_decode((string) $order->get_meta(\Everifin_Webhook_Plugin::META_STATE), true)['status']);
+        $text = 'Everifin payment f0489615-fb8a-4c76-bb28-7f9726d815d6: BOOKED (event 2d000000-0000-4000-8000-000000000001): WooCommerce marked the order paid (processing), '
+            . 'but a woocommerce_payment_complete hook of another plugin failed afterwards; WooCommerce wrote the cause to its log (WooCommerce > Status > Logs) and to an order note. '
+            . 'What that hook does (a stock sync, an export) may not have happened: check it. The payment stays applied: Everifin does not send it again.';
+        $this->assertSame(['Payment complete event failed. ERP sync: unknown SKU', $text], $order->notes, "WooCommerce's note, then the plugin's");
+        $this->assertSame([], $order->customerNotes, 'a private note');
+        $this->assertSame([['error', 'Error completing payment for order #1042'], ['warning', "order 1042: $text"]],
+            array_map(static fn (array $line): array => [$line[0], $line[1]], \WpStub::$logged), "WooCommerce's error, the plugin's warning; no 500");
+    }
+
+    /**
+     * A hook on woocommerce_payment_complete fails after a save() that did not write the order
+     * (WooCommerce's save() catches a data store failure and logs it): the status is set in the
+     * object only, so the order is not paid. Nothing of the delivery is kept: 500, and Everifin
+     * delivers it again.
+     */
+    public function testWooCommerceHasEverifinRetryAPaymentWooCommerceDidNotSave(): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        \WpStub::$orders[1042] = new class (1042, 'pending') extends \WC_Order {
+            public function save(): int
+            {
+                if ($this->get_changes() !== []) {
+                    wc_get_logger()->error('Error saving order ID 1042.');
+                    return $this->get_id();
+                }
+                return parent::save();
+            }
+        };
+        add_action('woocommerce_payment_complete', static function (): void {
+            throw new \RuntimeException('ERP sync: unknown SKU');
+        });
+        $body = self::body('2d000000-0000-4000-8000-000000000002', 'BOOKED', '2024-05-07T14:49:55.000Z');
+        $r = $this->wooPost($body, ['Signature' => self::signed($body)]);
+        $this->assertSame([500, 'INTERNAL'], [$r->get_status(), $r->get_data()['status'] ?? null], json_encode($r->get_data()));
+        $this->assertContains('ROLLBACK', \WpStub::$log);
+        $order = \WpStub::$orders[1042];
+        $this->assertSame(['pending', [], '', []], [$order->get_status(), $order->get_changes(), $order->get_meta(\Everifin_Webhook_Plugin::META_STATE), $order->notes], 'nothing of the delivery kept');
+        $this->assertSame('error', \WpStub::$logged[2][0] ?? null);
+        $this->assertStringContainsString("Everifin_Webhook_Not_Applied: WooCommerce's payment_complete() failed for order 1042", \WpStub::$logged[2][1] ?? '');
+        $this->assertSame([], self::wooWarnings());
     }
 
     public function testWooCommerceUninstallDeletesTheSecretsOfEverySite(): void

@@ -22,9 +22,10 @@ final class Everifin_Webhook_Order_Busy extends RuntimeException
 }
 
 /**
- * Thrown when WooCommerce did not do what the event needs: payment_complete() or update_status()
- * returned false (they catch what a hook throws, leave an order note and return false). The
- * delivery is rolled back and answered 500, so that Everifin delivers it again.
+ * Thrown when WooCommerce did not do what the event needs: update_status() returned false, or
+ * payment_complete() returned false and left the order unpaid (they catch what a hook throws,
+ * leave an order note and return false). The delivery is rolled back and answered 500, so that
+ * Everifin delivers it again.
  */
 final class Everifin_Webhook_Not_Applied extends RuntimeException
 {
@@ -632,10 +633,15 @@ final class Everifin_Webhook_Plugin
      * - any other outcome: the suggested status, only for an order still waiting for its payment
      *   (OPEN_STATUSES). A paid, completed, cancelled or refunded order is never moved by it.
      * Every event it is called for leaves a note, also when the order is left as it is, except
-     * one whose suggested status the order has already. When payment_complete() or
-     * update_status() returns false (WooCommerce caught what a hook threw), it throws
-     * Everifin_Webhook_Not_Applied: withOrderLock() rolls the delivery back (the webhook state
-     * too) and handle() answers 500, logged, so that Everifin delivers it again.
+     * one whose suggested status the order has already. payment_complete() and update_status()
+     * return false when WooCommerce caught what a hook threw. payment_complete() saves the order
+     * paid (its e-mails, its stock) before it runs woocommerce_payment_complete: when the order is
+     * paid and saved after a false (paidAndSaved(), a hook there failed), the event stays applied
+     * with warn() and the answer is 200, since each retry would save the order paid again and
+     * send its e-mails again. Otherwise (woocommerce_pre_payment_complete, the status filter, or
+     * any failure of update_status()) it throws Everifin_Webhook_Not_Applied: withOrderLock()
+     * rolls the delivery back (the webhook state too) and handle() answers 500, logged, so that
+     * Everifin delivers it again.
      */
     private static function apply(WC_Order $order, Event $event, ?Attention $attention): void
     {
@@ -653,7 +659,14 @@ final class Everifin_Webhook_Plugin
                 return;
             }
             if (!$order->payment_complete((string) $event->paymentId)) {
-                throw new Everifin_Webhook_Not_Applied(sprintf("WooCommerce's payment_complete() failed for order %d (%s); nothing of this delivery was kept", $order->get_id(), self::failureHint()));
+                if (!self::paidAndSaved($order)) {
+                    throw new Everifin_Webhook_Not_Applied(sprintf("WooCommerce's payment_complete() failed for order %d (%s); nothing of this delivery was kept", $order->get_id(), self::failureHint()));
+                }
+                // A woocommerce_payment_complete hook failed after WooCommerce saved the order paid.
+                self::warn($order, sprintf('%s: WooCommerce marked the order paid (%s), but a woocommerce_payment_complete hook of another plugin failed afterwards; '
+                    . 'WooCommerce wrote the cause to its log (WooCommerce > Status > Logs) and to an order note. What that hook does (a stock sync, an export) may not have happened: check it. '
+                    . 'The payment stays applied: Everifin does not send it again.', $note, $order->get_status()));
+                return;
             }
             if (!$order->is_paid()) {
                 // payment_complete() marks paid only an order in a status of
@@ -686,6 +699,18 @@ final class Everifin_Webhook_Plugin
         if (!$order->update_status($target, $note)) {
             throw new Everifin_Webhook_Not_Applied(sprintf("WooCommerce's update_status('%s') failed for order %d (%s); nothing of this delivery was kept", $target, $order->get_id(), self::failureHint()));
         }
+    }
+
+    /**
+     * Whether $order is paid as saved: is_paid(), and no status change left unsaved (WC_Data's
+     * get_changes(): a status payment_complete() set but did not save is not kept).
+     */
+    private static function paidAndSaved(WC_Order $order): bool
+    {
+        if (!$order->is_paid()) {
+            return false;
+        }
+        return !method_exists($order, 'get_changes') || !array_key_exists('status', (array) $order->get_changes());
     }
 
     /** Why payment_complete() or update_status() answers false, and where the cause is. */
