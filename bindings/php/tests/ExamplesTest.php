@@ -260,6 +260,38 @@ final class ExamplesTest extends TestCase
         $this->assertSame([1, 1], [count($order->notes), count(self::wooWarnings())], 'told once');
     }
 
+    /** @return array<string, array{0: string, 1: string}> [status before, what the warning says] */
+    public static function wooUnpaidStatusesPaymentCompleteChose(): array
+    {
+        return [
+            'pending, moved to on-hold' => ['pending', 'WooCommerce moved it to on-hold, not a paid status'],
+            'failed, moved to on-hold' => ['failed', 'WooCommerce moved it to on-hold, not a paid status'],
+            'on-hold, left on-hold' => ['on-hold', 'WooCommerce left it on-hold, not a paid status'],
+        ];
+    }
+
+    /**
+     * payment_complete() gives an order it takes the status woocommerce_payment_complete_order_status
+     * filters; a fraud-review plugin may return on-hold. The order is not paid: the warning says
+     * WooCommerce chose that status, not that on-hold is one payment_complete() leaves as it is.
+     *
+     * @dataProvider wooUnpaidStatusesPaymentCompleteChose
+     */
+    public function testWooCommerceWarnsOfAnUnpaidStatusPaymentCompleteChose(string $before, string $why): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        $order = \WpStub::$orders[1042] = new \WC_Order(1042, $before);
+        add_filter('woocommerce_payment_complete_order_status', static fn (string $status): string => 'on-hold');
+        $body = self::body('2e000000-0000-4000-8000-000000000001', 'BOOKED', '2024-05-07T14:49:55.000Z');
+        $r = $this->wooPost($body, ['Signature' => self::signed($body)]);
+        $this->assertSame([200, 'apply', 'on-hold', 'on-hold', 1], [$r->get_status(), $r->get_data()['decision']['action'], $r->get_data()['orderState'], $order->get_status(), $order->paymentCompleteCalls]);
+        $text = "Everifin payment f0489615-fb8a-4c76-bb28-7f9726d815d6: BOOKED (event 2e000000-0000-4000-8000-000000000001) reports a payment, but WooCommerce did not mark the order paid: $why. "
+            . 'The money has arrived: check the order, then mark it paid by hand or refund the payment.';
+        $this->assertSame($text, end($order->notes));
+        $this->assertSame(["order 1042: $text"], array_slice(self::wooWarnings(), -1));
+    }
+
     public function testWooCommerceRefundBookedLeavesANoteAndTheStatus(): void
     {
         do_action('rest_api_init');

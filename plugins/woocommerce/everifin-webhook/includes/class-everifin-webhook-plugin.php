@@ -624,9 +624,10 @@ final class Everifin_Webhook_Plugin
      *   payment for a paid order, or a payment booked for a refunded order ($attention
      *   SECOND_PAYMENT, REFUNDED_ORDER), is told with warn() instead of the note: the customer
      *   may have paid twice. So is an order that payment_complete() left unpaid (a status it
-     *   does not move: a checkout draft, a trashed order, a custom status): the event stays
-     *   applied (its retries are duplicates) and the answer 200, with the order's status, since
-     *   WooCommerce would leave the order so on every retry;
+     *   does not move: a checkout draft, a trashed order, a custom status; or an unpaid status
+     *   that woocommerce_payment_complete_order_status chose, the warning says which): the event
+     *   stays applied (its retries are duplicates) and the answer 200, with the order's status,
+     *   since WooCommerce would leave the order so on every retry;
      * - refund booked: a note only. The webhook does not say the amount, and WooCommerce books a
      *   move to "refunded" as a full refund; the merchant records the amount with the Refund
      *   button (a full refund sets the order to Refunded);
@@ -672,9 +673,19 @@ final class Everifin_Webhook_Plugin
                 // payment_complete() marks paid only an order in a status of
                 // woocommerce_valid_order_statuses_for_payment_complete (pending, on-hold, failed,
                 // cancelled) and leaves any other as it is (a checkout draft, a trashed order, a
-                // custom status), answering true. The money has arrived: the merchant decides.
-                self::warn($order, sprintf('%s reports a payment, but WooCommerce did not mark the order paid: it is %s, a status payment_complete() leaves as it is. '
-                    . 'The money has arrived: check the order, then mark it paid by hand or refund the payment.', $note, $order->get_status()));
+                // custom status), answering true. An order it takes gets the status
+                // woocommerce_payment_complete_order_status filters, which another plugin (a fraud
+                // review) may make an unpaid one. The money has arrived: the merchant decides.
+                $now = $order->get_status();
+                if ($now !== $status) {
+                    $why = sprintf('WooCommerce moved it to %s, not a paid status', $now);
+                } elseif (in_array($now, (array) apply_filters('woocommerce_valid_order_statuses_for_payment_complete', ['on-hold', 'pending', 'failed', 'cancelled'], $order), true)) {
+                    $why = sprintf('WooCommerce left it %s, not a paid status', $now);
+                } else {
+                    $why = sprintf('it is %s, a status payment_complete() leaves as it is', $now);
+                }
+                self::warn($order, sprintf('%s reports a payment, but WooCommerce did not mark the order paid: %s. '
+                    . 'The money has arrived: check the order, then mark it paid by hand or refund the payment.', $note, $why));
                 return;
             }
             $order->add_order_note($note);
