@@ -958,14 +958,43 @@ final class ExamplesTest extends TestCase
     /**
      * What forgetOrder() drops for order 1042: the post cache, WC_Data's meta rows and items list,
      * HPOS's OrderCache; with HPOS also its data store's cache (the posts storage's data store
-     * has no clear_cached_data()).
+     * has no clear_cached_data()); and HPOS's meta data store's cache.
      *
      * @return list<string>
      */
     private static function forget1042(): array
     {
         $forget = ['clean_post_cache(1042)', 'wp_cache_delete(orders-object_1042-object_meta_1042, orders)', 'wp_cache_delete(order-items-1042, orders)', 'OrderCache::remove(1042)'];
-        return \WpStub::$hpos ? array_merge($forget, ['clear_cached_data(1042)']) : $forget;
+        return array_merge($forget, \WpStub::$hpos ? ['clear_cached_data(1042)'] : [], ['OrdersTableDataStoreMeta::clear_cached_data(1042)']);
+    }
+
+    /**
+     * HPOS's data store drops an order's cached meta rows only when it could delete the order's
+     * row entry; a persistent cache that evicted the row but kept the meta (the webhook state
+     * among it) would otherwise serve that meta stale. The plugin drops the meta data store's
+     * cache itself, under the lock and after COMMIT.
+     */
+    public function testWooCommerceDropsHposMetaCachedWithoutItsRow(): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$hpos = true;
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        \WpStub::$orders[1042] = new \WC_Order(1042, 'pending');
+        \WpStub::$orders[1043] = new \WC_Order(1043, 'pending');
+        // Order 1042's row entry was evicted, its meta kept; order 1043 (untouched) has both.
+        \WpStub::$hposMetaCache = [1042 => ['_everifin_webhook_state' => 'as read before'], 1043 => ['_everifin_webhook_state' => 'of 1043']];
+        \WpStub::$hposRowCache = [1043 => true];
+        $booked = self::body('2f000000-0000-4000-8000-000000000001', 'BOOKED', '2024-05-07T14:49:55.000Z');
+        $this->assertSame(200, $this->wooPost($booked, ['Signature' => self::signed($booked)])->get_status());
+        $this->assertSame([1043], array_keys(\WpStub::$hposMetaCache), "order 1042's cached meta is gone; the other order's stays");
+        $this->assertSame([1043 => true], \WpStub::$hposRowCache);
+
+        // A WooCommerce whose container does not give the meta data store out: nothing is dropped, nothing fails.
+        \WpStub::$containerWithoutHposMeta = true;
+        $booked = self::body('2f000000-0000-4000-8000-000000000002', 'BOOKED', '2024-05-07T14:49:55.000Z', '1043');
+        $r = $this->wooPost($booked, ['Signature' => self::signed($booked)]);
+        $this->assertSame([200, 'processing'], [$r->get_status(), \WpStub::$orders[1043]->get_status()], json_encode($r->get_data()));
+        $this->assertSame([], \WpStub::$logged);
     }
 
     /** @return array<string, array{0: bool}> */

@@ -31,6 +31,15 @@ final class WpStub
     public static array $cachedOrders = [];
     /** @var bool the orders are in HPOS's tables (OrderCache), else posts (the post cache) */
     public static bool $hpos = false;
+    /**
+     * @var array<int, true> the orders whose row HPOS's data cache holds (group orders_data);
+     * a persistent cache may have evicted a row while keeping its meta
+     */
+    public static array $hposRowCache = [];
+    /** @var array<int, mixed> the meta rows HPOS's meta data store caches per order (group orders_meta) */
+    public static array $hposMetaCache = [];
+    /** @var bool wc_get_container() does not give out HPOS's meta data store (it throws, as for any unknown id) */
+    public static bool $containerWithoutHposMeta = false;
     /** @var array<int, WC_Order>|null the orders as committed, while a transaction is open */
     public static ?array $committed = null;
     /** @var list<string> what happened, in order: SQL sent through $wpdb, wc_get_order, save */
@@ -59,6 +68,9 @@ final class WpStub
         self::$orders = [];
         self::$cachedOrders = [];
         self::$hpos = false;
+        self::$hposRowCache = [];
+        self::$hposMetaCache = [];
+        self::$containerWithoutHposMeta = false;
         self::$committed = null;
         // The hooks a test added to WooCommerce's actions (the plugin's own stay).
         foreach (array_keys(self::$actions) as $hook) {
@@ -338,16 +350,20 @@ function wp_cache_delete($key, string $group = ''): bool
 
 require_once __DIR__ . '/woocommerce-caches.php';
 
-/** WooCommerce's dependency container: only the order cache. */
+/** WooCommerce's dependency container: only the order cache and HPOS's meta data store. */
 function wc_get_container(): object
 {
     return new class () {
         public function get(string $id): object
         {
-            if ($id !== \Automattic\WooCommerce\Caches\OrderCache::class) {
+            $known = [\Automattic\WooCommerce\Caches\OrderCache::class];
+            if (!WpStub::$containerWithoutHposMeta) {
+                $known[] = \Automattic\WooCommerce\Internal\DataStores\Orders\OrdersTableDataStoreMeta::class;
+            }
+            if (!in_array($id, $known, true)) {
                 throw new RuntimeException("the stub container has no $id");
             }
-            return new \Automattic\WooCommerce\Caches\OrderCache();
+            return new $id();
         }
     };
 }
@@ -369,11 +385,26 @@ final class WC_Data_Store
         return $method === 'clear_cached_data' && WpStub::$hpos;
     }
 
-    /** @param list<int> $ids */
+    /**
+     * As OrdersTableDataStore::clear_cached_data() with HPOS data caching on: deletes each
+     * order's row entry, and the meta entry only of the orders whose row delete succeeded (a
+     * row entry already evicted answers false, and its meta stays cached).
+     *
+     * @param list<int> $ids
+     * @return array<int, bool>
+     */
     public function clear_cached_data(array $ids): array
     {
         WpStub::$log[] = 'clear_cached_data(' . implode(',', $ids) . ')';
-        return array_fill_keys($ids, true);
+        $deleted = [];
+        foreach ($ids as $id) {
+            $deleted[$id] = isset(WpStub::$hposRowCache[$id]);
+            unset(WpStub::$hposRowCache[$id]);
+            if ($deleted[$id]) {
+                unset(WpStub::$hposMetaCache[$id]);
+            }
+        }
+        return $deleted;
     }
 }
 

@@ -497,8 +497,13 @@ final class Everifin_Webhook_Plugin
      * - both storages: the meta rows WC_Data::read_meta_data() caches in group "orders" under
      *   WC_Data::generate_meta_cache_key() (WooCommerce 4.7+), and the order's items list;
      * - HPOS: the order object WC_Order_Factory::get_order() returns from OrderCache when the
-     *   orders cache is on (Automattic\WooCommerce\Caches\OrderCache::remove()), and the HPOS
-     *   data store's own cache when it has one (clear_cached_data(), through WC_Data_Store).
+     *   orders cache is on (Automattic\WooCommerce\Caches\OrderCache::remove()), the HPOS
+     *   data store's own cache when it has one (clear_cached_data(), through WC_Data_Store), and
+     *   the HPOS meta data store's cache of the order's meta rows (the webhook state among them):
+     *   the data store drops those only for an order whose row entry it could delete, so a row
+     *   entry a persistent cache evicted before, with the meta still cached, would leave the
+     *   meta stale (OrdersTableDataStoreMeta::clear_cached_data(), where the installed
+     *   WooCommerce has it; a no-op unless HPOS data caching is on).
      */
     private static function forgetOrder(int $orderId): void
     {
@@ -518,6 +523,18 @@ final class Everifin_Webhook_Plugin
             $store = WC_Data_Store::load('order');
             if ($store->has_callable('clear_cached_data')) {
                 $store->clear_cached_data([$orderId]);
+            }
+        }
+        $meta = \Automattic\WooCommerce\Internal\DataStores\Orders\OrdersTableDataStoreMeta::class;
+        if (function_exists('wc_get_container') && class_exists($meta) && method_exists($meta, 'clear_cached_data')) {
+            try {
+                $metaStore = wc_get_container()->get($meta);
+            } catch (\Throwable $e) {
+                // A WooCommerce whose container does not give it out: the data store's call above is what is left.
+                $metaStore = null;
+            }
+            if (is_object($metaStore) && method_exists($metaStore, 'clear_cached_data')) {
+                $metaStore->clear_cached_data([$orderId]);
             }
         }
     }
