@@ -137,6 +137,40 @@ final class ExamplesTest extends TestCase
         $this->assertCount(4, $state['recentEventIds']);
     }
 
+    /**
+     * WooCommerce's payment_complete() moves an order that needs no processing (virtual,
+     * downloadable products only) to completed, not processing: a paid status too, so the event is
+     * applied with the usual note and the answer says completed.
+     */
+    public function testWooCommercePaymentOfAnOrderThatNeedsNoProcessingCompletesIt(): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        $order = \WpStub::$orders[1042] = new \WC_Order(1042, 'pending');
+        $order->needsProcessing = false;
+        $booked = self::body('2c000000-0000-4000-8000-000000000001', 'BOOKED', '2024-05-07T14:49:55.000Z');
+        $r = $this->wooPost($booked, ['Signature' => self::signed($booked)]);
+        $this->assertSame([200, 'apply', 'completed', 'completed', 1], [$r->get_status(), $r->get_data()['decision']['action'], $r->get_data()['orderState'], $order->get_status(), $order->paymentCompleteCalls]);
+        $this->assertSame(['Everifin payment f0489615-fb8a-4c76-bb28-7f9726d815d6: BOOKED (event 2c000000-0000-4000-8000-000000000001)'], $order->notes);
+        $this->assertSame([], self::wooWarnings());
+    }
+
+    /**
+     * Everifin's order-level PAID names no payment: payment_complete('') marks the order paid and,
+     * as WooCommerce does for an empty id, leaves the transaction id the checkout recorded.
+     */
+    public function testWooCommerceOrderLevelPaidKeepsTheCheckoutsTransactionId(): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        $order = \WpStub::$orders[1042] = new \WC_Order(1042, 'on-hold');
+        $order->transactionId = 'checkout-attempt-7';
+        $r = $this->wooSend('2c000000-0000-4000-8000-000000000002', '2024-05-07T14:49:55.000Z',
+            ['orderId' => '8840d948-12da-4ca1-8269-3cfdc10b73bc', 'externalId' => '1042', 'status' => 'PAID'], 'order.statusChange');
+        $this->assertSame(['apply', 'paid', 'processing', 1], [$r->get_data()['decision']['action'], $r->get_data()['orderOutcome'], $order->get_status(), $order->paymentCompleteCalls]);
+        $this->assertSame('checkout-attempt-7', $order->get_transaction_id());
+    }
+
     public function testWooCommerceFailedPaymentUsesTheSuggestedState(): void
     {
         do_action('rest_api_init');
@@ -224,6 +258,38 @@ final class ExamplesTest extends TestCase
         $r = $this->wooPost($body, ['Signature' => self::signed($body)]);
         $this->assertSame(['action' => 'skip', 'reason' => 'duplicate'], $r->get_data()['decision']);
         $this->assertSame([1, 1], [count($order->notes), count(self::wooWarnings())], 'told once');
+    }
+
+    /** @return array<string, array{0: string, 1: string}> [status before, what the warning says] */
+    public static function wooUnpaidStatusesPaymentCompleteChose(): array
+    {
+        return [
+            'pending, moved to on-hold' => ['pending', 'WooCommerce moved it to on-hold, not a paid status'],
+            'failed, moved to on-hold' => ['failed', 'WooCommerce moved it to on-hold, not a paid status'],
+            'on-hold, left on-hold' => ['on-hold', 'WooCommerce left it on-hold, not a paid status'],
+        ];
+    }
+
+    /**
+     * payment_complete() gives an order it takes the status woocommerce_payment_complete_order_status
+     * filters; a fraud-review plugin may return on-hold. The order is not paid: the warning says
+     * WooCommerce chose that status, not that on-hold is one payment_complete() leaves as it is.
+     *
+     * @dataProvider wooUnpaidStatusesPaymentCompleteChose
+     */
+    public function testWooCommerceWarnsOfAnUnpaidStatusPaymentCompleteChose(string $before, string $why): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        $order = \WpStub::$orders[1042] = new \WC_Order(1042, $before);
+        add_filter('woocommerce_payment_complete_order_status', static fn (string $status): string => 'on-hold');
+        $body = self::body('2e000000-0000-4000-8000-000000000001', 'BOOKED', '2024-05-07T14:49:55.000Z');
+        $r = $this->wooPost($body, ['Signature' => self::signed($body)]);
+        $this->assertSame([200, 'apply', 'on-hold', 'on-hold', 1], [$r->get_status(), $r->get_data()['decision']['action'], $r->get_data()['orderState'], $order->get_status(), $order->paymentCompleteCalls]);
+        $text = "Everifin payment f0489615-fb8a-4c76-bb28-7f9726d815d6: BOOKED (event 2e000000-0000-4000-8000-000000000001) reports a payment, but WooCommerce did not mark the order paid: $why. "
+            . 'The money has arrived: check the order, then mark it paid by hand or refund the payment.';
+        $this->assertSame($text, end($order->notes));
+        $this->assertSame(["order 1042: $text"], array_slice(self::wooWarnings(), -1));
     }
 
     public function testWooCommerceRefundBookedLeavesANoteAndTheStatus(): void
@@ -565,12 +631,8 @@ final class ExamplesTest extends TestCase
     {
         do_action('rest_api_init');
         \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
-        \WpStub::$orders[1042] = new class (1042, 'pending') extends \WC_Order {
-            public function save(): int
-            {
-                throw new \RuntimeException('Deadlock found when trying to get lock');
-            }
-        };
+        // payment_complete() saves the order paid; the save of the webhook state that follows fails.
+        \WpStub::$orders[1042] = self::orderFailingStateSave(1042);
         $body = self::body('15151515-1515-4515-8515-151515151515', 'BOOKED', '2024-05-07T14:49:55.000Z');
         $r = $this->wooPost($body, ['Signature' => self::signed($body)]);
         $this->assertSame([500, 'INTERNAL'], [$r->get_status(), $r->get_data()['status']]);
@@ -581,27 +643,42 @@ final class ExamplesTest extends TestCase
         $this->assertStringContainsString('RuntimeException: Deadlock found when trying to get lock', $message);
         $this->assertStringNotContainsString(self::SECRET, $message);
         $this->assertContains('ROLLBACK', \WpStub::$log);
+        $this->assertSame('pending', \WpStub::$orders[1042]->get_status(), 'the order saved paid before is rolled back with the rest');
     }
 
-    /** @return array<string, array{0: string, 1: string, 2: string, 3: string}> [hook that throws, event status, status after, what the log names] */
+    /** An order whose save() fails with a database error once the plugin has set its webhook state (the delivery's last write). */
+    private static function orderFailingStateSave(int $id): \WC_Order
+    {
+        return new class ($id, 'pending') extends \WC_Order {
+            public function save(): int
+            {
+                if ($this->get_meta(\Everifin_Webhook_Plugin::META_STATE) !== '') {
+                    throw new \RuntimeException('Deadlock found when trying to get lock');
+                }
+                return parent::save();
+            }
+        };
+    }
+
+    /** @return array<string, array{0: string, 1: string, 2: string, 3: string, 4: string}> [hook that throws, event status, status after, what WooCommerce logs, what the plugin logs] */
     public static function wooFailingHooks(): array
     {
         return [
-            'payment_complete(): a woocommerce_payment_complete hook' => ['woocommerce_payment_complete', 'BOOKED', 'processing', "WooCommerce's payment_complete() failed for order 1042"],
-            'payment_complete(): a woocommerce_pre_payment_complete hook' => ['woocommerce_pre_payment_complete', 'BOOKED', 'processing', "WooCommerce's payment_complete() failed for order 1042"],
-            'update_status(): a woocommerce_before_order_object_save hook' => ['woocommerce_before_order_object_save', 'FAILED', 'failed', "WooCommerce's update_status('failed') failed for order 1042"],
+            'payment_complete(): a woocommerce_pre_payment_complete hook' => ['woocommerce_pre_payment_complete', 'BOOKED', 'processing', 'Error completing payment for order #1042', "WooCommerce's payment_complete() failed for order 1042"],
+            'update_status(): a woocommerce_before_order_object_save hook' => ['woocommerce_before_order_object_save', 'FAILED', 'failed', 'Error updating status for order #1042', "WooCommerce's update_status('failed') failed for order 1042"],
         ];
     }
 
     /**
      * WooCommerce's payment_complete() and update_status() catch what a hook throws, leave a note
-     * and return false: the order did not move as the event says. The delivery is rolled back
+     * and return false. When the order did not move as the event says (a hook before
+     * payment_complete() saves the order, or update_status()'s), the delivery is rolled back
      * (the webhook state with it) and answered 500, logged, so that Everifin delivers it again;
      * once the hook works, the retry applies the event.
      *
      * @dataProvider wooFailingHooks
      */
-    public function testWooCommerceHasEverifinRetryWhatWooCommerceDidNotApply(string $hook, string $eventStatus, string $after, string $logged): void
+    public function testWooCommerceHasEverifinRetryWhatWooCommerceDidNotApply(string $hook, string $eventStatus, string $after, string $wooLogged, string $logged): void
     {
         do_action('rest_api_init');
         \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
@@ -615,14 +692,89 @@ final class ExamplesTest extends TestCase
         $this->assertContains('ROLLBACK', \WpStub::$log);
         $order = \WpStub::$orders[1042];
         $this->assertSame(['pending', '', []], [$order->get_status(), $order->get_meta(\Everifin_Webhook_Plugin::META_STATE), $order->notes], 'nothing of the delivery kept');
-        $this->assertCount(1, \WpStub::$logged);
-        [$level, $message] = \WpStub::$logged[0];
+        $this->assertCount(2, \WpStub::$logged, "WooCommerce's error, then the plugin's");
+        $this->assertSame(['error', $wooLogged], array_slice(\WpStub::$logged[0], 0, 2));
+        [$level, $message] = \WpStub::$logged[1];
         $this->assertSame('error', $level);
         $this->assertStringContainsString('webhook not processed (answered 500, Everifin retries): Everifin_Webhook_Not_Applied: ' . $logged, $message);
 
         unset(\WpStub::$actions[$hook]);
         $r = $this->wooPost($body, ['Signature' => self::signed($body)]);
         $this->assertSame([200, ['action' => 'apply', 'reason' => 'first'], $after], [$r->get_status(), $r->get_data()['decision'], \WpStub::$orders[1042]->get_status()]);
+    }
+
+    /**
+     * WooCommerce's payment_complete() saves the order paid (its e-mails, its stock) and only then
+     * runs woocommerce_payment_complete; a hook there that throws (another plugin's stock sync)
+     * makes it return false although the order is paid. The event stays applied and the answer is
+     * 200: a 500 would roll the order back to pending, and each of Everifin's retries would save it
+     * paid and send its e-mails again, until Everifin gives up and leaves the money arrived and the
+     * order pending. The merchant is told (a private note and a warning in WooCommerce's log);
+     * Everifin's retries are duplicates.
+     */
+    public function testWooCommerceKeepsAnOrderWooCommerceSavedPaidBeforeAHookFailed(): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        $order = \WpStub::$orders[1042] = new \WC_Order(1042, 'pending');
+        $savedPaid = 0;
+        add_action('woocommerce_payment_complete', static function (int $id) use (&$savedPaid): void {
+            $savedPaid += \WpStub::$orders[$id]->get_changes() === [] && \WpStub::$orders[$id]->is_paid() ? 1 : 0;
+            throw new \RuntimeException('ERP sync: unknown SKU');
+        });
+        $body = self::body('2d000000-0000-4000-8000-000000000001', 'BOOKED', '2024-05-07T14:49:55.000Z');
+        $answers = [];
+        for ($i = 0; $i < 8; $i++) {
+            $r = $this->wooPost($body, ['Signature' => self::signed($body)]);
+            $answers[] = [$r->get_status(), $r->get_data()['decision']['reason'] ?? null, $r->get_data()['orderState'] ?? null];
+        }
+        $this->assertSame(array_merge([[200, 'first', 'processing']], array_fill(0, 7, [200, 'duplicate', 'processing'])), $answers, 'applied once; the retries are duplicates');
+        $order = \WpStub::$orders[1042];
+        $this->assertSame(['processing', 1, 1], [$order->get_status(), $order->paymentCompleteCalls, $savedPaid], 'saved paid once: no second e-mail');
+        $this->assertSame('f0489615-fb8a-4c76-bb28-7f9726d815d6', $order->get_transaction_id());
+        $this->assertNotContains('ROLLBACK', \WpStub::$log);
+        $this->assertSame('BOOKED', json_decode((string) $order->get_meta(\Everifin_Webhook_Plugin::META_STATE), true)['status']);
+        $text = 'Everifin payment f0489615-fb8a-4c76-bb28-7f9726d815d6: BOOKED (event 2d000000-0000-4000-8000-000000000001): WooCommerce marked the order paid (processing), '
+            . 'but a woocommerce_payment_complete hook of another plugin failed afterwards; WooCommerce wrote the cause to its log (WooCommerce > Status > Logs) and to an order note. '
+            . 'What that hook does (a stock sync, an export) may not have happened: check it. The payment stays applied: Everifin does not send it again.';
+        $this->assertSame(['Payment complete event failed. ERP sync: unknown SKU', $text], $order->notes, "WooCommerce's note, then the plugin's");
+        $this->assertSame([], $order->customerNotes, 'a private note');
+        $this->assertSame([['error', 'Error completing payment for order #1042'], ['warning', "order 1042: $text"]],
+            array_map(static fn (array $line): array => [$line[0], $line[1]], \WpStub::$logged), "WooCommerce's error, the plugin's warning; no 500");
+    }
+
+    /**
+     * A hook on woocommerce_payment_complete fails after a save() that did not write the order
+     * (WooCommerce's save() catches a data store failure and logs it): the status is set in the
+     * object only, so the order is not paid. Nothing of the delivery is kept: 500, and Everifin
+     * delivers it again.
+     */
+    public function testWooCommerceHasEverifinRetryAPaymentWooCommerceDidNotSave(): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        \WpStub::$orders[1042] = new class (1042, 'pending') extends \WC_Order {
+            public function save(): int
+            {
+                if ($this->get_changes() !== []) {
+                    wc_get_logger()->error('Error saving order ID 1042.');
+                    return $this->get_id();
+                }
+                return parent::save();
+            }
+        };
+        add_action('woocommerce_payment_complete', static function (): void {
+            throw new \RuntimeException('ERP sync: unknown SKU');
+        });
+        $body = self::body('2d000000-0000-4000-8000-000000000002', 'BOOKED', '2024-05-07T14:49:55.000Z');
+        $r = $this->wooPost($body, ['Signature' => self::signed($body)]);
+        $this->assertSame([500, 'INTERNAL'], [$r->get_status(), $r->get_data()['status'] ?? null], json_encode($r->get_data()));
+        $this->assertContains('ROLLBACK', \WpStub::$log);
+        $order = \WpStub::$orders[1042];
+        $this->assertSame(['pending', [], '', []], [$order->get_status(), $order->get_changes(), $order->get_meta(\Everifin_Webhook_Plugin::META_STATE), $order->notes], 'nothing of the delivery kept');
+        $this->assertSame('error', \WpStub::$logged[2][0] ?? null);
+        $this->assertStringContainsString("Everifin_Webhook_Not_Applied: WooCommerce's payment_complete() failed for order 1042", \WpStub::$logged[2][1] ?? '');
+        $this->assertSame([], self::wooWarnings());
     }
 
     public function testWooCommerceUninstallDeletesTheSecretsOfEverySite(): void
@@ -780,9 +932,13 @@ final class ExamplesTest extends TestCase
         $this->assertSame('xy' . str_repeat('ž', 47) . '...', \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_LAST_UNMATCHED]['externalId'], 'the half character left out');
     }
 
-    public function testWooCommerceLoadsDecidesAndSavesWithTheOrderLocked(): void
+    /**
+     * @dataProvider orderStorages
+     */
+    public function testWooCommerceLoadsDecidesAndSavesWithTheOrderLocked(bool $hpos): void
     {
         do_action('rest_api_init');
+        \WpStub::$hpos = $hpos;
         \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
         \WpStub::$orders[1042] = new \WC_Order(1042, 'pending');
         $booked = self::body('99999999-9999-4999-8999-999999999999', 'BOOKED', '2024-05-07T14:49:55.000Z');
@@ -791,15 +947,55 @@ final class ExamplesTest extends TestCase
         $this->assertSame(['action' => 'apply', 'reason' => 'first'], $r->get_data()['decision']);
         $log = \WpStub::$log;
         $this->assertMatchesRegularExpression("/^SELECT GET_LOCK\\('everifin-webhook:[0-9a-f]{12}:1042', 10\\)$/", $log[0]);
-        // WooCommerce's cached copies of the order are dropped before it is read, and again after COMMIT (self::FORGET_1042).
-        $this->assertSame(array_merge(['START TRANSACTION'], self::FORGET_1042, ['wc_get_order(1042)', 'save(1042)', 'COMMIT'], self::FORGET_1042), array_slice($log, 1, 14));
-        $this->assertSame(str_replace('GET_LOCK', 'RELEASE_LOCK', preg_replace('/, 10\)$/', ')', $log[0])), $log[15]);
-        $this->assertCount(16, $log);
+        // WooCommerce's cached copies of the order are dropped before it is read, and again after
+        // COMMIT (self::forget1042()). payment_complete() saves the order paid, the plugin saves its state.
+        $forget = self::forget1042();
+        $this->assertSame(array_merge(['START TRANSACTION'], $forget, ['wc_get_order(1042)', 'save(1042)', 'save(1042)', 'COMMIT'], $forget), array_slice($log, 1, 5 + 2 * count($forget)));
+        $this->assertSame(str_replace('GET_LOCK', 'RELEASE_LOCK', preg_replace('/, 10\)$/', ')', $log[0])), $log[6 + 2 * count($forget)]);
+        $this->assertCount(7 + 2 * count($forget), $log);
     }
 
-    /** What forgetOrder() drops for order 1042: the post cache, WC_Data's meta rows and items list, HPOS's OrderCache and data store cache. */
-    private const FORGET_1042 = ['clean_post_cache(1042)', 'wp_cache_delete(orders-object_1042-object_meta_1042, orders)', 'wp_cache_delete(order-items-1042, orders)',
-        'OrderCache::remove(1042)', 'clear_cached_data(1042)'];
+    /**
+     * What forgetOrder() drops for order 1042: the post cache, WC_Data's meta rows and items list,
+     * HPOS's OrderCache; with HPOS also its data store's cache (the posts storage's data store
+     * has no clear_cached_data()); and HPOS's meta data store's cache.
+     *
+     * @return list<string>
+     */
+    private static function forget1042(): array
+    {
+        $forget = ['clean_post_cache(1042)', 'wp_cache_delete(orders-object_1042-object_meta_1042, orders)', 'wp_cache_delete(order-items-1042, orders)', 'OrderCache::remove(1042)'];
+        return array_merge($forget, \WpStub::$hpos ? ['clear_cached_data(1042)'] : [], ['OrdersTableDataStoreMeta::clear_cached_data(1042)']);
+    }
+
+    /**
+     * HPOS's data store drops an order's cached meta rows only when it could delete the order's
+     * row entry; a persistent cache that evicted the row but kept the meta (the webhook state
+     * among it) would otherwise serve that meta stale. The plugin drops the meta data store's
+     * cache itself, under the lock and after COMMIT.
+     */
+    public function testWooCommerceDropsHposMetaCachedWithoutItsRow(): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$hpos = true;
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        \WpStub::$orders[1042] = new \WC_Order(1042, 'pending');
+        \WpStub::$orders[1043] = new \WC_Order(1043, 'pending');
+        // Order 1042's row entry was evicted, its meta kept; order 1043 (untouched) has both.
+        \WpStub::$hposMetaCache = [1042 => ['_everifin_webhook_state' => 'as read before'], 1043 => ['_everifin_webhook_state' => 'of 1043']];
+        \WpStub::$hposRowCache = [1043 => true];
+        $booked = self::body('2f000000-0000-4000-8000-000000000001', 'BOOKED', '2024-05-07T14:49:55.000Z');
+        $this->assertSame(200, $this->wooPost($booked, ['Signature' => self::signed($booked)])->get_status());
+        $this->assertSame([1043], array_keys(\WpStub::$hposMetaCache), "order 1042's cached meta is gone; the other order's stays");
+        $this->assertSame([1043 => true], \WpStub::$hposRowCache);
+
+        // A WooCommerce whose container does not give the meta data store out: nothing is dropped, nothing fails.
+        \WpStub::$containerWithoutHposMeta = true;
+        $booked = self::body('2f000000-0000-4000-8000-000000000002', 'BOOKED', '2024-05-07T14:49:55.000Z', '1043');
+        $r = $this->wooPost($booked, ['Signature' => self::signed($booked)]);
+        $this->assertSame([200, 'processing'], [$r->get_status(), \WpStub::$orders[1043]->get_status()], json_encode($r->get_data()));
+        $this->assertSame([], \WpStub::$logged);
+    }
 
     /** @return array<string, array{0: bool}> */
     public static function orderStorages(): array
@@ -834,7 +1030,7 @@ final class ExamplesTest extends TestCase
         $lock = (int) array_key_first(preg_grep('/^SELECT GET_LOCK\(.*:1042\'/', $log));
         $this->assertSame('wc_get_orders', substr($log[0], 0, 13), 'found by its Everifin orderId');
         $this->assertSame(['wc_get_order(1042)'], array_values(preg_grep('/^wc_get_order\(/', $log)), 'read once');
-        $this->assertSame(array_merge(['START TRANSACTION'], self::FORGET_1042, ['wc_get_order(1042)']), array_slice($log, $lock + 1, 7), 'only under the lock, past the cache');
+        $this->assertSame(array_merge(['START TRANSACTION'], self::forget1042(), ['wc_get_order(1042)']), array_slice($log, $lock + 1, 2 + count(self::forget1042())), 'only under the lock, past the cache');
 
         // Everifin delivers the event again; the object cache holds the copy from before the first delivery saved.
         \WpStub::$cachedOrders[1042] = $before;
@@ -872,15 +1068,11 @@ final class ExamplesTest extends TestCase
         $this->assertSame([200, 'apply', 'processing'], [$r->get_status(), $r->get_data()['decision']['action'], $order->get_status()]);
         $this->assertSame('processing', wc_get_order(1042)->get_status(), 'the next request reads the order as committed');
         $log = \WpStub::$log;
-        $this->assertSame(self::FORGET_1042, array_slice($log, (int) array_search('COMMIT', $log, true) + 1, 5), 'dropped after COMMIT, before the lock is released');
+        $this->assertSame(self::forget1042(), array_slice($log, (int) array_search('COMMIT', $log, true) + 1, count(self::forget1042())), 'dropped after COMMIT, before the lock is released');
+        $this->assertStringStartsWith('SELECT RELEASE_LOCK(', $log[(int) array_search('COMMIT', $log, true) + 1 + count(self::forget1042())]);
 
-        // A delivery that fails after payment_complete(): rolled back, and not left cached paid.
-        \WpStub::$orders[1043] = new class (1043, 'pending') extends \WC_Order {
-            public function save(): int
-            {
-                throw new \RuntimeException('Deadlock found when trying to get lock');
-            }
-        };
+        // A delivery that fails after payment_complete() saved the order paid: rolled back, and not left cached paid.
+        \WpStub::$orders[1043] = self::orderFailingStateSave(1043);
         $booked = self::body('28000000-0000-4000-8000-000000000002', 'BOOKED', '2024-05-07T14:49:55.000Z', '1043');
         $this->assertSame(500, $this->wooPost($booked, ['Signature' => self::signed($booked)])->get_status());
         $this->assertSame('pending', \WpStub::$orders[1043]->get_status(), 'rolled back');

@@ -7,8 +7,14 @@
  *                  woocommerce_update_order for that long (a plugin sending the order elsewhere),
  *                  after WooCommerce dropped the order's cached copies; the request marks
  *                  uploads/everifin-test-paused-ID first (setup.php's "paused ID");
+ *              _test_pre_payment_hook_throws 1: a woocommerce_pre_payment_complete hook throws:
+ *                  payment_complete() returns false before it changed the order;
  *              _test_payment_hook_throws 1: a woocommerce_payment_complete hook reads the order
- *                  (as the e-mails and stock syncs do) and throws: payment_complete() returns false.
+ *                  (as the e-mails and stock syncs do) and throws: payment_complete() returns
+ *                  false after it saved the order paid;
+ *              _test_state_save_fails 1: the save of the Everifin plugin's webhook state fails
+ *                  after reading the order, with a PHP \Error (which WooCommerce's save() does
+ *                  not catch): the delivery fails after payment_complete() saved the order paid.
  */
 
 declare(strict_types=1);
@@ -34,5 +40,19 @@ add_action('woocommerce_payment_complete', static function ($orderId): void {
     if (get_post_meta((int) $orderId, '_test_payment_hook_throws', true) !== '') {
         $order = wc_get_order((int) $orderId);
         throw new Exception('test hook: the warehouse did not answer (order ' . ($order ? $order->get_status() : '?') . ')');
+    }
+});
+
+add_action('woocommerce_pre_payment_complete', static function ($orderId): void {
+    if (get_post_meta((int) $orderId, '_test_pre_payment_hook_throws', true) !== '') {
+        throw new Exception('test hook: the fraud check did not answer');
+    }
+});
+
+add_action('woocommerce_before_order_object_save', static function ($order): void {
+    $orderId = (int) $order->get_id();
+    if (get_post_meta($orderId, '_test_state_save_fails', true) !== '' && $order->get_meta('_everifin_webhook_state') !== '') {
+        $read = wc_get_order($orderId);
+        throw new Error('test hook: the database went away (order ' . ($read ? $read->get_status() : '?') . ')');
     }
 });

@@ -110,13 +110,24 @@ class WC_Order
     }
 
     /**
+     * As WC_Order::needs_processing(): false for an order of virtual, downloadable products only;
+     * here an order created with the post meta _test_needs_processing "no".
+     */
+    public function needs_processing(): bool
+    {
+        return get_post_meta($this->id, '_test_needs_processing', true) !== 'no';
+    }
+
+    /**
      * As WC_Order::payment_complete(): woocommerce_pre_payment_complete; then, only for an order
      * in a status of woocommerce_valid_order_statuses_for_payment_complete (on-hold, pending,
-     * failed, cancelled), the transaction id, the status processing and save(), and
-     * woocommerce_payment_complete; for any other status (paid, a checkout draft, a trashed
-     * order, a custom one) only woocommerce_payment_complete_order_status_<status>, and the order
-     * stays as it is. Either way true; what a hook throws is caught, logged and noted, and the
-     * answer is false.
+     * failed, cancelled), the transaction id when one is given (an empty one leaves the order's),
+     * the status woocommerce_payment_complete_order_status filters (processing, or completed for
+     * an order that needs no processing), save(), and only then woocommerce_payment_complete; for
+     * any other status (paid, a checkout draft, a trashed order, a custom one) only
+     * woocommerce_payment_complete_order_status_<status>, and the order stays as it is. Either way
+     * true; what a hook throws is caught, logged and noted, and the answer is false, also when the
+     * order was saved paid before (a woocommerce_payment_complete hook).
      */
     public function payment_complete(string $transactionId = ''): bool
     {
@@ -126,10 +137,12 @@ class WC_Order
                 do_action('woocommerce_payment_complete_order_status_' . $this->get_status(), $this->id, $transactionId);
                 return true;
             }
-            update_post_meta($this->id, '_transaction_id', wp_slash($transactionId));
+            if (!empty($transactionId)) {
+                update_post_meta($this->id, '_transaction_id', wp_slash($transactionId));
+            }
             // One row per order marked paid: the test counts them (WooCommerce reduces stock and sends e-mails here).
             add_post_meta($this->id, '_test_payment_complete', wp_slash($transactionId));
-            $this->newStatus = 'processing';
+            $this->newStatus = (string) apply_filters('woocommerce_payment_complete_order_status', $this->needs_processing() ? 'processing' : 'completed', $this->id, $this);
             $this->save();
             do_action('woocommerce_payment_complete', $this->id, $transactionId);
         } catch (Exception $e) {

@@ -31,6 +31,15 @@ final class WpStub
     public static array $cachedOrders = [];
     /** @var bool the orders are in HPOS's tables (OrderCache), else posts (the post cache) */
     public static bool $hpos = false;
+    /**
+     * @var array<int, true> the orders whose row HPOS's data cache holds (group orders_data);
+     * a persistent cache may have evicted a row while keeping its meta
+     */
+    public static array $hposRowCache = [];
+    /** @var array<int, mixed> the meta rows HPOS's meta data store caches per order (group orders_meta) */
+    public static array $hposMetaCache = [];
+    /** @var bool wc_get_container() does not give out HPOS's meta data store (it throws, as for any unknown id) */
+    public static bool $containerWithoutHposMeta = false;
     /** @var array<int, WC_Order>|null the orders as committed, while a transaction is open */
     public static ?array $committed = null;
     /** @var list<string> what happened, in order: SQL sent through $wpdb, wc_get_order, save */
@@ -59,6 +68,9 @@ final class WpStub
         self::$orders = [];
         self::$cachedOrders = [];
         self::$hpos = false;
+        self::$hposRowCache = [];
+        self::$hposMetaCache = [];
+        self::$containerWithoutHposMeta = false;
         self::$committed = null;
         // The hooks a test added to WooCommerce's actions (the plugin's own stay).
         foreach (array_keys(self::$actions) as $hook) {
@@ -338,21 +350,29 @@ function wp_cache_delete($key, string $group = ''): bool
 
 require_once __DIR__ . '/woocommerce-caches.php';
 
-/** WooCommerce's dependency container: only the order cache. */
+/** WooCommerce's dependency container: only the order cache and HPOS's meta data store. */
 function wc_get_container(): object
 {
     return new class () {
         public function get(string $id): object
         {
-            if ($id !== \Automattic\WooCommerce\Caches\OrderCache::class) {
+            $known = [\Automattic\WooCommerce\Caches\OrderCache::class];
+            if (!WpStub::$containerWithoutHposMeta) {
+                $known[] = \Automattic\WooCommerce\Internal\DataStores\Orders\OrdersTableDataStoreMeta::class;
+            }
+            if (!in_array($id, $known, true)) {
                 throw new RuntimeException("the stub container has no $id");
             }
-            return new \Automattic\WooCommerce\Caches\OrderCache();
+            return new $id();
         }
     };
 }
 
-/** WC_Data_Store::load('order'): the HPOS data store's cache, when it has one (clear_cached_data()). */
+/**
+ * WC_Data_Store::load('order'): the order storage's data store. has_callable() answers for the
+ * store of the storage in use (WpStub::$hpos): HPOS's OrdersTableDataStore has clear_cached_data(),
+ * the posts storage's WC_Order_Data_Store_CPT has not.
+ */
 final class WC_Data_Store
 {
     public static function load(string $type): self
@@ -362,14 +382,29 @@ final class WC_Data_Store
 
     public function has_callable(string $method): bool
     {
-        return $method === 'clear_cached_data';
+        return $method === 'clear_cached_data' && WpStub::$hpos;
     }
 
-    /** @param list<int> $ids */
+    /**
+     * As OrdersTableDataStore::clear_cached_data() with HPOS data caching on: deletes each
+     * order's row entry, and the meta entry only of the orders whose row delete succeeded (a
+     * row entry already evicted answers false, and its meta stays cached).
+     *
+     * @param list<int> $ids
+     * @return array<int, bool>
+     */
     public function clear_cached_data(array $ids): array
     {
         WpStub::$log[] = 'clear_cached_data(' . implode(',', $ids) . ')';
-        return array_fill_keys($ids, true);
+        $deleted = [];
+        foreach ($ids as $id) {
+            $deleted[$id] = isset(WpStub::$hposRowCache[$id]);
+            unset(WpStub::$hposRowCache[$id]);
+            if ($deleted[$id]) {
+                unset(WpStub::$hposMetaCache[$id]);
+            }
+        }
+        return $deleted;
     }
 }
 
@@ -488,7 +523,12 @@ class WP_REST_Response
 class WC_Order
 {
     private int $id;
+    /** the status as saved */
     private string $status;
+    /** the status set but not saved yet (WC_Data's changes, get_changes()) */
+    private ?string $newStatus = null;
+    /** what needs_processing() answers: false for an order of virtual, downloadable products only */
+    public bool $needsProcessing = true;
     /** @var array<string, list<mixed>> the meta rows as the object holds them, saved or not (as WC_Data does) */
     private array $meta = [];
     /** @var array<string, list<mixed>> the meta rows as last saved: what wc_get_orders() finds */
@@ -518,9 +558,27 @@ class WC_Order
         return $group . '-object_' . $id . '-object_meta_' . $id;
     }
 
+    /** As WC_Abstract_Order::get_status(): the status set, saved or not. */
     public function get_status(): string
     {
-        return $this->status;
+        return $this->newStatus ?? $this->status;
+    }
+
+    /** As WC_Data::get_changes(): what was set but not saved yet (here only the status). */
+    public function get_changes(): array
+    {
+        return $this->newStatus === null ? [] : ['status' => $this->newStatus];
+    }
+
+    /** As WC_Order::set_status(): in the object only, until save(). */
+    public function set_status(string $status): void
+    {
+        $this->newStatus = $status === $this->status ? null : $status;
+    }
+
+    public function needs_processing(): bool
+    {
+        return $this->needsProcessing;
     }
 
     /** As WC_Order::is_paid(): a status of wc_get_is_paid_statuses(). */
@@ -537,26 +595,31 @@ class WC_Order
     /**
      * As WC_Order::payment_complete(): woocommerce_pre_payment_complete; then, only for an order
      * in a status of woocommerce_valid_order_statuses_for_payment_complete (on-hold, pending,
-     * failed, cancelled), the transaction id and the status (saved), and
-     * woocommerce_payment_complete; any other order stays as it is (only
-     * woocommerce_payment_complete_order_status_<status>). Either way true; what a hook throws
-     * is caught and noted, and the answer is false. $paymentCompleteCalls counts the calls.
+     * failed, cancelled), the transaction id when one is given, the status
+     * woocommerce_payment_complete_order_status filters (processing, or completed for an order
+     * that needs no processing), save() (where WooCommerce sends its e-mails and reduces stock),
+     * and only then woocommerce_payment_complete; any other order stays as it is (only
+     * woocommerce_payment_complete_order_status_<status>). Either way true; what is thrown
+     * (a hook, save()) is caught, logged and noted, and the answer is false, also when the order
+     * was saved paid before. $paymentCompleteCalls counts the calls.
      */
     public function payment_complete(string $transactionId = ''): bool
     {
         $this->paymentCompleteCalls++;
         try {
             do_action('woocommerce_pre_payment_complete', $this->id, $transactionId);
-            if (!in_array($this->status, apply_filters('woocommerce_valid_order_statuses_for_payment_complete', ['on-hold', 'pending', 'failed', 'cancelled'], $this), true)) {
-                do_action('woocommerce_payment_complete_order_status_' . $this->status, $this->id, $transactionId);
-                return true;
+            if (in_array($this->get_status(), apply_filters('woocommerce_valid_order_statuses_for_payment_complete', ['on-hold', 'pending', 'failed', 'cancelled'], $this), true)) {
+                if (!empty($transactionId)) {
+                    $this->transactionId = $transactionId;
+                }
+                $this->set_status(apply_filters('woocommerce_payment_complete_order_status', $this->needs_processing() ? 'processing' : 'completed', $this->id, $this));
+                $this->save();
+                do_action('woocommerce_payment_complete', $this->id, $transactionId);
+            } else {
+                do_action('woocommerce_payment_complete_order_status_' . $this->get_status(), $this->id, $transactionId);
             }
-            if ($transactionId !== '') {
-                $this->transactionId = $transactionId;
-            }
-            $this->status = 'processing';
-            do_action('woocommerce_payment_complete', $this->id, $transactionId);
         } catch (Exception $e) {
+            wc_get_logger()->error(sprintf('Error completing payment for order #%d', $this->id), ['order' => $this, 'error' => $e]);
             $this->notes[] = 'Payment complete event failed. ' . $e->getMessage();
             return false;
         }
@@ -565,15 +628,17 @@ class WC_Order
 
     /**
      * As WC_Order::update_status(): set_status() and save(), whose woocommerce_before_order_object_save
-     * runs before anything is written; what is thrown is caught and noted, and the answer is false.
+     * runs before anything is written; what is thrown is caught, logged and noted, and the answer is false.
      */
     public function update_status(string $status, string $note = ''): bool
     {
         try {
             do_action('woocommerce_before_order_object_save', $this);
             $this->status = $status;
+            $this->newStatus = null;
             $this->notes[] = $note;
         } catch (Exception $e) {
+            wc_get_logger()->error(sprintf('Error updating status for order #%d', $this->id), ['order' => $this, 'error' => $e]);
             $this->notes[] = 'Update status event failed. ' . $e->getMessage();
             return false;
         }
@@ -617,6 +682,10 @@ class WC_Order
 
     public function save(): int
     {
+        if ($this->newStatus !== null) {
+            $this->status = $this->newStatus;
+            $this->newStatus = null;
+        }
         $this->savedMeta = $this->meta;
         $this->saves++;
         WpStub::$log[] = 'save(' . $this->id . ')';

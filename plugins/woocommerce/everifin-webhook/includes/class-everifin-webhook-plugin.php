@@ -22,9 +22,10 @@ final class Everifin_Webhook_Order_Busy extends RuntimeException
 }
 
 /**
- * Thrown when WooCommerce did not do what the event needs: payment_complete() or update_status()
- * returned false (they catch what a hook throws, leave an order note and return false). The
- * delivery is rolled back and answered 500, so that Everifin delivers it again.
+ * Thrown when WooCommerce did not do what the event needs: update_status() returned false, or
+ * payment_complete() returned false and left the order unpaid (they catch what a hook throws,
+ * leave an order note and return false). The delivery is rolled back and answered 500, so that
+ * Everifin delivers it again.
  */
 final class Everifin_Webhook_Not_Applied extends RuntimeException
 {
@@ -496,8 +497,13 @@ final class Everifin_Webhook_Plugin
      * - both storages: the meta rows WC_Data::read_meta_data() caches in group "orders" under
      *   WC_Data::generate_meta_cache_key() (WooCommerce 4.7+), and the order's items list;
      * - HPOS: the order object WC_Order_Factory::get_order() returns from OrderCache when the
-     *   orders cache is on (Automattic\WooCommerce\Caches\OrderCache::remove()), and the HPOS
-     *   data store's own cache when it has one (clear_cached_data(), through WC_Data_Store).
+     *   orders cache is on (Automattic\WooCommerce\Caches\OrderCache::remove()), the HPOS
+     *   data store's own cache when it has one (clear_cached_data(), through WC_Data_Store), and
+     *   the HPOS meta data store's cache of the order's meta rows (the webhook state among them):
+     *   the data store drops those only for an order whose row entry it could delete, so a row
+     *   entry a persistent cache evicted before, with the meta still cached, would leave the
+     *   meta stale (OrdersTableDataStoreMeta::clear_cached_data(), where the installed
+     *   WooCommerce has it; a no-op unless HPOS data caching is on).
      */
     private static function forgetOrder(int $orderId): void
     {
@@ -517,6 +523,18 @@ final class Everifin_Webhook_Plugin
             $store = WC_Data_Store::load('order');
             if ($store->has_callable('clear_cached_data')) {
                 $store->clear_cached_data([$orderId]);
+            }
+        }
+        $meta = \Automattic\WooCommerce\Internal\DataStores\Orders\OrdersTableDataStoreMeta::class;
+        if (function_exists('wc_get_container') && class_exists($meta) && method_exists($meta, 'clear_cached_data')) {
+            try {
+                $metaStore = wc_get_container()->get($meta);
+            } catch (\Throwable $e) {
+                // A WooCommerce whose container does not give it out: the data store's call above is what is left.
+                $metaStore = null;
+            }
+            if (is_object($metaStore) && method_exists($metaStore, 'clear_cached_data')) {
+                $metaStore->clear_cached_data([$orderId]);
             }
         }
     }
@@ -623,19 +641,25 @@ final class Everifin_Webhook_Plugin
      *   payment for a paid order, or a payment booked for a refunded order ($attention
      *   SECOND_PAYMENT, REFUNDED_ORDER), is told with warn() instead of the note: the customer
      *   may have paid twice. So is an order that payment_complete() left unpaid (a status it
-     *   does not move: a checkout draft, a trashed order, a custom status): the event stays
-     *   applied (its retries are duplicates) and the answer 200, with the order's status, since
-     *   WooCommerce would leave the order so on every retry;
+     *   does not move: a checkout draft, a trashed order, a custom status; or an unpaid status
+     *   that woocommerce_payment_complete_order_status chose, the warning says which): the event
+     *   stays applied (its retries are duplicates) and the answer 200, with the order's status,
+     *   since WooCommerce would leave the order so on every retry;
      * - refund booked: a note only. The webhook does not say the amount, and WooCommerce books a
      *   move to "refunded" as a full refund; the merchant records the amount with the Refund
      *   button (a full refund sets the order to Refunded);
      * - any other outcome: the suggested status, only for an order still waiting for its payment
      *   (OPEN_STATUSES). A paid, completed, cancelled or refunded order is never moved by it.
      * Every event it is called for leaves a note, also when the order is left as it is, except
-     * one whose suggested status the order has already. When payment_complete() or
-     * update_status() returns false (WooCommerce caught what a hook threw), it throws
-     * Everifin_Webhook_Not_Applied: withOrderLock() rolls the delivery back (the webhook state
-     * too) and handle() answers 500, logged, so that Everifin delivers it again.
+     * one whose suggested status the order has already. payment_complete() and update_status()
+     * return false when WooCommerce caught what a hook threw. payment_complete() saves the order
+     * paid (its e-mails, its stock) before it runs woocommerce_payment_complete: when the order is
+     * paid and saved after a false (paidAndSaved(), a hook there failed), the event stays applied
+     * with warn() and the answer is 200, since each retry would save the order paid again and
+     * send its e-mails again. Otherwise (woocommerce_pre_payment_complete, the status filter, or
+     * any failure of update_status()) it throws Everifin_Webhook_Not_Applied: withOrderLock()
+     * rolls the delivery back (the webhook state too) and handle() answers 500, logged, so that
+     * Everifin delivers it again.
      */
     private static function apply(WC_Order $order, Event $event, ?Attention $attention): void
     {
@@ -653,15 +677,32 @@ final class Everifin_Webhook_Plugin
                 return;
             }
             if (!$order->payment_complete((string) $event->paymentId)) {
-                throw new Everifin_Webhook_Not_Applied(sprintf("WooCommerce's payment_complete() failed for order %d (%s); nothing of this delivery was kept", $order->get_id(), self::failureHint()));
+                if (!self::paidAndSaved($order)) {
+                    throw new Everifin_Webhook_Not_Applied(sprintf("WooCommerce's payment_complete() failed for order %d (%s); nothing of this delivery was kept", $order->get_id(), self::failureHint()));
+                }
+                // A woocommerce_payment_complete hook failed after WooCommerce saved the order paid.
+                self::warn($order, sprintf('%s: WooCommerce marked the order paid (%s), but a woocommerce_payment_complete hook of another plugin failed afterwards; '
+                    . 'WooCommerce wrote the cause to its log (WooCommerce > Status > Logs) and to an order note. What that hook does (a stock sync, an export) may not have happened: check it. '
+                    . 'The payment stays applied: Everifin does not send it again.', $note, $order->get_status()));
+                return;
             }
             if (!$order->is_paid()) {
                 // payment_complete() marks paid only an order in a status of
                 // woocommerce_valid_order_statuses_for_payment_complete (pending, on-hold, failed,
                 // cancelled) and leaves any other as it is (a checkout draft, a trashed order, a
-                // custom status), answering true. The money has arrived: the merchant decides.
-                self::warn($order, sprintf('%s reports a payment, but WooCommerce did not mark the order paid: it is %s, a status payment_complete() leaves as it is. '
-                    . 'The money has arrived: check the order, then mark it paid by hand or refund the payment.', $note, $order->get_status()));
+                // custom status), answering true. An order it takes gets the status
+                // woocommerce_payment_complete_order_status filters, which another plugin (a fraud
+                // review) may make an unpaid one. The money has arrived: the merchant decides.
+                $now = $order->get_status();
+                if ($now !== $status) {
+                    $why = sprintf('WooCommerce moved it to %s, not a paid status', $now);
+                } elseif (in_array($now, (array) apply_filters('woocommerce_valid_order_statuses_for_payment_complete', ['on-hold', 'pending', 'failed', 'cancelled'], $order), true)) {
+                    $why = sprintf('WooCommerce left it %s, not a paid status', $now);
+                } else {
+                    $why = sprintf('it is %s, a status payment_complete() leaves as it is', $now);
+                }
+                self::warn($order, sprintf('%s reports a payment, but WooCommerce did not mark the order paid: %s. '
+                    . 'The money has arrived: check the order, then mark it paid by hand or refund the payment.', $note, $why));
                 return;
             }
             $order->add_order_note($note);
@@ -686,6 +727,18 @@ final class Everifin_Webhook_Plugin
         if (!$order->update_status($target, $note)) {
             throw new Everifin_Webhook_Not_Applied(sprintf("WooCommerce's update_status('%s') failed for order %d (%s); nothing of this delivery was kept", $target, $order->get_id(), self::failureHint()));
         }
+    }
+
+    /**
+     * Whether $order is paid as saved: is_paid(), and no status change left unsaved (WC_Data's
+     * get_changes(): a status payment_complete() set but did not save is not kept).
+     */
+    private static function paidAndSaved(WC_Order $order): bool
+    {
+        if (!$order->is_paid()) {
+            return false;
+        }
+        return !method_exists($order, 'get_changes') || !array_key_exists('status', (array) $order->get_changes());
     }
 
     /** Why payment_complete() or update_status() answers false, and where the cause is. */
