@@ -859,7 +859,7 @@ final class ExamplesTest extends TestCase
     {
         do_action('rest_api_init');
         \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
-        $body = self::body('1a1a1a1a-1a1a-4a1a-8a1a-1a1a1a1a1a1a', 'BOOKED', gmdate('Y-m-d\TH:i:s.000\Z'), '999');
+        $body = self::body('1a1a1a1a-1a1a-4a1a-8a1a-1a1a1a1a1a1a', 'BOOKED', gmdate('Y-m-d\TH:i:s.000\Z'), 'ext-999');
         $forged = Verifier::sign($body, ['someone-elses-secret']);
         $before = time();
         $this->assertSame(401, $this->wooPost($body, ['Signature' => $forged])->get_status());
@@ -870,7 +870,7 @@ final class ExamplesTest extends TestCase
         $this->assertSame('no signature in the Signature header matches a configured hook secret.', \Everifin_Webhook_Admin::describeRejection(401, 'SIGNATURE_MISMATCH'));
         [$stored, $autoload] = \WpStub::$stored[\Everifin_Webhook_Plugin::OPTION_LAST_REJECTED];
         $this->assertFalse($autoload);
-        foreach ([self::SECRET, $forged, substr($forged, -64), '1a1a1a1a-1a1a-4a1a-8a1a-1a1a1a1a1a1a', '999'] as $never) {
+        foreach ([self::SECRET, $forged, substr($forged, -64), '1a1a1a1a-1a1a-4a1a-8a1a-1a1a1a1a1a1a', 'ext-999'] as $never) {
             $this->assertStringNotContainsString($never, $stored);
         }
 
@@ -882,13 +882,13 @@ final class ExamplesTest extends TestCase
         $this->assertSame(401, $this->wooPost($body, [])->get_status());
         $this->assertSame('HEADER_MISSING', \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_LAST_REJECTED]['status']);
 
-        // Authentic, but no order 999: 200, and what was looked for is recorded.
+        // Authentic, but naming no order (an externalId that is not an order ID): 200, and what was looked for is recorded.
         $r = $this->wooPost($body, ['Signature' => self::signed($body)]);
         $this->assertSame([200, null], [$r->get_status(), $r->get_data()['order']]);
         $unmatched = \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_LAST_UNMATCHED];
         unset($unmatched['time']);
         $this->assertSame(['eventId' => '1a1a1a1a-1a1a-4a1a-8a1a-1a1a1a1a1a1a', 'eventType' => 'payment.statusChange', 'status' => 'BOOKED',
-            'externalId' => '999', 'hookDataOrderId' => null, 'orderId' => null, 'paymentId' => 'f0489615-fb8a-4c76-bb28-7f9726d815d6', 'refundId' => null], $unmatched);
+            'externalId' => 'ext-999', 'hookDataOrderId' => null, 'orderId' => null, 'paymentId' => 'f0489615-fb8a-4c76-bb28-7f9726d815d6', 'refundId' => null], $unmatched);
         $this->assertFalse(\WpStub::$stored[\Everifin_Webhook_Plugin::OPTION_LAST_UNMATCHED][1]);
         $this->assertStringNotContainsString(self::SECRET, \WpStub::$stored[\Everifin_Webhook_Plugin::OPTION_LAST_UNMATCHED][0]);
 
