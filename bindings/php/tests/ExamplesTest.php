@@ -636,24 +636,28 @@ final class ExamplesTest extends TestCase
         $body = self::body('15151515-1515-4515-8515-151515151515', 'BOOKED', '2024-05-07T14:49:55.000Z');
         $r = $this->wooPost($body, ['Signature' => self::signed($body)]);
         $this->assertSame([500, 'INTERNAL'], [$r->get_status(), $r->get_data()['status']]);
-        $this->assertStringNotContainsString('Deadlock', json_encode($r->get_data()), 'the cause is for the merchant, not for the caller');
+        $this->assertStringNotContainsString('ERP', json_encode($r->get_data()), 'the cause is for the merchant, not for the caller');
         $this->assertCount(1, \WpStub::$logged);
         [$level, $message, $context] = \WpStub::$logged[0];
         $this->assertSame(['error', ['source' => 'everifin-webhook']], [$level, $context]);
-        $this->assertStringContainsString('RuntimeException: Deadlock found when trying to get lock', $message);
+        $this->assertStringContainsString('Error: the ERP connector is not loaded', $message);
         $this->assertStringNotContainsString(self::SECRET, $message);
         $this->assertContains('ROLLBACK', \WpStub::$log);
         $this->assertSame('pending', \WpStub::$orders[1042]->get_status(), 'the order saved paid before is rolled back with the rest');
     }
 
-    /** An order whose save() fails with a database error once the plugin has set its webhook state (the delivery's last write). */
+    /**
+     * An order whose save() fails with a PHP Error once the plugin has set its webhook state (the
+     * delivery's last write): WooCommerce's save() catches an Exception, not an Error (a hook
+     * calling what a deactivated plugin defined).
+     */
     private static function orderFailingStateSave(int $id): \WC_Order
     {
         return new class ($id, 'pending') extends \WC_Order {
             public function save(): int
             {
                 if ($this->get_meta(\Everifin_Webhook_Plugin::META_STATE) !== '') {
-                    throw new \RuntimeException('Deadlock found when trying to get lock');
+                    throw new \Error('the ERP connector is not loaded');
                 }
                 return parent::save();
             }
@@ -665,16 +669,17 @@ final class ExamplesTest extends TestCase
     {
         return [
             'payment_complete(): a woocommerce_pre_payment_complete hook' => ['woocommerce_pre_payment_complete', 'BOOKED', 'processing', 'Error completing payment for order #1042', "WooCommerce's payment_complete() failed for order 1042"],
-            'update_status(): a woocommerce_before_order_object_save hook' => ['woocommerce_before_order_object_save', 'FAILED', 'failed', 'Error updating status for order #1042', "WooCommerce's update_status('failed') failed for order 1042"],
+            // set_status() runs it (WC_Order::maybe_set_date_paid()) for an order without a paid date.
+            'update_status(): a woocommerce_payment_complete_order_status filter' => ['woocommerce_payment_complete_order_status', 'FAILED', 'failed', 'Error updating status for order #1042', "WooCommerce's update_status('failed') failed for order 1042"],
         ];
     }
 
     /**
-     * WooCommerce's payment_complete() and update_status() catch what a hook throws, leave a note
-     * and return false. When the order did not move as the event says (a hook before
-     * payment_complete() saves the order, or update_status()'s), the delivery is rolled back
-     * (the webhook state with it) and answered 500, logged, so that Everifin delivers it again;
-     * once the hook works, the retry applies the event.
+     * WooCommerce's payment_complete() and update_status() catch what a hook or filter throws,
+     * leave a note and return false. When the order did not move as the event says (a hook before
+     * payment_complete() saves the order, a filter update_status()'s set_status() runs), the
+     * delivery is rolled back (the webhook state with it) and answered 500, logged, so that
+     * Everifin delivers it again; once the hook works, the retry applies the event.
      *
      * @dataProvider wooFailingHooks
      */
@@ -745,24 +750,20 @@ final class ExamplesTest extends TestCase
 
     /**
      * A hook on woocommerce_payment_complete fails after a save() that did not write the order
-     * (WooCommerce's save() catches a data store failure and logs it): the status is set in the
-     * object only, so the order is not paid. Nothing of the delivery is kept: 500, and Everifin
-     * delivers it again.
+     * (WooCommerce's save() catches what a woocommerce_before_order_object_save hook throws and
+     * logs it): the status is set in the object only, so the order is not paid. Nothing of the
+     * delivery is kept: 500, and Everifin delivers it again.
      */
     public function testWooCommerceHasEverifinRetryAPaymentWooCommerceDidNotSave(): void
     {
         do_action('rest_api_init');
         \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
-        \WpStub::$orders[1042] = new class (1042, 'pending') extends \WC_Order {
-            public function save(): int
-            {
-                if ($this->get_changes() !== []) {
-                    wc_get_logger()->error('Error saving order ID 1042.');
-                    return $this->get_id();
-                }
-                return parent::save();
+        \WpStub::$orders[1042] = new \WC_Order(1042, 'pending');
+        add_action('woocommerce_before_order_object_save', static function (\WC_Order $order): void {
+            if ($order->get_changes() !== []) {
+                throw new \RuntimeException('the order table is read-only');
             }
-        };
+        });
         add_action('woocommerce_payment_complete', static function (): void {
             throw new \RuntimeException('ERP sync: unknown SKU');
         });
@@ -772,6 +773,8 @@ final class ExamplesTest extends TestCase
         $this->assertContains('ROLLBACK', \WpStub::$log);
         $order = \WpStub::$orders[1042];
         $this->assertSame(['pending', [], '', []], [$order->get_status(), $order->get_changes(), $order->get_meta(\Everifin_Webhook_Plugin::META_STATE), $order->notes], 'nothing of the delivery kept');
+        $this->assertSame([['error', 'Error saving order ID 1042.'], ['error', 'Error completing payment for order #1042']],
+            array_map(static fn (array $line): array => [$line[0], $line[1]], array_slice(\WpStub::$logged, 0, 2)), "WooCommerce's errors");
         $this->assertSame('error', \WpStub::$logged[2][0] ?? null);
         $this->assertStringContainsString("Everifin_Webhook_Not_Applied: WooCommerce's payment_complete() failed for order 1042", \WpStub::$logged[2][1] ?? '');
         $this->assertSame([], self::wooWarnings());
