@@ -636,24 +636,28 @@ final class ExamplesTest extends TestCase
         $body = self::body('15151515-1515-4515-8515-151515151515', 'BOOKED', '2024-05-07T14:49:55.000Z');
         $r = $this->wooPost($body, ['Signature' => self::signed($body)]);
         $this->assertSame([500, 'INTERNAL'], [$r->get_status(), $r->get_data()['status']]);
-        $this->assertStringNotContainsString('Deadlock', json_encode($r->get_data()), 'the cause is for the merchant, not for the caller');
+        $this->assertStringNotContainsString('ERP', json_encode($r->get_data()), 'the cause is for the merchant, not for the caller');
         $this->assertCount(1, \WpStub::$logged);
         [$level, $message, $context] = \WpStub::$logged[0];
         $this->assertSame(['error', ['source' => 'everifin-webhook']], [$level, $context]);
-        $this->assertStringContainsString('RuntimeException: Deadlock found when trying to get lock', $message);
+        $this->assertStringContainsString('Error: the ERP connector is not loaded', $message);
         $this->assertStringNotContainsString(self::SECRET, $message);
         $this->assertContains('ROLLBACK', \WpStub::$log);
         $this->assertSame('pending', \WpStub::$orders[1042]->get_status(), 'the order saved paid before is rolled back with the rest');
     }
 
-    /** An order whose save() fails with a database error once the plugin has set its webhook state (the delivery's last write). */
+    /**
+     * An order whose save() fails with a PHP Error once the plugin has set its webhook state (the
+     * delivery's last write): WooCommerce's save() catches an Exception, not an Error (a hook
+     * calling what a deactivated plugin defined).
+     */
     private static function orderFailingStateSave(int $id): \WC_Order
     {
         return new class ($id, 'pending') extends \WC_Order {
             public function save(): int
             {
                 if ($this->get_meta(\Everifin_Webhook_Plugin::META_STATE) !== '') {
-                    throw new \RuntimeException('Deadlock found when trying to get lock');
+                    throw new \Error('the ERP connector is not loaded');
                 }
                 return parent::save();
             }
@@ -665,16 +669,17 @@ final class ExamplesTest extends TestCase
     {
         return [
             'payment_complete(): a woocommerce_pre_payment_complete hook' => ['woocommerce_pre_payment_complete', 'BOOKED', 'processing', 'Error completing payment for order #1042', "WooCommerce's payment_complete() failed for order 1042"],
-            'update_status(): a woocommerce_before_order_object_save hook' => ['woocommerce_before_order_object_save', 'FAILED', 'failed', 'Error updating status for order #1042', "WooCommerce's update_status('failed') failed for order 1042"],
+            // set_status() runs it (WC_Order::maybe_set_date_paid()) for an order without a paid date.
+            'update_status(): a woocommerce_payment_complete_order_status filter' => ['woocommerce_payment_complete_order_status', 'FAILED', 'failed', 'Error updating status for order #1042', "WooCommerce's update_status('failed') failed for order 1042"],
         ];
     }
 
     /**
-     * WooCommerce's payment_complete() and update_status() catch what a hook throws, leave a note
-     * and return false. When the order did not move as the event says (a hook before
-     * payment_complete() saves the order, or update_status()'s), the delivery is rolled back
-     * (the webhook state with it) and answered 500, logged, so that Everifin delivers it again;
-     * once the hook works, the retry applies the event.
+     * WooCommerce's payment_complete() and update_status() catch what a hook or filter throws,
+     * leave a note and return false. When the order did not move as the event says (a hook before
+     * payment_complete() saves the order, a filter update_status()'s set_status() runs), the
+     * delivery is rolled back (the webhook state with it) and answered 500, logged, so that
+     * Everifin delivers it again; once the hook works, the retry applies the event.
      *
      * @dataProvider wooFailingHooks
      */
@@ -745,24 +750,20 @@ final class ExamplesTest extends TestCase
 
     /**
      * A hook on woocommerce_payment_complete fails after a save() that did not write the order
-     * (WooCommerce's save() catches a data store failure and logs it): the status is set in the
-     * object only, so the order is not paid. Nothing of the delivery is kept: 500, and Everifin
-     * delivers it again.
+     * (WooCommerce's save() catches what a woocommerce_before_order_object_save hook throws and
+     * logs it): the status is set in the object only, so the order is not paid. Nothing of the
+     * delivery is kept: 500, and Everifin delivers it again.
      */
     public function testWooCommerceHasEverifinRetryAPaymentWooCommerceDidNotSave(): void
     {
         do_action('rest_api_init');
         \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
-        \WpStub::$orders[1042] = new class (1042, 'pending') extends \WC_Order {
-            public function save(): int
-            {
-                if ($this->get_changes() !== []) {
-                    wc_get_logger()->error('Error saving order ID 1042.');
-                    return $this->get_id();
-                }
-                return parent::save();
+        \WpStub::$orders[1042] = new \WC_Order(1042, 'pending');
+        add_action('woocommerce_before_order_object_save', static function (\WC_Order $order): void {
+            if ($order->get_changes() !== []) {
+                throw new \RuntimeException('the order table is read-only');
             }
-        };
+        });
         add_action('woocommerce_payment_complete', static function (): void {
             throw new \RuntimeException('ERP sync: unknown SKU');
         });
@@ -772,9 +773,74 @@ final class ExamplesTest extends TestCase
         $this->assertContains('ROLLBACK', \WpStub::$log);
         $order = \WpStub::$orders[1042];
         $this->assertSame(['pending', [], '', []], [$order->get_status(), $order->get_changes(), $order->get_meta(\Everifin_Webhook_Plugin::META_STATE), $order->notes], 'nothing of the delivery kept');
+        $this->assertSame([['error', 'Error saving order ID 1042.'], ['error', 'Error completing payment for order #1042']],
+            array_map(static fn (array $line): array => [$line[0], $line[1]], array_slice(\WpStub::$logged, 0, 2)), "WooCommerce's errors");
         $this->assertSame('error', \WpStub::$logged[2][0] ?? null);
         $this->assertStringContainsString("Everifin_Webhook_Not_Applied: WooCommerce's payment_complete() failed for order 1042", \WpStub::$logged[2][1] ?? '');
         $this->assertSame([], self::wooWarnings());
+    }
+
+    /** @return array<string, array{0: string, 1: string, 2: int}> [event status, order status once applied, payment_complete() calls] */
+    public static function wooLastSaveFailures(): array
+    {
+        return [
+            'a payment booked: payment_complete() saved the order paid before' => ['BOOKED', 'processing', 1],
+            'a payment failed: update_status() saved the order failed before' => ['FAILED', 'failed', 0],
+        ];
+    }
+
+    /**
+     * WooCommerce's save() catches what a woocommerce_before_order_object_save hook throws, logs it
+     * and returns as after a save. A hook that fails on the delivery's last save only, the one
+     * that stores the webhook state (payment_complete() or update_status() saved the order
+     * before): committing would answer 200 with the state not stored, and Everifin's next delivery
+     * of the event would be decided from the old state. The plugin reads the state back before
+     * COMMIT: 500, nothing of the delivery kept, logged without the state; once the hook works,
+     * the retry applies the event once, and a delivery after it is a duplicate.
+     *
+     * @dataProvider wooLastSaveFailures
+     */
+    public function testWooCommerceHasEverifinRetryADeliveryWhoseStateWooCommerceDidNotSave(string $eventStatus, string $after, int $paymentCompleteCalls): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        \WpStub::$orders[1042] = new \WC_Order(1042, 'pending');
+        $fails = true;
+        add_action('woocommerce_before_order_object_save', static function (\WC_Order $order) use (&$fails): void {
+            // The plugin sets the state after the order moved: only its own save carries it.
+            if ($fails && $order->get_meta(\Everifin_Webhook_Plugin::META_STATE) !== '') {
+                throw new \RuntimeException('the ERP rejected the order');
+            }
+        });
+        $body = self::body('2f100000-0000-4000-8000-000000000001', $eventStatus, '2024-05-07T14:49:55.000Z');
+        for ($i = 0; $i < 2; $i++) {
+            \WpStub::$logged = [];
+            $r = $this->wooPost($body, ['Signature' => self::signed($body)]);
+            $this->assertSame([500, 'INTERNAL'], [$r->get_status(), $r->get_data()['status'] ?? null], json_encode($r->get_data()));
+            $this->assertContains('ROLLBACK', \WpStub::$log);
+            $this->assertNotContains('COMMIT', \WpStub::$log);
+            $order = \WpStub::$orders[1042];
+            $this->assertSame(['pending', [], '', [], 0], [$order->get_status(), $order->get_changes(), $order->get_meta(\Everifin_Webhook_Plugin::META_STATE), $order->notes, $order->paymentCompleteCalls],
+                'nothing of the delivery kept');
+            $this->assertCount(2, \WpStub::$logged, "WooCommerce's error, then the plugin's");
+            $this->assertSame(['error', 'Error saving order ID 1042.'], array_slice(\WpStub::$logged[0], 0, 2));
+            [$level, $message] = \WpStub::$logged[1];
+            $this->assertSame('error', $level);
+            $this->assertStringContainsString('webhook not processed (answered 500, Everifin retries): Everifin_Webhook_Not_Applied: '
+                . "WooCommerce could not save order 1042: its webhook state is not in the database after save() (WooCommerce's save() caught the cause and wrote it to WooCommerce's log", $message);
+            $this->assertStringNotContainsString('2f100000-0000-4000-8000-000000000001', $message, 'not the state (it holds the event ids)');
+            $this->assertStringNotContainsString(self::SECRET, $message);
+            \WpStub::$log = [];
+        }
+
+        $fails = false;
+        $r = $this->wooPost($body, ['Signature' => self::signed($body)]);
+        $order = \WpStub::$orders[1042];
+        $this->assertSame([200, ['action' => 'apply', 'reason' => 'first'], $after, $after, $paymentCompleteCalls],
+            [$r->get_status(), $r->get_data()['decision'], $r->get_data()['orderState'], $order->get_status(), $order->paymentCompleteCalls], json_encode($r->get_data()));
+        $this->assertSame($eventStatus, json_decode($order->savedMeta[\Everifin_Webhook_Plugin::META_STATE][0], true)['status'], 'the state is stored');
+        $r = $this->wooPost($body, ['Signature' => self::signed($body)]);
+        $this->assertSame([['action' => 'skip', 'reason' => 'duplicate'], $paymentCompleteCalls], [$r->get_data()['decision'], \WpStub::$orders[1042]->paymentCompleteCalls]);
     }
 
     public function testWooCommerceUninstallDeletesTheSecretsOfEverySite(): void
@@ -949,10 +1015,28 @@ final class ExamplesTest extends TestCase
         $this->assertMatchesRegularExpression("/^SELECT GET_LOCK\\('everifin-webhook:[0-9a-f]{12}:1042', 10\\)$/", $log[0]);
         // WooCommerce's cached copies of the order are dropped before it is read, and again after
         // COMMIT (self::forget1042()). payment_complete() saves the order paid, the plugin saves its state.
+        // Before COMMIT, one query reads the state back from the database, past HPOS's meta cache.
         $forget = self::forget1042();
-        $this->assertSame(array_merge(['START TRANSACTION'], $forget, ['wc_get_order(1042)', 'save(1042)', 'save(1042)', 'COMMIT'], $forget), array_slice($log, 1, 5 + 2 * count($forget)));
-        $this->assertSame(str_replace('GET_LOCK', 'RELEASE_LOCK', preg_replace('/, 10\)$/', ')', $log[0])), $log[6 + 2 * count($forget)]);
-        $this->assertCount(7 + 2 * count($forget), $log);
+        $readBack = ['OrdersTableDataStoreMeta::clear_cached_data(1042)', self::readMeta1042()];
+        $this->assertSame(array_merge(['START TRANSACTION'], $forget, ['wc_get_order(1042)', 'save(1042)', 'save(1042)'], $readBack, ['COMMIT'], $forget),
+            array_slice($log, 1, 7 + 2 * count($forget)));
+        $this->assertSame(str_replace('GET_LOCK', 'RELEASE_LOCK', preg_replace('/, 10\)$/', ')', $log[0])), $log[8 + 2 * count($forget)]);
+        $this->assertCount(9 + 2 * count($forget), $log);
+
+        // A duplicate leaves the state as it was: nothing to read back.
+        \WpStub::$log = [];
+        $r = $this->wooPost($booked, ['Signature' => self::signed($booked)]);
+        $this->assertSame(['action' => 'skip', 'reason' => 'duplicate'], $r->get_data()['decision']);
+        $this->assertContains('COMMIT', \WpStub::$log);
+        $this->assertNotContains(self::readMeta1042(), \WpStub::$log);
+    }
+
+    /** The query the order's data store reads order 1042's meta rows with (read_meta()), in the storage in use. */
+    private static function readMeta1042(): string
+    {
+        return \WpStub::$hpos
+            ? 'SELECT id, order_id as object_id, meta_key, meta_value FROM wp_wc_orders_meta WHERE order_id in ( 1042 )'
+            : 'SELECT meta_id as meta_id, meta_key, meta_value FROM wp_postmeta WHERE post_id = 1042 ORDER BY meta_id';
     }
 
     /**

@@ -18,8 +18,8 @@
  * that an earlier event left with the order (a refund carries only Everifin's orderId). The webhook state
  * of each order (duplicates, out-of-order events) is kept in order meta, read and written with the
  * order locked. Only the HPOS-compatible order API is used (wc_get_order, wc_get_orders,
- * update_status, payment_complete, update_meta_data / add_meta_data + save), so the plugin works
- * with both order storages.
+ * update_status, payment_complete, update_meta_data / add_meta_data + save, and the order data
+ * store's read_meta to check that the state was saved), so the plugin works with both order storages.
  */
 
 declare(strict_types=1);

@@ -14,7 +14,11 @@
  *                  false after it saved the order paid;
  *              _test_state_save_fails 1: the save of the Everifin plugin's webhook state fails
  *                  after reading the order, with a PHP \Error (which WooCommerce's save() does
- *                  not catch): the delivery fails after payment_complete() saved the order paid.
+ *                  not catch): the delivery fails after payment_complete() saved the order paid;
+ *              _test_state_save_throws 1: a woocommerce_before_order_object_save hook throws an
+ *                  Exception on the save of the Everifin plugin's webhook state only (the state
+ *                  set differs from the stored one), which WooCommerce's save() catches, logs and
+ *                  returns from as after a save: the state is not written.
  */
 
 declare(strict_types=1);
@@ -54,5 +58,13 @@ add_action('woocommerce_before_order_object_save', static function ($order): voi
     if (get_post_meta($orderId, '_test_state_save_fails', true) !== '' && $order->get_meta('_everifin_webhook_state') !== '') {
         $read = wc_get_order($orderId);
         throw new Error('test hook: the database went away (order ' . ($read ? $read->get_status() : '?') . ')');
+    }
+});
+
+add_action('woocommerce_before_order_object_save', static function ($order): void {
+    $orderId = (int) $order->get_id();
+    if (get_post_meta($orderId, '_test_state_save_throws', true) !== ''
+        && $order->get_meta('_everifin_webhook_state') !== get_post_meta($orderId, '_everifin_webhook_state', true)) {
+        throw new Exception('test hook: the ERP rejected the order');
     }
 });

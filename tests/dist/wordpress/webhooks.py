@@ -16,7 +16,9 @@ a merchant, and the stored order state through the test's setup.php:
     (WordPress's 400 rest_batch_not_allowed), the same event delivered concurrently by many
     requests, named by its externalId or found by Everifin's ids (applied exactly once), and a
     payment_complete() that fails because a hook throws: before the order is paid (500, rolled
-    back, applied on the retry) and after WooCommerce saved it paid (200, kept, a warning).
+    back, applied on the retry) and after WooCommerce saved it paid (200, kept, a warning), and a
+    save of the webhook state that WooCommerce's save() fails and catches (500, rolled back,
+    applied once on the retry).
 
 Signatures are made with Python's hmac (independent of the library). Exit status 1 on any failure.
 """
@@ -417,7 +419,9 @@ def failing_hook(site: Site) -> None:
     the hook works, the retry marks the order paid. A woocommerce_payment_complete hook
     (_test_payment_hook_throws), which WooCommerce runs after it saved the order paid: the order
     stays paid and the event applied, answered 200 with a warning; Everifin's retry is a duplicate
-    (the order is not saved paid, nor e-mailed, twice)."""
+    (the order is not saved paid, nor e-mailed, twice). A woocommerce_before_order_object_save hook
+    on the save of the webhook state (_test_state_save_throws), which WooCommerce's save() catches:
+    the state is not stored, so the delivery is rolled back and answered 500; the retry applies it."""
     order = int(site.wp("order", "pending", "_test_pre_payment_hook_throws=1"))
     body = event(order, "BOOKED", datetime.now(timezone.utc))
     log_before = len(json.loads(site.wp("log")))
@@ -454,6 +458,35 @@ def failing_hook(site: Site) -> None:
     st = site.order(order)
     check(f"{site.name}: ... Everifin's retry -> 200 duplicate; the order was saved paid once",
           (code, dec(ans).get("reason"), st["paymentComplete"], st["statusChanges"], len(st["notes"])) == (200, "duplicate", 1, ["pending>processing"], 2), (code, ans, st))
+
+    # A woocommerce_before_order_object_save hook throws on the delivery's last save only, the one
+    # of the webhook state (_test_state_save_throws): WooCommerce's save() catches it and returns as
+    # after a save. The plugin reads the state back before COMMIT: 500, nothing kept.
+    order = int(site.wp("order", "pending", "_test_state_save_throws=1"))
+    body = event(order, "BOOKED", datetime.now(timezone.utc))
+    log_before = len(json.loads(site.wp("log")))
+    code, ans = site.webhook(body, sign(body, SECRETS[1]))
+    st = site.order(order)
+    check(f"{site.name}: BOOKED while a woocommerce_before_order_object_save hook throws on the save of the webhook state (WooCommerce's save() catches it) "
+          "-> 500 INTERNAL; nothing kept (pending, not paid, no webhook state, no note)",
+          (code, ans.get("status"), st["status"], st["state"], st["paymentComplete"], st["statusChanges"], st["notes"]) == (500, "INTERNAL", "wc-pending", None, 0, [], []), (code, ans, st))
+    # WooCommerce's own "Error saving order ID" line went to the stand-in's log, kept in the
+    # database (as WooCommerce's database log handler keeps it): rolled back with the delivery.
+    new = json.loads(site.wp("log"))[log_before:]
+    check(f"{site.name}: ... and one error in WooCommerce's log naming the order and the save, without the state",
+          [line["level"] for line in new] == ["error"]
+          and ("Everifin_Webhook_Not_Applied: WooCommerce could not save order %d: its webhook state is not in the database after save()" % order) in new[0]["message"]
+          and json.loads(body)["eventId"] not in new[0]["message"], new)
+    site.wp("delete-meta", str(order), "_test_state_save_throws")
+    code, ans = site.webhook(body, sign(body, SECRETS[1]))
+    st = site.order(order)
+    check(f"{site.name}: ... Everifin's retry once the hook works -> 200 apply first, the order paid once, the state stored",
+          (code, dec(ans).get("reason"), st["status"], st["paymentComplete"], st["statusChanges"], json.loads(body)["eventId"] in json.dumps(st["state"]))
+          == (200, "first", "wc-processing", 1, ["pending>processing"], True), (code, ans, st))
+    code, ans = site.webhook(body, sign(body, SECRETS[1]))
+    st = site.order(order)
+    check(f"{site.name}: ... and a delivery after it -> 200 duplicate, paid once",
+          (code, dec(ans).get("reason"), st["paymentComplete"]) == (200, "duplicate", 1), (code, ans, st))
 
 
 def concurrently(site: Site, body: bytes, n: int) -> List[Tuple[int, Dict[str, Any]]]:

@@ -6,11 +6,12 @@
  *              WooCommerce functions and WC_Order methods the Everifin plugin calls: wc_get_logger,
  *              wc_get_orders (as the posts storage runs it), wc_get_order, get_status, is_paid,
  *              get_transaction_id, payment_complete, update_status, add_order_note, get_meta,
- *              update_meta_data, add_meta_data, save. Orders are posts of type shop_order with
- *              post meta (WooCommerce's posts storage), read through WordPress's object cache and
- *              written as WooCommerce writes them (WC_Order::save()). It records what the test
- *              checks: every payment_complete() that marked an order paid (stock and e-mails
- *              happen there in WooCommerce) and every status change.
+ *              update_meta_data, add_meta_data, save, get_data_store()->read_meta. Orders are
+ *              posts of type shop_order with post meta (WooCommerce's posts storage), read through
+ *              WordPress's object cache and written as WooCommerce writes them (WC_Order::save(),
+ *              which catches what is thrown while it saves). It records what the test checks:
+ *              every payment_complete() that marked an order paid (stock and e-mails happen there
+ *              in WooCommerce) and every status change.
  */
 
 declare(strict_types=1);
@@ -65,11 +66,33 @@ function wc_get_order($id)
 }
 
 /**
+ * The posts storage's order data store (WC_Order_Data_Store_CPT), for what the plugin asks of it:
+ * read_meta() as WC_Data_Store_WP::read_meta() runs it, a query of the order's post meta rows,
+ * oldest first (without WooCommerce's filter of its internal keys).
+ */
+final class WC_Test_Order_Data_Store
+{
+    /** @return list<object> meta_id, meta_key and meta_value (as stored) of each row */
+    public function read_meta(&$order): array
+    {
+        global $wpdb;
+        return (array) $wpdb->get_results($wpdb->prepare(
+            "SELECT meta_id as meta_id, meta_key, meta_value FROM {$wpdb->postmeta} WHERE post_id = %d ORDER BY meta_id",
+            $order->get_id()
+        ));
+    }
+}
+
+/**
  * The order object as WooCommerce's posts storage has it: its status is read once, with the post
  * (WC_Data keeps the props Abstract_WC_Order_Data_Store_CPT::read() set), and written by save(),
- * which does what the data store's update() and WC_Order::save() do in that order: the post, the
- * meta, clear_caches() (clean_post_cache()), the action woocommerce_update_order, then the status
- * transition hooks (woocommerce_order_status_changed, where WooCommerce sends its e-mails).
+ * which does what WC_Abstract_Order::save(), the data store's update() and WC_Order::save() do in
+ * that order: the action woocommerce_before_order_object_save, the post, the meta, clear_caches()
+ * (clean_post_cache()), the action woocommerce_update_order; an Exception thrown meanwhile is
+ * caught, logged and noted (WC_Order::handle_exception()), and what was not written yet stays set,
+ * unsaved. Then, saved or not, the status transition recorded when the status was set
+ * (WC_Order::status_transition(): woocommerce_order_status_changed, where WooCommerce sends its
+ * e-mails).
  */
 class WC_Order
 {
@@ -77,6 +100,8 @@ class WC_Order
     private string $status;
     /** the status set but not saved yet (WC_Data's changes) */
     private ?string $newStatus = null;
+    /** @var array{0: string, 1: string, 2: string}|null from, to and note of the status change set, for the next save() */
+    private ?array $transition = null;
     /** @var array<string, mixed> meta set but not saved yet */
     private array $pendingMeta = [];
     /** @var array<string, list<mixed>> meta rows added but not saved yet */
@@ -126,8 +151,10 @@ class WC_Order
      * an order that needs no processing), save(), and only then woocommerce_payment_complete; for
      * any other status (paid, a checkout draft, a trashed order, a custom one) only
      * woocommerce_payment_complete_order_status_<status>, and the order stays as it is. Either way
-     * true; what a hook throws is caught, logged and noted, and the answer is false, also when the
-     * order was saved paid before (a woocommerce_payment_complete hook).
+     * true; an Exception a hook throws is caught, logged and noted, and the answer is false, also
+     * when the order was saved paid before (a woocommerce_payment_complete hook). save() throws
+     * none (it catches its own): a save that failed leaves the status set, unsaved, and the
+     * answer true.
      */
     public function payment_complete(string $transactionId = ''): bool
     {
@@ -142,7 +169,7 @@ class WC_Order
             }
             // One row per order marked paid: the test counts them (WooCommerce reduces stock and sends e-mails here).
             add_post_meta($this->id, '_test_payment_complete', wp_slash($transactionId));
-            $this->newStatus = (string) apply_filters('woocommerce_payment_complete_order_status', $this->needs_processing() ? 'processing' : 'completed', $this->id, $this);
+            $this->set_status((string) apply_filters('woocommerce_payment_complete_order_status', $this->needs_processing() ? 'processing' : 'completed', $this->id, $this));
             $this->save();
             do_action('woocommerce_payment_complete', $this->id, $transactionId);
         } catch (Exception $e) {
@@ -153,15 +180,15 @@ class WC_Order
         return true;
     }
 
-    /** As WC_Order::update_status(): the status and save(); what is thrown is caught, logged and noted, and the answer is false. */
+    /**
+     * As WC_Order::update_status(): set_status() and save(); an Exception is caught, logged and
+     * noted, and the answer is false. save() throws none (it catches its own): a save that failed
+     * leaves the status set, unsaved, and the answer true.
+     */
     public function update_status(string $newStatus, string $note = ''): bool
     {
         try {
-            $newStatus = preg_replace('/^wc-/', '', $newStatus);
-            if ($note !== '') {
-                $this->add_order_note($note);
-            }
-            $this->newStatus = $newStatus;
+            $this->set_status($newStatus, $note);
             $this->save();
         } catch (Exception $e) {
             wc_get_logger()->error(sprintf('Error updating status for order #%d', $this->id), ['order' => $this->id, 'error' => $e->getMessage()]);
@@ -169,6 +196,23 @@ class WC_Order
             return false;
         }
         return true;
+    }
+
+    /** As WC_Order::set_status(): in the object until save(); a change is recorded for save()'s status transition, with its note. */
+    public function set_status(string $newStatus, string $note = ''): void
+    {
+        $newStatus = (string) preg_replace('/^wc-/', '', $newStatus);
+        $from = $this->get_status();
+        $this->newStatus = $newStatus === $this->status ? null : $newStatus;
+        if ($newStatus !== $from) {
+            $this->transition = [$this->transition[0] ?? $from, $newStatus, $note];
+        }
+    }
+
+    /** WC_Data::get_data_store(): the posts storage's order data store. */
+    public function get_data_store(): WC_Test_Order_Data_Store
+    {
+        return new WC_Test_Order_Data_Store();
     }
 
     public function add_order_note(string $note): int
@@ -203,29 +247,39 @@ class WC_Order
 
     public function save(): int
     {
-        // WC_Data::save() runs this action before the data store writes anything.
-        do_action('woocommerce_before_order_object_save', $this);
-        $transition = null;
-        if ($this->newStatus !== null && $this->newStatus !== $this->status) {
-            wp_update_post(['ID' => $this->id, 'post_status' => 'wc-' . $this->newStatus]);
-            $transition = [$this->status, $this->newStatus];
-            $this->status = $this->newStatus;
-        }
-        $this->newStatus = null;
-        foreach ($this->pendingMeta as $key => $value) {
-            update_post_meta($this->id, $key, wp_slash($value));
-        }
-        foreach ($this->addedMeta as $key => $values) {
-            foreach ($values as $value) {
-                add_post_meta($this->id, $key, wp_slash($value));
+        try {
+            // WC_Abstract_Order::save() runs this action before the data store writes anything.
+            do_action('woocommerce_before_order_object_save', $this);
+            if ($this->newStatus !== null) {
+                wp_update_post(['ID' => $this->id, 'post_status' => 'wc-' . $this->newStatus]);
+                $this->status = $this->newStatus;
+                $this->newStatus = null;
             }
+            foreach ($this->pendingMeta as $key => $value) {
+                update_post_meta($this->id, $key, wp_slash($value));
+            }
+            $this->pendingMeta = [];
+            foreach ($this->addedMeta as $key => $values) {
+                foreach ($values as $value) {
+                    add_post_meta($this->id, $key, wp_slash($value));
+                }
+            }
+            $this->addedMeta = [];
+            clean_post_cache($this->id);
+            do_action('woocommerce_update_order', $this->id, $this);
+        } catch (Exception $e) {
+            // WC_Abstract_Order::save() and WC_Order::handle_exception().
+            $message = sprintf('Error saving order ID %d.', $this->id);
+            wc_get_logger()->error($message, ['order' => $this->id, 'error' => $e->getMessage()]);
+            $this->add_order_note($message . ' ' . $e->getMessage());
         }
-        $this->pendingMeta = [];
-        $this->addedMeta = [];
-        clean_post_cache($this->id);
-        do_action('woocommerce_update_order', $this->id, $this);
+        $transition = $this->transition;
+        $this->transition = null;
         if ($transition !== null) {
             add_post_meta($this->id, '_test_status_change', $transition[0] . '>' . $transition[1]);
+            if ($transition[2] !== '') {
+                $this->add_order_note($transition[2]);
+            }
             // WC_Order::status_transition() catches what its hooks throw and leaves a note.
             try {
                 do_action('woocommerce_order_status_changed', $this->id, $transition[0], $transition[1], $this);

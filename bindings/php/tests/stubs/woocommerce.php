@@ -369,9 +369,10 @@ function wc_get_container(): object
 }
 
 /**
- * WC_Data_Store::load('order'): the order storage's data store. has_callable() answers for the
- * store of the storage in use (WpStub::$hpos): HPOS's OrdersTableDataStore has clear_cached_data(),
- * the posts storage's WC_Order_Data_Store_CPT has not.
+ * WC_Data_Store::load('order') and WC_Order::get_data_store(): the order storage's data store.
+ * has_callable() answers for the store of the storage in use (WpStub::$hpos): HPOS's
+ * OrdersTableDataStore has clear_cached_data(), the posts storage's WC_Order_Data_Store_CPT has
+ * not. Both have read_meta().
  */
 final class WC_Data_Store
 {
@@ -383,6 +384,28 @@ final class WC_Data_Store
     public function has_callable(string $method): bool
     {
         return $method === 'clear_cached_data' && WpStub::$hpos;
+    }
+
+    /**
+     * As WC_Data_Store_WP::read_meta() (posts storage) and OrdersTableDataStore::read_meta()
+     * (HPOS): the order's meta rows as the database holds them, by a query of their own (logged),
+     * oldest first, each with meta_id, meta_key and meta_value as stored (serialized).
+     *
+     * @return list<object>
+     */
+    public function read_meta(WC_Order &$order): array
+    {
+        $id = $order->get_id();
+        WpStub::$log[] = WpStub::$hpos
+            ? "SELECT id, order_id as object_id, meta_key, meta_value FROM wp_wc_orders_meta WHERE order_id in ( $id )"
+            : "SELECT meta_id as meta_id, meta_key, meta_value FROM wp_postmeta WHERE post_id = $id ORDER BY meta_id";
+        $rows = [];
+        foreach ((isset(WpStub::$orders[$id]) ? WpStub::$orders[$id]->savedMeta : []) as $key => $values) {
+            foreach ($values as $value) {
+                $rows[] = (object) ['meta_id' => count($rows) + 1, 'meta_key' => (string) $key, 'meta_value' => is_string($value) ? $value : serialize($value)];
+            }
+        }
+        return $rows;
     }
 
     /**
@@ -527,6 +550,10 @@ class WC_Order
     private string $status;
     /** the status set but not saved yet (WC_Data's changes, get_changes()) */
     private ?string $newStatus = null;
+    /** the note of the status change set_status() recorded, added by the next save() (WC_Order::status_transition()) */
+    private ?string $transitionNote = null;
+    /** WC_Order's date_paid: set by payment_complete(), or by set_status() moving to the status payment_complete() would give */
+    private ?int $datePaid = null;
     /** what needs_processing() answers: false for an order of virtual, downloadable products only */
     public bool $needsProcessing = true;
     /** @var array<string, list<mixed>> the meta rows as the object holds them, saved or not (as WC_Data does) */
@@ -570,10 +597,24 @@ class WC_Order
         return $this->newStatus === null ? [] : ['status' => $this->newStatus];
     }
 
-    /** As WC_Order::set_status(): in the object only, until save(). */
-    public function set_status(string $status): void
+    /**
+     * As WC_Order::set_status(): in the object only, until save(). A change of status is recorded
+     * for save()'s status transition (its note added then), and, while the order has no paid
+     * date, WC_Order::maybe_set_date_paid() runs: the status woocommerce_payment_complete_order_status
+     * filters, and the paid date when the order moves to it. What a filter throws is not caught here.
+     */
+    public function set_status(string $status, string $note = ''): void
     {
+        $from = $this->get_status();
         $this->newStatus = $status === $this->status ? null : $status;
+        if ($status === $from) {
+            return;
+        }
+        $this->transitionNote = $note;
+        if ($this->datePaid === null
+            && $status === apply_filters('woocommerce_payment_complete_order_status', $this->needs_processing() ? 'processing' : 'completed', $this->id, $this)) {
+            $this->datePaid = time();
+        }
     }
 
     public function needs_processing(): bool
@@ -581,10 +622,10 @@ class WC_Order
         return $this->needsProcessing;
     }
 
-    /** As WC_Order::is_paid(): a status of wc_get_is_paid_statuses(). */
+    /** As WC_Order::is_paid(): a status of wc_get_is_paid_statuses(), the one set (has_status()), saved or not. */
     public function is_paid(): bool
     {
-        return in_array($this->status, apply_filters('woocommerce_order_is_paid_statuses', ['processing', 'completed']), true);
+        return in_array($this->get_status(), apply_filters('woocommerce_order_is_paid_statuses', ['processing', 'completed']), true);
     }
 
     public function get_transaction_id(): string
@@ -599,9 +640,10 @@ class WC_Order
      * woocommerce_payment_complete_order_status filters (processing, or completed for an order
      * that needs no processing), save() (where WooCommerce sends its e-mails and reduces stock),
      * and only then woocommerce_payment_complete; any other order stays as it is (only
-     * woocommerce_payment_complete_order_status_<status>). Either way true; what is thrown
-     * (a hook, save()) is caught, logged and noted, and the answer is false, also when the order
-     * was saved paid before. $paymentCompleteCalls counts the calls.
+     * woocommerce_payment_complete_order_status_<status>). Either way true; an Exception a hook
+     * or filter throws is caught, logged and noted, and the answer is false, also when the order
+     * was saved paid before. save() throws none (it catches its own): a save that failed leaves
+     * the status set but not saved, and the answer true. $paymentCompleteCalls counts the calls.
      */
     public function payment_complete(string $transactionId = ''): bool
     {
@@ -612,6 +654,7 @@ class WC_Order
                 if (!empty($transactionId)) {
                     $this->transactionId = $transactionId;
                 }
+                $this->datePaid ??= time();
                 $this->set_status(apply_filters('woocommerce_payment_complete_order_status', $this->needs_processing() ? 'processing' : 'completed', $this->id, $this));
                 $this->save();
                 do_action('woocommerce_payment_complete', $this->id, $transactionId);
@@ -627,16 +670,16 @@ class WC_Order
     }
 
     /**
-     * As WC_Order::update_status(): set_status() and save(), whose woocommerce_before_order_object_save
-     * runs before anything is written; what is thrown is caught, logged and noted, and the answer is false.
+     * As WC_Order::update_status(): set_status() and save(); an Exception is caught, logged and
+     * noted, and the answer is false. Only set_status() can throw one (a filter it runs): save()
+     * catches its own, so a save that failed (a woocommerce_before_order_object_save hook) leaves
+     * the status set but not saved, and the answer true.
      */
     public function update_status(string $status, string $note = ''): bool
     {
         try {
-            do_action('woocommerce_before_order_object_save', $this);
-            $this->status = $status;
-            $this->newStatus = null;
-            $this->notes[] = $note;
+            $this->set_status($status, $note);
+            $this->save();
         } catch (Exception $e) {
             wc_get_logger()->error(sprintf('Error updating status for order #%d', $this->id), ['order' => $this, 'error' => $e]);
             $this->notes[] = 'Update status event failed. ' . $e->getMessage();
@@ -680,15 +723,42 @@ class WC_Order
         $this->meta[$key][] = $value;
     }
 
+    /** WooCommerce's order data store for this order (WC_Data::get_data_store()). */
+    public function get_data_store(): WC_Data_Store
+    {
+        return WC_Data_Store::load('order');
+    }
+
+    /**
+     * As WC_Order::save(): WC_Abstract_Order::save() runs woocommerce_before_order_object_save,
+     * then writes the status and the meta (logged as save(ID)); an Exception thrown meanwhile is
+     * caught, logged ("Error saving order ID ...") and noted (WC_Order::handle_exception()), and
+     * nothing is written: the changes stay set, unsaved. Then, saved or not, the status
+     * transition: the note of the status change (WooCommerce adds it to its "Order status
+     * changed" note). Returns the order's id either way.
+     */
     public function save(): int
     {
-        if ($this->newStatus !== null) {
-            $this->status = $this->newStatus;
-            $this->newStatus = null;
+        try {
+            do_action('woocommerce_before_order_object_save', $this);
+            if ($this->newStatus !== null) {
+                $this->status = $this->newStatus;
+                $this->newStatus = null;
+            }
+            $this->savedMeta = $this->meta;
+            $this->saves++;
+            WpStub::$log[] = 'save(' . $this->id . ')';
+        } catch (Exception $e) {
+            $message = sprintf('Error saving order ID %d.', $this->id);
+            wc_get_logger()->error($message, ['order' => $this, 'error' => $e]);
+            $this->notes[] = $message . ' ' . $e->getMessage();
         }
-        $this->savedMeta = $this->meta;
-        $this->saves++;
-        WpStub::$log[] = 'save(' . $this->id . ')';
+        if ($this->transitionNote !== null) {
+            if ($this->transitionNote !== '') {
+                $this->notes[] = $this->transitionNote;
+            }
+            $this->transitionNote = null;
+        }
         return $this->id;
     }
 }

@@ -24,8 +24,11 @@ final class Everifin_Webhook_Order_Busy extends RuntimeException
 /**
  * Thrown when WooCommerce did not do what the event needs: update_status() returned false, or
  * payment_complete() returned false and left the order unpaid (they catch what a hook throws,
- * leave an order note and return false). The delivery is rolled back and answered 500, so that
- * Everifin delivers it again.
+ * leave an order note and return false); or WooCommerce did not save the order: the webhook state
+ * read back from the database is not the one just saved (WC_Abstract_Order::save() catches what
+ * is thrown while it saves, writes it to WooCommerce's log and returns as if it had saved; $wpdb
+ * reports a database error by a return value). The delivery is rolled back and answered 500, so
+ * that Everifin delivers it again.
  */
 final class Everifin_Webhook_Not_Applied extends RuntimeException
 {
@@ -293,7 +296,8 @@ final class Everifin_Webhook_Plugin
             if (!$order instanceof WC_Order || ($byKey !== null && !in_array($byId, self::everifinIds($order, $byKey), true))) {
                 return null;
             }
-            $decision = $verifier->decide($event, (string) $order->get_meta(self::META_STATE, true));
+            $loaded = (string) $order->get_meta(self::META_STATE, true);
+            $decision = $verifier->decide($event, $loaded);
             // What needs the merchant's attention (Attention: the policy both shop plugins share),
             // read before the order is moved. A site whose Composer loaded an older binding
             // without it gets no warnings rather than a failing webhook.
@@ -309,6 +313,11 @@ final class Everifin_Webhook_Plugin
             $order->update_meta_data(self::META_STATE, $decision->stateJson);
             self::rememberEverifinIds($order, $event);
             $order->save();
+            // save() answers the same whether it saved or not: the state is read back before
+            // COMMIT. A delivery that leaves the state as it was (a duplicate) has nothing to check.
+            if ($decision->shouldApply() || $decision->stateJson !== $loaded) {
+                self::checkStateSaved($order, $decision->stateJson);
+            }
             // The shape `everifin-webhook send` checks (docs/design.md, "What endpoints answer").
             return [
                 'received' => true,
@@ -318,6 +327,39 @@ final class Everifin_Webhook_Plugin
                 'orderState' => $order->get_status(),
             ];
         });
+    }
+
+    /**
+     * Throws Everifin_Webhook_Not_Applied unless the database holds $stateJson as the order's
+     * webhook state. WC_Abstract_Order::save() catches every Exception thrown while it saves (a
+     * woocommerce_before_order_object_save hook, a data store), writes it to WooCommerce's log
+     * ("Error saving order ID ...") and returns the order's id as after a save; $wpdb reports a
+     * database error by a return value the data stores do not check (and writes it to PHP's error
+     * log). Committing then would answer 200 for a delivery whose state is not stored: the next
+     * delivery of the event would be decided from the old state and applied again.
+     *
+     * The state is read as the next delivery will read it (the first row of the key), from the
+     * database inside the delivery's transaction: one query through the order's data store,
+     * read_meta(), public in both storages and a direct query in each
+     * (WC_Data_Store_WP::read_meta() on the posts storage; OrdersTableDataStore::read_meta() with
+     * HPOS, whose meta data store serves it from its cache when HPOS data caching is on: that
+     * cache is dropped first, no query).
+     */
+    private static function checkStateSaved(WC_Order $order, string $stateJson): void
+    {
+        self::forgetHposMeta($order->get_id());
+        $stored = null;
+        foreach ((array) $order->get_data_store()->read_meta($order) as $row) {
+            if (is_object($row) && isset($row->meta_key) && $row->meta_key === self::META_STATE) {
+                // As WC_Data::read_meta_data() reads a row.
+                $stored = function_exists('maybe_unserialize') ? maybe_unserialize($row->meta_value) : $row->meta_value;
+                break;
+            }
+        }
+        if ($stored !== $stateJson) {
+            throw new Everifin_Webhook_Not_Applied(sprintf("WooCommerce could not save order %d: its webhook state is not in the database after save() "
+                . "(WooCommerce's save() caught the cause and wrote it to WooCommerce's log; a database error goes to PHP's error log); nothing of this delivery was kept", $order->get_id()));
+        }
     }
 
     /**
@@ -525,12 +567,22 @@ final class Everifin_Webhook_Plugin
                 $store->clear_cached_data([$orderId]);
             }
         }
+        self::forgetHposMeta($orderId);
+    }
+
+    /**
+     * Drops the order's meta rows HPOS's meta data store caches (OrdersTableDataStoreMeta::
+     * clear_cached_data(), where the installed WooCommerce has it; a no-op unless HPOS data
+     * caching is on). No query.
+     */
+    private static function forgetHposMeta(int $orderId): void
+    {
         $meta = \Automattic\WooCommerce\Internal\DataStores\Orders\OrdersTableDataStoreMeta::class;
         if (function_exists('wc_get_container') && class_exists($meta) && method_exists($meta, 'clear_cached_data')) {
             try {
                 $metaStore = wc_get_container()->get($meta);
             } catch (\Throwable $e) {
-                // A WooCommerce whose container does not give it out: the data store's call above is what is left.
+                // A WooCommerce whose container does not give it out (forgetOrder() asks the data store too).
                 $metaStore = null;
             }
             if (is_object($metaStore) && method_exists($metaStore, 'clear_cached_data')) {
@@ -652,12 +704,17 @@ final class Everifin_Webhook_Plugin
      *   (OPEN_STATUSES). A paid, completed, cancelled or refunded order is never moved by it.
      * Every event it is called for leaves a note, also when the order is left as it is, except
      * one whose suggested status the order has already. payment_complete() and update_status()
-     * return false when WooCommerce caught what a hook threw. payment_complete() saves the order
+     * return false when WooCommerce caught an Exception a hook or filter threw around their
+     * save(): payment_complete()'s woocommerce_pre_payment_complete, its status filters,
+     * woocommerce_payment_complete after the save; update_status()'s set_status() (the filters it
+     * runs). A failure inside save() is not among them: save() catches it itself, logs it and
+     * returns, and both answer true with the status set but not saved: update()'s own save()
+     * writes it with the state, or fails too, which update() finds when it reads the state back
+     * (checkStateSaved()). payment_complete() saves the order
      * paid (its e-mails, its stock) before it runs woocommerce_payment_complete: when the order is
      * paid and saved after a false (paidAndSaved(), a hook there failed), the event stays applied
      * with warn() and the answer is 200, since each retry would save the order paid again and
-     * send its e-mails again. Otherwise (woocommerce_pre_payment_complete, the status filter, or
-     * any failure of update_status()) it throws Everifin_Webhook_Not_Applied: withOrderLock()
+     * send its e-mails again. Otherwise it throws Everifin_Webhook_Not_Applied: withOrderLock()
      * rolls the delivery back (the webhook state too) and handle() answers 500, logged, so that
      * Everifin delivers it again.
      */
