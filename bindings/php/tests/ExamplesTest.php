@@ -749,6 +749,59 @@ final class ExamplesTest extends TestCase
     }
 
     /**
+     * As above, with a filter (a fraud review) that makes woocommerce_payment_complete_order_status
+     * on-hold: payment_complete() saved the order on hold (its e-mail, its stock) before the hook
+     * failed. The event stays applied (200, once): the merchant is told the order is not paid.
+     * A payment_complete() that saved nothing (its woocommerce_pre_payment_complete hook failed)
+     * is still a 500.
+     */
+    public function testWooCommerceKeepsAnOrderWooCommerceSavedOnHoldBeforeAHookFailed(): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        \WpStub::$orders[1042] = new \WC_Order(1042, 'pending');
+        add_filter('woocommerce_payment_complete_order_status', static fn (string $status): string => 'on-hold');
+        $savedOnHold = 0;
+        add_action('woocommerce_payment_complete', static function (int $id) use (&$savedOnHold): void {
+            $savedOnHold += \WpStub::$orders[$id]->get_changes() === [] && \WpStub::$orders[$id]->get_status() === 'on-hold' ? 1 : 0;
+            throw new \RuntimeException('ERP sync: unknown SKU');
+        });
+        $body = self::body('2d000000-0000-4000-8000-0000000000aa', 'BOOKED', '2024-05-07T14:49:55.000Z');
+        $answers = [];
+        for ($i = 0; $i < 5; $i++) {
+            $r = $this->wooPost($body, ['Signature' => self::signed($body)]);
+            $answers[] = [$r->get_status(), $r->get_data()['decision']['reason'] ?? null, $r->get_data()['orderState'] ?? null];
+        }
+        $this->assertSame(array_merge([[200, 'first', 'on-hold']], array_fill(0, 4, [200, 'duplicate', 'on-hold'])), $answers, 'applied once; the retries are duplicates');
+        $order = \WpStub::$orders[1042];
+        $this->assertSame(['on-hold', 1, 1], [$order->get_status(), $order->paymentCompleteCalls, $savedOnHold], 'saved on hold once: no second e-mail');
+        $this->assertNotContains('ROLLBACK', \WpStub::$log);
+        $this->assertStringContainsString(': WooCommerce saved the order on-hold, not a paid status (the money has arrived: check the order, then mark it paid by hand or refund the payment), '
+            . 'but a woocommerce_payment_complete hook of another plugin failed afterwards;', (string) end($order->notes));
+        $this->assertSame('warning', \WpStub::$logged[1][0] ?? null);
+    }
+
+    /**
+     * A COMMIT the database answers with an error (a lost connection; the server rolled the
+     * transaction back): 500, logged, nothing kept, and Everifin's retry applies the event.
+     */
+    public function testWooCommerceAnswers500WhenTheCommitFails(): void
+    {
+        do_action('rest_api_init');
+        \WpStub::$options[\Everifin_Webhook_Plugin::OPTION_SECRETS] = [self::SECRET];
+        \WpStub::$orders[1042] = new \WC_Order(1042, 'pending');
+        \WpStub::$commitFails = true;
+        $body = self::body('2d000000-0000-4000-8000-0000000000ab', 'BOOKED', '2024-05-07T14:49:55.000Z');
+        $r = $this->wooPost($body, ['Signature' => self::signed($body)]);
+        $this->assertSame([500, 'INTERNAL'], [$r->get_status(), $r->get_data()['status'] ?? null]);
+        $this->assertSame(['pending', ''], [\WpStub::$orders[1042]->get_status(), \WpStub::$orders[1042]->get_meta(\Everifin_Webhook_Plugin::META_STATE)]);
+        $this->assertStringContainsString('Everifin_Webhook_Not_Applied: the database did not commit the delivery for order 1042; nothing of it was kept', (string) (end(\WpStub::$logged)[1] ?? ''));
+        \WpStub::$commitFails = false;
+        $r = $this->wooPost($body, ['Signature' => self::signed($body)]);
+        $this->assertSame([200, 'first', 'processing'], [$r->get_status(), $r->get_data()['decision']['reason'], \WpStub::$orders[1042]->get_status()]);
+    }
+
+    /**
      * A hook on woocommerce_payment_complete fails after a save() that did not write the order
      * (WooCommerce's save() catches what a woocommerce_before_order_object_save hook throws and
      * logs it): the status is set in the object only, so the order is not paid. Nothing of the

@@ -42,6 +42,8 @@ final class WpStub
     public static bool $containerWithoutHposMeta = false;
     /** @var array<int, WC_Order>|null the orders as committed, while a transaction is open */
     public static ?array $committed = null;
+    /** Whether the server answers COMMIT with an error (and rolls the transaction back). */
+    public static bool $commitFails = false;
     /** @var list<string> what happened, in order: SQL sent through $wpdb, wc_get_order, save */
     public static array $log = [];
     /** @var bool wc_get_orders() ignores meta_key / meta_value (a storage that does not know them) when true */
@@ -72,6 +74,7 @@ final class WpStub
         self::$hposMetaCache = [];
         self::$containerWithoutHposMeta = false;
         self::$committed = null;
+        self::$commitFails = false;
         // The hooks a test added to WooCommerce's actions (the plugin's own stay).
         foreach (array_keys(self::$actions) as $hook) {
             if (str_starts_with($hook, 'woocommerce_')) {
@@ -139,6 +142,12 @@ final class WpdbStub
         } elseif ($query === 'ROLLBACK' && WpStub::$committed !== null) {
             WpStub::$orders = WpStub::$committed;
             WpStub::$committed = null;
+        } elseif ($query === 'COMMIT' && WpStub::$commitFails) {
+            // As $wpdb->query() when the server answers an error (a lost connection): false, and
+            // the server rolled the transaction back.
+            WpStub::$orders = WpStub::$committed ?? WpStub::$orders;
+            WpStub::$committed = null;
+            return false;
         } elseif ($query === 'COMMIT') {
             WpStub::$committed = null;
         }

@@ -655,7 +655,11 @@ final class Everifin_Webhook_Plugin
                 self::forgetOrderAfter($orderId, 'ROLLBACK');
                 throw $e;
             }
-            $wpdb->query('COMMIT');
+            if ($wpdb->query('COMMIT') === false) {
+                // The server did not commit (a lost connection): nothing of the delivery is kept.
+                self::forgetOrderAfter($orderId, 'a failed COMMIT');
+                throw new Everifin_Webhook_Not_Applied(sprintf('the database did not commit the delivery for order %d; nothing of it was kept', $orderId));
+            }
             self::forgetOrderAfter($orderId, 'COMMIT');
             return $result;
         } finally {
@@ -712,7 +716,8 @@ final class Everifin_Webhook_Plugin
      * writes it with the state, or fails too, which update() finds when it reads the state back
      * (checkStateSaved()). payment_complete() saves the order
      * paid (its e-mails, its stock) before it runs woocommerce_payment_complete: when the order is
-     * paid and saved after a false (paidAndSaved(), a hook there failed), the event stays applied
+     * saved after a false (savedByPaymentComplete(): paid, or in the unpaid status a filter chose;
+     * a hook there failed), the event stays applied
      * with warn() and the answer is 200, since each retry would save the order paid again and
      * send its e-mails again. Otherwise it throws Everifin_Webhook_Not_Applied: withOrderLock()
      * rolls the delivery back (the webhook state too) and handle() answers 500, logged, so that
@@ -733,14 +738,19 @@ final class Everifin_Webhook_Plugin
                 $order->add_order_note(sprintf('%s (the order is %s already; left as it is)', $note, $status));
                 return;
             }
+            $transactionBefore = $order->get_transaction_id();
             if (!$order->payment_complete((string) $event->paymentId)) {
-                if (!self::paidAndSaved($order)) {
+                if (!self::savedByPaymentComplete($order, $status, $transactionBefore, (string) $event->paymentId)) {
                     throw new Everifin_Webhook_Not_Applied(sprintf("WooCommerce's payment_complete() failed for order %d (%s); nothing of this delivery was kept", $order->get_id(), self::failureHint()));
                 }
-                // A woocommerce_payment_complete hook failed after WooCommerce saved the order paid.
-                self::warn($order, sprintf('%s: WooCommerce marked the order paid (%s), but a woocommerce_payment_complete hook of another plugin failed afterwards; '
+                // A woocommerce_payment_complete hook failed after WooCommerce saved the order:
+                // paid, or in the unpaid status woocommerce_payment_complete_order_status chose.
+                $saved = $order->is_paid()
+                    ? sprintf('WooCommerce marked the order paid (%s)', $order->get_status())
+                    : sprintf('WooCommerce saved the order %s, not a paid status (the money has arrived: check the order, then mark it paid by hand or refund the payment)', $order->get_status());
+                self::warn($order, sprintf('%s: %s, but a woocommerce_payment_complete hook of another plugin failed afterwards; '
                     . 'WooCommerce wrote the cause to its log (WooCommerce > Status > Logs) and to an order note. What that hook does (a stock sync, an export) may not have happened: check it. '
-                    . 'The payment stays applied: Everifin does not send it again.', $note, $order->get_status()));
+                    . 'The payment stays applied: Everifin does not send it again.', $note, $saved));
                 return;
             }
             if (!$order->is_paid()) {
@@ -787,15 +797,22 @@ final class Everifin_Webhook_Plugin
     }
 
     /**
-     * Whether $order is paid as saved: is_paid(), and no status change left unsaved (WC_Data's
-     * get_changes(): a status payment_complete() set but did not save is not kept).
+     * Whether payment_complete(), answering false, had saved the order before what failed (a
+     * woocommerce_payment_complete hook runs after its save()): no status or transaction id left
+     * unsaved (WC_Data's get_changes()), and the status, or the transaction id it was given,
+     * differs from the order's before the call. A hook that threw before (woocommerce_pre_payment_complete)
+     * changed neither. An order kept in its status with no transaction id (an order-level PAID of
+     * an on-hold order that woocommerce_payment_complete_order_status keeps on hold) cannot be
+     * told apart, and counts as not saved.
      */
-    private static function paidAndSaved(WC_Order $order): bool
+    private static function savedByPaymentComplete(WC_Order $order, string $statusBefore, string $transactionBefore, string $transactionId): bool
     {
-        if (!$order->is_paid()) {
+        $unsaved = method_exists($order, 'get_changes') ? (array) $order->get_changes() : [];
+        if (array_key_exists('status', $unsaved) || array_key_exists('transaction_id', $unsaved)) {
             return false;
         }
-        return !method_exists($order, 'get_changes') || !array_key_exists('status', (array) $order->get_changes());
+        return $order->get_status() !== $statusBefore
+            || ($transactionId !== '' && $transactionBefore !== $transactionId && $order->get_transaction_id() === $transactionId);
     }
 
     /** Why payment_complete() or update_status() answers false, and where the cause is. */
