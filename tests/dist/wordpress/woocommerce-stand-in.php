@@ -123,6 +123,12 @@ class WC_Order
         return $this->newStatus ?? $this->status;
     }
 
+    /** As WC_Data::get_changes(): what was set but not saved yet (here only the status). */
+    public function get_changes(): array
+    {
+        return $this->newStatus === null ? [] : ['status' => $this->newStatus];
+    }
+
     public function get_transaction_id(): string
     {
         return (string) get_post_meta($this->id, '_transaction_id', true);
