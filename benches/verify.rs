@@ -162,8 +162,10 @@ fn interleaved<const N: usize>(mut fs: [&mut dyn FnMut(); N]) -> [f64; N] {
 }
 
 /// Median time in ns that criterion stored for a benchmark in this run (the median, not the
-/// mean: on a shared machine a few preempted samples would otherwise decide the figure).
-fn median_ns(group: &str, id: &str) -> Option<f64> {
+/// mean: on a shared machine a few preempted samples would otherwise decide the figure). None
+/// when criterion did not time it in this run (a filter such as `nomatch`): its file, written
+/// before `started`, holds an earlier run's figure.
+fn median_ns(group: &str, id: &str, started: std::time::SystemTime) -> Option<f64> {
     let target =
         std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from);
     let path = target
@@ -171,12 +173,16 @@ fn median_ns(group: &str, id: &str) -> Option<f64> {
         .join(group)
         .join(id)
         .join("new/estimates.json");
+    if std::fs::metadata(&path).ok()?.modified().ok()? < started {
+        return None;
+    }
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
     json["median"]["point_estimate"].as_f64()
 }
 
 fn main() {
+    let started = std::time::SystemTime::now();
     let verifier =
         Verifier::new(format!(r#"{{"secrets":["{SECRET}"],"maxBodyBytes":2097152}}"#).as_bytes())
             .unwrap();
@@ -218,8 +224,8 @@ fn main() {
             },
         ]);
         let criterion = match (
-            median_ns(group, "hmac_sha256"),
-            median_ns(group, "verify_normalize"),
+            median_ns(group, "hmac_sha256", started),
+            median_ns(group, "verify_normalize", started),
         ) {
             (Some(b), Some(o)) => format!(" [criterion's medians: {:.2}×]", o / b),
             _ => String::new(),
