@@ -55,7 +55,8 @@ final class Unmatched
     {
         $externalId = $record['externalId'] ?? null;
         $looked = ['externalId ' . (is_string($externalId)
-            ? (string) json_encode(Clip::cut($externalId), JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES | JSON_INVALID_UTF8_SUBSTITUTE)
+            // json_encode() escapes the line separators U+2028 and U+2029, not NEL (U+0085).
+            ? str_replace("\u{85}", '\u0085', (string) json_encode(Clip::cut($externalId), JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES | JSON_INVALID_UTF8_SUBSTITUTE))
             : '(none)')];
         if (isset($record['hookDataOrderId']) && is_int($record['hookDataOrderId'])) {
             $looked[] = 'hookData.orderId ' . $record['hookDataOrderId'];

@@ -53,14 +53,14 @@ final class UnmatchedTest extends TestCase
     public function testALineBreakInAnEventsTextCannotStartALogLine(): void
     {
         $forged = "\n2026-12-02T05:00:00+00:00 CRITICAL order 4: paid twice";
-        $e = self::event(['paymentId' => self::PAY, 'status' => "BOOKED\r\n{evil}\u{2028}x", 'externalId' => "9\n1"], 'payment.statusChange' . $forged);
+        $e = self::event(['paymentId' => self::PAY, 'status' => "BOOKED\r\n{evil}\u{2028}x", 'externalId' => "9\n1\u{85}2\u{2029}"], 'payment.statusChange' . $forged);
         $line = Unmatched::logLine($e);
         $this->assertDoesNotMatchRegularExpression('/[\x00-\x1F\x7F]|\xC2\x85|\xE2\x80[\xA8\xA9]/', $line, 'one line, no control character');
-        $this->assertStringContainsString('(payment.statusChange\n2026-12-02T05:00:00+00:00 CRITICAL order 4: paid twice BOOKED\r\n{evil}\u2028x), looked for externalId "9\n1"', $line);
+        $this->assertStringContainsString('(payment.statusChange\n2026-12-02T05:00:00+00:00 CRITICAL order 4: paid twice BOOKED\r\n{evil}\u2028x), looked for externalId "9\n1\u00852\u2029"', $line);
         // The record keeps eventType and status escaped, the externalId as sent (lookedFor quotes it).
         $record = Unmatched::record($e);
         $this->assertSame('payment.statusChange\n2026-12-02T05:00:00+00:00 CRITICAL order 4: paid twice', $record['eventType']);
-        $this->assertSame("9\n1", $record['externalId']);
+        $this->assertSame("9\n1\u{85}2\u{2029}", $record['externalId']);
         // A record stored raw by an earlier version is escaped when shown; other control characters as \u00XX.
         $this->assertSame("event e\\u0000 (a\\u001b[31m\\tb \\u0085\\u2029\\u007f), looked for externalId (none)",
             Unmatched::describe(['eventId' => "e\0", 'eventType' => "a\x1b[31m\tb", 'status' => "\u{85}\u{2029}\x7f"]));
