@@ -23,7 +23,7 @@ final class Everifin_Webhook_Order_Busy extends RuntimeException
 
 /**
  * Thrown when WooCommerce did not do what the event needs: update_status() returned false, or
- * payment_complete() returned false and left the order unpaid (they catch what a hook throws,
+ * payment_complete() returned false before it saved the order (they catch what a hook throws,
  * leave an order note and return false); or WooCommerce did not save the order: the webhook state
  * read back from the database is not the one just saved (WC_Abstract_Order::save() catches what
  * is thrown while it saves, writes it to WooCommerce's log and returns as if it had saved; $wpdb
@@ -36,6 +36,8 @@ final class Everifin_Webhook_Not_Applied extends RuntimeException
 
 final class Everifin_Webhook_Plugin
 {
+    /** What the merchant is asked when a payment arrived that WooCommerce did not mark paid. */
+    private const MONEY_ARRIVED = 'The money has arrived: check the order, then mark it paid by hand or refund the payment.';
     public const META_STATE = '_everifin_webhook_state';
     /**
      * Everifin's order, payment and refund ids of the events that matched the order, one meta row
@@ -502,11 +504,16 @@ final class Everifin_Webhook_Plugin
      */
     private static function logFailure(\Throwable $e): void
     {
-        $message = sprintf('webhook not processed (answered 500, Everifin retries): %s: %s at %s:%d', get_class($e), $e->getMessage(), $e->getFile(), $e->getLine());
+        self::log('error', sprintf('webhook not processed (answered 500, Everifin retries): %s: %s at %s:%d', get_class($e), $e->getMessage(), $e->getFile(), $e->getLine()));
+    }
+
+    /** $line at $level ('warning' or 'error', WC_Logger's method) in WooCommerce's log, source everifin-webhook, else PHP's error log. */
+    private static function log(string $level, string $line): void
+    {
         if (function_exists('wc_get_logger')) {
-            wc_get_logger()->error($message, ['source' => 'everifin-webhook']);
+            wc_get_logger()->{$level}($line, ['source' => 'everifin-webhook']);
         } else {
-            error_log('everifin-webhook: ' . $message);
+            error_log('everifin-webhook: ' . $line);
         }
     }
 
@@ -601,13 +608,8 @@ final class Everifin_Webhook_Plugin
         try {
             self::forgetOrder($orderId);
         } catch (\Throwable $e) {
-            $line = sprintf('order %d: its cached copies could not be dropped after %s (%s: %s); pages may show the order as it was until the cache expires',
-                $orderId, $end, get_class($e), $e->getMessage());
-            if (function_exists('wc_get_logger')) {
-                wc_get_logger()->warning($line, ['source' => 'everifin-webhook']);
-            } else {
-                error_log('everifin-webhook: ' . $line);
-            }
+            self::log('warning', sprintf('order %d: its cached copies could not be dropped after %s (%s: %s); pages may show the order as it was until the cache expires',
+                $orderId, $end, get_class($e), $e->getMessage()));
         }
     }
 
@@ -681,12 +683,7 @@ final class Everifin_Webhook_Plugin
     private static function warn(WC_Order $order, string $text): void
     {
         $order->add_order_note($text);
-        $line = sprintf('order %d: %s', $order->get_id(), $text);
-        if (function_exists('wc_get_logger')) {
-            wc_get_logger()->warning($line, ['source' => 'everifin-webhook']);
-        } else {
-            error_log('everifin-webhook: ' . $line);
-        }
+        self::log('warning', sprintf('order %d: %s', $order->get_id(), $text));
     }
 
     /**
@@ -747,7 +744,7 @@ final class Everifin_Webhook_Plugin
                 // paid, or in the unpaid status woocommerce_payment_complete_order_status chose.
                 $saved = $order->is_paid()
                     ? sprintf('WooCommerce marked the order paid (%s)', $order->get_status())
-                    : sprintf('WooCommerce saved the order %s, not a paid status (the money has arrived: check the order, then mark it paid by hand or refund the payment)', $order->get_status());
+                    : sprintf('WooCommerce saved the order %s, not a paid status (%s)', $order->get_status(), lcfirst(rtrim(self::MONEY_ARRIVED, '.')));
                 self::warn($order, sprintf('%s: %s, but a woocommerce_payment_complete hook of another plugin failed afterwards; '
                     . 'WooCommerce wrote the cause to its log (WooCommerce > Status > Logs) and to an order note. What that hook does (a stock sync, an export) may not have happened: check it. '
                     . 'The payment stays applied: Everifin does not send it again.', $note, $saved));
@@ -768,8 +765,7 @@ final class Everifin_Webhook_Plugin
                 } else {
                     $why = sprintf('it is %s, a status payment_complete() leaves as it is', $now);
                 }
-                self::warn($order, sprintf('%s reports a payment, but WooCommerce did not mark the order paid: %s. '
-                    . 'The money has arrived: check the order, then mark it paid by hand or refund the payment.', $note, $why));
+                self::warn($order, sprintf('%s reports a payment, but WooCommerce did not mark the order paid: %s. %s', $note, $why, self::MONEY_ARRIVED));
                 return;
             }
             $order->add_order_note($note);
