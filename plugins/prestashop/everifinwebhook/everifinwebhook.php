@@ -596,8 +596,9 @@ class EverifinWebhook extends Module
      */
     public static function backendSummary(?array $d = null): array
     {
-        if ($d === null && self::libraryProblem() !== null) {
-            return [false, (string) self::libraryProblem()];
+        $problem = $d === null ? self::libraryProblem() : null;
+        if ($problem !== null) {
+            return [false, $problem];
         }
         if ($d === null) {
             $d = \Everifin\Webhook\Environment::diagnose();

@@ -67,8 +67,7 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
         $problem = EverifinWebhook::libraryProblem();
         if ($problem !== null) {
             // Request and Verifier are the library's: 500 (Everifin retries), and why in the log.
-            EverifinWebhook::log('webhook not processed (answered 500, Everifin retries): ' . $problem, 3);
-            $this->respond(500, ['ok' => false, 'status' => 'INTERNAL', 'message' => 'the shop could not process the webhook; it will be retried']);
+            $this->respond(...self::notProcessed($problem));
             return;
         }
         try {
@@ -251,8 +250,20 @@ class EverifinWebhookWebhookModuleFrontController extends ModuleFrontController
      */
     private function failed(\Throwable $e): array
     {
-        EverifinWebhook::log(sprintf('webhook not processed (answered 500, Everifin retries): %s: %s at %s:%d', get_class($e), $e->getMessage(), $e->getFile(), $e->getLine()), 3);
-        return $this->refuse(500, 'INTERNAL', 'the shop could not process the webhook; it will be retried');
+        [$code, $payload] = self::notProcessed(sprintf('%s: %s at %s:%d', get_class($e), $e->getMessage(), $e->getFile(), $e->getLine()));
+        return $this->refuse($code, $payload['status'], $payload['message']);
+    }
+
+    /**
+     * The 500 answer of a delivery not processed (Everifin retries it), and the log line saying
+     * why ($why: never the request or a secret).
+     *
+     * @return array{0: int, 1: array<string, mixed>}
+     */
+    private static function notProcessed(string $why): array
+    {
+        EverifinWebhook::log('webhook not processed (answered 500, Everifin retries): ' . $why, 3);
+        return [500, ['ok' => false, 'status' => 'INTERNAL', 'message' => 'the shop could not process the webhook; it will be retried']];
     }
 
     /**
